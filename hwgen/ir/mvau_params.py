@@ -1,0 +1,207 @@
+"""Integer-only parameters of an integer MVAU: the single bridge from a layer to hardware.
+
+:class:`IntMvauParams` is what the golden model (``hwgen.golden.mvau.int_mvau``), the cycle
+model (``hwgen.perf``) and the hardware (``hwgen.hw.int_mvau.IntMvau``) all take. It holds
+integers only; :meth:`IntMvauParams.from_layer` derives it from a :class:`QuantDense` by
+folding the input zero point into the bias and writing each ``M_i = S_W[i] S_X / S_Y`` as a
+multiplier and shift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..errors import IRError
+from ..quant.multiplier import quantize_multiplier
+from .layers import QuantDense
+from .rules import RequantRounding
+from .types import IntType
+
+__all__ = ["IntMvauParams", "signed_bits_for_range"]
+
+_INT32 = IntType(32, True)
+
+
+def signed_bits_for_range(lo: int, hi: int) -> int:
+    """Fewest two's complement bits that hold every integer in ``[lo, hi]``."""
+    bits = 1
+    while not (-(1 << (bits - 1)) <= lo and hi <= (1 << (bits - 1)) - 1):
+        bits += 1
+    return bits
+
+
+def _frozen(values) -> np.ndarray:
+    array = np.array(values, dtype=np.int64)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class IntMvauParams:
+    """Parameters of one integer matrix-vector-activation unit.
+
+    ``y[i] = clamp(out_zero_point + requant(acc_bias[i] + sum_j weights[i, j] * x[j],
+    multiplier[i], shift[i], rounding), out_min, out_max)``
+
+    Parameters
+    ----------
+    name : str
+        Layer name, used in messages and in the Verilog hierarchy.
+    weights : numpy.ndarray
+        Signed weight codes, shape ``(MH, MW)``.
+    weight_type, input_type, output_type : IntType
+        Code types of weights, input activations (raw codes, zero point folded away) and outputs.
+    acc_bias : numpy.ndarray
+        Bias added to the accumulator, with ``-Z_X * sum_j q_W[i, j]`` folded in, shape ``(MH,)``.
+    multiplier, shift : numpy.ndarray
+        Per-channel requantization constants (``M = multiplier * 2**(shift - 31)``).
+    rounding : RequantRounding
+        Requantization rule.
+    out_zero_point, out_min, out_max : int
+        Output zero point and saturation bounds (a fused ReLU sets ``out_min`` to the zero point).
+    pe, simd : int
+        Folding: output channels and input elements per cycle.
+    out_fifo_depth : int
+        Output FIFO depth in beats (at least 1).
+    in_fifo_depth : int
+        Depth in beats of a FIFO in front of the layer's input, 0 for none.
+    """
+
+    name: str
+    weights: np.ndarray
+    weight_type: IntType
+    input_type: IntType
+    output_type: IntType
+    acc_bias: np.ndarray
+    multiplier: np.ndarray
+    shift: np.ndarray
+    rounding: RequantRounding
+    out_zero_point: int
+    out_min: int
+    out_max: int
+    pe: int
+    simd: int
+    out_fifo_depth: int
+    in_fifo_depth: int = 0
+
+    def __post_init__(self):
+        where = f"layer {self.name!r}"
+        weights = _frozen(self.weights)
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise IRError(f"{where}: weights must be a non-empty 2-D array, not {weights.shape}")
+        object.__setattr__(self, "weights", weights)
+        mh, mw = weights.shape
+        for key in ("acc_bias", "multiplier", "shift"):
+            array = _frozen(getattr(self, key))
+            if array.shape != (mh,):
+                raise IRError(f"{where}: {key} has shape {array.shape}, expected ({mh},)")
+            object.__setattr__(self, key, array)
+        object.__setattr__(self, "rounding", RequantRounding(self.rounding))
+        if not self.weight_type.signed:
+            raise IRError(f"{where}: weights must be signed")
+        self.weight_type.check_codes(weights, f"{where}: weights")
+        _INT32.check_codes(self.acc_bias, f"{where}: accumulator bias")
+        if np.any(self.multiplier < 0) or np.any(self.multiplier >= 1 << 31):
+            raise IRError(f"{where}: multipliers must lie in [0, 2**31)")
+        if np.any(self.shift < -31) or np.any(self.shift > 30):
+            raise IRError(f"{where}: shifts must lie in [-31, 30]")
+        for key in ("pe", "simd", "out_fifo_depth"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
+        if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
+            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
+        if mh % self.pe:
+            raise IRError(f"{where}: PE={self.pe} does not divide the {mh} output channels; "
+                          f"use a divisor of {mh}")
+        if mw % self.simd:
+            raise IRError(f"{where}: SIMD={self.simd} does not divide the {mw} inputs; "
+                          f"use a divisor of {mw}")
+        if not (self.output_type.qmin <= self.out_min <= self.out_max <= self.output_type.qmax):
+            raise IRError(f"{where}: output bounds [{self.out_min}, {self.out_max}] do not fit "
+                          f"{self.output_type}")
+        lo, hi = self.acc_range
+        if lo < _INT32.qmin or hi > _INT32.qmax:
+            raise IRError(
+                f"{where}: the accumulator may reach [{lo}, {hi}], beyond int32; "
+                "use fewer weight or activation bits, or split the layer")
+        if self.rounding is RequantRounding.GEMMLOWP:
+            left = int(max(self.shift.max(), 0))
+            if (lo << left) < _INT32.qmin or (hi << left) > _INT32.qmax:
+                raise IRError(
+                    f"{where}: the requantization scale is above 1 and the shifted accumulator "
+                    "would overflow int32; check the layer's scales (S_W * S_X / S_Y)")
+
+    # -- derived shape facts -------------------------------------------------------------
+    @property
+    def mh(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def mw(self) -> int:
+        return self.weights.shape[1]
+
+    @property
+    def nf(self) -> int:
+        """Neuron folds: output beats per input vector."""
+        return self.mh // self.pe
+
+    @property
+    def sf(self) -> int:
+        """Synapse folds: input beats per input vector."""
+        return self.mw // self.simd
+
+    @cached_property
+    def acc_range(self) -> tuple[int, int]:
+        """Exact bounds of the accumulator over every possible input vector.
+
+        Every input range contains 0, so these bounds also hold every partial sum.
+        """
+        w = self.weights
+        x_lo, x_hi = self.input_type.qmin, self.input_type.qmax
+        lo = np.minimum(w * x_lo, w * x_hi).sum(axis=1) + self.acc_bias
+        hi = np.maximum(w * x_lo, w * x_hi).sum(axis=1) + self.acc_bias
+        return int(lo.min()), int(hi.max())
+
+    @property
+    def acc_bits(self) -> int:
+        """Accumulator width: the fewest bits that can never overflow."""
+        return signed_bits_for_range(*self.acc_range)
+
+    @property
+    def macs(self) -> int:
+        return self.mh * self.mw
+
+    # -- the bridge ------------------------------------------------------------------------
+    @classmethod
+    def from_layer(cls, layer: QuantDense) -> "IntMvauParams":
+        """Integer parameters of ``layer`` (its folding and FIFO depth must be set)."""
+        if layer.folding is None or layer.out_fifo_depth is None:
+            raise IRError(f"layer {layer.name!r} has no folding or FIFO depth yet; "
+                          "run hwgen.passes.prepare_for_hardware first")
+        s_x = layer.input_quant.scale
+        s_y = layer.output_quant.scale
+        multiplier, shift = quantize_multiplier(layer.weight_quant.scale * s_x / s_y)
+        acc_bias = layer.bias - layer.input_quant.zero_point * layer.weights.sum(axis=1)
+        out = layer.output_quant
+        return cls(
+            name=layer.name,
+            weights=layer.weights,
+            weight_type=layer.weight_quant.dtype,
+            input_type=layer.input_quant.dtype,
+            output_type=out.dtype,
+            acc_bias=acc_bias,
+            multiplier=multiplier,
+            shift=shift,
+            rounding=layer.rounding,
+            out_zero_point=out.zero_point,
+            out_min=max(out.dtype.qmin, out.zero_point) if layer.relu else out.dtype.qmin,
+            out_max=out.dtype.qmax,
+            pe=layer.folding.pe,
+            simd=layer.folding.simd,
+            out_fifo_depth=layer.out_fifo_depth,
+            in_fifo_depth=layer.in_fifo_depth or 0,
+        )
