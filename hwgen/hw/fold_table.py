@@ -1,0 +1,46 @@
+"""Per-fold constant tables: one row of lane constants per neuron fold."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Const, Module, Value, signed, unsigned
+from amaranth.lib import data
+from amaranth.lib.memory import Memory
+
+__all__ = ["fold_table"]
+
+
+def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold: Value):
+    """Lane constants for the current fold.
+
+    Parameters
+    ----------
+    m : Module
+        Module to add the table to.
+    name : str
+        Submodule name.
+    values : array_like
+        Integers of shape ``(folds, lanes)``.
+    bits, is_signed : int, bool
+        Shape of one constant.
+    fold : Value
+        Fold index (combinational read).
+
+    Returns
+    -------
+    data.View
+        ``lanes`` values. A table whose rows are all equal becomes constants, so synthesis
+        can simplify the logic that uses them (per-tensor scales cost nothing).
+    """
+    values = np.asarray(values, dtype=np.int64)
+    folds, lanes = values.shape
+    shape = signed(bits) if is_signed else unsigned(bits)
+    layout = data.ArrayLayout(shape, lanes)
+    rows = [layout.const(row.tolist()).as_value().value for row in values]
+    if all(row == rows[0] for row in rows):
+        return data.View(layout, Const(rows[0], layout.size))
+    rom = Memory(shape=unsigned(layout.size), depth=folds, init=rows)
+    m.submodules[name] = rom
+    port = rom.read_port(domain="comb")
+    m.d.comb += port.addr.eq(fold)
+    return data.View(layout, port.data)

@@ -1,0 +1,81 @@
+"""Cycle model of the integer MVAU (``hwgen.hw.int_mvau.IntMvau``).
+
+Per step ``(nf, sf)`` of vector ``k`` (fold index ``f = k*NF + nf``, steps issued in order,
+at most one per cycle), with ``C`` the output FIFO depth:
+
+* ``issue = previous issue + 1``;
+* the first step of a fold also waits for a credit: ``issue >= out[f - C] + 1``;
+* a step of fold 0 consumes input beat ``b = k*SF + sf``: it is ready at the cycle above and
+  issues at the input transfer ``in[b] = max(valid, ready)``;
+* the result of fold ``f`` is written into the output FIFO ``WRITE_DELAY`` cycles after the
+  issue of its last step, and is valid at the output one cycle later, but not before the
+  previous output beat has left: ``valid[f] = max(write + 1, out[f - 1] + 1)``.
+
+In isolation (input always valid, output always ready, ``C`` large enough) a vector takes
+``NF * SF`` cycles: :func:`int_mvau_cycles_per_vector`.
+"""
+
+from __future__ import annotations
+
+from ..ir.mvau_params import IntMvauParams
+from .events import NEVER_BLOCKS, Schedule, Stream
+
+__all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",
+           "int_mvau_isolated_latency"]
+
+#: Issue of a fold's last step to the output FIFO write: memories (1), dot products (2),
+#: accumulate (3), requantizer stage A (4), stage B (5).
+WRITE_DELAY = 5
+
+
+def int_mvau_cycles_per_vector(p: IntMvauParams) -> int:
+    """Steady-state initiation interval of the block on its own: ``NF * SF``."""
+    return p.nf * p.sf
+
+
+def int_mvau_isolated_latency(p: IntMvauParams) -> int:
+    """First input transfer to last output transfer of one vector, on its own.
+
+    The input arrives one beat per cycle, so the last step issues at ``NF*SF - 1`` (credits
+    never block when ``C >= 1``... for ``C < NF`` the output side drains one beat per cycle
+    while later folds still compute, which never stalls the engine because each fold takes at
+    least one cycle); the last output is valid ``WRITE_DELAY + 1`` cycles later.
+    """
+    return p.nf * p.sf - 1 + WRITE_DELAY + 1
+
+
+def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
+                       vectors: int):
+    """Register the block's rules for ``vectors`` input vectors on ``schedule``."""
+    folds = vectors * p.nf
+    writes = schedule.stream(f"{p.name}.fifo_write", folds)
+    for f in range(folds):
+        writes.accept(f, NEVER_BLOCKS)
+
+    def engine():
+        issued = -1
+        for k in range(vectors):
+            for nf in range(p.nf):
+                f = k * p.nf + nf
+                start = issued + 1
+                if f >= p.out_fifo_depth:
+                    start = max(start, (yield out.after(f - p.out_fifo_depth)) + 1)
+                if nf == 0:
+                    for sf in range(p.sf):
+                        beat = k * p.sf + sf
+                        inp.accept(beat, start)
+                        issued = yield inp.after(beat)
+                        start = issued + 1
+                else:
+                    issued = start + p.sf - 1
+                writes.offer(f, issued + WRITE_DELAY)
+
+    def fifo_output():
+        previous = -1
+        for f in range(folds):
+            written = yield writes.after(f)
+            out.offer(f, max(written + 1, previous + 1))
+            previous = yield out.after(f)
+
+    schedule.process(engine())
+    schedule.process(fifo_output())

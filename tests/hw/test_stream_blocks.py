@@ -1,0 +1,82 @@
+"""StreamWidthConverter and StreamFifo against their cycle models, with and without stalls."""
+
+import numpy as np
+import pytest
+from amaranth.hdl import signed, unsigned
+
+from hwgen.hw.stream_fifo import StreamFifo
+from hwgen.hw.width_converter import StreamWidthConverter
+from hwgen.ir.packing import pack_words, unpack_words
+from hwgen.perf.events import NEVER_BLOCKS, Schedule
+from hwgen.perf.stream_fifo import stream_fifo_processes
+from hwgen.perf.width_converter import width_converter_processes
+from hwgen.sim.amaranth_tb import run_stream_component
+
+
+def model(block, in_beats, out_beats, *args):
+    """Transfer cycles with a back-to-back source and an always-ready sink."""
+    schedule = Schedule()
+    inp = schedule.stream("in", in_beats)
+    out = schedule.stream("out", out_beats)
+
+    def source():
+        previous = -1
+        for b in range(in_beats):
+            inp.offer(b, previous + 1)
+            previous = yield inp.after(b)
+
+    schedule.process(source())
+    block(schedule, *args, inp, out)
+    for b in range(out_beats):
+        out.accept(b, NEVER_BLOCKS)
+    schedule.run()
+    return tuple(inp.xfer), tuple(out.xfer)
+
+
+CONVERSIONS = [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (4, 6), (6, 4), (8, 2), (2, 8), (5, 3)]
+
+
+@pytest.mark.parametrize("a,b", CONVERSIONS)
+def test_width_converter_order_and_cycles(a, b):
+    rng = np.random.default_rng(a * 10 + b)
+    total = np.lcm(a, b) * 4
+    elements = rng.integers(-8, 8, total)
+    dut = StreamWidthConverter(element_shape=signed(4), in_lanes=a, out_lanes=b)
+    run = run_stream_component(dut, pack_words(elements.reshape(-1, a), 4), total // b)
+    got = unpack_words(run.out_words, b, 4, True).reshape(-1)
+    np.testing.assert_array_equal(got, elements)
+    want_in, want_out = model(width_converter_processes, total // a, total // b, a, b)
+    assert tuple(run.in_cycles) == want_in
+    assert tuple(run.out_cycles) == want_out
+
+
+@pytest.mark.parametrize("a,b", CONVERSIONS[::2])
+def test_width_converter_under_stalls(a, b):
+    rng = np.random.default_rng(a + b)
+    total = np.lcm(a, b) * 5
+    elements = rng.integers(0, 16, total)
+    dut = StreamWidthConverter(element_shape=unsigned(4), in_lanes=a, out_lanes=b)
+    run = run_stream_component(dut, pack_words(elements.reshape(-1, a), 4), total // b,
+                               idle=0.4, backpressure=0.4, seed=a)
+    np.testing.assert_array_equal(unpack_words(run.out_words, b, 4, False).reshape(-1), elements)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 5])
+def test_stream_fifo_order_and_cycles(depth):
+    words = list(range(1, 40))
+    dut = StreamFifo(payload_shape=unsigned(8), depth=depth)
+    run = run_stream_component(dut, words, len(words))
+    assert run.out_words == words
+    want_in, want_out = model(stream_fifo_processes, len(words), len(words), depth)
+    assert tuple(run.in_cycles) == want_in
+    assert tuple(run.out_cycles) == want_out
+    stalled = run_stream_component(StreamFifo(payload_shape=unsigned(8), depth=depth), words,
+                                   len(words), idle=0.3, backpressure=0.6, seed=depth)
+    assert stalled.out_words == words
+
+
+def test_parameter_errors():
+    with pytest.raises(TypeError, match="FIFO depth must be a positive integer, not 0"):
+        StreamFifo(payload_shape=8, depth=0)
+    with pytest.raises(TypeError, match="in_lanes must be a positive integer, not 0"):
+        StreamWidthConverter(element_shape=4, in_lanes=0, out_lanes=2)
