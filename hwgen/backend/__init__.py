@@ -1,0 +1,10 @@
+"""Verilog export, memory images, design file and manifest."""
+
+from .design import DEFAULT_TOP, Design
+from .design_file import DESIGN_FILE, load_design, save_design
+from .manifest import build_manifest, layer_instance
+from .templates import render
+from .writer import MANIFEST_FILE, write_design
+
+__all__ = ["Design", "DEFAULT_TOP", "load_design", "save_design", "DESIGN_FILE",
+           "build_manifest", "layer_instance", "render", "write_design", "MANIFEST_FILE"]

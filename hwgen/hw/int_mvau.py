@@ -8,7 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..ir.mvau_params import IntMvauParams
-from ..ir.packing import pack_words
+from ..ir.packing import weight_memory_words
 from .fold_table import fold_table
 from .requantizer import Requantizer
 from .shapes import lanes_layout
@@ -56,12 +56,6 @@ class IntMvau(wiring.Component):
     def params(self) -> IntMvauParams:
         return self._p
 
-    def _weight_words(self):
-        p = self._p
-        # Address nf * SF + sf holds W[nf*PE + pe, sf*SIMD + s] at element pe * SIMD + s.
-        w = p.weights.reshape(p.nf, p.pe, p.sf, p.simd).transpose(0, 2, 1, 3)
-        return pack_words(w.reshape(p.nf * p.sf, p.pe * p.simd), p.weight_type.bits)
-
     def elaborate(self, platform):
         p = self._p
         m = Module()
@@ -99,7 +93,7 @@ class IntMvau(wiring.Component):
 
         # ---- stage 1: weights and inputs from memory ---------------------------------
         m.submodules.weights = weights = Memory(
-            shape=unsigned(w_layout.size), depth=nf_count * sf_count, init=self._weight_words())
+            shape=unsigned(w_layout.size), depth=nf_count * sf_count, init=weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits))
         w_port = weights.read_port()
         m.d.comb += w_port.addr.eq(step)
         w_now = data.View(w_layout, w_port.data)

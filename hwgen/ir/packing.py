@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pack_words", "unpack_words", "to_beats", "from_beats"]
+__all__ = ["pack_words", "unpack_words", "to_beats", "from_beats", "weight_memory_words"]
 
 
 def pack_words(values, bits: int) -> list[int]:
@@ -55,3 +55,16 @@ def from_beats(beats, vector_len: int) -> np.ndarray:
     """Join beats ``(B, per_beat)`` into vectors ``(B * per_beat / vector_len, vector_len)``."""
     beats = np.asarray(beats)
     return beats.reshape(-1, vector_len)
+
+
+def weight_memory_words(weights, pe: int, simd: int, bits: int) -> list[int]:
+    """Words of an MVAU weight memory, one per step ``(nf, sf)`` at address ``nf * SF + sf``.
+
+    The word for step ``(nf, sf)`` holds ``W[nf*PE + p, sf*SIMD + s]`` as element
+    ``p * SIMD + s`` (PE-major, lane 0 least significant).
+    """
+    weights = np.asarray(weights, dtype=np.int64)
+    mh, mw = weights.shape
+    nf, sf = mh // pe, mw // simd
+    steps = weights.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
+    return pack_words(steps, bits)

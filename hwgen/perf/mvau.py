@@ -21,7 +21,7 @@ from ..ir.mvau_params import IntMvauParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",
-           "int_mvau_isolated_latency"]
+           "int_mvau_isolated_latency", "credits_for_full_rate"]
 
 #: Issue of a fold's last step to the output FIFO write: memories (1), dot products (2),
 #: accumulate (3), requantizer stage A (4), stage B (5).
@@ -36,11 +36,13 @@ def int_mvau_cycles_per_vector(p: IntMvauParams) -> int:
 def int_mvau_isolated_latency(p: IntMvauParams) -> int:
     """First input transfer to last output transfer of one vector, on its own.
 
-    The input arrives one beat per cycle, so the last step issues at ``NF*SF - 1`` (credits
-    never block when ``C >= 1``... for ``C < NF`` the output side drains one beat per cycle
-    while later folds still compute, which never stalls the engine because each fold takes at
-    least one cycle); the last output is valid ``WRITE_DELAY + 1`` cycles later.
+    With the input arriving one beat per cycle and at least :func:`credits_for_full_rate`
+    credits, the steps issue in cycles ``0 .. NF*SF - 1``; the last result is written
+    ``WRITE_DELAY`` cycles after the last step and leaves one cycle later.
     """
+    if p.out_fifo_depth < credits_for_full_rate(p.sf):
+        raise ValueError(f"layer {p.name!r}: output FIFO too shallow for the closed form; "
+                         "use the event model (pipeline_timing)")
     return p.nf * p.sf - 1 + WRITE_DELAY + 1
 
 
@@ -79,3 +81,13 @@ def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: S
 
     schedule.process(engine())
     schedule.process(fifo_output())
+
+
+def credits_for_full_rate(p_sf: int) -> int:
+    """Smallest output FIFO depth with which credits never slow the engine down.
+
+    Fold ``f`` may start ``WRITE_DELAY + 2`` cycles after fold ``f - C`` ended (write, read,
+    credit back); ``C - 1`` folds of ``SF`` cycles must cover that: ``(C - 1) * SF >=
+    WRITE_DELAY + 1``.
+    """
+    return 1 + -(-(WRITE_DELAY + 1) // p_sf)

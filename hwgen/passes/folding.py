@@ -1,0 +1,83 @@
+"""Choose PE x SIMD for every layer."""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import IRError
+from ..ir.graph import Graph
+from ..ir.layers import Folding
+
+__all__ = ["DEFAULT_MAX_MACS", "divisors", "choose_folding"]
+
+#: Multipliers given to the largest layer when nothing else is asked for.
+DEFAULT_MAX_MACS = 64
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _check_request(name: str, what: str, value, size: int, unit: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise IRError(f"layer {name!r}: {what} must be a positive integer or 'auto', not {value!r}")
+    if size % value:
+        raise IRError(
+            f"layer {name!r}: {what}={value} does not divide the {size} {unit}; use one of "
+            f"{', '.join(map(str, divisors(size)))}")
+
+
+def _cheapest(mh: int, mw: int, target: int, pe=None, simd=None) -> Folding:
+    """Fewest multipliers with NF * SF <= target; ties go to the wider SIMD."""
+    best = None
+    for p in ([pe] if pe else divisors(mh)):
+        for s in ([simd] if simd else divisors(mw)):
+            cycles = (mh // p) * (mw // s)
+            key = (cycles > target, p * s if cycles <= target else cycles, -s)
+            if best is None or key < best[0]:
+                best = (key, Folding(pe=p, simd=s))
+    return best[1]
+
+
+def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_MACS,
+                   target_cycles: int | None = None) -> Graph:
+    """Set every layer's folding.
+
+    Layers balance around one target of cycles per vector: by default the largest layer
+    gets ``max_macs`` multipliers, ``target = ceil(max(MH * MW) / max_macs)``, and every other
+    layer takes the fewest multipliers that keep ``NF * SF <= target``. A requested PE or
+    SIMD is kept (the other one is chosen); a layer whose folding is already set is left alone.
+
+    Parameters
+    ----------
+    graph : Graph
+    requests : dict, optional
+        ``{layer name: (pe or None, simd or None)}``.
+    max_macs : int
+        Multipliers of the largest layer when ``target_cycles`` is not given.
+    target_cycles : int, optional
+        Cycles per vector to aim for.
+    """
+    requests = dict(requests or {})
+    unknown = set(requests) - {layer.name for layer in graph.layers}
+    if unknown:
+        raise IRError(f"folding requested for unknown layer(s) {', '.join(sorted(unknown))}; "
+                      f"layers are {', '.join(layer.name for layer in graph.layers)}")
+    if not isinstance(max_macs, int) or max_macs < 1:
+        raise IRError(f"max_macs must be a positive integer, not {max_macs!r}")
+    if target_cycles is None:
+        target_cycles = max(math.ceil(l.out_features * l.in_features / max_macs)
+                            for l in graph.layers)
+    layers = []
+    for layer in graph.layers:
+        pe, simd = requests.get(layer.name, (None, None))
+        _check_request(layer.name, "PE", pe, layer.out_features, "output channels")
+        _check_request(layer.name, "SIMD", simd, layer.in_features, "inputs")
+        if layer.folding is None or pe or simd:
+            folding = Folding(pe=pe, simd=simd) if pe and simd else _cheapest(
+                layer.out_features, layer.in_features, target_cycles, pe, simd)
+            layer = layer.replace(folding=folding)
+        layers.append(layer)
+    return graph.replace_layers(layers)

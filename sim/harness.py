@@ -1,0 +1,210 @@
+"""The model-level harness: whole data sets at compiled-simulator speed.
+
+A jinja2-rendered SystemVerilog wrapper (rtl_templates/model_harness.sv.j2) streams input
+beats from a hex file, captures every output beat and logs the cycle of every transfer at the
+accelerator's ports and at each layer's ports. Python never touches a clock edge: it writes the
+input file, runs the simulator once, and reads the logs.
+
+Verilator builds the harness with a small C++ main that toggles the clock (no timing
+support needed, fastest); Icarus runs it with the harness's own clock.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..backend.templates import render
+from ..errors import SimulationError
+from .build_cache import build_key, build_slot
+from .toolchain import ensure_icarus, ensure_verilator, verilator_make_overrides
+
+__all__ = ["HARNESS_TOP", "Monitor", "Harness", "HarnessRun", "build_harness", "run_harness"]
+
+HARNESS_TOP = "hwgen_harness"
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """A stream inside the design whose transfers the harness logs.
+
+    Only beats whose index modulo ``period`` equals ``phase`` are logged (e.g. the first input
+    beat or the last output beat of each vector), which keeps the log, and the time spent
+    writing it, small.
+    """
+
+    path: str       # hierarchical prefix below the top, e.g. "layer_0.o_stream"
+    tag: str        # label in the transfer log, e.g. "o0"
+    label: str = ""
+    period: int = 1
+    phase: int = 0
+
+    def as_template_values(self) -> dict:
+        return {"path": self.path, "tag": self.tag, "label": self.label or self.path,
+                "period": self.period, "phase": self.phase}
+
+
+@dataclass(frozen=True)
+class Harness:
+    simulator: str
+    build_dir: Path
+    command: tuple
+
+
+@dataclass
+class HarnessRun:
+    simulator: str
+    out_words: list
+    out_cycles: list
+    in_cycles: list
+    monitors: dict = field(default_factory=dict)   # tag -> list of transfer cycles
+    wall_seconds: float = 0.0
+    cycles: int = 0                                 # cycles 0 .. last output transfer
+
+    @property
+    def cycles_per_second(self) -> float:
+        return self.cycles / self.wall_seconds if self.wall_seconds else 0.0
+
+
+def build_harness(verilog: str, *, top: str, in_width: int, out_width: int, monitors=(),
+                  simulator: str = "verilator", waves: bool = False, cocotb: bool = False,
+                  log=print) -> Harness:
+    """Render and build the harness around ``verilog`` (cached by content hash)."""
+    harness_sv = render("model_harness.sv.j2", top=top, harness=HARNESS_TOP,
+                        in_width=in_width, out_width=out_width,
+                        monitors=[m.as_template_values() for m in monitors])
+    if simulator == "verilator":
+        ensure_verilator()
+        main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)
+        key = build_key("verilator", verilog, harness_sv, main_cpp, waves,
+                        *verilator_make_overrides())
+        with build_slot("harness-verilator", key) as slot:
+            exe = slot.path / "obj" / f"V{HARNESS_TOP}"
+            if not slot.ready:
+                log(f"building the Verilator model in {slot.path} (cached for reuse)")
+                _write_sources(slot.path, top, verilog, harness_sv)
+                (slot.path / "main.cpp").write_text(main_cpp)
+                cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", "-O3",
+                       "--x-assign", "fast", "--x-initial", "fast", "-DHWGEN_EXTERNAL_CLOCK",
+                       "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", HARNESS_TOP,
+                       "-Mdir", "obj", f"{top}.v", "harness.sv", "main.cpp"]
+                for override in verilator_make_overrides():
+                    cmd += ["-MAKEFLAGS", override]
+                if waves:
+                    cmd += ["--trace", "-DHWGEN_WAVES"]
+                _run_build(cmd, slot.path)
+                slot.mark_ready()
+        return Harness("verilator", slot.path, (str(exe),))
+    if simulator == "icarus":
+        ensure_icarus()
+        key = build_key("icarus", verilog, harness_sv, waves)
+        with build_slot("harness-icarus", key) as slot:
+            if not slot.ready:
+                log(f"building the Icarus model in {slot.path}")
+                _write_sources(slot.path, top, verilog, harness_sv)
+                cmd = ["iverilog", "-g2012", "-o", "sim.vvp", "-s", HARNESS_TOP,
+                       f"{top}.v", "harness.sv"] + (["-DHWGEN_WAVES"] if waves else [])
+                _run_build(cmd, slot.path)
+                slot.mark_ready()
+        return Harness("icarus", slot.path, ("vvp", "-n", str(slot.path / "sim.vvp")))
+    raise SimulationError(f"unknown simulator {simulator!r}; use verilator or icarus")
+
+
+def _write_sources(path: Path, top: str, verilog: str, harness_sv: str) -> None:
+    (path / f"{top}.v").write_text(verilog)
+    (path / "harness.sv").write_text(harness_sv)
+
+
+def _run_build(cmd, cwd: Path) -> None:
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    (cwd / "build.log").write_text(result.stdout + result.stderr)
+    if result.returncode:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+        raise SimulationError(f"building the simulation model failed ({cmd[0]}); "
+                              f"log in {cwd / 'build.log'}:\n{tail}")
+
+
+def harness_plusargs(work_dir: Path, beats_in: int, beats_out: int, *, idle=0.0,
+                     backpressure=0.0, seed=1, watchdog=100_000, waves_file=None) -> list:
+    args = [f"+inputs={work_dir / 'inputs.hex'}", f"+outputs={work_dir / 'outputs.txt'}",
+            f"+transfers={work_dir / 'transfers.txt'}", f"+beats_in={beats_in}",
+            f"+beats_out={beats_out}", f"+idle={round(idle * 1000)}",
+            f"+backpressure={round(backpressure * 1000)}", f"+seed={seed}",
+            f"+watchdog={watchdog}"]
+    if waves_file:
+        args.append(f"+waves={waves_file}")
+    return args
+
+
+def write_inputs(work_dir: Path, in_words, in_width: int) -> None:
+    digits = max(1, -(-in_width // 4))
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "inputs.hex").write_text("".join(f"{int(w):0{digits}x}\n" for w in in_words))
+
+
+def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) -> HarnessRun:
+    out_words, out_cycles = [], []
+    outputs = work_dir / "outputs.txt"
+    for line in outputs.read_text().split("\n") if outputs.exists() else []:
+        if line.strip():
+            cycle, word = line.split()
+            out_cycles.append(int(cycle))
+            out_words.append(int(word, 16))
+    in_cycles, monitors = [], {}
+    transfers = work_dir / "transfers.txt"
+    for line in transfers.read_text().split("\n") if transfers.exists() else []:
+        if line.strip():
+            tag, cycle = line.split()
+            if tag == "i":
+                in_cycles.append(int(cycle))
+            else:
+                monitors.setdefault(tag, []).append(int(cycle))
+    if len(out_words) != beats_out:
+        raise SimulationError(
+            f"the simulation produced {len(out_words)} of {beats_out} output beats; "
+            f"see {work_dir / 'sim.log'}")
+    return HarnessRun(simulator=simulator, out_words=out_words, out_cycles=out_cycles,
+                      in_cycles=in_cycles, monitors=monitors, wall_seconds=wall,
+                      cycles=(out_cycles[-1] + 1) if out_cycles else 0)
+
+
+def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, work_dir,
+                idle=0.0, backpressure=0.0, seed=1, watchdog=100_000, waves_file=None,
+                progress=None) -> HarnessRun:
+    """Run the built harness once over every input beat.
+
+    ``progress(done, total)`` is called about twice a second with the output beats so far.
+    """
+    work_dir = Path(work_dir)
+    write_inputs(work_dir, in_words, in_width)
+    for stale in ("outputs.txt", "transfers.txt"):
+        (work_dir / stale).unlink(missing_ok=True)
+    cmd = list(harness.command) + harness_plusargs(
+        work_dir, len(in_words), beats_out, idle=idle, backpressure=backpressure, seed=seed,
+        watchdog=watchdog, waves_file=waves_file)
+    start = time.perf_counter()
+    with open(work_dir / "sim.log", "w") as log:
+        process = subprocess.Popen(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            try:
+                process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                if progress:
+                    progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+    wall = time.perf_counter() - start
+    if progress:
+        progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+    if process.returncode:
+        raise SimulationError(f"{harness.simulator} exited with code {process.returncode}; "
+                              f"see {work_dir / 'sim.log'}")
+    return read_results(work_dir, harness.simulator, beats_out, wall)
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 16), b""))
+    except FileNotFoundError:
+        return 0

@@ -1,0 +1,165 @@
+"""Simulate a compiled design over a data set and check it against both models.
+
+Outputs must equal the golden model bit for bit; with no idle or backpressure cycles, every
+transfer at the accelerator's ports and at every layer's ports must happen in the cycle the
+cycle model predicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..backend.design import Design
+from ..backend.manifest import layer_instance
+from ..errors import SimulationError
+from ..golden.model import run_pipeline
+from ..ir.packing import pack_words, unpack_words
+from ..perf.pipeline import pipeline_timing
+from .harness import HARNESS_TOP, Monitor, build_harness, harness_plusargs, read_results, \
+    run_harness, write_inputs
+
+__all__ = ["DRIVERS", "SimulationOutcome", "simulate_design"]
+
+DRIVERS = ("harness", "cocotb")
+
+
+@dataclass
+class SimulationOutcome:
+    result: dict                 # what result.json holds
+    outputs_int: np.ndarray      # output codes, one row per input
+    outputs: np.ndarray          # dequantized float32
+    golden: np.ndarray           # golden output codes
+
+
+def _monitors(design: Design) -> list:
+    monitors = []
+    for index, layer in enumerate(design.layers):
+        instance = layer_instance(index)
+        monitors.append(Monitor(f"{instance}.i_stream", f"i{index}",
+                                f"{layer.name}: first input beat of each vector",
+                                period=layer.sf, phase=0))
+        monitors.append(Monitor(f"{instance}.o_stream", f"o{index}",
+                                f"{layer.name}: last output beat of each vector",
+                                period=layer.nf, phase=layer.nf - 1))
+    return monitors
+
+
+def _run_with_cocotb(design, in_words, beats_out, work_dir, *, simulator, idle, backpressure,
+                     seed, waves):
+    import time
+    from ..backend.templates import render
+    from .cocotb_runner import build_cocotb, run_cocotb
+    harness_sv = render("model_harness.sv.j2", top=design.top, harness=HARNESS_TOP,
+                        in_width=design.in_width, out_width=design.out_width,
+                        monitors=[m.as_template_values() for m in _monitors(design)])
+    build = build_cocotb({f"{design.top}.v": design.verilog, "harness.sv": harness_sv},
+                         toplevel=HARNESS_TOP, simulator=simulator,
+                         defines={"HWGEN_COCOTB": 1}, timing=True, waves=waves,
+                         kind="harness-cocotb")
+    write_inputs(work_dir, in_words, design.in_width)
+    start = time.perf_counter()
+    run_cocotb(build, test_module="hwgen.sim.tb_harness", test_dir=work_dir,
+               plusargs=harness_plusargs(work_dir, len(in_words), beats_out, idle=idle,
+                                         backpressure=backpressure, seed=seed),
+               waves=waves)
+    return read_results(work_dir, simulator, beats_out, time.perf_counter() - start)
+
+
+def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator",
+                    driver: str = "harness", idle: float = 0.0, backpressure: float = 0.0,
+                    seed: int = 1, waves: bool = False, progress=None,
+                    log=print) -> SimulationOutcome:
+    """Simulate every row of ``x`` (floats are quantized, integers are codes) and check it.
+
+    Parameters
+    ----------
+    design : Design
+    x : numpy.ndarray
+        Inputs, one row per inference.
+    work_dir : path
+        Where inputs, logs and waveforms go.
+    simulator : {"verilator", "icarus"}
+    driver : {"harness", "cocotb"}
+        Run the harness binary directly (fastest), or under a cocotb test.
+    idle, backpressure : float
+        Probability of an idle input cycle / a cycle without ready at the output. Cycle
+        checks apply only when both are 0.
+    """
+    if driver not in DRIVERS:
+        raise SimulationError(f"unknown driver {driver!r}; use one of {', '.join(DRIVERS)}")
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    codes = design.input_codes(x)
+    n = len(codes)
+    if n == 0:
+        raise SimulationError("no inputs to simulate")
+    first, last = design.layers[0], design.layers[-1]
+    golden = run_pipeline(design.layers, codes)
+    in_words = pack_words(codes.reshape(-1, first.simd), first.input_type.bits)
+    beats_out = n * last.nf
+    waves_file = str(work_dir / "waves.vcd") if waves else None
+    if driver == "harness":
+        harness = build_harness(design.verilog, top=design.top, in_width=design.in_width,
+                                out_width=design.out_width, monitors=_monitors(design),
+                                simulator=simulator, waves=waves, log=log)
+        run = run_harness(harness, in_words, beats_out, in_width=design.in_width,
+                          work_dir=work_dir, idle=idle, backpressure=backpressure, seed=seed,
+                          waves_file=waves_file, progress=progress)
+    else:
+        run = _run_with_cocotb(design, in_words, beats_out, work_dir, simulator=simulator,
+                               idle=idle, backpressure=backpressure, seed=seed, waves=waves)
+
+    got = unpack_words(run.out_words, last.pe, last.output_type.bits,
+                       last.output_type.signed).reshape(n, last.mh)
+    mismatches = int(np.count_nonzero(got != golden))
+    stalls = bool(idle or backpressure)
+    timing = pipeline_timing(design.layers, n)
+    result = {
+        "bit_exact": mismatches == 0,
+        "mismatches": mismatches,
+        "mismatched_inferences": int(np.count_nonzero(np.any(got != golden, axis=1))),
+        "num_inferences": n,
+        "simulator": simulator,
+        "driver": driver,
+        "idle": idle, "backpressure": backpressure, "seed": seed,
+        "wall_seconds": run.wall_seconds,
+        "simulated_cycles": run.cycles,
+        "cycles_per_second": run.cycles_per_second,
+        "cycles_checked": not stalls,
+    }
+    per_in, per_out = first.sf, last.nf
+    rtl_first_in = run.in_cycles[::per_in]
+    rtl_last_out = run.out_cycles[per_out - 1::per_out]
+    cycles = {
+        "latency_rtl": rtl_last_out[0] - rtl_first_in[0],
+        "latency_model": timing.latency,
+        "ii_rtl": rtl_last_out[-1] - rtl_last_out[-2] if n > 1 else None,
+        "ii_model": timing.ii,
+        "ii_bound": timing.ii_bound,
+        "total_rtl": rtl_last_out[-1] - rtl_first_in[0] + 1,
+        "total_model": timing.total_cycles,
+    }
+    layers = []
+    exact = (run.in_cycles == list(timing.in_beats) and run.out_cycles == list(timing.out_beats))
+    for index, (p, t) in enumerate(zip(design.layers, timing.layers)):
+        ins = run.monitors.get(f"i{index}", [])
+        outs = run.monitors.get(f"o{index}", [])
+        layer_exact = ins == list(t.first_in) and outs == list(t.last_out)
+        exact = exact and layer_exact
+        latency_rtl = outs[0] - ins[0] if ins and outs else None
+        layers.append({
+            "name": p.name, "mh": p.mh, "mw": p.mw, "pe": p.pe, "simd": p.simd,
+            "cycles_per_vector": t.cycles_per_vector,
+            "latency_rtl": latency_rtl, "latency_model": t.latency,
+            "utilization_rtl": (t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"] else None,
+            "utilization_model": (t.cycles_per_vector / timing.ii) if timing.ii else None,
+            "transfers_match_model": layer_exact,
+        })
+    result["cycles"] = cycles
+    result["cycles_exact"] = exact if not stalls else None
+    result["layers"] = layers
+    outputs = design.output_quant.dequantize(got).astype(np.float32)
+    return SimulationOutcome(result=result, outputs_int=got, outputs=outputs, golden=golden)
