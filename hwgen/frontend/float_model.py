@@ -1,0 +1,143 @@
+"""Float dense layers and their numpy forward pass (the float reference and calibration source).
+
+A float MLP is a list of :class:`FloatDense` layers, ``y = relu?(x @ W.T + b)``, each layer
+consuming the previous layer's output. The ONNX reader and the Python API both produce this
+list; post-training quantization turns it into an IR graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ModelError
+
+__all__ = ["FloatDense", "check_chain", "float_forward"]
+
+
+def _frozen_float(values, what: str, ndim: int) -> np.ndarray:
+    try:
+        array = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{what} cannot be read as a float array: {exc}") from None
+    if array.ndim != ndim:
+        raise ModelError(f"{what} must have {ndim} dimension(s), not shape {array.shape}")
+    if 0 in array.shape:
+        raise ModelError(f"{what} is empty (shape {array.shape})")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ModelError(
+            f"{what} holds {int(np.isnan(array).sum())} NaN and {int(np.isinf(array).sum())} Inf "
+            f"values (first at index {first}); fix the model before quantizing it")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class FloatDense:
+    """A float fully connected layer ``y = x @ weights.T + bias``, then ReLU if ``relu``.
+
+    Parameters
+    ----------
+    name : str
+        Layer name (the ONNX Gemm or MatMul node that carries the weights).
+    weights : numpy.ndarray
+        float64, shape ``(out_features, in_features)``; finite.
+    bias : numpy.ndarray
+        float64, shape ``(out_features,)``; finite.
+    relu : bool
+        A ReLU follows the layer.
+    """
+
+    name: str
+    weights: np.ndarray
+    bias: np.ndarray
+    relu: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ModelError(f"layer name must be a non-empty string, not {self.name!r}")
+        where = f"layer {self.name!r}"
+        weights = _frozen_float(self.weights, f"{where}: weights", 2)
+        bias = _frozen_float(self.bias, f"{where}: bias", 1)
+        if bias.shape != (weights.shape[0],):
+            raise ModelError(
+                f"{where}: bias has shape {bias.shape} but the weights have "
+                f"{weights.shape[0]} output channels")
+        if not isinstance(self.relu, (bool, np.bool_)):
+            raise ModelError(f"{where}: relu must be True or False, not {self.relu!r}")
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "bias", bias)
+        object.__setattr__(self, "relu", bool(self.relu))
+
+    @property
+    def out_features(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def in_features(self) -> int:
+        return self.weights.shape[1]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """float64 outputs for inputs ``x`` of shape ``(N, in_features)``."""
+        y = np.asarray(x, dtype=np.float64) @ self.weights.T + self.bias
+        return np.maximum(y, 0.0) if self.relu else y
+
+
+def check_chain(layers) -> tuple:
+    """Return ``layers`` as a tuple after checking they form a chain with unique names.
+
+    Raises
+    ------
+    ModelError
+        Listing every mismatch at once.
+    """
+    layers = tuple(layers)
+    if not layers:
+        raise ModelError("the model has no dense layers")
+    problems = []
+    seen = set()
+    for layer in layers:
+        if not isinstance(layer, FloatDense):
+            raise ModelError(f"{layer!r} is not a FloatDense layer")
+        if layer.name in seen:
+            problems.append(f"layer name {layer.name!r} is used twice; names must be unique")
+        seen.add(layer.name)
+    for prev, layer in zip(layers, layers[1:]):
+        if prev.out_features != layer.in_features:
+            problems.append(
+                f"layer {layer.name!r} takes {layer.in_features} inputs but {prev.name!r} "
+                f"produces {prev.out_features}")
+    if problems:
+        raise ModelError("the layers do not form a chain:\n  - " + "\n  - ".join(problems))
+    return layers
+
+
+def float_forward(layers, x, *, keep_intermediate: bool = False):
+    """Run ``x`` through the float layers in float64.
+
+    Parameters
+    ----------
+    layers : sequence of FloatDense
+        A chain (see :func:`check_chain`).
+    x : array_like
+        Inputs, shape ``(N, in_features)``.
+    keep_intermediate : bool
+        Also return the activation tensors ``[x, out_0, out_1, ...]`` (each after its ReLU).
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
+    """
+    layers = check_chain(layers)
+    y = np.asarray(x, dtype=np.float64)
+    if y.ndim != 2 or y.shape[1] != layers[0].in_features:
+        raise ModelError(
+            f"inputs have shape {y.shape}; the model takes (N, {layers[0].in_features})")
+    tensors = [y]
+    for layer in layers:
+        y = layer.forward(y)
+        tensors.append(y)
+    return (y, tensors) if keep_intermediate else y

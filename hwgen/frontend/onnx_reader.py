@@ -1,0 +1,365 @@
+"""Float ONNX MLP -> list of :class:`FloatDense` layers.
+
+Reads a linear chain of Gemm / MatMul (+ Add of a constant bias) / Relu nodes; Identity,
+Dropout (inference), Flatten (axis 1) and Reshape to ``(batch, features)`` pass through.
+Everything is checked before any layer is built, and every problem is reported at once in one
+:class:`~hwgen.errors.ModelError` (see :func:`onnx_problems` for the list without raising).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+
+from ..errors import HwgenError
+from .float_model import FloatDense
+from .onnx_graph import OnnxGraph, load_model, node_name
+from .problems import Problem, raise_problems
+
+__all__ = ["read_onnx", "onnx_problems", "SUPPORTED_OPS"]
+
+#: Operators of the float MLP reader (Constant nodes may feed weights and shapes).
+SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Dropout", "Flatten", "Reshape")
+_IGNORED = ("Constant",)
+_HINTS = {
+    "Softmax": "; drop the final Softmax from the export (the argmax of the scores is unchanged)",
+    "LogSoftmax": "; drop the final LogSoftmax from the export (the argmax is unchanged)",
+    "Conv": "; convolutions come in a later issue",
+    "BatchNormalization": "; fold batch norm into the previous layer's weights before export",
+    "QuantizeLinear": "; QDQ models come in a later issue",
+    "DequantizeLinear": "; QDQ models come in a later issue",
+}
+
+
+class _Pending:
+    """The layer being assembled: weights, then optional bias adds and a ReLU."""
+
+    def __init__(self, node, weights, bias):
+        self.node, self.weights, self.bias, self.relu = node, weights, bias, False
+
+
+class _Reader:
+    def __init__(self, graph: OnnxGraph):
+        self.g = graph
+        self.layers: list[FloatDense] = []
+        self.pending: _Pending | None = None
+        self.bad_layer = False  # a problem in this layer's weights: do not build it
+        # Features of the current activation (dims after the batch axis), None when unknown.
+        self.feat: tuple | None = graph.input_dims[1:] if graph.input_dims else None
+
+    # -- whole-graph checks --------------------------------------------------------------
+    def check_ops(self) -> None:
+        for node in self.g.model.graph.node:
+            if node.domain not in ("", "ai.onnx"):
+                self.g.problem(
+                    f"operator domain {node.domain!r} is not supported; supported ops (default "
+                    f"domain): {', '.join(SUPPORTED_OPS)}", node)
+            elif node.op_type not in SUPPORTED_OPS + _IGNORED:
+                self.g.problem(
+                    f"unsupported op {node.op_type}; supported ops: {', '.join(SUPPORTED_OPS)}"
+                    f"{_HINTS.get(node.op_type, '')}", node)
+
+    def walk(self) -> None:
+        """Follow the single activation from the graph input to the graph output."""
+        g = self.g
+        if g.input_name is None or g.output_name is None:
+            return
+        consumers: dict[str, list] = {}
+        for node in g.model.graph.node:
+            if node.op_type in _IGNORED:
+                continue
+            for pos, name in enumerate(node.input):
+                if name:
+                    consumers.setdefault(name, []).append((node, pos))
+        visited = []
+        current = g.input_name
+        complete = False
+        while True:
+            users = consumers.get(current, [])
+            if current == g.output_name:
+                if users:
+                    g.problem(f"the output {current!r} also feeds "
+                              f"{', '.join(repr(node_name(n)) for n, _ in users)}; "
+                              "the model must be a linear chain")
+                complete = not users
+                break
+            if not users:
+                g.problem(f"tensor {current!r} is used by no node and is not the model output "
+                          f"{g.output_name!r}")
+                break
+            if len(users) > 1:
+                names = ", ".join(f"{node_name(n)!r} ({n.op_type})" for n, _ in users)
+                g.problem(
+                    f"tensor {current!r} feeds {len(users)} nodes ({names}): branches are not "
+                    "supported yet (a later issue); the model must be a linear chain")
+                break
+            node, pos = users[0]
+            if any(node is v for v in visited):
+                g.problem("the graph has a cycle", node)
+                break
+            visited.append(node)
+            self.visit(node, pos)
+            self.check_side_outputs(node, consumers)
+            current = node.output[0]
+        self.finish_layer()
+        if complete:
+            on_chain = {id(n) for n in visited}
+            for node in g.model.graph.node:
+                if id(node) not in on_chain and node.op_type not in _IGNORED:
+                    g.problem("node is not on the chain from the input to the output; side "
+                              "branches are not supported yet (a later issue)", node)
+        if complete and not self.layers and not self.bad_layer:
+            g.problem("the model has no Gemm or MatMul layer")
+
+    def check_side_outputs(self, node, consumers) -> None:
+        for name in node.output[1:]:
+            if name and (name in consumers or name == self.g.output_name):
+                self.g.problem(f"its second output {name!r} is used; only the first output of a "
+                               "node may be used in a linear chain", node)
+
+    # -- nodes ----------------------------------------------------------------------------
+    def visit(self, node, pos: int) -> None:
+        handler = getattr(self, f"_op_{node.op_type}", None)
+        if handler is None or node.domain not in ("", "ai.onnx"):
+            # Already reported by check_ops; keep walking with the inferred shape, if any.
+            self.finish_layer()
+            dims = self.g.shapes.get(node.output[0])
+            self.feat = dims[1:] if dims and len(dims) >= 2 else None
+            return
+        handler(node, pos)
+
+    def _constant_inputs(self, node, pos: int) -> bool:
+        """Every input but the activation must be constant."""
+        ok = True
+        for i, name in enumerate(node.input):
+            if i != pos and name and name not in self.g.constant_names:
+                self.g.problem(
+                    f"input {i} ({name!r}) is not a constant: two activation inputs make a "
+                    "branch, which is not supported yet (a later issue)", node)
+                ok = False
+        return ok
+
+    def _dense_input(self, node, in_features: int | None) -> None:
+        """Check the activation entering a Gemm / MatMul is 2-D with matching features."""
+        if self.feat is None:
+            return
+        if len(self.feat) != 1:
+            self.g.problem(
+                f"its input has shape (batch, {', '.join(map(str, self.feat))}); insert a "
+                "Flatten (axis 1) to make it (batch, features)", node)
+        elif in_features is not None and self.feat[0] != in_features:
+            self.g.problem(
+                f"its weights take {in_features} inputs but the activation has {self.feat[0]} "
+                "features", node)
+
+    def _start_layer(self, node, weights, bias) -> None:
+        self.finish_layer()
+        if weights is None or bias is None:
+            self.bad_layer = True
+            self.feat = None if weights is None else (weights.shape[0],)
+            return
+        self.pending = _Pending(node, weights, bias)
+        self.feat = (weights.shape[0],)
+
+    def _bias(self, value, node, what: str, out: int):
+        """A constant bias broadcast to ``(out,)``, or None with a problem."""
+        if value is None:
+            return None
+        if value.size in (1, out) and (value.ndim <= 1 or (value.ndim == 2 and value.shape[0] == 1)):
+            return np.broadcast_to(value.reshape(-1), (out,)).astype(np.float64)
+        self.g.problem(
+            f"{what} of shape {value.shape} does not broadcast to one value per output "
+            f"(({out},) or (1, {out})); per-sample biases are not supported", node)
+        return None
+
+    def _op_Gemm(self, node, pos: int) -> None:
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        trans_a, trans_b = attrs.get("transA", 0), attrs.get("transB", 0)
+        alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
+        if pos != 0:
+            self.g.problem("the activation must be input A (the first input) and the weights "
+                           "the constant input B", node)
+        if trans_a != 0:
+            self.g.problem(f"transA={trans_a} is not supported (it would transpose the batch "
+                           "axis); use transA=0", node)
+        if trans_b not in (0, 1):
+            self.g.problem(f"transB={trans_b} is not valid; use 0 or 1", node)
+        if not (math.isfinite(alpha) and math.isfinite(beta)):
+            self.g.problem(f"alpha={alpha} and beta={beta} must be finite", node)
+        ok = self._constant_inputs(node, pos) and pos == 0 and trans_a == 0 \
+            and trans_b in (0, 1) and math.isfinite(alpha) and math.isfinite(beta)
+        b = self.g.constant(node.input[1], node, "weights") if ok else None
+        if b is not None and b.ndim != 2:
+            self.g.problem(f"weights {node.input[1]!r} have shape {b.shape}; Gemm needs 2-D "
+                           "weights", node)
+            b = None
+        # Y = alpha * A @ B' + beta * C with B' = B (transB=0, shape (in, out)) or B.T.
+        weights = None if b is None else alpha * (b if trans_b else b.T)
+        self._dense_input(node, None if weights is None else weights.shape[1])
+        out = None if weights is None else weights.shape[0]
+        bias = None
+        if out is not None:
+            if len(node.input) > 2 and node.input[2]:
+                c = self.g.constant(node.input[2], node, "bias C")
+                bias = self._bias(None if c is None else beta * c, node, "bias C", out)
+            else:
+                bias = np.zeros(out)
+        self._start_layer(node, weights, bias)
+
+    def _op_MatMul(self, node, pos: int) -> None:
+        if pos != 0:
+            self.g.problem("the weights are the first input (W @ x); only x @ W with the "
+                           "activation as the first input is supported", node)
+            self._start_layer(node, None, None)
+            return
+        w = self.g.constant(node.input[1], node, "weights") if self._constant_inputs(node, pos) \
+            else None
+        if w is not None and w.ndim != 2:
+            self.g.problem(f"weights {node.input[1]!r} have shape {w.shape}; MatMul needs 2-D "
+                           "weights (in_features, out_features)", node)
+            w = None
+        weights = None if w is None else w.T  # x @ W with W (in, out)
+        self._dense_input(node, None if weights is None else weights.shape[1])
+        self._start_layer(node, weights, None if weights is None else np.zeros(weights.shape[0]))
+
+    def _op_Add(self, node, pos: int) -> None:
+        if not self._constant_inputs(node, pos):
+            self.finish_layer()
+            return
+        if self.pending is None and not self.bad_layer:
+            self.g.problem("only a constant bias added right after a Gemm or MatMul is "
+                           "supported", node)
+            return
+        if self.pending is not None and self.pending.relu:
+            self.g.problem("an Add after the Relu cannot be folded into the layer's bias", node)
+            return
+        other = node.input[1 - pos]
+        value = self.g.constant(other, node, "bias")
+        if self.pending is None:
+            return
+        bias = self._bias(value, node, "bias", self.pending.weights.shape[0])
+        if bias is None:
+            self.bad_layer, self.pending = True, None
+        else:
+            self.pending.bias = self.pending.bias + bias
+
+    def _op_Relu(self, node, pos: int) -> None:
+        if self.pending is None and not self.bad_layer:
+            self.g.problem("a Relu before the first Gemm / MatMul cannot be fused into a layer",
+                           node)
+        elif self.pending is not None:
+            self.pending.relu = True  # Relu(Relu(x)) == Relu(x)
+
+    def _op_Identity(self, node, pos: int) -> None:
+        pass
+
+    def _op_Dropout(self, node, pos: int) -> None:
+        self._constant_inputs(node, pos)
+        if len(node.input) > 2 and node.input[2]:
+            mode = self.g.int_constant(node.input[2], node, "training_mode")
+            if mode is not None and any(mode):
+                self.g.problem("training_mode is true; export the model in inference mode "
+                               "(model.eval())", node)
+
+    def _op_Flatten(self, node, pos: int) -> None:
+        axis = next((onnx.helper.get_attribute_value(a) for a in node.attribute
+                     if a.name == "axis"), 1)
+        if self.feat is None:
+            return
+        rank = len(self.feat) + 1
+        if (axis + rank if axis < 0 else axis) != 1:
+            self.g.problem(f"axis={axis} would move features into the batch axis; only "
+                           "axis=1 (flatten to (batch, features)) is supported", node)
+            self.feat = None
+            return
+        self.feat = (math.prod(self.feat),)
+
+    def _op_Reshape(self, node, pos: int) -> None:
+        if pos != 0:
+            self.g.problem("the reshaped data must be the first input", node)
+            self.feat = None
+            return
+        shape = self.g.int_constant(node.input[1], node, "shape") if len(node.input) > 1 \
+            else None
+        if shape is None or self.feat is None:
+            self.feat = None
+            return
+        features = math.prod(self.feat)
+        batch = self.g.input_dims[0] if self.g.input_dims else None
+        ok = len(shape) == 2 and (
+            (shape[0] in (-1, 0) and shape[1] == features)
+            or (shape[0] == 0 and shape[1] == -1)
+            or (shape[0] >= 1 and shape[0] == batch and shape[1] in (features, -1)))
+        if not ok:
+            self.g.problem(
+                f"target shape {shape} is not (batch, {features}); only a reshape to "
+                f"(batch, features) is supported, e.g. shape [-1, {features}] or [0, -1]", node)
+            self.feat = None
+            return
+        self.feat = (features,)
+
+    # -- layers ---------------------------------------------------------------------------
+    def finish_layer(self) -> None:
+        p = self.pending
+        if p is not None:
+            self.layers.append(FloatDense(name=node_name(p.node), weights=p.weights,
+                                          bias=p.bias, relu=p.relu))
+        self.pending, self.bad_layer = None, False
+
+    def check_names(self) -> None:
+        seen = set()
+        for layer in self.layers:
+            if layer.name in seen:
+                self.g.problem(f"two layers are called {layer.name!r}; give the ONNX nodes "
+                               "unique names (the config refers to layers by node name)")
+            seen.add(layer.name)
+
+
+def _inspect(model, source: str | None = None) -> tuple[list, list, str]:
+    proto, default_source = load_model(model)
+    source = source or default_source
+    graph = OnnxGraph(proto)
+    reader = _Reader(graph)
+    reader.check_ops()
+    reader.walk()
+    reader.check_names()
+    return reader.layers, graph.problems, source
+
+
+def onnx_problems(model) -> list[Problem]:
+    """Every problem that stops :func:`read_onnx` from reading ``model`` (empty if none).
+
+    A model that cannot be opened at all gives a single problem.
+    """
+    try:
+        return _inspect(model)[1]
+    except HwgenError as exc:  # the model cannot be opened
+        return [Problem(None, None, str(exc))]
+
+
+def read_onnx(model, *, source: str | None = None) -> list[FloatDense]:
+    """Read a float ONNX MLP as a list of float dense layers.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto, str or os.PathLike
+        The model or the path of its .onnx file.
+    source : str, optional
+        Name of the model in messages (default: the file name, or the graph name).
+
+    Returns
+    -------
+    list of FloatDense
+        One layer per Gemm / MatMul node, named after that node, in chain order.
+
+    Raises
+    ------
+    ModelError
+        Listing every problem found (unsupported ops, branches, non-constant or NaN weights,
+        dynamic feature sizes, bad attributes, unsupported opset) at once.
+    """
+    layers, problems, source = _inspect(model, source)
+    raise_problems(problems, source)
+    return layers
