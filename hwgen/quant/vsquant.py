@@ -9,8 +9,8 @@
 
 Computation: the ideal per-vector scale is ``s_v = |r|max(vector) / qmax`` (the lecture's
 symmetric rule); ``gamma = max(s_v over the channel) / (2**scale_bits - 1)`` so the largest vector
-gets the largest integer scale; ``S_q = ceil(s_v / gamma)`` (rule ``"ceil"``: never below the
-ideal scale, so no element is clipped) or round half to even (rule ``"half_even"``, as a plain
+gets the largest integer scale; ``S_q = ceil(s_v / gamma)`` (rule ``"ceil"``, with a 1e-12
+relative allowance for float noise: the scale covers the vector, so no element saturates) or round half to even (rule ``"half_even"``, as a plain
 linear quantization of the scales; a vector whose scale rounds down may clip).
 
 Effective bits: ``bits + scale_bits / vector_size + gamma_storage_bits * channels / size``,
@@ -131,14 +131,20 @@ def vsquant(
     check_group(arr.shape, ax, vector_size)
 
     grouped = np.abs(arr).reshape(arr.shape[:ax] + (arr.shape[ax] // vector_size, vector_size) + arr.shape[ax + 1 :])
-    ideal = grouped.max(axis=ax + 1) / qmax  # one per vector, compact shape
+    absmax = grouped.max(axis=ax + 1)  # one per vector, compact shape
+    ideal = absmax / qmax
     smax = 2**scale_bits - 1
     others = tuple(i for i in range(ideal.ndim) if i != ch)
     top = ideal.max(axis=others, keepdims=True)
     # an all-zero channel has no scale to share: use gamma = 1 (its codes are all 0 anyway)
     gamma = np.where(top > 0, top / smax, 1.0)
     ratio = ideal / gamma
-    sq = np.ceil(ratio) if scale_rounding == "ceil" else np.rint(ratio)
+    if scale_rounding == "ceil":
+        # float noise can push an exact integer ratio just above it (1.0000000000000002); a
+        # 1e-12 relative allowance keeps it, and costs at most qmax * 1e-12 codes (never a clip)
+        sq = np.ceil(ratio * (1.0 - 1e-12))
+    else:
+        sq = np.rint(ratio)
     sq = np.clip(sq, 1, smax).astype(np.int64)
 
     vector_scale = np.repeat(sq, vector_size, axis=ax)
