@@ -117,7 +117,7 @@ class OnnxGraph:
                     "(batch, features...)")))
                 self.input_dims = None
             elif any(d is None or d < 1 for d in dims[1:]):
-                shown = tuple(d if d else "?" for d in dims)
+                shown = "(" + ", ".join(str(d) if d else "?" for d in dims) + ")"
                 self.problems.append(Problem(value.name, None, (
                     f"input has dynamic or unknown feature size {shown}; only the batch axis may "
                     "be dynamic: export the model with fixed feature sizes")))
@@ -153,18 +153,18 @@ class OnnxGraph:
         elif name in self._constant_nodes:
             proto = _constant_node_value(self._constant_nodes[name])
             if proto is None:
-                self.problem(f"{what} {name!r} come from a Constant node without a tensor value",
+                self.problem(f"{what} {name!r}: a Constant node without a tensor value",
                              node)
                 return None
         elif name in self._producers:
             producer = self._producers[name]
             self.problem(
-                f"{what} {name!r} are computed by node {node_name(producer)!r} "
-                f"({producer.op_type}), not constant; fold constants first "
+                f"{what} {name!r}: computed by node {node_name(producer)!r} "
+                f"({producer.op_type}), not a constant; fold constants first "
                 "(e.g. onnxruntime graph optimizations or onnx-simplifier)", node)
             return None
         elif name == self.input_name:
-            self.problem(f"{what} {name!r} are the model input, not constant", node)
+            self.problem(f"{what} {name!r}: the model input, not a constant", node)
             return None
         else:
             self.problem(f"{what} {name!r}: missing initializer (no such tensor in the model)",
@@ -172,7 +172,7 @@ class OnnxGraph:
             return None
         if proto.data_type not in _FLOAT_TYPES:
             self.problem(
-                f"{what} {name!r} have type {onnx.TensorProto.DataType.Name(proto.data_type)}; "
+                f"{what} {name!r}: type {onnx.TensorProto.DataType.Name(proto.data_type)}; "
                 "this reader takes float weights (QDQ and QONNX models come later)", node)
             return None
         try:
@@ -184,7 +184,7 @@ class OnnxGraph:
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
             self.problem(
-                f"{what} {name!r} hold {int(np.isnan(value).sum())} NaN and "
+                f"{what} {name!r}: {int(np.isnan(value).sum())} NaN and "
                 f"{int(np.isinf(value).sum())} Inf values (first at index {first}); fix the "
                 "trained model", node)
             return None

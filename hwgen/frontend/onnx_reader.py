@@ -46,6 +46,7 @@ class _Reader:
         self.layers: list[FloatDense] = []
         self.pending: _Pending | None = None
         self.bad_layer = False  # a problem in this layer's weights: do not build it
+        self.dense_nodes = 0
         # Features of the current activation (dims after the batch axis), None when unknown.
         self.feat: tuple | None = graph.input_dims[1:] if graph.input_dims else None
 
@@ -107,10 +108,10 @@ class _Reader:
         if complete:
             on_chain = {id(n) for n in visited}
             for node in g.model.graph.node:
-                if id(node) not in on_chain and node.op_type not in _IGNORED:
+                if id(node) not in on_chain and node.op_type in SUPPORTED_OPS:
                     g.problem("node is not on the chain from the input to the output; side "
                               "branches are not supported yet (a later issue)", node)
-        if complete and not self.layers and not self.bad_layer:
+        if complete and not self.dense_nodes:
             g.problem("the model has no Gemm or MatMul layer")
 
     def check_side_outputs(self, node, consumers) -> None:
@@ -130,17 +131,6 @@ class _Reader:
             return
         handler(node, pos)
 
-    def _constant_inputs(self, node, pos: int) -> bool:
-        """Every input but the activation must be constant."""
-        ok = True
-        for i, name in enumerate(node.input):
-            if i != pos and name and name not in self.g.constant_names:
-                self.g.problem(
-                    f"input {i} ({name!r}) is not a constant: two activation inputs make a "
-                    "branch, which is not supported yet (a later issue)", node)
-                ok = False
-        return ok
-
     def _dense_input(self, node, in_features: int | None) -> None:
         """Check the activation entering a Gemm / MatMul is 2-D with matching features."""
         if self.feat is None:
@@ -156,6 +146,7 @@ class _Reader:
 
     def _start_layer(self, node, weights, bias) -> None:
         self.finish_layer()
+        self.dense_nodes += 1
         if weights is None or bias is None:
             self.bad_layer = True
             self.feat = None if weights is None else (weights.shape[0],)
@@ -188,8 +179,8 @@ class _Reader:
             self.g.problem(f"transB={trans_b} is not valid; use 0 or 1", node)
         if not (math.isfinite(alpha) and math.isfinite(beta)):
             self.g.problem(f"alpha={alpha} and beta={beta} must be finite", node)
-        ok = self._constant_inputs(node, pos) and pos == 0 and trans_a == 0 \
-            and trans_b in (0, 1) and math.isfinite(alpha) and math.isfinite(beta)
+        ok = pos == 0 and trans_a == 0 and trans_b in (0, 1) \
+            and math.isfinite(alpha) and math.isfinite(beta)
         b = self.g.constant(node.input[1], node, "weights") if ok else None
         if b is not None and b.ndim != 2:
             self.g.problem(f"weights {node.input[1]!r} have shape {b.shape}; Gemm needs 2-D "
@@ -214,8 +205,7 @@ class _Reader:
                            "activation as the first input is supported", node)
             self._start_layer(node, None, None)
             return
-        w = self.g.constant(node.input[1], node, "weights") if self._constant_inputs(node, pos) \
-            else None
+        w = self.g.constant(node.input[1], node, "weights")
         if w is not None and w.ndim != 2:
             self.g.problem(f"weights {node.input[1]!r} have shape {w.shape}; MatMul needs 2-D "
                            "weights (in_features, out_features)", node)
@@ -225,9 +215,6 @@ class _Reader:
         self._start_layer(node, weights, None if weights is None else np.zeros(weights.shape[0]))
 
     def _op_Add(self, node, pos: int) -> None:
-        if not self._constant_inputs(node, pos):
-            self.finish_layer()
-            return
         if self.pending is None and not self.bad_layer:
             self.g.problem("only a constant bias added right after a Gemm or MatMul is "
                            "supported", node)
@@ -256,7 +243,6 @@ class _Reader:
         pass
 
     def _op_Dropout(self, node, pos: int) -> None:
-        self._constant_inputs(node, pos)
         if len(node.input) > 2 and node.input[2]:
             mode = self.g.int_constant(node.input[2], node, "training_mode")
             if mode is not None and any(mode):
