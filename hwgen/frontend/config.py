@@ -19,8 +19,7 @@ from typing import Mapping
 from ..errors import ConfigError
 from ..ir import REQUANT_ROUNDINGS, IntType
 from ..ir.layers import INT_MVAU_BITS
-from ..quant.calibration import CALIBRATION_METHODS
-from ..quant.rounding import ROUNDING_RULES
+from ..quant import CALIBRATION_METHODS, ROUNDING_RULES
 
 __all__ = ["LayerOptions", "CompileConfig", "load_config", "FORMATS", "WEIGHT_FORMATS"]
 

@@ -20,9 +20,7 @@ import numpy as np
 
 from ..errors import ConfigError, QuantizationError
 from ..ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
-from ..quant.calibration import calibrate
-from ..quant.linear import linear_quantize
-from ..quant.rounding import round_to_int
+from ..quant import calibrate, linear_quantize, round_to_int
 from .calibration_data import check_calibration
 from .config import CompileConfig, LayerOptions, load_config
 from .float_model import check_chain, float_forward

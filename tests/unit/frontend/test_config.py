@@ -165,3 +165,17 @@ def test_folding_is_set_only_when_pe_and_simd_are_both_given():
     graph = small_mlp({"layer": {"fc0": {"pe": 3, "simd": 2}, "fc1": {"pe": 3}}})
     assert (graph.layers[0].folding.pe, graph.layers[0].folding.simd) == (3, 2)
     assert graph.layers[1].folding is None
+
+
+def test_docs_document_every_key_and_their_example_parses():
+    import pathlib
+    import re
+    import tomllib
+
+    docs = (pathlib.Path(__file__).parents[3] / "docs" / "config.md").read_text()
+    documented = set(re.findall(r"^\| `(\w+)` \|", docs, flags=re.M))
+    keys = set(LayerOptions.__dataclass_fields__) | {"output"}
+    assert documented == keys
+    example = re.search(r"```toml\n(.*?)```", docs, flags=re.S).group(1)
+    config = load_config(tomllib.loads(example))
+    assert config.layer("fc1").pe == 4 and config.layer("block/fc.2").weights == "int4"

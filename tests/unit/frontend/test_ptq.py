@@ -296,3 +296,17 @@ def test_quantize_layers_takes_float_layers_directly():
     for a, b in zip(graph.layers, same.layers):
         np.testing.assert_array_equal(a.weights, b.weights)
         assert a.input_quant == b.input_quant and a.output_quant == b.output_quant
+
+
+def test_a_row_of_zero_weights_gets_scale_one_and_code_zero():
+    rng = np.random.default_rng(20)
+    w = rng.normal(size=(3, 4))
+    w[2] = 0.0
+    graph = quantize_mlp(weights=[w], biases=[[0.1, 0.2, 0.3]],
+                         calibration=rng.normal(size=(16, 4)))
+    layer = graph.layers[0]
+    assert layer.weight_quant.scale[2] == 1.0 and not layer.weights[2].any()
+    assert layer.bias[2] == np.rint(0.3 / layer.input_quant.scale)
+    y = golden_dequantized(graph, rng.normal(size=(16, 4)))
+    # the constant channel outputs 0.3 to within an output LSB
+    assert np.abs(y[:, 2] - 0.3).max() <= graph.output_quant.scale
