@@ -101,6 +101,9 @@ class _Reader:
                 g.problem("the graph has a cycle", node)
                 break
             visited.append(node)
+            if not node.output or not node.output[0]:
+                g.problem("the node has no output", node)
+                break
             self.visit(node, pos)
             self.check_side_outputs(node, consumers)
             current = node.output[0]
@@ -158,7 +161,8 @@ class _Reader:
         """A constant bias broadcast to ``(out,)``, or None with a problem."""
         if value is None:
             return None
-        if value.size in (1, out) and (value.ndim <= 1 or (value.ndim == 2 and value.shape[0] == 1)):
+        per_output = value.ndim <= 1 or (value.ndim == 2 and value.shape[0] == 1)
+        if value.size in (1, out) and per_output:
             return np.broadcast_to(value.reshape(-1), (out,)).astype(np.float64)
         self.g.problem(
             f"{what} of shape {value.shape} does not broadcast to one value per output "
@@ -270,6 +274,13 @@ class _Reader:
         shape = self.g.int_constant(node.input[1], node, "shape") if len(node.input) > 1 \
             else None
         if shape is None or self.feat is None:
+            self.feat = None
+            return
+        allowzero = next((onnx.helper.get_attribute_value(a) for a in node.attribute
+                          if a.name == "allowzero"), 0)
+        if allowzero and 0 in shape:
+            self.g.problem(f"allowzero=1 with a 0 in the target shape {shape} makes an empty "
+                           "tensor; use allowzero=0", node)
             self.feat = None
             return
         features = math.prod(self.feat)

@@ -65,7 +65,8 @@ def test_forward_is_x_wt_plus_b_then_relu():
     b = np.array([0.5, -1.0, 0.0])
     layer = FloatDense("d", w, b, relu=True)
     x = np.array([[1.0, 1.0], [2.0, -4.0]])
-    # by hand: [1-2+.5, .5+.25-1, -2] = [-.5, -.25, -2] -> relu 0; [2+8+.5, 1-1-1, -2+4] = [10.5, -1, 2]
+    # by hand: [1-2+.5, .5+.25-1, -2] = [-.5, -.25, -2] -> relu 0
+    #          [2+8+.5, 1-1-1, -2+4] = [10.5, -1, 2] -> [10.5, 0, 2]
     np.testing.assert_array_equal(float_forward([layer], x), [[0, 0, 0], [10.5, 0, 2]])
 
 

@@ -289,7 +289,8 @@ def test_defaults_of_quantize_mlp():
 
 def test_quantize_layers_takes_float_layers_directly():
     weights, biases, x = mlp(19)
-    layers = [FloatDense(f"d{i}", w, b, relu=i < 2) for i, (w, b) in enumerate(zip(weights, biases))]
+    layers = [FloatDense(f"d{i}", w, b, relu=i < 2)
+              for i, (w, b) in enumerate(zip(weights, biases))]
     graph = quantize_layers(layers, x, name="g")
     same = quantize_mlp(weights=weights, biases=biases, calibration=x, names=["d0", "d1", "d2"])
     assert graph.name == "g"
