@@ -120,7 +120,9 @@ def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True, na
     wa = as_finite_array(w, name="w")
     xa = as_finite_array(x, name="x")
     if wa.ndim != 2:
-        raise QuantizationError(f"w must be a dense weight W[out, in], got shape {wa.shape}; use adaround_conv for convolutions")
+        raise QuantizationError(
+            f"w must be a dense weight W[out, in], got shape {wa.shape}; use adaround_conv for convolutions"
+        )
     if xa.ndim != 2 or xa.shape[1] != wa.shape[1]:
         raise QuantizationError(
             f"x must have shape (n, {wa.shape[1]}) (one calibration input per row) for w of shape {wa.shape}, "

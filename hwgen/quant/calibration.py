@@ -162,7 +162,7 @@ def calibrate(samples, method: str = "minmax", *, bits: int = 8, signed: bool = 
     signed = check_bool(signed, name="signed")
     symmetric = check_bool(symmetric, name="symmetric")
     opts = _check_method_options(method, options, bits)
-    raw = np.asarray(samples) if not isinstance(samples, np.ndarray) else samples
+    raw = np.asarray(samples)
     data = as_finite_array(raw, name="samples")
     dmin, dmax = float(data.min()), float(data.max())
     if dmin == dmax:

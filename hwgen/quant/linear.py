@@ -174,14 +174,15 @@ def linear_quantize(
     ax = None if gran.kind == "tensor" else normalize_axis(axis, arr.ndim)
 
     lo, hi, expand = reduce_minmax(arr, gran, ax)
-    if rmin is not None:
-        lo = _override(rmin, np.asarray(lo), gran.kind, ax, "rmin")
-    if rmax is not None:
-        hi = _override(rmax, np.asarray(hi), gran.kind, ax, "rmax")
+    lo, hi = np.asarray(lo), np.asarray(hi)
     if np.issubdtype(src_dtype, np.floating) and src_dtype.itemsize < 8:
         # data min/max are exact in the input's float type; keeping it selects onnxruntime's
-        # degenerate-scale threshold for that type
-        lo, hi = np.asarray(lo).astype(src_dtype), np.asarray(hi).astype(src_dtype)
+        # degenerate-scale threshold for that type (overrides below stay float64)
+        lo, hi = lo.astype(src_dtype), hi.astype(src_dtype)
+    if rmin is not None:
+        lo = _override(rmin, lo, gran.kind, ax, "rmin")
+    if rmax is not None:
+        hi = _override(rmax, hi, gran.kind, ax, "rmax")
     scale, zp = scale_zero_point(lo, hi, bits=bits, signed=signed, symmetric=symmetric, narrow_range=narrow_range)
     scale, zp = expand(scale), expand(zp)
 

@@ -10,8 +10,9 @@
 Computation: the ideal per-vector scale is ``s_v = |r|max(vector) / qmax`` (the lecture's
 symmetric rule); ``gamma = max(s_v over the channel) / (2**scale_bits - 1)`` so the largest vector
 gets the largest integer scale; ``S_q = ceil(s_v / gamma)`` (rule ``"ceil"``, with a 1e-12
-relative allowance for float noise: the scale covers the vector, so no element saturates) or round half to even (rule ``"half_even"``, as a plain
-linear quantization of the scales; a vector whose scale rounds down may clip).
+relative allowance for float noise: the scale covers the vector, so no element saturates) or
+round half to even (rule ``"half_even"``, as a plain linear quantization of the scales; a
+vector whose scale rounds down may saturate).
 
 Effective bits: ``bits + scale_bits / vector_size + gamma_storage_bits * channels / size``,
 e.g. 4 + 4/16 + 16/N = 4.25 + 16/N for the lecture's INT4 / UINT4-per-16 / FP16-per-channel.
