@@ -109,7 +109,8 @@ class Requantizer(wiring.Component):
                 operand = shifted
             else:
                 operand = acc
-            product = Signal(signed(64), name=f"product{lane}")
+            # |operand| <= 2**31 and multiplier < 2**31: the product fits 63 bits.
+            product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
             m.d.sync += [product.eq(operand * qm[lane]), rshift.eq(right[lane])]
             products.append(product)
@@ -127,7 +128,8 @@ class Requantizer(wiring.Component):
                 value = self._gemmlowp_round(m, lane, product, rshift)
             else:
                 value = self._single_round(m, lane, product, rshift, halves[lane])
-            with_zero = Signal(signed(66), name=f"with_zero{lane}")
+            # Every intermediate fits 64 bits, so simulators keep each in one machine word.
+            with_zero = Signal(signed(64), name=f"with_zero{lane}")
             m.d.comb += with_zero.eq(value + self._zero_point)
             clamped = Mux(with_zero < self._out_min, self._out_min,
                           Mux(with_zero > self._out_max, self._out_max, with_zero))
@@ -136,13 +138,12 @@ class Requantizer(wiring.Component):
 
     @staticmethod
     def _gemmlowp_round(m, lane, product, rshift):
-        # SaturatingRoundingDoublingHighMul: the INT32_MIN * INT32_MIN case cannot occur
-        # because the multiplier is non-negative.
-        nudged = Signal(signed(65), name=f"nudged{lane}")
-        m.d.comb += nudged.eq(product + Mux(product >= 0, 1 << 30, 1 - (1 << 30)))
+        # SaturatingRoundingDoublingHighMul adds 2**30 (or 1 - 2**30 when negative) and then
+        # divides by 2**31 truncating toward zero; both cases equal the flooring shift
+        # (product + 2**30) >> 31, i.e. round to nearest, ties up. The saturating case
+        # INT32_MIN * INT32_MIN cannot occur because the multiplier is non-negative.
         high = Signal(signed(33), name=f"high{lane}")
-        # Truncating division by 2**31 (toward zero) from an arithmetic (flooring) shift.
-        m.d.comb += high.eq((nudged + Mux(nudged < 0, (1 << 31) - 1, 0)) >> 31)
+        m.d.comb += high.eq((product + (1 << 30)) >> 31)
         # RoundingDivideByPOT(high, rshift), round half away from zero.
         mask = Signal(unsigned(32), name=f"mask{lane}")
         m.d.comb += mask.eq((1 << rshift) - 1)
@@ -156,7 +157,8 @@ class Requantizer(wiring.Component):
 
     @staticmethod
     def _single_round(m, lane, product, t, half):
-        # (product + 2**(t-1)) >> t: round half toward +infinity.
-        result = Signal(signed(65), name=f"rounded{lane}")
+        # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result is
+        # below 2**62 in magnitude.
+        result = Signal(signed(63), name=f"rounded{lane}")
         m.d.comb += result.eq((product + half) >> t)
         return result
