@@ -89,9 +89,13 @@ def run_cocotb(build: CocotbBuild, *, test_module: str, test_dir, plusargs=(), e
                           extra_env=env, waves=waves, results_xml=str(results),
                           log_file=test_dir / "sim.log")
     except (RuntimeError, SystemExit) as error:
-        raise SimulationError(f"cocotb run of {test_module} failed to start: {error}; "
-                              f"log in {test_dir / 'sim.log'}") from None
-    failures = _failures(results)
+        # The runner raises when a test fails, too: report the failures it recorded.
+        failures = _failures(results) if results.exists() else []
+        if not failures:
+            raise SimulationError(f"cocotb run of {test_module} did not complete ({error}); "
+                                  f"log in {test_dir / 'sim.log'}") from None
+    else:
+        failures = _failures(results)
     if failures:
         raise SimulationError(f"cocotb test(s) failed on {build.simulator}: "
                               f"{'; '.join(failures)} (log in {test_dir / 'sim.log'})")

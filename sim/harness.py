@@ -58,23 +58,46 @@ class HarnessRun:
     simulator: str
     out_words: list
     out_cycles: list
-    in_cycles: list
+    in_cycles: list                                 # first input beat of each inference
     monitors: dict = field(default_factory=dict)   # tag -> list of transfer cycles
-    wall_seconds: float = 0.0
+    wall_seconds: float = 0.0                       # the whole simulator process
+    loop_seconds: float | None = None               # the simulation loop alone, if reported
     cycles: int = 0                                 # cycles 0 .. last output transfer
 
     @property
     def cycles_per_second(self) -> float:
+        """Simulated cycles per second of the simulation loop (of the process if unknown)."""
+        seconds = self.loop_seconds or self.wall_seconds
+        return self.cycles / seconds if seconds else 0.0
+
+    @property
+    def cycles_per_second_wall(self) -> float:
+        """Simulated cycles per second of the whole process, start-up included."""
         return self.cycles / self.wall_seconds if self.wall_seconds else 0.0
 
 
-def build_harness(verilog: str, *, top: str, in_width: int, out_width: int, monitors=(),
-                  simulator: str = "verilator", waves: bool = False, cocotb: bool = False,
+def render_harness(*, top: str, in_width: int, out_width: int, in_period: int,
+                   monitors=()) -> str:
+    """The harness source for a design with the given port widths."""
+    return render("model_harness.sv.j2", top=top, harness=HARNESS_TOP, in_width=in_width,
+                  in_bytes=input_bytes(in_width), out_width=out_width, in_period=in_period,
+                  monitors=[m.as_template_values() for m in monitors])
+
+
+def input_bytes(in_width: int) -> int:
+    return -(-in_width // 8)
+
+
+def build_harness(verilog: str, *, top: str, in_width: int, out_width: int, in_period: int,
+                  monitors=(), simulator: str = "verilator", waves: bool = False,
                   log=print) -> Harness:
-    """Render and build the harness around ``verilog`` (cached by content hash)."""
-    harness_sv = render("model_harness.sv.j2", top=top, harness=HARNESS_TOP,
-                        in_width=in_width, out_width=out_width,
-                        monitors=[m.as_template_values() for m in monitors])
+    """Render and build the harness around ``verilog`` (cached by content hash).
+
+    ``in_period`` is the number of input beats per inference: the harness logs the transfer
+    cycle of the first beat of each.
+    """
+    harness_sv = render_harness(top=top, in_width=in_width, out_width=out_width,
+                                in_period=in_period, monitors=monitors)
     if simulator == "verilator":
         ensure_verilator()
         main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)
@@ -128,7 +151,7 @@ def _run_build(cmd, cwd: Path) -> None:
 
 def harness_plusargs(work_dir: Path, beats_in: int, beats_out: int, *, idle=0.0,
                      backpressure=0.0, seed=1, watchdog=100_000, waves_file=None) -> list:
-    args = [f"+inputs={work_dir / 'inputs.hex'}", f"+outputs={work_dir / 'outputs.txt'}",
+    args = [f"+inputs={work_dir / 'inputs.bin'}", f"+outputs={work_dir / 'outputs.txt'}",
             f"+transfers={work_dir / 'transfers.txt'}", f"+beats_in={beats_in}",
             f"+beats_out={beats_out}", f"+idle={round(idle * 1000)}",
             f"+backpressure={round(backpressure * 1000)}", f"+seed={seed}",
@@ -139,9 +162,11 @@ def harness_plusargs(work_dir: Path, beats_in: int, beats_out: int, *, idle=0.0,
 
 
 def write_inputs(work_dir: Path, in_words, in_width: int) -> None:
-    digits = max(1, -(-in_width // 4))
+    """Input beats as the harness reads them with $fread: whole bytes, big-endian."""
+    size = input_bytes(in_width)
     work_dir.mkdir(parents=True, exist_ok=True)
-    (work_dir / "inputs.hex").write_text("".join(f"{int(w):0{digits}x}\n" for w in in_words))
+    (work_dir / "inputs.bin").write_bytes(b"".join(int(w).to_bytes(size, "big")
+                                                   for w in in_words))
 
 
 def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) -> HarnessRun:
@@ -161,12 +186,18 @@ def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) ->
                 in_cycles.append(int(cycle))
             else:
                 monitors.setdefault(tag, []).append(int(cycle))
+    loop_seconds = None
+    log = work_dir / "sim.log"
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        if line.startswith("hwgen harness: simulation loop"):
+            loop_seconds = float(line.split()[-2])
     if len(out_words) != beats_out:
         raise SimulationError(
             f"the simulation produced {len(out_words)} of {beats_out} output beats; "
             f"see {work_dir / 'sim.log'}")
     return HarnessRun(simulator=simulator, out_words=out_words, out_cycles=out_cycles,
                       in_cycles=in_cycles, monitors=monitors, wall_seconds=wall,
+                      loop_seconds=loop_seconds,
                       cycles=(out_cycles[-1] + 1) if out_cycles else 0)
 
 
@@ -177,7 +208,7 @@ def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, wo
 
     ``progress(done, total)`` is called about twice a second with the output beats so far.
     """
-    work_dir = Path(work_dir)
+    work_dir = Path(work_dir).resolve()   # the simulator runs in work_dir; paths are absolute
     write_inputs(work_dir, in_words, in_width)
     for stale in ("outputs.txt", "transfers.txt"):
         (work_dir / stale).unlink(missing_ok=True)

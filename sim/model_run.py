@@ -18,8 +18,8 @@ from ..errors import SimulationError
 from ..golden.model import run_pipeline
 from ..ir.packing import pack_words, unpack_words
 from ..perf.pipeline import pipeline_timing
-from .harness import HARNESS_TOP, Monitor, build_harness, harness_plusargs, read_results, \
-    run_harness, write_inputs
+from .harness import (HARNESS_TOP, Monitor, build_harness, harness_plusargs, read_results,
+                      render_harness, run_harness, write_inputs)
 
 __all__ = ["DRIVERS", "SimulationOutcome", "simulate_design"]
 
@@ -50,11 +50,11 @@ def _monitors(design: Design) -> list:
 def _run_with_cocotb(design, in_words, beats_out, work_dir, *, simulator, idle, backpressure,
                      seed, waves):
     import time
-    from ..backend.templates import render
     from .cocotb_runner import build_cocotb, run_cocotb
-    harness_sv = render("model_harness.sv.j2", top=design.top, harness=HARNESS_TOP,
-                        in_width=design.in_width, out_width=design.out_width,
-                        monitors=[m.as_template_values() for m in _monitors(design)])
+    harness_sv = render_harness(top=design.top, in_width=design.in_width,
+                                out_width=design.out_width,
+                                in_period=design.beats_in_per_inference,
+                                monitors=_monitors(design))
     build = build_cocotb({f"{design.top}.v": design.verilog, "harness.sv": harness_sv},
                          toplevel=HARNESS_TOP, simulator=simulator,
                          defines={"HWGEN_COCOTB": 1}, timing=True, waves=waves,
@@ -90,7 +90,7 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
     """
     if driver not in DRIVERS:
         raise SimulationError(f"unknown driver {driver!r}; use one of {', '.join(DRIVERS)}")
-    work_dir = Path(work_dir)
+    work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     codes = design.input_codes(x)
     n = len(codes)
@@ -103,8 +103,10 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
     waves_file = str(work_dir / "waves.vcd") if waves else None
     if driver == "harness":
         harness = build_harness(design.verilog, top=design.top, in_width=design.in_width,
-                                out_width=design.out_width, monitors=_monitors(design),
-                                simulator=simulator, waves=waves, log=log)
+                                out_width=design.out_width,
+                                in_period=design.beats_in_per_inference,
+                                monitors=_monitors(design), simulator=simulator, waves=waves,
+                                log=log)
         run = run_harness(harness, in_words, beats_out, in_width=design.in_width,
                           work_dir=work_dir, idle=idle, backpressure=backpressure, seed=seed,
                           waves_file=waves_file, progress=progress)
@@ -128,10 +130,11 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
         "wall_seconds": run.wall_seconds,
         "simulated_cycles": run.cycles,
         "cycles_per_second": run.cycles_per_second,
+        "cycles_per_second_wall": run.cycles_per_second_wall,
         "cycles_checked": not stalls,
     }
-    per_in, per_out = first.sf, last.nf
-    rtl_first_in = run.in_cycles[::per_in]
+    per_out = last.nf
+    rtl_first_in = run.in_cycles
     rtl_last_out = run.out_cycles[per_out - 1::per_out]
     cycles = {
         "latency_rtl": rtl_last_out[0] - rtl_first_in[0],
@@ -143,7 +146,8 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
         "total_model": timing.total_cycles,
     }
     layers = []
-    exact = (run.in_cycles == list(timing.in_beats) and run.out_cycles == list(timing.out_beats))
+    # Every output beat, and the first input beat of every inference, at the ports.
+    exact = (run.in_cycles == list(timing.first_in) and run.out_cycles == list(timing.out_beats))
     for index, (p, t) in enumerate(zip(design.layers, timing.layers)):
         ins = run.monitors.get(f"i{index}", [])
         outs = run.monitors.get(f"o{index}", [])

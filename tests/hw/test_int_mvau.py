@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """IntMvau in Amaranth's simulator against the golden model and the cycle model."""
 
 import itertools

@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """StreamWidthConverter and StreamFifo against their cycle models, with and without stalls."""
 
 import numpy as np
