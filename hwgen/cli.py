@@ -1,0 +1,168 @@
+"""The ``hwgen`` command: compile, sim, report, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import HwgenError
+
+__all__ = ["main"]
+
+
+def _load_npy(path, what: str) -> np.ndarray:
+    path = Path(path)
+    if not path.exists():
+        raise HwgenError(f"{what} file {path} does not exist")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise HwgenError(f"{what} file {path} is not a numpy .npy array: {error}") from None
+
+
+class _Progress:
+    """A one-line progress indicator on stderr (only when it is a terminal, or forced)."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label = label
+        self.enabled = enabled
+        self.last = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        percent = int(100 * done / total)
+        if percent != self.last:
+            self.last = percent
+            print(f"\r{self.label}: {done}/{total} output beats ({percent}%)", end="",
+                  file=sys.stderr, flush=True)
+            if done >= total:
+                print(file=sys.stderr)
+
+
+def cmd_compile(args) -> int:
+    from .backend.writer import write_design
+    from .compiler import compile_onnx
+    from .report import render_markdown, report_data
+    calibration = _load_npy(args.calib, "calibration")
+    design = compile_onnx(args.model, calibration, args.config, max_macs=args.max_macs,
+                          top=args.top)
+    write_design(design, args.output)
+    print(f"wrote {args.output}/ (Verilog in rtl/{design.top}.v, manifest.json)")
+    print(render_markdown(report_data(args.output)))
+    return 0
+
+
+def cmd_sim(args) -> int:
+    from .backend.design_file import load_design
+    from .report import RESULT_FILE
+    from .sim.model_run import simulate_design
+    out = Path(args.design_dir)
+    design = load_design(out)
+    x = _load_npy(args.inputs, "inputs")
+    work = out / "sim"
+    progress = _Progress(f"simulating {design.name} on {args.simulator}",
+                         sys.stderr.isatty() or args.progress)
+    outcome = simulate_design(design, x, work_dir=work, simulator=args.simulator,
+                              driver=args.driver, idle=args.idle,
+                              backpressure=args.backpressure, seed=args.seed, waves=args.waves,
+                              progress=progress, log=lambda m: print(m, file=sys.stderr))
+    (out / RESULT_FILE).write_text(json.dumps(outcome.result, indent=2) + "\n")
+    np.save(work / "outputs.npy", outcome.outputs)
+    np.save(work / "outputs_int.npy", outcome.outputs_int)
+    r, c = outcome.result, outcome.result["cycles"]
+    print(f"{r['num_inferences']} inferences on {r['simulator']} ({r['driver']}): "
+          f"bit exact {r['bit_exact']} ({r['mismatches']} mismatching outputs)")
+    if r["cycles_checked"]:
+        print(f"cycles: latency RTL {c['latency_rtl']} / model {c['latency_model']}, "
+              f"II RTL {c['ii_rtl']} / model {c['ii_model']}, every transfer as modelled: "
+              f"{r['cycles_exact']}")
+    print(f"{r['simulated_cycles']} cycles in {r['wall_seconds']:.2f} s "
+          f"({r['cycles_per_second']:,.0f} cycles/s); results in {out / RESULT_FILE}")
+    if args.waves:
+        print(f"waveform: {work / 'waves.vcd'}")
+    ok = r["bit_exact"] and (r["cycles_exact"] is not False)
+    return 0 if ok else 1
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+    markdown, data = write_report(args.design_dir)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(markdown, end="")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .frontend import check_onnx
+    problems = check_onnx(args.model)
+    if not problems:
+        print(f"{args.model}: no problems found")
+        return 0
+    print(f"{args.model}: {len(problems)} problem(s):")
+    for problem in problems:
+        print(f"  - {problem}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hwgen", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"hwgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("compile", help="quantize and compile an ONNX model to Verilog")
+    p.add_argument("model", help="float ONNX model")
+    p.add_argument("--calib", required=True, help="calibration inputs, .npy of shape (N, features)")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--config", help="CONFIG.toml with [default] and [layer.NAME] tables")
+    p.add_argument("--max-macs", type=int, default=64,
+                   help="multipliers of the largest layer when folding is automatic (64)")
+    p.add_argument("--top", default="hwgen_top", help="Verilog module name (hwgen_top)")
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("sim", help="simulate a compiled design over a data set")
+    p.add_argument("design_dir", help="directory written by hwgen compile")
+    p.add_argument("--inputs", required=True,
+                   help=".npy of inputs, one row per inference (floats are quantized, "
+                        "integers are taken as codes)")
+    p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
+    p.add_argument("--driver", choices=("harness", "cocotb"), default="harness",
+                   help="run the harness binary directly (fast) or under a cocotb test")
+    p.add_argument("--waves", action="store_true", help="write sim/waves.vcd")
+    p.add_argument("--idle", type=float, default=0.0,
+                   help="probability of an idle input cycle (disables the cycle check)")
+    p.add_argument("--backpressure", type=float, default=0.0,
+                   help="probability of a cycle without output ready (disables the cycle check)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
+    p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")
+    p.add_argument("design_dir")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("check", help="list every problem of an ONNX model without compiling")
+    p.add_argument("model")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HwgenError as error:
+        print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The compile flow: model -> quantized graph -> passes -> lowered design."""
+
+from __future__ import annotations
+
+from .backend.design import DEFAULT_TOP, Design
+from .ir.graph import Graph
+from .passes import DEFAULT_MAX_MACS, prepare_for_hardware
+
+__all__ = ["compile_graph", "compile_onnx"]
+
+
+def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
+                  top: str = DEFAULT_TOP) -> Design:
+    """Fold, size FIFOs and lower a quantized graph.
+
+    Parameters
+    ----------
+    graph : Graph
+    config : CompileConfig, dict, path or None
+        Supplies requested PE / SIMD per layer.
+    max_macs : int
+        Multipliers of the largest layer when folding is chosen automatically.
+    top : str
+        Verilog module name.
+    """
+    from .frontend.config import load_config
+    config = load_config(config)
+    requests = {}
+    for layer in graph.layers:
+        options = config.layer(layer.name)
+        if options.pe is not None or options.simd is not None:
+            requests[layer.name] = (options.pe, options.simd)
+    graph = prepare_for_hardware(graph, folding_requests=requests, max_macs=max_macs)
+    return Design.from_graph(graph, top=top)
+
+
+def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
+                 top: str = DEFAULT_TOP) -> Design:
+    """Quantize a float ONNX model with ``calibration`` data and compile it."""
+    from .frontend import load_config, load_onnx
+    config = load_config(config)
+    graph = load_onnx(model, calibration, config=config)
+    return compile_graph(graph, config, max_macs=max_macs, top=top)

@@ -1,0 +1,95 @@
+"""Per-layer report of a compiled (and possibly simulated) design, as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .backend.writer import MANIFEST_FILE
+from .errors import HwgenError
+
+__all__ = ["RESULT_FILE", "report_data", "render_markdown"]
+
+RESULT_FILE = "sim/result.json"
+
+
+def report_data(out_dir) -> dict:
+    """Merge manifest.json and, if present, sim/result.json of ``out_dir``."""
+    out = Path(out_dir)
+    manifest_path = out / MANIFEST_FILE
+    if not manifest_path.exists():
+        raise HwgenError(f"{manifest_path} does not exist; run `hwgen compile ... -o {out}` first")
+    manifest = json.loads(manifest_path.read_text())
+    result_path = out / RESULT_FILE
+    result = json.loads(result_path.read_text()) if result_path.exists() else None
+    sim_layers = {l["name"]: l for l in result["layers"]} if result else {}
+    layers = []
+    for layer in manifest["layers"]:
+        sim = sim_layers.get(layer["name"], {})
+        layers.append({
+            "name": layer["name"],
+            "shape": f"{layer['mh']}x{layer['mw']}",
+            "weights": layer["weight_type"], "input": layer["input_type"],
+            "output": layer["output_type"],
+            "pe": layer["pe"], "simd": layer["simd"], "macs": layer["macs"],
+            "cycles_per_vector": layer["cycles_per_vector"],
+            "latency_model": layer["predicted"]["latency"],
+            "latency_rtl": sim.get("latency_rtl"),
+            "utilization_model": layer["predicted"]["utilization"],
+            "utilization_rtl": sim.get("utilization_rtl"),
+        })
+    predicted = manifest["predicted"]
+    data = {"model": manifest["model"], "top": manifest["top"], "layers": layers,
+            "predicted": {"latency": predicted["latency"], "ii": predicted["ii"],
+                          "ii_bound": predicted["ii_bound"]},
+            "simulation": None}
+    if result:
+        data["simulation"] = {key: result[key] for key in (
+            "simulator", "driver", "num_inferences", "bit_exact", "mismatches",
+            "cycles_exact", "cycles_per_second", "cycles")}
+    return data
+
+
+def _fmt(value, spec="") -> str:
+    if value is None:
+        return "-"
+    return format(value, spec)
+
+
+def render_markdown(data: dict) -> str:
+    """The report as a Markdown document."""
+    lines = [f"# hwgen report: {data['model']} (top `{data['top']}`)", "",
+             "| layer | shape | w / in / out | PE x SIMD | MACs | cycles/vector "
+             "| latency model | latency RTL | utilization model | utilization RTL |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for l in data["layers"]:
+        lines.append(
+            f"| {l['name']} | {l['shape']} | {l['weights']} / {l['input']} / {l['output']} "
+            f"| {l['pe']} x {l['simd']} | {l['macs']} | {l['cycles_per_vector']} "
+            f"| {l['latency_model']} | {_fmt(l['latency_rtl'])} "
+            f"| {_fmt(l['utilization_model'], '.1%')} | {_fmt(l['utilization_rtl'], '.1%')} |")
+    p = data["predicted"]
+    lines += ["", f"Pipeline (cycle model): latency {p['latency']} cycles, initiation interval "
+                  f"{p['ii']} cycles (slowest layer: {p['ii_bound']})."]
+    sim = data["simulation"]
+    if sim:
+        c = sim["cycles"]
+        lines += ["", f"Simulation ({sim['simulator']}, {sim['driver']}, "
+                      f"{sim['num_inferences']} inferences): bit exact: "
+                      f"{'yes' if sim['bit_exact'] else 'NO'} ({sim['mismatches']} mismatches); "
+                      f"cycles exact: {_fmt(sim['cycles_exact'])}; latency RTL "
+                      f"{c['latency_rtl']} / model {c['latency_model']}, II RTL "
+                      f"{_fmt(c['ii_rtl'])} / model {_fmt(c['ii_model'])}; "
+                      f"{sim['cycles_per_second']:,.0f} simulated cycles/s."]
+    else:
+        lines += ["", "Not simulated yet: run `hwgen sim`."]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out_dir) -> tuple[str, dict]:
+    data = report_data(out_dir)
+    markdown = render_markdown(data)
+    out = Path(out_dir)
+    (out / "report.md").write_text(markdown)
+    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n")
+    return markdown, data
