@@ -1,0 +1,99 @@
+"""Simulated cycles per second: model-level harness vs per-beat cocotb driver, Verilator vs Icarus.
+
+    python benchmarks/bench_simulation.py [--repeat 20]
+
+Uses the digits MLP of examples/digits_mlp.py (trained, quantized and compiled here). Builds
+are cached and timed separately; the figures are for the runs alone. Every run is checked
+bit for bit against the golden model, so a fast wrong simulation cannot score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "examples"))
+
+from digits_mlp import load_data, to_onnx, train  # noqa: E402
+
+from hwgen.compiler import compile_onnx  # noqa: E402
+from hwgen.golden import run_pipeline  # noqa: E402
+from hwgen.ir.packing import pack_words  # noqa: E402
+from hwgen.sim.block_cosim import cosim_stream_block  # noqa: E402
+from hwgen.sim.model_run import simulate_design  # noqa: E402
+
+
+def harness_run(design, x, simulator, driver, work):
+    # One untimed run builds (or finds) the model; the second is measured.
+    simulate_design(design, x[:4], work_dir=work / "warm", simulator=simulator, driver=driver,
+                    log=lambda m: None)
+    outcome = simulate_design(design, x, work_dir=work / "run", simulator=simulator,
+                              driver=driver, log=lambda m: None)
+    r = outcome.result
+    assert r["bit_exact"] and r["cycles_exact"], "simulation disagrees with the models"
+    return r["simulated_cycles"], r["wall_seconds"], r["cycles_per_second"]
+
+
+def per_beat_run(design, x, simulator, work):
+    codes = design.input_codes(x)
+    first, last = design.layers[0], design.layers[-1]
+    words_in = pack_words(codes.reshape(-1, first.simd), first.input_type.bits)
+    golden = run_pipeline(design.layers, codes)
+    words_out = pack_words(golden.reshape(-1, last.pe), last.output_type.bits)
+    cosim_stream_block(design.verilog, design.top, in_words=words_in[:first.sf],
+                       expect_words=words_out[:last.nf], work_dir=work / "warm",
+                       simulator=simulator)
+    start = time.perf_counter()
+    observed = cosim_stream_block(design.verilog, design.top, in_words=words_in,
+                                  expect_words=words_out, work_dir=work / "run",
+                                  simulator=simulator)
+    seconds = time.perf_counter() - start
+    cycles = observed["out_cycles"][-1] + 1
+    return cycles, seconds, cycles / seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=20,
+                        help="test split repetitions for the Verilator harness (20)")
+    args = parser.parse_args(argv)
+    x_train, x_test, y_train, _ = load_data()
+    start = time.perf_counter()
+    design = compile_onnx(to_onnx(train(x_train, y_train)), x_train)
+    print(f"design: digits MLP, layers "
+          f"{', '.join(f'{l.name} {l.mh}x{l.mw} PE{l.pe}xSIMD{l.simd}' for l in design.layers)}"
+          f" ({sum(l.pe * l.simd for l in design.layers)} multipliers); compiled in "
+          f"{time.perf_counter() - start:.1f} s")
+    big = np.concatenate([x_test] * args.repeat)
+    setups = [
+        ("harness, Verilator (C++ main, Python off the clock)", "verilator", "harness", big),
+        ("harness, Verilator, under cocotb (one await)", "verilator", "cocotb", x_test),
+        ("per-beat cocotb driver, Verilator", "verilator", "per-beat", x_test[:60]),
+        ("harness, Icarus", "icarus", "harness", x_test[:60]),
+        ("per-beat cocotb driver, Icarus", "icarus", "per-beat", x_test[:12]),
+    ]
+    print()
+    print("| setup | inferences | cycles | seconds | cycles/s |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, (label, simulator, driver, x) in enumerate(setups):
+            work = Path(tmp) / str(index)
+            if driver == "per-beat":
+                cycles, seconds, rate = per_beat_run(design, x, simulator, work)
+            else:
+                cycles, seconds, rate = harness_run(design, x, simulator, driver, work)
+            print(f"| {label} | {len(x)} | {cycles} | {seconds:.3f} | {rate:,.0f} |", flush=True)
+    print()
+    print("seconds: the simulation loop where the harness reports it (Verilator C++ main), "
+          "else the simulator process; cocotb rows include cocotb's start-up")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
