@@ -11,7 +11,7 @@ from ..ir.mvau_params import IntMvauParams
 from ..ir.packing import weight_memory_words
 from .fold_table import fold_table
 from .requantizer import Requantizer
-from .shapes import lanes_layout
+from .shapes import index_range, lanes_layout
 from .stream_fifo import StreamFifo
 
 __all__ = ["IntMvau"]
@@ -64,9 +64,9 @@ class IntMvau(wiring.Component):
         x_layout = lanes_layout(p.input_type, p.simd)
 
         # ---- engine: one step (nf, sf) per cycle -------------------------------------
-        nf = Signal(range(nf_count), name="nf")
-        sf = Signal(range(sf_count), name="sf")
-        step = Signal(range(nf_count * sf_count), name="step")
+        nf = Signal(index_range(nf_count), name="nf")
+        sf = Signal(index_range(sf_count), name="sf")
+        step = Signal(index_range(nf_count * sf_count), name="step")
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
         fold_start = sf == 0
         may_issue = ~fold_start | (credits != 0)
@@ -92,14 +92,15 @@ class IntMvau(wiring.Component):
         m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
 
         # ---- stage 1: weights and inputs from memory ---------------------------------
+        words = weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits)
         m.submodules.weights = weights = Memory(
-            shape=unsigned(w_layout.size), depth=nf_count * sf_count, init=weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits))
+            shape=unsigned(w_layout.size), depth=len(index_range(len(words))), init=words)
         w_port = weights.read_port()
         m.d.comb += w_port.addr.eq(step)
         w_now = data.View(w_layout, w_port.data)
 
         valid1, first1, last1 = Signal(), Signal(), Signal()
-        fold1, from_stream1 = Signal(range(nf_count)), Signal()
+        fold1, from_stream1 = Signal(index_range(nf_count)), Signal()
         latched = Signal(x_layout)
         m.d.sync += [
             valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
@@ -111,7 +112,7 @@ class IntMvau(wiring.Component):
         if nf_count > 1:
             # Later folds reuse the vector stored while fold 0 consumed it.
             m.submodules.input_buffer = buffer = Memory(
-                shape=unsigned(x_layout.size), depth=sf_count, init=[])
+                shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
             b_write = buffer.write_port()
             b_read = buffer.read_port()
             m.d.comb += [
@@ -127,7 +128,7 @@ class IntMvau(wiring.Component):
 
         # ---- stage 2: PE dot products of SIMD terms ----------------------------------
         valid2, first2, last2 = Signal(), Signal(), Signal()
-        fold2 = Signal(range(nf_count))
+        fold2 = Signal(index_range(nf_count))
         m.d.sync += [valid2.eq(valid1), first2.eq(first1), last2.eq(last1), fold2.eq(fold1)]
         dots = []
         for pe in range(p.pe):
@@ -144,7 +145,7 @@ class IntMvau(wiring.Component):
             for pe in range(p.pe):
                 # Bias plus any partial sum lies within acc_range, so acc_bits never overflow.
                 m.d.sync += acc[pe].eq(Mux(first2, bias[pe], acc[pe]) + dots[pe])
-        done3, fold3 = Signal(), Signal(range(nf_count))
+        done3, fold3 = Signal(), Signal(index_range(nf_count))
         m.d.sync += [done3.eq(valid2 & last2), fold3.eq(fold2)]
 
         # ---- stages 4-5: requantize into the output FIFO -----------------------------

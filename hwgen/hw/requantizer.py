@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 from ..ir.rules import RequantRounding
 from ..ir.types import IntType
 from .fold_table import fold_table
-from .shapes import lanes_layout
+from .shapes import index_range, lanes_layout
 
 __all__ = ["Requantizer"]
 
@@ -38,7 +38,7 @@ class Requantizer(wiring.Component):
     -------
     i_valid : In(1)
     i_acc : In(ArrayLayout(signed(acc_bits), lanes))
-    i_fold : In(range(folds))
+    i_fold : In(range(max(folds, 2)))
     o_valid : Out(1)
     o_data : Out(ArrayLayout(output shape, lanes))
     """
@@ -72,7 +72,7 @@ class Requantizer(wiring.Component):
         super().__init__({
             "i_valid": In(1),
             "i_acc": In(data.ArrayLayout(signed(acc_bits), lanes)),
-            "i_fold": In(range(folds)),
+            "i_fold": In(index_range(folds)),
             "o_valid": Out(1),
             "o_data": Out(lanes_layout(output_type, lanes)),
         })

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Shape
+from amaranth.hdl import Module, Shape, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
@@ -46,6 +46,20 @@ class StreamFifo(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        if self._depth == 1:
+            # One register; SyncFIFO of depth 1 would carry zero-width pointers into Verilog.
+            full = Signal()
+            payload = Signal(self._width)
+            m.d.comb += [
+                self.i_stream.ready.eq(~full),
+                self.o_stream.valid.eq(full),
+                self.o_stream.payload.eq(payload),
+            ]
+            with m.If(self.i_stream.valid & ~full):
+                m.d.sync += [full.eq(1), payload.eq(self.i_stream.payload)]
+            with m.Elif(self.o_stream.ready & full):
+                m.d.sync += full.eq(0)
+            return m
         m.submodules.queue = queue = SyncFIFO(width=self._width, depth=self._depth)
         m.d.comb += [
             queue.w_data.eq(self.i_stream.payload),

@@ -1,0 +1,108 @@
+"""Cycle model properties and the folding / FIFO-sizing passes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hwgen.errors import IRError
+from hwgen.ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
+from hwgen.passes import choose_folding, divisors, prepare_for_hardware, size_fifos
+from hwgen.perf import credits_for_full_rate, int_mvau_isolated_latency, pipeline_timing
+from hwgen.perf.events import Schedule
+from tests.factories import random_mvau_params
+
+
+def test_closed_form_matches_event_model_for_isolated_blocks():
+    rng = np.random.default_rng(0)
+    for mh, mw in [(8, 12), (5, 7), (16, 16)]:
+        for pe in divisors(mh):
+            for simd in divisors(mw):
+                p = random_mvau_params(rng, mh=mh, mw=mw, pe=pe, simd=simd)
+                t = pipeline_timing([p], 3)
+                assert t.latency == int_mvau_isolated_latency(p)
+                assert t.ii == p.nf * p.sf
+
+
+def test_shallow_credit_fifo_slows_the_block_and_the_closed_form_refuses():
+    rng = np.random.default_rng(1)
+    p = random_mvau_params(rng, mh=8, mw=2, pe=1, simd=2, out_fifo_depth=1)
+    assert credits_for_full_rate(p.sf) > 1
+    assert pipeline_timing([p], 4).ii > p.nf * p.sf
+    with pytest.raises(ValueError, match="output FIFO too shallow"):
+        int_mvau_isolated_latency(p)
+
+
+def test_sized_pipelines_run_at_the_slowest_layer():
+    # Random chains with every kind of width conversion; the sizing rule must reach the bound.
+    rng = np.random.default_rng(5)
+    sizes = [1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 16, 24]
+    for _ in range(60):
+        dims = [int(rng.choice(sizes)) for _ in range(int(rng.integers(2, 5)))]
+        layers = []
+        for i, (mw, mh) in enumerate(zip(dims, dims[1:])):
+            layers.append(QuantDense(
+                name=f"l{i}", weights=np.ones((mh, mw), dtype=int),
+                weight_quant=WeightQuant(IntType(4, True), np.ones(mh), "channel"),
+                bias=np.zeros(mh, int), input_quant=TensorQuant(IntType(4, True), 1.0, 0),
+                output_quant=TensorQuant(IntType(4, True), 1.0, 0),
+                folding=Folding(int(rng.choice(divisors(mh))), int(rng.choice(divisors(mw))))))
+        graph = size_fifos(Graph("g", layers), verify=False)
+        params = [IntMvauParams.from_layer(l) for l in graph.layers]
+        timing = pipeline_timing(params, 30)
+        assert timing.ii == timing.ii_bound, [l.folding for l in layers]
+
+
+def test_schedule_reports_deadlock():
+    schedule = Schedule()
+    a = schedule.stream("a", 1)
+
+    def waits_forever():
+        yield a.after(0)
+
+    schedule.process(waits_forever())
+    with pytest.raises(RuntimeError, match=r"deadlock; waiting for a\[0\]"):
+        schedule.run()
+
+
+def mlp(sizes):
+    layers = []
+    q = TensorQuant(IntType(8, True), 1.0, 0)
+    for i, (mw, mh) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(QuantDense(
+            name=f"fc{i}", weights=np.ones((mh, mw), dtype=int),
+            weight_quant=WeightQuant(IntType(8, True), np.full(mh, 1e-3), "channel"),
+            bias=np.zeros(mh, int), input_quant=q, output_quant=q))
+    return Graph("mlp", layers)
+
+
+def test_automatic_folding_balances_layers():
+    graph = choose_folding(mlp([64, 64, 32, 10]), max_macs=64)
+    target = math.ceil(64 * 64 / 64)
+    for layer in graph.layers:
+        f = layer.folding
+        cycles = (layer.out_features // f.pe) * (layer.in_features // f.simd)
+        assert cycles <= target
+        # No cheaper folding meets the target.
+        for pe in divisors(layer.out_features):
+            for simd in divisors(layer.in_features):
+                if (layer.out_features // pe) * (layer.in_features // simd) <= target:
+                    assert pe * simd >= f.pe * f.simd
+
+
+def test_folding_requests_are_kept_and_checked():
+    graph = choose_folding(mlp([12, 8, 4]), requests={"fc0": (4, None), "fc1": (2, 8)})
+    assert graph.layer("fc0").folding.pe == 4 and graph.layer("fc1").folding == Folding(2, 8)
+    with pytest.raises(IRError, match=r"layer 'fc0': PE=5 does not divide the 8 output channels; "
+                                      r"use one of 1, 2, 4, 8"):
+        choose_folding(mlp([12, 8, 4]), requests={"fc0": (5, None)})
+    with pytest.raises(IRError, match="unknown layer"):
+        choose_folding(mlp([12, 8, 4]), requests={"nope": (1, 1)})
+
+
+def test_prepare_for_hardware_sets_everything():
+    graph = prepare_for_hardware(mlp([16, 12, 6]))
+    for layer in graph.layers:
+        assert layer.folding is not None and layer.out_fifo_depth >= 1
+        assert layer.in_fifo_depth is not None
+        IntMvauParams.from_layer(layer)
