@@ -42,13 +42,14 @@ def harness_run(design, x, simulator, driver, work):
 
 def per_beat_run(design, x, simulator, work):
     codes = design.input_codes(x)
-    first, last = design.layers[0], design.layers[-1]
-    words_in = pack_words(codes.reshape(-1, first.simd), first.input_type.bits)
-    golden = run_pipeline(design.layers, codes)
-    words_out = pack_words(golden.reshape(-1, last.pe), last.output_type.bits)
-    cosim_stream_block(design.verilog, design.top, in_words=words_in[:first.sf],
-                       expect_words=words_out[:last.nf], work_dir=work / "warm",
-                       simulator=simulator)
+    in_fmt, out_fmt = design.input_format, design.output_format
+    words_in = pack_words(codes.reshape(-1, in_fmt.lanes), in_fmt.element.bits)
+    golden = run_pipeline(design.blocks, codes)
+    words_out = pack_words(golden.reshape(-1, out_fmt.lanes), out_fmt.element.bits)
+    cosim_stream_block(design.verilog, design.top,
+                       in_words=words_in[:design.beats_in_per_inference],
+                       expect_words=words_out[:design.beats_out_per_inference],
+                       work_dir=work / "warm", simulator=simulator)
     start = time.perf_counter()
     observed = cosim_stream_block(design.verilog, design.top, in_words=words_in,
                                   expect_words=words_out, work_dir=work / "run",
@@ -67,8 +68,8 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     design = compile_onnx(to_onnx(train(x_train, y_train)), x_train)
     print(f"design: digits MLP, layers "
-          f"{', '.join(f'{l.name} {l.mh}x{l.mw} PE{l.pe}xSIMD{l.simd}' for l in design.layers)}"
-          f" ({sum(l.pe * l.simd for l in design.layers)} multipliers); compiled in "
+          f"{', '.join(f'{l.name} {l.mh}x{l.mw} PE{l.pe}xSIMD{l.simd}' for l in design.blocks)}"
+          f" ({sum(l.pe * l.simd for l in design.blocks)} multipliers); compiled in "
           f"{time.perf_counter() - start:.1f} s")
     big = np.concatenate([x_test] * args.repeat)
     setups = [

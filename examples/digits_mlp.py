@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     design = compile_onnx(out / "digits_mlp.onnx", x_train, max_macs=args.max_macs)
     write_design(design, out / "design")
     codes = design.input_codes(x_test)
-    golden = run_pipeline(design.layers, codes)
+    golden = run_pipeline(design.blocks, codes)
     golden_accuracy = float(np.mean(np.argmax(golden, axis=1) == y_test))
 
     outcome = simulate_design(design, x_test, work_dir=out / "design" / "sim",
@@ -113,8 +113,8 @@ def main(argv=None) -> int:
     print()
     print("| layer | shape | PE x SIMD | cycles/vector | latency model | latency RTL |")
     print("|---|---|---|---|---|---|")
-    for layer in r["layers"]:
-        print(f"| {layer['name']} | {layer['mh']}x{layer['mw']} | {layer['pe']} x {layer['simd']} "
+    for block, layer in zip(design.blocks, r["layers"]):
+        print(f"| {block.name} | {block.mh}x{block.mw} | {block.pe} x {block.simd} "
               f"| {layer['cycles_per_vector']} | {layer['latency_model']} | {layer['latency_rtl']} |")
     print()
     print("| cycles | model | RTL |")

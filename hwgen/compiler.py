@@ -1,17 +1,23 @@
-"""The compile flow: model -> quantized graph -> passes -> lowered design."""
+"""The compile flow: model -> quantized graph -> passes -> lowered, sized design."""
 
 from __future__ import annotations
 
 from .backend.design import DEFAULT_TOP, Design
 from .ir.graph import Graph
-from .passes import DEFAULT_MAX_MACS, prepare_for_hardware
+from .ir.lowering import lower_graph
+from .passes import DEFAULT_MAX_MACS, choose_folding, size_fifos
 
 __all__ = ["compile_graph", "compile_onnx"]
 
 
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
                   top: str = DEFAULT_TOP) -> Design:
-    """Fold, size FIFOs and lower a quantized graph.
+    """Fold, lower and size a quantized graph.
+
+    The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
+    for in ``config`` are kept), :func:`~hwgen.ir.lowering.lower_graph` (the bridge to
+    hardware parameters), :func:`~hwgen.passes.size_fifos` (block pass, checked by the
+    cycle model).
 
     Parameters
     ----------
@@ -30,8 +36,10 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         options = config.layer(layer.name)
         if options.pe is not None or options.simd is not None:
             requests[layer.name] = (options.pe, options.simd)
-    graph = prepare_for_hardware(graph, folding_requests=requests, max_macs=max_macs)
-    return Design.from_graph(graph, top=top)
+    graph = choose_folding(graph, requests=requests, max_macs=max_macs)
+    blocks = size_fifos(lower_graph(graph))
+    return Design(name=graph.name, blocks=blocks, input_quant=graph.input_quant,
+                  output_quant=graph.output_quant, top=top)
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,

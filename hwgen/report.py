@@ -27,11 +27,12 @@ def report_data(out_dir) -> dict:
     for layer in manifest["layers"]:
         sim = sim_layers.get(layer["name"], {})
         layers.append({
-            "name": layer["name"],
-            "shape": f"{layer['mh']}x{layer['mw']}",
-            "weights": layer["weight_type"], "input": layer["input_type"],
-            "output": layer["output_type"],
-            "pe": layer["pe"], "simd": layer["simd"], "macs": layer["macs"],
+            "name": layer["name"], "kind": layer["kind"],
+            "shape": (f"{'x'.join(map(str, layer['output_shape']))} <- "
+                      f"{'x'.join(map(str, layer['input_shape']))}"),
+            "weights": layer.get("weight_type"), "input": layer["input_format"]["element"],
+            "output": layer["output_format"]["element"],
+            "pe": layer.get("pe"), "simd": layer.get("simd"), "macs": layer.get("macs"),
             "cycles_per_vector": layer["cycles_per_vector"],
             "latency_model": layer["predicted"]["latency"],
             "latency_rtl": sim.get("latency_rtl"),
@@ -59,13 +60,15 @@ def _fmt(value, spec="") -> str:
 def render_markdown(data: dict) -> str:
     """The report as a Markdown document."""
     lines = [f"# hwgen report: {data['model']} (top `{data['top']}`)", "",
-             "| layer | shape | w / in / out | PE x SIMD | MACs | cycles/vector "
+             "| layer | kind | out <- in | w / in / out | PE x SIMD | MACs | cycles/inference "
              "| latency model | latency RTL | utilization model | utilization RTL |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for l in data["layers"]:
+        folding = f"{l['pe']} x {l['simd']}" if l["pe"] is not None else "-"
         lines.append(
-            f"| {l['name']} | {l['shape']} | {l['weights']} / {l['input']} / {l['output']} "
-            f"| {l['pe']} x {l['simd']} | {l['macs']} | {l['cycles_per_vector']} "
+            f"| {l['name']} | {l['kind']} | {l['shape']} "
+            f"| {_fmt(l['weights'])} / {l['input']} / {l['output']} "
+            f"| {folding} | {_fmt(l['macs'])} | {l['cycles_per_vector']} "
             f"| {l['latency_model']} | {_fmt(l['latency_rtl'])} "
             f"| {_fmt(l['utilization_model'], '.1%')} | {_fmt(l['utilization_rtl'], '.1%')} |")
     p = data["predicted"]

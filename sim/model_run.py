@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..backend.design import Design
-from ..backend.manifest import layer_instance
+from ..hw.accelerator import block_instance
+from ..ir.blocks import beats_per_inference
 from ..errors import SimulationError
 from ..golden.model import run_pipeline
 from ..ir.packing import pack_words, unpack_words
@@ -36,14 +37,16 @@ class SimulationOutcome:
 
 def _monitors(design: Design) -> list:
     monitors = []
-    for index, layer in enumerate(design.layers):
-        instance = layer_instance(index)
+    for index, block in enumerate(design.blocks):
+        instance = block_instance(index)
+        beats_in = beats_per_inference(block.input_shape, block.input_format)
+        beats_out = beats_per_inference(block.output_shape, block.output_format)
         monitors.append(Monitor(f"{instance}.i_stream", f"i{index}",
-                                f"{layer.name}: first input beat of each vector",
-                                period=layer.sf, phase=0))
+                                f"{block.name}: first input beat of each inference",
+                                period=beats_in, phase=0))
         monitors.append(Monitor(f"{instance}.o_stream", f"o{index}",
-                                f"{layer.name}: last output beat of each vector",
-                                period=layer.nf, phase=layer.nf - 1))
+                                f"{block.name}: last output beat of each inference",
+                                period=beats_out, phase=beats_out - 1))
     return monitors
 
 
@@ -96,10 +99,10 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
     n = len(codes)
     if n == 0:
         raise SimulationError("no inputs to simulate")
-    first, last = design.layers[0], design.layers[-1]
-    golden = run_pipeline(design.layers, codes)
-    in_words = pack_words(codes.reshape(-1, first.simd), first.input_type.bits)
-    beats_out = n * last.nf
+    in_fmt, out_fmt = design.input_format, design.output_format
+    golden = run_pipeline(design.blocks, codes)
+    in_words = pack_words(codes.reshape(-1, in_fmt.lanes), in_fmt.element.bits)
+    beats_out = n * design.beats_out_per_inference
     waves_file = str(work_dir / "waves.vcd") if waves else None
     if driver == "harness":
         harness = build_harness(design.verilog, top=design.top, in_width=design.in_width,
@@ -114,15 +117,16 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
         run = _run_with_cocotb(design, in_words, beats_out, work_dir, simulator=simulator,
                                idle=idle, backpressure=backpressure, seed=seed, waves=waves)
 
-    got = unpack_words(run.out_words, last.pe, last.output_type.bits,
-                       last.output_type.signed).reshape(n, last.mh)
+    got = unpack_words(run.out_words, out_fmt.lanes, out_fmt.element.bits,
+                       out_fmt.element.signed).reshape(golden.shape)
     mismatches = int(np.count_nonzero(got != golden))
     stalls = bool(idle or backpressure)
-    timing = pipeline_timing(design.layers, n)
+    timing = pipeline_timing(design.blocks, n)
     result = {
         "bit_exact": mismatches == 0,
         "mismatches": mismatches,
-        "mismatched_inferences": int(np.count_nonzero(np.any(got != golden, axis=1))),
+        "mismatched_inferences": int(np.count_nonzero(
+            np.any((got != golden).reshape(n, -1), axis=1))),
         "num_inferences": n,
         "simulator": simulator,
         "driver": driver,
@@ -133,7 +137,7 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
         "cycles_per_second_wall": run.cycles_per_second_wall,
         "cycles_checked": not stalls,
     }
-    per_out = last.nf
+    per_out = design.beats_out_per_inference
     rtl_first_in = run.in_cycles
     rtl_last_out = run.out_cycles[per_out - 1::per_out]
     cycles = {
@@ -148,14 +152,16 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
     layers = []
     # Every output beat, and the first input beat of every inference, at the ports.
     exact = (run.in_cycles == list(timing.first_in) and run.out_cycles == list(timing.out_beats))
-    for index, (p, t) in enumerate(zip(design.layers, timing.layers)):
+    for index, (block, t) in enumerate(zip(design.blocks, timing.layers)):
         ins = run.monitors.get(f"i{index}", [])
         outs = run.monitors.get(f"o{index}", [])
         layer_exact = ins == list(t.first_in) and outs == list(t.last_out)
         exact = exact and layer_exact
         latency_rtl = outs[0] - ins[0] if ins and outs else None
         layers.append({
-            "name": p.name, "mh": p.mh, "mw": p.mw, "pe": p.pe, "simd": p.simd,
+            "name": block.name, "kind": block.kind,
+            "input_shape": list(block.input_shape), "output_shape": list(block.output_shape),
+            "input_lanes": block.input_format.lanes, "output_lanes": block.output_format.lanes,
             "cycles_per_vector": t.cycles_per_vector,
             "latency_rtl": latency_rtl, "latency_model": t.latency,
             "utilization_rtl": (t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"] else None,

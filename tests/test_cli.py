@@ -50,7 +50,7 @@ def test_compile_sim_report(mlp_files, verilator, capsys):
     capsys.readouterr()
     assert main(["report", str(d / "out")]) == 0
     markdown = capsys.readouterr().out
-    assert "| fc0 | 16x12 |" in markdown and "| fc1 | 6x16 |" in markdown
+    assert "| fc0 | int_mvau | 16 <- 12 |" in markdown and "| fc1 | int_mvau | 6 <- 16 |" in markdown
     assert (d / "out/report.json").exists()
     assert main(["report", str(d / "out"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

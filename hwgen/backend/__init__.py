@@ -2,9 +2,10 @@
 
 from .design import DEFAULT_TOP, Design
 from .design_file import DESIGN_FILE, load_design, save_design
-from .manifest import build_manifest, layer_instance
+from .manifest import build_manifest
+from .memory_images import memory_images
 from .templates import render
 from .writer import MANIFEST_FILE, write_design
 
 __all__ = ["Design", "DEFAULT_TOP", "load_design", "save_design", "DESIGN_FILE",
-           "build_manifest", "layer_instance", "render", "write_design", "MANIFEST_FILE"]
+           "build_manifest", "memory_images", "render", "write_design", "MANIFEST_FILE"]

@@ -1,7 +1,8 @@
-"""A compiled design: the lowered layers plus the quantization of its input and output."""
+"""A compiled design: the lowered blocks plus the quantization of its input and output."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -9,8 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import IRError
-from ..ir.graph import Graph
-from ..ir.mvau_params import IntMvauParams
+from ..ir.blocks import BLOCK_KINDS, beats_per_inference
 from ..ir.types import TensorQuant
 
 __all__ = ["Design", "DEFAULT_TOP"]
@@ -27,8 +27,9 @@ class Design:
     ----------
     name : str
         Model name.
-    layers : tuple of IntMvauParams
-        Lowered layers in pipeline order.
+    blocks : tuple
+        Lowered blocks in pipeline order (registered kinds of ``hwgen.ir.blocks``), FIFOs
+        sized.
     input_quant, output_quant : TensorQuant
         How float inputs become codes and output codes become floats.
     top : str
@@ -36,70 +37,80 @@ class Design:
     """
 
     name: str
-    layers: tuple
+    blocks: tuple
     input_quant: TensorQuant
     output_quant: TensorQuant
     top: str = DEFAULT_TOP
 
     def __post_init__(self):
-        object.__setattr__(self, "layers", tuple(self.layers))
-        if not self.layers or not all(isinstance(l, IntMvauParams) for l in self.layers):
-            raise IRError("a design needs one or more IntMvauParams layers")
+        object.__setattr__(self, "blocks", tuple(self.blocks))
+        if not self.blocks:
+            raise IRError("a design needs at least one block")
+        for block in self.blocks:
+            if type(block) not in BLOCK_KINDS.values():
+                raise IRError(f"{block!r} is not a registered block kind")
         if not _IDENTIFIER.match(self.top):
             raise IRError(f"top module name {self.top!r} is not a Verilog identifier")
-        if self.input_quant.dtype != self.layers[0].input_type:
-            raise IRError("the design's input type differs from its first layer's")
-        if self.output_quant.dtype != self.layers[-1].output_type:
-            raise IRError("the design's output type differs from its last layer's")
-
-    @classmethod
-    def from_graph(cls, graph: Graph, *, top: str = DEFAULT_TOP) -> "Design":
-        """Lower a graph whose folding and FIFO depths are set (see hwgen.passes)."""
-        return cls(name=graph.name,
-                   layers=tuple(IntMvauParams.from_layer(l) for l in graph.layers),
-                   input_quant=graph.input_quant, output_quant=graph.output_quant, top=top)
+        if self.input_quant.dtype != self.blocks[0].input_format.element:
+            raise IRError("the design's input type differs from its first block's")
+        if self.output_quant.dtype != self.blocks[-1].output_format.element:
+            raise IRError("the design's output type differs from its last block's")
 
     # -- stream geometry -----------------------------------------------------------------
     @property
+    def input_shape(self) -> tuple:
+        return self.blocks[0].input_shape
+
+    @property
+    def output_shape(self) -> tuple:
+        return self.blocks[-1].output_shape
+
+    @property
     def in_features(self) -> int:
-        return self.layers[0].mw
+        return math.prod(self.input_shape)
 
     @property
     def out_features(self) -> int:
-        return self.layers[-1].mh
+        return math.prod(self.output_shape)
 
     @property
-    def in_lanes(self) -> int:
-        return self.layers[0].simd
+    def input_format(self):
+        return self.blocks[0].input_format
 
     @property
-    def out_lanes(self) -> int:
-        return self.layers[-1].pe
+    def output_format(self):
+        return self.blocks[-1].output_format
 
     @property
     def in_width(self) -> int:
-        return self.in_lanes * self.layers[0].input_type.bits
+        return self.input_format.payload_bits
 
     @property
     def out_width(self) -> int:
-        return self.out_lanes * self.layers[-1].output_type.bits
+        return self.output_format.payload_bits
 
     @property
     def beats_in_per_inference(self) -> int:
-        return self.layers[0].sf
+        return beats_per_inference(self.input_shape, self.input_format)
 
     @property
     def beats_out_per_inference(self) -> int:
-        return self.layers[-1].nf
+        return beats_per_inference(self.output_shape, self.output_format)
 
     # -- host side -----------------------------------------------------------------------
     def input_codes(self, x: np.ndarray) -> np.ndarray:
-        """Rows of float inputs (quantized) or integer codes (checked) as int64 codes."""
+        """Float inputs (quantized) or integer codes (checked), one inference per row.
+
+        Rows may have the input tensor's shape or be flat; the result has shape
+        ``(N, *input_shape)``.
+        """
         x = np.asarray(x)
         if x.ndim == 1:
             x = x[None, :]
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise IRError(f"inputs must have shape (N, {self.in_features}), not {x.shape}")
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.in_features:
+            raise IRError(f"inputs must have shape (N, {self.in_features}) or "
+                          f"(N, {', '.join(map(str, self.input_shape))}), not {x.shape}")
+        x = x.reshape((len(x),) + tuple(self.input_shape))
         if x.dtype.kind in "iu":
             self.input_quant.dtype.check_codes(x, "input codes")
             return x.astype(np.int64)
@@ -111,4 +122,4 @@ class Design:
         """Verilog of the accelerator (deterministic: no source locations)."""
         from amaranth.back import verilog
         from ..hw.accelerator import Accelerator
-        return verilog.convert(Accelerator(layers=self.layers), name=self.top, emit_src=False)
+        return verilog.convert(Accelerator(blocks=self.blocks), name=self.top, emit_src=False)

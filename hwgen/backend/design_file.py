@@ -1,25 +1,28 @@
-"""Saving and loading a Design: arrays in design.npz, everything else in JSON."""
+"""Saving and loading a Design: arrays in design.npz, everything else in JSON.
+
+Block parameters are frozen dataclasses; each field is stored by its value's type: numpy
+arrays as arrays, IntType by name, enums by value, plain numbers and strings as JSON.
+"""
 
 from __future__ import annotations
 
+import enum
 import json
+import typing
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import HwgenError
-from ..ir.mvau_params import IntMvauParams
-from ..ir.rules import RequantRounding
+from ..ir.blocks import block_kind
 from ..ir.types import IntType, TensorQuant
 from .design import Design
 
 __all__ = ["save_design", "load_design", "DESIGN_FILE"]
 
 DESIGN_FILE = "design.npz"
-_ARRAYS = ("weights", "acc_bias", "multiplier", "shift")
-_SCALARS = ("name", "out_zero_point", "out_min", "out_max", "pe", "simd",
-            "out_fifo_depth", "in_fifo_depth")
-_TYPES = ("weight_type", "input_type", "output_type")
+FORMAT_VERSION = 1
 
 
 def _quant_dict(q: TensorQuant) -> dict:
@@ -30,26 +33,56 @@ def _quant_from(d: dict) -> TensorQuant:
     return TensorQuant(IntType.parse(d["type"]), float(d["scale"]), int(d["zero_point"]))
 
 
+def _encode(block, index: int, arrays: dict) -> dict:
+    entry = {"kind": block.kind, "fields": {}}
+    for f in fields(block):
+        value = getattr(block, f.name)
+        if isinstance(value, np.ndarray):
+            key = f"block{index}.{f.name}"
+            arrays[key] = value
+            entry["fields"][f.name] = {"array": key}
+        elif isinstance(value, IntType):
+            entry["fields"][f.name] = {"int_type": value.name}
+        elif isinstance(value, enum.Enum):
+            entry["fields"][f.name] = {"enum": value.value}
+        elif isinstance(value, (bool, int, float, str)) or value is None:
+            entry["fields"][f.name] = {"value": value}
+        else:
+            raise HwgenError(f"cannot store field {f.name} of {type(block).__name__}: "
+                             f"{type(value).__name__}")
+    return entry
+
+
+def _decode(entry: dict, data) -> object:
+    cls = block_kind(entry["kind"])
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, stored in entry["fields"].items():
+        if "array" in stored:
+            values[name] = data[stored["array"]]
+        elif "int_type" in stored:
+            values[name] = IntType.parse(stored["int_type"])
+        elif "enum" in stored:
+            values[name] = hints[name](stored["enum"])
+        else:
+            values[name] = stored["value"]
+    return cls(**values)
+
+
 def save_design(design: Design, path: Path) -> None:
     """Write ``design`` to ``path`` (an .npz file)."""
     arrays = {}
-    layers = []
-    for i, layer in enumerate(design.layers):
-        for key in _ARRAYS:
-            arrays[f"layer{i}.{key}"] = getattr(layer, key)
-        entry = {key: getattr(layer, key) for key in _SCALARS}
-        entry.update({key: getattr(layer, key).name for key in _TYPES})
-        entry["rounding"] = layer.rounding.value
-        layers.append(entry)
-    meta = {"name": design.name, "top": design.top, "input": _quant_dict(design.input_quant),
-            "output": _quant_dict(design.output_quant), "layers": layers}
+    blocks = [_encode(block, i, arrays) for i, block in enumerate(design.blocks)]
+    meta = {"format": FORMAT_VERSION, "name": design.name, "top": design.top,
+            "input": _quant_dict(design.input_quant),
+            "output": _quant_dict(design.output_quant), "blocks": blocks}
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     with open(path, "wb") as f:
         np.savez(f, **arrays)
 
 
 def load_design(path: Path) -> Design:
-    """Read a design written by :func:`save_design`."""
+    """Read a design written by :func:`save_design` (a file, or the directory holding it)."""
     path = Path(path)
     if path.is_dir():
         path = path / DESIGN_FILE
@@ -57,12 +90,8 @@ def load_design(path: Path) -> Design:
         raise HwgenError(f"{path} does not exist; run `hwgen compile` first")
     with np.load(path) as data:
         meta = json.loads(bytes(data["meta"]).decode())
-        layers = []
-        for i, entry in enumerate(meta["layers"]):
-            fields = {key: entry[key] for key in _SCALARS}
-            fields.update({key: IntType.parse(entry[key]) for key in _TYPES})
-            fields.update({key: data[f"layer{i}.{key}"] for key in _ARRAYS})
-            fields["rounding"] = RequantRounding(entry["rounding"])
-            layers.append(IntMvauParams(**fields))
-    return Design(name=meta["name"], layers=tuple(layers), top=meta["top"],
+        if meta.get("format") != FORMAT_VERSION:
+            raise HwgenError(f"{path} was written by another hwgen version; compile again")
+        blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
+    return Design(name=meta["name"], blocks=blocks, top=meta["top"],
                   input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]))

@@ -6,10 +6,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..ir.packing import pack_words, weight_memory_words
 from .design import Design
 from .design_file import DESIGN_FILE, save_design
 from .manifest import build_manifest
+from .memory_images import memory_images
 from .templates import render
 
 __all__ = ["write_design", "MANIFEST_FILE"]
@@ -25,15 +25,8 @@ def _hex_lines(words, bits: int) -> str:
 def _memory_images(design: Design, mem_dir: Path) -> dict:
     """One $readmemh-style file per on-chip table; the Verilog carries the same contents."""
     images = {}
-    for index, p in enumerate(design.layers):
-        tables = {
-            "weights": (weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits),
-                        p.pe * p.simd * p.weight_type.bits),
-            "acc_bias": (pack_words(p.acc_bias.reshape(p.nf, p.pe), 32), p.pe * 32),
-            "multiplier": (pack_words(p.multiplier.reshape(p.nf, p.pe), 31), p.pe * 31),
-            "shift": (pack_words(p.shift.reshape(p.nf, p.pe), 6), p.pe * 6),
-        }
-        for table, (words, bits) in tables.items():
+    for index, block in enumerate(design.blocks):
+        for table, (words, bits) in memory_images(block).items():
             name = f"layer{index}_{table}.memh"
             (mem_dir / name).write_text(_hex_lines(words, bits))
             images[f"layer{index}.{table}"] = {"file": f"mem/{name}", "words": len(words),

@@ -132,7 +132,7 @@ def _quantize_layer(layer, opts: LayerOptions, in_q: TensorQuant, out_q: TensorQ
 def _check_lowerable(layer: QuantDense) -> None:
     """Fail now, naming the layer, if the integer datapath cannot hold this layer."""
     try:
-        IntMvauParams.from_layer(layer.replace(folding=Folding(pe=1, simd=1), out_fifo_depth=1))
+        IntMvauParams.from_layer(layer.replace(folding=Folding(pe=1, simd=1)))
     except QuantizationError as exc:
         raise QuantizationError(f"layer {layer.name!r}: {exc}") from None
 

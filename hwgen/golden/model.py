@@ -1,33 +1,29 @@
-"""Golden model of a whole pipeline: the integer layers in order."""
+"""Golden model of a whole pipeline: every block's golden function in order."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .mvau import int_mvau
+from .registry import golden_block
 
 __all__ = ["run_pipeline"]
 
 
-def run_pipeline(layers, x: np.ndarray, *, keep_intermediate: bool = False):
-    """Run input codes through every layer's golden function.
+def run_pipeline(blocks, x: np.ndarray, *, keep_intermediate: bool = False):
+    """Run input codes through every block's golden function.
 
     Parameters
     ----------
-    layers : sequence of IntMvauParams
-        The lowered layers in order.
+    blocks : sequence of block parameters
+        The lowered blocks in order.
     x : numpy.ndarray
-        Input codes, shape ``(N, in_features)``.
+        Input codes, shape ``(N, *input_shape)`` of the first block.
     keep_intermediate : bool
-        Also return every layer's output.
-
-    Returns
-    -------
-    numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
+        Also return every block's output.
     """
     outputs = []
     y = np.asarray(x, dtype=np.int64)
-    for p in layers:
-        y = int_mvau(y, p)
+    for block in blocks:
+        y = golden_block(block, y)
         outputs.append(y)
     return (y, outputs) if keep_intermediate else y

@@ -1,4 +1,4 @@
-"""The whole pipeline: layers chained by streams."""
+"""The whole pipeline: blocks chained by streams."""
 
 from __future__ import annotations
 
@@ -6,74 +6,79 @@ from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir.mvau_params import IntMvauParams
-from .int_mvau import IntMvau
+from .registry import block_component
 from .shapes import int_shape, lanes_layout
 from .stream_fifo import StreamFifo
 from .width_converter import StreamWidthConverter
 
-__all__ = ["Accelerator"]
+__all__ = ["Accelerator", "block_instance"]
+
+
+def block_instance(index: int) -> str:
+    """Instance name of block ``index`` inside the accelerator (and its Verilog)."""
+    return f"layer_{index}"
 
 
 class Accelerator(wiring.Component):
-    """Input stream -> layer -> ... -> output stream.
+    """Input stream -> block -> ... -> output stream.
 
-    Between two layers whose widths differ (``PE`` of the producer, ``SIMD`` of the
-    consumer), a :class:`StreamWidthConverter` re-beats the stream; a layer with an
-    ``in_fifo_depth`` gets a :class:`StreamFifo` in front of it.
+    Between two blocks whose lane counts differ a :class:`StreamWidthConverter` re-beats the
+    stream; a block with an ``in_fifo_depth`` gets a :class:`StreamFifo` in front of it.
 
     Parameters
     ----------
-    layers : sequence of IntMvauParams
-        The layers in order; each layer's input type equals its predecessor's output type.
+    blocks : sequence of block parameters
+        The blocks in order (see ``hwgen.ir.blocks``); each one's input element type equals
+        its predecessor's output element type.
 
     Members
     -------
-    i_stream : In(stream.Signature(ArrayLayout(input shape, SIMD of the first layer)))
-    o_stream : Out(stream.Signature(ArrayLayout(output shape, PE of the last layer)))
+    i_stream : In(stream.Signature(ArrayLayout(input element, input lanes of the first block)))
+    o_stream : Out(stream.Signature(ArrayLayout(output element, output lanes of the last block)))
     """
 
-    def __init__(self, *, layers):
-        layers = tuple(layers)
-        if not layers:
-            raise ValueError("an accelerator needs at least one layer")
-        for layer in layers:
-            if not isinstance(layer, IntMvauParams):
-                raise TypeError(f"layers must be IntMvauParams, not {layer!r}")
-        for prev, layer in zip(layers, layers[1:]):
-            if prev.mh != layer.mw or prev.output_type != layer.input_type:
-                raise ValueError(f"layer {layer.name!r} cannot consume the output of {prev.name!r}")
-        self._layers = layers
-        first, last = layers[0], layers[-1]
+    def __init__(self, *, blocks):
+        blocks = tuple(blocks)
+        if not blocks:
+            raise ValueError("an accelerator needs at least one block")
+        for prev, block in zip(blocks, blocks[1:]):
+            if (prev.output_shape != block.input_shape
+                    or prev.output_format.element != block.input_format.element):
+                raise ValueError(f"block {block.name!r} cannot consume the output of "
+                                 f"{prev.name!r}")
+        self._blocks = blocks
+        first, last = blocks[0].input_format, blocks[-1].output_format
         super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(first.input_type, first.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(last.output_type, last.pe))),
+            "i_stream": In(stream.Signature(lanes_layout(first.element, first.lanes))),
+            "o_stream": Out(stream.Signature(lanes_layout(last.element, last.lanes))),
         })
 
     @property
-    def layers(self):
-        return self._layers
+    def blocks(self):
+        return self._blocks
 
     def elaborate(self, platform):
         m = Module()
         upstream = wiring.flipped(self.i_stream)
-        for index, layer in enumerate(self._layers):
-            if index and self._layers[index - 1].pe != layer.simd:
-                converter = StreamWidthConverter(
-                    element_shape=int_shape(layer.input_type),
-                    in_lanes=self._layers[index - 1].pe, out_lanes=layer.simd)
+        upstream_lanes = self._blocks[0].input_format.lanes
+        for index, block in enumerate(self._blocks):
+            fmt = block.input_format
+            if upstream_lanes != fmt.lanes:
+                converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
+                                                 in_lanes=upstream_lanes, out_lanes=fmt.lanes)
                 m.submodules[f"dwc_{index}"] = converter
                 wiring.connect(m, upstream, converter.i_stream)
                 upstream = converter.o_stream
-            if layer.in_fifo_depth:
-                fifo = StreamFifo(payload_shape=lanes_layout(layer.input_type, layer.simd),
-                                  depth=layer.in_fifo_depth)
+            if block.in_fifo_depth:
+                fifo = StreamFifo(payload_shape=lanes_layout(fmt.element, fmt.lanes),
+                                  depth=block.in_fifo_depth)
                 m.submodules[f"in_fifo_{index}"] = fifo
                 wiring.connect(m, upstream, fifo.i_stream)
                 upstream = fifo.o_stream
-            mvau = IntMvau(params=layer)
-            m.submodules[f"layer_{index}"] = mvau
-            wiring.connect(m, upstream, mvau.i_stream)
-            upstream = mvau.o_stream
+            component = block_component(block)
+            m.submodules[block_instance(index)] = component
+            wiring.connect(m, upstream, component.i_stream)
+            upstream = component.o_stream
+            upstream_lanes = block.output_format.lanes
         wiring.connect(m, upstream, wiring.flipped(self.o_stream))
         return m

@@ -70,10 +70,6 @@ class QuantDense:
         Requantization rule.
     folding : Folding or None
         PE x SIMD, chosen by a pass when not given.
-    out_fifo_depth : int or None
-        Depth (output beats) of the layer's output FIFO, sized by a pass when not given.
-    in_fifo_depth : int or None
-        Depth (input beats) of a FIFO in front of the layer, 0 for none; sized by a pass.
     """
 
     name: str
@@ -85,8 +81,6 @@ class QuantDense:
     relu: bool = False
     rounding: RequantRounding = RequantRounding.GEMMLOWP
     folding: Folding | None = None
-    out_fifo_depth: int | None = None
-    in_fifo_depth: int | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -138,12 +132,6 @@ class QuantDense:
                 raise IRError(
                     f"{where}: SIMD={self.folding.simd} does not divide the {mw} inputs; "
                     f"use a divisor of {mw}")
-        if self.out_fifo_depth is not None and (
-                not isinstance(self.out_fifo_depth, int) or self.out_fifo_depth < 1):
-            raise IRError(f"{where}: out_fifo_depth must be an int >= 1")
-        if self.in_fifo_depth is not None and (
-                not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0):
-            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
 
     @property
     def out_features(self) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import IRError
 from ..quant.multiplier import quantize_multiplier
+from .blocks import StreamFormat, register_block
 from .layers import QuantDense
 from .rules import RequantRounding
 from .types import IntType
@@ -39,6 +40,7 @@ def _frozen(values) -> np.ndarray:
     return array
 
 
+@register_block("int_mvau")
 @dataclass(frozen=True, eq=False)
 class IntMvauParams:
     """Parameters of one integer matrix-vector-activation unit.
@@ -65,7 +67,7 @@ class IntMvauParams:
     pe, simd : int
         Folding: output channels and input elements per cycle.
     out_fifo_depth : int
-        Output FIFO depth in beats (at least 1).
+        Output FIFO depth in beats (at least 1); ``hwgen.passes.size_fifos`` sets it.
     in_fifo_depth : int
         Depth in beats of a FIFO in front of the layer's input, 0 for none.
     """
@@ -84,7 +86,7 @@ class IntMvauParams:
     out_max: int
     pe: int
     simd: int
-    out_fifo_depth: int
+    out_fifo_depth: int = 1
     in_fifo_depth: int = 0
 
     def __post_init__(self):
@@ -135,6 +137,37 @@ class IntMvauParams:
                     f"{where}: the requantization scale is above 1 and the shifted accumulator "
                     "would overflow int32; check the layer's scales (S_W * S_X / S_Y)")
 
+    # -- the block interface (hwgen.ir.blocks) ------------------------------------------
+    @property
+    def input_shape(self) -> tuple:
+        return (self.mw,)
+
+    @property
+    def output_shape(self) -> tuple:
+        return (self.mh,)
+
+    @property
+    def input_format(self) -> StreamFormat:
+        return StreamFormat(self.input_type, self.simd)
+
+    @property
+    def output_format(self) -> StreamFormat:
+        return StreamFormat(self.output_type, self.pe)
+
+    def describe(self) -> dict:
+        """Facts for the manifest and the report."""
+        return {
+            "mh": self.mh, "mw": self.mw, "pe": self.pe, "simd": self.simd,
+            "nf": self.nf, "sf": self.sf, "weight_type": self.weight_type.name,
+            "input_type": self.input_type.name, "output_type": self.output_type.name,
+            "acc_bits": self.acc_bits,
+            "per_channel_requant": bool(len(set(zip(self.multiplier.tolist(),
+                                                    self.shift.tolist()))) > 1),
+            "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
+            "out_zero_point": self.out_zero_point, "out_min": self.out_min,
+            "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
+        }
+
     # -- derived shape facts -------------------------------------------------------------
     @property
     def mh(self) -> int:
@@ -178,10 +211,13 @@ class IntMvauParams:
     # -- the bridge ------------------------------------------------------------------------
     @classmethod
     def from_layer(cls, layer: QuantDense) -> "IntMvauParams":
-        """Integer parameters of ``layer`` (its folding and FIFO depth must be set)."""
-        if layer.folding is None or layer.out_fifo_depth is None:
-            raise IRError(f"layer {layer.name!r} has no folding or FIFO depth yet; "
-                          "run hwgen.passes.prepare_for_hardware first")
+        """Integer parameters of ``layer`` (its folding must be set).
+
+        FIFO depths start at their minimum; ``hwgen.passes.size_fifos`` sizes them.
+        """
+        if layer.folding is None:
+            raise IRError(f"layer {layer.name!r} has no folding yet; "
+                          "run hwgen.passes.choose_folding first")
         s_x = layer.input_quant.scale
         s_y = layer.output_quant.scale
         multiplier, shift = quantize_multiplier(layer.weight_quant.scale * s_x / s_y)
@@ -202,6 +238,4 @@ class IntMvauParams:
             out_max=out.dtype.qmax,
             pe=layer.folding.pe,
             simd=layer.folding.simd,
-            out_fifo_depth=layer.out_fifo_depth,
-            in_fifo_depth=layer.in_fifo_depth or 0,
         )

@@ -4,16 +4,16 @@ The source offers input beats back to back from cycle 0 (the next beat the cycle
 transfer) and the sink is always ready, as in the simulation harness. The model gives the
 exact cycle of every transfer at every block boundary; from those come each inference's
 latency (first input beat accepted to last output beat accepted) and the initiation interval
-(cycles between the first input beats of consecutive inferences).
+(cycles between the last output beats of consecutive inferences in steady state).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.mvau_params import IntMvauParams
+from ..ir.blocks import beats_per_inference
 from .events import NEVER_BLOCKS, Schedule
-from .mvau import int_mvau_cycles_per_vector, int_mvau_processes
+from .registry import cycle_model
 from .stream_fifo import stream_fifo_processes
 from .width_converter import width_converter_processes
 
@@ -22,23 +22,23 @@ __all__ = ["LayerTiming", "PipelineTiming", "pipeline_timing"]
 
 @dataclass(frozen=True)
 class LayerTiming:
-    """Per-inference transfer cycles at one layer's boundaries."""
+    """Transfer cycles at one block's boundaries."""
 
     name: str
-    cycles_per_vector: int          # NF * SF: the layer's own initiation interval
-    in_beats: tuple                 # transfer cycle of every input beat of the layer
-    out_beats: tuple                # transfer cycle of every output beat of the layer
-    beats_in_per_vector: int        # SF
-    beats_out_per_vector: int       # NF
+    cycles_per_vector: int          # ideal cycles per inference: the block's own interval
+    in_beats: tuple                 # transfer cycle of every input beat of the block
+    out_beats: tuple                # transfer cycle of every output beat of the block
+    beats_in_per_vector: int
+    beats_out_per_vector: int
 
     @property
     def first_in(self) -> tuple:
-        """Cycle of the layer's first input beat, per inference."""
+        """Cycle of the block's first input beat, per inference."""
         return self.in_beats[::self.beats_in_per_vector]
 
     @property
     def last_out(self) -> tuple:
-        """Cycle of the layer's last output beat, per inference."""
+        """Cycle of the block's last output beat, per inference."""
         return self.out_beats[self.beats_out_per_vector - 1::self.beats_out_per_vector]
 
     @property
@@ -54,7 +54,7 @@ class PipelineTiming:
     inferences: int
     in_beats: tuple                 # transfer cycle of every beat at the accelerator's input
     out_beats: tuple                # transfer cycle of every beat at its output
-    layers: tuple                   # LayerTiming per layer
+    layers: tuple                   # LayerTiming per block
 
     @property
     def first_in(self) -> tuple:
@@ -90,26 +90,23 @@ class PipelineTiming:
 
     @property
     def ii_bound(self) -> int:
-        """The slowest layer's cycles per vector: no pipeline can be faster."""
+        """The slowest block's cycles per inference: no pipeline can be faster."""
         return max(layer.cycles_per_vector for layer in self.layers)
 
 
-def pipeline_timing(layers, inferences: int) -> PipelineTiming:
-    """Exact transfer cycles of ``inferences`` back-to-back inferences through ``layers``.
+def pipeline_timing(blocks, inferences: int) -> PipelineTiming:
+    """Exact transfer cycles of ``inferences`` back-to-back inferences through ``blocks``.
 
-    Parameters
-    ----------
-    layers : sequence of IntMvauParams
-        The lowered layers, as the accelerator chains them.
-    inferences : int
-        Number of input vectors streamed back to back.
+    Between blocks whose lane counts differ the accelerator inserts a width converter, and a
+    block with ``in_fifo_depth`` gets a FIFO in front; the model does the same.
     """
-    layers = tuple(layers)
+    blocks = tuple(blocks)
     if inferences < 1:
         raise ValueError("need at least one inference")
     schedule = Schedule()
-    first = layers[0]
-    source = schedule.stream("input", inferences * first.sf)
+    first = blocks[0]
+    source = schedule.stream(
+        "input", inferences * beats_per_inference(first.input_shape, first.input_format))
 
     def drive():
         previous = -1
@@ -118,38 +115,33 @@ def pipeline_timing(layers, inferences: int) -> PipelineTiming:
             previous = yield source.after(beat)
 
     schedule.process(drive())
-    upstream, upstream_lanes = source, first.simd
+    upstream, upstream_lanes = source, first.input_format.lanes
     ports = []
-    for index, p in enumerate(layers):
-        if not isinstance(p, IntMvauParams):
-            raise TypeError(f"cannot model {p!r}")
-        if index and upstream_lanes != p.simd:
-            converted = schedule.stream(f"{p.name}.dwc", inferences * p.sf)
-            width_converter_processes(schedule, upstream_lanes, p.simd, upstream, converted)
+    for block in blocks:
+        model = cycle_model(block)
+        beats_in = beats_per_inference(block.input_shape, block.input_format)
+        beats_out = beats_per_inference(block.output_shape, block.output_format)
+        if upstream_lanes != block.input_format.lanes:
+            converted = schedule.stream(f"{block.name}.dwc", inferences * beats_in)
+            width_converter_processes(schedule, upstream_lanes, block.input_format.lanes,
+                                      upstream, converted)
             upstream = converted
-        if p.in_fifo_depth:
-            buffered = schedule.stream(f"{p.name}.in_fifo", inferences * p.sf)
-            stream_fifo_processes(schedule, p.in_fifo_depth, upstream, buffered)
+        if block.in_fifo_depth:
+            buffered = schedule.stream(f"{block.name}.in_fifo", inferences * beats_in)
+            stream_fifo_processes(schedule, block.in_fifo_depth, upstream, buffered)
             upstream = buffered
-        out = schedule.stream(f"{p.name}.out", inferences * p.nf)
-        int_mvau_processes(schedule, p, upstream, out, inferences)
-        ports.append((p, upstream, out))
-        upstream, upstream_lanes = out, p.pe
+        out = schedule.stream(f"{block.name}.out", inferences * beats_out)
+        model.processes(schedule, block, upstream, out, inferences)
+        ports.append((block, model, upstream, out, beats_in, beats_out))
+        upstream, upstream_lanes = out, block.output_format.lanes
     for beat in range(upstream.beats):
         upstream.accept(beat, NEVER_BLOCKS)
     schedule.run()
 
     layer_timings = tuple(
-        LayerTiming(
-            name=p.name,
-            cycles_per_vector=int_mvau_cycles_per_vector(p),
-            in_beats=tuple(inp.xfer), out_beats=tuple(out.xfer),
-            beats_in_per_vector=p.sf, beats_out_per_vector=p.nf,
-        )
-        for p, inp, out in ports)
-    return PipelineTiming(
-        inferences=inferences,
-        in_beats=tuple(source.xfer),
-        out_beats=layer_timings[-1].out_beats,
-        layers=layer_timings,
-    )
+        LayerTiming(name=block.name, cycles_per_vector=model.ideal_cycles(block),
+                    in_beats=tuple(inp.xfer), out_beats=tuple(out.xfer),
+                    beats_in_per_vector=beats_in, beats_out_per_vector=beats_out)
+        for block, model, inp, out, beats_in, beats_out in ports)
+    return PipelineTiming(inferences=inferences, in_beats=tuple(source.xfer),
+                          out_beats=layer_timings[-1].out_beats, layers=layer_timings)

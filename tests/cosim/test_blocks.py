@@ -89,7 +89,7 @@ def test_accelerator_exact_and_under_stalls(simulator, tmp_path):
     layers, x = pipeline()
     y = run_pipeline(layers, x)
     timing = pipeline_timing(layers, len(x))
-    verilog = component_verilog(Accelerator(layers=layers), "accel_dut")
+    verilog = component_verilog(Accelerator(blocks=layers), "accel_dut")
     words_in = pack_words(x.reshape(-1, layers[0].simd), 8)
     words_out = pack_words(y.reshape(-1, layers[-1].pe), 8)
     cosim_stream_block(verilog, "accel_dut", in_words=words_in, expect_words=words_out,

@@ -22,7 +22,7 @@ def small_design() -> Design:
         random_mvau_params(rng, mh=5, mw=10, pe=5, simd=5, in_bits=8, in_signed=True,
                            name="fc3", w_bits=2),
     )
-    return Design(name="small", layers=layers,
+    return Design(name="small", blocks=layers,
                   input_quant=TensorQuant(IntType(8, False), 1 / 255, 0),
                   output_quant=TensorQuant(IntType(8, True), 0.05, 3))
 
@@ -57,17 +57,17 @@ class _BrokenHardware(Design):
 
     @property
     def verilog(self):
-        layers = list(self.layers)
+        layers = list(self.blocks)
         bias = layers[1].acc_bias.copy()
         bias[3] += 5000
         layers[1] = replace(layers[1], acc_bias=bias)
-        return Design(name=self.name, layers=layers, input_quant=self.input_quant,
+        return Design(name=self.name, blocks=layers, input_quant=self.input_quant,
                       output_quant=self.output_quant, top=self.top).verilog
 
 
 def test_a_hardware_bug_is_reported(verilator, tmp_path):
     good = small_design()
-    broken = _BrokenHardware(name=good.name, layers=good.layers, input_quant=good.input_quant,
+    broken = _BrokenHardware(name=good.name, blocks=good.blocks, input_quant=good.input_quant,
                              output_quant=good.output_quant)
     outcome = simulate_design(broken, inputs(20), work_dir=tmp_path, log=lambda m: None)
     assert not outcome.result["bit_exact"]

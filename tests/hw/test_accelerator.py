@@ -39,7 +39,7 @@ def build(rng, dims, folds, *, input_fifos=True):
 def simulate(layers, x, **kwargs):
     first, last = layers[0], layers[-1]
     run = run_stream_component(
-        Accelerator(layers=layers),
+        Accelerator(blocks=layers),
         pack_words(x.reshape(-1, first.simd), first.input_type.bits), len(x) * last.nf, **kwargs)
     out = unpack_words(run.out_words, last.pe, last.output_type.bits, last.output_type.signed)
     return run, out.reshape(len(x), last.mh)

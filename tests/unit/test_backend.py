@@ -22,7 +22,7 @@ def design(seed=0, variant=0) -> Design:
                                      rounding=RequantRounding.SINGLE, per_channel=False),
                   random_mvau_params(rng, mh=4, mw=6, pe=2, simd=6, in_bits=8, in_signed=True,
                                      name="fc2", in_fifo_depth=1))
-    return Design(name="t", layers=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 3),
+    return Design(name="t", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 3),
                   output_quant=TensorQuant(IntType(8, True), 0.5, -2))
 
 
@@ -37,7 +37,7 @@ def test_write_and_load_round_trip(tmp_path):
     manifest = write_design(d, tmp_path)
     loaded = load_design(tmp_path)
     assert loaded.verilog == d.verilog
-    for p, q in zip(d.layers, loaded.layers):
+    for p, q in zip(d.blocks, loaded.blocks):
         np.testing.assert_array_equal(p.weights, q.weights)
         assert (p.pe, p.simd, p.out_fifo_depth, p.rounding) == (q.pe, q.simd, q.out_fifo_depth,
                                                                 q.rounding)

@@ -40,7 +40,7 @@ def test_int_mvau_equals_lecture_formula(rounding, in_signed, relu):
         bias=rng.integers(-3000, 3000, mh),
         input_quant=TensorQuant(in_type, 0.05, int(rng.integers(in_type.qmin, in_type.qmax))),
         output_quant=TensorQuant(IntType(8, True), 0.4, 9), relu=relu, rounding=rounding,
-        folding=Folding(2, 5), out_fifo_depth=3)
+        folding=Folding(2, 5))
     x = rng.integers(in_type.qmin, in_type.qmax + 1, (40, mw))
     np.testing.assert_array_equal(int_mvau(x, IntMvauParams.from_layer(layer)),
                                   direct(layer, x, rounding))

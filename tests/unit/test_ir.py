@@ -92,7 +92,7 @@ def test_signed_bits_for_range():
 
 def test_lowering_folds_zero_point_and_bounds_accumulator():
     layer = dense(in_q=TensorQuant(IntType(8, False), 0.1, 7), folding=Folding(2, 3),
-                  out_fifo_depth=2, relu=True)
+                  relu=True)
     p = IntMvauParams.from_layer(layer)
     np.testing.assert_array_equal(p.acc_bias, layer.bias - 7 * layer.weights.sum(axis=1))
     assert p.out_min == layer.output_quant.zero_point == -5 and p.out_max == 127
@@ -103,7 +103,7 @@ def test_lowering_folds_zero_point_and_bounds_accumulator():
     extreme_lo = (np.where(w < 0, 255, 0) * w).sum(axis=1) + p.acc_bias
     assert hi == extreme_hi.max() and lo == extreme_lo.min()
     assert signed_bits_for_range(lo, hi) == p.acc_bits
-    with pytest.raises(IRError, match="run hwgen.passes.prepare_for_hardware first"):
+    with pytest.raises(IRError, match="run hwgen.passes.choose_folding first"):
         IntMvauParams.from_layer(dense())
 
 
@@ -112,6 +112,6 @@ def test_accumulator_beyond_int32_is_rejected():
                      weight_quant=WeightQuant(IntType(8, True), np.ones(1), "channel"),
                      bias=np.zeros(1, int), input_quant=TensorQuant(IntType(8, False), 1.0, 0),
                      output_quant=TensorQuant(IntType(8, False), 1.0, 0),
-                     folding=Folding(1, 1 << 10), out_fifo_depth=1)
+                     folding=Folding(1, 1 << 10))
     with pytest.raises(IRError, match="layer 'wide': the accumulator may reach .* beyond int32"):
         IntMvauParams.from_layer(big)

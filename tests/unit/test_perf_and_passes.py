@@ -7,7 +7,9 @@ import pytest
 
 from hwgen.errors import IRError
 from hwgen.ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
-from hwgen.passes import choose_folding, divisors, prepare_for_hardware, size_fifos
+from hwgen.compiler import compile_graph
+from hwgen.ir.lowering import lower_graph
+from hwgen.passes import choose_folding, divisors, size_fifos
 from hwgen.perf import credits_for_full_rate, int_mvau_isolated_latency, pipeline_timing
 from hwgen.perf.events import Schedule
 from tests.factories import random_mvau_params
@@ -47,8 +49,7 @@ def test_sized_pipelines_run_at_the_slowest_layer():
                 bias=np.zeros(mh, int), input_quant=TensorQuant(IntType(4, True), 1.0, 0),
                 output_quant=TensorQuant(IntType(4, True), 1.0, 0),
                 folding=Folding(int(rng.choice(divisors(mh))), int(rng.choice(divisors(mw))))))
-        graph = size_fifos(Graph("g", layers), verify=False)
-        params = [IntMvauParams.from_layer(l) for l in graph.layers]
+        params = size_fifos(lower_graph(Graph("g", layers)), verify=False)
         timing = pipeline_timing(params, 30)
         assert timing.ii == timing.ii_bound, [l.folding for l in layers]
 
@@ -100,9 +101,10 @@ def test_folding_requests_are_kept_and_checked():
         choose_folding(mlp([12, 8, 4]), requests={"nope": (1, 1)})
 
 
-def test_prepare_for_hardware_sets_everything():
-    graph = prepare_for_hardware(mlp([16, 12, 6]))
-    for layer in graph.layers:
-        assert layer.folding is not None and layer.out_fifo_depth >= 1
-        assert layer.in_fifo_depth is not None
-        IntMvauParams.from_layer(layer)
+def test_compile_graph_folds_lowers_and_sizes():
+    design = compile_graph(mlp([16, 12, 6]))
+    for block in design.blocks:
+        assert isinstance(block, IntMvauParams)
+        assert block.out_fifo_depth >= credits_for_full_rate(block.sf)
+    timing = pipeline_timing(design.blocks, 12)
+    assert timing.ii == timing.ii_bound

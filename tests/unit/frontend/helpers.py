@@ -9,9 +9,8 @@ from hwgen.ir import Folding, IntMvauParams
 
 
 def lower(graph):
-    """IntMvauParams of every layer with the test folding (PE = SIMD = 1, FIFO depth 2)."""
-    return [IntMvauParams.from_layer(layer.replace(folding=Folding(pe=1, simd=1),
-                                                   out_fifo_depth=2))
+    """IntMvauParams of every layer with the test folding (PE = SIMD = 1)."""
+    return [IntMvauParams.from_layer(layer.replace(folding=Folding(pe=1, simd=1)))
             for layer in graph.layers]
 
 

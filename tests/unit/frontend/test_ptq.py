@@ -284,7 +284,7 @@ def test_defaults_of_quantize_mlp():
     assert [l.name for l in graph.layers] == ["dense0", "dense1", "dense2"]
     assert [l.relu for l in graph.layers] == [True, True, False]
     assert all(not l.bias.any() for l in graph.layers)
-    assert all(l.folding is None and l.out_fifo_depth is None for l in graph.layers)
+    assert all(l.folding is None for l in graph.layers)
 
 
 def test_quantize_layers_takes_float_layers_directly():

@@ -1,0 +1,45 @@
+"""Block parameter class -> its cycle model.
+
+Each entry gives the block's event rules (``processes(schedule, block, inp, out,
+inferences)``), its ideal cycles per inference at full rate (what bounds the pipeline's
+initiation interval), and its FIFO sizing rule given the block that feeds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..ir.mvau_params import IntMvauParams
+from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+
+__all__ = ["CycleModel", "CYCLE_MODELS", "cycle_model"]
+
+
+@dataclass(frozen=True)
+class CycleModel:
+    processes: Callable          # (schedule, block, inp, out, inferences) -> None
+    ideal_cycles: Callable       # block -> cycles per inference at full rate
+    fifo_depths: Callable        # (block, upstream block or None) -> dict of FIFO fields
+
+
+def _mvau_fifos(block: IntMvauParams, upstream) -> dict:
+    # Output FIFO: a whole output vector, so the layer can run a vector ahead of a consumer
+    # busy with later folds, and enough credits never to slow it down on its own. Input FIFO:
+    # after a converter that widens the stream (it delivers under a beat per cycle while
+    # fold 0 takes one per cycle), a whole input vector gathered beforehand.
+    widening = upstream is not None and upstream.output_format.lanes < block.simd
+    return {"out_fifo_depth": max(block.nf, credits_for_full_rate(block.sf)),
+            "in_fifo_depth": block.sf if widening else 0}
+
+
+CYCLE_MODELS = {
+    IntMvauParams: CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, _mvau_fifos),
+}
+
+
+def cycle_model(block) -> CycleModel:
+    try:
+        return CYCLE_MODELS[type(block)]
+    except KeyError:
+        raise TypeError(f"no cycle model for {type(block).__name__}") from None
