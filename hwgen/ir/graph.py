@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..errors import IRError
-from .layers import QuantDense
 from .types import TensorQuant
 
-__all__ = ["Graph"]
+__all__ = ["Graph", "LAYER_ATTRIBUTES"]
+
+#: What every IR layer provides (QuantDense and the layers later datapaths add).
+LAYER_ATTRIBUTES = ("name", "input_shape", "output_shape", "input_quant", "output_quant")
 
 
 @dataclass(frozen=True, eq=False)
 class Graph:
     """A chain of layers; each layer consumes the previous layer's output.
 
-    Validation checks that names are unique, that feature counts chain, and that each layer's
-    input quantization is exactly the previous layer's output quantization.
+    Validation checks that every layer has the IR layer attributes, that names are unique,
+    that shapes chain, and that each layer's input quantization is exactly the previous
+    layer's output quantization.
     """
 
     name: str
@@ -29,16 +33,22 @@ class Graph:
             raise IRError(f"graph {self.name!r} has no layers")
         names = set()
         for layer in layers:
-            if not isinstance(layer, QuantDense):
-                raise IRError(f"graph {self.name!r}: {layer!r} is not a supported layer")
+            missing = [a for a in LAYER_ATTRIBUTES if not hasattr(layer, a)]
+            if missing:
+                raise IRError(f"graph {self.name!r}: {layer!r} is not an IR layer "
+                              f"(it lacks {', '.join(missing)})")
             if layer.name in names:
                 raise IRError(f"graph {self.name!r}: layer name {layer.name!r} is used twice")
             names.add(layer.name)
         for prev, layer in zip(layers, layers[1:]):
-            if prev.out_features != layer.in_features:
+            if tuple(prev.output_shape) != tuple(layer.input_shape):
+                if math.prod(prev.output_shape) != math.prod(layer.input_shape):
+                    raise IRError(
+                        f"layer {layer.name!r} takes {math.prod(layer.input_shape)} inputs but "
+                        f"{prev.name!r} produces {math.prod(prev.output_shape)}")
                 raise IRError(
-                    f"layer {layer.name!r} takes {layer.in_features} inputs but "
-                    f"{prev.name!r} produces {prev.out_features}")
+                    f"layer {layer.name!r} takes a tensor of shape {tuple(layer.input_shape)} "
+                    f"but {prev.name!r} produces {tuple(prev.output_shape)}")
             if prev.output_quant != layer.input_quant:
                 raise IRError(
                     f"layer {layer.name!r} expects input {layer.input_quant} but "
@@ -53,14 +63,22 @@ class Graph:
         return self.layers[-1].output_quant
 
     @property
+    def input_shape(self) -> tuple:
+        return tuple(self.layers[0].input_shape)
+
+    @property
+    def output_shape(self) -> tuple:
+        return tuple(self.layers[-1].output_shape)
+
+    @property
     def in_features(self) -> int:
-        return self.layers[0].in_features
+        return math.prod(self.input_shape)
 
     @property
     def out_features(self) -> int:
-        return self.layers[-1].out_features
+        return math.prod(self.output_shape)
 
-    def layer(self, name: str) -> QuantDense:
+    def layer(self, name: str):
         for layer in self.layers:
             if layer.name == name:
                 return layer

@@ -138,6 +138,14 @@ class QuantDense:
         return self.weights.shape[0]
 
     @property
+    def input_shape(self) -> tuple:
+        return (self.in_features,)
+
+    @property
+    def output_shape(self) -> tuple:
+        return (self.out_features,)
+
+    @property
     def in_features(self) -> int:
         return self.weights.shape[1]
 

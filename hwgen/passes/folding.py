@@ -18,6 +18,11 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
+def _foldable(layer) -> bool:
+    """Matrix-vector layers (``out_features`` x ``in_features`` with a ``folding``)."""
+    return all(hasattr(layer, a) for a in ("folding", "out_features", "in_features"))
+
+
 def _check_request(name: str, what: str, value, size: int, unit: str) -> None:
     if value is None:
         return
@@ -68,10 +73,15 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
     if not isinstance(max_macs, int) or max_macs < 1:
         raise IRError(f"max_macs must be a positive integer, not {max_macs!r}")
     if target_cycles is None:
-        target_cycles = max(math.ceil(l.out_features * l.in_features / max_macs)
-                            for l in graph.layers)
+        target_cycles = max((math.ceil(l.out_features * l.in_features / max_macs)
+                             for l in graph.layers if _foldable(l)), default=1)
     layers = []
     for layer in graph.layers:
+        if not _foldable(layer):
+            if layer.name in requests:
+                raise IRError(f"layer {layer.name!r} has no PE x SIMD folding to choose")
+            layers.append(layer)
+            continue
         pe, simd = requests.get(layer.name, (None, None))
         _check_request(layer.name, "PE", pe, layer.out_features, "output channels")
         _check_request(layer.name, "SIMD", simd, layer.in_features, "inputs")
