@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from ..ir.mvau_params import IntMvauParams
+from ..ir.reduce_params import WindowReduceParams
+from ..ir.window_params import SlidingWindowParams
 from .mvau import int_mvau
+from .reduce import window_reduce
+from .window import sliding_window
 
 __all__ = ["GOLDEN", "golden_block"]
 
-GOLDEN = {IntMvauParams: int_mvau}
+GOLDEN = {
+    IntMvauParams: int_mvau,
+    SlidingWindowParams: sliding_window,
+    WindowReduceParams: window_reduce,
+}
 
 
 def golden_block(block, x):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -42,7 +44,9 @@ class Accelerator(wiring.Component):
         if not blocks:
             raise ValueError("an accelerator needs at least one block")
         for prev, block in zip(blocks, blocks[1:]):
-            if (prev.output_shape != block.input_shape
+            # Streams carry tensors in row-major order, so a reshape (a flatten) is free:
+            # only the element count and type must match.
+            if (math.prod(prev.output_shape) != math.prod(block.input_shape)
                     or prev.output_format.element != block.input_format.element):
                 raise ValueError(f"block {block.name!r} cannot consume the output of "
                                  f"{prev.name!r}")

@@ -19,8 +19,9 @@ class Graph:
     """A chain of layers; each layer consumes the previous layer's output.
 
     Validation checks that every layer has the IR layer attributes, that names are unique,
-    that shapes chain, and that each layer's input quantization is exactly the previous
-    layer's output quantization.
+    that element counts chain (tensors travel in row-major order, so a layer may read its
+    predecessor's output with another shape: a flatten), and that each layer's input
+    quantization is exactly the previous layer's output quantization.
     """
 
     name: str
@@ -41,14 +42,10 @@ class Graph:
                 raise IRError(f"graph {self.name!r}: layer name {layer.name!r} is used twice")
             names.add(layer.name)
         for prev, layer in zip(layers, layers[1:]):
-            if tuple(prev.output_shape) != tuple(layer.input_shape):
-                if math.prod(prev.output_shape) != math.prod(layer.input_shape):
-                    raise IRError(
-                        f"layer {layer.name!r} takes {math.prod(layer.input_shape)} inputs but "
-                        f"{prev.name!r} produces {math.prod(prev.output_shape)}")
+            if math.prod(prev.output_shape) != math.prod(layer.input_shape):
                 raise IRError(
-                    f"layer {layer.name!r} takes a tensor of shape {tuple(layer.input_shape)} "
-                    f"but {prev.name!r} produces {tuple(prev.output_shape)}")
+                    f"layer {layer.name!r} takes {math.prod(layer.input_shape)} inputs but "
+                    f"{prev.name!r} produces {math.prod(prev.output_shape)}")
             if prev.output_quant != layer.input_quant:
                 raise IRError(
                     f"layer {layer.name!r} expects input {layer.input_quant} but "

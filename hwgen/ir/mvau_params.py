@@ -9,6 +9,7 @@ multiplier and shift.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -70,6 +71,9 @@ class IntMvauParams:
         Output FIFO depth in beats (at least 1); ``hwgen.passes.size_fifos`` sets it.
     in_fifo_depth : int
         Depth in beats of a FIFO in front of the layer's input, 0 for none.
+    spatial : tuple of int
+        Leading dimensions of the input tensor: ``prod(spatial)`` vectors per inference (the
+        output pixels of a convolution); ``()`` for a dense layer.
     """
 
     name: str
@@ -88,6 +92,7 @@ class IntMvauParams:
     simd: int
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
+    spatial: tuple = ()
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -116,6 +121,10 @@ class IntMvauParams:
                 raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
         if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
             raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
+        spatial = tuple(int(d) for d in self.spatial)
+        if any(d < 1 for d in spatial):
+            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
+        object.__setattr__(self, "spatial", spatial)
         if mh % self.pe:
             raise IRError(f"{where}: PE={self.pe} does not divide the {mh} output channels; "
                           f"use a divisor of {mh}")
@@ -140,11 +149,16 @@ class IntMvauParams:
     # -- the block interface (hwgen.ir.blocks) ------------------------------------------
     @property
     def input_shape(self) -> tuple:
-        return (self.mw,)
+        return self.spatial + (self.mw,)
 
     @property
     def output_shape(self) -> tuple:
-        return (self.mh,)
+        return self.spatial + (self.mh,)
+
+    @property
+    def vectors(self) -> int:
+        """Input vectors per inference."""
+        return math.prod(self.spatial)
 
     @property
     def input_format(self) -> StreamFormat:
@@ -166,6 +180,7 @@ class IntMvauParams:
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
+            "vectors": self.vectors,
         }
 
     # -- derived shape facts -------------------------------------------------------------
@@ -206,14 +221,16 @@ class IntMvauParams:
 
     @property
     def macs(self) -> int:
-        return self.mh * self.mw
+        """Multiply-accumulates per inference."""
+        return self.mh * self.mw * self.vectors
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod
-    def from_layer(cls, layer: QuantDense) -> "IntMvauParams":
+    def from_layer(cls, layer: QuantDense, *, spatial: tuple = ()) -> "IntMvauParams":
         """Integer parameters of ``layer`` (its folding must be set).
 
-        FIFO depths start at their minimum; ``hwgen.passes.size_fifos`` sizes them.
+        ``spatial`` gives the vectors per inference of a convolution's matrix part. FIFO
+        depths start at their minimum; ``hwgen.passes.size_fifos`` sizes them.
         """
         if layer.folding is None:
             raise IRError(f"layer {layer.name!r} has no folding yet; "
@@ -238,4 +255,5 @@ class IntMvauParams:
             out_max=out.dtype.qmax,
             pe=layer.folding.pe,
             simd=layer.folding.simd,
+            spatial=tuple(spatial),
         )

@@ -29,8 +29,8 @@ WRITE_DELAY = 5
 
 
 def int_mvau_cycles_per_vector(p: IntMvauParams) -> int:
-    """Steady-state initiation interval of the block on its own: ``NF * SF``."""
-    return p.nf * p.sf
+    """Steady-state cycles per inference of the block on its own: ``vectors * NF * SF``."""
+    return p.vectors * p.nf * p.sf
 
 
 def int_mvau_isolated_latency(p: IntMvauParams) -> int:
@@ -43,12 +43,13 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
     if p.out_fifo_depth < credits_for_full_rate(p.sf):
         raise ValueError(f"layer {p.name!r}: output FIFO too shallow for the closed form; "
                          "use the event model (pipeline_timing)")
-    return p.nf * p.sf - 1 + WRITE_DELAY + 1
+    return p.vectors * p.nf * p.sf - 1 + WRITE_DELAY + 1
 
 
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
-                       vectors: int):
-    """Register the block's rules for ``vectors`` input vectors on ``schedule``."""
+                       inferences: int):
+    """Register the block's rules for ``inferences`` inferences on ``schedule``."""
+    vectors = inferences * p.vectors
     folds = vectors * p.nf
     writes = schedule.stream(f"{p.name}.fifo_write", folds)
     for f in range(folds):

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ir.mvau_params import IntMvauParams
+from ..ir.reduce_params import WindowReduceParams
+from ..ir.window_params import SlidingWindowParams
 from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
+from .window_reduce import (reduce_credits_for_full_rate, window_reduce_cycles,
+                            window_reduce_processes)
 
 __all__ = ["CycleModel", "CYCLE_MODELS", "cycle_model"]
 
@@ -33,8 +38,25 @@ def _mvau_fifos(block: IntMvauParams, upstream) -> dict:
             "in_fifo_depth": block.sf if widening else 0}
 
 
+def _window_fifos(block: SlidingWindowParams, upstream) -> dict:
+    # Credits for one read per cycle (a result leaves READ_DELAY + 1 cycles after its read)
+    # and room for a whole patch, so the next patch is ready while a consumer works through
+    # its later folds.
+    return {"out_fifo_depth": max(READ_DELAY + 2, block.kernel * block.kernel * block.groups),
+            "in_fifo_depth": 0}
+
+
+def _reduce_fifos(block: WindowReduceParams, upstream) -> dict:
+    return {"out_fifo_depth": max(reduce_credits_for_full_rate(block), block.groups),
+            "in_fifo_depth": 0}
+
+
 CYCLE_MODELS = {
     IntMvauParams: CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, _mvau_fifos),
+    SlidingWindowParams: CycleModel(sliding_window_processes, sliding_window_cycles,
+                                    _window_fifos),
+    WindowReduceParams: CycleModel(window_reduce_processes, window_reduce_cycles,
+                                   _reduce_fifos),
 }
 
 

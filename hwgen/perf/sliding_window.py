@@ -1,0 +1,97 @@
+"""Cycle model of ``hwgen.hw.sliding_window.SlidingWindow``.
+
+Beats are numbered globally over back-to-back images. Input beat ``i`` of image ``m`` is
+pixel ``(y, x)``, channel group ``g``; output beat ``j`` is ``(m, oy, ox, ky, kx, g)``, which
+reads input pixel ``(iy, ix) = (oy*s - pad_top + ky, ox*s - pad_left + kx)`` (or the pad
+value outside the image). The line buffer holds ``R = kernel + stride`` rows; global input row
+``Y`` goes to buffer row ``Y mod R``. With ``C`` the output FIFO depth:
+
+* read steps issue in order, at most one per cycle: ``issue[j] >= issue[j-1] + 1``;
+* credits: ``issue[j] >= out[j - C] + 1``;
+* a step inside the image waits for its input beat: ``issue[j] >= in[i(j)] + 1``;
+* the read result is written into the output FIFO the next cycle and is valid the cycle
+  after: ``valid[j] = max(issue[j] + 2, out[j-1] + 1)``;
+* input beat ``i`` of global row ``Y`` may overwrite buffer row ``Y - R`` only once every step
+  of the last output row that uses row ``Y - R`` has issued:
+  ``ready[i] = max(in[i-1] + 1, issue[last step of that output row] + 1)``.
+"""
+
+from __future__ import annotations
+
+from ..ir.window_params import SlidingWindowParams
+from .events import NEVER_BLOCKS, Schedule, Stream
+
+__all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",
+           "last_output_row_using"]
+
+#: Issue of a read step to its output FIFO write: the buffer memory's read latency.
+READ_DELAY = 1
+
+
+def sliding_window_cycles(p: SlidingWindowParams) -> int:
+    """Cycles per image at full rate: one read step per output beat."""
+    return p.out_height * p.out_width * p.kernel * p.kernel * p.groups
+
+
+def last_output_row_using(p: SlidingWindowParams, row: int) -> int:
+    """The last output row whose windows use input row ``row`` (clamped to the last row)."""
+    return min((row + p.pads[0]) // p.stride, p.out_height - 1)
+
+
+def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: Stream,
+                             out: Stream, inferences: int):
+    """Register the block's rules for ``inferences`` back-to-back images."""
+    k, s, g_count = p.kernel, p.stride, p.groups
+    top, left = p.pads[0], p.pads[1]
+    steps_per_row = p.out_width * k * k * g_count
+    steps_per_image = p.out_height * steps_per_row
+    beats_per_row = p.width * g_count
+    beats_per_image = p.height * beats_per_row
+    rows = p.buffer_rows
+    issues = schedule.stream(f"{p.name}.issue", inferences * steps_per_image)
+    for j in range(issues.beats):
+        issues.accept(j, NEVER_BLOCKS)
+
+    def engine():
+        issued, j = -1, 0
+        for m in range(inferences):
+            for oy in range(p.out_height):
+                for ox in range(p.out_width):
+                    for ky in range(k):
+                        for kx in range(k):
+                            iy, ix = oy * s - top + ky, ox * s - left + kx
+                            inside = 0 <= iy < p.height and 0 <= ix < p.width
+                            for g in range(g_count):
+                                start = issued + 1
+                                if j >= p.out_fifo_depth:
+                                    start = max(start, (yield out.after(j - p.out_fifo_depth)) + 1)
+                                if inside:
+                                    beat = m * beats_per_image + (iy * p.width + ix) * g_count + g
+                                    start = max(start, (yield inp.after(beat)) + 1)
+                                issued = start
+                                issues.offer(j, issued)
+                                j += 1
+
+    def input_side():
+        previous = -1
+        for i in range(inferences * beats_per_image):
+            ready = previous + 1
+            row = i // beats_per_row                  # global input row
+            if row >= rows:
+                old = row - rows                      # the row this one overwrites
+                image, local = divmod(old, p.height)
+                last_row = image * p.out_height + last_output_row_using(p, local)
+                ready = max(ready, (yield issues.after((last_row + 1) * steps_per_row - 1)) + 1)
+            inp.accept(i, ready)
+            previous = yield inp.after(i)
+
+    def fifo_output():
+        previous = -1
+        for j in range(out.beats):
+            issued = yield issues.after(j)
+            out.offer(j, max(issued + READ_DELAY + 1, previous + 1))
+            previous = yield out.after(j)
+
+    schedule.process(engine())
+    schedule.process(input_side())
+    schedule.process(fifo_output())
