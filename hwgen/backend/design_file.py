@@ -37,7 +37,11 @@ def _encode(block, index: int, arrays: dict) -> dict:
     entry = {"kind": block.kind, "fields": {}}
     for f in fields(block):
         value = getattr(block, f.name)
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            # Python integers wider than int64 (MX accumulator constants): decimal strings.
+            entry["fields"][f.name] = {"big_ints": [str(int(v)) for v in value.reshape(-1)],
+                                       "shape": list(value.shape)}
+        elif isinstance(value, np.ndarray):
             key = f"block{index}.{f.name}"
             arrays[key] = value
             entry["fields"][f.name] = {"array": key}
@@ -60,6 +64,10 @@ def _decode(entry: dict, data) -> object:
     for name, stored in entry["fields"].items():
         if "array" in stored:
             values[name] = data[stored["array"]]
+        elif "big_ints" in stored:
+            big = np.empty(len(stored["big_ints"]), dtype=object)
+            big[:] = [int(v) for v in stored["big_ints"]]
+            values[name] = big.reshape(stored["shape"])
         elif "int_type" in stored:
             values[name] = IntType.parse(stored["int_type"])
         elif "enum" in stored:
