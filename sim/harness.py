@@ -30,19 +30,20 @@ HARNESS_TOP = "hwgen_harness"
 class Monitor:
     """A stream inside the design whose transfers the harness logs.
 
-    Only beats whose index modulo ``period`` equals ``phase`` are logged (e.g. the first input
-    beat or the last output beat of each vector), which keeps the log, and the time spent
-    writing it, small.
+    ``bit`` indexes the accelerator's ``transfers`` output (high in a cycle with a transfer on
+    that stream). Only beats whose index modulo ``period`` equals ``phase`` are logged (e.g.
+    the first input beat or the last output beat of each inference), which keeps the log, and
+    the time spent writing it, small.
     """
 
-    path: str       # hierarchical prefix below the top, e.g. "layer_0.o_stream"
+    bit: int        # index into the accelerator's transfers port
     tag: str        # label in the transfer log, e.g. "o0"
     label: str = ""
     period: int = 1
     phase: int = 0
 
     def as_template_values(self) -> dict:
-        return {"path": self.path, "tag": self.tag, "label": self.label or self.path,
+        return {"bit": self.bit, "tag": self.tag, "label": self.label or self.tag,
                 "period": self.period, "phase": self.phase}
 
 
@@ -77,10 +78,11 @@ class HarnessRun:
 
 
 def render_harness(*, top: str, in_width: int, out_width: int, in_period: int,
-                   monitors=()) -> str:
+                   transfer_bits: int, monitors=()) -> str:
     """The harness source for a design with the given port widths."""
     return render("model_harness.sv.j2", top=top, harness=HARNESS_TOP, in_width=in_width,
                   in_bytes=input_bytes(in_width), out_width=out_width, in_period=in_period,
+                  transfer_bits=transfer_bits,
                   monitors=[m.as_template_values() for m in monitors])
 
 
@@ -89,15 +91,16 @@ def input_bytes(in_width: int) -> int:
 
 
 def build_harness(verilog: str, *, top: str, in_width: int, out_width: int, in_period: int,
-                  monitors=(), simulator: str = "verilator", waves: bool = False,
-                  log=print) -> Harness:
+                  transfer_bits: int, monitors=(), simulator: str = "verilator",
+                  waves: bool = False, log=print) -> Harness:
     """Render and build the harness around ``verilog`` (cached by content hash).
 
     ``in_period`` is the number of input beats per inference: the harness logs the transfer
     cycle of the first beat of each.
     """
     harness_sv = render_harness(top=top, in_width=in_width, out_width=out_width,
-                                in_period=in_period, monitors=monitors)
+                                in_period=in_period, transfer_bits=transfer_bits,
+                                monitors=monitors)
     if simulator == "verilator":
         ensure_verilator()
         main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)

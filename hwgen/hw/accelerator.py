@@ -37,6 +37,10 @@ class Accelerator(wiring.Component):
     -------
     i_stream : In(stream.Signature(ArrayLayout(input element, input lanes of the first block)))
     o_stream : Out(stream.Signature(ArrayLayout(output element, output lanes of the last block)))
+    transfers : Out(2 * number of blocks)
+        Bit ``2*i`` is high in a cycle where block ``i`` accepts an input beat, bit ``2*i + 1``
+        where it delivers an output beat: taps for simulation monitors and performance
+        counters, independent of how Verilog export names internal signals.
     """
 
     def __init__(self, *, blocks):
@@ -55,6 +59,7 @@ class Accelerator(wiring.Component):
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(first.element, first.lanes))),
             "o_stream": Out(stream.Signature(lanes_layout(last.element, last.lanes))),
+            "transfers": Out(2 * len(blocks)),
         })
 
     @property
@@ -82,6 +87,11 @@ class Accelerator(wiring.Component):
             component = block_component(block)
             m.submodules[block_instance(index)] = component
             wiring.connect(m, upstream, component.i_stream)
+            m.d.comb += [
+                self.transfers[2 * index].eq(component.i_stream.valid & component.i_stream.ready),
+                self.transfers[2 * index + 1].eq(
+                    component.o_stream.valid & component.o_stream.ready),
+            ]
             upstream = component.o_stream
             upstream_lanes = block.output_format.lanes
         wiring.connect(m, upstream, wiring.flipped(self.o_stream))

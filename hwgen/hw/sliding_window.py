@@ -82,10 +82,13 @@ class SlidingWindow(wiring.Component):
             image_offset, old = divmod(y - R, H)       # image_offset < 0: an earlier image
             thresholds.append(image_offset * Ho + last_output_row_using(p, old) + 1)
         threshold = Signal(range(min(thresholds + [0]) - 1, max(thresholds + [0]) + 2))
-        with m.Switch(in_y):
-            for y, value in enumerate(thresholds):
-                with m.Case(y):
-                    m.d.comb += threshold.eq(value)
+        # A chain of Muxes, not a Switch: Verilog export turns a Switch into an always @*
+        # block, which Icarus never evaluates while its inputs keep their initial values
+        # (in_y stays 0 until the first beat is accepted, which needs this very value).
+        lookup = thresholds[-1]
+        for y in range(H - 2, -1, -1):
+            lookup = Mux(in_y == y, thresholds[y], lookup)
+        m.d.comb += threshold.eq(lookup)
         in_fire = Signal()
         m.d.comb += [
             self.i_stream.ready.eq(lag >= threshold),

@@ -1,27 +1,102 @@
-"""From IR layers to hardware block parameters: one table, one place."""
+"""From IR layers to hardware block parameters: one table, one place.
+
+A layer may lower to several blocks (a convolution is a sliding window feeding an MVAU).
+Lowering sees the lane count of the stream arriving from the previous block, so blocks that
+are not folded by PE x SIMD (windows, pools) take lanes that need no width converter.
+"""
 
 from __future__ import annotations
 
+import inspect
+import math
+
 from ..errors import IRError
+from ..quant.multiplier import quantize_multiplier
+from .conv import QuantConv, QuantPool
 from .graph import Graph
 from .layers import QuantDense
 from .mvau_params import IntMvauParams
+from .reduce_params import WindowReduceParams
+from .window_params import SlidingWindowParams
 
 __all__ = ["LOWERINGS", "lower_layer", "lower_graph"]
 
-#: IR layer class -> function(layer) -> block parameters
-LOWERINGS = {QuantDense: IntMvauParams.from_layer}
+
+def _dense(layer: QuantDense, upstream_lanes: int) -> tuple:
+    return (IntMvauParams.from_layer(layer),)
 
 
-def lower_layer(layer):
+def _conv(layer: QuantConv, upstream_lanes: int) -> tuple:
+    h, w, c = layer.input_shape
+    if layer.folding is None:
+        raise IRError(f"layer {layer.name!r} has no folding yet; run "
+                      "hwgen.passes.choose_folding first")
+    window = SlidingWindowParams(
+        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
+        pad_value=layer.input_quant.zero_point, lanes=math.gcd(c, layer.folding.simd))
+    mvau = IntMvauParams.from_layer(layer.as_dense(), spatial=layer.output_shape[:2])
+    return (window, mvau)
+
+
+def _pool(layer: QuantPool, upstream_lanes: int) -> tuple:
+    h, w, c = layer.input_shape
+    lanes = math.gcd(c, upstream_lanes)
+    in_q, out_q = layer.input_quant, layer.output_quant
+    common = dict(channels=c, input_type=in_q.dtype, output_type=out_q.dtype, lanes=lanes)
+    if layer.op == "max":
+        reduce_fields = dict(op="max")
+    else:
+        multiplier, shift = quantize_multiplier(in_q.scale / (out_q.scale * layer.positions))
+        reduce_fields = dict(op="avg", in_zero_point=in_q.zero_point,
+                             multiplier=int(multiplier), shift=int(shift),
+                             rounding=layer.rounding, out_zero_point=out_q.zero_point,
+                             out_min=out_q.dtype.qmin, out_max=out_q.dtype.qmax)
+    if layer.op == "global_avg":
+        return (WindowReduceParams(name=layer.name, positions=layer.positions, spatial=(),
+                                   **common, **reduce_fields),)
+    window = SlidingWindowParams(
+        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        stride=layer.stride, pads=layer.pads, element=in_q.dtype,
+        pad_value=in_q.dtype.qmin if layer.op == "max" else in_q.zero_point, lanes=lanes)
+    reduce = WindowReduceParams(name=layer.name, positions=layer.positions,
+                                spatial=layer.output_shape[:2], **common, **reduce_fields)
+    return (window, reduce)
+
+
+#: IR layer class -> ``function(layer) -> block`` or
+#: ``function(layer, upstream_lanes) -> tuple of blocks``
+LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool}
+
+
+def _positional_parameters(function) -> int:
+    return sum(1 for p in inspect.signature(function).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def lower_layer(layer, upstream_lanes: int = 1) -> tuple:
+    """The blocks that implement ``layer``, given the lanes of the stream that feeds it."""
     try:
         lower = LOWERINGS[type(layer)]
     except KeyError:
         raise IRError(f"layer {getattr(layer, 'name', layer)!r}: no hardware block implements "
                       f"{type(layer).__name__}") from None
-    return lower(layer)
+    result = lower(layer, upstream_lanes) if _positional_parameters(lower) >= 2 else lower(layer)
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
-def lower_graph(graph: Graph) -> tuple:
-    """Block parameters of every layer, in pipeline order (FIFOs not yet sized)."""
-    return tuple(lower_layer(layer) for layer in graph.layers)
+def lower_graph(graph: Graph, *, input_lanes: int | None = None) -> tuple:
+    """Block parameters of every layer, in pipeline order (FIFOs not yet sized).
+
+    ``input_lanes``: lanes of the accelerator's input stream; by default what the first
+    block wants.
+    """
+    blocks = []
+    lanes = input_lanes
+    for layer in graph.layers:
+        if lanes is None:
+            lanes = lower_layer(layer, 1)[0].input_format.lanes
+        new = lower_layer(layer, lanes)
+        blocks.extend(new)
+        lanes = new[-1].output_format.lanes
+    return tuple(blocks)
