@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .mvau import int_mvau
 from .reduce import window_reduce
 from .window import sliding_window
+from .xnor import binary_mvau
 
 __all__ = ["GOLDEN", "golden_block"]
 
@@ -15,6 +17,9 @@ GOLDEN = {
     IntMvauParams: int_mvau,
     SlidingWindowParams: sliding_window,
     WindowReduceParams: window_reduce,
+    XnorMvauParams: binary_mvau,
+    BinaryWeightMvauParams: binary_mvau,
+    TernaryMvauParams: binary_mvau,
 }
 
 
