@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
+from .bwn_mvau import BinaryWeightMvau
 from .int_mvau import IntMvau
 from .sliding_window import SlidingWindow
+from .ternary_mvau import TernaryMvau
 from .window_reduce import WindowReduce
+from .xnor_mvau import XnorMvau
 
 __all__ = ["COMPONENTS", "block_component"]
 
@@ -16,6 +20,9 @@ COMPONENTS = {
     IntMvauParams: lambda params: IntMvau(params=params),
     SlidingWindowParams: lambda params: SlidingWindow(params=params),
     WindowReduceParams: lambda params: WindowReduce(params=params),
+    XnorMvauParams: lambda params: XnorMvau(params=params),
+    BinaryWeightMvauParams: lambda params: BinaryWeightMvau(params=params),
+    TernaryMvauParams: lambda params: TernaryMvau(params=params),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
@@ -17,6 +18,7 @@ from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_pr
 from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
 from .window_reduce import (reduce_credits_for_full_rate, window_reduce_cycles,
                             window_reduce_processes)
+from .xnor_mvau import binary_mvau_cycles, binary_mvau_fifos, binary_mvau_processes
 
 __all__ = ["CycleModel", "CYCLE_MODELS", "cycle_model"]
 
@@ -57,6 +59,8 @@ CYCLE_MODELS = {
                                     _window_fifos),
     WindowReduceParams: CycleModel(window_reduce_processes, window_reduce_cycles,
                                    _reduce_fifos),
+    **{cls: CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos)
+       for cls in (XnorMvauParams, BinaryWeightMvauParams, TernaryMvauParams)},
 }
 
 

@@ -1,0 +1,36 @@
+"""Cycle model of the XNOR, binary-weight and ternary MVAUs.
+
+All three run on the integer MVAU's folded engine (``hwgen.hw.mvau_core.MvauCore``) and end in
+an activation stage of two cycles (``ThresholdUnit.LATENCY`` or the ``Requantizer``), so each
+rule of :mod:`hwgen.perf.mvau` holds unchanged for them, ``WRITE_DELAY = 3 + 2`` included:
+per step ``(nf, sf)`` one issue per cycle, a credit per fold, input beats consumed in fold 0,
+the FIFO written ``WRITE_DELAY`` cycles after a fold's last step and read a cycle later.
+Their ideal cycles per inference are ``vectors * NF * SF``.
+"""
+
+from __future__ import annotations
+
+from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+
+__all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
+           "binary_mvau_fifos"]
+
+#: Cycles of the threshold unit and of the requantizer (``WRITE_DELAY`` = 3 engine stages + 2).
+ACTIVATION_LATENCY = 2
+
+#: The event rules (duck-typed on ``name``, ``nf``, ``sf``, ``vectors``, ``out_fifo_depth``).
+binary_mvau_processes = int_mvau_processes
+
+#: Ideal cycles per inference: ``vectors * NF * SF``.
+binary_mvau_cycles = int_mvau_cycles_per_vector
+
+
+def binary_mvau_fifos(block, upstream) -> dict:
+    """FIFO sizes: the integer MVAU's rule.
+
+    Output FIFO: a whole output vector and enough credits never to slow the engine down.
+    Input FIFO: behind a converter that widens the stream, a whole input vector.
+    """
+    widening = upstream is not None and upstream.output_format.lanes < block.simd
+    return {"out_fifo_depth": max(block.nf, credits_for_full_rate(block.sf)),
+            "in_fifo_depth": block.sf if widening else 0}
