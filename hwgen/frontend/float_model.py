@@ -7,6 +7,7 @@ list; post-training quantization turns it into an IR graph.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,12 +50,15 @@ class FloatDense:
         float64, shape ``(out_features,)``; finite.
     relu : bool
         A ReLU follows the layer.
+    clip : tuple or None
+        ``(low, high)`` bounds applied after the ReLU (ONNX Clip), or None.
     """
 
     name: str
     weights: np.ndarray
     bias: np.ndarray
     relu: bool = False
+    clip: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -71,6 +75,8 @@ class FloatDense:
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "bias", bias)
         object.__setattr__(self, "relu", bool(self.relu))
+        from .float_layers import check_clip  # float_layers builds on this module
+        object.__setattr__(self, "clip", check_clip(where, self.clip))
 
     @property
     def out_features(self) -> int:
@@ -80,10 +86,19 @@ class FloatDense:
     def in_features(self) -> int:
         return self.weights.shape[1]
 
+    @property
+    def input_shape(self) -> tuple:
+        return (self.in_features,)
+
+    @property
+    def output_shape(self) -> tuple:
+        return (self.out_features,)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """float64 outputs for inputs ``x`` of shape ``(N, in_features)``."""
         y = np.asarray(x, dtype=np.float64) @ self.weights.T + self.bias
-        return np.maximum(y, 0.0) if self.relu else y
+        y = np.maximum(y, 0.0) if self.relu else y
+        return y if self.clip is None else np.clip(y, *self.clip)
 
 
 def check_chain(layers) -> tuple:
@@ -94,22 +109,24 @@ def check_chain(layers) -> tuple:
     ModelError
         Listing every mismatch at once.
     """
+    from .float_layers import FloatConv, FloatPool
     layers = tuple(layers)
     if not layers:
         raise ModelError("the model has no dense layers")
     problems = []
     seen = set()
     for layer in layers:
-        if not isinstance(layer, FloatDense):
-            raise ModelError(f"{layer!r} is not a FloatDense layer")
+        if not isinstance(layer, (FloatDense, FloatConv, FloatPool)):
+            raise ModelError(f"{layer!r} is not a FloatDense, FloatConv or FloatPool layer")
         if layer.name in seen:
             problems.append(f"layer name {layer.name!r} is used twice; names must be unique")
         seen.add(layer.name)
     for prev, layer in zip(layers, layers[1:]):
-        if prev.out_features != layer.in_features:
+        # Tensors chain in row-major order, so a dense layer may read a feature map (flatten).
+        if math.prod(prev.output_shape) != math.prod(layer.input_shape):
             problems.append(
-                f"layer {layer.name!r} takes {layer.in_features} inputs but {prev.name!r} "
-                f"produces {prev.out_features}")
+                f"layer {layer.name!r} takes {math.prod(layer.input_shape)} inputs but "
+                f"{prev.name!r} produces {math.prod(prev.output_shape)}")
     if problems:
         raise ModelError("the layers do not form a chain:\n  - " + "\n  - ".join(problems))
     return layers
@@ -123,7 +140,8 @@ def float_forward(layers, x, *, keep_intermediate: bool = False):
     layers : sequence of FloatDense
         A chain (see :func:`check_chain`).
     x : array_like
-        Inputs, shape ``(N, in_features)``.
+        Inputs, shape ``(N, in_features)``, or ``(N, *input_shape)`` of the first layer (NHWC
+        for a convolution or pool; see :func:`hwgen.frontend.layout.to_stream_layout`).
     keep_intermediate : bool
         Also return the activation tensors ``[x, out_0, out_1, ...]`` (each after its ReLU).
 
@@ -133,11 +151,13 @@ def float_forward(layers, x, *, keep_intermediate: bool = False):
     """
     layers = check_chain(layers)
     y = np.asarray(x, dtype=np.float64)
-    if y.ndim != 2 or y.shape[1] != layers[0].in_features:
-        raise ModelError(
-            f"inputs have shape {y.shape}; the model takes (N, {layers[0].in_features})")
+    first = tuple(layers[0].input_shape)
+    if y.ndim < 2 or y.shape[1:] not in (first, (math.prod(first),)):
+        shapes = f"(N, {math.prod(first)})" + (
+            f" or (N, {', '.join(map(str, first))})" if len(first) > 1 else "")
+        raise ModelError(f"inputs have shape {y.shape}; the model takes {shapes}")
     tensors = [y]
     for layer in layers:
-        y = layer.forward(y)
+        y = layer.forward(y.reshape((len(y),) + tuple(layer.input_shape)))
         tensors.append(y)
     return (y, tensors) if keep_intermediate else y
