@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.packing import pack_words, weight_memory_words
 
@@ -18,8 +19,26 @@ def _int_mvau(p: IntMvauParams) -> dict:
     }
 
 
+def _binary_mvau(p) -> dict:
+    # The hardware's own view: weight bits (ternary: mask and sign planes), accumulator
+    # preloads and, for thresholds, the thresholds and flips in the accumulator's domain.
+    from ..hw.adder_tree import shape_for_range
+    images = {"weights": p.weight_memory()}
+    bits = shape_for_range(min(int(p.hw_bias.min()), -1), max(int(p.hw_bias.max()), 0)).width
+    images["acc_preload"] = (pack_words(p.hw_bias.reshape(p.nf, p.pe), bits), p.pe * bits)
+    if p.thresholds is not None:
+        thresholds, flip = p.hw_thresholds()
+        bits = shape_for_range(int(thresholds.min()), int(thresholds.max())).width
+        per_row = thresholds.shape[1] * p.pe
+        images["thresholds"] = (pack_words(thresholds.reshape(p.nf, per_row), bits),
+                                per_row * bits)
+        images["threshold_flip"] = (pack_words(flip.reshape(p.nf, p.pe), 1), p.pe)
+    return images
+
+
 #: block class -> function(block) -> {table name: (words, bits per word)}
-MEMORY_IMAGES = {IntMvauParams: _int_mvau}
+MEMORY_IMAGES = {IntMvauParams: _int_mvau, XnorMvauParams: _binary_mvau,
+                 BinaryWeightMvauParams: _binary_mvau, TernaryMvauParams: _binary_mvau}
 
 
 def memory_images(block) -> dict:
