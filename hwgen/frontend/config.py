@@ -102,15 +102,26 @@ class CompileConfig:
         Resolved options of every layer named by a ``[layer.NAME]`` table.
     source : str
         Where the configuration came from (for messages).
+    explicit : Mapping[str or None, frozenset]
+        The keys written in each table: ``None`` for ``[default]``, NAME for
+        ``[layer.NAME]``. Lets a reader tell a chosen value from a built-in default (QDQ
+        models and pools have their own default requantization rule).
     """
 
     default: LayerOptions = field(default_factory=LayerOptions)
     output: str = "int8"
     overrides: Mapping = field(default_factory=dict)
     source: str = "config"
+    explicit: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        object.__setattr__(self, "explicit", MappingProxyType(
+            {k: frozenset(v) for k, v in dict(self.explicit).items()}))
+
+    def is_set(self, name: str, key: str) -> bool:
+        """Whether ``key`` of layer ``name`` is written in ``[layer.NAME]`` or ``[default]``."""
+        return key in self.explicit.get(name, ()) or key in self.explicit.get(None, ())
 
     def layer(self, name: str) -> LayerOptions:
         """Options of layer ``name``: its ``[layer.NAME]`` table over ``[default]``."""
@@ -259,6 +270,7 @@ def load_config(source=None) -> CompileConfig:
     defaults = _parse_table(data.get("default", {}), "[default]", _DEFAULT_KEYS, errors)
     output = defaults.pop("output", "int8")
     default = replace(LayerOptions(), **defaults)
+    explicit = {None: frozenset(defaults)}
 
     layer_tables = data.get("layer", {})
     overrides = {}
@@ -270,9 +282,11 @@ def load_config(source=None) -> CompileConfig:
         where = f"[layer.{_toml_key(str(layer_name))}]"
         values = _parse_table(table, where, _LAYER_KEYS, errors)
         overrides[str(layer_name)] = replace(default, **values)
+        explicit[str(layer_name)] = frozenset(values)
 
     if errors:
         if len(errors) == 1:
             raise ConfigError(f"{name}: {errors[0]}")
         raise ConfigError(f"{name} has {len(errors)} problems:\n  - " + "\n  - ".join(errors))
-    return CompileConfig(default=default, output=output, overrides=overrides, source=name)
+    return CompileConfig(default=default, output=output, overrides=overrides, source=name,
+                         explicit=explicit)

@@ -1,7 +1,10 @@
-"""Float ONNX MLP -> list of :class:`FloatDense` layers.
+"""Float ONNX model -> list of float layers (:class:`FloatDense`, and for CNNs
+:class:`~hwgen.frontend.float_layers.FloatConv` / :class:`~hwgen.frontend.float_layers.FloatPool`).
 
 Reads a linear chain of Gemm / MatMul (+ Add of a constant bias) / Relu nodes; Identity,
 Dropout (inference), Flatten (axis 1) and Reshape to ``(batch, features)`` pass through.
+:class:`hwgen.frontend.conv_reader.ConvReader` extends this chain reader with Conv,
+BatchNormalization (folded), Clip and pooling, and is the reader :func:`read_onnx` runs.
 Everything is checked before any layer is built, and every problem is reported at once in one
 :class:`~hwgen.errors.ModelError` (see :func:`onnx_problems` for the list without raising).
 """
@@ -21,13 +24,13 @@ from .problems import Problem, raise_problems
 __all__ = ["read_onnx", "onnx_problems", "SUPPORTED_OPS"]
 
 #: Operators of the float MLP reader (Constant nodes may feed weights and shapes).
-SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Dropout", "Flatten", "Reshape")
+SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Dropout", "Flatten", "Reshape",
+                 "Conv", "BatchNormalization", "Clip", "MaxPool", "AveragePool",
+                 "GlobalAveragePool")
 _IGNORED = ("Constant",)
 _HINTS = {
     "Softmax": "; drop the final Softmax from the export (the argmax of the scores is unchanged)",
     "LogSoftmax": "; drop the final LogSoftmax from the export (the argmax is unchanged)",
-    "Conv": "; convolutions come in a later issue",
-    "BatchNormalization": "; fold batch norm into the previous layer's weights before export",
     "QuantizeLinear": "; QDQ models come in a later issue",
     "DequantizeLinear": "; QDQ models come in a later issue",
 }
@@ -318,7 +321,8 @@ def _inspect(model, source: str | None = None) -> tuple[list, list, str]:
     proto, default_source = load_model(model)
     source = source or default_source
     graph = OnnxGraph(proto)
-    reader = _Reader(graph)
+    from .conv_reader import ConvReader  # the CNN operators extend this module's reader
+    reader = ConvReader(graph)
     reader.check_ops()
     reader.walk()
     reader.check_names()
@@ -337,7 +341,7 @@ def onnx_problems(model) -> list[Problem]:
 
 
 def read_onnx(model, *, source: str | None = None) -> list[FloatDense]:
-    """Read a float ONNX MLP as a list of float dense layers.
+    """Read a float ONNX model (MLP or CNN) as a list of float layers.
 
     Parameters
     ----------
@@ -348,8 +352,9 @@ def read_onnx(model, *, source: str | None = None) -> list[FloatDense]:
 
     Returns
     -------
-    list of FloatDense
-        One layer per Gemm / MatMul node, named after that node, in chain order.
+    list of FloatDense, FloatConv and FloatPool
+        One layer per Conv / Gemm / MatMul node (batch norm, bias and activations folded in)
+        and per pooling node, named after that node, in chain order; feature maps NHWC.
 
     Raises
     ------
