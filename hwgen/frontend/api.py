@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..errors import ModelError
+from .conv_ptq import quantize_network
 from .float_model import FloatDense
 from .onnx_graph import load_model
 from .onnx_reader import onnx_problems, read_onnx
@@ -67,15 +68,16 @@ def quantize_mlp(*, weights, calibration, biases=None, relu=None, config=None, n
 
 
 def load_onnx(model, calibration, *, config=None, name: str | None = None):
-    """Read a float ONNX MLP and quantize it into an IR graph.
+    """Read a float ONNX model (MLP or CNN) and quantize it into an IR graph.
 
     Parameters
     ----------
     model : onnx.ModelProto, str or os.PathLike
-        A linear chain of Gemm / MatMul (+ Add bias) / Relu nodes (see
-        :func:`hwgen.frontend.read_onnx`).
+        A linear chain of Conv / Gemm / MatMul (+ Add bias, BatchNormalization) / Relu / Clip /
+        pooling nodes (see :func:`hwgen.frontend.read_onnx`).
     calibration : array_like
-        Representative inputs, ``(N, in_features)`` (or the model's input shape per sample).
+        Representative inputs in the model's own layout, ``(N, in_features)`` or the model's
+        input shape per sample (``(N, C, H, W)`` for an image).
     config : None, CompileConfig, dict or path, optional
         Per-layer choices; ``[layer.NAME]`` tables use the Gemm / MatMul node names.
     name : str, optional
@@ -98,7 +100,9 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
         name = proto.graph.name or (
             os.path.splitext(os.path.basename(os.fspath(model)))[0]
             if isinstance(model, (str, os.PathLike)) else "model")
-    return quantize_layers(layers, calibration, config, name=name)
+    if all(isinstance(layer, FloatDense) for layer in layers):
+        return quantize_layers(layers, calibration, config, name=name)
+    return quantize_network(layers, calibration, config, name=name)
 
 
 def check_onnx(model) -> list[Problem]:
