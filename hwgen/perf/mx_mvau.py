@@ -1,0 +1,95 @@
+"""Cycle model of the MX MVAU (``hwgen.hw.mx_mvau.MxMvau``).
+
+The engine is the integer MVAU's (``hwgen.perf.mvau``): one step ``(nf, sf)`` per cycle,
+fold 0 consuming input beats, a fold starting only with a free output FIFO slot (credit).
+Only the delay to the output FIFO differs:
+
+* int outputs: the result of fold ``f`` is written ``INT_WRITE_DELAY`` cycles after the issue
+  of its last step: memories (1), decode and multiply (2), align and add (3), accumulate (4),
+  requantizer product (5), rounding and saturation (6);
+* MX outputs: a block of ``k`` channels spans ``B = max(1, k / PE)`` folds; once the last
+  fold of a block is issued in cycle ``t``, the block's ``B`` beats are written in cycles
+  ``t + MX_WRITE_DELAY + j``, ``j = 0 .. B - 1``: accumulate (4), fixed point (5), gather and
+  max-abs tree (6), shared exponent, shift, round and saturate (7).
+
+A beat is valid at the output one cycle after its write, but not before the previous beat
+has left. In isolation a vector takes ``NF * SF`` cycles.
+"""
+
+from __future__ import annotations
+
+from ..ir.mx_params import MxMvauParams
+from ..ir.mx_types import is_mx_format
+from .events import NEVER_BLOCKS, Schedule, Stream
+
+__all__ = ["INT_WRITE_DELAY", "MX_WRITE_DELAY", "mx_write_delay", "mx_mvau_processes",
+           "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency"]
+
+INT_WRITE_DELAY = 6
+MX_WRITE_DELAY = 7
+
+
+def mx_write_delay(p: MxMvauParams) -> int:
+    return MX_WRITE_DELAY if is_mx_format(p.output_dtype) else INT_WRITE_DELAY
+
+
+def mx_mvau_cycles_per_vector(p: MxMvauParams) -> int:
+    """Steady-state cycles per inference on its own: ``NF * SF``."""
+    return p.nf * p.sf
+
+
+def mx_credits_for_full_rate(p: MxMvauParams) -> int:
+    """Output FIFO depth with which credits never slow the engine on its own.
+
+    Fold ``f`` may start once the beat of fold ``f - C`` has left: at most
+    ``delay + B + 1`` cycles after the end of the block holding fold ``f - C`` (write ``B - 1``
+    cycles late, read, credit back). The ``C - B`` folds in between take ``SF`` cycles each.
+    """
+    b = p.out_folds_per_block
+    return b + 1 + -(-(mx_write_delay(p) + b + 1) // p.sf)
+
+
+def mx_isolated_latency(p: MxMvauParams) -> int:
+    """First input transfer to last output transfer of one vector, with enough credits."""
+    return p.nf * p.sf - 1 + mx_write_delay(p) + p.out_folds_per_block
+
+
+def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Stream,
+                      inferences: int):
+    """Register the block's rules for ``inferences`` input vectors on ``schedule``."""
+    folds = inferences * p.nf
+    group = p.out_folds_per_block
+    delay = mx_write_delay(p)
+    writes = schedule.stream(f"{p.name}.fifo_write", folds)
+    for f in range(folds):
+        writes.accept(f, NEVER_BLOCKS)
+
+    def engine():
+        issued = -1
+        for k in range(inferences):
+            for nf in range(p.nf):
+                f = k * p.nf + nf
+                start = issued + 1
+                if f >= p.out_fifo_depth:
+                    start = max(start, (yield out.after(f - p.out_fifo_depth)) + 1)
+                if nf == 0:
+                    for sf in range(p.sf):
+                        beat = k * p.sf + sf
+                        inp.accept(beat, start)
+                        issued = yield inp.after(beat)
+                        start = issued + 1
+                else:
+                    issued = start + p.sf - 1
+                if f % group == group - 1:        # the block is complete: write its beats
+                    for j in range(group):
+                        writes.offer(f - group + 1 + j, issued + delay + j)
+
+    def fifo_output():
+        previous = -1
+        for f in range(folds):
+            written = yield writes.after(f)
+            out.offer(f, max(written + 1, previous + 1))
+            previous = yield out.after(f)
+
+    schedule.process(engine())
+    schedule.process(fifo_output())
