@@ -2,20 +2,25 @@
 
 - :func:`load_onnx` / :func:`quantize_mlp`: the two entry points, both returning a
   :class:`hwgen.ir.Graph`; :func:`check_onnx` lists a model's problems without raising.
-- :func:`read_onnx` and :func:`float_forward`: the float layers of a model and their float64
-  reference forward pass.
+- :func:`read_onnx` and :func:`float_forward`: the float layers of a model (dense, and for CNNs
+  convolution and pooling, NHWC) and their float64 reference forward pass;
+  :func:`quantize_network` quantizes a CNN's float layers.
+- :func:`read_qdq`: a QDQ model (onnxruntime ``quantize_static``) with its own scales.
 - :func:`load_config`: the compile configuration (CONFIG.toml, docs/config.md).
 """
 
 from .api import check_onnx, load_onnx, quantize_mlp
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
+from .conv_ptq import quantize_network
+from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense, float_forward
 from .onnx_reader import SUPPORTED_OPS, read_onnx
 from .problems import Problem
 from .ptq import quantize_layers
+from .qdq_reader import read_qdq
 
 __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
-    "Problem", "quantize_layers",
+    "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
 ]

@@ -13,6 +13,7 @@ from .onnx_graph import load_model
 from .onnx_reader import onnx_problems, read_onnx
 from .problems import Problem
 from .ptq import quantize_layers
+from .qdq_reader import is_qdq, qdq_problems, read_qdq
 
 __all__ = ["quantize_mlp", "load_onnx", "check_onnx"]
 
@@ -75,11 +76,14 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
     model : onnx.ModelProto, str or os.PathLike
         A linear chain of Conv / Gemm / MatMul (+ Add bias, BatchNormalization) / Relu / Clip /
         pooling nodes (see :func:`hwgen.frontend.read_onnx`).
-    calibration : array_like
+        A QDQ model (QuantizeLinear / DequantizeLinear pairs, e.g. from onnxruntime's
+        ``quantize_static``) is read with its own scales by :func:`hwgen.frontend.read_qdq`.
+    calibration : array_like or None
         Representative inputs in the model's own layout, ``(N, in_features)`` or the model's
-        input shape per sample (``(N, C, H, W)`` for an image).
+        input shape per sample (``(N, C, H, W)`` for an image). Not used by QDQ models.
     config : None, CompileConfig, dict or path, optional
-        Per-layer choices; ``[layer.NAME]`` tables use the Gemm / MatMul node names.
+        Per-layer choices; ``[layer.NAME]`` tables use the Conv / Gemm / MatMul / pool node
+        names.
     name : str, optional
         Graph name; default the ONNX graph name, else the file name without extension.
 
@@ -95,11 +99,13 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
         For bad config entries and calibration data.
     """
     proto, source = load_model(model)
-    layers = read_onnx(proto, source=source)
     if name is None:
         name = proto.graph.name or (
             os.path.splitext(os.path.basename(os.fspath(model)))[0]
             if isinstance(model, (str, os.PathLike)) else "model")
+    if is_qdq(proto):
+        return read_qdq(proto, config=config, name=name, source=source)
+    layers = read_onnx(proto, source=source)
     if all(isinstance(layer, FloatDense) for layer in layers):
         return quantize_layers(layers, calibration, config, name=name)
     return quantize_network(layers, calibration, config, name=name)
@@ -113,4 +119,8 @@ def check_onnx(model) -> list[Problem]:
     list of Problem
         Empty when the model can be read. ``str(problem)`` names the node and its op type.
     """
-    return onnx_problems(model)
+    try:
+        proto, _ = load_model(model)
+    except ModelError as exc:
+        return [Problem(None, None, str(exc))]
+    return qdq_problems(proto) if is_qdq(proto) else onnx_problems(proto)

@@ -235,39 +235,18 @@ class ConvReader(_Reader):
             self._bad_layer(node)
             return
         chw = self._image_input(node, "Conv")
-        w = g.constant(node.input[1], node, "weights") if len(node.input) > 1 else None
-        if w is not None and w.ndim != 4:
-            g.problem(f"weights {node.input[1]!r} have shape {w.shape}; only 2-D convolutions "
-                      "(weights (out, in, k, k)) are supported", node)
+        w = self._conv_weights(node) if len(node.input) > 1 else None
+        if w is not None and len(w.shape) != 4:
+            g.problem(f"weights {node.input[1]!r} have shape {tuple(w.shape)}; only 2-D "
+                      "convolutions (weights (out, in, k, k)) are supported", node)
             w = None
-        group = int(attrs.get("group", 1))
-        if group != 1:
-            g.problem(f"group={group} is not supported (grouped and depthwise convolutions are "
-                      "not implemented); use group=1", node)
-        kernel = None
-        if w is not None:
-            kernel = self._square_kernel(node, w.shape[2:], "kernel")
-            if "kernel_shape" in attrs and list(attrs["kernel_shape"]) != list(w.shape[2:]):
-                g.problem(f"kernel_shape={list(attrs['kernel_shape'])} does not match the "
-                          f"weights' {list(w.shape[2:])}", node)
-                kernel = None
-            if chw is not None and group == 1 and w.shape[1] != chw[0]:
-                g.problem(f"its weights take {w.shape[1]} input channels but the activation "
-                          f"has {chw[0]}", node)
-                kernel = None
-        window = None
-        if kernel is not None and chw is not None and group == 1:
-            window = self._window(node, attrs, chw[1:], kernel)
+        window = self._conv_window(node, attrs, chw, None if w is None else tuple(w.shape))
         bias = None
         if w is not None:
             if len(node.input) > 2 and node.input[2]:
-                b = g.constant(node.input[2], node, "bias B")
-                if b is not None and b.shape != (w.shape[0],):
-                    g.problem(f"bias B has shape {b.shape}; expected ({w.shape[0]},)", node)
-                    b = None
-                bias = b
+                bias = self._conv_bias(node, w)
             else:
-                bias = np.zeros(w.shape[0])
+                bias = self._no_bias(w.shape[0])
         if window is None or bias is None:
             self._bad_layer(node)
             return
@@ -275,13 +254,54 @@ class ConvReader(_Reader):
         self.dense_nodes += 1
         stride, pads = window
         c, h, wd = chw
-        self.pending = _PendingConv(node, w.transpose(0, 2, 3, 1), bias, (h, wd, c), stride,
-                                    pads)
+        kernel = w.shape[2]
+        self._begin_conv(node, w, bias, (h, wd, c), stride, pads)
         self.feat = (w.shape[0],
                      conv_output_size(h, kernel, stride, pads[0], pads[2]),
                      conv_output_size(wd, kernel, stride, pads[1], pads[3]))
         self.nhwc = True
         self.flat_from = None
+
+    def _conv_window(self, node, attrs, chw, w_shape):
+        """``(stride, pads)`` of a Conv with weights of shape ``(out, in, k, k)``, or None."""
+        g = self.g
+        group = int(attrs.get("group", 1))
+        if group != 1:
+            g.problem(f"group={group} is not supported (grouped and depthwise convolutions are "
+                      "not implemented); use group=1", node)
+        if w_shape is None:
+            return None
+        kernel = self._square_kernel(node, w_shape[2:], "kernel")
+        if "kernel_shape" in attrs and list(attrs["kernel_shape"]) != list(w_shape[2:]):
+            g.problem(f"kernel_shape={list(attrs['kernel_shape'])} does not match the "
+                      f"weights' {list(w_shape[2:])}", node)
+            kernel = None
+        if chw is not None and group == 1 and w_shape[1] != chw[0]:
+            g.problem(f"its weights take {w_shape[1]} input channels but the activation "
+                      f"has {chw[0]}", node)
+            kernel = None
+        if kernel is None or chw is None or group != 1:
+            return None
+        return self._window(node, attrs, chw[1:], kernel)
+
+    # Hooks for the source of a convolution's weights (float constants here; the QDQ reader
+    # reads DequantizeLinear'd integer codes).
+    def _conv_weights(self, node):
+        return self.g.constant(node.input[1], node, "weights")
+
+    def _conv_bias(self, node, w):
+        b = self.g.constant(node.input[2], node, "bias B")
+        if b is not None and b.shape != (w.shape[0],):
+            self.g.problem(f"bias B has shape {b.shape}; expected ({w.shape[0]},)", node)
+            return None
+        return b
+
+    def _no_bias(self, out: int):
+        return np.zeros(out)
+
+    def _begin_conv(self, node, w, bias, input_shape, stride, pads) -> None:
+        self.pending = _PendingConv(node, w.transpose(0, 2, 3, 1), bias, input_shape, stride,
+                                    pads)
 
     # -- batch norm, activations, bias ---------------------------------------------------------
     def _op_BatchNormalization(self, node, pos: int) -> None:

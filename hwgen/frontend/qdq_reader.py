@@ -1,0 +1,645 @@
+"""QDQ ONNX models (onnxruntime ``quantize_static``, QDQ format) -> IR graph, own scales.
+
+A QDQ model computes in float between ``QuantizeLinear`` (Q) / ``DequantizeLinear`` (DQ)
+pairs; every operator reads DQ'd tensors and its output is Q'd. That is exactly hwgen's
+integer layer: the accumulator of the integer codes, requantized to the next Q's scale and
+zero point. This reader keeps the model's scales and zero points (no calibration) and
+recognizes what ``quantize_static`` emits (checked with onnxruntime 1.18+):
+
+- model input -> Q -> DQ: the input quantization;
+- Conv / Gemm / MatMul: activation from a DQ, weights ``DQ(int8 / uint8 / int4 constant)``
+  per tensor or per output channel (``axis`` on the output channels; a zero point of 0, or
+  ``2**(bits-1)`` for unsigned weights, which are re-centred exactly), optional bias
+  ``DQ(int32)`` at scale ``S_X * S_W`` (onnxruntime rounds that product to float32; the codes
+  are used as they are, as its integer kernels do) or a float bias (quantized here, half to
+  even); then Q -> DQ: the output quantization;
+- Relu / Clip: onnxruntime removes them (``QDQRemovableActivation``) and calibrates the
+  layer's output range on the activation's output instead, so the Q's saturation is the
+  activation. Where they remain (symmetric activations), they must not change the codes
+  (a lower bound of 0 becomes a fused ReLU, ``max(q, Z)``); a Relu / Clip between two
+  different quantizations would round twice and is rejected;
+- MaxPool, Flatten, Reshape: onnxruntime gives their output the input's parameters (``Q``
+  of the same scale): max pooling and reshaping commute with the quantization;
+- AveragePool, GlobalAveragePool: a window sum requantized to the output Q's scale.
+
+MatMul + Add (bias) is quantized by onnxruntime as two operators, each with its own output Q:
+two roundings no single layer computes. Gemm, or ``quant_pre_process`` (which fuses MatMul +
+Add into Gemm) before ``quantize_static``, avoids it; the reader says so.
+
+Requantization: onnxruntime multiplies the int32 accumulator by a float32 scale and rounds
+half to even; hwgen's integer rules are gemmlowp (double rounding) and single rounding.
+Single rounding is the closer one (one rounding of the exact product, measured in
+tests/unit/frontend/test_qdq_onnxruntime.py), so it is this reader's default
+(:data:`QDQ_REQUANT`); a ``requant`` key in the config overrides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+
+from ..errors import ConfigError, HwgenError, IRError, QuantizationError
+from ..ir import Graph, QuantDense, RequantRounding, WeightQuant
+from ..ir.conv import QuantConv, QuantPool
+from ..ir.types import IntType
+from ..ir.window_params import conv_output_size
+from .conv_reader import ConvReader, _attrs
+from .layout import nchw_columns_to_nhwc
+from .onnx_graph import OnnxGraph, load_model, node_name
+from .onnx_reader import SUPPORTED_OPS
+from .problems import Problem, raise_problems
+from .qdq_params import INT_TYPES, Constants, read_params
+
+__all__ = ["read_qdq", "qdq_problems", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
+
+#: Operators of a QDQ model hwgen reads.
+QDQ_OPS = tuple(op for op in SUPPORTED_OPS if op != "BatchNormalization") + (
+    "QuantizeLinear", "DequantizeLinear")
+#: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
+#: onnxruntime's float32 requantization.
+QDQ_REQUANT = RequantRounding.SINGLE
+#: Config keys that apply to a QDQ model (its quantization is its own).
+QDQ_CONFIG_KEYS = ("requant", "pe", "simd")
+
+_HINTS = {
+    "BatchNormalization": "; fold batch norm before quantizing: run "
+                          "onnxruntime.quantization.quant_pre_process on the float model",
+    "QLinearConv": "; hwgen reads QDQ-format models: quantize_static(..., "
+                   "quant_format=QuantFormat.QDQ)",
+    "QLinearMatMul": "; hwgen reads QDQ-format models: quantize_static(..., "
+                     "quant_format=QuantFormat.QDQ)",
+}
+_RELU_TOLERANCE = 1e-6
+
+
+def is_qdq(model: onnx.ModelProto) -> bool:
+    """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model)."""
+    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
+
+
+@dataclass
+class _Weights:
+    """DQ'd weights: signed codes (zero point removed) in the ONNX layout, scale per output."""
+
+    codes: np.ndarray
+    dtype: IntType
+    scale: np.ndarray
+    granularity: str
+
+    @property
+    def shape(self) -> tuple:
+        return self.codes.shape
+
+    def quant(self) -> WeightQuant:
+        return WeightQuant(self.dtype, self.scale.copy(), self.granularity)
+
+
+@dataclass
+class _Pending:
+    """An operator whose output quantization (the next Q) is not known yet."""
+
+    node: object
+    kind: str                      # "conv", "dense", "avg", "global_avg"
+    input_quant: object
+    fields: dict
+    relu: bool = False
+    clip: tuple | None = None
+
+
+class QdqReader(ConvReader):
+    """Walks the chain of a QDQ model and builds IR layers with the model's parameters."""
+
+    def __init__(self, graph: OnnxGraph, requant_for):
+        super().__init__(graph)
+        self.c = Constants(graph.model)
+        self.requant_for = requant_for
+        self.quant = None        # TensorQuant of the current activation when it lies on a grid
+        self.q_open = None       # (node, TensorQuant) of a Q on the chain awaiting its DQ
+        self.input_quant = None
+        self.lost = False        # an earlier problem broke the chain's quantization state
+
+    # -- whole-graph checks --------------------------------------------------------------
+    def check_ops(self) -> None:
+        for node in self.g.model.graph.node:
+            if node.domain not in ("", "ai.onnx"):
+                self.g.problem(f"operator domain {node.domain!r} is not supported; supported "
+                               f"ops (default domain): {', '.join(QDQ_OPS)}", node)
+            elif node.op_type not in QDQ_OPS + ("Constant",):
+                self.g.problem(f"unsupported op {node.op_type} in a QDQ model; supported ops: "
+                               f"{', '.join(QDQ_OPS)}{_HINTS.get(node.op_type, '')}", node)
+
+    def visit(self, node, pos: int) -> None:
+        if node.op_type not in QDQ_OPS:
+            self.lost = True
+            self.pending, self.quant = None, None
+        super().visit(node, pos)
+
+    # -- Q and DQ on the activation path -------------------------------------------------------
+    def _op_QuantizeLinear(self, node, pos: int) -> None:
+        params = read_params(self.g, self.c, node)
+        if params is not None and not params.per_tensor:
+            self.g.problem("per-axis quantization of an activation is not supported; "
+                           "activations need one scale and zero point", node)
+            params = None
+        if params is None:
+            self.lost, self.pending, self.quant, self.q_open = True, None, None, None
+            return
+        q = params.tensor_quant()
+        if self.pending is not None:
+            self._close(q)
+        elif self.quant is not None:
+            if q != self.quant:
+                self.g.problem(
+                    f"requantizes a tensor that is already quantized ({_describe(self.quant)}) "
+                    f"to {_describe(q)}; hwgen keeps one quantization per tensor (onnxruntime "
+                    "gives MaxPool, Flatten and Reshape outputs their input's parameters)", node)
+                self.lost = True
+        elif not self.layers and self.input_quant is None and not self.lost:
+            self.input_quant = q
+        self.q_open = (node, q)
+        self.quant = None
+
+    def _op_DequantizeLinear(self, node, pos: int) -> None:
+        if self.q_open is None:
+            if not self.lost:
+                self.g.problem("a DequantizeLinear on the activation path must follow a "
+                               "QuantizeLinear", node)
+            self.lost = True
+            return
+        q_node, q = self.q_open
+        self.q_open = None
+        params = read_params(self.g, self.c, node,
+                             data_type=_elem_type(q.dtype))
+        if params is None:
+            self.lost = True
+            return
+        if not params.per_tensor or params.tensor_quant() != q:
+            self.g.problem(
+                f"inconsistent quantization parameters: QuantizeLinear {node_name(q_node)!r} "
+                f"uses {_describe(q)} but this DequantizeLinear uses {params.describe()}; "
+                "a Q / DQ pair must share its scale, zero point and type", node)
+            self.lost = True
+            return
+        self.quant = q
+
+    def _quantized_input(self, node):
+        """The TensorQuant of the activation entering ``node``, or None with a problem."""
+        if self.pending is not None:
+            self.g.problem(f"its input, the output of {node_name(self.pending.node)!r}, is not "
+                           "quantized (no QuantizeLinear / DequantizeLinear pair between them)",
+                           node)
+            self.pending, self.lost = None, True
+            return None
+        if self.quant is None:
+            if not self.lost:
+                self.g.problem("its input is not quantized: every Conv, Gemm, MatMul and pool "
+                               "of a QDQ model reads a DequantizeLinear output", node)
+            self.lost = True
+        return self.quant
+
+    def finish_layer(self) -> None:
+        if self.pending is not None:
+            self.g.problem("its output is not quantized (no QuantizeLinear follows it); hwgen "
+                           "needs every layer's output quantization", self.pending.node)
+            self.pending, self.lost = None, True
+        self.bad_layer = False
+
+    # -- weights and biases ---------------------------------------------------------------
+    def _dq_weights(self, node, name: str, out_axis: int, what: str = "weights"):
+        g, c = self.g, self.c
+        producer = c.producers.get(name)
+        if producer is None or producer.op_type != "DequantizeLinear":
+            if name in c.protos:
+                g.problem(f"{what} {name!r} are a float constant; a QDQ model stores integer "
+                          f"{what} behind a DequantizeLinear (quantize_static does this)", node)
+            else:
+                g.problem(f"{what} {name!r} are not a DequantizeLinear of a constant", node)
+            return None
+        raw = c.get(producer.input[0])
+        if raw is None:
+            g.problem(f"{what} {producer.input[0]!r} (input of {node_name(producer)!r}): "
+                      "missing initializer or not a constant", node)
+            return None
+        codes, elem = raw
+        if elem not in INT_TYPES:
+            g.problem(f"{what} {producer.input[0]!r} have type "
+                      f"{onnx.TensorProto.DataType.Name(elem)}; expected an integer type", node)
+            return None
+        params = read_params(g, c, producer, data_type=elem)
+        if params is None:
+            return None
+        codes = codes.astype(np.int64)
+        out = codes.shape[out_axis] if codes.ndim > out_axis else 0
+        if not params.per_tensor:
+            axis = params.axis + codes.ndim if params.axis < 0 else params.axis
+            if axis != out_axis or params.scale.size != out:
+                g.problem(f"{what} {producer.input[0]!r}: per-channel scales run along axis "
+                          f"{params.axis} ({params.scale.size} scales); hwgen needs one scale "
+                          f"per output channel (axis {out_axis}, {out} scales)", node)
+                return None
+        zero = params.zero_point
+        dtype = params.dtype
+        if not dtype.signed:
+            centre = 1 << (dtype.bits - 1)
+            if not np.all(zero == centre):
+                g.problem(f"{what} {producer.input[0]!r} are {dtype.name} with zero point "
+                          f"{_short(zero)}; weights must be symmetric (zero point 0 for "
+                          f"signed, {centre} for {dtype.name}): quantize with weight_type="
+                          "QuantType.QInt8 or extra_options={'WeightSymmetric': True}", node)
+                return None
+            codes = codes - centre  # exact: the same reals at zero point 0
+            dtype = IntType(dtype.bits, True)
+        elif np.any(zero != 0):
+            g.problem(f"{what} {producer.input[0]!r} have zero point {_short(zero)}; weights "
+                      "must be symmetric (zero point 0): quantize with extra_options="
+                      "{'WeightSymmetric': True}", node)
+            return None
+        scale = np.broadcast_to(params.scale, (out,)).astype(np.float64) if out else None
+        if scale is None:
+            return None
+        return _Weights(codes, dtype, scale, "tensor" if params.per_tensor else "channel")
+
+    def _dq_bias(self, node, name: str, out: int):
+        """``("codes", int64 array, scale array)`` or ``("float", float array)`` or None."""
+        g, c = self.g, self.c
+        producer = c.producers.get(name)
+        if producer is not None and producer.op_type == "DequantizeLinear":
+            raw = c.get(producer.input[0])
+            if raw is None or raw[1] not in INT_TYPES:
+                g.problem(f"bias {name!r}: DequantizeLinear of a non-constant or non-integer "
+                          "tensor", node)
+                return None
+            params = read_params(g, c, producer, data_type=raw[1])
+            if params is None:
+                return None
+            codes = raw[0].astype(np.int64).reshape(-1)
+            if codes.size != out or np.any(params.zero_point != 0) \
+                    or params.scale.size not in (1, out):
+                g.problem(f"bias {producer.input[0]!r} has {codes.size} codes, zero point "
+                          f"{_short(params.zero_point)} and {params.scale.size} scales; "
+                          f"expected {out} codes, zero point 0 and 1 or {out} scales", node)
+                return None
+            return ("codes", codes, np.broadcast_to(params.scale, (out,)).astype(np.float64))
+        value = g.constant(name, node, "bias")
+        if value is None:
+            return None
+        if value.size != out:
+            g.problem(f"bias {name!r} has shape {value.shape}; expected ({out},)", node)
+            return None
+        return ("float", value.reshape(-1))
+
+    def _bias_codes(self, node, bias, w: _Weights, in_q):
+        """int32 bias codes at scale ``S_X * S_W``, or None with a problem."""
+        expected = in_q.scale * w.scale
+        if bias is None:
+            return None
+        if bias[0] == "zeros":
+            return np.zeros(len(w.scale), dtype=np.int64)
+        if bias[0] == "codes":
+            _, codes, scale = bias
+            # onnxruntime writes S_X * S_W rounded to float32: allow that, nothing more.
+            worst = float(np.max(np.abs(scale - expected) / expected))
+            if worst > 1e-6:
+                i = int(np.argmax(np.abs(scale - expected) / expected))
+                self.g.problem(
+                    f"inconsistent quantization parameters: bias scale {scale[i]:.9g} (channel "
+                    f"{i}) is not input scale x weight scale = {expected[i]:.9g}; the int32 "
+                    "bias must be at S_X * S_W", node)
+                return None
+            return codes
+        real = bias[1] / expected
+        if np.any(np.abs(real) > (1 << 31) - 1):
+            self.g.problem("the float bias does not fit int32 at scale S_X * S_W", node)
+            return None
+        return np.rint(real).astype(np.int64)
+
+    # -- Conv, Gemm, MatMul -----------------------------------------------------------------
+    def _op_Conv(self, node, pos: int) -> None:
+        if self._quantized_input(node) is None:
+            self.quant = None
+            self._bad_layer(node)
+            return
+        super()._op_Conv(node, pos)
+
+    def _conv_weights(self, node):
+        return self._dq_weights(node, node.input[1], 0)
+
+    def _conv_bias(self, node, w):
+        return self._dq_bias(node, node.input[2], w.shape[0])
+
+    def _no_bias(self, out: int):
+        return ("zeros",)
+
+    def _begin_conv(self, node, w, bias, input_shape, stride, pads) -> None:
+        in_q = self.quant
+        codes = self._bias_codes(node, bias, w, in_q)
+        self.quant = None
+        if codes is None:
+            self.bad_layer, self.lost = True, True
+            return
+        self.pending = _Pending(node, "conv", in_q, dict(
+            weights=w.codes.transpose(0, 2, 3, 1), weight_quant=w.quant(), bias=codes,
+            input_shape=input_shape, stride=stride, pads=pads))
+
+    def _dense(self, node, w: _Weights | None, codes_out_in, bias_name) -> None:
+        in_q = self.quant
+        self.quant = None
+        self.dense_nodes += 1
+        if w is None:
+            self.bad_layer, self.lost = True, True
+            self.feat = None
+            return
+        out, n_in = codes_out_in.shape
+        self._dense_input(node, n_in)
+        bias = self._dq_bias(node, bias_name, out) if bias_name else ("zeros",)
+        codes = self._bias_codes(node, bias, w, in_q)
+        self.feat = (out,)
+        if codes is None:
+            self.bad_layer, self.lost = True, True
+            self.flat_from = None
+            return
+        weights = codes_out_in
+        if self.flat_from is not None:
+            weights = nchw_columns_to_nhwc(weights, self.flat_from)
+        self.flat_from = None
+        self.pending = _Pending(node, "dense", in_q, dict(weights=weights,
+                                                           weight_quant=w.quant(), bias=codes))
+
+    def _op_Gemm(self, node, pos: int) -> None:
+        attrs = _attrs(node)
+        trans_b = attrs.get("transB", 0)
+        ok = pos == 0 and attrs.get("transA", 0) == 0 and trans_b in (0, 1) \
+            and float(attrs.get("alpha", 1.0)) == 1.0 and float(attrs.get("beta", 1.0)) == 1.0
+        if not ok:
+            self.g.problem("a quantized Gemm needs the activation as input A, transA=0, "
+                           "transB 0 or 1 and alpha = beta = 1", node)
+        in_q = self._quantized_input(node) if ok else None
+        if in_q is None:
+            self.quant = None
+            self._dense(node, None, None, None)
+            return
+        w = self._dq_weights(node, node.input[1], 0 if trans_b else 1)
+        if w is not None and w.codes.ndim != 2:
+            self.g.problem(f"weights have shape {w.codes.shape}; Gemm needs 2-D weights", node)
+            w = None
+        codes = None if w is None else (w.codes if trans_b else w.codes.T)
+        bias = node.input[2] if len(node.input) > 2 and node.input[2] else None
+        self._dense(node, w, codes, bias)
+
+    def _op_MatMul(self, node, pos: int) -> None:
+        if pos != 0:
+            self.g.problem("the weights are the first input (W @ x); only x @ W with the "
+                           "activation as the first input is supported", node)
+        in_q = self._quantized_input(node) if pos == 0 else None
+        if in_q is None:
+            self.quant = None
+            self._dense(node, None, None, None)
+            return
+        w = self._dq_weights(node, node.input[1], 1)
+        if w is not None and w.codes.ndim != 2:
+            self.g.problem(f"weights have shape {w.codes.shape}; MatMul needs 2-D weights "
+                           "(in_features, out_features)", node)
+            w = None
+        self._dense(node, w, None if w is None else w.codes.T, None)
+
+    def _op_Add(self, node, pos: int) -> None:
+        p = self.pending
+        if p is not None and p.kind in ("conv", "dense") and not p.relu and p.clip is None:
+            bias = self._dq_bias(node, node.input[1 - pos], len(p.fields["bias"]))
+            if bias is not None and bias[0] == "codes":
+                bias = ("float", bias[1] * bias[2])
+            if bias is None:
+                self.pending, self.lost = None, True
+                return
+            w_scale = p.fields["weight_quant"].scale
+            p.fields["bias"] = p.fields["bias"] + np.rint(
+                bias[1] / (p.input_quant.scale * w_scale)).astype(np.int64)
+            return
+        if p is None and self.quant is not None and self.layers:
+            self.g.problem(
+                f"an Add after the quantized output of {self.layers[-1].name!r} rounds twice "
+                "(that output, then the sum), which no single layer computes: export a Gemm, "
+                "or run onnxruntime.quantization.quant_pre_process on the float model (it fuses "
+                "MatMul + Add into Gemm) before quantize_static", node)
+        elif not self.lost:
+            self.g.problem("only a bias Add right after a Conv, Gemm or MatMul is supported",
+                           node)
+        self.pending, self.quant, self.lost = None, None, True
+
+    def _op_BatchNormalization(self, node, pos: int) -> None:
+        self.pending, self.quant, self.lost = None, None, True  # reported by check_ops
+
+    # -- activations ----------------------------------------------------------------------
+    def _activation(self, node, relu: bool, clip) -> None:
+        if self.pending is not None:
+            p = self.pending
+            p.relu = p.relu or relu
+            if clip is not None:
+                p.clip = clip if p.clip is None else (max(p.clip[0], clip[0]),
+                                                      min(p.clip[1], clip[1]))
+            return
+        if self.quant is None:
+            if not self.lost:
+                self.g.problem("an activation must follow a layer or a DequantizeLinear", node)
+            self.lost = True
+            return
+        # On a quantized grid: the codes must not change, or the activation must be a ReLU
+        # fused into the last weighted layer (through max pools, which commute with it).
+        problem = _activation_problem(self.quant, relu, clip)
+        if problem is None:
+            return
+        if problem != "relu":
+            self.g.problem(problem, node)
+            self.lost = True
+            return
+        index = self._last_weighted_before_max_pools()
+        if index is None:
+            self.g.problem("a Relu on a quantized tensor must follow a Conv, Gemm or MatMul "
+                           "(and max pools) to be fused into it", node)
+            self.lost = True
+            return
+        self.layers[index] = self.layers[index].replace(relu=True)
+
+    def _last_weighted_before_max_pools(self):
+        i = len(self.layers) - 1
+        while i >= 0 and isinstance(self.layers[i], QuantPool) and self.layers[i].op == "max":
+            i -= 1
+        if i >= 0 and isinstance(self.layers[i], (QuantConv, QuantDense)):
+            return i
+        return None
+
+    def _op_Relu(self, node, pos: int) -> None:
+        self._activation(node, True, None)
+
+    # -- pooling ------------------------------------------------------------------------
+    def _pool(self, node, op: str, kernel, window) -> None:
+        chw = self.feat
+        in_q = self._quantized_input(node)
+        if window is None or kernel is None or in_q is None:
+            self.quant = None if in_q is None else self.quant
+            self.lost = self.lost or in_q is None
+            self._inferred_output(node)
+            return
+        c, h, w = chw
+        stride, pads = window
+        fields = dict(op=op, input_shape=(h, w, c), kernel=kernel, stride=stride, pads=pads)
+        if op == "max":
+            try:
+                self.layers.append(QuantPool(name=node_name(node), input_quant=in_q,
+                                             output_quant=in_q, **fields))
+            except HwgenError as exc:
+                self.g.problem(str(exc), node)
+                self.lost, self.quant = True, None
+        else:
+            self.quant = None
+            self.pending = _Pending(node, op, in_q, fields)
+        self.feat = (c, 1, 1) if op == "global_avg" else (
+            c, conv_output_size(h, kernel, stride, pads[0], pads[2]),
+            conv_output_size(w, kernel, stride, pads[1], pads[3]))
+        self.nhwc = True
+        self.flat_from = None
+
+    # -- building the IR layer at the output Q ---------------------------------------------
+    def _close(self, out_q) -> None:
+        p, self.pending = self.pending, None
+        name = node_name(p.node)
+        problem = _activation_problem(out_q, p.relu, p.clip)
+        if problem not in (None, "relu"):
+            self.g.problem(problem, p.node)
+            self.lost = True
+            return
+        relu = problem == "relu"
+        rounding = self.requant_for(name)
+        try:
+            if p.kind == "conv":
+                layer = QuantConv(name=name, input_quant=p.input_quant, output_quant=out_q,
+                                  relu=relu, rounding=rounding, **p.fields)
+            elif p.kind == "dense":
+                layer = QuantDense(name=name, input_quant=p.input_quant, output_quant=out_q,
+                                   relu=relu, rounding=rounding, **p.fields)
+            else:
+                if relu:
+                    self.g.problem("a Relu after an average pool changes codes the pool's "
+                                   "requantization does not clamp; it needs an output zero "
+                                   "point at the bottom of the range", p.node)
+                    self.lost = True
+                    return
+                layer = QuantPool(name=name, input_quant=p.input_quant, output_quant=out_q,
+                                  rounding=rounding, **p.fields)
+        except (IRError, QuantizationError) as exc:
+            text = str(exc).replace(f"layer {name!r}: ", "")
+            self.g.problem(text, p.node)
+            self.lost = True
+            return
+        self.layers.append(layer)
+
+
+def _describe(q) -> str:
+    return f"{q.dtype.name} scale {q.scale:.9g} zero point {q.zero_point}"
+
+
+def _short(values) -> str:
+    values = np.unique(np.asarray(values))
+    return str(values.tolist() if values.size <= 4 else values[:4].tolist() + ["..."])
+
+
+def _elem_type(dtype: IntType) -> int:
+    return next(k for k, v in INT_TYPES.items() if v == dtype)
+
+
+def _activation_problem(q, relu: bool, clip):
+    """How an activation relates to the output quantization ``q``.
+
+    None: saturation to ``q``'s range already computes it. ``"relu"``: a fused ReLU
+    (``max(code, Z)``) computes it exactly. Otherwise a message: the bounds fall inside the
+    range, where neither can compute them.
+    """
+    low, high = clip if clip is not None else (-np.inf, np.inf)
+    if relu:
+        low = max(low, 0.0)
+    code_low = -np.inf if low == -np.inf else np.rint(low / q.scale) + q.zero_point
+    code_high = np.inf if high == np.inf else np.rint(high / q.scale) + q.zero_point
+    if code_high < q.dtype.qmax:
+        return (f"the upper bound {high:g} lies inside the output range (code "
+                f"{int(code_high)} < {q.dtype.qmax}); the hardware only saturates at the "
+                "range's ends: quantize the output on the bounded range (onnxruntime does this "
+                "when it removes the Clip)")
+    if code_low <= q.dtype.qmin:
+        return None
+    if low == 0.0 and code_low == q.zero_point:
+        return "relu"
+    return (f"the lower bound {low:g} lies inside the output range (code {int(code_low)} > "
+            f"{q.dtype.qmin}) and is not 0; only a ReLU can be fused")
+
+
+def _requant_rule(config):
+    def rule(name: str):
+        return config.layer(name).requant if config.is_set(name, "requant") else QDQ_REQUANT
+    return rule
+
+
+def _check_config(config, source: str) -> None:
+    wrong = sorted({key for keys in config.explicit.values() for key in keys
+                    if key not in QDQ_CONFIG_KEYS})
+    if wrong:
+        raise ConfigError(
+            f"{config.source}: {', '.join(wrong)} cannot be set for {source}: a QDQ model "
+            f"carries its own quantization; only {', '.join(QDQ_CONFIG_KEYS)} apply")
+
+
+def _inspect(proto, requant_for):
+    graph = OnnxGraph(proto)
+    reader = QdqReader(graph, requant_for)
+    reader.check_ops()
+    reader.walk()
+    reader.check_names()
+    if graph.input_name is not None and reader.input_quant is None and not reader.lost \
+            and not graph.problems:
+        graph.problem("the model input is not quantized (no QuantizeLinear after it)")
+    return reader, graph.problems
+
+
+def qdq_problems(model) -> list[Problem]:
+    """Every problem that stops :func:`read_qdq` from reading ``model`` (empty if none)."""
+    try:
+        proto, _ = load_model(model)
+        return _inspect(proto, lambda name: QDQ_REQUANT)[1]
+    except HwgenError as exc:
+        return [Problem(None, None, str(exc))]
+
+
+def read_qdq(model, *, config=None, name: str | None = None,
+             source: str | None = None) -> Graph:
+    """Read a QDQ ONNX model into an IR graph with the model's own scales and zero points.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto, str or os.PathLike
+        A QDQ model, e.g. written by ``onnxruntime.quantization.quantize_static(...,
+        quant_format=QuantFormat.QDQ)``.
+    config : None, CompileConfig, dict or path, optional
+        Only ``requant`` (default :data:`QDQ_REQUANT`), ``pe`` and ``simd`` apply.
+    name : str, optional
+        Graph name (default: the ONNX graph name, else ``"model"``).
+    source : str, optional
+        Name of the model in messages.
+
+    Raises
+    ------
+    ModelError
+        Listing every problem found (unsupported ops, inconsistent Q / DQ parameters,
+        asymmetric weights, unquantized tensors, double roundings, shapes) at once.
+    ConfigError
+        For config keys a QDQ model does not take.
+    """
+    from .config import load_config
+    proto, default_source = load_model(model)
+    source = source or default_source
+    config = load_config(config)
+    _check_config(config, source)
+    reader, problems = _inspect(proto, _requant_rule(config))
+    raise_problems(problems, source)
+    config.check_layer_names([layer.name for layer in reader.layers])
+    return Graph(name=name or proto.graph.name or "model", layers=tuple(reader.layers))
