@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
+from ..ir.mx_packing import mx_memory_images
+from ..ir.mx_params import MxMvauParams
 from ..ir.packing import pack_words, weight_memory_words
 
 __all__ = ["MEMORY_IMAGES", "memory_images"]
@@ -38,7 +40,8 @@ def _binary_mvau(p) -> dict:
 
 #: block class -> function(block) -> {table name: (words, bits per word)}
 MEMORY_IMAGES = {IntMvauParams: _int_mvau, XnorMvauParams: _binary_mvau,
-                 BinaryWeightMvauParams: _binary_mvau, TernaryMvauParams: _binary_mvau}
+                 BinaryWeightMvauParams: _binary_mvau, TernaryMvauParams: _binary_mvau,
+                 MxMvauParams: mx_memory_images}
 
 
 def memory_images(block) -> dict:

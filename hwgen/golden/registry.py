@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
+from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .mvau import int_mvau
+from .mx_mvau import mx_mvau
 from .reduce import window_reduce
 from .window import sliding_window
 from .xnor import binary_mvau
@@ -20,6 +22,7 @@ GOLDEN = {
     XnorMvauParams: binary_mvau,
     BinaryWeightMvauParams: binary_mvau,
     TernaryMvauParams: binary_mvau,
+    MxMvauParams: mx_mvau,
 }
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
+from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .bwn_mvau import BinaryWeightMvau
 from .int_mvau import IntMvau
+from .mx_mvau import MxMvau
 from .sliding_window import SlidingWindow
 from .ternary_mvau import TernaryMvau
 from .window_reduce import WindowReduce
@@ -23,6 +25,7 @@ COMPONENTS = {
     XnorMvauParams: lambda params: XnorMvau(params=params),
     BinaryWeightMvauParams: lambda params: BinaryWeightMvau(params=params),
     TernaryMvauParams: lambda params: TernaryMvau(params=params),
+    MxMvauParams: lambda params: MxMvau(params=params),
 }
 
 

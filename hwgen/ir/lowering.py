@@ -18,6 +18,8 @@ from .conv import QuantConv, QuantPool
 from .graph import Graph
 from .layers import QuantDense
 from .mvau_params import IntMvauParams
+from .mx_layers import MxDense
+from .mx_params import MxMvauParams
 from .reduce_params import WindowReduceParams
 from .window_params import SlidingWindowParams
 
@@ -69,7 +71,7 @@ def _pool(layer: QuantPool, upstream_lanes: int) -> tuple:
 #: IR layer class -> ``function(layer) -> block`` or
 #: ``function(layer, upstream_lanes) -> tuple of blocks``
 LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool,
-             BinaryDense: lower_binary_dense}
+             BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer}
 
 
 def _positional_parameters(function) -> int:

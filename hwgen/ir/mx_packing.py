@@ -21,6 +21,7 @@ from .mx_params import MxMvauParams
 from .packing import pack_words
 
 __all__ = ["mx_element_words", "mx_scale_words", "mx_element_word_bits", "mx_scale_word_bits",
+           "mx_memory_images",
            "mx_code_bits", "is_micro"]
 
 
@@ -68,3 +69,23 @@ def mx_scale_words(p: MxMvauParams) -> list[int]:
         return []
     # A row's blocks in one scale step: G of them (SIMD >= k) or one (SIMD < k).
     return pack_words(_steps(p.weight_scales, p, p.groups), 8)
+
+
+def _pack_rows(rows, bits: int) -> list[int]:
+    """Pack rows of Python ints (any size, two's complement in ``bits``) into words."""
+    mask = (1 << bits) - 1
+    return [sum((int(v) & mask) << (i * bits) for i, v in enumerate(row)) for row in rows]
+
+
+def mx_memory_images(p: MxMvauParams) -> dict:
+    """``{table: (words, bits per word)}``: what the MX MVAU's memories and tables hold."""
+    images = {"weights": (mx_element_words(p), mx_element_word_bits(p))}
+    if p.weight_block:
+        images["scales"] = (mx_scale_words(p), mx_scale_word_bits(p))
+        images["exp_lo"] = (_pack_rows(p.weight_exp_lo.reshape(p.nf, p.pe), 8), p.pe * 8)
+    acc = p.acc_bits
+    images["acc_bias"] = (_pack_rows(p.acc_bias.reshape(p.nf, p.pe), acc), p.pe * acc)
+    images["multiplier"] = (_pack_rows(p.multiplier.reshape(p.nf, p.pe), 31), p.pe * 31)
+    bits = max(1, int(p.shift.max()).bit_length())
+    images["shift"] = (_pack_rows(p.shift.reshape(p.nf, p.pe), bits), p.pe * bits)
+    return images

@@ -23,7 +23,8 @@ from ..ir.mx_types import is_mx_format
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["INT_WRITE_DELAY", "MX_WRITE_DELAY", "mx_write_delay", "mx_mvau_processes",
-           "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency"]
+           "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency",
+           "mx_mvau_fifos"]
 
 INT_WRITE_DELAY = 6
 MX_WRITE_DELAY = 7
@@ -93,3 +94,11 @@ def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Str
 
     schedule.process(engine())
     schedule.process(fifo_output())
+
+
+def mx_mvau_fifos(block: MxMvauParams, upstream) -> dict:
+    """FIFO sizing rule (as the integer MVAU's): an output FIFO of a whole output vector and
+    enough credits for full rate; after a widening converter, a whole input vector in front."""
+    widening = upstream is not None and upstream.output_format.lanes < block.simd
+    return {"out_fifo_depth": max(block.nf, mx_credits_for_full_rate(block)),
+            "in_fifo_depth": block.sf if widening else 0}

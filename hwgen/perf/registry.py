@@ -12,9 +12,11 @@ from typing import Callable
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
+from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+from .mx_mvau import mx_mvau_cycles_per_vector, mx_mvau_fifos, mx_mvau_processes
 from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
 from .window_reduce import (reduce_credits_for_full_rate, window_reduce_cycles,
                             window_reduce_processes)
@@ -61,6 +63,7 @@ CYCLE_MODELS = {
                                    _reduce_fifos),
     **{cls: CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos)
        for cls in (XnorMvauParams, BinaryWeightMvauParams, TernaryMvauParams)},
+    MxMvauParams: CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos),
 }
 
 
