@@ -34,16 +34,24 @@ def _check_request(name: str, what: str, value, size: int, unit: str) -> None:
             f"{', '.join(map(str, divisors(size)))}")
 
 
-def _cheapest(mh: int, mw: int, target: int, pe=None, simd=None) -> Folding:
-    """Fewest multipliers with NF * SF <= target; ties go to the wider SIMD."""
-    best = None
+def _cheapest(mh: int, mw: int, target: int, pe=None, simd=None, allowed=None) -> Folding:
+    """Fewest multipliers with NF * SF <= target; ties go to the wider SIMD.
+
+    ``allowed(pe, simd)``, a layer's ``allows_folding`` method, rules out foldings its
+    datapath cannot use (an MX layer's SIMD must fit its blocks); if it rules out every one,
+    the first candidate is returned and the layer's own check explains the problem.
+    """
+    best, first = None, None
     for p in ([pe] if pe else divisors(mh)):
         for s in ([simd] if simd else divisors(mw)):
+            first = first or Folding(pe=p, simd=s)
+            if allowed is not None and not allowed(p, s):
+                continue
             cycles = (mh // p) * (mw // s)
             key = (cycles > target, p * s if cycles <= target else cycles, -s)
             if best is None or key < best[0]:
                 best = (key, Folding(pe=p, simd=s))
-    return best[1]
+    return first if best is None else best[1]
 
 
 def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_MACS,
@@ -87,7 +95,8 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
         _check_request(layer.name, "SIMD", simd, layer.in_features, "inputs")
         if layer.folding is None or pe or simd:
             folding = Folding(pe=pe, simd=simd) if pe and simd else _cheapest(
-                layer.out_features, layer.in_features, target_cycles, pe, simd)
+                layer.out_features, layer.in_features, target_cycles, pe, simd,
+                getattr(layer, "allows_folding", None))
             layer = layer.replace(folding=folding)
         layers.append(layer)
     return graph.replace_layers(layers)
