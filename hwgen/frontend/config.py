@@ -20,6 +20,7 @@ from ..errors import ConfigError
 from ..ir import REQUANT_ROUNDINGS, IntType
 from ..ir.layers import INT_MVAU_BITS
 from ..quant import CALIBRATION_METHODS, ROUNDING_RULES
+from ..quant.mx import MX_FORMAT_NAMES
 
 __all__ = ["LayerOptions", "CompileConfig", "load_config", "FORMATS", "WEIGHT_FORMATS"]
 
@@ -58,6 +59,9 @@ class LayerOptions:
         Requantization rule (:data:`hwgen.ir.REQUANT_ROUNDINGS`).
     pe, simd : int or None
         Folding; None lets the compiler choose.
+    block_size : int or None
+        MX layers: elements per shared exponent of the weights and input activations; None
+        for the default (32, or 16 with MX4 / MX6 / MX9).
     """
 
     weights: str = "int8"
@@ -68,6 +72,7 @@ class LayerOptions:
     requant: str = "gemmlowp"
     pe: int | None = None
     simd: int | None = None
+    block_size: int | None = None
 
     @property
     def weight_type(self) -> IntType:
@@ -148,11 +153,13 @@ def _toml_key(name: str) -> str:
 
 # -- value checks: each returns (value, None) or (None, message) ------------------------------
 
-def _format(value, key: str, *, weights: bool):
-    valid = WEIGHT_FORMATS if weights else FORMATS
+def _format(value, key: str, *, weights: bool, mx: bool = False):
+    valid = (WEIGHT_FORMATS if weights else FORMATS) + (MX_FORMAT_NAMES if mx else ())
     listed = ", ".join(valid)
     if not isinstance(value, str):
         return None, f"{key} must be a format name such as 'int8', not {value!r}; valid: {listed}"
+    if mx and value in MX_FORMAT_NAMES:
+        return value, None
     match = _FORMAT_RE.match(value)
     if match is None:
         return None, f"{key} = {value!r} is not a known format; valid: {listed}"
@@ -188,8 +195,8 @@ def _folding(value, key: str):
 
 
 _CHECKS = {
-    "weights": lambda v, k: _format(v, k, weights=True),
-    "activations": lambda v, k: _format(v, k, weights=False),
+    "weights": lambda v, k: _format(v, k, weights=True, mx=True),
+    "activations": lambda v, k: _format(v, k, weights=False, mx=True),
     "output": lambda v, k: _format(v, k, weights=False),
     "granularity": _granularity,
     "calibration": lambda v, k: _choice(v, k, CALIBRATION_METHODS),
@@ -197,6 +204,7 @@ _CHECKS = {
     "requant": lambda v, k: _choice(v, k, REQUANT_ROUNDINGS),
     "pe": _folding,
     "simd": _folding,
+    "block_size": _folding,
 }
 
 

@@ -20,10 +20,12 @@ import numpy as np
 
 from ..errors import ConfigError, QuantizationError
 from ..ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
+from ..ir.mx_types import is_mx_format
 from ..quant import calibrate, linear_quantize, round_to_int
 from .calibration_data import check_calibration
 from .config import CompileConfig, LayerOptions, load_config
 from .float_model import check_chain, float_forward
+from .mx_ptq import check_mx_options, mx_layer_indices, quantize_mx_layers
 
 __all__ = ["quantize_layers"]
 
@@ -57,6 +59,8 @@ def _check_options(layers, options: list[LayerOptions]) -> None:
 
 def _tensor_quant(values: np.ndarray, fmt: str, method: str, what: str, fix: str) -> TensorQuant:
     """Asymmetric per-tensor quantization of calibration activations ``values``."""
+    if is_mx_format(fmt):
+        return None      # MX activations carry their own scales (hwgen.frontend.mx_ptq)
     dtype = IntType.parse(fmt)
     lo, hi = float(values.min()), float(values.max())
     if lo == hi:
@@ -167,9 +171,14 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
     config.check_layer_names([layer.name for layer in layers])
     options = [config.layer(layer.name) for layer in layers]
     _check_options(layers, options)
+    mx_layers = mx_layer_indices(layers, options, config)
+    if mx_layers:
+        check_mx_options(layers, options, config)
     x = check_calibration(calibration, layers[0].in_features, layer=layers[0].name)
     _, tensors = float_forward(layers, x, keep_intermediate=True)
     quants = _activation_quants(layers, tensors, config)
+    if mx_layers:
+        return quantize_mx_layers(layers, options, config, quants, name)
     qlayers = [_quantize_layer(layer, opts, quants[i], quants[i + 1])
                for i, (layer, opts) in enumerate(zip(layers, options))]
     for qlayer in qlayers:
