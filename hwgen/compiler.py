@@ -37,8 +37,9 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         if options.pe is not None or options.simd is not None:
             requests[layer.name] = (options.pe, options.simd)
     graph = choose_folding(graph, requests=requests, max_macs=max_macs)
-    blocks = size_fifos(lower_graph(graph))
-    return Design(name=graph.name, blocks=blocks, input_quant=graph.input_quant,
+    blocks, edges = lower_graph(graph)
+    blocks = size_fifos(blocks, edges)
+    return Design(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
                   output_quant=graph.output_quant, top=top)
 
 

@@ -99,7 +99,7 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
     if n == 0:
         raise SimulationError("no inputs to simulate")
     in_fmt, out_fmt = design.input_format, design.output_format
-    golden = run_pipeline(design.blocks, codes)
+    golden = run_pipeline(design.blocks, codes, edges=design.edges)
     in_words = pack_words(codes.reshape(-1, in_fmt.lanes), in_fmt.element.bits)
     beats_out = n * design.beats_out_per_inference
     waves_file = str(work_dir / "waves.vcd") if waves else None
@@ -121,7 +121,7 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
                        out_fmt.element.signed).reshape(golden.shape)
     mismatches = int(np.count_nonzero(got != golden))
     stalls = bool(idle or backpressure)
-    timing = pipeline_timing(design.blocks, n)
+    timing = pipeline_timing(design.blocks, n, design.edges)
     result = {
         "bit_exact": mismatches == 0,
         "mismatches": mismatches,

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import IRError
-from ..ir.blocks import BLOCK_KINDS, beats_per_inference
+from ..ir.blocks import BLOCK_KINDS, beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 
 __all__ = ["Design", "DEFAULT_TOP"]
@@ -34,6 +34,9 @@ class Design:
         How float inputs become codes and output codes become floats.
     top : str
         Verilog module name of the accelerator.
+    edges : tuple, optional
+        Producer of each input port of each block (``-1``: the accelerator input); by default
+        a chain. See :func:`hwgen.ir.blocks.check_edges`.
     """
 
     name: str
@@ -41,11 +44,14 @@ class Design:
     input_quant: TensorQuant
     output_quant: TensorQuant
     top: str = DEFAULT_TOP
+    edges: tuple | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "blocks", tuple(self.blocks))
         if not self.blocks:
             raise IRError("a design needs at least one block")
+        object.__setattr__(self, "edges", chain_edges(len(self.blocks)) if self.edges is None
+                           else check_edges(self.blocks, self.edges))
         for block in self.blocks:
             if type(block) not in BLOCK_KINDS.values():
                 raise IRError(f"{block!r} is not a registered block kind")
@@ -122,4 +128,5 @@ class Design:
         """Verilog of the accelerator (deterministic: no source locations)."""
         from amaranth.back import verilog
         from ..hw.accelerator import Accelerator
-        return verilog.convert(Accelerator(blocks=self.blocks), name=self.top, emit_src=False)
+        return verilog.convert(Accelerator(blocks=self.blocks, edges=self.edges),
+                               name=self.top, emit_src=False)

@@ -49,6 +49,8 @@ def _encode(block, index: int, arrays: dict) -> dict:
             entry["fields"][f.name] = {"int_type": value.name}
         elif isinstance(value, enum.Enum):
             entry["fields"][f.name] = {"enum": value.value}
+        elif isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+            entry["fields"][f.name] = {"ints": list(value)}
         elif isinstance(value, (bool, int, float, str)) or value is None:
             entry["fields"][f.name] = {"value": value}
         else:
@@ -70,6 +72,8 @@ def _decode(entry: dict, data) -> object:
             values[name] = big.reshape(stored["shape"])
         elif "int_type" in stored:
             values[name] = IntType.parse(stored["int_type"])
+        elif "ints" in stored:
+            values[name] = tuple(stored["ints"])
         elif "enum" in stored:
             values[name] = hints[name](stored["enum"])
         else:
@@ -83,7 +87,8 @@ def save_design(design: Design, path: Path) -> None:
     blocks = [_encode(block, i, arrays) for i, block in enumerate(design.blocks)]
     meta = {"format": FORMAT_VERSION, "name": design.name, "top": design.top,
             "input": _quant_dict(design.input_quant),
-            "output": _quant_dict(design.output_quant), "blocks": blocks}
+            "output": _quant_dict(design.output_quant), "blocks": blocks,
+            "edges": [list(ports) for ports in design.edges]}
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     with open(path, "wb") as f:
         np.savez(f, **arrays)
@@ -102,4 +107,5 @@ def load_design(path: Path) -> Design:
             raise HwgenError(f"{path} was written by another hwgen version; compile again")
         blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
     return Design(name=meta["name"], blocks=blocks, top=meta["top"],
+                  edges=tuple(tuple(ports) for ports in meta["edges"]),
                   input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]))

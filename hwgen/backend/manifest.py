@@ -26,17 +26,18 @@ def build_manifest(design: Design, *, files: dict) -> dict:
         Paths (relative to the output directory) and hashes of what was written.
     """
     inferences = steady_state_inferences(len(design.blocks))
-    timing = pipeline_timing(design.blocks, inferences)
+    timing = pipeline_timing(design.blocks, inferences, design.edges)
     blocks = []
     for index, (block, t) in enumerate(zip(design.blocks, timing.layers)):
-        previous = design.blocks[index - 1] if index else None
+        producer = design.edges[index][0]
+        previous = design.blocks[producer] if producer >= 0 else None
         converter = None
         if previous is not None and previous.output_format.lanes != block.input_format.lanes:
             converter = {"in_lanes": previous.output_format.lanes,
                          "out_lanes": block.input_format.lanes}
         blocks.append({
             "index": index, "name": block.name, "kind": block.kind,
-            "instance": block_instance(index),
+            "instance": block_instance(index), "inputs": list(design.edges[index]),
             "input_shape": list(block.input_shape), "output_shape": list(block.output_shape),
             "input_format": block.input_format.describe(),
             "output_format": block.output_format.describe(),

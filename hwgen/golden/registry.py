@@ -1,12 +1,17 @@
-"""Block parameter class -> golden function (inputs ``(N, *input_shape)`` -> outputs)."""
+"""Block parameter class -> golden function ``f(*inputs, params)``.
+
+Each input has shape ``(N, *input_shape)``; a block with two input ports gets two arrays.
+"""
 
 from __future__ import annotations
 
+from ..ir.add_params import AddParams
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
+from .add import eltwise_add
 from .mvau import int_mvau
 from .mx_mvau import mx_mvau
 from .reduce import window_reduce
@@ -23,12 +28,13 @@ GOLDEN = {
     BinaryWeightMvauParams: binary_mvau,
     TernaryMvauParams: binary_mvau,
     MxMvauParams: mx_mvau,
+    AddParams: eltwise_add,
 }
 
 
-def golden_block(block, x):
+def golden_block(block, *inputs):
     try:
         function = GOLDEN[type(block)]
     except KeyError:
         raise TypeError(f"no golden model for {type(block).__name__}") from None
-    return function(x, block)
+    return function(*inputs, block)

@@ -1,19 +1,20 @@
-"""The whole pipeline: blocks chained by streams."""
+"""The whole accelerator: blocks connected by streams, as a chain or a graph."""
 
 from __future__ import annotations
-
-import math
 
 from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..ir.blocks import (DESIGN_INPUT, block_inputs, chain_edges, check_edges, consumers_of,
+                         input_fifo_depths, input_formats)
 from .registry import block_component
 from .shapes import int_shape, lanes_layout
 from .stream_fifo import StreamFifo
+from .stream_fork import StreamFork
 from .width_converter import StreamWidthConverter
 
-__all__ = ["Accelerator", "block_instance"]
+__all__ = ["Accelerator", "block_instance", "input_port_name"]
 
 
 def block_instance(index: int) -> str:
@@ -21,40 +22,42 @@ def block_instance(index: int) -> str:
     return f"layer_{index}"
 
 
-class Accelerator(wiring.Component):
-    """Input stream -> block -> ... -> output stream.
+def input_port_name(port: int) -> str:
+    """Member name of a block's input port: ``i_stream``, ``i_stream2``, ..."""
+    return "i_stream" if port == 0 else f"i_stream{port + 1}"
 
-    Between two blocks whose lane counts differ a :class:`StreamWidthConverter` re-beats the
-    stream; a block with an ``in_fifo_depth`` gets a :class:`StreamFifo` in front of it.
+
+class Accelerator(wiring.Component):
+    """Input stream -> blocks -> output stream.
+
+    ``edges[i]`` names the producer of each input port of block ``i`` (``-1`` for the
+    accelerator's input; by default a chain). A stream read by one port goes through a
+    :class:`StreamWidthConverter` when the lane counts differ, then through the port's
+    :class:`StreamFifo` when it has an input FIFO depth. A stream read by several ports goes
+    through a :class:`StreamFork` whose branch FIFOs are those ports' FIFOs, then through a
+    width converter per branch where needed. The last block drives the output.
 
     Parameters
     ----------
-    blocks : sequence of block parameters
-        The blocks in order (see ``hwgen.ir.blocks``); each one's input element type equals
-        its predecessor's output element type.
+    blocks : sequence of block parameters, in topological order
+    edges : sequence of tuples, optional
 
     Members
     -------
     i_stream : In(stream.Signature(ArrayLayout(input element, input lanes of the first block)))
     o_stream : Out(stream.Signature(ArrayLayout(output element, output lanes of the last block)))
     transfers : Out(2 * number of blocks)
-        Bit ``2*i`` is high in a cycle where block ``i`` accepts an input beat, bit ``2*i + 1``
-        where it delivers an output beat: taps for simulation monitors and performance
-        counters, independent of how Verilog export names internal signals.
+        Bit ``2*i`` is high in a cycle where block ``i`` accepts a beat on its first input,
+        bit ``2*i + 1`` where it delivers an output beat: taps for simulation monitors and
+        performance counters, independent of how Verilog export names internal signals.
     """
 
-    def __init__(self, *, blocks):
+    def __init__(self, *, blocks, edges=None):
         blocks = tuple(blocks)
         if not blocks:
             raise ValueError("an accelerator needs at least one block")
-        for prev, block in zip(blocks, blocks[1:]):
-            # Streams carry tensors in row-major order, so a reshape (a flatten) is free:
-            # only the element count and type must match.
-            if (math.prod(prev.output_shape) != math.prod(block.input_shape)
-                    or prev.output_format.element != block.input_format.element):
-                raise ValueError(f"block {block.name!r} cannot consume the output of "
-                                 f"{prev.name!r}")
         self._blocks = blocks
+        self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
         first, last = blocks[0].input_format, blocks[-1].output_format
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(first.element, first.lanes))),
@@ -66,33 +69,66 @@ class Accelerator(wiring.Component):
     def blocks(self):
         return self._blocks
 
+    @property
+    def edges(self):
+        return self._edges
+
     def elaborate(self, platform):
         m = Module()
-        upstream = wiring.flipped(self.i_stream)
-        upstream_lanes = self._blocks[0].input_format.lanes
-        for index, block in enumerate(self._blocks):
-            fmt = block.input_format
-            if upstream_lanes != fmt.lanes:
-                converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
-                                                 in_lanes=upstream_lanes, out_lanes=fmt.lanes)
-                m.submodules[f"dwc_{index}"] = converter
-                wiring.connect(m, upstream, converter.i_stream)
-                upstream = converter.o_stream
-            if block.in_fifo_depth:
-                fifo = StreamFifo(payload_shape=lanes_layout(fmt.element, fmt.lanes),
-                                  depth=block.in_fifo_depth)
-                m.submodules[f"in_fifo_{index}"] = fifo
-                wiring.connect(m, upstream, fifo.i_stream)
-                upstream = fifo.o_stream
+        blocks, edges = self._blocks, self._edges
+        consumers = consumers_of(edges)
+        ports = {}                                    # (block, port) -> stream to connect
+
+        def converted(upstream, lanes, b, port, tag):
+            fmt = input_formats(blocks[b])[port]
+            if lanes == fmt.lanes:
+                return upstream
+            converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
+                                             in_lanes=lanes, out_lanes=fmt.lanes)
+            m.submodules[f"dwc_{tag}"] = converter
+            wiring.connect(m, upstream, converter.i_stream)
+            return converter.o_stream
+
+        def fan_out(producer, upstream, fmt):
+            readers = consumers.get(producer, [])
+            tag = "in" if producer == DESIGN_INPUT else str(producer)
+            if len(readers) > 1:
+                fork = StreamFork(payload_shape=lanes_layout(fmt.element, fmt.lanes),
+                                  depths=[input_fifo_depths(blocks[b])[port]
+                                          for b, port in readers])
+                m.submodules[f"fork_{tag}"] = fork
+                wiring.connect(m, upstream, fork.i_stream)
+                for branch, (b, port) in enumerate(readers):
+                    ports[(b, port)] = converted(fork.branch(branch), fmt.lanes, b, port,
+                                                 f"{b}_{port}")
+                return
+            for b, port in readers:
+                stream_in = converted(upstream, fmt.lanes, b, port, f"{b}_{port}")
+                depth = input_fifo_depths(blocks[b])[port]
+                if depth:
+                    layout_fmt = input_formats(blocks[b])[port]
+                    fifo = StreamFifo(payload_shape=lanes_layout(layout_fmt.element,
+                                                                 layout_fmt.lanes),
+                                      depth=depth)
+                    m.submodules[f"in_fifo_{b}_{port}"] = fifo
+                    wiring.connect(m, stream_in, fifo.i_stream)
+                    stream_in = fifo.o_stream
+                ports[(b, port)] = stream_in
+
+        fan_out(DESIGN_INPUT, wiring.flipped(self.i_stream), blocks[0].input_format)
+        for index, block in enumerate(blocks):
             component = block_component(block)
             m.submodules[block_instance(index)] = component
-            wiring.connect(m, upstream, component.i_stream)
+            for port in range(block_inputs(block)):
+                wiring.connect(m, ports[(index, port)],
+                               getattr(component, input_port_name(port)))
             m.d.comb += [
                 self.transfers[2 * index].eq(component.i_stream.valid & component.i_stream.ready),
                 self.transfers[2 * index + 1].eq(
                     component.o_stream.valid & component.o_stream.ready),
             ]
-            upstream = component.o_stream
-            upstream_lanes = block.output_format.lanes
-        wiring.connect(m, upstream, wiring.flipped(self.o_stream))
+            if index == len(blocks) - 1:
+                wiring.connect(m, component.o_stream, wiring.flipped(self.o_stream))
+            else:
+                fan_out(index, component.o_stream, block.output_format)
         return m

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.add_params import AddParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .bwn_mvau import BinaryWeightMvau
+from .eltwise_add import EltwiseAdd
 from .int_mvau import IntMvau
 from .mx_mvau import MxMvau
 from .sliding_window import SlidingWindow
@@ -26,6 +28,7 @@ COMPONENTS = {
     BinaryWeightMvauParams: lambda params: BinaryWeightMvau(params=params),
     TernaryMvauParams: lambda params: TernaryMvau(params=params),
     MxMvauParams: lambda params: MxMvau(params=params),
+    AddParams: lambda params: EltwiseAdd(params=params),
 }
 
 

@@ -16,6 +16,9 @@ from .binary_layers import BinaryDense
 from .binary_params import lower_binary_dense
 from .conv import QuantConv, QuantPool
 from .graph import Graph
+from .add import QuantAdd
+from .add_params import AddParams, add_constants
+from .blocks import DESIGN_INPUT
 from .layers import QuantDense
 from .mvau_params import IntMvauParams
 from .mx_layers import MxDense
@@ -68,9 +71,23 @@ def _pool(layer: QuantPool, upstream_lanes: int) -> tuple:
     return (window, reduce)
 
 
+def _add(layer: QuantAdd, upstream_lanes: int) -> tuple:
+    a_factor, b_factor, multiplier, shift = add_constants(layer.a_quant, layer.b_quant,
+                                                          layer.output_quant)
+    out = layer.output_quant
+    return (AddParams(
+        name=layer.name, shape=layer.shape, lanes=math.gcd(layer.shape[-1], upstream_lanes),
+        a_type=layer.a_quant.dtype, b_type=layer.b_quant.dtype, output_type=out.dtype,
+        a_zero_point=layer.a_quant.zero_point, b_zero_point=layer.b_quant.zero_point,
+        a_factor=a_factor, b_factor=b_factor, multiplier=multiplier, shift=shift,
+        rounding=layer.rounding, out_zero_point=out.zero_point,
+        out_min=max(out.dtype.qmin, out.zero_point) if layer.relu else out.dtype.qmin,
+        out_max=out.dtype.qmax),)
+
+
 #: IR layer class -> ``function(layer) -> block`` or
 #: ``function(layer, upstream_lanes) -> tuple of blocks``
-LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool,
+LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool, QuantAdd: _add,
              BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer}
 
 
@@ -91,17 +108,26 @@ def lower_layer(layer, upstream_lanes: int = 1) -> tuple:
 
 
 def lower_graph(graph: Graph, *, input_lanes: int | None = None) -> tuple:
-    """Block parameters of every layer, in pipeline order (FIFOs not yet sized).
+    """Blocks of every layer in topological order, and their edges (FIFOs not yet sized).
 
-    ``input_lanes``: lanes of the accelerator's input stream; by default what the first
-    block wants.
+    Returns ``(blocks, edges)``; ``edges[i]`` is the producer block of each input port of
+    block ``i`` (``-1``: the accelerator input; see :func:`hwgen.ir.blocks.check_edges`).
+    A layer that becomes several blocks chains them. ``input_lanes``: lanes of the
+    accelerator's input stream; by default what the first block wants.
     """
-    blocks = []
-    lanes = input_lanes
-    for layer in graph.layers:
-        if lanes is None:
-            lanes = lower_layer(layer, 1)[0].input_format.lanes
+    blocks, edges = [], []
+    last_block = {}                                # layer index -> its last block's index
+    for position, (layer, ports) in enumerate(zip(graph.layers, graph.edges)):
+        producers = tuple(last_block[p] if p >= 0 else DESIGN_INPUT for p in ports)
+        first = producers[0]
+        if first == DESIGN_INPUT:
+            lanes = input_lanes or lower_layer(layer, 1)[0].input_format.lanes
+        else:
+            lanes = blocks[first].output_format.lanes
         new = lower_layer(layer, lanes)
+        start = len(blocks)
         blocks.extend(new)
-        lanes = new[-1].output_format.lanes
-    return tuple(blocks)
+        edges.append(producers)
+        edges.extend((start + i,) for i in range(len(new) - 1))
+        last_block[position] = len(blocks) - 1
+    return tuple(blocks), tuple(edges)

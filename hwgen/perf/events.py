@@ -28,6 +28,26 @@ class _Xfer:
     stream: "Stream"
     index: int
 
+    def known(self):
+        return self.stream.xfer[self.index]
+
+    def wait(self, process):
+        self.stream._waiters.setdefault(self.index, []).append(process)
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """The cycle from which the producer offers a beat (before any consumer takes it)."""
+
+    stream: "Stream"
+    index: int
+
+    def known(self):
+        return self.stream._valid[self.index]
+
+    def wait(self, process):
+        self.stream._offer_waiters.setdefault(self.index, []).append(process)
+
 
 class Stream:
     """Transfer times of the beats that cross one stream."""
@@ -39,11 +59,14 @@ class Stream:
         self._ready = [None] * beats
         self.xfer = [None] * beats
         self._waiters: dict[int, list] = {}
+        self._offer_waiters: dict[int, list] = {}
         self._schedule: "Schedule | None" = None
 
     def offer(self, index: int, cycle: int) -> None:
         """Producer rule: beat ``index`` is valid from ``cycle`` on."""
         self._valid[index] = cycle
+        for process in self._offer_waiters.pop(index, ()):
+            self._schedule._wake(process, cycle)
         self._settle(index)
 
     def accept(self, index: int, cycle: int) -> None:
@@ -54,6 +77,11 @@ class Stream:
     def after(self, index: int):
         """Request for the transfer time of beat ``index`` (to ``yield`` from a process)."""
         return _Xfer(self, index)
+
+    def offered(self, index: int):
+        """Request for the cycle from which beat ``index`` is valid (a join waits on both
+        of its inputs' offers before it takes them together)."""
+        return _Offer(self, index)
 
     def _settle(self, index: int) -> None:
         valid, ready = self._valid[index], self._ready[index]
@@ -93,13 +121,14 @@ class Schedule:
                     request = process.send(value)
                 except StopIteration:
                     break
-                known = request.stream.xfer[request.index]
+                known = request.known()
                 if known is not None:
                     value = known
                     continue
-                request.stream._waiters.setdefault(request.index, []).append(process)
+                request.wait(process)
                 self._blocked += 1
                 break
         if self._blocked:
-            pending = [f"{s.name}[{i}]" for s in self._streams for i in s._waiters]
+            pending = [f"{s.name}[{i}]" for s in self._streams
+                       for i in list(s._waiters) + list(s._offer_waiters)]
             raise RuntimeError(f"cycle model deadlock; waiting for {', '.join(pending[:8])}")

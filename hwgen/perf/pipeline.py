@@ -5,14 +5,22 @@ transfer) and the sink is always ready, as in the simulation harness. The model 
 exact cycle of every transfer at every block boundary; from those come each inference's
 latency (first input beat accepted to last output beat accepted) and the initiation interval
 (cycles between the last output beats of consecutive inferences in steady state).
+
+Blocks form a graph (``edges``, see :func:`hwgen.ir.blocks.check_edges`); the connections
+are modelled exactly as the accelerator builds them: a stream read by one port goes through a
+width converter if the lane counts differ, then through the port's FIFO if it has one; a
+stream read by several ports goes through a fork whose branch FIFOs are those ports' FIFOs,
+then through a width converter per branch where needed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.blocks import beats_per_inference
+from ..ir.blocks import (DESIGN_INPUT, beats_per_inference, block_inputs, chain_edges,
+                         check_edges, consumers_of, input_fifo_depths, input_formats)
 from .events import NEVER_BLOCKS, Schedule
+from .fork import fork_processes
 from .registry import cycle_model
 from .stream_fifo import stream_fifo_processes
 from .width_converter import width_converter_processes
@@ -22,7 +30,7 @@ __all__ = ["LayerTiming", "PipelineTiming", "pipeline_timing"]
 
 @dataclass(frozen=True)
 class LayerTiming:
-    """Transfer cycles at one block's boundaries."""
+    """Transfer cycles at one block's boundaries (its first input port and its output)."""
 
     name: str
     cycles_per_vector: int          # ideal cycles per inference: the block's own interval
@@ -94,15 +102,20 @@ class PipelineTiming:
         return max(layer.cycles_per_vector for layer in self.layers)
 
 
-def pipeline_timing(blocks, inferences: int) -> PipelineTiming:
+def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
     """Exact transfer cycles of ``inferences`` back-to-back inferences through ``blocks``.
 
-    Between blocks whose lane counts differ the accelerator inserts a width converter, and a
-    block with ``in_fifo_depth`` gets a FIFO in front; the model does the same.
+    Parameters
+    ----------
+    blocks : sequence of block parameters, in topological order
+    inferences : int
+    edges : sequence of tuples, optional
+        Producer of each input port of each block (default: a chain).
     """
     blocks = tuple(blocks)
     if inferences < 1:
         raise ValueError("need at least one inference")
+    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
     schedule = Schedule()
     first = blocks[0]
     source = schedule.stream(
@@ -115,33 +128,60 @@ def pipeline_timing(blocks, inferences: int) -> PipelineTiming:
             previous = yield source.after(beat)
 
     schedule.process(drive())
-    upstream, upstream_lanes = source, first.input_format.lanes
-    ports = []
-    for block in blocks:
+    consumers = consumers_of(edges)
+    port_streams = {}                       # (block, port) -> stream the port reads
+
+    def connect(producer: int, stream, lanes: int) -> None:
+        readers = consumers.get(producer, [])
+        if len(readers) > 1:
+            depths = [input_fifo_depths(blocks[b])[port] for b, port in readers]
+            branches = [schedule.stream(f"{blocks[b].name}.fork{port}", stream.beats)
+                        for b, port in readers]
+            fork_processes(schedule, depths, stream, branches)
+            for (b, port), branch in zip(readers, branches):
+                port_streams[(b, port)] = _convert(schedule, branch, lanes,
+                                                   input_formats(blocks[b])[port].lanes,
+                                                   blocks[b])
+            return
+        for b, port in readers:
+            fmt = input_formats(blocks[b])[port]
+            converted = _convert(schedule, stream, lanes, fmt.lanes, blocks[b])
+            depth = input_fifo_depths(blocks[b])[port]
+            if depth:
+                buffered = schedule.stream(f"{blocks[b].name}.in_fifo{port}", converted.beats)
+                stream_fifo_processes(schedule, depth, converted, buffered)
+                converted = buffered
+            port_streams[(b, port)] = converted
+
+    connect(DESIGN_INPUT, source, first.input_format.lanes)
+    timings = []
+    for index, block in enumerate(blocks):
         model = cycle_model(block)
         beats_in = beats_per_inference(block.input_shape, block.input_format)
         beats_out = beats_per_inference(block.output_shape, block.output_format)
-        if upstream_lanes != block.input_format.lanes:
-            converted = schedule.stream(f"{block.name}.dwc", inferences * beats_in)
-            width_converter_processes(schedule, upstream_lanes, block.input_format.lanes,
-                                      upstream, converted)
-            upstream = converted
-        if block.in_fifo_depth:
-            buffered = schedule.stream(f"{block.name}.in_fifo", inferences * beats_in)
-            stream_fifo_processes(schedule, block.in_fifo_depth, upstream, buffered)
-            upstream = buffered
         out = schedule.stream(f"{block.name}.out", inferences * beats_out)
-        model.processes(schedule, block, upstream, out, inferences)
-        ports.append((block, model, upstream, out, beats_in, beats_out))
-        upstream, upstream_lanes = out, block.output_format.lanes
-    for beat in range(upstream.beats):
-        upstream.accept(beat, NEVER_BLOCKS)
+        ports = [port_streams[(index, port)] for port in range(block_inputs(block))]
+        model.processes(schedule, block, ports[0] if len(ports) == 1 else tuple(ports), out,
+                        inferences)
+        timings.append((block, model, ports[0], out, beats_in, beats_out))
+        connect(index, out, block.output_format.lanes)
+    output = timings[-1][3]
+    for beat in range(output.beats):
+        output.accept(beat, NEVER_BLOCKS)
     schedule.run()
 
     layer_timings = tuple(
         LayerTiming(name=block.name, cycles_per_vector=model.ideal_cycles(block),
                     in_beats=tuple(inp.xfer), out_beats=tuple(out.xfer),
                     beats_in_per_vector=beats_in, beats_out_per_vector=beats_out)
-        for block, model, inp, out, beats_in, beats_out in ports)
+        for block, model, inp, out, beats_in, beats_out in timings)
     return PipelineTiming(inferences=inferences, in_beats=tuple(source.xfer),
                           out_beats=layer_timings[-1].out_beats, layers=layer_timings)
+
+
+def _convert(schedule, stream, lanes_in: int, lanes_out: int, block):
+    if lanes_in == lanes_out:
+        return stream
+    converted = schedule.stream(f"{block.name}.dwc", stream.beats * lanes_in // lanes_out)
+    width_converter_processes(schedule, lanes_in, lanes_out, stream, converted)
+    return converted

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.add_params import AddParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
+from .add import ADD_WRITE_DELAY, add_cycles, add_processes
 from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
 from .mx_mvau import mx_mvau_cycles_per_vector, mx_mvau_fifos, mx_mvau_processes
 from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
@@ -55,6 +57,12 @@ def _reduce_fifos(block: WindowReduceParams, upstream) -> dict:
             "in_fifo_depth": 0}
 
 
+def _add_fifos(block: AddParams, upstream) -> dict:
+    # Credits for one sum per cycle; the input FIFOs are sized on the graph (a residual
+    # branch must hold what the other branch has not consumed yet): see size_fifos.
+    return {"out_fifo_depth": ADD_WRITE_DELAY + 2}
+
+
 CYCLE_MODELS = {
     IntMvauParams: CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, _mvau_fifos),
     SlidingWindowParams: CycleModel(sliding_window_processes, sliding_window_cycles,
@@ -64,6 +72,7 @@ CYCLE_MODELS = {
     **{cls: CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos)
        for cls in (XnorMvauParams, BinaryWeightMvauParams, TernaryMvauParams)},
     MxMvauParams: CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos),
+    AddParams: CycleModel(add_processes, add_cycles, _add_fifos),
 }
 
 

@@ -56,3 +56,16 @@ def test_cnn_model_run(simulator, tmp_path):
     stalled = simulate_design(design, x[:5], work_dir=tmp_path / "stalls", simulator=simulator,
                               idle=0.2, backpressure=0.4, seed=7, log=lambda m: None)
     assert stalled.result["bit_exact"]
+
+
+def test_residual_cnn_model_run(simulator, tmp_path):
+    from hwgen.compiler import compile_graph
+    from tests.cnn_factory import residual_cnn_graph
+    design = compile_graph(residual_cnn_graph(0), max_macs=16)
+    x = np.random.default_rng(8).integers(0, 256, (4 if simulator == "icarus" else 20,)
+                                          + design.input_shape)
+    outcome = simulate_design(design, x, work_dir=tmp_path, simulator=simulator,
+                              log=lambda m: None)
+    r = outcome.result
+    assert r["bit_exact"] and r["cycles_exact"] is True
+    assert r["cycles"]["ii_rtl"] == r["cycles"]["ii_model"] == r["cycles"]["ii_bound"]

@@ -49,7 +49,7 @@ def test_sized_pipelines_run_at_the_slowest_layer():
                 bias=np.zeros(mh, int), input_quant=TensorQuant(IntType(4, True), 1.0, 0),
                 output_quant=TensorQuant(IntType(4, True), 1.0, 0),
                 folding=Folding(int(rng.choice(divisors(mh))), int(rng.choice(divisors(mw))))))
-        params = size_fifos(lower_graph(Graph("g", layers)), verify=False)
+        params = size_fifos(lower_graph(Graph("g", layers))[0], verify=False)
         timing = pipeline_timing(params, 30)
         assert timing.ii == timing.ii_bound, [l.folding for l in layers]
 
