@@ -49,7 +49,7 @@ def cmd_compile(args) -> int:
     from .backend.writer import write_design
     from .compiler import compile_onnx
     from .report import render_markdown, report_data
-    calibration = _load_npy(args.calib, "calibration")
+    calibration = _load_npy(args.calib, "calibration") if args.calib else None
     design = compile_onnx(args.model, calibration, args.config, max_macs=args.max_macs,
                           top=args.top)
     write_design(design, args.output)
@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("compile", help="quantize and compile an ONNX model to Verilog")
-    p.add_argument("model", help="float ONNX model")
-    p.add_argument("--calib", required=True, help="calibration inputs, .npy of shape (N, features)")
+    p.add_argument("model", help="float ONNX model, or a QDQ model (compiled with its own scales)")
+    p.add_argument("--calib", help="calibration inputs of a float model, .npy in the model's own "
+                                   "layout: (N, features) or (N, C, H, W)")
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--config", help="CONFIG.toml with [default] and [layer.NAME] tables")
     p.add_argument("--max-macs", type=int, default=64,
