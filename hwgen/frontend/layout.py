@@ -48,12 +48,15 @@ def to_stream_layout(x, stream_shape, axes=None) -> np.ndarray:
     """Rows of ``x`` in the model's own layout -> ``(N, *stream_shape)``.
 
     ``x`` is ``(N, *model_shape)`` or ``(N, features)`` flattened row-major in the model's
-    layout (ONNX Flatten order).
+    layout (ONNX Flatten order). Without ``axes`` any per-sample shape of the right size is
+    read row-major (a model that flattens its input first).
     """
     x = np.asarray(x)
     stream_shape = tuple(int(d) for d in stream_shape)
     shape = model_input_shape(stream_shape, axes)
     size = math.prod(shape)
+    if axes is None and x.ndim >= 2 and math.prod(x.shape[1:]) == size:
+        return x.reshape((len(x),) + shape)
     if x.ndim < 2 or x.shape[1:] not in (shape, (size,)):
         shown = f"(N, {size})" + (f" or (N, {', '.join(map(str, shape))})"
                                   if len(shape) > 1 else "")
