@@ -14,6 +14,7 @@ from .onnx_reader import onnx_problems, read_onnx
 from .problems import Problem
 from .ptq import quantize_layers
 from .qdq_reader import is_qdq, qdq_problems, read_qdq
+from .qonnx_reader import is_qonnx, qonnx_problems, read_qonnx
 
 __all__ = ["quantize_mlp", "load_onnx", "check_onnx"]
 
@@ -78,6 +79,8 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
         pooling nodes (see :func:`hwgen.frontend.read_onnx`).
         A QDQ model (QuantizeLinear / DequantizeLinear pairs, e.g. from onnxruntime's
         ``quantize_static``) is read with its own scales by :func:`hwgen.frontend.read_qdq`.
+        A QONNX model (BipolarQuant / Quant / MultiThreshold, as Brevitas and FINN write
+        them) becomes binary and ternary layers (:mod:`hwgen.frontend.qonnx_reader`).
     calibration : array_like or None
         Representative inputs in the model's own layout, ``(N, in_features)`` or the model's
         input shape per sample (``(N, C, H, W)`` for an image). Not used by QDQ models.
@@ -105,6 +108,8 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
             if isinstance(model, (str, os.PathLike)) else "model")
     if is_qdq(proto):
         return read_qdq(proto, config=config, name=name, source=source)
+    if is_qonnx(proto):
+        return read_qonnx(proto, calibration, config=config, name=name, source=source)
     layers = read_onnx(proto, source=source)
     if all(isinstance(layer, FloatDense) for layer in layers):
         return quantize_layers(layers, calibration, config, name=name)
@@ -123,4 +128,6 @@ def check_onnx(model) -> list[Problem]:
         proto, _ = load_model(model)
     except ModelError as exc:
         return [Problem(None, None, str(exc))]
+    if is_qonnx(proto):
+        return qonnx_problems(proto)
     return qdq_problems(proto) if is_qdq(proto) else onnx_problems(proto)
