@@ -100,6 +100,11 @@ class Schedule:
         self._blocked = 0
         self._streams = []
 
+    @property
+    def streams(self) -> tuple:
+        """Every stream of the schedule, internal ones included."""
+        return tuple(self._streams)
+
     def stream(self, name: str, beats: int) -> Stream:
         s = Stream(name, beats)
         s._schedule = self

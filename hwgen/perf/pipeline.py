@@ -105,6 +105,15 @@ class PipelineTiming:
 def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
     """Exact transfer cycles of ``inferences`` back-to-back inferences through ``blocks``.
 
+    Long runs are not evaluated beat by beat to the end. Every rule refers to earlier beats
+    only, so the first ``m`` inferences of a longer run are exactly those of an ``m``-inference
+    run; and every rule has the same shape in every inference, so once all event times of
+    ``lookback + 1`` consecutive inferences (on every stream, internal ones included) are those
+    of the inference before plus one constant ``delta``, every later inference repeats the
+    pattern exactly (by induction over the rules, none of which reaches further back than
+    ``lookback`` inferences). The model evaluates growing prefixes until it sees that, then
+    extends the times by ``delta`` per inference.
+
     Parameters
     ----------
     blocks : sequence of block parameters, in topological order
@@ -116,6 +125,82 @@ def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
     if inferences < 1:
         raise ValueError("need at least one inference")
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    window = _lookback(blocks) + 1
+    prefix = 4 * window + 8
+    while prefix < inferences:
+        schedule, timing = _evaluate(blocks, prefix, edges)
+        delta = _period(schedule, prefix, window)
+        if delta is not None:
+            return _extend(timing, inferences, delta)
+        prefix *= 2
+    return _evaluate(blocks, inferences, edges)[1]
+
+
+def _lookback(blocks) -> int:
+    """How many inferences back any rule reaches, at most (a generous bound).
+
+    Rules look back through FIFOs, credits and line buffers: a depth of ``d`` beats on a
+    stream of ``b`` beats per inference reaches ``ceil(d / b)`` inferences back; a sliding
+    window's buffer rows reach ``ceil(rows / height)`` images back; one more for rules that
+    refer to the previous beat across an inference boundary.
+    """
+    reach = 1
+    for block in blocks:
+        beats = min(beats_per_inference(block.input_shape, block.input_format),
+                    beats_per_inference(block.output_shape, block.output_format))
+        for name in ("out_fifo_depth", "in_fifo_depth", "in2_fifo_depth"):
+            depth = getattr(block, name, 0) or 0
+            reach = max(reach, -(-depth // beats) + 1)
+        rows, height = getattr(block, "buffer_rows", 0), getattr(block, "height", 1)
+        reach = max(reach, -(-rows // height) + 1)
+    return reach + 1
+
+
+def _period(schedule, inferences: int, window: int):
+    """``delta`` if the last ``window`` inferences each repeat the one before shifted by
+    ``delta`` on every stream, else None."""
+    delta = None
+    for stream in schedule.streams:
+        per = stream.beats // inferences
+        if per * inferences != stream.beats:
+            return None
+        if per == 0:
+            continue
+        times = stream.xfer
+        for k in range(inferences - window, inferences):
+            for j in range(per):
+                step = times[k * per + j] - times[(k - 1) * per + j]
+                if delta is None:
+                    delta = step
+                elif step != delta:
+                    return None
+    return delta
+
+
+def _extend(timing: "PipelineTiming", inferences: int, delta: int) -> "PipelineTiming":
+    def extended(times, per_inference):
+        times = list(times)
+        done = len(times) // per_inference
+        last = times[-per_inference:]
+        for k in range(1, inferences - done + 1):
+            times.extend(t + k * delta for t in last)
+        return tuple(times)
+
+    n = timing.inferences
+    layers = tuple(
+        LayerTiming(name=l.name, cycles_per_vector=l.cycles_per_vector,
+                    in_beats=extended(l.in_beats, len(l.in_beats) // n),
+                    out_beats=extended(l.out_beats, len(l.out_beats) // n),
+                    beats_in_per_vector=l.beats_in_per_vector,
+                    beats_out_per_vector=l.beats_out_per_vector)
+        for l in timing.layers)
+    return PipelineTiming(inferences=inferences,
+                          in_beats=extended(timing.in_beats, len(timing.in_beats) // n),
+                          out_beats=layers[-1].out_beats, layers=layers)
+
+
+def _evaluate(blocks, inferences: int, edges):
+    """Evaluate every rule for ``inferences`` inferences: (schedule, PipelineTiming)."""
     schedule = Schedule()
     first = blocks[0]
     source = schedule.stream(
@@ -175,8 +260,8 @@ def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
                     in_beats=tuple(inp.xfer), out_beats=tuple(out.xfer),
                     beats_in_per_vector=beats_in, beats_out_per_vector=beats_out)
         for block, model, inp, out, beats_in, beats_out in timings)
-    return PipelineTiming(inferences=inferences, in_beats=tuple(source.xfer),
-                          out_beats=layer_timings[-1].out_beats, layers=layer_timings)
+    return schedule, PipelineTiming(inferences=inferences, in_beats=tuple(source.xfer),
+                                    out_beats=layer_timings[-1].out_beats, layers=layer_timings)
 
 
 def _convert(schedule, stream, lanes_in: int, lanes_out: int, block):

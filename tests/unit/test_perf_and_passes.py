@@ -108,3 +108,32 @@ def test_compile_graph_folds_lowers_and_sizes():
         assert block.out_fifo_depth >= credits_for_full_rate(block.sf)
     timing = pipeline_timing(design.blocks, 12)
     assert timing.ii == timing.ii_bound
+
+
+@pytest.mark.parametrize("which", ["mlp", "cnn", "residual", "shallow"])
+def test_extended_timing_equals_full_evaluation(which):
+    # Long runs are extended from a periodic prefix; the result must be exactly the
+    # beat-by-beat evaluation.
+    from hwgen.perf.pipeline import _evaluate
+    from tests.cnn_factory import residual_cnn_graph, small_cnn
+    rng = np.random.default_rng(0)
+    if which == "mlp":
+        blocks, edges = compile_graph(mlp([16, 12, 6]), max_macs=8).blocks, None
+    elif which == "cnn":
+        design = small_cnn(1)
+        blocks, edges = design.blocks, design.edges
+    elif which == "residual":
+        design = compile_graph(residual_cnn_graph(1), max_macs=16)
+        blocks, edges = design.blocks, design.edges
+    else:  # shallow FIFOs: a slower, still periodic pipeline
+        blocks = [random_mvau_params(rng, mh=8, mw=2, pe=1, simd=2, out_fifo_depth=1),
+                  random_mvau_params(rng, mh=4, mw=8, pe=2, simd=1, in_bits=8, in_signed=True,
+                                     out_fifo_depth=1, name="b")]
+        edges = None
+    n = 150
+    fast = pipeline_timing(blocks, n, edges)
+    _, full = _evaluate(blocks, n, edges if edges is not None else
+                        tuple((i - 1,) for i in range(len(blocks))))
+    assert fast.in_beats == full.in_beats and fast.out_beats == full.out_beats
+    for a, b in zip(fast.layers, full.layers):
+        assert a.in_beats == b.in_beats and a.out_beats == b.out_beats
