@@ -33,6 +33,12 @@ FORMATS = WEIGHT_FORMATS + tuple(f"uint{b}" for b in _BITS)
 GRANULARITY_NAMES = ("tensor", "channel", "group:N")
 #: Rounding rules of weights (the quantizer's tie rules).
 WEIGHT_ROUNDINGS = tuple(ROUNDING_RULES)
+#: Binary and ternary weight formats (the XNOR, binary-weight and ternary MVAUs).
+BINARY_WEIGHT_FORMATS = ("binary", "ternary")
+#: How float weights become binary: BWN (alpha = mean |W|) or sign alone.
+BINARIZE_CHOICES = ("bwn", "sign")
+#: How float weights become ternary: TWN (one scale) or TTQ (positive and negative scales).
+TERNARIZE_CHOICES = ("twn", "ttq")
 
 _FORMAT_RE = re.compile(r"^(u?)int(\d+)$")
 _GROUP_RE = re.compile(r"^group:([1-9]\d*)$")
@@ -62,6 +68,10 @@ class LayerOptions:
     block_size : int or None
         MX layers: elements per shared exponent of the weights and input activations; None
         for the default (32, or 16 with MX4 / MX6 / MX9).
+    binarize : str
+        Binary weights: ``"bwn"`` (alpha = mean |W| per ``granularity``) or ``"sign"``.
+    ternarize : str
+        Ternary weights: ``"twn"`` or ``"ttq"`` (separate positive and negative scales).
     """
 
     weights: str = "int8"
@@ -73,6 +83,8 @@ class LayerOptions:
     pe: int | None = None
     simd: int | None = None
     block_size: int | None = None
+    binarize: str = "bwn"
+    ternarize: str = "twn"
 
     @property
     def weight_type(self) -> IntType:
@@ -153,12 +165,15 @@ def _toml_key(name: str) -> str:
 
 # -- value checks: each returns (value, None) or (None, message) ------------------------------
 
-def _format(value, key: str, *, weights: bool, mx: bool = False):
-    valid = (WEIGHT_FORMATS if weights else FORMATS) + (MX_FORMAT_NAMES if mx else ())
+def _format(value, key: str, *, weights: bool, mx: bool = False, binary: bool = False):
+    valid = (WEIGHT_FORMATS if weights else FORMATS) + (MX_FORMAT_NAMES if mx else ()) + \
+        (BINARY_WEIGHT_FORMATS if binary else ())
     listed = ", ".join(valid)
     if not isinstance(value, str):
         return None, f"{key} must be a format name such as 'int8', not {value!r}; valid: {listed}"
     if mx and value in MX_FORMAT_NAMES:
+        return value, None
+    if binary and value in BINARY_WEIGHT_FORMATS:
         return value, None
     match = _FORMAT_RE.match(value)
     if match is None:
@@ -195,7 +210,7 @@ def _folding(value, key: str):
 
 
 _CHECKS = {
-    "weights": lambda v, k: _format(v, k, weights=True, mx=True),
+    "weights": lambda v, k: _format(v, k, weights=True, mx=True, binary=True),
     "activations": lambda v, k: _format(v, k, weights=False, mx=True),
     "output": lambda v, k: _format(v, k, weights=False),
     "granularity": _granularity,
@@ -205,6 +220,8 @@ _CHECKS = {
     "pe": _folding,
     "simd": _folding,
     "block_size": _folding,
+    "binarize": lambda v, k: _choice(v, k, BINARIZE_CHOICES),
+    "ternarize": lambda v, k: _choice(v, k, TERNARIZE_CHOICES),
 }
 
 

@@ -69,8 +69,8 @@ def test_config_is_frozen():
 @pytest.mark.parametrize("table,message", [
     ({"defaults": {}}, "unknown table [defaults]; valid tables: [default], [layer.NAME]"),
     ({"default": {"wieghts": "int8"}},
-     "[default]: unknown key 'wieghts'; valid keys: activations, block_size, calibration, "
-     "granularity, output, pe, requant, rounding, simd, weights"),
+     "[default]: unknown key 'wieghts'; valid keys: activations, binarize, block_size, "
+     "calibration, granularity, output, pe, requant, rounding, simd, ternarize, weights"),
     ({"layer": {"fc": {"output": "int8"}}},
      "[layer.fc]: unknown key 'output' ('output' is the format of the model's final output "
      "and belongs in [default]); valid keys: weights, activations, granularity, calibration, "
