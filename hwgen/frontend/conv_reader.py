@@ -167,13 +167,15 @@ class ConvReader(_Reader):
 
     # -- the chain reader's hooks ------------------------------------------------------------
     def _start_layer(self, node, weights, bias) -> None:
-        if weights is not None and self.flat_from is not None:
+        if weights is not None and self.flat_from is not None \
+                and weights.shape[1] == math.prod(self.flat_from):  # else already reported
             weights = nchw_columns_to_nhwc(weights, self.flat_from)
         self.flat_from = None
         super()._start_layer(node, weights, bias)
 
     def _bias(self, value, node, what: str, out: int):
-        if not isinstance(self.pending, _PendingConv) or value is None:
+        # Gemm's bias C arrives before its layer starts: only an Add extends a convolution.
+        if node.op_type != "Add" or not isinstance(self.pending, _PendingConv) or value is None:
             return super()._bias(value, node, what, out)
         # ONNX broadcasts a bias against (N, C, H, W): only a value that varies along C alone
         # is a per-channel bias (a (C,) vector would broadcast along W instead).

@@ -35,6 +35,7 @@ tests/unit/frontend/test_qdq_onnxruntime.py), so it is this reader's default
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -361,7 +362,7 @@ class QdqReader(ConvReader):
             self.flat_from = None
             return
         weights = codes_out_in
-        if self.flat_from is not None:
+        if self.flat_from is not None and n_in == math.prod(self.flat_from):
             weights = nchw_columns_to_nhwc(weights, self.flat_from)
         self.flat_from = None
         self.pending = _Pending(node, "dense", in_q, dict(weights=weights,
