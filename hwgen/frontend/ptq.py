@@ -22,6 +22,8 @@ from ..errors import ConfigError, QuantizationError
 from ..ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
 from ..ir.mx_types import is_mx_format
 from ..quant import calibrate, linear_quantize, round_to_int
+from .binary_ptq import (binary_layer_indices, check_binary_options, quantize_binary_layer,
+                         with_binary_weights)
 from .calibration_data import check_calibration
 from .config import CompileConfig, LayerOptions, load_config
 from .float_model import check_chain, float_forward
@@ -174,13 +176,22 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
     mx_layers = mx_layer_indices(layers, options, config)
     if mx_layers:
         check_mx_options(layers, options, config)
+    check_binary_options(layers, options, config)
+    binary_layers = binary_layer_indices(options)
+    if binary_layers and mx_layers:
+        raise ConfigError("binary or ternary layers and MX layers in one model are not supported "
+                          "yet; use integer formats next to the binary or ternary layers")
     x = check_calibration(calibration, layers[0].in_features, layer=layers[0].name)
-    _, tensors = float_forward(layers, x, keep_intermediate=True)
+    # Binary / ternary layers are calibrated with their quantized weights in place.
+    _, tensors = float_forward(with_binary_weights(layers, options, binary_layers), x,
+                               keep_intermediate=True)
     quants = _activation_quants(layers, tensors, config)
     if mx_layers:
         return quantize_mx_layers(layers, options, config, quants, name)
-    qlayers = [_quantize_layer(layer, opts, quants[i], quants[i + 1])
+    qlayers = [(quantize_binary_layer if i in binary_layers else _quantize_layer)(
+                   layer, opts, quants[i], quants[i + 1])
                for i, (layer, opts) in enumerate(zip(layers, options))]
-    for qlayer in qlayers:
-        _check_lowerable(qlayer)
+    for i, qlayer in enumerate(qlayers):
+        if i not in binary_layers:       # binary layers are checked as they are built
+            _check_lowerable(qlayer)
     return Graph(name=name, layers=tuple(qlayers))
