@@ -11,7 +11,7 @@ __all__ = ["compile_graph", "compile_onnx"]
 
 
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                  top: str = DEFAULT_TOP) -> Design:
+                  top: str = DEFAULT_TOP, input_axes: tuple | None = None) -> Design:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
@@ -28,6 +28,8 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         Multipliers of the largest layer when folding is chosen automatically.
     top : str
         Verilog module name.
+    input_axes : tuple or None
+        How a model input row becomes the stream (:attr:`Design.input_axes`).
     """
     from .frontend.config import load_config
     config = load_config(config)
@@ -40,13 +42,20 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     blocks, edges = lower_graph(graph)
     blocks = size_fifos(blocks, edges)
     return Design(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
-                  output_quant=graph.output_quant, top=top)
+                  output_quant=graph.output_quant, top=top, input_axes=input_axes)
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
                  top: str = DEFAULT_TOP) -> Design:
-    """Quantize a float ONNX model with ``calibration`` data and compile it."""
+    """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
+
+    ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
+    gets ``input_axes`` (1, 2, 0), so :meth:`Design.input_codes` takes rows in the model's own
+    layout (:mod:`hwgen.frontend.layout`).
+    """
     from .frontend import load_config, load_onnx
+    from .frontend.layout import stream_input_axes
     config = load_config(config)
     graph = load_onnx(model, calibration, config=config)
-    return compile_graph(graph, config, max_macs=max_macs, top=top)
+    return compile_graph(graph, config, max_macs=max_macs, top=top,
+                         input_axes=stream_input_axes(graph.input_shape))

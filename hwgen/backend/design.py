@@ -37,6 +37,10 @@ class Design:
     edges : tuple, optional
         Producer of each input port of each block (``-1``: the accelerator input); by default
         a chain. See :func:`hwgen.ir.blocks.check_edges`.
+    input_axes : tuple or None
+        How a model input row of the model's own shape becomes the stream: the stream tensor
+        is ``row.transpose(input_axes)`` (e.g. ``(1, 2, 0)``: an ONNX image ``(C, H, W)``
+        streams as ``(H, W, C)``); None when the row is read in its own order.
     """
 
     name: str
@@ -45,6 +49,7 @@ class Design:
     output_quant: TensorQuant
     top: str = DEFAULT_TOP
     edges: tuple | None = None
+    input_axes: tuple | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "blocks", tuple(self.blocks))
@@ -61,6 +66,12 @@ class Design:
             raise IRError("the design's input type differs from its first block's")
         if self.output_quant.dtype != self.blocks[-1].output_format.element:
             raise IRError("the design's output type differs from its last block's")
+        if self.input_axes is not None:
+            axes = tuple(int(a) for a in self.input_axes)
+            if sorted(axes) != list(range(len(self.input_shape))):
+                raise IRError(f"input_axes {self.input_axes!r} is not a permutation of the "
+                              f"{len(self.input_shape)} axes of the input {self.input_shape}")
+            object.__setattr__(self, "input_axes", axes)
 
     # -- stream geometry -----------------------------------------------------------------
     @property
@@ -70,6 +81,16 @@ class Design:
     @property
     def output_shape(self) -> tuple:
         return self.blocks[-1].output_shape
+
+    @property
+    def model_input_shape(self) -> tuple:
+        """Per-sample input shape in the model's own layout (``input_axes`` undone)."""
+        if self.input_axes is None:
+            return tuple(self.input_shape)
+        shape = [0] * len(self.input_axes)
+        for position, axis in enumerate(self.input_axes):
+            shape[axis] = self.input_shape[position]
+        return tuple(shape)
 
     @property
     def in_features(self) -> int:
@@ -107,16 +128,23 @@ class Design:
     def input_codes(self, x: np.ndarray) -> np.ndarray:
         """Float inputs (quantized) or integer codes (checked), one inference per row.
 
-        Rows may have the input tensor's shape or be flat; the result has shape
-        ``(N, *input_shape)``.
+        Rows have the model's own input shape (:attr:`model_input_shape`, e.g. ``(C, H, W)``)
+        or are flat in that order; with :attr:`input_axes` they are transposed to the stream
+        order. The result has shape ``(N, *input_shape)``.
         """
         x = np.asarray(x)
         if x.ndim == 1:
             x = x[None, :]
-        if x.ndim < 2 or math.prod(x.shape[1:]) != self.in_features:
+        model_shape = self.model_input_shape
+        wrong = x.ndim < 2 or math.prod(x.shape[1:]) != self.in_features
+        if self.input_axes is not None:  # the same values in another layout would be wrong
+            wrong = wrong or x.shape[1:] not in (model_shape, (self.in_features,))
+        if wrong:
             raise IRError(f"inputs must have shape (N, {self.in_features}) or "
-                          f"(N, {', '.join(map(str, self.input_shape))}), not {x.shape}")
-        x = x.reshape((len(x),) + tuple(self.input_shape))
+                          f"(N, {', '.join(map(str, model_shape))}), not {x.shape}")
+        x = x.reshape((len(x),) + model_shape)
+        if self.input_axes is not None:
+            x = x.transpose((0,) + tuple(a + 1 for a in self.input_axes))
         if x.dtype.kind in "iu":
             self.input_quant.dtype.check_codes(x, "input codes")
             return x.astype(np.int64)

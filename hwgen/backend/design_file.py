@@ -88,7 +88,8 @@ def save_design(design: Design, path: Path) -> None:
     meta = {"format": FORMAT_VERSION, "name": design.name, "top": design.top,
             "input": _quant_dict(design.input_quant),
             "output": _quant_dict(design.output_quant), "blocks": blocks,
-            "edges": [list(ports) for ports in design.edges]}
+            "edges": [list(ports) for ports in design.edges],
+            "input_axes": None if design.input_axes is None else list(design.input_axes)}
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     with open(path, "wb") as f:
         np.savez(f, **arrays)
@@ -108,4 +109,5 @@ def load_design(path: Path) -> Design:
         blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
     return Design(name=meta["name"], blocks=blocks, top=meta["top"],
                   edges=tuple(tuple(ports) for ports in meta["edges"]),
-                  input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]))
+                  input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]),
+                  input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]))
