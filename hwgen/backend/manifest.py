@@ -63,7 +63,10 @@ def build_manifest(design: Design, *, files: dict) -> dict:
         "input": {"shape": list(design.input_shape),
                   "beats_per_inference": design.beats_in_per_inference,
                   "type": design.input_quant.dtype.name, "scale": design.input_quant.scale,
-                  "zero_point": design.input_quant.zero_point},
+                  "zero_point": design.input_quant.zero_point,
+                  # the host transposes a model input row (e.g. NCHW) into this stream order
+                  "model_shape": list(design.model_input_shape),
+                  "axes": None if design.input_axes is None else list(design.input_axes)},
         "output": {"shape": list(design.output_shape),
                    "beats_per_inference": design.beats_out_per_inference,
                    "type": design.output_quant.dtype.name, "scale": design.output_quant.scale,
