@@ -53,7 +53,7 @@ from .onnx_reader import SUPPORTED_OPS
 from .problems import Problem, raise_problems
 from .qdq_params import INT_TYPES, Constants, read_params
 
-__all__ = ["read_qdq", "qdq_problems", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
+__all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
 
 #: Operators of a QDQ model hwgen reads.
 QDQ_OPS = tuple(op for op in SUPPORTED_OPS if op != "BatchNormalization") + (
@@ -120,6 +120,7 @@ class QdqReader(ConvReader):
         self.q_open = None       # (node, TensorQuant) of a Q on the chain awaiting its DQ
         self.input_quant = None
         self.lost = False        # an earlier problem broke the chain's quantization state
+        self.tensors = {}        # layer name -> the Q output holding its codes (None: input)
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
@@ -150,7 +151,11 @@ class QdqReader(ConvReader):
         q = params.tensor_quant()
         if self.pending is not None:
             self._close(q)
+            if self.layers:
+                self.tensors.setdefault(self.layers[-1].name, node.output[0])
         elif self.quant is not None:
+            if self.layers and isinstance(self.layers[-1], QuantPool):  # after a max pool
+                self.tensors.setdefault(self.layers[-1].name, node.output[0])
             if q != self.quant:
                 self.g.problem(
                     f"requantizes a tensor that is already quantized ({_describe(self.quant)}) "
@@ -159,6 +164,7 @@ class QdqReader(ConvReader):
                 self.lost = True
         elif not self.layers and self.input_quant is None and not self.lost:
             self.input_quant = q
+            self.tensors[None] = node.output[0]
         self.q_open = (node, q)
         self.quant = None
 
@@ -600,6 +606,15 @@ def _inspect(proto, requant_for):
             and not graph.problems:
         graph.problem("the model input is not quantized (no QuantizeLinear after it)")
     return reader, graph.problems
+
+
+def qdq_tensors(model) -> dict:
+    """The QuantizeLinear output holding each layer's codes in the model (key None: the
+    input's), for comparing layers with onnxruntime's own tensors."""
+    proto, source = load_model(model)
+    reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
+    raise_problems(problems, source)
+    return dict(reader.tensors)
 
 
 def qdq_problems(model) -> list[Problem]:
