@@ -1,4 +1,5 @@
-"""QDQ models written by onnxruntime's quantize_static, and onnxruntime runs of them."""
+"""QDQ models written by onnxruntime's quantize_static (tests compare them with
+hwgen.frontend.onnxruntime_compare)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper
 
 TYPES = {"int8": "QInt8", "uint8": "QUInt8"}
 
@@ -47,33 +47,3 @@ def ort_quantize(proto: onnx.ModelProto, calibration: np.ndarray, *, per_channel
             return onnx.load(out)
     finally:
         logging.disable(logging.NOTSET)
-
-
-def quantized_tensors(proto: onnx.ModelProto) -> list[str]:
-    """Outputs of the QuantizeLinear nodes on the activation path, in graph order."""
-    weights = {t.name for t in proto.graph.initializer}
-    return [n.output[0] for n in proto.graph.node
-            if n.op_type == "QuantizeLinear" and n.input[0] not in weights]
-
-
-def ort_codes(proto: onnx.ModelProto, x: np.ndarray, *, optimize=True) -> dict:
-    """onnxruntime's integer code of every quantized activation, by QuantizeLinear output.
-
-    ``optimize=True`` is onnxruntime's default session: it fuses DQ -> op -> Q into its
-    integer kernels (QLinearConv, QGemm, ...); False runs the QDQ graph as written, in float.
-    """
-    import onnxruntime as ort
-
-    model = onnx.ModelProto()
-    model.CopyFrom(proto)
-    names = quantized_tensors(model)
-    for name in names:
-        model.graph.output.append(helper.make_empty_tensor_value_info(name))
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    if not optimize:
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
-    results = session.run(names, {model.graph.input[0].name: x.astype(np.float32)})
-    return {n: r.astype(np.int64) for n, r in zip(names, results)}
