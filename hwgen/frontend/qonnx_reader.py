@@ -369,6 +369,11 @@ class _Reader:
     def _finish_chain(self) -> None:
         if not self.layers and self.pending is None:
             self.g.problem("the model has no MatMul or Gemm layer")
+        if self.pending is None and isinstance(self.quant, BipolarQuant):
+            self.g.problem("a bipolar model output is not supported: the design's ports carry "
+                           "integer codes; end the model with a Quant node of 2 or more bits, "
+                           "or with no quantizer (the output is then requantized to the "
+                           "config's output format)", self.layers[-1].node)
         names = [l.name for l in self.layers] + ([self.pending.name] if self.pending else [])
         for name in {n for n in names if names.count(n) > 1}:
             self.g.problem(f"two layers are called {name!r}; give the nodes unique names")

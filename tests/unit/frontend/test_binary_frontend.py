@@ -204,6 +204,10 @@ def test_qonnx_rejects_a_bipolar_input_and_foreign_config_keys():
                            input_quant=(1, 1, 1.0))
     with pytest.raises(ModelError, match="a bipolar model input is not supported"):
         load_onnx(bipolar_in, None)
+    bipolar_out = qonnx_mlp(rng, [8, 4], [dict(weights="bipolar", act="bipolar")])
+    with pytest.raises(ModelError, match="node 'fc0' \\(MatMul\\): a bipolar model output is "
+                                         "not supported"):
+        load_onnx(bipolar_out, None)
     ok = qonnx_mlp(rng, [8, 4], [dict(weights="bipolar", act="quant8")])
     with pytest.raises(ConfigError, match="weights cannot be set .* a QONNX model carries its "
                                           "own weight and activation quantization"):
