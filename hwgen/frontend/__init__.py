@@ -6,6 +6,7 @@
   convolution and pooling, NHWC) and their float64 reference forward pass;
   :func:`quantize_network` quantizes a CNN's float layers.
 - :func:`read_qdq`: a QDQ model (onnxruntime ``quantize_static``) with its own scales.
+- :func:`read_qonnx`: a QONNX model (Brevitas, FINN) of binary and ternary layers.
 - :func:`load_config`: the compile configuration (CONFIG.toml, docs/config.md).
 """
 
@@ -18,9 +19,11 @@ from .onnx_reader import SUPPORTED_OPS, read_onnx
 from .problems import Problem
 from .ptq import quantize_layers
 from .qdq_reader import read_qdq
+from .qonnx_reader import read_qonnx
 
 __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
     "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
+    "read_qonnx",
 ]

@@ -1,5 +1,9 @@
 """hwgen's intermediate representation: typed, frozen, validated."""
 
+from .binary import (BIT, Activation, BipolarQuant, RequantActivation, ThresholdActivation,
+                     WeightFormat)
+from .binary_layers import BinaryDense
+from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from .graph import Graph
 from .layers import Folding, QuantDense
 from .mvau_params import IntMvauParams, signed_bits_for_range
@@ -9,5 +13,7 @@ from .types import GRANULARITIES, IntType, TensorQuant, WeightQuant
 __all__ = [
     "Graph", "Folding", "QuantDense", "IntMvauParams", "signed_bits_for_range",
     "RequantRounding", "REQUANT_ROUNDINGS", "IntType", "TensorQuant", "WeightQuant",
-    "GRANULARITIES",
+    "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
+    "ThresholdActivation", "WeightFormat", "BinaryDense", "XnorMvauParams",
+    "BinaryWeightMvauParams", "TernaryMvauParams",
 ]

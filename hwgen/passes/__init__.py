@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from .fifo_sizing import size_fifos, steady_state_inferences
 from .folding import DEFAULT_MAX_MACS, choose_folding, divisors
+from .threshold_folding import fold_activation, fold_thresholds
 
 __all__ = ["run_passes", "choose_folding", "size_fifos", "steady_state_inferences",
-           "divisors", "DEFAULT_MAX_MACS"]
+           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation"]
 
 
 def run_passes(subject, passes):
