@@ -7,6 +7,9 @@ from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauPa
 from .graph import Graph
 from .layers import Folding, QuantDense
 from .mvau_params import IntMvauParams, signed_bits_for_range
+from .mx_layers import MxDense
+from .mx_params import MxMvauParams
+from .mx_types import MxElementType, MxQuant
 from .rules import REQUANT_ROUNDINGS, RequantRounding
 from .types import GRANULARITIES, IntType, TensorQuant, WeightQuant
 
@@ -15,5 +18,6 @@ __all__ = [
     "RequantRounding", "REQUANT_ROUNDINGS", "IntType", "TensorQuant", "WeightQuant",
     "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
     "ThresholdActivation", "WeightFormat", "BinaryDense", "XnorMvauParams",
-    "BinaryWeightMvauParams", "TernaryMvauParams",
+    "BinaryWeightMvauParams", "TernaryMvauParams", "MxDense", "MxMvauParams", "MxElementType",
+    "MxQuant",
 ]
