@@ -5,8 +5,11 @@ QGemm, QLinearAveragePool, QLinearGlobalAveragePool, ...). They accumulate exact
 requantize in float32: ``q = saturate(round_half_even(float32(acc) * float32(S_X S_W / S_Y))
 + Z_Y)``. hwgen requantizes with integers (a 31-bit multiplier, gemmlowp or single rounding),
 so the two can differ by one LSB where the value is close to half an LSB: these are the
-mechanisms :func:`compare_layers` tells apart for every differing output, feeding each layer
-onnxruntime's own input codes so that differences do not propagate:
+mechanisms :func:`compare_layers` tells apart for every differing output. It runs every layer
+of the model on its own in onnxruntime (:func:`layer_model`: fused as in the whole model; an
+extra graph output would keep that layer's float operator instead), fed by onnxruntime's
+codes of the layer before, and the golden model on the same codes, so that differences do not
+propagate:
 
 ``float32``
     the float32 product (24-bit) lands on the other side of ``k + 0.5`` than the exact
@@ -41,36 +44,110 @@ from ..golden import run_pipeline
 from ..ir import Graph
 from ..ir.conv import QuantConv, QuantPool
 from ..ir.layers import QuantDense
+from .qdq_params import Constants
 from .qdq_reader import qdq_tensors, read_qdq
 
-__all__ = ["MECHANISMS", "LayerComparison", "compare_layers", "onnxruntime_codes"]
+__all__ = ["MECHANISMS", "LayerComparison", "compare_layers", "layer_model",
+           "onnxruntime_layer_codes", "onnxruntime_output_codes"]
 
 MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "unexplained")
 
 
-def onnxruntime_codes(proto: onnx.ModelProto, x: np.ndarray, names, *,
-                      optimize: bool = True) -> dict:
-    """onnxruntime's integer codes of the tensors ``names`` (QuantizeLinear outputs).
-
-    ``optimize=True`` is onnxruntime's default session (fused integer kernels); False runs the
-    QDQ graph as written, in float32.
-    """
+def _session(model: onnx.ModelProto, optimize: bool):
     import onnxruntime as ort
-
-    model = onnx.ModelProto()
-    model.CopyFrom(proto)
-    outputs = {o.name for o in model.graph.output}
-    for name in names:
-        if name not in outputs:
-            model.graph.output.append(helper.make_empty_tensor_value_info(name))
     options = ort.SessionOptions()
     options.log_severity_level = 3
     if not optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
-    results = session.run(list(names), {model.graph.input[0].name: x.astype(np.float32)})
-    return {n: r.astype(np.int64) for n, r in zip(names, results)}
+    return ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
+
+
+def _q_params(proto, q_node) -> tuple[float, int]:
+    constants = Constants(proto)
+    scale = float(constants.get(q_node.input[1])[0])
+    zero = int(constants.get(q_node.input[2])[0]) if len(q_node.input) > 2 and q_node.input[2] \
+        else 0
+    return scale, zero
+
+
+def _codes_of(proto, y: np.ndarray, dq_node) -> np.ndarray:
+    """Codes of a DequantizeLinear output: ``(q - Z) * S`` in float32 is exact enough that
+    ``round(y / S) + Z`` recovers ``q``."""
+    scale, zero = _q_params(proto, dq_node)
+    return np.rint(y.astype(np.float64) / scale).astype(np.int64) + zero
+
+
+def onnxruntime_output_codes(model, x: np.ndarray, *, optimize: bool = True) -> np.ndarray:
+    """onnxruntime's output codes of a QDQ model run as it is (its final DequantizeLinear
+    undone), ``optimize=True`` being onnxruntime's default session (fused integer kernels)."""
+    from .onnx_graph import load_model
+    proto, _ = load_model(model)
+    y = _session(proto, optimize).run(None, {proto.graph.input[0].name:
+                                             np.asarray(x, dtype=np.float32)})[0]
+    producer = next(n for n in proto.graph.node if proto.graph.output[0].name in n.output)
+    if producer.op_type == "QuantizeLinear":
+        return y.astype(np.int64)
+    return _codes_of(proto, y, producer)
+
+
+def layer_model(proto: onnx.ModelProto, start: str, end: str):
+    """The part of a QDQ model from QuantizeLinear output ``start`` to ``end``, on its own.
+
+    Input: the float tensor the ``start`` QuantizeLinear reads; output: the DequantizeLinear
+    of ``end``. onnxruntime fuses it as it fuses that layer in the whole model (an extra
+    graph output would keep its Q / DQ nodes and the float operator instead).
+    """
+    nodes = list(proto.graph.node)
+    producer = {out: n for n in nodes for out in n.output}
+    consumers = {}
+    for n in nodes:
+        for name in n.input:
+            consumers.setdefault(name, []).append(n)
+    q_start = producer[start]
+    chosen, frontier, seen = [q_start], [start], {start}
+    while frontier:
+        name = frontier.pop()
+        if name == end:
+            continue
+        for n in consumers.get(name, []):
+            if id(n) not in {id(c) for c in chosen}:
+                chosen.append(n)
+                for out in n.output:
+                    if out not in seen:
+                        seen.add(out)
+                        frontier.append(out)
+    dq_end = next(n for n in consumers[end] if n.op_type == "DequantizeLinear")
+    if id(dq_end) not in {id(c) for c in chosen}:
+        chosen.append(dq_end)
+    initializers = {t.name for t in proto.graph.initializer}
+    for n in list(chosen):   # weight and bias DequantizeLinear nodes
+        for name in n.input:
+            p = producer.get(name)
+            if p is not None and all(i in initializers or not i for i in p.input) \
+                    and id(p) not in {id(c) for c in chosen}:
+                chosen.append(p)
+    order = {id(n): i for i, n in enumerate(nodes)}
+    chosen.sort(key=lambda n: order[id(n)])
+    source = q_start.input[0]
+    used = {i for n in chosen for i in n.input}
+    graph = helper.make_graph(
+        chosen, "layer", [helper.make_tensor_value_info(source, onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info(dq_end.output[0], onnx.TensorProto.FLOAT, None)],
+        [t for t in proto.graph.initializer if t.name in used])
+    model = helper.make_model(graph, opset_imports=list(proto.opset_import))
+    model.ir_version = proto.ir_version
+    return model, q_start, dq_end
+
+
+def onnxruntime_layer_codes(proto, start: str, end: str, codes: np.ndarray, *,
+                            optimize: bool = True) -> np.ndarray:
+    """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout)."""
+    model, q_start, dq_end = layer_model(proto, start, end)
+    scale, zero = _q_params(proto, q_start)
+    x = ((codes - zero) * np.float32(scale)).astype(np.float32)
+    y = _session(model, optimize).run(None, {q_start.input[0]: x})[0]
+    return _codes_of(proto, y, dq_end)
 
 
 @dataclass
@@ -235,20 +312,25 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
     proto, _ = load_model(model)
     graph = read_qdq(proto, config=config)
     tensors = qdq_tensors(proto)
-    names = [tensors[None]] + [tensors[layer.name] for layer in graph.layers]
-    codes = onnxruntime_codes(proto, np.asarray(x), names, optimize=optimize)
     results = []
-    previous = codes[tensors[None]]
+    start = tensors[None]
+    q_start = next(n for n in proto.graph.node if start in n.output)
+    scale, zero = _q_params(proto, q_start)
+    # the input codes as onnxruntime computes them: float32 x / scale, half to even
+    previous = np.clip(np.rint(np.asarray(x, np.float32) / np.float32(scale)).astype(np.int64)
+                       + zero, graph.input_quant.dtype.qmin, graph.input_quant.dtype.qmax)
     for layer in graph.layers:
         blocks = _blocks(layer)
         x_in = _to_stream(previous, layer.input_shape)
         golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
-        reference = codes[tensors[layer.name]]
-        reference = _to_stream(reference, layer.output_shape).reshape(len(x_in), -1)
+        end = tensors[layer.name]
+        ort_codes = onnxruntime_layer_codes(proto, start, end, previous, optimize=optimize)
+        reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
         counts, examples = _classify(layer, blocks, x_in, golden, reference)
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))
-        previous = codes[tensors[layer.name]]
+        previous, start = ort_codes, end
     return results
+
 

@@ -1,0 +1,106 @@
+"""hwgen's golden model against onnxruntime's own execution of QDQ models, in figures.
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/bench_qdq_onnxruntime.py [--images 2000] [--seed 0]
+
+Models (seeded, trained on nothing: random weights are enough to exercise the arithmetic):
+
+- ``cnn``: conv3x3(8, pad 1)-relu-maxpool-conv3x3(16, pad 1)-relu-flatten-dense(10) on 3x8x8;
+- ``cnn-avg``: conv3x3(8)-relu-avgpool2-globalavgpool-dense(10) (onnxruntime gives the average
+  pool equal input and output scales);
+- ``mlp``: 64-128-64-10.
+
+Each is quantized by ``onnxruntime.quantization.quantize_static`` (QDQ, min/max) for int8 and
+uint8 activations, per-tensor and per-channel weights, with and without ``reduce_range``, and
+compared layer by layer (each layer fed onnxruntime's own input codes) under hwgen's two
+requantization rules (every layer run on its own by onnxruntime, fused as in the whole
+model, fed by onnxruntime's codes of the layer before). For every differing output the mechanism
+is named
+(hwgen.frontend.onnxruntime_compare); one example of each is printed at the end. The last
+columns compare whole models end to end from the same float inputs.
+
+Prints figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+try:
+    import hwgen  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from hwgen.compiler import compile_onnx  # noqa: E402
+from hwgen.frontend.onnxruntime_compare import (MECHANISMS, compare_layers,  # noqa: E402
+                                                onnxruntime_output_codes)
+from hwgen.golden import run_pipeline  # noqa: E402
+from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn  # noqa: E402
+from tests.unit.frontend.onnx_builders import gemm_mlp  # noqa: E402
+from tests.unit.frontend.qdq_builders import ort_quantize  # noqa: E402
+
+
+def models(seed: int, images: int):
+    rng = np.random.default_rng(seed)
+    cnn = digits_like_cnn(seed=seed, image=(3, 8, 8), channels=(8, 16), classes=10)
+    avg = (Chain((3, 8, 8), seed=seed).conv("c", 3, 8, 3, pads=[1, 1, 1, 1]).relu("r")
+           .avgpool("ap", 2, strides=[2, 2]).gap("gap").flatten("f").gemm("fc", 8, 10)
+           .build())
+    mlp, _, _ = gemm_mlp(rng, [64, 128, 64, 10])
+    images_x = rng.uniform(0, 1, (images, 3, 8, 8))
+    return {"cnn": (cnn, images_x), "cnn-avg": (avg, images_x),
+            "mlp": (mlp, rng.normal(0.2, 1, (images, 64)))}
+
+
+def end_to_end(qdq, x, rule):
+    """The whole model from the same float inputs, onnxruntime running it as it is."""
+    design = compile_onnx(qdq, None, {"default": {"requant": rule}})
+    ref = onnxruntime_output_codes(qdq, x).reshape(len(x), -1)
+    diff = run_pipeline(design.blocks, design.input_codes(x)).reshape(len(x), -1) - ref
+    return np.count_nonzero(diff), diff.size, int(np.abs(diff).max())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    examples = {}
+    print("| model | activations | weights | reduce_range | rule | outputs | differ | rate "
+          "| max LSB | " + " | ".join(MECHANISMS) + " | end to end differ | end to end max |")
+    print("|" + "---|" * (12 + len(MECHANISMS)))
+    for name, (proto, x) in models(args.seed, args.images).items():
+        for activations in ("int8", "uint8"):
+            for per_channel in (False, True):
+                for reduce_range in (True, False):
+                    qdq = ort_quantize(proto, x[:256], activations=activations,
+                                       per_channel=per_channel, reduce_range=reduce_range)
+                    for rule in ("single", "gemmlowp"):
+                        results = compare_layers(qdq, x, config={"default": {"requant": rule}})
+                        outputs = sum(r.outputs for r in results)
+                        differ = sum(r.mismatches for r in results)
+                        counts = {m: sum(r.mechanisms[m] for r in results) for m in MECHANISMS}
+                        for r in results:
+                            for m, text in r.examples.items():
+                                examples.setdefault(m, f"{name}, layer {r.name}: {text}")
+                        e_differ, e_size, e_max = end_to_end(qdq, x, rule)
+                        print(f"| {name} | {activations} | "
+                              f"{'channel' if per_channel else 'tensor'} | {reduce_range} "
+                              f"| {rule} | {outputs} | {differ} | {differ / outputs:.2e} "
+                              f"| {max(r.max_lsb for r in results)} | "
+                              + " | ".join(str(counts[m]) for m in MECHANISMS)
+                              + f" | {e_differ}/{e_size} | {e_max} |")
+    print()
+    for mechanism, text in examples.items():
+        print(f"- {mechanism}: {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
