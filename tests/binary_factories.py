@@ -15,12 +15,12 @@ from hwgen.quant.multiplier import quantize_multiplier
 KINDS = {"xnor": XnorMvauParams, "bwn": BinaryWeightMvauParams, "ternary": TernaryMvauParams}
 
 
-def _reference_acc(kind, weights, bias, levels, in_type, bipolar, x):
-    """acc = bias + sum c v, written out independently of the code under test."""
+def _reference_acc(kind, weights, bias, levels, in_type, bipolar, x, acc_shift=0):
+    """acc = bias + 2**s sum c v, written out independently of the code under test."""
     lp, ln = levels
     c = np.where(weights > 0, lp[:, None], np.where(weights < 0, -ln[:, None], 0))
     v = 2 * x - 1 if bipolar else x
-    return v @ c.T + bias
+    return (v @ c.T) * 2 ** acc_shift + bias
 
 
 def random_inputs(rng, p, n):
@@ -32,7 +32,7 @@ def random_binary_params(rng, kind, *, mh, mw, pe, simd, activation="threshold",
                          in_signed=False, bipolar_input=None, out_bits=1, out_signed=False,
                          levels=False, descending=0.3, per_channel=True, relu=False,
                          rounding=RequantRounding.GEMMLOWP, out_fifo_depth=None,
-                         in_fifo_depth=0, name="layer", spatial=()):
+                         in_fifo_depth=0, name="layer", spatial=(), acc_shift=0):
     """Parameters whose outputs vary for random inputs.
 
     Thresholds are drawn from accumulators of random inputs, so ties (acc == t) occur; with
@@ -45,12 +45,13 @@ def random_binary_params(rng, kind, *, mh, mw, pe, simd, activation="threshold",
     in_type = BIT if bipolar else IntType(in_bits, in_signed)
     lp = rng.integers(1, 6, mh) if levels else np.ones(mh, dtype=np.int64)
     ln = rng.integers(1, 6, mh) if levels else np.ones(mh, dtype=np.int64)
-    bias = rng.integers(-3, 4, mh)
+    bias = rng.integers(-3 << acc_shift, (3 << acc_shift) + 1, mh)
     probe_lo, probe_hi = (0, 1) if bipolar else (in_type.qmin, in_type.qmax)
     probe = rng.integers(probe_lo, probe_hi + 1, size=(64, mw))
-    acc = _reference_acc(kind, weights, bias, (lp, ln), in_type, bipolar, probe)
+    acc = _reference_acc(kind, weights, bias, (lp, ln), in_type, bipolar, probe, acc_shift)
     common = dict(name=name, weights=weights, input_type=in_type, bias=bias, pe=pe, simd=simd,
-                  input_bipolar=bipolar, in_fifo_depth=in_fifo_depth, spatial=spatial)
+                  input_bipolar=bipolar, in_fifo_depth=in_fifo_depth, spatial=spatial,
+                  acc_shift=acc_shift)
     if kind == "ternary":
         common.update(level_pos=lp, level_neg=ln)
     nf, sf = mh // pe, mw // simd

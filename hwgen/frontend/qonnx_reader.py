@@ -17,7 +17,8 @@ Reads a linear chain from the model input to its output:
   :func:`~hwgen.passes.fold_thresholds` folds into exact integer thresholds;
 - the last layer may end without a quantizer: its output is requantized to the config's
   ``output`` format, calibrated on the model's own outputs (``Add`` / ``Mul`` /
-  ``BatchNormalization`` fold into its scale and bias there, so their scales must be > 0);
+  ``BatchNormalization`` fold into its scale and bias there, so their scales must be > 0;
+  an accumulator shift keeps 8 fractional bits of the bias, see ``hwgen.ir.binary``);
 - ``Identity``, ``Dropout``, ``Flatten`` and ``Reshape`` pass the activation through.
 
 Config keys that apply: ``activations`` and ``calibration`` (an unquantized model input),
@@ -49,6 +50,8 @@ _LAYER = ("MatMul", "Gemm")
 _POST = ("Add", "Mul", "BatchNormalization", "Relu")
 #: Operators the QONNX reader takes (default domain, and qonnx's for the quantizers).
 QONNX_OPS = _LAYER + _POST + _PASS + QUANT_OPS + ("MultiThreshold", "Transpose")
+#: Accumulator shift of an unquantized output layer: its real bias keeps 8 fractional bits.
+OUTPUT_ACC_SHIFT = 8
 #: Config keys a QONNX model takes (its weights and hidden activations are its own).
 QONNX_CONFIG_KEYS = ("activations", "output", "calibration", "requant", "pe", "simd")
 
@@ -490,17 +493,17 @@ def read_qonnx(model, calibration=None, *, config=None, name: str | None = None,
     return fold_thresholds(Graph(name=name or proto.graph.name or "model", layers=tuple(layers)))
 
 
-def _binary_dense(part, weight_scale, bias, activation, config):
+def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
     opts = config.layer(part.name)
     folding = Folding(pe=opts.pe, simd=opts.simd) if opts.pe and opts.simd else None
     return BinaryDense(name=part.name, weights=part.codes, weight_format=part.fmt,
                        weight_scale=weight_scale, bias=bias, input_quant=part.in_quant,
-                       activation=activation, folding=folding)
+                       activation=activation, folding=folding, acc_shift=acc_shift)
 
 
 def _output_layer(part, acc_scale, acc, config, source):
     """The last layer without a quantizer: requantized to the config's output format."""
-    scale, bias = acc_scale, part.bias * part.scale
+    scale, bias = acc_scale, part.bias          # the Mul factors are in both already
     if part.batch_norm is not None:
         bn = part.batch_norm
         k = bn.gamma / np.sqrt(bn.var + bn.eps)
@@ -517,6 +520,13 @@ def _output_layer(part, acc_scale, acc, config, source):
     out_q = _tensor_quant(real, config.output, opts.calibration,
                           f"output of layer {part.name!r} (the model output)")
     s_x = part.in_quant.scale
-    bias_codes = np.rint(bias / scale).astype(np.int64)
+    # A unit of a binary dot product is coarse (a whole alpha); an accumulator shift gives the
+    # bias 2**shift steps per unit, as far as int32 allows.
+    x_max = 1 if isinstance(part.in_quant, BipolarQuant) else \
+        max(abs(part.in_quant.dtype.qmin - part.in_quant.zero_point),
+            abs(part.in_quant.dtype.qmax - part.in_quant.zero_point))
+    reach = int(np.abs(part.codes).sum(axis=1).max()) * x_max + 1
+    shift = int(max(0, min(OUTPUT_ACC_SHIFT, 29 - reach.bit_length())))
+    bias_codes = np.rint(bias / scale * (1 << shift)).astype(np.int64)
     act = RequantActivation(out_q, rounding=config.layer(part.name).requant, relu=part.relu)
-    return _binary_dense(part, scale / s_x, bias_codes, act, config)
+    return _binary_dense(part, scale / s_x, bias_codes, act, config, acc_shift=shift)

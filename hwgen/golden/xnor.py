@@ -84,7 +84,7 @@ def binary_mvau(x: np.ndarray, p: BinaryMvauParams) -> np.ndarray:
     lead = x.shape[:-1]
     rows = x.reshape(-1, p.mw).astype(np.int64)
     if isinstance(p, XnorMvauParams):
-        acc = xnor_popcount_dot((p.weights + 1) // 2, rows) + p.bias
+        acc = (xnor_popcount_dot((p.weights + 1) // 2, rows) << p.acc_shift) + p.bias
     else:
         values = 2 * rows - 1 if p.input_bipolar else rows
         acc = exact_int_matmul(values, p.coefficients.T) + p.bias

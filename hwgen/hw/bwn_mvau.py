@@ -54,6 +54,6 @@ class BinaryWeightMvau(wiring.Component):
             terms = [(Mux(core.weights[pe][s], core.inputs[s], -core.inputs[s]), lo, hi)
                      for s in range(p.simd)]
             dot, _, _ = bounded_sum(terms)
-            m.d.comb += core.dots[pe].eq(dot)
+            m.d.comb += core.dots[pe].eq(dot << p.acc_shift)
         attach_activation(m, p, core)
         return m

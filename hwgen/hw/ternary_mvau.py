@@ -78,8 +78,9 @@ class TernaryMvau(wiring.Component):
                 minus, _, _ = bounded_sum([(Mux(sel, core.inputs[s], 0), lo, hi)
                                            for s, sel in enumerate(neg)])
             if scaled:
-                m.d.comb += core.dots[pe].eq(l_pos[pe] * plus - l_neg[pe] * minus)
+                m.d.comb += core.dots[pe].eq((l_pos[pe] * plus - l_neg[pe] * minus)
+                                             << p.acc_shift)
             else:
-                m.d.comb += core.dots[pe].eq(plus - minus)
+                m.d.comb += core.dots[pe].eq((plus - minus) << p.acc_shift)
         attach_activation(m, p, core)
         return m

@@ -53,6 +53,7 @@ class XnorMvau(wiring.Component):
         core = binary_core(m, self, p, w_layout)
         for pe in range(p.pe):
             agree = popcount([~(core.weights[pe][s] ^ core.inputs[s]) for s in range(p.simd)])
-            m.d.comb += core.dots[pe].eq(agree if p.popcount_domain else agree << 1)
+            m.d.comb += core.dots[pe].eq(agree if p.popcount_domain
+                                         else agree << (1 + p.acc_shift))
         attach_activation(m, p, core)
         return m

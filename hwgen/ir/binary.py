@@ -22,6 +22,12 @@ Ternary levels (TWN, TTQ)
     real scale ``s`` per row (:func:`ttq_levels`). The accumulator is
     ``acc[i] = bias[i] + sum_j c[i, j] * v[j]`` with ``c`` the level of each code and ``v`` the
     input value (bipolar +-1, or an integer code with its zero point folded into the bias).
+Accumulator shift
+    ``acc = bias + 2^s * sum_j c[i, j] * v[j]`` with a layer's ``acc_shift`` ``s`` (0 by
+    default): the bias then has ``2^s`` steps per unit of the dot product, so a real-valued
+    bias survives the rounding to integers on a coarse binary accumulator (one unit of a
+    bipolar dot product is a whole ``alpha``). The hardware shifts each step's dot product,
+    which costs no logic; a requantizer divides the scale by ``2^s``.
 Threshold rule (FINN's MultiThreshold), :class:`ThresholdActivation`
     Output code ``= out_offset + count`` with ``count = sum_k [acc >= t_k]`` for an ascending
     channel, and ``count = sum_k [acc <= t_k]`` for a descending one (a channel whose batch

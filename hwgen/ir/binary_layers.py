@@ -59,6 +59,9 @@ class BinaryDense:
     level_pos, level_neg : numpy.ndarray, optional
         Ternary levels per output channel (TTQ); ones by default.
     folding : Folding or None
+    acc_shift : int
+        ``acc = bias + 2**acc_shift * sum_j c v`` (see :mod:`hwgen.ir.binary`), 0 to 16; the real
+        value of ``acc`` is then ``weight_scale * S_X * 2**-acc_shift * acc``.
     """
 
     name: str
@@ -71,6 +74,7 @@ class BinaryDense:
     level_pos: np.ndarray | None = None
     level_neg: np.ndarray | None = None
     folding: Folding | None = None
+    acc_shift: int = 0
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -108,6 +112,10 @@ class BinaryDense:
                 np.any(self.level_pos != 1) or np.any(self.level_neg != 1)):
             raise IRError(f"{where}: bipolar weights have levels 1 and -1; use ternary weights "
                           "for separate positive and negative scales")
+        if not isinstance(self.acc_shift, int) or isinstance(self.acc_shift, bool) or \
+                not 0 <= self.acc_shift <= 16:
+            raise IRError(f"{where}: acc_shift must be an int from 0 to 16, not "
+                          f"{self.acc_shift!r}")
         q = self.input_quant
         if isinstance(q, TensorQuant):
             lo, hi = INPUT_BITS
@@ -161,9 +169,11 @@ class BinaryDense:
 
     @property
     def coefficients(self) -> np.ndarray:
-        """Integer level of every weight: ``level_pos``, ``-level_neg`` or 0 (int64)."""
+        """Integer level of every weight (``level_pos``, ``-level_neg`` or 0) times
+        ``2**acc_shift`` (int64)."""
         return np.where(self.weights > 0, self.level_pos[:, None],
-                        np.where(self.weights < 0, -self.level_neg[:, None], 0))
+                        np.where(self.weights < 0, -self.level_neg[:, None], 0)) \
+            << self.acc_shift
 
     def acc_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Exact per-channel bounds of ``acc`` over every input vector."""

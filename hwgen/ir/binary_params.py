@@ -96,6 +96,8 @@ class BinaryMvauParams:
         Output FIFO depth (>= 1) and input FIFO depth (0 for none).
     spatial : tuple of int
         Leading input dimensions (vectors per inference); ``()`` for a dense layer.
+    acc_shift : int
+        ``acc = bias + 2**acc_shift * sum_j c v`` (0 to 16; see :mod:`hwgen.ir.binary`).
     """
 
     name: str
@@ -121,6 +123,7 @@ class BinaryMvauParams:
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
     spatial: tuple = ()
+    acc_shift: int = 0
 
     #: weight codes of the kind
     WEIGHT_CODES = (-1, 1)
@@ -175,6 +178,10 @@ class BinaryMvauParams:
         if any(d < 1 for d in spatial):
             raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
         object.__setattr__(self, "spatial", spatial)
+        if not isinstance(self.acc_shift, int) or isinstance(self.acc_shift, bool) or \
+                not 0 <= self.acc_shift <= 16:
+            raise IRError(f"{where}: acc_shift must be an int from 0 to 16, not "
+                          f"{self.acc_shift!r}")
         if mh % self.pe:
             raise IRError(f"{where}: PE={self.pe} does not divide the {mh} output channels; "
                           f"use a divisor of {mh}")
@@ -259,7 +266,7 @@ class BinaryMvauParams:
             "input_type": "bipolar" if self.input_bipolar else self.input_type.name,
             "output_type": self.output_type.name, "activation": self.activation.value,
             "acc_bits": self.hw_acc_bits, "out_fifo_depth": self.out_fifo_depth,
-            "macs": self.macs, "vectors": self.vectors,
+            "macs": self.macs, "vectors": self.vectors, "acc_shift": self.acc_shift,
         }
         if self.activation is Activation.THRESHOLD:
             facts["thresholds_per_channel"] = int(self.thresholds.shape[1])
@@ -301,10 +308,11 @@ class BinaryMvauParams:
     # -- the layer's arithmetic (y domain) ------------------------------------------------
     @cached_property
     def coefficients(self) -> np.ndarray:
-        """Integer level of every weight, ``(MH, MW)`` int64."""
+        """Integer level of every weight times ``2**acc_shift``, ``(MH, MW)`` int64."""
         w = self.weights
         return np.where(w > 0, self.level_pos[:, None],
-                        np.where(w < 0, -self.level_neg[:, None], 0)).astype(np.int64)
+                        np.where(w < 0, -self.level_neg[:, None], 0)).astype(np.int64) \
+            << self.acc_shift
 
     @property
     def input_range(self) -> tuple[int, int]:
@@ -441,24 +449,26 @@ class XnorMvauParams(BinaryMvauParams):
     @cached_property
     def hw_bias(self) -> np.ndarray:
         # The popcount domain starts at 0; the requantizing datapath accumulates
-        # 2 * popcount from bias - MW, which is acc itself.
+        # 2**(s + 1) * popcount from bias - 2**s * MW, which is acc itself.
         if self.popcount_domain:
             return np.zeros(self.mh, dtype=np.int64)
-        return self.bias - self.mw
+        return self.bias - (self.mw << self.acc_shift)
 
     @cached_property
     def hw_term_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        step = 1 if self.popcount_domain else 2
+        step = 1 if self.popcount_domain else 2 << self.acc_shift
         return (np.zeros((self.mh, self.mw), dtype=np.int64),
                 np.full((self.mh, self.mw), step, dtype=np.int64))
 
     def _thresholds_to_hw(self, t: np.ndarray, descending: np.ndarray) -> tuple:
         if not self.popcount_domain:
             return super()._thresholds_to_hw(t, descending)
-        # acc = 2 pc - MW + bias: acc >= t <=> pc >= ceil((t - bias + MW) / 2) and
-        # acc <= t <=> pc <= floor((t - bias + MW) / 2) <=> not pc >= floor(...) + 1.
-        shifted = t - self.bias[:, None] + self.mw
-        return np.where(descending[:, None] == 1, shifted // 2 + 1, ceil_div(shifted, 2))
+        # acc = D pc - 2**s MW + bias with D = 2**(s + 1):
+        # acc >= t <=> pc >= ceil((t - bias + 2**s MW) / D) and
+        # acc <= t <=> pc <= floor((t - bias + 2**s MW) / D) <=> not pc >= floor(...) + 1.
+        step = 2 << self.acc_shift
+        shifted = t - self.bias[:, None] + (self.mw << self.acc_shift)
+        return np.where(descending[:, None] == 1, shifted // step + 1, ceil_div(shifted, step))
 
 
 @register_block("bwn_mvau")
@@ -485,7 +495,8 @@ def lower_binary_dense(layer: BinaryDense, *, spatial: tuple = ()) -> BinaryMvau
     """The block that implements ``layer``: XNOR, binary-weight or ternary MVAU.
 
     Integer inputs have their zero point folded into the bias (``bias - Z_X sum_j c``); a
-    requantizing activation gets ``M_i = weight_scale[i] S_X / S_Y`` as multiplier and shift.
+    requantizing activation gets ``M_i = weight_scale[i] S_X / (S_Y 2**acc_shift)`` as
+    multiplier and shift.
     FIFO depths start at their minimum; ``hwgen.passes.size_fifos`` sizes them.
     """
     if layer.folding is None:
@@ -506,7 +517,8 @@ def lower_binary_dense(layer: BinaryDense, *, spatial: tuple = ()) -> BinaryMvau
     common = dict(
         name=layer.name, weights=layer.weights, input_type=layer.input_quant.dtype,
         output_type=act.output_quant.dtype, bias=bias, pe=layer.folding.pe,
-        simd=layer.folding.simd, input_bipolar=bipolar_in, spatial=tuple(spatial))
+        simd=layer.folding.simd, input_bipolar=bipolar_in, spatial=tuple(spatial),
+        acc_shift=layer.acc_shift)
     if cls is TernaryMvauParams:
         common.update(level_pos=layer.level_pos, level_neg=layer.level_neg)
     if isinstance(act, ThresholdActivation):
@@ -514,7 +526,7 @@ def lower_binary_dense(layer: BinaryDense, *, spatial: tuple = ()) -> BinaryMvau
                    descending=act.descending, out_offset=act.out_offset, **common)
     out = act.output_quant
     multiplier, shift = quantize_multiplier(
-        layer.weight_scale * layer.input_quant.scale / out.scale)
+        layer.weight_scale * layer.input_quant.scale / (out.scale * (1 << layer.acc_shift)))
     return cls(activation=Activation.REQUANT, multiplier=multiplier, shift=shift,
                rounding=act.rounding, out_zero_point=out.zero_point,
                out_min=max(out.dtype.qmin, out.zero_point) if act.relu else out.dtype.qmin,

@@ -33,7 +33,7 @@ def variant(kind, index):
     """Rotate activations, output widths, input types, directions and TTQ levels."""
     threshold = index % 3 != 2
     v = dict(activation="threshold" if threshold else "requant",
-             descending=(0.0, 0.4, 1.0)[index % 3])
+             descending=(0.0, 0.4, 1.0)[index % 3], acc_shift=(0, 0, 3, 1)[index % 4])
     if threshold:
         v.update(out_bits=(1, 2, 3)[index % 3], out_signed=index % 4 == 1 and index % 3 != 0)
     else:

@@ -75,6 +75,17 @@ def test_xnor_layer_equals_float_dot_with_bias_on_random_inputs():
     np.testing.assert_array_equal(binary_mvau(x_bits, layer), expected)
 
 
+def test_accumulator_shift_scales_the_dot_product_only():
+    rng = np.random.default_rng(8)
+    w = rng.choice([-1, 1], size=(5, 9))
+    bias = rng.integers(-300, 300, 5)
+    x_bits = rng.integers(0, 2, size=(20, 9))
+    layer = dataclasses.replace(identity_requant(XnorMvauParams, w, input_type=BIT,
+                                                 input_bipolar=True), bias=bias, acc_shift=5)
+    expected = (2 * x_bits - 1) @ w.T * 32 + bias
+    np.testing.assert_array_equal(binary_mvau(x_bits, layer), np.clip(expected, -32768, 32767))
+
+
 def test_ttq_levels_reconstruct_the_scales_and_golden_uses_them():
     w_p, w_n = np.array([0.9, 0.5, 0.25]), np.array([0.3, 0.5, 1.0])
     lp, ln, s = ttq_levels(w_p, w_n)
@@ -108,19 +119,23 @@ def test_multithreshold_descending_counts_acc_at_most_t_and_ties_count():
 
 
 @pytest.mark.parametrize("bias", [-5, 0, 3])
-def test_popcount_domain_thresholds_equal_y_domain(bias):
-    # Every popcount of a 13-wide XNOR layer, every threshold around its range, both ways.
+@pytest.mark.parametrize("shift", [0, 2])
+def test_popcount_domain_thresholds_equal_y_domain(bias, shift):
+    # Every popcount of a 13-wide XNOR layer, every threshold around its range, both ways;
+    # with an accumulator shift s, acc = 2**s (2 pc - MW) + bias.
     mw = 13
-    t = np.arange(-mw - 3 + bias, mw + 4 + bias)
+    t = np.arange((-mw - 3 << shift) + bias, (mw + 4 << shift) + bias)
     for down in (0, 1):
         p = XnorMvauParams(name="t", weights=np.ones((1, mw), dtype=np.int64), input_type=BIT,
                            output_type=IntType(8, False), bias=[bias],
                            activation=Activation.THRESHOLD, pe=1, simd=1, input_bipolar=True,
-                           thresholds=t[None, :], descending=[down])
+                           thresholds=t[None, :] if len(t) < 256 else t[None, :255],
+                           descending=[down], acc_shift=shift)
+        t = p.thresholds[0]
         assert p.popcount_domain and p.hw_acc_bits == mw.bit_length()
         hw_t, flip = p.hw_thresholds()
         pc = np.arange(mw + 1)
-        y = 2 * pc - mw + bias
+        y = (2 * pc - mw) * 2 ** shift + bias
         want = (y[:, None] <= t) if down else (y[:, None] >= t)
         got = (pc[:, None] >= hw_t) ^ (flip[0] == 1)
         np.testing.assert_array_equal(got, want)
