@@ -165,3 +165,21 @@ def test_components_reject_other_params():
     with pytest.raises(ValueError, match=r"codes \[0, 3\] do not fit uint1"):
         ThresholdUnit(acc_shape=4, thresholds=np.zeros((1, 1, 3), dtype=np.int64),
                       flip=np.zeros((1, 1), dtype=np.int64), output_type=IntType(1, False))
+
+
+def test_core_validates_its_parameters():
+    from amaranth.lib import data
+
+    from hwgen.hw.mvau_core import MvauCore
+    common = dict(nf=2, sf=2, pe=1, input_layout=data.ArrayLayout(1, 4),
+                  weight_layout=data.ArrayLayout(1, 4), dot_range=(0, 4), acc_shape=4,
+                  output_layout=data.ArrayLayout(1, 1), out_fifo_depth=2)
+    with pytest.raises(ValueError, match=r"the weight memory needs NF \* SF = 4 words, not 3"):
+        MvauCore(weight_words=[0] * 3, bias=np.zeros((2, 1), dtype=np.int64), **common)
+    with pytest.raises(ValueError, match="weight words must fit the 4-bit weight layout"):
+        MvauCore(weight_words=[0, 16, 0, 0], bias=np.zeros((2, 1), dtype=np.int64), **common)
+    with pytest.raises(ValueError, match=r"bias must have shape \(NF, PE\) = \(2, 1\), not \(2,\)"):
+        MvauCore(weight_words=[0] * 4, bias=np.zeros(2, dtype=np.int64), **common)
+    with pytest.raises(TypeError, match="out_fifo_depth must be a positive integer, not 0"):
+        MvauCore(weight_words=[0] * 4, bias=np.zeros((2, 1), dtype=np.int64),
+                 **{**common, "out_fifo_depth": 0})
