@@ -40,7 +40,8 @@ XNOR accumulator domain
     the narrowest accumulator) instead of ``y = 2 pc - MW + bias``; its thresholds are
     converted once, exactly: ``y >= t  <=>  pc >= ceil((t - bias + MW) / 2)`` and
     ``y <= t  <=>  pc <= floor((t - bias + MW) / 2)``
-    (:meth:`hwgen.ir.binary_params.XnorMvauParams.hw_thresholds`).
+    (:meth:`hwgen.ir.binary_params.XnorMvauParams.hw_thresholds`; with an accumulator shift
+    ``s`` the divisor is ``2^(s + 1)`` and ``MW`` becomes ``2^s MW``).
 """
 
 from __future__ import annotations
