@@ -27,6 +27,7 @@ match. A model whose first layer takes the image reads its input transposed
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import onnx
@@ -337,8 +338,8 @@ class ConvReader(_Reader):
         gamma, beta, mean, var = values
         try:
             p.weights, p.bias = fold_batch_norm(
-                p.weights, p.bias, gamma=gamma, beta=beta, mean=mean, var=var, epsilon=float(attrs.get("epsilon", 1e-5)),
-                where=f"node {node_name(node)!r}")
+                p.weights, p.bias, gamma=gamma, beta=beta, mean=mean, var=var,
+                epsilon=float(attrs.get("epsilon", 1e-5)), where=f"node {node_name(node)!r}")
         except ModelError as exc:
             g.problem(str(exc).replace(f"node {node_name(node)!r}: ", ""), node)
             self.bad_layer, self.pending = True, None
@@ -383,9 +384,8 @@ class ConvReader(_Reader):
         if target is not None:
             target.relu, target.clip = old_relu or relu, new_clip
         else:
-            layer = self.layers[index]
-            from dataclasses import replace
-            self.layers[index] = replace(layer, relu=old_relu or relu, clip=new_clip)
+            self.layers[index] = replace(self.layers[index], relu=old_relu or relu,
+                                         clip=new_clip)
 
     def _op_Relu(self, node, pos: int) -> None:
         if self.pending is None and not self.bad_layer and not self.layers:

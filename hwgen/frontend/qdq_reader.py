@@ -42,7 +42,7 @@ import numpy as np
 import onnx
 
 from ..errors import ConfigError, HwgenError, IRError, QuantizationError
-from ..ir import Graph, QuantDense, RequantRounding, WeightQuant
+from ..ir import Graph, QuantDense, RequantRounding
 from ..ir.conv import QuantConv, QuantPool
 from ..ir.types import IntType
 from ..ir.window_params import conv_output_size
@@ -52,6 +52,7 @@ from .onnx_graph import OnnxGraph, load_model, node_name
 from .onnx_reader import SUPPORTED_OPS
 from .problems import Problem, raise_problems
 from .qdq_params import INT_TYPES, Constants, read_params
+from .qdq_weights import DqWeights, bias_codes, read_bias, read_weights
 
 __all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
 
@@ -78,23 +79,6 @@ _RELU_TOLERANCE = 1e-6
 def is_qdq(model: onnx.ModelProto) -> bool:
     """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model)."""
     return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
-
-
-@dataclass
-class _Weights:
-    """DQ'd weights: signed codes (zero point removed) in the ONNX layout, scale per output."""
-
-    codes: np.ndarray
-    dtype: IntType
-    scale: np.ndarray
-    granularity: str
-
-    @property
-    def shape(self) -> tuple:
-        return self.codes.shape
-
-    def quant(self) -> WeightQuant:
-        return WeightQuant(self.dtype, self.scale.copy(), self.granularity)
 
 
 @dataclass
@@ -214,114 +198,6 @@ class QdqReader(ConvReader):
         self.bad_layer = False
 
     # -- weights and biases ---------------------------------------------------------------
-    def _dq_weights(self, node, name: str, out_axis: int, what: str = "weights"):
-        g, c = self.g, self.c
-        producer = c.producers.get(name)
-        if producer is None or producer.op_type != "DequantizeLinear":
-            if name in c.protos:
-                g.problem(f"{what} {name!r} are a float constant; a QDQ model stores integer "
-                          f"{what} behind a DequantizeLinear (quantize_static does this)", node)
-            else:
-                g.problem(f"{what} {name!r} are not a DequantizeLinear of a constant", node)
-            return None
-        raw = c.get(producer.input[0])
-        if raw is None:
-            g.problem(f"{what} {producer.input[0]!r} (input of {node_name(producer)!r}): "
-                      "missing initializer or not a constant", node)
-            return None
-        codes, elem = raw
-        if elem not in INT_TYPES:
-            g.problem(f"{what} {producer.input[0]!r} have type "
-                      f"{onnx.TensorProto.DataType.Name(elem)}; expected an integer type", node)
-            return None
-        params = read_params(g, c, producer, data_type=elem)
-        if params is None:
-            return None
-        codes = codes.astype(np.int64)
-        out = codes.shape[out_axis] if codes.ndim > out_axis else 0
-        if not params.per_tensor:
-            axis = params.axis + codes.ndim if params.axis < 0 else params.axis
-            if axis != out_axis or params.scale.size != out:
-                g.problem(f"{what} {producer.input[0]!r}: per-channel scales run along axis "
-                          f"{params.axis} ({params.scale.size} scales); hwgen needs one scale "
-                          f"per output channel (axis {out_axis}, {out} scales)", node)
-                return None
-        zero = params.zero_point
-        dtype = params.dtype
-        if not dtype.signed:
-            centre = 1 << (dtype.bits - 1)
-            if not np.all(zero == centre):
-                g.problem(f"{what} {producer.input[0]!r} are {dtype.name} with zero point "
-                          f"{_short(zero)}; weights must be symmetric (zero point 0 for "
-                          f"signed, {centre} for {dtype.name}): quantize with weight_type="
-                          "QuantType.QInt8 or extra_options={'WeightSymmetric': True}", node)
-                return None
-            codes = codes - centre  # exact: the same reals at zero point 0
-            dtype = IntType(dtype.bits, True)
-        elif np.any(zero != 0):
-            g.problem(f"{what} {producer.input[0]!r} have zero point {_short(zero)}; weights "
-                      "must be symmetric (zero point 0): quantize with extra_options="
-                      "{'WeightSymmetric': True}", node)
-            return None
-        scale = np.broadcast_to(params.scale, (out,)).astype(np.float64) if out else None
-        if scale is None:
-            return None
-        return _Weights(codes, dtype, scale, "tensor" if params.per_tensor else "channel")
-
-    def _dq_bias(self, node, name: str, out: int):
-        """``("codes", int64 array, scale array)`` or ``("float", float array)`` or None."""
-        g, c = self.g, self.c
-        producer = c.producers.get(name)
-        if producer is not None and producer.op_type == "DequantizeLinear":
-            raw = c.get(producer.input[0])
-            if raw is None or raw[1] not in INT_TYPES:
-                g.problem(f"bias {name!r}: DequantizeLinear of a non-constant or non-integer "
-                          "tensor", node)
-                return None
-            params = read_params(g, c, producer, data_type=raw[1])
-            if params is None:
-                return None
-            codes = raw[0].astype(np.int64).reshape(-1)
-            if codes.size != out or np.any(params.zero_point != 0) \
-                    or params.scale.size not in (1, out):
-                g.problem(f"bias {producer.input[0]!r} has {codes.size} codes, zero point "
-                          f"{_short(params.zero_point)} and {params.scale.size} scales; "
-                          f"expected {out} codes, zero point 0 and 1 or {out} scales", node)
-                return None
-            return ("codes", codes, np.broadcast_to(params.scale, (out,)).astype(np.float64))
-        value = g.constant(name, node, "bias")
-        if value is None:
-            return None
-        if value.size != out:
-            g.problem(f"bias {name!r} has shape {value.shape}; expected ({out},)", node)
-            return None
-        return ("float", value.reshape(-1))
-
-    def _bias_codes(self, node, bias, w: _Weights, in_q):
-        """int32 bias codes at scale ``S_X * S_W``, or None with a problem."""
-        expected = in_q.scale * w.scale
-        if bias is None:
-            return None
-        if bias[0] == "zeros":
-            return np.zeros(len(w.scale), dtype=np.int64)
-        if bias[0] == "codes":
-            _, codes, scale = bias
-            # onnxruntime writes S_X * S_W rounded to float32: allow that, nothing more.
-            worst = float(np.max(np.abs(scale - expected) / expected))
-            if worst > 1e-6:
-                i = int(np.argmax(np.abs(scale - expected) / expected))
-                self.g.problem(
-                    f"inconsistent quantization parameters: bias scale {scale[i]:.9g} (channel "
-                    f"{i}) is not input scale x weight scale = {expected[i]:.9g}; the int32 "
-                    "bias must be at S_X * S_W", node)
-                return None
-            return codes
-        real = bias[1] / expected
-        if np.any(np.abs(real) > (1 << 31) - 1):
-            self.g.problem("the float bias does not fit int32 at scale S_X * S_W", node)
-            return None
-        return np.rint(real).astype(np.int64)
-
     # -- Conv, Gemm, MatMul -----------------------------------------------------------------
     def _op_Conv(self, node, pos: int) -> None:
         if self._quantized_input(node) is None:
@@ -331,17 +207,17 @@ class QdqReader(ConvReader):
         super()._op_Conv(node, pos)
 
     def _conv_weights(self, node):
-        return self._dq_weights(node, node.input[1], 0)
+        return read_weights(self.g, self.c, node, node.input[1], 0)
 
     def _conv_bias(self, node, w):
-        return self._dq_bias(node, node.input[2], w.shape[0])
+        return read_bias(self.g, self.c, node, node.input[2], w.shape[0])
 
     def _no_bias(self, out: int):
         return ("zeros",)
 
     def _begin_conv(self, node, w, bias, input_shape, stride, pads) -> None:
         in_q = self.quant
-        codes = self._bias_codes(node, bias, w, in_q)
+        codes = bias_codes(self.g, node, bias, w, in_q)
         self.quant = None
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -350,7 +226,7 @@ class QdqReader(ConvReader):
             weights=w.codes.transpose(0, 2, 3, 1), weight_quant=w.quant(), bias=codes,
             input_shape=input_shape, stride=stride, pads=pads))
 
-    def _dense(self, node, w: _Weights | None, codes_out_in, bias_name) -> None:
+    def _dense(self, node, w: DqWeights | None, codes_out_in, bias_name) -> None:
         in_q = self.quant
         self.quant = None
         self.dense_nodes += 1
@@ -360,8 +236,8 @@ class QdqReader(ConvReader):
             return
         out, n_in = codes_out_in.shape
         self._dense_input(node, n_in)
-        bias = self._dq_bias(node, bias_name, out) if bias_name else ("zeros",)
-        codes = self._bias_codes(node, bias, w, in_q)
+        bias = read_bias(self.g, self.c, node, bias_name, out) if bias_name else ("zeros",)
+        codes = bias_codes(self.g, node, bias, w, in_q)
         self.feat = (out,)
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -387,7 +263,7 @@ class QdqReader(ConvReader):
             self.quant = None
             self._dense(node, None, None, None)
             return
-        w = self._dq_weights(node, node.input[1], 0 if trans_b else 1)
+        w = read_weights(self.g, self.c, node, node.input[1], 0 if trans_b else 1)
         if w is not None and w.codes.ndim != 2:
             self.g.problem(f"weights have shape {w.codes.shape}; Gemm needs 2-D weights", node)
             w = None
@@ -404,7 +280,7 @@ class QdqReader(ConvReader):
             self.quant = None
             self._dense(node, None, None, None)
             return
-        w = self._dq_weights(node, node.input[1], 1)
+        w = read_weights(self.g, self.c, node, node.input[1], 1)
         if w is not None and w.codes.ndim != 2:
             self.g.problem(f"weights have shape {w.codes.shape}; MatMul needs 2-D weights "
                            "(in_features, out_features)", node)
@@ -414,7 +290,7 @@ class QdqReader(ConvReader):
     def _op_Add(self, node, pos: int) -> None:
         p = self.pending
         if p is not None and p.kind in ("conv", "dense") and not p.relu and p.clip is None:
-            bias = self._dq_bias(node, node.input[1 - pos], len(p.fields["bias"]))
+            bias = read_bias(self.g, self.c, node, node.input[1 - pos], len(p.fields["bias"]))
             if bias is not None and bias[0] == "codes":
                 bias = ("float", bias[1] * bias[2])
             if bias is None:
@@ -545,11 +421,6 @@ class QdqReader(ConvReader):
 
 def _describe(q) -> str:
     return f"{q.dtype.name} scale {q.scale:.9g} zero point {q.zero_point}"
-
-
-def _short(values) -> str:
-    values = np.unique(np.asarray(values))
-    return str(values.tolist() if values.size <= 4 else values[:4].tolist() + ["..."])
 
 
 def _elem_type(dtype: IntType) -> int:
