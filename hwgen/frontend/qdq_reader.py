@@ -4,7 +4,7 @@ A QDQ model computes in float between ``QuantizeLinear`` (Q) / ``DequantizeLinea
 pairs; every operator reads DQ'd tensors and its output is Q'd. That is exactly hwgen's
 integer layer: the accumulator of the integer codes, requantized to the next Q's scale and
 zero point. This reader keeps the model's scales and zero points (no calibration) and
-recognizes what ``quantize_static`` emits (checked with onnxruntime 1.18+):
+recognizes what ``quantize_static`` emits (checked with onnxruntime 1.32):
 
 - model input -> Q -> DQ: the input quantization;
 - Conv / Gemm / MatMul: activation from a DQ, weights ``DQ(int8 / uint8 / int4 constant)``
