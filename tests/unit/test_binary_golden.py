@@ -100,6 +100,7 @@ def test_ttq_levels_reconstruct_the_scales_and_golden_uses_them():
 
 
 def test_multithreshold_matches_qonnx_reference():
+    pytest.importorskip("qonnx")
     from qonnx.custom_op.general.multithreshold import multithreshold as qonnx_mt
     rng = np.random.default_rng(5)
     acc = rng.integers(-40, 40, size=(30, 6))

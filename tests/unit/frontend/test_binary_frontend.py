@@ -135,6 +135,7 @@ QONNX_CASES = {
 
 @pytest.mark.parametrize("case", sorted(QONNX_CASES))
 def test_qonnx_reference_execution_equals_golden(case):
+    pytest.importorskip("qonnx")
     sizes, layers = QONNX_CASES[case]
     rng = np.random.default_rng(sum(map(ord, case)))
     model = qonnx_mlp(rng, sizes, layers)
@@ -163,6 +164,7 @@ def test_qonnx_layers_and_their_quantizations():
 
 
 def test_qonnx_unquantized_ends_are_calibrated():
+    pytest.importorskip("qonnx")
     sizes = [16, 12, 6]
     rng = np.random.default_rng(4)
     model = qonnx_mlp(rng, sizes, [dict(weights="bipolar", bn=True, act="bipolar"),
