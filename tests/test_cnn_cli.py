@@ -70,6 +70,11 @@ def test_float_cnn_check_compile_sim_on_verilator(cnn_files, verilator, capsys):
     reference = run_onnxruntime(onnx.load(d / "cnn.onnx"), x)
     scale = manifest["output"]["scale"]
     assert np.abs(scores - reference).max() <= 5 * scale
+    capsys.readouterr()
+    assert main(["report", str(d / "out")]) == 0
+    report = capsys.readouterr().out
+    assert "| conv1.window | sliding_window | 6x6x27 <- 6x6x3 |" in report
+    assert "| pool1 | window_reduce | 3x3x4 <- 3x3x16 |" in report
 
 
 @pytest.mark.cosim
