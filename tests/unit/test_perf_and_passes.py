@@ -137,3 +137,16 @@ def test_extended_timing_equals_full_evaluation(which):
     assert fast.in_beats == full.in_beats and fast.out_beats == full.out_beats
     for a, b in zip(fast.layers, full.layers):
         assert a.in_beats == b.in_beats and a.out_beats == b.out_beats
+
+
+def test_convolutions_fold_by_cycles_per_image():
+    # A convolution runs its matrix once per output pixel: the folding must balance cycles
+    # per image, and need not beat the slowest sliding window (8x8 pixels x 3x3 positions).
+    from tests.cnn_factory import small_cnn_graph
+    graph = choose_folding(small_cnn_graph(0), max_macs=64)
+    conv1 = graph.layer("conv1")
+    assert 64 * (conv1.out_features // conv1.folding.pe) * \
+        (conv1.in_features // conv1.folding.simd) <= 8 * 8 * 9
+    design = compile_graph(small_cnn_graph(0), max_macs=64)
+    timing = pipeline_timing(design.blocks, 10, design.edges)
+    assert timing.ii == timing.ii_bound == 8 * 8 * 9
