@@ -27,9 +27,10 @@ two roundings no single layer computes. Gemm, or ``quant_pre_process`` (which fu
 Add into Gemm) before ``quantize_static``, avoids it; the reader says so.
 
 Requantization: onnxruntime multiplies the int32 accumulator by a float32 scale and rounds
-half to even; hwgen's integer rules are gemmlowp (double rounding) and single rounding.
-Single rounding is the closer one (one rounding of the exact product, measured in
-tests/unit/frontend/test_qdq_onnxruntime.py), so it is this reader's default
+half to even; hwgen's integer rules are gemmlowp (double rounding) and single rounding with
+ties up or ties to even. Single rounding with ties to even is the closest (one rounding of the
+exact product, and exact ties, e.g. the mean of a 2x2 window with equal scales, go the same
+way; measured in tests/unit/frontend/test_qdq_onnxruntime.py), so it is this reader's default
 (:data:`QDQ_REQUANT`); a ``requant`` key in the config overrides it.
 """
 
@@ -61,7 +62,7 @@ QDQ_OPS = tuple(op for op in SUPPORTED_OPS if op != "BatchNormalization") + (
     "QuantizeLinear", "DequantizeLinear")
 #: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
 #: onnxruntime's float32 requantization.
-QDQ_REQUANT = RequantRounding.SINGLE
+QDQ_REQUANT = RequantRounding.SINGLE_EVEN
 #: Config keys that apply to a QDQ model (its quantization is its own).
 QDQ_CONFIG_KEYS = ("requant", "pe", "simd")
 

@@ -76,7 +76,13 @@ def requantize(acc, multiplier, shift, rounding: RequantRounding) -> np.ndarray:
     t = 31 - shift
     if np.any(t < 1):
         raise ValueError("single rounding needs shift <= 30")
-    return (acc * multiplier + (np.int64(1) << (t - 1))) >> t
+    if rounding is RequantRounding.SINGLE:
+        return (acc * multiplier + (np.int64(1) << (t - 1))) >> t
+    product = acc * multiplier
+    floor = product >> t
+    remainder = product - (floor << t)
+    half = np.int64(1) << (t - 1)
+    return floor + ((remainder > half) | ((remainder == half) & (floor & 1 == 1)))
 
 
 def requantize_and_clamp(acc, multiplier, shift, rounding, zero_point, out_min, out_max):

@@ -127,7 +127,9 @@ class Requantizer(wiring.Component):
             if gemmlowp:
                 value = self._gemmlowp_round(m, lane, product, rshift)
             else:
-                value = self._single_round(m, lane, product, rshift, halves[lane])
+                value = self._single_round(
+                    m, lane, product, rshift, halves[lane],
+                    even=self._rounding is RequantRounding.SINGLE_EVEN)
             # Every intermediate fits 64 bits, so simulators keep each in one machine word.
             with_zero = Signal(signed(64), name=f"with_zero{lane}")
             m.d.comb += with_zero.eq(value + self._zero_point)
@@ -156,9 +158,20 @@ class Requantizer(wiring.Component):
         return result
 
     @staticmethod
-    def _single_round(m, lane, product, t, half):
-        # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result is
-        # below 2**62 in magnitude.
+    def _single_round(m, lane, product, t, half, *, even):
         result = Signal(signed(63), name=f"rounded{lane}")
-        m.d.comb += result.eq((product + half) >> t)
+        if not even:
+            # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result
+            # is below 2**62 in magnitude.
+            m.d.comb += result.eq((product + half) >> t)
+            return result
+        # Round half to even: floor, then up if the remainder passes half, or equals it and
+        # the floor is odd.
+        floor = Signal(signed(63), name=f"floor{lane}")
+        remainder = Signal(unsigned(63), name=f"remainder{lane}")
+        m.d.comb += [
+            floor.eq(product >> t),
+            remainder.eq(product.as_unsigned() & ((half << 1) - 1)),
+            result.eq(floor + ((remainder > half) | ((remainder == half) & floor[0]))),
+        ]
         return result

@@ -28,13 +28,18 @@ class RequantRounding(str, enum.Enum):
     SINGLE
         TFLite's single-rounding variant: ``out = (acc * multiplier + 2**(t-1)) >> t`` with
         ``t = 31 - shift``: one rounding, ties toward +infinity.
+    SINGLE_EVEN
+        The same single rounding of ``acc * multiplier / 2**t``, ties to the even integer:
+        what ONNX QuantizeLinear and onnxruntime do (``nearbyint``), so exact ties (the mean
+        of a power-of-two window with equal scales) round as there.
 
-    After either rule the output zero point is added and the result is saturated to the
+    After any rule the output zero point is added and the result is saturated to the
     output range (``[qmin, qmax]``, or ``[zero_point, qmax]`` with a fused ReLU).
     """
 
     GEMMLOWP = "gemmlowp"
     SINGLE = "single"
+    SINGLE_EVEN = "single_even"
 
 
 REQUANT_ROUNDINGS = tuple(r.value for r in RequantRounding)

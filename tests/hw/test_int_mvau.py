@@ -26,7 +26,8 @@ def case(index, pe, simd):
         w_bits=BITS[index % 3], in_bits=BITS[(index // 3) % 3], out_bits=BITS[(index + 1) % 3],
         in_signed=bool(index % 2), out_signed=index % 4 != 3,
         per_channel=index % 3 != 1, relu=index % 5 == 2,
-        rounding=RequantRounding.SINGLE if index % 4 == 1 else RequantRounding.GEMMLOWP,
+        rounding=[RequantRounding.GEMMLOWP, RequantRounding.SINGLE, RequantRounding.GEMMLOWP,
+                  RequantRounding.SINGLE_EVEN][index % 4],
     )
 
 

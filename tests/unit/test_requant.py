@@ -134,11 +134,14 @@ def ref_requant(acc, qm, shift, rounding):
         left, right = max(shift, 0), max(-shift, 0)
         return ref_rdivpot(ref_srdhm(acc << left, qm), right)
     t = 31 - shift
-    q = Fraction(acc * qm, 1 << t) + Fraction(1, 2)
+    exact = Fraction(acc * qm, 1 << t)
+    if rounding == "single_even":
+        return round(exact)     # Python rounds a Fraction half to even
+    q = exact + Fraction(1, 2)
     return q.numerator // q.denominator  # floor: ties toward +infinity
 
 
-@pytest.mark.parametrize("rounding", ["gemmlowp", "single"])
+@pytest.mark.parametrize("rounding", ["gemmlowp", "single", "single_even"])
 def test_requantize_matches_reference(rounding):
     rng = np.random.default_rng(2)
     m = 10.0 ** rng.uniform(-6, -0.5, 300)
@@ -155,6 +158,15 @@ def test_requantize_left_shift_and_overflow_guard():
     assert requantize(np.array([1000]), qm, shift, "gemmlowp")[0] == 3000
     with pytest.raises(OverflowError):
         requantize(np.array([1 << 30]), qm, shift, "gemmlowp")
+
+
+def test_single_even_rounds_ties_to_even():
+    qm, shift = quantize_multiplier(np.full(8, 0.25))
+    acc = np.array([2, 6, 10, -2, -6, 5, -5, 7])           # /4: .5 1.5 2.5 -.5 -1.5 ...
+    np.testing.assert_array_equal(requantize(acc, qm, shift, "single_even"),
+                                  [0, 2, 2, 0, -2, 1, -1, 2])
+    np.testing.assert_array_equal(requantize(acc, qm, shift, "single"),
+                                  [1, 2, 3, 0, -1, 1, -1, 2])
 
 
 def test_double_and_single_rounding_differ_somewhere():
