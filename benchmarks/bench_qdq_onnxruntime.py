@@ -81,7 +81,7 @@ def main(argv=None) -> int:
                 for reduce_range in (True, False):
                     qdq = ort_quantize(proto, x[:256], activations=activations,
                                        per_channel=per_channel, reduce_range=reduce_range)
-                    for rule in ("single", "gemmlowp"):
+                    for rule in ("single_even", "single", "gemmlowp"):
                         results = compare_layers(qdq, x, config={"default": {"requant": rule}})
                         outputs = sum(r.outputs for r in results)
                         differ = sum(r.mismatches for r in results)
