@@ -1,7 +1,7 @@
 """A CNN for scikit-learn's digits, quantized two ways, compiled, simulated, and checked.
 
     python examples/digits_cnn.py [--simulator verilator|icarus] [--limit N] [--epochs E]
-                                  [--out out/digits_cnn] [--auto-folding]
+                                  [--out out/digits_cnn] [--max-macs M]
 
 The network, conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10) on 8x8x1 images, is trained
 in float with numpy (examples/numpy_cnn.py) and exported to ONNX (NCHW, as every ONNX model).
@@ -41,15 +41,6 @@ from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.frontend.onnxruntime_compare import compare_layers  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
 from hwgen.sim.model_run import simulate_design  # noqa: E402
-
-#: PE x SIMD per layer for one initiation interval of 576 cycles (8x8 pixels x 9 kernel
-#: positions through conv1's sliding window, which takes one channel per cycle): conv1 8 x 1
-#: (9 cycles x 64 pixels), conv2 4 x 8 (36 cycles x 16 pixels), fc 5 x 1 (2 x 256 cycles).
-#: The automatic folding balances cycles per vector, not per image, so it would leave conv1,
-#: with 64 vectors per image, four times slower.
-FOLDING = {"layer": {"conv1": {"pe": 8, "simd": 1}, "conv2": {"pe": 4, "simd": 8},
-                     "fc": {"pe": 5, "simd": 1}}}
-
 
 def load_data(seed: int = 0):
     """Digits as NCHW float32 images in [0, 1]; the MLP example's split."""
@@ -118,9 +109,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
     parser.add_argument("--out", default="out/digits_cnn")
-    parser.add_argument("--auto-folding", action="store_true",
-                        help="let the compiler choose PE x SIMD (--max-macs) instead of FOLDING")
-    parser.add_argument("--max-macs", type=int, default=64)
+    parser.add_argument("--max-macs", type=int, default=64,
+                        help="multipliers of the busiest layer; the compiler balances the rest "
+                             "(here conv1 8x1, conv2 4x8, fc 5x1: an interval of 576 cycles, "
+                             "what conv1's sliding window needs for 8x8 pixels x 3x3 positions)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None,
                         help="simulate only the first N test images (the tests use this)")
@@ -142,9 +134,8 @@ def main(argv=None) -> int:
     ort_logits = run_onnxruntime(qdq_path, x_test)
     ort_accuracy = float(np.mean(ort_logits.argmax(axis=1) == y_test))
 
-    config = None if args.auto_folding else FOLDING
-    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, config, max_macs=args.max_macs),
-               "onnxruntime QDQ": compile_onnx(qdq_path, None, config, max_macs=args.max_macs)}
+    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, max_macs=args.max_macs),
+               "onnxruntime QDQ": compile_onnx(qdq_path, None, max_macs=args.max_macs)}
     results = {}
     for (label, design), tag in zip(designs.items(), ("ptq", "qdq")):
         write_design(design, out / tag)
