@@ -3,8 +3,8 @@
 - :func:`load_onnx` / :func:`quantize_mlp`: the two entry points, both returning a
   :class:`hwgen.ir.Graph`; :func:`check_onnx` lists a model's problems without raising.
 - :func:`read_onnx` and :func:`float_forward`: the float layers of a model (dense, and for CNNs
-  convolution and pooling, NHWC) and their float64 reference forward pass;
-  :func:`quantize_network` quantizes a CNN's float layers.
+  convolution and pooling, NHWC; :class:`FloatAdd` joins two branches) and their float64
+  reference forward pass; :func:`quantize_network` quantizes a CNN's float layers.
 - :func:`read_qdq`: a QDQ model (onnxruntime ``quantize_static``) with its own scales.
 - :func:`read_qonnx`: a QONNX model (Brevitas, FINN) of binary and ternary layers.
 - :func:`load_config`: the compile configuration (CONFIG.toml, docs/config.md).
@@ -13,6 +13,7 @@
 from .api import check_onnx, load_onnx, quantize_mlp
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
 from .conv_ptq import quantize_network
+from .float_add import FloatAdd
 from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense, float_forward
 from .onnx_reader import SUPPORTED_OPS, read_onnx
@@ -25,5 +26,5 @@ __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
     "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
-    "read_qonnx",
+    "read_qonnx", "FloatAdd",
 ]

@@ -35,6 +35,8 @@ import onnx
 from ..errors import ModelError
 from ..ir.window_params import conv_output_size
 from .bn_folding import fold_batch_norm
+from ..ir.graph import GRAPH_INPUT
+from .float_add import FloatAdd
 from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense
 from .layout import nchw_columns_to_nhwc
@@ -65,8 +67,18 @@ class _PendingConv(_Pending):
         self.input_shape, self.stride, self.pads = input_shape, stride, pads
 
 
+class _PendingAdd:
+    """An Add of two branches, awaiting a fused Relu / Clip."""
+
+    def __init__(self, node, sources, shape):
+        self.node, self.sources, self.shape = node, tuple(sources), tuple(shape)
+        self.relu, self.clip = False, None
+
+
 class ConvReader(_Reader):
-    """The chain reader with the CNN operators (see the module docstring)."""
+    """The reader with the CNN operators (see the module docstring)."""
+
+    STATE = _Reader.STATE + ("nhwc", "flat_from")
 
     def __init__(self, graph):
         super().__init__(graph)
@@ -201,6 +213,10 @@ class ConvReader(_Reader):
             return
         clip = getattr(p, "clip", None)
         try:
+            if isinstance(p, _PendingAdd):
+                self.add_layer(FloatAdd(name=node_name(p.node), inputs=p.sources, shape=p.shape,
+                                        relu=p.relu, clip=clip), p.sources)
+                return
             if isinstance(p, _PendingConv):
                 layer = FloatConv(name=node_name(p.node), weights=p.weights, bias=p.bias,
                                   input_shape=p.input_shape, stride=p.stride, pads=p.pads,
@@ -211,7 +227,7 @@ class ConvReader(_Reader):
         except ModelError as exc:
             self.g.problem(str(exc), p.node)
             return
-        self.layers.append(layer)
+        self.add_layer(layer)
 
     # -- layout ------------------------------------------------------------------------------
     def _op_Flatten(self, node, pos: int) -> None:
@@ -322,6 +338,11 @@ class ConvReader(_Reader):
         values = [g.constant(node.input[i + 1], node, f"batch norm {what}")
                   for i, what in enumerate(names)]
         p = self.pending
+        if isinstance(p, _PendingAdd):
+            g.problem("batch norm after an Add of two branches cannot be folded into a layer; "
+                      "fold it into the layers of the branches before export", node)
+            self.bad_layer, self.pending = True, None
+            return
         if p is None:
             if not self.bad_layer:
                 g.problem("batch norm must directly follow a Conv, Gemm or MatMul (and its bias "
@@ -344,29 +365,38 @@ class ConvReader(_Reader):
             g.problem(str(exc).replace(f"node {node_name(node)!r}: ", ""), node)
             self.bad_layer, self.pending = True, None
 
-    def _last_weighted_before_max_pools(self):
-        """Index of the last layer when only max pools follow it, else None."""
-        i = len(self.layers) - 1
-        while i >= 0 and isinstance(self.layers[i], FloatPool) and self.layers[i].op == "max":
-            i -= 1
-        if i >= 0 and i < len(self.layers) - 1 and not isinstance(self.layers[i], FloatPool):
-            return i
-        return None
+    def _fusion_target(self, node):
+        """``(index, None)`` of the layer an activation after max pools fuses into (they
+        commute with max), or ``(None, why not)``."""
+        name, pools = self.source, 0
+        while True:
+            index = self.layer_named(name)
+            if index is None:
+                break
+            if name in self.forked:
+                return None, self.fork_problem(name, node, "activation")
+            layer = self.layers[index]
+            if not (isinstance(layer, FloatPool) and layer.op == "max"):
+                break
+            name, pools = self.connections[name][0], pools + 1
+        if index is not None and pools and not isinstance(self.layers[index], FloatPool):
+            return index, None
+        after = self.layers[self.layer_named(self.source)] \
+            if self.layer_named(self.source) is not None else None
+        if isinstance(after, FloatPool):
+            return None, (f"an activation after a {after.op} pool cannot be fused into a layer; "
+                          "apply it before the pool")
+        return None, ("an activation must follow a Conv, Gemm or MatMul (and its bias and "
+                      "batch norm) to be fused into it")
 
     def _activation(self, node, relu: bool, clip) -> None:
         """Fuse a ReLU and / or clip bounds into the pending layer (or across max pools)."""
         target = self.pending
         index = None
         if target is None and not self.bad_layer:
-            index = self._last_weighted_before_max_pools()
+            index, why = self._fusion_target(node)
             if index is None:
-                after = self.layers[-1] if self.layers else None
-                if isinstance(after, FloatPool):
-                    self.g.problem(f"an activation after a {after.op} pool cannot be fused "
-                                   "into a layer; apply it before the pool", node)
-                else:
-                    self.g.problem("an activation must follow a Conv, Gemm or MatMul (and its "
-                                   "bias and batch norm) to be fused into it", node)
+                self.g.problem(why, node)
                 return
         if target is None and index is None:
             return  # the layer before had problems, already reported
@@ -388,7 +418,7 @@ class ConvReader(_Reader):
                                          clip=new_clip)
 
     def _op_Relu(self, node, pos: int) -> None:
-        if self.pending is None and not self.bad_layer and not self.layers:
+        if self.pending is None and not self.bad_layer and self.source == GRAPH_INPUT:
             super()._op_Relu(node, pos)  # before any layer: the chain reader's message
             return
         self._activation(node, True, None)
@@ -418,7 +448,7 @@ class ConvReader(_Reader):
         if not low < high:
             g.problem(f"min={low:g} must be below max={high:g}", node)
             return
-        if self.pending is None and not self.bad_layer and not self.layers:
+        if self.pending is None and not self.bad_layer and self.source == GRAPH_INPUT:
             g.problem("a Clip before the first layer cannot be fused into a layer", node)
             return
         clip = None if (low in (0.0, -math.inf) and high == math.inf) else \
@@ -427,15 +457,54 @@ class ConvReader(_Reader):
 
     def _op_Add(self, node, pos: int) -> None:
         p = self.pending
-        if p is None and not self.bad_layer:
+        if (p is None and not self.bad_layer) or isinstance(p, _PendingAdd):
             self.g.problem("only a constant bias added right after a Conv, Gemm or MatMul is "
-                           "supported (an Add of two activations is a branch: a later issue)",
-                           node)
+                           "supported", node)
             return
         if p is not None and getattr(p, "clip", None) is not None:
             self.g.problem("an Add after the Clip cannot be folded into the layer's bias", node)
             return
         super()._op_Add(node, pos)
+
+    # -- the Add of two branches ----------------------------------------------------------------
+    def _merge_Add(self, node, positions) -> None:
+        """An Add of two activations: each branch's last layer ends here, and a FloatAdd
+        starts (a Relu / Clip after it fuses into it)."""
+        branches = []
+        for pos in positions:
+            self.load_state(node.input[pos])
+            self.finish_layer()
+            branches.append(self.save_state())
+        for key, value in branches[0].items():
+            setattr(self, key, value)
+        shape = self._add_shape(node, *branches)
+        if shape is None:
+            self.pending, self.bad_layer = None, True
+            self._inferred_output(node)
+            return
+        self.pending = _PendingAdd(node, [b["source"] for b in branches], shape)
+        self.nhwc = self.nhwc or len(shape) == 3
+
+    def _add_shape(self, node, a: dict, b: dict):
+        """The NHWC shape of the tensors an Add joins, or None (with a problem unless an
+        earlier one explains it)."""
+        if any(s["bad_layer"] or s["feat"] is None or s["source"] is None for s in (a, b)):
+            return None  # a branch had problems, already reported
+        fa, fb = tuple(a["feat"]), tuple(b["feat"])
+        if fa != fb:
+            self.g.problem(f"adds tensors of shapes {_chw(fa)} and {_chw(fb)}: broadcasting is "
+                           "not supported; the hardware adds two tensors of the same shape "
+                           "element by element", node)
+            return None
+        if len(fa) not in (1, 3):
+            self.g.problem(f"adds tensors of shape {_chw(fa)}; the hardware adds feature maps "
+                           "(batch, channels, height, width) or vectors (batch, features)", node)
+            return None
+        if a["flat_from"] != b["flat_from"]:
+            self.g.problem("adds a flattened feature map, which hwgen streams in (h, w, c) "
+                           "order, to a tensor in ONNX's order; add before flattening", node)
+            return None
+        return (fa[1], fa[2], fa[0]) if len(fa) == 3 else fa
 
     # -- pooling -----------------------------------------------------------------------------
     def _pool(self, node, op: str, kernel, window) -> None:
@@ -453,7 +522,7 @@ class ConvReader(_Reader):
             self.g.problem(str(exc), node)
             self._inferred_output(node)
             return
-        self.layers.append(pool)
+        self.add_layer(pool)
         out = pool.output_shape
         self.feat = (c, 1, 1) if op == "global_avg" else (c, out[0], out[1])
         self.nhwc = True

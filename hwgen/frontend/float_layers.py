@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..ir.window_params import conv_output_size
-from .float_model import _frozen_float
+from .float_model import _frozen_float, check_inputs
 
 __all__ = ["FloatConv", "FloatPool", "POOL_OPS", "check_clip", "patches"]
 
@@ -100,6 +100,8 @@ class FloatConv:
     relu : bool
     clip : tuple or None
         ``(low, high)`` bounds applied after the ReLU (ONNX Clip), or None.
+    inputs : tuple or None
+        ``(name,)`` of the layer it reads when not the previous one (see FloatDense).
     """
 
     name: str
@@ -110,6 +112,7 @@ class FloatConv:
     pads: tuple = (0, 0, 0, 0)
     relu: bool = False
     clip: tuple | None = None
+    inputs: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -130,7 +133,8 @@ class FloatConv:
                              f"the input has {shape[2]}")
         for key, value in (("weights", weights), ("bias", bias), ("input_shape", shape),
                            ("stride", stride), ("pads", pads), ("relu", bool(self.relu)),
-                           ("clip", check_clip(where, self.clip))):
+                           ("clip", check_clip(where, self.clip)),
+                           ("inputs", check_inputs(where, self.inputs))):
             object.__setattr__(self, key, value)
 
     @property
@@ -168,7 +172,7 @@ class FloatPool:
     ``max`` pads with -infinity (ONNX MaxPool); ``avg`` pads with 0 and divides every window
     by ``kernel**2`` (ONNX AveragePool with ``count_include_pad=1``, what the hardware
     computes); ``global_avg`` averages each channel over the image and outputs
-    ``(channels,)``.
+    ``(channels,)``. ``inputs``: ``(name,)`` of the layer it reads when not the previous one.
     """
 
     name: str
@@ -177,6 +181,7 @@ class FloatPool:
     kernel: int = 1
     stride: int = 1
     pads: tuple = (0, 0, 0, 0)
+    inputs: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -190,7 +195,8 @@ class FloatPool:
         shape, stride, pads = _geometry(where, self.input_shape, int(self.kernel), self.stride,
                                         self.pads)
         for key, value in (("input_shape", shape), ("kernel", int(self.kernel)),
-                           ("stride", stride), ("pads", pads)):
+                           ("stride", stride), ("pads", pads),
+                           ("inputs", check_inputs(where, self.inputs))):
             object.__setattr__(self, key, value)
 
     @property

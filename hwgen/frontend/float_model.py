@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["FloatDense", "check_chain", "float_forward"]
+__all__ = ["FloatDense", "check_chain", "check_inputs", "float_forward"]
 
 
 def _frozen_float(values, what: str, ndim: int) -> np.ndarray:
@@ -36,6 +36,17 @@ def _frozen_float(values, what: str, ndim: int) -> np.ndarray:
     return array
 
 
+def check_inputs(where: str, inputs, count: int = 1):
+    """``None`` (the layer reads the previous one) or a tuple of ``count`` layer names."""
+    if inputs is None and count == 1:
+        return None
+    if isinstance(inputs, str) or not hasattr(inputs, "__len__") or len(inputs) != count \
+            or not all(isinstance(n, str) and n for n in inputs):
+        raise ModelError(f"{where}: inputs must be {'None or ' if count == 1 else ''}a tuple of "
+                         f"{count} layer names ('input' for the model input), not {inputs!r}")
+    return tuple(inputs)
+
+
 @dataclass(frozen=True, eq=False)
 class FloatDense:
     """A float fully connected layer ``y = x @ weights.T + bias``, then ReLU if ``relu``.
@@ -52,6 +63,9 @@ class FloatDense:
         A ReLU follows the layer.
     clip : tuple or None
         ``(low, high)`` bounds applied after the ReLU (ONNX Clip), or None.
+    inputs : tuple or None
+        ``(name,)`` of the layer it reads (``"input"``: the model input) when that is not the
+        previous layer of the network (a branch); None: the previous layer.
     """
 
     name: str
@@ -59,6 +73,7 @@ class FloatDense:
     bias: np.ndarray
     relu: bool = False
     clip: tuple | None = None
+    inputs: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -77,6 +92,7 @@ class FloatDense:
         object.__setattr__(self, "relu", bool(self.relu))
         from .float_layers import check_clip  # float_layers builds on this module
         object.__setattr__(self, "clip", check_clip(where, self.clip))
+        object.__setattr__(self, "inputs", check_inputs(where, self.inputs))
 
     @property
     def out_features(self) -> int:
@@ -107,7 +123,9 @@ def check_chain(layers) -> tuple:
     Raises
     ------
     ModelError
-        Listing every mismatch at once.
+        Listing every mismatch at once; a network with branches (a
+        :class:`~hwgen.frontend.float_add.FloatAdd` or a layer with ``inputs``) is refused
+        here and quantized by :func:`hwgen.frontend.quantize_network`.
     """
     from .float_layers import FloatConv, FloatPool
     layers = tuple(layers)
@@ -117,7 +135,15 @@ def check_chain(layers) -> tuple:
     seen = set()
     for layer in layers:
         if not isinstance(layer, (FloatDense, FloatConv, FloatPool)):
+            from .float_add import FloatAdd
+            if isinstance(layer, FloatAdd):
+                raise ModelError(f"layer {layer.name!r} adds two branches; a network with "
+                                 "branches is quantized by quantize_network")
             raise ModelError(f"{layer!r} is not a FloatDense, FloatConv or FloatPool layer")
+        if layer.inputs is not None:
+            raise ModelError(f"layer {layer.name!r} reads {layer.inputs[0]!r}, not the layer "
+                             "before it; a network with branches is quantized by "
+                             "quantize_network")
         if layer.name in seen:
             problems.append(f"layer name {layer.name!r} is used twice; names must be unique")
         seen.add(layer.name)
@@ -132,13 +158,21 @@ def check_chain(layers) -> tuple:
     return layers
 
 
+def is_chain(layers) -> bool:
+    """Whether every layer reads the one before it (no FloatAdd, no ``inputs``)."""
+    from .float_add import FloatAdd
+    return not any(isinstance(layer, FloatAdd) or getattr(layer, "inputs", None) is not None
+                   for layer in layers)
+
+
 def float_forward(layers, x, *, keep_intermediate: bool = False):
     """Run ``x`` through the float layers in float64.
 
     Parameters
     ----------
-    layers : sequence of FloatDense
-        A chain (see :func:`check_chain`).
+    layers : sequence of FloatDense, FloatConv, FloatPool and FloatAdd
+        A chain (see :func:`check_chain`) or a network with branches, in topological order
+        (see :func:`hwgen.frontend.float_network.check_network`).
     x : array_like
         Inputs, shape ``(N, in_features)``, or ``(N, *input_shape)`` of the first layer (NHWC
         for a convolution or pool; see :func:`hwgen.frontend.layout.to_stream_layout`).
@@ -149,15 +183,14 @@ def float_forward(layers, x, *, keep_intermediate: bool = False):
     -------
     numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
     """
-    layers = check_chain(layers)
+    from .float_network import check_network, network_forward
+    layers = tuple(layers)
+    layers = check_chain(layers) if is_chain(layers) else check_network(layers)
     y = np.asarray(x, dtype=np.float64)
     first = tuple(layers[0].input_shape)
     if y.ndim < 2 or y.shape[1:] not in (first, (math.prod(first),)):
         shapes = f"(N, {math.prod(first)})" + (
             f" or (N, {', '.join(map(str, first))})" if len(first) > 1 else "")
         raise ModelError(f"inputs have shape {y.shape}; the model takes {shapes}")
-    tensors = [y]
-    for layer in layers:
-        y = layer.forward(y.reshape((len(y),) + tuple(layer.input_shape)))
-        tensors.append(y)
-    return (y, tensors) if keep_intermediate else y
+    tensors = network_forward(layers, y)
+    return (tensors[-1], tensors) if keep_intermediate else tensors[-1]

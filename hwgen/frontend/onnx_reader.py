@@ -1,10 +1,14 @@
 """Float ONNX model -> list of float layers (:class:`FloatDense`, and for CNNs
 :class:`~hwgen.frontend.float_layers.FloatConv` / :class:`~hwgen.frontend.float_layers.FloatPool`).
 
-Reads a linear chain of Gemm / MatMul (+ Add of a constant bias) / Relu nodes; Identity,
-Dropout (inference), Flatten (axis 1) and Reshape to ``(batch, features)`` pass through.
-:class:`hwgen.frontend.conv_reader.ConvReader` extends this chain reader with Conv,
-BatchNormalization (folded), Clip and pooling, and is the reader :func:`read_onnx` runs.
+Reads Gemm / MatMul (+ Add of a constant bias) / Relu nodes; Identity, Dropout (inference),
+Flatten (axis 1) and Reshape to ``(batch, features)`` pass through.
+:class:`hwgen.frontend.conv_reader.ConvReader` extends this reader with Conv,
+BatchNormalization (folded), Clip, pooling and the Add of two branches (a residual
+connection, :class:`~hwgen.frontend.float_add.FloatAdd`), and is the reader :func:`read_onnx`
+runs. The activation may fork: the nodes are visited in topological order
+(:mod:`hwgen.frontend.onnx_dag`), and a layer that does not read the layer before it names
+the layer it reads in its ``inputs``.
 Everything is checked before any layer is built, and every problem is reported at once in one
 :class:`~hwgen.errors.ModelError` (see :func:`onnx_problems` for the list without raising).
 """
@@ -12,12 +16,15 @@ Everything is checked before any layer is built, and every problem is reported a
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import onnx
 
 from ..errors import HwgenError
+from ..ir.graph import GRAPH_INPUT
 from .float_model import FloatDense
+from .onnx_dag import activation_graph
 from .onnx_graph import OnnxGraph, load_model, node_name
 from .problems import Problem, raise_problems
 
@@ -33,6 +40,11 @@ _HINTS = {
     "LogSoftmax": "; drop the final LogSoftmax from the export (the argmax is unchanged)",
     "QuantizeLinear": "; QDQ models come in a later issue",
     "DequantizeLinear": "; QDQ models come in a later issue",
+    "Concat": "; the hardware joins branches only by an Add of two tensors of the same shape",
+    "Sum": "; use Adds of two tensors (the hardware adds two branches at a time)",
+    "Mul": "; element-wise products are not supported (fold a constant scale into the "
+           "layer before it)",
+    "Sub": "; only an Add of two branches is supported",
 }
 
 
@@ -52,6 +64,11 @@ class _Reader:
         self.dense_nodes = 0
         # Features of the current activation (dims after the batch axis), None when unknown.
         self.feat: tuple | None = graph.input_dims[1:] if graph.input_dims else None
+        # The layer whose output the current activation is (a pending layer's input).
+        self.source: str | None = GRAPH_INPUT
+        self.connections: dict = {}   # layer name -> names of the layers it reads
+        self.forked: dict = {}        # layer (or "input") whose output forks -> its readers
+        self.states: dict = {}        # activation tensor -> reader state (see save_state)
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
@@ -66,65 +83,134 @@ class _Reader:
                     f"{_HINTS.get(node.op_type, '')}", node)
 
     def walk(self) -> None:
-        """Follow the single activation from the graph input to the graph output."""
+        """Visit the activation nodes in topological order (:mod:`hwgen.frontend.onnx_dag`).
+
+        Each activation tensor keeps the reader's state as its producer left it (the layer
+        being assembled, shapes, the layer it comes from); a node resumes the state of the
+        tensor it reads. A layer being assembled ends where its output forks: every reader
+        of a fork sees the same finished layer. An Add of two activations joins two states
+        (:meth:`merge`).
+        """
         g = self.g
         if g.input_name is None or g.output_name is None:
             return
-        consumers: dict[str, list] = {}
-        for node in g.model.graph.node:
-            if node.op_type in _IGNORED:
-                continue
-            for pos, name in enumerate(node.input):
-                if name:
-                    consumers.setdefault(name, []).append((node, pos))
-        visited = []
-        current = g.input_name
-        complete = False
-        while True:
-            users = consumers.get(current, [])
-            if current == g.output_name:
-                if users:
-                    g.problem(f"the output {current!r} also feeds "
-                              f"{', '.join(repr(node_name(n)) for n, _ in users)}; "
-                              "the model must be a linear chain")
-                complete = not users
-                break
-            if not users:
-                g.problem(f"tensor {current!r} is used by no node and is not the model output "
-                          f"{g.output_name!r}")
-                break
-            if len(users) > 1:
-                names = ", ".join(f"{node_name(n)!r} ({n.op_type})" for n, _ in users)
-                g.problem(
-                    f"tensor {current!r} feeds {len(users)} nodes ({names}): branches are not "
-                    "supported yet (a later issue); the model must be a linear chain")
-                break
-            node, pos = users[0]
-            if any(node is v for v in visited):
-                g.problem("the graph has a cycle", node)
-                break
-            visited.append(node)
+        self.dag = dag = activation_graph(g, _IGNORED, supported=SUPPORTED_OPS)
+        self.states = {g.input_name: self.save_state()}
+        if dag.fans_out(g.input_name):
+            self.forked[GRAPH_INPUT] = dag.consumers[g.input_name]
+        for node in dag.order:
             if not node.output or not node.output[0]:
-                g.problem("the node has no output", node)
-                break
-            self.visit(node, pos)
-            self.check_side_outputs(node, consumers)
-            current = node.output[0]
-        self.finish_layer()
-        if complete:
-            on_chain = {id(n) for n in visited}
-            for node in g.model.graph.node:
-                if id(node) not in on_chain and node.op_type in SUPPORTED_OPS:
-                    g.problem("node is not on the chain from the input to the output; side "
-                              "branches are not supported yet (a later issue)", node)
-        if complete and not self.dense_nodes:
+                continue  # reported by activation_graph
+            positions = dag.activation_inputs(node)
+            if len(positions) == 1:
+                self.load_state(node.input[positions[0]])
+                self.visit(node, positions[0])
+            else:
+                self.merge(node, positions)
+            self.check_side_outputs(node, dag.consumers)
+            if dag.fans_out(node.output[0]):
+                self.finish_layer()
+                self.forked.setdefault(self.source, dag.consumers[node.output[0]])
+            self.states[node.output[0]] = self.save_state()
+        if g.output_name in self.states:
+            self.load_state(g.output_name)
+            self.finish_layer()
+        if dag.complete and not self.dense_nodes:
             g.problem("the model has no Gemm or MatMul layer")
+        self.check_input_layout()
+
+    # -- per-tensor state ------------------------------------------------------------------
+    #: Attributes that describe the activation being read (saved per tensor).
+    STATE = ("pending", "bad_layer", "feat", "source")
+
+    def save_state(self) -> dict:
+        return {key: getattr(self, key) for key in self.STATE}
+
+    def load_state(self, tensor: str) -> None:
+        """Resume the state of ``tensor`` (a fresh, unknown one if its producer had none)."""
+        state = self.states.get(tensor)
+        if state is None:
+            state = dict(self.save_state(), pending=None, bad_layer=True, feat=None,
+                         source=None)
+        for key, value in state.items():
+            setattr(self, key, value)
+
+    def merge(self, node, positions) -> None:
+        """A node reading several activations: an Add of two joins two branches."""
+        handler = getattr(self, f"_merge_{node.op_type}", None)
+        if handler is not None and node.domain in ("", "ai.onnx") and len(positions) == 2:
+            handler(node, positions)
+            return
+        names = [node.input[p] for p in positions]
+        for name in names:  # every branch's layer ends here
+            self.load_state(name)
+            self.finish_layer()
+        if node.op_type in SUPPORTED_OPS and node.domain in ("", "ai.onnx"):
+            if node.op_type == "Reshape" and positions[0] == 0:
+                self.load_state(names[0])  # a shape computed from the input: say so there
+                self.visit(node, 0)
+                return
+            self.g.problem(
+                f"it reads {len(names)} tensors computed from the model input "
+                f"({', '.join(map(repr, names))}); branches can only be joined by an Add of two "
+                "tensors of the same shape", node)
+        self.load_state(names[0])
+        self.visit(node, positions[0])  # unsupported ops: reported, shapes inferred
+        self.bad_layer = True
+
+    def fork_problem(self, layer: str, node, what: str) -> str:
+        """Why ``what`` (at ``node``) cannot be fused into ``layer``, whose output forks."""
+        others = [n for n, _ in self.forked[layer] if n is not node]
+        names = ", ".join(f"{node_name(n)!r} ({n.op_type})" for n in others)
+        return (f"the output of {layer!r} also feeds {names}, which read{'s' * (len(others) == 1)}"
+                f" it without this {what}; it cannot be fused into {layer!r}, and the hardware "
+                f"has no separate {what} layer")
+
+    def check_input_layout(self) -> None:
+        """The model input is streamed in one layout: an image read both by image layers
+        (NHWC) and by a flattening dense layer (ONNX's (c, h, w) order) cannot be."""
+        readers = {}
+        for layer in self.layers:
+            if GRAPH_INPUT in self.connections.get(layer.name, ()):
+                readers.setdefault(len(layer.input_shape) == 3, []).append(layer.name)
+        if len(readers) == 2:
+            self.g.problem(
+                f"the model input is read as an image by {', '.join(map(repr, readers[True]))} "
+                f"and flattened by {', '.join(map(repr, readers[False]))}; hwgen streams the "
+                "input in one layout: flatten the output of a layer instead")
+
+    def layer_named(self, name):
+        """Index of the layer called ``name`` in :attr:`layers`, or None."""
+        return next((i for i, layer in enumerate(self.layers) if layer.name == name), None)
+
+    def add_layer(self, layer, sources=None) -> None:
+        """Append a finished layer reading ``sources`` (default: the current activation)."""
+        self.layers.append(layer)
+        self.connections[layer.name] = tuple(sources or (self.source,))
+        self.source = layer.name
+
+    def graph_connections(self) -> dict:
+        """``{layer: sources}`` of the layers that do not read the layer before them (an add
+        names its own inputs): :class:`hwgen.ir.Graph`'s ``connections``."""
+        connections, previous = {}, GRAPH_INPUT
+        for layer in self.layers:
+            sources = self.connections.get(layer.name, (previous,))
+            if getattr(layer, "inputs", None) is None and sources != (previous,):
+                connections[layer.name] = sources
+            previous = layer.name
+        return connections
+
+    def link_layers(self) -> list:
+        """The float layers with ``inputs`` set where they do not read the layer before."""
+        connections = self.graph_connections()
+        return [replace(layer, inputs=connections[layer.name])
+                if layer.name in connections else layer for layer in self.layers]
 
     def check_side_outputs(self, node, consumers) -> None:
         for name in node.output[1:]:
-            if name and (name in consumers or name == self.g.output_name):
+            if name and (consumers.get(name) or name == self.g.output_name):
                 self.g.problem(f"its second output {name!r} is used; only the first output of a "
-                               "node may be used in a linear chain", node)
+                               "node may be used", node)
 
     # -- nodes ----------------------------------------------------------------------------
     def visit(self, node, pos: int) -> None:
@@ -304,8 +390,8 @@ class _Reader:
     def finish_layer(self) -> None:
         p = self.pending
         if p is not None:
-            self.layers.append(FloatDense(name=node_name(p.node), weights=p.weights,
-                                          bias=p.bias, relu=p.relu))
+            self.add_layer(FloatDense(name=node_name(p.node), weights=p.weights, bias=p.bias,
+                                      relu=p.relu))
         self.pending, self.bad_layer = None, False
 
     def check_names(self) -> None:
@@ -326,7 +412,7 @@ def _inspect(model, source: str | None = None) -> tuple[list, list, str]:
     reader.check_ops()
     reader.walk()
     reader.check_names()
-    return reader.layers, graph.problems, source
+    return reader.link_layers(), graph.problems, source
 
 
 def onnx_problems(model) -> list[Problem]:

@@ -94,6 +94,24 @@ class Chain:
         return self.op("Reshape", name, self.const(f"{name}.shape",
                                                     np.asarray(shape, dtype=np.int64)))
 
+    def tap(self):
+        """The current tensor's name (a branch starts there)."""
+        return self.current
+
+    def join(self, name, tensor, *, first=True):
+        """Add the current tensor and ``tensor`` (a residual connection); ``first``: the
+        current tensor is the Add's first input."""
+        out = self._out(name)
+        inputs = [self.current, tensor] if first else [tensor, self.current]
+        self.nodes.append(helper.make_node("Add", inputs, [out], name=name))
+        self.current = out
+        return self
+
+    def branch(self, tensor):
+        """Continue from ``tensor`` (a second branch of a fork)."""
+        self.current = tensor
+        return self
+
     def build(self, out_shape=None, *, name="cnn"):
         last = self.nodes[-1]
         last.output[0] = "y"
@@ -111,3 +129,18 @@ def digits_like_cnn(seed: int = 0, *, image=(1, 8, 8), channels=(4, 6), classes=
             .conv("conv2", c1, c2, 3, pads=[1, 1, 1, 1]).relu("relu2")
             .flatten("flat").gemm("fc", c2 * (h // 2) * (w // 2), classes)
             .build(["N", classes]))
+
+
+def residual_cnn(seed: int = 0, *, image=(2, 6, 6), channels=4, classes=3, projection=False):
+    """conv3x3-relu, [conv3x3-relu-conv3x3] + skip, relu, global average pool, dense: a
+    ResNet basic block. ``projection``: the skip goes through a 1x1 convolution."""
+    c = image[0]
+    chain = Chain(image, seed=seed).conv("conv1", c, channels, 3, pads=[1, 1, 1, 1])
+    skip = block_in = chain.relu("relu1").tap()
+    if projection:
+        skip = chain.conv("proj", channels, channels, 1).tap()
+        chain.branch(block_in)
+    (chain.conv("conv2", channels, channels, 3, pads=[1, 1, 1, 1]).relu("relu2")
+     .conv("conv3", channels, channels, 3, pads=[1, 1, 1, 1]).join("add", skip).relu("relu3")
+     .gap("gap").flatten("flat").gemm("fc", channels, classes))
+    return chain.build(["N", classes])

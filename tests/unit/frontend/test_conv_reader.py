@@ -252,7 +252,9 @@ def test_conv_on_a_flat_activation_and_dynamic_image_size():
     assert any("dynamic or unknown feature size" in p.message for p in found)
 
 
-def test_residual_add_of_two_branches_is_rejected_clearly():
+def test_residual_add_of_two_branches_is_read():
+    """The residual block that used to be rejected (tests/unit/frontend/test_branch_reader.py
+    covers branches)."""
     chain = Chain((2, 4, 4), seed=23).conv("c1", 2, 2, 3, pads=[1, 1, 1, 1]).relu("r1")
     branch_in = chain.current
     chain.conv("c2", 2, 2, 3, pads=[1, 1, 1, 1])
@@ -260,8 +262,9 @@ def test_residual_add_of_two_branches_is_rejected_clearly():
                                         name="residual"))
     chain.current = "sum"
     chain.relu("r2")
-    text = " ".join(str(p) for p in problems_of(chain.build()))
-    assert "feeds 2 nodes" in text and "branches are not supported" in text
+    layers = read_onnx(chain.build())
+    assert [type(l).__name__ for l in layers] == ["FloatConv", "FloatConv", "FloatAdd"]
+    assert layers[2].inputs == ("c2", "c1") and layers[2].relu
 
 
 def test_missing_initializer_non_constant_weights_and_bad_opset():
