@@ -74,8 +74,8 @@ def main(argv=None) -> int:
     big = np.concatenate([x_test] * args.repeat)
     setups = [
         ("harness, Verilator (C++ main, Python off the clock)", "verilator", "harness", big),
-        ("harness, Verilator, under cocotb (one await)", "verilator", "cocotb", x_test),
-        ("per-beat cocotb driver, Verilator", "verilator", "per-beat", x_test[:60]),
+        ("harness, Verilator, under cocotb (one await)", "verilator", "cocotb", big),
+        ("per-beat cocotb driver, Verilator", "verilator", "per-beat", x_test),
         ("harness, Icarus", "icarus", "harness", x_test[:60]),
         ("per-beat cocotb driver, Icarus", "icarus", "per-beat", x_test[:12]),
     ]
