@@ -14,6 +14,14 @@ channel) and dense layer. Pools add two rules:
   single rounding rule (the exactly rounded mean when the scales are equal) unless its
   ``[layer.NAME]`` table (or ``[default]``) sets ``requant``.
 
+Networks with branches (a :class:`~hwgen.frontend.float_add.FloatAdd` joins two, a layer's
+``inputs`` names the layer it reads) follow the same rules per tensor: a tensor read by
+several layers has one quantization, its producer's output, calibrated once; every layer that
+reads it (and the model's ``output`` if it is the output) must ask for the same
+``activations`` and ``calibration``. An add requantizes ``S_a (q_a - Z_a) + S_b (q_b - Z_b)``
+to its output's calibrated quantization (:mod:`hwgen.ir.add_params`) under single rounding
+unless ``requant`` is set; a Relu after it is fused (its output range starts at 0).
+
 Calibration rows are in the model's own layout (``(N, C, H, W)`` for an image, or flattened in
 that order); they are transposed to the layers' NHWC layout (:mod:`hwgen.frontend.layout`).
 """
@@ -26,12 +34,15 @@ import numpy as np
 
 from ..errors import ConfigError, IRError, QuantizationError
 from ..ir import Graph, RequantRounding
+from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
 from ..ir.lowering import lower_layer
 from .calibration_data import check_calibration
 from .config import load_config
+from .float_add import FloatAdd
 from .float_layers import FloatConv, FloatPool
-from .float_model import FloatDense, check_chain, float_forward
+from .float_model import FloatDense, check_chain, float_forward, is_chain
+from .float_network import check_network, network_edges
 from .layout import model_input_shape, stream_input_axes, to_stream_layout
 from .ptq import _check_options, _quantize_layer, _tensor_quant
 
@@ -40,6 +51,8 @@ __all__ = ["quantize_network"]
 #: Keys a pool's ``[layer.NAME]`` table may set (pools have no weights and no folding).
 _POOL_KEYS = {"max": (), "avg": ("activations", "calibration", "requant"),
               "global_avg": ("activations", "calibration", "requant")}
+#: Keys an add's ``[layer.NAME]`` table may set (``activations``: the format of both inputs).
+_ADD_KEYS = ("activations", "calibration", "requant")
 
 
 def _is_max_pool(layer) -> bool:
@@ -49,15 +62,17 @@ def _is_max_pool(layer) -> bool:
 def _check_pool_options(layers, config) -> None:
     errors = []
     for layer in layers:
-        if not isinstance(layer, FloatPool):
+        if not isinstance(layer, (FloatPool, FloatAdd)):
             continue
-        allowed = _POOL_KEYS[layer.op]
+        allowed = _ADD_KEYS if isinstance(layer, FloatAdd) else _POOL_KEYS[layer.op]
         given = sorted(k for k in config.explicit.get(layer.name, ()) if k not in allowed)
         if given:
+            kind = "add" if isinstance(layer, FloatAdd) else "pool"
             why = ("a max pool keeps its input's quantization: set activations on the layer "
-                   "after it" if layer.op == "max" else
-                   f"a pool has no weights or folding; it takes {', '.join(allowed)}")
-            errors.append(f"[layer.{layer.name}]: {', '.join(given)} cannot be set for pool "
+                   "after it" if getattr(layer, "op", None) == "max" else
+                   f"{'an' if kind == 'add' else 'a'} {kind} has no weights or folding; it "
+                   f"takes {', '.join(allowed)}")
+            errors.append(f"[layer.{layer.name}]: {', '.join(given)} cannot be set for {kind} "
                           f"{layer.name!r} ({why})")
     if len(errors) == 1:
         raise ConfigError(errors[0])
@@ -82,19 +97,48 @@ def _calibration_rows(calibration, layers) -> np.ndarray:
     return to_stream_layout(flat, stream_shape, axes)
 
 
-def _activation_quants(layers, tensors, config) -> list:
+def _tensor_groups(layers, edges) -> dict:
+    """Tensors that share one quantization, ``{root: [tensors]}``: a max pool's output is
+    its input's (tensor 0 is the model input, ``i + 1`` the output of layer ``i``)."""
+    root = list(range(len(layers) + 1))
+    for i, layer in enumerate(layers):
+        if _is_max_pool(layer):
+            root[i + 1] = root[edges[i][0]]
+    groups = {}
+    for tensor, r in enumerate(root):
+        groups.setdefault(r, []).append(tensor)
+    return groups
+
+
+def _group_format(layers, edges, members, config) -> tuple:
+    """``(format, calibration method)`` of a group of tensors: that of every layer reading
+    it but max pools (their ``activations``), or the model's ``output``; they must agree."""
+    choices = {}
+    for i, inputs in enumerate(edges):
+        if any(t in members for t in inputs) and not _is_max_pool(layers[i]):
+            opts = config.layer(layers[i].name)
+            choices.setdefault((opts.activations, opts.calibration), []).append(
+                repr(layers[i].name))
+    if len(layers) in members:
+        choices.setdefault((config.output, config.default.calibration), []).append(
+            "the model output ([default] output)")
+    if len(choices) > 1:
+        root = members[0]
+        tensor = "the model input" if root == 0 else \
+            f"the output of layer {layers[root - 1].name!r}"
+        readers = "; ".join(f"{', '.join(who)}: {fmt}, {method}"
+                            for (fmt, method), who in choices.items())
+        raise ConfigError(f"{tensor} is read by layers that ask for different formats or "
+                          f"calibrations ({readers}); a tensor has one quantization: give "
+                          "them the same activations and calibration")
+    return next(iter(choices))
+
+
+def _activation_quants(layers, tensors, config, edges) -> list:
     """One TensorQuant per tensor (model input, then every layer's output)."""
     quants = [None] * len(tensors)
-    k = 0
-    while k < len(tensors):
-        j = k
-        while j < len(layers) and _is_max_pool(layers[j]):
-            j += 1  # tensors k..j are tied by max pools
-        if j < len(layers):
-            opts = config.layer(layers[j].name)
-            fmt, method = opts.activations, opts.calibration
-        else:
-            fmt, method = config.output, config.default.calibration
+    for k, members in _tensor_groups(layers, edges).items():
+        fmt, method = _group_format(layers, edges, members, config)
         values = tensors[k]
         if k == 0:
             what = f"model input (input of layer {layers[0].name!r})"
@@ -102,18 +146,24 @@ def _activation_quants(layers, tensors, config) -> list:
         else:
             prev = layers[k - 1]
             what = f"output of layer {prev.name!r}" + (" (the model output)"
-                                                       if j == len(layers) else "")
+                                                       if len(layers) in members else "")
             fix = ("its ReLU outputs 0 for every sample: " if getattr(prev, "relu", False)
                    and values.max() <= 0 else "") + \
                 "pass more varied calibration inputs, or check this layer's weights"
         quant = _tensor_quant(values, fmt, method, what, fix)
-        for i in range(k, j + 1):
+        for i in members:
             quants[i] = quant
-        k = j + 1
     return quants
 
 
-def _quantize(layer, opts, config, in_q, out_q):
+def _quantize(layer, opts, config, in_quants, out_q):
+    in_q = in_quants[0]
+    if isinstance(layer, FloatAdd):
+        rounding = opts.requant if config.is_set(layer.name, "requant") \
+            else RequantRounding.SINGLE
+        return QuantAdd(name=layer.name, inputs=layer.inputs, a_quant=in_quants[0],
+                        b_quant=in_quants[1], output_quant=out_q, shape=layer.shape,
+                        relu=layer.relu, rounding=rounding)
     if isinstance(layer, FloatDense):
         return _quantize_layer(layer, opts, in_q, out_q)
     if isinstance(layer, FloatConv):
@@ -135,7 +185,7 @@ def _check_lowerable(qlayer) -> None:
     """Fail now, naming the layer, if the hardware blocks cannot hold this layer."""
     from ..ir import Folding
     try:
-        if isinstance(qlayer, QuantPool):
+        if isinstance(qlayer, (QuantPool, QuantAdd)):
             lower_layer(qlayer, 1)
         else:
             matrix = qlayer.as_dense() if isinstance(qlayer, QuantConv) else qlayer
@@ -152,42 +202,46 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
 
     Parameters
     ----------
-    layers : sequence of FloatConv, FloatPool and FloatDense
-        The float layers in order, feature maps NHWC (what :func:`hwgen.frontend.read_onnx`
-        returns).
+    layers : sequence of FloatConv, FloatPool, FloatDense and FloatAdd
+        The float layers in topological order, feature maps NHWC (what
+        :func:`hwgen.frontend.read_onnx` returns).
     calibration : array_like
         Representative inputs in the model's own layout: ``(N, C, H, W)`` when the first
         layer takes an image, ``(N, features)`` otherwise (or flattened rows).
     config : None, CompileConfig, dict or path
-        Per-layer choices (docs/config.md); pools take ``activations``, ``calibration`` and
-        ``requant`` (average pools only).
+        Per-layer choices (docs/config.md); pools and adds take ``activations``,
+        ``calibration`` and ``requant`` (average pools and adds only).
     name : str
         Graph name.
 
     Returns
     -------
     Graph
-        :class:`~hwgen.ir.conv.QuantConv`, :class:`~hwgen.ir.conv.QuantPool` and
-        :class:`~hwgen.ir.QuantDense` layers, one per float layer.
+        :class:`~hwgen.ir.conv.QuantConv`, :class:`~hwgen.ir.conv.QuantPool`,
+        :class:`~hwgen.ir.QuantDense` and :class:`~hwgen.ir.add.QuantAdd` layers, one per
+        float layer; ``connections`` for the layers with ``inputs``.
 
     Raises
     ------
     ConfigError, QuantizationError, ModelError
         Before any quantization work for config and data problems.
     """
-    layers = check_chain(layers)
+    layers = check_chain(layers) if is_chain(layers) else check_network(layers)
     config = load_config(config)
     config.check_layer_names([layer.name for layer in layers])
     options = [config.layer(layer.name) for layer in layers]
     weighted = [(layer, opts) for layer, opts in zip(layers, options)
-                if not isinstance(layer, FloatPool)]
+                if not isinstance(layer, (FloatPool, FloatAdd))]
     _check_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
     _check_pool_options(layers, config)
+    edges = network_edges(layers)
     x = _calibration_rows(calibration, layers)
     _, tensors = float_forward(layers, x, keep_intermediate=True)
-    quants = _activation_quants(layers, tensors, config)
-    qlayers = [_quantize(layer, opts, config, quants[i], quants[i + 1])
-               for i, (layer, opts) in enumerate(zip(layers, options))]
+    quants = _activation_quants(layers, tensors, config, edges)
+    qlayers = [_quantize(layer, opts, config, [quants[t] for t in inputs], quants[i + 1])
+               for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges))]
     for qlayer in qlayers:
         _check_lowerable(qlayer)
-    return Graph(name=name, layers=tuple(qlayers))
+    connections = {layer.name: layer.inputs for layer in layers
+                   if not isinstance(layer, FloatAdd) and layer.inputs is not None}
+    return Graph(name=name, layers=tuple(qlayers), connections=connections)
