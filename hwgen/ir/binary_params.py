@@ -31,6 +31,7 @@ from .binary import (BIT, Activation, BipolarQuant, RequantActivation, Threshold
                      WeightFormat)
 from .binary_layers import INPUT_BITS, BinaryDense
 from .blocks import StreamFormat, register_block
+from .matrix_folding import MatrixFolding
 from .mvau_params import signed_bits_for_range
 from .packing import weight_memory_words
 from .rules import RequantRounding
@@ -61,7 +62,7 @@ def _frozen(values, what: str, shape: tuple) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class BinaryMvauParams:
+class BinaryMvauParams(MatrixFolding):
     """Parameters shared by the binary and ternary MVAU kinds (not a block kind itself).
 
     ``acc[i] = bias[i] + sum_j c[i, j] v[j]`` (``c``: ``level_pos[i]``, ``-level_neg[i]`` or 0
@@ -241,13 +242,6 @@ class BinaryMvauParams:
                               "accumulator would overflow int32; check the layer's scales")
 
     # -- the block interface (hwgen.ir.blocks) ------------------------------------------
-    @property
-    def input_shape(self) -> tuple:
-        return self.spatial + (self.mw,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return self.spatial + (self.mh,)
 
     @property
     def input_format(self) -> StreamFormat:
@@ -284,26 +278,6 @@ class BinaryMvauParams:
     @property
     def mw(self) -> int:
         return self.weights.shape[1]
-
-    @property
-    def nf(self) -> int:
-        """Neuron folds: output beats per input vector."""
-        return self.mh // self.pe
-
-    @property
-    def sf(self) -> int:
-        """Synapse folds: input beats per input vector."""
-        return self.mw // self.simd
-
-    @property
-    def vectors(self) -> int:
-        """Input vectors per inference."""
-        return math.prod(self.spatial)
-
-    @property
-    def macs(self) -> int:
-        """Weight-input products per inference."""
-        return self.mh * self.mw * self.vectors
 
     # -- the layer's arithmetic (y domain) ------------------------------------------------
     @cached_property

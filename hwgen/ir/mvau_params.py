@@ -19,6 +19,7 @@ from ..errors import IRError
 from ..quant.multiplier import quantize_multiplier
 from .blocks import StreamFormat, register_block
 from .layers import QuantDense
+from .matrix_folding import MatrixFolding
 from .rules import RequantRounding
 from .types import IntType
 
@@ -43,7 +44,7 @@ def _frozen(values) -> np.ndarray:
 
 @register_block("int_mvau")
 @dataclass(frozen=True, eq=False)
-class IntMvauParams:
+class IntMvauParams(MatrixFolding):
     """Parameters of one integer matrix-vector-activation unit.
 
     ``y[i] = clamp(out_zero_point + requant(acc_bias[i] + sum_j weights[i, j] * x[j],
@@ -147,18 +148,6 @@ class IntMvauParams:
                     "would overflow int32; check the layer's scales (S_W * S_X / S_Y)")
 
     # -- the block interface (hwgen.ir.blocks) ------------------------------------------
-    @property
-    def input_shape(self) -> tuple:
-        return self.spatial + (self.mw,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return self.spatial + (self.mh,)
-
-    @property
-    def vectors(self) -> int:
-        """Input vectors per inference."""
-        return math.prod(self.spatial)
 
     @property
     def input_format(self) -> StreamFormat:
@@ -192,16 +181,6 @@ class IntMvauParams:
     def mw(self) -> int:
         return self.weights.shape[1]
 
-    @property
-    def nf(self) -> int:
-        """Neuron folds: output beats per input vector."""
-        return self.mh // self.pe
-
-    @property
-    def sf(self) -> int:
-        """Synapse folds: input beats per input vector."""
-        return self.mw // self.simd
-
     @cached_property
     def acc_range(self) -> tuple[int, int]:
         """Exact bounds of the accumulator over every possible input vector.
@@ -218,11 +197,6 @@ class IntMvauParams:
     def acc_bits(self) -> int:
         """Accumulator width: the fewest bits that can never overflow."""
         return signed_bits_for_range(*self.acc_range)
-
-    @property
-    def macs(self) -> int:
-        """Multiply-accumulates per inference."""
-        return self.mh * self.mw * self.vectors
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import IRError
 from ..quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format
 from .blocks import StreamFormat, register_block
+from .matrix_folding import MatrixFolding
 from .layers import Folding
 from .mvau_params import signed_bits_for_range
 from .mx_layers import MxDense, mx_folding_problem
@@ -68,7 +69,7 @@ def _round_multiplier(r: float) -> tuple[int, int]:
 
 @register_block("mx_mvau")
 @dataclass(frozen=True, eq=False)
-class MxMvauParams:
+class MxMvauParams(MatrixFolding):
     """Parameters of one MX matrix-vector unit (rules: :mod:`hwgen.ir.mx_rules`).
 
     Parameters
@@ -237,14 +238,6 @@ class MxMvauParams:
         return IntType.parse(self.output_dtype)
 
     @property
-    def input_shape(self) -> tuple:
-        return (self.mw,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return (self.mh,)
-
-    @property
     def input_format(self) -> StreamFormat:
         return StreamFormat(self.input_type, self.simd)
 
@@ -273,18 +266,6 @@ class MxMvauParams:
     @property
     def mw(self) -> int:
         return self.weight_codes.shape[1]
-
-    @property
-    def nf(self) -> int:
-        return self.mh // self.pe
-
-    @property
-    def sf(self) -> int:
-        return self.mw // self.simd
-
-    @property
-    def macs(self) -> int:
-        return self.mh * self.mw
 
     @property
     def group_block(self) -> int:
