@@ -109,8 +109,7 @@ class _Reader:
                 self.merge(node, positions)
             self.check_side_outputs(node, dag.consumers)
             if dag.fans_out(node.output[0]):
-                self.finish_layer()
-                self.forked.setdefault(self.source, dag.consumers[node.output[0]])
+                self.fork(node.output[0])
             self.states[node.output[0]] = self.save_state()
         if g.output_name in self.states:
             self.load_state(g.output_name)
@@ -134,6 +133,12 @@ class _Reader:
                          source=None)
         for key, value in state.items():
             setattr(self, key, value)
+
+    def fork(self, tensor: str) -> None:
+        """``tensor`` feeds several nodes: the layer being assembled ends here, so that every
+        reader sees the same finished layer."""
+        self.finish_layer()
+        self.forked.setdefault(self.source, self.dag.consumers[tensor])
 
     def merge(self, node, positions) -> None:
         """A node reading several activations: an Add of two joins two branches."""

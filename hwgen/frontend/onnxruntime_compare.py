@@ -28,8 +28,14 @@ propagate:
     which saturates at 16 bits (activations offset to unsigned): a wrong accumulator, many
     LSB off. onnxruntime's documentation advises ``reduce_range=True`` (7-bit weights) on
     such machines. hwgen's accumulators are exact.
+``add_factors``
+    (adds of two branches only) hwgen's 14-bit integer factors move the exact sum across
+    ``k + 0.5``; the add's mechanisms are in :mod:`hwgen.frontend.onnxruntime_add`.
 ``unexplained``
     anything else (a bug to find).
+
+An add of two branches (onnxruntime's QLinearAdd, computed in float32) is fed onnxruntime's
+codes of both its inputs.
 """
 
 from __future__ import annotations
@@ -41,16 +47,21 @@ import onnx
 from onnx import helper
 
 from ..golden import run_pipeline
+from ..golden.registry import golden_block
 from ..ir import Graph
+from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
+from ..ir.graph import GRAPH_INPUT, layer_inputs
 from ..ir.layers import QuantDense
+from ..ir.lowering import lower_layer
+from .onnxruntime_add import classify_add
 from .qdq_params import Constants
 from .qdq_reader import qdq_tensors, read_qdq
 
 __all__ = ["MECHANISMS", "LayerComparison", "compare_layers", "layer_model",
            "onnxruntime_layer_codes", "onnxruntime_output_codes"]
 
-MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "unexplained")
+MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "add_factors", "unexplained")
 
 
 def _session(model: onnx.ModelProto, optimize: bool):
@@ -91,62 +102,58 @@ def onnxruntime_output_codes(model, x: np.ndarray, *, optimize: bool = True) -> 
     return _codes_of(proto, y, producer)
 
 
-def layer_model(proto: onnx.ModelProto, start: str, end: str):
-    """The part of a QDQ model from QuantizeLinear output ``start`` to ``end``, on its own.
+def layer_model(proto: onnx.ModelProto, start, end: str):
+    """The part of a QDQ model from QuantizeLinear output(s) ``start`` to ``end``, on its own.
 
-    Input: the float tensor the ``start`` QuantizeLinear reads; output: the DequantizeLinear
-    of ``end``. onnxruntime fuses it as it fuses that layer in the whole model (an extra
-    graph output would keep its Q / DQ nodes and the float operator instead).
+    Inputs: the float tensors the ``start`` QuantizeLinear nodes read (one name, or a sequence
+    of names for an add of two branches); output: the DequantizeLinear of ``end``. The part
+    is every node between them (walked back from ``end``, stopping at the starts), with the
+    weight and bias DequantizeLinear nodes; onnxruntime fuses it as it fuses that layer in the
+    whole model (an extra graph output would keep its Q / DQ nodes and the float operator
+    instead). Returns ``(model, start QuantizeLinear node(s), end DequantizeLinear node)``.
     """
+    starts = (start,) if isinstance(start, str) else tuple(dict.fromkeys(start))
     nodes = list(proto.graph.node)
     producer = {out: n for n in nodes for out in n.output}
-    consumers = {}
-    for n in nodes:
-        for name in n.input:
-            consumers.setdefault(name, []).append(n)
-    q_start = producer[start]
-    chosen, frontier, seen = [q_start], [start], {start}
-    while frontier:
-        name = frontier.pop()
-        if name == end:
-            continue
-        for n in consumers.get(name, []):
-            if id(n) not in {id(c) for c in chosen}:
-                chosen.append(n)
-                for out in n.output:
-                    if out not in seen:
-                        seen.add(out)
-                        frontier.append(out)
-    dq_end = next(n for n in consumers[end] if n.op_type == "DequantizeLinear")
-    if id(dq_end) not in {id(c) for c in chosen}:
-        chosen.append(dq_end)
-    initializers = {t.name for t in proto.graph.initializer}
-    for n in list(chosen):   # weight and bias DequantizeLinear nodes
-        for name in n.input:
-            p = producer.get(name)
-            if p is not None and all(i in initializers or not i for i in p.input) \
-                    and id(p) not in {id(c) for c in chosen}:
-                chosen.append(p)
+    q_starts = [producer[name] for name in starts]
+    dq_end = next(n for n in nodes if end in n.input and n.op_type == "DequantizeLinear")
+    # Stop at the float tensors the start Qs read: with dedicated Q / DQ pairs another Q of
+    # the same tensor (same parameters) may lead to this layer.
+    chosen, stack, seen = {id(dq_end): dq_end}, [end], {q.input[0] for q in q_starts}
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in producer:
+            continue   # a start, an initializer or the model input
+        seen.add(name)
+        node = producer[name]
+        chosen[id(node)] = node
+        stack.extend(i for i in node.input if i)
     order = {id(n): i for i, n in enumerate(nodes)}
-    chosen.sort(key=lambda n: order[id(n)])
-    source = q_start.input[0]
-    used = {i for n in chosen for i in n.input}
+    kept = sorted(chosen.values(), key=lambda n: order[id(n)])
+    used = {i for n in kept for i in n.input}
     graph = helper.make_graph(
-        chosen, "layer", [helper.make_tensor_value_info(source, onnx.TensorProto.FLOAT, None)],
+        kept, "layer",
+        [helper.make_tensor_value_info(q.input[0], onnx.TensorProto.FLOAT, None)
+         for q in q_starts],
         [helper.make_tensor_value_info(dq_end.output[0], onnx.TensorProto.FLOAT, None)],
         [t for t in proto.graph.initializer if t.name in used])
     model = helper.make_model(graph, opset_imports=list(proto.opset_import))
     model.ir_version = proto.ir_version
-    return model, q_start, dq_end
+    return model, (q_starts[0] if isinstance(start, str) else tuple(q_starts)), dq_end
 
 
-def onnxruntime_layer_codes(proto, start: str, end: str, codes: np.ndarray, *,
+def onnxruntime_layer_codes(proto, start, end: str, codes, *,
                             optimize: bool = True) -> np.ndarray:
-    """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout)."""
-    model, q_start, dq_end = layer_model(proto, start, end)
-    scale, zero = _q_params(proto, q_start)
-    x = ((codes - zero) * np.float32(scale)).astype(np.float32)
-    y = _session(model, optimize).run(None, {q_start.input[0]: x})[0]
+    """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout); for an add,
+    ``start`` and ``codes`` are sequences (one per input)."""
+    single = isinstance(start, str)
+    starts, codes = ((start,), (codes,)) if single else (tuple(start), tuple(codes))
+    model, q_starts, dq_end = layer_model(proto, starts, end)
+    feeds = {}
+    for q_start, name, c in zip(q_starts, starts, codes):
+        scale, zero = _q_params(proto, q_start)
+        feeds[q_start.input[0]] = ((c - zero) * np.float32(scale)).astype(np.float32)
+    y = _session(model, optimize).run(None, feeds)[0]
     return _codes_of(proto, y, dq_end)
 
 
@@ -313,24 +320,37 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
     graph = read_qdq(proto, config=config)
     tensors = qdq_tensors(proto)
     results = []
-    start = tensors[None]
-    q_start = next(n for n in proto.graph.node if start in n.output)
+    q_start = next(n for n in proto.graph.node if tensors[None] in n.output)
     scale, zero = _q_params(proto, q_start)
     # the input codes as onnxruntime computes them: float32 x / scale, half to even
-    previous = np.clip(np.rint(np.asarray(x, np.float32) / np.float32(scale)).astype(np.int64)
-                       + zero, graph.input_quant.dtype.qmin, graph.input_quant.dtype.qmax)
+    codes = {GRAPH_INPUT: np.clip(
+        np.rint(np.asarray(x, np.float32) / np.float32(scale)).astype(np.int64) + zero,
+        graph.input_quant.dtype.qmin, graph.input_quant.dtype.qmax)}
+    starts = {GRAPH_INPUT: tensors[None]}
+    previous = GRAPH_INPUT
     for layer in graph.layers:
-        blocks = _blocks(layer)
-        x_in = _to_stream(previous, layer.input_shape)
-        golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
+        sources = layer_inputs(layer, previous, graph.connections)
         end = tensors[layer.name]
-        ort_codes = onnxruntime_layer_codes(proto, start, end, previous, optimize=optimize)
-        reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
-        counts, examples = _classify(layer, blocks, x_in, golden, reference)
+        if isinstance(layer, QuantAdd):
+            block = lower_layer(layer, 1)[0]
+            a, b = (_to_stream(codes[s], layer.shape) for s in sources)
+            golden = golden_block(block, a, b).reshape(len(a), -1)
+            ort_codes = onnxruntime_layer_codes(proto, [starts[s] for s in sources], end,
+                                                [codes[s] for s in sources], optimize=optimize)
+            reference = _to_stream(ort_codes, layer.output_shape).reshape(len(a), -1)
+            counts, examples = classify_add(layer, block, a, b, golden, reference)
+        else:
+            blocks = _blocks(layer)
+            x_in = _to_stream(codes[sources[0]], layer.input_shape)
+            golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
+            ort_codes = onnxruntime_layer_codes(proto, starts[sources[0]], end,
+                                                codes[sources[0]], optimize=optimize)
+            reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
+            counts, examples = _classify(layer, blocks, x_in, golden, reference)
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))
-        previous, start = ort_codes, end
+        codes[layer.name], starts[layer.name], previous = ort_codes, end, layer.name
     return results
 
 

@@ -20,7 +20,12 @@ recognizes what ``quantize_static`` emits (checked with onnxruntime 1.32):
   different quantizations would round twice and is rejected;
 - MaxPool, Flatten, Reshape: onnxruntime gives their output the input's parameters (``Q``
   of the same scale): max pooling and reshaping commute with the quantization;
-- AveragePool, GlobalAveragePool: a window sum requantized to the output Q's scale.
+- AveragePool, GlobalAveragePool: a window sum requantized to the output Q's scale;
+- Add of two branches (a residual connection), ``DQ(a), DQ(b) -> Add -> Q``: a
+  :class:`~hwgen.ir.add.QuantAdd` with both inputs' parameters and the Q's (onnxruntime
+  removes a Relu after it and calibrates the Q on the Relu's output, so the Q's saturation at
+  its zero point is the ReLU). A tensor read by several layers shares one Q / DQ pair, or
+  has one pair per reader (``DedicatedQDQPair``), which must then agree.
 
 MatMul + Add (bias) is quantized by onnxruntime as two operators, each with its own output Q:
 two roundings no single layer computes. Gemm, or ``quant_pre_process`` (which fuses MatMul +
@@ -37,14 +42,16 @@ way; measured in tests/unit/frontend/test_qdq_onnxruntime.py), so it is this rea
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnx
 
 from ..errors import ConfigError, HwgenError, IRError, QuantizationError
 from ..ir import Graph, QuantDense, RequantRounding
+from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
+from ..ir.graph import GRAPH_INPUT
 from ..ir.types import IntType
 from ..ir.window_params import conv_output_size
 from .conv_reader import ConvReader, _attrs
@@ -87,15 +94,18 @@ class _Pending:
     """An operator whose output quantization (the next Q) is not known yet."""
 
     node: object
-    kind: str                      # "conv", "dense", "avg", "global_avg"
+    kind: str                      # "conv", "dense", "avg", "global_avg", "add"
     input_quant: object
     fields: dict
     relu: bool = False
     clip: tuple | None = None
+    closed: tuple | None = None    # (layer name or None, output quant) once a Q closed it
 
 
 class QdqReader(ConvReader):
-    """Walks the chain of a QDQ model and builds IR layers with the model's parameters."""
+    """Walks a QDQ model and builds IR layers with the model's parameters."""
+
+    STATE = ConvReader.STATE + ("quant", "q_open", "lost")
 
     def __init__(self, graph: OnnxGraph, requant_for):
         super().__init__(graph)
@@ -134,24 +144,62 @@ class QdqReader(ConvReader):
             self.lost, self.pending, self.quant, self.q_open = True, None, None, None
             return
         q = params.tensor_quant()
-        if self.pending is not None:
-            self._close(q)
-            if self.layers:
-                self.tensors.setdefault(self.layers[-1].name, node.output[0])
+        if self.pending is not None and self.pending.closed is not None:
+            self._closed_again(node, q)
+        elif self.pending is not None:
+            name = self._close(q)
+            if name is not None:
+                self.tensors.setdefault(name, node.output[0])
         elif self.quant is not None:
-            if self.layers and isinstance(self.layers[-1], QuantPool):  # after a max pool
-                self.tensors.setdefault(self.layers[-1].name, node.output[0])
+            index = self.layer_named(self.source)
+            if index is not None and isinstance(self.layers[index], QuantPool):  # a max pool
+                self.tensors.setdefault(self.source, node.output[0])
             if q != self.quant:
                 self.g.problem(
                     f"requantizes a tensor that is already quantized ({_describe(self.quant)}) "
                     f"to {_describe(q)}; hwgen keeps one quantization per tensor (onnxruntime "
                     "gives MaxPool, Flatten and Reshape outputs their input's parameters)", node)
                 self.lost = True
-        elif not self.layers and self.input_quant is None and not self.lost:
+        elif self.source == GRAPH_INPUT and self.input_quant is None and not self.lost:
             self.input_quant = q
             self.tensors[None] = node.output[0]
+        elif node.input[0] == self.g.input_name and self.input_quant not in (None, q):
+            self.g.problem(f"quantizes the model input as {_describe(q)}, another "
+                           f"QuantizeLinear as {_describe(self.input_quant)}; hwgen keeps one "
+                           "quantization per tensor", node)
+            self.lost = True
         self.q_open = (node, q)
         self.quant = None
+
+    def fork(self, tensor: str) -> None:
+        readers = self.dag.consumers[tensor]
+        raw = [n for n, _ in readers if n.op_type != "QuantizeLinear"]
+        if self.pending is not None and not raw:
+            # onnxruntime's dedicated Q / DQ pairs (DedicatedQDQPair): one Q per reader of a
+            # layer's output, each closing the same layer (they must agree)
+            self.forked.setdefault(node_name(self.pending.node), readers)
+            return
+        if self.pending is not None and len(raw) < len(readers):
+            names = ", ".join(f"{node_name(n)!r} ({n.op_type})" for n in raw)
+            self.g.problem(f"its output feeds {names} directly, not through its "
+                           "QuantizeLinear; every reader of a layer's output must read the "
+                           "quantized tensor", self.pending.node)
+            self.pending, self.lost = None, True
+        super().fork(tensor)
+
+    def _closed_again(self, node, q) -> None:
+        """A second QuantizeLinear of a layer's output (dedicated Q / DQ pairs)."""
+        name, first = self.pending.closed
+        self.pending = None
+        if name is None:
+            self.lost = True          # closing it failed, already reported
+            return
+        self.source = name
+        if q != first:
+            self.g.problem(f"quantizes the output of {name!r} as {_describe(q)}, another "
+                           f"QuantizeLinear as {_describe(first)}; hwgen keeps one "
+                           "quantization per tensor", node)
+            self.lost = True
 
     def _op_DequantizeLinear(self, node, pos: int) -> None:
         if self.q_open is None:
@@ -301,9 +349,9 @@ class QdqReader(ConvReader):
             p.fields["bias"] = p.fields["bias"] + np.rint(
                 bias[1] / (p.input_quant.scale * w_scale)).astype(np.int64)
             return
-        if p is None and self.quant is not None and self.layers:
+        if p is None and self.quant is not None and self.source != GRAPH_INPUT:
             self.g.problem(
-                f"an Add after the quantized output of {self.layers[-1].name!r} rounds twice "
+                f"an Add after the quantized output of {self.source!r} rounds twice "
                 "(that output, then the sum), which no single layer computes: export a Gemm, "
                 "or run onnxruntime.quantization.quant_pre_process on the float model (it fuses "
                 "MatMul + Add into Gemm) before quantize_static", node)
@@ -311,6 +359,28 @@ class QdqReader(ConvReader):
             self.g.problem("only a bias Add right after a Conv, Gemm or MatMul is supported",
                            node)
         self.pending, self.quant, self.lost = None, None, True
+
+    def _merge_Add(self, node, positions) -> None:
+        """``DQ(a) + DQ(b) -> Q``: an add of two branches with both inputs' quantizations and
+        the output Q's (onnxruntime's QLinearAdd)."""
+        branches = []
+        for pos in positions:
+            self.load_state(node.input[pos])
+            self._quantized_input(node)   # reports an input that is not quantized
+            branches.append(self.save_state())
+        for key, value in branches[0].items():
+            setattr(self, key, value)
+        quants = [b["quant"] for b in branches]
+        shape = self._add_shape(node, *branches) if None not in quants else None
+        if shape is None:
+            self.pending, self.quant, self.lost = None, None, True
+            self._inferred_output(node)
+            return
+        self.quant = None
+        self.pending = _Pending(node, "add", quants[0], dict(
+            inputs=tuple(b["source"] for b in branches), a_quant=quants[0], b_quant=quants[1],
+            shape=shape))
+        self.nhwc = self.nhwc or len(shape) == 3
 
     def _op_BatchNormalization(self, node, pos: int) -> None:
         self.pending, self.quant, self.lost = None, None, True  # reported by check_ops
@@ -338,21 +408,32 @@ class QdqReader(ConvReader):
             self.g.problem(problem, node)
             self.lost = True
             return
-        index = self._last_weighted_before_max_pools()
+        index, forked = self._last_weighted_before_max_pools()
         if index is None:
-            self.g.problem("a Relu on a quantized tensor must follow a Conv, Gemm or MatMul "
-                           "(and max pools) to be fused into it", node)
+            self.g.problem(
+                self.fork_problem(forked, node, "Relu") if forked else
+                "a Relu on a quantized tensor must follow a Conv, Gemm, MatMul or an Add of two "
+                "branches (and max pools) to be fused into it", node)
             self.lost = True
             return
-        self.layers[index] = self.layers[index].replace(relu=True)
+        self.layers[index] = replace(self.layers[index], relu=True)
 
     def _last_weighted_before_max_pools(self):
-        i = len(self.layers) - 1
-        while i >= 0 and isinstance(self.layers[i], QuantPool) and self.layers[i].op == "max":
-            i -= 1
-        if i >= 0 and isinstance(self.layers[i], (QuantConv, QuantDense)):
-            return i
-        return None
+        """``(index, None)`` of the layer a Relu fuses into, through max pools, or ``(None,
+        name of a layer whose output also feeds other nodes)`` / ``(None, None)``."""
+        name = self.source
+        while True:
+            index = self.layer_named(name)
+            if index is None:
+                return None, None
+            if name in self.forked:
+                return None, name
+            layer = self.layers[index]
+            if not (isinstance(layer, QuantPool) and layer.op == "max"):
+                break
+            name = self.connections[name][0]
+        return (index, None) if isinstance(layer, (QuantConv, QuantDense, QuantAdd)) \
+            else (None, None)
 
     def _op_Relu(self, node, pos: int) -> None:
         self._activation(node, True, None)
@@ -371,8 +452,8 @@ class QdqReader(ConvReader):
         fields = dict(op=op, input_shape=(h, w, c), kernel=kernel, stride=stride, pads=pads)
         if op == "max":
             try:
-                self.layers.append(QuantPool(name=node_name(node), input_quant=in_q,
-                                             output_quant=in_q, **fields))
+                self.add_layer(QuantPool(name=node_name(node), input_quant=in_q,
+                                         output_quant=in_q, **fields))
             except HwgenError as exc:
                 self.g.problem(str(exc), node)
                 self.lost, self.quant = True, None
@@ -386,18 +467,23 @@ class QdqReader(ConvReader):
         self.flat_from = None
 
     # -- building the IR layer at the output Q ---------------------------------------------
-    def _close(self, out_q) -> None:
+    def _close(self, out_q):
+        """Build the pending layer with output quantization ``out_q``; its name, or None."""
         p, self.pending = self.pending, None
+        p.closed = (None, out_q)
         name = node_name(p.node)
         problem = _activation_problem(out_q, p.relu, p.clip)
         if problem not in (None, "relu"):
             self.g.problem(problem, p.node)
             self.lost = True
-            return
+            return None
         relu = problem == "relu"
         rounding = self.requant_for(name)
         try:
-            if p.kind == "conv":
+            if p.kind == "add":
+                layer = QuantAdd(name=name, output_quant=out_q, relu=relu, rounding=rounding,
+                                 **p.fields)
+            elif p.kind == "conv":
                 layer = QuantConv(name=name, input_quant=p.input_quant, output_quant=out_q,
                                   relu=relu, rounding=rounding, **p.fields)
             elif p.kind == "dense":
@@ -409,15 +495,17 @@ class QdqReader(ConvReader):
                                    "requantization does not clamp; it needs an output zero "
                                    "point at the bottom of the range", p.node)
                     self.lost = True
-                    return
+                    return None
                 layer = QuantPool(name=name, input_quant=p.input_quant, output_quant=out_q,
                                   rounding=rounding, **p.fields)
         except (IRError, QuantizationError) as exc:
             text = str(exc).replace(f"layer {name!r}: ", "")
             self.g.problem(text, p.node)
             self.lost = True
-            return
-        self.layers.append(layer)
+            return None
+        self.add_layer(layer, p.fields.get("inputs"))
+        p.closed = (name, out_q)
+        return name
 
 
 def _describe(q) -> str:
@@ -530,4 +618,5 @@ def read_qdq(model, *, config=None, name: str | None = None,
     reader, problems = _inspect(proto, _requant_rule(config))
     raise_problems(problems, source)
     config.check_layer_names([layer.name for layer in reader.layers])
-    return Graph(name=name or proto.graph.name or "model", layers=tuple(reader.layers))
+    return Graph(name=name or proto.graph.name or "model", layers=tuple(reader.layers),
+                 connections=reader.graph_connections())
