@@ -49,6 +49,18 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
                        inferences: int):
     """Register the block's rules for ``inferences`` inferences on ``schedule``."""
+    mvau_engine_processes(schedule, p, inp, out, inferences, write_delay=WRITE_DELAY)
+
+
+def mvau_engine_processes(schedule: Schedule, p, inp: Stream, out: Stream, inferences: int,
+                          *, write_delay: int, group: int = 1):
+    """The folded engine's rules, shared by every MVAU datapath.
+
+    ``p`` provides ``name``, ``nf``, ``sf``, ``vectors`` and ``out_fifo_depth``. A datapath
+    whose output beat needs ``group`` folds (an MX output block) writes those beats together:
+    fold ``f - group + 1 + j`` is written ``write_delay + j`` cycles after the group's last
+    step.
+    """
     vectors = inferences * p.vectors
     folds = vectors * p.nf
     writes = schedule.stream(f"{p.name}.fifo_write", folds)
@@ -71,7 +83,9 @@ def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: S
                         start = issued + 1
                 else:
                     issued = start + p.sf - 1
-                writes.offer(f, issued + WRITE_DELAY)
+                if f % group == group - 1:
+                    for j in range(group):
+                        writes.offer(f - group + 1 + j, issued + write_delay + j)
 
     def fifo_output():
         previous = -1
@@ -82,6 +96,20 @@ def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: S
 
     schedule.process(engine())
     schedule.process(fifo_output())
+
+
+def mvau_fifo_depths(block, upstream, *, credits: int | None = None) -> dict:
+    """FIFO sizing rule of every MVAU datapath.
+
+    Output FIFO: a whole output vector, so the layer can run a vector ahead of a consumer
+    busy with later folds, and enough ``credits`` never to slow it down on its own (by
+    default :func:`credits_for_full_rate`). Input FIFO: after a converter that widens the
+    stream (it delivers under a beat per cycle while fold 0 takes one per cycle), a whole
+    input vector gathered beforehand.
+    """
+    widening = upstream is not None and upstream.output_format.lanes < block.simd
+    needed = credits_for_full_rate(block.sf) if credits is None else credits
+    return {"out_fifo_depth": max(block.nf, needed), "in_fifo_depth": block.sf if widening else 0}
 
 
 def credits_for_full_rate(p_sf: int) -> int:

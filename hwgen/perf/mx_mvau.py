@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from ..ir.mx_params import MxMvauParams
 from ..ir.mx_types import is_mx_format
-from .events import NEVER_BLOCKS, Schedule, Stream
+from .events import Schedule, Stream
+from .mvau import mvau_engine_processes, mvau_fifo_depths
 
 __all__ = ["INT_WRITE_DELAY", "MX_WRITE_DELAY", "mx_write_delay", "mx_mvau_processes",
            "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency",
@@ -57,48 +58,13 @@ def mx_isolated_latency(p: MxMvauParams) -> int:
 
 def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Stream,
                       inferences: int):
-    """Register the block's rules for ``inferences`` input vectors on ``schedule``."""
-    folds = inferences * p.nf
-    group = p.out_folds_per_block
-    delay = mx_write_delay(p)
-    writes = schedule.stream(f"{p.name}.fifo_write", folds)
-    for f in range(folds):
-        writes.accept(f, NEVER_BLOCKS)
-
-    def engine():
-        issued = -1
-        for k in range(inferences):
-            for nf in range(p.nf):
-                f = k * p.nf + nf
-                start = issued + 1
-                if f >= p.out_fifo_depth:
-                    start = max(start, (yield out.after(f - p.out_fifo_depth)) + 1)
-                if nf == 0:
-                    for sf in range(p.sf):
-                        beat = k * p.sf + sf
-                        inp.accept(beat, start)
-                        issued = yield inp.after(beat)
-                        start = issued + 1
-                else:
-                    issued = start + p.sf - 1
-                if f % group == group - 1:        # the block is complete: write its beats
-                    for j in range(group):
-                        writes.offer(f - group + 1 + j, issued + delay + j)
-
-    def fifo_output():
-        previous = -1
-        for f in range(folds):
-            written = yield writes.after(f)
-            out.offer(f, max(written + 1, previous + 1))
-            previous = yield out.after(f)
-
-    schedule.process(engine())
-    schedule.process(fifo_output())
+    """Register the block's rules for ``inferences`` input vectors on ``schedule``: the
+    folded engine's (:func:`hwgen.perf.mvau.mvau_engine_processes`), an MX output block's
+    beats written together once its last fold is done."""
+    mvau_engine_processes(schedule, p, inp, out, inferences, write_delay=mx_write_delay(p),
+                          group=p.out_folds_per_block)
 
 
 def mx_mvau_fifos(block: MxMvauParams, upstream) -> dict:
-    """FIFO sizing rule (as the integer MVAU's): an output FIFO of a whole output vector and
-    enough credits for full rate; after a widening converter, a whole input vector in front."""
-    widening = upstream is not None and upstream.output_format.lanes < block.simd
-    return {"out_fifo_depth": max(block.nf, mx_credits_for_full_rate(block)),
-            "in_fifo_depth": block.sf if widening else 0}
+    """FIFO sizing rule: the integer MVAU's, with the MX output's credits."""
+    return mvau_fifo_depths(block, upstream, credits=mx_credits_for_full_rate(block))

@@ -17,7 +17,7 @@ from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .add import ADD_WRITE_DELAY, add_cycles, add_processes
-from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths
 from .mx_mvau import mx_mvau_cycles_per_vector, mx_mvau_fifos, mx_mvau_processes
 from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
 from .window_reduce import (reduce_credits_for_full_rate, window_reduce_cycles,
@@ -32,16 +32,6 @@ class CycleModel:
     processes: Callable          # (schedule, block, inp, out, inferences) -> None
     ideal_cycles: Callable       # block -> cycles per inference at full rate
     fifo_depths: Callable        # (block, upstream block or None) -> dict of FIFO fields
-
-
-def _mvau_fifos(block: IntMvauParams, upstream) -> dict:
-    # Output FIFO: a whole output vector, so the layer can run a vector ahead of a consumer
-    # busy with later folds, and enough credits never to slow it down on its own. Input FIFO:
-    # after a converter that widens the stream (it delivers under a beat per cycle while
-    # fold 0 takes one per cycle), a whole input vector gathered beforehand.
-    widening = upstream is not None and upstream.output_format.lanes < block.simd
-    return {"out_fifo_depth": max(block.nf, credits_for_full_rate(block.sf)),
-            "in_fifo_depth": block.sf if widening else 0}
 
 
 def _window_fifos(block: SlidingWindowParams, upstream) -> dict:
@@ -64,7 +54,7 @@ def _add_fifos(block: AddParams, upstream) -> dict:
 
 
 CYCLE_MODELS = {
-    IntMvauParams: CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, _mvau_fifos),
+    IntMvauParams: CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, mvau_fifo_depths),
     SlidingWindowParams: CycleModel(sliding_window_processes, sliding_window_cycles,
                                     _window_fifos),
     WindowReduceParams: CycleModel(window_reduce_processes, window_reduce_cycles,

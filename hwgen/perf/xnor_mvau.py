@@ -10,7 +10,7 @@ Their ideal cycles per inference are ``vectors * NF * SF``.
 
 from __future__ import annotations
 
-from .mvau import credits_for_full_rate, int_mvau_cycles_per_vector, int_mvau_processes
+from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths
 
 __all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
            "binary_mvau_fifos"]
@@ -25,12 +25,5 @@ binary_mvau_processes = int_mvau_processes
 binary_mvau_cycles = int_mvau_cycles_per_vector
 
 
-def binary_mvau_fifos(block, upstream) -> dict:
-    """FIFO sizes: the integer MVAU's rule.
-
-    Output FIFO: a whole output vector and enough credits never to slow the engine down.
-    Input FIFO: behind a converter that widens the stream, a whole input vector.
-    """
-    widening = upstream is not None and upstream.output_format.lanes < block.simd
-    return {"out_fifo_depth": max(block.nf, credits_for_full_rate(block.sf)),
-            "in_fifo_depth": block.sf if widening else 0}
+#: FIFO sizes: the integer MVAU's rule (:func:`hwgen.perf.mvau.mvau_fifo_depths`).
+binary_mvau_fifos = mvau_fifo_depths
