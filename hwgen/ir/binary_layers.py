@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import IRError
+from .dense_shape import DenseShape
 from .binary import (BipolarQuant, RequantActivation, ThresholdActivation, WeightFormat,
                      _int_array)
 from .float_activation import FloatActivation
@@ -31,7 +32,7 @@ def _float_rows(values, what: str, rows: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class BinaryDense:
+class BinaryDense(DenseShape):
     """Fully connected layer with bipolar or ternary weights.
 
     ``acc[i] = bias[i] + sum_j c[i, j] v[j]`` with ``c`` the integer level of each code
@@ -150,22 +151,6 @@ class BinaryDense:
     @property
     def output_quant(self):
         return self.activation.output_quant
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        return self.weights.shape[1]
-
-    @property
-    def input_shape(self) -> tuple:
-        return (self.in_features,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return (self.out_features,)
 
     @property
     def coefficients(self) -> np.ndarray:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import IRError
+from .dense_shape import DenseShape
 from .rules import RequantRounding
 from .types import IntType, TensorQuant, WeightQuant
 
@@ -46,7 +47,7 @@ def _frozen_int_array(values, what: str, ndim: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class QuantDense:
+class QuantDense(DenseShape):
     """Quantized fully connected layer (lecture: Z_W = 0, int32 bias with S_b = S_W * S_X).
 
     ``q_Y = clamp(Z_Y + requant(sum_j q_W[i,j] (q_X[j] - Z_X) + q_b[i], M_i))`` with
@@ -132,22 +133,6 @@ class QuantDense:
                 raise IRError(
                     f"{where}: SIMD={self.folding.simd} does not divide the {mw} inputs; "
                     f"use a divisor of {mw}")
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def input_shape(self) -> tuple:
-        return (self.in_features,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return (self.out_features,)
-
-    @property
-    def in_features(self) -> int:
-        return self.weights.shape[1]
 
     def replace(self, **changes) -> "QuantDense":
         """A copy with ``changes`` applied (validated again)."""

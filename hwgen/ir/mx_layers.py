@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import IRError
 from ..quant.mx import MxTensor
+from .dense_shape import DenseShape
 from .layers import Folding
 from .mx_types import MxQuant
 from .types import TensorQuant, WeightQuant
@@ -39,7 +40,7 @@ def mx_folding_problem(*, mh: int, mw: int, pe: int, simd: int, in_block: int | 
 
 
 @dataclass(frozen=True, eq=False)
-class MxDense:
+class MxDense(DenseShape):
     """A fully connected layer on the MX datapath: ``y = relu?(W x + b)``.
 
     Parameters
@@ -138,14 +139,6 @@ class MxDense:
     @property
     def in_features(self) -> int:
         return self._codes.shape[1]
-
-    @property
-    def input_shape(self) -> tuple:
-        return (self.in_features,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return (self.out_features,)
 
     @property
     def _codes(self) -> np.ndarray:
