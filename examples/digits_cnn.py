@@ -168,7 +168,7 @@ def main(argv=None) -> int:
     print(f"onnxruntime QDQ: golden model vs onnxruntime's outputs: {np.count_nonzero(diff)} of "
           f"{diff.size} differ ({np.mean(diff > 0):.2%}), largest difference "
           f"{int(diff.max())} LSB")
-    layers = compare_layers(qdq_path, x_test, config=config)
+    layers = compare_layers(qdq_path, x_test)
     print("per layer, each fed onnxruntime's own input codes: " + ", ".join(
         f"{r.name} {r.mismatches}/{r.outputs}" for r in layers) + " outputs differ")
     print()
