@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,9 +26,25 @@ def cache_root() -> Path:
     return Path(root)
 
 
+def _environment() -> tuple:
+    """What a build depends on beyond its sources: the interpreter and cocotb's install.
+
+    A build directory holds absolute paths into the virtualenv (cocotb's share/ files in the
+    Verilator makefiles, its VPI libraries), so a cache shared by two checkouts or virtualenvs
+    must not hand one's build to the other.
+    """
+    try:
+        import cocotb
+        cocotb_id = (os.path.dirname(cocotb.__file__), getattr(cocotb, "__version__", ""))
+    except ImportError:
+        cocotb_id = ("", "")
+    return (sys.executable, sys.prefix) + cocotb_id
+
+
 def build_key(*parts) -> str:
+    """Hash of ``parts`` and of the Python environment that builds them."""
     digest = hashlib.sha256()
-    for part in parts:
+    for part in (*_environment(), *parts):
         data = part if isinstance(part, bytes) else str(part).encode()
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)

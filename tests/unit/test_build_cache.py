@@ -1,0 +1,33 @@
+"""Build directories are keyed by their sources and by the environment that builds them."""
+
+import sys
+
+from sim import build_cache
+from sim.build_cache import build_key, build_slot
+
+
+def test_key_depends_on_every_part_and_its_boundaries():
+    assert build_key("a", "b") == build_key("a", "b")
+    assert build_key("a", "b") != build_key("b", "a")
+    assert build_key("ab", "") != build_key("a", "b")
+
+
+def test_key_depends_on_the_interpreter(monkeypatch):
+    """Builds hold absolute paths into the virtualenv: another venv must not reuse them."""
+    before = build_key("verilog")
+    monkeypatch.setattr(build_cache.sys, "executable", sys.executable + "-other")
+    assert build_key("verilog") != before
+
+
+def test_failed_build_is_wiped(tmp_path):
+    try:
+        with build_slot("kind", "k", root=tmp_path) as slot:
+            (slot.path / "half-built").write_text("x")
+            raise RuntimeError("compiler crashed")
+    except RuntimeError:
+        pass
+    assert not (tmp_path / "kind-k").exists()
+    with build_slot("kind", "k", root=tmp_path) as slot:
+        slot.mark_ready()
+    with build_slot("kind", "k", root=tmp_path) as slot:
+        assert slot.ready
