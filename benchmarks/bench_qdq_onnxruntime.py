@@ -3,13 +3,16 @@
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_qdq_onnxruntime.py [--images 2000] [--seed 0]
+                                                            [--models cnn,cnn-avg,mlp,resnet]
 
 Models (seeded, trained on nothing: random weights are enough to exercise the arithmetic):
 
 - ``cnn``: conv3x3(8, pad 1)-relu-maxpool-conv3x3(16, pad 1)-relu-flatten-dense(10) on 3x8x8;
 - ``cnn-avg``: conv3x3(8)-relu-avgpool2-globalavgpool-dense(10) (onnxruntime gives the average
   pool equal input and output scales);
-- ``mlp``: 64-128-64-10.
+- ``mlp``: 64-128-64-10;
+- ``resnet``: conv3x3(8)-relu, [conv3x3(8)-relu-conv3x3(8)] + skip, relu, globalavgpool,
+  dense(10) on 3x8x8 (onnxruntime runs the Add as QLinearAdd, in float32).
 
 Each is quantized by ``onnxruntime.quantization.quantize_static`` (QDQ, min/max) for int8 and
 uint8 activations, per-tensor and per-channel weights, with and without ``reduce_range``, and
@@ -18,7 +21,8 @@ requantization rules (every layer run on its own by onnxruntime, fused as in the
 model, fed by onnxruntime's codes of the layer before). For every differing output the mechanism
 is named
 (hwgen.frontend.onnxruntime_compare); one example of each is printed at the end. The last
-columns compare whole models end to end from the same float inputs.
+columns compare whole models end to end from the same float inputs. A second table gives the
+adds of two branches alone.
 
 Prints figures only; nothing is asserted.
 """
@@ -41,7 +45,7 @@ from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.frontend.onnxruntime_compare import (MECHANISMS, compare_layers,  # noqa: E402
                                                 onnxruntime_output_codes)
 from hwgen.golden import run_pipeline  # noqa: E402
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn  # noqa: E402
+from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn, residual_cnn  # noqa: E402
 from tests.unit.frontend.onnx_builders import gemm_mlp  # noqa: E402
 from tests.unit.frontend.qdq_builders import ort_quantize  # noqa: E402
 
@@ -54,15 +58,17 @@ def models(seed: int, images: int):
            .build())
     mlp, _, _ = gemm_mlp(rng, [64, 128, 64, 10])
     images_x = rng.uniform(0, 1, (images, 3, 8, 8))
+    resnet = residual_cnn(seed=seed, image=(3, 8, 8), channels=8, classes=10)
     return {"cnn": (cnn, images_x), "cnn-avg": (avg, images_x),
-            "mlp": (mlp, rng.normal(0.2, 1, (images, 64)))}
+            "mlp": (mlp, rng.normal(0.2, 1, (images, 64))), "resnet": (resnet, images_x)}
 
 
 def end_to_end(qdq, x, rule):
     """The whole model from the same float inputs, onnxruntime running it as it is."""
     design = compile_onnx(qdq, None, {"default": {"requant": rule}})
     ref = onnxruntime_output_codes(qdq, x).reshape(len(x), -1)
-    diff = run_pipeline(design.blocks, design.input_codes(x)).reshape(len(x), -1) - ref
+    codes = run_pipeline(design.blocks, design.input_codes(x), edges=design.edges)
+    diff = codes.reshape(len(x), -1) - ref
     return np.count_nonzero(diff), diff.size, int(np.abs(diff).max())
 
 
@@ -70,12 +76,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--models", default="cnn,cnn-avg,mlp,resnet",
+                        help="comma-separated subset of the models")
     args = parser.parse_args(argv)
-    examples = {}
+    examples, adds = {}, []
     print("| model | activations | weights | reduce_range | rule | outputs | differ | rate "
           "| max LSB | " + " | ".join(MECHANISMS) + " | end to end differ | end to end max |")
     print("|" + "---|" * (12 + len(MECHANISMS)))
+    chosen = args.models.split(",")
     for name, (proto, x) in models(args.seed, args.images).items():
+        if name not in chosen:
+            continue
         for activations in ("int8", "uint8"):
             for per_channel in (False, True):
                 for reduce_range in (True, False):
@@ -90,12 +101,25 @@ def main(argv=None) -> int:
                             for m, text in r.examples.items():
                                 examples.setdefault(m, f"{name}, layer {r.name}: {text}")
                         e_differ, e_size, e_max = end_to_end(qdq, x, rule)
+                        config = (f"| {name} | {activations} | "
+                                  f"{'channel' if per_channel else 'tensor'} | {reduce_range} "
+                                  f"| {rule} |")
+                        adds += [f"{config} {r.name} | {r.outputs} | {r.mismatches} | "
+                                 f"{r.mismatches / r.outputs:.2e} | {r.max_lsb} | " + ", ".join(
+                                     f"{m} {n}" for m, n in r.mechanisms.items() if n) + " |"
+                                 for r in results if r.kind == "QuantAdd"]
                         print(f"| {name} | {activations} | "
                               f"{'channel' if per_channel else 'tensor'} | {reduce_range} "
                               f"| {rule} | {outputs} | {differ} | {differ / outputs:.2e} "
                               f"| {max(r.max_lsb for r in results)} | "
                               + " | ".join(str(counts[m]) for m in MECHANISMS)
                               + f" | {e_differ}/{e_size} | {e_max} |")
+    if adds:
+        print()
+        print("| model | activations | weights | reduce_range | rule | add | outputs | differ "
+              "| rate | max LSB | mechanisms |")
+        print("|" + "---|" * 11)
+        print("\n".join(adds))
     print()
     for mechanism, text in examples.items():
         print(f"- {mechanism}: {text}")
