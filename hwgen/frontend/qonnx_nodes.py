@@ -22,12 +22,14 @@ import numpy as np
 import onnx
 
 from ..ir.binary import BipolarQuant
+from ..ir.layers import INT_MVAU_BITS
 from ..ir.float_activation import (ROUNDING_MODES, SignQuantizer, ThresholdQuantizer,
                                    UniformQuantizer)
 from ..ir.types import IntType, TensorQuant
 
 __all__ = ["QONNX_DOMAINS", "QUANT_OPS", "attrs", "QuantSpec", "read_quant_spec",
-           "weight_codes", "activation_quantizer", "threshold_quantizer"]
+           "weight_codes", "dequantized_constant", "activation_quantizer",
+           "threshold_quantizer"]
 
 #: Operator domains of qonnx's custom ops (current, FINN's and Brevitas' older names).
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas", "finn")
@@ -63,7 +65,9 @@ class QuantSpec:
 
     @property
     def qmax(self) -> int:
-        return IntType(self.bits, self.signed).qmax
+        # qonnx's max_int: narrow also drops the top code of an unsigned type
+        return IntType(self.bits, self.signed).qmax - (1 if self.narrow and not self.signed
+                                                       else 0)
 
 
 def read_quant_spec(graph, node) -> QuantSpec | None:
@@ -111,13 +115,14 @@ _ROUND = {
 
 
 def weight_codes(graph, node, producer, value) -> tuple | None:
-    """Codes, format and scale (broadcast to the weights' shape) of quantized weights.
+    """Codes, format, scale (broadcast to the weights' shape) and code type of quantized
+    weights, computed as qonnx computes them (float32: ``clamp(round(W / s))``).
 
     Parameters
     ----------
     graph : OnnxGraph
     node : onnx.NodeProto
-        The Gemm / MatMul, for messages.
+        The Gemm / MatMul / Conv, for messages.
     producer : onnx.NodeProto or None
         The BipolarQuant / Quant node that quantizes the weights, or None for plain
         constants (FINN's style: the codes themselves).
@@ -126,16 +131,17 @@ def weight_codes(graph, node, producer, value) -> tuple | None:
 
     Returns
     -------
-    (codes, fmt, scale) with ``fmt`` ``"bipolar"`` or ``"ternary"``, or None.
+    (codes, fmt, scale, dtype) with ``fmt`` ``"bipolar"``, ``"ternary"`` or ``"int"`` and
+    ``dtype`` a signed IntType that holds the codes, or None (a problem is recorded).
     """
+    two = IntType(2, True)
     if producer is None:
         if np.isin(value, (-1.0, 1.0)).all():
-            return np.where(value > 0, 1, -1), "bipolar", np.ones_like(value)
+            return np.where(value > 0, 1, -1), "bipolar", np.ones_like(value), two
         if np.isin(value, (-1.0, 0.0, 1.0)).all():
-            return np.rint(value).astype(np.int64), "ternary", np.ones_like(value)
-        graph.problem("its weights are float values; quantize them with a BipolarQuant or a "
-                      "1- or 2-bit Quant node (a float model takes weights = 'binary' or "
-                      "'ternary' in the config instead)", node)
+            return np.rint(value).astype(np.int64), "ternary", np.ones_like(value), two
+        graph.problem("its weights are float values; quantize them with a Quant / IntQuant "
+                      "or BipolarQuant node (Brevitas exports quantized weights that way)", node)
         return None
     if producer.op_type == "BipolarQuant":
         scale = graph.constant(producer.input[1], producer, "scale")
@@ -144,24 +150,64 @@ def weight_codes(graph, node, producer, value) -> tuple | None:
         if np.any(scale <= 0):
             graph.problem("weight scales must be > 0", producer)
             return None
-        return np.where(value >= 0, 1, -1), "bipolar", np.broadcast_to(scale, value.shape)
+        scale = _broadcast(graph, producer, scale, value.shape)
+        if scale is None:
+            return None
+        return np.where(value >= 0, 1, -1), "bipolar", scale, two
     spec = read_quant_spec(graph, producer)
     if spec is None:
         return None
     if np.any(spec.zero_point != 0):
-        graph.problem("weights need a zero point of 0", producer)
+        graph.problem(f"weights have zero point {np.unique(spec.zero_point)[:4].tolist()}; "
+                      "hwgen's weights are symmetric (zero point 0): quantize them with a "
+                      "zero-point-free quantizer (Brevitas' weight quantizers are)", producer)
         return None
-    scale = np.broadcast_to(spec.scale, value.shape)
+    scale = _broadcast(graph, producer, spec.scale, value.shape)
+    if scale is None:
+        return None
+    x = value.astype(np.float32) / scale.astype(np.float32)       # qonnx's float32 steps
     if spec.bipolar:
-        return np.where(value / scale >= 0, 1, -1), "bipolar", scale
-    codes = _ROUND[spec.rounding](np.clip(value / scale, spec.qmin, spec.qmax)).astype(np.int64)
-    if spec.signed and np.isin(codes, (-1, 0, 1)).all():
-        return codes, "ternary", scale
-    graph.problem(f"{spec.bits}-bit {'signed' if spec.signed else 'unsigned'} weights are not "
-                  "binary or ternary; the QONNX reader takes BipolarQuant weights, 1-bit signed "
-                  "Quant weights and 2-bit signed Quant weights (ternary, narrow range); integer "
-                  "layers come from float models and the config", producer)
-    return None
+        return np.where(x >= 0, 1, -1), "bipolar", scale, two
+    codes = _ROUND[spec.rounding](np.clip(x, spec.qmin, spec.qmax)).astype(np.int64)
+    if spec.signed and spec.bits <= 2 and np.isin(codes, (-1, 0, 1)).all():
+        return codes, "ternary", scale, two
+    bits = spec.bits + (0 if spec.signed else 1)   # unsigned codes need a sign bit
+    lo, hi = INT_MVAU_BITS
+    if bits > hi:
+        graph.problem(f"{spec.bits}-bit {'signed' if spec.signed else 'unsigned'} weights are "
+                      f"out of range; integer weights take {lo} to {hi} bits (signed; unsigned "
+                      f"{lo - 1} to {hi - 1}), 1-bit weights are bipolar", producer)
+        return None
+    return codes, "int", scale, IntType(max(bits, lo), True)
+
+
+def _broadcast(graph, node, scale, shape):
+    try:
+        return np.broadcast_to(np.asarray(scale, dtype=np.float64), shape)
+    except ValueError:
+        graph.problem(f"a scale of shape {np.shape(scale)} does not broadcast to the weights' "
+                      f"shape {tuple(shape)}", node)
+        return None
+
+
+def dequantized_constant(graph, node, producer, value):
+    """qonnx's output of Quant ``producer`` on constant ``value`` (float32 arithmetic, as
+    float64), and its scale; ``(value, None)`` for a plain constant; None on problems."""
+    if producer is None:
+        return value, None
+    if producer.op_type != "Quant" and producer.op_type != "IntQuant":
+        graph.problem(f"a {producer.op_type} of a constant bias is not supported", node)
+        return None
+    spec = read_quant_spec(graph, producer)
+    if spec is None:
+        return None
+    s = spec.scale.astype(np.float32)
+    z = spec.zero_point.astype(np.float32)
+    y = value.astype(np.float32) / s + z
+    y = np.where(y >= 0, 1, -1).astype(np.float32) if spec.bipolar else \
+        _ROUND[spec.rounding](np.clip(y, spec.qmin, spec.qmax))
+    y = (y - z) * s
+    return y.astype(np.float64), spec.scale
 
 
 def _scalar(graph, value, node, what):
@@ -200,6 +246,10 @@ def activation_quantizer(graph, node):
         graph.problem(f"{spec.bits}-bit activations are out of range; use 1 to 8 bits", node)
         return None
     dtype = IntType(spec.bits, spec.signed)
+    if spec.narrow and not spec.signed:
+        graph.problem("narrow = 1 on an unsigned activation (top code 2**b - 2) is not "
+                      "supported; export it with narrow_range = False", node)
+        return None
     if not dtype.qmin <= zero <= dtype.qmax:
         graph.problem(f"zero point {zero:g} is outside {dtype}", node)
         return None
