@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.depthwise_params import DepthwiseParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_packing import mx_memory_images
 from ..ir.mx_params import MxMvauParams
@@ -38,10 +39,20 @@ def _binary_mvau(p) -> dict:
     return images
 
 
+def _depthwise(p: DepthwiseParams) -> dict:
+    from ..hw.depthwise_unit import depthwise_weight_words
+    return {
+        "weights": (depthwise_weight_words(p), p.pe * p.weight_type.bits),
+        "acc_bias": (pack_words(p.acc_bias.reshape(p.groups, p.pe), 32), p.pe * 32),
+        "multiplier": (pack_words(p.multiplier.reshape(p.groups, p.pe), 31), p.pe * 31),
+        "shift": (pack_words(p.shift.reshape(p.groups, p.pe), 6), p.pe * 6),
+    }
+
+
 #: block class -> function(block) -> {table name: (words, bits per word)}
 MEMORY_IMAGES = {IntMvauParams: _int_mvau, XnorMvauParams: _binary_mvau,
                  BinaryWeightMvauParams: _binary_mvau, TernaryMvauParams: _binary_mvau,
-                 MxMvauParams: mx_memory_images}
+                 MxMvauParams: mx_memory_images, DepthwiseParams: _depthwise}
 
 
 def memory_images(block) -> dict:

@@ -6,12 +6,14 @@ Each input has shape ``(N, *input_shape)``; a block with two input ports gets tw
 from __future__ import annotations
 
 from ..ir.add_params import AddParams
+from ..ir.depthwise_params import DepthwiseParams
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .add import eltwise_add
+from .depthwise import depthwise
 from .mvau import int_mvau
 from .mx_mvau import mx_mvau
 from .reduce import window_reduce
@@ -29,6 +31,7 @@ GOLDEN = {
     TernaryMvauParams: binary_mvau,
     MxMvauParams: mx_mvau,
     AddParams: eltwise_add,
+    DepthwiseParams: depthwise,
 }
 
 

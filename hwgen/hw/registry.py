@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.add_params import AddParams
+from ..ir.depthwise_params import DepthwiseParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .bwn_mvau import BinaryWeightMvau
+from .depthwise_unit import DepthwiseUnit
 from .eltwise_add import EltwiseAdd
 from .int_mvau import IntMvau
 from .mx_mvau import MxMvau
@@ -29,6 +31,7 @@ COMPONENTS = {
     TernaryMvauParams: lambda params: TernaryMvau(params=params),
     MxMvauParams: lambda params: MxMvau(params=params),
     AddParams: lambda params: EltwiseAdd(params=params),
+    DepthwiseParams: lambda params: DepthwiseUnit(params=params),
 }
 
 

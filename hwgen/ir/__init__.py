@@ -4,6 +4,8 @@ from .binary import (BIT, Activation, BipolarQuant, RequantActivation, Threshold
                      WeightFormat)
 from .binary_layers import BinaryDense
 from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from .depthwise import QuantDepthwiseConv
+from .depthwise_params import DepthwiseParams
 from .graph import Graph
 from .layers import Folding, QuantDense
 from .mvau_params import IntMvauParams, signed_bits_for_range
@@ -19,5 +21,5 @@ __all__ = [
     "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
     "ThresholdActivation", "WeightFormat", "BinaryDense", "XnorMvauParams",
     "BinaryWeightMvauParams", "TernaryMvauParams", "MxDense", "MxMvauParams", "MxElementType",
-    "MxQuant",
+    "MxQuant", "QuantDepthwiseConv", "DepthwiseParams",
 ]

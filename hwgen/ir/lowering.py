@@ -19,6 +19,8 @@ from .graph import Graph
 from .add import QuantAdd
 from .add_params import AddParams, add_constants
 from .blocks import DESIGN_INPUT
+from .depthwise import QuantDepthwiseConv
+from .depthwise_params import DepthwiseParams
 from .layers import QuantDense
 from .mvau_params import IntMvauParams
 from .mx_layers import MxDense
@@ -85,10 +87,22 @@ def _add(layer: QuantAdd, upstream_lanes: int) -> tuple:
         out_max=out.dtype.qmax),)
 
 
+def _depthwise(layer: QuantDepthwiseConv, upstream_lanes: int) -> tuple:
+    """A sliding window feeding the depthwise unit, both PE channels per beat."""
+    h, w, c = layer.input_shape
+    unit = DepthwiseParams.from_layer(layer)      # checks the folding is set
+    window = SlidingWindowParams(
+        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
+        pad_value=layer.input_quant.zero_point, lanes=unit.pe)
+    return (window, unit)
+
+
 #: IR layer class -> ``function(layer) -> block`` or
 #: ``function(layer, upstream_lanes) -> tuple of blocks``
 LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool, QuantAdd: _add,
-             BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer}
+             BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer,
+             QuantDepthwiseConv: _depthwise}
 
 
 def _positional_parameters(function) -> int:

@@ -12,11 +12,13 @@ from typing import Callable
 
 from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from ..ir.add_params import AddParams
+from ..ir.depthwise_params import DepthwiseParams
 from ..ir.mvau_params import IntMvauParams
 from ..ir.mx_params import MxMvauParams
 from ..ir.reduce_params import WindowReduceParams
 from ..ir.window_params import SlidingWindowParams
 from .add import ADD_WRITE_DELAY, add_cycles, add_processes
+from .depthwise import depthwise_cycles, depthwise_fifos, depthwise_processes
 from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths
 from .mx_mvau import mx_mvau_cycles_per_vector, mx_mvau_fifos, mx_mvau_processes
 from .sliding_window import READ_DELAY, sliding_window_cycles, sliding_window_processes
@@ -63,6 +65,7 @@ CYCLE_MODELS = {
        for cls in (XnorMvauParams, BinaryWeightMvauParams, TernaryMvauParams)},
     MxMvauParams: CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos),
     AddParams: CycleModel(add_processes, add_cycles, _add_fifos),
+    DepthwiseParams: CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos),
 }
 
 

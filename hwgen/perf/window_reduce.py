@@ -32,7 +32,11 @@ def reduce_credits_for_full_rate(p: WindowReduceParams) -> int:
 
 
 def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stream,
-                            out: Stream, inferences: int):
+                            out: Stream, inferences: int, *, delay: int | None = None):
+    """The rules above for ``p`` (anything with ``positions``, ``groups`` and
+    ``out_fifo_depth``); ``delay`` overrides the write delay (another datapath behind the
+    same beat counter and credits, e.g. :mod:`hwgen.perf.depthwise`)."""
+    delay = write_delay(p) if delay is None else delay
     per_output = p.positions * p.groups          # input beats per output pixel
 
     def input_side():
@@ -49,7 +53,6 @@ def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stre
 
     def output_side():
         previous = -1
-        delay = write_delay(p)
         for o in range(out.beats):
             group = o % p.groups
             pixel = o // p.groups
