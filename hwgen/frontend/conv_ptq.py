@@ -36,10 +36,12 @@ from ..errors import ConfigError, IRError, QuantizationError
 from ..ir import Graph, RequantRounding
 from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
+from ..ir.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
 from .calibration_data import check_calibration
 from .config import load_config
 from .float_add import FloatAdd
+from .float_depthwise import FloatDepthwiseConv
 from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense, check_chain, float_forward, is_chain
 from .float_network import check_network, network_edges
@@ -166,6 +168,16 @@ def _quantize(layer, opts, config, in_quants, out_q):
                         relu=layer.relu, rounding=rounding)
     if isinstance(layer, FloatDense):
         return _quantize_layer(layer, opts, in_q, out_q)
+    if isinstance(layer, FloatDepthwiseConv):
+        # Each channel's k*k taps are one row: one weight scale per channel (or per tensor).
+        rows = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
+                          bias=layer.bias, relu=layer.relu)
+        dense = _quantize_layer(rows, opts, in_q, out_q)
+        return QuantDepthwiseConv(
+            name=layer.name, weights=dense.weights.reshape(layer.weights.shape[:3]),
+            weight_quant=dense.weight_quant, bias=dense.bias, input_quant=in_q,
+            output_quant=out_q, input_shape=layer.input_shape, stride=layer.stride,
+            pads=layer.pads, relu=layer.relu, rounding=dense.rounding, folding=dense.folding)
     if isinstance(layer, FloatConv):
         matrix = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
                             bias=layer.bias, relu=layer.relu)
@@ -187,6 +199,8 @@ def _check_lowerable(qlayer) -> None:
     try:
         if isinstance(qlayer, (QuantPool, QuantAdd)):
             lower_layer(qlayer, 1)
+        elif isinstance(qlayer, QuantDepthwiseConv):
+            lower_layer(qlayer.replace(folding=Folding(pe=1, simd=1)), 1)
         else:
             matrix = qlayer.as_dense() if isinstance(qlayer, QuantConv) else qlayer
             lower_layer(matrix.replace(folding=Folding(pe=1, simd=1)), 1)

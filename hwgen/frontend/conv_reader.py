@@ -4,7 +4,8 @@
 the single activation from input to output and reads Gemm / MatMul / Add / Relu / Flatten /
 Reshape / Identity / Dropout) with the operators of a convolutional network:
 
-- ``Conv``: 2-D, square kernel, ``group = 1``, ``dilations = 1``, equal strides, padding
+- ``Conv``: 2-D, square kernel, ``group = 1`` or depthwise (``group = C_in = C_out``,
+  weights ``(C, 1, k, k)``), ``dilations = 1``, equal strides, padding
   smaller than the kernel (explicit ``pads`` or ``auto_pad``); optional bias. Weights
   ``(out, in, k, k)`` become ``(out, k, k, in)``, the sliding window's im2col order.
 - ``BatchNormalization`` (inference mode) right after a Conv / Gemm / MatMul (and its bias
@@ -37,6 +38,7 @@ from ..ir.window_params import conv_output_size
 from .bn_folding import fold_batch_norm
 from ..ir.graph import GRAPH_INPUT
 from .float_add import FloatAdd
+from .float_depthwise import FloatDepthwiseConv
 from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense
 from .layout import nchw_columns_to_nhwc
@@ -65,6 +67,7 @@ class _PendingConv(_Pending):
     def __init__(self, node, weights, bias, input_shape, stride, pads):
         super().__init__(node, weights, bias)
         self.input_shape, self.stride, self.pads = input_shape, stride, pads
+        self.depthwise = False
 
 
 class _PendingAdd:
@@ -218,7 +221,7 @@ class ConvReader(_Reader):
                                         relu=p.relu, clip=clip), p.sources)
                 return
             if isinstance(p, _PendingConv):
-                layer = FloatConv(name=node_name(p.node), weights=p.weights, bias=p.bias,
+                layer = (FloatDepthwiseConv if p.depthwise else FloatConv)(name=node_name(p.node), weights=p.weights, bias=p.bias,
                                   input_shape=p.input_shape, stride=p.stride, pads=p.pads,
                                   relu=p.relu, clip=clip)
             else:
@@ -274,7 +277,8 @@ class ConvReader(_Reader):
         stride, pads = window
         c, h, wd = chw
         kernel = w.shape[2]
-        self._begin_conv(node, w, bias, (h, wd, c), stride, pads)
+        depthwise = int(attrs.get("group", 1)) != 1    # _conv_window accepts only depthwise
+        self._begin_conv(node, w, bias, (h, wd, c), stride, pads, depthwise=depthwise)
         self.feat = (w.shape[0],
                      conv_output_size(h, kernel, stride, pads[0], pads[2]),
                      conv_output_size(wd, kernel, stride, pads[1], pads[3]))
@@ -285,9 +289,13 @@ class ConvReader(_Reader):
         """``(stride, pads)`` of a Conv with weights of shape ``(out, in, k, k)``, or None."""
         g = self.g
         group = int(attrs.get("group", 1))
-        if group != 1:
-            g.problem(f"group={group} is not supported (grouped and depthwise convolutions are "
-                      "not implemented); use group=1", node)
+        depthwise = group != 1 and chw is not None and w_shape is not None \
+            and group == chw[0] == w_shape[0] and w_shape[1] == 1
+        if group != 1 and not depthwise:
+            g.problem(f"group={group} is not supported: hwgen reads group=1 and depthwise "
+                      "convolutions (group = input channels = output channels, weights "
+                      "(C, 1, k, k): depth multiplier 1); split other grouped convolutions "
+                      "into one Conv per group", node)
         if w_shape is None:
             return None
         kernel = self._square_kernel(node, w_shape[2:], "kernel")
@@ -299,7 +307,7 @@ class ConvReader(_Reader):
             g.problem(f"its weights take {w_shape[1]} input channels but the activation "
                       f"has {chw[0]}", node)
             kernel = None
-        if kernel is None or chw is None or group != 1:
+        if kernel is None or chw is None or (group != 1 and not depthwise):
             return None
         return self._window(node, attrs, chw[1:], kernel)
 
@@ -318,9 +326,10 @@ class ConvReader(_Reader):
     def _no_bias(self, out: int):
         return np.zeros(out)
 
-    def _begin_conv(self, node, w, bias, input_shape, stride, pads) -> None:
+    def _begin_conv(self, node, w, bias, input_shape, stride, pads, *, depthwise=False) -> None:
         self.pending = _PendingConv(node, w.transpose(0, 2, 3, 1), bias, input_shape, stride,
                                     pads)
+        self.pending.depthwise = depthwise
 
     # -- batch norm, activations, bias ---------------------------------------------------------
     def _op_BatchNormalization(self, node, pos: int) -> None:

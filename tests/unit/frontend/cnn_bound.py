@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwgen.compiler import compile_graph
+from hwgen.frontend.float_depthwise import FloatDepthwiseConv
 from hwgen.frontend.float_layers import FloatConv, patches
 from hwgen.golden import run_pipeline
 from hwgen.ir.conv import QuantPool
@@ -44,6 +45,17 @@ def error_bound(graph, float_layers, x_stream: np.ndarray) -> np.ndarray:
             continue
         s_w, s_x = q.weight_quant.scale, q.input_quant.scale
         w_hat = np.abs(q.weights.reshape(len(s_w), -1) * s_w[:, None])
+        if isinstance(f, FloatDepthwiseConv):
+            # Channel c's error: its own taps only (w_hat is (channels, k*k)).
+            e_cols = patches(e, f.kernel, f.stride, f.pads, 0.0)        # (N, OH, OW, k, k, C)
+            h_cols = patches(np.abs(h), f.kernel, f.stride, f.pads, 0.0)
+            n, oh, ow = e_cols.shape[:3]
+            e_cols = e_cols.reshape(n, oh, ow, -1, len(s_w))
+            h_cols = h_cols.reshape(n, oh, ow, -1, len(s_w))
+            e = ((e_cols * w_hat.T).sum(axis=3) + h_cols.sum(axis=3) * s_w / 2
+                 + s_w * s_x / 2 + q.output_quant.scale)
+            h = f.forward(h)
+            continue
         if isinstance(f, FloatConv):
             e_cols = patches(e, f.kernel, f.stride, f.pads, 0.0)
             h_cols = patches(np.abs(h), f.kernel, f.stride, f.pads, 0.0)

@@ -48,6 +48,14 @@ class Chain:
             inputs.append(self.const(f"{name}.B", self.rng.normal(0, 0.1, c_out)))
         return self.op("Conv", name, *inputs, **attrs)
 
+    def dwconv(self, name, channels, k, *, bias=True, **attrs):
+        """A depthwise Conv: ``group = channels``, weights ``(channels, 1, k, k)``."""
+        w = self.const(f"{name}.W", self.rng.normal(0, 1 / k, (channels, 1, k, k)))
+        inputs = [w]
+        if bias:
+            inputs.append(self.const(f"{name}.B", self.rng.normal(0, 0.1, channels)))
+        return self.op("Conv", name, *inputs, group=channels, **attrs)
+
     def gemm(self, name, n_in, n_out, *, trans_b=1):
         w = self.rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in))
         wn = self.const(f"{name}.W", w if trans_b else w.T)
@@ -144,3 +152,20 @@ def residual_cnn(seed: int = 0, *, image=(2, 6, 6), channels=4, classes=3, proje
      .conv("conv3", channels, channels, 3, pads=[1, 1, 1, 1]).join("add", skip).relu("relu3")
      .gap("gap").flatten("flat").gemm("fc", channels, classes))
     return chain.build(["N", classes])
+
+
+def separable_cnn(seed: int = 0, *, image=(2, 8, 8), channels=(6, 8), classes=4, bn=False):
+    """conv3x3-relu, depthwise 3x3 (pad 1)-relu, pointwise 1x1-relu (a depthwise-separable
+    block), depthwise 3x3 stride 2-relu, global average pool, dense."""
+    c, h, w = image
+    c1, c2 = channels
+    chain = (Chain(image, seed=seed)
+             .conv("conv1", c, c1, 3, pads=[1, 1, 1, 1]).relu("relu1")
+             .dwconv("dw1", c1, 3, pads=[1, 1, 1, 1]))
+    if bn:
+        chain.bn("bn_dw1", c1)
+    return (chain.relu("relu_dw1")
+            .conv("pw1", c1, c2, 1).relu("relu_pw1")
+            .dwconv("dw2", c2, 3, strides=[2, 2], pads=[1, 1, 1, 1]).relu("relu_dw2")
+            .gap("gap").flatten("flat").gemm("fc", c2, classes)
+            .build(["N", classes]))
