@@ -51,6 +51,7 @@ from ..golden.registry import golden_block
 from ..ir import Graph
 from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
+from ..ir.depthwise import QuantDepthwiseConv
 from ..ir.graph import GRAPH_INPUT, layer_inputs
 from ..ir.layers import QuantDense
 from ..ir.lowering import lower_layer
@@ -231,6 +232,14 @@ def _saturating_acc(patches, layer) -> np.ndarray:
     return acc - zero * w.sum(axis=1) + layer.bias
 
 
+def _depthwise_acc(layer, blocks, x) -> np.ndarray:
+    """Exact accumulators ``(pixels, channels)`` of a depthwise convolution: each channel's
+    window (from the sliding window's golden model) times its own kernel."""
+    windows = run_pipeline(blocks[:1], x).reshape(-1, layer.in_features, layer.channels)
+    w = layer.weights.reshape(layer.channels, -1)
+    return ((windows - layer.input_quant.zero_point) * w.T).sum(axis=1) + layer.bias
+
+
 def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
     """Mechanism counts and one example each for the outputs where golden != reference."""
     diff = (golden - reference).reshape(-1)
@@ -240,14 +249,20 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
     if not where.size:
         return counts, examples
     out_q = layer.output_quant
-    if isinstance(layer, (QuantConv, QuantDense)):
-        patches = _matrix_inputs(layer, blocks, x)
-        w = layer.weights.reshape(layer.out_features, -1)
-        acc = ((patches - layer.input_quant.zero_point) @ w.T + layer.bias).reshape(-1)
+    if isinstance(layer, (QuantConv, QuantDense, QuantDepthwiseConv)):
+        if isinstance(layer, QuantDepthwiseConv):
+            acc = _depthwise_acc(layer, blocks, x).reshape(-1)
+        else:
+            patches = _matrix_inputs(layer, blocks, x)
+            w = layer.weights.reshape(layer.out_features, -1)
+            acc = ((patches - layer.input_quant.zero_point) @ w.T + layer.bias).reshape(-1)
         exact = (acc.reshape(-1, layer.out_features) * (
             layer.input_quant.scale * layer.weight_quant.scale / out_q.scale)).reshape(-1)
         f32 = _float32_requant(acc.reshape(-1, layer.out_features), layer).reshape(-1)
-        saturated = _saturating_acc(patches, layer).reshape(-1)
+        # The 16-bit pair saturation is modelled for the dense kernels (QLinearConv's im2col
+        # GEMM, QGemm); a depthwise accumulator is taken as exact.
+        saturated = acc if isinstance(layer, QuantDepthwiseConv) else \
+            _saturating_acc(patches, layer).reshape(-1)
         sat_f32 = _float32_requant(saturated.reshape(-1, layer.out_features),
                                    layer).reshape(-1)
         ref = reference.reshape(-1)

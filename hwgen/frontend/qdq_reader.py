@@ -51,6 +51,7 @@ from ..errors import ConfigError, HwgenError, IRError, QuantizationError
 from ..ir import Graph, QuantDense, RequantRounding
 from ..ir.add import QuantAdd
 from ..ir.conv import QuantConv, QuantPool
+from ..ir.depthwise import QuantDepthwiseConv
 from ..ir.graph import GRAPH_INPUT
 from ..ir.types import IntType
 from ..ir.window_params import conv_output_size
@@ -94,7 +95,7 @@ class _Pending:
     """An operator whose output quantization (the next Q) is not known yet."""
 
     node: object
-    kind: str                      # "conv", "dense", "avg", "global_avg", "add"
+    kind: str                      # "conv", "depthwise", "dense", "avg", "global_avg", "add"
     input_quant: object
     fields: dict
     relu: bool = False
@@ -264,15 +265,17 @@ class QdqReader(ConvReader):
     def _no_bias(self, out: int):
         return ("zeros",)
 
-    def _begin_conv(self, node, w, bias, input_shape, stride, pads) -> None:
+    def _begin_conv(self, node, w, bias, input_shape, stride, pads, *, depthwise=False) -> None:
         in_q = self.quant
         codes = bias_codes(self.g, node, bias, w, in_q)
         self.quant = None
         if codes is None:
             self.bad_layer, self.lost = True, True
             return
-        self.pending = _Pending(node, "conv", in_q, dict(
-            weights=w.codes.transpose(0, 2, 3, 1), weight_quant=w.quant(), bias=codes,
+        # depthwise weights (C, 1, k, k): one kernel per channel (per-channel scales on axis 0)
+        weights = w.codes[:, 0] if depthwise else w.codes.transpose(0, 2, 3, 1)
+        self.pending = _Pending(node, "depthwise" if depthwise else "conv", in_q, dict(
+            weights=weights, weight_quant=w.quant(), bias=codes,
             input_shape=input_shape, stride=stride, pads=pads))
 
     def _dense(self, node, w: DqWeights | None, codes_out_in, bias_name) -> None:
@@ -338,7 +341,7 @@ class QdqReader(ConvReader):
 
     def _op_Add(self, node, pos: int) -> None:
         p = self.pending
-        if p is not None and p.kind in ("conv", "dense") and not p.relu and p.clip is None:
+        if p is not None and p.kind in ("conv", "depthwise", "dense") and not p.relu and p.clip is None:
             bias = read_bias(self.g, self.c, node, node.input[1 - pos], len(p.fields["bias"]))
             if bias is not None and bias[0] == "codes":
                 bias = ("float", bias[1] * bias[2])
@@ -432,7 +435,8 @@ class QdqReader(ConvReader):
             if not (isinstance(layer, QuantPool) and layer.op == "max"):
                 break
             name = self.connections[name][0]
-        return (index, None) if isinstance(layer, (QuantConv, QuantDense, QuantAdd)) \
+        return (index, None) if isinstance(layer, (QuantConv, QuantDepthwiseConv, QuantDense,
+                                                   QuantAdd)) \
             else (None, None)
 
     def _op_Relu(self, node, pos: int) -> None:
@@ -483,9 +487,10 @@ class QdqReader(ConvReader):
             if p.kind == "add":
                 layer = QuantAdd(name=name, output_quant=out_q, relu=relu, rounding=rounding,
                                  **p.fields)
-            elif p.kind == "conv":
-                layer = QuantConv(name=name, input_quant=p.input_quant, output_quant=out_q,
-                                  relu=relu, rounding=rounding, **p.fields)
+            elif p.kind in ("conv", "depthwise"):
+                kind = QuantConv if p.kind == "conv" else QuantDepthwiseConv
+                layer = kind(name=name, input_quant=p.input_quant, output_quant=out_q,
+                             relu=relu, rounding=rounding, **p.fields)
             elif p.kind == "dense":
                 layer = QuantDense(name=name, input_quant=p.input_quant, output_quant=out_q,
                                    relu=relu, rounding=rounding, **p.fields)
