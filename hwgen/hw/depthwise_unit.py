@@ -68,7 +68,8 @@ class DepthwiseUnit(wiring.Component):
         g = Signal(index_range(G))
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
         last_tap = Signal()
-        m.d.comb += last_tap.eq(step >= (P - 1) * G)
+        # A 1x1 kernel: every beat is its group's last tap (and `step >= 0` would not lint).
+        m.d.comb += last_tap.eq(1 if P == 1 else step >= (P - 1) * G)
         m.d.comb += self.i_stream.ready.eq(~last_tap | (credits != 0))
         fire = Signal()
         m.d.comb += fire.eq(self.i_stream.valid & self.i_stream.ready)
@@ -89,7 +90,7 @@ class DepthwiseUnit(wiring.Component):
         x1 = Signal(lanes_layout(p.input_type, L))
         m.d.sync += valid1.eq(fire)
         with m.If(fire):
-            m.d.sync += [x1.eq(self.i_stream.payload), g1.eq(g), first1.eq(step < G),
+            m.d.sync += [x1.eq(self.i_stream.payload), g1.eq(g), first1.eq(1 if P == 1 else step < G),
                          last1.eq(last_tap)]
         w1 = data.View(w_layout, read.data)
 
