@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_qdq_onnxruntime.py [--images 2000] [--seed 0]
-                                                            [--models cnn,cnn-avg,mlp,resnet]
+                                                            [--models cnn,cnn-avg,mlp,resnet,separable]
 
 Models (seeded, trained on nothing: random weights are enough to exercise the arithmetic):
 
@@ -12,7 +12,9 @@ Models (seeded, trained on nothing: random weights are enough to exercise the ar
   pool equal input and output scales);
 - ``mlp``: 64-128-64-10;
 - ``resnet``: conv3x3(8)-relu, [conv3x3(8)-relu-conv3x3(8)] + skip, relu, globalavgpool,
-  dense(10) on 3x8x8 (onnxruntime runs the Add as QLinearAdd, in float32).
+  dense(10) on 3x8x8 (onnxruntime runs the Add as QLinearAdd, in float32);
+- ``separable``: conv3x3(8)-relu, depthwise 3x3-relu, pointwise 1x1(12)-relu, depthwise 3x3
+  stride 2-relu, globalavgpool, dense(5) on 3x8x8.
 
 Each is quantized by ``onnxruntime.quantization.quantize_static`` (QDQ, min/max) for int8 and
 uint8 activations, per-tensor and per-channel weights, with and without ``reduce_range``, and
@@ -45,7 +47,8 @@ from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.frontend.onnxruntime_compare import (MECHANISMS, compare_layers,  # noqa: E402
                                                 onnxruntime_output_codes)
 from hwgen.golden import run_pipeline  # noqa: E402
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn, residual_cnn  # noqa: E402
+from tests.unit.frontend.cnn_builders import (Chain, digits_like_cnn, residual_cnn,  # noqa: E402
+                                              separable_cnn)
 from tests.unit.frontend.onnx_builders import gemm_mlp  # noqa: E402
 from tests.unit.frontend.qdq_builders import ort_quantize  # noqa: E402
 
@@ -60,7 +63,9 @@ def models(seed: int, images: int):
     images_x = rng.uniform(0, 1, (images, 3, 8, 8))
     resnet = residual_cnn(seed=seed, image=(3, 8, 8), channels=8, classes=10)
     return {"cnn": (cnn, images_x), "cnn-avg": (avg, images_x),
-            "mlp": (mlp, rng.normal(0.2, 1, (images, 64))), "resnet": (resnet, images_x)}
+            "mlp": (mlp, rng.normal(0.2, 1, (images, 64))), "resnet": (resnet, images_x),
+            "separable": (separable_cnn(seed, image=(3, 8, 8), channels=(8, 12), classes=5),
+                          images_x)}
 
 
 def end_to_end(qdq, x, rule):
@@ -76,7 +81,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--models", default="cnn,cnn-avg,mlp,resnet",
+    parser.add_argument("--models", default="cnn,cnn-avg,mlp,resnet,separable",
                         help="comma-separated subset of the models")
     args = parser.parse_args(argv)
     examples, adds = {}, []

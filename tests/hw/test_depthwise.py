@@ -106,3 +106,4 @@ def test_separable_cnn_pipeline_exact():
     timing = pipeline_timing(design.blocks, len(x), edges=design.edges)
     assert tuple(run.in_cycles) == timing.in_beats
     assert tuple(run.out_cycles) == timing.out_beats
+    assert timing.ii == timing.ii_bound    # FIFO sizing keeps the slowest block busy
