@@ -14,6 +14,7 @@ from .api import check_onnx, load_onnx, quantize_mlp
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
 from .conv_ptq import quantize_network
 from .float_add import FloatAdd
+from .float_depthwise import FloatDepthwiseConv
 from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense, float_forward
 from .onnx_reader import SUPPORTED_OPS, read_onnx
@@ -25,6 +26,6 @@ from .qonnx_reader import read_qonnx
 __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
-    "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
+    "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatDepthwiseConv", "FloatPool", "read_qdq",
     "read_qonnx", "FloatAdd",
 ]

@@ -74,3 +74,14 @@ def test_float_depthwise_layer_errors():
     with pytest.raises(ModelError, match=r"depthwise weights must be \(channels, k, k, 1\)"):
         FloatDepthwiseConv(name="dw", weights=np.zeros((3, 3, 3, 2)), bias=np.zeros(3),
                            input_shape=(5, 5, 3))
+
+
+def test_config_simd_other_than_one_is_an_error_naming_the_layer():
+    from hwgen.compiler import compile_onnx
+    from hwgen.errors import HwgenError
+    proto = separable_cnn(3)
+    calib = np.random.default_rng(0).uniform(0, 1, (20, 2, 8, 8))
+    for table in ({"pe": 2, "simd": 3}, {"simd": 3}):
+        with pytest.raises(HwgenError, match=r"layer 'dw1': SIMD=3: the depthwise unit takes "
+                                             r"one kernel tap per cycle; use simd = 1"):
+            compile_onnx(proto, calib, {"layer": {"dw1": table}})
