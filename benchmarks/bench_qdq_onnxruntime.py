@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_qdq_onnxruntime.py [--images 2000] [--seed 0]
-                                                            [--models cnn,cnn-avg,mlp,resnet,separable]
+                                      [--models cnn,cnn-avg,mlp,resnet,separable]
 
 Models (seeded, trained on nothing: random weights are enough to exercise the arithmetic):
 

@@ -28,7 +28,7 @@ def depthwise_layer(seed: int, *, image=(5, 5, 3), kernel=3, stride=1, pads=(1, 
 
 
 def separable_cnn_graph(seed: int = 0, *, image=(7, 7, 2)) -> Graph:
-    """conv3x3(6) - relu - dw3x3(6, pad 1) - relu - conv1x1(5) - relu - dw3x3 s2 - gap - dense(4)."""
+    """conv3x3(6)-relu, dw3x3(6, pad 1)-relu, conv1x1(5)-relu, dw3x3 stride 2, gap, dense(4)."""
     rng = np.random.default_rng(seed)
     h, w, c = image
 

@@ -26,6 +26,6 @@ from .qonnx_reader import read_qonnx
 __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
-    "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatDepthwiseConv", "FloatPool", "read_qdq",
-    "read_qonnx", "FloatAdd",
+    "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
+    "read_qonnx", "FloatAdd", "FloatDepthwiseConv",
 ]

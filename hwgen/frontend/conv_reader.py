@@ -64,10 +64,10 @@ def _chw(feat) -> str:
 class _PendingConv(_Pending):
     """A convolution being assembled: weights ``(out, k, k, in)`` plus its geometry."""
 
-    def __init__(self, node, weights, bias, input_shape, stride, pads):
+    def __init__(self, node, weights, bias, input_shape, stride, pads, depthwise=False):
         super().__init__(node, weights, bias)
         self.input_shape, self.stride, self.pads = input_shape, stride, pads
-        self.depthwise = False
+        self.depthwise = depthwise          # weights (C, k, k, 1): one kernel per channel
 
 
 class _PendingAdd:
@@ -221,9 +221,10 @@ class ConvReader(_Reader):
                                         relu=p.relu, clip=clip), p.sources)
                 return
             if isinstance(p, _PendingConv):
-                layer = (FloatDepthwiseConv if p.depthwise else FloatConv)(name=node_name(p.node), weights=p.weights, bias=p.bias,
-                                  input_shape=p.input_shape, stride=p.stride, pads=p.pads,
-                                  relu=p.relu, clip=clip)
+                kind = FloatDepthwiseConv if p.depthwise else FloatConv
+                layer = kind(name=node_name(p.node), weights=p.weights, bias=p.bias,
+                             input_shape=p.input_shape, stride=p.stride, pads=p.pads,
+                             relu=p.relu, clip=clip)
             else:
                 layer = FloatDense(name=node_name(p.node), weights=p.weights, bias=p.bias,
                                    relu=p.relu, clip=clip)
@@ -328,8 +329,7 @@ class ConvReader(_Reader):
 
     def _begin_conv(self, node, w, bias, input_shape, stride, pads, *, depthwise=False) -> None:
         self.pending = _PendingConv(node, w.transpose(0, 2, 3, 1), bias, input_shape, stride,
-                                    pads)
-        self.pending.depthwise = depthwise
+                                    pads, depthwise)
 
     # -- batch norm, activations, bias ---------------------------------------------------------
     def _op_BatchNormalization(self, node, pos: int) -> None:

@@ -341,7 +341,8 @@ class QdqReader(ConvReader):
 
     def _op_Add(self, node, pos: int) -> None:
         p = self.pending
-        if p is not None and p.kind in ("conv", "depthwise", "dense") and not p.relu and p.clip is None:
+        if p is not None and p.kind in ("conv", "depthwise", "dense") and not p.relu \
+                and p.clip is None:
             bias = read_bias(self.g, self.c, node, node.input[1 - pos], len(p.fields["bias"]))
             if bias is not None and bias[0] == "codes":
                 bias = ("float", bias[1] * bias[2])

@@ -90,8 +90,8 @@ class DepthwiseUnit(wiring.Component):
         x1 = Signal(lanes_layout(p.input_type, L))
         m.d.sync += valid1.eq(fire)
         with m.If(fire):
-            m.d.sync += [x1.eq(self.i_stream.payload), g1.eq(g), first1.eq(1 if P == 1 else step < G),
-                         last1.eq(last_tap)]
+            m.d.sync += [x1.eq(self.i_stream.payload), g1.eq(g),
+                         first1.eq(1 if P == 1 else step < G), last1.eq(last_tap)]
         w1 = data.View(w_layout, read.data)
 
         # ---- stage 2: multiply-accumulate into the group's running sums ---------------------

@@ -8,7 +8,7 @@ import pytest
 
 from hwgen.backend import Design, load_design, write_design
 from hwgen.hw.depthwise_unit import depthwise_weight_words
-from hwgen.ir import IntType, RequantRounding, TensorQuant
+from hwgen.ir import RequantRounding
 from hwgen.ir.lowering import lower_layer
 from hwgen.passes import size_fifos
 from tests.depthwise_factory import depthwise_layer

@@ -5,7 +5,7 @@ import pytest
 
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
-from hwgen.ir import Folding, Graph, IntType, RequantRounding, TensorQuant, WeightQuant
+from hwgen.ir import Folding, Graph, IntType, RequantRounding, WeightQuant
 from hwgen.ir.conv import QuantConv
 from hwgen.ir.depthwise_params import DepthwiseParams
 from hwgen.ir.lowering import lower_layer

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 from hwgen.compiler import compile_graph
-from hwgen.frontend import check_onnx, float_forward, read_onnx
+from hwgen.frontend import check_onnx, read_onnx
 from hwgen.frontend.float_depthwise import FloatDepthwiseConv
-from hwgen.ir import Folding
 from hwgen.ir.depthwise import QuantDepthwiseConv
 from tests.unit.frontend.cnn_builders import Chain, separable_cnn
 from tests.unit.frontend.test_conv_ptq import check_within_bound
