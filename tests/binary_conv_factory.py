@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwgen.ir import BipolarQuant, Folding, IntType, TensorQuant
+from hwgen.ir import BipolarQuant, Folding, Graph, IntType, TensorQuant
 from hwgen.ir.binary import RequantActivation, ThresholdActivation
 from hwgen.ir.binary_conv import BinaryConv
 
@@ -101,3 +101,18 @@ def random_binary_conv(rng, kind, *, image, out_channels, kernel, stride=1, pads
 
 def with_folding(layer, pe, simd):
     return layer.replace(folding=Folding(pe=pe, simd=simd))
+
+
+def binary_cnn_graph(seed=0):
+    """int8 pixels -> BWN conv (pad 1, bipolar out) -> XNOR conv (pad 1 with -1, stride 2,
+    2-bit out) -> ternary conv (int8 out): the interfaces between the kinds."""
+    rng = np.random.default_rng(seed)
+    c1 = random_binary_conv(rng, "bwn", image=(6, 6, 3), out_channels=6, kernel=3, pads=1,
+                            in_bits=8, zero_point=0, name="c1")
+    c2 = random_binary_conv(rng, "xnor", image=(6, 6, 6), out_channels=5, kernel=3, stride=2,
+                            pads=1, out_bits=2, name="c2")
+    c2 = c2.replace(input_quant=c1.output_quant)
+    c3 = random_binary_conv(rng, "ternary", image=(3, 3, 5), out_channels=4, kernel=3,
+                            activation="requant", in_bits=2, zero_point=0, name="c3")
+    c3 = c3.replace(input_quant=c2.output_quant)
+    return Graph(name="bcnn", layers=(c1, c2, c3))

@@ -13,7 +13,7 @@ from hwgen.ir import Folding, Graph
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.binary_conv_factory import random_binary_conv, random_codes
+from tests.binary_conv_factory import binary_cnn_graph, random_binary_conv, random_codes
 
 # (kind, image (h, w, c), out channels, kernel, stride, pad, pe, simd, activation, out bits)
 # kernels 1 / 3, strides 1 / 2, pads 0 / 1 (bipolar inputs pad with -1), odd sizes, channel
@@ -77,21 +77,6 @@ def test_binary_conv_under_idle_and_backpressure(case):
     golden = run_pipeline(design.blocks, x, edges=design.edges)
     _, got = simulate(design, x, idle=0.3, backpressure=0.5, seed=len(_ids(case)))
     np.testing.assert_array_equal(got.reshape(golden.shape), golden)
-
-
-def binary_cnn_graph(seed=0):
-    """int8 pixels -> BWN conv (pad 1, bipolar out) -> XNOR conv (pad 1 with -1, stride 2,
-    2-bit out) -> ternary conv (int8 out): the interfaces between the kinds."""
-    rng = np.random.default_rng(seed)
-    c1 = random_binary_conv(rng, "bwn", image=(6, 6, 3), out_channels=6, kernel=3, pads=1,
-                            in_bits=8, zero_point=0, name="c1")
-    c2 = random_binary_conv(rng, "xnor", image=(6, 6, 6), out_channels=5, kernel=3, stride=2,
-                            pads=1, out_bits=2, name="c2")
-    c2 = c2.replace(input_quant=c1.output_quant)
-    c3 = random_binary_conv(rng, "ternary", image=(3, 3, 5), out_channels=4, kernel=3,
-                            activation="requant", in_bits=2, zero_point=0, name="c3")
-    c3 = c3.replace(input_quant=c2.output_quant)
-    return Graph(name="bcnn", layers=(c1, c2, c3))
 
 
 def test_binary_cnn_pipeline_exact():
