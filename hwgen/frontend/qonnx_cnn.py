@@ -9,7 +9,7 @@ ONNX's ``(c, h, w)`` order to the stream's ``(h, w, c)``.
 - ``Conv``: 2-D, square kernel, ``group = 1``, ``dilations = 1``, equal strides, pads below the
   kernel (explicit or ``auto_pad``); integer weights (``Quant`` / ``IntQuant``, bipolar and
   ternary too); an optional bias input (a float constant or its ``Quant``).
-- ``MaxPool`` on a quantized tensor keeps its quantization; ``AveragePool`` (no padding, or
+- ``MaxPool`` on a quantized tensor (integer codes or bipolar bits) keeps its quantization; ``AveragePool`` (no padding, or
   ``count_include_pad = 1``) / ``GlobalAveragePool`` on a quantized tensor, then a ``Quant``
   or a ``Trunc`` (:mod:`hwgen.frontend.qonnx_int`).
 """
@@ -230,9 +230,14 @@ class CnnOps:
             self._stop(f"a {node.op_type} after a scalar Mul / Add of quantized codes is not "
                        "supported; fold the Mul / Add into the layer after the pool", node)
             return None
-        if not self.lost and (self.quant is None or isinstance(self.quant, BipolarQuant)):
+        # Max commutes with the bipolar encoding (bit 1 is +1), so a max pool of a bipolar
+        # tensor is a max pool of its bits: FINN's CNV pools its sign activations.
+        bipolar_max = isinstance(self.quant, BipolarQuant) and node.op_type == "MaxPool"
+        if not self.lost and (self.quant is None or
+                              isinstance(self.quant, BipolarQuant) and not bipolar_max):
             self._stop(f"a {node.op_type} needs a tensor quantized to integer codes (a Quant "
-                       "node before it)", node)
+                       "node before it)" + ("; a bipolar tensor takes only a MaxPool"
+                                            if self.quant is not None else ""), node)
             return None
         return self._image(node, node.op_type)
 

@@ -10,6 +10,7 @@ from hwgen.compiler import compile_graph
 from hwgen.golden import run_pipeline
 from hwgen.hw.accelerator import Accelerator
 from hwgen.ir import Folding, Graph
+from hwgen.ir.conv import QuantPool
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
@@ -84,6 +85,36 @@ def test_binary_cnn_pipeline_exact():
     design = compile_graph(graph, max_macs=24)
     x = random_codes(np.random.default_rng(1), graph.layers[0], 3)
     golden = run_pipeline(design.blocks, x, edges=design.edges)
+    run, got = simulate(design, x)
+    np.testing.assert_array_equal(got.reshape(golden.shape), golden)
+    timing = pipeline_timing(design.blocks, len(x), design.edges)
+    assert tuple(run.in_cycles) == timing.in_beats
+    assert tuple(run.out_cycles) == timing.out_beats
+
+
+def test_max_pool_of_bipolar_bits_between_xnor_convs():
+    """XNOR conv (bipolar out) -> 2x2 max pool of the bits (stride 2, pad 1: the pad is the
+    bit of -1) -> XNOR conv: FINN CNV's pooling of sign activations."""
+    rng = np.random.default_rng(11)
+    c1 = random_binary_conv(rng, "xnor", image=(5, 5, 3), out_channels=4, kernel=3, pads=1,
+                            name="c1")
+    pool = QuantPool(name="pool", op="max", input_shape=(5, 5, 4), input_quant=c1.output_quant,
+                     output_quant=c1.output_quant, kernel=2, stride=2, pads=(1, 1, 0, 0))
+    c2 = random_binary_conv(rng, "xnor", image=(3, 3, 4), out_channels=5, kernel=3,
+                            out_bits=2, name="c2").replace(input_quant=c1.output_quant)
+    design = compile_graph(Graph(name="pooled", layers=(c1, pool, c2)), max_macs=16)
+    assert [b.kind for b in design.blocks][2:4] == ["sliding_window", "window_reduce"]
+    assert design.blocks[2].pad_value == 0 and design.blocks[2].element.bits == 1
+    x = random_codes(rng, c1, 3)
+    golden = run_pipeline(design.blocks, x, edges=design.edges)
+    # the pool's output is the max of the bipolar values, i.e. of the bits
+    mid = run_pipeline(design.blocks[:2], x)
+    padded = np.pad(mid, ((0, 0), (1, 0), (1, 0), (0, 0)), constant_values=0)
+    want_pool = np.zeros((3, 3, 3, 4), dtype=np.int64)
+    for i in range(3):
+        for j in range(3):
+            want_pool[:, i, j] = padded[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2].max(axis=(1, 2))
+    np.testing.assert_array_equal(run_pipeline(design.blocks[:4], x), want_pool)
     run, got = simulate(design, x)
     np.testing.assert_array_equal(got.reshape(golden.shape), golden)
     timing = pipeline_timing(design.blocks, len(x), design.edges)

@@ -19,14 +19,15 @@ pytest.importorskip("qonnx")
 
 
 def cnv_like(seed):
-    """uint8 pixels -> conv 3x3 pad 1, BipolarQuant weights per channel, BN, BipolarQuant
-    -> conv 3x3 stride 2 (1-bit Quant weights), BN, MultiThreshold BIPOLAR -> conv 3x3
-    (BipolarQuant weights), BN, MultiThreshold UINT2 -> flatten -> gemm 4b -> int8."""
-    c = QChain((3, 7, 7), seed=seed)
+    """FINN's CNV pattern: uint8 pixels -> conv 3x3 pad 1, BipolarQuant weights per channel,
+    BN, BipolarQuant -> conv 3x3 (1-bit Quant weights per tensor), BN, MultiThreshold BIPOLAR
+    -> max pool 2x2 of the bipolar tensor -> conv 3x3 (BipolarQuant weights), BN,
+    MultiThreshold UINT2 -> flatten -> gemm 4b -> int8."""
+    c = QChain((3, 10, 10), seed=seed)
     c.quant("inp", 8, False, scale=1 / 256)
     c.conv("bconv1", 8, 3, bits=1, pads=1).bn("bn1").bipolar("sign1")
-    c.conv("bconv2", 6, 3, bits=1, stride=2, per_channel=False).bn("bn2")
-    c.multithreshold("mt2", "BIPOLAR")
+    c.conv("bconv2", 6, 3, bits=1, per_channel=False).bn("bn2")
+    c.multithreshold("mt2", "BIPOLAR").maxpool("pool2", 2)
     c.conv("bconv3", 5, 3, bits=1).bn("bn3").multithreshold("mt3", "UINT2")
     c.flatten("flat").gemm("fc", 6, bits=4).quant("out", 8, True, scale=0.25)
     return c
@@ -46,7 +47,7 @@ def ternary_cnn(seed):
     return c
 
 
-CASES = {"cnv-like": (cnv_like, [BinaryConv, BinaryConv, BinaryConv, QuantDense]),
+CASES = {"cnv-like": (cnv_like, [BinaryConv, BinaryConv, QuantPool, BinaryConv, QuantDense]),
          "ternary-xnor": (ternary_cnn, [BinaryConv, QuantPool, BinaryConv, BinaryConv,
                                         QuantDense])}
 
