@@ -524,6 +524,13 @@ class _Reader(CnnOps):
             if not self.lost:
                 self._stop("a MultiThreshold must follow a layer", node)
             return
+        layout = str(attrs(node).get("data_layout", ""))
+        if getattr(self.pending, "geometry", None) is not None and \
+                layout not in ("", "NCHW"):
+            self._stop(f"data_layout {layout!r}: the convolution's output is NCHW (channels on "
+                       "axis 1); drop the attribute or set it to NCHW", node)
+            self.pending = None
+            return
         self._quantized(node, threshold_quantizer(self.g, node, self.pending.out_channels))
 
     def _finish_chain(self) -> None:

@@ -4,6 +4,7 @@ bipolar input is refused (the model pads with 0, hwgen's bipolar convolutions wi
 
 import numpy as np
 import pytest
+from onnx import helper
 
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ModelError
@@ -94,3 +95,13 @@ def test_binary_conv_ending_the_model_needs_a_quantizer():
     x = c.inputs(20)
     with pytest.raises(Exception, match="cannot end the model without a quantizer"):
         load_onnx(model, x)
+
+
+def test_multithreshold_with_a_channels_last_layout_is_refused():
+    c = QChain((2, 5, 5), seed=6)
+    c.quant("inp", 8, False, scale=1 / 256)
+    c.conv("bconv1", 4, 3, bits=1).bn("bn1").multithreshold("mt1", "BIPOLAR")
+    c.nodes[-1].attribute.append(helper.make_attribute("data_layout", "NHWC"))
+    c.flatten("flat").gemm("fc", 3, bits=1).quant("out", 8, True)
+    problems = check_onnx(c.build("nhwc"))
+    assert len(problems) == 1 and "data_layout 'NHWC'" in str(problems[0])
