@@ -69,8 +69,9 @@ class SlidingWindow(wiring.Component):
         lag_lo = -(R // H + 3) * Ho
         lag = Signal(range(lag_lo, Ho + 2))
         # images_ahead: images the input has finished that the output has not. It is -1
-        # when the reads of an image end before its last input rows arrive (rows or
-        # columns no window uses, e.g. a 9x9 image under a 2x2 window of stride 2).
+        # when the read engine has finished an image whose trailing input beats no window
+        # uses (a 9x9 image under a 2x2 window of stride 2, the last column of a 1x1
+        # stride-2 window over an even width) before those beats arrived.
         images_ahead = Signal(range(-1, R // H + 4))
 
         # ---- input side ---------------------------------------------------------------
