@@ -127,3 +127,15 @@ def test_constant_calibration_is_rejected(mlp_files):
     result = run_cli("compile", d / "mlp.onnx", "--calib", d / "const.npy", "-o", d / "o")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "fc0" in result.stderr and "every calibration value is 0.5" in result.stderr
+
+
+@pytest.mark.cosim
+def test_sim_writes_a_waveform(mlp_files, icarus):
+    d = mlp_files
+    assert main(["compile", str(d / "mlp.onnx"), "--calib", str(d / "calib.npy"),
+                 "-o", str(d / "out")]) == 0
+    np.save(d / "few.npy", np.load(d / "x.npy")[:3])
+    assert main(["sim", str(d / "out"), "--inputs", str(d / "few.npy"), "--simulator",
+                 "icarus", "--waves"]) == 0
+    vcd = (d / "out/sim/waves.vcd").read_text(errors="replace")
+    assert "$enddefinitions" in vcd and "o_stream__valid" in vcd

@@ -35,9 +35,13 @@ import numpy as np
 from ..errors import ConfigError, IRError, QuantizationError
 from ..ir import Graph, RequantRounding
 from ..ir.add import QuantAdd
+from ..ir.binary_conv import BinaryConv
 from ..ir.conv import QuantConv, QuantPool
 from ..ir.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
+from .binary_conv_ptq import (binary_network_indices, quantize_binary_conv,
+                              with_binary_network_weights)
+from .binary_ptq import BINARY_FORMATS, check_binary_options, quantize_binary_layer
 from .calibration_data import check_calibration
 from .config import load_config
 from .float_add import FloatAdd
@@ -166,8 +170,9 @@ def _quantize(layer, opts, config, in_quants, out_q):
         return QuantAdd(name=layer.name, inputs=layer.inputs, a_quant=in_quants[0],
                         b_quant=in_quants[1], output_quant=out_q, shape=layer.shape,
                         relu=layer.relu, rounding=rounding)
+    binary = opts.weights in BINARY_FORMATS
     if isinstance(layer, FloatDense):
-        return _quantize_layer(layer, opts, in_q, out_q)
+        return (quantize_binary_layer if binary else _quantize_layer)(layer, opts, in_q, out_q)
     if isinstance(layer, FloatDepthwiseConv):
         # Each channel's k*k taps are one row: one weight scale per channel (or per tensor).
         rows = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
@@ -178,6 +183,8 @@ def _quantize(layer, opts, config, in_quants, out_q):
             weight_quant=dense.weight_quant, bias=dense.bias, input_quant=in_q,
             output_quant=out_q, input_shape=layer.input_shape, stride=layer.stride,
             pads=layer.pads, relu=layer.relu, rounding=dense.rounding, folding=dense.folding)
+    if isinstance(layer, FloatConv) and binary:
+        return quantize_binary_conv(layer, opts, in_q, out_q)
     if isinstance(layer, FloatConv):
         matrix = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
                             bias=layer.bias, relu=layer.relu)
@@ -202,7 +209,8 @@ def _check_lowerable(qlayer) -> None:
         elif isinstance(qlayer, QuantDepthwiseConv):
             lower_layer(qlayer.replace(folding=Folding(pe=1, simd=1)), 1)
         else:
-            matrix = qlayer.as_dense() if isinstance(qlayer, QuantConv) else qlayer
+            matrix = qlayer.as_dense() if isinstance(qlayer, (QuantConv, BinaryConv)) \
+                else qlayer
             lower_layer(matrix.replace(folding=Folding(pe=1, simd=1)), 1)
     except (IRError, QuantizationError) as exc:
         text = str(exc)
@@ -248,9 +256,14 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
                 if not isinstance(layer, (FloatPool, FloatAdd))]
     _check_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
     _check_pool_options(layers, config)
+    check_binary_options([layer for layer, _ in weighted], [opts for _, opts in weighted],
+                         config)
     edges = network_edges(layers)
     x = _calibration_rows(calibration, layers)
-    _, tensors = float_forward(layers, x, keep_intermediate=True)
+    # Binary / ternary layers are calibrated with their quantized weights in place.
+    binary = binary_network_indices(layers, options)
+    _, tensors = float_forward(with_binary_network_weights(layers, options, binary), x,
+                               keep_intermediate=True)
     quants = _activation_quants(layers, tensors, config, edges)
     qlayers = [_quantize(layer, opts, config, [quants[t] for t in inputs], quants[i + 1])
                for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges))]

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, IRError, QuantizationError
 from ..ir import Folding, Graph, IntType, TensorQuant
 from ..ir.binary import BipolarQuant, RequantActivation
+from ..ir.binary_conv import BinaryConv
 from ..ir.binary_layers import BinaryDense
 from ..ir.float_activation import FloatActivation
 from ..passes.threshold_folding import fold_thresholds
@@ -109,6 +110,11 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
     config.check_layer_names([p.name for p in parts])
     _check_rules(parts, config)
     open_end = parts[-1].quantizer is None and not isinstance(parts[-1], PoolPart)
+    last = parts[-1]
+    if open_end and not isinstance(last, IntLayer) and last.geometry is not None:
+        raise QuantizationError(
+            f"{source}: layer {last.name!r}: a binary or ternary convolution cannot end the "
+            "model without a quantizer; end it with a Quant or MultiThreshold node")
     x = None
     in_q = parts[0].in_quant
     if reader.input_calibrated or open_end:
@@ -160,8 +166,18 @@ def _rescale(seen, declared) -> tuple:
 
 
 def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
+    """The BinaryDense of a binary / ternary part, or its BinaryConv when it is a
+    convolution (``part.geometry``; codes in the im2col order ``(out, k*k*in)``)."""
     opts = config.layer(part.name)
     folding = Folding(pe=opts.pe, simd=opts.simd) if opts.pe and opts.simd else None
+    if part.geometry is not None:
+        (h, w, c), stride, pads = part.geometry
+        k = math.isqrt(part.codes.shape[1] // c)
+        return BinaryConv(name=part.name, weights=part.codes.reshape(-1, k, k, c),
+                          weight_format=part.fmt, weight_scale=weight_scale, bias=bias,
+                          input_quant=part.in_quant, activation=activation,
+                          input_shape=(h, w, c), stride=stride, pads=pads, folding=folding,
+                          acc_shift=acc_shift)
     return BinaryDense(name=part.name, weights=part.codes, weight_format=part.fmt,
                        weight_scale=weight_scale, bias=bias, input_quant=part.in_quant,
                        activation=activation, folding=folding, acc_shift=acc_shift)

@@ -9,7 +9,7 @@ ONNX's ``(c, h, w)`` order to the stream's ``(h, w, c)``.
 - ``Conv``: 2-D, square kernel, ``group = 1``, ``dilations = 1``, equal strides, pads below the
   kernel (explicit or ``auto_pad``); integer weights (``Quant`` / ``IntQuant``, bipolar and
   ternary too); an optional bias input (a float constant or its ``Quant``).
-- ``MaxPool`` on a quantized tensor keeps its quantization; ``AveragePool`` (no padding, or
+- ``MaxPool`` on a quantized tensor (integer codes or bipolar bits) keeps its quantization; ``AveragePool`` (no padding, or
   ``count_include_pad = 1``) / ``GlobalAveragePool`` on a quantized tensor, then a ``Quant``
   or a ``Trunc`` (:mod:`hwgen.frontend.qonnx_int`).
 """
@@ -164,16 +164,45 @@ class CnnOps:
         if window is None:
             self._unknown_layer()
             return
-        in_quant = None if was_lost else self._layer_input(node)
         stride, pads = window
         _, h, w_ = chw
-        self.pending = IntLayer(node, codes.transpose(0, 2, 3, 1), dtype, rows[:, 0], in_quant,
-                                geometry=((h, w_, c_in), stride, pads))
+        geometry = ((h, w_, c_in), stride, pads)
+        if fmt == "int":
+            in_quant = None if was_lost else self._layer_input(node)
+            self.pending = IntLayer(node, codes.transpose(0, 2, 3, 1), dtype, rows[:, 0],
+                                    in_quant, geometry=geometry)
+        elif not self._binary_conv(node, codes, fmt, rows[:, 0], geometry, was_lost):
+            self._unknown_layer()
+            return
         if len(node.input) > 2 and node.input[2]:
             self._add_bias(node, node.input[2], layer_input=True)
         self.feat = (out, conv_output_size(h, k, stride, pads[0], pads[2]),
                      conv_output_size(w_, k, stride, pads[1], pads[3]))
         self.spatial, self.flat_from = True, None
+
+    def _binary_conv(self, node, codes, fmt, w_scale, geometry, was_lost) -> bool:
+        """Start a binary / ternary convolution (bipolar or integer input); False with a
+        problem recorded."""
+        if not was_lost and self.quant is None:
+            if self.layers:
+                self._stop("its input is not quantized; put a BipolarQuant or Quant node "
+                           "before it", node)
+                return False
+            self.input_calibrated = True
+        if not was_lost and isinstance(self.quant, BipolarQuant) and any(geometry[2]):
+            self.g.problem(
+                f"pads {list(geometry[2])} on a bipolar input: the model pads with 0, which a "
+                "bipolar tensor cannot hold, and hwgen's bipolar convolutions pad with -1 "
+                "(FINN's convention), so the hardware would compute something else; export "
+                "the convolution without padding (FINN's CNV uses none), or quantize its "
+                "input to integer codes (a Quant node of 2 or more bits)", node)
+            return False
+        from .qonnx_reader import _Layer
+        layer = _Layer(node, codes.transpose(0, 2, 3, 1).reshape(len(codes), -1), fmt,
+                       w_scale.astype(np.float64), None if was_lost else self.quant)
+        layer.geometry = geometry
+        self.pending = layer
+        return True
 
     def _layer_input(self, node):
         """The quantization of an integer layer's input (None: the calibrated model input)."""
@@ -201,9 +230,14 @@ class CnnOps:
             self._stop(f"a {node.op_type} after a scalar Mul / Add of quantized codes is not "
                        "supported; fold the Mul / Add into the layer after the pool", node)
             return None
-        if not self.lost and (self.quant is None or isinstance(self.quant, BipolarQuant)):
+        # Max commutes with the bipolar encoding (bit 1 is +1), so a max pool of a bipolar
+        # tensor is a max pool of its bits: FINN's CNV pools its sign activations.
+        bipolar_max = isinstance(self.quant, BipolarQuant) and node.op_type == "MaxPool"
+        if not self.lost and (self.quant is None or
+                              isinstance(self.quant, BipolarQuant) and not bipolar_max):
             self._stop(f"a {node.op_type} needs a tensor quantized to integer codes (a Quant "
-                       "node before it)", node)
+                       "node before it)" + ("; a bipolar tensor takes only a MaxPool"
+                                            if self.quant is not None else ""), node)
             return None
         return self._image(node, node.op_type)
 

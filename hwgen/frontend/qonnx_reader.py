@@ -6,7 +6,9 @@ Reads a linear chain from the model input to its output:
   without one, the input is calibrated like a float model's (config ``activations``,
   ``calibration``). A bipolar model input is not supported (the design's ports carry
   integer codes);
-- a binary or ternary layer: ``MatMul`` or ``Gemm`` whose weights come from ``BipolarQuant``
+- a binary or ternary layer: ``MatMul``, ``Gemm`` or ``Conv`` (a
+  :class:`~hwgen.ir.binary_conv.BinaryConv`; no padding of a bipolar input, see
+  :mod:`hwgen.frontend.qonnx_cnn`) whose weights come from ``BipolarQuant``
   (scale per tensor or per output channel: XNOR-Net's alpha), a 1-bit signed ``Quant``, a
   2-bit signed ``Quant`` with ternary codes or a constant of codes (FINN); then any of
   ``Add`` (bias), ``Mul`` (scale, per tensor or channel, negative allowed),
@@ -15,7 +17,7 @@ Reads a linear chain from the model input to its output:
   ``Add`` by scalars, if any, rescale the codes). The accumulator, scale, bias, batch norm
   and quantizer become a :class:`~hwgen.ir.float_activation.FloatActivation` that
   :func:`~hwgen.passes.fold_thresholds` folds into exact integer thresholds;
-- an integer layer: ``Conv`` (any weights), or ``MatMul`` / ``Gemm`` with 2- to 8-bit
+- an integer layer: ``Conv``, ``MatMul`` or ``Gemm`` with 2- to 8-bit
   ``Quant`` / ``IntQuant`` weights (zero point 0, per tensor or per output channel), the
   same post-operators, then a ``Quant`` of 2 to 8 bits: a ``QuantConv`` / ``QuantDense``
   requantized by the model's own scales (:mod:`hwgen.frontend.qonnx_int`);
@@ -521,6 +523,13 @@ class _Reader(CnnOps):
         if self.pending is None:
             if not self.lost:
                 self._stop("a MultiThreshold must follow a layer", node)
+            return
+        layout = str(attrs(node).get("data_layout", ""))
+        if getattr(self.pending, "geometry", None) is not None and \
+                layout not in ("", "NCHW"):
+            self._stop(f"data_layout {layout!r}: the convolution's output is NCHW (channels on "
+                       "axis 1); drop the attribute or set it to NCHW", node)
+            self.pending = None
             return
         self._quantized(node, threshold_quantizer(self.g, node, self.pending.out_channels))
 

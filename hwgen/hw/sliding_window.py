@@ -68,8 +68,11 @@ class SlidingWindow(wiring.Component):
         # lag: output rows completed minus H_out per image the input has finished.
         lag_lo = -(R // H + 3) * Ho
         lag = Signal(range(lag_lo, Ho + 2))
-        # images_ahead: images the input has finished that the output has not.
-        images_ahead = Signal(range(R // H + 4))
+        # images_ahead: images the input has finished that the output has not. It is -1
+        # when the read engine has finished an image whose trailing input beats no window
+        # uses (a 9x9 image under a 2x2 window of stride 2, the last column of a 1x1
+        # stride-2 window over an even width) before those beats arrived.
+        images_ahead = Signal(range(-1, R // H + 4))
 
         # ---- input side ---------------------------------------------------------------
         in_y = _counter(m, "in_y", H)
@@ -126,7 +129,7 @@ class SlidingWindow(wiring.Component):
         needed = Signal(range(H * W * G + 1))
         m.d.comb += needed.eq((iy * (W * G) + ix * G + g)[:len(needed)])
         arrived = Signal()
-        m.d.comb += arrived.eq((images_ahead != 0) | (in_lin > needed))
+        m.d.comb += arrived.eq((images_ahead > 0) | ((images_ahead == 0) & (in_lin > needed)))
         # Buffer address: row (image * H + iy) mod R, column ix, group g.
         row_slot = Signal(index_range(R))
         partial = Signal(range(2 * R))

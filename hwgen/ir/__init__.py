@@ -2,6 +2,7 @@
 
 from .binary import (BIT, Activation, BipolarQuant, RequantActivation, ThresholdActivation,
                      WeightFormat)
+from .binary_conv import BinaryConv
 from .binary_layers import BinaryDense
 from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from .depthwise import QuantDepthwiseConv
@@ -19,7 +20,7 @@ __all__ = [
     "Graph", "Folding", "QuantDense", "IntMvauParams", "signed_bits_for_range",
     "RequantRounding", "REQUANT_ROUNDINGS", "IntType", "TensorQuant", "WeightQuant",
     "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
-    "ThresholdActivation", "WeightFormat", "BinaryDense", "XnorMvauParams",
+    "ThresholdActivation", "WeightFormat", "BinaryDense", "BinaryConv", "XnorMvauParams",
     "BinaryWeightMvauParams", "TernaryMvauParams", "MxDense", "MxMvauParams", "MxElementType",
     "MxQuant", "QuantDepthwiseConv", "DepthwiseParams",
 ]

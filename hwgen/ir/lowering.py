@@ -12,6 +12,7 @@ import math
 
 from ..errors import IRError
 from ..quant.multiplier import quantize_multiplier
+from .binary_conv import BinaryConv, lower_binary_conv
 from .binary_layers import BinaryDense
 from .binary_params import lower_binary_dense
 from .conv import QuantConv, QuantPool
@@ -102,7 +103,7 @@ def _depthwise(layer: QuantDepthwiseConv, upstream_lanes: int) -> tuple:
 #: ``function(layer, upstream_lanes) -> tuple of blocks``
 LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool, QuantAdd: _add,
              BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer,
-             QuantDepthwiseConv: _depthwise}
+             BinaryConv: lower_binary_conv, QuantDepthwiseConv: _depthwise}
 
 
 def _positional_parameters(function) -> int:

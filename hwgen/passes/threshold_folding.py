@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.binary import ThresholdActivation
+from ..ir.binary_conv import BinaryConv
 from ..ir.binary_layers import BinaryDense
 from ..ir.float_activation import FloatActivation
 from ..ir.graph import Graph
@@ -76,11 +77,12 @@ def fold_thresholds(graph: Graph) -> Graph:
     """Graph pass: every binary or ternary layer's float activation becomes thresholds.
 
     The accumulator range of each layer comes from its weights, levels, bias and input type
-    (:meth:`~hwgen.ir.binary_layers.BinaryDense.acc_bounds`).
+    (:meth:`~hwgen.ir.binary_layers.BinaryDense.acc_bounds`; a
+    :class:`~hwgen.ir.binary_conv.BinaryConv` has its matrix part's).
     """
     layers = []
     for layer in graph.layers:
-        if isinstance(layer, BinaryDense) and isinstance(layer.activation, FloatActivation):
+        if isinstance(layer, (BinaryDense, BinaryConv)) and isinstance(layer.activation, FloatActivation):
             lo, hi = layer.acc_bounds()
             layer = layer.replace(activation=fold_activation(layer.activation, lo, hi))
         layers.append(layer)

@@ -17,8 +17,37 @@ from tests.hw.test_window_blocks import reduce_params, window_params
 pytestmark = pytest.mark.cosim
 
 
+# (height, width, channels, kernel, stride, pads, lanes), a representative set of the
+# Amaranth-simulator grid (tests/hw/test_window_blocks.py): kernels 1/3/5, strides 1/2,
+# padding 0/1/2, odd sizes, channels not a power of two, trailing rows no window uses.
+COSIM_WINDOWS = [
+    (7, 6, 3, 3, 2, (1, 1, 1, 1), 3),
+    (5, 5, 5, 1, 2, (0, 0, 0, 0), 5),
+    (7, 9, 3, 5, 2, (1, 1, 1, 1), 3),
+    (9, 9, 3, 2, 2, (0, 0, 0, 0), 1),
+]
+
+
+@pytest.mark.parametrize("case", COSIM_WINDOWS[1:], ids=lambda c: "k{}s{}h{}".format(c[3], c[4],
+                                                                                     c[0]))
+def test_sliding_window_shapes_on_verilator(case, verilator, tmp_path):
+    p = window_params(case)
+    x = np.random.default_rng(4).integers(-128, 128, (3,) + p.input_shape)
+    timing = pipeline_timing([p], len(x))
+    cosim_stream_block(component_verilog(SlidingWindow(params=p), "swu_dut"), "swu_dut",
+                       in_words=pack_words(x.reshape(-1, p.lanes), 8),
+                       expect_words=pack_words(sliding_window(x, p).reshape(-1, p.lanes), 8),
+                       work_dir=tmp_path, simulator=verilator, idle=0.2, backpressure=0.3,
+                       seed=5)
+    cosim_stream_block(component_verilog(SlidingWindow(params=p), "swu_dut"), "swu_dut",
+                       in_words=pack_words(x.reshape(-1, p.lanes), 8),
+                       expect_words=pack_words(sliding_window(x, p).reshape(-1, p.lanes), 8),
+                       work_dir=tmp_path / "exact", simulator=verilator,
+                       expect_in_cycles=timing.in_beats, expect_out_cycles=timing.out_beats)
+
+
 def test_sliding_window_block(simulator, tmp_path):
-    p = window_params((7, 6, 3, 3, 2, (1, 1, 1, 1), 3))
+    p = window_params(COSIM_WINDOWS[0])
     x = np.random.default_rng(1).integers(-128, 128, (2,) + p.input_shape)
     timing = pipeline_timing([p], len(x))
     verilog = component_verilog(SlidingWindow(params=p), "swu_dut")

@@ -36,6 +36,9 @@ WINDOWS = [
     (7, 9, 3, 5, 2, (1, 1, 1, 1), 3),
     (3, 3, 2, 3, 1, (0, 0, 0, 0), 2),
     (8, 8, 1, 2, 2, (0, 0, 1, 1), 1),
+    # trailing input rows no window uses: the reads of an image end before its input does
+    (9, 9, 3, 2, 2, (0, 0, 0, 0), 1),
+    (8, 7, 2, 3, 2, (0, 0, 0, 0), 2),
 ]
 
 

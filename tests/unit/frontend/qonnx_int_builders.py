@@ -88,6 +88,23 @@ class QChain:
         self.spread = scale
         return self.node("BipolarQuant", name, self.const(f"{name}.scale", scale), domain=QONNX)
 
+    def multithreshold(self, name, out_dtype="BIPOLAR"):
+        """FINN's MultiThreshold after a layer (NCHW, one row per channel): BIPOLAR (one
+        threshold, ``out_scale = 2``, ``out_bias = -1``) or UINTn (``2**n - 1`` thresholds)."""
+        c = self.shape[0]
+        spread = self.spread
+        if out_dtype == "BIPOLAR":
+            t = self.rng.normal(0, 0.5 * spread, (c, 1))
+            attrs = dict(out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0)
+            self.spread, self.act = 1.0, None
+        else:
+            bits = int(out_dtype[4:])
+            t = np.sort(self.rng.normal(0, spread, (c, (1 << bits) - 1)), axis=1)
+            attrs = dict(out_dtype=out_dtype)
+            self.spread, self.act = float(1 << (bits - 1)), (1.0, bits, False, 0)
+        return self.node("MultiThreshold", name, self.const(f"{name}.T", t), domain=QONNX,
+                         **attrs)
+
     # -- weighted layers ---------------------------------------------------------------
     def _weights(self, name, shape, bits, per_channel, *, signed=True, narrow=1,
                  rounding="ROUND", zero=0.0):

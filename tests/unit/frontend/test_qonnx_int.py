@@ -15,6 +15,7 @@ from hwgen.compiler import compile_onnx
 from hwgen.frontend import check_onnx, load_onnx
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
+from hwgen.ir.binary_conv import BinaryConv
 from hwgen.ir.binary_layers import BinaryDense
 from hwgen.ir.conv import QuantConv, QuantPool
 from tests.unit.frontend.qonnx_builders import run_qonnx
@@ -52,7 +53,7 @@ def cnn_w8a8(seed):
 
 
 def cnn_w2a2(seed):
-    """2-bit weights: narrow (ternary codes) in conv1, full range (-2..1) in conv2 and fc;
+    """2-bit weights: narrow (ternary codes, the ternary datapath) in conv1, full range (-2..1) in conv2 and fc;
     2-bit activations, unsigned after a Relu and signed (2-bit codes -2..1)."""
     c = QChain((1, 6, 6), seed=seed)
     c.quant("inp", 4, False, scale=1 / 16)
@@ -103,7 +104,8 @@ CASES = {
                                           QuantDense]),
     "cnn-w8a8-tensor-round": (cnn_w8a8, [QuantConv, QuantPool, QuantConv, QuantPool,
                                          QuantDense]),
-    "cnn-w2a2": (cnn_w2a2, [QuantConv, QuantConv, QuantDense]),
+    # conv1's narrow 2-bit weights are ternary codes: the ternary datapath, as for Gemm
+    "cnn-w2a2": (cnn_w2a2, [BinaryConv, QuantConv, QuantDense]),
     "trunc-v1": (trunc_v1, [QuantConv, QuantConv, QuantDense]),
     "mlp-w8-zero-point": (mlp_w8, [QuantDense, QuantDense, QuantDense]),
     "mixed-binary-integer": (mixed, [QuantConv, BinaryDense, BinaryDense, QuantDense]),
