@@ -124,8 +124,8 @@ def main(argv=None) -> int:
     print(f"digits CNN conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10), {len(x_test)} test "
           f"images, {args.epochs} epochs; float (numpy) accuracy {float_accuracy:.2%}")
     print()
-    print("| conv weights | conv1 + conv2 (format/block, PE x SIMD) | conv bits/weight | golden accuracy "
-          "| II (cycles) | latency (cycles) | RTL |")
+    print("| conv weights | conv1 + conv2 (format/block, PE x SIMD) | conv bits/weight "
+          "| golden accuracy | II (cycles) | latency (cycles) | RTL |")
     print("|---|---|---|---|---|---|---|")
     for e in rows:
         rtl_text = "-"
