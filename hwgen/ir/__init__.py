@@ -8,6 +8,7 @@ from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauPa
 from .graph import Graph
 from .layers import Folding, QuantDense
 from .mvau_params import IntMvauParams, signed_bits_for_range
+from .mx_conv import MxConv
 from .mx_layers import MxDense
 from .mx_params import MxMvauParams
 from .mx_types import MxElementType, MxQuant
@@ -20,5 +21,5 @@ __all__ = [
     "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
     "ThresholdActivation", "WeightFormat", "BinaryDense", "BinaryConv", "XnorMvauParams",
     "BinaryWeightMvauParams", "TernaryMvauParams", "MxDense", "MxMvauParams", "MxElementType",
-    "MxQuant",
+    "MxQuant", "MxConv",
 ]
