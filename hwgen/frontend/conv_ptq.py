@@ -39,6 +39,8 @@ from ..ir.binary_conv import BinaryConv
 from ..ir.conv import QuantConv, QuantPool
 from ..ir.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
+from ..ir.mx_conv import MxConv
+from ..ir.mx_layers import MxDense
 from .binary_conv_ptq import (binary_network_indices, quantize_binary_conv,
                               with_binary_network_weights)
 from .binary_ptq import BINARY_FORMATS, check_binary_options, quantize_binary_layer
@@ -50,6 +52,7 @@ from .float_layers import FloatConv, FloatPool
 from .float_model import FloatDense, check_chain, float_forward, is_chain
 from .float_network import check_network, network_edges
 from .layout import model_input_shape, stream_input_axes, to_stream_layout
+from .mx_cnn_ptq import check_cnn_mx_options, has_mx_weights, quantize_mx_weights
 from .ptq import _check_options, _quantize_layer, _tensor_quant
 
 __all__ = ["quantize_network"]
@@ -171,6 +174,11 @@ def _quantize(layer, opts, config, in_quants, out_q):
                         b_quant=in_quants[1], output_quant=out_q, shape=layer.shape,
                         relu=layer.relu, rounding=rounding)
     binary = opts.weights in BINARY_FORMATS
+    if isinstance(layer, FloatDepthwiseConv) and (binary or has_mx_weights(layer, opts)):
+        raise ConfigError(f"[layer.{layer.name}]: weights = {opts.weights!r}: a depthwise "
+                          "convolution takes integer weights (int2 to int8)")
+    if has_mx_weights(layer, opts):
+        return quantize_mx_weights(layer, opts, in_q, out_q)
     if isinstance(layer, FloatDense):
         return (quantize_binary_layer if binary else _quantize_layer)(layer, opts, in_q, out_q)
     if isinstance(layer, FloatDepthwiseConv):
@@ -203,6 +211,8 @@ def _quantize(layer, opts, config, in_quants, out_q):
 def _check_lowerable(qlayer) -> None:
     """Fail now, naming the layer, if the hardware blocks cannot hold this layer."""
     from ..ir import Folding
+    if isinstance(qlayer, (MxConv, MxDense)):
+        return                            # checked as it was built (quantize_mx_weights)
     try:
         if isinstance(qlayer, (QuantPool, QuantAdd)):
             lower_layer(qlayer, 1)
@@ -258,6 +268,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
     _check_pool_options(layers, config)
     check_binary_options([layer for layer, _ in weighted], [opts for _, opts in weighted],
                          config)
+    check_cnn_mx_options(layers, options, config)
     edges = network_edges(layers)
     x = _calibration_rows(calibration, layers)
     # Binary / ternary layers are calibrated with their quantized weights in place.

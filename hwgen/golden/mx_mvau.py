@@ -73,14 +73,17 @@ def _mx_outputs(acc, nan, p: MxMvauParams) -> np.ndarray:
 
 
 def mx_mvau(x: np.ndarray, p: MxMvauParams) -> np.ndarray:
-    """Outputs of the MX MVAU for input vectors ``x`` ``(N, MW)``.
+    """Outputs of the MX MVAU for input vectors ``x`` ``(..., MW)``.
 
     Int inputs are raw codes; MX inputs are stream elements (code, micro-exponent, shared
-    exponent; :mod:`hwgen.ir.mx_types`). Returns int output codes, or MX stream elements,
-    int64 ``(N, MH)``.
+    exponent; :mod:`hwgen.ir.mx_types`). Leading dimensions (e.g. ``(N, *spatial)`` of a
+    convolution) are independent vectors. Returns int output codes, or MX stream elements,
+    int64 ``(..., MH)``.
     """
     x = np.asarray(x)
-    single = x.ndim == 1
-    acc, nan = mx_accumulators(x[None] if single else x, p)
+    if x.ndim == 0 or x.shape[-1] != p.mw:
+        raise IRError(f"layer {p.name!r} takes vectors of {p.mw} inputs, not {x.shape}")
+    lead = x.shape[:-1]
+    acc, nan = mx_accumulators(x.reshape(-1, p.mw), p)
     out = _mx_outputs(acc, nan, p) if is_mx_format(p.output_dtype) else _int_outputs(acc, nan, p)
-    return out[0] if single else out
+    return out.reshape(lead + (p.mh,))

@@ -10,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from .adder_tree import shape_for_range
 from .fold_table import fold_table
+from .mx_tables import wide_fold_table
 from .shapes import index_range
 from .stream_fifo import StreamFifo
 
@@ -33,9 +34,14 @@ class MvauCore(wiring.Component):
       cycles later, and is written into the output FIFO.
 
     Timing (``hwgen.perf.mvau``): the step ending a fold, issued in cycle ``t``, has its
-    accumulator in ``acc`` in cycle ``t + 3``; with an activation of latency ``L`` the FIFO is
-    written in cycle ``t + 3 + L``. A fold starts only with a free FIFO slot not promised to an
+    accumulator in ``acc`` in cycle ``t + 2 + D`` (``D = dot_stages``, 1 unless the datapath
+    pipelines its dot products); with an activation of latency ``L`` the FIFO is written in
+    cycle ``t + 2 + D + L``. A fold starts only with a free FIFO slot not promised to an
     earlier fold (credits), so a result never waits for room.
+
+    A datapath with memories of its own (the MX MVAU's shared exponents) follows the engine
+    through ``issue`` and ``step``; one that flags results (the MX MVAU's NaN) drives
+    ``dot_flags``, which are OR-accumulated per fold beside the sums into ``acc_flags``.
 
     Parameters
     ----------
@@ -51,12 +57,19 @@ class MvauCore(wiring.Component):
         Bounds of every dot product the datapath drives.
     acc_shape : ShapeLike
         Accumulator of one PE; every partial sum must fit.
-    bias : numpy.ndarray
-        Accumulator preloads, shape ``(NF, PE)``.
+    bias : array_like
+        Accumulator preloads, shape ``(NF, PE)``; integers of any size (Python ints beyond
+        int64 for wide accumulators).
     output_layout : data.Layout
         One output beat (what ``result`` carries).
     out_fifo_depth : int
         Output FIFO depth in beats, at least 1.
+    dot_stages : int
+        Cycles from ``weights`` / ``inputs`` to the registered dot products: 1 when the
+        datapath drives ``dots`` combinationally from them, ``1 + r`` when it registers them
+        ``r`` times on the way.
+    flags : bool
+        Add ``dot_flags`` / ``acc_flags``.
 
     Members
     -------
@@ -72,13 +85,24 @@ class MvauCore(wiring.Component):
     acc_fold : Out(range(max(NF, 2)))
     result : In(output_layout)
     result_valid : In(1)
+    issue : Out(1)
+        A step is issued this cycle (it reaches stage 1 in the next).
+    step : Out(range(max(NF * SF, 2)))
+        The step issued when ``issue`` is high (``nf * SF + sf``).
+    dot_flags : In(ArrayLayout(1, PE))
+        With ``flags``: per PE, a flag of the step's dot product (beside ``dots``).
+    acc_flags : Out(ArrayLayout(1, PE))
+        With ``flags``: the OR of a fold's ``dot_flags``, beside ``acc``.
     """
 
     def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
-                 acc_shape, bias, output_layout, out_fifo_depth):
-        for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth)):
+                 acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False):
+        for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
+                           ("dot_stages", dot_stages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TypeError(f"{key} must be a positive integer, not {value!r}")
+        if not isinstance(flags, bool):
+            raise TypeError(f"flags must be a bool, not {flags!r}")
         weight_words = [int(w) for w in weight_words]
         if len(weight_words) != nf * sf:
             raise ValueError(f"the weight memory needs NF * SF = {nf * sf} words, not "
@@ -86,12 +110,13 @@ class MvauCore(wiring.Component):
         width = data.Layout.cast(weight_layout).size
         if any(w < 0 or w >> width for w in weight_words):
             raise ValueError(f"weight words must fit the {width}-bit weight layout")
-        bias = np.asarray(bias, dtype=np.int64)
-        if bias.shape != (nf, pe):
-            raise ValueError(f"bias must have shape (NF, PE) = ({nf}, {pe}), not {bias.shape}")
+        bias_shape = np.shape(np.asarray(bias, dtype=object))
+        if bias_shape != (nf, pe):
+            raise ValueError(f"bias must have shape (NF, PE) = ({nf}, {pe}), not {bias_shape}")
         self._nf, self._sf, self._pe = nf, sf, pe
         self._weight_words = weight_words
-        self._bias = bias
+        self._bias = [[int(v) for v in row] for row in np.asarray(bias, dtype=object).tolist()]
+        self._dot_stages, self._flags = dot_stages, flags
         self._acc_shape = Shape.cast(acc_shape)
         self._output_layout = output_layout
         self._depth = out_fifo_depth
@@ -108,6 +133,10 @@ class MvauCore(wiring.Component):
             "acc_fold": Out(index_range(nf)),
             "result": In(output_layout),
             "result_valid": In(1),
+            "issue": Out(1),
+            "step": Out(index_range(nf * sf)),
+            **({"dot_flags": In(data.ArrayLayout(1, pe)),
+                "acc_flags": Out(data.ArrayLayout(1, pe))} if flags else {}),
         })
 
     def elaborate(self, platform):
@@ -136,6 +165,8 @@ class MvauCore(wiring.Component):
                 m.d.sync += sf.eq(sf + 1)
             m.d.sync += step.eq(0 if nf_count * sf_count == 1
                                 else (step + 1) % (nf_count * sf_count))
+
+        m.d.comb += [self.issue.eq(issue), self.step.eq(step)]
 
         m.submodules.fifo = fifo = StreamFifo(payload_shape=self._output_layout,
                                               depth=self._depth)
@@ -176,21 +207,35 @@ class MvauCore(wiring.Component):
         else:
             m.d.comb += self.inputs.eq(latched)
 
-        # ---- stage 2: the datapath's dot products, registered ------------------------
-        valid2, first2, last2 = Signal(), Signal(), Signal()
-        fold2 = Signal(index_range(nf_count))
-        m.d.sync += [valid2.eq(valid1), first2.eq(first1), last2.eq(last1), fold2.eq(self.fold)]
+        # ---- stage 1 + D: the datapath's dot products, registered ---------------------
+        # (D - 1 stages inside the datapath: the step's control follows them.)
+        control = (valid1, first1, last1, self.fold)
+        for stage in range(self._dot_stages):
+            delayed = (Signal(name=f"valid_d{stage}"), Signal(name=f"first_d{stage}"),
+                       Signal(name=f"last_d{stage}"),
+                       Signal(index_range(nf_count), name=f"fold_d{stage}"))
+            m.d.sync += [d.eq(c) for d, c in zip(delayed, control)]
+            control = delayed
+        valid2, first2, last2, fold2 = control
         dots = Signal(data.ArrayLayout(self._dot_shape, pe_count))
         m.d.sync += dots.eq(self.dots)
+        if self._flags:
+            dot_flags = Signal(data.ArrayLayout(1, pe_count))
+            m.d.sync += dot_flags.eq(self.dot_flags)
 
-        # ---- stage 3: accumulate (bias preloaded at the first step of a fold) --------
-        lo, hi = int(self._bias.min()), int(self._bias.max())
-        preload = shape_for_range(min(lo, -1), max(hi, 0))
-        bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
+        # ---- stage 2 + D: accumulate (bias preloaded at the first step of a fold) ------
+        flat = [v for row in self._bias for v in row]
+        preload = shape_for_range(min(min(flat), -1), max(max(flat), 0))
+        table = fold_table if -(1 << 63) <= min(flat) and max(flat) < 1 << 63 else \
+            wide_fold_table
+        bias = table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
         with m.If(valid2):
             for pe in range(pe_count):
                 # Every partial sum lies within the accumulator's range: no overflow.
                 m.d.sync += self.acc[pe].eq(Mux(first2, bias[pe], self.acc[pe]) + dots[pe])
+                if self._flags:
+                    m.d.sync += self.acc_flags[pe].eq(Mux(first2, 0, self.acc_flags[pe])
+                                                      | dot_flags[pe])
         m.d.sync += [self.acc_valid.eq(valid2 & last2), self.acc_fold.eq(fold2)]
 
         # ---- activation (outside) into the output FIFO -------------------------------

@@ -18,8 +18,8 @@ from .mx_element_decoder import MxElementDecoder
 from .mx_output_quantizer import MxOutputQuantizer
 from .mx_requantizer import MxRequantizer
 from .mx_tables import signed_width, wide_fold_table
+from .mvau_core import MvauCore
 from .shapes import index_range, lanes_layout
-from .stream_fifo import StreamFifo
 
 __all__ = ["MxMvau"]
 
@@ -28,9 +28,9 @@ class MxMvau(wiring.Component):
     """MX MVAU: ``PE`` output channels times ``SIMD`` inputs per cycle (rules:
     ``hwgen.ir.mx_rules``, memory layout: ``hwgen.ir.mx_packing``).
 
-    The engine is the integer MVAU's: one step ``(nf, sf)`` per cycle, fold 0 consuming
-    input beats and storing them for the later folds, a fold starting only with a free
-    output FIFO slot. Per step, the datapath
+    The engine is the one every MVAU shares (:class:`MvauCore`): one step ``(nf, sf)`` per
+    cycle, fold 0 consuming input beats and storing them for the later folds, a fold
+    starting only with a free output FIFO slot. Per step, the datapath
 
     1. reads the step's packed element codes and the block's shared exponents;
     2. decodes every weight (and MX input) element into sign, integer mantissa and exponent
@@ -38,7 +38,8 @@ class MxMvau(wiring.Component):
     3. shifts each product by its exponent offsets, adds the products of one block (an adder
        tree), shifts the block sum by its block alignment (``clamp(Ew - Elo, 0, span)`` plus
        ``Ex - lo`` for MX inputs) and adds the blocks of the beat;
-    4. accumulates exactly (preloaded with the bias; the width is the exact bound);
+    4. (the core) accumulates exactly, preloaded with the bias (the width is the exact
+       bound), and ORs the NaN flags of the fold (``dot_stages = 2``, ``flags``);
     5. int outputs: :class:`MxRequantizer`; MX outputs: ``z = acc * multiplier << shift``
        then :class:`MxOutputQuantizer`.
 
@@ -75,97 +76,25 @@ class MxMvau(wiring.Component):
         m = Module()
         nf_count, sf_count = p.nf, p.sf
         x_layout = lanes_layout(p.input_type, p.simd)
-        mx_in = is_mx_format(p.input_dtype)
         mx_out = is_mx_format(p.output_dtype)
 
-        # ---- engine: one step (nf, sf) per cycle (as in IntMvau) ------------------------
-        nf = Signal(index_range(nf_count), name="nf")
-        sf = Signal(index_range(sf_count), name="sf")
-        step = Signal(index_range(nf_count * sf_count), name="step")
-        credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
-        fold_start = sf == 0
-        may_issue = ~fold_start | (credits != 0)
-        in_phase = nf == 0
-        issue = Signal()
-        m.d.comb += [
-            self.i_stream.ready.eq(in_phase & may_issue),
-            issue.eq(may_issue & (~in_phase | self.i_stream.valid)),
-        ]
-        with m.If(issue):
-            with m.If(sf == sf_count - 1):
-                m.d.sync += sf.eq(0)
-                m.d.sync += nf.eq(0 if nf_count == 1 else (nf + 1) % nf_count)
-            with m.Else():
-                m.d.sync += sf.eq(sf + 1)
-            m.d.sync += step.eq(0 if nf_count * sf_count == 1
-                                else (step + 1) % (nf_count * sf_count))
-        # The scale memory advances once per R steps (R steps share one block).
-        repeat = max(1, p.weight_block // p.simd) if p.weight_block else 1
-        scale_depth = nf_count * p.scale_steps
-        saddr = Signal(index_range(scale_depth), name="scale_addr")
-        if p.weight_block:
-            sub = Signal(index_range(repeat), name="scale_sub")
-            with m.If(issue):
-                with m.If(step == nf_count * sf_count - 1):
-                    m.d.sync += [sub.eq(0), saddr.eq(0)]
-                with m.Elif(sub == repeat - 1):
-                    m.d.sync += [sub.eq(0), saddr.eq(saddr + 1)]
-                with m.Else():
-                    m.d.sync += sub.eq(sub + 1)
-
-        m.submodules.fifo = fifo = StreamFifo(
-            payload_shape=lanes_layout(p.output_type, p.pe), depth=p.out_fifo_depth)
-        wiring.connect(m, wiring.flipped(self.o_stream), fifo.o_stream)
-        out_read = self.o_stream.valid & self.o_stream.ready
-        m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
-
-        # ---- stage 1: element and scale memories, input ---------------------------------
-        words = mx_element_words(p)
-        word_bits = p.pe * p.simd * mx_code_bits(p) + (p.pe * p.simd // 2 if is_micro(p) else 0)
-        m.submodules.weights = weights = Memory(
-            shape=unsigned(word_bits), depth=len(index_range(len(words))), init=words)
-        w_port = weights.read_port()
-        m.d.comb += w_port.addr.eq(step)
-        if p.weight_block:
-            scale_words = mx_scale_words(p)
-            m.submodules.scales = scales = Memory(
-                shape=unsigned(mx_scale_word_bits(p)), depth=len(index_range(scale_depth)),
-                init=scale_words)
-            s_port = scales.read_port()
-            m.d.comb += s_port.addr.eq(saddr)
-
-        valid1, first1, last1 = Signal(), Signal(), Signal()
-        fold1, from_stream1 = Signal(index_range(nf_count)), Signal()
-        latched = Signal(x_layout)
-        m.d.sync += [valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
-                     fold1.eq(nf), from_stream1.eq(in_phase)]
-        with m.If(issue & in_phase):
-            m.d.sync += latched.eq(self.i_stream.payload)
-        x_now = Signal(x_layout)
-        if nf_count > 1:
-            m.submodules.input_buffer = buffer = Memory(
-                shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
-            b_write, b_read = buffer.write_port(), buffer.read_port()
-            m.d.comb += [b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
-                         b_write.en.eq(issue & in_phase), b_read.addr.eq(sf)]
-            m.d.comb += x_now.eq(data.View(x_layout, b_read.data))
-            with m.If(from_stream1):
-                m.d.comb += x_now.eq(latched)
-        else:
-            m.d.comb += x_now.eq(latched)
-
-        # ---- stage 2: decode, multiply mantissas, block alignments ----------------------
+        # ---- stage 1 comes from the shared engine (MvauCore, created below once the dot
+        # product's width is known): the step's element word, input beat and fold ----------
         w_fmt = p.weight_int_type or mx_format(p.weight_format).element
         cb = mx_code_bits(p)
-        valid2, first2, last2 = Signal(), Signal(), Signal()
-        fold2 = Signal(index_range(nf_count))
-        m.d.sync += [valid2.eq(valid1), first2.eq(first1), last2.eq(last1), fold2.eq(fold1)]
-        x_terms = self._decode_inputs(m, x_now)
-        elo = wide_fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
-                              bits=9, is_signed=False, fold=fold1) if p.weight_block else None
         gl, groups = p.group_lanes, p.groups
         w_span, x_span = p.weight_span, p.input_span
         shift_max = w_span + x_span
+        word_bits = p.pe * p.simd * cb + (p.pe * p.simd // 2 if is_micro(p) else 0)
+        w_data = Signal(word_bits, name="w_data")
+        x_now = Signal(x_layout, name="x_now")
+        fold1 = Signal(index_range(nf_count), name="fold1")
+        s_data = Signal(mx_scale_word_bits(p), name="s_data") if p.weight_block else None
+
+        # ---- stage 2: decode, multiply mantissas, block alignments ----------------------
+        x_terms = self._decode_inputs(m, x_now)
+        elo = wide_fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
+                              bits=9, is_signed=False, fold=fold1) if p.weight_block else None
         max_exp = w_fmt_max_exp(w_fmt) + x_terms.max_exp
         products, exps, lane_nan = {}, {}, {}
         group_shift, group_nan, group_zero = {}, {}, {}
@@ -174,10 +103,10 @@ class MxMvau(wiring.Component):
                 lane = pe * p.simd + s
                 dec = MxElementDecoder(fmt=w_fmt)
                 m.submodules[f"w_dec{lane}"] = dec
-                m.d.comb += dec.i_code.eq(w_port.data[lane * cb:(lane + 1) * cb])
+                m.d.comb += dec.i_code.eq(w_data[lane * cb:(lane + 1) * cb])
                 if is_micro(p):
                     m.d.comb += dec.i_micro.eq(
-                        w_port.data[p.pe * p.simd * cb + pe * (p.simd // 2) + s // 2])
+                        w_data[p.pe * p.simd * cb + pe * (p.simd // 2) + s // 2])
                 w_sm = Mux(dec.o_sign, -dec.o_mant, dec.o_mant)
                 x_sm, x_exp, x_special = x_terms[s]
                 prod = Signal(signed(len(w_sm) + len(x_sm) + 1), name=f"prod{lane}")
@@ -191,7 +120,7 @@ class MxMvau(wiring.Component):
                 gnan, gzero = Signal(name=f"gnan{pe}_{g}"), Signal(name=f"gzero{pe}_{g}")
                 w_shift, w_nan = 0, 0
                 if p.weight_block:
-                    e = s_port.data[(pe * groups + g) * 8:(pe * groups + g + 1) * 8]
+                    e = s_data[(pe * groups + g) * 8:(pe * groups + g + 1) * 8]
                     diff = Signal(signed(10), name=f"wdiff{pe}_{g}")
                     m.d.comb += diff.eq(e - elo[pe])
                     w_shift = Mux(diff < 0, 0, Mux(diff > w_span, w_span, diff))
@@ -200,15 +129,43 @@ class MxMvau(wiring.Component):
                 m.d.sync += [shift.eq(w_shift + x_shift), gnan.eq(w_nan | x_nan),
                              gzero.eq(x_zero)]
                 group_shift[pe, g], group_nan[pe, g], group_zero[pe, g] = shift, gnan, gzero
-
-        # ---- stage 3: align products, block sums, block alignment, beat sum -------------
-        valid3, first3, last3 = Signal(), Signal(), Signal()
-        fold3 = Signal(index_range(nf_count))
-        m.d.sync += [valid3.eq(valid2), first3.eq(first2), last3.eq(last2), fold3.eq(fold2)]
+        # ---- stage 3: align products, block sums, block alignment, beat sum (the core
+        # registers it, beside the NaN flags, and accumulates exactly in stage 4) ----------
         term_bits = len(products[0, 0]) + max_exp
         group_bits = term_bits + max(1, math.ceil(math.log2(max(gl, 2))))
         step_bits = group_bits + shift_max + max(1, math.ceil(math.log2(max(groups, 2))))
-        sums, nans = [], []
+        m.submodules.core = core = MvauCore(
+            nf=nf_count, sf=sf_count, pe=p.pe, input_layout=x_layout,
+            weight_layout=data.ArrayLayout(unsigned(word_bits), 1),
+            weight_words=mx_element_words(p),
+            dot_range=(-(1 << (step_bits - 1)), (1 << (step_bits - 1)) - 1),
+            acc_shape=signed(p.acc_bits),
+            bias=[[int(v) for v in row] for row in p.acc_bias.reshape(nf_count, p.pe)],
+            output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
+            dot_stages=2, flags=True)
+        wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
+        wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
+        m.d.comb += [w_data.eq(core.weights.as_value()), x_now.eq(core.inputs),
+                     fold1.eq(core.fold)]
+        # The scale memory advances once per R steps (R steps share one block).
+        if p.weight_block:
+            repeat = max(1, p.weight_block // p.simd)
+            scale_depth = nf_count * p.scale_steps
+            saddr = Signal(index_range(scale_depth), name="scale_addr")
+            sub = Signal(index_range(repeat), name="scale_sub")
+            with m.If(core.issue):
+                with m.If(core.step == nf_count * sf_count - 1):
+                    m.d.sync += [sub.eq(0), saddr.eq(0)]
+                with m.Elif(sub == repeat - 1):
+                    m.d.sync += [sub.eq(0), saddr.eq(saddr + 1)]
+                with m.Else():
+                    m.d.sync += sub.eq(sub + 1)
+            m.submodules.scales = scales = Memory(
+                shape=unsigned(mx_scale_word_bits(p)), depth=len(index_range(scale_depth)),
+                init=mx_scale_words(p))
+            s_port = scales.read_port()
+            m.d.comb += [s_port.addr.eq(saddr), s_data.eq(s_port.data)]
+
         for pe in range(p.pe):
             shifted_groups, flags = [], []
             for g in range(groups):
@@ -225,58 +182,40 @@ class MxMvau(wiring.Component):
                 m.d.comb += aligned.eq(Mux(dead, 0, block << group_shift[pe, g]))
                 shifted_groups.append(aligned)
                 flags.append(group_nan[pe, g])
-            step_sum = Signal(signed(step_bits), name=f"step{pe}")
-            step_nan = Signal(name=f"step_nan{pe}")
-            m.d.sync += [step_sum.eq(_adder_tree(shifted_groups)), step_nan.eq(_any(flags))]
-            sums.append(step_sum)
-            nans.append(step_nan)
-
-        # ---- stage 4: accumulate (bias preloaded at the first step of a fold) -----------
-        acc_bits = p.acc_bits
-        bias = wide_fold_table(m, "bias", [[int(v) for v in row] for row in
-                                           p.acc_bias.reshape(nf_count, p.pe)],
-                               bits=acc_bits, is_signed=True, fold=fold3)
-        acc = Signal(data.ArrayLayout(signed(acc_bits), p.pe))
-        acc_nan = Signal(data.ArrayLayout(1, p.pe))
-        with m.If(valid3):
-            for pe in range(p.pe):
-                # Bias plus any partial sum lies within acc_range: acc_bits never overflow.
-                m.d.sync += [acc[pe].eq(Mux(first3, bias[pe], acc[pe]) + sums[pe]),
-                             acc_nan[pe].eq(Mux(first3, 0, acc_nan[pe]) | nans[pe])]
-        done4, fold4 = Signal(), Signal(index_range(nf_count))
-        m.d.sync += [done4.eq(valid3 & last3), fold4.eq(fold3)]
+            m.d.comb += [core.dots[pe].eq(_adder_tree(shifted_groups)),
+                         core.dot_flags[pe].eq(_any(flags))]
 
         # ---- stages 5+: outputs ---------------------------------------------------------
         if not mx_out:
             m.submodules.requantizer = requant = MxRequantizer(
-                acc_bits=acc_bits, output_type=p.output_type,
+                acc_bits=p.acc_bits, output_type=p.output_type,
                 multiplier=p.multiplier.reshape(nf_count, p.pe),
                 shift=p.shift.reshape(nf_count, p.pe), zero_point=p.out_zero_point,
                 out_min=p.out_min, out_max=p.out_max)
-            m.d.comb += [requant.i_valid.eq(done4), requant.i_acc.eq(acc),
-                         requant.i_nan.eq(acc_nan), requant.i_fold.eq(fold4),
-                         fifo.i_stream.valid.eq(requant.o_valid),
-                         fifo.i_stream.payload.eq(requant.o_data)]
+            m.d.comb += [requant.i_valid.eq(core.acc_valid), requant.i_acc.eq(core.acc),
+                         requant.i_nan.eq(core.acc_flags), requant.i_fold.eq(core.acc_fold),
+                         core.result_valid.eq(requant.o_valid),
+                         core.result.eq(requant.o_data)]
             return m
         z_bits = signed_width(-p.z_max, p.z_max)
         qm = wide_fold_table(m, "multiplier", p.multiplier.reshape(nf_count, p.pe).tolist(),
-                             bits=31, is_signed=False, fold=fold4)
+                             bits=31, is_signed=False, fold=core.acc_fold)
         ls = wide_fold_table(m, "lshift", p.shift.reshape(nf_count, p.pe).tolist(),
                              bits=max(1, int(p.shift.max()).bit_length()), is_signed=False,
-                             fold=fold4)
+                             fold=core.acc_fold)
         z = Signal(data.ArrayLayout(signed(z_bits), p.pe))
         z_nan = Signal(data.ArrayLayout(1, p.pe))
         valid5 = Signal()
-        m.d.sync += valid5.eq(done4)
+        m.d.sync += valid5.eq(core.acc_valid)
         for pe in range(p.pe):
-            value = Mux(acc[pe] < 0, 0, acc[pe]) if p.relu else acc[pe]
-            m.d.sync += [z[pe].eq((value * qm[pe]) << ls[pe]), z_nan[pe].eq(acc_nan[pe])]
+            acc = core.acc[pe]
+            value = Mux(acc < 0, 0, acc) if p.relu else acc
+            m.d.sync += [z[pe].eq((value * qm[pe]) << ls[pe]), z_nan[pe].eq(core.acc_flags[pe])]
         m.submodules.quantizer = quant = MxOutputQuantizer(
             fmt=p.output_dtype, block_size=p.output_block, lanes=p.pe, z_bits=z_bits,
             g=p.out_exp, rounding=p.rounding)
         m.d.comb += [quant.i_valid.eq(valid5), quant.i_z.eq(z), quant.i_nan.eq(z_nan),
-                     fifo.i_stream.valid.eq(quant.o_valid),
-                     fifo.i_stream.payload.eq(quant.o_data)]
+                     core.result_valid.eq(quant.o_valid), core.result.eq(quant.o_data)]
         return m
 
     def _decode_inputs(self, m: Module, x_now):

@@ -10,6 +10,7 @@ from .depthwise_params import DepthwiseParams
 from .graph import Graph
 from .layers import Folding, QuantDense
 from .mvau_params import IntMvauParams, signed_bits_for_range
+from .mx_conv import MxConv
 from .mx_layers import MxDense
 from .mx_params import MxMvauParams
 from .mx_types import MxElementType, MxQuant
@@ -22,5 +23,5 @@ __all__ = [
     "GRANULARITIES", "BIT", "Activation", "BipolarQuant", "RequantActivation",
     "ThresholdActivation", "WeightFormat", "BinaryDense", "BinaryConv", "XnorMvauParams",
     "BinaryWeightMvauParams", "TernaryMvauParams", "MxDense", "MxMvauParams", "MxElementType",
-    "MxQuant", "QuantDepthwiseConv", "DepthwiseParams",
+    "MxQuant", "MxConv", "QuantDepthwiseConv", "DepthwiseParams",
 ]

@@ -24,6 +24,7 @@ from .depthwise import QuantDepthwiseConv
 from .depthwise_params import DepthwiseParams
 from .layers import QuantDense
 from .mvau_params import IntMvauParams
+from .mx_conv import MxConv
 from .mx_layers import MxDense
 from .mx_params import MxMvauParams
 from .reduce_params import WindowReduceParams
@@ -36,16 +37,27 @@ def _dense(layer: QuantDense, upstream_lanes: int) -> tuple:
     return (IntMvauParams.from_layer(layer),)
 
 
-def _conv(layer: QuantConv, upstream_lanes: int) -> tuple:
+def _conv_window(layer) -> SlidingWindowParams:
+    """The sliding window of a convolution (int or MX weights), padded with the zero point."""
     h, w, c = layer.input_shape
     if layer.folding is None:
         raise IRError(f"layer {layer.name!r} has no folding yet; run "
                       "hwgen.passes.choose_folding first")
-    window = SlidingWindowParams(
+    return SlidingWindowParams(
         name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
         stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
         pad_value=layer.input_quant.zero_point, lanes=math.gcd(c, layer.folding.simd))
+
+
+def _conv(layer: QuantConv, upstream_lanes: int) -> tuple:
+    window = _conv_window(layer)
     mvau = IntMvauParams.from_layer(layer.as_dense(), spatial=layer.output_shape[:2])
+    return (window, mvau)
+
+
+def _mx_conv(layer: MxConv, upstream_lanes: int) -> tuple:
+    window = _conv_window(layer)
+    mvau = MxMvauParams.from_layer(layer.as_dense(), spatial=layer.output_shape[:2])
     return (window, mvau)
 
 
@@ -103,7 +115,7 @@ def _depthwise(layer: QuantDepthwiseConv, upstream_lanes: int) -> tuple:
 #: ``function(layer, upstream_lanes) -> tuple of blocks``
 LOWERINGS = {QuantDense: _dense, QuantConv: _conv, QuantPool: _pool, QuantAdd: _add,
              BinaryDense: lower_binary_dense, MxDense: MxMvauParams.from_layer,
-             BinaryConv: lower_binary_conv, QuantDepthwiseConv: _depthwise}
+             BinaryConv: lower_binary_conv, MxConv: _mx_conv, QuantDepthwiseConv: _depthwise}
 
 
 def _positional_parameters(function) -> int:

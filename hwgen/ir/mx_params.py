@@ -106,6 +106,9 @@ class MxMvauParams(MatrixFolding):
     rounding : str
         Tie rule of MX output elements.
     pe, simd, out_fifo_depth, in_fifo_depth : int
+    spatial : tuple of int
+        Leading dimensions of the input tensor: ``prod(spatial)`` vectors per inference (the
+        output pixels of a convolution's matrix part, :class:`hwgen.ir.mx_conv.MxConv`).
     """
 
     name: str
@@ -133,9 +136,14 @@ class MxMvauParams(MatrixFolding):
     simd: int
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
+    spatial: tuple = ()
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
+        spatial = tuple(int(d) for d in self.spatial)
+        if any(d < 1 for d in spatial):
+            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
+        object.__setattr__(self, "spatial", spatial)
         codes = _frozen(self.weight_codes)
         if codes.ndim != 2 or 0 in codes.shape:
             raise IRError(f"{where}: weight codes must be a non-empty 2-D array")
@@ -248,14 +256,14 @@ class MxMvauParams(MatrixFolding):
     def describe(self) -> dict:
         return {
             "mh": self.mh, "mw": self.mw, "pe": self.pe, "simd": self.simd, "nf": self.nf,
-            "sf": self.sf, "weight_type": self.weight_format,
+            "sf": self.sf, "vectors": self.vectors, "weight_type": self.weight_format,
             "weight_block": self.weight_block, "input_type": self.input_type.name,
             "output_type": self.output_type.name, "acc_bits": self.acc_bits,
             "weight_span": self.weight_span, "input_span": self.input_span,
             "relu": self.relu, "rounding": self.rounding,
             "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
             "weight_memory_bits": self.weight_memory_bits,
-            "bits_per_weight": self.weight_memory_bits / self.macs,
+            "bits_per_weight": self.weight_memory_bits / (self.mh * self.mw),
         }
 
     # -- shape facts -------------------------------------------------------------------------
@@ -460,12 +468,13 @@ class MxMvauParams(MatrixFolding):
 
     # -- the bridge --------------------------------------------------------------------------
     @classmethod
-    def from_layer(cls, layer: MxDense) -> "MxMvauParams":
-        """Integer parameters of ``layer`` (its folding must be set)."""
+    def from_layer(cls, layer: MxDense, *, spatial: tuple = ()) -> "MxMvauParams":
+        """Integer parameters of ``layer`` (its folding must be set); ``spatial`` gives the
+        vectors per inference of a convolution's matrix part."""
         if layer.folding is None:
             raise IRError(f"layer {layer.name!r} has no folding yet; "
                           "run hwgen.passes.choose_folding first")
-        return cls(**_layer_fields(layer, layer.folding))
+        return cls(**_layer_fields(layer, layer.folding), spatial=tuple(spatial))
 
 
 def _layer_fields(layer: MxDense, folding: Folding) -> dict:

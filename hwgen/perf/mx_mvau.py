@@ -36,8 +36,8 @@ def mx_write_delay(p: MxMvauParams) -> int:
 
 
 def mx_mvau_cycles_per_vector(p: MxMvauParams) -> int:
-    """Steady-state cycles per inference on its own: ``NF * SF``."""
-    return p.nf * p.sf
+    """Steady-state cycles per inference on its own: ``vectors * NF * SF``."""
+    return p.vectors * p.nf * p.sf
 
 
 def mx_credits_for_full_rate(p: MxMvauParams) -> int:
@@ -52,8 +52,9 @@ def mx_credits_for_full_rate(p: MxMvauParams) -> int:
 
 
 def mx_isolated_latency(p: MxMvauParams) -> int:
-    """First input transfer to last output transfer of one vector, with enough credits."""
-    return p.nf * p.sf - 1 + mx_write_delay(p) + p.out_folds_per_block
+    """First input transfer to last output transfer of one inference (``vectors`` input
+    vectors arriving one beat per cycle), with enough credits."""
+    return p.vectors * p.nf * p.sf - 1 + mx_write_delay(p) + p.out_folds_per_block
 
 
 def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Stream,

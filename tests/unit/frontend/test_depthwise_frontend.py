@@ -75,6 +75,16 @@ def test_float_depthwise_layer_errors():
                            input_shape=(5, 5, 3))
 
 
+@pytest.mark.parametrize("weights,extra", [("binary", {}), ("mxfp4", {"block_size": 9})])
+def test_binary_or_mx_weights_on_a_depthwise_layer_are_an_error(weights, extra):
+    from hwgen.errors import ConfigError
+    from hwgen.frontend import load_onnx
+    calib = np.random.default_rng(0).uniform(0, 1, (20, 2, 8, 8))
+    with pytest.raises(ConfigError, match=rf"\[layer.dw1\]: weights = '{weights}': a depthwise "
+                                          r"convolution takes integer weights"):
+        load_onnx(separable_cnn(3), calib, config={"layer": {"dw1": {"weights": weights, **extra}}})
+
+
 def test_config_simd_other_than_one_is_an_error_naming_the_layer():
     from hwgen.compiler import compile_onnx
     from hwgen.errors import HwgenError

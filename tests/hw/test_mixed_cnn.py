@@ -1,0 +1,30 @@
+"""One CNN with a binary-weight convolution, an MX convolution and an int8 dense layer, from a
+float ONNX model and a config, in Amaranth's simulator: RTL == golden, cycles == model."""
+
+import numpy as np
+
+from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.ir.binary_params import BinaryWeightMvauParams
+from hwgen.ir.mx_params import MxMvauParams
+from hwgen.perf import pipeline_timing
+from tests.hw.test_graphs import simulate
+from tests.unit.frontend.cnn_builders import digits_like_cnn
+
+
+def test_binary_mx_and_int_layers_in_one_cnn():
+    proto = digits_like_cnn(seed=7, image=(3, 6, 6), channels=(4, 6), classes=5)
+    calib = np.random.default_rng(0).uniform(0, 1, (50, 3, 6, 6)).astype(np.float32)
+    config = {"layer": {"conv1": {"weights": "binary"},
+                        "conv2": {"weights": "mxfp4", "block_size": 6}}}
+    design = compile_onnx(proto, calib, config)
+    kinds = [type(b) for b in design.blocks]
+    assert BinaryWeightMvauParams in kinds and MxMvauParams in kinds
+    x = design.input_codes(calib[:3])
+    run, got = simulate(design, x)
+    want = run_pipeline(design.blocks, x, edges=design.edges)
+    np.testing.assert_array_equal(got, want.reshape(got.shape))
+    assert len(np.unique(want)) > 3
+    timing = pipeline_timing(design.blocks, len(x), design.edges)
+    assert tuple(run.in_cycles) == timing.in_beats
+    assert tuple(run.out_cycles) == timing.out_beats
