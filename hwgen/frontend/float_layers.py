@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError
+from ..ir.conv_shape import KernelWeights
 from ..ir.window_params import conv_output_size
 from .float_model import _frozen_float, check_inputs
 
@@ -79,7 +80,7 @@ def _activate(y: np.ndarray, relu: bool, clip) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class FloatConv:
+class FloatConv(KernelWeights):
     """A float 2-D convolution over an NHWC image, then ReLU if ``relu``, then ``clip``.
 
     Parameters
@@ -136,26 +137,6 @@ class FloatConv:
                            ("clip", check_clip(where, self.clip)),
                            ("inputs", check_inputs(where, self.inputs))):
             object.__setattr__(self, key, value)
-
-    @property
-    def kernel(self) -> int:
-        return self.weights.shape[1]
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        """Length of one im2col vector (what PE x SIMD folding divides)."""
-        return self.kernel * self.kernel * self.input_shape[2]
-
-    @property
-    def output_shape(self) -> tuple:
-        h, w, _ = self.input_shape
-        top, left, bottom, right = self.pads
-        return (conv_output_size(h, self.kernel, self.stride, top, bottom),
-                conv_output_size(w, self.kernel, self.stride, left, right), self.out_features)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``(N, H, W, C)`` -> ``(N, OH, OW, out_channels)`` in float64."""

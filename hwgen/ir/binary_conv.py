@@ -24,8 +24,9 @@ from .binary import BipolarQuant
 from .binary_layers import BinaryDense
 from .binary_params import lower_binary_dense
 from .conv import _check_geometry
+from .conv_shape import KernelWeights
 from .layers import Folding
-from .window_params import SlidingWindowParams, conv_output_size
+from .window_params import SlidingWindowParams
 
 __all__ = ["BinaryConv", "lower_binary_conv", "BIPOLAR_PAD_BIT"]
 
@@ -34,7 +35,7 @@ BIPOLAR_PAD_BIT = 0
 
 
 @dataclass(frozen=True, eq=False)
-class BinaryConv:
+class BinaryConv(KernelWeights):
     """2-D convolution with bipolar or ternary weights, square kernel, NHWC tensors.
 
     Every field but the geometry is :class:`~hwgen.ir.binary_layers.BinaryDense`'s (the
@@ -92,25 +93,6 @@ class BinaryConv:
         object.__setattr__(self, "weights", dense.weights.reshape(weights.shape))
 
     # -- geometry ----------------------------------------------------------------------
-    @property
-    def kernel(self) -> int:
-        return self.weights.shape[1]
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        return self.kernel * self.kernel * self.input_shape[2]
-
-    @property
-    def output_shape(self) -> tuple:
-        h, w, _ = self.input_shape
-        return (conv_output_size(h, self.kernel, self.stride, self.pads[0], self.pads[2]),
-                conv_output_size(w, self.kernel, self.stride, self.pads[1], self.pads[3]),
-                self.out_features)
-
     @property
     def output_quant(self):
         return self.activation.output_quant

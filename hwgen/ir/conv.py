@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import IRError
+from .conv_shape import KernelWeights
 from .layers import Folding, QuantDense
 from .rules import RequantRounding
 from .types import TensorQuant, WeightQuant
@@ -36,7 +37,7 @@ def _check_geometry(where, input_shape, kernel, stride, pads):
 
 
 @dataclass(frozen=True, eq=False)
-class QuantConv:
+class QuantConv(KernelWeights):
     """Quantized 2-D convolution, NHWC, square kernel: the lecture's dense layer per pixel.
 
     ``weights`` has shape ``(out_channels, kernel, kernel, in_channels)``; each output pixel is
@@ -74,25 +75,6 @@ class QuantConv:
         object.__setattr__(self, "weights", dense.weights.reshape(weights.shape))
         object.__setattr__(self, "bias", dense.bias)
         object.__setattr__(self, "rounding", dense.rounding)
-
-    @property
-    def kernel(self) -> int:
-        return self.weights.shape[1]
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        return self.kernel * self.kernel * self.input_shape[2]
-
-    @property
-    def output_shape(self) -> tuple:
-        h, w, _ = self.input_shape
-        return (conv_output_size(h, self.kernel, self.stride, self.pads[0], self.pads[2]),
-                conv_output_size(w, self.kernel, self.stride, self.pads[1], self.pads[3]),
-                self.out_features)
 
     def as_dense(self) -> QuantDense:
         """The matrix part: weights ``(out, k*k*in)`` in the sliding window's order."""

@@ -8,16 +8,16 @@ import numpy as np
 
 from ..errors import IRError
 from .conv import _check_geometry
+from .conv_shape import KernelWeights
 from .layers import Folding, QuantDense
 from .rules import RequantRounding
 from .types import TensorQuant, WeightQuant
-from .window_params import conv_output_size
 
 __all__ = ["QuantDepthwiseConv"]
 
 
 @dataclass(frozen=True, eq=False)
-class QuantDepthwiseConv:
+class QuantDepthwiseConv(KernelWeights):
     """Depthwise 2-D convolution: channel ``c`` of the output sees channel ``c`` of the input.
 
     ``q_Y[y, x, c] = clamp(Z_Y + requant(sum_{ky,kx} q_W[c, ky, kx] (q_X[.., c] - Z_X)
@@ -83,28 +83,13 @@ class QuantDepthwiseConv:
         object.__setattr__(self, "rounding", dense.rounding)
 
     @property
-    def kernel(self) -> int:
-        return self.weights.shape[1]
-
-    @property
     def channels(self) -> int:
         return self.weights.shape[0]
-
-    @property
-    def out_features(self) -> int:
-        """Channels (what ``pe`` folds)."""
-        return self.channels
 
     @property
     def in_features(self) -> int:
         """Taps per channel (what ``simd`` would fold)."""
         return self.kernel * self.kernel
-
-    @property
-    def output_shape(self) -> tuple:
-        h, w, c = self.input_shape
-        return (conv_output_size(h, self.kernel, self.stride, self.pads[0], self.pads[2]),
-                conv_output_size(w, self.kernel, self.stride, self.pads[1], self.pads[3]), c)
 
     def allows_folding(self, pe: int, simd: int) -> bool:
         """``passes.choose_folding``: one tap per cycle."""

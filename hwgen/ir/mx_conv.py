@@ -27,11 +27,11 @@ import numpy as np
 from ..errors import IRError
 from ..quant.mx import MxTensor, mx_format, mx_quantize
 from .conv import _check_geometry
+from .conv_shape import ConvShape
 from .layers import Folding
 from .mx_layers import MxDense
 from .mx_types import MxQuant
 from .types import TensorQuant
-from .window_params import conv_output_size
 
 __all__ = ["MxConv", "conv_block_sizes"]
 
@@ -42,7 +42,7 @@ def conv_block_sizes(n: int, *, micro: bool) -> list[int]:
 
 
 @dataclass(frozen=True, eq=False)
-class MxConv:
+class MxConv(ConvShape):
     """MX-weight 2-D convolution, NHWC, square kernel, int activations in and out.
 
     Parameters
@@ -145,17 +145,6 @@ class MxConv:
     @property
     def out_features(self) -> int:
         return self.weights.codes.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        return self.kernel * self.kernel * self.input_shape[2]
-
-    @property
-    def output_shape(self) -> tuple:
-        h, w, _ = self.input_shape
-        return (conv_output_size(h, self.kernel, self.stride, self.pads[0], self.pads[2]),
-                conv_output_size(w, self.kernel, self.stride, self.pads[1], self.pads[3]),
-                self.out_features)
 
     @property
     def weight_format(self) -> str:
