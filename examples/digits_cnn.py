@@ -77,8 +77,10 @@ def run_onnxruntime(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def evaluate(design, x, y, args, work: Path) -> dict:
-    """Golden model and RTL over ``x``: accuracies, outcome, and the golden codes."""
-    golden = run_pipeline(design.blocks, design.input_codes(x)).reshape(len(x), -1)
+    """Golden model (over the design's branches, if any) and RTL over ``x``: accuracies,
+    outcome, and the golden codes."""
+    golden = run_pipeline(design.blocks, design.input_codes(x), edges=design.edges)
+    golden = golden.reshape(len(x), -1)
     outcome = simulate_design(design, x, work_dir=work, simulator=args.simulator,
                               log=lambda m: print(m, file=sys.stderr))
     rtl = outcome.outputs_int.reshape(len(x), -1)
@@ -103,6 +105,59 @@ def print_layers(title: str, result: dict) -> None:
               f"| {layer['utilization_model']:.1%} "
               f"| {'-' if rtl_util is None else format(rtl_util, '.1%')} |")
     print()
+
+
+def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qdq_path,
+                     x_test, designs, results, simulator) -> bool:
+    """Print accuracy, RTL vs golden, golden vs onnxruntime (whole model and layer by layer)
+    and cycles of the two designs ("hwgen PTQ", "onnxruntime QDQ"); True if both are exact."""
+    oq = designs["onnxruntime QDQ"].output_quant
+    ort_codes = np.rint(ort_logits.astype(np.float64) / oq.scale) + oq.zero_point
+    diff = np.abs(results["onnxruntime QDQ"]["golden"] - ort_codes)
+    print(title)
+    print()
+    print("| | accuracy |")
+    print("|---|---|")
+    print(f"| float (numpy) | {float_accuracy:.2%} |")
+    print(f"| onnxruntime QDQ (int8, its own execution) | {ort_accuracy:.2%} |")
+    for label, result in results.items():
+        print(f"| {label}: golden model | {result['golden_accuracy']:.2%} |")
+        print(f"| {label}: RTL ({simulator}) | {result['rtl_accuracy']:.2%} |")
+    print()
+    ok = True
+    for label, result in results.items():
+        r = result["outcome"].result
+        ok = ok and r["bit_exact"] and bool(r["cycles_exact"]) \
+            and result["rtl_accuracy"] == result["golden_accuracy"]
+        print(f"{label}: RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
+              f"{result['golden'].size} outputs differ); every transfer in the cycle the model "
+              f"predicts: {r['cycles_exact']}")
+    print(f"onnxruntime QDQ: golden model vs onnxruntime's outputs: {np.count_nonzero(diff)} of "
+          f"{diff.size} differ ({np.mean(diff > 0):.2%}), largest difference "
+          f"{int(diff.max())} LSB")
+    layers = compare_layers(qdq_path, x_test)
+    mechanisms = {k: sum(r.mechanisms[k] for r in layers) for k in layers[0].mechanisms}
+    print("per layer, each fed onnxruntime's own input codes: " + ", ".join(
+        f"{r.name} {r.mismatches}/{r.outputs}" for r in layers) + " outputs differ; "
+        "mechanisms (docs/models.md): " + (", ".join(
+            f"{k} {n}" for k, n in mechanisms.items() if n) or "none"))
+    print()
+    print("| cycles | hwgen PTQ model | hwgen PTQ RTL | QDQ model | QDQ RTL |")
+    print("|---|---|---|---|---|")
+    c = [results[k]["outcome"].result["cycles"] for k in results]
+    per_image = [(x["total_model"] / len(x_test), x["total_rtl"] / len(x_test)) for x in c]
+    print(f"| latency (one image) | {c[0]['latency_model']} | {c[0]['latency_rtl']} "
+          f"| {c[1]['latency_model']} | {c[1]['latency_rtl']} |")
+    print(f"| initiation interval | {c[0]['ii_model']} | {c[0]['ii_rtl']} "
+          f"| {c[1]['ii_model']} | {c[1]['ii_rtl']} |")
+    print(f"| cycles per image (whole run / images) | {per_image[0][0]:.1f} "
+          f"| {per_image[0][1]:.1f} | {per_image[1][0]:.1f} | {per_image[1][1]:.1f} |")
+    print(f"| whole test split | {c[0]['total_model']} | {c[0]['total_rtl']} "
+          f"| {c[1]['total_model']} | {c[1]['total_rtl']} |")
+    print()
+    for label, result in results.items():
+        print_layers(label, result)
+    return ok
 
 
 def main(argv=None) -> int:
@@ -141,52 +196,11 @@ def main(argv=None) -> int:
         write_design(design, out / tag)
         results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
 
-    qdq = designs["onnxruntime QDQ"]
-    oq = qdq.output_quant
-    ort_codes = np.rint(ort_logits.astype(np.float64) / oq.scale) + oq.zero_point
-    diff = np.abs(results["onnxruntime QDQ"]["golden"] - ort_codes)
-
-    print(f"digits CNN conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10), "
-          f"{len(x_test)} test images, {args.simulator}")
-    print()
-    print("| | accuracy |")
-    print("|---|---|")
-    print(f"| float (numpy) | {float_accuracy:.2%} |")
-    print(f"| onnxruntime QDQ (int8, its own execution) | {ort_accuracy:.2%} |")
-    for label, result in results.items():
-        print(f"| {label}: golden model | {result['golden_accuracy']:.2%} |")
-        print(f"| {label}: RTL ({args.simulator}) | {result['rtl_accuracy']:.2%} |")
-    print()
-    ok = True
-    for label, result in results.items():
-        r = result["outcome"].result
-        ok = ok and r["bit_exact"] and bool(r["cycles_exact"]) \
-            and result["rtl_accuracy"] == result["golden_accuracy"]
-        print(f"{label}: RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
-              f"{result['golden'].size} outputs differ); every transfer in the cycle the model "
-              f"predicts: {r['cycles_exact']}")
-    print(f"onnxruntime QDQ: golden model vs onnxruntime's outputs: {np.count_nonzero(diff)} of "
-          f"{diff.size} differ ({np.mean(diff > 0):.2%}), largest difference "
-          f"{int(diff.max())} LSB")
-    layers = compare_layers(qdq_path, x_test)
-    print("per layer, each fed onnxruntime's own input codes: " + ", ".join(
-        f"{r.name} {r.mismatches}/{r.outputs}" for r in layers) + " outputs differ")
-    print()
-    print("| cycles | hwgen PTQ model | hwgen PTQ RTL | QDQ model | QDQ RTL |")
-    print("|---|---|---|---|---|")
-    c = [results[k]["outcome"].result["cycles"] for k in results]
-    per_image = [(x["total_model"] / len(x_test), x["total_rtl"] / len(x_test)) for x in c]
-    print(f"| latency (one image) | {c[0]['latency_model']} | {c[0]['latency_rtl']} "
-          f"| {c[1]['latency_model']} | {c[1]['latency_rtl']} |")
-    print(f"| initiation interval | {c[0]['ii_model']} | {c[0]['ii_rtl']} "
-          f"| {c[1]['ii_model']} | {c[1]['ii_rtl']} |")
-    print(f"| cycles per image (whole run / images) | {per_image[0][0]:.1f} "
-          f"| {per_image[0][1]:.1f} | {per_image[1][0]:.1f} | {per_image[1][1]:.1f} |")
-    print(f"| whole test split | {c[0]['total_model']} | {c[0]['total_rtl']} "
-          f"| {c[1]['total_model']} | {c[1]['total_rtl']} |")
-    print()
-    for label, result in results.items():
-        print_layers(label, result)
+    title = (f"digits CNN conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10), "
+             f"{len(x_test)} test images, {args.simulator}")
+    ok = print_comparison(title, float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
+                          ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
+                          designs=designs, results=results, simulator=args.simulator)
     return 0 if ok else 1
 
 

@@ -26,28 +26,12 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from digits_cnn import (load_data, print_layers, quantize_with_onnxruntime,  # noqa: E402
-                        run_onnxruntime)
+from digits_cnn import (evaluate, load_data, print_comparison,  # noqa: E402
+                        quantize_with_onnxruntime, run_onnxruntime)
 from numpy_resnet import SmallResNet  # noqa: E402
 
 from hwgen.backend.writer import write_design  # noqa: E402
 from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.frontend.onnxruntime_compare import compare_layers  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.sim.model_run import simulate_design  # noqa: E402
-
-
-def evaluate(design, x, y, args, work: Path) -> dict:
-    """Golden model (over the design's branches) and RTL over ``x``: accuracies, outcome,
-    and the golden codes."""
-    golden = run_pipeline(design.blocks, design.input_codes(x), edges=design.edges)
-    golden = golden.reshape(len(x), -1)
-    outcome = simulate_design(design, x, work_dir=work, simulator=args.simulator,
-                              log=lambda m: print(m, file=sys.stderr))
-    rtl = outcome.outputs_int.reshape(len(x), -1)
-    return {"golden": golden, "outcome": outcome,
-            "golden_accuracy": float(np.mean(golden.argmax(axis=1) == y)),
-            "rtl_accuracy": float(np.mean(rtl.argmax(axis=1) == y))}
 
 
 def main(argv=None) -> int:
@@ -82,51 +66,11 @@ def main(argv=None) -> int:
         write_design(design, out / tag)
         results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
 
-    oq = designs["onnxruntime QDQ"].output_quant
-    ort_codes = np.rint(ort_logits.astype(np.float64) / oq.scale) + oq.zero_point
-    diff = np.abs(results["onnxruntime QDQ"]["golden"] - ort_codes)
-
-    print("digits ResNet conv3x3(16)-relu-maxpool-[conv3x3(16)-relu-conv3x3(16)]+skip-relu-"
-          f"gap-dense(10), {len(x_test)} test images, {args.simulator}")
-    print()
-    print("| | accuracy |")
-    print("|---|---|")
-    print(f"| float (numpy) | {float_accuracy:.2%} |")
-    print(f"| onnxruntime QDQ (int8, its own execution) | {ort_accuracy:.2%} |")
-    for label, result in results.items():
-        print(f"| {label}: golden model | {result['golden_accuracy']:.2%} |")
-        print(f"| {label}: RTL ({args.simulator}) | {result['rtl_accuracy']:.2%} |")
-    print()
-    ok = True
-    for label, result in results.items():
-        r = result["outcome"].result
-        ok = ok and r["bit_exact"] and bool(r["cycles_exact"]) \
-            and result["rtl_accuracy"] == result["golden_accuracy"]
-        print(f"{label}: RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
-              f"{result['golden'].size} outputs differ); every transfer in the cycle the model "
-              f"predicts: {r['cycles_exact']}")
-    print(f"onnxruntime QDQ: golden model vs onnxruntime's outputs: {np.count_nonzero(diff)} of "
-          f"{diff.size} differ ({np.mean(diff > 0):.2%}), largest difference "
-          f"{int(diff.max())} LSB")
-    layers = compare_layers(qdq_path, x_test)
-    mechanisms = {k: sum(r.mechanisms[k] for r in layers) for k in layers[0].mechanisms}
-    print("per layer, each fed onnxruntime's own input codes: " + ", ".join(
-        f"{r.name} {r.mismatches}/{r.outputs}" for r in layers) + " outputs differ; "
-        "mechanisms (docs/models.md): " + (", ".join(
-            f"{k} {n}" for k, n in mechanisms.items() if n) or "none"))
-    print()
-    print("| cycles | hwgen PTQ model | hwgen PTQ RTL | QDQ model | QDQ RTL |")
-    print("|---|---|---|---|---|")
-    c = [results[k]["outcome"].result["cycles"] for k in results]
-    print(f"| latency (one image) | {c[0]['latency_model']} | {c[0]['latency_rtl']} "
-          f"| {c[1]['latency_model']} | {c[1]['latency_rtl']} |")
-    print(f"| initiation interval | {c[0]['ii_model']} | {c[0]['ii_rtl']} "
-          f"| {c[1]['ii_model']} | {c[1]['ii_rtl']} |")
-    print(f"| whole test split | {c[0]['total_model']} | {c[0]['total_rtl']} "
-          f"| {c[1]['total_model']} | {c[1]['total_rtl']} |")
-    print()
-    for label, result in results.items():
-        print_layers(label, result)
+    title = ("digits ResNet conv3x3(16)-relu-maxpool-[conv3x3(16)-relu-conv3x3(16)]+skip-"
+             f"relu-gap-dense(10), {len(x_test)} test images, {args.simulator}")
+    ok = print_comparison(title, float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
+                          ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
+                          designs=designs, results=results, simulator=args.simulator)
     return 0 if ok else 1
 
 
