@@ -14,18 +14,13 @@ from ..quant.multiplier import quantize_multiplier
 from .blocks import StreamFormat, register_block
 from .depthwise import QuantDepthwiseConv
 from .mvau_params import signed_bits_for_range
+from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
 from .rules import RequantRounding
 from .types import IntType
 
 __all__ = ["DepthwiseParams"]
 
-_INT32 = IntType(32, True)
 
-
-def _frozen(values) -> np.ndarray:
-    array = np.array(values, dtype=np.int64)
-    array.setflags(write=False)
-    return array
 
 
 @register_block("depthwise")
@@ -77,26 +72,13 @@ class DepthwiseParams:
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
-        weights = _frozen(self.weights)
+        weights = frozen_ints(self.weights)
         if weights.ndim != 2 or 0 in weights.shape:
             raise IRError(f"{where}: weights must be a non-empty (channels, positions) array, "
                           f"not {weights.shape}")
         object.__setattr__(self, "weights", weights)
         channels = weights.shape[0]
-        for key in ("acc_bias", "multiplier", "shift"):
-            array = _frozen(getattr(self, key))
-            if array.shape != (channels,):
-                raise IRError(f"{where}: {key} has shape {array.shape}, expected ({channels},)")
-            object.__setattr__(self, key, array)
-        object.__setattr__(self, "rounding", RequantRounding(self.rounding))
-        if not self.weight_type.signed:
-            raise IRError(f"{where}: weights must be signed")
-        self.weight_type.check_codes(weights, f"{where}: weights")
-        _INT32.check_codes(self.acc_bias, f"{where}: accumulator bias")
-        if np.any(self.multiplier < 0) or np.any(self.multiplier >= 1 << 31):
-            raise IRError(f"{where}: multipliers must lie in [0, 2**31)")
-        if np.any(self.shift < -31) or np.any(self.shift > 30):
-            raise IRError(f"{where}: shifts must lie in [-31, 30]")
+        freeze_requant_fields(self, where)
         for key in ("pe", "out_fifo_depth"):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -110,19 +92,7 @@ class DepthwiseParams:
         if channels % self.pe:
             raise IRError(f"{where}: PE={self.pe} does not divide the {channels} channels; "
                           f"use a divisor of {channels}")
-        if not self.output_type.qmin <= self.out_min <= self.out_max <= self.output_type.qmax:
-            raise IRError(f"{where}: output bounds [{self.out_min}, {self.out_max}] do not fit "
-                          f"{self.output_type}")
-        lo, hi = self.acc_range
-        if lo < _INT32.qmin or hi > _INT32.qmax:
-            raise IRError(f"{where}: the accumulator may reach [{lo}, {hi}], beyond int32; "
-                          "use fewer weight or activation bits")
-        if self.rounding is RequantRounding.GEMMLOWP:
-            left = int(max(self.shift.max(), 0))
-            if (lo << left) < _INT32.qmin or (hi << left) > _INT32.qmax:
-                raise IRError(f"{where}: the requantization scale is above 1 and the shifted "
-                              "accumulator would overflow int32; check the layer's scales "
-                              "(S_W * S_X / S_Y)")
+        check_requant_ranges(self, where)
 
     # -- shape facts -----------------------------------------------------------------------
     @property
