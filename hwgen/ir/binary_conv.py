@@ -23,7 +23,7 @@ from ..errors import IRError
 from .binary import BipolarQuant
 from .binary_layers import BinaryDense
 from .binary_params import lower_binary_dense
-from .conv import _check_geometry
+from .conv import set_conv_geometry
 from .conv_shape import KernelWeights
 from .layers import Folding
 from .window_params import SlidingWindowParams
@@ -77,16 +77,7 @@ class BinaryConv(KernelWeights):
     def __post_init__(self):
         where = f"layer {self.name!r}"
         weights = np.asarray(self.weights)
-        if weights.ndim != 4 or weights.shape[1] != weights.shape[2]:
-            raise IRError(f"{where}: conv weights must be (out, k, k, in) with a square kernel, "
-                          f"not {weights.shape}")
-        shape, pads = _check_geometry(where, self.input_shape, weights.shape[1], self.stride,
-                                      self.pads)
-        if weights.shape[3] != shape[2]:
-            raise IRError(f"{where}: weights take {weights.shape[3]} input channels but the "
-                          f"input has {shape[2]}")
-        object.__setattr__(self, "input_shape", shape)
-        object.__setattr__(self, "pads", pads)
+        set_conv_geometry(self, where, weights)
         dense = self.as_dense()      # validates codes, scales, bias, levels, activation, folding
         for key in ("weight_format", "weight_scale", "bias", "level_pos", "level_neg"):
             object.__setattr__(self, key, getattr(dense, key))

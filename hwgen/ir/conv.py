@@ -36,6 +36,21 @@ def _check_geometry(where, input_shape, kernel, stride, pads):
     return shape, pads
 
 
+def set_conv_geometry(layer, where: str, weights: np.ndarray) -> None:
+    """Check ``(out, k, k, in)`` weights against ``layer``'s input shape, stride and pads and
+    store the normalised ``input_shape`` and ``pads`` on the (frozen) layer."""
+    if weights.ndim != 4 or weights.shape[1] != weights.shape[2]:
+        raise IRError(f"{where}: conv weights must be (out, k, k, in) with a square kernel, "
+                      f"not {weights.shape}")
+    shape, pads = _check_geometry(where, layer.input_shape, weights.shape[1], layer.stride,
+                                  layer.pads)
+    if weights.shape[3] != shape[2]:
+        raise IRError(f"{where}: weights take {weights.shape[3]} input channels but the "
+                      f"input has {shape[2]}")
+    object.__setattr__(layer, "input_shape", shape)
+    object.__setattr__(layer, "pads", pads)
+
+
 @dataclass(frozen=True, eq=False)
 class QuantConv(KernelWeights):
     """Quantized 2-D convolution, NHWC, square kernel: the lecture's dense layer per pixel.
@@ -61,16 +76,7 @@ class QuantConv(KernelWeights):
     def __post_init__(self):
         where = f"layer {self.name!r}"
         weights = np.asarray(self.weights)
-        if weights.ndim != 4 or weights.shape[1] != weights.shape[2]:
-            raise IRError(f"{where}: conv weights must be (out, k, k, in) with a square kernel, "
-                          f"not {weights.shape}")
-        shape, pads = _check_geometry(where, self.input_shape, weights.shape[1], self.stride,
-                                      self.pads)
-        if weights.shape[3] != shape[2]:
-            raise IRError(f"{where}: weights take {weights.shape[3]} input channels but the "
-                          f"input has {shape[2]}")
-        object.__setattr__(self, "input_shape", shape)
-        object.__setattr__(self, "pads", pads)
+        set_conv_geometry(self, where, weights)
         dense = self.as_dense()      # validates codes, scales, bias, bit widths, folding
         object.__setattr__(self, "weights", dense.weights.reshape(weights.shape))
         object.__setattr__(self, "bias", dense.bias)
