@@ -160,6 +160,37 @@ def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qd
     return ok
 
 
+def compare_two_ways(model, name: str, title: str, args, out: Path, data) -> int:
+    """Export the trained ``model`` to ONNX, quantize it with hwgen's PTQ and with
+    onnxruntime's quantize_static, compile and simulate both, print the comparison.
+
+    ``data`` is ``(x_train, x_test, y_test)``; returns the exit status (0: both designs exact).
+    """
+    x_train, x_test, y_test = data
+    float_path, qdq_path = out / f"{name}.onnx", out / f"{name}_qdq.onnx"
+    onnx.save(model.to_onnx(), float_path)
+    np.save(out / "calibration.npy", x_train)
+    np.save(out / "test_inputs.npy", x_test)
+    float_accuracy = float(np.mean(model.predict(x_test) == y_test))
+
+    quantize_with_onnxruntime(float_path, qdq_path, x_train[:512])
+    ort_logits = run_onnxruntime(qdq_path, x_test)
+    ort_accuracy = float(np.mean(ort_logits.argmax(axis=1) == y_test))
+
+    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, max_macs=args.max_macs),
+               "onnxruntime QDQ": compile_onnx(qdq_path, None, max_macs=args.max_macs)}
+    results = {}
+    for (label, design), tag in zip(designs.items(), ("ptq", "qdq")):
+        write_design(design, out / tag)
+        results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
+
+    ok = print_comparison(f"{title}, {len(x_test)} test images, {args.simulator}",
+                          float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
+                          ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
+                          designs=designs, results=results, simulator=args.simulator)
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
@@ -179,29 +210,9 @@ def main(argv=None) -> int:
     if args.limit:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     model = SmallCnn(seed=0).train(x_train, y_train, epochs=args.epochs)
-    float_path, qdq_path = out / "digits_cnn.onnx", out / "digits_cnn_qdq.onnx"
-    onnx.save(model.to_onnx(), float_path)
-    np.save(out / "calibration.npy", x_train)
-    np.save(out / "test_inputs.npy", x_test)
-    float_accuracy = float(np.mean(model.predict(x_test) == y_test))
-
-    quantize_with_onnxruntime(float_path, qdq_path, x_train[:512])
-    ort_logits = run_onnxruntime(qdq_path, x_test)
-    ort_accuracy = float(np.mean(ort_logits.argmax(axis=1) == y_test))
-
-    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, max_macs=args.max_macs),
-               "onnxruntime QDQ": compile_onnx(qdq_path, None, max_macs=args.max_macs)}
-    results = {}
-    for (label, design), tag in zip(designs.items(), ("ptq", "qdq")):
-        write_design(design, out / tag)
-        results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
-
-    title = (f"digits CNN conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10), "
-             f"{len(x_test)} test images, {args.simulator}")
-    ok = print_comparison(title, float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
-                          ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
-                          designs=designs, results=results, simulator=args.simulator)
-    return 0 if ok else 1
+    return compare_two_ways(model, "digits_cnn", "digits CNN conv3x3(8)-relu-maxpool-"
+                            "conv3x3(16)-relu-dense(10)", args, out,
+                            (x_train, x_test, y_test))
 
 
 if __name__ == "__main__":

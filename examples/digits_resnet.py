@@ -22,16 +22,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-import onnx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from digits_cnn import (evaluate, load_data, print_comparison,  # noqa: E402
-                        quantize_with_onnxruntime, run_onnxruntime)
+from digits_cnn import compare_two_ways, load_data  # noqa: E402
 from numpy_resnet import SmallResNet  # noqa: E402
-
-from hwgen.backend.writer import write_design  # noqa: E402
-from hwgen.compiler import compile_onnx  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -51,27 +44,9 @@ def main(argv=None) -> int:
     if args.limit:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     model = SmallResNet(seed=0).train(x_train, y_train, epochs=args.epochs)
-    float_path, qdq_path = out / "digits_resnet.onnx", out / "digits_resnet_qdq.onnx"
-    onnx.save(model.to_onnx(), float_path)
-    float_accuracy = float(np.mean(model.predict(x_test) == y_test))
-
-    quantize_with_onnxruntime(float_path, qdq_path, x_train[:512])
-    ort_logits = run_onnxruntime(qdq_path, x_test)
-    ort_accuracy = float(np.mean(ort_logits.argmax(axis=1) == y_test))
-
-    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, max_macs=args.max_macs),
-               "onnxruntime QDQ": compile_onnx(qdq_path, None, max_macs=args.max_macs)}
-    results = {}
-    for (label, design), tag in zip(designs.items(), ("ptq", "qdq")):
-        write_design(design, out / tag)
-        results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
-
-    title = ("digits ResNet conv3x3(16)-relu-maxpool-[conv3x3(16)-relu-conv3x3(16)]+skip-"
-             f"relu-gap-dense(10), {len(x_test)} test images, {args.simulator}")
-    ok = print_comparison(title, float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
-                          ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
-                          designs=designs, results=results, simulator=args.simulator)
-    return 0 if ok else 1
+    return compare_two_ways(model, "digits_resnet", "digits ResNet conv3x3(16)-relu-maxpool-"
+                            "[conv3x3(16)-relu-conv3x3(16)]+skip-relu-gap-dense(10)", args, out,
+                            (x_train, x_test, y_test))
 
 
 if __name__ == "__main__":
