@@ -1,8 +1,6 @@
 """The hwgen command end to end on a small ONNX model, and its error messages."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -10,6 +8,7 @@ import pytest
 from onnx import helper
 
 from hwgen.cli import main
+from tests.cli_helpers import run_cli
 from tests.unit.frontend.onnx_builders import gemm_mlp, init, model
 
 
@@ -64,11 +63,6 @@ def test_verilog_is_byte_identical_across_compiles(mlp_files):
                      "-o", str(d / name)]) == 0
     assert (d / "a/rtl/hwgen_top.v").read_bytes() == (d / "b/rtl/hwgen_top.v").read_bytes()
     assert (d / "a/manifest.json").read_bytes() == (d / "b/manifest.json").read_bytes()
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "hwgen.cli", *map(str, args)],
-                          capture_output=True, text=True)
 
 
 def test_bad_config_is_one_clear_error_without_traceback(mlp_files):

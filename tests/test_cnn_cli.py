@@ -6,8 +6,6 @@ CNN, 3 images).
 """
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -15,14 +13,10 @@ import pytest
 from onnx import helper
 
 from hwgen.cli import main
+from tests.cli_helpers import check_result, run_cli
 from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn
 from tests.unit.frontend.onnx_builders import run_onnxruntime
 from tests.unit.frontend.qdq_builders import ort_quantize
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "hwgen.cli", *map(str, args)],
-                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +30,6 @@ def cnn_files(tmp_path_factory):
     np.save(d / "calib.npy", calib)
     np.save(d / "x.npy", calib[:20])            # inside the calibrated ranges
     return d
-
-
-def check_result(out, n):
-    result = json.loads((out / "sim/result.json").read_text())
-    assert result["bit_exact"] is True and result["mismatches"] == 0
-    assert result["cycles_exact"] is True and result["num_inferences"] == n
-    c = result["cycles"]
-    assert c["latency_rtl"] == c["latency_model"] and c["ii_rtl"] == c["ii_model"]
-    return result
 
 
 @pytest.mark.cosim

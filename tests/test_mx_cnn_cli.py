@@ -3,13 +3,12 @@ the manifest shows sliding windows feeding MX MVAUs, the RTL equals the golden m
 every transfer the cycle model; a config the CNN cannot use gives one clear error."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import onnx
 import pytest
 
+from tests.cli_helpers import run_cli
 from tests.unit.frontend.cnn_builders import digits_like_cnn
 
 CONFIG = """\
@@ -27,11 +26,6 @@ block_size = 12
 weights = "mxfp8_e4m3"
 block_size = 18
 """
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "hwgen.cli", *map(str, args)],
-                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

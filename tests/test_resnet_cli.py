@@ -6,8 +6,6 @@ model, 3 images).
 """
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -15,15 +13,11 @@ import pytest
 
 from hwgen.cli import main
 from hwgen.frontend.onnxruntime_compare import onnxruntime_output_codes
+from tests.cli_helpers import check_result, run_cli
 from tests.unit.frontend.cnn_builders import residual_cnn
 from tests.unit.frontend.onnx_builders import run_onnxruntime
 from tests.unit.frontend.qdq_builders import ort_quantize
 from tests.unit.frontend.test_branch_reader import bad_residuals
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "hwgen.cli", *map(str, args)],
-                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +30,6 @@ def resnet_files(tmp_path_factory):
     np.save(d / "calib.npy", calib)
     np.save(d / "x.npy", calib[:20])
     return d
-
-
-def check_result(out, n):
-    result = json.loads((out / "sim/result.json").read_text())
-    assert result["bit_exact"] is True and result["mismatches"] == 0
-    assert result["cycles_exact"] is True and result["num_inferences"] == n
-    c = result["cycles"]
-    assert c["latency_rtl"] == c["latency_model"] and c["ii_rtl"] == c["ii_model"]
-    return result
 
 
 @pytest.mark.cosim
