@@ -20,7 +20,8 @@ def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold
     name : str
         Submodule name.
     values : array_like
-        Integers of shape ``(folds, lanes)``.
+        Integers of shape ``(folds, lanes)``, of any size (Python ints beyond int64 for
+        wide accumulators and multipliers).
     bits, is_signed : int, bool
         Shape of one constant.
     fold : Value
@@ -32,14 +33,13 @@ def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold
         ``lanes`` values. A table whose rows are all equal becomes constants, so synthesis
         can simplify the logic that uses them (per-tensor scales cost nothing).
     """
-    values = np.asarray(values, dtype=np.int64)
-    folds, lanes = values.shape
+    table = [[int(v) for v in row] for row in np.asarray(values, dtype=object).tolist()]
     shape = signed(bits) if is_signed else unsigned(bits)
-    layout = data.ArrayLayout(shape, lanes)
-    rows = [layout.const(row.tolist()).as_value().value for row in values]
+    layout = data.ArrayLayout(shape, len(table[0]))
+    rows = [layout.const(row).as_value().value for row in table]
     if all(row == rows[0] for row in rows):
         return data.View(layout, Const(rows[0], layout.size))
-    rom = Memory(shape=unsigned(layout.size), depth=folds, init=rows)
+    rom = Memory(shape=unsigned(layout.size), depth=len(rows), init=rows)
     m.submodules[name] = rom
     port = rom.read_port(domain="comb")
     m.d.comb += port.addr.eq(fold)

@@ -10,7 +10,6 @@ from amaranth.lib.wiring import In, Out
 
 from .adder_tree import shape_for_range
 from .fold_table import fold_table
-from .mx_tables import wide_fold_table
 from .shapes import index_range
 from .stream_fifo import StreamFifo
 
@@ -226,9 +225,7 @@ class MvauCore(wiring.Component):
         # ---- stage 2 + D: accumulate (bias preloaded at the first step of a fold) ------
         flat = [v for row in self._bias for v in row]
         preload = shape_for_range(min(min(flat), -1), max(max(flat), 0))
-        table = fold_table if -(1 << 63) <= min(flat) and max(flat) < 1 << 63 else \
-            wide_fold_table
-        bias = table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
+        bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
         with m.If(valid2):
             for pe in range(pe_count):
                 # Every partial sum lies within the accumulator's range: no overflow.

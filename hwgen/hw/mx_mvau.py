@@ -17,7 +17,8 @@ from ..quant.mx import mx_format
 from .mx_element_decoder import MxElementDecoder
 from .mx_output_quantizer import MxOutputQuantizer
 from .mx_requantizer import MxRequantizer
-from .mx_tables import signed_width, wide_fold_table
+from .fold_table import fold_table
+from .mx_tables import signed_width
 from .mvau_core import MvauCore
 from .shapes import index_range, lanes_layout
 
@@ -93,7 +94,7 @@ class MxMvau(wiring.Component):
 
         # ---- stage 2: decode, multiply mantissas, block alignments ----------------------
         x_terms = self._decode_inputs(m, x_now)
-        elo = wide_fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
+        elo = fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
                               bits=9, is_signed=False, fold=fold1) if p.weight_block else None
         max_exp = w_fmt_max_exp(w_fmt) + x_terms.max_exp
         products, exps, lane_nan = {}, {}, {}
@@ -198,9 +199,9 @@ class MxMvau(wiring.Component):
                          core.result.eq(requant.o_data)]
             return m
         z_bits = signed_width(-p.z_max, p.z_max)
-        qm = wide_fold_table(m, "multiplier", p.multiplier.reshape(nf_count, p.pe).tolist(),
+        qm = fold_table(m, "multiplier", p.multiplier.reshape(nf_count, p.pe).tolist(),
                              bits=31, is_signed=False, fold=core.acc_fold)
-        ls = wide_fold_table(m, "lshift", p.shift.reshape(nf_count, p.pe).tolist(),
+        ls = fold_table(m, "lshift", p.shift.reshape(nf_count, p.pe).tolist(),
                              bits=max(1, int(p.shift.max()).bit_length()), is_signed=False,
                              fold=core.acc_fold)
         z = Signal(data.ArrayLayout(signed(z_bits), p.pe))

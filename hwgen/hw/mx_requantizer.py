@@ -8,7 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir.types import IntType
-from .mx_tables import wide_fold_table
+from .fold_table import fold_table
 from .shapes import index_range, lanes_layout
 
 __all__ = ["MxRequantizer"]
@@ -76,12 +76,12 @@ class MxRequantizer(wiring.Component):
         m = Module()
         pbits = self._product_bits
         tbits = max(1, int(self._shift.max()).bit_length())
-        qm = wide_fold_table(m, "multiplier", self._multiplier.tolist(), bits=31,
+        qm = fold_table(m, "multiplier", self._multiplier.tolist(), bits=31,
                              is_signed=False, fold=self.i_fold)
-        t = wide_fold_table(m, "shift", self._shift.tolist(), bits=tbits, is_signed=False,
+        t = fold_table(m, "shift", self._shift.tolist(), bits=tbits, is_signed=False,
                             fold=self.i_fold)
         halves = [[1 << (int(v) - 1) for v in row] for row in self._shift.tolist()]
-        half_now = wide_fold_table(m, "half", halves, bits=pbits + 1, is_signed=False,
+        half_now = fold_table(m, "half", halves, bits=pbits + 1, is_signed=False,
                                    fold=self.i_fold)
         # Stage A: product, shift and NaN per lane.
         valid_a = Signal()
