@@ -169,16 +169,7 @@ class BinaryMvauParams(MatrixFolding):
         except ValueError:
             raise IRError(f"{where}: unknown activation {self.activation!r}; use one of "
                           f"{', '.join(a.value for a in Activation)}") from None
-        for key in ("pe", "simd", "out_fifo_depth"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
-        if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
-            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
-        spatial = tuple(int(d) for d in self.spatial)
-        if any(d < 1 for d in spatial):
-            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
-        object.__setattr__(self, "spatial", spatial)
+        self.check_folding_fields(where)
         if not isinstance(self.acc_shift, int) or isinstance(self.acc_shift, bool) or \
                 not 0 <= self.acc_shift <= 16:
             raise IRError(f"{where}: acc_shift must be an int from 0 to 16, not "

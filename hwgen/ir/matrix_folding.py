@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from ..errors import IRError
+
 __all__ = ["MatrixFolding"]
 
 
@@ -15,6 +17,19 @@ class MatrixFolding:
     """
 
     spatial: tuple = ()
+
+    def check_folding_fields(self, where: str) -> None:
+        """Check ``pe``, ``simd``, the FIFO depths and ``spatial`` (normalised to ints)."""
+        for key in ("pe", "simd", "out_fifo_depth"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
+        if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
+            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
+        spatial = tuple(int(d) for d in self.spatial)
+        if any(d < 1 for d in spatial):
+            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
+        object.__setattr__(self, "spatial", spatial)
 
     @property
     def nf(self) -> int:

@@ -98,16 +98,7 @@ class IntMvauParams(MatrixFolding):
         object.__setattr__(self, "weights", weights)
         mh, mw = weights.shape
         freeze_requant_fields(self, where)
-        for key in ("pe", "simd", "out_fifo_depth"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
-                raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
-        if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
-            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
-        spatial = tuple(int(d) for d in self.spatial)
-        if any(d < 1 for d in spatial):
-            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
-        object.__setattr__(self, "spatial", spatial)
+        self.check_folding_fields(where)
         if mh % self.pe:
             raise IRError(f"{where}: PE={self.pe} does not divide the {mh} output channels; "
                           f"use a divisor of {mh}")

@@ -140,10 +140,6 @@ class MxMvauParams(MatrixFolding):
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
-        spatial = tuple(int(d) for d in self.spatial)
-        if any(d < 1 for d in spatial):
-            raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
-        object.__setattr__(self, "spatial", spatial)
         codes = _frozen(self.weight_codes)
         if codes.ndim != 2 or 0 in codes.shape:
             raise IRError(f"{where}: weight codes must be a non-empty 2-D array")
@@ -216,12 +212,7 @@ class MxMvauParams(MatrixFolding):
                           f"not {self.rounding!r}")
         if not isinstance(self.relu, bool):
             raise IRError(f"{where}: relu must be a bool")
-        for key in ("pe", "simd", "out_fifo_depth"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise IRError(f"{where}: {key} must be an int >= 1, not {value!r}")
-        if not isinstance(self.in_fifo_depth, int) or self.in_fifo_depth < 0:
-            raise IRError(f"{where}: in_fifo_depth must be an int >= 0")
+        self.check_folding_fields(where)
         problem = mx_folding_problem(
             mh=mh, mw=mw, pe=self.pe, simd=self.simd, in_block=self.group_block or None,
             out_block=self.output_block or None,
