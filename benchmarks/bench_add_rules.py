@@ -8,10 +8,10 @@ For random int8 quantizations of ``a``, ``b`` and ``y`` (float32 scales, as onnx
 them, and random zero points) and every pair of input codes (65,536 per quantization), counts
 the outputs that differ from ``round_half_even(E)``, ``E = Z_y + (S_a (q_a - Z_a) + S_b (q_b -
 Z_b)) / S_y``, and from onnxruntime's QLinearAdd (its x86 float32 arithmetic, emulated bit for
-bit by :func:`hwgen.frontend.onnxruntime_add.qlinear_add_float32`):
+bit by :func:`hwgen.reference.onnxruntime_add.qlinear_add_float32`):
 
 - ``float32``: onnxruntime's QLinearAdd itself;
-- ``hwgen``: :class:`hwgen.ir.add_params.AddParams`, the golden model (14-bit factors to the
+- ``hwgen``: :class:`hwgen.ir.blocks.eltwise_add.AddParams`, the golden model (14-bit factors to the
   larger scale, one 31-bit multiplier, ``single_even``);
 - ``two31``: a candidate rule, **not implemented** in hwgen:
   ``y = Z_y + round_half_even((M_a (q_a - Z_a) + M_b (q_b - Z_b)) / 2**t)`` with
@@ -33,10 +33,10 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hwgen.frontend.onnxruntime_add import qlinear_add_float32  # noqa: E402
+from hwgen.reference.onnxruntime_add import qlinear_add_float32  # noqa: E402
 from hwgen.golden.registry import golden_block  # noqa: E402
 from hwgen.ir import IntType, TensorQuant  # noqa: E402
-from hwgen.ir.add import QuantAdd  # noqa: E402
+from hwgen.ir.layers.add import QuantAdd  # noqa: E402
 from hwgen.ir.lowering import lower_layer  # noqa: E402
 
 INT8 = IntType(8, True)

@@ -22,7 +22,7 @@ compared layer by layer (each layer fed onnxruntime's own input codes) under hwg
 requantization rules (every layer run on its own by onnxruntime, fused as in the whole
 model, fed by onnxruntime's codes of the layer before). For every differing output the mechanism
 is named
-(hwgen.frontend.onnxruntime_compare); one example of each is printed at the end. The last
+(hwgen.reference.onnxruntime); one example of each is printed at the end. The last
 columns compare whole models end to end from the same float inputs. A second table gives the
 adds of two branches alone.
 
@@ -44,13 +44,13 @@ except ImportError:  # run from a checkout without installing
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.frontend.onnxruntime_compare import (MECHANISMS, compare_layers,  # noqa: E402
+from hwgen.reference.onnxruntime import (MECHANISMS, compare_layers,  # noqa: E402
                                                 onnxruntime_output_codes)
 from hwgen.golden import run_pipeline  # noqa: E402
-from tests.unit.frontend.cnn_builders import (Chain, digits_like_cnn, residual_cnn,  # noqa: E402
+from tests.fixtures.cnn_builders import (Chain, digits_like_cnn, residual_cnn,  # noqa: E402
                                               separable_cnn)
-from tests.unit.frontend.onnx_builders import gemm_mlp  # noqa: E402
-from tests.unit.frontend.qdq_builders import ort_quantize  # noqa: E402
+from tests.fixtures.onnx_builders import gemm_mlp  # noqa: E402
+from tests.fixtures.qdq_builders import ort_quantize  # noqa: E402
 
 
 def models(seed: int, images: int):

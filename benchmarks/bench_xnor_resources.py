@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.hw.xnor_mvau import XnorMvau
+from hwgen.hw.binary.xnor_mvau import XnorMvau
 from hwgen.ir.binary import BIT, Activation
-from hwgen.ir.binary_params import XnorMvauParams
+from hwgen.ir.blocks.binary_mvau import XnorMvauParams
 from hwgen.sim.block_cosim import component_verilog
 
 TOP = "xnor_mvau"

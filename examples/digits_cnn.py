@@ -38,7 +38,7 @@ from numpy_cnn import SmallCnn  # noqa: E402
 
 from hwgen.backend.writer import write_design  # noqa: E402
 from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.frontend.onnxruntime_compare import compare_layers  # noqa: E402
+from hwgen.reference.onnxruntime import compare_layers  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
 from hwgen.sim.model_run import simulate_design  # noqa: E402
 

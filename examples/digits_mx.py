@@ -28,7 +28,7 @@ from digits_mlp import HIDDEN, load_data, to_onnx, train  # noqa: E402
 from hwgen.backend.writer import write_design  # noqa: E402
 from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.mx_params import MxMvauParams  # noqa: E402
+from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
 from hwgen.sim.model_run import simulate_design  # noqa: E402
 
 WEIGHT_FORMATS = ("int8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4",

@@ -34,7 +34,7 @@ from numpy_cnn import SmallCnn  # noqa: E402
 
 from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.mx_params import MxMvauParams  # noqa: E402
+from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
 from hwgen.perf.pipeline import pipeline_timing  # noqa: E402
 
 ROWS = ("int8", "mxfp8_e4m3", "mxfp4", "mx6")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backend.design import Design
-from ..ir.blocks import beats_per_inference
+from ..ir.block import beats_per_inference
 from ..errors import SimulationError
 from ..golden.model import run_pipeline
 from ..ir.packing import pack_words, unpack_words

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import IRError
-from ..ir.blocks import BLOCK_KINDS, beats_per_inference, chain_edges, check_edges
+from ..ir.block import BLOCK_KINDS, beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 
 __all__ = ["Design", "DEFAULT_TOP"]
@@ -28,7 +28,7 @@ class Design:
     name : str
         Model name.
     blocks : tuple
-        Lowered blocks in pipeline order (registered kinds of ``hwgen.ir.blocks``), FIFOs
+        Lowered blocks in pipeline order (registered kinds of ``hwgen.ir.block``), FIFOs
         sized.
     input_quant, output_quant : TensorQuant
         How float inputs become codes and output codes become floats.
@@ -36,7 +36,7 @@ class Design:
         Verilog module name of the accelerator.
     edges : tuple, optional
         Producer of each input port of each block (``-1``: the accelerator input); by default
-        a chain. See :func:`hwgen.ir.blocks.check_edges`.
+        a chain. See :func:`hwgen.ir.block.check_edges`.
     input_axes : tuple or None
         How a model input row of the model's own shape becomes the stream: the stream tensor
         is ``row.transpose(input_axes)`` (e.g. ``(1, 2, 0)``: an ONNX image ``(C, H, W)``

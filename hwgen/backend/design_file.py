@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HwgenError
-from ..ir.blocks import block_kind
+from ..ir.block import block_kind
 from ..ir.types import IntType, TensorQuant
 from .design import Design
 

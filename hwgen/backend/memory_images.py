@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
-from ..ir.depthwise_params import DepthwiseParams
-from ..ir.mvau_params import IntMvauParams
-from ..ir.mx_packing import mx_memory_images
-from ..ir.mx_params import MxMvauParams
+from ..ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.blocks.depthwise import DepthwiseParams
+from ..ir.blocks.int_mvau import IntMvauParams
+from ..ir.mx.packing import mx_memory_images
+from ..ir.blocks.mx_mvau import MxMvauParams
 from ..ir.packing import pack_words, weight_memory_words
 
 __all__ = ["MEMORY_IMAGES", "memory_images"]
@@ -25,7 +25,7 @@ def _int_mvau(p: IntMvauParams) -> dict:
 def _binary_mvau(p) -> dict:
     # The hardware's own view: weight bits (ternary: mask and sign planes), accumulator
     # preloads and, for thresholds, the thresholds and flips in the accumulator's domain.
-    from ..hw.adder_tree import shape_for_range
+    from ..hw.arith.adder_tree import shape_for_range
     images = {"weights": p.weight_memory()}
     bits = shape_for_range(min(int(p.hw_bias.min()), -1), max(int(p.hw_bias.max()), 0)).width
     images["acc_preload"] = (pack_words(p.hw_bias.reshape(p.nf, p.pe), bits), p.pe * bits)
@@ -40,7 +40,7 @@ def _binary_mvau(p) -> dict:
 
 
 def _depthwise(p: DepthwiseParams) -> dict:
-    from ..hw.depthwise_unit import depthwise_weight_words
+    from ..hw.arith.depthwise_unit import depthwise_weight_words
     return {
         "weights": (depthwise_weight_words(p), p.pe * p.weight_type.bits),
         "acc_bias": (pack_words(p.acc_bias.reshape(p.groups, p.pe), 32), p.pe * 32),

@@ -12,16 +12,16 @@
 
 from .api import check_onnx, load_onnx, quantize_mlp
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
-from .conv_ptq import quantize_network
-from .float_add import FloatAdd
-from .float_depthwise import FloatDepthwiseConv
-from .float_layers import FloatConv, FloatPool
-from .float_model import FloatDense, float_forward
-from .onnx_reader import SUPPORTED_OPS, read_onnx
+from .float.conv_ptq import quantize_network
+from .float.add import FloatAdd
+from .float.depthwise import FloatDepthwiseConv
+from .float.layers import FloatConv, FloatPool
+from .float.model import FloatDense, float_forward
+from .onnx.reader import SUPPORTED_OPS, read_onnx
 from .problems import Problem
-from .ptq import quantize_layers
-from .qdq_reader import read_qdq
-from .qonnx_reader import read_qonnx
+from .float.ptq import quantize_layers
+from .qdq.reader import read_qdq
+from .qonnx.reader import read_qonnx
 
 __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",

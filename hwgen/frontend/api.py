@@ -7,14 +7,14 @@ import os
 import numpy as np
 
 from ..errors import ModelError
-from .conv_ptq import quantize_network
-from .float_model import FloatDense
-from .onnx_graph import load_model
-from .onnx_reader import onnx_problems, read_onnx
+from .float.conv_ptq import quantize_network
+from .float.model import FloatDense
+from .onnx.graph import load_model
+from .onnx.reader import onnx_problems, read_onnx
 from .problems import Problem
-from .ptq import quantize_layers
-from .qdq_reader import is_qdq, qdq_problems, read_qdq
-from .qonnx_reader import is_qonnx, qonnx_problems, read_qonnx
+from .float.ptq import quantize_layers
+from .qdq.reader import is_qdq, qdq_problems, read_qdq
+from .qonnx.reader import is_qonnx, qonnx_problems, read_qonnx
 
 __all__ = ["quantize_mlp", "load_onnx", "check_onnx"]
 
@@ -80,7 +80,7 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
         A QDQ model (QuantizeLinear / DequantizeLinear pairs, e.g. from onnxruntime's
         ``quantize_static``) is read with its own scales by :func:`hwgen.frontend.read_qdq`.
         A QONNX model (BipolarQuant / Quant / MultiThreshold, as Brevitas and FINN write
-        them) becomes binary and ternary layers (:mod:`hwgen.frontend.qonnx_reader`).
+        them) becomes binary and ternary layers (:mod:`hwgen.frontend.qonnx.reader`).
     calibration : array_like or None
         Representative inputs in the model's own layout, ``(N, in_features)`` or the model's
         input shape per sample (``(N, C, H, W)`` for an image). Not used by QDQ models.

@@ -18,7 +18,7 @@ from typing import Mapping
 
 from ..errors import ConfigError
 from ..ir import REQUANT_ROUNDINGS, IntType
-from ..ir.layers import INT_MVAU_BITS
+from ..ir.layers.dense import INT_MVAU_BITS
 from ..quant import CALIBRATION_METHODS, ROUNDING_RULES
 from ..quant.mx import MX_FORMAT_NAMES
 

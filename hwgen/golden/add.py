@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.add_params import AddParams
+from ..ir.blocks.eltwise_add import AddParams
 from .requant import requantize_and_clamp
 
 __all__ = ["eltwise_add"]

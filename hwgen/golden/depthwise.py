@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IRError
-from ..ir.depthwise_params import DepthwiseParams
+from ..ir.blocks.depthwise import DepthwiseParams
 from .requant import requantize_and_clamp
 
 __all__ = ["depthwise"]

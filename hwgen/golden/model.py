@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.blocks import DESIGN_INPUT, chain_edges, check_edges
+from ..ir.block import DESIGN_INPUT, chain_edges, check_edges
 from .registry import golden_block
 
 __all__ = ["run_pipeline"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IRError
-from ..ir.mvau_params import IntMvauParams
+from ..ir.blocks.int_mvau import IntMvauParams
 from .matmul import exact_int_matmul
 from .requant import requantize_and_clamp
 

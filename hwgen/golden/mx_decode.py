@@ -1,4 +1,4 @@
-"""Golden model of the streaming MX decoder (``hwgen.hw.mx_decoder.MxDecoder``).
+"""Golden model of the streaming MX decoder (``hwgen.hw.mx.decoder.MxDecoder``).
 
 Output word of a block, lowest bits first: per element ``sign`` (1), ``mant``
 (``mant_bits``), ``exp`` (``exp_bits``), ``nan`` (1), ``inf`` (1); then the shared exponent

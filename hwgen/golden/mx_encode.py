@@ -2,7 +2,7 @@
 
 Values are integers ``z`` standing for ``z * 2**g``; a block of ``k`` of them becomes a shared
 exponent and ``k`` element codes, with integer operations only (bit length, shifts,
-comparisons) in the order the hardware performs them. Rule: :mod:`hwgen.ir.mx_rules`
+comparisons) in the order the hardware performs them. Rule: :mod:`hwgen.ir.mx.rules`
 ("Requantization to an MX output"); on values that float64 holds exactly it agrees with
 :func:`hwgen.quant.mx.mx_quantize` under the "floor" scale rule (a test checks that).
 """

@@ -1,6 +1,6 @@
 """Golden model of the MX MVAU: exact integer accumulation, then int or MX outputs.
 
-Rules: :mod:`hwgen.ir.mx_rules`. Values wider than int64 are Python integers (numpy object
+Rules: :mod:`hwgen.ir.mx.rules`. Values wider than int64 are Python integers (numpy object
 arrays); everything narrower goes through int64 numpy.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IRError
-from ..ir.mx_params import MxMvauParams
-from ..ir.mx_types import is_mx_format
+from ..ir.blocks.mx_mvau import MxMvauParams
+from ..ir.mx.types import is_mx_format
 from .matmul import exact_int_matmul
 from .mx_encode import encode_fixed_point
 
@@ -76,7 +76,7 @@ def mx_mvau(x: np.ndarray, p: MxMvauParams) -> np.ndarray:
     """Outputs of the MX MVAU for input vectors ``x`` ``(..., MW)``.
 
     Int inputs are raw codes; MX inputs are stream elements (code, micro-exponent, shared
-    exponent; :mod:`hwgen.ir.mx_types`). Leading dimensions (e.g. ``(N, *spatial)`` of a
+    exponent; :mod:`hwgen.ir.mx.types`). Leading dimensions (e.g. ``(N, *spatial)`` of a
     convolution) are independent vectors. Returns int output codes, or MX stream elements,
     int64 ``(..., MH)``.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.reduce_params import WindowReduceParams
+from ..ir.blocks.window_reduce import WindowReduceParams
 from .requant import requantize_and_clamp
 
 __all__ = ["window_reduce"]

@@ -5,13 +5,13 @@ Each input has shape ``(N, *input_shape)``; a block with two input ports gets tw
 
 from __future__ import annotations
 
-from ..ir.add_params import AddParams
-from ..ir.depthwise_params import DepthwiseParams
-from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
-from ..ir.mvau_params import IntMvauParams
-from ..ir.mx_params import MxMvauParams
-from ..ir.reduce_params import WindowReduceParams
-from ..ir.window_params import SlidingWindowParams
+from ..ir.blocks.eltwise_add import AddParams
+from ..ir.blocks.depthwise import DepthwiseParams
+from ..ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.blocks.int_mvau import IntMvauParams
+from ..ir.blocks.mx_mvau import MxMvauParams
+from ..ir.blocks.window_reduce import WindowReduceParams
+from ..ir.blocks.sliding_window import SlidingWindowParams
 from .add import eltwise_add
 from .depthwise import depthwise
 from .mvau import int_mvau

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.window_params import SlidingWindowParams
+from ..ir.blocks.sliding_window import SlidingWindowParams
 
 __all__ = ["sliding_window"]
 

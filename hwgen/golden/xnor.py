@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.binary import Activation
-from ..ir.binary_params import BinaryMvauParams, XnorMvauParams
+from ..ir.blocks.binary_mvau import BinaryMvauParams, XnorMvauParams
 from .matmul import exact_int_matmul
 from .requant import requantize_and_clamp
 

@@ -6,13 +6,13 @@ from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir.blocks import (DESIGN_INPUT, block_inputs, chain_edges, check_edges, consumers_of,
+from ..ir.block import (DESIGN_INPUT, block_inputs, chain_edges, check_edges, consumers_of,
                          input_fifo_depths, input_formats)
 from .registry import block_component
 from .shapes import int_shape, lanes_layout
-from .stream_fifo import StreamFifo
-from .stream_fork import StreamFork
-from .width_converter import StreamWidthConverter
+from .stream.fifo import StreamFifo
+from .stream.fork import StreamFork
+from .stream.width_converter import StreamWidthConverter
 
 __all__ = ["Accelerator", "block_instance", "input_port_name"]
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
-from ..ir.add_params import AddParams
-from ..ir.depthwise_params import DepthwiseParams
-from ..ir.mvau_params import IntMvauParams
-from ..ir.mx_params import MxMvauParams
-from ..ir.reduce_params import WindowReduceParams
-from ..ir.window_params import SlidingWindowParams
-from .bwn_mvau import BinaryWeightMvau
-from .depthwise_unit import DepthwiseUnit
-from .eltwise_add import EltwiseAdd
-from .int_mvau import IntMvau
-from .mx_mvau import MxMvau
-from .sliding_window import SlidingWindow
-from .ternary_mvau import TernaryMvau
-from .window_reduce import WindowReduce
-from .xnor_mvau import XnorMvau
+from ..ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.blocks.eltwise_add import AddParams
+from ..ir.blocks.depthwise import DepthwiseParams
+from ..ir.blocks.int_mvau import IntMvauParams
+from ..ir.blocks.mx_mvau import MxMvauParams
+from ..ir.blocks.window_reduce import WindowReduceParams
+from ..ir.blocks.sliding_window import SlidingWindowParams
+from .binary.bwn_mvau import BinaryWeightMvau
+from .arith.depthwise_unit import DepthwiseUnit
+from .arith.eltwise_add import EltwiseAdd
+from .arith.int_mvau import IntMvau
+from .mx.mvau import MxMvau
+from .stream.sliding_window import SlidingWindow
+from .binary.ternary_mvau import TernaryMvau
+from .arith.window_reduce import WindowReduce
+from .binary.xnor_mvau import XnorMvau
 
 __all__ = ["COMPONENTS", "block_component"]
 

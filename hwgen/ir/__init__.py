@@ -2,18 +2,18 @@
 
 from .binary import (BIT, Activation, BipolarQuant, RequantActivation, ThresholdActivation,
                      WeightFormat)
-from .binary_conv import BinaryConv
-from .binary_layers import BinaryDense
-from .binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
-from .depthwise import QuantDepthwiseConv
-from .depthwise_params import DepthwiseParams
+from .layers.binary_conv import BinaryConv
+from .layers.binary_dense import BinaryDense
+from .blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from .layers.depthwise import QuantDepthwiseConv
+from .blocks.depthwise import DepthwiseParams
 from .graph import Graph
-from .layers import Folding, QuantDense
-from .mvau_params import IntMvauParams, signed_bits_for_range
-from .mx_conv import MxConv
-from .mx_layers import MxDense
-from .mx_params import MxMvauParams
-from .mx_types import MxElementType, MxQuant
+from .layers.dense import Folding, QuantDense
+from .blocks.int_mvau import IntMvauParams, signed_bits_for_range
+from .layers.mx_conv import MxConv
+from .layers.mx_dense import MxDense
+from .blocks.mx_mvau import MxMvauParams
+from .mx.types import MxElementType, MxQuant
 from .rules import REQUANT_ROUNDINGS, RequantRounding
 from .types import GRANULARITIES, IntType, TensorQuant, WeightQuant
 

@@ -1,7 +1,7 @@
 """Binary and ternary values: their encoding, the bipolar tensor type and the threshold rule.
 
 Everything below is documented here once; the golden model (``hwgen.golden.xnor``), the
-hardware (``hwgen.hw.xnor_mvau``, ``bwn_mvau``, ``ternary_mvau``, ``threshold_unit``) and the
+hardware (``hwgen.hw.binary.xnor_mvau``, ``bwn_mvau``, ``ternary_mvau``, ``threshold_unit``) and the
 frontends follow it, and the tests hold them equal bit for bit.
 
 Bipolar encoding
@@ -40,7 +40,7 @@ XNOR accumulator domain
     the narrowest accumulator) instead of ``y = 2 pc - MW + bias``; its thresholds are
     converted once, exactly: ``y >= t  <=>  pc >= ceil((t - bias + MW) / 2)`` and
     ``y <= t  <=>  pc <= floor((t - bias + MW) / 2)``
-    (:meth:`hwgen.ir.binary_params.XnorMvauParams.hw_thresholds`; with an accumulator shift
+    (:meth:`hwgen.ir.blocks.binary_mvau.XnorMvauParams.hw_thresholds`; with an accumulator shift
     ``s`` the divisor is ``2^(s + 1)`` and ``MW`` becomes ``2^s MW``).
 """
 

@@ -12,23 +12,23 @@ import math
 
 from ..errors import IRError
 from ..quant.multiplier import quantize_multiplier
-from .binary_conv import BinaryConv, lower_binary_conv
-from .binary_layers import BinaryDense
-from .binary_params import lower_binary_dense
-from .conv import QuantConv, QuantPool
+from .layers.binary_conv import BinaryConv, lower_binary_conv
+from .layers.binary_dense import BinaryDense
+from .blocks.binary_mvau import lower_binary_dense
+from .layers.conv import QuantConv, QuantPool
 from .graph import Graph
-from .add import QuantAdd
-from .add_params import AddParams, add_constants
-from .blocks import DESIGN_INPUT
-from .depthwise import QuantDepthwiseConv
-from .depthwise_params import DepthwiseParams
-from .layers import QuantDense
-from .mvau_params import IntMvauParams
-from .mx_conv import MxConv
-from .mx_layers import MxDense
-from .mx_params import MxMvauParams
-from .reduce_params import WindowReduceParams
-from .window_params import SlidingWindowParams
+from .layers.add import QuantAdd
+from .blocks.eltwise_add import AddParams, add_constants
+from .block import DESIGN_INPUT
+from .layers.depthwise import QuantDepthwiseConv
+from .blocks.depthwise import DepthwiseParams
+from .layers.dense import QuantDense
+from .blocks.int_mvau import IntMvauParams
+from .layers.mx_conv import MxConv
+from .layers.mx_dense import MxDense
+from .blocks.mx_mvau import MxMvauParams
+from .blocks.window_reduce import WindowReduceParams
+from .blocks.sliding_window import SlidingWindowParams
 
 __all__ = ["LOWERINGS", "lower_layer", "lower_graph"]
 
@@ -138,7 +138,7 @@ def lower_graph(graph: Graph, *, input_lanes: int | None = None) -> tuple:
     """Blocks of every layer in topological order, and their edges (FIFOs not yet sized).
 
     Returns ``(blocks, edges)``; ``edges[i]`` is the producer block of each input port of
-    block ``i`` (``-1``: the accelerator input; see :func:`hwgen.ir.blocks.check_edges`).
+    block ``i`` (``-1``: the accelerator input; see :func:`hwgen.ir.block.check_edges`).
     A layer that becomes several blocks chains them. ``input_lanes``: lanes of the
     accelerator's input stream; by default what the first block wants.
     """

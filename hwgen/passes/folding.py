@@ -6,7 +6,7 @@ import math
 
 from ..errors import IRError
 from ..ir.graph import Graph
-from ..ir.layers import Folding
+from ..ir.layers.dense import Folding
 
 __all__ = ["DEFAULT_MAX_MACS", "divisors", "choose_folding"]
 

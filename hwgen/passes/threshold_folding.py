@@ -1,6 +1,6 @@
 """Fold batch norm + sign (or + a multi-bit quantizer) into integer thresholds per channel.
 
-A :class:`~hwgen.ir.float_activation.FloatActivation` maps the integer accumulator of a
+A :class:`~hwgen.ir.layers.float_activation.FloatActivation` maps the integer accumulator of a
 channel to an output code through float64 steps that are each monotone, so the code is a
 staircase in the accumulator. Its steps are the thresholds of FINN's MultiThreshold:
 
@@ -21,9 +21,9 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.binary import ThresholdActivation
-from ..ir.binary_conv import BinaryConv
-from ..ir.binary_layers import BinaryDense
-from ..ir.float_activation import FloatActivation
+from ..ir.layers.binary_conv import BinaryConv
+from ..ir.layers.binary_dense import BinaryDense
+from ..ir.layers.float_activation import FloatActivation
 from ..ir.graph import Graph
 
 __all__ = ["fold_activation", "fold_thresholds"]
@@ -77,8 +77,8 @@ def fold_thresholds(graph: Graph) -> Graph:
     """Graph pass: every binary or ternary layer's float activation becomes thresholds.
 
     The accumulator range of each layer comes from its weights, levels, bias and input type
-    (:meth:`~hwgen.ir.binary_layers.BinaryDense.acc_bounds`; a
-    :class:`~hwgen.ir.binary_conv.BinaryConv` has its matrix part's).
+    (:meth:`~hwgen.ir.layers.binary_dense.BinaryDense.acc_bounds`; a
+    :class:`~hwgen.ir.layers.binary_conv.BinaryConv` has its matrix part's).
     """
     layers = []
     for layer in graph.layers:

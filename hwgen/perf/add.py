@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.eltwise_add.EltwiseAdd``.
+"""Cycle model of ``hwgen.hw.arith.eltwise_add.EltwiseAdd``.
 
 The adder takes beat ``i`` of both inputs in the same cycle, once both are offered and a
 credit is free: ``take[i] = max(valid_a[i], valid_b[i], take[i-1] + 1, out[i - C] + 1)``
@@ -9,7 +9,7 @@ stages and written into the output FIFO ``WRITE_DELAY`` cycles later:
 
 from __future__ import annotations
 
-from ..ir.add_params import AddParams
+from ..ir.blocks.eltwise_add import AddParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles"]

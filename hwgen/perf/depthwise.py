@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.depthwise_unit.DepthwiseUnit``.
+"""Cycle model of ``hwgen.hw.arith.depthwise_unit.DepthwiseUnit``.
 
 The unit takes its input beats with the window reduction's beat counter and credits, so
 the rules of :mod:`hwgen.perf.window_reduce` hold: one beat per cycle; the beat of the last
@@ -11,7 +11,7 @@ alongside), the multiply-accumulate, and the requantizer's two stages.
 
 from __future__ import annotations
 
-from ..ir.depthwise_params import DepthwiseParams
+from ..ir.blocks.depthwise import DepthwiseParams
 from .events import Schedule, Stream
 from .window_reduce import window_reduce_processes
 

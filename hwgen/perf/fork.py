@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.stream_fork.StreamFork``: one FIFO per branch, written together.
+"""Cycle model of ``hwgen.hw.stream.fork.StreamFork``: one FIFO per branch, written together.
 
 * ``ready_in[i] = max(in[i-1] + 1, max over branches b of out_b[i - D_b] + 1)``: a beat is
   taken when every branch FIFO has room (a slot freed by a read is writable next cycle);

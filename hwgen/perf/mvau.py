@@ -1,4 +1,4 @@
-"""Cycle model of the integer MVAU (``hwgen.hw.int_mvau.IntMvau``).
+"""Cycle model of the integer MVAU (``hwgen.hw.arith.int_mvau.IntMvau``).
 
 Per step ``(nf, sf)`` of vector ``k`` (fold index ``f = k*NF + nf``, steps issued in order,
 at most one per cycle), with ``C`` the output FIFO depth:
@@ -17,7 +17,7 @@ In isolation (input always valid, output always ready, ``C`` large enough) a vec
 
 from __future__ import annotations
 
-from ..ir.mvau_params import IntMvauParams
+from ..ir.blocks.int_mvau import IntMvauParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",

@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.mx_decoder.MxDecoder`` (one register with backpressure).
+"""Cycle model of ``hwgen.hw.mx.decoder.MxDecoder`` (one register with backpressure).
 
 * ``valid_out[b] = in[b] + 1``;
 * ``ready_in[b] = max(in[b - 1] + 1, out[b - 1])``: the register takes a block in the cycle

@@ -1,4 +1,4 @@
-"""Cycle model of the MX MVAU (``hwgen.hw.mx_mvau.MxMvau``).
+"""Cycle model of the MX MVAU (``hwgen.hw.mx.mvau.MxMvau``).
 
 The engine is the integer MVAU's (``hwgen.perf.mvau``): one step ``(nf, sf)`` per cycle,
 fold 0 consuming input beats, a fold starting only with a free output FIFO slot (credit).
@@ -18,8 +18,8 @@ has left. In isolation a vector takes ``NF * SF`` cycles.
 
 from __future__ import annotations
 
-from ..ir.mx_params import MxMvauParams
-from ..ir.mx_types import is_mx_format
+from ..ir.blocks.mx_mvau import MxMvauParams
+from ..ir.mx.types import is_mx_format
 from .events import Schedule, Stream
 from .mvau import mvau_engine_processes, mvau_fifo_depths
 

@@ -6,7 +6,7 @@ exact cycle of every transfer at every block boundary; from those come each infe
 latency (first input beat accepted to last output beat accepted) and the initiation interval
 (cycles between the last output beats of consecutive inferences in steady state).
 
-Blocks form a graph (``edges``, see :func:`hwgen.ir.blocks.check_edges`); the connections
+Blocks form a graph (``edges``, see :func:`hwgen.ir.block.check_edges`); the connections
 are modelled exactly as the accelerator builds them: a stream read by one port goes through a
 width converter if the lane counts differ, then through the port's FIFO if it has one; a
 stream read by several ports goes through a fork whose branch FIFOs are those ports' FIFOs,
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.blocks import (DESIGN_INPUT, beats_per_inference, block_inputs, chain_edges,
+from ..ir.block import (DESIGN_INPUT, beats_per_inference, block_inputs, chain_edges,
                          check_edges, consumers_of, input_fifo_depths, input_formats)
 from .events import NEVER_BLOCKS, Schedule
 from .fork import fork_processes

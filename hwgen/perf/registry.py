@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..ir.binary_params import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
-from ..ir.add_params import AddParams
-from ..ir.depthwise_params import DepthwiseParams
-from ..ir.mvau_params import IntMvauParams
-from ..ir.mx_params import MxMvauParams
-from ..ir.reduce_params import WindowReduceParams
-from ..ir.window_params import SlidingWindowParams
+from ..ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from ..ir.blocks.eltwise_add import AddParams
+from ..ir.blocks.depthwise import DepthwiseParams
+from ..ir.blocks.int_mvau import IntMvauParams
+from ..ir.blocks.mx_mvau import MxMvauParams
+from ..ir.blocks.window_reduce import WindowReduceParams
+from ..ir.blocks.sliding_window import SlidingWindowParams
 from .add import ADD_WRITE_DELAY, add_cycles, add_processes
 from .depthwise import depthwise_cycles, depthwise_fifos, depthwise_processes
 from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths

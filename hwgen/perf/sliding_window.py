@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.sliding_window.SlidingWindow``.
+"""Cycle model of ``hwgen.hw.stream.sliding_window.SlidingWindow``.
 
 Beats are numbered globally over back-to-back images. Input beat ``i`` of image ``m`` is
 pixel ``(y, x)``, channel group ``g``; output beat ``j`` is ``(m, oy, ox, ky, kx, g)``, which
@@ -18,7 +18,7 @@ value outside the image). The line buffer holds ``R = kernel + stride`` rows; gl
 
 from __future__ import annotations
 
-from ..ir.window_params import SlidingWindowParams
+from ..ir.blocks.sliding_window import SlidingWindowParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",

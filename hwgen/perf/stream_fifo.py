@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.stream_fifo.StreamFifo`` of depth ``D``.
+"""Cycle model of ``hwgen.hw.stream.fifo.StreamFifo`` of depth ``D``.
 
 * ``valid_out[b] = max(in[b] + 1, out[b - 1] + 1)``: readable the cycle after the write;
 * ``ready_in[b] = max(in[b - 1] + 1, out[b - D] + 1)``: a slot freed by a read is writable

@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.width_converter.StreamWidthConverter``.
+"""Cycle model of ``hwgen.hw.stream.width_converter.StreamWidthConverter``.
 
 With ``a`` input lanes, ``b`` output lanes and capacity ``a + b - 1`` elements:
 

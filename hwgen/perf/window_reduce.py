@@ -1,4 +1,4 @@
-"""Cycle model of ``hwgen.hw.window_reduce.WindowReduce``.
+"""Cycle model of ``hwgen.hw.arith.window_reduce.WindowReduce``.
 
 Input beats are consumed one per cycle. The beat that completes an output beat (the last
 window position of a channel group) also needs a credit: ``ready[i] = max(in[i-1] + 1,
@@ -10,7 +10,7 @@ requantizer) and is valid one cycle later, after the previous output beat has le
 
 from __future__ import annotations
 
-from ..ir.reduce_params import WindowReduceParams
+from ..ir.blocks.window_reduce import WindowReduceParams
 from .events import Schedule, Stream
 
 __all__ = ["write_delay", "window_reduce_processes", "window_reduce_cycles",

@@ -1,6 +1,6 @@
 """Cycle model of the XNOR, binary-weight and ternary MVAUs.
 
-All three run on the integer MVAU's folded engine (``hwgen.hw.mvau_core.MvauCore``) and end in
+All three run on the integer MVAU's folded engine (``hwgen.hw.arith.mvau_core.MvauCore``) and end in
 an activation stage of two cycles (``ThresholdUnit.LATENCY`` or the ``Requantizer``), so each
 rule of :mod:`hwgen.perf.mvau` holds unchanged for them, ``WRITE_DELAY = 3 + 2`` included:
 per step ``(nf, sf)`` one issue per cycle, a credit per fold, input beats consumed in fold 0,

@@ -12,7 +12,7 @@ from hwgen.hw.accelerator import Accelerator
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.binary_conv_factory import binary_cnn_graph, random_codes
+from tests.fixtures.binary_conv_factory import binary_cnn_graph, random_codes
 
 pytestmark = pytest.mark.cosim
 

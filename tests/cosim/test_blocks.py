@@ -9,13 +9,13 @@ from amaranth.hdl import signed
 
 from hwgen.golden import int_mvau, run_pipeline
 from hwgen.hw.accelerator import Accelerator
-from hwgen.hw.int_mvau import IntMvau
-from hwgen.hw.width_converter import StreamWidthConverter
+from hwgen.hw.arith.int_mvau import IntMvau
+from hwgen.hw.stream.width_converter import StreamWidthConverter
 from hwgen.ir import RequantRounding
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.factories import random_inputs, random_mvau_params
+from tests.fixtures.factories import random_inputs, random_mvau_params
 from tests.hw.test_stream_blocks import model as block_model
 from hwgen.perf.width_converter import width_converter_processes
 

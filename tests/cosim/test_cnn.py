@@ -5,13 +5,13 @@ import pytest
 
 from hwgen.golden.reduce import window_reduce
 from hwgen.golden.window import sliding_window
-from hwgen.hw.sliding_window import SlidingWindow
-from hwgen.hw.window_reduce import WindowReduce
+from hwgen.hw.stream.sliding_window import SlidingWindow
+from hwgen.hw.arith.window_reduce import WindowReduce
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
 from hwgen.sim.model_run import simulate_design
-from tests.cnn_factory import small_cnn
+from tests.fixtures.cnn_factory import small_cnn
 from tests.hw.test_window_blocks import reduce_params, window_params
 
 pytestmark = pytest.mark.cosim
@@ -89,7 +89,7 @@ def test_cnn_model_run(simulator, tmp_path):
 
 def test_residual_cnn_model_run(simulator, tmp_path):
     from hwgen.compiler import compile_graph
-    from tests.cnn_factory import residual_cnn_graph
+    from tests.fixtures.cnn_factory import residual_cnn_graph
     design = compile_graph(residual_cnn_graph(0), max_macs=16)
     x = np.random.default_rng(8).integers(0, 256, (4 if simulator == "icarus" else 20,)
                                           + design.input_shape)

@@ -13,7 +13,7 @@ from hwgen.ir.packing import pack_words
 from hwgen.passes import size_fifos
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.depthwise_factory import depthwise_layer
+from tests.fixtures.depthwise_factory import depthwise_layer
 
 pytestmark = pytest.mark.cosim
 

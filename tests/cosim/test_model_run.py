@@ -8,7 +8,7 @@ import pytest
 from hwgen.backend import Design
 from hwgen.ir import IntType, TensorQuant
 from hwgen.sim.model_run import simulate_design
-from tests.factories import random_mvau_params
+from tests.fixtures.factories import random_mvau_params
 
 pytestmark = pytest.mark.cosim
 

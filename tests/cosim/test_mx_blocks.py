@@ -16,15 +16,15 @@ import pytest
 
 from hwgen.golden.mx_decode import decode_block_words
 from hwgen.golden.mx_mvau import mx_mvau
-from hwgen.hw.mx_decoder import MxDecoder
-from hwgen.hw.mx_mvau import MxMvau
+from hwgen.hw.mx.decoder import MxDecoder
+from hwgen.hw.mx.mvau import MxMvau
 from hwgen.ir.packing import pack_words
 from hwgen.perf.mx_decoder import mx_decoder_processes
 from hwgen.perf.mx_mvau import mx_credits_for_full_rate, mx_mvau_processes
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
 from tests.hw.test_mx_decoder import block_words
 from tests.hw.test_stream_blocks import model
-from tests.mx_factories import make_mx_layer, random_mx_inputs
+from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs
 
 pytestmark = pytest.mark.cosim
 

@@ -7,7 +7,7 @@ import onnx
 import pytest
 
 from hwgen.cli import main
-from tests.unit.frontend.onnx_builders import gemm_mlp
+from tests.fixtures.onnx_builders import gemm_mlp
 
 pytestmark = pytest.mark.cosim
 

@@ -9,7 +9,7 @@ import pytest
 
 from hwgen.compiler import compile_graph
 from hwgen.sim.model_run import simulate_design
-from tests.mx_cnn_factory import small_mx_cnn_graph
+from tests.fixtures.mx_cnn_factory import small_mx_cnn_graph
 
 pytestmark = pytest.mark.cosim
 

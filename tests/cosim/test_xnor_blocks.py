@@ -15,8 +15,8 @@ from hwgen.hw.accelerator import Accelerator
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.binary_factories import random_binary_params, random_inputs
-from tests.factories import random_mvau_params
+from tests.fixtures.binary_factories import random_binary_params, random_inputs
+from tests.fixtures.factories import random_mvau_params
 
 pytestmark = pytest.mark.cosim
 

@@ -10,7 +10,7 @@ from hwgen.hw.accelerator import Accelerator
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.factories import random_inputs, random_mvau_params
+from tests.fixtures.factories import random_inputs, random_mvau_params
 
 # (features per layer boundary, (PE, SIMD) per layer): converters up and down, odd sizes.
 PIPELINES = [

@@ -10,11 +10,11 @@ from hwgen.compiler import compile_graph
 from hwgen.golden import run_pipeline
 from hwgen.hw.accelerator import Accelerator
 from hwgen.ir import Folding, Graph
-from hwgen.ir.conv import QuantPool
+from hwgen.ir.layers.conv import QuantPool
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.binary_conv_factory import binary_cnn_graph, random_binary_conv, random_codes
+from tests.fixtures.binary_conv_factory import binary_cnn_graph, random_binary_conv, random_codes
 
 # (kind, image (h, w, c), out channels, kernel, stride, pad, pe, simd, activation, out bits)
 # kernels 1 / 3, strides 1 / 2, pads 0 / 1 (bipolar inputs pad with -1), odd sizes, channel

@@ -11,15 +11,15 @@ from hwgen.compiler import compile_graph
 from hwgen.golden import run_pipeline
 from hwgen.golden.depthwise import depthwise
 from hwgen.hw.accelerator import Accelerator
-from hwgen.hw.depthwise_unit import DepthwiseUnit
+from hwgen.hw.arith.depthwise_unit import DepthwiseUnit
 from hwgen.ir import IntType, RequantRounding
-from hwgen.ir.depthwise_params import DepthwiseParams
+from hwgen.ir.blocks.depthwise import DepthwiseParams
 from hwgen.ir.lowering import lower_layer
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.passes import size_fifos
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.depthwise_factory import depthwise_layer, separable_cnn_graph
+from tests.fixtures.depthwise_factory import depthwise_layer, separable_cnn_graph
 from tests.hw.test_window_blocks import run_block
 
 # (height, width, channels, kernel, stride, pads, pe): kernels 1/3/5, strides 1/2, pads

@@ -9,7 +9,7 @@ from hwgen.hw.accelerator import Accelerator
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.cnn_factory import parallel_dense_graph, residual_cnn_graph
+from tests.fixtures.cnn_factory import parallel_dense_graph, residual_cnn_graph
 
 GRAPHS = {"parallel": (parallel_dense_graph, 8), "residual": (residual_cnn_graph, 16)}
 
@@ -42,7 +42,7 @@ def test_branching_graph_exact(name):
 def test_residual_golden_is_the_sum_of_its_branches():
     # The add block's golden output against an independent evaluation of the rule with
     # Python ints, on the two branch tensors the golden model computed.
-    from hwgen.ir.add_params import AddParams
+    from hwgen.ir.blocks.eltwise_add import AddParams
     from tests.unit.test_requant import ref_requant
     design = compile_graph(residual_cnn_graph(0), max_macs=16)
     x = np.random.default_rng(2).integers(0, 256, (2,) + design.input_shape)
@@ -59,7 +59,7 @@ def test_residual_golden_is_the_sum_of_its_branches():
 def test_too_small_skip_fifo_deadlocks_in_the_model_and_sizing_avoids_it():
     from dataclasses import replace
 
-    from hwgen.ir.add_params import AddParams
+    from hwgen.ir.blocks.eltwise_add import AddParams
     design = compile_graph(residual_cnn_graph(0), max_macs=16)
     index = next(i for i, b in enumerate(design.blocks) if isinstance(b, AddParams))
     assert design.blocks[index].in2_fifo_depth > 1

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from hwgen.golden import int_mvau
-from hwgen.hw.int_mvau import IntMvau
+from hwgen.hw.arith.int_mvau import IntMvau
 from hwgen.ir import IntMvauParams, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import int_mvau_isolated_latency, pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.factories import random_inputs, random_mvau_params
+from tests.fixtures.factories import random_inputs, random_mvau_params
 
 MH, MW = 8, 12
 FOLDINGS = list(itertools.product([1, 2, 4, MH], [1, 2, 4, MW]))

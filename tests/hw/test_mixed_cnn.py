@@ -5,11 +5,11 @@ import numpy as np
 
 from hwgen.compiler import compile_onnx
 from hwgen.golden import run_pipeline
-from hwgen.ir.binary_params import BinaryWeightMvauParams
-from hwgen.ir.mx_params import MxMvauParams
+from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams
+from hwgen.ir.blocks.mx_mvau import MxMvauParams
 from hwgen.perf import pipeline_timing
 from tests.hw.test_graphs import simulate
-from tests.unit.frontend.cnn_builders import digits_like_cnn
+from tests.fixtures.cnn_builders import digits_like_cnn
 
 
 def test_binary_mx_and_int_layers_in_one_cnn():

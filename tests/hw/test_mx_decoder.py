@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hwgen.golden.mx_decode import decode_block_words
-from hwgen.hw.mx_decoder import MxDecoder
+from hwgen.hw.mx.decoder import MxDecoder
 from hwgen.perf.mx_decoder import mx_decoder_processes
 from hwgen.quant.mx import MX_FORMAT_NAMES, block_bits, mx_format
 from hwgen.sim.amaranth_tb import run_stream_component

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from hwgen.golden.mx_mvau import mx_mvau
-from hwgen.hw.mx_mvau import MxMvau
+from hwgen.hw.mx.mvau import MxMvau
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf.mx_mvau import mx_credits_for_full_rate, mx_isolated_latency, mx_mvau_processes
 from hwgen.sim.amaranth_tb import run_stream_component
 from tests.hw.test_stream_blocks import model
-from tests.mx_factories import make_mx_layer, random_mx_inputs
+from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs
 
 MH, MW, BLOCK = 8, 16, 8
 FOLDINGS = list(itertools.product([1, 2, 4, 8], [2, 4, 8, 16]))

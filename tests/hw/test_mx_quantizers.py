@@ -7,10 +7,10 @@ import pytest
 from amaranth.sim import Simulator
 
 from hwgen.golden.mx_encode import encode_fixed_point
-from hwgen.hw.mx_output_quantizer import MxOutputQuantizer
-from hwgen.hw.mx_requantizer import MxRequantizer
+from hwgen.hw.mx.output_quantizer import MxOutputQuantizer
+from hwgen.hw.mx.requantizer import MxRequantizer
 from hwgen.ir import IntType
-from hwgen.ir.mx_types import MxElementType
+from hwgen.ir.mx.types import MxElementType
 from hwgen.quant.mx import MX_FORMAT_NAMES
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from amaranth.hdl import signed, unsigned
 
-from hwgen.hw.stream_fifo import StreamFifo
-from hwgen.hw.width_converter import StreamWidthConverter
+from hwgen.hw.stream.fifo import StreamFifo
+from hwgen.hw.stream.width_converter import StreamWidthConverter
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf.events import NEVER_BLOCKS, Schedule
 from hwgen.perf.stream_fifo import stream_fifo_processes

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from hwgen.golden.window import sliding_window
-from hwgen.hw.sliding_window import SlidingWindow
+from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.ir.binary import BIT
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.ir.types import IntType
-from hwgen.ir.window_params import SlidingWindowParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
 

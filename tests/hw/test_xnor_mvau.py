@@ -11,19 +11,19 @@ from amaranth.hdl import Shape
 from hwgen.golden import run_pipeline
 from hwgen.golden.xnor import binary_mvau
 from hwgen.hw.accelerator import Accelerator
-from hwgen.hw.adder_tree import popcount, shape_for_range
-from hwgen.hw.bwn_mvau import BinaryWeightMvau
+from hwgen.hw.arith.adder_tree import popcount, shape_for_range
+from hwgen.hw.binary.bwn_mvau import BinaryWeightMvau
 from hwgen.hw.registry import block_component
-from hwgen.hw.ternary_mvau import TernaryMvau
-from hwgen.hw.threshold_unit import ThresholdUnit
-from hwgen.hw.xnor_mvau import XnorMvau
+from hwgen.hw.binary.ternary_mvau import TernaryMvau
+from hwgen.hw.binary.threshold_unit import ThresholdUnit
+from hwgen.hw.binary.xnor_mvau import XnorMvau
 from hwgen.ir import IntType, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import int_mvau_isolated_latency, pipeline_timing
 from hwgen.perf.xnor_mvau import ACTIVATION_LATENCY
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.binary_factories import random_binary_params, random_inputs
-from tests.factories import random_mvau_params
+from tests.fixtures.binary_factories import random_binary_params, random_inputs
+from tests.fixtures.factories import random_mvau_params
 
 MH, MW = 8, 12
 FOLDINGS = list(itertools.product([1, 2, 4, MH], [1, 3, 4, MW]))
@@ -170,7 +170,7 @@ def test_components_reject_other_params():
 def test_core_validates_its_parameters():
     from amaranth.lib import data
 
-    from hwgen.hw.mvau_core import MvauCore
+    from hwgen.hw.arith.mvau_core import MvauCore
     common = dict(nf=2, sf=2, pe=1, input_layout=data.ArrayLayout(1, 4),
                   weight_layout=data.ArrayLayout(1, 4), dot_range=(0, 4), acc_shape=4,
                   output_layout=data.ArrayLayout(1, 1), out_fifo_depth=2)

@@ -8,8 +8,8 @@ from hwgen.errors import IRError
 from hwgen.golden.xnor import multithreshold
 from hwgen.ir import Folding, Graph, IntType, TensorQuant
 from hwgen.ir.binary import BipolarQuant, RequantActivation, ThresholdActivation
-from hwgen.ir.binary_layers import BinaryDense
-from hwgen.ir.float_activation import (BatchNorm, FloatActivation, SignQuantizer,
+from hwgen.ir.layers.binary_dense import BinaryDense
+from hwgen.ir.layers.float_activation import (BatchNorm, FloatActivation, SignQuantizer,
                                        ThresholdQuantizer, UniformQuantizer)
 from hwgen.ir.lowering import lower_layer
 from hwgen.passes.threshold_folding import fold_activation, fold_thresholds

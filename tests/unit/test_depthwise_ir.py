@@ -6,13 +6,13 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.ir import Folding, Graph, IntType, RequantRounding, WeightQuant
-from hwgen.ir.conv import QuantConv
-from hwgen.ir.depthwise_params import DepthwiseParams
+from hwgen.ir.layers.conv import QuantConv
+from hwgen.ir.blocks.depthwise import DepthwiseParams
 from hwgen.ir.lowering import lower_layer
-from hwgen.ir.window_params import SlidingWindowParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.passes import choose_folding
 from hwgen.quant.multiplier import quantize_multiplier
-from tests.depthwise_factory import depthwise_layer
+from tests.fixtures.depthwise_factory import depthwise_layer
 from tests.unit.test_requant import ref_requant
 
 

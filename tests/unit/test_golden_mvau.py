@@ -58,7 +58,7 @@ def test_exact_matmul_paths_agree():
 
 
 def test_run_pipeline_chains_layers():
-    from tests.factories import random_mvau_params, random_inputs
+    from tests.fixtures.factories import random_mvau_params, random_inputs
     rng = np.random.default_rng(1)
     a = random_mvau_params(rng, mh=5, mw=4, pe=1, simd=1, name="a")
     b = random_mvau_params(rng, mh=3, mw=5, pe=1, simd=1, in_bits=8, in_signed=True, name="b")

@@ -5,9 +5,9 @@ import pytest
 
 from hwgen.errors import IRError
 from hwgen.ir import Graph, IntType, TensorQuant, WeightQuant
-from hwgen.ir.add import QuantAdd
-from hwgen.ir.layers import QuantDense
-from tests.cnn_factory import parallel_dense_graph, residual_cnn_graph
+from hwgen.ir.layers.add import QuantAdd
+from hwgen.ir.layers.dense import QuantDense
+from tests.fixtures.cnn_factory import parallel_dense_graph, residual_cnn_graph
 
 Q = TensorQuant(IntType(8, True), 0.1, 0)
 

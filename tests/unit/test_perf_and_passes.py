@@ -12,7 +12,7 @@ from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding, divisors, size_fifos
 from hwgen.perf import credits_for_full_rate, int_mvau_isolated_latency, pipeline_timing
 from hwgen.perf.events import Schedule
-from tests.factories import random_mvau_params
+from tests.fixtures.factories import random_mvau_params
 
 
 def test_closed_form_matches_event_model_for_isolated_blocks():
@@ -115,7 +115,7 @@ def test_extended_timing_equals_full_evaluation(which):
     # Long runs are extended from a periodic prefix; the result must be exactly the
     # beat-by-beat evaluation.
     from hwgen.perf.pipeline import _evaluate
-    from tests.cnn_factory import residual_cnn_graph, small_cnn
+    from tests.fixtures.cnn_factory import residual_cnn_graph, small_cnn
     rng = np.random.default_rng(0)
     if which == "mlp":
         blocks, edges = compile_graph(mlp([16, 12, 6]), max_macs=8).blocks, None
@@ -142,7 +142,7 @@ def test_extended_timing_equals_full_evaluation(which):
 def test_convolutions_fold_by_cycles_per_image():
     # A convolution runs its matrix once per output pixel: the folding must balance cycles
     # per image, and need not beat the slowest sliding window (8x8 pixels x 3x3 positions).
-    from tests.cnn_factory import small_cnn_graph
+    from tests.fixtures.cnn_factory import small_cnn_graph
     graph = choose_folding(small_cnn_graph(0), max_macs=64)
     conv1 = graph.layer("conv1")
     assert 64 * (conv1.out_features // conv1.folding.pe) * \

@@ -6,8 +6,8 @@ import pytest
 
 from hwgen.errors import ModelError
 from hwgen.frontend import Problem, check_onnx, load_onnx, quantize_mlp
-from tests.unit.frontend.helpers import golden_dequantized
-from tests.unit.frontend.onnx_builders import gemm_mlp, run_onnxruntime
+from tests.fixtures.frontend_helpers import golden_dequantized
+from tests.fixtures.onnx_builders import gemm_mlp, run_onnxruntime
 
 
 def test_load_onnx_equals_quantize_mlp_on_the_same_arrays(tmp_path):

@@ -8,15 +8,15 @@ import pytest
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx, read_onnx
-from hwgen.frontend.binary_conv_ptq import binary_network_indices, with_binary_network_weights
+from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.config import load_config
-from hwgen.frontend.float_model import float_forward
+from hwgen.frontend.float.model import float_forward
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
-from hwgen.ir.binary_conv import BinaryConv
-from hwgen.ir.binary_layers import BinaryDense
-from hwgen.ir.conv import QuantPool
-from tests.unit.frontend.cnn_builders import digits_like_cnn
+from hwgen.ir.layers.binary_conv import BinaryConv
+from hwgen.ir.layers.binary_dense import BinaryDense
+from hwgen.ir.layers.conv import QuantPool
+from tests.fixtures.cnn_builders import digits_like_cnn
 
 MIXED = {"layer": {"conv1": {"weights": "binary"},
                    "conv2": {"weights": "ternary", "ternarize": "ttq"}}}

@@ -9,8 +9,8 @@ from hwgen.errors import ConfigError, ModelError, QuantizationError
 from hwgen.frontend import check_onnx, load_config, load_onnx, quantize_mlp
 from hwgen.golden import run_pipeline
 from hwgen.ir.binary import BipolarQuant, RequantActivation, ThresholdActivation
-from hwgen.ir.binary_layers import BinaryDense
-from tests.unit.frontend.qonnx_builders import qonnx_mlp, run_qonnx
+from hwgen.ir.layers.binary_dense import BinaryDense
+from tests.fixtures.qonnx_builders import qonnx_mlp, run_qonnx
 
 LECTURE_W = np.array([[2.09, -0.98, 1.48, 0.09], [0.05, -0.14, -1.08, 2.12],
                       [-0.91, 1.92, 0.0, -1.03], [1.87, 0.0, 1.53, 1.49]])

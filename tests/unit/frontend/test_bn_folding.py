@@ -5,8 +5,8 @@ import pytest
 
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatConv, FloatDense, read_onnx
-from hwgen.frontend.bn_folding import batch_norm, fold_batch_norm
-from tests.unit.frontend.cnn_builders import Chain
+from hwgen.frontend.onnx.bn_folding import batch_norm, fold_batch_norm
+from tests.fixtures.cnn_builders import Chain
 from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime
 
 

@@ -13,11 +13,11 @@ from hwgen.frontend import load_onnx
 from hwgen.ir import RequantRounding
 from hwgen.frontend.layout import stream_input_axes, to_stream_layout
 from hwgen.golden import run_pipeline
-from hwgen.ir.add import QuantAdd
+from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding
-from tests.unit.frontend.cnn_builders import residual_cnn
-from tests.unit.frontend.onnx_builders import run_onnxruntime
+from tests.fixtures.cnn_builders import residual_cnn
+from tests.fixtures.onnx_builders import run_onnxruntime
 from tests.unit.frontend.test_branch_reader import residual_mlp, two_blocks
 
 

@@ -9,10 +9,10 @@ from hwgen.frontend import (FloatConv, FloatDense, FloatPool, float_forward, loa
                             quantize_layers, quantize_network, read_onnx)
 from hwgen.frontend.layout import to_stream_layout
 from hwgen.ir import RequantRounding
-from hwgen.ir.conv import QuantConv, QuantPool
-from tests.unit.frontend.cnn_bound import error_bound, golden_codes
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn
-from tests.unit.frontend.onnx_builders import run_onnxruntime
+from hwgen.ir.layers.conv import QuantConv, QuantPool
+from tests.fixtures.cnn_bound import error_bound, golden_codes
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn
+from tests.fixtures.onnx_builders import run_onnxruntime
 
 
 def stream(x, layers):

@@ -8,8 +8,8 @@ from onnx import helper
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatConv, FloatDense, FloatPool, check_onnx, float_forward, read_onnx
 from hwgen.frontend.layout import NCHW_TO_NHWC, stream_input_axes, to_stream_layout
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn
-from tests.unit.frontend.onnx_builders import run_onnxruntime
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn
+from tests.fixtures.onnx_builders import run_onnxruntime
 
 
 def ours_and_onnxruntime(proto, x):

@@ -6,9 +6,9 @@ import pytest
 
 from hwgen.compiler import compile_graph
 from hwgen.frontend import check_onnx, read_onnx
-from hwgen.frontend.float_depthwise import FloatDepthwiseConv
-from hwgen.ir.depthwise import QuantDepthwiseConv
-from tests.unit.frontend.cnn_builders import Chain, separable_cnn
+from hwgen.frontend.float.depthwise import FloatDepthwiseConv
+from hwgen.ir.layers.depthwise import QuantDepthwiseConv
+from tests.fixtures.cnn_builders import Chain, separable_cnn
 from tests.unit.frontend.test_conv_ptq import check_within_bound
 from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime, images
 

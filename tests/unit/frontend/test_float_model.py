@@ -6,7 +6,7 @@ from onnx import helper
 
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatDense, float_forward, read_onnx
-from tests.unit.frontend.onnx_builders import gemm_mlp, init, model, run_onnxruntime
+from tests.fixtures.onnx_builders import gemm_mlp, init, model, run_onnxruntime
 
 
 def assert_matches_onnxruntime(proto, x):

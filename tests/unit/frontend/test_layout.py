@@ -8,8 +8,8 @@ from hwgen.compiler import compile_onnx
 from hwgen.errors import IRError, ModelError
 from hwgen.frontend.layout import (NCHW_TO_NHWC, model_input_shape, nchw_columns_to_nhwc,
                                    stream_input_axes, to_stream_layout)
-from tests.unit.frontend.cnn_builders import digits_like_cnn
-from tests.unit.frontend.onnx_builders import gemm_mlp
+from tests.fixtures.cnn_builders import digits_like_cnn
+from tests.fixtures.onnx_builders import gemm_mlp
 
 
 def test_stream_layout_by_hand():

@@ -7,7 +7,7 @@ from onnx import TensorProto, helper
 
 from hwgen.errors import ModelError
 from hwgen.frontend import check_onnx, read_onnx
-from tests.unit.frontend.onnx_builders import gemm_mlp, init, model
+from tests.fixtures.onnx_builders import gemm_mlp, init, model
 
 
 def dense(rng, n_in, n_out):

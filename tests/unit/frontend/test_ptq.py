@@ -7,7 +7,7 @@ from hwgen.errors import ModelError, QuantizationError
 from hwgen.frontend import FloatDense, float_forward, quantize_layers, quantize_mlp
 from hwgen.golden import requantize_and_clamp, run_pipeline
 from hwgen.ir import IntType, RequantRounding
-from tests.unit.frontend.helpers import error_bound, golden_dequantized, lower
+from tests.fixtures.frontend_helpers import error_bound, golden_dequantized, lower
 
 
 def mlp(seed=0, sizes=(12, 10, 8, 5), n=200):

@@ -8,17 +8,17 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from hwgen.frontend import read_qdq
-from hwgen.frontend.onnxruntime_add import classify_add, qlinear_add_float32
-from hwgen.frontend.onnxruntime_compare import compare_layers, onnxruntime_output_codes
+from hwgen.reference.onnxruntime_add import classify_add, qlinear_add_float32
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
 from hwgen.golden.registry import golden_block
 from hwgen.ir import IntType, TensorQuant
-from hwgen.ir.add import QuantAdd
+from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph, lower_layer
 from hwgen.passes import choose_folding
 from hwgen.frontend.layout import stream_input_axes, to_stream_layout
-from tests.unit.frontend.cnn_builders import residual_cnn
-from tests.unit.frontend.qdq_builders import ort_quantize
+from tests.fixtures.cnn_builders import residual_cnn
+from tests.fixtures.qdq_builders import ort_quantize
 from tests.unit.frontend.test_branch_reader import input_skip, residual_mlp
 from tests.unit.frontend.test_qdq_reader import mutated, node, problems
 

@@ -7,11 +7,11 @@ import pytest
 
 from hwgen.compiler import compile_onnx
 from hwgen.frontend import read_qdq
-from hwgen.frontend.onnxruntime_compare import compare_layers, onnxruntime_output_codes
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
-from hwgen.ir.depthwise import QuantDepthwiseConv
-from tests.unit.frontend.cnn_builders import separable_cnn
-from tests.unit.frontend.qdq_builders import ort_quantize
+from hwgen.ir.layers.depthwise import QuantDepthwiseConv
+from tests.fixtures.cnn_builders import separable_cnn
+from tests.fixtures.qdq_builders import ort_quantize
 from tests.unit.frontend.test_qdq_onnxruntime import summary
 
 

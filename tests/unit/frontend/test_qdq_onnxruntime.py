@@ -1,7 +1,7 @@
 """hwgen's golden model against onnxruntime's own execution of QDQ models.
 
 Every layer is fed onnxruntime's own input codes (so a difference cannot propagate) and each
-differing output is attributed to a mechanism (hwgen.frontend.onnxruntime_compare): the float32
+differing output is attributed to a mechanism (hwgen.reference.onnxruntime): the float32
 requantization of onnxruntime (rare, 1 LSB), exact ties of average pools (half to even against
 ties up), gemmlowp's double rounding, or the 16-bit saturation of onnxruntime's x86 kernels.
 Models are quantized with ``reduce_range=True`` where the comparison must be within 1 LSB, as
@@ -14,11 +14,11 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from hwgen.compiler import compile_onnx
-from hwgen.frontend.onnxruntime_compare import compare_layers, onnxruntime_output_codes
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn
-from tests.unit.frontend.onnx_builders import gemm_mlp
-from tests.unit.frontend.qdq_builders import ort_quantize
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn
+from tests.fixtures.onnx_builders import gemm_mlp
+from tests.fixtures.qdq_builders import ort_quantize
 
 
 def summary(results):

@@ -8,12 +8,12 @@ from onnx import helper, numpy_helper
 
 from hwgen.errors import ConfigError, ModelError
 from hwgen.frontend import check_onnx, load_onnx, read_qdq
-from hwgen.frontend.qdq_reader import QDQ_REQUANT, is_qdq, qdq_tensors
+from hwgen.frontend.qdq.reader import QDQ_REQUANT, is_qdq, qdq_tensors
 from hwgen.ir import QuantDense, RequantRounding
-from hwgen.ir.conv import QuantConv, QuantPool
-from tests.unit.frontend.cnn_builders import Chain, digits_like_cnn
-from tests.unit.frontend.onnx_builders import gemm_mlp
-from tests.unit.frontend.qdq_builders import ort_quantize
+from hwgen.ir.layers.conv import QuantConv, QuantPool
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn
+from tests.fixtures.onnx_builders import gemm_mlp
+from tests.fixtures.qdq_builders import ort_quantize
 
 
 def initializers(proto):

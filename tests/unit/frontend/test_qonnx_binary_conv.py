@@ -11,9 +11,9 @@ from hwgen.errors import ModelError
 from hwgen.frontend import check_onnx, load_onnx
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
-from hwgen.ir.binary_conv import BinaryConv
-from hwgen.ir.conv import QuantPool
-from tests.unit.frontend.qonnx_int_builders import QChain
+from hwgen.ir.layers.binary_conv import BinaryConv
+from hwgen.ir.layers.conv import QuantPool
+from tests.fixtures.qonnx_int_builders import QChain
 from tests.unit.frontend.test_qonnx_int import reference_codes
 
 pytest.importorskip("qonnx")

@@ -15,11 +15,11 @@ from hwgen.compiler import compile_onnx
 from hwgen.frontend import check_onnx, load_onnx
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
-from hwgen.ir.binary_conv import BinaryConv
-from hwgen.ir.binary_layers import BinaryDense
-from hwgen.ir.conv import QuantConv, QuantPool
-from tests.unit.frontend.qonnx_builders import run_qonnx
-from tests.unit.frontend.qonnx_int_builders import QChain, grid_inputs
+from hwgen.ir.layers.binary_conv import BinaryConv
+from hwgen.ir.layers.binary_dense import BinaryDense
+from hwgen.ir.layers.conv import QuantConv, QuantPool
+from tests.fixtures.qonnx_builders import run_qonnx
+from tests.fixtures.qonnx_int_builders import QChain, grid_inputs
 
 pytest.importorskip("qonnx")
 

@@ -1,6 +1,6 @@
 """Where hwgen's integers and qonnx's float32 reference cannot agree, and how often.
 
-Each layer is fed qonnx's own input codes (hwgen.frontend.qonnx_compare), so a difference is
+Each layer is fed qonnx's own input codes (hwgen.reference.qonnx), so a difference is
 that layer's. Power-of-two scales with biases on the accumulator grid agree exactly under
 single rounding with ties to even (test_qonnx_int.py); these tests take one departure at a
 time and check that every differing output is the named mechanism, one step, and rare
@@ -10,8 +10,8 @@ where the mechanism is rare.
 import numpy as np
 import pytest
 
-from hwgen.frontend.qonnx_compare import compare_layers
-from tests.unit.frontend.qonnx_int_builders import QChain
+from hwgen.reference.qonnx import compare_layers
+from tests.fixtures.qonnx_int_builders import QChain
 
 pytest.importorskip("qonnx")
 

@@ -11,12 +11,12 @@ import pytest
 from hwgen.compiler import compile_graph
 from hwgen.errors import ConfigError
 from hwgen.frontend import float_forward, load_config, quantize_mlp
-from hwgen.frontend.float_model import FloatDense
+from hwgen.frontend.float.model import FloatDense
 from hwgen.golden import run_pipeline
-from hwgen.ir.mx_layers import MxDense
-from hwgen.ir.mx_types import MxQuant
+from hwgen.ir.layers.mx_dense import MxDense
+from hwgen.ir.mx.types import MxQuant
 from hwgen.quant.mx import MX_FORMAT_NAMES
-from tests.unit.frontend.onnx_builders import gemm_mlp
+from tests.fixtures.onnx_builders import gemm_mlp
 
 MX_LIST = ", ".join(MX_FORMAT_NAMES)
 

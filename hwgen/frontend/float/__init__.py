@@ -1,0 +1,1 @@
+"""Float layers, their numpy forward pass, and post-training quantization."""

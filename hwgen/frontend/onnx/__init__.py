@@ -1,0 +1,1 @@
+"""Float ONNX models: the graph, the activation DAG and the operator readers."""

@@ -1,0 +1,1 @@
+"""QDQ ONNX models (onnxruntime quantize_static) read with their own scales."""

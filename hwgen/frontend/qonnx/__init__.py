@@ -1,0 +1,1 @@
+"""QONNX models (Brevitas, FINN): Quant / BipolarQuant / Trunc / MultiThreshold."""

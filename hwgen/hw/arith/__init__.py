@@ -1,0 +1,1 @@
+"""Integer arithmetic blocks: the folded MVAU engine, requantizer, pools, adds."""

@@ -1,0 +1,241 @@
+"""The folded engine every MVAU datapath shares: step sequencer, memories, accumulators, FIFO."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Module, Mux, Shape, Signal, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .adder_tree import shape_for_range
+from .fold_table import fold_table
+from ..shapes import index_range
+from ..stream.fifo import StreamFifo
+
+__all__ = ["MvauCore"]
+
+
+class MvauCore(wiring.Component):
+    """PE x SIMD folded matrix-vector engine with a pluggable dot product and activation.
+
+    An input vector arrives as ``SF`` beats; its outputs leave as ``NF`` beats. The engine
+    issues one step ``(nf, sf)`` per cycle; in fold ``nf = 0`` each step consumes an input beat
+    and stores it for the later folds. The datapath around the core supplies two pieces of
+    combinational or pipelined logic through ports:
+
+    * the dot products: from ``weights`` (the step's memory word) and ``inputs`` (its input
+      beat), both valid in the cycle after the issue (stage 1), the datapath drives ``dots``
+      combinationally; the core registers them (stage 2) and adds them to the accumulators,
+      preloaded with ``bias`` at the first step of a fold (stage 3);
+    * the activation: ``acc`` with ``acc_valid`` (one cycle per finished fold, its fold in
+      ``acc_fold``) goes in, ``result`` with ``result_valid`` comes back, any fixed number of
+      cycles later, and is written into the output FIFO.
+
+    Timing (``hwgen.perf.mvau``): the step ending a fold, issued in cycle ``t``, has its
+    accumulator in ``acc`` in cycle ``t + 2 + D`` (``D = dot_stages``, 1 unless the datapath
+    pipelines its dot products); with an activation of latency ``L`` the FIFO is written in
+    cycle ``t + 2 + D + L``. A fold starts only with a free FIFO slot not promised to an
+    earlier fold (credits), so a result never waits for room.
+
+    A datapath with memories of its own (the MX MVAU's shared exponents) follows the engine
+    through ``issue`` and ``step``; one that flags results (the MX MVAU's NaN) drives
+    ``dot_flags``, which are OR-accumulated per fold beside the sums into ``acc_flags``.
+
+    Parameters
+    ----------
+    nf, sf, pe : int
+        Neuron folds, synapse folds and PEs.
+    input_layout : data.Layout
+        One input beat.
+    weight_layout : data.Layout
+        One weight memory word (the datapath reads it as it likes).
+    weight_words : list of int
+        The weight memory, one word per step at address ``nf * SF + sf``.
+    dot_range : (int, int)
+        Bounds of every dot product the datapath drives.
+    acc_shape : ShapeLike
+        Accumulator of one PE; every partial sum must fit.
+    bias : array_like
+        Accumulator preloads, shape ``(NF, PE)``; integers of any size (Python ints beyond
+        int64 for wide accumulators).
+    output_layout : data.Layout
+        One output beat (what ``result`` carries).
+    out_fifo_depth : int
+        Output FIFO depth in beats, at least 1.
+    dot_stages : int
+        Cycles from ``weights`` / ``inputs`` to the registered dot products: 1 when the
+        datapath drives ``dots`` combinationally from them, ``1 + r`` when it registers them
+        ``r`` times on the way.
+    flags : bool
+        Add ``dot_flags`` / ``acc_flags``.
+
+    Members
+    -------
+    i_stream : In(stream.Signature(input_layout))
+    o_stream : Out(stream.Signature(output_layout))
+    weights : Out(weight_layout)
+    inputs : Out(input_layout)
+    fold : Out(range(max(NF, 2)))
+        The fold of the step in stage 1 (for per-fold constants of the dot product).
+    dots : In(ArrayLayout(shape_for_range(*dot_range), PE))
+    acc : Out(ArrayLayout(acc_shape, PE))
+    acc_valid : Out(1)
+    acc_fold : Out(range(max(NF, 2)))
+    result : In(output_layout)
+    result_valid : In(1)
+    issue : Out(1)
+        A step is issued this cycle (it reaches stage 1 in the next).
+    step : Out(range(max(NF * SF, 2)))
+        The step issued when ``issue`` is high (``nf * SF + sf``).
+    dot_flags : In(ArrayLayout(1, PE))
+        With ``flags``: per PE, a flag of the step's dot product (beside ``dots``).
+    acc_flags : Out(ArrayLayout(1, PE))
+        With ``flags``: the OR of a fold's ``dot_flags``, beside ``acc``.
+    """
+
+    def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
+                 acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False):
+        for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
+                           ("dot_stages", dot_stages)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise TypeError(f"{key} must be a positive integer, not {value!r}")
+        if not isinstance(flags, bool):
+            raise TypeError(f"flags must be a bool, not {flags!r}")
+        weight_words = [int(w) for w in weight_words]
+        if len(weight_words) != nf * sf:
+            raise ValueError(f"the weight memory needs NF * SF = {nf * sf} words, not "
+                             f"{len(weight_words)}")
+        width = data.Layout.cast(weight_layout).size
+        if any(w < 0 or w >> width for w in weight_words):
+            raise ValueError(f"weight words must fit the {width}-bit weight layout")
+        bias_shape = np.shape(np.asarray(bias, dtype=object))
+        if bias_shape != (nf, pe):
+            raise ValueError(f"bias must have shape (NF, PE) = ({nf}, {pe}), not {bias_shape}")
+        self._nf, self._sf, self._pe = nf, sf, pe
+        self._weight_words = weight_words
+        self._bias = [[int(v) for v in row] for row in np.asarray(bias, dtype=object).tolist()]
+        self._dot_stages, self._flags = dot_stages, flags
+        self._acc_shape = Shape.cast(acc_shape)
+        self._output_layout = output_layout
+        self._depth = out_fifo_depth
+        self._dot_shape = shape_for_range(*dot_range)
+        super().__init__({
+            "i_stream": In(stream.Signature(input_layout)),
+            "o_stream": Out(stream.Signature(output_layout)),
+            "weights": Out(weight_layout),
+            "inputs": Out(input_layout),
+            "fold": Out(index_range(nf)),
+            "dots": In(data.ArrayLayout(self._dot_shape, pe)),
+            "acc": Out(data.ArrayLayout(self._acc_shape, pe)),
+            "acc_valid": Out(1),
+            "acc_fold": Out(index_range(nf)),
+            "result": In(output_layout),
+            "result_valid": In(1),
+            "issue": Out(1),
+            "step": Out(index_range(nf * sf)),
+            **({"dot_flags": In(data.ArrayLayout(1, pe)),
+                "acc_flags": Out(data.ArrayLayout(1, pe))} if flags else {}),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        nf_count, sf_count, pe_count = self._nf, self._sf, self._pe
+        x_layout = self.i_stream.payload.shape()
+
+        # ---- engine: one step (nf, sf) per cycle -------------------------------------
+        nf = Signal(index_range(nf_count), name="nf")
+        sf = Signal(index_range(sf_count), name="sf")
+        step = Signal(index_range(nf_count * sf_count), name="step")
+        credits = Signal(range(self._depth + 1), init=self._depth)
+        fold_start = sf == 0
+        may_issue = ~fold_start | (credits != 0)
+        in_phase = nf == 0
+        issue = Signal()
+        m.d.comb += [
+            self.i_stream.ready.eq(in_phase & may_issue),
+            issue.eq(may_issue & (~in_phase | self.i_stream.valid)),
+        ]
+        with m.If(issue):
+            with m.If(sf == sf_count - 1):
+                m.d.sync += sf.eq(0)
+                m.d.sync += nf.eq(0 if nf_count == 1 else (nf + 1) % nf_count)
+            with m.Else():
+                m.d.sync += sf.eq(sf + 1)
+            m.d.sync += step.eq(0 if nf_count * sf_count == 1
+                                else (step + 1) % (nf_count * sf_count))
+
+        m.d.comb += [self.issue.eq(issue), self.step.eq(step)]
+
+        m.submodules.fifo = fifo = StreamFifo(payload_shape=self._output_layout,
+                                              depth=self._depth)
+        wiring.connect(m, wiring.flipped(self.o_stream), fifo.o_stream)
+        out_read = self.o_stream.valid & self.o_stream.ready
+        m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
+
+        # ---- stage 1: weights and inputs from memory ---------------------------------
+        m.submodules.weights = weights = Memory(
+            shape=unsigned(len(self.weights.as_value())),
+            depth=len(index_range(len(self._weight_words))), init=self._weight_words)
+        w_port = weights.read_port()
+        m.d.comb += [w_port.addr.eq(step), self.weights.as_value().eq(w_port.data)]
+
+        valid1, first1, last1 = Signal(), Signal(), Signal()
+        from_stream1 = Signal()
+        latched = Signal(x_layout)
+        m.d.sync += [
+            valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
+            self.fold.eq(nf), from_stream1.eq(in_phase),
+        ]
+        with m.If(issue & in_phase):
+            m.d.sync += latched.eq(self.i_stream.payload)
+        if nf_count > 1:
+            # Later folds reuse the vector stored while fold 0 consumed it.
+            m.submodules.input_buffer = buffer = Memory(
+                shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
+            b_write = buffer.write_port()
+            b_read = buffer.read_port()
+            m.d.comb += [
+                b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
+                b_write.en.eq(issue & in_phase),
+                b_read.addr.eq(sf),
+            ]
+            m.d.comb += self.inputs.eq(data.View(x_layout, b_read.data))
+            with m.If(from_stream1):
+                m.d.comb += self.inputs.eq(latched)
+        else:
+            m.d.comb += self.inputs.eq(latched)
+
+        # ---- stage 1 + D: the datapath's dot products, registered ---------------------
+        # (D - 1 stages inside the datapath: the step's control follows them.)
+        control = (valid1, first1, last1, self.fold)
+        for stage in range(self._dot_stages):
+            delayed = (Signal(name=f"valid_d{stage}"), Signal(name=f"first_d{stage}"),
+                       Signal(name=f"last_d{stage}"),
+                       Signal(index_range(nf_count), name=f"fold_d{stage}"))
+            m.d.sync += [d.eq(c) for d, c in zip(delayed, control)]
+            control = delayed
+        valid2, first2, last2, fold2 = control
+        dots = Signal(data.ArrayLayout(self._dot_shape, pe_count))
+        m.d.sync += dots.eq(self.dots)
+        if self._flags:
+            dot_flags = Signal(data.ArrayLayout(1, pe_count))
+            m.d.sync += dot_flags.eq(self.dot_flags)
+
+        # ---- stage 2 + D: accumulate (bias preloaded at the first step of a fold) ------
+        flat = [v for row in self._bias for v in row]
+        preload = shape_for_range(min(min(flat), -1), max(max(flat), 0))
+        bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
+        with m.If(valid2):
+            for pe in range(pe_count):
+                # Every partial sum lies within the accumulator's range: no overflow.
+                m.d.sync += self.acc[pe].eq(Mux(first2, bias[pe], self.acc[pe]) + dots[pe])
+                if self._flags:
+                    m.d.sync += self.acc_flags[pe].eq(Mux(first2, 0, self.acc_flags[pe])
+                                                      | dot_flags[pe])
+        m.d.sync += [self.acc_valid.eq(valid2 & last2), self.acc_fold.eq(fold2)]
+
+        # ---- activation (outside) into the output FIFO -------------------------------
+        m.d.comb += [fifo.i_stream.valid.eq(self.result_valid),
+                     fifo.i_stream.payload.eq(self.result)]
+        return m

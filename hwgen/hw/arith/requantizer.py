@@ -1,0 +1,177 @@
+"""Pipelined requantization of PE accumulators to output codes."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from ...ir.rules import RequantRounding
+from ...ir.types import IntType
+from .fold_table import fold_table
+from ..shapes import index_range, lanes_layout
+
+__all__ = ["Requantizer"]
+
+
+class Requantizer(wiring.Component):
+    """Scale, round, offset and saturate ``lanes`` accumulators (rules in ``hwgen.ir.rules``).
+
+    Two register stages: the accumulator presented with ``i_valid`` in cycle ``t`` leaves on
+    ``o_data`` with ``o_valid`` in cycle ``t + 2``. No backpressure: the caller guarantees room.
+
+    Parameters
+    ----------
+    acc_bits : int
+        Accumulator width (at most 32).
+    output_type : IntType
+        Output code type.
+    multiplier, shift : numpy.ndarray
+        Per-fold, per-lane constants, shape ``(folds, lanes)``.
+    rounding : RequantRounding
+        Requantization rule.
+    zero_point, out_min, out_max : int
+        Output zero point and saturation bounds.
+
+    Members
+    -------
+    i_valid : In(1)
+    i_acc : In(ArrayLayout(signed(acc_bits), lanes))
+    i_fold : In(range(max(folds, 2)))
+    o_valid : Out(1)
+    o_data : Out(ArrayLayout(output shape, lanes))
+    """
+
+    def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
+                 zero_point, out_min, out_max):
+        if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
+            raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
+        if not isinstance(output_type, IntType):
+            raise TypeError(f"output_type must be an IntType, not {output_type!r}")
+        multiplier = np.asarray(multiplier, dtype=np.int64)
+        shift = np.asarray(shift, dtype=np.int64)
+        if multiplier.ndim != 2 or multiplier.shape != shift.shape:
+            raise ValueError("multiplier and shift must both have shape (folds, lanes)")
+        if np.any(multiplier < 0) or np.any(multiplier >= 1 << 31):
+            raise ValueError("multipliers must lie in [0, 2**31)")
+        if np.any(shift < -31) or np.any(shift > 30):
+            raise ValueError("shifts must lie in [-31, 30]")
+        if not output_type.qmin <= out_min <= out_max <= output_type.qmax:
+            raise ValueError(f"bounds [{out_min}, {out_max}] do not fit {output_type}")
+        self._acc_bits = acc_bits
+        self._output_type = output_type
+        self._multiplier = multiplier
+        self._shift = shift
+        self._rounding = RequantRounding(rounding)
+        self._zero_point = int(zero_point)
+        self._out_min = int(out_min)
+        self._out_max = int(out_max)
+        folds, lanes = multiplier.shape
+        self._folds, self._lanes = folds, lanes
+        super().__init__({
+            "i_valid": In(1),
+            "i_acc": In(data.ArrayLayout(signed(acc_bits), lanes)),
+            "i_fold": In(index_range(folds)),
+            "o_valid": Out(1),
+            "o_data": Out(lanes_layout(output_type, lanes)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        lanes = self._lanes
+        gemmlowp = self._rounding is RequantRounding.GEMMLOWP
+        qm = fold_table(m, "multiplier", self._multiplier, bits=31, is_signed=False,
+                        fold=self.i_fold)
+        if gemmlowp:
+            # shift > 0 is a left shift before the high multiply, shift < 0 a rounding
+            # right shift after it; one of the two is always zero.
+            left = fold_table(m, "left_shift", np.maximum(self._shift, 0), bits=5,
+                              is_signed=False, fold=self.i_fold)
+            right_values = np.maximum(-self._shift, 0)
+        else:
+            right_values = 31 - self._shift  # t in (acc * qm + 2**(t-1)) >> t, 1..62
+        right = fold_table(m, "right_shift", right_values, bits=6, is_signed=False,
+                           fold=self.i_fold)
+        if not gemmlowp:
+            half = fold_table(m, "half", np.left_shift(1, right_values - 1), bits=62,
+                              is_signed=False, fold=self.i_fold)
+
+        # Stage A: (shifted) accumulator times the 31-bit multiplier.
+        valid_a = Signal()
+        m.d.sync += valid_a.eq(self.i_valid)
+        products, rights, halves = [], [], []
+        for lane in range(lanes):
+            acc = self.i_acc[lane]
+            if gemmlowp:
+                shifted = Signal(signed(32), name=f"shifted{lane}")
+                m.d.comb += shifted.eq(acc << left[lane])  # fits int32: checked at compile time
+                operand = shifted
+            else:
+                operand = acc
+            # |operand| <= 2**31 and multiplier < 2**31: the product fits 63 bits.
+            product = Signal(signed(63), name=f"product{lane}")
+            rshift = Signal(unsigned(6), name=f"rshift{lane}")
+            m.d.sync += [product.eq(operand * qm[lane]), rshift.eq(right[lane])]
+            products.append(product)
+            rights.append(rshift)
+            if not gemmlowp:
+                rounding_half = Signal(unsigned(62), name=f"half{lane}")
+                m.d.sync += rounding_half.eq(half[lane])
+                halves.append(rounding_half)
+
+        # Stage B: rounding, zero point, saturation.
+        m.d.sync += self.o_valid.eq(valid_a)
+        for lane in range(lanes):
+            product, rshift = products[lane], rights[lane]
+            if gemmlowp:
+                value = self._gemmlowp_round(m, lane, product, rshift)
+            else:
+                value = self._single_round(
+                    m, lane, product, rshift, halves[lane],
+                    even=self._rounding is RequantRounding.SINGLE_EVEN)
+            # Every intermediate fits 64 bits, so simulators keep each in one machine word.
+            with_zero = Signal(signed(64), name=f"with_zero{lane}")
+            m.d.comb += with_zero.eq(value + self._zero_point)
+            clamped = Mux(with_zero < self._out_min, self._out_min,
+                          Mux(with_zero > self._out_max, self._out_max, with_zero))
+            m.d.sync += self.o_data[lane].eq(clamped)
+        return m
+
+    @staticmethod
+    def _gemmlowp_round(m, lane, product, rshift):
+        # SaturatingRoundingDoublingHighMul adds 2**30 (or 1 - 2**30 when negative) and then
+        # divides by 2**31 truncating toward zero; both cases equal the flooring shift
+        # (product + 2**30) >> 31, i.e. round to nearest, ties up. The saturating case
+        # INT32_MIN * INT32_MIN cannot occur because the multiplier is non-negative.
+        high = Signal(signed(33), name=f"high{lane}")
+        m.d.comb += high.eq((product + (1 << 30)) >> 31)
+        # RoundingDivideByPOT(high, rshift), round half away from zero.
+        mask = Signal(unsigned(32), name=f"mask{lane}")
+        m.d.comb += mask.eq((1 << rshift) - 1)
+        remainder = Signal(unsigned(32), name=f"remainder{lane}")
+        m.d.comb += remainder.eq(high.as_unsigned()[:32] & mask)
+        threshold = Signal(unsigned(33), name=f"threshold{lane}")
+        m.d.comb += threshold.eq((mask >> 1) + (high < 0))
+        result = Signal(signed(33), name=f"rounded{lane}")
+        m.d.comb += result.eq((high >> rshift) + (remainder > threshold))
+        return result
+
+    @staticmethod
+    def _single_round(m, lane, product, t, half, *, even):
+        result = Signal(signed(63), name=f"rounded{lane}")
+        if not even:
+            # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result
+            # is below 2**62 in magnitude.
+            m.d.comb += result.eq((product + half) >> t)
+            return result
+        # Round half to even: floor, then up if the remainder passes half, or equals it and
+        # the floor is odd.
+        floor = Signal(signed(63), name=f"floor{lane}")
+        remainder = Signal(unsigned(63), name=f"remainder{lane}")
+        m.d.comb += [
+            floor.eq(product >> t),
+            remainder.eq(product.as_unsigned() & ((half << 1) - 1)),
+            result.eq(floor + ((remainder > half) | ((remainder == half) & floor[0]))),
+        ]
+        return result

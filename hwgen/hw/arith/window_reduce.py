@@ -1,0 +1,105 @@
+"""Window reduction unit: max or average over each window's positions, per channel."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Array, Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ...ir.blocks.int_mvau import signed_bits_for_range
+from ...ir.blocks.window_reduce import WindowReduceParams
+from .requantizer import Requantizer
+from ..shapes import index_range, int_shape, lanes_layout
+from ..stream.fifo import StreamFifo
+
+__all__ = ["WindowReduce"]
+
+
+class WindowReduce(wiring.Component):
+    """Max or average pooling over the positions of each window.
+
+    Input beats arrive position-major (``positions`` x channel groups of ``lanes``); one
+    running value per channel group is kept in registers. The beat of the last position
+    completes a group's output: for max it goes straight into the output FIFO, for avg the
+    sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
+    FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.
+
+    Parameters
+    ----------
+    params : WindowReduceParams
+
+    Members
+    -------
+    i_stream : In(stream.Signature(ArrayLayout(input element, lanes)))
+    o_stream : Out(stream.Signature(ArrayLayout(output element, lanes)))
+    """
+
+    def __init__(self, *, params):
+        if not isinstance(params, WindowReduceParams):
+            raise TypeError(f"params must be a WindowReduceParams, not {params!r}")
+        self._p = params
+        super().__init__({
+            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.lanes))),
+            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.lanes))),
+        })
+
+    def elaborate(self, platform):
+        p = self._p
+        m = Module()
+        P, G, L = p.positions, p.groups, p.lanes
+        is_max = p.op == "max"
+        value_shape = int_shape(p.input_type) if is_max else signed(p.acc_bits)
+        value_layout = data.ArrayLayout(value_shape, L)
+
+        pos = Signal(index_range(P))
+        g = Signal(index_range(G))
+        credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
+        last_pos = pos == P - 1
+        m.d.comb += self.i_stream.ready.eq(~last_pos | (credits != 0))
+        fire = self.i_stream.valid & self.i_stream.ready
+        with m.If(fire):
+            m.d.sync += g.eq(Mux(g == G - 1, 0, g + 1))
+            with m.If(g == G - 1):
+                m.d.sync += pos.eq(Mux(last_pos, 0, pos + 1))
+
+        running = Array(Signal(value_layout, name=f"running{i}") for i in range(G))
+        current = running[g]
+        combined = Signal(value_layout)
+        for lane in range(L):
+            x = self.i_stream.payload[lane]
+            if is_max:
+                merged = Mux(current[lane] > x, current[lane], x)
+            else:
+                merged = current[lane] + x
+            m.d.comb += combined[lane].eq(Mux(pos == 0, x, merged))
+        done1 = Signal()
+        result1 = Signal(value_layout)
+        m.d.sync += done1.eq(fire & last_pos)
+        with m.If(fire):
+            with m.If(last_pos):
+                m.d.sync += result1.eq(combined)
+            with m.Else():
+                m.d.sync += current.eq(combined)
+
+        m.submodules.fifo = fifo = StreamFifo(
+            payload_shape=lanes_layout(p.output_type, L), depth=p.out_fifo_depth)
+        wiring.connect(m, wiring.flipped(self.o_stream), fifo.o_stream)
+        if is_max:
+            m.d.comb += [fifo.i_stream.valid.eq(done1), fifo.i_stream.payload.eq(result1)]
+        else:
+            lo, hi = p.acc_range
+            bits = signed_bits_for_range(lo, hi)
+            m.submodules.requantizer = requant = Requantizer(
+                acc_bits=bits, output_type=p.output_type,
+                multiplier=np.full((1, L), p.multiplier), shift=np.full((1, L), p.shift),
+                rounding=p.rounding, zero_point=p.out_zero_point,
+                out_min=p.out_min, out_max=p.out_max)
+            m.d.comb += [requant.i_valid.eq(done1), requant.i_fold.eq(0)]
+            for lane in range(L):
+                m.d.comb += requant.i_acc[lane].eq(result1[lane] - p.positions * p.in_zero_point)
+            m.d.comb += [fifo.i_stream.valid.eq(requant.o_valid),
+                         fifo.i_stream.payload.eq(requant.o_data)]
+        out_read = self.o_stream.valid & self.o_stream.ready
+        m.d.sync += credits.eq(credits - (fire & last_pos) + out_read)
+        return m

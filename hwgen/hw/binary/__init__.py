@@ -1,0 +1,1 @@
+"""Binary and ternary datapaths: XNOR-popcount, binary-weight, ternary, thresholds."""

@@ -1,0 +1,59 @@
+"""XNOR-popcount MVAU: bipolar weights x bipolar inputs, folded PE x SIMD."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ...ir.blocks.binary_mvau import XnorMvauParams
+from ..arith.adder_tree import popcount
+from .datapath import attach_activation, binary_core, check_params
+from ..shapes import lanes_layout
+
+__all__ = ["XnorMvau"]
+
+
+class XnorMvau(wiring.Component):
+    """Binary MVAU: per step, ``PE`` rows of ``SIMD`` weight bits XNOR the ``SIMD`` input bits
+    and a popcount tree (each node exactly as wide as its count) sums the agreements.
+
+    With a threshold activation the accumulator holds the popcount itself, ``0 .. MW`` in
+    ``bit_length(MW)`` bits, and the thresholds are moved into that domain at compile time;
+    with a requantizing activation it accumulates ``2 * popcount`` from ``bias - MW``, i.e. the
+    bipolar dot product ``y`` (rules in ``hwgen.ir.binary``). The folded engine, its timing and
+    the two-cycle activation are those of the integer MVAU (``hwgen.hw.arith.mvau_core``).
+
+    Parameters
+    ----------
+    params : XnorMvauParams
+
+    Members
+    -------
+    i_stream : In(stream.Signature(ArrayLayout(unsigned(1), SIMD)))
+    o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
+    """
+
+    def __init__(self, *, params):
+        check_params(params, XnorMvauParams)
+        self._p = params
+        super().__init__({
+            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
+            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
+        })
+
+    @property
+    def params(self) -> XnorMvauParams:
+        return self._p
+
+    def elaborate(self, platform):
+        p = self._p
+        m = Module()
+        w_layout = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
+        core = binary_core(m, self, p, w_layout)
+        for pe in range(p.pe):
+            agree = popcount([~(core.weights[pe][s] ^ core.inputs[s]) for s in range(p.simd)])
+            m.d.comb += core.dots[pe].eq(agree if p.popcount_domain
+                                         else agree << (1 + p.acc_shift))
+        attach_activation(m, p, core)
+        return m

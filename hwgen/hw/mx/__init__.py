@@ -1,0 +1,1 @@
+"""MX datapaths: element decoders and encoders, the MX MVAU and its requantizers."""

@@ -1,0 +1,1 @@
+"""Stream plumbing: FIFOs, forks, width converters and the sliding window."""

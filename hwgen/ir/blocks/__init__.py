@@ -1,0 +1,1 @@
+"""Block parameters: the integer-only description of each hardware block kind."""

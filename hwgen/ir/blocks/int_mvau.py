@@ -1,0 +1,193 @@
+"""Integer-only parameters of an integer MVAU: the single bridge from a layer to hardware.
+
+:class:`IntMvauParams` is what the golden model (``hwgen.golden.mvau.int_mvau``), the cycle
+model (``hwgen.perf``) and the hardware (``hwgen.hw.arith.int_mvau.IntMvau``) all take. It holds
+integers only; :meth:`IntMvauParams.from_layer` derives it from a :class:`QuantDense` by
+folding the input zero point into the bias and writing each ``M_i = S_W[i] S_X / S_Y`` as a
+multiplier and shift.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ...errors import IRError
+from ...quant.multiplier import quantize_multiplier
+from ..block import StreamFormat, register_block
+from ..layers.dense import QuantDense
+from .matrix_folding import MatrixFolding
+from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
+from ..rules import RequantRounding
+from ..types import IntType
+
+__all__ = ["IntMvauParams", "signed_bits_for_range"]
+
+
+
+def signed_bits_for_range(lo: int, hi: int) -> int:
+    """Fewest two's complement bits that hold every integer in ``[lo, hi]``."""
+    bits = 1
+    while not (-(1 << (bits - 1)) <= lo and hi <= (1 << (bits - 1)) - 1):
+        bits += 1
+    return bits
+
+
+
+@register_block("int_mvau")
+@dataclass(frozen=True, eq=False)
+class IntMvauParams(MatrixFolding):
+    """Parameters of one integer matrix-vector-activation unit.
+
+    ``y[i] = clamp(out_zero_point + requant(acc_bias[i] + sum_j weights[i, j] * x[j],
+    multiplier[i], shift[i], rounding), out_min, out_max)``
+
+    Parameters
+    ----------
+    name : str
+        Layer name, used in messages and in the Verilog hierarchy.
+    weights : numpy.ndarray
+        Signed weight codes, shape ``(MH, MW)``.
+    weight_type, input_type, output_type : IntType
+        Code types of weights, input activations (raw codes, zero point folded away) and outputs.
+    acc_bias : numpy.ndarray
+        Bias added to the accumulator, with ``-Z_X * sum_j q_W[i, j]`` folded in, shape ``(MH,)``.
+    multiplier, shift : numpy.ndarray
+        Per-channel requantization constants (``M = multiplier * 2**(shift - 31)``).
+    rounding : RequantRounding
+        Requantization rule.
+    out_zero_point, out_min, out_max : int
+        Output zero point and saturation bounds (a fused ReLU sets ``out_min`` to the zero point).
+    pe, simd : int
+        Folding: output channels and input elements per cycle.
+    out_fifo_depth : int
+        Output FIFO depth in beats (at least 1); ``hwgen.passes.size_fifos`` sets it.
+    in_fifo_depth : int
+        Depth in beats of a FIFO in front of the layer's input, 0 for none.
+    spatial : tuple of int
+        Leading dimensions of the input tensor: ``prod(spatial)`` vectors per inference (the
+        output pixels of a convolution); ``()`` for a dense layer.
+    """
+
+    name: str
+    weights: np.ndarray
+    weight_type: IntType
+    input_type: IntType
+    output_type: IntType
+    acc_bias: np.ndarray
+    multiplier: np.ndarray
+    shift: np.ndarray
+    rounding: RequantRounding
+    out_zero_point: int
+    out_min: int
+    out_max: int
+    pe: int
+    simd: int
+    out_fifo_depth: int = 1
+    in_fifo_depth: int = 0
+    spatial: tuple = ()
+
+    def __post_init__(self):
+        where = f"layer {self.name!r}"
+        weights = frozen_ints(self.weights)
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise IRError(f"{where}: weights must be a non-empty 2-D array, not {weights.shape}")
+        object.__setattr__(self, "weights", weights)
+        mh, mw = weights.shape
+        freeze_requant_fields(self, where)
+        self.check_folding_fields(where)
+        if mh % self.pe:
+            raise IRError(f"{where}: PE={self.pe} does not divide the {mh} output channels; "
+                          f"use a divisor of {mh}")
+        if mw % self.simd:
+            raise IRError(f"{where}: SIMD={self.simd} does not divide the {mw} inputs; "
+                          f"use a divisor of {mw}")
+        check_requant_ranges(self, where)
+
+    # -- the block interface (hwgen.ir.block) ------------------------------------------
+
+    @property
+    def input_format(self) -> StreamFormat:
+        return StreamFormat(self.input_type, self.simd)
+
+    @property
+    def output_format(self) -> StreamFormat:
+        return StreamFormat(self.output_type, self.pe)
+
+    def describe(self) -> dict:
+        """Facts for the manifest and the report."""
+        return {
+            "mh": self.mh, "mw": self.mw, "pe": self.pe, "simd": self.simd,
+            "nf": self.nf, "sf": self.sf, "weight_type": self.weight_type.name,
+            "input_type": self.input_type.name, "output_type": self.output_type.name,
+            "acc_bits": self.acc_bits,
+            "per_channel_requant": bool(len(set(zip(self.multiplier.tolist(),
+                                                    self.shift.tolist()))) > 1),
+            "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
+            "out_zero_point": self.out_zero_point, "out_min": self.out_min,
+            "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
+            "vectors": self.vectors,
+        }
+
+    # -- derived shape facts -------------------------------------------------------------
+    @property
+    def mh(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def mw(self) -> int:
+        return self.weights.shape[1]
+
+    @cached_property
+    def acc_range(self) -> tuple[int, int]:
+        """Exact bounds of the accumulator over every possible input vector.
+
+        Every input range contains 0, so these bounds also hold every partial sum.
+        """
+        w = self.weights
+        x_lo, x_hi = self.input_type.qmin, self.input_type.qmax
+        lo = np.minimum(w * x_lo, w * x_hi).sum(axis=1) + self.acc_bias
+        hi = np.maximum(w * x_lo, w * x_hi).sum(axis=1) + self.acc_bias
+        return int(lo.min()), int(hi.max())
+
+    @property
+    def acc_bits(self) -> int:
+        """Accumulator width: the fewest bits that can never overflow."""
+        return signed_bits_for_range(*self.acc_range)
+
+    # -- the bridge ------------------------------------------------------------------------
+    @classmethod
+    def from_layer(cls, layer: QuantDense, *, spatial: tuple = ()) -> "IntMvauParams":
+        """Integer parameters of ``layer`` (its folding must be set).
+
+        ``spatial`` gives the vectors per inference of a convolution's matrix part. FIFO
+        depths start at their minimum; ``hwgen.passes.size_fifos`` sizes them.
+        """
+        if layer.folding is None:
+            raise IRError(f"layer {layer.name!r} has no folding yet; "
+                          "run hwgen.passes.choose_folding first")
+        s_x = layer.input_quant.scale
+        s_y = layer.output_quant.scale
+        multiplier, shift = quantize_multiplier(layer.weight_quant.scale * s_x / s_y)
+        acc_bias = layer.bias - layer.input_quant.zero_point * layer.weights.sum(axis=1)
+        out = layer.output_quant
+        return cls(
+            name=layer.name,
+            weights=layer.weights,
+            weight_type=layer.weight_quant.dtype,
+            input_type=layer.input_quant.dtype,
+            output_type=out.dtype,
+            acc_bias=acc_bias,
+            multiplier=multiplier,
+            shift=shift,
+            rounding=layer.rounding,
+            out_zero_point=out.zero_point,
+            out_min=max(out.dtype.qmin, out.zero_point) if layer.relu else out.dtype.qmin,
+            out_max=out.dtype.qmax,
+            pe=layer.folding.pe,
+            simd=layer.folding.simd,
+            spatial=tuple(spatial),
+        )

@@ -1,0 +1,1 @@
+"""IR layers: quantized, frozen, validated layers that a Graph chains."""

@@ -1,0 +1,1 @@
+"""MX formats in the IR: activation types, arithmetic rules, memory packing."""

@@ -1,0 +1,1 @@
+"""hwgen's golden model compared with reference executors (onnxruntime, qonnx)."""

@@ -1,0 +1,1 @@
+"""Backend tier: Verilog export, lint, design files and memory images."""

@@ -1,0 +1,1 @@
+"""End-to-end tier: the command line and the shipped examples."""
