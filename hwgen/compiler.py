@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .backend.design import DEFAULT_TOP, Design
+from .backend.design import DEFAULT_TOP, LoweredDesign
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
 from .passes import DEFAULT_MAX_MACS, choose_folding, size_fifos
@@ -11,7 +11,7 @@ __all__ = ["compile_graph", "compile_onnx"]
 
 
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                  top: str = DEFAULT_TOP, input_axes: tuple | None = None) -> Design:
+                  top: str = DEFAULT_TOP, input_axes: tuple | None = None) -> LoweredDesign:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
@@ -29,7 +29,7 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     top : str
         Verilog module name.
     input_axes : tuple or None
-        How a model input row becomes the stream (:attr:`Design.input_axes`).
+        How a model input row becomes the stream (:attr:`LoweredDesign.input_axes`).
     """
     from .frontend.config import load_config
     config = load_config(config)
@@ -41,16 +41,16 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     graph = choose_folding(graph, requests=requests, max_macs=max_macs)
     blocks, edges = lower_graph(graph)
     blocks = size_fifos(blocks, edges)
-    return Design(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
+    return LoweredDesign(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
                   output_quant=graph.output_quant, top=top, input_axes=input_axes)
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                 top: str = DEFAULT_TOP) -> Design:
+                 top: str = DEFAULT_TOP) -> LoweredDesign:
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
     ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
-    gets ``input_axes`` (1, 2, 0), so :meth:`Design.input_codes` takes rows in the model's own
+    gets ``input_axes`` (1, 2, 0), so :meth:`LoweredDesign.input_codes` takes rows in the model's own
     layout (:mod:`hwgen.frontend.layout`).
     """
     from .frontend import load_config, load_onnx

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backend.design import Design
+from ..backend.design import LoweredDesign
 from ..ir.block import beats_per_inference
 from ..errors import SimulationError
 from ..golden.model import run_pipeline
@@ -34,7 +34,7 @@ class SimulationOutcome:
     golden: np.ndarray           # golden output codes
 
 
-def _monitors(design: Design) -> list:
+def _monitors(design: LoweredDesign) -> list:
     monitors = []
     for index, block in enumerate(design.blocks):
         beats_in = beats_per_inference(block.input_shape, block.input_format)
@@ -70,7 +70,7 @@ def _run_with_cocotb(design, in_words, beats_out, work_dir, *, simulator, idle, 
     return read_results(work_dir, simulator, beats_out, time.perf_counter() - start)
 
 
-def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator",
+def simulate_design(design: LoweredDesign, x, *, work_dir, simulator: str = "verilator",
                     driver: str = "harness", idle: float = 0.0, backpressure: float = 0.0,
                     seed: int = 1, waves: bool = False, progress=None,
                     log=print) -> SimulationOutcome:
@@ -78,7 +78,7 @@ def simulate_design(design: Design, x, *, work_dir, simulator: str = "verilator"
 
     Parameters
     ----------
-    design : Design
+    design : LoweredDesign
     x : numpy.ndarray
         Inputs, one row per inference.
     work_dir : path

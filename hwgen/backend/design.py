@@ -13,15 +13,18 @@ from ..errors import IRError
 from ..ir.block import BLOCK_KINDS, beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 
-__all__ = ["Design", "DEFAULT_TOP"]
+__all__ = ["LoweredDesign", "DEFAULT_TOP"]
 
 DEFAULT_TOP = "hwgen_top"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, eq=False)
-class Design:
-    """Everything needed to build, simulate and check one accelerator.
+class LoweredDesign:
+    """The lowered accelerator: everything needed to build, simulate and check it.
+
+    The compiler's result and what design.npz stores; the user-facing :class:`hwgen.Design`
+    wraps it with golden, simulate and save.
 
     Parameters
     ----------

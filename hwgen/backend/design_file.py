@@ -1,4 +1,4 @@
-"""Saving and loading a Design: arrays in design.npz, everything else in JSON.
+"""Saving and loading a LoweredDesign: arrays in design.npz, everything else in JSON.
 
 Block parameters are frozen dataclasses; each field is stored by its value's type: numpy
 arrays as arrays, IntType by name, enums by value, plain numbers and strings as JSON.
@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import HwgenError
 from ..ir.block import block_kind
 from ..ir.types import IntType, TensorQuant
-from .design import Design
+from .design import LoweredDesign
 
 __all__ = ["save_design", "load_design", "DESIGN_FILE"]
 
@@ -81,7 +81,7 @@ def _decode(entry: dict, data) -> object:
     return cls(**values)
 
 
-def save_design(design: Design, path: Path) -> None:
+def save_design(design: LoweredDesign, path: Path) -> None:
     """Write ``design`` to ``path`` (an .npz file)."""
     arrays = {}
     blocks = [_encode(block, i, arrays) for i, block in enumerate(design.blocks)]
@@ -95,7 +95,7 @@ def save_design(design: Design, path: Path) -> None:
         np.savez(f, **arrays)
 
 
-def load_design(path: Path) -> Design:
+def load_design(path: Path) -> LoweredDesign:
     """Read a design written by :func:`save_design` (a file, or the directory holding it)."""
     path = Path(path)
     if path.is_dir():
@@ -107,7 +107,7 @@ def load_design(path: Path) -> Design:
         if meta.get("format") != FORMAT_VERSION:
             raise HwgenError(f"{path} was written by another hwgen version; compile again")
         blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
-    return Design(name=meta["name"], blocks=blocks, top=meta["top"],
+    return LoweredDesign(name=meta["name"], blocks=blocks, top=meta["top"],
                   edges=tuple(tuple(ports) for ports in meta["edges"]),
                   input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]),
                   input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]))

@@ -6,7 +6,7 @@ from .. import __version__
 from ..hw.accelerator import block_instance
 from ..passes.fifo_sizing import steady_state_inferences
 from ..perf.pipeline import pipeline_timing
-from .design import Design
+from .design import LoweredDesign
 
 __all__ = ["build_manifest"]
 
@@ -16,12 +16,12 @@ def _stream_port(prefix: str, fmt) -> dict:
             "signals": {m: f"{prefix}__{m}" for m in ("payload", "valid", "ready")}}
 
 
-def build_manifest(design: Design, *, files: dict) -> dict:
+def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
     """Describe ``design`` for users and for ``hwgen sim`` / ``hwgen report``.
 
     Parameters
     ----------
-    design : Design
+    design : LoweredDesign
     files : dict
         Paths (relative to the output directory) and hashes of what was written.
     """

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .design import Design
+from .design import LoweredDesign
 from .design_file import DESIGN_FILE, save_design
 from .manifest import build_manifest
 from .memory_images import memory_images
@@ -22,7 +22,7 @@ def _hex_lines(words, bits: int) -> str:
     return "".join(f"{w:0{digits}x}\n" for w in words)
 
 
-def _memory_images(design: Design, mem_dir: Path) -> dict:
+def _memory_images(design: LoweredDesign, mem_dir: Path) -> dict:
     """One $readmemh-style file per on-chip table; the Verilog carries the same contents."""
     images = {}
     for index, block in enumerate(design.blocks):
@@ -34,7 +34,7 @@ def _memory_images(design: Design, mem_dir: Path) -> dict:
     return images
 
 
-def write_design(design: Design, out_dir) -> dict:
+def write_design(design: LoweredDesign, out_dir) -> dict:
     """Write everything ``hwgen sim`` and users need into ``out_dir``; return the manifest."""
     out = Path(out_dir)
     (out / "rtl").mkdir(parents=True, exist_ok=True)

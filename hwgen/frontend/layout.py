@@ -5,8 +5,8 @@ fastest on the stream, the order the sliding window and the MVAU consume), so a 
 first layer takes an image reads its input ``(N, C, H, W)`` transposed by
 :data:`NCHW_TO_NHWC`. A model whose first layer is dense reads its input row-major, as the
 model flattens it (no transposition). :func:`stream_input_axes` states that rule once; the
-compiler stores its result in :attr:`hwgen.backend.design.Design.input_axes`, so
-``Design.input_codes`` and ``hwgen sim --inputs X.npy`` take X in the model's own layout.
+compiler stores its result in :attr:`hwgen.backend.design.LoweredDesign.input_axes`, so
+``LoweredDesign.input_codes`` and ``hwgen sim --inputs X.npy`` take X in the model's own layout.
 """
 
 from __future__ import annotations

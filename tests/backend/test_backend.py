@@ -6,12 +6,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from hwgen.backend import Design, load_design, write_design
+from hwgen.backend import LoweredDesign, load_design, write_design
 from hwgen.ir import IntType, RequantRounding, TensorQuant
 from tests.fixtures.factories import random_mvau_params
 
 
-def design(seed=0, variant=0) -> Design:
+def design(seed=0, variant=0) -> LoweredDesign:
     rng = np.random.default_rng(seed)
     if variant == 0:   # NF = SF = 1 in the second layer, a widening converter
         layers = (random_mvau_params(rng, mh=8, mw=12, pe=2, simd=3, name="fc1", relu=True),
@@ -22,7 +22,7 @@ def design(seed=0, variant=0) -> Design:
                                      rounding=RequantRounding.SINGLE, per_channel=False),
                   random_mvau_params(rng, mh=4, mw=6, pe=2, simd=6, in_bits=8, in_signed=True,
                                      name="fc2", in_fifo_depth=1))
-    return Design(name="t", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 3),
+    return LoweredDesign(name="t", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 3),
                   output_quant=TensorQuant(IntType(8, True), 0.5, -2))
 
 

@@ -7,14 +7,14 @@ import subprocess
 import numpy as np
 import pytest
 
-from hwgen.backend import Design
+from hwgen.backend import LoweredDesign
 from hwgen.backend.memory_images import memory_images
 from hwgen.backend.templates import render
 from hwgen.ir import IntType, TensorQuant
 from tests.fixtures.binary_factories import random_binary_params
 
 
-def design() -> Design:
+def design() -> LoweredDesign:
     # Every kind and both activations; descending channels; TTQ levels; 4-bit threshold codes.
     rng = np.random.default_rng(5)
     layers = (
@@ -27,7 +27,7 @@ def design() -> Design:
         random_binary_params(rng, "xnor", mh=4, mw=4, pe=4, simd=1, activation="requant",
                              out_bits=8, out_signed=True, name="xnor"),
     )
-    return Design(name="b", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 0),
+    return LoweredDesign(name="b", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 0),
                   output_quant=TensorQuant(IntType(8, True), 0.5, 0))
 
 

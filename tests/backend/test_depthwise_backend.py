@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from hwgen.backend import Design, load_design, write_design
+from hwgen.backend import LoweredDesign, load_design, write_design
 from hwgen.hw.arith.depthwise_unit import depthwise_weight_words
 from hwgen.ir import RequantRounding
 from hwgen.ir.lowering import lower_layer
@@ -18,14 +18,14 @@ from tests.fixtures.depthwise_factory import depthwise_layer
 VARIANTS = [((5, 5, 6), 3, 2, True), ((4, 4, 3), 1, 3, False)]
 
 
-def design(variant) -> Design:
+def design(variant) -> LoweredDesign:
     image, kernel, pe, per_channel = VARIANTS[variant]
     layer = depthwise_layer(variant, image=image, kernel=kernel, pe=pe,
                             pads=(1, 1, 1, 1) if kernel == 3 else (0, 0, 0, 0),
                             per_channel=per_channel, relu=True,
                             rounding=RequantRounding.GEMMLOWP if variant else
                             RequantRounding.SINGLE_EVEN)
-    return Design(name="dw", blocks=size_fifos(lower_layer(layer)),
+    return LoweredDesign(name="dw", blocks=size_fifos(lower_layer(layer)),
                   input_quant=layer.input_quant, output_quant=layer.output_quant)
 
 

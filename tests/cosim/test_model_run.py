@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hwgen.backend import Design
+from hwgen.backend import LoweredDesign
 from hwgen.ir import IntType, TensorQuant
 from hwgen.sim.model_run import simulate_design
 from tests.fixtures.factories import random_mvau_params
@@ -13,7 +13,7 @@ from tests.fixtures.factories import random_mvau_params
 pytestmark = pytest.mark.cosim
 
 
-def small_design() -> Design:
+def small_design() -> LoweredDesign:
     rng = np.random.default_rng(12)
     layers = (
         random_mvau_params(rng, mh=16, mw=12, pe=4, simd=3, name="fc1", relu=True),
@@ -22,7 +22,7 @@ def small_design() -> Design:
         random_mvau_params(rng, mh=5, mw=10, pe=5, simd=5, in_bits=8, in_signed=True,
                            name="fc3", w_bits=2),
     )
-    return Design(name="small", blocks=layers,
+    return LoweredDesign(name="small", blocks=layers,
                   input_quant=TensorQuant(IntType(8, False), 1 / 255, 0),
                   output_quant=TensorQuant(IntType(8, True), 0.05, 3))
 
@@ -52,7 +52,7 @@ def test_run_under_stalls_is_bit_exact(verilator, tmp_path):
     assert outcome.result["cycles_checked"] is False and outcome.result["cycles_exact"] is None
 
 
-class _BrokenHardware(Design):
+class _BrokenHardware(LoweredDesign):
     """A design whose Verilog comes from a layer with one bias changed: a hardware bug."""
 
     @property
@@ -61,7 +61,7 @@ class _BrokenHardware(Design):
         bias = layers[1].acc_bias.copy()
         bias[3] += 5000
         layers[1] = replace(layers[1], acc_bias=bias)
-        return Design(name=self.name, blocks=layers, input_quant=self.input_quant,
+        return LoweredDesign(name=self.name, blocks=layers, input_quant=self.input_quant,
                       output_quant=self.output_quant, top=self.top).verilog
 
 

@@ -68,8 +68,8 @@ def test_too_small_skip_fifo_deadlocks_in_the_model_and_sizing_avoids_it():
     with pytest.raises(RuntimeError, match="deadlock"):
         pipeline_timing(blocks, 3, design.edges)
     # The hardware deadlocks too: the model is right about it.
-    from hwgen.backend import Design
-    small = Design(name="small", blocks=blocks, edges=design.edges,
+    from hwgen.backend import LoweredDesign
+    small = LoweredDesign(name="small", blocks=blocks, edges=design.edges,
                    input_quant=design.input_quant, output_quant=design.output_quant)
     x = np.random.default_rng(2).integers(0, 256, (3,) + design.input_shape)
     with pytest.raises(TimeoutError):

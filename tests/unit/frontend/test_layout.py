@@ -1,4 +1,4 @@
-"""NCHW models, NHWC streams: the host-side transposition, in the frontend and in Design."""
+"""NCHW models, NHWC streams: the host-side transposition, in the frontend and in LoweredDesign."""
 
 import numpy as np
 import pytest
