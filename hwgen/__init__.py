@@ -1,3 +1,5 @@
 """hwgen: quantized neural networks to verified streaming FPGA hardware."""
 
-__version__ = "0.1.0"
+from .version import __version__
+
+__all__ = ["__version__"]

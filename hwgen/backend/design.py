@@ -10,7 +10,8 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import IRError
-from ..ir.block import BLOCK_KINDS, beats_per_inference, chain_edges, check_edges
+from ..catalog import kind_of
+from ..ir.block import beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 
 __all__ = ["LoweredDesign", "DEFAULT_TOP"]
@@ -31,7 +32,7 @@ class LoweredDesign:
     name : str
         Model name.
     blocks : tuple
-        Lowered blocks in pipeline order (registered kinds of ``hwgen.ir.block``), FIFOs
+        Lowered blocks in pipeline order (kinds of the catalog, :mod:`hwgen.catalog`), FIFOs
         sized.
     input_quant, output_quant : TensorQuant
         How float inputs become codes and output codes become floats.
@@ -61,8 +62,10 @@ class LoweredDesign:
         object.__setattr__(self, "edges", chain_edges(len(self.blocks)) if self.edges is None
                            else check_edges(self.blocks, self.edges))
         for block in self.blocks:
-            if type(block) not in BLOCK_KINDS.values():
-                raise IRError(f"{block!r} is not a registered block kind")
+            try:
+                kind_of(block)
+            except KeyError:
+                raise IRError(f"{block!r} is not a block kind of the catalog") from None
         if not _IDENTIFIER.match(self.top):
             raise IRError(f"top module name {self.top!r} is not a Verilog identifier")
         if self.input_quant.dtype != self.blocks[0].input_format.element:

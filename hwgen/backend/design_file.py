@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HwgenError
-from ..ir.block import block_kind
+from ..catalog import kind_named, resolve
 from ..ir.types import IntType, TensorQuant
 from .design import LoweredDesign
 
@@ -60,7 +60,10 @@ def _encode(block, index: int, arrays: dict) -> dict:
 
 
 def _decode(entry: dict, data) -> object:
-    cls = block_kind(entry["kind"])
+    try:
+        cls = resolve(kind_named(entry["kind"]).params)
+    except KeyError as error:
+        raise HwgenError(f"design file: {error.args[0]}") from None
     hints = typing.get_type_hints(cls)
     values = {}
     for name, stored in entry["fields"].items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import __version__
+from ..version import __version__
 from ..hw.accelerator import block_instance
 from ..passes.fifo_sizing import steady_state_inferences
 from ..perf.pipeline import pipeline_timing

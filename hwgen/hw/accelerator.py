@@ -6,8 +6,7 @@ from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir.block import (DESIGN_INPUT, block_inputs, chain_edges, check_edges, consumers_of,
-                         input_fifo_depths, input_formats)
+from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
 from .registry import block_component
 from .shapes import int_shape, lanes_layout
 from .stream.fifo import StreamFifo
@@ -80,7 +79,7 @@ class Accelerator(wiring.Component):
         ports = {}                                    # (block, port) -> stream to connect
 
         def converted(upstream, lanes, b, port, tag):
-            fmt = input_formats(blocks[b])[port]
+            fmt = blocks[b].input_formats[port]
             if lanes == fmt.lanes:
                 return upstream
             converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
@@ -94,7 +93,7 @@ class Accelerator(wiring.Component):
             tag = "in" if producer == DESIGN_INPUT else str(producer)
             if len(readers) > 1:
                 fork = StreamFork(payload_shape=lanes_layout(fmt.element, fmt.lanes),
-                                  depths=[input_fifo_depths(blocks[b])[port]
+                                  depths=[blocks[b].input_fifo_depths[port]
                                           for b, port in readers])
                 m.submodules[f"fork_{tag}"] = fork
                 wiring.connect(m, upstream, fork.i_stream)
@@ -104,9 +103,9 @@ class Accelerator(wiring.Component):
                 return
             for b, port in readers:
                 stream_in = converted(upstream, fmt.lanes, b, port, f"{b}_{port}")
-                depth = input_fifo_depths(blocks[b])[port]
+                depth = blocks[b].input_fifo_depths[port]
                 if depth:
-                    layout_fmt = input_formats(blocks[b])[port]
+                    layout_fmt = blocks[b].input_formats[port]
                     fifo = StreamFifo(payload_shape=lanes_layout(layout_fmt.element,
                                                                  layout_fmt.lanes),
                                       depth=depth)
@@ -119,7 +118,7 @@ class Accelerator(wiring.Component):
         for index, block in enumerate(blocks):
             component = block_component(block)
             m.submodules[block_instance(index)] = component
-            for port in range(block_inputs(block)):
+            for port in range(block.inputs):
                 wiring.connect(m, ports[(index, port)],
                                getattr(component, input_port_name(port)))
             m.d.comb += [

@@ -1,25 +1,24 @@
-"""What every hardware block's parameters provide, and the registry of block kinds.
+"""What every hardware block's parameters provide: :class:`Block`, stream formats, edges.
 
-A block consumes one stream and produces one stream. Per inference it takes a tensor of
-``input_shape`` and gives a tensor of ``output_shape``; a tensor travels in row-major order
-(NHWC for images: channels fastest), ``lanes`` elements per beat. Each block kind is a frozen
-dataclass registered under a ``kind`` name, and the golden model, the cycle model and the
-hardware each map the class to their implementation (``hwgen.golden.registry``,
-``hwgen.perf.registry``, ``hwgen.hw.registry``): the bridge from IR to each subsystem is one
-table.
+A block consumes one stream (two for a join such as an adder) and produces one. Per
+inference it takes a tensor of ``input_shape`` and gives a tensor of ``output_shape``; a
+tensor travels in row-major order (NHWC for images: channels fastest), ``lanes`` elements
+per beat. Each block kind is a frozen dataclass subclassing :class:`Block`, named in the
+block-kind catalog (:mod:`hwgen.catalog`), whose entry says where every stage implements it.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..errors import IRError
 from .types import IntType
 
-__all__ = ["StreamFormat", "BLOCK_KINDS", "register_block", "block_kind", "beats_per_inference",
-           "DESIGN_INPUT", "block_inputs", "input_formats", "input_fifo_depths",
-           "chain_edges", "check_edges", "consumers_of"]
+__all__ = ["Block", "StreamFormat", "beats_per_inference", "DESIGN_INPUT", "chain_edges",
+           "check_edges", "consumers_of"]
 
 
 @dataclass(frozen=True)
@@ -42,27 +41,58 @@ class StreamFormat:
                 "payload_bits": self.payload_bits}
 
 
-#: kind name -> parameter class
-BLOCK_KINDS: dict[str, type] = {}
+class Block(ABC):
+    """The contract of every block parameter class (a frozen dataclass of integers).
 
+    Subclasses declare ``kind`` (their catalog name) and, for a join, ``inputs = 2``; as
+    dataclass fields they hold ``name``, ``in_fifo_depth`` (beats of the FIFO in front of
+    input port 0; 0 for none) and ``out_fifo_depth``. A block with two inputs also overrides
+    :attr:`input_formats` and :attr:`input_fifo_depths`.
+    """
 
-def register_block(kind: str):
-    """Class decorator: register a block parameter class under ``kind``."""
-    def decorate(cls):
-        if kind in BLOCK_KINDS and BLOCK_KINDS[kind] is not cls:
-            raise IRError(f"block kind {kind!r} is registered twice")
-        cls.kind = kind
-        BLOCK_KINDS[kind] = cls
-        return cls
-    return decorate
+    #: Catalog name of the kind (:mod:`hwgen.catalog`).
+    kind: ClassVar[str]
+    #: Number of input streams.
+    inputs: ClassVar[int] = 1
 
+    @property
+    @abstractmethod
+    def input_shape(self) -> tuple:
+        """Shape of the tensor one inference takes on input port 0."""
 
-def block_kind(name: str) -> type:
-    try:
-        return BLOCK_KINDS[name]
-    except KeyError:
-        raise IRError(f"unknown block kind {name!r}; known: {', '.join(sorted(BLOCK_KINDS))}") \
-            from None
+    @property
+    @abstractmethod
+    def output_shape(self) -> tuple:
+        """Shape of the tensor one inference gives."""
+
+    @property
+    @abstractmethod
+    def input_format(self) -> StreamFormat:
+        """Stream format of input port 0."""
+
+    @property
+    @abstractmethod
+    def output_format(self) -> StreamFormat:
+        """Stream format of the output."""
+
+    @abstractmethod
+    def describe(self) -> dict:
+        """Facts for the manifest and the report (JSON-serialisable)."""
+
+    @classmethod
+    @abstractmethod
+    def example(cls, rng) -> "Block":
+        """A small, valid block of this kind drawn from ``rng`` (for the conformance suite)."""
+
+    @property
+    def input_formats(self) -> tuple:
+        """Stream format of each input port, in port order."""
+        return (self.input_format,)
+
+    @property
+    def input_fifo_depths(self) -> tuple:
+        """Depth of the FIFO in front of each input port (0: none)."""
+        return (self.in_fifo_depth,)
 
 
 def beats_per_inference(shape, fmt: StreamFormat) -> int:
@@ -75,25 +105,6 @@ def beats_per_inference(shape, fmt: StreamFormat) -> int:
 
 #: Producer index of the accelerator's own input stream in an edge list.
 DESIGN_INPUT = -1
-
-
-def block_inputs(block) -> int:
-    """Number of input streams of ``block`` (1, or 2 for a join such as an adder)."""
-    return getattr(block, "inputs", 1)
-
-
-def input_formats(block) -> tuple:
-    """Stream format of each input port, in port order."""
-    if block_inputs(block) == 1:
-        return (block.input_format,)
-    return (block.input_format, block.second_input_format)
-
-
-def input_fifo_depths(block) -> tuple:
-    """Depth of the FIFO in front of each input port (0: none)."""
-    if block_inputs(block) == 1:
-        return (block.in_fifo_depth,)
-    return (block.in_fifo_depth, block.in2_fifo_depth)
 
 
 def chain_edges(count: int) -> tuple:
@@ -112,8 +123,8 @@ def check_edges(blocks, edges) -> tuple:
         raise IRError(f"{len(edges)} edge lists for {len(blocks)} blocks")
     used = set()
     for index, (block, ports) in enumerate(zip(blocks, edges)):
-        if len(ports) != block_inputs(block):
-            raise IRError(f"block {block.name!r} has {block_inputs(block)} input(s) but "
+        if len(ports) != block.inputs:
+            raise IRError(f"block {block.name!r} has {block.inputs} input(s) but "
                           f"{len(ports)} producer(s)")
         for port, producer in enumerate(ports):
             if not DESIGN_INPUT <= producer < index:
@@ -121,7 +132,7 @@ def check_edges(blocks, edges) -> tuple:
                               "come before it")
             source = blocks[producer] if producer >= 0 else None
             if source is not None:
-                fmt = input_formats(block)[port]
+                fmt = block.input_formats[port]
                 if (math.prod(source.output_shape) != math.prod(block.input_shape)
                         or source.output_format.element != fmt.element):
                     raise IRError(f"block {block.name!r} cannot read the output of "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import IRError
-from ..ir.block import DESIGN_INPUT, block_inputs, chain_edges, check_edges, consumers_of
+from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
 from ..perf.pipeline import pipeline_timing
 from ..perf.registry import cycle_model
 

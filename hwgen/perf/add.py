@@ -9,10 +9,11 @@ stages and written into the output FIFO ``WRITE_DELAY`` cycles later:
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.eltwise_add import AddParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
-__all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles"]
+__all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles", "ELTWISE_ADD"]
 
 ADD_WRITE_DELAY = 3
 
@@ -48,3 +49,13 @@ def add_processes(schedule: Schedule, p: AddParams, inputs, out: Stream, inferen
 
     schedule.process(join())
     schedule.process(fifo_output())
+
+
+def add_fifos(block: AddParams, upstream) -> dict:
+    """Credits for one sum per cycle. The input FIFOs are sized on the graph (a residual
+    branch must hold what the other branch has not consumed yet): see ``size_fifos``."""
+    return {"out_fifo_depth": ADD_WRITE_DELAY + 2}
+
+
+#: The element-wise adder's cycle model (catalog entry ``eltwise_add``).
+ELTWISE_ADD = CycleModel(add_processes, add_cycles, add_fifos)

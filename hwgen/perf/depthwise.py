@@ -11,11 +11,12 @@ alongside), the multiply-accumulate, and the requantizer's two stages.
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.depthwise import DepthwiseParams
 from .events import Schedule, Stream
 from .window_reduce import window_reduce_processes
 
-__all__ = ["WRITE_DELAY", "depthwise_processes", "depthwise_cycles", "depthwise_fifos"]
+__all__ = ["WRITE_DELAY", "depthwise_processes", "depthwise_cycles", "depthwise_fifos", "DEPTHWISE"]
 
 #: Input beat of a group's last tap to its result's write into the output FIFO.
 WRITE_DELAY = 4
@@ -34,3 +35,7 @@ def depthwise_fifos(p: DepthwiseParams, upstream) -> dict:
 def depthwise_processes(schedule: Schedule, p: DepthwiseParams, inp: Stream, out: Stream,
                         inferences: int):
     window_reduce_processes(schedule, p, inp, out, inferences, delay=WRITE_DELAY)
+
+
+#: The depthwise unit's cycle model (catalog entry ``depthwise``).
+DEPTHWISE = CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos)

@@ -17,11 +17,12 @@ In isolation (input always valid, output always ready, ``C`` large enough) a vec
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.int_mvau import IntMvauParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",
-           "int_mvau_isolated_latency", "credits_for_full_rate"]
+           "int_mvau_isolated_latency", "credits_for_full_rate", "INT_MVAU"]
 
 #: Issue of a fold's last step to the output FIFO write: memories (1), dot products (2),
 #: accumulate (3), requantizer stage A (4), stage B (5).
@@ -120,3 +121,7 @@ def credits_for_full_rate(p_sf: int) -> int:
     WRITE_DELAY + 1``.
     """
     return 1 + -(-(WRITE_DELAY + 1) // p_sf)
+
+
+#: The integer MVAU's cycle model (catalog entry ``int_mvau``).
+INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, mvau_fifo_depths)

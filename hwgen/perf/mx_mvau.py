@@ -18,6 +18,7 @@ has left. In isolation a vector takes ``NF * SF`` cycles.
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.mx_mvau import MxMvauParams
 from ..ir.mx.types import is_mx_format
 from .events import Schedule, Stream
@@ -25,7 +26,7 @@ from .mvau import mvau_engine_processes, mvau_fifo_depths
 
 __all__ = ["INT_WRITE_DELAY", "MX_WRITE_DELAY", "mx_write_delay", "mx_mvau_processes",
            "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency",
-           "mx_mvau_fifos"]
+           "mx_mvau_fifos", "MX_MVAU"]
 
 INT_WRITE_DELAY = 6
 MX_WRITE_DELAY = 7
@@ -69,3 +70,7 @@ def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Str
 def mx_mvau_fifos(block: MxMvauParams, upstream) -> dict:
     """FIFO sizing rule: the integer MVAU's, with the MX output's credits."""
     return mvau_fifo_depths(block, upstream, credits=mx_credits_for_full_rate(block))
+
+
+#: The MX MVAU's cycle model (catalog entry ``mx_mvau``).
+MX_MVAU = CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos)

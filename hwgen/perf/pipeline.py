@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.block import (DESIGN_INPUT, beats_per_inference, block_inputs, chain_edges,
-                         check_edges, consumers_of, input_fifo_depths, input_formats)
+from ..ir.block import (DESIGN_INPUT, beats_per_inference, chain_edges, check_edges,
+                        consumers_of)
 from .events import NEVER_BLOCKS, Schedule
 from .fork import fork_processes
 from .registry import cycle_model
@@ -219,19 +219,19 @@ def _evaluate(blocks, inferences: int, edges):
     def connect(producer: int, stream, lanes: int) -> None:
         readers = consumers.get(producer, [])
         if len(readers) > 1:
-            depths = [input_fifo_depths(blocks[b])[port] for b, port in readers]
+            depths = [blocks[b].input_fifo_depths[port] for b, port in readers]
             branches = [schedule.stream(f"{blocks[b].name}.fork{port}", stream.beats)
                         for b, port in readers]
             fork_processes(schedule, depths, stream, branches)
             for (b, port), branch in zip(readers, branches):
                 port_streams[(b, port)] = _convert(schedule, branch, lanes,
-                                                   input_formats(blocks[b])[port].lanes,
+                                                   blocks[b].input_formats[port].lanes,
                                                    blocks[b])
             return
         for b, port in readers:
-            fmt = input_formats(blocks[b])[port]
+            fmt = blocks[b].input_formats[port]
             converted = _convert(schedule, stream, lanes, fmt.lanes, blocks[b])
-            depth = input_fifo_depths(blocks[b])[port]
+            depth = blocks[b].input_fifo_depths[port]
             if depth:
                 buffered = schedule.stream(f"{blocks[b].name}.in_fifo{port}", converted.beats)
                 stream_fifo_processes(schedule, depth, converted, buffered)
@@ -245,7 +245,7 @@ def _evaluate(blocks, inferences: int, edges):
         beats_in = beats_per_inference(block.input_shape, block.input_format)
         beats_out = beats_per_inference(block.output_shape, block.output_format)
         out = schedule.stream(f"{block.name}.out", inferences * beats_out)
-        ports = [port_streams[(index, port)] for port in range(block_inputs(block))]
+        ports = [port_streams[(index, port)] for port in range(block.inputs)]
         model.processes(schedule, block, ports[0] if len(ports) == 1 else tuple(ports), out,
                         inferences)
         timings.append((block, model, ports[0], out, beats_in, beats_out))

@@ -18,11 +18,12 @@ value outside the image). The line buffer holds ``R = kernel + stride`` rows; gl
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.sliding_window import SlidingWindowParams
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",
-           "last_output_row_using"]
+           "SLIDING_WINDOW"]
 
 #: Issue of a read step to its output FIFO write: the buffer memory's read latency.
 READ_DELAY = 1
@@ -31,11 +32,6 @@ READ_DELAY = 1
 def sliding_window_cycles(p: SlidingWindowParams) -> int:
     """Cycles per image at full rate: one read step per output beat."""
     return p.out_height * p.out_width * p.kernel * p.kernel * p.groups
-
-
-def last_output_row_using(p: SlidingWindowParams, row: int) -> int:
-    """The last output row whose windows use input row ``row`` (clamped to the last row)."""
-    return min((row + p.pads[0]) // p.stride, p.out_height - 1)
 
 
 def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: Stream,
@@ -80,7 +76,7 @@ def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: St
             if row >= rows:
                 old = row - rows                      # the row this one overwrites
                 image, local = divmod(old, p.height)
-                last_row = image * p.out_height + last_output_row_using(p, local)
+                last_row = image * p.out_height + p.last_output_row_using(local)
                 ready = max(ready, (yield issues.after((last_row + 1) * steps_per_row - 1)) + 1)
             inp.accept(i, ready)
             previous = yield inp.after(i)
@@ -95,3 +91,16 @@ def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: St
     schedule.process(engine())
     schedule.process(input_side())
     schedule.process(fifo_output())
+
+
+def sliding_window_fifos(block: SlidingWindowParams, upstream) -> dict:
+    """Credits for one read per cycle (a result leaves ``READ_DELAY + 1`` cycles after its
+    read) and room for a whole patch, so the next patch is ready while a consumer works
+    through its later folds."""
+    return {"out_fifo_depth": max(READ_DELAY + 2, block.kernel * block.kernel * block.groups),
+            "in_fifo_depth": 0}
+
+
+#: The sliding window's cycle model (catalog entry ``sliding_window``).
+SLIDING_WINDOW = CycleModel(sliding_window_processes, sliding_window_cycles,
+                            sliding_window_fifos)

@@ -10,11 +10,12 @@ requantizer) and is valid one cycle later, after the previous output beat has le
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from ..ir.blocks.window_reduce import WindowReduceParams
 from .events import Schedule, Stream
 
 __all__ = ["write_delay", "window_reduce_processes", "window_reduce_cycles",
-           "reduce_credits_for_full_rate"]
+           "reduce_credits_for_full_rate", "WINDOW_REDUCE"]
 
 
 def write_delay(p: WindowReduceParams) -> int:
@@ -63,3 +64,13 @@ def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stre
 
     schedule.process(input_side())
     schedule.process(output_side())
+
+
+def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
+    """Credits for one result per last-position beat, and room for a pixel's channel groups."""
+    return {"out_fifo_depth": max(reduce_credits_for_full_rate(block), block.groups),
+            "in_fifo_depth": 0}
+
+
+#: The window reduction's cycle model (catalog entry ``window_reduce``).
+WINDOW_REDUCE = CycleModel(window_reduce_processes, window_reduce_cycles, window_reduce_fifos)

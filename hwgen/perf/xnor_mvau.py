@@ -10,10 +10,11 @@ Their ideal cycles per inference are ``vectors * NF * SF``.
 
 from __future__ import annotations
 
+from .cycle_model import CycleModel
 from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths
 
 __all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
-           "binary_mvau_fifos"]
+           "binary_mvau_fifos", "BINARY_MVAU"]
 
 #: Cycles of the threshold unit and of the requantizer (``WRITE_DELAY`` = 3 engine stages + 2).
 ACTIVATION_LATENCY = 2
@@ -27,3 +28,7 @@ binary_mvau_cycles = int_mvau_cycles_per_vector
 
 #: FIFO sizes: the integer MVAU's rule (:func:`hwgen.perf.mvau.mvau_fifo_depths`).
 binary_mvau_fifos = mvau_fifo_depths
+
+
+#: The cycle model of the XNOR, binary-weight and ternary MVAUs (three catalog entries).
+BINARY_MVAU = CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos)

@@ -14,7 +14,7 @@ from .requantizer import Requantizer
 from ..shapes import index_range, lanes_layout
 from ..stream.fifo import StreamFifo
 
-__all__ = ["DepthwiseUnit", "depthwise_weight_words"]
+__all__ = ["DepthwiseUnit", "depthwise_weight_words", "depthwise_memory_images"]
 
 
 def depthwise_weight_words(p: DepthwiseParams) -> list:
@@ -130,3 +130,13 @@ class DepthwiseUnit(wiring.Component):
         out_read = self.o_stream.valid & self.o_stream.ready
         m.d.sync += credits.eq(credits - (fire & last_tap) + out_read)
         return m
+
+
+def depthwise_memory_images(p: DepthwiseParams) -> dict:
+    """The on-chip tables of a depthwise unit: ``{table: (words, bits per word)}``."""
+    return {
+        "weights": (depthwise_weight_words(p), p.pe * p.weight_type.bits),
+        "acc_bias": (pack_words(p.acc_bias.reshape(p.groups, p.pe), 32), p.pe * 32),
+        "multiplier": (pack_words(p.multiplier.reshape(p.groups, p.pe), 31), p.pe * 31),
+        "shift": (pack_words(p.shift.reshape(p.groups, p.pe), 6), p.pe * 6),
+    }

@@ -9,13 +9,13 @@ from amaranth.lib.wiring import In, Out
 from amaranth.lib import stream
 
 from ...ir.blocks.int_mvau import IntMvauParams
-from ...ir.packing import weight_memory_words
+from ...ir.packing import pack_words, weight_memory_words
 from .adder_tree import bounded_sum, step_dot_range
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
 from ..shapes import lanes_layout
 
-__all__ = ["IntMvau"]
+__all__ = ["IntMvau", "int_mvau_memory_images"]
 
 
 class IntMvau(wiring.Component):
@@ -101,3 +101,14 @@ class IntMvau(wiring.Component):
             core.result.eq(requant.o_data),
         ]
         return m
+
+
+def int_mvau_memory_images(p: IntMvauParams) -> dict:
+    """The on-chip tables of an integer MVAU: ``{table: (words, bits per word)}``."""
+    return {
+        "weights": (weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits),
+                    p.pe * p.simd * p.weight_type.bits),
+        "acc_bias": (pack_words(p.acc_bias.reshape(p.nf, p.pe), 32), p.pe * 32),
+        "multiplier": (pack_words(p.multiplier.reshape(p.nf, p.pe), 31), p.pe * 31),
+        "shift": (pack_words(p.shift.reshape(p.nf, p.pe), 6), p.pe * 6),
+    }

@@ -13,13 +13,14 @@ from amaranth.lib import wiring
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from ..arith.adder_tree import step_dot_range
+from ...ir.packing import pack_words
+from ..arith.adder_tree import shape_for_range, step_dot_range
 from ..arith.mvau_core import MvauCore
 from ..arith.requantizer import Requantizer
 from ..shapes import lanes_layout
 from .threshold_unit import ThresholdUnit
 
-__all__ = ["binary_core", "attach_activation", "check_params"]
+__all__ = ["binary_core", "attach_activation", "check_params", "binary_mvau_memory_images"]
 
 
 def check_params(params, cls) -> None:
@@ -65,3 +66,20 @@ def attach_activation(m: Module, p: BinaryMvauParams, core: MvauCore) -> None:
         core.result_valid.eq(stage.o_valid),
         core.result.eq(stage.o_data),
     ]
+
+
+def binary_mvau_memory_images(p: BinaryMvauParams) -> dict:
+    """The on-chip tables of an XNOR, binary-weight or ternary MVAU, in the hardware's own
+    view: weight bits (ternary: mask and sign planes), accumulator preloads and, for
+    thresholds, the thresholds and flips in the accumulator's domain."""
+    images = {"weights": p.weight_memory()}
+    bits = shape_for_range(min(int(p.hw_bias.min()), -1), max(int(p.hw_bias.max()), 0)).width
+    images["acc_preload"] = (pack_words(p.hw_bias.reshape(p.nf, p.pe), bits), p.pe * bits)
+    if p.thresholds is not None:
+        thresholds, flip = p.hw_thresholds()
+        bits = shape_for_range(int(thresholds.min()), int(thresholds.max())).width
+        per_row = thresholds.shape[1] * p.pe
+        images["thresholds"] = (pack_words(thresholds.reshape(p.nf, per_row), bits),
+                                per_row * bits)
+        images["threshold_flip"] = (pack_words(flip.reshape(p.nf, p.pe), 1), p.pe)
+    return images

@@ -8,7 +8,6 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.sliding_window import SlidingWindowParams
-from ...perf.sliding_window import last_output_row_using
 from ..shapes import index_range, lanes_layout
 from .fifo import StreamFifo
 
@@ -83,7 +82,7 @@ class SlidingWindow(wiring.Component):
         thresholds = []
         for y in range(H):
             image_offset, old = divmod(y - R, H)       # image_offset < 0: an earlier image
-            thresholds.append(image_offset * Ho + last_output_row_using(p, old) + 1)
+            thresholds.append(image_offset * Ho + p.last_output_row_using(old) + 1)
         threshold = Signal(range(min(thresholds + [0]) - 1, max(thresholds + [0]) + 2))
         # A chain of Muxes, not a Switch: Verilog export turns a Switch into an always @*
         # block, which Icarus never evaluates while its inputs keep their initial values

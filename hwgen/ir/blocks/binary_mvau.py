@@ -29,8 +29,10 @@ from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
 from ..binary import (BIT, Activation, BipolarQuant, RequantActivation, ThresholdActivation,
                      WeightFormat)
+from ..layers.binary_conv import BinaryConv
 from ..layers.binary_dense import INPUT_BITS, BinaryDense
-from ..block import StreamFormat, register_block
+from .sliding_window import conv_window
+from ..block import Block, StreamFormat
 from .matrix_folding import MatrixFolding
 from .int_mvau import signed_bits_for_range
 from ..packing import weight_memory_words
@@ -38,7 +40,7 @@ from ..rules import RequantRounding
 from ..types import IntType
 
 __all__ = ["BinaryMvauParams", "XnorMvauParams", "BinaryWeightMvauParams",
-           "TernaryMvauParams", "lower_binary_dense", "ceil_div"]
+           "TernaryMvauParams", "lower_binary_dense", "ceil_div", "lower_binary_dense_layer", "lower_binary_conv"]
 
 _INT32 = IntType(32, True)
 
@@ -132,6 +134,34 @@ class BinaryMvauParams(MatrixFolding):
     BIPOLAR_INPUT = None
     #: what the kind is called in messages
     DATAPATH = "binary"
+
+    @classmethod
+    def example(cls, rng) -> "BinaryMvauParams":
+        """A 4 x 16 layer folded 2 x 8 of this kind's weights: on bipolar inputs (XNOR) with a
+        2-bit threshold activation, one channel's comparisons flipped; on uint4 inputs
+        (binary-weight; ternary with TTQ levels) with a requantizing int8 output."""
+        mh, mw = 4, 16
+        bipolar = cls.BIPOLAR_INPUT is True
+        common = dict(name=f"example_{cls.kind}", weights=rng.choice(cls.WEIGHT_CODES,
+                                                                     size=(mh, mw)),
+                      input_type=BIT if bipolar else IntType(4, False),
+                      bias=rng.integers(-3, 4, size=mh), pe=2, simd=8, input_bipolar=bipolar,
+                      out_fifo_depth=2)
+        if 0 in cls.WEIGHT_CODES:
+            common.update(level_pos=rng.integers(1, 6, size=mh),
+                          level_neg=rng.integers(1, 6, size=mh))
+        if bipolar:
+            thresholds = np.sort(rng.integers(-mw // 2, mw // 2 + 1, size=(mh, 3)), axis=1)
+            descending = np.zeros(mh, dtype=np.int64)
+            descending[0] = 1
+            return cls(activation=Activation.THRESHOLD, output_type=IntType(2, False),
+                       thresholds=thresholds, descending=descending, out_offset=0, **common)
+        out_type = IntType(8, True)
+        multiplier, shift = quantize_multiplier(rng.uniform(0.2, 0.6, size=mh))
+        return cls(activation=Activation.REQUANT, output_type=out_type, multiplier=multiplier,
+                   shift=shift, rounding=RequantRounding.SINGLE,
+                   out_zero_point=int(rng.integers(-4, 5)), out_min=out_type.qmin,
+                   out_max=out_type.qmax, **common)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -398,10 +428,11 @@ class BinaryMvauParams(MatrixFolding):
         return lower_binary_dense(layer, spatial=spatial)
 
 
-@register_block("xnor_mvau")
 @dataclass(frozen=True, eq=False)
 class XnorMvauParams(BinaryMvauParams):
     """Bipolar weights x bipolar inputs: ``acc = bias + 2 popcount(XNOR(b_w, b_x)) - MW``."""
+
+    kind = "xnor_mvau"
 
     WEIGHT_CODES = (-1, 1)
     BIPOLAR_INPUT = True
@@ -436,20 +467,22 @@ class XnorMvauParams(BinaryMvauParams):
         return np.where(descending[:, None] == 1, shifted // step + 1, ceil_div(shifted, step))
 
 
-@register_block("bwn_mvau")
 @dataclass(frozen=True, eq=False)
 class BinaryWeightMvauParams(BinaryMvauParams):
     """Bipolar weights x integer inputs (BWN): every input is added or subtracted."""
+
+    kind = "bwn_mvau"
 
     WEIGHT_CODES = (-1, 1)
     BIPOLAR_INPUT = False
     DATAPATH = "binary-weight"
 
 
-@register_block("ternary_mvau")
 @dataclass(frozen=True, eq=False)
 class TernaryMvauParams(BinaryMvauParams):
     """Ternary weights (TWN, TTQ levels) x integer or bipolar inputs."""
+
+    kind = "ternary_mvau"
 
     WEIGHT_CODES = (-1, 0, 1)
     BIPOLAR_INPUT = None
@@ -496,3 +529,16 @@ def lower_binary_dense(layer: BinaryDense, *, spatial: tuple = ()) -> BinaryMvau
                rounding=act.rounding, out_zero_point=out.zero_point,
                out_min=max(out.dtype.qmin, out.zero_point) if act.relu else out.dtype.qmin,
                out_max=out.dtype.qmax, **common)
+
+
+def lower_binary_dense_layer(layer: BinaryDense, upstream_lanes: int) -> tuple:
+    """A binary or ternary dense layer is one XNOR, binary-weight or ternary MVAU."""
+    return (lower_binary_dense(layer),)
+
+
+def lower_binary_conv(layer: BinaryConv, upstream_lanes: int) -> tuple:
+    """A sliding window (1-bit elements for bipolar inputs) and the binary MVAU of
+    :func:`lower_binary_dense` over the output pixels."""
+    window = conv_window(layer, pad_value=layer.pad_code)
+    mvau = lower_binary_dense(layer.as_dense(), spatial=layer.output_shape[:2])
+    return (window, mvau)

@@ -11,21 +11,21 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import StreamFormat, register_block
+from ..block import Block, StreamFormat
 from ..layers.depthwise import QuantDepthwiseConv
 from .int_mvau import signed_bits_for_range
+from .sliding_window import conv_window
 from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
 from ..rules import RequantRounding
 from ..types import IntType
 
-__all__ = ["DepthwiseParams"]
+__all__ = ["DepthwiseParams", "lower_depthwise"]
 
 
 
 
-@register_block("depthwise")
 @dataclass(frozen=True, eq=False)
-class DepthwiseParams:
+class DepthwiseParams(Block):
     """One depthwise unit: per output pixel and channel ``c``,
 
     ``y[c] = clamp(out_zero_point + requant(acc_bias[c] + sum_t weights[c, t] * x[t, c],
@@ -53,6 +53,8 @@ class DepthwiseParams:
     out_fifo_depth, in_fifo_depth : int
     """
 
+    kind = "depthwise"
+
     name: str
     weights: np.ndarray
     weight_type: IntType
@@ -69,6 +71,21 @@ class DepthwiseParams:
     spatial: tuple = ()
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
+
+
+    @classmethod
+    def example(cls, rng) -> "DepthwiseParams":
+        """A 3 x 3 depthwise unit over 4 int8 channels and 2 x 2 output pixels, 2 per beat."""
+        channels, positions = 4, 9
+        in_type, out_type = IntType(8, True), IntType(8, True)
+        multiplier, shift = quantize_multiplier(rng.uniform(0.005, 0.02, size=channels))
+        return cls(name="example_depthwise",
+                   weights=rng.integers(-127, 128, size=(channels, positions)),
+                   weight_type=IntType(8, True), input_type=in_type, output_type=out_type,
+                   acc_bias=rng.integers(-2000, 2001, size=channels), multiplier=multiplier,
+                   shift=shift, rounding=RequantRounding.SINGLE,
+                   out_zero_point=int(rng.integers(-5, 6)), out_min=out_type.qmin,
+                   out_max=out_type.qmax, pe=2, spatial=(2, 2), out_fifo_depth=2)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -183,3 +200,9 @@ class DepthwiseParams:
             out_zero_point=out.zero_point,
             out_min=max(out.dtype.qmin, out.zero_point) if layer.relu else out.dtype.qmin,
             out_max=out.dtype.qmax, pe=layer.folding.pe, spatial=layer.output_shape[:2])
+
+
+def lower_depthwise(layer: QuantDepthwiseConv, upstream_lanes: int) -> tuple:
+    """A sliding window feeding the depthwise unit, both PE channels per beat."""
+    unit = DepthwiseParams.from_layer(layer)      # checks the folding is set
+    return (conv_window(layer, lanes=unit.pe), unit)

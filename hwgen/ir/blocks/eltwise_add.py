@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import StreamFormat, register_block
+from ..block import Block, StreamFormat
+from ..layers.add import QuantAdd
 from ..rules import RequantRounding
 from ..types import IntType, TensorQuant
 
-__all__ = ["AddParams", "ADD_FACTOR_BITS", "add_constants"]
+__all__ = ["AddParams", "ADD_FACTOR_BITS", "add_constants", "lower_add"]
 
 #: Bits of the integer factors that bring both inputs to a common scale.
 ADD_FACTOR_BITS = 14
@@ -29,9 +31,8 @@ def add_constants(a: TensorQuant, b: TensorQuant, out: TensorQuant):
     return a_factor, b_factor, int(multiplier), int(shift)
 
 
-@register_block("eltwise_add")
 @dataclass(frozen=True, eq=False)
-class AddParams:
+class AddParams(Block):
     """``y = clamp(Z_y + requant(a_factor (q_a - Z_a) + b_factor (q_b - Z_b)))``.
 
     The named rule: both inputs are brought to a common scale by 14-bit integer factors
@@ -42,6 +43,9 @@ class AddParams:
     The block has two input streams of the same shape and lanes: ``i_stream`` (``a``) and
     ``i_stream2`` (``b``); it takes one beat from each in the same cycle.
     """
+
+    kind = "eltwise_add"
+    inputs = 2
 
     name: str
     shape: tuple
@@ -63,7 +67,22 @@ class AddParams:
     in_fifo_depth: int = 0
     in2_fifo_depth: int = 0
 
-    inputs = 2
+
+    @classmethod
+    def example(cls, rng) -> "AddParams":
+        """The sum of two int8 tensors of shape (2, 2, 6) at different scales, with ReLU."""
+        a = TensorQuant(IntType(8, True), float(rng.uniform(0.01, 0.05)),
+                        int(rng.integers(-10, 11)))
+        b = TensorQuant(IntType(8, True), float(rng.uniform(0.01, 0.05)),
+                        int(rng.integers(-10, 11)))
+        out = TensorQuant(IntType(8, True), 0.08, int(rng.integers(-10, 11)))
+        a_factor, b_factor, multiplier, shift = add_constants(a, b, out)
+        return cls(name="example_add", shape=(2, 2, 6), lanes=3, a_type=a.dtype,
+                   b_type=b.dtype, output_type=out.dtype, a_zero_point=a.zero_point,
+                   b_zero_point=b.zero_point, a_factor=a_factor, b_factor=b_factor,
+                   multiplier=multiplier, shift=shift, rounding=RequantRounding.SINGLE,
+                   out_zero_point=out.zero_point, out_min=out.zero_point,
+                   out_max=out.dtype.qmax)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -126,6 +145,14 @@ class AddParams:
     def output_format(self) -> StreamFormat:
         return StreamFormat(self.output_type, self.lanes)
 
+    @property
+    def input_formats(self) -> tuple:
+        return (self.input_format, self.second_input_format)
+
+    @property
+    def input_fifo_depths(self) -> tuple:
+        return (self.in_fifo_depth, self.in2_fifo_depth)
+
     def describe(self) -> dict:
         return {"a_type": self.a_type.name, "b_type": self.b_type.name,
                 "output_type": self.output_type.name, "lanes": self.lanes,
@@ -133,3 +160,18 @@ class AddParams:
                 "multiplier": self.multiplier, "shift": self.shift,
                 "rounding": self.rounding.value, "relu": self.out_min > self.output_type.qmin,
                 "out_fifo_depth": self.out_fifo_depth, "in2_fifo_depth": self.in2_fifo_depth}
+
+
+def lower_add(layer: QuantAdd, upstream_lanes: int) -> tuple:
+    """An add of two branches, with the lanes of the stream that feeds its first input."""
+    a_factor, b_factor, multiplier, shift = add_constants(layer.a_quant, layer.b_quant,
+                                                          layer.output_quant)
+    out = layer.output_quant
+    return (AddParams(
+        name=layer.name, shape=layer.shape, lanes=math.gcd(layer.shape[-1], upstream_lanes),
+        a_type=layer.a_quant.dtype, b_type=layer.b_quant.dtype, output_type=out.dtype,
+        a_zero_point=layer.a_quant.zero_point, b_zero_point=layer.b_quant.zero_point,
+        a_factor=a_factor, b_factor=b_factor, multiplier=multiplier, shift=shift,
+        rounding=layer.rounding, out_zero_point=out.zero_point,
+        out_min=max(out.dtype.qmin, out.zero_point) if layer.relu else out.dtype.qmin,
+        out_max=out.dtype.qmax),)

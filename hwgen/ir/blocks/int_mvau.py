@@ -17,14 +17,16 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import StreamFormat, register_block
+from ..block import Block, StreamFormat
+from ..layers.conv import QuantConv
 from ..layers.dense import QuantDense
+from .sliding_window import conv_window
 from .matrix_folding import MatrixFolding
 from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
 from ..rules import RequantRounding
 from ..types import IntType
 
-__all__ = ["IntMvauParams", "signed_bits_for_range"]
+__all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv"]
 
 
 
@@ -37,7 +39,6 @@ def signed_bits_for_range(lo: int, hi: int) -> int:
 
 
 
-@register_block("int_mvau")
 @dataclass(frozen=True, eq=False)
 class IntMvauParams(MatrixFolding):
     """Parameters of one integer matrix-vector-activation unit.
@@ -72,6 +73,8 @@ class IntMvauParams(MatrixFolding):
         output pixels of a convolution); ``()`` for a dense layer.
     """
 
+    kind = "int_mvau"
+
     name: str
     weights: np.ndarray
     weight_type: IntType
@@ -89,6 +92,22 @@ class IntMvauParams(MatrixFolding):
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
     spatial: tuple = ()
+
+
+    @classmethod
+    def example(cls, rng) -> "IntMvauParams":
+        """A 6 x 8 MVAU, int4 weights, uint8 in, int8 out, folded 2 x 4, per-channel
+        requantization and a fused ReLU; outputs spread over their range."""
+        mh, mw = 6, 8
+        w_type, in_type, out_type = IntType(4, True), IntType(8, False), IntType(8, True)
+        weights = rng.integers(w_type.qmin, w_type.qmax + 1, size=(mh, mw))
+        multiplier, shift = quantize_multiplier(rng.uniform(0.01, 0.03, size=mh))
+        zero_point = int(rng.integers(-20, 21))
+        return cls(name="example_int_mvau", weights=weights, weight_type=w_type,
+                   input_type=in_type, output_type=out_type,
+                   acc_bias=rng.integers(-2000, 2001, size=mh), multiplier=multiplier,
+                   shift=shift, rounding=RequantRounding.GEMMLOWP, out_zero_point=zero_point,
+                   out_min=zero_point, out_max=out_type.qmax, pe=2, simd=4, out_fifo_depth=2)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -191,3 +210,14 @@ class IntMvauParams(MatrixFolding):
             simd=layer.folding.simd,
             spatial=tuple(spatial),
         )
+
+
+def lower_dense(layer: QuantDense, upstream_lanes: int) -> tuple:
+    """A dense layer is one integer MVAU."""
+    return (IntMvauParams.from_layer(layer),)
+
+
+def lower_conv(layer: QuantConv, upstream_lanes: int) -> tuple:
+    """A convolution is a sliding window feeding an integer MVAU over the output pixels."""
+    window = conv_window(layer)
+    return (window, IntMvauParams.from_layer(layer.as_dense(), spatial=layer.output_shape[:2]))

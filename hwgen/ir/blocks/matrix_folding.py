@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 from ...errors import IRError
+from ..block import Block
 
 __all__ = ["MatrixFolding"]
 
 
-class MatrixFolding:
+class MatrixFolding(Block):
     """Mixin for block parameters with ``mh`` x ``mw`` weights folded ``pe`` x ``simd``.
 
     The class provides ``mh`` and ``mw`` (from its weight array) and the fields ``pe``,

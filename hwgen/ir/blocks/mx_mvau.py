@@ -16,17 +16,19 @@ from functools import cached_property
 import numpy as np
 
 from ...errors import IRError
-from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format
-from ..block import StreamFormat, register_block
+from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format, mx_quantize
+from ..block import Block, StreamFormat
 from .matrix_folding import MatrixFolding
 from ..layers.dense import Folding
 from .int_mvau import signed_bits_for_range
+from ..layers.mx_conv import MxConv
 from ..layers.mx_dense import MxDense, mx_folding_problem
+from .sliding_window import conv_window
 from ..mx.rules import MX_ROUNDINGS
 from ..mx.types import MxElementType, MxQuant, is_mx_format, mx_lane_fields
 from ..types import IntType, TensorQuant
 
-__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format"]
+__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense", "lower_mx_conv"]
 
 _INT_RE_BITS = range(2, 9)
 
@@ -67,7 +69,6 @@ def _round_multiplier(r: float) -> tuple[int, int]:
     return qm, e
 
 
-@register_block("mx_mvau")
 @dataclass(frozen=True, eq=False)
 class MxMvauParams(MatrixFolding):
     """Parameters of one MX matrix-vector unit (rules: :mod:`hwgen.ir.mx.rules`).
@@ -111,6 +112,8 @@ class MxMvauParams(MatrixFolding):
         output pixels of a convolution's matrix part, :class:`hwgen.ir.layers.mx_conv.MxConv`).
     """
 
+    kind = "mx_mvau"
+
     name: str
     weight_format: str
     weight_codes: np.ndarray
@@ -137,6 +140,21 @@ class MxMvauParams(MatrixFolding):
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
     spatial: tuple = ()
+
+
+    @classmethod
+    def example(cls, rng) -> "MxMvauParams":
+        """A 4 x 32 MXFP4-weight MVAU (blocks of 16) on uint8 inputs with an int8 output,
+        folded 2 x 8, from a random float layer through :meth:`from_layer`."""
+        mh, mw = 4, 32
+        weights = mx_quantize(rng.normal(size=(mh, mw)), "mxfp4", 16)
+        in_q = TensorQuant(IntType(8, False), 0.01, int(rng.integers(0, 10)))
+        out_q = TensorQuant(IntType(8, True), 0.05, int(rng.integers(-5, 6)))
+        layer = MxDense(name="example_mx_mvau", weights=weights, weight_quant=None,
+                        bias=rng.normal(0.0, 0.2, size=mh), input_quant=in_q,
+                        output_quant=out_q, relu=False, rounding="half_even",
+                        folding=Folding(pe=2, simd=8))
+        return cls.from_layer(layer)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -560,3 +578,14 @@ def mx_output_window(layer: MxDense) -> tuple[int, int]:
     fields = _layer_fields(layer.replace(output_quant=MxQuant(
         layer.output_quant.format, layer.output_quant.block_size)), Folding(pe=pe, simd=simd))
     return MxMvauParams(**fields).output_window()
+
+
+def lower_mx_dense(layer: MxDense, upstream_lanes: int) -> tuple:
+    """An MX dense layer is one MX MVAU."""
+    return (MxMvauParams.from_layer(layer),)
+
+
+def lower_mx_conv(layer: MxConv, upstream_lanes: int) -> tuple:
+    """An MX convolution is a sliding window (int activations) feeding an MX MVAU."""
+    window = conv_window(layer)
+    return (window, MxMvauParams.from_layer(layer.as_dense(), spatial=layer.output_shape[:2]))

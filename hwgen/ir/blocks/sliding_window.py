@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ...errors import IRError
-from ..block import StreamFormat, register_block
+from ..block import Block, StreamFormat
 from ..types import IntType
 
-__all__ = ["SlidingWindowParams", "conv_output_size"]
+__all__ = ["SlidingWindowParams", "conv_output_size", "conv_window"]
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int) -> int:
@@ -16,9 +17,8 @@ def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_a
     return (size + pad_before + pad_after - kernel) // stride + 1
 
 
-@register_block("sliding_window")
 @dataclass(frozen=True, eq=False)
-class SlidingWindowParams:
+class SlidingWindowParams(Block):
     """Patches of a ``height x width x channels`` image for a ``kernel x kernel`` window.
 
     Output order: for each output pixel (row-major), for each kernel row ``ky``, kernel column
@@ -47,6 +47,8 @@ class SlidingWindowParams:
         FIFO depths in beats (set by ``hwgen.passes.size_fifos``).
     """
 
+    kind = "sliding_window"
+
     name: str
     height: int
     width: int
@@ -59,6 +61,14 @@ class SlidingWindowParams:
     lanes: int
     out_fifo_depth: int = 2
     in_fifo_depth: int = 0
+
+
+    @classmethod
+    def example(cls, rng) -> "SlidingWindowParams":
+        """A 3 x 3 window of stride 2 over a padded 6 x 5 x 4 int8 image, 2 lanes."""
+        return cls(name="example_window", height=6, width=5, channels=4, kernel=3, stride=2,
+                   pads=(1, 1, 1, 0), element=IntType(8, True),
+                   pad_value=int(rng.integers(-5, 6)), lanes=2, out_fifo_depth=4)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -118,8 +128,31 @@ class SlidingWindowParams:
     def output_format(self) -> StreamFormat:
         return StreamFormat(self.element, self.lanes)
 
+    def last_output_row_using(self, row: int) -> int:
+        """The last output row whose windows use input row ``row`` (clamped to the last row)."""
+        return min((row + self.pads[0]) // self.stride, self.out_height - 1)
+
     def describe(self) -> dict:
         return {"height": self.height, "width": self.width, "channels": self.channels,
                 "kernel": self.kernel, "stride": self.stride, "pads": list(self.pads),
                 "pad_value": self.pad_value, "lanes": self.lanes,
                 "buffer_rows": self.buffer_rows, "out_fifo_depth": self.out_fifo_depth}
+
+
+def conv_window(layer, *, pad_value: int | None = None,
+                lanes: int | None = None) -> SlidingWindowParams:
+    """The sliding window in front of a convolution-shaped layer (folding set).
+
+    It pads with the input's zero point (``pad_value`` overrides it: a bipolar input pads
+    with the code of -1) and emits ``gcd(channels, SIMD)`` elements per beat unless ``lanes``
+    is given.
+    """
+    if layer.folding is None:
+        raise IRError(f"layer {layer.name!r} has no folding yet; run "
+                      "hwgen.passes.choose_folding first")
+    h, w, c = layer.input_shape
+    return SlidingWindowParams(
+        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
+        pad_value=layer.input_quant.zero_point if pad_value is None else pad_value,
+        lanes=math.gcd(c, layer.folding.simd) if lanes is None else lanes)

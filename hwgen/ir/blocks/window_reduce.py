@@ -8,19 +8,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import IRError
-from ..block import StreamFormat, register_block
+from ...quant.multiplier import quantize_multiplier
+from ..layers.conv import QuantPool
+from .sliding_window import SlidingWindowParams
+from ..block import Block, StreamFormat
 from .int_mvau import signed_bits_for_range
 from ..rules import RequantRounding
 from ..types import IntType
 
-__all__ = ["WindowReduceParams", "REDUCE_OPS"]
+__all__ = ["WindowReduceParams", "REDUCE_OPS", "lower_pool"]
 
 REDUCE_OPS = ("max", "avg")
 
 
-@register_block("window_reduce")
 @dataclass(frozen=True, eq=False)
-class WindowReduceParams:
+class WindowReduceParams(Block):
     """Reduce ``positions`` windows positions of ``channels`` channels to one value each.
 
     Input per output pixel: ``positions x channels`` elements, position-major (the layout of
@@ -46,6 +48,8 @@ class WindowReduceParams:
     out_fifo_depth, in_fifo_depth : int
     """
 
+    kind = "window_reduce"
+
     name: str
     positions: int
     channels: int
@@ -63,6 +67,19 @@ class WindowReduceParams:
     out_max: int = 0
     out_fifo_depth: int = 2
     in_fifo_depth: int = 0
+
+
+    @classmethod
+    def example(cls, rng) -> "WindowReduceParams":
+        """A 2 x 2 average of 4 uint8 channels over 3 x 3 output pixels, 2 lanes."""
+        in_type, out_type = IntType(8, False), IntType(8, False)
+        multiplier, shift = quantize_multiplier(rng.uniform(0.2, 0.3))
+        return cls(name="example_pool", positions=4, channels=4, spatial=(3, 3), op="avg",
+                   input_type=in_type, output_type=out_type, lanes=2,
+                   in_zero_point=int(rng.integers(0, 20)), multiplier=int(multiplier),
+                   shift=int(shift), rounding=RequantRounding.SINGLE,
+                   out_zero_point=int(rng.integers(0, 20)), out_min=out_type.qmin,
+                   out_max=out_type.qmax)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -145,3 +162,30 @@ class WindowReduceParams:
             out.update(multiplier=self.multiplier, shift=self.shift,
                        rounding=self.rounding.value, out_zero_point=self.out_zero_point)
         return out
+
+
+def lower_pool(layer: QuantPool, upstream_lanes: int) -> tuple:
+    """A pool is a sliding window feeding a window reduction (a global average pool: the
+    reduction alone), both with the lanes of the stream that feeds them."""
+    h, w, c = layer.input_shape
+    lanes = math.gcd(c, upstream_lanes)
+    in_q, out_q = layer.input_quant, layer.output_quant
+    common = dict(channels=c, input_type=in_q.dtype, output_type=out_q.dtype, lanes=lanes)
+    if layer.op == "max":
+        reduce_fields = dict(op="max")
+    else:
+        multiplier, shift = quantize_multiplier(in_q.scale / (out_q.scale * layer.positions))
+        reduce_fields = dict(op="avg", in_zero_point=in_q.zero_point,
+                             multiplier=int(multiplier), shift=int(shift),
+                             rounding=layer.rounding, out_zero_point=out_q.zero_point,
+                             out_min=out_q.dtype.qmin, out_max=out_q.dtype.qmax)
+    if layer.op == "global_avg":
+        return (WindowReduceParams(name=layer.name, positions=layer.positions, spatial=(),
+                                   **common, **reduce_fields),)
+    window = SlidingWindowParams(
+        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        stride=layer.stride, pads=layer.pads, element=in_q.dtype,
+        pad_value=in_q.dtype.qmin if layer.op == "max" else in_q.zero_point, lanes=lanes)
+    reduce = WindowReduceParams(name=layer.name, positions=layer.positions,
+                                spatial=layer.output_shape[:2], **common, **reduce_fields)
+    return (window, reduce)

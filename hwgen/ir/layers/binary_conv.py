@@ -14,21 +14,17 @@ per pixel. Padding:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ...errors import IRError
 from ..binary import BipolarQuant
 from .binary_dense import BinaryDense
-from ..blocks.binary_mvau import lower_binary_dense
 from .conv import set_conv_geometry
 from .conv_shape import KernelWeights
 from .dense import Folding
-from ..blocks.sliding_window import SlidingWindowParams
 
-__all__ = ["BinaryConv", "lower_binary_conv", "BIPOLAR_PAD_BIT"]
+__all__ = ["BinaryConv", "BIPOLAR_PAD_BIT"]
 
 #: Stored bit of the padding of a bipolar input: 0, the value -1 (FINN's convention).
 BIPOLAR_PAD_BIT = 0
@@ -114,18 +110,3 @@ class BinaryConv(KernelWeights):
     def replace(self, **changes) -> "BinaryConv":
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
-
-
-def lower_binary_conv(layer: BinaryConv, upstream_lanes: int) -> tuple:
-    """A sliding window (1-bit elements for bipolar inputs) and the binary MVAU of
-    :func:`~hwgen.ir.blocks.binary_mvau.lower_binary_dense` over the output pixels."""
-    if layer.folding is None:
-        raise IRError(f"layer {layer.name!r} has no folding yet; run "
-                      "hwgen.passes.choose_folding first")
-    h, w, c = layer.input_shape
-    mvau = lower_binary_dense(layer.as_dense(), spatial=layer.output_shape[:2])
-    window = SlidingWindowParams(
-        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
-        stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
-        pad_value=layer.pad_code, lanes=math.gcd(c, layer.folding.simd))
-    return (window, mvau)

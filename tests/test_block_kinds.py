@@ -1,0 +1,209 @@
+# amaranth: UnusedElaboratable=no
+"""Conformance suite: every block kind of the catalog through every stage.
+
+Each kind's ``example(rng)`` goes through its golden model, Amaranth's simulator (outputs
+equal the golden model bit for bit, every transfer in the cycle the cycle model predicts),
+the design-file round trip and Verilator's lint. A catalog entry missing from any stage, or
+a stage that disagrees with another, fails here by the kind's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import hwgen.ir.layers
+from hwgen.backend import LoweredDesign, load_design, write_design
+from hwgen.catalog import CATALOG, STAGES, kind_named, kind_of, lowering_of, resolve
+from hwgen.golden import run_pipeline
+from hwgen.golden.registry import golden_block
+from hwgen.hw.accelerator import Accelerator
+from hwgen.hw.registry import component_class
+from hwgen.ir.block import DESIGN_INPUT, Block
+from hwgen.ir.packing import pack_words, unpack_words
+from hwgen.ir.types import TensorQuant
+from hwgen.passes import size_fifos
+from hwgen.perf import pipeline_timing
+from hwgen.perf.cycle_model import CycleModel
+from hwgen.perf.registry import cycle_model
+from hwgen.sim.amaranth_tb import run_stream_component
+
+KINDS = [entry.name for entry in CATALOG]
+INFERENCES = 3
+
+
+def example(name: str, seed: int = 0) -> Block:
+    return resolve(kind_named(name).params).example(np.random.default_rng([seed, len(name)]))
+
+
+def random_codes(rng, fmt, shape, n: int) -> np.ndarray:
+    element = fmt.element
+    return rng.integers(element.qmin, element.qmax + 1, size=(n,) + tuple(shape))
+
+
+def one_block_design(block) -> LoweredDesign:
+    """``block`` alone (a join reads the design input on both ports), FIFOs sized."""
+    edges = ((DESIGN_INPUT,) * block.inputs,)
+    blocks = size_fifos([block], edges)
+    element = block.input_format.element
+    return LoweredDesign(name=f"{block.kind}_example", blocks=blocks, edges=edges,
+                         input_quant=TensorQuant(element, 1.0, max(element.qmin, 0)),
+                         output_quant=TensorQuant(block.output_format.element, 1.0,
+                                                  max(block.output_format.element.qmin, 0)))
+
+
+# -- the catalog itself -------------------------------------------------------------------
+
+def test_kind_names_are_unique():
+    assert len(set(KINDS)) == len(KINDS)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_every_stage_reference_resolves(name):
+    entry = kind_named(name)
+    for stage in STAGES:
+        reference = getattr(entry, stage)
+        if stage in ("memory_images", "cost_model") and reference is None:
+            continue
+        assert reference, f"{name}: no {stage}"
+        resolve(reference)          # raises ImportError / AttributeError naming it
+    params = resolve(entry.params)
+    assert inspect.isclass(params) and issubclass(params, Block)
+    assert dataclasses.is_dataclass(params) and params.__dataclass_params__.frozen
+    assert params.kind == name, f"{params.__name__}.kind is {params.kind!r}, catalog {name!r}"
+    assert isinstance(resolve(entry.cycle_model), CycleModel)
+    assert kind_of(params) is entry
+    for layer, lowering in entry.lowers:
+        assert lowering_of(resolve(layer)) is resolve(lowering)
+        signature = inspect.signature(resolve(lowering))
+        assert list(signature.parameters) == ["layer", "upstream_lanes"], \
+            f"{lowering} must take (layer, upstream_lanes)"
+
+
+def _ir_layer_classes() -> set:
+    classes = set()
+    for info in pkgutil.iter_modules(hwgen.ir.layers.__path__):
+        module = importlib.import_module(f"hwgen.ir.layers.{info.name}")
+        for obj in vars(module).values():
+            if (inspect.isclass(obj) and obj.__module__ == module.__name__
+                    and dataclasses.is_dataclass(obj)
+                    and {"name", "input_quant"} <= {f.name for f in dataclasses.fields(obj)}):
+                classes.add(obj)
+    return classes
+
+
+def test_every_ir_layer_is_lowered_by_exactly_one_kind():
+    claims: dict = {}
+    for entry in CATALOG:
+        for layer, _ in entry.lowers:
+            claims.setdefault(resolve(layer), []).append(entry.name)
+    layers = _ir_layer_classes()
+    assert layers, "no IR layer classes found under hwgen.ir.layers"
+    for cls in layers:
+        assert len(claims.get(cls, [])) == 1, \
+            f"{cls.__name__} is lowered by {claims.get(cls, [])}; it needs exactly one kind"
+
+
+def test_golden_and_cycle_models_never_import_amaranth():
+    program = (
+        "import sys\n"
+        "from hwgen.catalog import CATALOG, resolve\n"
+        "for e in CATALOG:\n"
+        "    resolve(e.params); resolve(e.golden); resolve(e.cycle_model)\n"
+        "    [resolve(f) for _, f in e.lowers]\n"
+        "import hwgen.golden, hwgen.perf, hwgen.passes, hwgen.ir.lowering\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'amaranth'\n"
+        "             or m.startswith('hwgen.hw') or m.startswith('hwgen.sim'))\n"
+        "print(','.join(bad))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "", f"imported by golden/perf/lowering: {done.stdout}"
+
+
+# -- every kind through every stage -------------------------------------------------------
+
+@pytest.mark.parametrize("name", KINDS)
+def test_example_is_valid_and_describes_itself(name):
+    block = example(name)
+    assert block.kind == name and isinstance(block, Block)
+    facts = block.describe()
+    assert isinstance(facts, dict) and facts
+    assert len(block.input_formats) == block.inputs == len(block.input_fifo_depths)
+    model = cycle_model(block)
+    assert model.ideal_cycles(block) >= 1
+    assert isinstance(model.fifo_depths(block, None), dict)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_golden_outputs_have_the_output_shape_and_type(name):
+    block = example(name)
+    rng = np.random.default_rng(1)
+    inputs = [random_codes(rng, fmt, block.input_shape, INFERENCES)
+              for fmt in block.input_formats]
+    out = golden_block(block, *inputs)
+    assert out.shape == (INFERENCES,) + tuple(block.output_shape)
+    element = block.output_format.element
+    assert out.min() >= element.qmin and out.max() <= element.qmax
+    assert len(np.unique(out)) > 1, "the example's outputs do not vary: a weak example"
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_hardware_equals_golden_and_cycle_model(name):
+    design = one_block_design(example(name))
+    rng = np.random.default_rng(2)
+    fmt_in, fmt_out = design.input_format, design.output_format
+    x = random_codes(rng, fmt_in, design.input_shape, INFERENCES)
+    golden = run_pipeline(design.blocks, x, edges=design.edges)
+    component = component_class(design.blocks[0])
+    assert issubclass(component, __import__("amaranth").lib.wiring.Component)
+    run = run_stream_component(
+        Accelerator(blocks=design.blocks, edges=design.edges),
+        pack_words(x.reshape(-1, fmt_in.lanes), fmt_in.element.bits),
+        INFERENCES * design.beats_out_per_inference)
+    got = unpack_words(run.out_words, fmt_out.lanes, fmt_out.element.bits,
+                       fmt_out.element.signed).reshape(golden.shape)
+    np.testing.assert_array_equal(got, golden, err_msg=f"{name}: RTL differs from golden")
+    timing = pipeline_timing(design.blocks, INFERENCES, design.edges)
+    assert tuple(run.out_cycles) == timing.out_beats, f"{name}: output cycles differ"
+    assert tuple(run.in_cycles) == timing.in_beats, f"{name}: input cycles differ"
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_design_file_round_trip(tmp_path, name):
+    design = one_block_design(example(name))
+    write_design(design, tmp_path)
+    loaded = load_design(tmp_path)
+    (a,), (b,) = design.blocks, loaded.blocks
+    assert type(a) is type(b)
+    for field in dataclasses.fields(a):
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(left, np.ndarray):
+            np.testing.assert_array_equal(left, right, err_msg=field.name)
+        else:
+            assert left == right, field.name
+    assert loaded.verilog == design.verilog
+
+
+@pytest.mark.parametrize("name", [e.name for e in CATALOG if e.memory_images is not None])
+def test_memory_images_fit_their_words(name):
+    entry = kind_named(name)
+    for table, (words, bits) in resolve(entry.memory_images)(example(name)).items():
+        assert words, f"{name}.{table} is empty"
+        assert all(0 <= int(w) < (1 << bits) for w in words), f"{name}.{table} overflows"
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_verilog_is_lint_clean(tmp_path, verilator, name):
+    write_design(one_block_design(example(name)), tmp_path)
+    result = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--top-module", "hwgen_top",
+         str(tmp_path / "rtl/lint_waivers.vlt"), str(tmp_path / "rtl/hwgen_top.v")],
+        capture_output=True, text=True)
+    assert result.returncode == 0, f"{name}:\n{result.stderr[-3000:]}"

@@ -1,0 +1,165 @@
+"""The package layering of hwgen, read from the source: no import cycles, allowed dependencies.
+
+Every import statement counts, module-level and inside functions alike (an import inside a
+function is still a dependency; hiding a cycle there does not remove it). ``sim/`` is the
+package ``hwgen.sim``. The table below is the written list of what each package may import.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: package -> hwgen packages it may import (itself always). Read "A: B" as "A builds on B".
+ALLOWED = {
+    "errors": set(),
+    "version": set(),
+    "catalog": set(),
+    "quant": {"errors"},
+    "ir": {"errors", "quant", "catalog"},
+    "golden": {"errors", "quant", "ir", "catalog"},
+    "perf": {"errors", "ir", "catalog"},
+    "passes": {"errors", "quant", "ir", "perf", "catalog"},
+    "hw": {"errors", "quant", "ir", "catalog"},
+    "frontend": {"errors", "quant", "ir", "passes"},
+    "backend": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
+                "hw", "rtl_templates"},
+    "compiler": {"errors", "ir", "passes", "frontend", "backend"},
+    "sim": {"errors", "ir", "golden", "perf", "backend", "rtl_templates"},
+    "report": {"errors", "backend", "perf", "ir"},
+    "reference": {"errors", "quant", "ir", "catalog", "golden", "perf", "passes", "frontend",
+                  "backend", "compiler"},
+    "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
+            "frontend", "backend", "compiler", "sim", "report"},
+    "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
+            "frontend", "backend", "compiler", "sim", "report", "api"},
+    "__init__": {"version", "api", "errors"},
+}
+
+#: packages that may import Amaranth (the hardware, and what turns it into Verilog / runs it)
+AMARANTH_USERS = {"hw", "backend", "sim"}
+
+
+def _module_files() -> dict:
+    """Dotted module name -> file, for hwgen/ and sim/ (as hwgen.sim)."""
+    files = {}
+    for path in sorted((ROOT / "hwgen").rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        files[_dotted(parts)] = path
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        parts = ["hwgen", "sim"] + list(path.relative_to(ROOT / "sim").with_suffix("").parts)
+        files[_dotted(parts)] = path
+    return files
+
+
+def _dotted(parts: list) -> str:
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+MODULES = _module_files()
+
+
+def _imports(module: str, path: Path) -> set:
+    """hwgen modules and third-party top-level names imported anywhere in ``path``."""
+    is_package = path.name == "__init__.py"
+    package = module if is_package else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module
+            found.add(target)
+            for alias in node.names:          # "from pkg import submodule"
+                if f"{target}.{alias.name}" in MODULES:
+                    found.add(f"{target}.{alias.name}")
+    return found
+
+
+GRAPH = {m: _imports(m, p) for m, p in MODULES.items()}
+
+
+def _area(module: str) -> str:
+    """The package of the layering table a module belongs to."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "__init__"
+    return parts[1]
+
+
+def test_no_import_cycles():
+    edges = {m: sorted(t for t in targets if t in MODULES and t != m)
+             for m, targets in GRAPH.items()}
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(node):                       # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for succ in edges[node]:
+            if succ not in index:
+                visit(succ)
+                low[node] = min(low[node], low[succ])
+            elif succ in on_stack:
+                low[node] = min(low[node], index[succ])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_every_package_is_in_the_table():
+    missing = sorted({_area(m) for m in MODULES} - set(ALLOWED))
+    assert not missing, f"packages missing from ALLOWED: {missing}"
+
+
+@pytest.mark.parametrize("area", sorted(ALLOWED))
+def test_dependencies_are_allowed(area):
+    wrong = []
+    for module, targets in GRAPH.items():
+        if _area(module) != area:
+            continue
+        for target in targets:
+            if target.split(".")[0] != "hwgen":
+                continue
+            other = _area(target)
+            if other != area and other not in ALLOWED[area]:
+                wrong.append(f"{module} imports {target}")
+    assert not wrong, f"{area} may import only {sorted(ALLOWED[area])}:\n" + "\n".join(wrong)
+
+
+def test_only_hardware_packages_import_amaranth():
+    wrong = [f"{module} imports {target}" for module, targets in GRAPH.items()
+             for target in targets
+             if target.split(".")[0] == "amaranth" and _area(module) not in AMARANTH_USERS]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_golden_and_perf_never_import_hardware():
+    wrong = [f"{module} imports {target}" for module, targets in GRAPH.items()
+             if _area(module) in ("golden", "perf")
+             for target in targets if _area(target) in ("hw", "sim", "backend")
+             and target.startswith("hwgen")]
+    assert not wrong, "\n".join(wrong)
