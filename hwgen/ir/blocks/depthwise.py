@@ -15,7 +15,8 @@ from ..block import Block, StreamFormat
 from ..layers.depthwise import QuantDepthwiseConv
 from .int_mvau import signed_bits_for_range
 from .sliding_window import conv_window
-from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
+from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
+                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
 
@@ -25,7 +26,7 @@ __all__ = ["DepthwiseParams", "lower_depthwise"]
 
 
 @dataclass(frozen=True, eq=False)
-class DepthwiseParams(Block):
+class DepthwiseParams(Block, RequantFields):
     """One depthwise unit: per output pixel and channel ``c``,
 
     ``y[c] = clamp(out_zero_point + requant(acc_bias[c] + sum_t weights[c, t] * x[t, c],
@@ -60,13 +61,7 @@ class DepthwiseParams(Block):
     weight_type: IntType
     input_type: IntType
     output_type: IntType
-    acc_bias: np.ndarray
-    multiplier: np.ndarray
-    shift: np.ndarray
     rounding: RequantRounding
-    out_zero_point: int
-    out_min: int
-    out_max: int
     pe: int
     spatial: tuple = ()
     out_fifo_depth: int = 1

@@ -22,7 +22,8 @@ from ..layers.conv import QuantConv
 from ..layers.dense import QuantDense
 from .sliding_window import conv_window
 from .matrix_folding import MatrixFolding
-from .requant_fields import check_requant_ranges, freeze_requant_fields, frozen_ints
+from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
+                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
 
@@ -40,7 +41,7 @@ def signed_bits_for_range(lo: int, hi: int) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class IntMvauParams(MatrixFolding):
+class IntMvauParams(MatrixFolding, RequantFields):
     """Parameters of one integer matrix-vector-activation unit.
 
     ``y[i] = clamp(out_zero_point + requant(acc_bias[i] + sum_j weights[i, j] * x[j],
@@ -80,13 +81,7 @@ class IntMvauParams(MatrixFolding):
     weight_type: IntType
     input_type: IntType
     output_type: IntType
-    acc_bias: np.ndarray
-    multiplier: np.ndarray
-    shift: np.ndarray
     rounding: RequantRounding
-    out_zero_point: int
-    out_min: int
-    out_max: int
     pe: int
     simd: int
     out_fifo_depth: int = 1

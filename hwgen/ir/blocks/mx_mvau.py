@@ -19,12 +19,13 @@ from ...errors import IRError
 from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format, mx_quantize
 from ..block import Block, StreamFormat
 from .matrix_folding import MatrixFolding
+from .requant_fields import RequantFields
 from ..layers.dense import Folding
 from .int_mvau import signed_bits_for_range
 from ..layers.mx_conv import MxConv
 from ..layers.mx_dense import MxDense, mx_folding_problem
 from .sliding_window import conv_window
-from ..mx.rules import MX_ROUNDINGS
+from ..mx.rules import MX_ROUNDINGS, MxRounding
 from ..mx.types import MxElementType, MxQuant, is_mx_format, mx_lane_fields
 from ..types import IntType, TensorQuant
 
@@ -70,7 +71,7 @@ def _round_multiplier(r: float) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, eq=False)
-class MxMvauParams(MatrixFolding):
+class MxMvauParams(MatrixFolding, RequantFields):
     """Parameters of one MX matrix-vector unit (rules: :mod:`hwgen.ir.mx.rules`).
 
     Parameters
@@ -104,7 +105,7 @@ class MxMvauParams(MatrixFolding):
     out_zero_point, out_min, out_max : int
         Int outputs: zero point and saturation bounds.
     relu : bool
-    rounding : str
+    rounding : MxRounding
         Tie rule of MX output elements.
     pe, simd, out_fifo_depth, in_fifo_depth : int
     spatial : tuple of int
@@ -124,17 +125,11 @@ class MxMvauParams(MatrixFolding):
     input_block: int
     input_exp_lo: int
     input_exp_hi: int
-    acc_bias: np.ndarray
-    multiplier: np.ndarray
-    shift: np.ndarray
     output_dtype: str
     output_block: int
     out_exp: int
-    out_zero_point: int
-    out_min: int
-    out_max: int
     relu: bool
-    rounding: str
+    rounding: MxRounding
     pe: int
     simd: int
     out_fifo_depth: int = 1
@@ -225,9 +220,11 @@ class MxMvauParams(MatrixFolding):
             if not out.qmin <= self.out_min <= self.out_max <= out.qmax:
                 raise IRError(f"{where}: output bounds [{self.out_min}, {self.out_max}] do "
                               f"not fit {out}")
-        if self.rounding not in MX_ROUNDINGS:
+        try:
+            object.__setattr__(self, "rounding", MxRounding(self.rounding))
+        except ValueError:
             raise IRError(f"{where}: rounding must be one of {', '.join(MX_ROUNDINGS)}, "
-                          f"not {self.rounding!r}")
+                          f"not {self.rounding!r}") from None
         if not isinstance(self.relu, bool):
             raise IRError(f"{where}: relu must be a bool")
         self.check_folding_fields(where)

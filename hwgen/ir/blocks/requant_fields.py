@@ -1,11 +1,15 @@
-"""Checks shared by the blocks that end in the integer requantizer (MVAU, depthwise unit).
+"""The requantizer fields every block that ends in an integer requantizer declares once.
 
-Such a block holds integer ``weights`` (rows = output channels), ``weight_type``,
-``acc_bias``, ``multiplier``, ``shift`` (one per row), ``rounding``, ``output_type``,
-``out_min`` / ``out_max`` and an ``acc_range`` property.
+:class:`RequantFields` holds the per-output-channel accumulator bias, multiplier and shift
+and the output's zero point and saturation bounds; the integer MVAU, the depthwise unit and
+the MX MVAU inherit it and add their rounding rule (an enum). The checks below are shared by
+the integer MVAU and the depthwise unit, whose blocks also hold integer ``weights`` (rows =
+output channels), ``weight_type``, ``output_type`` and an ``acc_range`` property.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,9 +17,34 @@ from ...errors import IRError
 from ..rules import RequantRounding
 from ..types import IntType
 
-__all__ = ["frozen_ints", "freeze_requant_fields", "check_requant_ranges"]
+__all__ = ["RequantFields", "frozen_ints", "freeze_requant_fields", "check_requant_ranges"]
 
 _INT32 = IntType(32, True)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RequantFields:
+    """``y[i] = clamp(out_zero_point + requant(acc[i], multiplier[i], shift[i]), out_min,
+    out_max)`` with ``acc[i]`` starting from ``acc_bias[i]``.
+
+    Parameters
+    ----------
+    acc_bias : numpy.ndarray
+        The accumulator's starting value per output channel (bias, input zero point folded).
+    multiplier, shift : numpy.ndarray
+        Requantization constants per output channel; what they mean is the subclass's
+        rounding rule (``hwgen.ir.rules``, ``hwgen.ir.mx.rules``).
+    out_zero_point, out_min, out_max : int
+        Output zero point and saturation bounds (a fused ReLU sets ``out_min`` to the zero
+        point).
+    """
+
+    acc_bias: np.ndarray
+    multiplier: np.ndarray
+    shift: np.ndarray
+    out_zero_point: int
+    out_min: int
+    out_max: int
 
 
 def frozen_ints(values) -> np.ndarray:

@@ -52,7 +52,9 @@ Requantization to an MX output: fixed point, then the OCP rule in integers
 
 from __future__ import annotations
 
-__all__ = ["NAN_INT_OUTPUT", "MX_OUTPUT_SCALE_RULE", "MX_ROUNDINGS"]
+import enum
+
+__all__ = ["NAN_INT_OUTPUT", "MX_OUTPUT_SCALE_RULE", "MxRounding", "MX_ROUNDINGS"]
 
 #: What an integer output of a NaN channel becomes: the output type's qmin.
 NAN_INT_OUTPUT = "qmin"
@@ -60,5 +62,19 @@ NAN_INT_OUTPUT = "qmin"
 #: The shared-exponent rule of the hardware output quantizer.
 MX_OUTPUT_SCALE_RULE = "floor"
 
-#: Tie rules of the hardware output quantizer (as in :mod:`hwgen.quant.rounding`).
-MX_ROUNDINGS = ("half_even", "half_away")
+class MxRounding(enum.StrEnum):
+    """Tie rule of the hardware output quantizer's elements (as in :mod:`hwgen.quant.rounding`).
+
+    HALF_EVEN
+        A value exactly between two representable elements goes to the one whose last
+        mantissa bit is 0.
+    HALF_AWAY
+        It goes to the one farther from zero.
+    """
+
+    HALF_EVEN = "half_even"
+    HALF_AWAY = "half_away"
+
+
+#: The tie rules' names (configuration values).
+MX_ROUNDINGS = tuple(r.value for r in MxRounding)
