@@ -7,8 +7,7 @@ from onnx import helper
 
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatAdd, check_onnx, read_onnx
-from hwgen.frontend.float.model import check_chain
-from hwgen.frontend.float.network import check_network
+from hwgen.frontend.float.network import check_chain, check_network
 from tests.fixtures.cnn_builders import Chain, residual_cnn
 from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime, images, problems_of
 
