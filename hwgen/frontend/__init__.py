@@ -16,7 +16,8 @@ from .float.conv_ptq import quantize_network
 from .float.add import FloatAdd
 from .float.depthwise import FloatDepthwiseConv
 from .float.layers import FloatConv, FloatPool
-from .float.model import FloatDense, float_forward
+from .float.model import FloatDense
+from .float.network import float_forward
 from .onnx.reader import SUPPORTED_OPS, read_onnx
 from .problems import Problem
 from .float.ptq import quantize_layers

@@ -1,6 +1,8 @@
 """Passes. Graph passes take an IR graph and return a new one; block passes take lowered
 blocks and return new ones. The compile flow runs them in an explicit order
-(``hwgen.compiler``)."""
+(``hwgen.compiler``). Two steps serve the frontend before that flow: :mod:`.lowerable` checks a
+quantized layer can be lowered, :mod:`.chain_codes` runs a chain of layers through these steps
+and the golden model (to calibrate a QONNX model's unquantized output)."""
 
 from __future__ import annotations
 

@@ -44,29 +44,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from onnx import helper
 
+from ..compiler import compile_graph
+from ..frontend.onnx.graph import load_model
+from ..frontend.qdq.params import Constants
+from ..frontend.qdq.reader import qdq_tensors, read_qdq
 from ..golden import run_pipeline
 from ..golden.registry import golden_block
 from ..ir import Graph
+from ..ir.graph import GRAPH_INPUT, layer_inputs
 from ..ir.layers.add import QuantAdd
 from ..ir.layers.conv import QuantConv, QuantPool
-from ..ir.layers.depthwise import QuantDepthwiseConv
-from ..ir.graph import GRAPH_INPUT, layer_inputs
 from ..ir.layers.dense import QuantDense
+from ..ir.layers.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
 from .onnxruntime_add import classify_add
-from ..frontend.qdq.params import Constants
-from ..frontend.qdq.reader import qdq_tensors, read_qdq
+from .onnxruntime_mechanisms import MECHANISMS
 
 __all__ = ["MECHANISMS", "LayerComparison", "compare_layers", "layer_model",
            "onnxruntime_layer_codes", "onnxruntime_output_codes"]
 
-MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "add_factors", "unexplained")
-
-
 def _session(model: onnx.ModelProto, optimize: bool):
-    import onnxruntime as ort
     options = ort.SessionOptions()
     options.log_severity_level = 3
     if not optimize:
@@ -93,7 +93,6 @@ def _codes_of(proto, y: np.ndarray, dq_node) -> np.ndarray:
 def onnxruntime_output_codes(model, x: np.ndarray, *, optimize: bool = True) -> np.ndarray:
     """onnxruntime's output codes of a QDQ model run as it is (its final DequantizeLinear
     undone), ``optimize=True`` being onnxruntime's default session (fused integer kernels)."""
-    from ..frontend.onnx.graph import load_model
     proto, _ = load_model(model)
     y = _session(proto, optimize).run(None, {proto.graph.input[0].name:
                                              np.asarray(x, dtype=np.float32)})[0]
@@ -185,7 +184,6 @@ def _to_stream(codes: np.ndarray, shape) -> np.ndarray:
 
 
 def _blocks(layer):
-    from ..compiler import compile_graph
     return compile_graph(Graph(name="one", layers=(layer,))).blocks
 
 
@@ -330,7 +328,6 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
     list of LayerComparison
         In layer order; max pools included (they must agree exactly).
     """
-    from ..frontend.onnx.graph import load_model
     proto, _ = load_model(model)
     graph = read_qdq(proto, config=config)
     tensors = qdq_tensors(proto)

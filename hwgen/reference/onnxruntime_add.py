@@ -36,6 +36,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..ir.rules import RequantRounding
+from .onnxruntime_mechanisms import MECHANISMS
 
 __all__ = ["qlinear_add_float32", "classify_add"]
 
@@ -73,7 +74,6 @@ def classify_add(layer, block, a, b, golden, reference) -> tuple[dict, dict]:
     """``({mechanism: count}, {mechanism: example})`` for the outputs where the golden model
     and onnxruntime differ; ``block`` is the layer's :class:`~hwgen.ir.blocks.eltwise_add.AddParams`,
     ``a``, ``b`` the input codes, all flattened in the same order."""
-    from .onnxruntime import MECHANISMS
     a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
     golden, reference = np.asarray(golden).reshape(-1), np.asarray(reference).reshape(-1)
     emulated = qlinear_add_float32(a, b, layer)

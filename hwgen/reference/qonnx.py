@@ -24,7 +24,8 @@ Every differing output of an integer layer or a requantizing pool is put down to
   multiplier moved it across a boundary, or gemmlowp rounded twice) while qonnx rounds ``v``;
 - ``unexplained``: none of these: a bug.
 
-qonnx must be installed (imported when called).
+qonnx must be installed (an optional dependency, ``pip install hwgen[qonnx]``: imported when
+:func:`qonnx_context` is called).
 """
 
 from __future__ import annotations
@@ -35,11 +36,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnx
 
+from ..frontend.config import load_config
+from ..frontend.onnx.graph import load_model
+from ..frontend.problems import raise_problems
+from ..frontend.qonnx.build import build_graph, check_config
+from ..frontend.qonnx.integer_layers import IntLayer, PoolPart
+from ..frontend.qonnx.reader import inspect_qonnx
+from ..golden.window import sliding_window
 from ..ir import QuantDense
 from ..ir.binary import BipolarQuant
+from ..ir.blocks.sliding_window import SlidingWindowParams
 from ..ir.layers.conv import QuantConv, QuantPool
-from ..frontend.onnx.graph import load_model
-from ..frontend.qonnx.integer_layers import IntLayer, PoolPart
+from ..passes.chain_codes import chain_codes
 
 __all__ = ["MECHANISMS", "LayerComparison", "qonnx_context", "compare_layers"]
 
@@ -100,15 +108,10 @@ def compare_layers(model, x, *, config=None) -> list[LayerComparison]:
     config : optional
         As for :func:`hwgen.frontend.read_qonnx` (e.g. ``requant``).
     """
-    from ..frontend.config import load_config
-    from ..frontend.problems import raise_problems
-    from ..frontend.qonnx.build import _codes_after, build_graph, check_config
-    from ..frontend.qonnx.reader import _inspect
-
     proto, source = load_model(model)
     config = load_config(config)
     check_config(config, source)
-    reader, problems = _inspect(proto)
+    reader, problems = inspect_qonnx(proto)
     raise_problems(problems, source)
     graph = build_graph(reader, None, config, name="compare", source=source)
     context = qonnx_context(proto, x)
@@ -122,7 +125,7 @@ def compare_layers(model, x, *, config=None) -> list[LayerComparison]:
             tensor = out_tensor           # no model tensor holds these codes: not compared
             continue
         codes_in = _codes(context[tensor], layer.input_quant, layer.input_shape)
-        hw = _codes_after([layer], codes_in).reshape(len(codes_in), -1)
+        hw = chain_codes([layer], codes_in).reshape(len(codes_in), -1)
         ref = _codes(context[out_tensor], layer.output_quant, layer.output_shape).reshape(
             hw.shape)
         result.outputs = hw.size
@@ -175,8 +178,6 @@ def _exact_values(part, layer, codes_in):
 def _window_sums(layer, codes):
     if layer.op == "global_avg":
         return codes.reshape(len(codes), -1, codes.shape[-1]).sum(axis=1)
-    from ..golden.window import sliding_window
-    from ..ir.blocks.sliding_window import SlidingWindowParams
     h, w, c = layer.input_shape
     window = SlidingWindowParams(name="w", height=h, width=w, channels=c, kernel=layer.kernel,
                                  stride=layer.stride, pads=layer.pads,

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import ModelError
-from .layers import _activate, check_clip
-from .model import check_inputs
+from .fields import activate, check_clip, check_inputs
 
 __all__ = ["FloatAdd"]
 
@@ -66,4 +65,4 @@ class FloatAdd:
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``(N, *shape)`` twice -> ``(N, *shape)`` in float64."""
         y = np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)
-        return _activate(y, self.relu, self.clip)
+        return activate(y, self.relu, self.clip)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...ir.layers.binary_conv import BinaryConv
-from .binary_ptq import BINARY_FORMATS, _dequantized, quantize_binary_layer
+from .binary_ptq import BINARY_FORMATS, dequantized_weights, quantize_binary_layer
 from .layers import FloatConv
 from .model import FloatDense
 
@@ -37,7 +37,7 @@ def with_binary_network_weights(layers, options, indices) -> tuple:
     for i, layer in enumerate(layers):
         if i in indices:
             matrix = _matrix(layer) if isinstance(layer, FloatConv) else layer
-            layer = replace(layer, weights=_dequantized(matrix, options[i]).reshape(
+            layer = replace(layer, weights=dequantized_weights(matrix, options[i]).reshape(
                 layer.weights.shape))
         out.append(layer)
     return tuple(out)

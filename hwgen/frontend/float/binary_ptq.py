@@ -27,8 +27,8 @@ from ...ir.blocks.binary_mvau import lower_binary_dense
 from ...quant import binarize, round_to_int, ternarize
 from .model import FloatDense
 
-__all__ = ["BINARY_FORMATS", "binary_layer_indices", "check_binary_options", "with_binary_weights",
-           "quantize_binary_layer"]
+__all__ = ["BINARY_FORMATS", "binary_layer_indices", "check_binary_options", "dequantized_weights",
+           "with_binary_weights", "quantize_binary_layer"]
 
 #: The ``weights`` values of this path.
 BINARY_FORMATS = ("binary", "ternary")
@@ -87,7 +87,8 @@ def _codes(layer: FloatDense, opts):
     return t.codes, scale, level_pos, level_neg
 
 
-def _dequantized(layer: FloatDense, opts) -> np.ndarray:
+def dequantized_weights(layer: FloatDense, opts) -> np.ndarray:
+    """The real values of a layer's binary / ternary weights (levels times scales)."""
     codes, scale, level_pos, level_neg = _codes(layer, opts)
     levels = np.where(codes > 0, level_pos[:, None], np.where(codes < 0, -level_neg[:, None], 0))
     return levels * scale[:, None]
@@ -96,7 +97,7 @@ def _dequantized(layer: FloatDense, opts) -> np.ndarray:
 def with_binary_weights(layers, options, indices) -> tuple:
     """The float layers with the binary / ternary layers' weights as the hardware sees them
     (for calibrating the activation ranges the quantized model produces)."""
-    return tuple(FloatDense(name=l.name, weights=_dequantized(l, options[i]), bias=l.bias,
+    return tuple(FloatDense(name=l.name, weights=dequantized_weights(l, options[i]), bias=l.bias,
                             relu=l.relu) if i in indices else l for i, l in enumerate(layers))
 
 

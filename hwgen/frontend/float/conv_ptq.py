@@ -32,28 +32,27 @@ import math
 
 import numpy as np
 
-from ...errors import ConfigError, IRError, QuantizationError
+from ...errors import ConfigError, QuantizationError
 from ...ir import Graph, RequantRounding
 from ...ir.layers.add import QuantAdd
-from ...ir.layers.binary_conv import BinaryConv
 from ...ir.layers.conv import QuantConv, QuantPool
 from ...ir.layers.depthwise import QuantDepthwiseConv
-from ...ir.lowering import lower_layer
 from ...ir.layers.mx_conv import MxConv
 from ...ir.layers.mx_dense import MxDense
+from ...passes.lowerable import check_lowerable
+from ..calibration_data import check_calibration
+from ..config import load_config
+from ..layout import model_input_shape, stream_input_axes, to_stream_layout
+from .add import FloatAdd
 from .binary_conv_ptq import (binary_network_indices, quantize_binary_conv,
                               with_binary_network_weights)
 from .binary_ptq import BINARY_FORMATS, check_binary_options, quantize_binary_layer
-from ..calibration_data import check_calibration
-from ..config import load_config
-from .add import FloatAdd
 from .depthwise import FloatDepthwiseConv
+from .int_ptq import check_int_options, quantize_int_layer, tensor_quant
 from .layers import FloatConv, FloatPool
-from .model import FloatDense, check_chain, float_forward, is_chain
-from .network import check_network, network_edges
-from ..layout import model_input_shape, stream_input_axes, to_stream_layout
+from .model import FloatDense
 from .mx_cnn_ptq import check_cnn_mx_options, has_mx_weights, quantize_mx_weights
-from .ptq import _check_options, _quantize_layer, _tensor_quant
+from .network import check_chain, check_network, float_forward, is_chain, network_edges
 
 __all__ = ["quantize_network"]
 
@@ -159,7 +158,7 @@ def _activation_quants(layers, tensors, config, edges) -> list:
             fix = ("its ReLU outputs 0 for every sample: " if getattr(prev, "relu", False)
                    and values.max() <= 0 else "") + \
                 "pass more varied calibration inputs, or check this layer's weights"
-        quant = _tensor_quant(values, fmt, method, what, fix)
+        quant = tensor_quant(values, fmt, method, what, fix)
         for i in members:
             quants[i] = quant
     return quants
@@ -180,12 +179,12 @@ def _quantize(layer, opts, config, in_quants, out_q):
     if has_mx_weights(layer, opts):
         return quantize_mx_weights(layer, opts, in_q, out_q)
     if isinstance(layer, FloatDense):
-        return (quantize_binary_layer if binary else _quantize_layer)(layer, opts, in_q, out_q)
+        return (quantize_binary_layer if binary else quantize_int_layer)(layer, opts, in_q, out_q)
     if isinstance(layer, FloatDepthwiseConv):
         # Each channel's k*k taps are one row: one weight scale per channel (or per tensor).
         rows = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
                           bias=layer.bias, relu=layer.relu)
-        dense = _quantize_layer(rows, opts, in_q, out_q)
+        dense = quantize_int_layer(rows, opts, in_q, out_q)
         return QuantDepthwiseConv(
             name=layer.name, weights=dense.weights.reshape(layer.weights.shape[:3]),
             weight_quant=dense.weight_quant, bias=dense.bias, input_quant=in_q,
@@ -196,7 +195,7 @@ def _quantize(layer, opts, config, in_quants, out_q):
     if isinstance(layer, FloatConv):
         matrix = FloatDense(name=layer.name, weights=layer.weights.reshape(layer.out_features, -1),
                             bias=layer.bias, relu=layer.relu)
-        dense = _quantize_layer(matrix, opts, in_q, out_q)
+        dense = quantize_int_layer(matrix, opts, in_q, out_q)
         return QuantConv(name=layer.name, weights=dense.weights.reshape(layer.weights.shape),
                          weight_quant=dense.weight_quant, bias=dense.bias, input_quant=in_q,
                          output_quant=out_q, input_shape=layer.input_shape,
@@ -206,27 +205,6 @@ def _quantize(layer, opts, config, in_quants, out_q):
     return QuantPool(name=layer.name, op=layer.op, input_shape=layer.input_shape,
                      input_quant=in_q, output_quant=out_q, kernel=layer.kernel,
                      stride=layer.stride, pads=layer.pads, rounding=rounding)
-
-
-def _check_lowerable(qlayer) -> None:
-    """Fail now, naming the layer, if the hardware blocks cannot hold this layer."""
-    from ...ir import Folding
-    if isinstance(qlayer, (MxConv, MxDense)):
-        return                            # checked as it was built (quantize_mx_weights)
-    try:
-        if isinstance(qlayer, (QuantPool, QuantAdd)):
-            lower_layer(qlayer, 1)
-        elif isinstance(qlayer, QuantDepthwiseConv):
-            lower_layer(qlayer.replace(folding=Folding(pe=1, simd=1)), 1)
-        else:
-            matrix = qlayer.as_dense() if isinstance(qlayer, (QuantConv, BinaryConv)) \
-                else qlayer
-            lower_layer(matrix.replace(folding=Folding(pe=1, simd=1)), 1)
-    except (IRError, QuantizationError) as exc:
-        text = str(exc)
-        prefix = f"layer {qlayer.name!r}"
-        raise QuantizationError(text if text.startswith(prefix) else f"{prefix}: {text}") \
-            from None
 
 
 def quantize_network(layers, calibration, config=None, *, name: str = "model") -> Graph:
@@ -264,7 +242,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
     options = [config.layer(layer.name) for layer in layers]
     weighted = [(layer, opts) for layer, opts in zip(layers, options)
                 if not isinstance(layer, (FloatPool, FloatAdd))]
-    _check_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
+    check_int_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
     _check_pool_options(layers, config)
     check_binary_options([layer for layer, _ in weighted], [opts for _, opts in weighted],
                          config)
@@ -279,7 +257,8 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
     qlayers = [_quantize(layer, opts, config, [quants[t] for t in inputs], quants[i + 1])
                for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges))]
     for qlayer in qlayers:
-        _check_lowerable(qlayer)
+        if not isinstance(qlayer, (MxConv, MxDense)):  # checked as they were built
+            check_lowerable(qlayer)
     connections = {layer.name: layer.inputs for layer in layers
                    if not isinstance(layer, FloatAdd) and layer.inputs is not None}
     return Graph(name=name, layers=tuple(qlayers), connections=connections)

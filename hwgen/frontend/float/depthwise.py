@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import ModelError
-from .layers import FloatConv, _activate, _geometry, check_clip, patches
-from .model import _frozen_float, check_inputs
+from ..im2col import patches
+from .fields import activate, check_clip, check_inputs, frozen_float
+from .layers import FloatConv, check_geometry
 
 __all__ = ["FloatDepthwiseConv"]
 
@@ -26,16 +27,16 @@ class FloatDepthwiseConv(FloatConv):
         if not isinstance(self.name, str) or not self.name:
             raise ModelError(f"layer name must be a non-empty string, not {self.name!r}")
         where = f"layer {self.name!r}"
-        weights = _frozen_float(self.weights, f"{where}: weights", 4)
+        weights = frozen_float(self.weights, f"{where}: weights", 4)
         if weights.shape[1] != weights.shape[2] or weights.shape[3] != 1:
             raise ModelError(f"{where}: depthwise weights must be (channels, k, k, 1) with a "
                              f"square kernel, not {weights.shape}")
-        bias = _frozen_float(self.bias, f"{where}: bias", 1)
+        bias = frozen_float(self.bias, f"{where}: bias", 1)
         if bias.shape != (weights.shape[0],):
             raise ModelError(f"{where}: bias has shape {bias.shape} but the weights have "
                              f"{weights.shape[0]} channels")
-        shape, stride, pads = _geometry(where, self.input_shape, weights.shape[1], self.stride,
-                                        self.pads)
+        shape, stride, pads = check_geometry(where, self.input_shape, weights.shape[1],
+                                              self.stride, self.pads)
         if shape[2] != weights.shape[0]:
             raise ModelError(f"{where}: {weights.shape[0]} depthwise kernels for an input of "
                              f"{shape[2]} channels (one kernel per channel)")
@@ -55,4 +56,4 @@ class FloatDepthwiseConv(FloatConv):
         cols = patches(np.asarray(x, dtype=np.float64), self.kernel, self.stride, self.pads, 0.0)
         # cols (N, OH, OW, k, k, C) times the kernels (k, k, C), summed over the window.
         y = np.einsum("nhwijc,ijc->nhwc", cols, self.weights[..., 0].transpose(1, 2, 0))
-        return _activate(y + self.bias, self.relu, self.clip)
+        return activate(y + self.bias, self.relu, self.clip)

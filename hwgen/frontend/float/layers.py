@@ -9,23 +9,23 @@ Each layer's :meth:`forward` takes ``(N, *input_shape)`` float64 and returns
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...errors import ModelError
-from ...ir.layers.conv_shape import KernelWeights
 from ...ir.blocks.sliding_window import conv_output_size
-from .model import _frozen_float, check_inputs
+from ...ir.layers.conv_shape import KernelWeights
+from ..im2col import patches
+from .fields import activate, check_clip, check_inputs, frozen_float
 
-__all__ = ["FloatConv", "FloatPool", "POOL_OPS", "check_clip", "patches"]
+__all__ = ["FloatConv", "FloatPool", "POOL_OPS", "check_geometry"]
 
 #: Pooling operations: ONNX MaxPool, AveragePool, GlobalAveragePool.
 POOL_OPS = ("max", "avg", "global_avg")
 
 
-def _geometry(where: str, input_shape, kernel: int, stride, pads) -> tuple:
+def check_geometry(where: str, input_shape, kernel: int, stride, pads) -> tuple:
     """Validated ``(input_shape, stride, pads)``; the window must fit the padded image."""
     shape = tuple(int(d) for d in input_shape)
     if len(shape) != 3 or min(shape) < 1:
@@ -43,40 +43,6 @@ def _geometry(where: str, input_shape, kernel: int, stride, pads) -> tuple:
         raise ModelError(f"{where}: a {kernel}x{kernel} window does not fit the padded "
                          f"{h}x{w} input")
     return shape, int(stride), pads
-
-
-def check_clip(where: str, clip) -> tuple | None:
-    """``None`` or a ``(low, high)`` pair of floats with ``low < high`` (infinities allowed)."""
-    if clip is None:
-        return None
-    try:
-        low, high = (float(v) for v in clip)
-    except (TypeError, ValueError):
-        raise ModelError(f"{where}: clip must be None or (low, high), not {clip!r}") from None
-    if math.isnan(low) or math.isnan(high) or not low < high:
-        raise ModelError(f"{where}: clip bounds must satisfy low < high, not ({low}, {high})")
-    return (low, high)
-
-
-def patches(x: np.ndarray, kernel: int, stride: int, pads: tuple, pad_value: float) -> np.ndarray:
-    """im2col of an NHWC batch: ``(N, OH, OW, k, k, C)``, positions outside hold ``pad_value``."""
-    n, h, w, c = x.shape
-    top, left, bottom, right = pads
-    padded = np.full((n, h + top + bottom, w + left + right, c), pad_value, dtype=np.float64)
-    padded[:, top:top + h, left:left + w, :] = x
-    oh = conv_output_size(h, kernel, stride, top, bottom)
-    ow = conv_output_size(w, kernel, stride, left, right)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (kernel, kernel), axis=(1, 2))
-    windows = windows[:, :(oh - 1) * stride + 1:stride, :(ow - 1) * stride + 1:stride]
-    return windows.transpose(0, 1, 2, 4, 5, 3)  # (N, OH, OW, C, k, k) -> (N, OH, OW, k, k, C)
-
-
-def _activate(y: np.ndarray, relu: bool, clip) -> np.ndarray:
-    if relu:
-        y = np.maximum(y, 0.0)
-    if clip is not None:
-        y = np.clip(y, clip[0], clip[1])
-    return y
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,16 +85,16 @@ class FloatConv(KernelWeights):
         if not isinstance(self.name, str) or not self.name:
             raise ModelError(f"layer name must be a non-empty string, not {self.name!r}")
         where = f"layer {self.name!r}"
-        weights = _frozen_float(self.weights, f"{where}: weights", 4)
+        weights = frozen_float(self.weights, f"{where}: weights", 4)
         if weights.shape[1] != weights.shape[2]:
             raise ModelError(f"{where}: weights must be (out, k, k, in) with a square kernel, "
                              f"not {weights.shape}")
-        bias = _frozen_float(self.bias, f"{where}: bias", 1)
+        bias = frozen_float(self.bias, f"{where}: bias", 1)
         if bias.shape != (weights.shape[0],):
             raise ModelError(f"{where}: bias has shape {bias.shape} but the weights have "
                              f"{weights.shape[0]} output channels")
-        shape, stride, pads = _geometry(where, self.input_shape, weights.shape[1], self.stride,
-                                        self.pads)
+        shape, stride, pads = check_geometry(where, self.input_shape, weights.shape[1],
+                                              self.stride, self.pads)
         if shape[2] != weights.shape[3]:
             raise ModelError(f"{where}: the weights take {weights.shape[3]} input channels but "
                              f"the input has {shape[2]}")
@@ -143,7 +109,7 @@ class FloatConv(KernelWeights):
         cols = patches(np.asarray(x, dtype=np.float64), self.kernel, self.stride, self.pads, 0.0)
         n, oh, ow = cols.shape[:3]
         y = cols.reshape(n * oh * ow, -1) @ self.weights.reshape(self.out_features, -1).T
-        return _activate(y.reshape(n, oh, ow, -1) + self.bias, self.relu, self.clip)
+        return activate(y.reshape(n, oh, ow, -1) + self.bias, self.relu, self.clip)
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,8 +139,8 @@ class FloatPool:
                              f"{', '.join(POOL_OPS)}")
         if not isinstance(self.kernel, (int, np.integer)) or self.kernel < 1:
             raise ModelError(f"{where}: kernel must be a positive integer, not {self.kernel!r}")
-        shape, stride, pads = _geometry(where, self.input_shape, int(self.kernel), self.stride,
-                                        self.pads)
+        shape, stride, pads = check_geometry(where, self.input_shape, int(self.kernel),
+                                              self.stride, self.pads)
         for key, value in (("input_shape", shape), ("kernel", int(self.kernel)),
                            ("stride", stride), ("pads", pads),
                            ("inputs", check_inputs(where, self.inputs))):

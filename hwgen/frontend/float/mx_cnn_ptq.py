@@ -18,7 +18,7 @@ from ...ir.mx.types import is_mx_format
 from ...quant.mx import mx_format
 from .layers import FloatConv, FloatPool
 from .model import FloatDense
-from .mx_ptq import _check_lowerable, _weights, layer_block_size
+from .mx_ptq import check_mx_lowerable, layer_block_size, layer_weights
 
 __all__ = ["check_cnn_mx_options", "has_mx_weights", "quantize_mx_weights"]
 
@@ -71,7 +71,7 @@ def quantize_mx_weights(layer, opts, in_q, out_q):
     k = layer_block_size(opts)
     matrix = layer.weights.reshape(layer.weights.shape[0], -1)
     flat = FloatDense(name=layer.name, weights=matrix, bias=layer.bias, relu=layer.relu)
-    weights, _ = _weights(flat, opts, k)
+    weights, _ = layer_weights(flat, opts, k)
     folding = Folding(pe=opts.pe, simd=opts.simd) \
         if opts.pe is not None and opts.simd is not None else None
     common = dict(name=layer.name, weights=weights, bias=layer.bias, input_quant=in_q,
@@ -84,6 +84,6 @@ def quantize_mx_weights(layer, opts, in_q, out_q):
             qlayer = MxDense(weight_quant=None, **common)
     except IRError as exc:
         raise QuantizationError(str(exc)) from None
-    _check_lowerable(qlayer.as_dense() if isinstance(qlayer, MxConv) else qlayer)
+    check_mx_lowerable(qlayer.as_dense() if isinstance(qlayer, MxConv) else qlayer)
     return qlayer
 

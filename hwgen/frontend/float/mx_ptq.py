@@ -27,8 +27,10 @@ from ...ir.mx.types import MxQuant, is_mx_format
 from ...passes.folding import divisors
 from ...quant import linear_quantize
 from ...quant.mx import E8M0_NAN, mx_format, mx_quantize
+from .int_ptq import check_int_lowerable, quantize_int_layer
 
-__all__ = ["mx_layer_indices", "layer_block_size", "check_mx_options", "quantize_mx_layers"]
+__all__ = ["mx_layer_indices", "layer_block_size", "check_mx_options", "layer_weights",
+           "check_mx_lowerable", "quantize_mx_layers"]
 
 
 def _formats(layers, options, config):
@@ -94,7 +96,7 @@ def check_mx_options(layers, options, config) -> None:
         raise ConfigError(f"{len(errors)} config problems:\n  - " + "\n  - ".join(errors))
 
 
-def _weights(layer, opts, k):
+def layer_weights(layer, opts, k):
     """MX tensor, or int codes and their WeightQuant."""
     if is_mx_format(opts.weights):
         t = mx_quantize(layer.weights, opts.weights, k, rounding=opts.rounding)
@@ -111,7 +113,7 @@ def _weights(layer, opts, k):
     return q.codes, WeightQuant(dtype=dtype, scale=scale, granularity=opts.granularity)
 
 
-def _check_lowerable(layer: MxDense) -> None:
+def check_mx_lowerable(layer: MxDense) -> None:
     """Fail now, naming the layer, if the MX datapath cannot hold it under any folding."""
     for pe in divisors(layer.out_features):
         for simd in divisors(layer.in_features):
@@ -131,13 +133,12 @@ def quantize_mx_layers(layers, options, config, quants, name: str) -> Graph:
     output's exponent window computed from its producer.
     """
     mx = mx_layer_indices(layers, options, config)
-    from .ptq import _check_lowerable as check_int_lowerable, _quantize_layer
     built = []
     for i, (layer, opts) in enumerate(zip(layers, options)):
         in_q = built[-1].output_quant if built else quants[0]
         out_q = quants[i + 1]
         if i not in mx:
-            qlayer = _quantize_layer(layer, opts, in_q, out_q)
+            qlayer = quantize_int_layer(layer, opts, in_q, out_q)
             check_int_lowerable(qlayer)
             built.append(qlayer)
             continue
@@ -145,7 +146,7 @@ def quantize_mx_layers(layers, options, config, quants, name: str) -> Graph:
         if out_q is None:                     # MX outputs, in blocks of the consumer's size
             fmt = options[i + 1].activations
             out_q = MxQuant(fmt, layer_block_size(options[i + 1]))
-        weights, weight_quant = _weights(layer, opts, k)
+        weights, weight_quant = layer_weights(layer, opts, k)
         folding = None
         if opts.pe is not None and opts.simd is not None:
             folding = Folding(pe=opts.pe, simd=opts.simd)
@@ -159,6 +160,6 @@ def quantize_mx_layers(layers, options, config, quants, name: str) -> Graph:
                                                              lo, hi))
         except IRError as exc:
             raise QuantizationError(str(exc)) from None
-        _check_lowerable(qlayer)
+        check_mx_lowerable(qlayer)
         built.append(qlayer)
     return Graph(name=name, layers=tuple(built))

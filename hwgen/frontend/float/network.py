@@ -1,4 +1,5 @@
-"""Float networks with branches: which tensors each layer reads, checks, and the forward pass.
+"""Chains and networks of float layers: which tensors each layer reads, checks, and the forward
+pass (:func:`float_forward`).
 
 A float network is a sequence of float layers in topological order. A layer reads the previous
 layer's output unless its ``inputs`` names other layers (``"input"``: the model input); a
@@ -15,8 +16,12 @@ import numpy as np
 
 from ...errors import ModelError
 from ...ir.graph import GRAPH_INPUT
+from .add import FloatAdd
+from .layers import FloatConv, FloatPool
+from .model import FloatDense
 
-__all__ = ["layer_sources", "check_network", "network_edges", "network_forward"]
+__all__ = ["layer_sources", "check_chain", "is_chain", "check_network", "network_edges",
+           "network_forward", "float_forward"]
 
 
 def layer_sources(layers) -> list[tuple]:
@@ -26,6 +31,51 @@ def layer_sources(layers) -> list[tuple]:
         sources.append(tuple(getattr(layer, "inputs", None) or (previous,)))
         previous = layer.name
     return sources
+
+
+def check_chain(layers) -> tuple:
+    """Return ``layers`` as a tuple after checking they form a chain with unique names.
+
+    Raises
+    ------
+    ModelError
+        Listing every mismatch at once; a network with branches (a
+        :class:`~hwgen.frontend.float.add.FloatAdd` or a layer with ``inputs``) is refused
+        here and quantized by :func:`hwgen.frontend.quantize_network`.
+    """
+    layers = tuple(layers)
+    if not layers:
+        raise ModelError("the model has no dense layers")
+    problems = []
+    seen = set()
+    for layer in layers:
+        if not isinstance(layer, (FloatDense, FloatConv, FloatPool)):
+            if isinstance(layer, FloatAdd):
+                raise ModelError(f"layer {layer.name!r} adds two branches; a network with "
+                                 "branches is quantized by quantize_network")
+            raise ModelError(f"{layer!r} is not a FloatDense, FloatConv or FloatPool layer")
+        if layer.inputs is not None:
+            raise ModelError(f"layer {layer.name!r} reads {layer.inputs[0]!r}, not the layer "
+                             "before it; a network with branches is quantized by "
+                             "quantize_network")
+        if layer.name in seen:
+            problems.append(f"layer name {layer.name!r} is used twice; names must be unique")
+        seen.add(layer.name)
+    for prev, layer in zip(layers, layers[1:]):
+        # Tensors chain in row-major order, so a dense layer may read a feature map (flatten).
+        if math.prod(prev.output_shape) != math.prod(layer.input_shape):
+            problems.append(
+                f"layer {layer.name!r} takes {math.prod(layer.input_shape)} inputs but "
+                f"{prev.name!r} produces {math.prod(prev.output_shape)}")
+    if problems:
+        raise ModelError("the layers do not form a chain:\n  - " + "\n  - ".join(problems))
+    return layers
+
+
+def is_chain(layers) -> bool:
+    """Whether every layer reads the one before it (no FloatAdd, no ``inputs``)."""
+    return not any(isinstance(layer, FloatAdd) or getattr(layer, "inputs", None) is not None
+                   for layer in layers)
 
 
 def check_network(layers) -> tuple:
@@ -40,9 +90,6 @@ def check_network(layers) -> tuple:
     ModelError
         Listing every problem at once.
     """
-    from .add import FloatAdd
-    from .layers import FloatConv, FloatPool
-    from .model import FloatDense
     layers = tuple(layers)
     if not layers:
         raise ModelError("the model has no dense layers")
@@ -93,3 +140,33 @@ def network_forward(layers, x: np.ndarray) -> list:
         args = [tensors[i].reshape((len(x),) + tuple(layer.input_shape)) for i in inputs]
         tensors.append(layer.forward(*args))
     return tensors
+
+
+def float_forward(layers, x, *, keep_intermediate: bool = False):
+    """Run ``x`` through the float layers in float64.
+
+    Parameters
+    ----------
+    layers : sequence of FloatDense, FloatConv, FloatPool and FloatAdd
+        A chain (see :func:`check_chain`) or a network with branches, in topological order
+        (see :func:`check_network`).
+    x : array_like
+        Inputs, shape ``(N, in_features)``, or ``(N, *input_shape)`` of the first layer (NHWC
+        for a convolution or pool; see :func:`hwgen.frontend.layout.to_stream_layout`).
+    keep_intermediate : bool
+        Also return the activation tensors ``[x, out_0, out_1, ...]`` (each after its ReLU).
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
+    """
+    layers = tuple(layers)
+    layers = check_chain(layers) if is_chain(layers) else check_network(layers)
+    y = np.asarray(x, dtype=np.float64)
+    first = tuple(layers[0].input_shape)
+    if y.ndim < 2 or y.shape[1:] not in (first, (math.prod(first),)):
+        shapes = f"(N, {math.prod(first)})" + (
+            f" or (N, {', '.join(map(str, first))})" if len(first) > 1 else "")
+        raise ModelError(f"inputs have shape {y.shape}; the model takes {shapes}")
+    tensors = network_forward(layers, y)
+    return (tensors[-1], tensors) if keep_intermediate else tensors[-1]

@@ -1,80 +1,25 @@
-"""Post-training quantization: float dense layers + calibration data -> IR :class:`Graph`.
+"""Post-training quantization of a float MLP: dense layers + calibration data -> IR :class:`Graph`.
 
-Per layer (the lecture's quantized fully connected layer):
-
-- weights: symmetric, narrow range (codes ``[-(2**(N-1) - 1), 2**(N-1) - 1]``, ``[-127, 127]``
-  for int8), per output channel or per tensor, ``S_W = |W|max / qmax``;
-- activations: asymmetric per tensor, ``[rmin, rmax]`` calibrated on the float model's
-  activations at that point (after a fused ReLU) and widened to contain 0, as onnxruntime does;
-  layer i's input format is its ``activations`` option, the last output's is ``output``;
-- bias: ``q_b = round_half_even(b / (S_W[i] S_X))`` in int32 (``Z_b = 0``, ``S_b = S_W S_X``);
-  a bias that would not fit is an error, never clipped.
-
-The ``Z_X * sum_j q_W`` term is folded into the bias later, by
-:meth:`hwgen.ir.IntMvauParams.from_layer`.
+Each layer follows the INT datapath's rules (:mod:`hwgen.frontend.float.int_ptq`), or the
+binary / ternary (:mod:`hwgen.frontend.float.binary_ptq`) or MX
+(:mod:`hwgen.frontend.float.mx_ptq`) ones its config asks for. Layer i's input format is its
+``activations`` option, the last output's is ``output``; every activation is calibrated on
+the float model.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ...errors import ConfigError, QuantizationError
-from ...ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
-from ...ir.mx.types import is_mx_format
-from ...quant import calibrate, linear_quantize, round_to_int
+from ...errors import ConfigError
+from ...ir import Graph, TensorQuant
+from ..calibration_data import check_calibration
+from ..config import CompileConfig, load_config
 from .binary_ptq import (binary_layer_indices, check_binary_options, quantize_binary_layer,
                          with_binary_weights)
-from ..calibration_data import check_calibration
-from ..config import CompileConfig, LayerOptions, load_config
-from .model import check_chain, float_forward
+from .int_ptq import check_int_lowerable, check_int_options, quantize_int_layer, tensor_quant
 from .mx_ptq import check_mx_options, mx_layer_indices, quantize_mx_layers
+from .network import check_chain, float_forward
 
 __all__ = ["quantize_layers"]
-
-_INT32 = IntType(32, True)
-
-
-def _divisors(n: int) -> str:
-    return ", ".join(str(d) for d in range(1, n + 1) if n % d == 0)
-
-
-def _check_options(layers, options: list[LayerOptions]) -> None:
-    """Options the config grammar accepts but this model or datapath cannot use."""
-    errors = []
-    for layer, opts in zip(layers, options):
-        where = f"layer {layer.name!r}"
-        if opts.group_size is not None:
-            errors.append(
-                f"{where}: granularity = {opts.granularity!r}: group scales need the MX / "
-                "VS-Quant path (a later issue); the INT datapath takes 'tensor' or 'channel'")
-        for key, size, what in (("pe", layer.out_features, "output channels"),
-                                ("simd", layer.in_features, "inputs")):
-            value = getattr(opts, key)
-            if value is not None and size % value:
-                errors.append(f"{where}: {key} = {value} does not divide its {size} {what}; "
-                              f"use one of {_divisors(size)} or 'auto'")
-    if len(errors) == 1:
-        raise ConfigError(errors[0])
-    if errors:
-        raise ConfigError(f"{len(errors)} config problems:\n  - " + "\n  - ".join(errors))
-
-
-def _tensor_quant(values: np.ndarray, fmt: str, method: str, what: str, fix: str) -> TensorQuant:
-    """Asymmetric per-tensor quantization of calibration activations ``values``."""
-    if is_mx_format(fmt):
-        return None      # MX activations carry their own scales (hwgen.frontend.float.mx_ptq)
-    dtype = IntType.parse(fmt)
-    lo, hi = float(values.min()), float(values.max())
-    if lo == hi:
-        raise QuantizationError(
-            f"{what}: every calibration value is {lo}, so there is no range to quantize; {fix}")
-    try:
-        calibrated = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
-                               symmetric=False)
-        scale, zero_point = calibrated.scale_zero_point()
-    except QuantizationError as exc:
-        raise QuantizationError(f"{what}: {exc}") from None
-    return TensorQuant(dtype=dtype, scale=float(scale), zero_point=int(zero_point))
 
 
 def _activation_quants(layers, tensors, config: CompileConfig) -> list[TensorQuant]:
@@ -95,52 +40,8 @@ def _activation_quants(layers, tensors, config: CompileConfig) -> list[TensorQua
             what = f"output of layer {prev.name!r}" + (" (the model output)" if last else "")
             fix = ("its ReLU outputs 0 for every sample: " if prev.relu and values.max() <= 0
                    else "") + "pass more varied calibration inputs, or check this layer's weights"
-        quants.append(_tensor_quant(values, fmt, method, what, fix))
+        quants.append(tensor_quant(values, fmt, method, what, fix))
     return quants
-
-
-def _quantize_bias(layer, weight_scale: np.ndarray, input_scale: float) -> np.ndarray:
-    """int32 bias codes at scale ``S_W[i] * S_X``; refuses values that would clip."""
-    real = layer.bias / (weight_scale * input_scale)
-    over = np.abs(real) > _INT32.qmax
-    if over.any():
-        i = int(np.argmax(over))
-        raise QuantizationError(
-            f"layer {layer.name!r}: bias[{i}] = {layer.bias[i]:.6g} is {real[i]:.4g} in units of "
-            f"S_W * S_X = {weight_scale[i] * input_scale:.4g}, beyond int32; the channel's "
-            "weights are tiny next to its bias: use granularity = 'tensor' for this layer, or "
-            "check the model")
-    return round_to_int(real, "half_even")
-
-
-def _quantize_layer(layer, opts: LayerOptions, in_q: TensorQuant, out_q: TensorQuant):
-    w_type = opts.weight_type
-    quantized = linear_quantize(
-        layer.weights, w_type.bits, signed=True, symmetric=True, narrow_range=True,
-        granularity=opts.granularity, axis=0, rounding=opts.rounding)
-    scale = np.broadcast_to(np.asarray(quantized.scale).reshape(-1), (layer.out_features,))
-    folding = None
-    if opts.pe is not None and opts.simd is not None:
-        folding = Folding(pe=opts.pe, simd=opts.simd)
-    return QuantDense(
-        name=layer.name,
-        weights=quantized.codes,
-        weight_quant=WeightQuant(dtype=w_type, scale=scale.copy(), granularity=opts.granularity),
-        bias=_quantize_bias(layer, scale, in_q.scale),
-        input_quant=in_q,
-        output_quant=out_q,
-        relu=layer.relu,
-        rounding=opts.requant,
-        folding=folding,
-    )
-
-
-def _check_lowerable(layer: QuantDense) -> None:
-    """Fail now, naming the layer, if the integer datapath cannot hold this layer."""
-    try:
-        IntMvauParams.from_layer(layer.replace(folding=Folding(pe=1, simd=1)))
-    except QuantizationError as exc:
-        raise QuantizationError(f"layer {layer.name!r}: {exc}") from None
 
 
 def quantize_layers(layers, calibration, config=None, *, name: str = "model") -> Graph:
@@ -172,7 +73,7 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
     config = load_config(config)
     config.check_layer_names([layer.name for layer in layers])
     options = [config.layer(layer.name) for layer in layers]
-    _check_options(layers, options)
+    check_int_options(layers, options)
     mx_layers = mx_layer_indices(layers, options, config)
     if mx_layers:
         check_mx_options(layers, options, config)
@@ -188,10 +89,10 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
     quants = _activation_quants(layers, tensors, config)
     if mx_layers:
         return quantize_mx_layers(layers, options, config, quants, name)
-    qlayers = [(quantize_binary_layer if i in binary_layers else _quantize_layer)(
+    qlayers = [(quantize_binary_layer if i in binary_layers else quantize_int_layer)(
                    layer, opts, quants[i], quants[i + 1])
                for i, (layer, opts) in enumerate(zip(layers, options))]
     for i, qlayer in enumerate(qlayers):
         if i not in binary_layers:       # binary layers are checked as they are built
-            _check_lowerable(qlayer)
+            check_int_lowerable(qlayer)
     return Graph(name=name, layers=tuple(qlayers))

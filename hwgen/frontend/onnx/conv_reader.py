@@ -1,13 +1,14 @@
 """CNN operators of the float ONNX reader: Conv, BatchNormalization, Clip, pooling; NCHW -> NHWC.
 
-:class:`ConvReader` extends the chain reader of :mod:`hwgen.frontend.onnx.reader` (which walks
-the single activation from input to output and reads Gemm / MatMul / Add / Relu / Flatten /
+:class:`ConvReader` extends the reader of :mod:`hwgen.frontend.onnx.dense_reader` (which walks
+the activation DAG from input to output and reads Gemm / MatMul / Add / Relu / Flatten /
 Reshape / Identity / Dropout) with the operators of a convolutional network:
 
 - ``Conv``: 2-D, square kernel, ``group = 1`` or depthwise (``group = C_in = C_out``,
-  weights ``(C, 1, k, k)``), ``dilations = 1``, equal strides, padding
-  smaller than the kernel (explicit ``pads`` or ``auto_pad``); optional bias. Weights
-  ``(out, in, k, k)`` become ``(out, k, k, in)``, the sliding window's im2col order.
+  weights ``(C, 1, k, k)``), ``dilations = 1``, equal strides, padding smaller than the
+  kernel (explicit ``pads`` or ``auto_pad``, :mod:`hwgen.frontend.onnx.padding`); optional
+  bias. Weights ``(out, in, k, k)`` become ``(out, k, k, in)``, the sliding window's im2col
+  order.
 - ``BatchNormalization`` (inference mode) right after a Conv / Gemm / MatMul (and its bias
   Add): folded into that layer's float weights and bias (:mod:`hwgen.frontend.onnx.bn_folding`).
 - ``Clip``: a lower bound of 0 is a ReLU, other bounds clip the float output (the quantized
@@ -17,6 +18,8 @@ Reshape / Identity / Dropout) with the operators of a convolutional network:
 - ``MaxPool``, ``AveragePool`` (``count_include_pad = 1``, or no padding: the hardware
   divides every window by ``kernel**2``), ``GlobalAveragePool``; ``ceil_mode = 1`` only where
   it gives the floor size.
+- ``Add`` of two activations (a residual connection): a
+  :class:`~hwgen.frontend.float.add.FloatAdd`; a Relu / Clip after it fuses into it.
 
 Feature maps are kept as ``(height, width, channels)``. A Flatten (or Reshape to
 ``(batch, -1)``) of a map computed by a layer keeps ONNX's ``(c, h, w)`` feature order in the
@@ -31,37 +34,29 @@ import math
 from dataclasses import replace
 
 import numpy as np
-import onnx
 
 from ...errors import ModelError
 from ...ir.blocks.sliding_window import conv_output_size
-from .bn_folding import fold_batch_norm
 from ...ir.graph import GRAPH_INPUT
 from ..float.add import FloatAdd
 from ..float.depthwise import FloatDepthwiseConv
 from ..float.layers import FloatConv, FloatPool
 from ..float.model import FloatDense
 from ..layout import nchw_columns_to_nhwc
-from .graph import node_name
-from .reader import _Pending, _Reader
+from .bn_folding import fold_batch_norm
+from .dense_reader import DenseReader, PendingLayer
+from .graph import node_attrs, node_name
+from .handlers import handles
+from .padding import window_of
 
 __all__ = ["ConvReader"]
-
-_AUTO_PADS = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
-
-
-def _attrs(node) -> dict:
-    values = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    if isinstance(values.get("auto_pad"), bytes):
-        values["auto_pad"] = values["auto_pad"].decode()
-    return values
 
 
 def _chw(feat) -> str:
     return "(batch, " + ", ".join(map(str, feat)) + ")"
 
 
-class _PendingConv(_Pending):
+class _PendingConv(PendingLayer):
     """A convolution being assembled: weights ``(out, k, k, in)`` plus its geometry."""
 
     def __init__(self, node, weights, bias, input_shape, stride, pads, depthwise=False):
@@ -78,10 +73,10 @@ class _PendingAdd:
         self.relu, self.clip = False, None
 
 
-class ConvReader(_Reader):
+class ConvReader(DenseReader):
     """The reader with the CNN operators (see the module docstring)."""
 
-    STATE = _Reader.STATE + ("nhwc", "flat_from")
+    STATE = DenseReader.STATE + ("nhwc", "flat_from")
 
     def __init__(self, graph):
         super().__init__(graph)
@@ -102,63 +97,6 @@ class ConvReader(_Reader):
                            "(batch, channels, height, width)", node)
             return None
         return tuple(int(d) for d in self.feat)
-
-    def _window(self, node, attrs, hw, kernel, *, ceil_ok: bool = False):
-        """``(stride, pads)`` of a square ``kernel`` over ``hw``, or None with problems."""
-        ok = True
-        strides = list(attrs.get("strides", [1, 1]))
-        if len(strides) != 2 or strides[0] != strides[1] or strides[0] < 1:
-            self.g.problem(f"strides={strides}: only equal strides along height and width are "
-                           "supported", node)
-            ok = False
-        dilations = list(attrs.get("dilations", [1, 1]))
-        if any(d != 1 for d in dilations):
-            self.g.problem(f"dilations={dilations} are not supported; use dilations 1", node)
-            ok = False
-        if not ok:
-            return None
-        stride = int(strides[0])
-        auto_pad = attrs.get("auto_pad", "NOTSET")
-        if auto_pad not in _AUTO_PADS:
-            self.g.problem(f"auto_pad={auto_pad!r} is not valid; use one of "
-                           f"{', '.join(_AUTO_PADS)}", node)
-            return None
-        if auto_pad == "NOTSET":
-            pads = list(attrs.get("pads", [0, 0, 0, 0]))
-            if len(pads) != 4:
-                self.g.problem(f"pads={pads}: a 2-D window needs 4 pads "
-                               "(top, left, bottom, right)", node)
-                return None
-            pads = tuple(int(p) for p in pads)
-        elif auto_pad == "VALID":
-            pads = (0, 0, 0, 0)
-        else:
-            begin, end = [], []
-            for size in hw:
-                total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-                small, large = total // 2, total - total // 2
-                begin.append(small if auto_pad == "SAME_UPPER" else large)
-                end.append(large if auto_pad == "SAME_UPPER" else small)
-            pads = (begin[0], begin[1], end[0], end[1])
-        if any(p < 0 or p >= kernel for p in pads):
-            self.g.problem(f"pads {list(pads)} (top, left, bottom, right): each pad must lie in "
-                           f"[0, {kernel - 1}] for a {kernel}x{kernel} window; the sliding "
-                           "window pads at most kernel - 1 positions", node)
-            return None
-        for size, before, after in ((hw[0], pads[0], pads[2]), (hw[1], pads[1], pads[3])):
-            out = conv_output_size(size, kernel, stride, before, after)
-            if out < 1:
-                self.g.problem(f"a {kernel}x{kernel} window does not fit the padded "
-                               f"{hw[0]}x{hw[1]} input", node)
-                return None
-            if attrs.get("ceil_mode", 0) and not ceil_ok:
-                ceil_out = math.ceil((size + before + after - kernel) / stride) + 1
-                if ceil_out != out:
-                    self.g.problem("ceil_mode=1 adds a partial window at the border that the "
-                                   "hardware does not compute; export with ceil_mode=0 (or "
-                                   "pad the input so both modes agree)", node)
-                    return None
-        return stride, pads
 
     def _square_kernel(self, node, shape, what: str):
         shape = [int(k) for k in shape]
@@ -234,14 +172,16 @@ class ConvReader(_Reader):
         self.add_layer(layer)
 
     # -- layout ------------------------------------------------------------------------------
-    def _op_Flatten(self, node, pos: int) -> None:
+    @handles("Flatten")
+    def flatten(self, node, inputs) -> None:
         before = self.feat
-        super()._op_Flatten(node, pos)
+        super().flatten(node, inputs)
         self._flattened(before)
 
-    def _op_Reshape(self, node, pos: int) -> None:
+    @handles("Reshape")
+    def reshape(self, node, inputs) -> None:
         before = self.feat
-        super()._op_Reshape(node, pos)
+        super().reshape(node, inputs)
         self._flattened(before)
 
     def _flattened(self, before) -> None:
@@ -249,10 +189,11 @@ class ConvReader(_Reader):
             self.flat_from = tuple(int(d) for d in before)
 
     # -- convolution -------------------------------------------------------------------------
-    def _op_Conv(self, node, pos: int) -> None:
+    @handles("Conv")
+    def conv(self, node, inputs) -> None:
         g = self.g
-        attrs = _attrs(node)
-        if pos != 0:
+        attrs = node_attrs(node)
+        if inputs[0] != 0:
             g.problem("the activation must be input X (the first input) and the weights the "
                       "constant input W", node)
             self._bad_layer(node)
@@ -310,7 +251,7 @@ class ConvReader(_Reader):
             kernel = None
         if kernel is None or chw is None or (group != 1 and not depthwise):
             return None
-        return self._window(node, attrs, chw[1:], kernel)
+        return window_of(self.g, node, attrs, chw[1:], kernel)
 
     # Hooks for the source of a convolution's weights (float constants here; the QDQ reader
     # reads DequantizeLinear'd integer codes).
@@ -332,10 +273,11 @@ class ConvReader(_Reader):
                                     pads, depthwise)
 
     # -- batch norm, activations, bias ---------------------------------------------------------
-    def _op_BatchNormalization(self, node, pos: int) -> None:
+    @handles("BatchNormalization")
+    def batch_normalization(self, node, inputs) -> None:
         g = self.g
-        attrs = _attrs(node)
-        if pos != 0:
+        attrs = node_attrs(node)
+        if inputs[0] != 0:
             g.problem("the activation must be input X (the first input)", node)
             return
         if attrs.get("training_mode", 0):
@@ -426,15 +368,17 @@ class ConvReader(_Reader):
             self.layers[index] = replace(self.layers[index], relu=old_relu or relu,
                                          clip=new_clip)
 
-    def _op_Relu(self, node, pos: int) -> None:
+    @handles("Relu")
+    def relu(self, node, inputs) -> None:
         if self.pending is None and not self.bad_layer and self.source == GRAPH_INPUT:
-            super()._op_Relu(node, pos)  # before any layer: the chain reader's message
+            super().relu(node, inputs)  # before any layer: the dense reader's message
             return
         self._activation(node, True, None)
 
-    def _op_Clip(self, node, pos: int) -> None:
+    @handles("Clip")
+    def clip(self, node, inputs) -> None:
         g = self.g
-        if pos != 0:
+        if inputs[0] != 0:
             g.problem("the activation must be the first input", node)
             return
         bounds = []
@@ -464,7 +408,12 @@ class ConvReader(_Reader):
             (-math.inf if low == 0 else low, high)
         self._activation(node, low == 0, clip)
 
-    def _op_Add(self, node, pos: int) -> None:
+    @handles("Add", joins=True)
+    def add(self, node, inputs) -> None:
+        """A constant bias Add, or (two activation inputs) the Add of two branches."""
+        if len(inputs) == 2:
+            self._add_branches(node, inputs)
+            return
         p = self.pending
         if (p is None and not self.bad_layer) or isinstance(p, _PendingAdd):
             self.g.problem("only a constant bias added right after a Conv, Gemm or MatMul is "
@@ -473,10 +422,10 @@ class ConvReader(_Reader):
         if p is not None and getattr(p, "clip", None) is not None:
             self.g.problem("an Add after the Clip cannot be folded into the layer's bias", node)
             return
-        super()._op_Add(node, pos)
+        super().add(node, inputs)
 
     # -- the Add of two branches ----------------------------------------------------------------
-    def _merge_Add(self, node, positions) -> None:
+    def _add_branches(self, node, positions) -> None:
         """An Add of two activations: each branch's last layer ends here, and a FloatAdd
         starts (a Relu / Clip after it fuses into it)."""
         branches = []
@@ -537,19 +486,21 @@ class ConvReader(_Reader):
         self.nhwc = True
         self.flat_from = None
 
-    def _op_MaxPool(self, node, pos: int) -> None:
+    @handles("MaxPool")
+    def max_pool(self, node, inputs) -> None:
         self._window_pool(node, "max")
 
-    def _op_AveragePool(self, node, pos: int) -> None:
+    @handles("AveragePool")
+    def average_pool(self, node, inputs) -> None:
         self._window_pool(node, "avg")
 
     def _window_pool(self, node, op: str) -> None:
-        attrs = _attrs(node)
+        attrs = node_attrs(node)
         chw = self._image_input(node, node.op_type)
         kernel = self._square_kernel(node, attrs.get("kernel_shape", []), "kernel_shape")
         window = None
         if chw is not None and kernel is not None:
-            window = self._window(node, attrs, chw[1:], kernel)
+            window = window_of(self.g, node, attrs, chw[1:], kernel)
         if window is not None and op == "avg" and any(window[1]) \
                 and not attrs.get("count_include_pad", 0):
             self.g.problem("count_include_pad=0 with padding divides border windows by fewer "
@@ -562,7 +513,8 @@ class ConvReader(_Reader):
             return
         self._pool(node, op, kernel, window)
 
-    def _op_GlobalAveragePool(self, node, pos: int) -> None:
+    @handles("GlobalAveragePool")
+    def global_average_pool(self, node, inputs) -> None:
         chw = self._image_input(node, "GlobalAveragePool")
         if chw is None:
             self.finish_layer()

@@ -16,7 +16,7 @@ from onnx import numpy_helper, shape_inference
 from ...errors import ModelError
 from ..problems import Problem
 
-__all__ = ["OnnxGraph", "MIN_OPSET", "MAX_OPSET", "load_model"]
+__all__ = ["OnnxGraph", "MIN_OPSET", "MAX_OPSET", "load_model", "node_name", "node_attrs"]
 
 #: Oldest default-domain opset read (Gemm's bias became optional in 11).
 MIN_OPSET = 11
@@ -209,6 +209,12 @@ class OnnxGraph:
 def node_name(node) -> str:
     """A node's name; unnamed nodes are called after their first output tensor."""
     return node.name or (f"{node.op_type}:{node.output[0]}" if node.output else node.op_type)
+
+
+def node_attrs(node) -> dict:
+    """A node's attributes by name, strings (``auto_pad``, ``rounding_mode``...) decoded."""
+    values = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    return {k: v.decode() if isinstance(v, bytes) else v for k, v in values.items()}
 
 
 def _constant_node_value(node):

@@ -49,25 +49,23 @@ import onnx
 
 from ...errors import ConfigError, HwgenError, IRError, QuantizationError
 from ...ir import Graph, QuantDense, RequantRounding
+from ...ir.blocks.sliding_window import conv_output_size
+from ...ir.graph import GRAPH_INPUT
 from ...ir.layers.add import QuantAdd
 from ...ir.layers.conv import QuantConv, QuantPool
 from ...ir.layers.depthwise import QuantDepthwiseConv
-from ...ir.graph import GRAPH_INPUT
 from ...ir.types import IntType
-from ...ir.blocks.sliding_window import conv_output_size
-from ..onnx.conv_reader import ConvReader, _attrs
+from ..config import load_config
 from ..layout import nchw_columns_to_nhwc
-from ..onnx.graph import OnnxGraph, load_model, node_name
-from ..onnx.reader import SUPPORTED_OPS
+from ..onnx.conv_reader import ConvReader
+from ..onnx.graph import OnnxGraph, load_model, node_attrs, node_name
+from ..onnx.handlers import handles
 from ..problems import Problem, raise_problems
 from .params import INT_TYPES, Constants, read_params
 from .weights import DqWeights, bias_codes, read_bias, read_weights
 
 __all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
 
-#: Operators of a QDQ model hwgen reads.
-QDQ_OPS = tuple(op for op in SUPPORTED_OPS if op != "BatchNormalization") + (
-    "QuantizeLinear", "DequantizeLinear")
 #: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
 #: onnxruntime's float32 requantization.
 QDQ_REQUANT = RequantRounding.SINGLE_EVEN
@@ -104,9 +102,14 @@ class _Pending:
 
 
 class QdqReader(ConvReader):
-    """Walks a QDQ model and builds IR layers with the model's parameters."""
+    """Walks a QDQ model and builds IR layers with the model's parameters.
+
+    It reads the float reader's operators but BatchNormalization (folded before quantizing),
+    plus QuantizeLinear and DequantizeLinear: :data:`QDQ_OPS`.
+    """
 
     STATE = ConvReader.STATE + ("quant", "q_open", "lost")
+    refused = ("BatchNormalization",)
 
     def __init__(self, graph: OnnxGraph, requant_for):
         super().__init__(graph)
@@ -120,22 +123,29 @@ class QdqReader(ConvReader):
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
+        supported = ", ".join(self.supported_ops())
         for node in self.g.model.graph.node:
-            if node.domain not in ("", "ai.onnx"):
+            if node.domain not in self.DOMAINS:
                 self.g.problem(f"operator domain {node.domain!r} is not supported; supported "
-                               f"ops (default domain): {', '.join(QDQ_OPS)}", node)
-            elif node.op_type not in QDQ_OPS + ("Constant",):
+                               f"ops (default domain): {supported}", node)
+            elif node.op_type not in self.handlers and node.op_type != "Constant":
                 self.g.problem(f"unsupported op {node.op_type} in a QDQ model; supported ops: "
-                               f"{', '.join(QDQ_OPS)}{_HINTS.get(node.op_type, '')}", node)
+                               f"{supported}{_HINTS.get(node.op_type, '')}", node)
 
-    def visit(self, node, pos: int) -> None:
-        if node.op_type not in QDQ_OPS:
+    def path_ops(self) -> tuple:
+        """The float reader's operators: a QuantizeLinear / DequantizeLinear of constants only
+        (weights, biases) is no problem."""
+        return ConvReader.supported_ops()
+
+    def visit(self, node, inputs) -> None:
+        if node.op_type not in self.handlers:
             self.lost = True
             self.pending, self.quant = None, None
-        super().visit(node, pos)
+        super().visit(node, inputs)
 
     # -- Q and DQ on the activation path -------------------------------------------------------
-    def _op_QuantizeLinear(self, node, pos: int) -> None:
+    @handles("QuantizeLinear")
+    def quantize_linear(self, node, inputs) -> None:
         params = read_params(self.g, self.c, node)
         if params is not None and not params.per_tensor:
             self.g.problem("per-axis quantization of an activation is not supported; "
@@ -202,7 +212,8 @@ class QdqReader(ConvReader):
                            "quantization per tensor", node)
             self.lost = True
 
-    def _op_DequantizeLinear(self, node, pos: int) -> None:
+    @handles("DequantizeLinear")
+    def dequantize_linear(self, node, inputs) -> None:
         if self.q_open is None:
             if not self.lost:
                 self.g.problem("a DequantizeLinear on the activation path must follow a "
@@ -249,12 +260,13 @@ class QdqReader(ConvReader):
 
     # -- weights and biases ---------------------------------------------------------------
     # -- Conv, Gemm, MatMul -----------------------------------------------------------------
-    def _op_Conv(self, node, pos: int) -> None:
+    @handles("Conv")
+    def conv(self, node, inputs) -> None:
         if self._quantized_input(node) is None:
             self.quant = None
             self._bad_layer(node)
             return
-        super()._op_Conv(node, pos)
+        super().conv(node, inputs)
 
     def _conv_weights(self, node):
         return read_weights(self.g, self.c, node, node.input[1], 0)
@@ -302,8 +314,10 @@ class QdqReader(ConvReader):
         self.pending = _Pending(node, "dense", in_q, dict(weights=weights,
                                                            weight_quant=w.quant(), bias=codes))
 
-    def _op_Gemm(self, node, pos: int) -> None:
-        attrs = _attrs(node)
+    @handles("Gemm")
+    def gemm(self, node, inputs) -> None:
+        pos = inputs[0]
+        attrs = node_attrs(node)
         trans_b = attrs.get("transB", 0)
         ok = pos == 0 and attrs.get("transA", 0) == 0 and trans_b in (0, 1) \
             and float(attrs.get("alpha", 1.0)) == 1.0 and float(attrs.get("beta", 1.0)) == 1.0
@@ -323,7 +337,9 @@ class QdqReader(ConvReader):
         bias = node.input[2] if len(node.input) > 2 and node.input[2] else None
         self._dense(node, w, codes, bias)
 
-    def _op_MatMul(self, node, pos: int) -> None:
+    @handles("MatMul")
+    def mat_mul(self, node, inputs) -> None:
+        pos = inputs[0]
         if pos != 0:
             self.g.problem("the weights are the first input (W @ x); only x @ W with the "
                            "activation as the first input is supported", node)
@@ -339,7 +355,14 @@ class QdqReader(ConvReader):
             w = None
         self._dense(node, w, None if w is None else w.codes.T, None)
 
-    def _op_Add(self, node, pos: int) -> None:
+    @handles("Add", joins=True)
+    def add(self, node, inputs) -> None:
+        """A bias Add of the pending layer, or (two activation inputs) the add of two
+        branches."""
+        if len(inputs) == 2:
+            self._add_branches(node, inputs)
+            return
+        pos = inputs[0]
         p = self.pending
         if p is not None and p.kind in ("conv", "depthwise", "dense") and not p.relu \
                 and p.clip is None:
@@ -364,7 +387,7 @@ class QdqReader(ConvReader):
                            node)
         self.pending, self.quant, self.lost = None, None, True
 
-    def _merge_Add(self, node, positions) -> None:
+    def _add_branches(self, node, positions) -> None:
         """``DQ(a) + DQ(b) -> Q``: an add of two branches with both inputs' quantizations and
         the output Q's (onnxruntime's QLinearAdd)."""
         branches = []
@@ -385,9 +408,6 @@ class QdqReader(ConvReader):
             inputs=tuple(b["source"] for b in branches), a_quant=quants[0], b_quant=quants[1],
             shape=shape))
         self.nhwc = self.nhwc or len(shape) == 3
-
-    def _op_BatchNormalization(self, node, pos: int) -> None:
-        self.pending, self.quant, self.lost = None, None, True  # reported by check_ops
 
     # -- activations ----------------------------------------------------------------------
     def _activation(self, node, relu: bool, clip) -> None:
@@ -440,7 +460,8 @@ class QdqReader(ConvReader):
                                                    QuantAdd)) \
             else (None, None)
 
-    def _op_Relu(self, node, pos: int) -> None:
+    @handles("Relu")
+    def relu(self, node, inputs) -> None:
         self._activation(node, True, None)
 
     # -- pooling ------------------------------------------------------------------------
@@ -512,6 +533,10 @@ class QdqReader(ConvReader):
         self.add_layer(layer, p.fields.get("inputs"))
         p.closed = (name, out_q)
         return name
+
+
+#: Operators of a QDQ model hwgen reads, from the reader's handler registry.
+QDQ_OPS = QdqReader.supported_ops()
 
 
 def _describe(q) -> str:
@@ -616,7 +641,6 @@ def read_qdq(model, *, config=None, name: str | None = None,
     ConfigError
         For config keys a QDQ model does not take.
     """
-    from ..config import load_config
     proto, default_source = load_model(model)
     source = source or default_source
     config = load_config(config)

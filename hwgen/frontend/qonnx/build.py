@@ -21,22 +21,24 @@ from ...ir.binary import BipolarQuant, RequantActivation
 from ...ir.layers.binary_conv import BinaryConv
 from ...ir.layers.binary_dense import BinaryDense
 from ...ir.layers.float_activation import FloatActivation
+from ...passes.chain_codes import chain_codes
 from ...passes.threshold_folding import fold_thresholds
 from ...quant import calibrate
 from ..calibration_data import check_calibration
 from ..layout import model_input_shape, stream_input_axes, to_stream_layout
-from .integer_layers import QONNX_REQUANT, IntLayer, PoolPart
+from .integer_layers import IntLayer, PoolPart
 
-__all__ = ["build_graph", "check_config", "OUTPUT_ACC_SHIFT"]
+__all__ = ["build_graph", "check_config", "OUTPUT_ACC_SHIFT", "QONNX_CONFIG_KEYS"]
 
 #: Accumulator shift of an unquantized binary output layer: its real bias keeps 8 fractional
 #: bits.
 OUTPUT_ACC_SHIFT = 8
+#: Config keys a QONNX model takes (its weights and hidden activations are its own).
+QONNX_CONFIG_KEYS = ("activations", "output", "calibration", "requant", "pe", "simd")
 
 
 def check_config(config, source: str) -> None:
     """Config keys a QONNX model does not take, as one ConfigError."""
-    from .reader import QONNX_CONFIG_KEYS
     wrong = sorted({key for keys in config.explicit.values() for key in keys
                     if key not in QONNX_CONFIG_KEYS})
     if wrong:
@@ -92,20 +94,8 @@ def _calibration_rows(calibration, part) -> np.ndarray:
     return to_stream_layout(flat, stream_shape, axes), model_input_shape(stream_shape, axes)
 
 
-def _codes_after(layers, codes) -> np.ndarray:
-    """The golden model's output codes of ``layers`` (a chain) on input ``codes``."""
-    if not layers:
-        return codes
-    from ...golden import run_pipeline
-    from ...ir.lowering import lower_graph
-    from ...passes import choose_folding
-    graph = choose_folding(fold_thresholds(Graph(name="prefix", layers=tuple(layers))))
-    blocks, edges = lower_graph(graph)
-    return run_pipeline(blocks, codes, edges=edges)
-
-
 def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph:
-    """The IR graph of the parts a :class:`~hwgen.frontend.qonnx.reader._Reader` read."""
+    """The IR graph of the parts a :class:`~hwgen.frontend.qonnx.cnn.QonnxReader` read."""
     parts = reader.layers + ([reader.pending] if reader.pending else [])
     config.check_layer_names([p.name for p in parts])
     _check_rules(parts, config)
@@ -135,7 +125,7 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
             part.in_rescale = rescale
         try:
             if index == len(parts) - 1 and open_end:
-                codes = _codes_after(layers, in_q.quantize(x))
+                codes = chain_codes(layers, in_q.quantize(x))
                 layers.append(_output_layer(part, codes, rescale, config, source))
             elif isinstance(part, (IntLayer, PoolPart)):
                 layers.append(part.build(part.in_quant))

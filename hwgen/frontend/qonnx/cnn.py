@@ -1,17 +1,19 @@
 """The convolutional operators of the QONNX reader: Conv, pools, Trunc, Flatten / Reshape.
 
-A mixin of :class:`hwgen.frontend.qonnx.reader._Reader` (which walks the chain and owns the
-state: ``pending``, ``quant``, ``feat``, ``layers``). Feature maps are tracked in ONNX's
-``(C, H, W)`` order and stored NHWC (``(out, k, k, in)`` weights, ``(h, w, c)`` shapes); a
-dense layer after a Flatten of a map computed by a layer has its columns permuted from
-ONNX's ``(c, h, w)`` order to the stream's ``(h, w, c)``.
+:class:`QonnxReader` extends :class:`~hwgen.frontend.qonnx.chain_reader.ChainReader` (which
+walks the chain and owns the state: ``pending``, ``quant``, ``feat``, ``layers``) with them; it
+is the reader :func:`hwgen.frontend.qonnx.reader.read_qonnx` runs. Feature maps are tracked in
+ONNX's ``(C, H, W)`` order and stored NHWC (``(out, k, k, in)`` weights, ``(h, w, c)``
+shapes); a dense layer after a Flatten of a map computed by a layer has its columns permuted
+from ONNX's ``(c, h, w)`` order to the stream's ``(h, w, c)``.
 
 - ``Conv``: 2-D, square kernel, ``group = 1``, ``dilations = 1``, equal strides, pads below the
-  kernel (explicit or ``auto_pad``); integer weights (``Quant`` / ``IntQuant``, bipolar and
-  ternary too); an optional bias input (a float constant or its ``Quant``).
-- ``MaxPool`` on a quantized tensor (integer codes or bipolar bits) keeps its quantization; ``AveragePool`` (no padding, or
-  ``count_include_pad = 1``) / ``GlobalAveragePool`` on a quantized tensor, then a ``Quant``
-  or a ``Trunc`` (:mod:`hwgen.frontend.qonnx.integer_layers`).
+  kernel (explicit or ``auto_pad``, :mod:`hwgen.frontend.onnx.padding`); integer weights
+  (``Quant`` / ``IntQuant``, bipolar and ternary too); an optional bias input (a float constant
+  or its ``Quant``).
+- ``MaxPool`` on a quantized tensor (integer codes or bipolar bits) keeps its quantization;
+  ``AveragePool`` (no padding, or ``count_include_pad = 1``) / ``GlobalAveragePool`` on a
+  quantized tensor, then a ``Quant`` or a ``Trunc`` (:mod:`hwgen.frontend.qonnx.integer_layers`).
 """
 
 from __future__ import annotations
@@ -22,64 +24,18 @@ import numpy as np
 
 from ...ir.binary import BipolarQuant
 from ...ir.blocks.sliding_window import conv_output_size
+from ..onnx.handlers import handles
+from ..onnx.padding import window_of
+from .binary_layers import BinaryLayer
+from .chain_reader import ChainReader
 from .integer_layers import IntLayer, PoolPart, TruncSpec, build_problem
 from .nodes import attrs
 
-__all__ = ["CnnOps", "window_of"]
-
-_AUTO_PADS = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
+__all__ = ["QonnxReader"]
 
 
-def window_of(g, node, a: dict, hw, kernel: int):
-    """``(stride, pads)`` of a square ``kernel`` over ``hw`` from ONNX attributes ``a``, or
-    None with problems recorded on ``g``."""
-    strides = list(a.get("strides", [1, 1]))
-    dilations = list(a.get("dilations", [1, 1]))
-    if len(strides) != 2 or strides[0] != strides[1] or strides[0] < 1:
-        g.problem(f"strides={strides}: only equal strides along height and width are "
-                  "supported", node)
-        return None
-    if any(d != 1 for d in dilations):
-        g.problem(f"dilations={dilations} are not supported; use dilations 1", node)
-        return None
-    stride = int(strides[0])
-    auto_pad = a.get("auto_pad", "NOTSET")
-    if auto_pad not in _AUTO_PADS:
-        g.problem(f"auto_pad={auto_pad!r} is not valid; use one of {', '.join(_AUTO_PADS)}",
-                  node)
-        return None
-    if auto_pad == "NOTSET":
-        pads = tuple(int(p) for p in a.get("pads", [0, 0, 0, 0]))
-    elif auto_pad == "VALID":
-        pads = (0, 0, 0, 0)
-    else:
-        begin, end = [], []
-        for size in hw:
-            total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-            small, large = total // 2, total - total // 2
-            begin.append(small if auto_pad == "SAME_UPPER" else large)
-            end.append(large if auto_pad == "SAME_UPPER" else small)
-        pads = (begin[0], begin[1], end[0], end[1])
-    if len(pads) != 4 or any(p < 0 or p >= kernel for p in pads):
-        g.problem(f"pads {list(pads)} (top, left, bottom, right): each pad must lie in "
-                  f"[0, {kernel - 1}] for a {kernel}x{kernel} window", node)
-        return None
-    for size, before, after in ((hw[0], pads[0], pads[2]), (hw[1], pads[1], pads[3])):
-        out = conv_output_size(size, kernel, stride, before, after)
-        if out < 1:
-            g.problem(f"a {kernel}x{kernel} window does not fit the padded {hw[0]}x{hw[1]} "
-                      "input", node)
-            return None
-        if a.get("ceil_mode", 0) and \
-                math.ceil((size + before + after - kernel) / stride) + 1 != out:
-            g.problem("ceil_mode=1 adds a partial window at the border that the hardware does "
-                      "not compute; export with ceil_mode=0", node)
-            return None
-    return stride, pads
-
-
-class CnnOps:
-    """Conv, pools, Trunc, Flatten and Reshape for the QONNX reader."""
+class QonnxReader(ChainReader):
+    """The QONNX reader: the chain reader plus Conv, pools, Trunc, Flatten and Reshape."""
 
     # -- shapes ------------------------------------------------------------------------
     def _image(self, node, what: str):
@@ -93,11 +49,8 @@ class CnnOps:
             return None
         return tuple(int(d) for d in self.feat)
 
-    def _shape_text(self) -> str:
-        return "an unknown shape" if self.feat is None else \
-            "(batch, " + ", ".join(map(str, self.feat)) + ")"
-
-    def _op_Flatten(self, node):
+    @handles("Flatten")
+    def flatten(self, node, inputs):
         axis = int(attrs(node).get("axis", 1))
         if self.feat is not None and axis not in (1, 1 - len(self.feat) - 1):
             self._stop(f"axis={axis}: only a Flatten to (batch, features) (axis 1) is supported",
@@ -105,7 +58,8 @@ class CnnOps:
             return
         self._flatten()
 
-    def _op_Reshape(self, node):
+    @handles("Reshape")
+    def reshape(self, node, inputs):
         shape = self.g.int_constant(node.input[1], node, "shape") if len(node.input) > 1 \
             else None
         if shape is None:
@@ -130,7 +84,8 @@ class CnnOps:
             self.feat = (math.prod(self.feat),)
 
     # -- convolution -------------------------------------------------------------------
-    def _op_Conv(self, node):
+    @handles("Conv")
+    def conv(self, node, inputs):
         if self.pending is not None:
             self._stop("two weight layers without a quantizer between them; put a Quant "
                        "node after the first", node)
@@ -197,27 +152,11 @@ class CnnOps:
                 "the convolution without padding (FINN's CNV uses none), or quantize its "
                 "input to integer codes (a Quant node of 2 or more bits)", node)
             return False
-        from .reader import _Layer
-        layer = _Layer(node, codes.transpose(0, 2, 3, 1).reshape(len(codes), -1), fmt,
-                       w_scale.astype(np.float64), None if was_lost else self.quant)
+        layer = BinaryLayer(node, codes.transpose(0, 2, 3, 1).reshape(len(codes), -1), fmt,
+                            w_scale.astype(np.float64), None if was_lost else self.quant)
         layer.geometry = geometry
         self.pending = layer
         return True
-
-    def _layer_input(self, node):
-        """The quantization of an integer layer's input (None: the calibrated model input)."""
-        if self.quant is None:
-            if self.layers:
-                self._stop("its input is not quantized; put a Quant node before it", node)
-            else:
-                self.input_calibrated = True
-            return None
-        if isinstance(self.quant, BipolarQuant):
-            self._stop("integer weights need integer input codes, not a bipolar activation; "
-                       "binarize the weights too (BipolarQuant) or quantize the input with a "
-                       "Quant node of 2 or more bits", node)
-            return None
-        return self.quant
 
     # -- pools -------------------------------------------------------------------------
     def _pool_input(self, node):
@@ -241,10 +180,12 @@ class CnnOps:
             return None
         return self._image(node, node.op_type)
 
-    def _op_MaxPool(self, node):
+    @handles("MaxPool")
+    def max_pool(self, node, inputs):
         self._window_pool(node, "max")
 
-    def _op_AveragePool(self, node):
+    @handles("AveragePool")
+    def average_pool(self, node, inputs):
         self._window_pool(node, "avg")
 
     def _window_pool(self, node, op: str):
@@ -269,7 +210,8 @@ class CnnOps:
             return
         self._pool(node, op, chw, kernel[0], *window)
 
-    def _op_GlobalAveragePool(self, node):
+    @handles("GlobalAveragePool")
+    def global_average_pool(self, node, inputs):
         chw = self._pool_input(node)
         if chw is not None:
             self._pool(node, "global_avg", chw, 1, 1, (0, 0, 0, 0))
@@ -291,7 +233,8 @@ class CnnOps:
             return
         self.pending, self.quant = part, None
 
-    def _op_Trunc(self, node):
+    @handles("Trunc")
+    def trunc(self, node, inputs):
         part = self.pending
         if part is None and self.lost:
             return                      # after an earlier problem

@@ -45,6 +45,7 @@ from ...ir.layers.dense import INT_MVAU_BITS
 from ...ir.blocks.int_mvau import IntMvauParams
 from ...ir.types import IntType, TensorQuant, WeightQuant
 from ...ir.blocks.sliding_window import conv_output_size
+from ..im2col import patches
 from ..onnx.graph import node_name
 
 __all__ = ["QONNX_REQUANT", "IntLayer", "PoolPart", "TruncSpec", "output_quantizer_problem"]
@@ -164,14 +165,12 @@ class IntLayer:
         if self.geometry is None:
             return (np.asarray(codes, dtype=np.int64).reshape(len(codes), -1) - z) @ \
                 self.codes.reshape(self.out_channels, -1).T
-        from ...golden.window import sliding_window
-        from ...ir.blocks.sliding_window import SlidingWindowParams
         (h, w, c), stride, pads = self.geometry
-        window = SlidingWindowParams(name="w", height=h, width=w, channels=c,
-                                     kernel=self.codes.shape[1], stride=stride, pads=pads,
-                                     element=self.in_quant.dtype, pad_value=z, lanes=1)
-        patches = sliding_window(np.asarray(codes).reshape(-1, h, w, c), window) - z
-        return patches @ self.codes.reshape(self.out_channels, -1).T
+        # im2col in the sliding window's (ky, kx, c) order, padded with the zero point
+        windows = patches(np.asarray(codes, dtype=np.int64).reshape(-1, h, w, c),
+                          self.codes.shape[1], stride, pads, z, dtype=np.int64)
+        windows = windows.reshape(windows.shape[:3] + (-1,)) - z
+        return windows @ self.codes.reshape(self.out_channels, -1).T
 
 
 @dataclass

@@ -10,7 +10,7 @@ from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx, read_onnx
 from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.config import load_config
-from hwgen.frontend.float.model import float_forward
+from hwgen.frontend.float.network import float_forward
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
 from hwgen.ir.layers.binary_conv import BinaryConv

@@ -7,7 +7,7 @@ from hwgen.errors import ModelError
 from hwgen.frontend import FloatConv, FloatDense, read_onnx
 from hwgen.frontend.onnx.bn_folding import batch_norm, fold_batch_norm
 from tests.fixtures.cnn_builders import Chain
-from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime
+from tests.fixtures.reader_checks import assert_matches_onnxruntime
 
 
 def bn_params(rng, channels):

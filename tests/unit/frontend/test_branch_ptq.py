@@ -16,9 +16,8 @@ from hwgen.golden import run_pipeline
 from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding
-from tests.fixtures.cnn_builders import residual_cnn
+from tests.fixtures.cnn_builders import residual_cnn, residual_mlp, two_blocks
 from tests.fixtures.onnx_builders import run_onnxruntime
-from tests.unit.frontend.test_branch_reader import residual_mlp, two_blocks
 
 
 def calibration(shape, n=200, seed=1):

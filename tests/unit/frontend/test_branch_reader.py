@@ -7,39 +7,14 @@ from onnx import helper
 
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatAdd, check_onnx, read_onnx
-from hwgen.frontend.float.model import check_chain
-from hwgen.frontend.float.network import check_network
-from tests.fixtures.cnn_builders import Chain, residual_cnn
-from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime, images, problems_of
+from hwgen.frontend.float.network import check_chain, check_network
+from tests.fixtures.cnn_builders import (Chain, bad_residuals, input_skip, residual_cnn,
+                                        residual_mlp, two_blocks)
+from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
 
 def by_node(problems):
     return {p.node: p.message for p in problems}
-
-
-def two_blocks(seed=0):
-    """Two residual blocks; the first block's output feeds the second block and its skip;
-    a max pool between the second add and its Relu (the Relu moves into the add)."""
-    chain = Chain((3, 8, 8), seed=seed).conv("stem", 3, 6, 3, pads=[1, 1, 1, 1])
-    skip = chain.relu("r0").tap()
-    chain.conv("a1", 6, 6, 3, pads=[1, 1, 1, 1]).relu("r1").conv("a2", 6, 6, 3, pads=[1, 1, 1, 1])
-    skip = chain.join("add1", skip).relu("r2").tap()
-    chain.conv("b1", 6, 6, 3, pads=[1, 1, 1, 1]).join("add2", skip, first=False)
-    chain.maxpool("pool", 2, strides=[2, 2]).relu("r3").flatten("f").gemm("fc", 6 * 16, 4)
-    return chain.build(["N", 4])
-
-
-def input_skip(seed=0):
-    """y = relu(x + conv(x)): the skip starts at the model input; no Relu-free path."""
-    return (Chain((4, 5, 5), seed=seed).conv("c", 4, 4, 3, pads=[1, 1, 1, 1]).join("add", "x")
-            .clip("clip", 0.0, 2.0).gap("gap").flatten("f").gemm("fc", 4, 3).build(["N", 3]))
-
-
-def residual_mlp(seed=0):
-    chain = Chain((10,), seed=seed).gemm("fc0", 10, 12)
-    skip = chain.relu("r0").tap()
-    chain.gemm("fc1", 12, 12).relu("r1").gemm("fc2", 12, 12).join("add", skip).relu("r2")
-    return chain.gemm("out", 12, 5).build(["N", 5])
 
 
 MODELS = {
@@ -122,7 +97,7 @@ def unsupported_joins():
 
 
 def test_joins_the_hardware_cannot_build_are_reported_together():
-    found = problems_of(unsupported_joins())
+    found = read_onnx_problems(unsupported_joins())
     messages = by_node(found)
     assert "unsupported op Concat" in messages["concat"]
     assert messages["concat"].endswith("the hardware joins branches only by an Add of two "
@@ -134,20 +109,8 @@ def test_joins_the_hardware_cannot_build_are_reported_together():
     assert len(found) == 4, found
 
 
-def bad_residuals():
-    chain = Chain((2, 6, 6), seed=6).conv("c1", 2, 2, 3, pads=[1, 1, 1, 1])
-    raw = chain.tap()
-    chain.relu("half_relu").conv("c2", 2, 2, 3, pads=[1, 1, 1, 1]).join("add1", raw)
-    chain.bn("late_bn", 2)
-    skip = chain.tap()
-    chain.conv("c3", 2, 2, 3, pads=[1, 1, 1, 1]).join("add2", skip).add("bias_after", 0.5)
-    flat = chain.flatten("flat").tap()
-    chain.gemm("fc", 72, 72).join("mixed_order", flat)
-    return chain.build()
-
-
 def test_residual_patterns_that_cannot_be_fused_name_their_nodes():
-    messages = by_node(problems_of(bad_residuals()))
+    messages = by_node(read_onnx_problems(bad_residuals()))
     assert "the output of 'c1' also feeds 'add1' (Add), which reads it without this " \
         "activation; it cannot be fused into 'c1'" in messages["half_relu"]
     assert "batch norm after an Add of two branches cannot be folded" in messages["late_bn"]
@@ -162,7 +125,7 @@ def test_an_image_input_read_both_as_an_image_and_flattened_is_refused():
     chain.gemm("fc_a", 32, 8)
     main_branch = chain.tap()
     chain.branch("x").flatten("f2").gemm("fc_b", 32, 8).join("add", main_branch)
-    found = problems_of(chain.build())
+    found = read_onnx_problems(chain.build())
     assert len(found) == 1
     assert "the model input is read as an image by 'c' and flattened by 'fc_b'" in str(found[0])
 
@@ -171,5 +134,5 @@ def test_dead_ends_and_outputs_read_by_other_nodes():
     chain = Chain((2, 4, 4), seed=8).conv("c", 2, 2, 1)
     tap = chain.tap()
     chain.conv("side", 2, 2, 1).branch(tap).conv("main", 2, 2, 1)
-    text = " ".join(map(str, problems_of(chain.build())))
+    text = " ".join(map(str, read_onnx_problems(chain.build())))
     assert "is used by no node and is not the model output 'y'" in text

@@ -7,32 +7,10 @@ import pytest
 from hwgen.errors import ConfigError, QuantizationError
 from hwgen.frontend import (FloatConv, FloatDense, FloatPool, float_forward, load_onnx,
                             quantize_layers, quantize_network, read_onnx)
-from hwgen.frontend.layout import to_stream_layout
 from hwgen.ir import RequantRounding
 from hwgen.ir.layers.conv import QuantConv, QuantPool
-from tests.fixtures.cnn_bound import error_bound, golden_codes
+from tests.fixtures.cnn_bound import check_within_bound, stream
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
-from tests.fixtures.onnx_builders import run_onnxruntime
-
-
-def stream(x, layers):
-    from hwgen.frontend.layout import stream_input_axes
-    return to_stream_layout(x, layers[0].input_shape, stream_input_axes(layers[0].input_shape))
-
-
-def check_within_bound(proto, x, config=None):
-    layers = read_onnx(proto)
-    graph = load_onnx(proto, x, config=config)
-    xs = stream(x, layers)
-    out_q = graph.output_quant
-    golden = out_q.dequantize(golden_codes(graph, xs)).reshape(len(x), -1)
-    # the float reference is onnxruntime on the ONNX model, in its own NCHW layout
-    ref = run_onnxruntime(proto, x).astype(np.float64).reshape(len(x), -1)
-    np.testing.assert_allclose(float_forward(layers, xs).reshape(len(x), -1), ref,
-                               rtol=1e-5, atol=1e-5 * np.abs(ref).max())
-    bound = error_bound(graph, layers, xs).reshape(len(x), -1)
-    assert np.all(np.abs(golden - ref) <= bound + 1e-5 * np.abs(ref).max())
-    return graph, golden, ref, bound
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -6,32 +6,10 @@ import pytest
 from onnx import helper
 
 from hwgen.errors import ModelError
-from hwgen.frontend import FloatConv, FloatDense, FloatPool, check_onnx, float_forward, read_onnx
-from hwgen.frontend.layout import NCHW_TO_NHWC, stream_input_axes, to_stream_layout
+from hwgen.frontend import FloatConv, FloatDense, FloatPool, check_onnx, read_onnx
+from hwgen.frontend.layout import NCHW_TO_NHWC, stream_input_axes
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
-from tests.fixtures.onnx_builders import run_onnxruntime
-
-
-def ours_and_onnxruntime(proto, x):
-    """hwgen's float forward (NHWC inside) and onnxruntime's, both in hwgen's layout."""
-    layers = read_onnx(proto)
-    stream = to_stream_layout(x, layers[0].input_shape, stream_input_axes(layers[0].input_shape))
-    ours = float_forward(layers, stream)
-    ref = run_onnxruntime(proto, x).astype(np.float64)
-    if ref.ndim == 4:
-        ref = ref.transpose(0, 2, 3, 1)  # NCHW -> NHWC
-    return ours, ref.reshape(ours.shape)
-
-
-def assert_matches_onnxruntime(proto, x):
-    """float64 numpy vs onnxruntime's float32, within 1e-5 of the largest output (float32
-    keeps 24 bits; a few layers of dot products of <= 200 terms stay far below that)."""
-    ours, ref = ours_and_onnxruntime(proto, x)
-    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
-
-
-def images(shape, n=16, seed=1):
-    return np.random.default_rng(seed).normal(0, 1, (n, *shape))
+from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
 
 # -- what is read, checked against onnxruntime -------------------------------------------------
@@ -147,15 +125,6 @@ def test_conv_without_flatten_on_a_flat_model_is_still_an_mlp():
 
 # -- what is rejected --------------------------------------------------------------------------
 
-def problems_of(proto):
-    found = check_onnx(proto)
-    with pytest.raises(ModelError) as info:
-        read_onnx(proto)
-    for p in found:
-        assert str(p) in str(info.value)
-    return found
-
-
 def by_node(found):
     out = {}
     for p in found:
@@ -171,7 +140,7 @@ def test_every_conv_attribute_problem_is_listed_at_once():
     chain.conv("overpad", 4, 4, 3, pads=[3, 0, 0, 0])
     chain.conv("wrong_channels", 5, 4, 1)
     proto = chain.build()
-    text = by_node(problems_of(proto))
+    text = by_node(read_onnx_problems(proto))
     assert "group=2 is not supported" in text["grouped"]
     assert "dilations=[2, 2] are not supported" in text["dilated"]
     assert "only equal strides" in text["unequal"]
@@ -185,14 +154,14 @@ def test_non_square_kernels_1d_convolutions_and_kernel_shape_mismatch():
     chain.op("Conv", "rect", "rect.W")
     chain.const("bad_ks.W", np.ones((2, 2, 1, 1)))
     chain.op("Conv", "bad_ks", "bad_ks.W", kernel_shape=[3, 3])
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "[3, 1]: only square 2-D kernels" in text["rect"]
     assert "kernel_shape=[3, 3] does not match the weights' [1, 1]" in text["bad_ks"]
 
     chain = Chain((2, 6), seed=15)
     chain.const("c1d.W", np.ones((3, 2, 3)))
     chain.op("Conv", "c1d", "c1d.W")
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "only 2-D convolutions" in text["c1d"]
 
 
@@ -202,7 +171,7 @@ def test_pool_problems():
     chain.avgpool("exclude_pad", 2, pads=[1, 1, 1, 1])          # count_include_pad = 0
     chain.maxpool("rect", 1).nodes[-1].attribute[0].ints[:] = [2, 1]
     chain.op("LpPool", "lp", kernel_shape=[2, 2])
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "ceil_mode=1 adds a partial window" in text["ceil"]
     assert "count_include_pad=0 with padding" in text["exclude_pad"]
     assert "kernel_shape [2, 1]: only square 2-D kernels" in text["rect"]
@@ -217,7 +186,7 @@ def test_batch_norm_and_activation_placement_problems():
     chain.conv("c2", 3, 3, 1).clip("positive_min", 0.5, 1.0)
     chain.conv("c3", 3, 3, 1).bn("bn_train", 3)
     chain.nodes[-1].attribute.append(helper.make_attribute("training_mode", 1))
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "must directly follow a Conv, Gemm or MatMul" in text["bn_first"]
     assert "batch norm after the activation" in text["bn_after_relu"]
     assert "after a avg pool cannot be fused" in text["relu_after_avg"]
@@ -228,16 +197,16 @@ def test_batch_norm_and_activation_placement_problems():
 def test_bias_that_is_not_per_channel_and_dense_without_flatten():
     chain = Chain((2, 3, 3), seed=18).conv("c", 2, 3, 1, bias=False)
     chain.add("per_pixel", np.arange(27.0).reshape(3, 3, 3))
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "is not one value per output channel" in text["per_pixel"]
 
     chain = Chain((2, 3, 3), seed=19).conv("c", 2, 3, 1, bias=False)
     chain.add("along_width", np.arange(3.0))     # (C,) broadcasts along W in NCHW
-    text = by_node(problems_of(chain.build()))
+    text = by_node(read_onnx_problems(chain.build()))
     assert "use shape (3, 1, 1) or (1, 3, 1, 1)" in text["along_width"]
 
     chain = Chain((2, 3, 3), seed=20).conv("c", 2, 3, 1).gemm("fc", 27, 2)
-    assert "insert a Flatten" in by_node(problems_of(chain.build()))["fc"]
+    assert "insert a Flatten" in by_node(read_onnx_problems(chain.build()))["fc"]
 
 
 def test_conv_on_a_flat_activation_and_dynamic_image_size():
@@ -245,10 +214,10 @@ def test_conv_on_a_flat_activation_and_dynamic_image_size():
     chain.const("c.W", np.ones((2, 18, 1, 1)))
     chain.op("Conv", "c", "c.W")
     assert "Conv needs (batch, channels, height, width)" in by_node(
-        problems_of(chain.build()))["c"]
+        read_onnx_problems(chain.build()))["c"]
 
     proto = Chain(("C", 4, "W"), seed=22).conv("c", 2, 3, 1).build()
-    found = problems_of(proto)
+    found = read_onnx_problems(proto)
     assert any("dynamic or unknown feature size" in p.message for p in found)
 
 
@@ -274,11 +243,11 @@ def test_missing_initializer_non_constant_weights_and_bad_opset():
     chain.nodes.append(helper.make_node("Cast", ["ok.W"], ["ok.Wc"], name="cast", to=1))
     chain.op("Conv", "computed", "ok.Wc")
     proto = chain.build()
-    text = by_node(problems_of(proto))
+    text = by_node(read_onnx_problems(proto))
     assert "missing initializer" in text["missing"]
     assert "computed by node 'cast' (Cast), not a constant" in text["computed"]
     proto.opset_import[0].version = 10
-    assert any("opset 10 is not supported" in p.message for p in problems_of(proto))
+    assert any("opset 10 is not supported" in p.message for p in read_onnx_problems(proto))
 
 
 def test_unreadable_float_layers_are_named():

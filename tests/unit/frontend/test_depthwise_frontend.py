@@ -9,8 +9,8 @@ from hwgen.frontend import check_onnx, read_onnx
 from hwgen.frontend.float.depthwise import FloatDepthwiseConv
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
 from tests.fixtures.cnn_builders import Chain, separable_cnn
-from tests.unit.frontend.test_conv_ptq import check_within_bound
-from tests.unit.frontend.test_conv_reader import assert_matches_onnxruntime, images
+from tests.fixtures.cnn_bound import check_within_bound
+from tests.fixtures.reader_checks import assert_matches_onnxruntime, images
 
 
 @pytest.mark.parametrize("k,stride,pads", [(1, 1, [0, 0, 0, 0]), (3, 1, [1, 1, 1, 1]),

@@ -17,15 +17,10 @@ from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph, lower_layer
 from hwgen.passes import choose_folding
 from hwgen.frontend.layout import stream_input_axes, to_stream_layout
-from tests.fixtures.cnn_builders import residual_cnn
-from tests.fixtures.qdq_builders import ort_quantize
-from tests.unit.frontend.test_branch_reader import input_skip, residual_mlp
-from tests.unit.frontend.test_qdq_reader import mutated, node, problems
-
-
-def summary(results):
-    return {r.name: (r.mismatches, r.max_lsb, {k: v for k, v in r.mechanisms.items() if v})
-            for r in results}
+from tests.fixtures.cnn_builders import input_skip, residual_cnn, residual_mlp
+from tests.fixtures.onnx_builders import mutated, node_named
+from tests.fixtures.qdq_builders import ort_quantize, summary
+from tests.fixtures.reader_checks import load_onnx_problems
 
 
 CASES = {
@@ -67,7 +62,7 @@ def test_the_add_carries_the_models_own_parameters(case):
     graph = read_qdq(qdq)
     add = graph.layer("add")
     assert isinstance(add, QuantAdd)
-    add_node = node(qdq, "add")
+    add_node = node_named(qdq, "add")
     for port, quant in zip(add_node.input, (add.a_quant, add.b_quant)):
         dq = next(n for n in qdq.graph.node if n.output[0] == port)
         assert (quant.scale, quant.zero_point) == pytest.approx(q_params(qdq, dq.input[0]))
@@ -201,21 +196,21 @@ def dedicated():
 
 def test_an_add_of_an_unquantized_tensor_and_disagreeing_dedicated_pairs(dedicated):
     def bypass(m):        # the add reads conv3's float output, not its DequantizeLinear
-        conv3 = node(m, "conv3")
-        node(m, "add").input[0] = conv3.output[0]
+        conv3 = node_named(m, "conv3")
+        node_named(m, "add").input[0] = conv3.output[0]
 
     def disagree(m):      # conv1's second QuantizeLinear with another scale
-        out = node(m, "conv1").output[0]
+        out = node_named(m, "conv1").output[0]
         second = [n for n in m.graph.node if n.op_type == "QuantizeLinear" and out in n.input][1]
         m.graph.initializer.append(numpy_helper.from_array(np.float32(0.5), "other_scale"))
         second.input[1] = "other_scale"
         dq = next(n for n in m.graph.node if second.output[0] in n.input)
         dq.input[1] = "other_scale"
 
-    found = {p.node: p.message for p in problems(mutated(dedicated, bypass))}
+    found = {p.node: p.message for p in load_onnx_problems(mutated(dedicated, bypass))}
     assert "its output feeds 'add' (Add) directly, not through its QuantizeLinear" \
         in found["conv3"]
-    found = problems(mutated(dedicated, disagree))
+    found = load_onnx_problems(mutated(dedicated, disagree))
     assert len(found) == 1
     assert "quantizes the output of 'conv1' as int8 scale 0.5 zero point" in found[0].message
     assert "hwgen keeps one quantization per tensor" in found[0].message

@@ -11,8 +11,7 @@ from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
 from tests.fixtures.cnn_builders import separable_cnn
-from tests.fixtures.qdq_builders import ort_quantize
-from tests.unit.frontend.test_qdq_onnxruntime import summary
+from tests.fixtures.qdq_builders import ort_quantize, summary
 
 
 def _model(seed):

@@ -18,12 +18,7 @@ from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
 from tests.fixtures.onnx_builders import gemm_mlp
-from tests.fixtures.qdq_builders import ort_quantize
-
-
-def summary(results):
-    return {r.name: (r.mismatches, r.max_lsb, {k: v for k, v in r.mechanisms.items() if v})
-            for r in results}
+from tests.fixtures.qdq_builders import ort_quantize, summary
 
 
 CASES = {

@@ -6,14 +6,15 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
-from hwgen.errors import ConfigError, ModelError
+from hwgen.errors import ConfigError
 from hwgen.frontend import check_onnx, load_onnx, read_qdq
 from hwgen.frontend.qdq.reader import QDQ_REQUANT, is_qdq, qdq_tensors
 from hwgen.ir import QuantDense, RequantRounding
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
-from tests.fixtures.onnx_builders import gemm_mlp
+from tests.fixtures.onnx_builders import gemm_mlp, mutated, node_named
 from tests.fixtures.qdq_builders import ort_quantize
+from tests.fixtures.reader_checks import load_onnx_problems
 
 
 def initializers(proto):
@@ -27,10 +28,6 @@ def dq_source(proto, tensor):
     assert node.op_type == "DequantizeLinear"
     zero = init[node.input[2]] if len(node.input) > 2 else 0
     return init[node.input[0]], init[node.input[1]], zero
-
-
-def node(proto, name):
-    return next(n for n in proto.graph.node if n.name == name)
 
 
 @pytest.fixture(scope="module")
@@ -52,24 +49,24 @@ def test_cnn_layers_carry_the_models_own_integers(cnn_float, per_channel, activa
     assert isinstance(conv1, QuantConv) and isinstance(pool, QuantPool) and pool.op == "max"
     assert isinstance(fc, QuantDense)
     init = initializers(qdq)
-    x_q = node(qdq, "x_QuantizeLinear")
+    x_q = node_named(qdq, "x_QuantizeLinear")
     assert graph.input_quant.scale == float(init[x_q.input[1]])
     assert graph.input_quant.zero_point == int(init[x_q.input[2]])
     assert graph.input_quant.dtype.name == activations
-    codes, scale, zero = dq_source(qdq, node(qdq, "conv1").input[1])
+    codes, scale, zero = dq_source(qdq, node_named(qdq, "conv1").input[1])
     np.testing.assert_array_equal(conv1.weights, codes.transpose(0, 2, 3, 1))  # (out,k,k,in)
     np.testing.assert_array_equal(conv1.weight_quant.scale,
                                   np.broadcast_to(scale.astype(np.float64), (4,)))
     assert conv1.weight_quant.granularity == ("channel" if per_channel else "tensor")
     assert np.all(zero == 0)
-    bias, _, _ = dq_source(qdq, node(qdq, "conv1").input[2])
+    bias, _, _ = dq_source(qdq, node_named(qdq, "conv1").input[2])
     np.testing.assert_array_equal(conv1.bias, bias)
     assert conv1.output_quant == pool.input_quant == pool.output_quant == conv2.input_quant
     # onnxruntime removed the Relu: the conv's output range starts at 0 (its zero point is
     # the type's minimum, so saturation is the ReLU)
     assert conv1.output_quant.zero_point == conv1.output_quant.dtype.qmin
     # fc reads the flattened NHWC map: its weights' columns are ONNX's, permuted
-    w_fc, _, _ = dq_source(qdq, node(qdq, "fc").input[1])
+    w_fc, _, _ = dq_source(qdq, node_named(qdq, "fc").input[1])
     np.testing.assert_array_equal(fc.weights, w_fc.reshape(3, 5, 3, 3).transpose(0, 2, 3, 1)
                                   .reshape(3, 45))
     assert all(l.rounding is QDQ_REQUANT for l in (conv1, conv2, fc))
@@ -81,7 +78,7 @@ def test_mlp_uint8_weights_with_zero_point_128_are_recentred():
     qdq = ort_quantize(proto, x, activations="uint8", weights="uint8",
                        extra={"WeightSymmetric": True})
     graph = read_qdq(qdq)
-    codes, _, zero = dq_source(qdq, node(qdq, "fc0").input[1])
+    codes, _, zero = dq_source(qdq, node_named(qdq, "fc0").input[1])
     assert codes.dtype == np.uint8 and np.all(zero == 128)
     np.testing.assert_array_equal(graph.layers[0].weights, codes.astype(np.int64) - 128)
     assert graph.layers[0].weight_quant.dtype.name == "int8"
@@ -124,13 +121,6 @@ def test_tensor_map_names_the_quantize_linear_of_every_layer(cnn_float):
 
 # -- what is rejected ------------------------------------------------------------------------
 
-def mutated(proto, change):
-    copy = onnx.ModelProto()
-    copy.CopyFrom(proto)
-    change(copy)
-    return copy
-
-
 def set_initializer(proto, name, value):
     for i, t in enumerate(proto.graph.initializer):
         if t.name == name:
@@ -138,15 +128,6 @@ def set_initializer(proto, name, value):
                 np.asarray(value, dtype=numpy_helper.to_array(t).dtype), name))
             return
     raise KeyError(name)
-
-
-def problems(proto):
-    found = check_onnx(proto)
-    with pytest.raises(ModelError) as info:
-        load_onnx(proto, None)
-    for p in found:
-        assert str(p) in str(info.value)
-    return found
 
 
 def test_inconsistent_parameters_are_all_listed_in_one_report(cnn_float):
@@ -159,12 +140,12 @@ def test_inconsistent_parameters_are_all_listed_in_one_report(cnn_float):
                   and n.input[0].startswith("x_"))
         m.graph.initializer.append(numpy_helper.from_array(np.float32(0.5), "other_scale"))
         dq.input[1] = "other_scale"
-        bias_dq = next(n for n in m.graph.node if n.output[0] == node(m, "conv2").input[2])
+        bias_dq = next(n for n in m.graph.node if n.output[0] == node_named(m, "conv2").input[2])
         set_initializer(m, bias_dq.input[1], 2 * initializers(m)[bias_dq.input[1]])
-        w_dq = next(n for n in m.graph.node if n.output[0] == node(m, "fc").input[1])
+        w_dq = next(n for n in m.graph.node if n.output[0] == node_named(m, "fc").input[1])
         set_initializer(m, w_dq.input[2], np.ones(3))
 
-    found = problems(mutated(qdq, break_it))
+    found = load_onnx_problems(mutated(qdq, break_it))
     text = " | ".join(str(p) for p in found)
     assert "inconsistent quantization parameters: QuantizeLinear 'x_QuantizeLinear' uses" in text
     assert "but this DequantizeLinear uses int8 scale 0.5" in text
@@ -176,7 +157,7 @@ def test_asymmetric_uint8_weights_say_how_to_requantize():
     proto, _, _ = gemm_mlp(np.random.default_rng(7), [5, 3])
     x = np.random.default_rng(8).normal(size=(30, 5))
     qdq = ort_quantize(proto, x, activations="uint8", weights="uint8")
-    (p,) = problems(qdq)
+    (p,) = load_onnx_problems(qdq)
     assert p.node == "fc0" and "weights must be symmetric (zero point 0 for signed, 128 for " \
                                "uint8): quantize with weight_type=QuantType.QInt8" in p.message
 
@@ -187,7 +168,7 @@ def test_matmul_plus_add_batch_norm_and_unsupported_ops():
              .build())
     x = np.random.default_rng(10).normal(size=(30, 2, 4, 4))
     qdq = ort_quantize(proto, x, pre_process=False)
-    text = {p.node: p.message for p in problems(qdq)}
+    text = {p.node: p.message for p in load_onnx_problems(qdq)}
     assert "run onnxruntime.quantization.quant_pre_process" in text["bn"]
     assert "rounds twice" in text["bias"] and "fuses MatMul + Add into Gemm" in text["bias"]
     assert "unsupported op Sigmoid in a QDQ model" in text["sig"]
@@ -207,7 +188,7 @@ def test_unquantized_outputs_inputs_and_per_axis_activations():
         m.graph.node.remove(q)
         m.graph.node.remove(dq)
 
-    found = problems(mutated(qdq, drop_last_q))
+    found = load_onnx_problems(mutated(qdq, drop_last_q))
     assert any(p.node == "fc1" and "its output is not quantized" in p.message for p in found)
 
     def per_axis(m):
@@ -215,7 +196,7 @@ def test_unquantized_outputs_inputs_and_per_axis_activations():
         m.graph.initializer.extend([numpy_helper.from_array(np.full(4, 0.1, np.float32), "s4"),
                                     numpy_helper.from_array(np.zeros(4, np.int8), "z4")])
         q.input[1], q.input[2] = "s4", "z4"
-    found = problems(mutated(qdq, per_axis))
+    found = load_onnx_problems(mutated(qdq, per_axis))
     assert any("per-axis quantization of an activation is not supported" in p.message
                for p in found)
 
@@ -230,6 +211,6 @@ def test_float_weights_in_a_qdq_model_are_named():
         [numpy_helper.from_array(np.float32(0.1), "s"), numpy_helper.from_array(np.int8(0), "z"),
          numpy_helper.from_array(np.ones((2, 2), np.float32), "W")])
     proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    found = problems(proto)
+    found = load_onnx_problems(proto)
     assert any(p.node == "fc" and "weights 'W' are a float constant" in p.message
                for p in found)

@@ -13,8 +13,8 @@ from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
 from hwgen.ir.layers.binary_conv import BinaryConv
 from hwgen.ir.layers.conv import QuantPool
+from tests.fixtures.qonnx_builders import reference_codes
 from tests.fixtures.qonnx_int_builders import QChain
-from tests.unit.frontend.test_qonnx_int import reference_codes
 
 pytest.importorskip("qonnx")
 

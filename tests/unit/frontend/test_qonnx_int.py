@@ -18,7 +18,7 @@ from hwgen.ir import QuantDense
 from hwgen.ir.layers.binary_conv import BinaryConv
 from hwgen.ir.layers.binary_dense import BinaryDense
 from hwgen.ir.layers.conv import QuantConv, QuantPool
-from tests.fixtures.qonnx_builders import run_qonnx
+from tests.fixtures.qonnx_builders import reference_codes
 from tests.fixtures.qonnx_int_builders import QChain, grid_inputs
 
 pytest.importorskip("qonnx")
@@ -110,14 +110,6 @@ CASES = {
     "mlp-w8-zero-point": (mlp_w8, [QuantDense, QuantDense, QuantDense]),
     "mixed-binary-integer": (mixed, [QuantConv, BinaryDense, BinaryDense, QuantDense]),
 }
-
-
-def reference_codes(model, x, quant):
-    """qonnx's output as codes of the model's output quantizer."""
-    y = run_qonnx(model, x).astype(np.float64)
-    if y.ndim == 4:
-        y = y.transpose(0, 2, 3, 1)
-    return np.rint(y / quant.scale).astype(np.int64).reshape(len(y), -1) + quant.zero_point
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
