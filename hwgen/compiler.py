@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .backend.design import DEFAULT_TOP, LoweredDesign
+from .frontend import load_config, load_onnx
+from .frontend.layout import stream_input_axes
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
 from .passes import DEFAULT_MAX_MACS, choose_folding, size_fifos
@@ -31,7 +33,6 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     input_axes : tuple or None
         How a model input row becomes the stream (:attr:`LoweredDesign.input_axes`).
     """
-    from .frontend.config import load_config
     config = load_config(config)
     requests = {}
     for layer in graph.layers:
@@ -53,8 +54,6 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
     gets ``input_axes`` (1, 2, 0), so :meth:`LoweredDesign.input_codes` takes rows in the model's own
     layout (:mod:`hwgen.frontend.layout`).
     """
-    from .frontend import load_config, load_onnx
-    from .frontend.layout import stream_input_axes
     config = load_config(config)
     graph = load_onnx(model, calibration, config=config)
     return compile_graph(graph, config, max_macs=max_macs, top=top,

@@ -23,7 +23,9 @@ ALLOWED = {
     "ir": {"errors", "quant", "catalog"},
     "golden": {"errors", "quant", "ir", "catalog"},
     "perf": {"errors", "ir", "catalog"},
-    "passes": {"errors", "quant", "ir", "perf", "catalog"},
+    # passes run the cycle model (FIFO sizing) and the golden model (codes that calibrate a
+    # QONNX model's unquantized output)
+    "passes": {"errors", "quant", "ir", "perf", "golden", "catalog"},
     "hw": {"errors", "quant", "ir", "catalog"},
     "frontend": {"errors", "quant", "ir", "passes"},
     "backend": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
@@ -39,6 +41,17 @@ ALLOWED = {
             "frontend", "backend", "compiler", "sim", "report", "api"},
     "__init__": {"version", "api", "errors"},
 }
+
+#: modules a package must not import although its table allows their package
+FORBIDDEN = {
+    # the bridge to hardware: the frontend asks hwgen.passes (check_lowerable, chain_codes)
+    "frontend": {"hwgen.ir.lowering"},
+}
+
+#: The only modules with hwgen imports inside functions: they keep ``import hwgen`` and
+#: ``hwgen --help`` from importing Amaranth, cocotb or the compiler before a command needs
+#: them. Nowhere else may an import hide in a function.
+LAZY_IMPORTERS = {"hwgen.cli", "hwgen.api", "hwgen.backend.design", "hwgen.sim.model_run"}
 
 #: packages that may import Amaranth (the hardware, and what turns it into Verilog / runs it)
 AMARANTH_USERS = {"hw", "backend", "sim"}
@@ -65,12 +78,19 @@ def _dotted(parts: list) -> str:
 MODULES = _module_files()
 
 
-def _imports(module: str, path: Path) -> set:
-    """hwgen modules and third-party top-level names imported anywhere in ``path``."""
+def _imports(module: str, path: Path, *, in_functions: bool = False) -> set:
+    """hwgen modules and third-party top-level names imported anywhere in ``path`` (only
+    inside functions with ``in_functions``)."""
     is_package = path.name == "__init__.py"
     package = module if is_package else module.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    if in_functions:
+        nodes = [n for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 for n in ast.walk(f)]
+    else:
+        nodes = ast.walk(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -147,6 +167,8 @@ def test_dependencies_are_allowed(area):
             other = _area(target)
             if other != area and other not in ALLOWED[area]:
                 wrong.append(f"{module} imports {target}")
+            if any(target == f or target.startswith(f + ".") for f in FORBIDDEN.get(area, ())):
+                wrong.append(f"{module} imports {target}, which {area} must not")
     assert not wrong, f"{area} may import only {sorted(ALLOWED[area])}:\n" + "\n".join(wrong)
 
 
@@ -162,4 +184,12 @@ def test_golden_and_perf_never_import_hardware():
              if _area(module) in ("golden", "perf")
              for target in targets if _area(target) in ("hw", "sim", "backend")
              and target.startswith("hwgen")]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_imports_hide_in_functions_only_where_startup_needs_it():
+    wrong = [f"{module} imports {target} inside a function"
+             for module, path in MODULES.items() if module not in LAZY_IMPORTERS
+             for target in _imports(module, path, in_functions=True)
+             if target.split(".")[0] == "hwgen"]
     assert not wrong, "\n".join(wrong)

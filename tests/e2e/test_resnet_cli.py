@@ -17,7 +17,7 @@ from tests.fixtures.cli_helpers import check_result, run_cli
 from tests.fixtures.cnn_builders import residual_cnn
 from tests.fixtures.onnx_builders import run_onnxruntime
 from tests.fixtures.qdq_builders import ort_quantize
-from tests.unit.frontend.test_branch_reader import bad_residuals
+from tests.fixtures.cnn_builders import bad_residuals
 
 
 @pytest.fixture(scope="module")
