@@ -59,7 +59,10 @@ def block_plan(params, name: str, build):
     Block parameters are frozen dataclasses compared by identity, so a plan can never
     outlive or mix up the block it was made for.
     """
-    plans = _PLANS.setdefault(params, {})
+    try:
+        plans = _PLANS.setdefault(params, {})
+    except TypeError:              # a block kind that cannot be weakly referenced: no cache
+        return build(params)
     if name not in plans:
         plans[name] = build(params)
     return plans[name]

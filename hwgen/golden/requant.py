@@ -161,8 +161,12 @@ class Requantizer:
         np.copyto(r, acc)                       # exact: integers of magnitude below 2**31
         np.multiply(r, self._scale_like(r), out=r)
         np.rint(r, out=r)                       # no ties (see above): any rounding to nearest
-        np.maximum(r, self.out_min - self.zero_point, out=r)   # (ufuncs: np.clip's Python
-        np.minimum(r, self.out_max - self.zero_point, out=r)   # wrapper costs more here)
+        lo, hi = self.out_min - self.zero_point, self.out_max - self.zero_point
+        if r.size > 1 << 14:
+            np.clip(r, lo, hi, out=r)
+        else:                                   # np.clip's Python wrapper costs more here
+            np.maximum(r, lo, out=r)
+            np.minimum(r, hi, out=r)
         if self.zero_point:
             np.add(r, self.zero_point, out=r)
         np.copyto(out, r, casting="unsafe")     # integers within the output type: exact
