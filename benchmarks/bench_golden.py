@@ -30,7 +30,10 @@ warm-up run of each, the best of ``--repeat`` runs is reported, CPU time
 (``time.process_time``) and wall time. The last columns count the golden outputs that differ
 from onnxruntime's (expected: a few, by 1 LSB; docs/models.md names the mechanisms).
 
-``--profile MODEL`` prints cProfile's top functions (by own time) of one golden run.
+``--profile MODEL`` prints cProfile's top functions (by own time) of one golden run;
+``--blocks MODEL`` the CPU time of each block of that model (a sliding window together with
+the block it feeds), best of ``--repeat``, each ``run_pipeline`` on the previous block's
+outputs (so each also converts its outputs to int64: the sum exceeds one whole run).
 
 Prints figures only; nothing is asserted.
 """
@@ -59,6 +62,7 @@ from hwgen.backend.design import Design  # noqa: E402
 from hwgen.frontend import load_onnx  # noqa: E402
 from hwgen.frontend.layout import stream_input_axes  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
+from hwgen.golden.kernels import narrow_codes  # noqa: E402
 from hwgen.ir.lowering import lower_graph  # noqa: E402
 from hwgen.passes import choose_folding  # noqa: E402
 from tests.unit.frontend.cnn_builders import Chain  # noqa: E402
@@ -183,6 +187,31 @@ def profile(row: dict, top: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
+def blocks_table(row: dict, repeat: int) -> None:
+    """Per-block CPU time: each sliding window with its consumer, on the previous outputs."""
+    design, value = row["design"], row["codes"]
+    blocks = list(design.blocks)
+    units, i = [], 0
+    while i < len(blocks):
+        take = 2 if type(blocks[i]).__name__ == "SlidingWindowParams" else 1
+        units.append(blocks[i:i + take])
+        i += take
+    print(f"golden CPU time per block of {row['model']} ({row['images']} images):")
+    print()
+    print("| block | CPU ms | share |")
+    print("|---|---|---|")
+    times = []
+    for unit in units:
+        cpu, _, out = best_of(lambda: run_pipeline(unit, value), repeat)
+        times.append((unit[-1].name, cpu))
+        value = narrow_codes(out)
+    total = sum(t for _, t in times)
+    for name, t in times:
+        print(f"| {name} | {t * 1e3:.2f} | {t / total:.1%} |")
+    print(f"| total | {total * 1e3:.2f} | |")
+    print()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=",".join(MODELS),
@@ -197,6 +226,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-reduce-range", dest="reduce_range", action="store_false",
                         help="8-bit weights instead of onnxruntime's 7-bit reduce_range")
     parser.add_argument("--profile", choices=MODELS, default=None)
+    parser.add_argument("--blocks", choices=MODELS, default=None)
     parser.add_argument("--profile-top", type=int, default=25)
     args = parser.parse_args(argv)
     chosen = args.models.split(",")
@@ -220,11 +250,12 @@ def main(argv=None) -> int:
               f"| {row['golden_wall']:.4f} | {row['golden_wall'] / row['ort_wall']:.2f}x "
               f"| {row['quantize_cpu']:.4f} | {row['differ']} / {row['outputs']} "
               f"| {row['max_lsb']} |", flush=True)
-    if args.profile:
-        print()
-        for row in rows:
-            if row["model"] == args.profile:
-                profile(row, args.profile_top)
+    print()
+    for row in rows:
+        if row["model"] == args.blocks:
+            blocks_table(row, args.repeat)
+        if row["model"] == args.profile:
+            profile(row, args.profile_top)
     return 0
 
 

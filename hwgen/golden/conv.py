@@ -110,6 +110,8 @@ def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, 
     ``product`` is the block's :class:`ExactProduct` with its bias column and ``requant`` its
     :class:`~hwgen.golden.requant.Requantizer`.
     """
+    if out.size == 0:
+        return out
     if KernelRows.applies(p, patches, product):
         block_plan(p, ("kernel_rows", patches.params.kernel),
                    lambda p: KernelRows(p, patches.params.kernel)).run(patches, requant, out)

@@ -63,7 +63,8 @@ def run_pipeline(blocks, x: np.ndarray, *, edges=None, keep_intermediate: bool =
     """
     blocks = tuple(blocks)
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
-    values = {DESIGN_INPUT: narrow_codes(np.asarray(x, dtype=np.int64))}
+    x = np.asarray(x)
+    values = {DESIGN_INPUT: narrow_codes(x if x.dtype.kind in "iu" else x.astype(np.int64))}
     last_use = {}
     for index, producers in enumerate(edges):
         for p in producers:
