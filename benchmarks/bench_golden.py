@@ -62,7 +62,6 @@ from hwgen.backend.design import Design  # noqa: E402
 from hwgen.frontend import load_onnx  # noqa: E402
 from hwgen.frontend.layout import stream_input_axes  # noqa: E402
 from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.golden.kernels import narrow_codes  # noqa: E402
 from hwgen.ir.lowering import lower_graph  # noqa: E402
 from hwgen.passes import choose_folding  # noqa: E402
 from tests.unit.frontend.cnn_builders import Chain  # noqa: E402
@@ -204,7 +203,8 @@ def blocks_table(row: dict, repeat: int) -> None:
     for unit in units:
         cpu, _, out = best_of(lambda: run_pipeline(unit, value), repeat)
         times.append((unit[-1].name, cpu))
-        value = narrow_codes(out)
+        value = out.astype(np.result_type(np.min_scalar_type(int(out.min(initial=0))),
+                                          np.min_scalar_type(int(out.max(initial=0)))))
     total = sum(t for _, t in times)
     for name, t in times:
         print(f"| {name} | {t * 1e3:.2f} | {t / total:.1%} |")
