@@ -17,11 +17,14 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["BlockKind", "CATALOG", "STAGES", "block_kinds", "kind_named", "kind_of",
+__all__ = ["BlockKind", "CATALOG", "STAGES", "OPTIONAL_STAGES", "block_kinds", "kind_named", "kind_of",
            "lowering_of", "resolve"]
 
 #: The stages an entry names, in pipeline order (``lowers`` is a table, the rest references).
-STAGES = ("params", "golden", "cycle_model", "cost_model", "component", "memory_images")
+STAGES = ("params", "golden", "golden_codes", "cycle_model", "cost_model", "component",
+          "memory_images")
+#: Stages a kind may leave out (None): a narrow golden variant, a cost model, memories.
+OPTIONAL_STAGES = ("golden_codes", "cost_model", "memory_images")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,11 @@ class BlockKind:
         The block parameter dataclass (a :class:`hwgen.ir.block.Block`).
     golden : str
         ``f(*inputs, params) -> outputs``: bit-accurate integer model, one array per input
-        port of shape ``(N, *input_shape)``.
+        port of shape ``(N, *input_shape)``, int64 out.
+    golden_codes : str or None
+        Optional, for speed: the same codes as ``golden`` in the narrowest dtype of the output
+        type, also taking a sliding window's :class:`hwgen.golden.window.WindowPatches` view,
+        so :func:`hwgen.golden.run_pipeline` never widens or copies what it need not.
     cycle_model : str
         A :class:`hwgen.perf.cycle_model.CycleModel`: event rules, ideal cycles, FIFO sizing.
     component : str
@@ -57,6 +64,7 @@ class BlockKind:
     golden: str
     cycle_model: str
     component: str
+    golden_codes: str | None = None
     memory_images: str | None = None
     cost_model: str | None = None
     lowers: tuple = ()
@@ -73,6 +81,7 @@ CATALOG = (
         name="int_mvau",
         params=_blocks("int_mvau:IntMvauParams"),
         golden="hwgen.golden.mvau:int_mvau",
+        golden_codes="hwgen.golden.mvau:int_mvau_codes",
         cycle_model="hwgen.perf.mvau:INT_MVAU",
         component="hwgen.hw.arith.int_mvau:IntMvau",
         memory_images="hwgen.hw.arith.int_mvau:int_mvau_memory_images",
@@ -83,6 +92,7 @@ CATALOG = (
         name="sliding_window",
         params=_blocks("sliding_window:SlidingWindowParams"),
         golden="hwgen.golden.window:sliding_window",
+        golden_codes="hwgen.golden.window:sliding_window_codes",
         cycle_model="hwgen.perf.sliding_window:SLIDING_WINDOW",
         component="hwgen.hw.stream.sliding_window:SlidingWindow",
     ),
@@ -90,6 +100,7 @@ CATALOG = (
         name="window_reduce",
         params=_blocks("window_reduce:WindowReduceParams"),
         golden="hwgen.golden.reduce:window_reduce",
+        golden_codes="hwgen.golden.reduce:window_reduce_codes",
         cycle_model="hwgen.perf.window_reduce:WINDOW_REDUCE",
         component="hwgen.hw.arith.window_reduce:WindowReduce",
         lowers=(("hwgen.ir.layers.conv:QuantPool", _blocks("window_reduce:lower_pool")),),
@@ -145,6 +156,7 @@ CATALOG = (
         name="depthwise",
         params=_blocks("depthwise:DepthwiseParams"),
         golden="hwgen.golden.depthwise:depthwise",
+        golden_codes="hwgen.golden.depthwise:depthwise_codes",
         cycle_model="hwgen.perf.depthwise:DEPTHWISE",
         component="hwgen.hw.arith.depthwise_unit:DepthwiseUnit",
         memory_images="hwgen.hw.arith.depthwise_unit:depthwise_memory_images",

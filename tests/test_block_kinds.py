@@ -21,9 +21,11 @@ import pytest
 
 import hwgen.ir.layers
 from hwgen.backend import LoweredDesign, load_design, write_design
-from hwgen.catalog import CATALOG, STAGES, kind_named, kind_of, lowering_of, resolve
+from hwgen.catalog import (CATALOG, OPTIONAL_STAGES, STAGES, kind_named, kind_of,
+                           lowering_of, resolve)
 from hwgen.golden import run_pipeline
 from hwgen.golden.registry import golden_block
+from hwgen.golden.window import WindowPatches
 from hwgen.hw.accelerator import Accelerator
 from hwgen.hw.registry import component_class
 from hwgen.ir.block import DESIGN_INPUT, Block
@@ -70,7 +72,7 @@ def test_every_stage_reference_resolves(name):
     entry = kind_named(name)
     for stage in STAGES:
         reference = getattr(entry, stage)
-        if stage in ("memory_images", "cost_model") and reference is None:
+        if stage in OPTIONAL_STAGES and reference is None:
             continue
         assert reference, f"{name}: no {stage}"
         resolve(reference)          # raises ImportError / AttributeError naming it
@@ -152,6 +154,19 @@ def test_golden_outputs_have_the_output_shape_and_type(name):
     element = block.output_format.element
     assert out.min() >= element.qmin and out.max() <= element.qmax
     assert len(np.unique(out)) > 1, "the example's outputs do not vary: a weak example"
+
+
+@pytest.mark.parametrize("name", [e.name for e in CATALOG if e.golden_codes is not None])
+def test_narrow_golden_variant_gives_the_same_codes(name):
+    block = example(name)
+    rng = np.random.default_rng(3)
+    inputs = [random_codes(rng, fmt, block.input_shape, INFERENCES)
+              for fmt in block.input_formats]
+    narrow = resolve(kind_named(name).golden_codes)(*inputs, block)
+    if isinstance(narrow, WindowPatches):       # a window's patches stay a view
+        narrow = narrow.materialize(np.int64)
+    np.testing.assert_array_equal(narrow.astype(np.int64).reshape(INFERENCES, -1),
+                                  golden_block(block, *inputs).reshape(INFERENCES, -1))
 
 
 @pytest.mark.parametrize("name", KINDS)

@@ -6,14 +6,61 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.blocks.int_mvau import IntMvauParams
-from .matmul import exact_int_matmul
-from .requant import requantize_and_clamp
+from .conv import conv_codes
+from .kernels import block_plan, code_dtype, rows_per_chunk
+from .matmul import ExactProduct
+from .requant import Requantizer
+from .window import WindowPatches
 
-__all__ = ["int_mvau"]
+__all__ = ["int_mvau", "int_mvau_codes"]
+
+
+class _Plan:
+    """Per-block constants: the exact product (with the bias), the requantizer, the output
+    dtype."""
+
+    def __init__(self, p: IntMvauParams):
+        x_max = max(abs(p.input_type.qmin), abs(p.input_type.qmax))
+        self.product = ExactProduct.plan(p.weights, x_max, bias=p.acc_bias)
+        self.requant = Requantizer(acc_range=p.acc_range, multiplier=p.multiplier,
+                                   shift=p.shift, rounding=p.rounding,
+                                   zero_point=p.out_zero_point, out_min=p.out_min,
+                                   out_max=p.out_max)
+        self.out_dtype = code_dtype(p.output_type.qmin, p.output_type.qmax)
+
+
+def int_mvau_codes(x, p: IntMvauParams) -> np.ndarray:
+    """:func:`int_mvau` with outputs in the narrowest dtype of the output type.
+
+    ``x`` may also be :class:`~hwgen.golden.window.WindowPatches` (a convolution), which
+    :func:`~hwgen.golden.conv.conv_codes` reads without copying them all.
+    """
+    if not isinstance(x, WindowPatches):
+        x = np.asarray(x)
+    if x.shape[-1] != p.mw:
+        raise IRError(f"layer {p.name!r} takes vectors of {p.mw} inputs, not {x.shape[-1]}")
+    plan = block_plan(p, "int_mvau", _Plan)
+    out = np.empty(x.shape[:-1] + (p.mh,), dtype=plan.out_dtype)
+    if isinstance(x, WindowPatches):
+        x.check_codes(p.input_type, f"layer {p.name!r}: input")
+        return conv_codes(x, p, plan.product, plan.requant, out)
+    p.input_type.check_codes(x, f"layer {p.name!r}: input")
+    rows, flat = x.reshape(-1, p.mw), out.reshape(-1, p.mh)
+    chunk = rows_per_chunk(max(p.mw + 1, p.mh))
+    buffer = np.ones((min(chunk, len(rows)), p.mw + 1), dtype=plan.product.dtype)
+    for start in range(0, len(rows), chunk):
+        count = min(chunk, len(rows) - start)
+        np.copyto(buffer[:count, :-1], rows[start:start + count], casting="unsafe")
+        plan.requant(plan.product(buffer[:count]), flat[start:start + count])
+    return out
 
 
 def int_mvau(x: np.ndarray, p: IntMvauParams) -> np.ndarray:
     """Outputs of the integer MVAU for input vectors ``x``.
+
+    ``acc_bias + x @ weights.T`` is formed exactly (:class:`~hwgen.golden.matmul.ExactProduct`:
+    float32 or float64 BLAS where the block's weights, bias and input type prove it exact,
+    else int64) and requantized by :class:`~hwgen.golden.requant.Requantizer`.
 
     Parameters
     ----------
@@ -27,10 +74,4 @@ def int_mvau(x: np.ndarray, p: IntMvauParams) -> np.ndarray:
     numpy.ndarray
         int64 output codes of shape ``(N, MH)`` (or ``(MH,)``).
     """
-    x = np.asarray(x)
-    if x.shape[-1] != p.mw:
-        raise IRError(f"layer {p.name!r} takes vectors of {p.mw} inputs, not {x.shape[-1]}")
-    p.input_type.check_codes(x, f"layer {p.name!r}: input")
-    acc = exact_int_matmul(x, p.weights.T) + p.acc_bias
-    return requantize_and_clamp(acc, p.multiplier, p.shift, p.rounding,
-                                p.out_zero_point, p.out_min, p.out_max)
+    return int_mvau_codes(x, p).astype(np.int64)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..catalog import kind_of, resolve
 
-__all__ = ["golden_function", "golden_block"]
+__all__ = ["golden_function", "golden_codes_function", "golden_block"]
 
 
 def golden_function(block):
@@ -16,6 +16,12 @@ def golden_function(block):
         return resolve(kind_of(block).golden)
     except KeyError:
         raise TypeError(f"no golden model for {type(block).__name__}") from None
+
+
+def golden_codes_function(block):
+    """The kind's narrow-codes variant (:attr:`hwgen.catalog.BlockKind.golden_codes`), or None."""
+    reference = kind_of(block).golden_codes
+    return None if reference is None else resolve(reference)
 
 
 def golden_block(block, *inputs):

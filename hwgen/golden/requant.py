@@ -10,7 +10,7 @@ import numpy as np
 from ..ir.rules import RequantRounding
 
 __all__ = [
-    "INT32_MIN", "INT32_MAX",
+    "INT32_MIN", "INT32_MAX", "Requantizer",
     "saturating_rounding_doubling_high_mul", "rounding_divide_by_pot",
     "requantize", "requantize_and_clamp",
 ]
@@ -89,3 +89,94 @@ def requantize_and_clamp(acc, multiplier, shift, rounding, zero_point, out_min, 
     """:func:`requantize`, add the output zero point, saturate to ``[out_min, out_max]``."""
     y = requantize(acc, multiplier, shift, rounding) + np.int64(zero_point)
     return np.clip(y, out_min, out_max)
+
+
+def _two_adic(value: int) -> int:
+    """Largest ``e`` with ``2**e`` dividing ``value`` (``value != 0``)."""
+    return (value & -value).bit_length() - 1
+
+
+class Requantizer:
+    """:func:`requantize_and_clamp` for the accumulators of one block, fast where proven exact.
+
+    ``multiplier`` and ``shift`` are per channel (the last axis of ``acc``) or scalars;
+    ``acc_range`` bounds every accumulator the block can produce (the block's ``acc_range``,
+    checked against int32 when the block was built).
+
+    The float64 path (SINGLE and SINGLE_EVEN rules only). With ``t = 31 - shift`` the rule
+    rounds ``r = a * m / 2**t`` to the nearest integer, and the two rules differ only at ties,
+    ``a * m = (odd) * 2**(t - 1)``. A tie needs ``v2(a) = t - 1 - v2(m)`` (``v2``: the exponent
+    of the largest power of two dividing a number), so ``|a| >= 2**(t - 1 - v2(m))``; when that
+    exceeds every ``|a|`` of ``acc_range`` (or ``t - 1 - v2(m) < 0``, or ``m = 0``) no tie can
+    occur. Then ``r = N / 2**t`` with ``N`` an integer that is not an odd multiple of
+    ``2**(t - 1)``, so ``r`` lies at least ``2**-t`` from every half-integer. float64 holds
+    ``a`` (``|a| < 2**31``) and ``s = m * 2**-t`` (``m < 2**31``) exactly and rounds ``a * s``
+    to within half an ulp of ``r``. Let ``L = max(zero_point - out_min, out_max - zero_point)``
+    and ``c = ceil(log2(L + 1))``. For ``|r| < L + 1 <= 2**c`` half an ulp is at most
+    ``2**(c - 54)``, below ``2**-t`` when ``t <= 53 - c``: the float lies strictly between
+    the same two half-integers as ``r`` and rounds to the same integer. For ``|r| >= L + 1``
+    the exact and the float value (more than ``L + 1/2`` in magnitude) both round beyond the
+    saturation bound on the same side and clamp to the same code. When every channel meets
+    both conditions the float path runs; otherwise the int64 functions above do.
+    """
+
+    def __init__(self, *, acc_range, multiplier, shift, rounding, zero_point, out_min, out_max):
+        self.multiplier = np.asarray(multiplier, dtype=np.int64)
+        self.shift = np.asarray(shift, dtype=np.int64)
+        self.rounding = RequantRounding(rounding)
+        self.zero_point, self.out_min, self.out_max = int(zero_point), int(out_min), int(out_max)
+        self.scale = self._float_scale(max(abs(int(acc_range[0])), abs(int(acc_range[1]))))
+        self._tiled = None
+
+    def _float_scale(self, a_max: int):
+        """``m * 2**-t`` per channel as float64 when the float path is proven, else None."""
+        if self.rounding is RequantRounding.GEMMLOWP:
+            return None
+        spread = max(self.zero_point - self.out_min, self.out_max - self.zero_point) + 1
+        c = (spread - 1).bit_length()           # ceil(log2(L + 1))
+        for m, shift in zip(self.multiplier.reshape(-1).tolist(), self.shift.reshape(-1).tolist()):
+            t = 31 - shift
+            if t < 1 or t > 53 - c:
+                return None
+            tie_exponent = t - 1 - _two_adic(m) if m else -1
+            if tie_exponent >= 0 and (1 << tie_exponent) <= a_max:
+                return None
+        return np.ldexp(self.multiplier.astype(np.float64), (self.shift - 31).astype(np.int32))
+
+    @property
+    def exact_in_float(self) -> bool:
+        """Whether :meth:`__call__` takes the float64 path."""
+        return self.scale is not None
+
+    def __call__(self, acc: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write ``clamp(zero_point + requant(acc))`` into ``out`` (an integer array of
+        ``acc``'s shape) and return it. ``acc`` holds exact integers (float or integer)."""
+        if self.scale is None:
+            y = requantize_and_clamp(np.asarray(acc).astype(np.int64), self.multiplier,
+                                     self.shift, self.rounding, self.zero_point, self.out_min,
+                                     self.out_max)
+            np.copyto(out, y, casting="unsafe")
+            return out
+        r = np.empty(np.shape(acc), dtype=np.float64)
+        np.copyto(r, acc)                       # exact: integers of magnitude below 2**31
+        np.multiply(r, self._scale_like(r), out=r)
+        np.rint(r, out=r)                       # no ties (see above): any rounding to nearest
+        lo, hi = self.out_min - self.zero_point, self.out_max - self.zero_point
+        if r.size > 1 << 14:
+            np.clip(r, lo, hi, out=r)
+        else:                                   # np.clip's Python wrapper costs more here
+            np.maximum(r, lo, out=r)
+            np.minimum(r, hi, out=r)
+        if self.zero_point:
+            np.add(r, self.zero_point, out=r)
+        np.copyto(out, r, casting="unsafe")     # integers within the output type: exact
+        return out
+
+    def _scale_like(self, r: np.ndarray) -> np.ndarray:
+        """The per-channel scale laid out like ``r`` (channels last): a repeated copy, because
+        numpy runs a contiguous product much faster than one broadcast over short rows."""
+        if self.scale.ndim == 0 or r.ndim == 0:
+            return self.scale
+        if self._tiled is None or self._tiled.size < r.size:
+            self._tiled = np.tile(self.scale, -(-r.size // self.scale.size))
+        return self._tiled[:r.size].reshape(r.shape)
