@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import hwgen
-from hwgen.errors import HwgenError, ModelError, SimulationError
+from hwgen.errors import HwgenError, ModelError
 from hwgen.frontend import quantize_mlp
 from hwgen.ir.graph import Graph
 from tests.fixtures.cnn_builders import Chain
