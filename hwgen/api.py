@@ -1,4 +1,4 @@
-"""The public Python face: compile a model, save and load a design, run its golden model, simulate it.
+"""The public Python face: compile a model, save and load a design, golden model, simulation.
 
 ``hwgen.compile``, ``hwgen.load``, :class:`Design` and :class:`SimulationResult` live here and are
 re-exported by :mod:`hwgen`. The ``hwgen`` command (:mod:`hwgen.cli`) goes through the same

@@ -20,8 +20,8 @@ def test_digits_resnet_on_icarus(icarus, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     summary = check_two_ways(out, "digits_resnet", 6)
     for tag in ("ptq", "qdq"):
-        add = next(l for l in read_json(out / tag / "manifest.json")["layers"]
-                   if l["name"] == "add")
+        add = next(layer for layer in read_json(out / tag / "manifest.json")["layers"]
+                   if layer["name"] == "add")
         assert add["kind"] == "eltwise_add"
         assert add["input_shape"] == add["output_shape"] == [4, 4, 16]
     # every layer of the QDQ model, the add included, against onnxruntime (QLinearAdd): each

@@ -45,6 +45,6 @@ def test_digits_mlp_on_icarus_and_hwgen_report_reads_its_out(icarus, tmp_path):
     data = json.loads(report.stdout)
     assert data["simulation"]["simulator"] == "icarus"
     assert data["simulation"]["num_inferences"] == 12 and data["simulation"]["bit_exact"] is True
-    assert [(l["name"], l["latency_rtl"]) for l in data["layers"]] == [
-        (l["name"], l["latency_rtl"]) for l in sim["layers"]]
+    assert [(layer["name"], layer["latency_rtl"]) for layer in data["layers"]] == [
+        (layer["name"], layer["latency_rtl"]) for layer in sim["layers"]]
     assert (tmp_path / "out/design/report.md").exists()

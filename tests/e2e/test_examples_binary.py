@@ -24,5 +24,5 @@ def test_binary_mlp_on_icarus(icarus, tmp_path):
     assert summary["rtl_accuracy"] == summary["golden_accuracy"]
     assert summary["float_accuracy"] >= 0.8 and summary["golden_accuracy"] >= 0.8
     manifest = read_json(out / "design/manifest.json")
-    assert [(l["name"], l["kind"]) for l in manifest["layers"]] == [
+    assert [(layer["name"], layer["kind"]) for layer in manifest["layers"]] == [
         ("fc1", "bwn_mvau"), ("fc2", "xnor_mvau"), ("fc3", "xnor_mvau")]
