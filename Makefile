@@ -1,10 +1,11 @@
-# The two commands of the README's quick start. Both create .venv/ on first use.
+# The two commands of the README's quick start (demo, test), the test tiers, and the docs.
+# Every target creates .venv/ on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast bench clean
+.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +21,32 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 
-## test-fast: everything but co-simulation
-test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not cosim" tests
+## test-fast: the unit tier (pure Python, about a minute on 2 cores; see docs/testing.md)
+test-fast: test-unit
+
+## test-unit: IR, quantization, golden and cycle models, frontend, passes, public face (pure Python)
+test-unit: $(STAMP)
+	$(PY) -m pytest -n 2 tests/unit
+
+## test-hw: hardware blocks and pipelines in Amaranth's simulator against the golden and cycle models
+test-hw: $(STAMP)
+	$(PY) -m pytest -n 2 tests/hw
+
+## test-backend: Verilog export, lint, memory images, design files
+test-backend: $(STAMP)
+	$(PY) -m pytest -n 2 tests/backend
+
+## test-cosim: cocotb on Verilator and Icarus
+test-cosim: $(STAMP)
+	$(PY) -m pytest -n 2 tests/cosim
+
+## test-e2e: the hwgen command and the examples
+test-e2e: $(STAMP)
+	$(PY) -m pytest -n 2 tests/e2e
+
+## docs: regenerate the module map of docs/architecture.md from the module docstrings
+docs: $(STAMP)
+	$(PY) docs/generate_architecture.py
 
 ## bench: benchmark scripts (print figures)
 bench: $(STAMP)

@@ -8,11 +8,17 @@ an int8 output layer, and simulated over the whole test split.
 Prints the accuracy of the float model (the trained network evaluated in float), of the golden
 model and of the RTL, and cycles from the model and the RTL. Exits non-zero if RTL and golden
 model differ or a transfer happens in another cycle than the cycle model says.
+
+It uses hwgen's Python face and writes what the command line would: OUT/design is what
+``hwgen compile`` and ``hwgen sim`` write (``hwgen report OUT/design`` prints its table), next
+to the QONNX model, the test data (test_inputs.npy, test_labels.npy) and summary.json (the
+accuracies printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -22,10 +28,7 @@ from onnx import TensorProto, helper, numpy_helper
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from hwgen.backend.writer import write_design
-from hwgen.compiler import compile_onnx
-from hwgen.golden import run_pipeline
-from hwgen.sim.model_run import simulate_design
+import hwgen
 
 HIDDEN = (128, 64)
 QONNX = "qonnx.custom_op.general"
@@ -199,17 +202,20 @@ def main(argv=None) -> int:
     onnx.save(proto, out / "binary_mlp.onnx")
     np.save(out / "calibration.npy", x_train)
     np.save(out / "test_inputs.npy", x_test)
+    np.save(out / "test_labels.npy", y_test)
     float_accuracy = float(np.mean(np.argmax(model.forward(x_test)[0], axis=1) == y_test))
 
-    design = compile_onnx(out / "binary_mlp.onnx", x_train, max_macs=args.max_macs)
-    write_design(design, out / "design")
-    golden = run_pipeline(design.blocks, design.input_codes(x_test))
+    design = hwgen.compile(out / "binary_mlp.onnx", x_train, max_macs=args.max_macs)
+    design.save(out / "design")
+    golden = design.golden_int(x_test)
     golden_accuracy = float(np.mean(np.argmax(golden, axis=1) == y_test))
 
-    outcome = simulate_design(design, x_test, work_dir=out / "design" / "sim",
-                              simulator=args.simulator, log=lambda m: print(m, file=sys.stderr))
-    r, c = outcome.result, outcome.result["cycles"]
-    rtl_accuracy = float(np.mean(np.argmax(outcome.outputs_int, axis=1) == y_test))
+    sim = design.simulate(x_test, simulator=args.simulator)     # writes OUT/design/sim
+    r, c = sim.result, sim.result["cycles"]
+    rtl_accuracy = float(np.mean(np.argmax(sim.outputs_int, axis=1) == y_test))
+    summary = {"float_accuracy": float_accuracy, "golden_accuracy": golden_accuracy,
+               "rtl_accuracy": rtl_accuracy, "design": "design"}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     sizes = "-".join(map(str, (64,) + HIDDEN + (10,)))
     print(f"binarized digits MLP {sizes}, {len(x_test)} test images, {args.simulator}")
@@ -221,7 +227,7 @@ def main(argv=None) -> int:
     print(f"| RTL ({args.simulator}) | {rtl_accuracy:.2%} |")
     print()
     print(f"RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
-          f"{outcome.golden.size} outputs differ)")
+          f"{sim.golden_int.size} outputs differ)")
     print()
     print("| layer | kind | shape | PE x SIMD | cycles/vector | latency model | latency RTL |")
     print("|---|---|---|---|---|---|---|")

@@ -7,7 +7,7 @@ The network, conv3x3(8)-relu-maxpool-conv3x3(16)-relu-dense(10) on 8x8x1 images,
 in float with numpy (examples/numpy_cnn.py) and exported to ONNX (NCHW, as every ONNX model).
 It is then quantized two ways:
 
-- hwgen's PTQ: the float ONNX model and calibration images go to ``compile_onnx``;
+- hwgen's PTQ: the float ONNX model and calibration images go to ``hwgen.compile``;
 - onnxruntime's ``quantize_static`` (QDQ format, int8 activations, int8 weights per output
   channel, min/max calibration over a CalibrationDataReader), compiled with its own scales.
   ``reduce_range=True`` (7-bit weights) as onnxruntime recommends on x86 CPUs without VNNI:
@@ -20,11 +20,17 @@ model. It prints a table of accuracies, the golden model against onnxruntime's o
 of the QDQ model (mismatch rate, largest difference in LSB), cycles per image from the model
 and the RTL, the initiation interval and per-layer utilization. Exits non-zero if the RTL
 differs from the golden model or a transfer happens in another cycle than the model says.
+
+Each design is saved as ``hwgen compile`` saves it and simulated as ``hwgen sim`` does (OUT/ptq
+and OUT/qdq, each with sim/result.json: ``hwgen report OUT/ptq`` prints its table), next to
+both ONNX models, the test data (test_inputs.npy, test_labels.npy) and summary.json (the
+accuracies and the comparison with onnxruntime printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -36,11 +42,12 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from numpy_cnn import SmallCnn  # noqa: E402
 
-from hwgen.backend.writer import write_design  # noqa: E402
-from hwgen.compiler import compile_onnx  # noqa: E402
+import hwgen  # noqa: E402
 from hwgen.reference.onnxruntime import compare_layers  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.sim.model_run import simulate_design  # noqa: E402
+
+#: Where each design goes under OUT.
+DESIGN_DIRS = {"hwgen PTQ": "ptq", "onnxruntime QDQ": "qdq"}
+
 
 def load_data(seed: int = 0):
     """Digits as NCHW float32 images in [0, 1]; the MLP example's split."""
@@ -76,21 +83,19 @@ def run_onnxruntime(path: Path, x: np.ndarray) -> np.ndarray:
     return session.run(None, {"input": x})[0]
 
 
-def evaluate(design, x, y, args, work: Path) -> dict:
-    """Golden model (over the design's branches, if any) and RTL over ``x``: accuracies,
-    outcome, and the golden codes."""
-    golden = run_pipeline(design.blocks, design.input_codes(x), edges=design.edges)
-    golden = golden.reshape(len(x), -1)
-    outcome = simulate_design(design, x, work_dir=work, simulator=args.simulator,
-                              log=lambda m: print(m, file=sys.stderr))
-    rtl = outcome.outputs_int.reshape(len(x), -1)
-    return {"golden": golden, "outcome": outcome,
+def evaluate(design, x, y, args) -> dict:
+    """Golden model and RTL over ``x`` (the saved ``design`` simulates into OUT/.../sim):
+    accuracies, the simulation, and the golden codes."""
+    golden = design.golden_int(x).reshape(len(x), -1)
+    sim = design.simulate(x, simulator=args.simulator)
+    rtl = sim.outputs_int.reshape(len(x), -1)
+    return {"golden": golden, "sim": sim,
             "golden_accuracy": float(np.mean(golden.argmax(axis=1) == y)),
             "rtl_accuracy": float(np.mean(rtl.argmax(axis=1) == y))}
 
 
 def print_layers(title: str, result: dict) -> None:
-    r = result["outcome"].result
+    r = result["sim"].result
     print(f"{title}: per block (utilization = busy cycles per image / initiation interval)")
     print()
     print("| block | kind | out <- in | cycles/image | latency model | latency RTL "
@@ -110,7 +115,9 @@ def print_layers(title: str, result: dict) -> None:
 def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qdq_path,
                      x_test, designs, results, simulator) -> bool:
     """Print accuracy, RTL vs golden, golden vs onnxruntime (whole model and layer by layer)
-    and cycles of the two designs ("hwgen PTQ", "onnxruntime QDQ"); True if both are exact."""
+    and cycles of the two designs ("hwgen PTQ", "onnxruntime QDQ").
+
+    Returns whether both are exact, and the figures printed (summary.json)."""
     oq = designs["onnxruntime QDQ"].output_quant
     ort_codes = np.rint(ort_logits.astype(np.float64) / oq.scale) + oq.zero_point
     diff = np.abs(results["onnxruntime QDQ"]["golden"] - ort_codes)
@@ -126,7 +133,7 @@ def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qd
     print()
     ok = True
     for label, result in results.items():
-        r = result["outcome"].result
+        r = result["sim"].result
         ok = ok and r["bit_exact"] and bool(r["cycles_exact"]) \
             and result["rtl_accuracy"] == result["golden_accuracy"]
         print(f"{label}: RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
@@ -144,7 +151,7 @@ def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qd
     print()
     print("| cycles | hwgen PTQ model | hwgen PTQ RTL | QDQ model | QDQ RTL |")
     print("|---|---|---|---|---|")
-    c = [results[k]["outcome"].result["cycles"] for k in results]
+    c = [results[k]["sim"].result["cycles"] for k in results]
     per_image = [(x["total_model"] / len(x_test), x["total_rtl"] / len(x_test)) for x in c]
     print(f"| latency (one image) | {c[0]['latency_model']} | {c[0]['latency_rtl']} "
           f"| {c[1]['latency_model']} | {c[1]['latency_rtl']} |")
@@ -157,7 +164,20 @@ def print_comparison(title: str, *, float_accuracy, ort_accuracy, ort_logits, qd
     print()
     for label, result in results.items():
         print_layers(label, result)
-    return ok
+    summary = {
+        "float_accuracy": float_accuracy, "onnxruntime_accuracy": ort_accuracy,
+        "designs": {label: {"dir": DESIGN_DIRS[label],
+                            "golden_accuracy": result["golden_accuracy"],
+                            "rtl_accuracy": result["rtl_accuracy"]}
+                    for label, result in results.items()},
+        "qdq_golden_vs_onnxruntime": {"differ": int(np.count_nonzero(diff)),
+                                      "outputs": int(diff.size),
+                                      "largest_lsb": int(diff.max())},
+        "qdq_layers_vs_onnxruntime": [{"name": r.name, "mismatches": int(r.mismatches),
+                                       "outputs": int(r.outputs)} for r in layers],
+        "mechanisms": {k: int(n) for k, n in mechanisms.items()},
+    }
+    return ok, summary
 
 
 def compare_two_ways(model, name: str, title: str, args, out: Path, data) -> int:
@@ -171,23 +191,25 @@ def compare_two_ways(model, name: str, title: str, args, out: Path, data) -> int
     onnx.save(model.to_onnx(), float_path)
     np.save(out / "calibration.npy", x_train)
     np.save(out / "test_inputs.npy", x_test)
+    np.save(out / "test_labels.npy", y_test)
     float_accuracy = float(np.mean(model.predict(x_test) == y_test))
 
     quantize_with_onnxruntime(float_path, qdq_path, x_train[:512])
     ort_logits = run_onnxruntime(qdq_path, x_test)
     ort_accuracy = float(np.mean(ort_logits.argmax(axis=1) == y_test))
 
-    designs = {"hwgen PTQ": compile_onnx(float_path, x_train, max_macs=args.max_macs),
-               "onnxruntime QDQ": compile_onnx(qdq_path, None, max_macs=args.max_macs)}
+    designs = {"hwgen PTQ": hwgen.compile(float_path, x_train, max_macs=args.max_macs),
+               "onnxruntime QDQ": hwgen.compile(qdq_path, max_macs=args.max_macs)}
     results = {}
-    for (label, design), tag in zip(designs.items(), ("ptq", "qdq")):
-        write_design(design, out / tag)
-        results[label] = evaluate(design, x_test, y_test, args, out / tag / "sim")
+    for label, design in designs.items():
+        design.save(out / DESIGN_DIRS[label])
+        results[label] = evaluate(design, x_test, y_test, args)
 
-    ok = print_comparison(f"{title}, {len(x_test)} test images, {args.simulator}",
+    ok, summary = print_comparison(f"{title}, {len(x_test)} test images, {args.simulator}",
                           float_accuracy=float_accuracy, ort_accuracy=ort_accuracy,
                           ort_logits=ort_logits, qdq_path=qdq_path, x_test=x_test,
                           designs=designs, results=results, simulator=args.simulator)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0 if ok else 1
 
 

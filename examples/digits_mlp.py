@@ -6,11 +6,18 @@ simulated over the whole test split, and checked against the golden and cycle mo
 Prints float, golden and RTL accuracy (RTL equals golden exactly), cycles from the model
 and from the RTL, and simulation speed. Exits non-zero if RTL and golden model differ or a
 transfer happens in another cycle than the cycle model says.
+
+It uses hwgen's Python face (``hwgen.compile``, ``design.save``, ``design.golden_int``,
+``design.simulate``) and writes what the command line would: OUT/design is what
+``hwgen compile`` and ``hwgen sim`` write (``hwgen report OUT/design`` prints its table), next
+to the model, its calibration and test data (test_inputs.npy, test_labels.npy) and
+summary.json (the accuracies printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -21,10 +28,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
-from hwgen.backend.writer import write_design
-from hwgen.compiler import compile_onnx
-from hwgen.golden import run_pipeline
-from hwgen.sim.model_run import simulate_design
+import hwgen
 
 HIDDEN = (64, 32)
 
@@ -86,18 +90,20 @@ def main(argv=None) -> int:
     onnx.save(proto, out / "digits_mlp.onnx")
     np.save(out / "calibration.npy", x_train)
     np.save(out / "test_inputs.npy", x_test)
+    np.save(out / "test_labels.npy", y_test)
     float_accuracy = float(np.mean(model.predict(x_test) == y_test))
 
-    design = compile_onnx(out / "digits_mlp.onnx", x_train, max_macs=args.max_macs)
-    write_design(design, out / "design")
-    codes = design.input_codes(x_test)
-    golden = run_pipeline(design.blocks, codes)
+    design = hwgen.compile(out / "digits_mlp.onnx", x_train, max_macs=args.max_macs)
+    design.save(out / "design")
+    golden = design.golden_int(x_test)
     golden_accuracy = float(np.mean(np.argmax(golden, axis=1) == y_test))
 
-    outcome = simulate_design(design, x_test, work_dir=out / "design" / "sim",
-                              simulator=args.simulator, log=lambda m: print(m, file=sys.stderr))
-    r, c = outcome.result, outcome.result["cycles"]
-    rtl_accuracy = float(np.mean(np.argmax(outcome.outputs_int, axis=1) == y_test))
+    sim = design.simulate(x_test, simulator=args.simulator)     # writes OUT/design/sim
+    r, c = sim.result, sim.result["cycles"]
+    rtl_accuracy = float(np.mean(np.argmax(sim.outputs_int, axis=1) == y_test))
+    summary = {"float_accuracy": float_accuracy, "golden_accuracy": golden_accuracy,
+               "rtl_accuracy": rtl_accuracy, "design": "design"}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     print(f"digits MLP 64-{'-'.join(map(str, HIDDEN))}-10, {len(x_test)} test images, "
           f"{args.simulator}")
@@ -109,7 +115,7 @@ def main(argv=None) -> int:
     print(f"| RTL ({args.simulator}) | {rtl_accuracy:.2%} |")
     print()
     print(f"RTL equals golden model: {r['bit_exact']} ({r['mismatches']} of "
-          f"{outcome.golden.size} outputs differ)")
+          f"{sim.golden_int.size} outputs differ)")
     print()
     print("| layer | shape | PE x SIMD | cycles/vector | latency model | latency RTL |")
     print("|---|---|---|---|---|---|")

@@ -10,11 +10,17 @@ the weight format of the row (activations stay int8), compiled with the same fol
 last row keeps MX6 weights and also runs MXFP8 (E4M3) activations between the layers.
 Exits non-zero if any simulated RTL output differs from the golden model or any transfer
 happens in another cycle than the cycle model says.
+
+Every row simulated on the RTL is saved as ``hwgen compile`` saves it and simulated as
+``hwgen sim`` does (OUT/<row>, with sim/result.json: ``hwgen report OUT/mxfp4`` prints its
+table); summary.json holds the table printed, one entry per row, next to the model and the
+test data (test_inputs.npy, test_labels.npy).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -25,11 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from digits_mlp import HIDDEN, load_data, to_onnx, train  # noqa: E402
 
-from hwgen.backend.writer import write_design  # noqa: E402
-from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
+import hwgen  # noqa: E402
 from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
-from hwgen.sim.model_run import simulate_design  # noqa: E402
 
 WEIGHT_FORMATS = ("int8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4",
                   "mxint8", "mx9", "mx6", "mx4")
@@ -85,31 +88,29 @@ def main(argv=None) -> int:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     model = train(x_train, y_train)
     onnx.save(to_onnx(model), out / "digits_mlp.onnx")
+    np.save(out / "test_inputs.npy", x_test)
+    np.save(out / "test_labels.npy", y_test)
     float_accuracy = float(np.mean(model.predict(x_test) == y_test))
 
     results, ok = [], True
     for row in rows:
-        design = compile_onnx(out / "digits_mlp.onnx", x_train, config_for(row),
-                              max_macs=args.max_macs)
-        golden = run_pipeline(design.blocks, design.input_codes(x_test))
+        design = hwgen.compile(out / "digits_mlp.onnx", x_train, config_for(row),
+                               max_macs=args.max_macs)
+        golden = design.golden_int(x_test)
         entry = {"row": row, "bits": bits_per_weight(design),
                  "golden": float(np.mean(np.argmax(golden, axis=1) == y_test)),
-                 "rtl": None, "exact": None, "cycles": None}
+                 "rtl": None, "exact": None, "cycles": None, "dir": None}
         if row in rtl:
-            work = out / row.replace("+", "_")
-            write_design(design, work)
-            outcome = simulate_design(design, x_test, work_dir=work / "sim",
-                                      simulator=args.simulator,
-                                      log=lambda m: print(m, file=sys.stderr))
-            r = outcome.result
-            entry["rtl"] = float(np.mean(np.argmax(outcome.outputs_int, axis=1) == y_test))
-            entry["exact"] = bool(r["bit_exact"] and r["cycles_exact"])
-            entry["cycles"] = r["cycles"]
-            entry["mismatches"] = r["mismatches"]
+            entry["dir"] = row.replace("+", "_")
+            design.save(out / entry["dir"])
+            r = design.simulate(x_test, simulator=args.simulator)  # writes OUT/<dir>/sim
+            entry["rtl"] = float(np.mean(np.argmax(r.outputs_int, axis=1) == y_test))
+            entry["exact"] = bool(r.result["bit_exact"] and r.result["cycles_exact"])
+            entry["cycles"] = r.result["cycles"]
+            entry["mismatches"] = r.result["mismatches"]
             ok = ok and entry["exact"] and entry["rtl"] == entry["golden"]
         else:
-            from hwgen.perf.pipeline import pipeline_timing
-            timing = pipeline_timing(design.blocks, len(x_test))
+            timing = design.timing(len(x_test))
             entry["model_cycles"] = {"latency_model": timing.latency, "ii_model": timing.ii,
                                      "total_model": timing.total_cycles}
         results.append(entry)
@@ -130,6 +131,12 @@ def main(argv=None) -> int:
               f"| {pair('latency')} | {pair('ii')} | {pair('total')} |")
     print()
     print(f"every simulated RTL equals its golden model, every transfer as modelled: {ok}")
+    summary = {"float_accuracy": float_accuracy, "ok": ok,
+               "rows": [{"row": e["row"], "bits_per_weight": e["bits"],
+                         "golden_accuracy": e["golden"], "rtl_accuracy": e["rtl"],
+                         "dir": e["dir"], "cycles": e["cycles"] or e["model_cycles"]}
+                        for e in results]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0 if ok else 1
 
 

@@ -17,11 +17,17 @@ Bits per weight count the convolutions' weight memories (codes, micro-exponents,
 exponents). ``--rtl`` simulates the chosen rows (a build each) and checks that the RTL
 equals the golden model and every transfer the cycle model; the II and latency columns are
 the cycle model's (and the RTL's where simulated). Exits non-zero on any mismatch.
+
+Rows simulated on the RTL are saved as ``hwgen compile`` saves them and simulated as
+``hwgen sim`` does (OUT/<row>, with sim/result.json: ``hwgen report OUT/<row>`` prints its
+table); summary.json holds the table printed, next to the model and the test data
+(test_inputs.npy, test_labels.npy).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -32,10 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from digits_cnn import load_data  # noqa: E402
 from numpy_cnn import SmallCnn  # noqa: E402
 
-from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
+import hwgen  # noqa: E402
 from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
-from hwgen.perf.pipeline import pipeline_timing  # noqa: E402
 
 ROWS = ("int8", "mxfp8_e4m3", "mxfp4", "mx6")
 CONVS = ("conv1", "conv2")
@@ -94,27 +98,24 @@ def main(argv=None) -> int:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     model = SmallCnn(seed=0).train(x_train, y_train, epochs=args.epochs)
     onnx.save(model.to_onnx(), out / "digits_cnn.onnx")
+    np.save(out / "test_inputs.npy", x_test)
+    np.save(out / "test_labels.npy", y_test)
     float_accuracy = float(np.mean(model.predict(x_test) == y_test))
 
     rows, ok = [], True
     for row in ROWS:
-        design = compile_onnx(out / "digits_cnn.onnx", x_train, config_for(row),
-                              max_macs=args.max_macs)
-        golden = run_pipeline(design.blocks, design.input_codes(x_test)).reshape(len(x_test), -1)
+        design = hwgen.compile(out / "digits_cnn.onnx", x_train, config_for(row),
+                               max_macs=args.max_macs)
+        golden = design.golden_int(x_test).reshape(len(x_test), -1)
         bits, formats = conv_bits_per_weight(design)
-        timing = pipeline_timing(design.blocks, 4)          # II: steady state of a run
         entry = {"row": row, "formats": formats, "bits": bits,
                  "golden": float(np.mean(golden.argmax(axis=1) == y_test)),
-                 "ii": timing.ii, "latency": timing.latency, "rtl": None}
+                 "ii": design.ii, "latency": design.latency, "rtl": None}
         if row in rtl:
-            from hwgen.backend.writer import write_design
-            from hwgen.sim.model_run import simulate_design
-            write_design(design, out / row)
-            outcome = simulate_design(design, x_test, work_dir=out / row / "sim",
-                                      simulator=args.simulator,
-                                      log=lambda m: print(m, file=sys.stderr))
-            r = outcome.result
-            rtl_acc = float(np.mean(outcome.outputs_int.reshape(len(x_test), -1).argmax(axis=1)
+            design.save(out / row)
+            sim = design.simulate(x_test, simulator=args.simulator)   # writes OUT/<row>/sim
+            r = sim.result
+            rtl_acc = float(np.mean(sim.outputs_int.reshape(len(x_test), -1).argmax(axis=1)
                                     == y_test))
             exact = bool(r["bit_exact"] and r["cycles_exact"]) and rtl_acc == entry["golden"]
             entry["rtl"] = (rtl_acc, exact, r["mismatches"], r["cycles"])
@@ -138,6 +139,13 @@ def main(argv=None) -> int:
     print()
     if rtl:
         print(f"every simulated RTL equals its golden model, every transfer as modelled: {ok}")
+    summary = {"float_accuracy": float_accuracy, "epochs": args.epochs, "ok": ok,
+               "rows": [{"row": e["row"], "conv_formats": e["formats"],
+                         "conv_bits_per_weight": e["bits"], "golden_accuracy": e["golden"],
+                         "ii": e["ii"], "latency": e["latency"],
+                         "dir": e["row"] if e["rtl"] else None,
+                         "rtl_accuracy": e["rtl"][0] if e["rtl"] else None} for e in rows]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0 if ok else 1
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .version import __version__
+from . import api
 from .errors import HwgenError
+from .report import render_markdown, report_data, write_report
+from .version import __version__
 
 __all__ = ["main"]
 
@@ -46,36 +48,24 @@ class _Progress:
 
 
 def cmd_compile(args) -> int:
-    from .backend.writer import write_design
-    from .compiler import compile_onnx
-    from .report import render_markdown, report_data
     calibration = _load_npy(args.calib, "calibration") if args.calib else None
-    design = compile_onnx(args.model, calibration, args.config, max_macs=args.max_macs,
-                          top=args.top)
-    write_design(design, args.output)
+    design = api.compile(args.model, calibration, args.config, max_macs=args.max_macs,
+                         top=args.top)
+    design.save(args.output)
     print(f"wrote {args.output}/ (Verilog in rtl/{design.top}.v, manifest.json)")
     print(render_markdown(report_data(args.output)))
     return 0
 
 
 def cmd_sim(args) -> int:
-    from .backend.design_file import load_design
-    from .report import RESULT_FILE
-    from .sim.model_run import simulate_design
-    out = Path(args.design_dir)
-    design = load_design(out)
+    design = api.load(args.design_dir)
     x = _load_npy(args.inputs, "inputs")
-    work = out / "sim"
     progress = _Progress(f"simulating {design.name} on {args.simulator}",
                          sys.stderr.isatty() or args.progress)
-    outcome = simulate_design(design, x, work_dir=work, simulator=args.simulator,
-                              driver=args.driver, idle=args.idle,
-                              backpressure=args.backpressure, seed=args.seed, waves=args.waves,
-                              progress=progress, log=lambda m: print(m, file=sys.stderr))
-    (out / RESULT_FILE).write_text(json.dumps(outcome.result, indent=2) + "\n")
-    np.save(work / "outputs.npy", outcome.outputs)
-    np.save(work / "outputs_int.npy", outcome.outputs_int)
-    r, c = outcome.result, outcome.result["cycles"]
+    sim = design.simulate(x, simulator=args.simulator, driver=args.driver, idle=args.idle,
+                          backpressure=args.backpressure, seed=args.seed, waves=args.waves,
+                          progress=progress, log=lambda m: print(m, file=sys.stderr))
+    r, c = sim.result, sim.result["cycles"]
     print(f"{r['num_inferences']} inferences on {r['simulator']} ({r['driver']}): "
           f"bit exact {r['bit_exact']} ({r['mismatches']} mismatching outputs)")
     if r["cycles_checked"]:
@@ -83,15 +73,13 @@ def cmd_sim(args) -> int:
               f"II RTL {c['ii_rtl']} / model {c['ii_model']}, every transfer as modelled: "
               f"{r['cycles_exact']}")
     print(f"{r['simulated_cycles']} cycles in {r['wall_seconds']:.2f} s "
-          f"({r['cycles_per_second']:,.0f} cycles/s); results in {out / RESULT_FILE}")
+          f"({r['cycles_per_second']:,.0f} cycles/s); results in {sim.path}")
     if args.waves:
-        print(f"waveform: {work / 'waves.vcd'}")
-    ok = r["bit_exact"] and (r["cycles_exact"] is not False)
-    return 0 if ok else 1
+        print(f"waveform: {sim.path.parent / 'waves.vcd'}")
+    return 0 if sim.ok else 1
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
     markdown, data = write_report(args.design_dir)
     if args.json:
         print(json.dumps(data, indent=2))

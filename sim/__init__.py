@@ -1,0 +1,1 @@
+"""Simulation: the model-level harness, cocotb testbenches and runners (installed as hwgen.sim)."""

@@ -100,10 +100,10 @@ def _imports(module: str, path: Path, *, in_functions: bool = False) -> set:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module
-            found.add(target)
-            for alias in node.names:          # "from pkg import submodule"
-                if f"{target}.{alias.name}" in MODULES:
-                    found.add(f"{target}.{alias.name}")
+            submodules = {f"{target}.{a.name}" for a in node.names} & set(MODULES)
+            found.update(submodules)          # "from pkg import submodule"
+            if len(submodules) < len(node.names):
+                found.add(target)
     return found
 
 

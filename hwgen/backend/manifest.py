@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..version import __version__
-from ..hw.accelerator import block_instance
+from ..ir.block import block_instance
 from ..passes.fifo_sizing import steady_state_inferences
 from ..perf.pipeline import pipeline_timing
+from ..version import __version__
 from .design import LoweredDesign
 
 __all__ = ["build_manifest"]
@@ -25,6 +25,8 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
     files : dict
         Paths (relative to the output directory) and hashes of what was written.
     """
+    # hw imports Amaranth; only building a manifest needs this name, and importing
+    # hwgen.backend (hence ``import hwgen``) must not pull Amaranth in.
     inferences = steady_state_inferences(len(design.blocks))
     timing = pipeline_timing(design.blocks, inferences, design.edges)
     blocks = []

@@ -1,0 +1,1 @@
+"""Hardware: one Amaranth component per block kind, grouped by family, and the accelerator."""

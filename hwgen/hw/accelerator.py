@@ -6,19 +6,14 @@ from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
+from ..ir.block import DESIGN_INPUT, block_instance, chain_edges, check_edges, consumers_of
 from .registry import block_component
 from .shapes import int_shape, lanes_layout
 from .stream.fifo import StreamFifo
 from .stream.fork import StreamFork
 from .stream.width_converter import StreamWidthConverter
 
-__all__ = ["Accelerator", "block_instance", "input_port_name"]
-
-
-def block_instance(index: int) -> str:
-    """Instance name of block ``index`` inside the accelerator (and its Verilog)."""
-    return f"layer_{index}"
+__all__ = ["Accelerator", "input_port_name"]
 
 
 def input_port_name(port: int) -> str:

@@ -17,7 +17,8 @@ from typing import ClassVar
 from ..errors import IRError
 from .types import IntType
 
-__all__ = ["Block", "StreamFormat", "beats_per_inference", "DESIGN_INPUT", "chain_edges",
+__all__ = ["Block", "StreamFormat", "beats_per_inference", "DESIGN_INPUT", "block_instance",
+           "chain_edges",
            "check_edges", "consumers_of"]
 
 
@@ -105,6 +106,11 @@ def beats_per_inference(shape, fmt: StreamFormat) -> int:
 
 #: Producer index of the accelerator's own input stream in an edge list.
 DESIGN_INPUT = -1
+
+
+def block_instance(index: int) -> str:
+    """Instance name of block ``index`` inside the accelerator (and in its Verilog)."""
+    return f"layer_{index}"
 
 
 def chain_edges(count: int) -> tuple:

@@ -16,7 +16,7 @@ from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
 from tests.fixtures.factories import random_inputs, random_mvau_params
-from tests.hw.test_stream_blocks import model as block_model
+from tests.fixtures.block_runs import modelled_transfers
 from hwgen.perf.width_converter import width_converter_processes
 
 pytestmark = pytest.mark.cosim
@@ -63,7 +63,7 @@ def test_width_converter_exact(simulator, tmp_path):
     a, b = 4, 6
     rng = np.random.default_rng(46)
     elements = rng.integers(-8, 8, 48)
-    in_beats, out_beats = block_model(width_converter_processes, 12, 8, a, b)
+    in_beats, out_beats = modelled_transfers(width_converter_processes, 12, 8, a, b)
     verilog = component_verilog(
         StreamWidthConverter(element_shape=signed(4), in_lanes=a, out_lanes=b), "dwc_dut")
     cosim_stream_block(verilog, "dwc_dut", in_words=pack_words(elements.reshape(-1, a), 4),

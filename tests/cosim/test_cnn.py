@@ -12,7 +12,7 @@ from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
 from hwgen.sim.model_run import simulate_design
 from tests.fixtures.cnn_factory import small_cnn
-from tests.hw.test_window_blocks import reduce_params, window_params
+from tests.fixtures.window_factory import reduce_params, window_params
 
 pytestmark = pytest.mark.cosim
 

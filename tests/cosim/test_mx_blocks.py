@@ -22,9 +22,8 @@ from hwgen.ir.packing import pack_words
 from hwgen.perf.mx_decoder import mx_decoder_processes
 from hwgen.perf.mx_mvau import mx_credits_for_full_rate, mx_mvau_processes
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.hw.test_mx_decoder import block_words
-from tests.hw.test_stream_blocks import model
-from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs
+from tests.fixtures.block_runs import modelled_transfers
+from tests.fixtures.mx_factories import block_words, make_mx_layer, random_mx_inputs
 
 pytestmark = pytest.mark.cosim
 
@@ -52,7 +51,7 @@ def mvau_case(name):
 @pytest.mark.parametrize("name", sorted(MVAU_CASES))
 def test_mx_mvau_exact_and_under_stalls(simulator, name, tmp_path):
     p, x, words_in, words_out = mvau_case(name)
-    in_beats, out_beats = model(lambda s, a, b: mx_mvau_processes(s, p, a, b, len(x)),
+    in_beats, out_beats = modelled_transfers(lambda s, a, b: mx_mvau_processes(s, p, a, b, len(x)),
                                 len(x) * p.sf, len(x) * p.nf)
     verilog = component_verilog(MxMvau(params=p), "mx_mvau_dut")
     cosim_stream_block(verilog, "mx_mvau_dut", in_words=words_in, expect_words=words_out,
@@ -67,7 +66,7 @@ def test_mx_decoder_exact_and_under_stalls(simulator, tmp_path):
     rng = np.random.default_rng(5)
     words = block_words("mxfp8_e5m2", 8, rng)
     expect = decode_block_words(words, "mxfp8_e5m2", 8)
-    in_beats, out_beats = model(mx_decoder_processes, len(words), len(words))
+    in_beats, out_beats = modelled_transfers(mx_decoder_processes, len(words), len(words))
     verilog = component_verilog(MxDecoder(fmt="mxfp8_e5m2", block_size=8), "mx_decoder_dut")
     cosim_stream_block(verilog, "mx_decoder_dut", in_words=words, expect_words=expect,
                        work_dir=tmp_path / "exact", simulator=simulator,

@@ -2,35 +2,21 @@
 
 What it runs, to keep CI modest: 6 training epochs instead of 20 and the first 6 test images
 on Icarus (two small builds: the hwgen-PTQ and the onnxruntime-QDQ design; ~10^4 cycles).
-A CNN on Verilator is covered by tests/test_cnn_cli.py; the full example,
+A CNN on Verilator is covered by tests/e2e/test_cnn_cli.py; the full example,
 ``python examples/digits_cnn.py`` (all 360 images, Verilator), takes about two minutes.
 """
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures.example_helpers import check_two_ways, run_example
 
 pytestmark = pytest.mark.cosim
 
 
 def test_digits_cnn_on_icarus(icarus, tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "examples/digits_cnn.py"), "--limit", "6",
-                             "--epochs", "6", "--simulator", "icarus",
-                             "--out", str(tmp_path / "out")],
-                            capture_output=True, text=True, cwd=tmp_path)
-    out = result.stdout
-    assert result.returncode == 0, out + result.stderr
-    for label in ("hwgen PTQ", "onnxruntime QDQ"):
-        assert (f"{label}: RTL equals golden model: True (0 of 60 outputs differ); every "
-                "transfer in the cycle the model predicts: True") in out
-    assert "| initiation interval | 576 | 576 | 576 | 576 |" in out
-    # the golden model of the QDQ design against onnxruntime's own execution
-    line = next(l for l in out.splitlines() if l.startswith("onnxruntime QDQ: golden model vs"))
-    assert "largest difference 0 LSB" in line or "largest difference 1 LSB" in line
-    accuracies = [float(l.split("|")[2].strip(" %")) for l in out.splitlines()
-                  if len(l.split("|")) == 4 and l.rstrip().endswith("% |")]
-    assert len(accuracies) == 6 and min(accuracies) >= 50.0   # 6 images, 6 epochs
+    result = run_example("digits_cnn", "--limit", "6", "--epochs", "6", "--simulator", "icarus",
+                         "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = check_two_ways(tmp_path / "out", "digits_cnn", 6)
+    assert [layer["name"] for layer in summary["qdq_layers_vs_onnxruntime"]] == [
+        "conv1", "pool1", "conv2", "fc"]

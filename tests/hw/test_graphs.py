@@ -5,23 +5,13 @@ import pytest
 
 from hwgen.compiler import compile_graph
 from hwgen.golden import run_pipeline
-from hwgen.hw.accelerator import Accelerator
-from hwgen.ir.packing import pack_words, unpack_words
+from hwgen.ir.blocks.eltwise_add import AddParams
 from hwgen.perf import pipeline_timing
-from hwgen.sim.amaranth_tb import run_stream_component
+from tests.fixtures.block_runs import run_accelerator
 from tests.fixtures.cnn_factory import parallel_dense_graph, residual_cnn_graph
+from tests.fixtures.requant_reference import ref_requant
 
 GRAPHS = {"parallel": (parallel_dense_graph, 8), "residual": (residual_cnn_graph, 16)}
-
-
-def simulate(design, x, **kwargs):
-    fmt_in, fmt_out = design.input_format, design.output_format
-    run = run_stream_component(Accelerator(blocks=design.blocks, edges=design.edges),
-                               pack_words(x.reshape(-1, fmt_in.lanes), fmt_in.element.bits),
-                               len(x) * design.beats_out_per_inference, **kwargs)
-    got = unpack_words(run.out_words, fmt_out.lanes, fmt_out.element.bits,
-                       fmt_out.element.signed)
-    return run, got.reshape((len(x),) + design.output_shape)
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
@@ -29,21 +19,19 @@ def test_branching_graph_exact(name):
     build, max_macs = GRAPHS[name]
     design = compile_graph(build(0), max_macs=max_macs)
     x = np.random.default_rng(1).integers(0, 256, (4,) + design.input_shape)
-    run, got = simulate(design, x)
+    run, got = run_accelerator(design, x)
     np.testing.assert_array_equal(got, run_pipeline(design.blocks, x, edges=design.edges))
     timing = pipeline_timing(design.blocks, len(x), design.edges)
     assert tuple(run.in_cycles) == timing.in_beats
     assert tuple(run.out_cycles) == timing.out_beats
     assert timing.ii == timing.ii_bound
-    _, stalled = simulate(design, x, idle=0.3, backpressure=0.5, seed=3)
+    _, stalled = run_accelerator(design, x, idle=0.3, backpressure=0.5, seed=3)
     np.testing.assert_array_equal(stalled, got)
 
 
 def test_residual_golden_is_the_sum_of_its_branches():
     # The add block's golden output against an independent evaluation of the rule with
     # Python ints, on the two branch tensors the golden model computed.
-    from hwgen.ir.blocks.eltwise_add import AddParams
-    from tests.unit.test_requant import ref_requant
     design = compile_graph(residual_cnn_graph(0), max_macs=16)
     x = np.random.default_rng(2).integers(0, 256, (2,) + design.input_shape)
     _, outputs = run_pipeline(design.blocks, x, edges=design.edges, keep_intermediate=True)
@@ -73,4 +61,4 @@ def test_too_small_skip_fifo_deadlocks_in_the_model_and_sizing_avoids_it():
                    input_quant=design.input_quant, output_quant=design.output_quant)
     x = np.random.default_rng(2).integers(0, 256, (3,) + design.input_shape)
     with pytest.raises(TimeoutError):
-        simulate(small, x, max_cycles=20_000)
+        run_accelerator(small, x, max_cycles=20_000)

@@ -8,7 +8,7 @@ from hwgen.golden import run_pipeline
 from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
 from hwgen.perf import pipeline_timing
-from tests.hw.test_graphs import simulate
+from tests.fixtures.block_runs import run_accelerator
 from tests.fixtures.cnn_builders import digits_like_cnn
 
 
@@ -21,7 +21,7 @@ def test_binary_mx_and_int_layers_in_one_cnn():
     kinds = [type(b) for b in design.blocks]
     assert BinaryWeightMvauParams in kinds and MxMvauParams in kinds
     x = design.input_codes(calib[:3])
-    run, got = simulate(design, x)
+    run, got = run_accelerator(design, x)
     want = run_pipeline(design.blocks, x, edges=design.edges)
     np.testing.assert_array_equal(got, want.reshape(got.shape))
     assert len(np.unique(want)) > 3

@@ -14,7 +14,7 @@ from hwgen.hw.accelerator import Accelerator
 from hwgen.ir import Graph
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
-from sim.amaranth_tb import run_stream_component
+from hwgen.sim.amaranth_tb import run_stream_component
 from tests.fixtures.mx_cnn_factory import mx_conv_layer
 
 # (h, w, c, kernel, stride, pads, out channels, format, block, PE, SIMD)

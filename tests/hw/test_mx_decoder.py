@@ -8,30 +8,10 @@ import pytest
 from hwgen.golden.mx_decode import decode_block_words
 from hwgen.hw.mx.decoder import MxDecoder
 from hwgen.perf.mx_decoder import mx_decoder_processes
-from hwgen.quant.mx import MX_FORMAT_NAMES, block_bits, mx_format
+from hwgen.quant.mx import MX_FORMAT_NAMES
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.hw.test_stream_blocks import model
-
-
-def block_words(fmt, k, rng):
-    """Blocks covering every element code, plus random blocks with edge shared exponents
-    (0, 1, 127, 254 and the NaN scale 255)."""
-    elem = mx_format(fmt).element
-    bits = block_bits(fmt, k)
-    codes = np.arange(1 << elem.bits)
-    codes = np.concatenate([codes, rng.integers(0, 1 << elem.bits, (-len(codes)) % k)])
-    scales = [0, 1, 127, 254, 255]
-    words = []
-    for b, chunk in enumerate(codes.reshape(-1, k)):
-        word = scales[b % len(scales)]
-        for i, c in enumerate(chunk.tolist()):
-            word |= c << (8 + i * elem.bits)
-        if elem.micro:
-            word |= int(rng.integers(0, 1 << (k // 2))) << (8 + k * elem.bits)
-        words.append(word)
-    for _ in range(6):
-        words.append(int.from_bytes(rng.bytes(-(-bits // 8)), "little") & ((1 << bits) - 1))
-    return words
+from tests.fixtures.block_runs import modelled_transfers
+from tests.fixtures.mx_factories import block_words
 
 
 @pytest.mark.parametrize("fmt", MX_FORMAT_NAMES)
@@ -41,7 +21,7 @@ def test_every_code_point_and_cycles(fmt):
     words = block_words(fmt, k, rng)
     run = run_stream_component(MxDecoder(fmt=fmt, block_size=k), words, len(words))
     assert run.out_words == decode_block_words(words, fmt, k)
-    in_beats, out_beats = model(mx_decoder_processes, len(words), len(words))
+    in_beats, out_beats = modelled_transfers(mx_decoder_processes, len(words), len(words))
     assert (tuple(run.in_cycles), tuple(run.out_cycles)) == (in_beats, out_beats)
 
 

@@ -13,7 +13,7 @@ from hwgen.hw.mx.mvau import MxMvau
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf.mx_mvau import mx_credits_for_full_rate, mx_isolated_latency, mx_mvau_processes
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.hw.test_stream_blocks import model
+from tests.fixtures.block_runs import modelled_transfers
 from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs
 
 MH, MW, BLOCK = 8, 16, 8
@@ -60,7 +60,7 @@ def simulate(p, x, **kwargs):
 
 
 def cycle_model(p, vectors):
-    return model(lambda s, a, b: mx_mvau_processes(s, p, a, b, vectors), vectors * p.sf,
+    return modelled_transfers(lambda s, a, b: mx_mvau_processes(s, p, a, b, vectors), vectors * p.sf,
                  vectors * p.nf)
 
 

@@ -8,30 +8,10 @@ from amaranth.hdl import signed, unsigned
 from hwgen.hw.stream.fifo import StreamFifo
 from hwgen.hw.stream.width_converter import StreamWidthConverter
 from hwgen.ir.packing import pack_words, unpack_words
-from hwgen.perf.events import NEVER_BLOCKS, Schedule
 from hwgen.perf.stream_fifo import stream_fifo_processes
 from hwgen.perf.width_converter import width_converter_processes
 from hwgen.sim.amaranth_tb import run_stream_component
-
-
-def model(block, in_beats, out_beats, *args):
-    """Transfer cycles with a back-to-back source and an always-ready sink."""
-    schedule = Schedule()
-    inp = schedule.stream("in", in_beats)
-    out = schedule.stream("out", out_beats)
-
-    def source():
-        previous = -1
-        for b in range(in_beats):
-            inp.offer(b, previous + 1)
-            previous = yield inp.after(b)
-
-    schedule.process(source())
-    block(schedule, *args, inp, out)
-    for b in range(out_beats):
-        out.accept(b, NEVER_BLOCKS)
-    schedule.run()
-    return tuple(inp.xfer), tuple(out.xfer)
+from tests.fixtures.block_runs import modelled_transfers
 
 
 CONVERSIONS = [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (4, 6), (6, 4), (8, 2), (2, 8), (5, 3)]
@@ -46,7 +26,7 @@ def test_width_converter_order_and_cycles(a, b):
     run = run_stream_component(dut, pack_words(elements.reshape(-1, a), 4), total // b)
     got = unpack_words(run.out_words, b, 4, True).reshape(-1)
     np.testing.assert_array_equal(got, elements)
-    want_in, want_out = model(width_converter_processes, total // a, total // b, a, b)
+    want_in, want_out = modelled_transfers(width_converter_processes, total // a, total // b, a, b)
     assert tuple(run.in_cycles) == want_in
     assert tuple(run.out_cycles) == want_out
 
@@ -68,7 +48,7 @@ def test_stream_fifo_order_and_cycles(depth):
     dut = StreamFifo(payload_shape=unsigned(8), depth=depth)
     run = run_stream_component(dut, words, len(words))
     assert run.out_words == words
-    want_in, want_out = model(stream_fifo_processes, len(words), len(words), depth)
+    want_in, want_out = modelled_transfers(stream_fifo_processes, len(words), len(words), depth)
     assert tuple(run.in_cycles) == want_in
     assert tuple(run.out_cycles) == want_out
     stalled = run_stream_component(StreamFifo(payload_shape=unsigned(8), depth=depth), words,

@@ -2,8 +2,6 @@
 """Sliding window, window reduction and whole convolution pipelines in Amaranth's simulator:
 every output equals the golden model and every transfer happens when the cycle model says."""
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -16,11 +14,12 @@ from hwgen.hw.arith.window_reduce import WindowReduce
 from hwgen.ir import IntType, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.ir.blocks.window_reduce import WindowReduceParams
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.perf import pipeline_timing
 from hwgen.quant.multiplier import quantize_multiplier
 from hwgen.sim.amaranth_tb import run_stream_component
+from tests.fixtures.block_runs import run_block
 from tests.fixtures.cnn_factory import small_cnn
+from tests.fixtures.window_factory import reduce_params, window_params
 
 I8 = IntType(8, True)
 
@@ -40,24 +39,6 @@ WINDOWS = [
     (9, 9, 3, 2, 2, (0, 0, 0, 0), 1),
     (8, 7, 2, 3, 2, (0, 0, 0, 0), 2),
 ]
-
-
-def window_params(case, depth=None):
-    h, w, c, k, s, pads, lanes = case
-    return SlidingWindowParams(name="swu", height=h, width=w, channels=c, kernel=k, stride=s,
-                               pads=pads, element=I8, pad_value=-7, lanes=lanes,
-                               out_fifo_depth=depth or max(3, k * k * (c // lanes)))
-
-
-def run_block(component, p, x, **kwargs):
-    fmt_in, fmt_out = p.input_format, p.output_format
-    golden_shape = (len(x),) + p.output_shape
-    run = run_stream_component(
-        component, pack_words(x.reshape(-1, fmt_in.lanes), fmt_in.element.bits),
-        int(np.prod(golden_shape)) // fmt_out.lanes, **kwargs)
-    got = unpack_words(run.out_words, fmt_out.lanes, fmt_out.element.bits,
-                       fmt_out.element.signed).reshape(golden_shape)
-    return run, got
 
 
 @pytest.mark.parametrize("case", WINDOWS, ids=lambda c: "h{}w{}c{}k{}s{}p{}l{}".format(
@@ -102,19 +83,6 @@ def test_sliding_window_golden_is_im2col():
                         patch += list(x[n, iy, ix]) if inside else [-7, -7]
                 want.append(patch)
     np.testing.assert_array_equal(sliding_window(x, p).reshape(len(want), -1), want)
-
-
-def reduce_params(op, positions, channels, lanes, spatial, in_type, depth=None):
-    if op == "max":
-        return WindowReduceParams(name="pool", positions=positions, channels=channels,
-                                  spatial=spatial, op="max", input_type=in_type,
-                                  output_type=in_type, lanes=lanes, out_fifo_depth=depth or 3)
-    multiplier, shift = quantize_multiplier(0.9 / positions)
-    return WindowReduceParams(
-        name="pool", positions=positions, channels=channels, spatial=spatial, op="avg",
-        input_type=in_type, output_type=I8, lanes=lanes, in_zero_point=in_type.qmin // 2 + 3,
-        multiplier=int(multiplier), shift=int(shift), out_zero_point=-5, out_min=-128,
-        out_max=127, out_fifo_depth=depth or 5)
 
 
 REDUCTIONS = [

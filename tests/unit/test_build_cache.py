@@ -2,8 +2,8 @@
 
 import sys
 
-from sim import build_cache
-from sim.build_cache import build_key, build_slot
+from hwgen.sim import build_cache
+from hwgen.sim.build_cache import build_key, build_slot
 
 
 def test_key_depends_on_every_part_and_its_boundaries():

@@ -11,7 +11,7 @@ from hwgen.ir.lowering import lower_layer
 from hwgen.ir.blocks.int_mvau import IntMvauParams
 from hwgen.ir.blocks.window_reduce import WindowReduceParams
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
-from tests.unit.test_requant import ref_requant
+from tests.fixtures.requant_reference import ref_requant
 
 Q_IN = TensorQuant(IntType(8, False), 0.02, 7)
 Q_OUT = TensorQuant(IntType(8, True), 0.1, -3)

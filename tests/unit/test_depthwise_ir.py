@@ -13,7 +13,7 @@ from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.passes import choose_folding
 from hwgen.quant.multiplier import quantize_multiplier
 from tests.fixtures.depthwise_factory import depthwise_layer
-from tests.unit.test_requant import ref_requant
+from tests.fixtures.requant_reference import ref_requant
 
 
 def test_depthwise_geometry_and_errors():

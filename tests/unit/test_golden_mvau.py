@@ -8,7 +8,7 @@ import pytest
 from hwgen.golden import int_mvau, run_pipeline
 from hwgen.golden.matmul import exact_int_matmul
 from hwgen.ir import Folding, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
-from tests.unit.test_requant import ref_requant
+from tests.fixtures.requant_reference import ref_requant
 
 
 def direct(layer: QuantDense, x_codes, rounding: str):

@@ -10,38 +10,8 @@ from hwgen.golden.requant import (INT32_MAX, INT32_MIN, requantize,
                                   saturating_rounding_doubling_high_mul)
 from hwgen.ir.rules import RequantRounding
 from hwgen.quant.multiplier import quantize_multiplier
-
-
-def round_half_away(q: Fraction) -> int:
-    n = abs(q)
-    r = int(n)  # floor of a non-negative value
-    if n - r >= Fraction(1, 2):
-        r += 1
-    return r if q >= 0 else -r
-
-
-def c_div(n: int, d: int) -> int:
-    """C++ integer division: truncates toward zero."""
-    q = abs(n) // abs(d)
-    return q if (n >= 0) == (d >= 0) else -q
-
-
-def ref_srdhm(a: int, b: int) -> int:
-    """gemmlowp's SaturatingRoundingDoublingHighMul, transcribed with Python ints."""
-    if a == b == INT32_MIN:
-        return INT32_MAX
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    return c_div(ab + nudge, 1 << 31)
-
-
-def round_half_up(q: Fraction) -> int:
-    q = q + Fraction(1, 2)
-    return q.numerator // q.denominator
-
-
-def ref_rdivpot(x: int, e: int) -> int:
-    return round_half_away(Fraction(x, 1 << e))
+from tests.fixtures.requant_reference import (ref_quantize_multiplier, ref_rdivpot, ref_requant,
+                                              ref_srdhm, round_half_up)
 
 
 EDGE = [0, 1, -1, 2, -2, 3, -3, (1 << 30), -(1 << 30), (1 << 30) + 1, INT32_MAX, INT32_MIN,
@@ -95,20 +65,6 @@ def test_rdivpot_ties():
     assert rounding_divide_by_pot(-7, 2) == -2
 
 
-def ref_quantize_multiplier(m: float):
-    import math
-    if m == 0:
-        return 0, 0
-    q, shift = math.frexp(m)
-    qm = round_half_away(Fraction(q) * (1 << 31))
-    if qm == 1 << 31:
-        qm //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    return qm, shift
-
-
 def test_quantize_multiplier_reference_and_accuracy():
     rng = np.random.default_rng(1)
     ms = np.concatenate([10.0 ** rng.uniform(-12, 1, 500),
@@ -127,18 +83,6 @@ def test_quantize_multiplier_rejects_bad_values():
     for bad in (-1.0, float("nan"), float("inf"), 2.0 ** 31):
         with pytest.raises(QuantizationError):
             quantize_multiplier(bad)
-
-
-def ref_requant(acc, qm, shift, rounding):
-    if rounding == "gemmlowp":
-        left, right = max(shift, 0), max(-shift, 0)
-        return ref_rdivpot(ref_srdhm(acc << left, qm), right)
-    t = 31 - shift
-    exact = Fraction(acc * qm, 1 << t)
-    if rounding == "single_even":
-        return round(exact)     # Python rounds a Fraction half to even
-    q = exact + Fraction(1, 2)
-    return q.numerator // q.denominator  # floor: ties toward +infinity
 
 
 @pytest.mark.parametrize("rounding", ["gemmlowp", "single", "single_even"])

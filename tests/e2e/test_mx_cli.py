@@ -1,4 +1,5 @@
-"""`hwgen compile` / `hwgen sim` / `hwgen report` end to end on a model with MX layers."""
+"""`hwgen compile` / `hwgen sim` / `hwgen report` end to end on a model with MX layers, and a bad
+MX configuration on the command line."""
 
 import json
 
@@ -7,9 +8,8 @@ import onnx
 import pytest
 
 from hwgen.cli import main
+from tests.fixtures.cli_helpers import run_cli
 from tests.fixtures.onnx_builders import gemm_mlp
-
-pytestmark = pytest.mark.cosim
 
 # fc0: MXFP4 weights, int8 in, MXFP8 E4M3 out; fc1: MX6 weights on MXFP8 inputs, int8 out.
 CONFIG = """\
@@ -23,6 +23,7 @@ activations = "mxfp8_e4m3"
 """
 
 
+@pytest.mark.cosim
 def test_compile_sim_report_with_mx_layers(tmp_path, verilator, capsys):
     rng = np.random.default_rng(4)
     proto, _, _ = gemm_mlp(rng, [16, 16, 8])
@@ -54,3 +55,15 @@ def test_compile_sim_report_with_mx_layers(tmp_path, verilator, capsys):
     markdown = capsys.readouterr().out
     assert "| fc0 | mx_mvau | 16 <- 16 | mxfp4 / int8 / mxfp8_e4m3/8 |" in markdown
     assert "bit exact: yes" in markdown
+
+
+def test_bad_mx_config_on_the_command_line_is_one_error_without_traceback(tmp_path):
+    rng = np.random.default_rng(4)
+    proto, _, _ = gemm_mlp(rng, [12, 16, 6])
+    onnx.save(proto, tmp_path / "mlp.onnx")
+    np.save(tmp_path / "calib.npy", rng.normal(0, 1, (50, 12)).astype(np.float32))
+    (tmp_path / "c.toml").write_text('[default]\nweights = "mxfp4"\n')
+    result = run_cli("compile", tmp_path / "mlp.onnx", "--calib", tmp_path / "calib.npy",
+                     "-o", tmp_path / "o", "--config", tmp_path / "c.toml")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "block_size = 32 does not divide its 12 inputs" in result.stderr
