@@ -12,7 +12,17 @@ The Python face of the ``hwgen`` command:
 ``import hwgen`` does not import Amaranth; generating Verilog does.
 """
 
-from .api import Design, SimulationResult, compile, load
 from .version import __version__
 
 __all__ = ["compile", "load", "Design", "SimulationResult", "__version__"]
+
+_PUBLIC = {"compile", "load", "Design", "SimulationResult"}
+
+
+def __getattr__(name: str):
+    # The public face is imported on first use, so that importing one stage
+    # (``hwgen.golden``, ``hwgen.catalog``, ...) does not import every other one.
+    if name in _PUBLIC:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'hwgen' has no attribute {name!r}")
