@@ -51,7 +51,7 @@ FORBIDDEN = {
 #: The only modules with hwgen imports inside functions: they keep ``import hwgen`` and
 #: ``hwgen --help`` from importing Amaranth, cocotb or the compiler before a command needs
 #: them. Nowhere else may an import hide in a function.
-LAZY_IMPORTERS = {"hwgen.cli", "hwgen.api", "hwgen.backend.design", "hwgen.sim.model_run"}
+LAZY_IMPORTERS = {"hwgen", "hwgen.cli", "hwgen.api", "hwgen.backend.design", "hwgen.sim.model_run"}
 
 #: packages that may import Amaranth (the hardware, and what turns it into Verilog / runs it)
 AMARANTH_USERS = {"hw", "backend", "sim"}
