@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast bench clean
+.PHONY: demo test test-fast bench bench-resources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 
-## test-fast: everything but co-simulation
+## test-fast: everything but co-simulation and synthesis
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not cosim" tests
+	$(PY) -m pytest -n 2 -m "not cosim and not synth" tests
 
 ## bench: benchmark scripts (print figures)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_simulation.py
 	$(PY) benchmarks/bench_calibration.py
+
+## bench-resources: synthesise the digits MLP and CNN (xcup, ecp5 with place and route; minutes)
+bench-resources: $(STAMP)
+	$(PY) benchmarks/bench_resources.py
 
 clean:
 	rm -rf out/ .pytest_cache
