@@ -146,6 +146,7 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
         "glue": blocks["glue"],
         "totals": blocks["totals"],
         "harness": blocks["harness"],
+        "unclassified_cells": blocks["unclassified_cells"],
         "fmax_mhz": fmax,
         "target_mhz": timing["target_mhz"] if timing else None,
         "ii_cycles": ii,

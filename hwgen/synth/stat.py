@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import SynthesisError
 from .design_dir import DesignDir
-from .targets import RESOURCE_KEYS, Target, classify_cells
+from .targets import RESOURCE_KEYS, Target, classify_cells, unclassified_cells
 
 __all__ = ["module_cells", "block_resources", "add_resources"]
 
@@ -62,5 +62,7 @@ def block_resources(design: DesignDir, target: Target, stat_path: Path, *,
     if extra:
         raise SynthesisError(f"unexpected modules after synthesis: {sorted(extra)}; their "
                              "cells would be counted nowhere")
+    everything = {c for module in cells.values() for c in module}
     return {"layers": layers, "glue": glue, "totals": totals,
+            "unclassified_cells": unclassified_cells(target, dict.fromkeys(everything)),
             "harness": _entry(target, cells[harness]) if harness is not None else None}

@@ -7,14 +7,15 @@ resource  xcup (UltraScale+)             xc7 (7-series)       ecp5           ice
 ========  =============================  ===================  =============  =============
 lut       LUT1..LUT6                     LUT1..LUT6           LUT4           SB_LUT4
 ff        FDRE FDSE FDCE FDPE            same                 TRELLIS_FF     SB_DFF*
-carry     CARRY8                         CARRY4               CCU2C          SB_CARRY
+carry     CARRY4 CARRY8                  CARRY4               CCU2C          SB_CARRY
 dsp       DSP48E2                        DSP48E1              MULT18X18D     SB_MAC16
 bram      RAMB36E2 + RAMB18E2 / 2        RAMB36E1 + 18E1 / 2  DP16KD         SB_RAM40_4K
 lutram    RAM32*/RAM64*/RAM128*/RAM256*  same                 TRELLIS_DPR16X4  (none)
           SRL16E SRLC32E
 ========  =============================  ===================  =============  =============
 
-BRAM on Xilinx counts 36 Kb tiles (a RAMB18 is half of one). LUTRAM counts primitives
+Yosys maps UltraScale+ carry logic to CARRY4 cells (Vivado places them in CARRY8 sites), so
+both count on xcup. BRAM on Xilinx counts 36 Kb tiles (a RAMB18 is half of one). LUTRAM counts primitives
 (a RAM32M16 is one primitive that occupies eight LUTs of a SLICEM); ``lutram_luts`` gives
 the LUTs they occupy where the primitive's size is known. ECP5 carry cells (CCU2C) each hold
 two LUT4s beside their carry logic; they are not in ``lut``.
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Target", "Device", "TARGETS", "RESOURCE_KEYS", "classify_cells"]
+__all__ = ["Target", "Device", "TARGETS", "RESOURCE_KEYS", "classify_cells",
+           "unclassified_cells"]
 
 RESOURCE_KEYS = ("lut", "ff", "carry", "dsp", "bram", "lutram", "lutram_luts")
 
@@ -55,6 +57,7 @@ class Target:
     family: str
     synth_command: str       # the Yosys synthesis command (``-top`` is appended)
     cells: dict              # resource -> cell types (prefixes ending in "*")
+    uncounted: tuple = ()              # cells deliberately in no resource (muxes, inverters)
     devices: tuple[Device, ...] = ()   # empty: synthesis only, no place and route
     nextpnr: str | None = None         # yowasp tool name
 
@@ -65,6 +68,13 @@ class Target:
 
 def _matches(cell: str, patterns) -> bool:
     return any(cell.startswith(p[:-1]) if p.endswith("*") else cell == p for p in patterns)
+
+
+def unclassified_cells(target: Target, cells: dict) -> list[str]:
+    """Cell types of ``cells`` that count in no resource and are not known to be uncounted."""
+    return sorted(c for c in cells
+                  if not any(_matches(c, p) for p in target.cells.values())
+                  and not _matches(c, target.uncounted))
 
 
 def classify_cells(target: Target, cells: dict) -> dict:
@@ -84,16 +94,18 @@ def classify_cells(target: Target, cells: dict) -> dict:
     return counts
 
 
-def _xilinx(name: str, family_flag: str, carry: str, dsp: str, bram_suffix: str) -> Target:
+def _xilinx(name: str, family_flag: str, carry: tuple, dsp: str, bram_suffix: str) -> Target:
     return Target(
         name=name, family="xilinx",
         # -noiopad: the accelerator is a core inside a larger design, not a chip's top
         synth_command=f"synth_xilinx -family {family_flag} -flatten -noiopad",
         cells={"lut": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"), "ff": _XILINX_FF,
-               "carry": (carry,), "dsp": (dsp,),
+               "carry": carry, "dsp": (dsp,),
                "bram": (f"RAMB36{bram_suffix}", f"RAMB18{bram_suffix}"),
                "lutram": ("RAM16*", "RAM32*", "RAM64*", "RAM128*", "RAM256*", "RAM512*",
-                          "SRL16E", "SRLC16E", "SRLC32E")})
+                          "SRL16E", "SRLC16E", "SRLC32E")},
+        # wide-function muxes (part of a slice's LUT logic), inverters, clock buffer, ties
+        uncounted=("MUXF7", "MUXF8", "MUXF9", "INV", "BUFG", "GND", "VCC"))
 
 
 # ECP5 LFE5U parts (Lattice ECP5 family data sheet, table 1.1): LUT4s, 18x18 multipliers,
@@ -116,13 +128,14 @@ _ICE40_DEVICES = (
 )
 
 TARGETS = {
-    "xcup": _xilinx("xcup", "xcup", "CARRY8", "DSP48E2", "E2"),
-    "xc7": _xilinx("xc7", "xc7", "CARRY4", "DSP48E1", "E1"),
+    "xcup": _xilinx("xcup", "xcup", ("CARRY4", "CARRY8"), "DSP48E2", "E2"),
+    "xc7": _xilinx("xc7", "xc7", ("CARRY4",), "DSP48E1", "E1"),
     "ecp5": Target(
         name="ecp5", family="lattice", synth_command="synth_ecp5",
         cells={"lut": ("LUT4",), "ff": ("TRELLIS_FF",), "carry": ("CCU2C",),
                "dsp": ("MULT18X18D",), "bram": ("DP16KD", "PDPW16KD"),
                "lutram": ("TRELLIS_DPR16X4",)},
+        uncounted=("PFUMX", "L6MUX21", "VHI", "VLO"),   # wide-function muxes, ties
         devices=_ECP5_DEVICES, nextpnr="nextpnr-ecp5"),
     "ice40": Target(
         name="ice40", family="lattice",
@@ -130,5 +143,6 @@ TARGETS = {
         synth_command="synth_ice40",
         cells={"lut": ("SB_LUT4",), "ff": ("SB_DFF*",), "carry": ("SB_CARRY",),
                "dsp": ("SB_MAC16",), "bram": ("SB_RAM40_4K",), "lutram": ()},
+        uncounted=("SB_GB",),
         devices=_ICE40_DEVICES, nextpnr="nextpnr-ice40"),
 }

@@ -60,6 +60,7 @@ def test_resources_are_sane(synthesized):
     for key in RESOURCE_KEYS:
         assert data["totals"][key] == sum(p["resources"][key] for p in parts), key
     assert data["harness"]["resources"]["dsp"] == 0
+    assert data["unclassified_cells"] == []
 
 
 def test_dsp_count_equals_the_multipliers_of_the_manifest(synthesized):

@@ -38,3 +38,11 @@ def test_xcup_has_no_timing(synthesized):
     _, data = synthesized
     assert data["fmax_mhz"] is None and data["critical_path"] is None
     assert data["harness"] is None
+
+
+def test_xcup_every_cell_is_counted_or_known(synthesized):
+    _, data = synthesized
+    assert data["unclassified_cells"] == []
+    # Yosys maps the adders onto carry cells: the accumulators need them
+    for layer in data["layers"]:
+        assert layer["resources"]["carry"] > 0, layer["name"]
