@@ -29,11 +29,13 @@ def _errors(log: Path, limit: int = 5) -> str:
     return "\n".join((errors or lines)[-limit:])
 
 
-def _banner(log: Path, pattern: str) -> str | None:
+def _yosys_banner(log: Path) -> str | None:
+    """``Yosys 0.70 (git sha1 28ba3cb92)`` from a Yosys log."""
     if not log.exists():
         return None
-    match = re.search(pattern, log.read_text(errors="replace"))
-    return match.group(0).strip() if match else None
+    match = re.search(r"Yosys (\d+\.\d+\S*) \(git sha1 ([0-9a-f]+)",
+                      log.read_text(errors="replace"))
+    return f"Yosys {match.group(1)} (git sha1 {match.group(2)})" if match else None
 
 
 def _run_yosys(design, target, work: Path, progress: Progress) -> float:
@@ -121,7 +123,7 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
     blocks = block_resources(design, target, work / STAT_FILE,
                              harness=HARNESS_TOP if target.places else None)
     tools = {YOSYS.distribution: tool_version(YOSYS),
-             "yosys": _banner(work / "yosys.log", r"Yosys \d+\.\d+\S* \(git sha1 [0-9a-f]+")}
+             "yosys": _yosys_banner(work / "yosys.log")}
     device, timing, pnr_s = None, None, None
     if target.places:
         device, timing, pnr_s = _place_and_route(design, target, blocks, work, progress)
