@@ -90,14 +90,24 @@ def cmd_sim(args) -> int:
     return 0 if ok else 1
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_synth(args) -> int:
+    import signal
+
     from .synth import Progress, synthesize
     from .synth.report_section import critical_path_text
+    # SIGTERM ends the tool processes like Ctrl-C does (they run in their own session)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         data = synthesize(args.design_dir, args.target, progress=Progress())
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     t = data["totals"]
     print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
           f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "

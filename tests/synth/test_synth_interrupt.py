@@ -1,4 +1,4 @@
-"""Ctrl-C during ``hwgen synth`` ends Yosys too: no child process survives a SIGINT."""
+"""Ctrl-C (or SIGTERM) during ``hwgen synth`` ends Yosys too: no tool process survives."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def _children(pid: int) -> list[int]:
     return [p for p, (ppid, _) in _processes() if ppid == pid]
 
 
-def test_sigint_terminates_yosys_and_exits_130(tiny_design):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_terminates_yosys_and_exits_130(tiny_design, sig):
     require_yowasp()
     hwgen = subprocess.Popen([sys.executable, "-m", "hwgen.cli", "synth", str(tiny_design)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -52,7 +53,7 @@ def test_sigint_terminates_yosys_and_exits_130(tiny_design):
         time.sleep(1.0)                       # let the tool get going
         assert hwgen.poll() is None, "synthesis ended before the interrupt"
         groups = {_stat(c)[1] for c in children if _stat(c)}
-        hwgen.send_signal(signal.SIGINT)
+        hwgen.send_signal(sig)
         _, stderr = hwgen.communicate(timeout=60)
     finally:
         if hwgen.poll() is None:
