@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs bench clean
+.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth bench bench-resources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,18 @@ test-e2e: $(STAMP)
 docs: $(STAMP)
 	$(PY) docs/generate_architecture.py
 
+## test-synth: synthesis and place-and-route of small designs (yowasp)
+test-synth: $(STAMP)
+	$(PY) -m pytest -n 2 tests/synth
+
 ## bench: benchmark scripts (print figures)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_simulation.py
 	$(PY) benchmarks/bench_calibration.py
+
+## bench-resources: synthesise the digits MLP and CNN (xcup, ecp5 with place and route; minutes)
+bench-resources: $(STAMP)
+	$(PY) benchmarks/bench_resources.py
 
 clean:
 	rm -rf out/ .pytest_cache

@@ -1,4 +1,4 @@
-"""The ``hwgen`` command: compile, sim, report, check."""
+"""The ``hwgen`` command: compile, sim, synth, report, check."""
 
 from __future__ import annotations
 
@@ -79,6 +79,35 @@ def cmd_sim(args) -> int:
     return 0 if sim.ok else 1
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def cmd_synth(args) -> int:
+    import signal
+
+    from .synth import Progress, synthesize
+    from .synth.report_section import critical_path_text
+    # SIGTERM ends the tool processes like Ctrl-C does (they run in their own session)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        data = synthesize(args.design_dir, args.target, progress=Progress())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    t = data["totals"]
+    print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
+          f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "
+          f"BRAM {t['bram']}, LUTRAM {t['lutram']}")
+    if data["fmax_mhz"]:
+        print(f"Fmax {data['fmax_mhz']:.1f} MHz, {data['throughput_inferences_per_s']:,.0f} "
+              f"inferences/s; critical path {critical_path_text(data['critical_path'])}")
+    print(f"wrote {args.design_dir}/synth/resources.json and synth/synth.log")
+    return 0
+
+
 def cmd_report(args) -> int:
     markdown, data = write_report(args.design_dir)
     if args.json:
@@ -132,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser("synth", help="synthesise a compiled design (Yosys; nextpnr on ECP5 / "
+                                     "iCE40): per-layer resources, Fmax")
+    p.add_argument("design_dir", help="directory written by hwgen compile")
+    p.add_argument("--target", choices=("xcup", "xc7", "ecp5", "ice40"), default="ecp5",
+                   help="xcup / xc7: Yosys synth_xilinx (resources only); ecp5 / ice40: Yosys "
+                        "and nextpnr (resources, Fmax, critical path); default ecp5")
+    p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")
     p.add_argument("design_dir")

@@ -27,3 +27,7 @@ class ModelError(HwgenError):
 
 class SimulationError(HwgenError):
     """A simulator is missing, a build failed, or a simulation did not finish."""
+
+
+class SynthesisError(HwgenError):
+    """Synthesis or place-and-route cannot run: missing output, tool, or device capacity."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .backend.writer import MANIFEST_FILE
 from .errors import HwgenError
+from .synth.report_section import render_synthesis, synthesis_data
 
 __all__ = ["RESULT_FILE", "report_data", "render_markdown"]
 
@@ -43,7 +44,7 @@ def report_data(out_dir) -> dict:
     data = {"model": manifest["model"], "top": manifest["top"], "layers": layers,
             "predicted": {"latency": predicted["latency"], "ii": predicted["ii"],
                           "ii_bound": predicted["ii_bound"]},
-            "simulation": None}
+            "simulation": None, "synthesis": synthesis_data(out, manifest)}
     if result:
         data["simulation"] = {key: result[key] for key in (
             "simulator", "driver", "num_inferences", "bit_exact", "mismatches",
@@ -86,6 +87,7 @@ def render_markdown(data: dict) -> str:
                       f"{sim['cycles_per_second']:,.0f} simulated cycles/s."]
     else:
         lines += ["", "Not simulated yet: run `hwgen sim`."]
+    lines += render_synthesis(data.get("synthesis"), [l["name"] for l in data["layers"]])
     return "\n".join(lines) + "\n"
 
 

@@ -32,13 +32,15 @@ ALLOWED = {
                 "hw", "rtl_templates"},
     "compiler": {"errors", "ir", "passes", "frontend", "backend"},
     "sim": {"errors", "ir", "golden", "perf", "backend", "rtl_templates"},
-    "report": {"errors", "backend", "perf", "ir"},
+    # synthesis reads a compiled OUT (its manifest and shipped RTL) and runs yowasp tools
+    "synth": {"errors", "backend"},
+    "report": {"errors", "backend", "perf", "ir", "synth"},
     "reference": {"errors", "quant", "ir", "catalog", "golden", "perf", "passes", "frontend",
                   "backend", "compiler"},
     "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
             "frontend", "backend", "compiler", "sim", "report"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
-            "frontend", "backend", "compiler", "sim", "report", "api"},
+            "frontend", "backend", "compiler", "sim", "report", "api", "synth"},
     "__init__": {"version", "api", "errors"},
 }
 
