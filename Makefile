@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.hwgen-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build here; unpinned pulls CUDA
+	$(PY) -m pip install --quiet -e '.[test,qat]'
 	touch $(STAMP)
 
 ## demo: train the digits MLP, compile it, simulate the test split on Verilator, print the comparison
