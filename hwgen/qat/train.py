@@ -44,7 +44,7 @@ def train(model: nn.Module, x, y, *, epochs: int = 10, lr: float = 1e-2, batch: 
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         sched.step()
         if log is not None:
             log(f"epoch {epoch + 1}/{epochs}: loss {total / len(xs):.4f}")
