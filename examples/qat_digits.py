@@ -42,8 +42,9 @@ from sklearn.model_selection import train_test_split
 from hwgen.backend.writer import write_design
 from hwgen.compiler import compile_onnx
 from hwgen.golden import run_pipeline
-from hwgen.report import RESULT_FILE
 from hwgen.sim.model_run import simulate_design
+
+RESULT_FILE = "sim/result.json"      # where `hwgen sim` writes its result (hwgen.report)
 
 PRECISIONS = ("w8a8", "w4a4", "w2a2", "w1a1", "twn", "ttq")
 MODELS = ("mlp", "cnn")

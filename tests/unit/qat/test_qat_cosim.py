@@ -10,12 +10,13 @@ import pytest
 
 from hwgen.backend.writer import write_design
 from hwgen.compiler import compile_onnx
-from hwgen.report import RESULT_FILE
 from hwgen.sim.model_run import simulate_design
 
 from .qat_support import digits, require_qat, tiny_trained
 
 qat = require_qat()
+
+RESULT_FILE = "sim/result.json"      # where `hwgen sim` writes its result (hwgen.report)
 
 pytestmark = [pytest.mark.qat, pytest.mark.cosim]
 
