@@ -5,12 +5,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth bench bench-resources clean
+.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth test-qat bench bench-resources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build here; unpinned pulls CUDA
+	$(PY) -m pip install --quiet -e '.[test,qat]'
 	touch $(STAMP)
 
 ## demo: train the digits MLP, compile it, simulate the test split on Verilator, print the comparison
@@ -47,6 +48,10 @@ test-e2e: $(STAMP)
 ## docs: regenerate the module map of docs/architecture.md from the module docstrings
 docs: $(STAMP)
 	$(PY) docs/generate_architecture.py
+
+## test-qat: quantization-aware training (torch, Brevitas): STEs, presets, the fake-quant = golden contract
+test-qat: $(STAMP)
+	$(PY) -m pytest -n 2 tests/qat
 
 ## test-synth: synthesis and place-and-route of small designs (yowasp)
 test-synth: $(STAMP)

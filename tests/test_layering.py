@@ -37,6 +37,9 @@ ALLOWED = {
     "report": {"errors", "backend", "perf", "ir", "synth"},
     "reference": {"errors", "quant", "ir", "catalog", "golden", "perf", "passes", "frontend",
                   "backend", "compiler"},
+    # quantization-aware training (torch, Brevitas) checks its exports with the compiler and
+    # the golden model
+    "qat": {"errors", "compiler", "golden"},
     "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
             "frontend", "backend", "compiler", "sim", "report"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
