@@ -65,7 +65,11 @@ def hwgen_rows(data: np.ndarray, repeat: int):
 def onnxruntime_rows(data: np.ndarray, repeat: int):
     import onnx
     from onnx import TensorProto, helper
-    from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
+    from onnxruntime.quantization.calibrate import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        create_calibrator,
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self):

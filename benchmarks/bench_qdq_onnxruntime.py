@@ -44,11 +44,9 @@ except ImportError:  # run from a checkout without installing
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.reference.onnxruntime import (MECHANISMS, compare_layers,  # noqa: E402
-                                                onnxruntime_output_codes)
 from hwgen.golden import run_pipeline  # noqa: E402
-from tests.fixtures.cnn_builders import (Chain, digits_like_cnn, residual_cnn,  # noqa: E402
-                                              separable_cnn)
+from hwgen.reference.onnxruntime import MECHANISMS, compare_layers, onnxruntime_output_codes  # noqa: E402
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn, residual_cnn, separable_cnn  # noqa: E402
 from tests.fixtures.onnx_builders import gemm_mlp  # noqa: E402
 from tests.fixtures.qdq_builders import ort_quantize  # noqa: E402
 

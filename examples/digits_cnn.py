@@ -59,8 +59,12 @@ def load_data(seed: int = 0):
 
 def quantize_with_onnxruntime(float_path: Path, qdq_path: Path, calibration: np.ndarray):
     """onnxruntime quantize_static, QDQ format, fed by a CalibrationDataReader."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):

@@ -13,13 +13,21 @@ from pathlib import Path
 import numpy as np
 
 from ..backend.design import LoweredDesign
-from ..ir.block import beats_per_inference
 from ..errors import SimulationError
 from ..golden.model import run_pipeline
+from ..ir.block import beats_per_inference
 from ..ir.packing import pack_words, unpack_words
 from ..perf.pipeline import pipeline_timing
-from .harness import (HARNESS_TOP, Monitor, build_harness, harness_plusargs, read_results,
-                      render_harness, run_harness, write_inputs)
+from .harness import (
+    HARNESS_TOP,
+    Monitor,
+    build_harness,
+    harness_plusargs,
+    read_results,
+    render_harness,
+    run_harness,
+    write_inputs,
+)
 
 __all__ = ["DRIVERS", "SimulationOutcome", "simulate_design"]
 
@@ -51,6 +59,7 @@ def _monitors(design: LoweredDesign) -> list:
 def _run_with_cocotb(design, in_words, beats_out, work_dir, *, simulator, idle, backpressure,
                      seed, waves):
     import time
+
     from .cocotb_runner import build_cocotb, run_cocotb
     harness_sv = render_harness(top=design.top, in_width=design.in_width,
                                 out_width=design.out_width,

@@ -9,10 +9,10 @@ import numpy as np
 from ..errors import ModelError
 from .float.conv_ptq import quantize_network
 from .float.model import FloatDense
+from .float.ptq import quantize_layers
 from .onnx.graph import load_model
 from .onnx.reader import onnx_problems, read_onnx
 from .problems import Problem
-from .float.ptq import quantize_layers
 from .qdq.reader import is_qdq, qdq_problems, read_qdq
 from .qonnx.reader import is_qonnx, qonnx_problems, read_qonnx
 

@@ -21,10 +21,10 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.binary import ThresholdActivation
+from ..ir.graph import Graph
 from ..ir.layers.binary_conv import BinaryConv
 from ..ir.layers.binary_dense import BinaryDense
 from ..ir.layers.float_activation import FloatActivation
-from ..ir.graph import Graph
 
 __all__ = ["fold_activation", "fold_thresholds"]
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.block import (DESIGN_INPUT, beats_per_inference, chain_edges, check_edges,
-                        consumers_of)
+from ..ir.block import DESIGN_INPUT, beats_per_inference, chain_edges, check_edges, consumers_of
 from .events import NEVER_BLOCKS, Schedule
 from .fork import fork_processes
 from .registry import cycle_model

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.errors import QuantizationError
-from hwgen.quant._validate import as_finite_array, check_choice, check_real, normalize_axis, readonly
+from hwgen.quant._validate import (
+    as_finite_array,
+    check_choice,
+    check_real,
+    normalize_axis,
+    readonly,
+)
 
 #: Method names accepted by :func:`ternarize`.
 TERNARIZE_METHODS = ("twn", "ttq")

@@ -5,7 +5,6 @@ import functools
 import subprocess
 
 import numpy as np
-import pytest
 
 from hwgen.backend import LoweredDesign
 from hwgen.backend.memory_images import memory_images

@@ -14,9 +14,9 @@ import onnx
 import pytest
 
 from hwgen.cli import main
-from hwgen.reference.onnxruntime import onnxruntime_output_codes
-from hwgen.golden import run_pipeline
 from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.reference.onnxruntime import onnxruntime_output_codes
 from tests.fixtures.cli_helpers import check_result, run_cli
 from tests.fixtures.cnn_builders import separable_cnn
 from tests.fixtures.onnx_builders import run_onnxruntime

@@ -1,7 +1,5 @@
 """Whole pipelines in Amaranth's simulator: outputs equal the golden model, cycles the model."""
 
-import math
-
 import numpy as np
 import pytest
 

@@ -9,8 +9,13 @@ from hwgen.golden.xnor import multithreshold
 from hwgen.ir import Folding, Graph, IntType, TensorQuant
 from hwgen.ir.binary import BipolarQuant, RequantActivation, ThresholdActivation
 from hwgen.ir.layers.binary_dense import BinaryDense
-from hwgen.ir.layers.float_activation import (BatchNorm, FloatActivation, SignQuantizer,
-                                       ThresholdQuantizer, UniformQuantizer)
+from hwgen.ir.layers.float_activation import (
+    BatchNorm,
+    FloatActivation,
+    SignQuantizer,
+    ThresholdQuantizer,
+    UniformQuantizer,
+)
 from hwgen.ir.lowering import lower_layer
 from hwgen.passes.threshold_folding import fold_activation, fold_thresholds
 

@@ -13,8 +13,7 @@ from hwgen.errors import IRError
 from hwgen.golden.xnor import binary_mvau, multithreshold, xnor_popcount_dot
 from hwgen.ir import IntType
 from hwgen.ir.binary import BIT, Activation, from_bits, to_bits, ttq_levels
-from hwgen.ir.blocks.binary_mvau import (BinaryWeightMvauParams, TernaryMvauParams,
-                                    XnorMvauParams)
+from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from tests.fixtures.binary_factories import random_binary_params, random_inputs
 
 

@@ -6,11 +6,11 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.ir import Folding, IntType, TensorQuant, WeightQuant
+from hwgen.ir.blocks.int_mvau import IntMvauParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.blocks.window_reduce import WindowReduceParams
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from hwgen.ir.lowering import lower_layer
-from hwgen.ir.blocks.int_mvau import IntMvauParams
-from hwgen.ir.blocks.window_reduce import WindowReduceParams
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from tests.fixtures.requant_reference import ref_requant
 
 Q_IN = TensorQuant(IntType(8, False), 0.02, 7)

@@ -27,10 +27,9 @@ from hwgen.golden.requant import Requantizer
 from hwgen.golden.window import WindowPatches, sliding_window
 from hwgen.ir.blocks.depthwise import DepthwiseParams
 from hwgen.ir.blocks.int_mvau import IntMvauParams
-from hwgen.ir.blocks.window_reduce import WindowReduceParams
-from hwgen.ir.rules import RequantRounding
-from hwgen.ir.types import IntType
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.blocks.window_reduce import WindowReduceParams
+from hwgen.ir.types import IntType
 
 I8, U8, I16, I32 = IntType(8, True), IntType(8, False), IntType(16, True), IntType(32, True)
 F32_LIMIT, F64_LIMIT = 1 << 24, 1 << 53

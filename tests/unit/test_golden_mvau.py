@@ -1,7 +1,5 @@
 """Golden MVAU against a direct evaluation of the lecture's formula with Python ints."""
 
-from fractions import Fraction
-
 import numpy as np
 import pytest
 
@@ -58,7 +56,7 @@ def test_exact_matmul_paths_agree():
 
 
 def test_run_pipeline_chains_layers():
-    from tests.fixtures.factories import random_mvau_params, random_inputs
+    from tests.fixtures.factories import random_inputs, random_mvau_params
     rng = np.random.default_rng(1)
     a = random_mvau_params(rng, mh=5, mw=4, pe=1, simd=1, name="a")
     b = random_mvau_params(rng, mh=3, mw=5, pe=1, simd=1, in_bits=8, in_signed=True, name="b")

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from hwgen.errors import IRError
-from hwgen.ir import (Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant,
-                      WeightQuant, signed_bits_for_range)
+from hwgen.ir import (
+    Folding,
+    Graph,
+    IntMvauParams,
+    IntType,
+    QuantDense,
+    TensorQuant,
+    WeightQuant,
+    signed_bits_for_range,
+)
 
 
 def test_int_type_ranges_and_parse():

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from hwgen.compiler import compile_graph
 from hwgen.errors import IRError
 from hwgen.ir import Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
-from hwgen.compiler import compile_graph
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding, divisors, size_fifos
 from hwgen.perf import credits_for_full_rate, int_mvau_isolated_latency, pipeline_timing

@@ -5,14 +5,22 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from hwgen.golden.requant import (INT32_MAX, INT32_MIN, requantize,
-                                  rounding_divide_by_pot,
-                                  saturating_rounding_doubling_high_mul)
+from hwgen.golden.requant import (
+    INT32_MAX,
+    INT32_MIN,
+    requantize,
+    rounding_divide_by_pot,
+    saturating_rounding_doubling_high_mul,
+)
 from hwgen.ir.rules import RequantRounding
 from hwgen.quant.multiplier import quantize_multiplier
-from tests.fixtures.requant_reference import (ref_quantize_multiplier, ref_rdivpot, ref_requant,
-                                              ref_srdhm, round_half_up)
-
+from tests.fixtures.requant_reference import (
+    ref_quantize_multiplier,
+    ref_rdivpot,
+    ref_requant,
+    ref_srdhm,
+    round_half_up,
+)
 
 EDGE = [0, 1, -1, 2, -2, 3, -3, (1 << 30), -(1 << 30), (1 << 30) + 1, INT32_MAX, INT32_MIN,
         INT32_MIN + 1, INT32_MAX - 1, 12345, -12345, (1 << 16) + (1 << 15), -(1 << 15)]

@@ -22,8 +22,8 @@ import numpy as np
 from ...errors import ConfigError, HwgenError, QuantizationError
 from ...ir import Folding, IntType
 from ...ir.binary import RequantActivation, ttq_levels
-from ...ir.layers.binary_dense import BinaryDense
 from ...ir.blocks.binary_mvau import lower_binary_dense
+from ...ir.layers.binary_dense import BinaryDense
 from ...quant import binarize, round_to_int, ternarize
 from .model import FloatDense
 

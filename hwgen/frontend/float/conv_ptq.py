@@ -44,8 +44,11 @@ from ..calibration_data import check_calibration
 from ..config import load_config
 from ..layout import model_input_shape, stream_input_axes, to_stream_layout
 from .add import FloatAdd
-from .binary_conv_ptq import (binary_network_indices, quantize_binary_conv,
-                              with_binary_network_weights)
+from .binary_conv_ptq import (
+    binary_network_indices,
+    quantize_binary_conv,
+    with_binary_network_weights,
+)
 from .binary_ptq import BINARY_FORMATS, check_binary_options, quantize_binary_layer
 from .depthwise import FloatDepthwiseConv
 from .int_ptq import check_int_options, quantize_int_layer, tensor_quant

@@ -21,8 +21,8 @@ import numpy as np
 
 from ...errors import ConfigError, IRError, QuantizationError
 from ...ir import Folding, Graph, WeightQuant
-from ...ir.layers.mx_dense import MxDense
 from ...ir.blocks.mx_mvau import MxMvauParams, mx_output_window
+from ...ir.layers.mx_dense import MxDense
 from ...ir.mx.types import MxQuant, is_mx_format
 from ...passes.folding import divisors
 from ...quant import linear_quantize

@@ -13,8 +13,12 @@ from ...errors import ConfigError
 from ...ir import Graph, TensorQuant
 from ..calibration_data import check_calibration
 from ..config import CompileConfig, load_config
-from .binary_ptq import (binary_layer_indices, check_binary_options, quantize_binary_layer,
-                         with_binary_weights)
+from .binary_ptq import (
+    binary_layer_indices,
+    check_binary_options,
+    quantize_binary_layer,
+    with_binary_weights,
+)
 from .int_ptq import check_int_lowerable, check_int_options, quantize_int_layer, tensor_quant
 from .mx_ptq import check_mx_options, mx_layer_indices, quantize_mx_layers
 from .network import check_chain, float_forward

@@ -8,10 +8,10 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .adder_tree import shape_for_range
-from .fold_table import fold_table
 from ..shapes import index_range
 from ..stream.fifo import StreamFifo
+from .adder_tree import shape_for_range
+from .fold_table import fold_table
 
 __all__ = ["MvauCore"]
 

@@ -13,12 +13,11 @@ from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
 from ..block import Block, StreamFormat
 from ..layers.depthwise import QuantDepthwiseConv
-from .int_mvau import signed_bits_for_range
-from .sliding_window import conv_window
-from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
-                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
+from .int_mvau import signed_bits_for_range
+from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
+from .sliding_window import conv_window
 
 __all__ = ["DepthwiseParams", "lower_depthwise"]
 

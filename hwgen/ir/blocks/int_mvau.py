@@ -9,7 +9,6 @@ multiplier and shift.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,15 +16,14 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import Block, StreamFormat
+from ..block import StreamFormat
 from ..layers.conv import QuantConv
 from ..layers.dense import QuantDense
-from .sliding_window import conv_window
-from .matrix_folding import MatrixFolding
-from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
-                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
+from .matrix_folding import MatrixFolding
+from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
+from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv"]
 

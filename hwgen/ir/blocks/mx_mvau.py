@@ -17,17 +17,17 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format, mx_quantize
-from ..block import Block, StreamFormat
-from .matrix_folding import MatrixFolding
-from .requant_fields import RequantFields
+from ..block import StreamFormat
 from ..layers.dense import Folding
-from .int_mvau import signed_bits_for_range
 from ..layers.mx_conv import MxConv
 from ..layers.mx_dense import MxDense, mx_folding_problem
-from .sliding_window import conv_window
 from ..mx.rules import MX_ROUNDINGS, MxRounding
 from ..mx.types import MxElementType, MxQuant, is_mx_format, mx_lane_fields
 from ..types import IntType, TensorQuant
+from .int_mvau import signed_bits_for_range
+from .matrix_folding import MatrixFolding
+from .requant_fields import RequantFields
+from .sliding_window import conv_window
 
 __all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense", "lower_mx_conv"]
 

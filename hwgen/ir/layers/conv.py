@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import IRError
-from .conv_shape import KernelWeights
-from .dense import Folding, QuantDense
+from ..blocks.sliding_window import conv_output_size
 from ..rules import RequantRounding
 from ..types import TensorQuant, WeightQuant
-from ..blocks.sliding_window import conv_output_size
+from .conv_shape import KernelWeights
+from .dense import Folding, QuantDense
 
 __all__ = ["QuantConv", "QuantPool", "POOL_OPS"]
 

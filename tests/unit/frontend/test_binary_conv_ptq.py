@@ -8,8 +8,8 @@ import pytest
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx, read_onnx
-from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.config import load_config
+from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.float.network import float_forward
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense

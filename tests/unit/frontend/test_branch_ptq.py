@@ -10,9 +10,9 @@ from onnx import helper
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx
-from hwgen.ir import RequantRounding
 from hwgen.frontend.layout import stream_input_axes, to_stream_layout
 from hwgen.golden import run_pipeline
+from hwgen.ir import RequantRounding
 from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding

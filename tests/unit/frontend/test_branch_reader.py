@@ -8,8 +8,14 @@ from onnx import helper
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatAdd, check_onnx, read_onnx
 from hwgen.frontend.float.network import check_chain, check_network
-from tests.fixtures.cnn_builders import (Chain, bad_residuals, input_skip, residual_cnn,
-                                        residual_mlp, two_blocks)
+from tests.fixtures.cnn_builders import (
+    Chain,
+    bad_residuals,
+    input_skip,
+    residual_cnn,
+    residual_mlp,
+    two_blocks,
+)
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
 

@@ -5,8 +5,16 @@ import numpy as np
 import pytest
 
 from hwgen.errors import ConfigError, QuantizationError
-from hwgen.frontend import (FloatConv, FloatDense, FloatPool, float_forward, load_onnx,
-                            quantize_layers, quantize_network, read_onnx)
+from hwgen.frontend import (
+    FloatConv,
+    FloatDense,
+    FloatPool,
+    float_forward,
+    load_onnx,
+    quantize_layers,
+    quantize_network,
+    read_onnx,
+)
 from hwgen.ir import RequantRounding
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from tests.fixtures.cnn_bound import check_within_bound, stream

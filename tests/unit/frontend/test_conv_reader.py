@@ -11,7 +11,6 @@ from hwgen.frontend.layout import NCHW_TO_NHWC, stream_input_axes
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
-
 # -- what is read, checked against onnxruntime -------------------------------------------------
 
 @pytest.mark.parametrize("k,stride,pads", [

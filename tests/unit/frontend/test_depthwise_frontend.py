@@ -8,8 +8,8 @@ from hwgen.compiler import compile_graph
 from hwgen.frontend import check_onnx, read_onnx
 from hwgen.frontend.float.depthwise import FloatDepthwiseConv
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
-from tests.fixtures.cnn_builders import Chain, separable_cnn
 from tests.fixtures.cnn_bound import check_within_bound
+from tests.fixtures.cnn_builders import Chain, separable_cnn
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images
 
 

@@ -3,25 +3,23 @@ parameters, compared with onnxruntime's own execution layer by layer (the add is
 QLinearAdd, computed in float32), and malformed branches reported."""
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from hwgen.frontend import read_qdq
-from hwgen.reference.onnxruntime_add import classify_add, qlinear_add_float32
-from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
+from hwgen.frontend.layout import stream_input_axes, to_stream_layout
 from hwgen.golden import run_pipeline
 from hwgen.golden.registry import golden_block
 from hwgen.ir import IntType, TensorQuant
 from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph, lower_layer
 from hwgen.passes import choose_folding
-from hwgen.frontend.layout import stream_input_axes, to_stream_layout
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
+from hwgen.reference.onnxruntime_add import classify_add, qlinear_add_float32
 from tests.fixtures.cnn_builders import input_skip, residual_cnn, residual_mlp
 from tests.fixtures.onnx_builders import mutated, node_named
 from tests.fixtures.qdq_builders import ort_quantize, summary
 from tests.fixtures.reader_checks import load_onnx_problems
-
 
 CASES = {
     # name: (float model, input shape, quantize_static options)

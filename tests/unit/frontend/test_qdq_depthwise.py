@@ -7,9 +7,9 @@ import pytest
 
 from hwgen.compiler import compile_onnx
 from hwgen.frontend import read_qdq
-from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from tests.fixtures.cnn_builders import separable_cnn
 from tests.fixtures.qdq_builders import ort_quantize, summary
 

@@ -19,7 +19,7 @@ from hwgen.ir.layers.binary_conv import BinaryConv
 from hwgen.ir.layers.binary_dense import BinaryDense
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from tests.fixtures.qonnx_builders import reference_codes
-from tests.fixtures.qonnx_int_builders import QChain, grid_inputs
+from tests.fixtures.qonnx_int_builders import QChain
 
 pytest.importorskip("qonnx")
 

@@ -11,8 +11,8 @@ from hwgen.errors import IRError
 from hwgen.golden.mx_encode import encode_fixed_point
 from hwgen.golden.mx_mvau import mx_accumulators, mx_mvau
 from hwgen.ir import Folding, IntType, TensorQuant
-from hwgen.ir.layers.mx_dense import MxDense
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
+from hwgen.ir.layers.mx_dense import MxDense
 from hwgen.ir.mx.types import MxQuant, is_mx_format
 from hwgen.quant.mx import MX_FORMAT_NAMES, MxTensor, mx_format, mx_quantize
 from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs, real_inputs

@@ -33,7 +33,11 @@ def ort_calibrate(tmp_path):
     """
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
-    from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
+    from onnxruntime.quantization.calibrate import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        create_calibrator,
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self, batches):

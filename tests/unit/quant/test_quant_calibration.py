@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from hwgen.errors import QuantizationError
-from hwgen.quant import CALIBRATION_METHODS, CalibrationRange, calibrate, gaussian_clip_ratio, laplace_clip_ratio
+from hwgen.quant import (
+    CALIBRATION_METHODS,
+    CalibrationRange,
+    calibrate,
+    gaussian_clip_ratio,
+    laplace_clip_ratio,
+)
 
 VARIED = np.array([[0.0, 1.0], [-2.0, 3.0], [-1.0, 2.0]])
 
