@@ -27,11 +27,11 @@ import time
 import numpy as np
 
 try:
-    import hwgen  # noqa: F401
+    import hwgen  # noqa: F401 (imported only to learn whether hwgen is installed)
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from hwgen.quant import CALIBRATION_METHODS, calibrate  # noqa: E402
+from hwgen.quant import CALIBRATION_METHODS, calibrate
 
 BITS = 8
 ENTROPY = {"num_bins": 2048, "num_quantized_bins": 256}

@@ -42,30 +42,31 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"  # before numpy loads its BLAS
+# single-threaded BLAS: set before numpy loads it
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-from hwgen.backend.design import Design  # noqa: E402
-from hwgen.frontend import load_onnx  # noqa: E402
-from hwgen.frontend.layout import stream_input_axes  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.lowering import lower_graph  # noqa: E402
-from hwgen.passes import choose_folding  # noqa: E402
-from tests.fixtures.cnn_builders import Chain  # noqa: E402
-from tests.fixtures.qdq_builders import ort_quantize  # noqa: E402
+from hwgen.backend.design import Design
+from hwgen.frontend import load_onnx
+from hwgen.frontend.layout import stream_input_axes
+from hwgen.golden import run_pipeline
+from hwgen.ir.lowering import lower_graph
+from hwgen.passes import choose_folding
+from tests.fixtures.cnn_builders import Chain
+from tests.fixtures.qdq_builders import ort_quantize
 
 MODELS = ("cnv", "digits-cnn", "digits-mlp")
 

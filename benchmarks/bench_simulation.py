@@ -17,16 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
-from digits_mlp import load_data, to_onnx, train  # noqa: E402
+from digits_mlp import load_data, to_onnx, train
 
-from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.packing import pack_words  # noqa: E402
-from hwgen.sim.block_cosim import cosim_stream_block  # noqa: E402
-from hwgen.sim.model_run import simulate_design  # noqa: E402
+from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.ir.packing import pack_words
+from hwgen.sim.block_cosim import cosim_stream_block
+from hwgen.sim.model_run import simulate_design
 
 
 def harness_run(design, x, simulator, driver, work):

@@ -40,10 +40,10 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from numpy_cnn import SmallCnn  # noqa: E402
+from numpy_cnn import SmallCnn
 
-import hwgen  # noqa: E402
-from hwgen.reference.onnxruntime import compare_layers  # noqa: E402
+import hwgen
+from hwgen.reference.onnxruntime import compare_layers
 
 #: Where each design goes under OUT.
 DESIGN_DIRS = {"hwgen PTQ": "ptq", "onnxruntime QDQ": "qdq"}

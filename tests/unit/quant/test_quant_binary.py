@@ -51,7 +51,10 @@ def test_lecture_bwn(lecture_w):
 
 def test_bwn_alpha_is_l2_optimal(lecture_w):
     b = binarize(lecture_w, "bwn")
-    err = lambda a: np.sum((lecture_w - a * b.codes) ** 2)  # noqa: E731
+
+    def err(a):
+        return np.sum((lecture_w - a * b.codes) ** 2)
+
     a = float(b.scale)
     assert err(a) < err(a - 1e-3) and err(a) < err(a + 1e-3)
 
