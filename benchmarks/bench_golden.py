@@ -22,7 +22,7 @@ Both executors run in this process on the same float inputs, one batch each: onn
 ``InferenceSession`` (CPU provider, ``intra_op_num_threads=1``, ``inter_op_num_threads=1``,
 sequential execution) and :func:`hwgen.golden.run_pipeline` over the lowered blocks
 (``choose_folding`` then ``lower_graph``; FIFO sizing does not change the golden model and is
-skipped) on the input codes, which ``Design.input_codes`` computes once beforehand (its time,
+skipped) on the input codes, which ``LoweredDesign.input_codes`` computes once beforehand (its time,
 spent in ``hwgen.ir.types``, is printed in a column of its own). BLAS is single-threaded too:
 OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to 1 before numpy is
 imported. After one
@@ -59,7 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-from hwgen.backend.design import Design
+from hwgen.backend.design import LoweredDesign
 from hwgen.frontend import load_onnx
 from hwgen.frontend.layout import stream_input_axes
 from hwgen.golden import run_pipeline
@@ -125,12 +125,12 @@ def build(name: str, args):
     return qdq, np.ascontiguousarray(x, dtype=np.float32)
 
 
-def golden_design(qdq, max_macs: int) -> Design:
+def golden_design(qdq, max_macs: int) -> LoweredDesign:
     graph = choose_folding(load_onnx(qdq, None), max_macs=max_macs)
     blocks, edges = lower_graph(graph)
-    return Design(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
-                  output_quant=graph.output_quant,
-                  input_axes=stream_input_axes(graph.input_shape))
+    return LoweredDesign(name=graph.name, blocks=blocks, edges=edges,
+                         input_quant=graph.input_quant, output_quant=graph.output_quant,
+                         input_axes=stream_input_axes(graph.input_shape))
 
 
 def ort_session(qdq):
@@ -155,7 +155,7 @@ def best_of(run, repeat: int):
     return min(cpu), min(wall), result
 
 
-def golden_run(design: Design, codes: np.ndarray):
+def golden_run(design: LoweredDesign, codes: np.ndarray):
     return run_pipeline(design.blocks, codes, edges=design.edges)
 
 
