@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -58,7 +59,8 @@ def best_time(fn, repeat: int):
 def hwgen_rows(data: np.ndarray, repeat: int):
     options = {"percentile": {"percentile": PERCENTILE}, "entropy": ENTROPY}
     for method in CALIBRATION_METHODS:
-        seconds, r = best_time(lambda: calibrate(data, method, bits=BITS, **options.get(method, {})), repeat)
+        run = functools.partial(calibrate, data, method, bits=BITS, **options.get(method, {}))
+        seconds, r = best_time(run, repeat)
         yield f"hwgen {method}", seconds, r.rmin, r.rmax
 
 

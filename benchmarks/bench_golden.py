@@ -49,6 +49,7 @@ os.environ["MKL_NUM_THREADS"] = "1"
 
 import argparse
 import cProfile
+import functools
 import pstats
 import sys
 import time
@@ -202,7 +203,7 @@ def blocks_table(row: dict, repeat: int) -> None:
     print("|---|---|---|")
     times = []
     for unit in units:
-        cpu, _, out = best_of(lambda: run_pipeline(unit, value), repeat)
+        cpu, _, out = best_of(functools.partial(run_pipeline, unit, value), repeat)
         times.append((unit[-1].name, cpu))
         value = out.astype(np.result_type(np.min_scalar_type(int(out.min(initial=0))),
                                           np.min_scalar_type(int(out.max(initial=0)))))

@@ -78,7 +78,7 @@ class Graph:
                 raise IRError(f"graph {self.name!r}: layer name {layer.name!r} is used twice")
             names = layer_inputs(layer, previous, connections)
             ports = []
-            for port, (source, quant) in enumerate(zip(names, input_quants(layer))):
+            for source, quant in zip(names, input_quants(layer)):
                 if source not in index:
                     raise IRError(f"layer {layer.name!r} reads {source!r}, which is neither the "
                                   "graph input nor an earlier layer")

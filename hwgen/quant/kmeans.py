@@ -155,7 +155,8 @@ def kmeans_quantize(w, bits: int, *, iterations: int = 300, seed=None, init: str
 
     idx = _assign(flat, centroids)
     rounds = 0
-    for rounds in range(1, iterations + 1):
+    while rounds < iterations:
+        rounds += 1
         sums = np.bincount(idx, weights=flat, minlength=k)
         counts = np.bincount(idx, minlength=k)
         centroids = np.where(counts > 0, sums / np.maximum(counts, 1), centroids)

@@ -36,7 +36,7 @@ SMALL = {"default": {"weights": "mx4", "block_size": 8, "pe": 2, "simd": 4},
 def wide():
     """The E5M2 chain: its Verilog takes seconds to generate, so once per module."""
     design = mx_design()
-    design.verilog
+    _ = design.verilog  # a cached property: generated here, once
     return design
 
 

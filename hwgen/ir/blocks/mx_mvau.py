@@ -486,7 +486,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
 def _layer_fields(layer: MxDense, folding: Folding) -> dict:
     """Every field of the layer's MxMvauParams (see :mod:`hwgen.ir.mx.rules`)."""
     where = f"layer {layer.name!r}"
-    mh, mw = layer.out_features, layer.in_features
+    mh = layer.out_features
     if isinstance(layer.weights, MxTensor):
         w = layer.weights
         fields = dict(weight_format=w.fmt.name, weight_codes=w.codes,

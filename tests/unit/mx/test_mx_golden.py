@@ -60,7 +60,6 @@ def test_accumulators_are_exact_dot_products(weights, inputs):
     x_real = real_inputs(p, x)
     in_q = layer.input_quant
     if isinstance(in_q, MxQuant):       # below-window blocks are flushed to zero
-        k = in_q.block_size
         e = (np.asarray(x) >> (p.input_type.code_bits + p.input_type.micro_bits)) & 0xFF
         x_real = np.where(e < in_q.exp_lo, 0.0, x_real)
         scale, zero = 1.0, 0
