@@ -67,8 +67,8 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     design = compile_onnx(to_onnx(train(x_train, y_train)), x_train)
     print(f"design: digits MLP, layers "
-          f"{', '.join(f'{l.name} {l.mh}x{l.mw} PE{l.pe}xSIMD{l.simd}' for l in design.blocks)}"
-          f" ({sum(l.pe * l.simd for l in design.blocks)} multipliers); compiled in "
+          f"{', '.join(f'{block.name} {block.mh}x{block.mw} PE{block.pe}xSIMD{block.simd}' for block in design.blocks)}"
+          f" ({sum(block.pe * block.simd for block in design.blocks)} multipliers); compiled in "
           f"{time.perf_counter() - start:.1f} s")
     big = np.concatenate([x_test] * args.repeat)
     setups = [

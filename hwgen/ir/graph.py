@@ -101,7 +101,7 @@ class Graph:
             index[layer.name] = position
             edges.append(tuple(ports))
             previous = layer.name
-        unused = [l.name for i, l in enumerate(layers[:-1]) if i not in used]
+        unused = [layer.name for i, layer in enumerate(layers[:-1]) if i not in used]
         if unused:
             raise IRError(f"graph {self.name!r}: the output of {', '.join(map(repr, unused))} "
                           "is never used; every layer but the last must feed another")

@@ -45,7 +45,7 @@ def test_write_and_load_round_trip(tmp_path):
     assert on_disk == json.loads(json.dumps(manifest))
     assert on_disk["ports"]["i_stream"]["payload_bits"] == 3 * 8
     assert on_disk["ports"]["o_stream"]["signals"]["valid"] == "o_stream__valid"
-    assert [l["width_converter"] for l in on_disk["layers"]] == [None, {"in_lanes": 2, "out_lanes": 8}]
+    assert [layer["width_converter"] for layer in on_disk["layers"]] == [None, {"in_lanes": 2, "out_lanes": 8}]
     assert on_disk["predicted"]["ii"] >= on_disk["predicted"]["ii_bound"]
     weights = (tmp_path / on_disk["files"]["memory_images"]["layer0.weights"]["file"]).read_text()
     assert len(weights.split()) == 4 * 4   # NF * SF words

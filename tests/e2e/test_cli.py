@@ -29,7 +29,7 @@ def test_compile_sim_report(mlp_files, verilator, capsys):
     assert main(["compile", str(d / "mlp.onnx"), "--calib", str(d / "calib.npy"),
                  "-o", str(d / "out"), "--config", str(d / "config.toml")]) == 0
     manifest = json.loads((d / "out/manifest.json").read_text())
-    assert [(l["name"], l["pe"], l["simd"]) for l in manifest["layers"]][1] == ("fc1", 3, 4)
+    assert [(layer["name"], layer["pe"], layer["simd"]) for layer in manifest["layers"]][1] == ("fc1", 3, 4)
     assert manifest["layers"][0]["weight_type"] == "int4"
     verilog = (d / "out/rtl/hwgen_top.v").read_text()
     assert "module hwgen_top" in verilog

@@ -51,7 +51,7 @@ def test_sized_pipelines_run_at_the_slowest_layer():
                 folding=Folding(int(rng.choice(divisors(mh))), int(rng.choice(divisors(mw))))))
         params = size_fifos(lower_graph(Graph("g", layers))[0], verify=False)
         timing = pipeline_timing(params, 30)
-        assert timing.ii == timing.ii_bound, [l.folding for l in layers]
+        assert timing.ii == timing.ii_bound, [layer.folding for layer in layers]
 
 
 def test_schedule_reports_deadlock():

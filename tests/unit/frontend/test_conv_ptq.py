@@ -27,7 +27,7 @@ def test_cnn_golden_is_within_the_worst_case_error_of_the_float_model(seed):
     proto = digits_like_cnn(seed=seed, image=(3, 8, 6), channels=(5, 6), classes=4)
     x = np.random.default_rng(seed + 10).uniform(0, 1, (64, 3, 8, 6))
     graph, golden, ref, bound = check_within_bound(proto, x)
-    assert [type(l).__name__ for l in graph.layers] == ["QuantConv", "QuantPool", "QuantConv",
+    assert [type(layer).__name__ for layer in graph.layers] == ["QuantConv", "QuantPool", "QuantConv",
                                                         "QuantDense"]
     # The worst case adds up every rounding with the same sign; in practice int8 stays within
     # a few output LSB (measured: at most 3 over these seeds), about 1 % of the output range.
@@ -84,7 +84,7 @@ def test_calibration_is_taken_in_the_model_layout():
     x = np.random.default_rng(12).uniform(0, 1, (30, 3, 4, 4))
     a = load_onnx(proto, x)
     b = load_onnx(proto, x.reshape(30, -1))           # flattened in NCHW order: the same
-    assert [l.input_quant for l in a.layers] == [l.input_quant for l in b.layers]
+    assert [layer.input_quant for layer in a.layers] == [layer.input_quant for layer in b.layers]
     with pytest.raises(QuantizationError, match=r"calibration samples have shape \(4, 4, 3\); "
                                                 r"the model takes \(3, 4, 4\)"):
         load_onnx(proto, x.transpose(0, 2, 3, 1))

@@ -26,7 +26,7 @@ def test_depthwise_conv_matches_onnxruntime(k, stride, pads):
 def test_separable_cnn_with_batch_norm_matches_onnxruntime():
     proto = separable_cnn(1, bn=True)
     layers = read_onnx(proto)
-    assert [type(l).__name__ for l in layers] == [
+    assert [type(layer).__name__ for layer in layers] == [
         "FloatConv", "FloatDepthwiseConv", "FloatConv", "FloatDepthwiseConv", "FloatPool",
         "FloatDense"]
     assert_matches_onnxruntime(proto, images((2, 8, 8)))

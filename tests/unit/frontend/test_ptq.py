@@ -101,7 +101,7 @@ def test_requant_key_sets_the_layer_rounding():
     weights, biases, x = mlp(6)
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x,
                          names=["a", "b", "c"], config={"layer": {"b": {"requant": "single"}}})
-    assert [l.rounding for l in graph.layers] == [
+    assert [layer.rounding for layer in graph.layers] == [
         RequantRounding.GEMMLOWP, RequantRounding.SINGLE, RequantRounding.GEMMLOWP]
 
 
@@ -281,10 +281,10 @@ def test_defaults_of_quantize_mlp():
     weights, _, x = mlp(18)
     graph = quantize_mlp(weights=weights, calibration=x)
     assert graph.name == "mlp"
-    assert [l.name for l in graph.layers] == ["dense0", "dense1", "dense2"]
-    assert [l.relu for l in graph.layers] == [True, True, False]
-    assert all(not l.bias.any() for l in graph.layers)
-    assert all(l.folding is None for l in graph.layers)
+    assert [layer.name for layer in graph.layers] == ["dense0", "dense1", "dense2"]
+    assert [layer.relu for layer in graph.layers] == [True, True, False]
+    assert all(not layer.bias.any() for layer in graph.layers)
+    assert all(layer.folding is None for layer in graph.layers)
 
 
 def test_quantize_layers_takes_float_layers_directly():

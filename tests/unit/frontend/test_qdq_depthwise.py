@@ -25,8 +25,8 @@ def test_depthwise_layers_within_one_lsb_of_onnxruntime(per_channel, activations
     qdq = ort_quantize(proto, x[:150], per_channel=per_channel, activations=activations,
                        reduce_range=True)
     graph = read_qdq(qdq)
-    dws = [l for l in graph.layers if isinstance(l, QuantDepthwiseConv)]
-    assert [l.name for l in dws] == ["dw1", "dw2"] and dws[1].stride == 2
+    dws = [layer for layer in graph.layers if isinstance(layer, QuantDepthwiseConv)]
+    assert [layer.name for layer in dws] == ["dw1", "dw2"] and dws[1].stride == 2
     assert dws[0].weight_quant.granularity == ("channel" if per_channel else "tensor")
     results = compare_layers(qdq, x)
     assert [r.kind for r in results if r.name.startswith("dw")] == ["QuantDepthwiseConv"] * 2
