@@ -161,7 +161,7 @@ def simulate_design(design: LoweredDesign, x, *, work_dir, simulator: str = "ver
     layers = []
     # Every output beat, and the first input beat of every inference, at the ports.
     exact = (run.in_cycles == list(timing.first_in) and run.out_cycles == list(timing.out_beats))
-    for index, (block, t) in enumerate(zip(design.blocks, timing.layers)):
+    for index, (block, t) in enumerate(zip(design.blocks, timing.layers, strict=True)):
         # A block may start on the next inference before its input exists (a sliding window
         # reads the next image's top padding right away): compare the run's N inferences.
         ins = run.monitors.get(f"i{index}", [])[:n]

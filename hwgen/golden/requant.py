@@ -134,7 +134,7 @@ class Requantizer:
             return None
         spread = max(self.zero_point - self.out_min, self.out_max - self.zero_point) + 1
         c = (spread - 1).bit_length()           # ceil(log2(L + 1))
-        for m, shift in zip(self.multiplier.reshape(-1).tolist(), self.shift.reshape(-1).tolist()):
+        for m, shift in zip(self.multiplier.reshape(-1).tolist(), self.shift.reshape(-1).tolist(), strict=True):
             t = 31 - shift
             if t < 1 or t > 53 - c:
                 return None

@@ -222,7 +222,7 @@ def _evaluate(blocks, inferences: int, edges):
             branches = [schedule.stream(f"{blocks[b].name}.fork{port}", stream.beats)
                         for b, port in readers]
             fork_processes(schedule, depths, stream, branches)
-            for (b, port), branch in zip(readers, branches):
+            for (b, port), branch in zip(readers, branches, strict=True):
                 port_streams[(b, port)] = _convert(schedule, branch, lanes,
                                                    blocks[b].input_formats[port].lanes,
                                                    blocks[b])

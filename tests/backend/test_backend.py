@@ -37,7 +37,7 @@ def test_write_and_load_round_trip(tmp_path):
     manifest = write_design(d, tmp_path)
     loaded = load_design(tmp_path)
     assert loaded.verilog == d.verilog
-    for p, q in zip(d.blocks, loaded.blocks):
+    for p, q in zip(d.blocks, loaded.blocks, strict=True):
         np.testing.assert_array_equal(p.weights, q.weights)
         assert (p.pe, p.simd, p.out_fifo_depth, p.rounding) == (q.pe, q.simd, q.out_fifo_depth,
                                                                 q.rounding)

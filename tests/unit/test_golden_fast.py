@@ -454,7 +454,7 @@ def test_pipeline_of_conv_pool_dense_returns_int64_like_the_blocks_chained():
     blocks = [win, fc, pool_win, pool, dense]
     y, parts = run_pipeline(blocks, x, keep_intermediate=True)
     chained = x
-    for block, part in zip(blocks, parts):
+    for block, part in zip(blocks, parts, strict=True):
         function = {SlidingWindowParams: sliding_window, IntMvauParams: int_mvau,
                     WindowReduceParams: window_reduce}[type(block)]
         chained = function(chained.reshape((len(x),) + tuple(block.input_shape)), block)

@@ -43,7 +43,7 @@ def binary_layer_indices(options) -> set:
 def check_binary_options(layers, options, config) -> None:
     """Binary / ternary choices this model cannot use, in one ConfigError, before any work."""
     errors = []
-    for i, (layer, opts) in enumerate(zip(layers, options)):
+    for i, (layer, opts) in enumerate(zip(layers, options, strict=True)):
         where = f"layer {layer.name!r}"
         explicit = config.explicit.get(layer.name, frozenset())
         for key, fmt in (("binarize", "binary"), ("ternarize", "ternary")):

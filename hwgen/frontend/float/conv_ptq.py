@@ -243,7 +243,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
     config = load_config(config)
     config.check_layer_names([layer.name for layer in layers])
     options = [config.layer(layer.name) for layer in layers]
-    weighted = [(layer, opts) for layer, opts in zip(layers, options)
+    weighted = [(layer, opts) for layer, opts in zip(layers, options, strict=True)
                 if not isinstance(layer, (FloatPool, FloatAdd))]
     check_int_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
     _check_pool_options(layers, config)
@@ -258,7 +258,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
                                keep_intermediate=True)
     quants = _activation_quants(layers, tensors, config, edges)
     qlayers = [_quantize(layer, opts, config, [quants[t] for t in inputs], quants[i + 1])
-               for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges))]
+               for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges, strict=True))]
     for qlayer in qlayers:
         if not isinstance(qlayer, (MxConv, MxDense)):  # checked as they were built
             check_lowerable(qlayer)

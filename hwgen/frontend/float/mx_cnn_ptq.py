@@ -31,7 +31,7 @@ def has_mx_weights(layer, opts) -> bool:
 def check_cnn_mx_options(layers, options, config) -> None:
     """Every MX choice a CNN cannot use, in one ConfigError (before any work)."""
     errors = []
-    for layer, opts in zip(layers, options):
+    for layer, opts in zip(layers, options, strict=True):
         where = f"layer {layer.name!r}"
         if is_mx_format(opts.activations) and not (isinstance(layer, FloatPool)
                                                    and layer.op == "max"):

@@ -134,7 +134,7 @@ def quantize_mx_layers(layers, options, config, quants, name: str) -> Graph:
     """
     mx = mx_layer_indices(layers, options, config)
     built = []
-    for i, (layer, opts) in enumerate(zip(layers, options)):
+    for i, (layer, opts) in enumerate(zip(layers, options, strict=True)):
         in_q = built[-1].output_quant if built else quants[0]
         out_q = quants[i + 1]
         if i not in mx:

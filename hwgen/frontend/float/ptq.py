@@ -95,7 +95,7 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
         return quantize_mx_layers(layers, options, config, quants, name)
     qlayers = [(quantize_binary_layer if i in binary_layers else quantize_int_layer)(
                    layer, opts, quants[i], quants[i + 1])
-               for i, (layer, opts) in enumerate(zip(layers, options))]
+               for i, (layer, opts) in enumerate(zip(layers, options, strict=True))]
     for i, qlayer in enumerate(qlayers):
         if i not in binary_layers:       # binary layers are checked as they are built
             check_int_lowerable(qlayer)

@@ -383,7 +383,7 @@ class ChainReader(OpWalker):
                        "Relu)", node)
             return
         got = [self._channel_constant(node, n, w, layer_input=True) for n, w in
-               zip(node.input[1:5], ("scale", "B", "mean", "var"))]
+               zip(node.input[1:5], ("scale", "B", "mean", "var"), strict=True)]
         if any(v is None for v in got):
             self.pending, self.lost = None, True
             return

@@ -423,7 +423,7 @@ class BinaryMvauParams(MatrixFolding):
             return weight_memory_words((self.weights + 1) // 2, self.pe, self.simd, 1), lanes
         mask = weight_memory_words((self.weights != 0).astype(np.int64), self.pe, self.simd, 1)
         sign = weight_memory_words((self.weights > 0).astype(np.int64), self.pe, self.simd, 1)
-        return [m | (s << lanes) for m, s in zip(mask, sign)], 2 * lanes
+        return [m | (s << lanes) for m, s in zip(mask, sign, strict=True)], 2 * lanes
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod

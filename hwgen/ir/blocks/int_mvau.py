@@ -137,7 +137,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "input_type": self.input_type.name, "output_type": self.output_type.name,
             "acc_bits": self.acc_bits,
             "per_channel_requant": bool(len(set(zip(self.multiplier.tolist(),
-                                                    self.shift.tolist()))) > 1),
+                                                    self.shift.tolist(), strict=True))) > 1),
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,

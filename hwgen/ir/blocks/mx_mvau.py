@@ -369,7 +369,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         out = np.empty(sm.shape, dtype=object)
         for index, (m, s, d) in enumerate(zip(sm.reshape(-1).tolist(),
                                               shifts.reshape(-1).tolist(),
-                                              dead.reshape(-1).tolist())):
+                                              dead.reshape(-1).tolist(), strict=True)):
             out.flat[index] = 0 if d else m << s
         return out
 
@@ -416,7 +416,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         shift = f.exp + np.where(live, scales - lo, 0)
         sm = np.where(live, f.signed_mant(), 0)
         out = np.empty(sm.shape, dtype=object)
-        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist())):
+        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist(), strict=True)):
             out.flat[index] = m << s
         return out, np.any(nan, axis=1)
 
@@ -446,7 +446,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         """Largest ``|z|`` the MX output quantizer can see."""
         lo, hi = self.acc_range
         top = max(hi, 0) if self.relu else max(-lo, hi)
-        return max(top * int(m) << int(s) for m, s in zip(self.multiplier, self.shift))
+        return max(top * int(m) << int(s) for m, s in zip(self.multiplier, self.shift, strict=True))
 
     def output_window(self) -> tuple[int, int]:
         """``[lo, hi]`` of the shared exponents a non-zero output block can get."""
@@ -454,7 +454,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         if self.z_max == 0:
             return 0, 0
         # A block that is not all zero holds some acc != 0, so |z| >= multiplier << shift.
-        z_min = min(int(m) << int(s) for m, s in zip(self.multiplier, self.shift))
+        z_min = min(int(m) << int(s) for m, s in zip(self.multiplier, self.shift, strict=True))
         lo = z_min.bit_length() - 1 + self.out_exp - emax + 127
         hi = self.z_max.bit_length() - 1 + self.out_exp - emax + 127
         if lo > 254:
@@ -530,8 +530,8 @@ def _layer_fields(layer: MxDense, folding: Folding) -> dict:
         bias.append(b - x_zero * sum(wal[i].tolist()))
     fields["acc_bias"] = bias
     if isinstance(out_q, MxQuant):
-        mults, exps = zip(*(_round_multiplier(ri) for ri in r))
-        total = [e - 31 + pi for e, pi in zip(exps, p)]
+        mults, exps = zip(*(_round_multiplier(ri) for ri in r), strict=True)
+        total = [e - 31 + pi for e, pi in zip(exps, p, strict=True)]
         g = min(total)
         tz = min((m & -m).bit_length() - 1 for m in mults)
         fields.update(multiplier=[m >> tz for m in mults], shift=[t - g for t in total],

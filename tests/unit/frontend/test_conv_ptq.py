@@ -99,7 +99,7 @@ def test_a_dense_chain_through_quantize_network_equals_quantize_layers():
     x = rng.normal(size=(50, 5))
     config = {"default": {"granularity": "tensor"}, "layer": {"b": {"activations": "uint8"}}}
     for p, q in zip(quantize_network(layers, x, config).layers,
-                    quantize_layers(layers, x, config).layers):
+                    quantize_layers(layers, x, config).layers, strict=True):
         np.testing.assert_array_equal(p.weights, q.weights)
         np.testing.assert_array_equal(p.bias, q.bias)
         assert p.input_quant == q.input_quant and p.output_quant == q.output_quant

@@ -24,7 +24,7 @@ def test_gemm_weights_bias_relu_and_names(trans_b):
     layers = read_onnx(proto)
     assert [layer.name for layer in layers] == ["first", "second"]
     assert [layer.relu for layer in layers] == [True, False]
-    for layer, w, b in zip(layers, weights, biases):
+    for layer, w, b in zip(layers, weights, biases, strict=True):
         # alpha and beta are powers of two, so the scaled float32 values are exact
         np.testing.assert_array_equal(layer.weights, w)
         np.testing.assert_array_equal(layer.bias, b)

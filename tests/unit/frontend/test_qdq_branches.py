@@ -61,7 +61,7 @@ def test_the_add_carries_the_models_own_parameters(case):
     add = graph.layer("add")
     assert isinstance(add, QuantAdd)
     add_node = node_named(qdq, "add")
-    for port, quant in zip(add_node.input, (add.a_quant, add.b_quant)):
+    for port, quant in zip(add_node.input, (add.a_quant, add.b_quant), strict=True):
         dq = next(n for n in qdq.graph.node if n.output[0] == port)
         assert (quant.scale, quant.zero_point) == pytest.approx(q_params(qdq, dq.input[0]))
     q_after = next(n for n in qdq.graph.node if add_node.output[0] in n.input)

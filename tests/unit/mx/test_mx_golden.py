@@ -56,7 +56,7 @@ def test_accumulators_are_exact_dot_products(weights, inputs):
                   for row in layer.weights.dequantize()]
     else:   # int codes times their channel scale, exactly
         w_real = [[int(q) * Fraction(float(s)) for q in row]
-                  for row, s in zip(layer.weights, layer.weight_quant.scale)]
+                  for row, s in zip(layer.weights, layer.weight_quant.scale, strict=True)]
     x_real = real_inputs(p, x)
     in_q = layer.input_quant
     if isinstance(in_q, MxQuant):       # below-window blocks are flushed to zero
@@ -73,7 +73,7 @@ def test_accumulators_are_exact_dot_products(weights, inputs):
                 (isinstance(in_q, MxQuant) and (e[n] > in_q.exp_hi).any())
             continue
         want = sum(w * (Fraction(float(v)) - zero) * Fraction(scale)
-                   for w, v in zip(w_real[i], x_real[n]))
+                   for w, v in zip(w_real[i], x_real[n], strict=True))
         bias = round(Fraction(float(layer.bias[i])) / units[i])
         assert (int(acc[n, i]) - bias) * units[i] == want
         checked += 1
