@@ -42,7 +42,8 @@ PERCENTILE = 99.999
 def make_data(size: int, batches: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     half = size // 2
-    x = np.concatenate([rng.laplace(0.0, 1.0, half), np.maximum(rng.normal(0.5, 2.0, size - half), 0.0)])
+    x = np.concatenate([rng.laplace(0.0, 1.0, half),
+                        np.maximum(rng.normal(0.5, 2.0, size - half), 0.0)])
     rng.shuffle(x)
     return x.astype(np.float32).reshape(batches, 1, -1)
 
@@ -101,7 +102,8 @@ def onnxruntime_rows(data: np.ndarray, repeat: int):
             for _ in range(repeat):
                 with contextlib.redirect_stdout(io.StringIO()):  # onnxruntime prints progress
                     cal = create_calibrator(path, ["Relu"], os.path.join(tmp, "aug.onnx"),
-                                            calibrate_method=getattr(CalibrationMethod, name), extra_options=extra)
+                                            calibrate_method=getattr(CalibrationMethod, name),
+                                            extra_options=extra)
                     t = time.perf_counter()
                     cal.collect_data(Reader())
                     res = cal.compute_data()["x"]
@@ -115,10 +117,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="number of activations")
     parser.add_argument("--batches", type=int, default=10, help="calibration batches (axis 0)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per method; the best is printed")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per method; the best is printed")
     args = parser.parse_args(argv)
     data = make_data(args.size, args.batches)
-    print(f"{args.size} float32 activations in {args.batches} batches, {BITS}-bit, best of {args.repeat}")
+    print(f"{args.size} float32 activations in {args.batches} batches, {BITS}-bit, "
+          f"best of {args.repeat}")
     print(f"{'calibrator':<26}{'seconds':>10}{'rmin':>12}{'rmax':>12}")
     rows = list(hwgen_rows(data, args.repeat))
     try:

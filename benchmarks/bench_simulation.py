@@ -66,8 +66,9 @@ def main(argv=None) -> int:
     x_train, x_test, y_train, _ = load_data()
     start = time.perf_counter()
     design = compile_onnx(to_onnx(train(x_train, y_train)), x_train)
-    print(f"design: digits MLP, layers "
-          f"{', '.join(f'{block.name} {block.mh}x{block.mw} PE{block.pe}xSIMD{block.simd}' for block in design.blocks)}"
+    layers = ", ".join(f"{block.name} {block.mh}x{block.mw} PE{block.pe}xSIMD{block.simd}"
+                       for block in design.blocks)
+    print(f"design: digits MLP, layers {layers}"
           f" ({sum(block.pe * block.simd for block in design.blocks)} multipliers); compiled in "
           f"{time.perf_counter() - start:.1f} s")
     big = np.concatenate([x_test] * args.repeat)

@@ -170,7 +170,8 @@ def to_qonnx(model: BinaryMLP) -> onnx.ModelProto:
                                    const(f"bn{k + 1}.mean", model.mean[k]),
                                    const(f"bn{k + 1}.var", model.var[k])],
             [f"bn{k + 1}.out"], name=f"bn{k + 1}", epsilon=EPS))
-        nodes.append(helper.make_node("BipolarQuant", [f"bn{k + 1}.out", const(f"act{k + 1}.scale", 1.0)],
+        nodes.append(helper.make_node("BipolarQuant",
+                                      [f"bn{k + 1}.out", const(f"act{k + 1}.scale", 1.0)],
                                       [f"act{k + 1}.out"], domain=QONNX, name=f"act{k + 1}"))
         current = f"act{k + 1}.out"
     graph = helper.make_graph(
@@ -234,7 +235,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|---|")
     for block, layer in zip(design.blocks, r["layers"], strict=True):
         print(f"| {block.name} | {block.kind} | {block.mh}x{block.mw} | {block.pe} x {block.simd} "
-              f"| {layer['cycles_per_vector']} | {layer['latency_model']} | {layer['latency_rtl']} |")
+              f"| {layer['cycles_per_vector']} | {layer['latency_model']} "
+              f"| {layer['latency_rtl']} |")
     print()
     print("| cycles | model | RTL |")
     print("|---|---|---|")

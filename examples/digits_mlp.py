@@ -121,7 +121,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     for block, layer in zip(design.blocks, r["layers"], strict=True):
         print(f"| {block.name} | {block.mh}x{block.mw} | {block.pe} x {block.simd} "
-              f"| {layer['cycles_per_vector']} | {layer['latency_model']} | {layer['latency_rtl']} |")
+              f"| {layer['cycles_per_vector']} | {layer['latency_model']} "
+              f"| {layer['latency_rtl']} |")
     print()
     print("| cycles | model | RTL |")
     print("|---|---|---|")

@@ -70,7 +70,8 @@ def render_markdown(data: dict) -> str:
             f"| {_fmt(layer['weights'])} / {layer['input']} / {layer['output']} "
             f"| {folding} | {_fmt(layer['macs'])} | {layer['cycles_per_vector']} "
             f"| {layer['latency_model']} | {_fmt(layer['latency_rtl'])} "
-            f"| {_fmt(layer['utilization_model'], '.1%')} | {_fmt(layer['utilization_rtl'], '.1%')} |")
+            f"| {_fmt(layer['utilization_model'], '.1%')} "
+            f"| {_fmt(layer['utilization_rtl'], '.1%')} |")
     p = data["predicted"]
     lines += ["", f"Pipeline (cycle model): latency {p['latency']} cycles, initiation interval "
                   f"{p['ii']} cycles (slowest layer: {p['ii_bound']})."]

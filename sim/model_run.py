@@ -175,7 +175,8 @@ def simulate_design(design: LoweredDesign, x, *, work_dir, simulator: str = "ver
             "input_lanes": block.input_format.lanes, "output_lanes": block.output_format.lanes,
             "cycles_per_vector": t.cycles_per_vector,
             "latency_rtl": latency_rtl, "latency_model": t.latency,
-            "utilization_rtl": (t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"] else None,
+            "utilization_rtl": ((t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"]
+                                else None),
             "utilization_model": (t.cycles_per_vector / timing.ii) if timing.ii else None,
             "transfers_match_model": layer_exact,
         })

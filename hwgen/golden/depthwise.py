@@ -24,7 +24,8 @@ class _Plan:
     def __init__(self, p: DepthwiseParams):
         x_max = max(abs(p.input_type.qmin), abs(p.input_type.qmax))
         bound = max(abs(int(b)) + x_max * int(s)
-                    for b, s in zip(p.acc_bias.tolist(), np.abs(p.weights).sum(axis=1).tolist(), strict=True))
+                    for b, s in zip(p.acc_bias.tolist(), np.abs(p.weights).sum(axis=1).tolist(),
+                                    strict=True))
         self.acc_dtype = np.dtype(np.int32 if bound < 1 << 31 else np.int64)
         self.taps = np.ascontiguousarray(p.weights.T, dtype=self.acc_dtype)  # (positions, C)
         self.bias = p.acc_bias.astype(self.acc_dtype)

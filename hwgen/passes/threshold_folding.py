@@ -82,7 +82,8 @@ def fold_thresholds(graph: Graph) -> Graph:
     """
     layers = []
     for layer in graph.layers:
-        if isinstance(layer, (BinaryDense, BinaryConv)) and isinstance(layer.activation, FloatActivation):
+        if isinstance(layer, (BinaryDense, BinaryConv)) and \
+                isinstance(layer.activation, FloatActivation):
             lo, hi = layer.acc_bounds()
             layer = layer.replace(activation=fold_activation(layer.activation, lo, hi))
         layers.append(layer)

@@ -8,5 +8,5 @@ from .mvau import (
 )
 from .pipeline import LayerTiming, PipelineTiming, pipeline_timing
 
-__all__ = ["WRITE_DELAY", "credits_for_full_rate", "int_mvau_cycles_per_vector", "int_mvau_isolated_latency",
-           "LayerTiming", "PipelineTiming", "pipeline_timing"]
+__all__ = ["WRITE_DELAY", "credits_for_full_rate", "int_mvau_cycles_per_vector",
+           "int_mvau_isolated_latency", "LayerTiming", "PipelineTiming", "pipeline_timing"]

@@ -19,7 +19,8 @@ def direct(layer: QuantDense, x_codes, rounding: str):
     lo = max(layer.output_quant.dtype.qmin, zy) if layer.relu else layer.output_quant.dtype.qmin
     for n, row in enumerate(x_codes.tolist()):
         for i in range(layer.out_features):
-            acc = sum(int(w) * (x - zx) for w, x in zip(layer.weights[i].tolist(), row, strict=True))
+            acc = sum(int(w) * (x - zx)
+                      for w, x in zip(layer.weights[i].tolist(), row, strict=True))
             acc += int(layer.bias[i])
             y = zy + ref_requant(acc, int(qm[i]), int(shift[i]), rounding)
             out[n, i] = min(max(y, lo), layer.output_quant.dtype.qmax)
@@ -48,7 +49,8 @@ def test_exact_matmul_paths_agree():
     rng = np.random.default_rng(0)
     a = rng.integers(-(1 << 20), 1 << 20, (7, 300))
     b = rng.integers(-(1 << 20), 1 << 20, (300, 5))   # too big for the float64 path
-    want = np.array([[sum(int(p) * int(q) for p, q in zip(r, c, strict=True)) for c in b.T] for r in a])
+    want = np.array([[sum(int(p) * int(q) for p, q in zip(r, c, strict=True)) for c in b.T]
+                     for r in a])
     np.testing.assert_array_equal(exact_int_matmul(a, b), want)
     small = rng.integers(-128, 128, (7, 300))
     np.testing.assert_array_equal(exact_int_matmul(small, b[:, :1] % 128),

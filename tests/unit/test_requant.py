@@ -100,7 +100,8 @@ def test_requantize_matches_reference(rounding):
     qm, shift = quantize_multiplier(m)
     acc = rng.integers(-(1 << 24), 1 << 24, 300)
     got = requantize(acc, qm, shift, RequantRounding(rounding))
-    want = [ref_requant(int(a), int(q), int(s), rounding) for a, q, s in zip(acc, qm, shift, strict=True)]
+    want = [ref_requant(int(a), int(q), int(s), rounding)
+            for a, q, s in zip(acc, qm, shift, strict=True)]
     np.testing.assert_array_equal(got, want)
 
 

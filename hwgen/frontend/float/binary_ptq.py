@@ -97,8 +97,9 @@ def dequantized_weights(layer: FloatDense, opts) -> np.ndarray:
 def with_binary_weights(layers, options, indices) -> tuple:
     """The float layers with the binary / ternary layers' weights as the hardware sees them
     (for calibrating the activation ranges the quantized model produces)."""
-    return tuple(FloatDense(name=layer.name, weights=dequantized_weights(layer, options[i]), bias=layer.bias,
-                            relu=layer.relu) if i in indices else layer for i, layer in enumerate(layers))
+    return tuple(FloatDense(name=layer.name, weights=dequantized_weights(layer, options[i]),
+                            bias=layer.bias, relu=layer.relu) if i in indices else layer
+                 for i, layer in enumerate(layers))
 
 
 def quantize_binary_layer(layer: FloatDense, opts, in_q, out_q) -> BinaryDense:

@@ -1,5 +1,6 @@
-"""MX weights in a convolutional network: Conv nodes become :class:`~hwgen.ir.layers.mx_conv.MxConv`,
-Gemm / MatMul nodes :class:`~hwgen.ir.layers.mx_dense.MxDense`, where ``weights`` is an MX format.
+"""MX weights in a convolutional network: Conv nodes become
+:class:`~hwgen.ir.layers.mx_conv.MxConv`, Gemm / MatMul nodes
+:class:`~hwgen.ir.layers.mx_dense.MxDense`, where ``weights`` is an MX format.
 
 The rules of :mod:`hwgen.frontend.float.mx_ptq` apply: per output channel, :func:`mx_quantize` of
 the im2col weight vector (``(ky, kx, c)`` order) in blocks of ``block_size`` (default 32, or

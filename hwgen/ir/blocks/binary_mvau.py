@@ -45,7 +45,8 @@ from .matrix_folding import MatrixFolding
 from .sliding_window import conv_window
 
 __all__ = ["BinaryMvauParams", "XnorMvauParams", "BinaryWeightMvauParams",
-           "TernaryMvauParams", "lower_binary_dense", "ceil_div", "lower_binary_dense_layer", "lower_binary_conv"]
+           "TernaryMvauParams", "lower_binary_dense", "ceil_div", "lower_binary_dense_layer",
+           "lower_binary_conv"]
 
 _INT32 = IntType(32, True)
 

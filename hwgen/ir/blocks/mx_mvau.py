@@ -29,7 +29,8 @@ from .matrix_folding import MatrixFolding
 from .requant_fields import RequantFields
 from .sliding_window import conv_window
 
-__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense", "lower_mx_conv"]
+__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense",
+           "lower_mx_conv"]
 
 _INT_RE_BITS = range(2, 9)
 
@@ -416,7 +417,8 @@ class MxMvauParams(MatrixFolding, RequantFields):
         shift = f.exp + np.where(live, scales - lo, 0)
         sm = np.where(live, f.signed_mant(), 0)
         out = np.empty(sm.shape, dtype=object)
-        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist(), strict=True)):
+        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist(),
+                                           strict=True)):
             out.flat[index] = m << s
         return out, np.any(nan, axis=1)
 

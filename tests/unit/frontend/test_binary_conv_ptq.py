@@ -44,7 +44,8 @@ def test_conv_weights_are_bwn_codes_and_scales(cnn):
     proto, calib = cnn
     graph = load_onnx(proto, calib, config=MIXED)
     conv1 = graph.layers[0]
-    w = next(layer for layer in read_onnx(proto) if layer.name == "conv1").weights    # (out, k, k, in)
+    # (out, k, k, in)
+    w = next(layer for layer in read_onnx(proto) if layer.name == "conv1").weights
     np.testing.assert_array_equal(conv1.weights, np.where(w >= 0, 1, -1))
     np.testing.assert_allclose(conv1.weight_scale, np.abs(w).reshape(4, -1).mean(axis=1))
     assert conv1.pads == (1, 1, 1, 1) and conv1.kernel == 3

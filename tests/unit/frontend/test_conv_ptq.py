@@ -27,8 +27,8 @@ def test_cnn_golden_is_within_the_worst_case_error_of_the_float_model(seed):
     proto = digits_like_cnn(seed=seed, image=(3, 8, 6), channels=(5, 6), classes=4)
     x = np.random.default_rng(seed + 10).uniform(0, 1, (64, 3, 8, 6))
     graph, golden, ref, bound = check_within_bound(proto, x)
-    assert [type(layer).__name__ for layer in graph.layers] == ["QuantConv", "QuantPool", "QuantConv",
-                                                        "QuantDense"]
+    assert [type(layer).__name__ for layer in graph.layers] == ["QuantConv", "QuantPool",
+                                                                "QuantConv", "QuantDense"]
     # The worst case adds up every rounding with the same sign; in practice int8 stays within
     # a few output LSB (measured: at most 3 over these seeds), about 1 % of the output range.
     assert np.abs(golden - ref).max() <= 5 * graph.output_quant.scale

@@ -262,4 +262,5 @@ def test_a_file_round_trip(tmp_path):
     proto = digits_like_cnn(seed=25)
     onnx.save(proto, tmp_path / "cnn.onnx")
     assert check_onnx(tmp_path / "cnn.onnx") == []
-    assert [layer.name for layer in read_onnx(tmp_path / "cnn.onnx")] == ["conv1", "pool1", "conv2", "fc"]
+    assert [layer.name for layer in read_onnx(tmp_path / "cnn.onnx")] == \
+        ["conv1", "pool1", "conv2", "fc"]

@@ -54,7 +54,8 @@ def test_activation_ranges_chain_through_relu():
     weights, biases, x = mlp(2)
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x)
     _, tensors = float_forward(
-        [FloatDense(f"d{i}", w, b, relu=i < 2) for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
+        [FloatDense(f"d{i}", w, b, relu=i < 2)
+         for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
         x, keep_intermediate=True)
     int8 = IntType(8, True)
     quants = [graph.layers[0].input_quant] + [layer.output_quant for layer in graph.layers]
@@ -152,9 +153,10 @@ def test_zero_point_folding_is_the_lecture_formula(activations):
         q_x[0], q_x[1] = in_t.qmin, in_t.qmax  # extreme codes too
         z_x = layer.input_quant.zero_point
         # acc_i = sum_j q_W[i,j] (q_X[j] - Z_X) + q_b[i], with Python ints: no overflow possible
-        direct = np.array([[sum(int(w) * (int(v) - z_x) for w, v in zip(row, xs, strict=True)) + int(b)
-                            for row, b in zip(layer.weights, layer.bias, strict=True)] for xs in q_x],
-                          dtype=np.int64)
+        direct = np.array([[sum(int(w) * (int(v) - z_x)
+                                for w, v in zip(row, xs, strict=True)) + int(b)
+                            for row, b in zip(layer.weights, layer.bias, strict=True)]
+                           for xs in q_x], dtype=np.int64)
         folded = q_x @ p.weights.T + p.acc_bias  # sum_j q_W q_X + (q_b - Z_X sum_j q_W)
         np.testing.assert_array_equal(folded, direct)
         expected = requantize_and_clamp(direct, p.multiplier, p.shift, p.rounding,
@@ -209,7 +211,8 @@ def test_int8_golden_output_is_close_in_output_lsbs():
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x)
     s_y = graph.output_quant.scale
     y_float = float_forward(
-        [FloatDense(f"d{i}", w, b, relu=i < 2) for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
+        [FloatDense(f"d{i}", w, b, relu=i < 2)
+         for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
         x)
     err = np.abs(golden_dequantized(graph, x) - y_float) / s_y
     assert err.max() <= 4.0
