@@ -1,11 +1,11 @@
-# The two commands of the README's quick start (demo, test), the test tiers, and the docs.
+# The two commands of the README's quick start (demo, test), lint, the test tiers, and the docs.
 # Every target creates .venv/ on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth test-qat bench bench-resources clean
+.PHONY: demo lint test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth test-qat bench bench-resources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 ## demo: train the digits MLP, compile it, simulate the test split on Verilator, print the comparison
 demo: $(STAMP)
 	$(PY) examples/digits_mlp.py
+
+## lint: ruff (the rules are in pyproject.toml)
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 ## test: the whole test suite on 2 cores (co-simulation on Verilator and Icarus included)
 test: $(STAMP)

@@ -69,12 +69,19 @@ def _fmt(value) -> str:
     return f"{value:g}"
 
 
+def _dsp_consumer(layer: dict, macs: dict) -> str:
+    """``name DSPs (MAC lanes + other)`` of one layer."""
+    dsp = layer["resources"]["dsp"]
+    lanes = macs[layer["name"]]
+    return f"{layer['name']} {dsp} ({lanes} MAC lanes + {dsp - min(dsp, lanes)} other)"
+
+
 def print_design(title: str, design: Path, results: dict) -> None:
     manifest = json.loads((design / "manifest.json").read_text())
-    macs = {l["name"]: (l["pe"] * l["simd"] if "mvau" in l["kind"] else 0)
-            for l in manifest["layers"]}
-    folding = {l["name"]: (f"{l['pe']} x {l['simd']}" if l.get("pe") else "-")
-               for l in manifest["layers"]}
+    macs = {layer["name"]: (layer["pe"] * layer["simd"] if "mvau" in layer["kind"] else 0)
+            for layer in manifest["layers"]}
+    folding = {layer["name"]: (f"{layer['pe']} x {layer['simd']}" if layer.get("pe") else "-")
+               for layer in manifest["layers"]}
     total_macs = sum(macs.values())
     print(f"## {title}: {len(manifest['layers'])} blocks, {total_macs} MAC units, "
           f"II {manifest['predicted']['ii']} cycles")
@@ -102,13 +109,12 @@ def print_design(title: str, design: Path, results: dict) -> None:
         print(f"| **total** | | | {total_macs} | {t['lut']} | {t['ff']} | {t['carry']} "
               f"| {t['dsp']} | {_fmt(t['bram'])} | {t['lutram']} | | |")
         print()
-        ranked = sorted(data["layers"], key=lambda l: -l["resources"]["dsp"])
+        ranked = sorted(data["layers"], key=lambda layer: -layer["resources"]["dsp"])
         print(f"DSP per MAC unit: {t['dsp'] / total_macs:.2f} ({t['dsp']} DSPs, {total_macs} MAC "
               f"units); LUTRAM primitives occupy {t['lutram_luts']} LUTs beside the "
               f"{t['lut']} logic LUTs. Top DSP consumers: " + ", ".join(
-                  f"{l['name']} {l['resources']['dsp']} ({macs[l['name']]} MAC lanes + "
-                  f"{l['resources']['dsp'] - min(l['resources']['dsp'], macs[l['name']])} "
-                  "other)" for l in ranked[:3] if l["resources"]["dsp"]) + ".")
+                  _dsp_consumer(layer, macs) for layer in ranked[:3]
+                  if layer["resources"]["dsp"]) + ".")
         if data["fmax_mhz"]:
             print(f"Fmax {data['fmax_mhz']:.1f} MHz (target {data['target_mhz']} MHz): "
                   f"{data['throughput_inferences_per_s']:,.0f} inferences/s at II "

@@ -40,10 +40,10 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from numpy_cnn import SmallCnn  # noqa: E402
+from numpy_cnn import SmallCnn
 
-import hwgen  # noqa: E402
-from hwgen.reference.onnxruntime import compare_layers  # noqa: E402
+import hwgen
+from hwgen.reference.onnxruntime import compare_layers
 
 #: Where each design goes under OUT.
 DESIGN_DIRS = {"hwgen PTQ": "ptq", "onnxruntime QDQ": "qdq"}
@@ -59,8 +59,12 @@ def load_data(seed: int = 0):
 
 def quantize_with_onnxruntime(float_path: Path, qdq_path: Path, calibration: np.ndarray):
     """onnxruntime quantize_static, QDQ format, fed by a CalibrationDataReader."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):

@@ -41,7 +41,6 @@ from sklearn.model_selection import train_test_split
 
 import hwgen
 
-
 PRECISIONS = ("w8a8", "w4a4", "w2a2", "w1a1", "twn", "ttq")
 MODELS = ("mlp", "cnn")
 #: hwgen PTQ config per precision: (weights, hidden activations, extra default keys)

@@ -45,6 +45,10 @@ def _is_model_proto(model) -> bool:
     return onnx is not None and isinstance(model, onnx.ModelProto)
 
 
+def _print_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
             top: str = DEFAULT_TOP) -> Design:
     """Quantize (if needed), fold, lower and size a model into a :class:`Design`.
@@ -373,7 +377,7 @@ class Design:
             if not 0.0 <= p < 1.0:
                 raise SimulationError(f"{what} is a probability in [0, 1), not {p!r}")
         if log is None:
-            log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+            log = _print_to_stderr
         if work_dir is None and self._out is None:
             if waves:
                 raise HwgenError("waves=True needs a place to keep waves.vcd: save the design "

@@ -51,8 +51,8 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
     ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
-    gets ``input_axes`` (1, 2, 0), so :meth:`LoweredDesign.input_codes` takes rows in the model's own
-    layout (:mod:`hwgen.frontend.layout`).
+    gets ``input_axes`` (1, 2, 0), so :meth:`LoweredDesign.input_codes` takes rows in the
+    model's own layout (:mod:`hwgen.frontend.layout`).
     """
     config = load_config(config)
     graph = load_onnx(model, calibration, config=config)

@@ -23,7 +23,7 @@ def report_data(out_dir) -> dict:
     manifest = json.loads(manifest_path.read_text())
     result_path = out / RESULT_FILE
     result = json.loads(result_path.read_text()) if result_path.exists() else None
-    sim_layers = {l["name"]: l for l in result["layers"]} if result else {}
+    sim_layers = {layer["name"]: layer for layer in result["layers"]} if result else {}
     layers = []
     for layer in manifest["layers"]:
         sim = sim_layers.get(layer["name"], {})
@@ -64,14 +64,15 @@ def render_markdown(data: dict) -> str:
              "| layer | kind | out <- in | w / in / out | PE x SIMD | MACs | cycles/inference "
              "| latency model | latency RTL | utilization model | utilization RTL |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for l in data["layers"]:
-        folding = f"{l['pe']} x {l['simd']}" if l["pe"] is not None else "-"
+    for layer in data["layers"]:
+        folding = f"{layer['pe']} x {layer['simd']}" if layer["pe"] is not None else "-"
         lines.append(
-            f"| {l['name']} | {l['kind']} | {l['shape']} "
-            f"| {_fmt(l['weights'])} / {l['input']} / {l['output']} "
-            f"| {folding} | {_fmt(l['macs'])} | {l['cycles_per_vector']} "
-            f"| {l['latency_model']} | {_fmt(l['latency_rtl'])} "
-            f"| {_fmt(l['utilization_model'], '.1%')} | {_fmt(l['utilization_rtl'], '.1%')} |")
+            f"| {layer['name']} | {layer['kind']} | {layer['shape']} "
+            f"| {_fmt(layer['weights'])} / {layer['input']} / {layer['output']} "
+            f"| {folding} | {_fmt(layer['macs'])} | {layer['cycles_per_vector']} "
+            f"| {layer['latency_model']} | {_fmt(layer['latency_rtl'])} "
+            f"| {_fmt(layer['utilization_model'], '.1%')} "
+            f"| {_fmt(layer['utilization_rtl'], '.1%')} |")
     p = data["predicted"]
     lines += ["", f"Pipeline (cycle model): latency {p['latency']} cycles, initiation interval "
                   f"{p['ii']} cycles (slowest layer: {p['ii_bound']})."]
@@ -87,7 +88,7 @@ def render_markdown(data: dict) -> str:
                       f"{sim['cycles_per_second']:,.0f} simulated cycles/s."]
     else:
         lines += ["", "Not simulated yet: run `hwgen sim`."]
-    lines += render_synthesis(data.get("synthesis"), [l["name"] for l in data["layers"]])
+    lines += render_synthesis(data.get("synthesis"), [layer["name"] for layer in data["layers"]])
     return "\n".join(lines) + "\n"
 
 

@@ -13,13 +13,21 @@ from pathlib import Path
 import numpy as np
 
 from ..backend.design import LoweredDesign
-from ..ir.block import beats_per_inference
 from ..errors import SimulationError
 from ..golden.model import run_pipeline
+from ..ir.block import beats_per_inference
 from ..ir.packing import pack_words, unpack_words
 from ..perf.pipeline import pipeline_timing
-from .harness import (HARNESS_TOP, Monitor, build_harness, harness_plusargs, read_results,
-                      render_harness, run_harness, write_inputs)
+from .harness import (
+    HARNESS_TOP,
+    Monitor,
+    build_harness,
+    harness_plusargs,
+    read_results,
+    render_harness,
+    run_harness,
+    write_inputs,
+)
 
 __all__ = ["DRIVERS", "SimulationOutcome", "simulate_design"]
 
@@ -51,6 +59,7 @@ def _monitors(design: LoweredDesign) -> list:
 def _run_with_cocotb(design, in_words, beats_out, work_dir, *, simulator, idle, backpressure,
                      seed, waves):
     import time
+
     from .cocotb_runner import build_cocotb, run_cocotb
     harness_sv = render_harness(top=design.top, in_width=design.in_width,
                                 out_width=design.out_width,
@@ -152,7 +161,7 @@ def simulate_design(design: LoweredDesign, x, *, work_dir, simulator: str = "ver
     layers = []
     # Every output beat, and the first input beat of every inference, at the ports.
     exact = (run.in_cycles == list(timing.first_in) and run.out_cycles == list(timing.out_beats))
-    for index, (block, t) in enumerate(zip(design.blocks, timing.layers)):
+    for index, (block, t) in enumerate(zip(design.blocks, timing.layers, strict=True)):
         # A block may start on the next inference before its input exists (a sliding window
         # reads the next image's top padding right away): compare the run's N inferences.
         ins = run.monitors.get(f"i{index}", [])[:n]
@@ -166,7 +175,8 @@ def simulate_design(design: LoweredDesign, x, *, work_dir, simulator: str = "ver
             "input_lanes": block.input_format.lanes, "output_lanes": block.output_format.lanes,
             "cycles_per_vector": t.cycles_per_vector,
             "latency_rtl": latency_rtl, "latency_model": t.latency,
-            "utilization_rtl": (t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"] else None,
+            "utilization_rtl": ((t.cycles_per_vector / cycles["ii_rtl"]) if cycles["ii_rtl"]
+                                else None),
             "utilization_model": (t.cycles_per_vector / timing.ii) if timing.ii else None,
             "transfers_match_model": layer_exact,
         })

@@ -9,8 +9,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import IRError
 from ..catalog import kind_of
+from ..errors import IRError
 from ..ir.block import beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 
@@ -161,6 +161,7 @@ class LoweredDesign:
     def verilog(self) -> str:
         """Verilog of the accelerator (deterministic: no source locations)."""
         from amaranth.back import verilog
+
         from ..hw.accelerator import Accelerator
         return verilog.convert(Accelerator(blocks=self.blocks, edges=self.edges),
                                name=self.top, emit_src=False)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import HwgenError
 from ..catalog import kind_named, resolve
+from ..errors import HwgenError
 from ..ir.types import IntType, TensorQuant
 from .design import LoweredDesign
 

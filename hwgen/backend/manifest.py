@@ -30,7 +30,7 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
     inferences = steady_state_inferences(len(design.blocks))
     timing = pipeline_timing(design.blocks, inferences, design.edges)
     blocks = []
-    for index, (block, t) in enumerate(zip(design.blocks, timing.layers)):
+    for index, (block, t) in enumerate(zip(design.blocks, timing.layers, strict=True)):
         producer = design.edges[index][0]
         previous = design.blocks[producer] if producer >= 0 else None
         converter = None

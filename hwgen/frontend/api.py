@@ -9,10 +9,10 @@ import numpy as np
 from ..errors import ModelError
 from .float.conv_ptq import quantize_network
 from .float.model import FloatDense
+from .float.ptq import quantize_layers
 from .onnx.graph import load_model
 from .onnx.reader import onnx_problems, read_onnx
 from .problems import Problem
-from .float.ptq import quantize_layers
 from .qdq.reader import is_qdq, qdq_problems, read_qdq
 from .qonnx.reader import is_qonnx, qonnx_problems, read_qonnx
 
@@ -62,7 +62,7 @@ def quantize_mlp(*, weights, calibration, biases=None, relu=None, config=None, n
     names = [f"dense{i}" for i in range(count)] if names is None \
         else _as_list(names, "names", count)
     layers = []
-    for w, b, r, n in zip(weights, biases, relu, names):
+    for w, b, r, n in zip(weights, biases, relu, names, strict=True):
         w = np.asarray(w, dtype=np.float64)
         b = np.zeros(w.shape[0] if w.ndim else 0) if b is None else b
         layers.append(FloatDense(name=n, weights=w, bias=b, relu=r))

@@ -62,7 +62,7 @@ def size_fifos(blocks, edges=None, *, verify: bool = True) -> tuple:
     blocks = tuple(blocks)
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
     sized = []
-    for block, producers in zip(blocks, edges):
+    for block, producers in zip(blocks, edges, strict=True):
         upstream = sized[producers[0]] if producers[0] != DESIGN_INPUT else None
         sized.append(replace(block, **cycle_model(block).fifo_depths(block, upstream)))
     sized = tuple(sized)

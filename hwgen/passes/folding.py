@@ -107,9 +107,9 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
         raise IRError(f"max_macs must be a positive integer, not {max_macs!r}")
     if target_cycles is None:
         target_cycles = max(
-            [math.ceil(_vectors(l) * l.out_features * l.in_features / max_macs)
-             for l in graph.layers if _foldable(l)]
-            + [_window_floor(l) for l in graph.layers] + [1])
+            [math.ceil(_vectors(layer) * layer.out_features * layer.in_features / max_macs)
+             for layer in graph.layers if _foldable(layer)]
+            + [_window_floor(layer) for layer in graph.layers] + [1])
     layers = []
     for layer in graph.layers:
         if not _foldable(layer):

@@ -1,8 +1,12 @@
 """Exact cycle model: per block and for the chained pipeline."""
 
-from .mvau import (WRITE_DELAY, credits_for_full_rate, int_mvau_cycles_per_vector,
-                   int_mvau_isolated_latency)
+from .mvau import (
+    WRITE_DELAY,
+    credits_for_full_rate,
+    int_mvau_cycles_per_vector,
+    int_mvau_isolated_latency,
+)
 from .pipeline import LayerTiming, PipelineTiming, pipeline_timing
 
-__all__ = ["WRITE_DELAY", "credits_for_full_rate", "int_mvau_cycles_per_vector", "int_mvau_isolated_latency",
-           "LayerTiming", "PipelineTiming", "pipeline_timing"]
+__all__ = ["WRITE_DELAY", "credits_for_full_rate", "int_mvau_cycles_per_vector",
+           "int_mvau_isolated_latency", "LayerTiming", "PipelineTiming", "pipeline_timing"]

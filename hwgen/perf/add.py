@@ -9,8 +9,8 @@ stages and written into the output FIFO ``WRITE_DELAY`` cycles later:
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.eltwise_add import AddParams
+from .cycle_model import CycleModel
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles", "ELTWISE_ADD"]

@@ -11,8 +11,8 @@ alongside), the multiply-accumulate, and the requantizer's two stages.
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.depthwise import DepthwiseParams
+from .cycle_model import CycleModel
 from .events import Schedule, Stream
 from .window_reduce import window_reduce_processes
 

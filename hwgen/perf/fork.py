@@ -19,7 +19,7 @@ def fork_processes(schedule: Schedule, depths, inp: Stream, branches) -> None:
         previous = -1
         for i in range(inp.beats):
             ready = previous + 1
-            for depth, branch in zip(depths, branches):
+            for depth, branch in zip(depths, branches, strict=True):
                 if i >= depth:
                     ready = max(ready, (yield branch.after(i - depth)) + 1)
             inp.accept(i, ready)

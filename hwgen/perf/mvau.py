@@ -17,8 +17,8 @@ In isolation (input always valid, output always ready, ``C`` large enough) a vec
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.int_mvau import IntMvauParams
+from .cycle_model import CycleModel
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",

@@ -18,9 +18,9 @@ has left. In isolation a vector takes ``NF * SF`` cycles.
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.mx_mvau import MxMvauParams
 from ..ir.mx.types import is_mx_format
+from .cycle_model import CycleModel
 from .events import Schedule, Stream
 from .mvau import mvau_engine_processes, mvau_fifo_depths
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.block import (DESIGN_INPUT, beats_per_inference, chain_edges, check_edges,
-                        consumers_of)
+from ..ir.block import DESIGN_INPUT, beats_per_inference, chain_edges, check_edges, consumers_of
 from .events import NEVER_BLOCKS, Schedule
 from .fork import fork_processes
 from .registry import cycle_model
@@ -188,12 +187,12 @@ def _extend(timing: "PipelineTiming", inferences: int, delta: int) -> "PipelineT
 
     n = timing.inferences
     layers = tuple(
-        LayerTiming(name=l.name, cycles_per_vector=l.cycles_per_vector,
-                    in_beats=extended(l.in_beats, len(l.in_beats) // n),
-                    out_beats=extended(l.out_beats, len(l.out_beats) // n),
-                    beats_in_per_vector=l.beats_in_per_vector,
-                    beats_out_per_vector=l.beats_out_per_vector)
-        for l in timing.layers)
+        LayerTiming(name=layer.name, cycles_per_vector=layer.cycles_per_vector,
+                    in_beats=extended(layer.in_beats, len(layer.in_beats) // n),
+                    out_beats=extended(layer.out_beats, len(layer.out_beats) // n),
+                    beats_in_per_vector=layer.beats_in_per_vector,
+                    beats_out_per_vector=layer.beats_out_per_vector)
+        for layer in timing.layers)
     return PipelineTiming(inferences=inferences,
                           in_beats=extended(timing.in_beats, len(timing.in_beats) // n),
                           out_beats=layers[-1].out_beats, layers=layers)
@@ -223,7 +222,7 @@ def _evaluate(blocks, inferences: int, edges):
             branches = [schedule.stream(f"{blocks[b].name}.fork{port}", stream.beats)
                         for b, port in readers]
             fork_processes(schedule, depths, stream, branches)
-            for (b, port), branch in zip(readers, branches):
+            for (b, port), branch in zip(readers, branches, strict=True):
                 port_streams[(b, port)] = _convert(schedule, branch, lanes,
                                                    blocks[b].input_formats[port].lanes,
                                                    blocks[b])

@@ -18,8 +18,8 @@ value outside the image). The line buffer holds ``R = kernel + stride`` rows; gl
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.sliding_window import SlidingWindowParams
+from .cycle_model import CycleModel
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",

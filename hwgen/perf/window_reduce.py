@@ -10,8 +10,8 @@ requantizer) and is valid one cycle later, after the previous output beat has le
 
 from __future__ import annotations
 
-from .cycle_model import CycleModel
 from ..ir.blocks.window_reduce import WindowReduceParams
+from .cycle_model import CycleModel
 from .events import Schedule, Stream
 
 __all__ = ["write_delay", "window_reduce_processes", "window_reduce_cycles",

@@ -23,8 +23,7 @@ __all__ = ["INSTALL", "QatDependencyError", "missing", "require", "PRESETS", "Pr
 if not missing():
     from .contract import ContractResult, check_contract, golden_codes
     from .export import export_qonnx, float_onnx
-    from .models import (QatNet, build_cnn, build_mlp, float_cnn, float_mlp,
-                         load_float_weights)
+    from .models import QatNet, build_cnn, build_mlp, float_cnn, float_mlp, load_float_weights
     from .presets import PRESETS, Preset, preset
     from .ste import round_ste, sign_ste, ternarize_ste
     from .ternary import TernaryConv2d, TernaryLinear

@@ -18,6 +18,7 @@ are integer codes that hwgen's design ports carry and the contract compares.
 from __future__ import annotations
 
 import copy
+import itertools
 
 import numpy as np
 import torch
@@ -119,7 +120,7 @@ def build_mlp(preset: Preset, sizes=MLP_SIZES, *, seed: int = 0) -> QatNet:
     torch.manual_seed(seed)
     first, last = _ends(preset)
     body = [first]
-    for k, (i, o) in enumerate(zip(sizes, sizes[1:])):
+    for k, (i, o) in enumerate(itertools.pairwise(sizes)):
         body.append(_dense(preset, i, o))
         if k < len(sizes) - 2:
             body += _act(preset, o, conv=False)
@@ -147,7 +148,7 @@ def float_mlp(sizes=MLP_SIZES, *, seed: int = 0) -> nn.Sequential:
     """The float MLP (ReLU), the same shapes."""
     torch.manual_seed(seed)
     layers = []
-    for k, (i, o) in enumerate(zip(sizes, sizes[1:])):
+    for k, (i, o) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(i, o))
         if k < len(sizes) - 2:
             layers.append(nn.ReLU())
@@ -173,7 +174,7 @@ def load_float_weights(net: QatNet, float_model: nn.Sequential) -> int:
     sources = [m for m in float_model if isinstance(m, (nn.Linear, nn.Conv2d))]
     copied = 0
     with torch.no_grad():
-        for dst, src in zip(targets, sources):
+        for dst, src in zip(targets, sources, strict=True):
             if dst.weight.shape != src.weight.shape:
                 continue
             dst.weight.copy_(src.weight)

@@ -130,8 +130,8 @@ def read_design_dir(out) -> DesignDir:
                              "recompile the design")
     children = [m[len(top) + 1:] for m in modules
                 if m.startswith(f"{top}.") and "." not in m[len(top) + 1:]]
-    blocks = tuple(Block(name=l["name"], kind=l["kind"], instance=l["instance"], index=i)
-                   for i, l in enumerate(layers))
+    blocks = tuple(Block(name=layer["name"], kind=layer["kind"], instance=layer["instance"],
+                         index=i) for i, layer in enumerate(layers))
     missing = [f"{b.name} ({b.instance})" for b in blocks if b.instance not in children]
     if missing:
         raise SynthesisError(f"{top_file} has no module {top}.<instance> for layer(s) "

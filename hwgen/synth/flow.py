@@ -13,8 +13,15 @@ from .nextpnr import capacity_problem, choose_device, nextpnr_args, read_report
 from .resources_file import LOG_FILE, SCHEMA, write_resources
 from .stat import block_resources
 from .targets import TARGETS
-from .tools import (NEXTPNR_ECP5, NEXTPNR_ICE40, YOSYS, Progress, require_tool, run_tool,
-                    tool_version)
+from .tools import (
+    NEXTPNR_ECP5,
+    NEXTPNR_ICE40,
+    YOSYS,
+    Progress,
+    require_tool,
+    run_tool,
+    tool_version,
+)
 from .yosys_script import NETLIST_FILE, STAT_FILE, yosys_script
 
 __all__ = ["synthesize", "WORK_DIR"]
@@ -25,7 +32,7 @@ _NEXTPNR = {"nextpnr-ecp5": NEXTPNR_ECP5, "nextpnr-ice40": NEXTPNR_ICE40}
 
 def _errors(log: Path, limit: int = 5) -> str:
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    errors = [l for l in lines if l.startswith("ERROR") or "Assert" in l]
+    errors = [line for line in lines if line.startswith("ERROR") or "Assert" in line]
     return "\n".join((errors or lines)[-limit:])
 
 

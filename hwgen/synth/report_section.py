@@ -36,7 +36,7 @@ def synthesis_data(out, manifest: dict) -> dict | None:
     ii = manifest["predicted"]["ii"]
     latency = manifest["predicted"]["latency"]
     return {**summary,
-            "layers": {l["name"]: l["resources"] for l in data["layers"]},
+            "layers": {layer["name"]: layer["resources"] for layer in data["layers"]},
             "glue": glue, "totals": data["totals"], "fmax_mhz": fmax, "ii_cycles": ii,
             "throughput_inferences_per_s": fmax * 1e6 / ii if fmax else None,
             "latency_us": latency / fmax if fmax else None,

@@ -15,8 +15,8 @@ lutram    RAM32*/RAM64*/RAM128*/RAM256*  same                 TRELLIS_DPR16X4  (
 ========  =============================  ===================  =============  =============
 
 Yosys maps UltraScale+ carry logic to CARRY4 cells (Vivado places them in CARRY8 sites), so
-both count on xcup. BRAM on Xilinx counts 36 Kb tiles (a RAMB18 is half of one). LUTRAM counts primitives
-(a RAM32M16 is one primitive that occupies eight LUTs of a SLICEM); ``lutram_luts`` gives
+both count on xcup. BRAM on Xilinx counts 36 Kb tiles (a RAMB18 is half of one). LUTRAM counts
+primitives (a RAM32M16 is one primitive that occupies eight LUTs of a SLICEM); ``lutram_luts`` gives
 the LUTs they occupy where the primitive's size is known. ECP5 carry cells (CCU2C) each hold
 two LUT4s beside their carry logic; they are not in ``lut``.
 """

@@ -5,7 +5,6 @@ import functools
 import subprocess
 
 import numpy as np
-import pytest
 
 from hwgen.backend import LoweredDesign
 from hwgen.backend.memory_images import memory_images
@@ -27,8 +26,9 @@ def design() -> LoweredDesign:
         random_binary_params(rng, "xnor", mh=4, mw=4, pe=4, simd=1, activation="requant",
                              out_bits=8, out_signed=True, name="xnor"),
     )
-    return LoweredDesign(name="b", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 0),
-                  output_quant=TensorQuant(IntType(8, True), 0.5, 0))
+    return LoweredDesign(name="b", blocks=layers,
+                         input_quant=TensorQuant(IntType(8, False), 0.1, 0),
+                         output_quant=TensorQuant(IntType(8, True), 0.5, 0))
 
 
 @functools.lru_cache(maxsize=1)

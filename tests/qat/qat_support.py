@@ -26,7 +26,7 @@ def require_qat():
                    f"install with: {INSTALL}")
         if os.environ.get("HWGEN_REQUIRE_QAT"):
             pytest.fail(message, pytrace=False)
-        warnings.warn(message)
+        warnings.warn(message, stacklevel=2)
         pytest.skip(message, allow_module_level=True)
     warnings.filterwarnings("ignore", module="brevitas")
     import torch

@@ -31,7 +31,7 @@ def require_yowasp(*tools) -> None:
             _MISSING[tool.name] = str(error)
             if os.environ.get("HWGEN_REQUIRE_SIMULATORS"):
                 pytest.fail(message)
-            warnings.warn(message)
+            warnings.warn(message, stacklevel=2)
             pytest.skip(message)
 
 

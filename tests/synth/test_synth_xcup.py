@@ -28,7 +28,7 @@ def test_xcup_per_layer_dsp48e2(synthesized):
     out, data = synthesized
     assert data["target"] == "xcup" and data["device"] is None
     expected = expected_dsps(out, "xcup")
-    assert {l["name"]: l["resources"]["dsp"] for l in data["layers"]} == expected
+    assert {layer["name"]: layer["resources"]["dsp"] for layer in data["layers"]} == expected
     for layer in data["layers"]:
         assert layer["cells"].get("DSP48E2", 0) == expected[layer["name"]]
         assert layer["resources"]["lut"] > 0 and layer["resources"]["ff"] > 0

@@ -9,18 +9,20 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.golden.xnor import binary_mvau
-from hwgen.ir import BipolarQuant, Folding, Graph, IntType, TensorQuant
+from hwgen.ir import Folding, Graph
 from hwgen.ir.binary import ThresholdActivation
-from hwgen.ir.layers.binary_conv import BinaryConv
-from hwgen.ir.blocks.binary_mvau import (BinaryWeightMvauParams, TernaryMvauParams,
-                                    XnorMvauParams)
+from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.ir.layers.float_activation import BatchNorm, FloatActivation, SignQuantizer
 from hwgen.ir.lowering import lower_graph, lower_layer
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.passes import choose_folding
 from hwgen.passes.threshold_folding import fold_thresholds
-from tests.fixtures.binary_conv_factory import (KINDS, random_binary_conv, random_codes, reference_acc,
-                                       with_folding)
+from tests.fixtures.binary_conv_factory import (
+    KINDS,
+    random_binary_conv,
+    random_codes,
+    reference_acc,
+)
 
 GRID = list(itertools.product(sorted(KINDS), (1, 3), (1, 2), (0, 1)))
 

@@ -10,10 +10,10 @@ from hwgen.golden import run_pipeline
 from hwgen.golden.mx_mvau import mx_accumulators
 from hwgen.golden.window import sliding_window
 from hwgen.ir import Folding, Graph, IntType, MxQuant, TensorQuant
-from hwgen.ir.lowering import lower_layer
-from hwgen.ir.layers.mx_conv import MxConv
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.layers.mx_conv import MxConv
+from hwgen.ir.lowering import lower_layer
 from hwgen.passes import choose_folding
 from hwgen.quant.mx import mx_format, mx_quantize
 from tests.fixtures.mx_cnn_factory import mx_conv_layer

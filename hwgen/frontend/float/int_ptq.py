@@ -37,7 +37,7 @@ def _divisors(n: int) -> str:
 def check_int_options(layers, options: list[LayerOptions]) -> None:
     """Options the config grammar accepts but this model or datapath cannot use."""
     errors = []
-    for layer, opts in zip(layers, options):
+    for layer, opts in zip(layers, options, strict=True):
         where = f"layer {layer.name!r}"
         if opts.group_size is not None:
             errors.append(

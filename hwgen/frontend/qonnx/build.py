@@ -109,8 +109,9 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
     in_q = parts[0].in_quant
     if reader.input_calibrated or open_end:
         if calibration is None:
-            raise QuantizationError(f"{source}: its {'input' if reader.input_calibrated else 'output'}"
-                                    " is not quantized in the model; pass calibration data")
+            what = "input" if reader.input_calibrated else "output"
+            raise QuantizationError(f"{source}: its {what} is not quantized in the model; "
+                                    "pass calibration data")
         x, _ = _calibration_rows(calibration, parts[0])
     if reader.input_calibrated:
         opts = config.layer(parts[0].name)

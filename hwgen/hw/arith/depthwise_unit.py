@@ -9,10 +9,10 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.depthwise import DepthwiseParams
 from ...ir.packing import pack_words
-from .fold_table import fold_table
-from .requantizer import Requantizer
 from ..shapes import index_range, lanes_layout
 from ..stream.fifo import StreamFifo
+from .fold_table import fold_table
+from .requantizer import Requantizer
 
 __all__ = ["DepthwiseUnit", "depthwise_weight_words", "depthwise_memory_images"]
 

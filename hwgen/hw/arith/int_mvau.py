@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth.hdl import Module, signed
-from amaranth.lib import data, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.lib import stream
 
 from ...ir.blocks.int_mvau import IntMvauParams
 from ...ir.packing import pack_words, weight_memory_words
+from ..shapes import lanes_layout
 from .adder_tree import bounded_sum, step_dot_range
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
-from ..shapes import lanes_layout
 
 __all__ = ["IntMvau", "int_mvau_memory_images"]
 

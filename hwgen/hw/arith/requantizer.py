@@ -9,8 +9,8 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.rules import RequantRounding
 from ...ir.types import IntType
-from .fold_table import fold_table
 from ..shapes import index_range, lanes_layout
+from .fold_table import fold_table
 
 __all__ = ["Requantizer"]
 

@@ -8,8 +8,8 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.binary_mvau import BinaryWeightMvauParams
 from ..arith.adder_tree import bounded_sum
-from .datapath import attach_activation, binary_core, check_params
 from ..shapes import lanes_layout
+from .datapath import attach_activation, binary_core, check_params
 
 __all__ = ["BinaryWeightMvau"]
 

@@ -9,9 +9,9 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.binary_mvau import TernaryMvauParams
 from ..arith.adder_tree import bounded_sum, popcount
-from .datapath import attach_activation, binary_core, check_params
 from ..arith.fold_table import fold_table
 from ..shapes import lanes_layout
+from .datapath import attach_activation, binary_core, check_params
 
 __all__ = ["TernaryMvau"]
 

@@ -9,18 +9,23 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ...ir.mx.packing import (is_micro, mx_code_bits, mx_element_words, mx_scale_word_bits,
-                             mx_scale_words)
 from ...ir.blocks.mx_mvau import MxMvauParams
+from ...ir.mx.packing import (
+    is_micro,
+    mx_code_bits,
+    mx_element_words,
+    mx_scale_word_bits,
+    mx_scale_words,
+)
 from ...ir.mx.types import is_mx_format
 from ...quant.mx import mx_format
+from ..arith.fold_table import fold_table
+from ..arith.mvau_core import MvauCore
+from ..shapes import index_range, lanes_layout
 from .element_decoder import MxElementDecoder
 from .output_quantizer import MxOutputQuantizer
 from .requantizer import MxRequantizer
-from ..arith.fold_table import fold_table
 from .tables import signed_width
-from ..arith.mvau_core import MvauCore
-from ..shapes import index_range, lanes_layout
 
 __all__ = ["MxMvau"]
 
@@ -273,7 +278,8 @@ def w_fmt_max_exp(fmt) -> int:
 
 def _adder_tree(terms):
     while len(terms) > 1:
-        paired = [a + b for a, b in zip(terms[0::2], terms[1::2])]
+        # an odd count leaves the last term without a partner: it is carried below
+        paired = [a + b for a, b in zip(terms[0::2], terms[1::2], strict=False)]
         if len(terms) % 2:
             paired.append(terms[-1])
         terms = paired
