@@ -1,107 +1,160 @@
-"""Size the FIFOs of lowered blocks so the pipeline runs at its slowest block's rate."""
+"""Size the FIFOs of lowered blocks from the pipeline analysis.
+
+1. Each block kind says which FIFOs it has, at their smallest legal depths
+   (``CycleModel.fifo_depths``); every port that reads a shared stream gets a branch FIFO.
+2. The pipeline is analysed with every one of those FIFOs unbounded and the source
+   releasing one inference every ``II`` cycles, ``II`` the slowest block's cycles per
+   inference (the best interval any depths can give). The analysis is exact and periodic, so
+   it gives each FIFO's largest occupancy over the whole endless run: the depth at which the
+   FIFO never delays anything (:mod:`hwgen.perf.fifo_depth`). Those depths, all at once,
+   reproduce that run.
+3. With ``verify``, the sized pipeline is analysed as it runs in the simulation harness (the
+   source back to back): that analysis checks it never deadlocks, measures its interval and
+   is what the manifest reports (:class:`SizedPipeline`). A FIFO that the paced run filled
+   less than the back-to-back one needs is then deepened to what an analysis of the
+   back-to-back run, with those FIFOs unbounded, says; should that still not reach the
+   slowest block's interval, the depths stay and the report shows the slower interval (still
+   exact).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..errors import IRError
 from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
-from ..perf.pipeline import pipeline_timing
+from ..perf.events import CycleModelDeadlock
+from ..perf.pipeline import PipelineAnalysis
 from ..perf.registry import cycle_model
 
-__all__ = ["size_fifos", "steady_state_inferences"]
+__all__ = ["size_fifos", "size_pipeline", "SizedPipeline", "steady_state_inferences",
+           "fifo_bits"]
 
 _PORT_FIFO = ("in_fifo_depth", "in2_fifo_depth")
-_MAX_BRANCH_DEPTH = 1 << 16
+#: Inferences the paced run may take to become periodic before its pace counts as too fast.
+_PACED_LIMIT = 32
 
 
 def steady_state_inferences(block_count: int) -> int:
-    """Back-to-back inferences after which the model's last interval is the steady one."""
+    """Back-to-back inferences the manifest's interval is measured over (its last two)."""
     return 2 * block_count + 6
 
 
-def _interval(blocks, edges):
-    """Steady-state interval and its bound; interval None if the model deadlocks."""
-    try:
-        timing = pipeline_timing(blocks, steady_state_inferences(len(blocks)), edges)
-    except RuntimeError:            # the model found a deadlock
-        return None, None
-    return timing.ii, timing.ii_bound
+@dataclass(frozen=True, eq=False)
+class SizedPipeline:
+    """Blocks with their FIFO depths set, and the analysis of the sized pipeline run back to
+    back (None without ``verify``)."""
+
+    blocks: tuple
+    edges: tuple
+    analysis: PipelineAnalysis | None
 
 
-def _timing_ok(blocks, edges) -> bool:
-    ii, bound = _interval(blocks, edges)
-    return ii is not None and ii == bound
-
-
-def _set_port(blocks, b, port, depth):
-    blocks = list(blocks)
-    blocks[b] = replace(blocks[b], **{_PORT_FIFO[port]: depth})
-    return tuple(blocks)
-
-
-def _doubled(block):
-    changes = {key: 2 * getattr(block, key)
-               for key in ("out_fifo_depth",) + _PORT_FIFO if getattr(block, key, 0)}
-    return replace(block, **changes)
-
-
-def size_fifos(blocks, edges=None, *, verify: bool = True) -> tuple:
-    """Blocks with their FIFO depths set.
-
-    1. Each block kind's rule (``hwgen.perf.registry``) given the block feeding its first port.
-    2. Ports that share a producer (a fork) each get a FIFO; a residual branch must hold
-       everything the other branch has not consumed yet, so these depths are found with the
-       exact cycle model: doubled until the model does not deadlock, doubled further while
-       the interval improves, then each trimmed back by bisection to the smallest depth that
-       keeps the best interval.
-    3. With ``verify``, if the steady-state interval still exceeds the slowest block's, all
-       depths double (up to 4 times) until it does not; if that does not help either, the
-       sizes of step 2 stay (the report then shows the slower interval, still exact).
-    """
+def fifo_bits(blocks, edges=None) -> int:
+    """Bits of FIFO storage of a sized pipeline: every block's output FIFO and every port or
+    branch FIFO, depth times beat width (a branch FIFO holds the producer's beats, a port
+    FIFO the beats after the port's width converter)."""
     blocks = tuple(blocks)
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    readers = consumers_of(edges)
+    bits = 0
+    for index, block in enumerate(blocks):
+        bits += block.out_fifo_depth * block.output_format.payload_bits
+        for port, producer in enumerate(edges[index]):
+            depth = block.input_fifo_depths[port]
+            if not depth:
+                continue
+            if len(readers[producer]) > 1:
+                fmt = (blocks[producer].output_format if producer != DESIGN_INPUT
+                       else blocks[0].input_format)
+            else:
+                fmt = block.input_formats[port]
+            bits += depth * fmt.payload_bits
+    return bits
+
+
+def _floors(blocks, edges) -> tuple:
     sized = []
     for block, producers in zip(blocks, edges):
         upstream = sized[producers[0]] if producers[0] != DESIGN_INPUT else None
         sized.append(replace(block, **cycle_model(block).fifo_depths(block, upstream)))
-    sized = tuple(sized)
-    forked = [reader for readers in consumers_of(edges).values() if len(readers) > 1
-              for reader in readers]
-    for b, port in forked:
-        sized = _set_port(sized, b, port, max(2, getattr(sized[b], _PORT_FIFO[port])))
-    if forked:
-        # Grow the branch FIFOs until nothing deadlocks, then while the interval improves.
-        while _interval(sized, edges)[0] is None:
-            if all(getattr(sized[b], _PORT_FIFO[p]) >= _MAX_BRANCH_DEPTH for b, p in forked):
-                raise IRError("no FIFO depth up to 65536 lets the branches of this graph run "
-                              "without deadlock; check the graph")
-            for b, port in forked:
-                sized = _set_port(sized, b, port, 2 * getattr(sized[b], _PORT_FIFO[port]))
-        best = _interval(sized, edges)[0]
-        for _ in range(4):
-            bigger = sized
-            for b, port in forked:
-                bigger = _set_port(bigger, b, port, 2 * getattr(bigger[b], _PORT_FIFO[port]))
-            ii = _interval(bigger, edges)[0]
-            if ii >= best:
-                break
-            sized, best = bigger, ii
-        # Trim each branch back to the smallest depth that keeps that interval.
-        for b, port in forked:
-            lo, hi = 1, getattr(sized[b], _PORT_FIFO[port])
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if _interval(_set_port(sized, b, port, mid), edges)[0] == best:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            sized = _set_port(sized, b, port, hi)
+    for readers in consumers_of(edges).values():
+        if len(readers) > 1:
+            for b, port in readers:
+                field = _PORT_FIFO[port]
+                sized[b] = replace(sized[b], **{field: max(1, getattr(sized[b], field))})
+    return tuple(sized)
+
+
+def _deepened(blocks, analysis) -> tuple:
+    """``blocks`` with each FIFO of ``analysis`` (an unbounded one) as deep as it needs."""
+    blocks = list(blocks)
+    for site in analysis.sites:
+        depth = max(getattr(blocks[site.block], site.field), analysis.needed_depth(site))
+        blocks[site.block] = replace(blocks[site.block], **{site.field: depth})
+    return tuple(blocks)
+
+
+def _ii_bound(blocks) -> int:
+    return max(cycle_model(block).ideal_cycles(block) for block in blocks)
+
+
+def _paced(blocks, edges, interval: int):
+    """The run paced at ``interval`` with every FIFO unbounded (periodic if the pipeline can
+    keep that pace)."""
+    return PipelineAnalysis(blocks, edges, release_interval=interval, unbounded=True,
+                            limit=_PACED_LIMIT).run()
+
+
+def _sustained_interval(analysis) -> int:
+    """The interval a pipeline that cannot keep the pace keeps at its output: the mean
+    over the last half of the run (its slowest block has long been busy without a break),
+    rounded up."""
+    last = analysis.timing(analysis.evaluated).last_out
+    half = len(last) // 2
+    return -(-(last[-1] - last[-1 - half]) // half)
+
+
+def _back_to_back(blocks, edges):
+    """The analysis of the sized pipeline as the harness runs it, or None on deadlock."""
+    try:
+        return PipelineAnalysis(blocks, edges).run()
+    except CycleModelDeadlock:
+        return None
+
+
+def _keeps(analysis, interval: int) -> bool:
+    """The periodic run takes at most ``interval`` cycles per inference."""
+    p = analysis.periodicity
+    return p is not None and p.delta <= p.period * interval
+
+
+def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
+    """Size the FIFOs (see the module docstring) and analyse the result once."""
+    blocks = tuple(blocks)
+    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    floors = _floors(blocks, edges)
+    interval = _ii_bound(floors)
+    for _ in range(3):
+        paced = _paced(floors, edges, interval)
+        if paced.periodic:
+            break
+        # A block slower than its ideal cycles (e.g. a strided window that still reads
+        # every input pixel): pace at what the pipeline sustains.
+        interval = max(interval + 1, _sustained_interval(paced))
+    else:
+        raise IRError("FIFO sizing: the pipeline settles at no interval with unbounded FIFOs; "
+                      "a block's cycle model is inconsistent")
+    sized = _deepened(floors, paced)
     if not verify:
-        return sized
-    candidate = sized
-    for _ in range(5):
-        if _timing_ok(candidate, edges):
-            return candidate
-        candidate = tuple(_doubled(block) for block in candidate)
-    return sized
+        return SizedPipeline(sized, edges, None)
+    analysis = _back_to_back(sized, edges)
+    if analysis is not None and _keeps(analysis, interval):
+        return SizedPipeline(sized, edges, analysis)
+    raise IRError("FIFO sizing: the back-to-back run does not reach the paced run's interval "
+                  f"({'deadlock' if analysis is None else analysis.periodicity})")
+
+
+def size_fifos(blocks, edges=None, *, verify: bool = True) -> tuple:
+    """Blocks with their FIFO depths set (:func:`size_pipeline`)."""
+    return size_pipeline(blocks, edges, verify=verify).blocks

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .cycle_model import CycleModel
 from ..ir.blocks.depthwise import DepthwiseParams
 from .events import Schedule, Stream
-from .window_reduce import window_reduce_processes
+from .window_reduce import window_reduce_processes, window_reduce_reach
 
 __all__ = ["WRITE_DELAY", "depthwise_processes", "depthwise_cycles", "depthwise_fifos", "DEPTHWISE"]
 
@@ -28,14 +28,16 @@ def depthwise_cycles(p: DepthwiseParams) -> int:
 
 
 def depthwise_fifos(p: DepthwiseParams, upstream) -> dict:
-    """Credits for one result per cycle, and room for a pixel's channel groups."""
-    return {"out_fifo_depth": max(WRITE_DELAY + 2, p.groups), "in_fifo_depth": 0}
+    """An output FIFO (its credits pace the last tap's beats), no input FIFO;
+    ``size_fifos`` deepens it as the pipeline analysis says."""
+    return {"out_fifo_depth": 1, "in_fifo_depth": 0}
 
 
 def depthwise_processes(schedule: Schedule, p: DepthwiseParams, inp: Stream, out: Stream,
-                        inferences: int):
-    window_reduce_processes(schedule, p, inp, out, inferences, delay=WRITE_DELAY)
+                        inferences: int | None = None):
+    window_reduce_processes(schedule, p, inp, out, delay=WRITE_DELAY)
 
 
 #: The depthwise unit's cycle model (catalog entry ``depthwise``).
-DEPTHWISE = CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos)
+DEPTHWISE = CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos,
+                       window_reduce_reach)
