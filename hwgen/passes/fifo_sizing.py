@@ -33,6 +33,8 @@ __all__ = ["size_fifos", "size_pipeline", "SizedPipeline", "steady_state_inferen
 _PORT_FIFO = ("in_fifo_depth", "in2_fifo_depth")
 #: Inferences the paced run may take to become periodic before its pace counts as too fast.
 _PACED_LIMIT = 32
+#: Candidates tried when making FIFOs shallower than the paced run's occupancies.
+_ATTEMPTS = 3
 
 
 def steady_state_inferences(block_count: int) -> int:
@@ -115,10 +117,10 @@ def _sustained_interval(analysis) -> int:
     return -(-(last[-1] - last[-1 - half]) // half)
 
 
-def _back_to_back(blocks, edges):
+def _back_to_back(blocks, edges, *, record: bool = False):
     """The analysis of the sized pipeline as the harness runs it, or None on deadlock."""
     try:
-        return PipelineAnalysis(blocks, edges).run()
+        return PipelineAnalysis(blocks, edges, record=record).run()
     except CycleModelDeadlock:
         return None
 
@@ -127,6 +129,84 @@ def _keeps(analysis, interval: int) -> bool:
     """The periodic run takes at most ``interval`` cycles per inference."""
     p = analysis.periodicity
     return p is not None and p.delta <= p.period * interval
+
+
+def _depth(blocks, site) -> int:
+    return getattr(blocks[site.block], site.field)
+
+
+def _with_depths(blocks, depths: dict) -> tuple:
+    blocks = list(blocks)
+    for (index, field), depth in depths.items():
+        blocks[index] = replace(blocks[index], **{field: depth})
+    return tuple(blocks)
+
+
+def _critical(blocks, edges, interval: int) -> set:
+    """Indices of the blocks that take ``interval`` cycles per inference (no slack)."""
+    return {index for index, block in enumerate(blocks)
+            if cycle_model(block).ideal_cycles(block) >= interval}
+
+
+def _consumers(site, edges) -> list:
+    if site.field != "out_fifo_depth":
+        return [site.block]
+    return [b for b, ports in enumerate(edges) if site.block in ports]
+
+
+def _shallower(safe, floors, edges, interval: int, measured) -> dict:
+    """Candidate depths from the ``measured`` back-to-back run: each FIFO less the beats
+    it never needed (but one read burst); an input FIFO of a block with slack, no deeper
+    than that block's longest read burst and one beat more."""
+    critical = _critical(safe, edges, interval)
+    depths = {}
+    for site in measured.sites:
+        depth = _depth(safe, site)
+        spare = measured.spare_beats(site)
+        burst = measured.read_burst(site)
+        # The spare beats are counted at reads; the producer refills a shallower FIFO a
+        # burst at a time: keep one burst of them.
+        used = depth - max(0, spare - burst)
+        # (An output FIFO's credits also pace its own block: it keeps what it used.)
+        if site.field != "out_fifo_depth" and not critical.intersection(
+                _consumers(site, edges)):
+            used = min(used, burst + 1)
+        if used < depth:
+            depths[(site.block, site.field)] = max(_depth(floors, site), used)
+    return depths
+
+
+def _shrunk(safe, floors, edges, interval: int, measured):
+    """The shallowest verified depths found from ``measured`` (the analysis of ``safe``),
+    and their analysis; ``safe`` and ``measured`` if no candidate keeps the interval.
+
+    A candidate whose run is slower by ``x`` cycles per inference gets back, in each FIFO it
+    made shallower, the beats that FIFO's consumer reads in ``x`` cycles (and one more);
+    one that deadlocks, half of what it took away.
+    """
+    depths = _shallower(safe, floors, edges, interval, measured)
+    sites = {(site.block, site.field): site for site in measured.sites}
+    for _ in range(_ATTEMPTS):
+        if not depths:
+            break
+        candidate = _with_depths(safe, depths)
+        analysis = _back_to_back(candidate, edges)
+        if analysis is not None and _keeps(analysis, interval):
+            return candidate, analysis
+        grown = {}
+        for key, depth in depths.items():
+            full = getattr(safe[key[0]], key[1])
+            if analysis is None:
+                more = -(-(full - depth) // 2)
+            else:
+                p = analysis.periodicity
+                lost = -(-(p.delta - p.period * interval) // p.period) if p else full
+                per = measured.per_inference(sites[key].frees)
+                more = -(-lost * per // interval) + 1
+            if depth + more < full:
+                grown[key] = depth + more
+        depths = grown
+    return safe, measured
 
 
 def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
@@ -145,14 +225,16 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
     else:
         raise IRError("FIFO sizing: the pipeline settles at no interval with unbounded FIFOs; "
                       "a block's cycle model is inconsistent")
-    sized = _deepened(floors, paced)
+    safe = _deepened(floors, paced)
     if not verify:
-        return SizedPipeline(sized, edges, None)
-    analysis = _back_to_back(sized, edges)
-    if analysis is not None and _keeps(analysis, interval):
-        return SizedPipeline(sized, edges, analysis)
-    raise IRError("FIFO sizing: the back-to-back run does not reach the paced run's interval "
-                  f"({'deadlock' if analysis is None else analysis.periodicity})")
+        return SizedPipeline(safe, edges, None)
+    measured = _back_to_back(safe, edges, record=True)
+    if measured is None or not _keeps(measured, interval):
+        raise IRError("FIFO sizing: the back-to-back run of FIFOs sized from the paced run "
+                      f"does not keep its interval ({measured and measured.periodicity}); a "
+                      "cycle model is inconsistent")
+    sized, analysis = _shrunk(safe, floors, edges, interval, measured)
+    return SizedPipeline(sized, edges, analysis)
 
 
 def size_fifos(blocks, edges=None, *, verify: bool = True) -> tuple:

@@ -34,13 +34,13 @@ def add_processes(schedule: Schedule, p: AddParams, inputs, out: Stream,
         ox = out.xfer
         while True:
             start = max(previous + 1, (yield (a, -1 - i)), (yield (b, -1 - i)))
-            if log is not None:
-                log.offer(i, start)
             if depth is not None and i >= depth:
                 q = i - depth - out.base
                 t = ox[q] if 0 <= q < len(ox) else (yield (out, i - depth))
                 if t >= start:
                     start = t + 1
+            if log is not None:
+                log.offer(i, start)
             a.accept(i, start)
             b.accept(i, start)
             previous = start

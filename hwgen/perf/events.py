@@ -50,8 +50,9 @@ class Stream:
     ``per`` is the number of beats per inference, where the stream has one (0 if unknown).
     """
 
-    __slots__ = ("name", "beats", "per", "xfer", "base", "always_ready", "arrivals", "_valid",
-                 "_ready", "_arrived", "_waiters", "_offer_waiters", "_schedule", "_limit")
+    __slots__ = ("name", "beats", "per", "xfer", "base", "always_ready", "arrivals", "_next",
+                 "_last", "_nv", "_nr", "_queue", "_valid", "_ready", "_waiters",
+                 "_offer_waiters", "_schedule", "_limit")
 
     def __init__(self, schedule: "Schedule", name: str, beats: int | None, per: int,
                  always_ready: bool):
@@ -61,10 +62,14 @@ class Stream:
         self.xfer: list = []
         self.base = 0
         self.always_ready = always_ready
-        self.arrivals: list | None = None
-        self._valid: dict = {}
+        self.arrivals: "Stream | None" = None
+        self._next = 0              # the beat to settle next
+        self._last = -1             # transfer cycle of the beat before it
+        self._nv = None             # its valid time, once offered
+        self._nr = None             # its ready time, once accepted
+        self._queue = deque()       # FIFO arrival cycles of the beats after it, in order
+        self._valid: dict = {}      # offers and accepts of later beats (rare)
         self._ready: dict = {}
-        self._arrived: dict = {}
         self._waiters: dict = {}
         self._offer_waiters: dict = {}
         self._schedule = schedule
@@ -73,7 +78,7 @@ class Stream:
     @property
     def settled(self) -> int:
         """Beats whose transfer cycle is known (forgotten ones included)."""
-        return self.base + len(self.xfer)
+        return self._next
 
     def known(self, index: int):
         """Transfer cycle of beat ``index`` if known, else None."""
@@ -88,74 +93,48 @@ class Stream:
         if index >= self._limit:
             return
         if self._offer_waiters:
-            waiters = self._offer_waiters.pop(index, None)
-            if waiters:
-                wake = self._schedule._runnable.append
-                for process in waiters:
-                    wake((process, cycle))
-        xfer = self.xfer
-        if index != self.base + len(xfer):
+            self._wake_offer(index, cycle)
+        if index != self._next:
             self._valid[index] = cycle
-            return
-        if not self.always_ready:
-            ready = self._ready.pop(index, None) if self._ready else None
-            if ready is None:
-                self._valid[index] = cycle
-                return
-            if ready > cycle:
-                cycle = ready
-        xfer.append(cycle)
-        if self._waiters:
-            waiters = self._waiters.pop(index, None)
-            if waiters:
-                wake = self._schedule._runnable.append
-                for process in waiters:
-                    wake((process, cycle))
-        if self._arrived or self._valid:
-            self._next(index, cycle)
+        elif self.always_ready:
+            self._settle(cycle)
+        elif self._nr is None:
+            self._nv = cycle
+        else:
+            self._settle(cycle if cycle >= self._nr else self._nr)
 
     def arrive(self, index: int, cycle: int) -> None:
         """FIFO read-side rule: beat ``index`` is in the FIFO from ``cycle`` on, and is
-        offered from ``max(cycle, xfer[index - 1] + 1)`` (one beat leaves per cycle)."""
+        offered from ``max(cycle, xfer[index - 1] + 1)`` (one beat leaves per cycle).
+        Beats arrive in order."""
         if index >= self._limit:
             return
         if self.arrivals is not None:
-            self.arrivals.append(cycle)
-        xfer = self.xfer
-        settled = self.base + len(xfer)
-        if index == settled:
-            if xfer and xfer[-1] >= cycle:
-                cycle = xfer[-1] + 1
-            self.offer(index, cycle)
-        elif index < settled:
-            raise RuntimeError(f"{self.name}[{index}] arrived out of order")
+            self.arrivals.offer(index, cycle)
+        if index != self._next:
+            self._queue.append(cycle)
+            return
+        if cycle <= self._last:
+            cycle = self._last + 1
+        if self._offer_waiters:
+            self._wake_offer(index, cycle)
+        if self.always_ready:
+            self._settle(cycle)
+        elif self._nr is None:
+            self._nv = cycle
         else:
-            self._arrived[index] = cycle
+            self._settle(cycle if cycle >= self._nr else self._nr)
 
     def accept(self, index: int, cycle: int) -> None:
         """Consumer rule: beat ``index`` is taken from ``cycle`` on."""
         if index >= self._limit:
             return
-        xfer = self.xfer
-        valid = self._valid.pop(index, None) if self._valid else None
-        if valid is None:
+        if index != self._next:
             self._ready[index] = cycle
-            return
-        if index != self.base + len(xfer):
-            self._valid[index] = valid
-            self._ready[index] = cycle
-            return
-        if cycle > valid:
-            valid = cycle
-        xfer.append(valid)
-        if self._waiters:
-            waiters = self._waiters.pop(index, None)
-            if waiters:
-                wake = self._schedule._runnable.append
-                for process in waiters:
-                    wake((process, valid))
-        if self._arrived or self._valid:
-            self._next(index, valid)
+        elif self._nv is None:
+            self._nr = cycle
+        else:
+            self._settle(self._nv if self._nv >= cycle else cycle)
 
     def after(self, index: int):
         """Request for the transfer time of beat ``index`` (to ``yield`` from a process)."""
@@ -166,35 +145,53 @@ class Stream:
         of its inputs' offers before it takes them together)."""
         return (self, -1 - index)
 
-    def _next(self, index: int, cycle: int) -> None:
-        """Beat ``index`` crossed at ``cycle``: offer the next beat if it has arrived, and
-        settle the following ones whose times are all known."""
-        wake = self._schedule._runnable.append
+    def _wake_offer(self, index: int, cycle: int) -> None:
+        waiters = self._offer_waiters.pop(index, None)
+        if waiters:
+            wake = self._schedule._runnable.append
+            for process in waiters:
+                wake((process, cycle))
+
+    def _settle(self, cycle: int) -> None:
+        """The next beat crosses at ``cycle``; so may the ones after it."""
         while True:
+            index = self._next
+            self.xfer.append(cycle)
+            self._next = index + 1
+            self._last = cycle
+            self._nv = self._nr = None
+            if self._waiters:
+                waiters = self._waiters.pop(index, None)
+                if waiters:
+                    wake = self._schedule._runnable.append
+                    for process in waiters:
+                        wake((process, cycle))
             index += 1
-            valid = self._arrived.pop(index, None) if self._arrived else None
-            if valid is not None:
+            if self._queue:
+                valid = self._queue.popleft()
                 if valid <= cycle:
                     valid = cycle + 1
                 if self._offer_waiters:
-                    for process in self._offer_waiters.pop(index, ()):
-                        wake((process, valid))
+                    self._wake_offer(index, valid)
+            elif self._valid:
+                valid = self._valid.pop(index, None)
             else:
-                valid = self._valid.pop(index, None) if self._valid else None
-                if valid is None:
-                    return
+                valid = None
+            ready = self._ready.pop(index, None) if self._ready else None
+            if valid is None:
+                self._nr = ready
+                return
             if self.always_ready:
                 cycle = valid
+            elif ready is None:
+                self._nv = valid
+                return
             else:
-                ready = self._ready.pop(index, None) if self._ready else None
-                if ready is None:
-                    self._valid[index] = valid
-                    return
                 cycle = valid if valid >= ready else ready
-            self.xfer.append(cycle)
-            if self._waiters:
-                for process in self._waiters.pop(index, ()):
-                    wake((process, cycle))
+
+    def valid_of(self, index: int):
+        """The cycle from which beat ``index`` (not settled yet) is valid, if known."""
+        return self._nv if index == self._next else self._valid.get(index)
 
 
 class Schedule:
@@ -204,30 +201,27 @@ class Schedule:
         self._runnable = deque()
         self._streams = []
         self._processes = 0
-        self._unbounded: dict = {}
+        self._logged: dict = {}
 
-    def unbound(self, block, field: str, per: int) -> Stream:
-        """Run ``block``'s FIFO ``field`` (e.g. ``"out_fifo_depth"``) as if it had no depth
-        limit; its slot times (see :meth:`fifo_depth`) cross the stream returned (``per``
-        beats per inference, one per beat of the FIFO)."""
+    def log_fifo(self, block, field: str, per: int, *, unbounded: bool) -> Stream:
+        """Log the slot times of ``block``'s FIFO ``field`` (e.g. ``"out_fifo_depth"``; see
+        :meth:`fifo_depth`) on the stream returned (``per`` beats per inference, one per
+        beat of the FIFO); ``unbounded`` also lifts the FIFO's depth limit."""
         log = self.stream(f"{block.name}.{field}.slots", None, per=per, always_ready=True)
-        self._unbounded[(id(block), field)] = log
+        self._logged[(id(block), field)] = (None if unbounded else getattr(block, field), log)
         return log
 
     def fifo_depth(self, block, field: str):
-        """``(depth, log)`` of ``block``'s FIFO ``field``: its depth and None, or None and
-        a stream for an unbounded FIFO (:meth:`unbound`).
+        """``(depth, log)`` of ``block``'s FIFO ``field``: its depth (None: unbounded) and
+        the stream to offer its slot times on, or None (:meth:`log_fifo`).
 
         With a depth, beat ``b`` enters the FIFO only when beat ``b - depth`` has left it:
         the rule adds ``out[b - depth] + 1`` to the maximum that fixes the time of some
-        event ``E(b)`` (a write, a fold's start). Unbounded, the process offers the time of
-        ``E(b)`` (without that term) as beat ``b`` of the log: the depth that never delays
+        event ``E(b)`` (a write, a fold's start). A process with a log offers the time of
+        ``E(b)`` (that term included) as beat ``b`` of the log: the depth that never delays
         anything is then :func:`hwgen.perf.fifo_depth.needed_depth`.
         """
-        log = self._unbounded.get((id(block), field))
-        if log is not None:
-            return None, log
-        return getattr(block, field), None
+        return self._logged.get((id(block), field)) or (getattr(block, field), None)
 
     @property
     def streams(self) -> tuple:
@@ -289,10 +283,10 @@ class Schedule:
                         waiters.append(process)
                     break
                 index = -1 - index
-                value = stream._valid.get(index)
+                value = stream.valid_of(index)
                 if value is not None:
                     continue
-                if index < stream.base + len(stream.xfer):
+                if index < stream._next:
                     raise RuntimeError(f"{stream.name}[{index}]: its offer was asked for "
                                        "after it crossed")
                 stream._offer_waiters.setdefault(index, []).append(process)

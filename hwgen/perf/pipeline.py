@@ -52,6 +52,7 @@ import numpy as np
 from ..ir.block import (DESIGN_INPUT, beats_per_inference, chain_edges, check_edges,
                         consumers_of)
 from .events import CycleModelDeadlock, Schedule
+from .fifo_depth import needed_depth, read_burst, spare_beats
 from .fork import fork_processes
 from .registry import cycle_model
 from .stream_fifo import stream_fifo_processes, stream_fifo_reach
@@ -77,22 +78,25 @@ class Periodicity:
 class FifoSite:
     """A FIFO whose depth :func:`hwgen.passes.size_fifos` sets: ``field`` of block ``block``.
 
-    ``log`` and ``frees`` name the streams of the analysis that hold, per beat ``b`` of the
-    FIFO, the time of the event its depth would delay (``E(b)``, see
-    ``Schedule.fifo_depth``) and the time the beat leaves the FIFO.
+    ``frees`` names the stream of the analysis whose beats leave the FIFO (its read side).
+    In an analysis with unbounded FIFOs, ``log`` names the stream of the times of the events
+    the FIFO's depth would delay (``E(b)``, see ``Schedule.fifo_depth``); in one that
+    records its FIFOs, ``arrivals`` names the stream of the cycles each beat enters the FIFO.
     """
 
     block: int
     field: str
-    log: tuple
     frees: tuple
+    log: tuple | None = None
+    arrivals: tuple | None = None
 
 
 class _Network:
     """The streams and processes of one pipeline, fed one inference at a time."""
 
-    def __init__(self, blocks, edges, *, unbounded: bool):
+    def __init__(self, blocks, edges, *, unbounded: bool, record: bool = False):
         self.schedule = schedule = Schedule()
+        self._record = record
         self.keys = {}                                  # key -> stream kept for every inference
         self.sites = []
         first = blocks[0]
@@ -122,14 +126,13 @@ class _Network:
         def fifo(b, port, stream, depth, name):
             nonlocal reach
             buffered = schedule.stream(name, None, per=stream.per)
-            log = None
             field = _port_field(blocks[b], port)
+            log = self._log(blocks[b], field, stream.per, unbounded)
             if unbounded:
-                log = schedule.unbound(blocks[b], field, stream.per)
                 depth = None
-                self._site(b, field, log, buffered)
             else:
                 reach = max(reach, stream_fifo_reach(depth, stream.per))
+            self._site(b, field, buffered, log)
             stream_fifo_processes(schedule, depth, stream, buffered, log=log)
             return buffered
 
@@ -152,16 +155,15 @@ class _Network:
                     branch = schedule.stream(f"{blocks[b].name}.fork{port}", None,
                                              per=stream.per)
                     depth = blocks[b].input_fifo_depths[port]
+                    field = _port_field(blocks[b], port)
+                    log = self._log(blocks[b], field, stream.per, unbounded)
                     if unbounded:
-                        field = _port_field(blocks[b], port)
-                        log = schedule.unbound(blocks[b], field, stream.per)
-                        self._site(b, field, log, branch)
-                        depths.append(None)
-                        logs.append(log)
+                        depth = None
                     else:
                         reach = max(reach, stream_fifo_reach(depth, stream.per))
-                        depths.append(depth)
-                        logs.append(None)
+                    self._site(b, field, branch, log)
+                    depths.append(depth)
+                    logs.append(log)
                     branches.append(branch)
                 fork_processes(schedule, depths, stream, branches, logs=logs)
                 for (b, port), branch in zip(readers, branches):
@@ -184,9 +186,8 @@ class _Network:
             out = schedule.stream(f"{block.name}.out", None, per=beats_out,
                                   always_ready=index == len(blocks) - 1)
             ports = [port_streams[(index, port)] for port in range(block.inputs)]
-            if unbounded:
-                log = schedule.unbound(block, "out_fifo_depth", beats_out)
-                self._site(index, "out_fifo_depth", log, out)
+            log = self._log(block, "out_fifo_depth", beats_out, unbounded)
+            self._site(index, "out_fifo_depth", out, log)
             model.processes(schedule, block, ports[0] if len(ports) == 1 else tuple(ports),
                             out)
             reach = max(reach, model.reach(block))
@@ -196,11 +197,24 @@ class _Network:
         self.reach = reach
         self.state = [s for s in schedule.streams if s is not self.gate]
 
-    def _site(self, block: int, field: str, log, frees) -> None:
-        log_key, free_key = ("log", block, field), ("frees", block, field)
-        self.keys[log_key] = log
+    def _log(self, block, field: str, per: int, unbounded: bool):
+        if unbounded:
+            return self.schedule.log_fifo(block, field, per, unbounded=True)
+        return None
+
+    def _site(self, block: int, field: str, frees, log) -> None:
+        free_key = ("frees", block, field)
         self.keys[free_key] = frees
-        self.sites.append(FifoSite(block, field, log_key, free_key))
+        log_key = arrivals_key = None
+        if log is not None:
+            log_key = ("log", block, field)
+            self.keys[log_key] = log
+        if self._record:
+            arrivals_key = ("arrivals", block, field)
+            frees.arrivals = self.schedule.stream(f"{frees.name}.arrivals", None, per=frees.per,
+                                                  always_ready=True)
+            self.keys[arrivals_key] = frees.arrivals
+        self.sites.append(FifoSite(block, field, free_key, log_key, arrivals_key))
 
     def feed(self, k: int, release: int) -> None:
         """Release inference ``k`` at the source (not before cycle ``release``) and evaluate
@@ -246,6 +260,8 @@ class PipelineAnalysis:
     unbounded : bool
         Run every FIFO that :func:`hwgen.passes.size_fifos` sizes without a depth limit, and
         record per FIFO when each beat would need room (:attr:`sites`, :meth:`needed_depth`).
+    record : bool
+        Record when each beat enters each FIFO (:meth:`spare_beats`, :meth:`read_burst`).
     limit : int
         Inferences evaluated while looking for the periodic regime before giving up the search
         (evaluation then goes on only as far as asked).
@@ -254,14 +270,15 @@ class PipelineAnalysis:
     """
 
     def __init__(self, blocks, edges=None, *, release_interval: int | None = None,
-                 unbounded: bool = False, limit: int | None = None, shortcut: bool = True):
+                 unbounded: bool = False, record: bool = False, limit: int | None = None,
+                 shortcut: bool = True):
         self.blocks = tuple(blocks)
         if not self.blocks:
             raise ValueError("a pipeline needs at least one block")
         self.edges = (chain_edges(len(self.blocks)) if edges is None
                       else check_edges(self.blocks, edges))
         self.release_interval = release_interval
-        self._net = _Network(self.blocks, self.edges, unbounded=unbounded)
+        self._net = _Network(self.blocks, self.edges, unbounded=unbounded, record=record)
         self.reach = self._net.reach
         self.sites = tuple(self._net.sites)
         self.limit = max(64, 8 * self.reach + 2 * PERIODS) if limit is None else limit
@@ -381,10 +398,19 @@ class PipelineAnalysis:
         return PipelineTiming(self, inferences, layers)
 
     def needed_depth(self, site: FifoSite) -> int:
-        """Smallest depth of ``site``'s FIFO that never delays a beat of this (unbounded)
-        run: ``max_b (b + 1 - n_b)``, ``n_b`` the beats that have left by ``E(b) - 1``."""
-        from .fifo_depth import needed_depth
+        """Smallest depth of ``site``'s FIFO that delays no beat more than in this run:
+        ``max_b (b + 1 - n_b)``, ``n_b`` the beats that have left by ``E(b) - 1``."""
         return needed_depth(self, site)
+
+    def read_burst(self, site: FifoSite) -> int:
+        """Most beats read out of ``site``'s FIFO in consecutive cycles, in one period of
+        the periodic regime (:func:`hwgen.perf.fifo_depth.read_burst`)."""
+        return read_burst(self, site)
+
+    def spare_beats(self, site: FifoSite) -> int:
+        """Fewest beats ``site``'s FIFO holds beyond the one being read, at any read of the
+        periodic regime (:func:`hwgen.perf.fifo_depth.spare_beats`)."""
+        return spare_beats(self, site)
 
 
 class LayerTiming:
