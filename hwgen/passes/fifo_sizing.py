@@ -75,17 +75,27 @@ def fifo_bits(blocks, edges=None) -> int:
     return bits
 
 
-def _floors(blocks, edges) -> tuple:
+def _rule_depths(blocks, edges, rule: str) -> tuple:
+    """``blocks`` with each kind's FIFO depths: ``rule`` ``"natural"`` (the depths with
+    which the block runs at full rate on its own) or ``"least"`` (the smallest legal ones);
+    every port that reads a shared stream has a branch FIFO."""
     sized = []
     for block, producers in zip(blocks, edges):
-        upstream = sized[producers[0]] if producers[0] != DESIGN_INPUT else None
-        sized.append(replace(block, **cycle_model(block).fifo_depths(block, upstream)))
+        upstream = blocks[producers[0]] if producers[0] != DESIGN_INPUT else None
+        model = cycle_model(block)
+        depths = (model.fifo_depths(block, upstream) if rule == "natural"
+                  else model.smallest_depths(block, upstream))
+        sized.append(replace(block, **depths))
     for readers in consumers_of(edges).values():
         if len(readers) > 1:
             for b, port in readers:
                 field = _PORT_FIFO[port]
                 sized[b] = replace(sized[b], **{field: max(1, getattr(sized[b], field))})
     return tuple(sized)
+
+
+def _floors(blocks, edges) -> tuple:
+    return _rule_depths(blocks, edges, "least")
 
 
 def _deepened(blocks, analysis) -> tuple:
@@ -154,29 +164,51 @@ def _consumers(site, edges) -> list:
     return [b for b, ports in enumerate(edges) if site.block in ports]
 
 
-def _shallower(safe, floors, edges, interval: int, measured) -> dict:
-    """Candidate depths from the ``measured`` back-to-back run: each FIFO less the beats
-    it never needed (but one read burst); an input FIFO of a block with slack, no deeper
-    than that block's longest read burst and one beat more."""
+def _producer(site, edges) -> int:
+    """The block whose beats ``site``'s FIFO holds (-1: the design input)."""
+    if site.field == "out_fifo_depth":
+        return site.block
+    return edges[site.block][_PORT_FIFO.index(site.field)]
+
+
+def _shallower(safe, natural, floors, edges, interval: int, measured) -> dict:
+    """Candidate depths from the ``measured`` back-to-back run of ``safe``.
+
+    The paced run's occupancy is what a FIFO needs when its producer has no slack (it runs
+    at the pace). A producer with slack may have run ahead of its consumer there: its FIFO
+    loses the beats its consumer never needed in time (more than one read burst of them at
+    every read) but one burst, or else keeps at most its kind's own depth (``natural``; a
+    branch FIFO keeps its depth). An input FIFO of a block with slack keeps at most that
+    block's longest read burst and one beat more.
+    """
     critical = _critical(safe, edges, interval)
+    forked = {(b, _PORT_FIFO[port]) for readers in consumers_of(edges).values()
+              if len(readers) > 1 for b, port in readers}
     depths = {}
     for site in measured.sites:
+        key = (site.block, site.field)
         depth = _depth(safe, site)
         spare = measured.spare_beats(site)
         burst = measured.read_burst(site)
-        # The spare beats are counted at reads; the producer refills a shallower FIFO a
-        # burst at a time: keep one burst of them.
-        used = depth - max(0, spare - burst)
-        # (An output FIFO's credits also pace its own block: it keeps what it used.)
+        if _producer(site, edges) in critical:
+            used = depth
+        elif spare > burst:
+            used = depth - spare + burst
+        elif key in forked:
+            used = depth
+        else:
+            used = min(depth, _depth(natural, site))
+        # (An output FIFO's credits also pace its own block: no burst limit there.)
         if site.field != "out_fifo_depth" and not critical.intersection(
                 _consumers(site, edges)):
             used = min(used, burst + 1)
+        used = max(used, _depth(floors, site))
         if used < depth:
-            depths[(site.block, site.field)] = max(_depth(floors, site), used)
+            depths[key] = used
     return depths
 
 
-def _shrunk(safe, floors, edges, interval: int, measured):
+def _shrunk(safe, natural, floors, edges, interval: int, measured):
     """The shallowest verified depths found from ``measured`` (the analysis of ``safe``),
     and their analysis; ``safe`` and ``measured`` if no candidate keeps the interval.
 
@@ -184,7 +216,7 @@ def _shrunk(safe, floors, edges, interval: int, measured):
     made shallower, the beats that FIFO's consumer reads in ``x`` cycles (and one more);
     one that deadlocks, half of what it took away.
     """
-    depths = _shallower(safe, floors, edges, interval, measured)
+    depths = _shallower(safe, natural, floors, edges, interval, measured)
     sites = {(site.block, site.field): site for site in measured.sites}
     for _ in range(_ATTEMPTS):
         if not depths:
@@ -233,7 +265,8 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
         raise IRError("FIFO sizing: the back-to-back run of FIFOs sized from the paced run "
                       f"does not keep its interval ({measured and measured.periodicity}); a "
                       "cycle model is inconsistent")
-    sized, analysis = _shrunk(safe, floors, edges, interval, measured)
+    natural = _rule_depths(blocks, edges, "natural")
+    sized, analysis = _shrunk(safe, natural, floors, edges, interval, measured)
     return SizedPipeline(sized, edges, analysis)
 
 

@@ -51,10 +51,10 @@ def add_processes(schedule: Schedule, p: AddParams, inputs, out: Stream,
 
 
 def add_fifos(block: AddParams, upstream) -> dict:
-    """An output FIFO (its credits pace the sums). The input FIFOs are the branch FIFOs of
-    a fork, which ``size_fifos`` gives every port reading a shared stream; it deepens them
-    all as the pipeline analysis says."""
-    return {"out_fifo_depth": 1}
+    """Credits for one sum per cycle. The input FIFOs are the branch FIFOs of a fork, which
+    ``size_fifos`` sizes on the graph (a residual branch must hold what the other branch has
+    not consumed yet)."""
+    return {"out_fifo_depth": ADD_WRITE_DELAY + 2}
 
 
 def add_reach(p: AddParams) -> int:

@@ -25,8 +25,10 @@ class CycleModel:
         initiation interval.
     fifo_depths : callable
         ``(block, upstream block or None) -> dict`` of FIFO fields: which FIFOs the block
-        has (a field > 0) at their smallest legal depths. ``hwgen.passes.size_fifos``
-        deepens them from the pipeline analysis.
+        has (a field > 0) and the depths with which it runs at full rate on its own, its
+        consumer reading as fast as it can (credits for its write latency, a burst of its
+        output). ``hwgen.passes.size_fifos`` keeps them where the pipeline analysis finds
+        nothing else needed.
     reach : callable
         ``block -> int``: how many inferences back any rule of the block refers, at most
         (at least 1: the previous beat of the previous inference). An event of inference
@@ -34,9 +36,21 @@ class CycleModel:
         same form from inference ``reach`` on (conditions such as ``f >= depth`` hold). The
         pipeline analysis (:mod:`hwgen.perf.pipeline`) relies on it to prove a run periodic;
         a rule that reaches further back raises when it reads a dropped beat.
+    least_depths : callable, optional
+        ``block -> dict``: FIFO fields whose smallest legal depth is above 1.
     """
 
     processes: Callable
     ideal_cycles: Callable
     fifo_depths: Callable
     reach: Callable
+    least_depths: Callable | None = None
+
+    def smallest_depths(self, block, upstream) -> dict:
+        """The smallest legal depth of each FIFO the block has (``least_depths``; by
+        default 1, or 0 for a FIFO it does not have)."""
+        natural = self.fifo_depths(block, upstream)
+        least = {key: min(1, depth) for key, depth in natural.items()}
+        if self.least_depths is not None:
+            least.update(self.least_depths(block))
+        return least

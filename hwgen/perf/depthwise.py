@@ -28,9 +28,8 @@ def depthwise_cycles(p: DepthwiseParams) -> int:
 
 
 def depthwise_fifos(p: DepthwiseParams, upstream) -> dict:
-    """An output FIFO (its credits pace the last tap's beats), no input FIFO;
-    ``size_fifos`` deepens it as the pipeline analysis says."""
-    return {"out_fifo_depth": 1, "in_fifo_depth": 0}
+    """Credits for one result per cycle, and room for a pixel's channel groups."""
+    return {"out_fifo_depth": max(WRITE_DELAY + 2, p.groups), "in_fifo_depth": 0}
 
 
 def depthwise_processes(schedule: Schedule, p: DepthwiseParams, inp: Stream, out: Stream,

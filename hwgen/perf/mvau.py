@@ -106,17 +106,18 @@ def mvau_engine_processes(schedule: Schedule, p, inp: Stream, out: Stream,
     schedule.process(engine())
 
 
-def mvau_fifo_depths(block, upstream, *, least_out: int = 1) -> dict:
-    """Where every MVAU datapath has FIFOs, at their smallest legal depths.
+def mvau_fifo_depths(block, upstream, *, credits: int | None = None) -> dict:
+    """FIFO sizing rule of every MVAU datapath.
 
-    The output FIFO always exists (its credits pace the engine; ``least_out`` beats at
-    least). An input FIFO exists after a converter that widens the stream: the converter
-    delivers under a beat per cycle while fold 0 takes one per cycle, so a vector is better
-    gathered beforehand. ``hwgen.passes.size_fifos`` deepens both as the pipeline analysis
-    says.
+    Output FIFO: a whole output vector, so the layer can run a vector ahead of a consumer
+    busy with later folds, and enough ``credits`` never to slow it down on its own (by
+    default :func:`credits_for_full_rate`). Input FIFO: after a converter that widens the
+    stream (it delivers under a beat per cycle while fold 0 takes one per cycle), a whole
+    input vector gathered beforehand.
     """
     widening = upstream is not None and upstream.output_format.lanes < block.simd
-    return {"out_fifo_depth": least_out, "in_fifo_depth": 1 if widening else 0}
+    needed = credits_for_full_rate(block.sf) if credits is None else credits
+    return {"out_fifo_depth": max(block.nf, needed), "in_fifo_depth": block.sf if widening else 0}
 
 
 def mvau_reach(p) -> int:

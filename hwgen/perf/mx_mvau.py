@@ -69,10 +69,15 @@ def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Str
 
 
 def mx_mvau_fifos(block: MxMvauParams, upstream) -> dict:
-    """The integer MVAU's FIFOs; the output FIFO holds at least an MX output block's
-    beats, which are written together."""
-    return mvau_fifo_depths(block, upstream, least_out=block.out_folds_per_block)
+    """FIFO sizing rule: the integer MVAU's, with the MX output's credits."""
+    return mvau_fifo_depths(block, upstream, credits=mx_credits_for_full_rate(block))
+
+
+def mx_mvau_least_depths(block: MxMvauParams) -> dict:
+    """The output FIFO holds at least an MX output block's beats (written together)."""
+    return {"out_fifo_depth": block.out_folds_per_block}
 
 
 #: The MX MVAU's cycle model (catalog entry ``mx_mvau``).
-MX_MVAU = CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos, mvau_reach)
+MX_MVAU = CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos, mvau_reach,
+                     mx_mvau_least_depths)

@@ -43,7 +43,7 @@ far as it is asked, still exactly.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -59,7 +59,7 @@ from .stream_fifo import stream_fifo_processes, stream_fifo_reach
 from .width_converter import width_converter_processes, width_converter_reach
 
 __all__ = ["LayerTiming", "PipelineTiming", "PipelineAnalysis", "Periodicity", "FifoSite",
-           "analyse_pipeline", "pipeline_timing", "PERIODS"]
+           "analyse_pipeline", "remember_analysis", "pipeline_timing", "PERIODS"]
 
 #: Cyclicities the analysis tries (``c = 1 .. PERIODS``).
 PERIODS = 16
@@ -509,10 +509,34 @@ class PipelineTiming:
         return max(layer.cycles_per_vector for layer in self.layers)
 
 
-def analyse_pipeline(blocks, edges=None, **options) -> PipelineAnalysis:
-    """A :class:`PipelineAnalysis` of ``blocks``, run until periodic (see the module
-    docstring); ``options`` are its keyword parameters."""
-    return PipelineAnalysis(blocks, edges, **options).run()
+#: The analyses of the last pipelines asked about: ``(id(blocks), edges) -> (blocks,
+#: analysis)``. Keyed by the identity of the blocks tuple (held, so the identity stays
+#: unique), so the compile flow, the manifest and the simulation share one analysis.
+_RECENT: OrderedDict = OrderedDict()
+_RECENT_SIZE = 2
+
+
+def remember_analysis(analysis: PipelineAnalysis) -> None:
+    """Share ``analysis`` (back to back, no options) with later :func:`analyse_pipeline`
+    calls about the same blocks tuple."""
+    _RECENT[(id(analysis.blocks), analysis.edges)] = (analysis.blocks, analysis)
+    _RECENT.move_to_end((id(analysis.blocks), analysis.edges))
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+
+
+def analyse_pipeline(blocks, edges=None) -> PipelineAnalysis:
+    """The analysis of ``blocks`` run back to back, until periodic (see the module
+    docstring); the same object for the same blocks tuple asked about again soon."""
+    blocks = blocks if isinstance(blocks, tuple) else tuple(blocks)
+    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    hit = _RECENT.get((id(blocks), edges))
+    if hit is not None and hit[0] is blocks:
+        _RECENT.move_to_end((id(blocks), edges))
+        return hit[1]
+    analysis = PipelineAnalysis(blocks, edges).run()
+    remember_analysis(analysis)
+    return analysis
 
 
 def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
@@ -527,8 +551,6 @@ def pipeline_timing(blocks, inferences: int, edges=None) -> PipelineTiming:
     """
     if inferences < 1:
         raise ValueError("need at least one inference")
-    analysis = PipelineAnalysis(blocks, edges).run(inferences)
-    return analysis.timing(inferences)
+    return analyse_pipeline(blocks, edges).timing(inferences)
 
 
-__all__ += ["CycleModelDeadlock"]

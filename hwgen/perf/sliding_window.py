@@ -112,9 +112,11 @@ def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: St
 
 
 def sliding_window_fifos(block: SlidingWindowParams, upstream) -> dict:
-    """An output FIFO (its credits pace the reads), no input FIFO; ``size_fifos`` deepens
-    the output FIFO as the pipeline analysis says."""
-    return {"out_fifo_depth": 1, "in_fifo_depth": 0}
+    """Credits for one read per cycle (a result leaves ``READ_DELAY + 1`` cycles after its
+    read) and room for a whole patch, so the next patch is ready while a consumer works
+    through its later folds."""
+    return {"out_fifo_depth": max(READ_DELAY + 2, block.kernel * block.kernel * block.groups),
+            "in_fifo_depth": 0}
 
 
 def sliding_window_reach(p: SlidingWindowParams) -> int:

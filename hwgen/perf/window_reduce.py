@@ -72,9 +72,9 @@ def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stre
 
 
 def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
-    """An output FIFO (its credits pace the last window position's beats), no input FIFO;
-    ``size_fifos`` deepens it as the pipeline analysis says."""
-    return {"out_fifo_depth": 1, "in_fifo_depth": 0}
+    """Credits for one result per last-position beat, and room for a pixel's channel groups."""
+    return {"out_fifo_depth": max(reduce_credits_for_full_rate(block), block.groups),
+            "in_fifo_depth": 0}
 
 
 def window_reduce_reach(p) -> int:
