@@ -17,9 +17,13 @@ class CycleModel:
     processes : callable
         ``(schedule, block, inp, out) -> None``: the block's rules per beat as processes on
         :mod:`hwgen.perf.events` streams (``inp`` is a tuple of streams for a block with two
-        inputs). The processes run for ever (the streams' lengths end a run); they take their
-        output FIFO's depth from ``schedule.fifo_depth(block, "out_fifo_depth")``, which the
-        FIFO sizing may replace by a log of the times the credits would delay.
+        inputs). The processes run for ever (the streams' lengths end a run). They take
+        their output FIFO's depth and slot log from ``schedule.fifo_depth(block,
+        "out_fifo_depth")`` (the FIFO sizing runs them without the limit, logging when each
+        credit would be needed) and hand results to the FIFO with ``out.arrive``. Anything
+        a process carries from one beat to the next is a transfer time it read, or a maximum
+        of such times from the current inference (and ``reach`` inferences back): the
+        pipeline analysis compares streams only.
     ideal_cycles : callable
         ``block -> int``: cycles per inference at full rate, what bounds the pipeline's
         initiation interval.
