@@ -33,6 +33,7 @@ __all__ = ["size_fifos", "size_pipeline", "SizedPipeline", "steady_state_inferen
 _PORT_FIFO = ("in_fifo_depth", "in2_fifo_depth")
 #: Inferences the paced run may take to become periodic before its pace counts as too fast.
 _PACED_LIMIT = 32
+_PACED_LIMIT_MAX = 1024
 #: Candidates tried when making FIFOs shallower than the paced run's occupancies.
 _ATTEMPTS = 3
 
@@ -127,10 +128,15 @@ def _sustained_interval(analysis) -> int:
     return -(-(last[-1] - last[-1 - half]) // half)
 
 
-def _back_to_back(blocks, edges, *, record: bool = False):
-    """The analysis of the sized pipeline as the harness runs it, or None on deadlock."""
+def _back_to_back(blocks, edges, *, record=()):
+    """The analysis of the sized pipeline as the harness runs it, or None on deadlock (a
+    long transient gets a longer search for the periodic regime)."""
     try:
-        return PipelineAnalysis(blocks, edges, record=record).run()
+        analysis = PipelineAnalysis(blocks, edges, record=record).run()
+        while not analysis.periodic and analysis.limit < _PACED_LIMIT_MAX:
+            analysis.limit *= 2
+            analysis.run()
+        return analysis
     except CycleModelDeadlock:
         return None
 
@@ -164,18 +170,27 @@ def _consumers(site, edges) -> list:
     return [b for b, ports in enumerate(edges) if site.block in ports]
 
 
-def _producer(site, edges) -> int:
-    """The block whose beats ``site``'s FIFO holds (-1: the design input)."""
-    if site.field == "out_fifo_depth":
-        return site.block
-    return edges[site.block][_PORT_FIFO.index(site.field)]
+def _shrinkable(safe, floors, edges, interval: int) -> set:
+    """The FIFOs :func:`_shallower` may make shallower: deeper than their floor, their
+    producer with slack (the paced occupancy is what a producer without slack needs)."""
+    critical = _critical(safe, edges, interval)
+    keys = set()
+    for index, block in enumerate(safe):
+        for port, producer in enumerate(edges[index]):
+            field = _PORT_FIFO[port]
+            if producer not in critical and getattr(block, field) > getattr(floors[index],
+                                                                            field):
+                keys.add((index, field))
+        if index not in critical and block.out_fifo_depth > floors[index].out_fifo_depth:
+            keys.add((index, "out_fifo_depth"))
+    return keys
 
 
 def _shallower(safe, natural, floors, edges, interval: int, measured) -> dict:
-    """Candidate depths from the ``measured`` back-to-back run of ``safe``.
+    """Candidate depths from the ``measured`` back-to-back run of ``safe``, for the FIFOs it
+    recorded (:func:`_shrinkable`).
 
-    The paced run's occupancy is what a FIFO needs when its producer has no slack (it runs
-    at the pace). A producer with slack may have run ahead of its consumer there: its FIFO
+    A producer with slack may have run ahead of its consumer in the paced run: its FIFO
     loses the beats its consumer never needed in time (more than one read burst of them at
     every read) but one burst, or else keeps at most its kind's own depth (``natural``; a
     branch FIFO keeps its depth). An input FIFO of a block with slack keeps at most that
@@ -186,13 +201,13 @@ def _shallower(safe, natural, floors, edges, interval: int, measured) -> dict:
               if len(readers) > 1 for b, port in readers}
     depths = {}
     for site in measured.sites:
+        if site.arrivals is None:
+            continue
         key = (site.block, site.field)
         depth = _depth(safe, site)
         spare = measured.spare_beats(site)
         burst = measured.read_burst(site)
-        if _producer(site, edges) in critical:
-            used = depth
-        elif spare > burst:
+        if spare > burst:
             used = depth - spare + burst
         elif key in forked:
             used = depth
@@ -247,8 +262,12 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
     floors = _floors(blocks, edges)
     interval = _ii_bound(floors)
-    for _ in range(3):
+    for _ in range(8):
         paced = _paced(floors, edges, interval)
+        while not paced.periodic and _sustained_interval(paced) <= interval \
+                and paced.limit < _PACED_LIMIT_MAX:
+            paced.limit *= 2                    # keeps the pace: a long transient
+            paced.run()
         if paced.periodic:
             break
         # A block slower than its ideal cycles (e.g. a strided window that still reads
@@ -260,11 +279,13 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
     safe = _deepened(floors, paced)
     if not verify:
         return SizedPipeline(safe, edges, None)
-    measured = _back_to_back(safe, edges, record=True)
+    # Never slower than the paced run: starting every inference earlier makes no transfer
+    # later (the rules are monotone), so the back-to-back run's outputs keep the pace.
+    measured = _back_to_back(safe, edges, record=_shrinkable(safe, floors, edges, interval))
     if measured is None or not _keeps(measured, interval):
         raise IRError("FIFO sizing: the back-to-back run of FIFOs sized from the paced run "
                       f"does not keep its interval ({measured and measured.periodicity}); a "
-                      "cycle model is inconsistent")
+                      "cycle model is not monotone")
     natural = _rule_depths(blocks, edges, "natural")
     sized, analysis = _shrunk(safe, natural, floors, edges, interval, measured)
     return SizedPipeline(sized, edges, analysis)

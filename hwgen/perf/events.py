@@ -166,6 +166,8 @@ class Stream:
                     wake = self._schedule._runnable.append
                     for process in waiters:
                         wake((process, cycle))
+            if not (self._queue or self._valid or self._ready):
+                return
             index += 1
             if self._queue:
                 valid = self._queue.popleft()

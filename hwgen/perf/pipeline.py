@@ -81,7 +81,7 @@ class FifoSite:
     ``frees`` names the stream of the analysis whose beats leave the FIFO (its read side).
     In an analysis with unbounded FIFOs, ``log`` names the stream of the times of the events
     the FIFO's depth would delay (``E(b)``, see ``Schedule.fifo_depth``); in one that
-    records its FIFOs, ``arrivals`` names the stream of the cycles each beat enters the FIFO.
+    records this FIFO, ``arrivals`` names the stream of the cycles each beat enters it.
     """
 
     block: int
@@ -94,9 +94,9 @@ class FifoSite:
 class _Network:
     """The streams and processes of one pipeline, fed one inference at a time."""
 
-    def __init__(self, blocks, edges, *, unbounded: bool, record: bool = False):
+    def __init__(self, blocks, edges, *, unbounded: bool, record=()):
         self.schedule = schedule = Schedule()
-        self._record = record
+        self._record = frozenset(record)
         self.keys = {}                                  # key -> stream kept for every inference
         self.sites = []
         first = blocks[0]
@@ -209,7 +209,7 @@ class _Network:
         if log is not None:
             log_key = ("log", block, field)
             self.keys[log_key] = log
-        if self._record:
+        if (block, field) in self._record:
             arrivals_key = ("arrivals", block, field)
             frees.arrivals = self.schedule.stream(f"{frees.name}.arrivals", None, per=frees.per,
                                                   always_ready=True)
@@ -260,8 +260,9 @@ class PipelineAnalysis:
     unbounded : bool
         Run every FIFO that :func:`hwgen.passes.size_fifos` sizes without a depth limit, and
         record per FIFO when each beat would need room (:attr:`sites`, :meth:`needed_depth`).
-    record : bool
-        Record when each beat enters each FIFO (:meth:`spare_beats`, :meth:`read_burst`).
+    record : collection of (block index, field)
+        FIFOs whose arrivals to record: when each beat enters (:meth:`spare_beats`,
+        :meth:`read_burst`).
     limit : int
         Inferences evaluated while looking for the periodic regime before giving up the search
         (evaluation then goes on only as far as asked).
@@ -270,7 +271,7 @@ class PipelineAnalysis:
     """
 
     def __init__(self, blocks, edges=None, *, release_interval: int | None = None,
-                 unbounded: bool = False, record: bool = False, limit: int | None = None,
+                 unbounded: bool = False, record=(), limit: int | None = None,
                  shortcut: bool = True):
         self.blocks = tuple(blocks)
         if not self.blocks:
