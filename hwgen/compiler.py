@@ -9,7 +9,6 @@ from .backend.design import DEFAULT_TOP, LoweredDesign
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
 from .passes import DEFAULT_MAX_MACS, choose_folding, size_pipeline
-from .perf.pipeline import remember_analysis
 
 __all__ = ["compile_graph", "compile_onnx", "PHASES"]
 
@@ -35,8 +34,8 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
     for in ``config`` are kept), :func:`~hwgen.ir.lowering.lower_graph` (the bridge to
     hardware parameters), :func:`~hwgen.passes.size_pipeline` (block pass, from the
-    pipeline analysis). The analysis of the sized pipeline is kept for the manifest and the
-    simulation (``hwgen.perf.pipeline.analyse_pipeline`` returns it for the design's
+    pipeline analysis). The analysis of the sized pipeline serves the manifest and the
+    simulation too (``hwgen.perf.pipeline.analyse_pipeline`` returns it for the design's
     blocks), so the cycle model runs once.
 
     Parameters
@@ -66,7 +65,6 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         blocks, edges = lower_graph(graph)
     with _phase(phases, "FIFO sizing and cycle model"):
         sized = size_pipeline(blocks, edges)
-        remember_analysis(sized.analysis)
     return LoweredDesign(name=graph.name, blocks=sized.blocks, edges=edges,
                          input_quant=graph.input_quant, output_quant=graph.output_quant,
                          top=top, input_axes=input_axes)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from ..errors import IRError
 from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
 from ..perf.events import CycleModelDeadlock
-from ..perf.pipeline import PipelineAnalysis
+from ..perf.pipeline import PipelineAnalysis, remember_analysis
 from ..perf.registry import cycle_model
 
 __all__ = ["size_fifos", "size_pipeline", "SizedPipeline", "steady_state_inferences",
@@ -288,6 +288,8 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
                       "cycle model is not monotone")
     natural = _rule_depths(blocks, edges, "natural")
     sized, analysis = _shrunk(safe, natural, floors, edges, interval, measured)
+    # Later questions about these very blocks (the manifest, a simulation) get this analysis.
+    remember_analysis(analysis)
     return SizedPipeline(sized, edges, analysis)
 
 

@@ -35,6 +35,11 @@ of ``delta``: the result is exactly the event-by-event evaluation, for any numbe
 inferences, at the cost of ``K + L`` inferences (a few on the pipelines hwgen builds),
 linear in the number of beats per inference, hence in the network's depth.
 
+The source is a stream like the others (it offers each beat the cycle after the previous
+one crossed). Paced (``release_interval``, for the FIFO sizing), it also waits for its
+inference's release cycle, which shifts by ``c * release_interval`` every ``c``
+inferences: a window counts only with that ``delta``.
+
 A max-plus system like this one (strongly connected through the FIFOs' back-pressure) is
 periodic after a transient; should the window not close within ``limit`` inferences (a long
 transient, or a cyclicity above :data:`PERIODS`), the analysis simply goes on evaluating as
@@ -51,7 +56,7 @@ import numpy as np
 
 from ..ir.block import (DESIGN_INPUT, beats_per_inference, chain_edges, check_edges,
                         consumers_of)
-from .events import CycleModelDeadlock, Schedule
+from .events import Schedule
 from .fifo_depth import needed_depth, read_burst, spare_beats
 from .fork import fork_processes
 from .registry import cycle_model
@@ -367,8 +372,8 @@ class PipelineAnalysis:
         if inferences <= p.start:
             return head[:inferences * per]
         cycle = head[(p.start - p.period) * per:].reshape(p.period, per)
-        ks = np.arange(p.start, inferences)
-        rows = cycle[(ks - p.start) % p.period] + ((ks - p.start) // p.period + 1)[:, None] * p.delta
+        ks = np.arange(p.start, inferences) - p.start
+        rows = cycle[ks % p.period] + (ks // p.period + 1)[:, None] * p.delta
         return np.concatenate([head, rows.reshape(-1)])
 
     def beat_column(self, key, beat: int, inferences: int) -> np.ndarray:
