@@ -1,20 +1,28 @@
-"""Size the FIFOs of lowered blocks from the pipeline analysis.
+"""Size the FIFOs of lowered blocks from the pipeline analysis (``hwgen.perf.pipeline``).
 
-1. Each block kind says which FIFOs it has, at their smallest legal depths
-   (``CycleModel.fifo_depths``); every port that reads a shared stream gets a branch FIFO.
-2. The pipeline is analysed with every one of those FIFOs unbounded and the source
-   releasing one inference every ``II`` cycles, ``II`` the slowest block's cycles per
-   inference (the best interval any depths can give). The analysis is exact and periodic, so
-   it gives each FIFO's largest occupancy over the whole endless run: the depth at which the
-   FIFO never delays anything (:mod:`hwgen.perf.fifo_depth`). Those depths, all at once,
-   reproduce that run.
-3. With ``verify``, the sized pipeline is analysed as it runs in the simulation harness (the
-   source back to back): that analysis checks it never deadlocks, measures its interval and
-   is what the manifest reports (:class:`SizedPipeline`). A FIFO that the paced run filled
-   less than the back-to-back one needs is then deepened to what an analysis of the
-   back-to-back run, with those FIFOs unbounded, says; should that still not reach the
-   slowest block's interval, the depths stay and the report shows the slower interval (still
-   exact).
+1. Each block kind says which FIFOs it has, their smallest legal depths and the depths with
+   which it runs at full rate on its own (``CycleModel``); every port that reads a shared
+   stream gets a branch FIFO.
+2. Paced run: the pipeline analysed with every FIFO unbounded and the source releasing one
+   inference every ``II`` cycles, ``II`` the slowest block's cycles per inference (the best
+   interval any depths give; if the run cannot keep that pace, the interval it sustains).
+   The analysis is exact and periodic, so it gives each FIFO's largest occupancy over the
+   endless run: the depth at which the FIFO delays nothing (``hwgen.perf.fifo_depth``).
+   Those depths, all at once, reproduce the paced run; run back to back (the harness's
+   source) they never do worse, as starting inferences earlier makes no transfer later:
+   they keep ``II`` and never deadlock ("safe" depths).
+3. Measured run: the safe depths back to back. A producer with slack ran ahead of its
+   consumer in the paced run (its occupancy holds beats fetched early); the measured run
+   shows how many of them its consumer never needed in time. The candidate depths drop
+   those (keeping one read burst), cap the rest at the kind's own depth, and cap an input
+   FIFO of a block with slack at its read burst.
+4. The candidate's exact back-to-back analysis must keep ``II`` without deadlock; else each
+   shallower FIFO gets back the beats its consumer reads in the cycles lost (half of what it
+   lost after a deadlock), up to three times, and finally the safe depths stay.
+
+The last analysis is the design's cycle model (:class:`SizedPipeline`); it is shared with
+the manifest and the simulation. Deadlock checks, depths and the interval come from the same
+analysis; no depth is found by doubling.
 """
 
 from __future__ import annotations
