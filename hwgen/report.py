@@ -43,7 +43,8 @@ def report_data(out_dir) -> dict:
     predicted = manifest["predicted"]
     data = {"model": manifest["model"], "top": manifest["top"], "layers": layers,
             "predicted": {"latency": predicted["latency"], "ii": predicted["ii"],
-                          "ii_bound": predicted["ii_bound"]},
+                          "ii_bound": predicted["ii_bound"],
+                          "fifo_bits": manifest.get("fifo_bits")},
             "simulation": None, "synthesis": synthesis_data(out, manifest)}
     if result:
         data["simulation"] = {key: result[key] for key in (
@@ -75,7 +76,8 @@ def render_markdown(data: dict) -> str:
             f"| {_fmt(layer['utilization_rtl'], '.1%')} |")
     p = data["predicted"]
     lines += ["", f"Pipeline (cycle model): latency {p['latency']} cycles, initiation interval "
-                  f"{p['ii']} cycles (slowest layer: {p['ii_bound']})."]
+                  f"{p['ii']} cycles (slowest layer: {p['ii_bound']}); FIFOs "
+                  f"{_fmt(p['fifo_bits'], ',')} bits."]
     sim = data["simulation"]
     if sim:
         c = sim["cycles"]

@@ -6,11 +6,18 @@ and the golden model (to calibrate a QONNX model's unquantized output)."""
 
 from __future__ import annotations
 
-from .fifo_sizing import size_fifos, steady_state_inferences
+from .fifo_sizing import (
+    SizedPipeline,
+    fifo_bits,
+    size_fifos,
+    size_pipeline,
+    steady_state_inferences,
+)
 from .folding import DEFAULT_MAX_MACS, choose_folding, divisors
 from .threshold_folding import fold_activation, fold_thresholds
 
-__all__ = ["run_passes", "choose_folding", "size_fifos", "steady_state_inferences",
+__all__ = ["run_passes", "choose_folding", "size_fifos", "size_pipeline", "SizedPipeline",
+           "fifo_bits", "steady_state_inferences",
            "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation"]
 
 

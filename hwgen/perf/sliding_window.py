@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from ..ir.blocks.sliding_window import SlidingWindowParams
 from .cycle_model import CycleModel
-from .events import NEVER_BLOCKS, Schedule, Stream
+from .events import Schedule, Stream
 
 __all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",
-           "SLIDING_WINDOW"]
+           "sliding_window_reach", "SLIDING_WINDOW"]
 
 #: Issue of a read step to its output FIFO write: the buffer memory's read latency.
 READ_DELAY = 1
@@ -35,8 +35,9 @@ def sliding_window_cycles(p: SlidingWindowParams) -> int:
 
 
 def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: Stream,
-                             out: Stream, inferences: int):
-    """Register the block's rules for ``inferences`` back-to-back images."""
+                             out: Stream, inferences: int | None = None):
+    """Register the block's rules on ``schedule`` (images follow each other for ever; the
+    streams' lengths end a run)."""
     k, s, g_count = p.kernel, p.stride, p.groups
     top, left = p.pads[0], p.pads[1]
     steps_per_row = p.out_width * k * k * g_count
@@ -44,53 +45,70 @@ def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: St
     beats_per_row = p.width * g_count
     beats_per_image = p.height * beats_per_row
     rows = p.buffer_rows
-    issues = schedule.stream(f"{p.name}.issue", inferences * steps_per_image)
-    for j in range(issues.beats):
-        issues.accept(j, NEVER_BLOCKS)
+    depth, log = schedule.fifo_depth(p, "out_fifo_depth")
+    issues = schedule.stream(f"{p.name}.issue", None, per=steps_per_image, always_ready=True)
+    # Input beat (within the image) each read step waits for, or -1 for padding.
+    reads = []
+    for oy in range(p.out_height):
+        for ox in range(p.out_width):
+            for ky in range(k):
+                for kx in range(k):
+                    iy, ix = oy * s - top + ky, ox * s - left + kx
+                    inside = 0 <= iy < p.height and 0 <= ix < p.width
+                    for g in range(g_count):
+                        reads.append((iy * p.width + ix) * g_count + g if inside else -1)
+    # Last step (within the image) of the last output row that uses each input row.
+    frees = [(p.last_output_row_using(row) + 1) * steps_per_row - 1 for row in range(p.height)]
 
     def engine():
-        issued, j = -1, 0
-        for m in range(inferences):
-            for oy in range(p.out_height):
-                for ox in range(p.out_width):
-                    for ky in range(k):
-                        for kx in range(k):
-                            iy, ix = oy * s - top + ky, ox * s - left + kx
-                            inside = 0 <= iy < p.height and 0 <= ix < p.width
-                            for g in range(g_count):
-                                start = issued + 1
-                                if j >= p.out_fifo_depth:
-                                    start = max(start, (yield out.after(j - p.out_fifo_depth)) + 1)
-                                if inside:
-                                    beat = m * beats_per_image + (iy * p.width + ix) * g_count + g
-                                    start = max(start, (yield inp.after(beat)) + 1)
-                                issued = start
-                                issues.offer(j, issued)
-                                j += 1
+        issued, j, image_base = -1, 0, 0
+        ox, ix = out.xfer, inp.xfer
+        while True:
+            for read in reads:
+                start = issued + 1
+                if depth is not None:
+                    if j >= depth:
+                        q = j - depth - out.base
+                        t = ox[q] if 0 <= q < len(ox) else (yield (out, j - depth))
+                        if t >= start:
+                            start = t + 1
+                if read >= 0:
+                    beat = image_base + read
+                    q = beat - inp.base
+                    t = ix[q] if 0 <= q < len(ix) else (yield (inp, beat))
+                    if t >= start:
+                        start = t + 1
+                if log is not None:
+                    log.offer(j, start)
+                issued = start
+                issues.offer(j, issued)
+                out.arrive(j, issued + READ_DELAY + 1)
+                j += 1
+            image_base += beats_per_image
 
     def input_side():
-        previous = -1
-        for i in range(inferences * beats_per_image):
-            ready = previous + 1
-            row = i // beats_per_row                  # global input row
+        previous, i, row = -1, 0, 0
+        xs = issues.xfer
+        while True:
+            wait = -1
             if row >= rows:
-                old = row - rows                      # the row this one overwrites
-                image, local = divmod(old, p.height)
-                last_row = image * p.out_height + p.last_output_row_using(local)
-                ready = max(ready, (yield issues.after((last_row + 1) * steps_per_row - 1)) + 1)
-            inp.accept(i, ready)
-            previous = yield inp.after(i)
-
-    def fifo_output():
-        previous = -1
-        for j in range(out.beats):
-            issued = yield issues.after(j)
-            out.offer(j, max(issued + READ_DELAY + 1, previous + 1))
-            previous = yield out.after(j)
+                image, local = divmod(row - rows, p.height)   # the row this one overwrites
+                wait = image * steps_per_image + frees[local]
+            for _ in range(beats_per_row):
+                ready = previous + 1
+                if wait >= 0:
+                    q = wait - issues.base
+                    t = xs[q] if 0 <= q < len(xs) else (yield (issues, wait))
+                    if t >= ready:
+                        ready = t + 1
+                inp.accept(i, ready)
+                q = i - inp.base
+                previous = inp.xfer[q] if 0 <= q < len(inp.xfer) else (yield (inp, i))
+                i += 1
+            row += 1
 
     schedule.process(engine())
     schedule.process(input_side())
-    schedule.process(fifo_output())
 
 
 def sliding_window_fifos(block: SlidingWindowParams, upstream) -> dict:
@@ -101,6 +119,13 @@ def sliding_window_fifos(block: SlidingWindowParams, upstream) -> dict:
             "in_fifo_depth": 0}
 
 
+def sliding_window_reach(p: SlidingWindowParams) -> int:
+    """Inferences back a rule reaches: the previous beat (1), a credit ``C`` read steps back,
+    and an input row overwriting the buffer row of ``buffer_rows`` input rows before."""
+    steps = sliding_window_cycles(p)
+    return max(1, -(-p.out_fifo_depth // steps), -(-p.buffer_rows // p.height))
+
+
 #: The sliding window's cycle model (catalog entry ``sliding_window``).
 SLIDING_WINDOW = CycleModel(sliding_window_processes, sliding_window_cycles,
-                            sliding_window_fifos)
+                            sliding_window_fifos, sliding_window_reach)

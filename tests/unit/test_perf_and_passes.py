@@ -115,7 +115,7 @@ def test_compile_graph_folds_lowers_and_sizes():
 def test_extended_timing_equals_full_evaluation(which):
     # Long runs are extended from a periodic prefix; the result must be exactly the
     # beat-by-beat evaluation.
-    from hwgen.perf.pipeline import _evaluate
+    from hwgen.perf.pipeline import PipelineAnalysis
     from tests.fixtures.cnn_factory import residual_cnn_graph, small_cnn
     rng = np.random.default_rng(0)
     if which == "mlp":
@@ -133,8 +133,7 @@ def test_extended_timing_equals_full_evaluation(which):
         edges = None
     n = 150
     fast = pipeline_timing(blocks, n, edges)
-    _, full = _evaluate(blocks, n, edges if edges is not None else
-                        tuple((i - 1,) for i in range(len(blocks))))
+    full = PipelineAnalysis(blocks, edges, shortcut=False).timing(n)
     assert fast.in_beats == full.in_beats and fast.out_beats == full.out_beats
     for a, b in zip(fast.layers, full.layers, strict=True):
         assert a.in_beats == b.in_beats and a.out_beats == b.out_beats
