@@ -211,8 +211,13 @@ def _candidates(layer, pe, simd) -> list:
     return chosen or every[:1]
 
 
-#: Which part to name when several set a layer's cycles.
+#: Which part to name when several set a layer's cycles: the window, which no folding of
+#: the layer can speed up, before the matrix.
 _PART_ORDER = {"window input": 0, "window output": 1, "matrix": 2}
+
+
+def _part_rank(part: str) -> int:
+    return _PART_ORDER.get(part, len(_PART_ORDER))
 
 
 @dataclass(frozen=True)
@@ -230,8 +235,7 @@ def _options(costs: _Costs, index: int, layer, pe, simd) -> list:
         after, name, part = costs.downstream(index, folding.pe)
         if after:
             parts[f"{part} of layer {name!r}"] = after
-        # On a tie, name the window: it is what no folding of this layer can change.
-        worst = max(sorted(parts, key=lambda part: _PART_ORDER.get(part, 3)), key=parts.get)
+        worst = max(sorted(parts, key=_part_rank), key=parts.get)
         native = not _has_window(layer) or isinstance(layer, QuantDepthwiseConv) or \
             window_lanes(layer.input_shape[2], layer.kernel, folding.simd) == folding.simd
         options.append(_Option(folding, parts[worst], worst, native))
@@ -391,7 +395,7 @@ def folding_report(graph: Graph) -> FoldingReport:
                 raise IRError(f"layer {layer.name!r} has no folding yet; run "
                               "hwgen.passes.choose_folding first")
             parts = costs.own(layer, layer.folding)
-            bound = max(parts, key=parts.get)
+            bound = max(sorted(parts, key=_part_rank), key=parts.get)
             rows.append(LayerFolding(layer.name, layer.folding, parts[bound], bound,
                                      _macs(layer), layer.folding.pe * layer.folding.simd))
             lanes_out[index] = layer.folding.pe
