@@ -32,7 +32,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hwgen.ir.lowering import lower_graph  # noqa: E402
-from hwgen.passes import FoldingTargetError, choose_folding, folding_report, size_fifos  # noqa: E402
+from hwgen.passes import (  # noqa: E402
+    FoldingTargetError,
+    choose_folding,
+    folding_report,
+    size_fifos,
+)
 from hwgen.perf import pipeline_timing  # noqa: E402
 from tests.fixtures.folding_graphs import cnv_graph, digits_cnn_graph  # noqa: E402
 
