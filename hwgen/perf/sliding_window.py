@@ -6,7 +6,9 @@ taps ``(ky + dy, kx + dx)``, ``dy < tap_rows``, ``dx < tap_cols`` (one tap, ``dy
 unless a beat carries several), which read input pixels ``(iy, ix) = (oy*s - pad_top + ky +
 dy, ox*s - pad_left + kx + dx)`` (or the pad value outside the image). The taps inside the
 image form a rectangle; the last input beat the step reads, ``i(j)``, is its bottom-right
-pixel, channel group ``g``. The line buffer holds ``R = kernel + stride`` rows; global input
+pixel, channel group ``g``. The line buffer holds ``R = buffer_rows`` rows (``kernel +
+stride``, and more where an image's last window holds rows the next image's first window
+needs: :attr:`~hwgen.ir.blocks.sliding_window.SlidingWindowParams.buffer_rows`); global input
 row ``Y`` goes to buffer row ``Y mod R``. With ``C`` the output FIFO depth:
 
 * read steps issue in order, at most one per cycle: ``issue[j] >= issue[j-1] + 1``;
@@ -27,16 +29,22 @@ from .cycle_model import CycleModel
 from .events import NEVER_BLOCKS, Schedule, Stream
 
 __all__ = ["READ_DELAY", "sliding_window_processes", "sliding_window_cycles",
-           "sliding_window_reads", "SLIDING_WINDOW"]
+           "sliding_window_reads", "sliding_window_steps", "SLIDING_WINDOW"]
 
 #: Issue of a read step to its output FIFO write: the buffer memory's read latency.
 READ_DELAY = 1
 
 
+def sliding_window_steps(p: SlidingWindowParams) -> int:
+    """Read steps (output beats) per image."""
+    return p.out_height * p.out_width * p.beats_per_patch
+
+
 def sliding_window_cycles(p: SlidingWindowParams) -> int:
     """Cycles per image at full rate: one read step per output beat, one input beat per
-    cycle, whichever takes longer."""
-    return max(p.out_height * p.out_width * p.beats_per_patch, p.height * p.width * p.groups)
+    cycle, whichever takes longer (a lone window reaches it: the line buffer holds the rows
+    that let the next image load while an image's last row is read)."""
+    return max(sliding_window_steps(p), p.height * p.width * p.groups)
 
 
 def sliding_window_reads(p: SlidingWindowParams) -> list:
@@ -63,8 +71,8 @@ def sliding_window_reads(p: SlidingWindowParams) -> list:
 def sliding_window_processes(schedule: Schedule, p: SlidingWindowParams, inp: Stream,
                              out: Stream, inferences: int):
     """Register the block's rules for ``inferences`` back-to-back images."""
-    steps_per_row = p.out_width * p.beats_per_patch
-    steps_per_image = p.out_height * steps_per_row
+    steps_per_image = sliding_window_steps(p)
+    steps_per_row = steps_per_image // p.out_height
     beats_per_row = p.width * p.groups
     beats_per_image = p.height * beats_per_row
     rows = p.buffer_rows

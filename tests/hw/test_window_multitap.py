@@ -46,6 +46,8 @@ def _grid():
         (8, 7, 1, 4, 1, 0, 16),       # the whole 4x4 patch, one channel
         (9, 9, 3, 2, 2, 0, 12),       # 9x9 under 2x2 stride 2: the last row unused
         (3, 3, 2, 3, 1, 0, 18),       # one output pixel per image
+        (6, 5, 1, 3, 1, 2, 9),        # padding of a kernel or more: extra buffer rows
+        (9, 7, 1, 5, 2, 4, 25),
     ]
     return cases
 

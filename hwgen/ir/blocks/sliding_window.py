@@ -189,10 +189,23 @@ class SlidingWindowParams(Block):
         next image's rows ``0 .. kernel - 1 - top`` must not overwrite rows ``f ..`` of this
         one: ``buffer_rows >= height - f + kernel - top = 2 * kernel - top - bottom + rem``,
         ``rem = (height + top + bottom - kernel) mod stride`` (rows below the last window).
+
+        With a kernel or more of padding in all (``top + bottom >= kernel``) several output
+        rows at an image's end read its last row (the tail, ``out_height - t`` rows from the
+        first such row ``t``), and the next image loads while they are read: the buffer
+        also holds the rows from the tail's first row ``t * stride - top`` on, plus the
+        ``(out_height - t) * stride`` rows the window advances over meanwhile. A lone window
+        then runs at its ideal rate over kernels 1-5, strides 1-3 and every padding
+        (tests/unit/test_window_rate.py checks it with the cycle model).
         """
         k, s = self.kernel, self.stride
-        rem = (self.height + self.pads[0] + self.pads[2] - k) % s
-        return k + s + max(0, k - self.pads[0] - self.pads[2] - s + rem)
+        top, bottom = self.pads[0], self.pads[2]
+        rem = (self.height + top + bottom - k) % s
+        rows = k + s + max(0, k - top - bottom - s + rem)
+        if top + bottom >= k:
+            tail = min(max(0, -(-(self.height - k + top) // s)), self.out_height - 1)
+            rows = max(rows, self.height - (tail * s - top) + (self.out_height - tail) * s)
+        return rows
 
     # -- the block interface -------------------------------------------------------------
     @property
