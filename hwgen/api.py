@@ -24,10 +24,11 @@ from .backend.design import DEFAULT_TOP, LoweredDesign
 from .backend.design_file import load_design
 from .backend.manifest import build_manifest
 from .backend.writer import MANIFEST_FILE, write_design
-from .errors import HwgenError, ModelError, SimulationError
+from .errors import ConfigError, HwgenError, ModelError, SimulationError
 from .golden.model import run_pipeline
 from .ir.graph import Graph
-from .passes import DEFAULT_MAX_MACS, steady_state_inferences
+from .passes import DEFAULT_MAX_MACS, FoldingTargetError, steady_state_inferences
+from .passes.folding import target_interval, target_rate_error
 from .perf.pipeline import PipelineTiming, pipeline_timing
 from .report import RESULT_FILE
 from .sim.model_run import DRIVERS, simulate_design
@@ -49,8 +50,9 @@ def _print_to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-            top: str = DEFAULT_TOP) -> Design:
+def compile(model, calibration=None, config=None, *, max_macs: int | None = None,
+            target_ii: int | None = None, target_fps: float | None = None,
+            clock_mhz: float | None = None, top: str = DEFAULT_TOP) -> Design:
     """Quantize (if needed), fold, lower and size a model into a :class:`Design`.
 
     What ``hwgen compile`` does before it writes anything.
@@ -68,9 +70,16 @@ def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX
     config : CompileConfig, dict, str or os.PathLike, optional
         CONFIG.toml (its path, or the same tables as a dict): formats, rounding, PE / SIMD per
         layer (docs/config.md).
-    max_macs : int
-        Multipliers of the largest layer when the folding is chosen automatically (the CLI's
-        ``--max-macs``).
+    max_macs : int, optional
+        Budget mode: multipliers of the largest layer when the folding is chosen
+        automatically (the CLI's ``--max-macs``; 64 when no target is given).
+    target_ii : int, optional
+        Target mode: the cheapest folding (fewest multipliers) whose initiation interval is
+        at most ``target_ii`` cycles per inference (``--target-ii``).
+    target_fps, clock_mhz : float, optional
+        Target mode as a rate: at least ``target_fps`` inferences per second at a clock of
+        ``clock_mhz`` MHz, i.e. ``target_ii = floor(clock_mhz * 1e6 / target_fps)``
+        (``--target-fps``, ``--clock-mhz``).
     top : str
         Verilog module name (the CLI's ``--top``).
 
@@ -83,20 +92,33 @@ def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX
     ------
     HwgenError
         A subclass naming the layer, node or value at fault (unsupported operators, bad
-        config keys, empty calibration data, ...), before any long work.
+        config keys, empty calibration data, ...), before any long work; a
+        :class:`~hwgen.passes.FoldingTargetError` when no folding reaches the target, naming
+        the fastest interval, the layer that sets it and why.
     """
     # The compiler reads ONNX: import it when a model is compiled, so `import hwgen` stays light.
     from .compiler import compile_graph, compile_onnx
-    if isinstance(model, Graph):
-        if calibration is not None:
-            raise ModelError(f"graph {model.name!r} is quantized already: pass calibration=None "
-                             "(calibration data is for float ONNX models)")
-        lowered = compile_graph(model, config, max_macs=max_macs, top=top)
-    elif isinstance(model, (str, os.PathLike)) or _is_model_proto(model):
-        lowered = compile_onnx(model, calibration, config, max_macs=max_macs, top=top)
-    else:
-        raise ModelError("model must be the path of a .onnx file, an onnx.ModelProto or a "
-                         f"hwgen.ir.Graph, not {type(model).__name__}")
+    target = target_interval(target_ii=target_ii, target_fps=target_fps, clock_mhz=clock_mhz)
+    if target is not None and max_macs is not None:
+        raise ConfigError("give max_macs (a multiplier budget) or a target interval / rate, "
+                         "not both")
+    folding = dict(max_macs=DEFAULT_MAX_MACS if max_macs is None else max_macs,
+                   target_ii=target)
+    try:
+        if isinstance(model, Graph):
+            if calibration is not None:
+                raise ModelError(f"graph {model.name!r} is quantized already: pass "
+                                 "calibration=None (calibration data is for float ONNX models)")
+            lowered = compile_graph(model, config, top=top, **folding)
+        elif isinstance(model, (str, os.PathLike)) or _is_model_proto(model):
+            lowered = compile_onnx(model, calibration, config, top=top, **folding)
+        else:
+            raise ModelError("model must be the path of a .onnx file, an onnx.ModelProto or a "
+                             f"hwgen.ir.Graph, not {type(model).__name__}")
+    except FoldingTargetError as error:
+        if target_fps is None:
+            raise
+        raise target_rate_error(error, target_fps, clock_mhz) from None
     return Design(lowered)
 
 

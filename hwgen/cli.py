@@ -11,6 +11,7 @@ import numpy as np
 
 from . import api
 from .errors import HwgenError
+from .passes.folding import target_interval
 from .report import render_markdown, report_data, write_report
 from .version import __version__
 
@@ -50,9 +51,15 @@ class _Progress:
 def cmd_compile(args) -> int:
     calibration = _load_npy(args.calib, "calibration") if args.calib else None
     design = api.compile(args.model, calibration, args.config, max_macs=args.max_macs,
-                         top=args.top)
+                         target_ii=args.target_ii, target_fps=args.target_fps,
+                         clock_mhz=args.clock_mhz, top=args.top)
     design.save(args.output)
     print(f"wrote {args.output}/ (Verilog in rtl/{design.top}.v, manifest.json)")
+    if args.target_ii is not None or args.target_fps is not None:
+        target = target_interval(target_ii=args.target_ii, target_fps=args.target_fps,
+                                 clock_mhz=args.clock_mhz)
+        print(f"target: at most {target:,} cycles per inference; predicted interval "
+              f"{design.ii:,} cycles")
     print(render_markdown(report_data(args.output)))
     return 0
 
@@ -140,8 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
                                    "layout: (N, features) or (N, C, H, W)")
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--config", help="CONFIG.toml with [default] and [layer.NAME] tables")
-    p.add_argument("--max-macs", type=int, default=64,
-                   help="multipliers of the largest layer when folding is automatic (64)")
+    folding = p.add_argument_group(
+        "folding", "budget mode (--max-macs, the default) or target mode (--target-ii, or "
+                   "--target-fps with --clock-mhz): the fewest multipliers that reach the "
+                   "target; PE / SIMD in CONFIG.toml are kept")
+    folding.add_argument("--max-macs", type=int, default=None,
+                         help="multipliers of the largest layer when folding is automatic (64)")
+    folding.add_argument("--target-ii", type=int, default=None, metavar="CYCLES",
+                         help="reach at most CYCLES clock cycles per inference")
+    folding.add_argument("--target-fps", type=float, default=None, metavar="F",
+                         help="reach at least F inferences per second (needs --clock-mhz)")
+    folding.add_argument("--clock-mhz", type=float, default=None, metavar="M",
+                         help="clock frequency for --target-fps, in MHz")
     p.add_argument("--top", default="hwgen_top", help="Verilog module name (hwgen_top)")
     p.set_defaults(func=cmd_compile)
 

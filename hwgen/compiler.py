@@ -30,7 +30,7 @@ def _phase(phases: dict | None, name: str):
 
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
                   top: str = DEFAULT_TOP, input_axes: tuple | None = None,
-                  phases: dict | None = None) -> LoweredDesign:
+                  target_ii: int | None = None, phases: dict | None = None) -> LoweredDesign:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
@@ -47,6 +47,9 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         Supplies requested PE / SIMD per layer.
     max_macs : int
         Multipliers of the largest layer when folding is chosen automatically.
+    target_ii : int, optional
+        Cycles per inference to reach with the fewest multipliers instead (``max_macs`` is
+        then ignored); :class:`~hwgen.passes.FoldingTargetError` if no folding reaches it.
     top : str
         Verilog module name.
     input_axes : tuple or None
@@ -61,7 +64,8 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
             options = config.layer(layer.name)
             if options.pe is not None or options.simd is not None:
                 requests[layer.name] = (options.pe, options.simd)
-        graph = choose_folding(graph, requests=requests, max_macs=max_macs)
+        graph = choose_folding(graph, requests=requests, max_macs=max_macs,
+                               target_ii=target_ii)
     with _phase(phases, "lowering"):
         blocks, edges = lower_graph(graph)
     with _phase(phases, "FIFO sizing and cycle model"):
@@ -72,7 +76,8 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                 top: str = DEFAULT_TOP, phases: dict | None = None) -> LoweredDesign:
+                 top: str = DEFAULT_TOP, target_ii: int | None = None,
+                 phases: dict | None = None) -> LoweredDesign:
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
     ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
@@ -84,4 +89,5 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
         config = load_config(config)
         graph = load_onnx(model, calibration, config=config)
     return compile_graph(graph, config, max_macs=max_macs, top=top,
-                         input_axes=stream_input_axes(graph.input_shape), phases=phases)
+                         input_axes=stream_input_axes(graph.input_shape), target_ii=target_ii,
+                         phases=phases)

@@ -13,12 +13,20 @@ from .fifo_sizing import (
     size_pipeline,
     steady_state_inferences,
 )
-from .folding import DEFAULT_MAX_MACS, choose_folding, divisors
+from .folding import (
+    DEFAULT_MAX_MACS,
+    FoldingTargetError,
+    choose_folding,
+    divisors,
+    folding_report,
+    target_interval,
+)
 from .threshold_folding import fold_activation, fold_thresholds
 
 __all__ = ["run_passes", "choose_folding", "size_fifos", "size_pipeline", "SizedPipeline",
            "fifo_bits", "steady_state_inferences",
-           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation"]
+           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation",
+           "folding_report", "target_interval", "FoldingTargetError"]
 
 
 def run_passes(subject, passes):
