@@ -7,13 +7,20 @@ from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
-from .passes import DEFAULT_MAX_MACS, choose_folding, size_fifos
+from .passes import (
+    DEFAULT_MAX_MACS,
+    MAX_LAYER_WEIGHTS,
+    check_layer_sizes,
+    choose_folding,
+    size_fifos,
+)
 
 __all__ = ["compile_graph", "compile_onnx"]
 
-
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                  top: str = DEFAULT_TOP, input_axes: tuple | None = None) -> LoweredDesign:
+                  top: str = DEFAULT_TOP, input_axes: tuple | None = None,
+                  max_layer_weights: int | None = MAX_LAYER_WEIGHTS,
+                  progress=None) -> LoweredDesign:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
@@ -32,22 +39,32 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         Verilog module name.
     input_axes : tuple or None
         How a model input row becomes the stream (:attr:`LoweredDesign.input_axes`).
+    max_layer_weights : int or None
+        Refuse a layer with more weights (:func:`check_layer_sizes`); None for no limit.
+    progress : callable, optional
+        ``progress(step)`` with the name of each step as it starts.
     """
+    progress = progress or (lambda step: None)
     config = load_config(config)
+    check_layer_sizes(graph, max_layer_weights)
     requests = {}
     for layer in graph.layers:
         options = config.layer(layer.name)
         if options.pe is not None or options.simd is not None:
             requests[layer.name] = (options.pe, options.simd)
+    progress("choosing the folding")
     graph = choose_folding(graph, requests=requests, max_macs=max_macs)
+    progress("lowering to hardware blocks")
     blocks, edges = lower_graph(graph)
+    progress("sizing the FIFOs (cycle model)")
     blocks = size_fifos(blocks, edges)
     return LoweredDesign(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
                   output_quant=graph.output_quant, top=top, input_axes=input_axes)
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                 top: str = DEFAULT_TOP) -> LoweredDesign:
+                 top: str = DEFAULT_TOP, max_layer_weights: int | None = MAX_LAYER_WEIGHTS,
+                 progress=None) -> LoweredDesign:
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
     ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
@@ -55,6 +72,9 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
     layout (:mod:`hwgen.frontend.layout`).
     """
     config = load_config(config)
+    if progress:
+        progress("reading and quantizing the model")
     graph = load_onnx(model, calibration, config=config)
     return compile_graph(graph, config, max_macs=max_macs, top=top,
-                         input_axes=stream_input_axes(graph.input_shape))
+                         input_axes=stream_input_axes(graph.input_shape),
+                         max_layer_weights=max_layer_weights, progress=progress)

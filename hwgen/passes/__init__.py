@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from .fifo_sizing import size_fifos, steady_state_inferences
 from .folding import DEFAULT_MAX_MACS, choose_folding, divisors
+from .layer_size import MAX_LAYER_WEIGHTS, check_layer_sizes
 from .threshold_folding import fold_activation, fold_thresholds
 
 __all__ = ["run_passes", "choose_folding", "size_fifos", "steady_state_inferences",
-           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation"]
+           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation",
+           "MAX_LAYER_WEIGHTS", "check_layer_sizes"]
 
 
 def run_passes(subject, passes):
