@@ -18,7 +18,7 @@ from .input_files import input_file
 from .passes import DEFAULT_MAX_MACS, MAX_LAYER_WEIGHTS
 from .report import render_markdown, report_data, write_report
 from .subprocesses import descendants, end_descendants
-from .text import check_verilog_identifier, display, json_text, needs_escaping
+from .text import check_verilog_identifier, display, json_text, needs_escaping, terminal
 from .version import __version__
 
 __all__ = ["main"]
@@ -238,7 +238,7 @@ def cmd_check(args) -> int:
     if problems:
         print(f"{shown}: {len(problems)} problem(s):")
         for problem in problems:
-            print(f"  - {display(problem)}")
+            print(f"  - {terminal(problem)}")
         return 1
     print(f"{shown}: no problems found")
     notes = _name_notes(args.model)
@@ -353,7 +353,7 @@ def _interrupt(signum, frame):
 
 def _show_warning(message, category, filename, lineno, file=None, line=None, *, command):
     if issubclass(category, HwgenWarning):
-        print(f"hwgen {command}: warning: {display(message)}", file=sys.stderr)
+        print(f"hwgen {command}: warning: {terminal(message)}", file=sys.stderr)
     else:
         print(warnings.formatwarning(message, category, filename, lineno, line),
               file=sys.stderr, end="")
@@ -378,7 +378,7 @@ def main(argv=None) -> int:
             warnings.showwarning = functools.partial(_show_warning, command=args.command)
             return args.func(args)
     except HwgenError as error:
-        print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
+        print(f"hwgen {args.command}: error: {terminal(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         end_descendants(keep=before)    # children that third-party code started (cocotb)

@@ -10,6 +10,7 @@ target            function                         what comes out
 ================  ===============================  ============================================
 terminal, logs    :func:`display`                  one line; control and format characters
                                                    (``\\n``, ESC, U+202E, ...) as escapes
+                  :func:`terminal`                 a message: lines kept, the rest as above
 Verilog / SV      :func:`verilog_comment`          a quoted one-line ASCII phrase: cannot end
                                                    the comment or be a tool metacomment
                   :func:`verilog_string`           a string literal (not a format string)
@@ -37,7 +38,7 @@ import unicodedata
 
 from .errors import HwgenError
 
-__all__ = ["display", "needs_escaping", "verilog_comment", "verilog_string",
+__all__ = ["display", "terminal", "needs_escaping", "verilog_comment", "verilog_string",
            "verilog_identifier", "check_verilog_identifier", "is_verilog_keyword",
            "cpp_comment", "cpp_string", "markdown", "html", "json_text"]
 
@@ -101,6 +102,17 @@ def display(text) -> str:
     """
     return "".join(char if char != "\\" and _visible(char) else _escape(char)
                    for char in str(text))
+
+
+def terminal(message) -> str:
+    """A message for a terminal: its lines kept, control and format characters escaped.
+
+    For hwgen's own messages, which may quote names already (as ``repr`` does): unlike
+    :func:`display`, newlines between lines and backslashes stay as they are, but no escape
+    sequence, bidirectional override or other invisible character reaches the terminal.
+    """
+    return "".join(char if char in "\n\\" or _visible(char) else _escape(char)
+                   for char in str(message))
 
 
 def _ascii(text) -> str:

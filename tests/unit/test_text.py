@@ -130,3 +130,9 @@ def test_templates_refuse_a_string_without_a_filter():
 def test_identifier_filter_refuses_rather_than_maps():
     with pytest.raises(HwgenError, match="not a Verilog identifier"):
         render("files.f.j2", top="top\ninitial", sources=["top.v"])
+
+
+def test_terminal_keeps_lines_and_backslashes_but_no_escape_sequence():
+    message = "2 problems:\n  - node 'a\\nb': \x1b[2J bad \u202e"
+    shown = text.terminal(message)
+    assert shown.split("\n") == ["2 problems:", "  - node 'a\\nb': \\x1b[2J bad \\u202e"]
