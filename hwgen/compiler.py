@@ -10,7 +10,13 @@ from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
-from .passes import DEFAULT_MAX_MACS, choose_folding, size_pipeline
+from .passes import (
+    DEFAULT_MAX_MACS,
+    MAX_LAYER_WEIGHTS,
+    check_layer_sizes,
+    choose_folding,
+    size_pipeline,
+)
 
 __all__ = ["compile_graph", "compile_onnx", "PHASES"]
 
@@ -27,10 +33,10 @@ def _phase(phases: dict | None, name: str):
         if phases is not None:
             phases[name] = phases.get(name, 0.0) + time.process_time() - start
 
-
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
                   top: str = DEFAULT_TOP, input_axes: tuple | None = None,
-                  target_ii: int | None = None, phases: dict | None = None) -> LoweredDesign:
+                  target_ii: int | None = None, max_layer_weights: int | None = MAX_LAYER_WEIGHTS,
+                  progress=None, phases: dict | None = None) -> LoweredDesign:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
@@ -54,21 +60,30 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         Verilog module name.
     input_axes : tuple or None
         How a model input row becomes the stream (:attr:`LoweredDesign.input_axes`).
+    max_layer_weights : int or None
+        Refuse a layer with more weights (:func:`check_layer_sizes`); None for no limit.
+    progress : callable, optional
+        ``progress(step)`` with the name of each step as it starts.
     phases : dict, optional
         Filled with the CPU seconds of each phase (:data:`PHASES`).
     """
+    progress = progress or (lambda step: None)
     config = load_config(config)
+    check_layer_sizes(graph, max_layer_weights)
     with _phase(phases, "folding"):
         requests = {}
         for layer in graph.layers:
             options = config.layer(layer.name)
             if options.pe is not None or options.simd is not None:
                 requests[layer.name] = (options.pe, options.simd)
+        progress("choosing the folding")
         graph = choose_folding(graph, requests=requests, max_macs=max_macs,
                                target_ii=target_ii)
     with _phase(phases, "lowering"):
+        progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)
     with _phase(phases, "FIFO sizing and cycle model"):
+        progress("sizing the FIFOs (cycle model)")
         sized = size_pipeline(blocks, edges)
     return LoweredDesign(name=graph.name, blocks=sized.blocks, edges=edges,
                          input_quant=graph.input_quant, output_quant=graph.output_quant,
@@ -77,6 +92,7 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
                  top: str = DEFAULT_TOP, target_ii: int | None = None,
+                 max_layer_weights: int | None = MAX_LAYER_WEIGHTS, progress=None,
                  phases: dict | None = None) -> LoweredDesign:
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
@@ -87,7 +103,10 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
     """
     with _phase(phases, "frontend and quantization"):
         config = load_config(config)
+        if progress:
+            progress("reading and quantizing the model")
         graph = load_onnx(model, calibration, config=config)
     return compile_graph(graph, config, max_macs=max_macs, top=top,
                          input_axes=stream_input_axes(graph.input_shape), target_ii=target_ii,
+                         max_layer_weights=max_layer_weights, progress=progress,
                          phases=phases)

@@ -21,12 +21,14 @@ from .folding import (
     folding_report,
     target_interval,
 )
+from .layer_size import MAX_LAYER_WEIGHTS, check_layer_sizes
 from .threshold_folding import fold_activation, fold_thresholds
 
 __all__ = ["run_passes", "choose_folding", "size_fifos", "size_pipeline", "SizedPipeline",
            "fifo_bits", "steady_state_inferences",
            "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation",
-           "folding_report", "target_interval", "FoldingTargetError"]
+           "folding_report", "target_interval", "FoldingTargetError",
+           "MAX_LAYER_WEIGHTS", "check_layer_sizes"]
 
 
 def run_passes(subject, passes):
