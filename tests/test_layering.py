@@ -50,7 +50,7 @@ ALLOWED = {
             "frontend", "backend", "compiler", "sim", "report", "text", "input_files"},
     # design-space exploration drives the public face (compile, golden) and prices designs
     # with the cost model (hwgen.perf.cost) when it exists
-    "explore": {"errors", "api", "passes", "perf"},
+    "explore": {"errors", "api", "passes", "perf", "backend"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
             "frontend", "backend", "compiler", "sim", "report", "api", "synth", "text",
             "input_files", "subprocesses", "explore"},

@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .. import api
+from ..backend.writer import MARKER_FILE
 from ..errors import ConfigError, HwgenError
 from ..passes import FoldingTargetError
 from ..passes.folding import target_interval
@@ -162,12 +164,17 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
                                                or evolved_row["cost"] < greedy_row["cost"])),
     })
     out.mkdir(parents=True, exist_ok=True)
+    # what an earlier run wrote goes: its finalists would be mistaken for this run's
+    for old in ("configs", "finalists"):
+        shutil.rmtree(out / old, ignore_errors=True)
+    (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
+                                   "it again replaces its results.\n")
     chosen = _finalists(archive, rows, result, finalists)
     _write_tables(out, rows, front, table, result)
-    plot_pareto(out / "pareto.png", rows, front, {
+    plot_pareto(out / "pareto.png", rows, {
         "uniform int8": [r for r in rows if set(r["formats"].values()) == {BASELINE}],
         "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]},
-        clock_mhz=clock)
+        clock_mhz=clock, cost_limit=int8["cost"])
     result["finalists"] = _build_finalists(out, model, calibration, x_val, space, chosen,
                                            simulate=simulate, simulator=simulator, log=log)
     result["seconds"] = round(time.monotonic() - start, 1)

@@ -127,3 +127,34 @@ def test_same_seed_same_result(mlp, serial_run, tmp_path):
     first = json.loads((out / "pareto.json").read_text())
     again = json.loads((tmp_path / "again" / "pareto.json").read_text())
     assert first["rows"] == again["rows"] and first["front"] == again["front"]
+
+
+# -- the command ----------------------------------------------------------------------------
+
+def test_cli_refuses_bad_formats_before_any_work(tmp_path, capsys):
+    from hwgen.cli import main
+    status = main(["explore", "missing.onnx", "--calib", "c.npy", "--val", "x.npy", "y.npy",
+                   "-o", str(tmp_path / "out"), "--formats", "int8,int12"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--formats: unknown format(s) 'int12'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_explore_prints_the_summary(mlp, tmp_path, capsys):
+    from hwgen.cli import main
+    model, calib, x, y = mlp
+    paths = {}
+    for name, array in (("calib", calib), ("x", x), ("y", y)):
+        paths[name] = tmp_path / f"{name}.npy"
+        np.save(paths[name], array)
+    status = main(["explore", model, "--calib", str(paths["calib"]), "--val", str(paths["x"]),
+                   str(paths["y"]), "-o", str(tmp_path / "out"), "--formats", "int8,int4",
+                   "--population", "2", "--generations", "1", "--finalists", "1",
+                   "--no-simulate", "--budget", "luts=1e9"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert f"{summary['smaller_by']:.2f}x smaller" in printed
+    assert summary["budget"] == {"lut": 1e9}
+    assert (tmp_path / "out" / "configs" / "smallest.toml").is_file()
