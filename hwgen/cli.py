@@ -210,6 +210,10 @@ def cmd_synth(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if args.html:
+        from .report_html import write_html_report
+        print(f"wrote {display(write_html_report(args.design_dir))}")
+        return 0
     markdown, data = write_report(args.design_dir)
     if args.json:
         print(json_text(data, indent=2))
@@ -390,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")
     p.add_argument("design_dir")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--html", action="store_true",
+                   help="write OUT/report.html (self-contained charts; also for an explore "
+                        "run's OUT)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("explore", help="search per-layer formats and folding: Pareto front of "

@@ -21,7 +21,7 @@ try:    # the analytic cost model (branch `cost`); absent until it is merged
 except ImportError:     # pragma: no cover - depends on the branch
     design_cost = None
 
-__all__ = ["DSP_LUTS", "Resources", "cost", "estimate", "SOURCE"]
+__all__ = ["DSP_LUTS", "Resources", "cost", "estimate", "layer_estimate", "SOURCE"]
 
 #: LUTs one DSP slice counts as in :func:`cost` (ZU3EG: 70,560 LUTs / 360 DSPs).
 DSP_LUTS = 196
@@ -120,11 +120,15 @@ def _stream_layer(layer: dict) -> Resources:
     return Resources(lut=lut, ff=lanes * bits, carry=0, dsp=0, bram=bram, lutram=lutram)
 
 
+def layer_estimate(layer: dict) -> Resources:
+    """The stand-in's resources of one manifest layer (the per-layer table of the report)."""
+    return _matrix_layer(layer) if "pe" in layer and "simd" in layer else _stream_layer(layer)
+
+
 def _stand_in(manifest: dict) -> Resources:
     total = dict.fromkeys(("lut", "ff", "carry", "dsp", "bram", "lutram"), 0)
     for layer in manifest["layers"]:
-        part = _matrix_layer(layer) if "pe" in layer and "simd" in layer else \
-            _stream_layer(layer)
+        part = layer_estimate(layer)
         for key, value in part.as_dict().items():
             total[key] += value
     return Resources(**total)
