@@ -259,7 +259,7 @@ def cmd_explore(args) -> int:
           "pareto.png, summary.json, configs/")
     bad = [f["label"] for f in result["finalists"]
            if f.get("bit_exact") is False or f.get("cycles_exact") is False
-           or not f["ii_matches_search"]]
+           or not f["matches_search"]]
     if bad:
         print(f"finalists not exact: {', '.join(bad)}", file=sys.stderr)
         return 1

@@ -209,7 +209,14 @@ def write_html_report(out_dir) -> Path:
     page.add(f"<h1>hwgen report: {text.html(out.name)}</h1>")
     if is_explore:
         _pareto_sections(page, go, out)
-        finalists = sorted(p.parent for p in (out / "finalists").glob("*/manifest.json"))
+        # the first finalist of the run (the smallest), as summary.json lists them
+        try:
+            labels = [f["label"] for f in json.loads((out / "summary.json").read_text())
+                      .get("finalists", [])]
+        except (OSError, ValueError):
+            labels = []
+        finalists = [out / "finalists" / label for label in labels
+                     if (out / "finalists" / label / "manifest.json").is_file()]
         if finalists:
             page.add(f"<h2>Finalist {text.html(finalists[0].name)}</h2>")
             _design_sections(page, go, finalists[0])

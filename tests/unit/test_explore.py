@@ -99,6 +99,7 @@ def test_explore_writes_the_front_plot_configs_and_summary(serial_run):
     assert json.loads((out / "summary.json").read_text())["smaller_by"] == result["smaller_by"]
     assert result["smaller_by"] >= 1.0 and result["faster_by"] >= 1.0
     assert len(result["finalists"]) == 2
+    assert all(f["matches_search"] and "bit_exact" not in f for f in result["finalists"])
 
 
 def test_uniform_int8_row_is_the_golden_models_accuracy(mlp, serial_run):
