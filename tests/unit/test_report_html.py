@@ -93,3 +93,10 @@ def test_report_html_renders_in_chromium_without_console_messages(reports, tmp_p
     dom, console = _render(browser, reports / out / "report.html", tmp_path / "profile")
     assert console == []
     assert [int(n) for n in re.findall(r'data-series="(\d+)"', dom)] == series
+
+
+def test_report_html_of_a_directory_without_results_names_the_fix(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--html"]) == 2
+    err = capsys.readouterr().err
+    assert "holds neither manifest.json (hwgen compile) nor pareto.json (hwgen explore)" in err
+    assert not (tmp_path / "report.html").exists()
