@@ -242,7 +242,8 @@ def cmd_explore(args) -> int:
                      max_drop=args.max_accuracy_drop, seed=args.seed, workers=args.workers,
                      address=args.ray_address, simulate=not args.no_simulate,
                      population=args.population, generations=args.generations,
-                     finalists=args.finalists, dsp_luts=args.dsp_luts, log=steps)
+                     finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
+                     log=steps)
     i8, small, fast = result["int8"], result["smallest"], result["fastest"]
     drop = 100 * result["max_accuracy_drop"]
     print(f"uniform int8: accuracy {i8['accuracy']:.2%}, II {i8['ii']} cycles, cost "

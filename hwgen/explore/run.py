@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import api
-from ..backend.writer import MARKER_FILE
+from ..backend.writer import MARKER_FILE, check_out_dir
 from ..errors import ConfigError, HwgenError
 from ..passes import FoldingTargetError
 from ..passes.folding import target_interval
@@ -94,9 +94,14 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
             workers: int | None = None, address: str | None = None, simulate: bool = True,
             population: int = 12, generations: int = 6, ladder_steps: int = 5,
             finalists: int = 3, dsp_luts: float = DSP_LUTS, target: str = "xcup",
-            simulator: str = "verilator", log=print) -> dict:
-    """Run the search and write OUT; returns the summary (also OUT/summary.json)."""
+            simulator: str = "verilator", force: bool = False, log=print) -> dict:
+    """Run the search and write OUT; returns the summary (also OUT/summary.json).
+
+    OUT must be new, empty or written by hwgen before (``force``: any directory), as for
+    ``hwgen compile``; that is checked before any work.
+    """
     start = time.monotonic()
+    check_out_dir(out, force=force)
     model = str(model)
     x_val, y_val = np.asarray(x_val), np.asarray(y_val).reshape(-1)
     _check_data(x_val, y_val, max_drop)

@@ -159,3 +159,11 @@ def test_cli_explore_prints_the_summary(mlp, tmp_path, capsys):
     assert f"{summary['smaller_by']:.2f}x smaller" in printed
     assert summary["budget"] == {"lut": 1e9}
     assert (tmp_path / "out" / "configs" / "smallest.toml").is_file()
+
+
+def test_explore_refuses_a_directory_hwgen_did_not_write(mlp, tmp_path):
+    model, calib, x, y = mlp
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(hwgen.errors.HwgenError, match="was not written by hwgen"):
+        explore(model, calib, x, y, tmp_path, log=lambda m: None, **SMALL)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
