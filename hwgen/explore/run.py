@@ -103,7 +103,12 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     start = time.monotonic()
     check_out_dir(out, force=force)
     model = str(model)
-    x_val, y_val = np.asarray(x_val), np.asarray(y_val).reshape(-1)
+    x_val, y_val = np.asarray(x_val), np.asarray(y_val)
+    if y_val.ndim == 2 and y_val.shape[1] == 1:
+        y_val = y_val[:, 0]
+    if y_val.ndim != 1:
+        raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
+                         f"not {y_val.shape}; give the label file after the inputs")
     _check_data(x_val, y_val, max_drop)
     ref_target = target_interval(target_fps=target_fps, clock_mhz=clock_mhz)
     clock = clock_mhz or DEFAULT_CLOCK_MHZ
@@ -121,7 +126,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         fastest = error.best_ii
     ref_ii = ref_target if ref_target is not None else probe.ii
     if ref_ii < fastest:
-        raise ConfigError(f"--target-fps {target_fps:g} at {clock_mhz:g} MHz asks for "
+        raise ConfigError(f"--target-fps {target_fps:,.0f} at {clock_mhz:g} MHz asks for "
                           f"{ref_ii} cycles per inference; the fastest folding of this model "
                           f"takes {fastest}")
     iis = _ladder(fastest, ref_ii, ladder_steps)

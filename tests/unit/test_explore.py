@@ -167,3 +167,9 @@ def test_explore_refuses_a_directory_hwgen_did_not_write(mlp, tmp_path):
     with pytest.raises(hwgen.errors.HwgenError, match="was not written by hwgen"):
         explore(model, calib, x, y, tmp_path, log=lambda m: None, **SMALL)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_labels_of_the_wrong_shape_are_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    with pytest.raises(hwgen.errors.HwgenError, match=r"shape \(N,\), not \(120, 64\)"):
+        explore(model, calib, x, x, tmp_path / "out", log=lambda m: None, **SMALL)
