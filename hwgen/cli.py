@@ -1,4 +1,4 @@
-"""The ``hwgen`` command: compile, sim, synth, report, check, cache."""
+"""The ``hwgen`` command: compile, sim, synth, report, check, cache, explore."""
 
 from __future__ import annotations
 
@@ -210,11 +210,60 @@ def cmd_synth(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if args.html:
+        from .report_html import write_html_report
+        print(f"wrote {display(write_html_report(args.design_dir))}")
+        return 0
     markdown, data = write_report(args.design_dir)
     if args.json:
         print(json_text(data, indent=2))
     else:
         print(markdown, end="")
+    return 0
+
+
+def cmd_explore(args) -> int:
+    from .explore import explore, parse_budget, parse_formats
+    formats = parse_formats(args.formats)
+    budget = parse_budget(args.budget)
+    if (args.target_fps is None) != (args.clock_mhz is None) and args.target_fps is not None:
+        raise HwgenError("--target-fps needs --clock-mhz (the clock the rate is counted at)")
+    if args.workers is not None and args.ray_address is not None:
+        raise HwgenError("give --workers (start a local Ray) or --ray-address (join one), "
+                         "not both")
+    input_file(args.model, "the model")
+    calibration = _load_npy(args.calib, "--calib")
+    x_val = _load_npy(args.val[0], "--val inputs")
+    y_val = _load_npy(args.val[1], "--val labels")
+    check_out_dir(args.output, force=args.force)
+    steps = _Steps("explore")
+    result = explore(args.model, calibration, x_val, y_val, args.output, budget=budget,
+                     target_fps=args.target_fps, clock_mhz=args.clock_mhz, formats=formats,
+                     max_drop=args.max_accuracy_drop, seed=args.seed, workers=args.workers,
+                     address=args.ray_address, simulate=not args.no_simulate,
+                     population=args.population, generations=args.generations,
+                     finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
+                     log=steps)
+    i8, small, fast = result["int8"], result["smallest"], result["fastest"]
+    drop = 100 * result["max_accuracy_drop"]
+    print(f"uniform int8: accuracy {i8['accuracy']:.2%}, II {i8['ii']} cycles, cost "
+          f"{i8['cost']:,.0f} (LUT {i8['lut']:,}, DSP {i8['dsp']:,})")
+    print(f"smallest within {drop:g} points: {result['smaller_by']:.2f}x smaller "
+          f"(cost {small['cost']:,.0f}, accuracy {small['accuracy']:.2%}, II {small['ii']}): "
+          + ", ".join(f"{k}={display(v)}" for k, v in small["formats"].items()))
+    print(f"fastest within {drop:g} points at no more cost: {result['faster_by']:.2f}x "
+          f"faster (II {fast['ii']}, cost {fast['cost']:,.0f}, accuracy "
+          f"{fast['accuracy']:.2%}): " + ", ".join(f"{k}={display(v)}"
+                                                  for k, v in fast["formats"].items()))
+    print(f"{result['candidates']} candidates ({result['backend']}), resources: "
+          f"{result['resources']}; wrote {display(args.output)}/pareto.csv, pareto.json, "
+          "pareto.png, summary.json, configs/")
+    bad = [f["label"] for f in result["finalists"]
+           if f.get("bit_exact") is False or f.get("cycles_exact") is False
+           or not f["matches_search"]]
+    if bad:
+        print(f"finalists not exact: {', '.join(bad)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -346,7 +395,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")
     p.add_argument("design_dir")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--html", action="store_true",
+                   help="write OUT/report.html (self-contained charts; also for an explore "
+                        "run's OUT)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("explore", help="search per-layer formats and folding: Pareto front of "
+                                       "accuracy, resources and throughput")
+    p.add_argument("model", help="float ONNX model")
+    p.add_argument("--calib", required=True, help="calibration inputs, .npy")
+    p.add_argument("--val", required=True, nargs=2, metavar=("X.npy", "Y.npy"),
+                   help="validation inputs and integer labels")
+    p.add_argument("-o", "--output", required=True, type=_out_dir, help="output directory")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT even if it is a non-empty directory hwgen did not write")
+    p.add_argument("--budget", help="resource budget, e.g. luts=20000,dsps=40,bram=10")
+    p.add_argument("--target-fps", type=float, default=None, metavar="F",
+                   help="throughput target in inferences/s (needs --clock-mhz)")
+    p.add_argument("--clock-mhz", type=float, default=None, metavar="M",
+                   help="clock frequency in MHz (inferences/s in the plot; 100 by default)")
+    p.add_argument("--formats", default="int8,int4,int2,binary,ternary,mxfp4",
+                   help="weight formats to consider, comma separated (int8 is always one)")
+    p.add_argument("--max-accuracy-drop", type=float, default=0.005, metavar="D",
+                   help="largest accuracy loss against uniform int8, a fraction (0.005)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the evolutionary search")
+    p.add_argument("--population", type=_positive_int, default=12)
+    p.add_argument("--generations", type=_positive_int, default=6)
+    p.add_argument("--finalists", type=_positive_int, default=3,
+                   help="finalists compiled (and simulated) with a CONFIG.toml each")
+    p.add_argument("--dsp-luts", type=float, default=196.0,
+                   help="LUTs one DSP counts as in the cost (196: ZU3EG's LUT/DSP ratio)")
+    p.add_argument("--no-simulate", action="store_true",
+                   help="do not simulate the finalists (Verilator)")
+    ray = p.add_mutually_exclusive_group()
+    ray.add_argument("--workers", type=_positive_int, default=None,
+                     help="start a local Ray instance with N workers (the [ray] extra)")
+    ray.add_argument("--ray-address", default=None, help="join the Ray cluster at ADDR")
+    p.set_defaults(func=cmd_explore)
 
     p = sub.add_parser("check", help="list every problem of an ONNX model without compiling")
     p.add_argument("model")

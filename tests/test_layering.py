@@ -48,9 +48,15 @@ ALLOWED = {
     "qat": {"errors", "compiler", "golden"},
     "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
             "frontend", "backend", "compiler", "sim", "report", "text", "input_files"},
+    # design-space exploration drives the public face (compile, golden) and prices designs
+    # with the cost model (hwgen.perf.cost) when it exists
+    "explore": {"errors", "api", "passes", "perf", "backend"},
+    # report.html: the report's data, the loaded design's cycle model and weights, the
+    # explore resource estimate per layer
+    "report_html": {"errors", "api", "report", "text", "explore"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
             "frontend", "backend", "compiler", "sim", "report", "api", "synth", "text",
-            "input_files", "subprocesses"},
+            "input_files", "subprocesses", "explore", "report_html"},
     "__init__": {"version", "api", "errors"},
 }
 

@@ -1,0 +1,287 @@
+"""``hwgen explore``: sensitivity, greedy and evolutionary search, Pareto front, finalists.
+
+Writes into OUT: ``pareto.csv`` / ``pareto.json`` (the front; the JSON also holds every
+evaluated row, the sensitivity table and the searches' picks), ``pareto.png``,
+``configs/NAME.toml`` (one CONFIG.toml per finalist: formats and the folding, so
+``hwgen compile --config`` rebuilds the same design), ``finalists/NAME/`` (each finalist
+compiled and, unless ``simulate=False``, simulated on the validation set: bit- and
+cycle-exact) and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import api
+from ..backend.writer import MARKER_FILE, check_out_dir
+from ..errors import ConfigError, HwgenError
+from ..passes import FoldingTargetError
+from ..passes.folding import target_interval
+from .backend import make_backend
+from .evaluate import Context
+from .pareto import pareto_front, summary
+from .plot import plot_pareto
+from .resources import DSP_LUTS, SOURCE
+from .search import Archive, evolve, greedy, sensitivity
+from .space import BASELINE, DEFAULT_FORMATS, Space, config_toml
+
+__all__ = ["explore", "parse_budget", "DEFAULT_CLOCK_MHZ"]
+
+#: Clock used to turn intervals into inferences/s when --clock-mhz is not given.
+DEFAULT_CLOCK_MHZ = 100.0
+_BUDGET_KEYS = {"luts": "lut", "lut": "lut", "dsps": "dsp", "dsp": "dsp", "bram": "bram",
+                "brams": "bram", "lutram": "lutram", "cost": "cost"}
+_CSV_COLUMNS = ("name", "source", "accuracy", "accuracy_drop", "sqnr_db", "ii", "latency",
+                "inferences_per_s", "cost", "lut", "dsp", "bram", "lutram", "ff", "carry",
+                "within_budget", "formats")
+
+
+def parse_budget(text: str | None) -> dict:
+    """``"luts=20000,dsps=40,bram=10"`` -> ``{"lut": 20000, "dsp": 40, "bram": 10}``."""
+    if not text:
+        return {}
+    budget = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        key = key.strip().lower()
+        if key not in _BUDGET_KEYS:
+            raise ConfigError(f"--budget: unknown resource {key!r}; valid: luts, dsps, bram, "
+                              "lutram, cost (e.g. --budget luts=20000,dsps=40)")
+        try:
+            limit = float(value)
+        except ValueError:
+            raise ConfigError(f"--budget: {key}={value!r} is not a number") from None
+        if not limit >= 0:
+            raise ConfigError(f"--budget: {key}={value} must be 0 or more")
+        budget[_BUDGET_KEYS[key]] = limit
+    return budget
+
+
+def _float_reference(model: str, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return np.asarray(session.run(None, {name: x.astype(np.float32)})[0],
+                      dtype=np.float64).reshape(len(x), -1)
+
+
+def _check_data(x_val, y_val, max_drop):
+    if len(x_val) == 0 or len(x_val) != len(y_val):
+        raise HwgenError(f"--val: {len(x_val)} inputs and {len(y_val)} labels; give one integer "
+                         "label per input row")
+    if np.asarray(y_val).dtype.kind not in "iu":
+        raise HwgenError(f"--val: labels must be integers (class indices), not "
+                         f"{np.asarray(y_val).dtype}")
+    if not 0.0 <= max_drop < 1.0:
+        raise HwgenError(f"--max-accuracy-drop is a fraction in [0, 1) (0.005 = 0.5 points), "
+                         f"not {max_drop}")
+
+
+def _ladder(fastest: int, ref: int, steps: int) -> tuple:
+    return tuple(sorted({ref, *(fastest * 2 ** k for k in range(steps))}))
+
+
+def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None,
+            target_fps: float | None = None, clock_mhz: float | None = None,
+            formats=DEFAULT_FORMATS, max_drop: float = 0.005, seed: int = 0,
+            workers: int | None = None, address: str | None = None, simulate: bool = True,
+            population: int = 12, generations: int = 6, ladder_steps: int = 5,
+            finalists: int = 3, dsp_luts: float = DSP_LUTS, target: str = "xcup",
+            simulator: str = "verilator", force: bool = False, log=print) -> dict:
+    """Run the search and write OUT; returns the summary (also OUT/summary.json).
+
+    OUT must be new, empty or written by hwgen before (``force``: any directory), as for
+    ``hwgen compile``; that is checked before any work.
+    """
+    start = time.monotonic()
+    check_out_dir(out, force=force)
+    model = str(model)
+    x_val, y_val = np.asarray(x_val), np.asarray(y_val)
+    if y_val.ndim == 2 and y_val.shape[1] == 1:
+        y_val = y_val[:, 0]
+    if y_val.ndim != 1:
+        raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
+                         f"not {y_val.shape}; give the label file after the inputs")
+    _check_data(x_val, y_val, max_drop)
+    ref_target = target_interval(target_fps=target_fps, clock_mhz=clock_mhz)
+    clock = clock_mhz or DEFAULT_CLOCK_MHZ
+    out = Path(out)
+
+    # the model's matrix layers, its default folding and the fastest interval it reaches
+    probe = api.compile(model, calibration)
+    layers = [layer for layer in probe.manifest["layers"] if "pe" in layer and "simd" in layer]
+    space = Space(layers=tuple(lyr["name"] for lyr in layers),
+                  inputs=tuple(int(lyr["mw"]) for lyr in layers), formats=tuple(formats))
+    try:
+        api.compile(model, calibration, target_ii=1)
+        fastest = 1
+    except FoldingTargetError as error:
+        fastest = error.best_ii
+    ref_ii = ref_target if ref_target is not None else probe.ii
+    if ref_ii < fastest:
+        raise ConfigError(f"--target-fps {target_fps:,.0f} at {clock_mhz:g} MHz asks for "
+                          f"{ref_ii} cycles per inference; the fastest folding of this model "
+                          f"takes {fastest}")
+    iis = _ladder(fastest, ref_ii, ladder_steps)
+    log(f"layers {', '.join(space.layers)}; intervals {', '.join(map(str, iis))} cycles "
+        f"(reference {ref_ii}); resources: {SOURCE}")
+
+    context = Context(model=model, calibration=np.asarray(calibration), x_val=x_val,
+                      y_val=y_val, reference=_float_reference(model, x_val), space=space,
+                      iis=iis, target=target, dsp_luts=float(dsp_luts))
+    backend = make_backend(context, workers=workers, address=address)
+    try:
+        archive = Archive(backend, ref_ii=ref_ii, max_drop=max_drop, budget=budget)
+        table = sensitivity(archive, space)
+        log(f"sensitivity: {len(table)} single-layer candidates "
+            f"[{time.monotonic() - start:.0f} s]")
+        greedy_pick = greedy(archive, space, table)
+        log(f"greedy: {dict(zip(space.layers, greedy_pick, strict=True))} "
+            f"[{time.monotonic() - start:.0f} s]")
+        uniforms = [space.uniform(f) for f in space.formats]
+        archive.evaluate(uniforms, "uniform")
+        evolved = evolve(archive, space, seed=seed, population=population,
+                         generations=generations, start=[greedy_pick, *uniforms])
+        log(f"evolution: {dict(zip(space.layers, evolved, strict=True))}, "
+            f"{len(archive.rows)} candidates in all [{time.monotonic() - start:.0f} s]")
+    finally:
+        backend.close()
+
+    rows = archive.all_rows()
+    for i, row in enumerate(rows):
+        row["name"] = f"c{i:04d}"
+        row["inferences_per_s"] = clock * 1e6 / row["ii"]
+    front = pareto_front(rows)
+    int8 = archive.at(space.uniform(BASELINE))
+    result = summary(rows, int8=int8, ref_ii=ref_ii, max_drop=max_drop, clock_mhz=clock)
+    greedy_row = _pick(archive, greedy_pick, iis, bool(budget) and ref_target is None)
+    evolved_row = archive.at(evolved)
+    result.update({
+        "model": model, "validation_inputs": len(x_val), "seed": seed,
+        "backend": backend.name, "resources": SOURCE, "dsp_luts": dsp_luts,
+        "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
+        "candidates": len(archive.rows), "rows": len(rows),
+        "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
+        "evolution_beats_greedy": bool(
+            archive.feasible(evolved_row) and (not archive.feasible(greedy_row)
+                                               or evolved_row["cost"] < greedy_row["cost"])),
+    })
+    out.mkdir(parents=True, exist_ok=True)
+    # what an earlier run wrote goes: its finalists would be mistaken for this run's
+    for old in ("configs", "finalists"):
+        shutil.rmtree(out / old, ignore_errors=True)
+    (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
+                                   "it again replaces its results.\n")
+    chosen = _finalists(archive, rows, result, finalists)
+    _write_tables(out, rows, front, table, result)
+    plot_pareto(out / "pareto.png", rows, {
+        "uniform int8": [r for r in rows if set(r["formats"].values()) == {BASELINE}],
+        "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]},
+        clock_mhz=clock, cost_limit=int8["cost"])
+    result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
+                                           simulate=simulate, simulator=simulator, log=log)
+    result["seconds"] = round(time.monotonic() - start, 1)
+    (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+    return result
+
+
+def _pick(archive, formats, iis, fastest_in_budget):
+    if not fastest_in_budget:
+        return archive.at(formats)
+    rows = [archive.at(formats, ii) for ii in iis]
+    fits = [r for r in rows if r is not None and archive.within_budget(r)]
+    return min(fits, key=lambda r: r["ii"]) if fits else archive.at(formats)
+
+
+def _named(row, rows):
+    if row is None:
+        return None
+    match = next(r for r in rows if r["formats"] == row["formats"]
+                 and r["target_ii"] == row["target_ii"])
+    return {k: match[k] for k in ("name", "formats", "ii", "accuracy", "cost", "feasible")}
+
+
+def _finalists(archive, rows, result, count):
+    """The summary's smallest and fastest, the greedy pick, then the cheapest feasible row
+    at each other interval; at most ``count``, no duplicates."""
+    wanted = []
+    by_key = {(tuple(r["formats"].values()), r["ii"]): r for r in rows}
+    for label in ("smallest", "fastest"):
+        r = result[label]
+        wanted.append((label, by_key[(tuple(r["formats"].values()), r["ii"])]))
+    if result["greedy"]:
+        wanted.append(("greedy", next(r for r in rows if r["name"] == result["greedy"]["name"])))
+    for ii in sorted({r["ii"] for r in rows}):
+        feasible = [r for r in rows if r["ii"] == ii and r["feasible"]]
+        if feasible:
+            wanted.append((f"ii{ii}", min(feasible, key=lambda r: (r["cost"], -r["accuracy"]))))
+    chosen, seen = [], set()
+    for label, row in wanted:
+        if row["name"] in seen:
+            continue
+        seen.add(row["name"])
+        chosen.append((label, row))
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, simulate,
+                     simulator, log):
+    (out / "configs").mkdir(exist_ok=True)
+    done = []
+    for label, row in chosen:
+        config = space.config(tuple(row["formats"].values()),
+                              {k: tuple(v) for k, v in row["folding"].items()})
+        header = (f"hwgen explore finalist {label} ({row['name']}): accuracy "
+                  f"{row['accuracy']:.4f}, II {row['ii']} cycles, cost {row['cost']:.0f}\n"
+                  f"hwgen compile MODEL.onnx --calib CALIB.npy --config {label}.toml -o OUT")
+        (out / "configs" / f"{label}.toml").write_text(config_toml(config, header))
+        design = api.compile(model, calibration, config)
+        golden = design.golden_int(x_val)
+        accuracy = float(np.mean(golden.reshape(len(x_val), -1).argmax(axis=1) == y_val))
+        entry = {"label": label, "name": row["name"], "config": f"configs/{label}.toml",
+                 "ii": design.ii, "latency": design.latency, "accuracy": accuracy,
+                 # the CONFIG.toml rebuilds what the search priced and measured
+                 "matches_search": design.ii == row["ii"] and design.latency == row["latency"]
+                 and accuracy == row["accuracy"]}
+        if simulate:
+            design.save(out / "finalists" / label, force=True)
+            sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
+            entry.update({"bit_exact": bool(sim.result["bit_exact"]),
+                          "cycles_exact": sim.result["cycles_exact"]})
+            log(f"finalist {label}: II {design.ii}, bit exact {entry['bit_exact']}, "
+                f"cycles exact {entry['cycles_exact']}")
+        done.append(entry)
+    return done
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _write_tables(out, rows, front, table, result):
+    with open(out / "pareto.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(_CSV_COLUMNS)
+        for r in front:
+            writer.writerow([json.dumps(r["formats"]) if k == "formats" else r[k]
+                             for k in _CSV_COLUMNS])
+    data = {"front": [r["name"] for r in front], "rows": rows, "sensitivity": table,
+            "summary": {k: v for k, v in result.items() if k != "finalists"}}
+    (out / "pareto.json").write_text(json.dumps(_jsonable(data), indent=1) + "\n")

@@ -1,0 +1,175 @@
+"""hwgen.explore: the resource stand-in, the Pareto front, the searches on a small digits MLP."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+import hwgen
+from hwgen.errors import ConfigError
+from hwgen.explore import explore, parse_budget, parse_formats
+from hwgen.explore.pareto import pareto_front
+from hwgen.explore.resources import Resources, _matrix_layer, cost
+from hwgen.explore.space import Space, config_toml
+from tests.fixtures.explore_models import digits_mlp
+
+SMALL = {"formats": ("int8", "int4", "int2", "binary"), "population": 4, "generations": 1,
+         "ladder_steps": 2, "finalists": 2, "simulate": False}
+
+
+@pytest.fixture(scope="module")
+def mlp(tmp_path_factory):
+    path = tmp_path_factory.mktemp("mlp") / "mlp.onnx"
+    return (str(path), *digits_mlp(path))
+
+
+@pytest.fixture(scope="module")
+def serial_run(mlp, tmp_path_factory):
+    out = tmp_path_factory.mktemp("explore") / "out"
+    model, calib, x, y = mlp
+    return out, explore(model, calib, x, y, out, seed=3, log=lambda m: None, **SMALL)
+
+
+# -- pieces ---------------------------------------------------------------------------------
+
+def test_stand_in_prices_an_int4_layer_in_luts_and_an_int8_layer_on_dsps():
+    layer = {"pe": 2, "simd": 4, "nf": 8, "sf": 16, "weight_type": "int4",
+             "input_type": "int8", "acc_bits": 16}
+    # 8 MAC units x (4 x 8 multiplier LUTs + 16 accumulator LUTs) + 2 PEs x 48
+    assert _matrix_layer(layer).lut == 8 * (32 + 16) + 2 * 48
+    assert _matrix_layer(layer).dsp == 0
+    # weights: 8 lanes x 4 bits wide, 128 deep: one BRAM18 (512 x 36), no LUTRAM
+    assert (_matrix_layer(layer).bram, _matrix_layer(layer).lutram) == (1, 0)
+    int8 = _matrix_layer({**layer, "weight_type": "int8"})
+    assert int8.dsp == 8 and int8.lut == 8 * 16 + 2 * 48
+
+
+def test_cost_counts_a_dsp_as_dsp_luts():
+    r = Resources(lut=100, ff=0, carry=0, dsp=3, bram=7, lutram=10)
+    assert cost(r, dsp_luts=50) == 100 + 10 + 150
+
+
+def test_pareto_front_drops_dominated_rows():
+    rows = [{"name": "a", "accuracy": 0.9, "cost": 10, "ii": 100},
+            {"name": "b", "accuracy": 0.8, "cost": 20, "ii": 100},     # a beats it
+            {"name": "c", "accuracy": 0.95, "cost": 30, "ii": 100},
+            {"name": "d", "accuracy": 0.8, "cost": 20, "ii": 50}]      # faster than all
+    assert [r["name"] for r in pareto_front(rows)] == ["a", "d", "c"]
+
+
+def test_bad_budget_and_formats_name_the_fix():
+    assert parse_budget("luts=2000,dsps=4,bram=1") == {"lut": 2000, "dsp": 4, "bram": 1}
+    with pytest.raises(ConfigError, match="unknown resource 'flops'; valid: luts"):
+        parse_budget("flops=3")
+    with pytest.raises(ConfigError, match="'int9'"):
+        parse_formats("int4,int9")
+    assert parse_formats("int4,binary") == ("int8", "int4", "binary")
+
+
+def test_space_gives_mx_layers_a_block_size_that_divides_their_inputs():
+    space = Space(layers=("conv1", "fc"), inputs=(9, 256), formats=("int8", "mxfp4", "mx6"))
+    assert space.allowed(0) == ("int8", "mxfp4")          # 9 inputs: no even block for mx6
+    config = space.config(("mxfp4", "mx6"))
+    assert config["layer"]["conv1"]["block_size"] == 9
+    assert config["layer"]["fc"]["block_size"] == 32
+    text = config_toml(config, "a header")
+    assert '[layer."fc"]\nweights = "mx6"\nblock_size = 32' in text
+
+
+# -- a whole search -------------------------------------------------------------------------
+
+def test_explore_writes_the_front_plot_configs_and_summary(serial_run):
+    out, result = serial_run
+    for name in ("pareto.csv", "pareto.json", "pareto.png", "summary.json"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads((out / "pareto.json").read_text())
+    front = {r["name"] for r in data["rows"] if r["name"] in data["front"]}
+    # no evaluated row is at least as good on all three and better on one
+    for r in data["rows"]:
+        for f in (x for x in data["rows"] if x["name"] in front):
+            assert not (r["accuracy"] >= f["accuracy"] and r["cost"] <= f["cost"]
+                        and r["ii"] <= f["ii"] and (r["accuracy"], r["cost"], r["ii"])
+                        != (f["accuracy"], f["cost"], f["ii"])), (r["name"], f["name"])
+    with open(out / "pareto.csv") as f:
+        assert {row["name"] for row in csv.DictReader(f)} == set(data["front"])
+    assert json.loads((out / "summary.json").read_text())["smaller_by"] == result["smaller_by"]
+    assert result["smaller_by"] >= 1.0 and result["faster_by"] >= 1.0
+    assert len(result["finalists"]) == 2
+    assert all(f["matches_search"] and "bit_exact" not in f for f in result["finalists"])
+
+
+def test_uniform_int8_row_is_the_golden_models_accuracy(mlp, serial_run):
+    model, calib, x, y = mlp
+    out, result = serial_run
+    design = hwgen.compile(model, calib)
+    accuracy = float(np.mean(design.golden(x).argmax(axis=1) == y))
+    assert result["int8"]["accuracy"] == accuracy
+    assert result["int8"]["ii"] == design.ii
+
+
+def test_finalist_config_rebuilds_the_design_the_search_priced(mlp, serial_run):
+    model, calib, x, y = mlp
+    out, result = serial_run
+    smallest = result["smallest"]
+    design = hwgen.compile(model, calib, str(out / "configs" / "smallest.toml"))
+    assert (design.ii, design.latency) == (smallest["ii"], smallest["latency"])
+    assert float(np.mean(design.golden(x).argmax(axis=1) == y)) == smallest["accuracy"]
+    assert smallest["accuracy"] >= result["int8"]["accuracy"] - 0.005 - 1e-12
+
+
+def test_same_seed_same_result(mlp, serial_run, tmp_path):
+    model, calib, x, y = mlp
+    out, _ = serial_run
+    explore(model, calib, x, y, tmp_path / "again", seed=3, log=lambda m: None, **SMALL)
+    first = json.loads((out / "pareto.json").read_text())
+    again = json.loads((tmp_path / "again" / "pareto.json").read_text())
+    assert first["rows"] == again["rows"] and first["front"] == again["front"]
+
+
+# -- the command ----------------------------------------------------------------------------
+
+def test_cli_refuses_bad_formats_before_any_work(tmp_path, capsys):
+    from hwgen.cli import main
+    status = main(["explore", "missing.onnx", "--calib", "c.npy", "--val", "x.npy", "y.npy",
+                   "-o", str(tmp_path / "out"), "--formats", "int8,int12"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--formats: unknown format(s) 'int12'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_explore_prints_the_summary(mlp, tmp_path, capsys):
+    from hwgen.cli import main
+    model, calib, x, y = mlp
+    paths = {}
+    for name, array in (("calib", calib), ("x", x), ("y", y)):
+        paths[name] = tmp_path / f"{name}.npy"
+        np.save(paths[name], array)
+    status = main(["explore", model, "--calib", str(paths["calib"]), "--val", str(paths["x"]),
+                   str(paths["y"]), "-o", str(tmp_path / "out"), "--formats", "int8,int4",
+                   "--population", "2", "--generations", "1", "--finalists", "1",
+                   "--no-simulate", "--budget", "luts=1e9"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert f"{summary['smaller_by']:.2f}x smaller" in printed
+    assert summary["budget"] == {"lut": 1e9}
+    assert (tmp_path / "out" / "configs" / "smallest.toml").is_file()
+
+
+def test_explore_refuses_a_directory_hwgen_did_not_write(mlp, tmp_path):
+    model, calib, x, y = mlp
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(hwgen.errors.HwgenError, match="was not written by hwgen"):
+        explore(model, calib, x, y, tmp_path, log=lambda m: None, **SMALL)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_labels_of_the_wrong_shape_are_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    with pytest.raises(hwgen.errors.HwgenError, match=r"shape \(N,\), not \(120, 64\)"):
+        explore(model, calib, x, x, tmp_path / "out", log=lambda m: None, **SMALL)

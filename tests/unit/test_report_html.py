@@ -1,0 +1,102 @@
+"""hwgen report --html: one self-contained report.html, checked as text and in Chromium.
+
+The browser test runs Debian's chromium headless with every host unresolvable and a dead
+proxy (no network), reads the console log and the rendered DOM: no console message, and each
+chart drawn with the expected number of series. Without chromium it skips loudly (fails under
+HWGEN_REQUIRE_BROWSER=1); the text test always runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+import hwgen
+from hwgen.cli import main
+from hwgen.explore import explore
+from tests.fixtures.explore_models import digits_mlp
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("html")
+    model = root / "mlp.onnx"
+    calib, x, y = digits_mlp(model, hidden=(12,), validation=40)
+    design = hwgen.compile(str(model), calib, {"layer": {"fc1": {"weights": "int4"}}})
+    design.save(root / "design")
+    explore(str(model), calib, x, y, root / "explore", formats=("int8", "int4"), population=2,
+            generations=1, ladder_steps=1, finalists=1, simulate=False, log=lambda m: None)
+    for out in ("design", "explore"):
+        assert main(["report", str(root / out), "--html"]) == 0
+    return root
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.scripts = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+        self.links += [(tag, k, v) for k, v in attrs if k in ("src", "href", "data") and v]
+
+
+def test_report_html_loads_nothing_from_outside(reports):
+    for out in ("design", "explore"):
+        html = (reports / out / "report.html").read_text()
+        parser = _Links()
+        parser.feed(html)
+        assert parser.links == [], parser.links          # no src / href at all: all inline
+        assert parser.scripts >= 2
+        assert "Plotly.newPlot" in html
+        # every script closes where it should: none holds "</script" (escaped as "<\/script")
+        assert html.count("<script>") == html.count("</script>") == parser.scripts
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    message = "chromium is not installed (apt-get install chromium): report.html not rendered"
+    if os.environ.get("HWGEN_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " and HWGEN_REQUIRE_BROWSER=1")
+    pytest.skip(message)
+
+
+def _render(browser, path, profile):
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
+         "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=10000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    return done.stdout, console
+
+
+@pytest.mark.parametrize("out, series", [
+    # timeline (2 inferences), utilization (model only: not simulated), one histogram per
+    # dense layer (codes + grid)
+    ("design", [2, 1, 2, 2]),
+    # the Pareto plot (evaluated, front, uniform int8, uniform int4); no finalist saved
+    ("explore", [4]),
+])
+def test_report_html_renders_in_chromium_without_console_messages(reports, tmp_path, out,
+                                                                    series):
+    browser = _chromium()
+    dom, console = _render(browser, reports / out / "report.html", tmp_path / "profile")
+    assert console == []
+    assert [int(n) for n in re.findall(r'data-series="(\d+)"', dom)] == series
+
+
+def test_report_html_of_a_directory_without_results_names_the_fix(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--html"]) == 2
+    err = capsys.readouterr().err
+    assert "holds neither manifest.json (hwgen compile) nor pareto.json (hwgen explore)" in err
+    assert not (tmp_path / "report.html").exists()
