@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build here; unpinned pulls CUDA
-	$(PY) -m pip install --quiet -e '.[test,qat]'
+	$(PY) -m pip install --quiet -e '.[test,qat,ray]'
 	touch $(STAMP)
 
 ## demo: train the digits MLP, compile it, simulate the test split on Verilator, print the comparison
