@@ -31,7 +31,9 @@ class AxisTop(wiring.Component):
 
     The pipeline is built in this module (:func:`hwgen.hw.accelerator.build_pipeline`), not
     as an :class:`~hwgen.hw.accelerator.Accelerator` instance below it, so the blocks keep the
-    names the stream top gives them (``TOP.layer_<i>``).
+    names the stream top gives them (``TOP.layer_<i>``). Its internal wire ``transfers``
+    carries the per-block transfer taps of :class:`~hwgen.hw.accelerator.Accelerator`'s
+    ``transfers`` port, for a simulation harness that reaches into the top.
 
     Parameters
     ----------

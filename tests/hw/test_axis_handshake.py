@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """AXI4-Stream handshake rules of the axis top, in Amaranth's simulator.
 
 AXI4-Stream forbids a master to wait for TREADY before it raises TVALID: ``m_axis_tvalid``
@@ -10,6 +11,7 @@ the outputs it must not reach are read again.
 import random
 
 import numpy as np
+import pytest
 from amaranth.sim import Simulator
 
 from hwgen.hw.axis_top import AxisTop
@@ -71,3 +73,8 @@ def test_no_combinational_path_from_ready_to_valid():
     sim.run_until(5e-6)
     assert seen["cycles"] == 400
     assert seen["s_beats"] > 50 and seen["m_beats"] > 20, seen     # data flowed both ways
+
+
+def test_axis_top_needs_a_block():
+    with pytest.raises(ValueError, match=r"^an accelerator needs at least one block$"):
+        AxisTop(blocks=())
