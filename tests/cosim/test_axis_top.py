@@ -46,31 +46,34 @@ def small_design() -> LoweredDesign:
                          output_quant=TensorQuant(IntType(4, True), 0.25, 0))
 
 
-def beat_bytes(codes, *, lanes: int, bits: int) -> bytes:
-    """The documented TDATA packing of a tensor's codes, beat after beat, as AXI bytes."""
+def beat_bytes(codes, *, lanes: int, bits: int, ones_above: bool = False) -> bytes:
+    """The documented TDATA packing of a tensor's codes, beat after beat, as AXI bytes; the
+    padding bits above the last lane are zero, or ones with ``ones_above``."""
     codes = np.asarray(codes).reshape(-1, lanes)
     tdata_bytes = -(-lanes * bits // 8)
+    padding = ((1 << 8 * tdata_bytes) - (1 << lanes * bits)) if ones_above else 0
     out = bytearray()
     for beat in codes:
         word = sum((int(c) & ((1 << bits) - 1)) << (i * bits) for i, c in enumerate(beat))
-        out += word.to_bytes(tdata_bytes, "little")
+        out += (word | padding).to_bytes(tdata_bytes, "little")
     return bytes(out)
 
 
 def run_axis(design: LoweredDesign, codes, *, simulator: str, work_dir: Path,
              frame_inferences: int = 1, idle: float = 0.0, backpressure: float = 0.0,
-             seed: int = 0, partial: bytes = b"") -> dict:
+             seed: int = 0, partial: bytes = b"", ones_above: bool = False) -> dict:
     """Build the design's Verilog (cached), run ``axis_top_run``; return what it recorded.
 
     ``partial`` bytes, if any, are sent first and then ``aresetn`` is pulsed low: the
-    recorded run starts after that reset.
+    recorded run starts after that reset. ``ones_above`` sets the input padding bits (which
+    the accelerator must ignore).
     """
     from hwgen.sim.cocotb_runner import build_cocotb, run_cocotb
     build = build_cocotb({f"{TOP}.v": design.verilog}, toplevel=TOP, simulator=simulator,
                          kind="axis")
     fmt_in = design.input_format
-    per_inference = [beat_bytes(row, lanes=fmt_in.lanes, bits=fmt_in.element.bits)
-                     for row in codes]
+    per_inference = [beat_bytes(row, lanes=fmt_in.lanes, bits=fmt_in.element.bits,
+                                ones_above=ones_above) for row in codes]
     frames = [b"".join(per_inference[i:i + frame_inferences])
               for i in range(0, len(per_inference), frame_inferences)]
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -128,14 +131,16 @@ def test_axis_bit_and_cycle_exact(simulator, tmp_path):
 def test_axis_under_pauses_ignores_input_tlast(simulator, tmp_path):
     """Random idle and backpressure; input frames of 3 inferences (TLAST every third
     inference, the last frame shorter): the outputs are still one frame per inference.
-    Half an inference sent before a pulse of aresetn is forgotten."""
+    Half an inference sent before a pulse of aresetn is forgotten; the input padding bits
+    are ones and ignored."""
     design = small_design()
     codes = inputs(design, 11)
     fmt = design.input_format
     half = beat_bytes(codes[0], lanes=fmt.lanes, bits=fmt.element.bits)[:2 * 2]  # 2 beats
     codes = codes[1:]
     seen = run_axis(design, codes, simulator=simulator, work_dir=tmp_path,
-                    frame_inferences=3, idle=0.4, backpressure=0.5, seed=7, partial=half)
+                    frame_inferences=3, idle=0.4, backpressure=0.5, seed=7, partial=half,
+                    ones_above=True)
     check_outputs(design, codes, seen)
     beats = design.beats_in_per_inference
     assert seen["in_tlast_beats"] == [beats * 3 - 1, beats * 6 - 1, beats * 9 - 1,
