@@ -10,6 +10,7 @@ imported) when a design is saved or simulated, or its :attr:`Design.verilog` is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend.design import DEFAULT_TOP, LoweredDesign
+from .backend.design import DEFAULT_TOP, INTERFACES, LoweredDesign
 from .backend.design_file import load_design
 from .backend.manifest import build_manifest
 from .backend.writer import MANIFEST_FILE, design_sha256, write_design
@@ -65,7 +66,8 @@ def _check_positive(name: str, value) -> None:
 def compile(model, calibration=None, config=None, *, max_macs: int | None = None,
             target_ii: int | None = None, target_fps: float | None = None,
             clock_mhz: float | None = None, top: str = DEFAULT_TOP,
-            max_layer_weights: int | None = MAX_LAYER_WEIGHTS, progress=None) -> Design:
+            interface: str = "stream", max_layer_weights: int | None = MAX_LAYER_WEIGHTS,
+            progress=None) -> Design:
     """Quantize (if needed), fold, lower and size a model into a :class:`Design`.
 
     What ``hwgen compile`` does before it writes anything.
@@ -95,6 +97,11 @@ def compile(model, calibration=None, config=None, *, max_macs: int | None = None
         (``--target-fps``, ``--clock-mhz``).
     top : str
         Verilog module name (the CLI's ``--top``): a plain identifier, no Verilog keyword.
+    interface : {"stream", "axis"}
+        The top module's ports (the CLI's ``--interface``): Amaranth valid/ready streams
+        ``i_stream`` / ``o_stream`` with ``clk`` / ``rst``, or AXI4-Stream ``s_axis_*`` /
+        ``m_axis_*`` with ``aclk`` / ``aresetn`` (docs/integration.md). The blocks and the
+        predicted cycles are the same.
     max_layer_weights : int or None
         A layer with more weights is refused before any long work (the CLI's
         ``--max-layer-weights``; :data:`hwgen.passes.MAX_LAYER_WEIGHTS` by default); None
@@ -120,6 +127,9 @@ def compile(model, calibration=None, config=None, *, max_macs: int | None = None
     if max_layer_weights is not None:
         _check_positive("max_layer_weights", max_layer_weights)
     check_verilog_identifier(top, "top")
+    if interface not in INTERFACES:
+        raise ConfigError(f"interface must be one of {', '.join(map(repr, INTERFACES))}, not "
+                          f"{interface!r} (the CLI's --interface)")
     if isinstance(config, (str, os.PathLike)):
         input_file(config, "config")
     options = {"top": top, "max_layer_weights": max_layer_weights, "progress": progress}
@@ -148,6 +158,8 @@ def compile(model, calibration=None, config=None, *, max_macs: int | None = None
         if target_fps is None:
             raise
         raise target_rate_error(error, target_fps, clock_mhz) from None
+    if interface != lowered.interface:
+        lowered = dataclasses.replace(lowered, interface=interface)
     return Design(lowered)
 
 
@@ -251,6 +263,11 @@ class Design:
     def top(self) -> str:
         """Verilog module name of the accelerator."""
         return self._lowered.top
+
+    @property
+    def interface(self) -> str:
+        """The top module's ports: ``"stream"`` (valid/ready) or ``"axis"`` (AXI4-Stream)."""
+        return self._lowered.interface
 
     @property
     def blocks(self) -> tuple:
@@ -440,6 +457,15 @@ class Design:
             ``.ok`` is False on any output mismatch or mistimed transfer (``hwgen sim`` then
             exits 1).
         """
+        if self.interface != "stream":
+            # the simulation harness drives the stream top's ports (i_stream, o_stream, clk,
+            # rst and the transfers taps)
+            raise SimulationError(
+                f"design {self.name!r} was compiled with --interface {self.interface} "
+                "(interface='axis'); hwgen sim simulates the stream interface only: compile it "
+                "again without --interface (or with --interface stream) to simulate it; the "
+                "AXI4-Stream ports are wired to the same pipeline and add no cycle "
+                "(docs/integration.md)")
         if simulator not in SIMULATORS:
             raise SimulationError(f"unknown simulator {simulator!r}; use one of "
                                   f"{', '.join(SIMULATORS)}")

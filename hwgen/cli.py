@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from . import api
+from .backend.design import INTERFACES
 from .backend.writer import check_out_dir
 from .errors import HwgenError, HwgenWarning
 from .input_files import input_file
@@ -157,7 +158,7 @@ def cmd_compile(args) -> int:
     steps = _Steps("compile")
     design = api.compile(args.model, calibration, args.config, max_macs=args.max_macs,
                          target_ii=args.target_ii, target_fps=args.target_fps,
-                         clock_mhz=args.clock_mhz, top=args.top,
+                         clock_mhz=args.clock_mhz, top=args.top, interface=args.interface,
                          max_layer_weights=args.max_layer_weights, progress=steps)
     design.save(args.output, force=args.force, progress=steps)
     steps("done")
@@ -362,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
                         f"({MAX_LAYER_WEIGHTS:,}: about 30 s of compile time)")
     p.add_argument("--top", default="hwgen_top", type=_top,
                    help="Verilog module name (hwgen_top)")
+    p.add_argument("--interface", default="stream", choices=INTERFACES,
+                   help="ports of the top module: stream (Amaranth valid/ready, clk, rst; the "
+                        "default) or axis (AXI4-Stream s_axis_* / m_axis_*, aclk, aresetn; "
+                        "docs/integration.md)")
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("sim", help="simulate a compiled design over a data set")

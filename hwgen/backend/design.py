@@ -14,9 +14,12 @@ from ..ir.block import beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
 from ..text import check_verilog_identifier
 
-__all__ = ["LoweredDesign", "DEFAULT_TOP"]
+__all__ = ["LoweredDesign", "DEFAULT_TOP", "INTERFACES"]
 
 DEFAULT_TOP = "hwgen_top"
+#: Port conventions of the top module: Amaranth valid/ready streams (the default) or AXI4-Stream
+#: (docs/integration.md).
+INTERFACES = ("stream", "axis")
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +47,9 @@ class LoweredDesign:
         How a model input row of the model's own shape becomes the stream: the stream tensor
         is ``row.transpose(input_axes)`` (e.g. ``(1, 2, 0)``: an ONNX image ``(C, H, W)``
         streams as ``(H, W, C)``); None when the row is read in its own order.
+    interface : {"stream", "axis"}
+        The top module's ports: ``i_stream`` / ``o_stream`` valid/ready streams with
+        ``clk`` / ``rst``, or AXI4-Stream (:class:`hwgen.hw.axis_top.AxisTop`).
     """
 
     name: str
@@ -53,8 +59,12 @@ class LoweredDesign:
     top: str = DEFAULT_TOP
     edges: tuple | None = None
     input_axes: tuple | None = None
+    interface: str = "stream"
 
     def __post_init__(self):
+        if self.interface not in INTERFACES:
+            raise IRError(f"interface must be one of {', '.join(map(repr, INTERFACES))}, not "
+                          f"{self.interface!r}")
         object.__setattr__(self, "blocks", tuple(self.blocks))
         if not self.blocks:
             raise IRError("a design needs at least one block")
@@ -169,5 +179,7 @@ class LoweredDesign:
         from amaranth.back import verilog
 
         from ..hw.accelerator import Accelerator
-        return verilog.convert(Accelerator(blocks=self.blocks, edges=self.edges),
-                               name=self.top, emit_src=False)
+        from ..hw.axis_top import AxisTop
+        top = AxisTop if self.interface == "axis" else Accelerator
+        return verilog.convert(top(blocks=self.blocks, edges=self.edges), name=self.top,
+                               emit_src=False)

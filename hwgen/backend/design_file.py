@@ -93,7 +93,8 @@ def save_design(design: LoweredDesign, path: Path) -> None:
             "input": _quant_dict(design.input_quant),
             "output": _quant_dict(design.output_quant), "blocks": blocks,
             "edges": [list(ports) for ports in design.edges],
-            "input_axes": None if design.input_axes is None else list(design.input_axes)}
+            "input_axes": None if design.input_axes is None else list(design.input_axes),
+            "interface": design.interface}
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     with open(path, "wb") as f:
         np.savez(f, **arrays)
@@ -118,7 +119,9 @@ def load_design(path: Path) -> LoweredDesign:
             name=meta["name"], blocks=blocks, top=meta["top"],
             edges=tuple(tuple(ports) for ports in meta["edges"]),
             input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]),
-            input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]))
+            input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]),
+            # files written before the option existed hold a stream top
+            interface=meta.get("interface", "stream"))
     except HwgenError as error:
         if str(error).startswith(str(path)):
             raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ir.block import block_instance
+from ..ir.block import block_instance, byte_aligned_bits
 from ..passes.fifo_sizing import fifo_bits, steady_state_inferences
 from ..perf.pipeline import pipeline_timing
 from ..version import __version__
@@ -14,6 +14,39 @@ __all__ = ["build_manifest"]
 def _stream_port(prefix: str, fmt) -> dict:
     return {**fmt.describe(),
             "signals": {m: f"{prefix}__{m}" for m in ("payload", "valid", "ready")}}
+
+
+def _axis_port(prefix: str, fmt) -> dict:
+    # the same roles as a stream port ("payload" is TDATA) plus TLAST, so tools that read
+    # a port's signals (the synthesis harness) find them under the same keys
+    return {**fmt.describe(), "tdata_bits": byte_aligned_bits(fmt.payload_bits),
+            "signals": {"payload": f"{prefix}_tdata", "valid": f"{prefix}_tvalid",
+                        "ready": f"{prefix}_tready", "last": f"{prefix}_tlast"}}
+
+
+def _interface(design: LoweredDesign) -> dict:
+    """The top's port convention: ports, clock and reset, and the ``interface`` entry."""
+    if design.interface == "stream":
+        return {"interface": {"kind": "stream"},
+                "clock": {"port": "clk", "reset": "rst (synchronous, active high)"},
+                "ports": {"i_stream": _stream_port("i_stream", design.input_format),
+                          "o_stream": _stream_port("o_stream", design.output_format)}}
+    return {
+        "interface": {
+            "kind": "axis",
+            "tdata": ("TDATA holds one stream beat (stream_layout), zero padding above the "
+                      "last lane up to a whole byte: ignored on input, zero on output"),
+            "s_axis_tlast": ("ignored: the accelerator counts input beats itself; a transfer "
+                             "may carry any whole number of inferences"),
+            "m_axis_tlast": "high on the last output beat of every inference",
+            # the AXI ports are wired straight to the pipeline: the predicted cycles hold as
+            # they are for the stream interface
+            "added_latency_cycles": 0,
+        },
+        "clock": {"port": "aclk", "reset": "aresetn (synchronous, active low)"},
+        "ports": {"i_stream": _axis_port("s_axis", design.input_format),
+                  "o_stream": _axis_port("m_axis", design.output_format)},
+    }
 
 
 def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
@@ -55,9 +88,7 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
         "model": design.name,
         "top": design.top,
         "files": files,
-        "clock": {"port": "clk", "reset": "rst (synchronous, active high)"},
-        "ports": {"i_stream": _stream_port("i_stream", design.input_format),
-                  "o_stream": _stream_port("o_stream", design.output_format)},
+        **_interface(design),
         "stream_layout": ("element i of a beat occupies bits [i*w, (i+1)*w), two's complement "
                           "for signed types; a tensor travels in row-major order (channels "
                           "fastest), lanes elements per beat"),

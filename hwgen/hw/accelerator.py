@@ -13,7 +13,7 @@ from .stream.fifo import StreamFifo
 from .stream.fork import StreamFork
 from .stream.width_converter import StreamWidthConverter
 
-__all__ = ["Accelerator", "input_port_name"]
+__all__ = ["Accelerator", "build_pipeline", "input_port_name"]
 
 
 def input_port_name(port: int) -> str:
@@ -69,60 +69,81 @@ class Accelerator(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        blocks, edges = self._blocks, self._edges
-        consumers = consumers_of(edges)
-        ports = {}                                    # (block, port) -> stream to connect
+        build_pipeline(m, blocks=self._blocks, edges=self._edges,
+                       i_stream=wiring.flipped(self.i_stream),
+                       o_stream=wiring.flipped(self.o_stream), transfers=self.transfers)
+        return m
 
-        def converted(upstream, lanes, b, port, tag):
-            fmt = blocks[b].input_formats[port]
-            if lanes == fmt.lanes:
-                return upstream
-            converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
-                                             in_lanes=lanes, out_lanes=fmt.lanes)
-            m.submodules[f"dwc_{tag}"] = converter
-            wiring.connect(m, upstream, converter.i_stream)
-            return converter.o_stream
 
-        def fan_out(producer, upstream, fmt):
-            readers = consumers.get(producer, [])
-            tag = "in" if producer == DESIGN_INPUT else str(producer)
-            if len(readers) > 1:
-                fork = StreamFork(payload_shape=lanes_layout(fmt.element, fmt.lanes),
-                                  depths=[blocks[b].input_fifo_depths[port]
-                                          for b, port in readers])
-                m.submodules[f"fork_{tag}"] = fork
-                wiring.connect(m, upstream, fork.i_stream)
-                for branch, (b, port) in enumerate(readers):
-                    ports[(b, port)] = converted(fork.branch(branch), fmt.lanes, b, port,
-                                                 f"{b}_{port}")
-                return
-            for b, port in readers:
-                stream_in = converted(upstream, fmt.lanes, b, port, f"{b}_{port}")
-                depth = blocks[b].input_fifo_depths[port]
-                if depth:
-                    layout_fmt = blocks[b].input_formats[port]
-                    fifo = StreamFifo(payload_shape=lanes_layout(layout_fmt.element,
-                                                                 layout_fmt.lanes),
-                                      depth=depth)
-                    m.submodules[f"in_fifo_{b}_{port}"] = fifo
-                    wiring.connect(m, stream_in, fifo.i_stream)
-                    stream_in = fifo.o_stream
-                ports[(b, port)] = stream_in
+def build_pipeline(m, *, blocks, edges, i_stream, o_stream, transfers=None):
+    """Add the blocks of an accelerator and the streams between them to module ``m``.
 
-        fan_out(DESIGN_INPUT, wiring.flipped(self.i_stream), blocks[0].input_format)
-        for index, block in enumerate(blocks):
-            component = block_component(block)
-            m.submodules[block_instance(index)] = component
-            for port in range(block.inputs):
-                wiring.connect(m, ports[(index, port)],
-                               getattr(component, input_port_name(port)))
+    The one place the pipeline is built: :class:`Accelerator` and the interface shells
+    around it (:mod:`hwgen.hw.axis_top`) call it, so every top holds the same blocks as
+    direct children named ``layer_<i>`` (what ``hwgen synth`` counts per block).
+
+    Parameters
+    ----------
+    m : Module
+    blocks, edges : as for :class:`Accelerator` (edges checked already)
+    i_stream : stream interface that produces the input (drives payload and valid)
+    o_stream : stream interface that consumes the output (drives ready)
+    transfers : Signal of 2 * len(blocks) bits, optional
+        Driven as :class:`Accelerator`'s ``transfers`` member is.
+    """
+    consumers = consumers_of(edges)
+    ports = {}                                    # (block, port) -> stream to connect
+
+    def converted(upstream, lanes, b, port, tag):
+        fmt = blocks[b].input_formats[port]
+        if lanes == fmt.lanes:
+            return upstream
+        converter = StreamWidthConverter(element_shape=int_shape(fmt.element),
+                                         in_lanes=lanes, out_lanes=fmt.lanes)
+        m.submodules[f"dwc_{tag}"] = converter
+        wiring.connect(m, upstream, converter.i_stream)
+        return converter.o_stream
+
+    def fan_out(producer, upstream, fmt):
+        readers = consumers.get(producer, [])
+        tag = "in" if producer == DESIGN_INPUT else str(producer)
+        if len(readers) > 1:
+            fork = StreamFork(payload_shape=lanes_layout(fmt.element, fmt.lanes),
+                              depths=[blocks[b].input_fifo_depths[port]
+                                      for b, port in readers])
+            m.submodules[f"fork_{tag}"] = fork
+            wiring.connect(m, upstream, fork.i_stream)
+            for branch, (b, port) in enumerate(readers):
+                ports[(b, port)] = converted(fork.branch(branch), fmt.lanes, b, port,
+                                             f"{b}_{port}")
+            return
+        for b, port in readers:
+            stream_in = converted(upstream, fmt.lanes, b, port, f"{b}_{port}")
+            depth = blocks[b].input_fifo_depths[port]
+            if depth:
+                layout_fmt = blocks[b].input_formats[port]
+                fifo = StreamFifo(payload_shape=lanes_layout(layout_fmt.element,
+                                                             layout_fmt.lanes),
+                                  depth=depth)
+                m.submodules[f"in_fifo_{b}_{port}"] = fifo
+                wiring.connect(m, stream_in, fifo.i_stream)
+                stream_in = fifo.o_stream
+            ports[(b, port)] = stream_in
+
+    fan_out(DESIGN_INPUT, i_stream, blocks[0].input_format)
+    for index, block in enumerate(blocks):
+        component = block_component(block)
+        m.submodules[block_instance(index)] = component
+        for port in range(block.inputs):
+            wiring.connect(m, ports[(index, port)],
+                           getattr(component, input_port_name(port)))
+        if transfers is not None:
             m.d.comb += [
-                self.transfers[2 * index].eq(component.i_stream.valid & component.i_stream.ready),
-                self.transfers[2 * index + 1].eq(
+                transfers[2 * index].eq(component.i_stream.valid & component.i_stream.ready),
+                transfers[2 * index + 1].eq(
                     component.o_stream.valid & component.o_stream.ready),
             ]
-            if index == len(blocks) - 1:
-                wiring.connect(m, component.o_stream, wiring.flipped(self.o_stream))
-            else:
-                fan_out(index, component.o_stream, block.output_format)
-        return m
+        if index == len(blocks) - 1:
+            wiring.connect(m, component.o_stream, o_stream)
+        else:
+            fan_out(index, component.o_stream, block.output_format)

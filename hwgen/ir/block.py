@@ -18,7 +18,7 @@ from ..errors import IRError
 from .types import IntType
 
 __all__ = ["Block", "StreamFormat", "beats_per_inference", "DESIGN_INPUT", "block_instance",
-           "chain_edges",
+           "chain_edges", "byte_aligned_bits",
            "check_edges", "consumers_of"]
 
 
@@ -102,6 +102,11 @@ def beats_per_inference(shape, fmt: StreamFormat) -> int:
     if elements % fmt.lanes:
         raise IRError(f"{fmt.lanes} lanes do not divide a tensor of {elements} elements")
     return elements // fmt.lanes
+
+
+def byte_aligned_bits(bits: int) -> int:
+    """``bits`` rounded up to whole bytes: the TDATA width of an AXI4-Stream beat."""
+    return 8 * -(-bits // 8)
 
 
 #: Producer index of the accelerator's own input stream in an edge list.
