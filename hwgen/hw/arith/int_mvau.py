@@ -13,6 +13,7 @@ from ..shapes import lanes_layout
 from .adder_tree import bounded_sum, step_dot_range
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
+from .shared_requantizer import SharedRequantizer
 
 __all__ = ["IntMvau", "int_mvau_memory_images"]
 
@@ -25,10 +26,13 @@ class IntMvau(wiring.Component):
     step ``(nf, sf)`` per cycle; each step multiplies ``PE x SIMD`` weights from on-chip memory
     with the input, adds the products into ``PE`` accumulators (preloaded with the bias), and
     the last step of a fold sends the accumulators through the :class:`Requantizer` into an
-    output FIFO.
+    output FIFO. The PEs share ``ceil(PE / SF)`` requantizer multipliers
+    (:class:`SharedRequantizer`, ``requant_rounds`` cycles per beat) when ``SF > 1``: a fold's
+    accumulators are complete together once every ``SF`` cycles.
 
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
-    writes the output FIFO in cycle ``t + 5`` (three engine stages, two requantizer stages).
+    writes the output FIFO in cycle ``t + 4 + requant_rounds`` (three engine stages, then two
+    requantizer stages after the last round).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -87,11 +91,16 @@ class IntMvau(wiring.Component):
                                       max(corners)) for s in range(p.simd)])
             m.d.comb += core.dots[pe].eq(dot)
 
-        m.submodules.requantizer = requant = Requantizer(
+        requant_args = dict(
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
             out_min=p.out_min, out_max=p.out_max)
+        if p.requant_rounds > 1:
+            requant = SharedRequantizer(units=p.requant_units, **requant_args)
+        else:
+            requant = Requantizer(**requant_args)
+        m.submodules.requantizer = requant
         m.d.comb += [
             requant.i_valid.eq(core.acc_valid),
             requant.i_acc.eq(core.acc),

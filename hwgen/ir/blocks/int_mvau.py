@@ -141,7 +141,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
-            "vectors": self.vectors,
+            "vectors": self.vectors, "requant_units": self.requant_units,
         }
 
     # -- derived shape facts -------------------------------------------------------------
@@ -169,6 +169,22 @@ class IntMvauParams(MatrixFolding, RequantFields):
     def acc_bits(self) -> int:
         """Accumulator width: the fewest bits that can never overflow."""
         return signed_bits_for_range(*self.acc_range)
+
+    @property
+    def requant_units(self) -> int:
+        """Multipliers of the requantizer: ``ceil(PE / SF)``.
+
+        A fold's ``PE`` accumulators are complete together once every ``SF`` cycles, so
+        ``ceil(PE / SF)`` multipliers requantize them in turn, in :attr:`requant_rounds`
+        ``<= SF`` cycles, before the next fold's are complete.
+        """
+        return -(-self.pe // self.sf)
+
+    @property
+    def requant_rounds(self) -> int:
+        """Cycles the requantizer takes per output beat: ``ceil(PE / requant_units)``; 1 when
+        every PE has its own multiplier (``SF = 1``)."""
+        return -(-self.pe // self.requant_units)
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod
