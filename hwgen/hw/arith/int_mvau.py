@@ -10,7 +10,8 @@ from amaranth.lib.wiring import In, Out
 from ...ir.blocks.int_mvau import IntMvauParams
 from ...ir.packing import pack_words, weight_memory_words
 from ..shapes import lanes_layout
-from .adder_tree import bounded_sum, step_dot_range
+from .adder_tree import bounded_sum, shape_for_range, step_dot_range
+from .dsp_packing import packable, packed_pair
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
 from .shared_requantizer import SharedRequantizer
@@ -60,6 +61,19 @@ class IntMvau(wiring.Component):
     def params(self) -> IntMvauParams:
         return self._p
 
+    @property
+    def packed_pairs(self) -> int:
+        """PE pairs whose products share multipliers (``params.dsp_packing``)."""
+        p = self._p
+        x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
+        w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
+        corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
+        product_bits = shape_for_range(min(corners), max(corners)).width
+        if p.dsp_packing == "off" or not packable(p.weight_type.bits, p.input_type.bits,
+                                                  product_bits):
+            return 0
+        return p.pe // 2
+
     def _product_bounds(self):
         """Bounds of each weight times any input code, ``(MH, MW)`` each."""
         p = self._p
@@ -86,9 +100,22 @@ class IntMvau(wiring.Component):
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
         corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
+        lo, hi = min(corners), max(corners)
+        terms = [[] for _ in range(p.pe)]
         for pe in range(p.pe):
-            dot, _, _ = bounded_sum([(core.weights[pe][s] * core.inputs[s], min(corners),
-                                      max(corners)) for s in range(p.simd)])
+            if pe % 2 == 0 and pe < 2 * self.packed_pairs:
+                # PEs pe and pe + 1 share each input code: one multiply for both products;
+                # pe + 1's tree adds the borrow bits (hwgen.hw.arith.dsp_packing).
+                for s in range(p.simd):
+                    low, high, borrow = packed_pair(core.inputs[s], core.weights[pe][s],
+                                                    core.weights[pe + 1][s])
+                    terms[pe].append((low, lo, hi))
+                    terms[pe + 1] += [(high, lo - 1, hi), (borrow, 0, 1)]
+            elif not terms[pe]:
+                terms[pe] = [(core.weights[pe][s] * core.inputs[s], lo, hi)
+                             for s in range(p.simd)]
+        for pe in range(p.pe):
+            dot, _, _ = bounded_sum(terms[pe])
             m.d.comb += core.dots[pe].eq(dot)
 
         requant_args = dict(
