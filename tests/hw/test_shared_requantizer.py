@@ -9,7 +9,7 @@ from hwgen.golden.requant import requantize_and_clamp
 from hwgen.hw.arith.shared_requantizer import SharedRequantizer
 from hwgen.ir import IntType, RequantRounding
 
-LANES, FOLDS, ACC_BITS = 5, 3, 20
+LANES, FOLDS = 5, 3
 
 
 def run(dut, beats, gaps):
@@ -48,20 +48,24 @@ def run(dut, beats, gaps):
     return fed, got
 
 
+@pytest.mark.parametrize("acc_bits", [20, 30])    # split multiplier (<= 27 bits), whole
 @pytest.mark.parametrize("units", [1, 2, 3, 4])
 @pytest.mark.parametrize("rounding", list(RequantRounding))
-def test_every_lane_as_golden_and_timing(units, rounding):
-    rng = np.random.default_rng(units * 10 + list(RequantRounding).index(rounding))
+def test_every_lane_as_golden_and_timing(units, rounding, acc_bits):
+    rng = np.random.default_rng(units * 10 + list(RequantRounding).index(rounding) + acc_bits)
     multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, LANES))
-    shift = rng.integers(-12, 3, size=(FOLDS, LANES))   # acc << 2 still fits int32
+    multiplier[0, 0] = (1 << 31) - 1                      # every bit of both pieces set
+    left = min(2, 32 - acc_bits)                          # acc << left still fits int32
+    shift = rng.integers(-12, left + 1, size=(FOLDS, LANES))
+    shift[1, :2] = left
     out_type = IntType(8, True)
-    dut = SharedRequantizer(units=units, acc_bits=ACC_BITS, output_type=out_type,
+    dut = SharedRequantizer(units=units, acc_bits=acc_bits, output_type=out_type,
                             multiplier=multiplier, shift=shift, rounding=rounding,
                             zero_point=-3, out_min=-128, out_max=127)
-    lo, hi = -(1 << (ACC_BITS - 1)), (1 << (ACC_BITS - 1)) - 1
+    lo, hi = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
     beats = []
     for index in range(12):
-        accs = rng.integers(-3000, 3001, size=LANES)
+        accs = rng.integers(lo >> rng.integers(4, 12), (hi >> 8) + 1, size=LANES)
         if index % 4 == 1:
             accs = np.array([lo, hi, lo + 1, hi - 1, 0])      # saturate both ways
         beats.append((index % FOLDS, accs))
