@@ -32,10 +32,11 @@ __all__ = ["WRITE_DELAY", "int_mvau_write_delay", "int_mvau_processes",
 WRITE_DELAY = 5
 
 
-def int_mvau_write_delay(p: IntMvauParams) -> int:
+def int_mvau_write_delay(p) -> int:
     """Issue of a fold's last step to its output FIFO write: the requantizer's rounds after
-    the first add a cycle each (``hwgen.hw.arith.shared_requantizer``)."""
-    return WRITE_DELAY + p.requant_rounds - 1
+    the first add a cycle each (``hwgen.hw.arith.shared_requantizer``). The binary MVAUs,
+    which share the engine's rules, have an activation per PE (one round)."""
+    return WRITE_DELAY + getattr(p, "requant_rounds", 1) - 1
 
 
 def int_mvau_cycles_per_vector(p: IntMvauParams) -> int:
