@@ -49,7 +49,7 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
 
     With the input arriving one beat per cycle and at least :func:`credits_for_full_rate`
     credits, the steps issue in cycles ``0 .. NF*SF - 1``; the last result is written
-    ``WRITE_DELAY`` cycles after the last step and leaves one cycle later.
+    :func:`int_mvau_write_delay` cycles after the last step and leaves one cycle later.
     """
     delay = int_mvau_write_delay(p)
     if p.out_fifo_depth < credits_for_full_rate(p.sf, delay):
