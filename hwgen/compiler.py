@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 
 from .backend.design import DEFAULT_TOP, LoweredDesign
 from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
+from .ir.blocks.int_mvau import IntMvauParams
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
 from .passes import (
@@ -82,6 +84,9 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     with _phase(phases, "lowering"):
         progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)
+        # A hardware choice of the integer MVAUs only: the golden and cycle models ignore it.
+        blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing)
+                       if isinstance(b, IntMvauParams) else b for b in blocks)
     with _phase(phases, "FIFO sizing and cycle model"):
         progress("sizing the FIFOs (cycle model)")
         sized = size_pipeline(blocks, edges)

@@ -18,6 +18,7 @@ from typing import Mapping
 
 from ..errors import ConfigError
 from ..ir import REQUANT_ROUNDINGS, IntType
+from ..ir.blocks.int_mvau import DSP_PACKING_CHOICES
 from ..ir.layers.dense import INT_MVAU_BITS
 from ..quant import CALIBRATION_METHODS, ROUNDING_RULES
 from ..quant.mx import MX_FORMAT_NAMES
@@ -72,6 +73,9 @@ class LayerOptions:
         Binary weights: ``"bwn"`` (alpha = mean |W| per ``granularity``) or ``"sign"``.
     ternarize : str
         Ternary weights: ``"twn"`` or ``"ttq"`` (separate positive and negative scales).
+    dsp_packing : str
+        Integer MVAUs: ``"auto"`` packs two PEs' products into one multiplier where that
+        saves a DSP, ``"off"`` keeps one multiplier per product.
     """
 
     weights: str = "int8"
@@ -85,6 +89,7 @@ class LayerOptions:
     block_size: int | None = None
     binarize: str = "bwn"
     ternarize: str = "twn"
+    dsp_packing: str = "auto"
 
     @property
     def weight_type(self) -> IntType:
@@ -222,6 +227,7 @@ _CHECKS = {
     "block_size": _folding,
     "binarize": lambda v, k: _choice(v, k, BINARIZE_CHOICES),
     "ternarize": lambda v, k: _choice(v, k, TERNARIZE_CHOICES),
+    "dsp_packing": lambda v, k: _choice(v, k, DSP_PACKING_CHOICES),
 }
 
 

@@ -7,9 +7,11 @@ at most one per cycle), with ``C`` the output FIFO depth:
 * the first step of a fold also waits for a credit: ``issue >= out[f - C] + 1``;
 * a step of fold 0 consumes input beat ``b = k*SF + sf``: it is ready at the cycle above and
   issues at the input transfer ``in[b] = max(valid, ready)``;
-* the result of fold ``f`` is written into the output FIFO ``WRITE_DELAY`` cycles after the
-  issue of its last step, and is valid at the output one cycle later, but not before the
-  previous output beat has left: ``valid[f] = max(write + 1, out[f - 1] + 1)``.
+* the result of fold ``f`` is written into the output FIFO ``int_mvau_write_delay(p) =
+  WRITE_DELAY + requant_rounds - 1`` cycles after the issue of its last step (a requantizer
+  shared by the PEs takes ``requant_rounds`` cycles per beat), and is valid at the output
+  one cycle later, but not before the previous output beat has left:
+  ``valid[f] = max(write + 1, out[f - 1] + 1)``.
 
 In isolation (input always valid, output always ready, ``C`` large enough) a vector takes
 ``NF * SF`` cycles: :func:`int_mvau_cycles_per_vector`.
@@ -21,12 +23,20 @@ from ..ir.blocks.int_mvau import IntMvauParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
 
-__all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",
-           "int_mvau_isolated_latency", "credits_for_full_rate", "mvau_reach", "INT_MVAU"]
+__all__ = ["WRITE_DELAY", "int_mvau_write_delay", "int_mvau_processes",
+           "int_mvau_cycles_per_vector", "int_mvau_isolated_latency", "credits_for_full_rate",
+           "mvau_reach", "INT_MVAU"]
 
-#: Issue of a fold's last step to the output FIFO write: memories (1), dot products (2),
-#: accumulate (3), requantizer stage A (4), stage B (5).
+#: Issue of a fold's last step to the output FIFO write with a requantizer per PE: memories
+#: (1), dot products (2), accumulate (3), requantizer stage A (4), stage B (5).
 WRITE_DELAY = 5
+
+
+def int_mvau_write_delay(p) -> int:
+    """Issue of a fold's last step to its output FIFO write: the requantizer's rounds after
+    the first add a cycle each (``hwgen.hw.arith.shared_requantizer``). The binary MVAUs,
+    which share the engine's rules, have an activation per PE (one round)."""
+    return WRITE_DELAY + getattr(p, "requant_rounds", 1) - 1
 
 
 def int_mvau_cycles_per_vector(p: IntMvauParams) -> int:
@@ -39,19 +49,26 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
 
     With the input arriving one beat per cycle and at least :func:`credits_for_full_rate`
     credits, the steps issue in cycles ``0 .. NF*SF - 1``; the last result is written
-    ``WRITE_DELAY`` cycles after the last step and leaves one cycle later.
+    :func:`int_mvau_write_delay` cycles after the last step and leaves one cycle later.
     """
-    if p.out_fifo_depth < credits_for_full_rate(p.sf):
+    delay = int_mvau_write_delay(p)
+    if p.out_fifo_depth < credits_for_full_rate(p.sf, delay):
         raise ValueError(f"layer {p.name!r}: output FIFO too shallow for the closed form; "
                          "use the event model (pipeline_timing)")
-    return p.vectors * p.nf * p.sf - 1 + WRITE_DELAY + 1
+    return p.vectors * p.nf * p.sf - 1 + delay + 1
 
 
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
                        inferences: int | None = None):
     """Register the block's rules on ``schedule`` (``inferences`` is not needed: the
     streams' lengths end the run)."""
-    mvau_engine_processes(schedule, p, inp, out, write_delay=WRITE_DELAY)
+    mvau_engine_processes(schedule, p, inp, out, write_delay=int_mvau_write_delay(p))
+
+
+def int_mvau_fifo_depths(block, upstream) -> dict:
+    """:func:`mvau_fifo_depths` with the credits the block's write delay needs."""
+    return mvau_fifo_depths(block, upstream,
+                            credits=credits_for_full_rate(block.sf, int_mvau_write_delay(block)))
 
 
 def mvau_engine_processes(schedule: Schedule, p, inp: Stream, out: Stream,
@@ -127,16 +144,16 @@ def mvau_reach(p) -> int:
     return max(1, -(-p.out_fifo_depth // (p.vectors * p.nf)))
 
 
-def credits_for_full_rate(p_sf: int) -> int:
+def credits_for_full_rate(p_sf: int, write_delay: int = WRITE_DELAY) -> int:
     """Smallest output FIFO depth with which credits never slow the engine down.
 
-    Fold ``f`` may start ``WRITE_DELAY + 2`` cycles after fold ``f - C`` ended (write, read,
+    Fold ``f`` may start ``write_delay + 2`` cycles after fold ``f - C`` ended (write, read,
     credit back); ``C - 1`` folds of ``SF`` cycles must cover that: ``(C - 1) * SF >=
-    WRITE_DELAY + 1``.
+    write_delay + 1``.
     """
-    return 1 + -(-(WRITE_DELAY + 1) // p_sf)
+    return 1 + -(-(write_delay + 1) // p_sf)
 
 
 #: The integer MVAU's cycle model (catalog entry ``int_mvau``).
-INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, mvau_fifo_depths,
+INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, int_mvau_fifo_depths,
                       mvau_reach)

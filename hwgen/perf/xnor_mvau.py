@@ -11,7 +11,14 @@ Their ideal cycles per inference are ``vectors * NF * SF``.
 from __future__ import annotations
 
 from .cycle_model import CycleModel
-from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths, mvau_reach
+from .events import Schedule, Stream
+from .mvau import (
+    WRITE_DELAY,
+    int_mvau_cycles_per_vector,
+    mvau_engine_processes,
+    mvau_fifo_depths,
+    mvau_reach,
+)
 
 __all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
            "binary_mvau_fifos", "BINARY_MVAU"]
@@ -19,8 +26,12 @@ __all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
 #: Cycles of the threshold unit and of the requantizer (``WRITE_DELAY`` = 3 engine stages + 2).
 ACTIVATION_LATENCY = 2
 
-#: The event rules (duck-typed on ``name``, ``nf``, ``sf``, ``vectors``, ``out_fifo_depth``).
-binary_mvau_processes = int_mvau_processes
+
+def binary_mvau_processes(schedule: Schedule, p, inp: Stream, out: Stream,
+                          inferences: int | None = None):
+    """The event rules (duck-typed on ``name``, ``nf``, ``sf``, ``vectors``,
+    ``out_fifo_depth``): the engine's, with an activation stage per PE (``WRITE_DELAY``)."""
+    mvau_engine_processes(schedule, p, inp, out, write_delay=WRITE_DELAY)
 
 #: Ideal cycles per inference: ``vectors * NF * SF``.
 binary_mvau_cycles = int_mvau_cycles_per_vector

@@ -2,6 +2,7 @@
 """IntMvau in Amaranth's simulator against the golden model and the cycle model."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hwgen.hw.arith.int_mvau import IntMvau
 from hwgen.ir import IntMvauParams, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import int_mvau_isolated_latency, pipeline_timing
+from hwgen.quant.multiplier import quantize_multiplier
 from hwgen.sim.amaranth_tb import run_stream_component
 from tests.fixtures.factories import random_inputs, random_mvau_params
 
@@ -93,3 +95,35 @@ def test_extreme_values_saturate_like_golden():
 def test_rejects_non_params():
     with pytest.raises(TypeError, match="params must be an IntMvauParams"):
         IntMvau(params={"pe": 1})
+
+
+@pytest.mark.parametrize("in_signed", [True, False], ids=["int8", "uint8"])
+@pytest.mark.parametrize("pe", [2, 3, 4])
+def test_dsp_packing_is_bit_and_cycle_exact(pe, in_signed):
+    # Two PEs share one multiplier per input lane; with an odd PE count the last one does not.
+    # Every int8 weight code appears in each row and every input code in the inputs, the
+    # extremes often, so each packed low product is negative and positive, large and small.
+    rng = np.random.default_rng(pe + 10 * in_signed)
+    mh, mw = 2 * pe, 256
+    p = random_mvau_params(rng, mh=mh, mw=mw, pe=pe, simd=16, w_bits=8, in_bits=8,
+                           in_signed=in_signed, rounding=RequantRounding.SINGLE)
+    weights = np.stack([rng.permutation(np.arange(-128, 128)) for _ in range(mh)])
+    weights[:, :8] = [-128, 127, -128, 127, -1, 1, 0, -128]
+    # Outputs spread over the int8 range (dot products of about +-450k at 3 sigma).
+    multiplier, shift = quantize_multiplier(np.full(mh, 128 / 450_000))
+    lo, hi = p.input_type.qmin, p.input_type.qmax
+    x = np.stack([rng.permutation(np.arange(lo, hi + 1)), np.full(mw, lo), np.full(mw, hi),
+                  rng.integers(lo, hi + 1, size=mw)])
+    results = {}
+    for packing in ("auto", "off"):
+        q = replace(p, weights=weights, multiplier=multiplier, shift=shift, acc_bias=np.zeros(mh),
+                    dsp_packing=packing)
+        assert IntMvau(params=q).packed_pairs == (pe // 2 if packing == "auto" else 0)
+        run, got = simulate(q, x)
+        np.testing.assert_array_equal(got, int_mvau(x, q))
+        timing = pipeline_timing([q], len(x))
+        assert tuple(run.out_cycles) == timing.out_beats
+        results[packing] = got
+    got = results["auto"]
+    assert np.mean((got > -128) & (got < 127)) > 0.5       # mostly not saturated
+    np.testing.assert_array_equal(results["auto"], results["off"])

@@ -1,11 +1,13 @@
-"""Multiplier counts derived from a manifest and its memory images, without synthesis.
+"""Multiplier counts derived from a manifest, without synthesis.
 
-Every integer MVAU has PE x SIMD weight-times-activation products (8 x 8 bits at most here)
-and one requantizer product per PE: the accumulator (``acc_bits`` signed; 32 bits when any
-channel shifts it left first) times the 31-bit unsigned multiplier, a 32-bit signed operand.
-A DSP multiplies signed operands up to its port widths (18 x 18 on ECP5's MULT18X18D, 27 x 18
-on the DSP48E2); a wider product takes ceil(a / A) x ceil(b / B) of them, the wider operand on
-the wider port.
+Every integer MVAU has PE x SIMD weight-times-activation products (8 x 8 bits at most here;
+with ``dsp_packing`` two PEs' products of one input code share a 27 x 9 multiply, see
+docs/datapaths.md) and ``ceil(PE / SF)`` requantizer multipliers (shared by the PEs when
+``SF > 1``). A requantizer multiplier is the accumulator (``acc_bits`` signed, at most 27)
+times the 31-bit unsigned constant cut into a 17-bit and a 14-bit piece (18 and 15 bits
+signed), one product per piece. A DSP multiplies signed operands up to its port widths (18 x
+18 on ECP5's MULT18X18D, 27 x 18 on the DSP48E2); a wider product takes ceil(a / A) x
+ceil(b / B) of them, the wider operand on the wider port.
 """
 
 from __future__ import annotations
@@ -17,17 +19,6 @@ from pathlib import Path
 DSP_PORTS = {"ecp5": (18, 18), "xcup": (27, 18)}
 
 
-def _shift_codes(out: Path, image: dict, pe: int) -> list[int]:
-    """The per-channel requantizer shifts: 6-bit two's complement fields, PE per word."""
-    codes = []
-    for line in (out / image["file"]).read_text().split():
-        word = int(line, 16)
-        for lane in range(pe):
-            field = (word >> (6 * lane)) & 0x3F
-            codes.append(field - 64 if field >= 32 else field)
-    return codes
-
-
 def _tiles(a: int, b: int, ports) -> int:
     wide, narrow = max(a, b), min(a, b)
     return math.ceil(wide / ports[0]) * math.ceil(narrow / ports[1])
@@ -36,16 +27,20 @@ def _tiles(a: int, b: int, ports) -> int:
 def expected_dsps(out: Path, target: str) -> dict:
     """``{layer name: DSP count}`` of the int MVAUs of the design in ``out``."""
     manifest = json.loads((out / "manifest.json").read_text())
-    images = manifest["files"]["memory_images"]
     ports = DSP_PORTS[target]
     result = {}
-    for index, layer in enumerate(manifest["layers"]):
+    for layer in manifest["layers"]:
         assert layer["kind"] == "int_mvau", "the derivation covers integer MVAUs only"
         w_bits = int(layer["weight_type"].removeprefix("int"))
         a_bits = int(layer["input_type"].removeprefix("uint").removeprefix("int"))
         assert max(w_bits, a_bits) <= min(ports), "a MAC product must fit one DSP"
-        shifts = _shift_codes(out, images[f"layer{index}.shift"], layer["pe"])
-        operand = 32 if max(shifts) > 0 else layer["acc_bits"]
-        pe, simd = layer["pe"], layer["simd"]
-        result[layer["name"]] = pe * simd + pe * _tiles(operand, 32, ports)
+        pe, simd, sf, acc_bits = layer["pe"], layer["simd"], layer["sf"], layer["acc_bits"]
+        assert acc_bits <= 27, "the derivation covers accumulators of at most 27 bits"
+        # On ECP5 a packed 27 x 9 multiply takes two 18 x 18 tiles: the same count.
+        packed = (layer["dsp_packing"] == "auto" and pe >= 2 and w_bits + a_bits >= 9
+                  and target == "xcup")
+        assert not packed or max(w_bits, a_bits) <= 8
+        multipliers = (pe // 2 + pe % 2) * simd if packed else pe * simd
+        requant = _tiles(acc_bits, 18, ports) + _tiles(acc_bits, 15, ports)
+        result[layer["name"]] = multipliers + math.ceil(pe / sf) * requant
     return result

@@ -10,9 +10,11 @@ from amaranth.lib.wiring import In, Out
 from ...ir.blocks.int_mvau import IntMvauParams
 from ...ir.packing import pack_words, weight_memory_words
 from ..shapes import lanes_layout
-from .adder_tree import bounded_sum, step_dot_range
+from .adder_tree import bounded_sum, shape_for_range, step_dot_range
+from .dsp_packing import packable, packed_pair
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
+from .shared_requantizer import SharedRequantizer
 
 __all__ = ["IntMvau", "int_mvau_memory_images"]
 
@@ -25,10 +27,13 @@ class IntMvau(wiring.Component):
     step ``(nf, sf)`` per cycle; each step multiplies ``PE x SIMD`` weights from on-chip memory
     with the input, adds the products into ``PE`` accumulators (preloaded with the bias), and
     the last step of a fold sends the accumulators through the :class:`Requantizer` into an
-    output FIFO.
+    output FIFO. The PEs share ``ceil(PE / SF)`` requantizer multipliers
+    (:class:`SharedRequantizer`, ``requant_rounds`` cycles per beat) when ``SF > 1``: a fold's
+    accumulators are complete together once every ``SF`` cycles.
 
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
-    writes the output FIFO in cycle ``t + 5`` (three engine stages, two requantizer stages).
+    writes the output FIFO in cycle ``t + 4 + requant_rounds`` (three engine stages, then two
+    requantizer stages after the last round).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -56,6 +61,19 @@ class IntMvau(wiring.Component):
     def params(self) -> IntMvauParams:
         return self._p
 
+    @property
+    def packed_pairs(self) -> int:
+        """PE pairs whose products share multipliers (``params.dsp_packing``)."""
+        p = self._p
+        x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
+        w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
+        corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
+        product_bits = shape_for_range(min(corners), max(corners)).width
+        if p.dsp_packing == "off" or not packable(p.weight_type.bits, p.input_type.bits,
+                                                  product_bits):
+            return 0
+        return p.pe // 2
+
     def _product_bounds(self):
         """Bounds of each weight times any input code, ``(MH, MW)`` each."""
         p = self._p
@@ -82,16 +100,34 @@ class IntMvau(wiring.Component):
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
         corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
+        lo, hi = min(corners), max(corners)
+        terms = [[] for _ in range(p.pe)]
         for pe in range(p.pe):
-            dot, _, _ = bounded_sum([(core.weights[pe][s] * core.inputs[s], min(corners),
-                                      max(corners)) for s in range(p.simd)])
+            if pe % 2 == 0 and pe < 2 * self.packed_pairs:
+                # PEs pe and pe + 1 share each input code: one multiply for both products;
+                # pe + 1's tree adds the borrow bits (hwgen.hw.arith.dsp_packing).
+                for s in range(p.simd):
+                    low, high, borrow = packed_pair(core.inputs[s], core.weights[pe][s],
+                                                    core.weights[pe + 1][s])
+                    terms[pe].append((low, lo, hi))
+                    terms[pe + 1] += [(high, lo - 1, hi), (borrow, 0, 1)]
+            elif not terms[pe]:
+                terms[pe] = [(core.weights[pe][s] * core.inputs[s], lo, hi)
+                             for s in range(p.simd)]
+        for pe in range(p.pe):
+            dot, _, _ = bounded_sum(terms[pe])
             m.d.comb += core.dots[pe].eq(dot)
 
-        m.submodules.requantizer = requant = Requantizer(
+        requant_args = dict(
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
             out_min=p.out_min, out_max=p.out_max)
+        if p.requant_rounds > 1:
+            requant = SharedRequantizer(units=p.requant_units, **requant_args)
+        else:
+            requant = Requantizer(**requant_args)
+        m.submodules.requantizer = requant
         m.d.comb += [
             requant.i_valid.eq(core.acc_valid),
             requant.i_acc.eq(core.acc),

@@ -12,7 +12,13 @@ from ...ir.types import IntType
 from ..shapes import index_range, lanes_layout
 from .fold_table import fold_table
 
-__all__ = ["Requantizer"]
+__all__ = ["Requantizer", "MULTIPLIER_A_BITS", "MULTIPLIER_PIECE_BITS"]
+
+#: Widest accumulator a DSP48E2's signed A port takes (27 bits).
+MULTIPLIER_A_BITS = 27
+#: Bits of the multiplier constant per partial product: unsigned, so 18 bits signed on the
+#: DSP48E2's B port.
+MULTIPLIER_PIECE_BITS = 17
 
 
 class Requantizer(wiring.Component):
@@ -102,17 +108,16 @@ class Requantizer(wiring.Component):
         m.d.sync += valid_a.eq(self.i_valid)
         products, rights, halves = [], [], []
         for lane in range(lanes):
-            acc = self.i_acc[lane]
-            if gemmlowp:
-                shifted = Signal(signed(32), name=f"shifted{lane}")
-                m.d.comb += shifted.eq(acc << left[lane])  # fits int32: checked at compile time
-                operand = shifted
-            else:
-                operand = acc
-            # |operand| <= 2**31 and multiplier < 2**31: the product fits 63 bits.
+            # gemmlowp's (acc << left) * qm is computed as (acc * qm) << left: the same
+            # integer, with the narrow accumulator as the multiplier's operand.
+            # |acc << left| <= 2**31 (checked at compile time) and qm < 2**31: the product
+            # fits 63 bits.
+            scaled = self._multiply(m, lane, self.i_acc[lane], qm[lane])
+            if gemmlowp and np.any(self._shift > 0):
+                scaled = scaled << left[lane]
             product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
-            m.d.sync += [product.eq(operand * qm[lane]), rshift.eq(right[lane])]
+            m.d.sync += [product.eq(scaled), rshift.eq(right[lane])]
             products.append(product)
             rights.append(rshift)
             if not gemmlowp:
@@ -137,6 +142,24 @@ class Requantizer(wiring.Component):
                           Mux(with_zero > self._out_max, self._out_max, with_zero))
             m.d.sync += self.o_data[lane].eq(clamped)
         return m
+
+    def _multiply(self, m, lane, acc, qm):
+        """``acc * qm`` as partial products that each fit one DSP48E2 (27 x 18 signed).
+
+        With the accumulator on the 27-bit port, the 31-bit multiplier is cut into 17-bit
+        pieces (18 bits signed): two DSPs. Left whole, Yosys puts the wider multiplier on
+        the 27-bit port and cuts both operands once the accumulator passes 18 bits: four.
+        """
+        if self._acc_bits > MULTIPLIER_A_BITS:
+            return acc * qm
+        partials = []
+        for low in range(0, 31, MULTIPLIER_PIECE_BITS):
+            piece = qm[low:min(low + MULTIPLIER_PIECE_BITS, 31)]
+            partial = Signal(signed(self._acc_bits + len(piece) + 1),
+                              name=f"partial{lane}_{low}")
+            m.d.comb += partial.eq(acc * piece)
+            partials.append(partial << low if low else partial)
+        return sum(partials[1:], partials[0])
 
     @staticmethod
     def _gemmlowp_round(m, lane, product, rshift):

@@ -25,7 +25,11 @@ from .matrix_folding import MatrixFolding
 from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
 from .sliding_window import conv_window
 
-__all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv"]
+__all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
+           "DSP_PACKING_CHOICES"]
+
+#: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
+DSP_PACKING_CHOICES = ("auto", "off")
 
 
 
@@ -70,6 +74,10 @@ class IntMvauParams(MatrixFolding, RequantFields):
     spatial : tuple of int
         Leading dimensions of the input tensor: ``prod(spatial)`` vectors per inference (the
         output pixels of a convolution); ``()`` for a dense layer.
+    dsp_packing : str
+        ``"auto"``: pairs of PEs share one multiplier per input lane where the products are
+        wide enough for a DSP and narrow enough to pack (``hwgen.hw.arith.dsp_packing``);
+        ``"off"``: one multiplier per product. Bit-exact and cycle-exact either way.
     """
 
     kind = "int_mvau"
@@ -85,7 +93,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
     out_fifo_depth: int = 1
     in_fifo_depth: int = 0
     spatial: tuple = ()
-
+    dsp_packing: str = "auto"
 
     @classmethod
     def example(cls, rng) -> "IntMvauParams":
@@ -118,6 +126,9 @@ class IntMvauParams(MatrixFolding, RequantFields):
             raise IRError(f"{where}: SIMD={self.simd} does not divide the {mw} inputs; "
                           f"use a divisor of {mw}")
         check_requant_ranges(self, where)
+        if self.dsp_packing not in DSP_PACKING_CHOICES:
+            raise IRError(f"{where}: dsp_packing = {self.dsp_packing!r} is not valid; valid: "
+                          f"{', '.join(DSP_PACKING_CHOICES)}")
 
     # -- the block interface (hwgen.ir.block) ------------------------------------------
 
@@ -141,7 +152,8 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
-            "vectors": self.vectors,
+            "vectors": self.vectors, "requant_units": self.requant_units,
+            "dsp_packing": self.dsp_packing,
         }
 
     # -- derived shape facts -------------------------------------------------------------
@@ -169,6 +181,22 @@ class IntMvauParams(MatrixFolding, RequantFields):
     def acc_bits(self) -> int:
         """Accumulator width: the fewest bits that can never overflow."""
         return signed_bits_for_range(*self.acc_range)
+
+    @property
+    def requant_units(self) -> int:
+        """Multipliers of the requantizer: ``ceil(PE / SF)``.
+
+        A fold's ``PE`` accumulators are complete together once every ``SF`` cycles, so
+        ``ceil(PE / SF)`` multipliers requantize them in turn, in :attr:`requant_rounds`
+        ``<= SF`` cycles, before the next fold's are complete.
+        """
+        return -(-self.pe // self.sf)
+
+    @property
+    def requant_rounds(self) -> int:
+        """Cycles the requantizer takes per output beat: ``ceil(PE / requant_units)``; 1 when
+        every PE has its own multiplier (``SF = 1``)."""
+        return -(-self.pe // self.requant_units)
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod
