@@ -26,13 +26,15 @@ from ...passes.threshold_folding import fold_thresholds
 from ...quant import calibrate
 from ..calibration_data import check_calibration
 from ..layout import model_input_shape, stream_input_axes, to_stream_layout
-from .integer_layers import IntLayer, PoolPart
+from .integer_layers import QONNX_REQUANT, IntLayer, PoolPart
 
 __all__ = ["build_graph", "check_config", "OUTPUT_ACC_SHIFT", "QONNX_CONFIG_KEYS"]
 
-#: Accumulator shift of an unquantized binary output layer: its real bias keeps 8 fractional
-#: bits.
-OUTPUT_ACC_SHIFT = 8
+#: Largest accumulator shift of an unquantized binary output layer (the IR's limit): its real
+#: bias keeps up to 16 fractional bits of a dot-product unit, as many as int32 allows, so that
+#: rounding it moves no output across a rounding boundary of the output grid (Brevitas'
+#: TensorNorm ends BNN-PYNQ's models in float).
+OUTPUT_ACC_SHIFT = 16
 #: Config keys a QONNX model takes (its weights and hidden activations are its own).
 QONNX_CONFIG_KEYS = ("activations", "output", "calibration", "requant", "pe", "simd")
 
@@ -106,7 +108,8 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
             f"{source}: layer {last.name!r}: a binary or ternary convolution cannot end the "
             "model without a quantizer; end it with a Quant or MultiThreshold node")
     x = None
-    in_q = parts[0].in_quant
+    # the design's input: the input quantizer's, with the model's preprocessing folded in
+    in_q = reader.input_quant or parts[0].in_quant
     if reader.input_calibrated or open_end:
         if calibration is None:
             what = "input" if reader.input_calibrated else "output"
@@ -135,7 +138,7 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
                 acc_scale = part.w_scale * part.in_quant.scale * factor * part.scale
                 activation = FloatActivation(
                     acc_scale=acc_scale, acc_bias=part.bias + acc_scale * shift *
-                    part.codes.sum(axis=1), quantizer=part.quantizer,
+                    part.values.sum(axis=1), quantizer=part.quantizer,
                     batch_norm=part.batch_norm, relu=part.relu)
                 layers.append(_binary_dense(part, part.w_scale,
                                             np.zeros(part.out_channels, np.int64), activation,
@@ -161,6 +164,7 @@ def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
     convolution (``part.geometry``; codes in the im2col order ``(out, k*k*in)``)."""
     opts = config.layer(part.name)
     folding = Folding(pe=opts.pe, simd=opts.simd) if opts.pe and opts.simd else None
+    levels = dict(level_pos=part.level_pos, level_neg=part.level_neg)
     if part.geometry is not None:
         (h, w, c), stride, pads = part.geometry
         k = math.isqrt(part.codes.shape[1] // c)
@@ -168,10 +172,10 @@ def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
                           weight_format=part.fmt, weight_scale=weight_scale, bias=bias,
                           input_quant=part.in_quant, activation=activation,
                           input_shape=(h, w, c), stride=stride, pads=pads, folding=folding,
-                          acc_shift=acc_shift)
+                          acc_shift=acc_shift, **levels)
     return BinaryDense(name=part.name, weights=part.codes, weight_format=part.fmt,
                        weight_scale=weight_scale, bias=bias, input_quant=part.in_quant,
-                       activation=activation, folding=folding, acc_shift=acc_shift)
+                       activation=activation, folding=folding, acc_shift=acc_shift, **levels)
 
 
 def _output_layer(part, codes, rescale, config, source):
@@ -189,7 +193,7 @@ def _output_layer(part, codes, rescale, config, source):
         return part.build(part.in_quant, out_quant=out_q)
     factor, shift = rescale
     scale = part.w_scale * part.in_quant.scale * factor * part.scale  # Mul factors in both
-    bias = part.bias + scale * shift * part.codes.sum(axis=1)
+    bias = part.bias + scale * shift * part.values.sum(axis=1)
     if part.batch_norm is not None:
         bn = part.batch_norm
         k = bn.gamma / np.sqrt(bn.var + bn.eps)
@@ -201,7 +205,7 @@ def _output_layer(part, codes, rescale, config, source):
             "a Quant node, or fold the sign into the weights")
     values = 2 * codes - 1 if isinstance(part.in_quant, BipolarQuant) else \
         codes - part.in_quant.zero_point
-    real = values.reshape(len(values), -1) @ part.codes.T * scale + bias
+    real = values.reshape(len(values), -1) @ part.values.T * scale + bias
     if part.relu:
         real = np.maximum(real, 0)
     out_q = _tensor_quant(real, config.output, opts.calibration, what)
@@ -211,8 +215,10 @@ def _output_layer(part, codes, rescale, config, source):
     x_max = 1 if isinstance(part.in_quant, BipolarQuant) else \
         max(abs(part.in_quant.dtype.qmin - part.in_quant.zero_point),
             abs(part.in_quant.dtype.qmax - part.in_quant.zero_point))
-    reach = int(np.abs(part.codes).sum(axis=1).max()) * x_max + 1
+    reach = int(np.abs(part.values).sum(axis=1).max()) * x_max + 1
     shift = int(max(0, min(OUTPUT_ACC_SHIFT, 29 - reach.bit_length())))
     bias_codes = np.rint(bias / scale * (1 << shift)).astype(np.int64)
-    act = RequantActivation(out_q, rounding=config.layer(part.name).requant, relu=part.relu)
+    rule = config.layer(part.name).requant if config.is_set(part.name, "requant") \
+        else QONNX_REQUANT       # qonnx rounds the float output once, half to even
+    act = RequantActivation(out_q, rounding=rule, relu=part.relu)
     return _binary_dense(part, scale / s_x, bias_codes, act, config, acc_shift=shift)

@@ -29,7 +29,7 @@ from ..onnx.padding import window_of
 from .binary_layers import BinaryLayer
 from .chain_reader import ChainReader
 from .integer_layers import IntLayer, PoolPart, TruncSpec, build_problem
-from .nodes import attrs
+from .nodes import attrs, ternary_levels
 
 __all__ = ["QonnxReader"]
 
@@ -122,6 +122,8 @@ class QonnxReader(ChainReader):
         stride, pads = window
         _, h, w_ = chw
         geometry = ((h, w_, c_in), stride, pads)
+        if fmt == "int" and dtype.signed and ternary_levels(codes, scale):
+            fmt = "ternary"            # TTQ as one Quant: the ternary datapath with levels
         if fmt == "int":
             in_quant = None if was_lost else self._layer_input(node)
             self.pending = IntLayer(node, codes.transpose(0, 2, 3, 1), dtype, rows[:, 0],
@@ -143,7 +145,7 @@ class QonnxReader(ChainReader):
                 self._stop("its input is not quantized; put a BipolarQuant or Quant node "
                            "before it", node)
                 return False
-            self.input_calibrated = True
+            self._calibrated_input(node)
         if not was_lost and isinstance(self.quant, BipolarQuant) and any(geometry[2]):
             self.g.problem(
                 f"pads {list(geometry[2])} on a bipolar input: the model pads with 0, which a "
