@@ -28,6 +28,15 @@ propagate:
     which saturates at 16 bits (activations offset to unsigned): a wrong accumulator, many
     LSB off. onnxruntime's documentation advises ``reduce_range=True`` (7-bit weights) on
     such machines. hwgen's accumulators are exact.
+``fused_kernel``
+    (an unquantized model output only) onnxruntime's optimized session fuses the layer into
+    a kernel that computes otherwise than its float graph (its ``MatMulNBits``, the fusion of
+    ``DQ(W) -> Transpose -> MatMul``, rounds the float activations to 8 bits per block); the
+    float graph gives hwgen's code.
+``bias``
+    (an unquantized model output only) a float bias rounded to the accumulator grid
+    ``S_X S_W`` (QDQ models may keep a float bias: Brevitas' QCDQ export without bias
+    quantization) moved the exact value across ``k + 0.5``.
 ``add_factors``
     (adds of two branches only) hwgen's 14-bit integer factors move the exact sum across
     ``k + 0.5``; the add's mechanisms are in :mod:`hwgen.reference.onnxruntime_add`.
@@ -116,10 +125,13 @@ def layer_model(proto: onnx.ModelProto, start, end: str):
     nodes = list(proto.graph.node)
     producer = {out: n for n in nodes for out in n.output}
     q_starts = [producer[name] for name in starts]
-    dq_end = next(n for n in nodes if end in n.input and n.op_type == "DequantizeLinear")
+    dq_end = next((n for n in nodes if end in n.input and n.op_type == "DequantizeLinear"),
+                  None)
     # Stop at the float tensors the start Qs read: with dedicated Q / DQ pairs another Q of
-    # the same tensor (same parameters) may lead to this layer.
-    chosen, stack, seen = {id(dq_end): dq_end}, [end], {q.input[0] for q in q_starts}
+    # the same tensor (same parameters) may lead to this layer. Without a DequantizeLinear
+    # the end is the model's float output (an unquantized output, calibrated by hwgen).
+    chosen = {} if dq_end is None else {id(dq_end): dq_end}
+    stack, seen = [end], {q.input[0] for q in q_starts}
     while stack:
         name = stack.pop()
         if name in seen or name not in producer:
@@ -135,17 +147,19 @@ def layer_model(proto: onnx.ModelProto, start, end: str):
         kept, "layer",
         [helper.make_tensor_value_info(q.input[0], onnx.TensorProto.FLOAT, None)
          for q in q_starts],
-        [helper.make_tensor_value_info(dq_end.output[0], onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info(end if dq_end is None else dq_end.output[0],
+                                       onnx.TensorProto.FLOAT, None)],
         [t for t in proto.graph.initializer if t.name in used])
     model = helper.make_model(graph, opset_imports=list(proto.opset_import))
     model.ir_version = proto.ir_version
     return model, (q_starts[0] if isinstance(start, str) else tuple(q_starts)), dq_end
 
 
-def onnxruntime_layer_codes(proto, start, end: str, codes, *,
-                            optimize: bool = True) -> np.ndarray:
+def onnxruntime_layer_codes(proto, start, end: str, codes, *, optimize: bool = True,
+                            output_quant=None) -> np.ndarray:
     """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout); for an add,
-    ``start`` and ``codes`` are sequences (one per input)."""
+    ``start`` and ``codes`` are sequences (one per input). An unquantized model output ``end``
+    is quantized with hwgen's calibrated ``output_quant`` (half to even, saturated)."""
     single = isinstance(start, str)
     starts, codes = ((start,), (codes,)) if single else (tuple(start), tuple(codes))
     model, q_starts, dq_end = layer_model(proto, starts, end)
@@ -154,6 +168,8 @@ def onnxruntime_layer_codes(proto, start, end: str, codes, *,
         scale, zero = _q_params(proto, q_start)
         feeds[q_start.input[0]] = ((c - zero) * np.float32(scale)).astype(np.float32)
     y = _session(model, optimize).run(None, feeds)[0]
+    if dq_end is None:
+        return output_quant.quantize(y)
     return _codes_of(proto, y, dq_end)
 
 
@@ -309,8 +325,74 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
     return counts, examples
 
 
-def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) -> list:
+def _has_dq(proto, tensor: str) -> bool:
+    return any(tensor in n.input and n.op_type == "DequantizeLinear" for n in proto.graph.node)
+
+
+def _classify_float_output(layer, blocks, x, golden, reference, plain) -> tuple[dict, dict]:
+    """Mechanisms for a layer whose float output is the model's (no output QuantizeLinear):
+    onnxruntime computes it in float32, or in a kernel it fuses the layer into, and hwgen's
+    calibrated quantization rounds that; hwgen rounds the exact value ``acc S_X S_W / S_Y``
+    once. ``plain``: the codes of onnxruntime's unfused float graph (``fused_kernel`` where
+    they equal hwgen's: e.g. its MatMulNBits, the fusion of ``DQ(W) -> Transpose -> MatMul``,
+    rounds the float activations to 8 bits per block)."""
+    diff = (golden - reference).reshape(-1)
+    counts = {m: 0 for m in MECHANISMS}
+    examples = {}
+    where = np.nonzero(diff)[0]
+    if not where.size:
+        return counts, examples
+    out_q = layer.output_quant
+    patches = _matrix_inputs(layer, blocks, x)
+    w = layer.weights.reshape(layer.out_features, -1)
+    step = layer.input_quant.scale * layer.weight_quant.scale / out_q.scale
+    acc = (patches - layer.input_quant.zero_point) @ w.T + layer.bias
+    exact = (acc * step).reshape(-1)
+    sat = (_saturating_acc(patches, layer) * step).reshape(-1)
+    low = out_q.zero_point if layer.relu else out_q.dtype.qmin
+
+    def nearest(v):
+        return np.clip(np.rint(v).astype(np.int64) + out_q.zero_point, low, out_q.dtype.qmax)
+
+    ref = reference.reshape(-1)
+    plain = plain.reshape(-1)
+    # a float bias rounded to the accumulator grid moves the value by half a grid step
+    half_grid = np.broadcast_to(step / 2, acc.shape).reshape(-1)
+    for i in where:
+        if plain[i] == golden.reshape(-1)[i]:
+            kind, text = "fused_kernel", (
+                f"output {i}: exact value {exact[i]:.6f} steps; onnxruntime's float graph "
+                f"gives {plain[i]} as hwgen does, its optimized session {ref[i]}")
+        elif sat[i] != exact[i] and nearest(sat[i]) == ref[i]:
+            kind, text = "saturation", (
+                f"accumulator {acc.reshape(-1)[i]}, exact value {exact[i]:.6f} steps; 16-bit "
+                f"saturation of product pairs gives {sat[i]:.6f}: onnxruntime {ref[i]}, hwgen "
+                f"{golden.reshape(-1)[i]}")
+        elif abs(abs(exact[i] - np.floor(exact[i])) - 0.5) < 1e-5 and abs(diff[i]) == 1:
+            kind, text = "float32", (f"exact value {exact[i]:.9f} steps, within float32's error "
+                                     f"of a half: onnxruntime {ref[i]}, hwgen "
+                                     f"{golden.reshape(-1)[i]}")
+        elif abs(abs(exact[i] - np.floor(exact[i])) - 0.5) <= half_grid[i] and \
+                abs(diff[i]) == 1:
+            kind, text = "bias", (
+                f"exact value {exact[i]:.6f} steps with the bias rounded to the accumulator "
+                f"grid ({half_grid[i]:.2g} steps at most): onnxruntime {ref[i]}, hwgen "
+                f"{golden.reshape(-1)[i]}")
+        else:
+            kind, text = "unexplained", (f"output {i}: exact {exact[i]:.6f} steps, golden "
+                                         f"{golden.reshape(-1)[i]}, onnxruntime {ref[i]}")
+        counts[kind] += 1
+        examples.setdefault(kind, text)
+    return counts, examples
+
+
+def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
+                   calibration=None) -> list:
     """Every layer of a QDQ model run by the golden model on onnxruntime's input codes.
+
+    A model whose output is not quantized needs ``calibration`` (as :func:`read_qdq`); its
+    last layer is compared on onnxruntime's float output quantized with hwgen's calibrated
+    output quantization (the codes hwgen's output stands for).
 
     Parameters
     ----------
@@ -329,7 +411,7 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
         In layer order; max pools included (they must agree exactly).
     """
     proto, _ = load_model(model)
-    graph = read_qdq(proto, config=config)
+    graph = read_qdq(proto, calibration, config=config)
     tensors = qdq_tensors(proto)
     results = []
     q_start = next(n for n in proto.graph.node if tensors[None] in n.output)
@@ -356,9 +438,18 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
             x_in = _to_stream(codes[sources[0]], layer.input_shape)
             golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
             ort_codes = onnxruntime_layer_codes(proto, starts[sources[0]], end,
-                                                codes[sources[0]], optimize=optimize)
+                                                codes[sources[0]], optimize=optimize,
+                                                output_quant=layer.output_quant)
             reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
-            counts, examples = _classify(layer, blocks, x_in, golden, reference)
+            if end == proto.graph.output[0].name and not _has_dq(proto, end):
+                plain = onnxruntime_layer_codes(proto, starts[sources[0]], end,
+                                                codes[sources[0]], optimize=False,
+                                                output_quant=layer.output_quant)
+                plain = _to_stream(plain, layer.output_shape).reshape(len(x_in), -1)
+                counts, examples = _classify_float_output(layer, blocks, x_in, golden,
+                                                          reference, plain)
+            else:
+                counts, examples = _classify(layer, blocks, x_in, golden, reference)
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))

@@ -114,7 +114,7 @@ class DenseReader(OpWalker):
             self.states[node.output[0]] = self.save_state()
         if g.output_name in self.states:
             self.load_state(g.output_name)
-            self.finish_layer()
+            self.finish_output()
         if dag.complete and not self.dense_nodes:
             g.problem("the model has no Gemm or MatMul layer")
         self.check_input_layout()
@@ -408,6 +408,10 @@ class DenseReader(OpWalker):
             self.add_layer(FloatDense(name=node_name(p.node), weights=p.weights, bias=p.bias,
                                       relu=p.relu))
         self.pending, self.bad_layer = None, False
+
+    def finish_output(self) -> None:
+        """The layer being assembled at the model output ends there."""
+        self.finish_layer()
 
     def check_names(self) -> None:
         seen = set()

@@ -61,16 +61,21 @@ from ..onnx.conv_reader import ConvReader
 from ..onnx.graph import OnnxGraph, load_model, node_attrs, node_name
 from ..onnx.handlers import handles
 from ..problems import Problem, raise_problems
+from .open_output import close_open_output
 from .params import INT_TYPES, Constants, read_params
 from .weights import DqWeights, bias_codes, read_bias, read_weights
 
-__all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
+__all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "qdq_open_output", "QDQ_OPS",
+           "QDQ_REQUANT"]
 
 #: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
 #: onnxruntime's float32 requantization.
 QDQ_REQUANT = RequantRounding.SINGLE_EVEN
-#: Config keys that apply to a QDQ model (its quantization is its own).
-QDQ_CONFIG_KEYS = ("requant", "pe", "simd")
+#: Config keys that apply to a QDQ model (its quantization is its own; ``output`` and
+#: ``calibration`` to an unquantized model output only).
+QDQ_CONFIG_KEYS = ("requant", "pe", "simd", "output", "calibration")
+#: Config keys that need an unquantized model output.
+_OUTPUT_KEYS = ("output", "calibration")
 
 _HINTS = {
     "BatchNormalization": "; fold batch norm before quantizing: run "
@@ -81,6 +86,8 @@ _HINTS = {
                      "quant_format=QuantFormat.QDQ)",
 }
 _RELU_TOLERANCE = 1e-6
+#: Layers whose unquantized output (the model's) is calibrated.
+_OPEN_KINDS = ("conv", "depthwise", "dense")
 
 
 def is_qdq(model: onnx.ModelProto) -> bool:
@@ -120,6 +127,9 @@ class QdqReader(ConvReader):
         self.input_quant = None
         self.lost = False        # an earlier problem broke the chain's quantization state
         self.tensors = {}        # layer name -> the Q output holding its codes (None: input)
+        self.open_output = None  # the last layer, when the model's output is not quantized
+        self.open_source = None  # the layer it reads
+        self.float_output = None  # its name once calibrated (its output is a float tensor)
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
@@ -250,6 +260,17 @@ class QdqReader(ConvReader):
                                "of a QDQ model reads a DequantizeLinear output", node)
             self.lost = True
         return self.quant
+
+    def finish_output(self) -> None:
+        """A Conv / Gemm / MatMul whose output is the model's, unquantized (a float output,
+        e.g. Brevitas' QCDQ export of a last layer without an output quantizer): its output
+        quantization is calibrated by :func:`read_qdq` (``--calib``), as a QONNX model's."""
+        p = self.pending
+        if p is not None and p.kind in _OPEN_KINDS and not self.lost and p.closed is None:
+            self.open_output, self.open_source, self.pending = p, self.source, None
+            self.bad_layer = False
+            return
+        self.finish_layer()
 
     def finish_layer(self) -> None:
         if self.pending is not None:
@@ -605,7 +626,10 @@ def qdq_tensors(model) -> dict:
     proto, source = load_model(model)
     reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
     raise_problems(problems, source)
-    return dict(reader.tensors)
+    tensors = dict(reader.tensors)
+    if reader.open_output is not None:     # its float output, the model's
+        tensors[node_name(reader.open_output.node)] = reader.g.output_name
+    return tensors
 
 
 def qdq_problems(model) -> list[Problem]:
@@ -617,7 +641,7 @@ def qdq_problems(model) -> list[Problem]:
         return [Problem(None, None, str(exc))]
 
 
-def read_qdq(model, *, config=None, name: str | None = None,
+def read_qdq(model, calibration=None, *, config=None, name: str | None = None,
              source: str | None = None) -> Graph:
     """Read a QDQ ONNX model into an IR graph with the model's own scales and zero points.
 
@@ -625,9 +649,13 @@ def read_qdq(model, *, config=None, name: str | None = None,
     ----------
     model : onnx.ModelProto, str or os.PathLike
         A QDQ model, e.g. written by ``onnxruntime.quantization.quantize_static(...,
-        quant_format=QuantFormat.QDQ)``.
+        quant_format=QuantFormat.QDQ)`` or Brevitas' QCDQ export.
+    calibration : array_like or None
+        Representative inputs in the model's own layout; used (and needed) only when the
+        model's output is not quantized (:mod:`hwgen.frontend.qdq.open_output`).
     config : None, CompileConfig, dict or path, optional
-        Only ``requant`` (default :data:`QDQ_REQUANT`), ``pe`` and ``simd`` apply.
+        ``requant`` (default :data:`QDQ_REQUANT`), ``pe`` and ``simd``; ``output`` and
+        ``calibration`` for an unquantized output.
     name : str, optional
         Graph name (default: the ONNX graph name, else ``"model"``).
     source : str, optional
@@ -640,6 +668,8 @@ def read_qdq(model, *, config=None, name: str | None = None,
         asymmetric weights, unquantized tensors, double roundings, shapes) at once.
     ConfigError
         For config keys a QDQ model does not take.
+    QuantizationError
+        An unquantized output without (usable) calibration data.
     """
     proto, default_source = load_model(model)
     source = source or default_source
@@ -647,6 +677,22 @@ def read_qdq(model, *, config=None, name: str | None = None,
     _check_config(config, source)
     reader, problems = _inspect(proto, _requant_rule(config))
     raise_problems(problems, source)
+    if reader.open_output is None:
+        wrong = sorted({key for keys in config.explicit.values() for key in keys
+                        if key in _OUTPUT_KEYS})
+        if wrong:
+            raise ConfigError(
+                f"{config.source}: {', '.join(wrong)} cannot be set for {source}: its output "
+                "is quantized in the model (they apply to an unquantized output only)")
+    else:
+        close_open_output(reader, calibration, config, source)
     config.check_layer_names([layer.name for layer in reader.layers])
     return Graph(name=name or proto.graph.name or "model", layers=tuple(reader.layers),
                  connections=reader.graph_connections())
+
+
+def qdq_open_output(model) -> bool:
+    """Whether a QDQ model's output is unquantized (its requantization is calibrated)."""
+    proto, _ = load_model(model)
+    reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
+    return reader.open_output is not None

@@ -16,19 +16,18 @@ import math
 import numpy as np
 
 from ...errors import ConfigError, IRError, QuantizationError
-from ...ir import Folding, Graph, IntType, TensorQuant
+from ...ir import Folding, Graph
 from ...ir.binary import BipolarQuant, RequantActivation
 from ...ir.layers.binary_conv import BinaryConv
 from ...ir.layers.binary_dense import BinaryDense
 from ...ir.layers.float_activation import FloatActivation
 from ...passes.chain_codes import chain_codes
 from ...passes.threshold_folding import fold_thresholds
-from ...quant import calibrate
-from ..calibration_data import check_calibration
-from ..layout import model_input_shape, stream_input_axes, to_stream_layout
+from ..calibrated_quant import calibrated_quant, stream_rows
 from .integer_layers import QONNX_REQUANT, IntLayer, PoolPart
 
-__all__ = ["build_graph", "check_config", "OUTPUT_ACC_SHIFT", "QONNX_CONFIG_KEYS"]
+__all__ = ["build_graph", "check_config", "has_open_end", "OUTPUT_ACC_SHIFT",
+           "QONNX_CONFIG_KEYS"]
 
 #: Largest accumulator shift of an unquantized binary output layer (the IR's limit): its real
 #: bias keeps up to 16 fractional bits of a dot-product unit, as many as int32 allows, so that
@@ -67,19 +66,6 @@ def _check_rules(parts, config) -> None:
                           "a Trunc'd pool computes the model's own rounding exactly")
 
 
-def _tensor_quant(values, fmt: str, method: str, what: str) -> TensorQuant:
-    dtype = IntType.parse(fmt)
-    if float(values.min()) == float(values.max()):
-        raise QuantizationError(f"{what}: every calibration value is {float(values.min())}, "
-                                "so there is no range to quantize; pass varied inputs")
-    try:
-        scale, zero = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
-                                symmetric=False).scale_zero_point()
-    except QuantizationError as exc:
-        raise QuantizationError(f"{what}: {exc}") from None
-    return TensorQuant(dtype, float(scale), int(zero))
-
-
 def _stream_shape(part) -> tuple:
     if isinstance(part, PoolPart):
         return part.input_shape
@@ -90,10 +76,14 @@ def _stream_shape(part) -> tuple:
 
 def _calibration_rows(calibration, part) -> np.ndarray:
     """Calibration samples in the stream layout of the first part's input."""
-    stream_shape = _stream_shape(part)
-    axes = stream_input_axes(stream_shape)
-    flat = check_calibration(calibration, math.prod(stream_shape), layer=part.name)
-    return to_stream_layout(flat, stream_shape, axes), model_input_shape(stream_shape, axes)
+    return stream_rows(calibration, _stream_shape(part), part.name)
+
+
+def has_open_end(reader) -> bool:
+    """Whether the model read by ``reader`` ends without a quantizer (a float output, whose
+    requantization is calibrated)."""
+    parts = reader.layers + ([reader.pending] if reader.pending else [])
+    return bool(parts) and parts[-1].quantizer is None and not isinstance(parts[-1], PoolPart)
 
 
 def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph:
@@ -101,7 +91,7 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
     parts = reader.layers + ([reader.pending] if reader.pending else [])
     config.check_layer_names([p.name for p in parts])
     _check_rules(parts, config)
-    open_end = parts[-1].quantizer is None and not isinstance(parts[-1], PoolPart)
+    open_end = has_open_end(reader)
     last = parts[-1]
     if open_end and not isinstance(last, IntLayer) and last.geometry is not None:
         raise QuantizationError(
@@ -115,10 +105,10 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
             what = "input" if reader.input_calibrated else "output"
             raise QuantizationError(f"{source}: its {what} is not quantized in the model; "
                                     "pass calibration data")
-        x, _ = _calibration_rows(calibration, parts[0])
+        x = _calibration_rows(calibration, parts[0])
     if reader.input_calibrated:
         opts = config.layer(parts[0].name)
-        in_q = _tensor_quant(x, opts.activations, opts.calibration,
+        in_q = calibrated_quant(x, opts.activations, opts.calibration,
                              f"model input (input of layer {parts[0].name!r})")
     layers = []
     for index, part in enumerate(parts):
@@ -189,7 +179,7 @@ def _output_layer(part, codes, rescale, config, source):
         real = acc * (part.w_scale * part.in_quant.scale * factor) + bias
         if part.relu:
             real = np.maximum(real, 0)
-        out_q = _tensor_quant(real, config.output, opts.calibration, what)
+        out_q = calibrated_quant(real, config.output, opts.calibration, what)
         return part.build(part.in_quant, out_quant=out_q)
     factor, shift = rescale
     scale = part.w_scale * part.in_quant.scale * factor * part.scale  # Mul factors in both
@@ -208,7 +198,7 @@ def _output_layer(part, codes, rescale, config, source):
     real = values.reshape(len(values), -1) @ part.values.T * scale + bias
     if part.relu:
         real = np.maximum(real, 0)
-    out_q = _tensor_quant(real, config.output, opts.calibration, what)
+    out_q = calibrated_quant(real, config.output, opts.calibration, what)
     s_x = part.in_quant.scale
     # A unit of a binary dot product is coarse (a whole alpha); an accumulator shift gives the
     # bias 2**shift steps per unit, as far as int32 allows.

@@ -44,6 +44,8 @@ BIAS_SCALE_TOLERANCE = 1e-6
 WHOLE_TOLERANCE = 1e-6
 #: Operators whose activation may be either input.
 _EITHER_INPUT = ("Add", "Sub", "Mul", "Div")
+#: Operators that may follow a Pad (whose padding a Conv takes over).
+_AFTER_PAD = ("Pad", "Conv", "Identity", "Dropout")
 
 
 def _whole(steps: float) -> bool:
@@ -75,6 +77,7 @@ class ChainReader(OpWalker):
         self.input_affine = (1.0, 0.0)
         self.input_affine_nodes: list = []
         self.input_quant = None           # the design's input quantization (preprocessing in)
+        self.pre_pads = None              # (Pad node, (top, left, bottom, right)) before a Conv
 
     # -- graph structure ---------------------------------------------------------------
     def _constant_tensors(self) -> dict:
@@ -126,6 +129,10 @@ class ChainReader(OpWalker):
                 current = node.output[0]
                 continue
             handler = self.handler_for(node)
+            if self.pre_pads is not None and node.op_type not in _AFTER_PAD:
+                self._stop(f"the Pad {self.pre_pads[0]!r} must be followed by a Conv (its "
+                           "padding becomes the convolution's)", node)
+                self.pre_pads = None
             if handler is None:
                 self._unknown_layer()     # reported by check_ops; its output is unknown
             else:
