@@ -34,9 +34,10 @@ propagate:
     ``DQ(W) -> Transpose -> MatMul``, rounds the float activations to 8 bits per block); the
     float graph gives hwgen's code.
 ``bias``
-    (an unquantized model output only) a float bias rounded to the accumulator grid
-    ``S_X S_W`` (QDQ models may keep a float bias: Brevitas' QCDQ export without bias
-    quantization) moved the exact value across ``k + 0.5``.
+    a float bias rounded to the accumulator grid ``S_X S_W`` moved the exact value across
+    ``k + 0.5`` (a float bias: Brevitas' QCDQ export without bias quantization, the bias
+    ``Add`` after onnxruntime's MatMulInteger / ConvInteger; quantize_static writes int32
+    biases, which hwgen uses as they are).
 ``add_factors``
     (adds of two branches only) hwgen's 14-bit integer factors move the exact sum across
     ``k + 0.5``; the add's mechanisms are in :mod:`hwgen.reference.onnxruntime_add`.
@@ -59,7 +60,8 @@ from onnx import helper
 from ..compiler import compile_graph
 from ..frontend.onnx.graph import load_model
 from ..frontend.qdq.params import Constants
-from ..frontend.qdq.reader import qdq_tensors, read_qdq
+from ..frontend.qdq.qoperator import is_qoperator
+from ..frontend.qdq.reader import qdq_float_bias_layers, qdq_tensors, read_qdq
 from ..golden import run_pipeline
 from ..golden.registry import golden_block
 from ..ir import Graph
@@ -155,13 +157,55 @@ def layer_model(proto: onnx.ModelProto, start, end: str):
     return model, (q_starts[0] if isinstance(start, str) else tuple(q_starts)), dq_end
 
 
+def _qoperator_layer_codes(proto, starts, end: str, codes, optimize: bool, output_quant):
+    """A QOperator model's integer operators from quantized tensors ``starts`` to ``end``:
+    fed and read as codes (``end`` a float model output: quantized with ``output_quant``)."""
+    nodes = list(proto.graph.node)
+    producer = {out: n for n in nodes for out in n.output}
+    inits = {t.name: t for t in proto.graph.initializer}
+    chosen, stack, seen = {}, [end], set(starts)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in producer:
+            continue
+        seen.add(name)
+        chosen[id(producer[name])] = producer[name]
+        stack.extend(i for i in producer[name].input if i)
+    order = {id(n): i for i, n in enumerate(nodes)}
+    kept = sorted(chosen.values(), key=lambda n: order[id(n)])
+    used = {i for n in kept for i in n.input}
+    def code_type(name):      # the element type of a quantized tensor: its zero point's
+        maker = producer[name]
+        zero = {"QuantizeLinear": 2, "QLinearConv": 7, "QLinearMatMul": 7, "QLinearAdd": 7,
+                "QGemm": 8, "QLinearAveragePool": 4, "QLinearGlobalAveragePool": 4}.get(
+                    maker.op_type)
+        return code_type(maker.input[0]) if zero is None else inits[maker.input[zero]].data_type
+
+    types = {name: code_type(name) for name in starts}
+    output_type = onnx.TensorProto.FLOAT if output_quant is not None and \
+        end == proto.graph.output[0].name else None
+    graph = helper.make_graph(
+        kept, "layer", [helper.make_tensor_value_info(n, types[n], None) for n in starts],
+        [helper.make_tensor_value_info(end, output_type or code_type(end), None)],
+        [t for t in proto.graph.initializer if t.name in used])
+    model = helper.make_model(graph, opset_imports=list(proto.opset_import))
+    model.ir_version = proto.ir_version
+    feeds = {n: np.asarray(c).astype(helper.tensor_dtype_to_np_dtype(types[n]))
+             for n, c in zip(starts, codes, strict=True)}
+    y = _session(model, optimize).run(None, feeds)[0]
+    return output_quant.quantize(y) if output_type else y.astype(np.int64)
+
+
 def onnxruntime_layer_codes(proto, start, end: str, codes, *, optimize: bool = True,
                             output_quant=None) -> np.ndarray:
     """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout); for an add,
     ``start`` and ``codes`` are sequences (one per input). An unquantized model output ``end``
-    is quantized with hwgen's calibrated ``output_quant`` (half to even, saturated)."""
+    is quantized with hwgen's calibrated ``output_quant`` (half to even, saturated). In a
+    QOperator model (:mod:`hwgen.frontend.qdq.qoperator`) the tensors are the codes."""
     single = isinstance(start, str)
     starts, codes = ((start,), (codes,)) if single else (tuple(start), tuple(codes))
+    if is_qoperator(proto):
+        return _qoperator_layer_codes(proto, starts, end, codes, optimize, output_quant)
     model, q_starts, dq_end = layer_model(proto, starts, end)
     feeds = {}
     for q_start, c in zip(q_starts, codes, strict=True):
@@ -254,8 +298,9 @@ def _depthwise_acc(layer, blocks, x) -> np.ndarray:
     return ((windows - layer.input_quant.zero_point) * w.T).sum(axis=1) + layer.bias
 
 
-def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
-    """Mechanism counts and one example each for the outputs where golden != reference."""
+def _classify(layer, blocks, x, golden, reference, float_bias=False) -> tuple[dict, dict]:
+    """Mechanism counts and one example each for the outputs where golden != reference
+    (``float_bias``: the model's bias is a float hwgen rounded to the accumulator grid)."""
     diff = (golden - reference).reshape(-1)
     where = np.nonzero(diff)[0]
     counts = {m: 0 for m in MECHANISMS}
@@ -285,6 +330,9 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
         low = out_q.zero_point if layer.relu else out_q.dtype.qmin
         nearest = np.clip(np.floor(exact + 0.5).astype(np.int64) + out_q.zero_point, low,
                           out_q.dtype.qmax)
+        step = layer.input_quant.scale * layer.weight_quant.scale / out_q.scale
+        half_grid = np.broadcast_to(step / 2, (len(acc) // layer.out_features,
+                                               layer.out_features)).reshape(-1)
         for i in where:
             if saturated[i] != acc[i] and sat_f32[i] == ref[i]:
                 kind = "saturation"
@@ -294,6 +342,13 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
                 kind = "double_rounding"
                 text = (f"accumulator {acc[i]}: exact value {exact[i]:.9f}: onnxruntime "
                         f"{ref[i] - out_q.zero_point}, hwgen "
+                        f"{golden.reshape(-1)[i] - out_q.zero_point} (before the zero point)")
+            elif float_bias and abs(diff[i]) == 1 and abs(abs(exact[i] - np.floor(exact[i]))
+                                                          - 0.5) <= half_grid[i]:
+                kind = "bias"
+                text = (f"accumulator {acc[i]}: exact value {exact[i]:.9f} with the float bias "
+                        f"rounded to the accumulator grid (half a grid step: "
+                        f"{half_grid[i]:.2g}): onnxruntime {ref[i] - out_q.zero_point}, hwgen "
                         f"{golden.reshape(-1)[i] - out_q.zero_point} (before the zero point)")
             elif f32[i] == ref[i] and golden.reshape(-1)[i] == nearest[i] \
                     and abs(diff[i]) == 1:
@@ -413,6 +468,7 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
     proto, _ = load_model(model)
     graph = read_qdq(proto, calibration, config=config)
     tensors = qdq_tensors(proto)
+    float_biases = qdq_float_bias_layers(proto)
     results = []
     q_start = next(n for n in proto.graph.node if tensors[None] in n.output)
     scale, zero = _q_params(proto, q_start)
@@ -449,7 +505,8 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
                 counts, examples = _classify_float_output(layer, blocks, x_in, golden,
                                                           reference, plain)
             else:
-                counts, examples = _classify(layer, blocks, x_in, golden, reference)
+                counts, examples = _classify(layer, blocks, x_in, golden, reference,
+                                             layer.name in float_biases)
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))

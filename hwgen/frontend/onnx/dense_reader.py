@@ -64,16 +64,19 @@ class DenseReader(OpWalker):
         self.connections: dict = {}   # layer name -> names of the layers it reads
         self.forked: dict = {}        # layer (or "input") whose output forks -> its readers
         self.states: dict = {}        # activation tensor -> reader state (see save_state)
+        self.unknown_ops = False      # check_ops reported an operator it does not read
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
         supported = ", ".join(self.supported_ops())
         for node in self.g.model.graph.node:
             if node.domain not in self.DOMAINS:
+                self.unknown_ops = True
                 self.g.problem(
                     f"operator domain {node.domain!r} is not supported; supported ops (default "
                     f"domain): {supported}", node)
             elif node.op_type not in self.handlers and node.op_type not in IGNORED_OPS:
+                self.unknown_ops = True
                 self.g.problem(
                     f"unsupported op {node.op_type}; supported ops: {supported}"
                     f"{_HINTS.get(node.op_type, '')}", node)
@@ -115,7 +118,8 @@ class DenseReader(OpWalker):
         if g.output_name in self.states:
             self.load_state(g.output_name)
             self.finish_output()
-        if dag.complete and not self.dense_nodes:
+        if dag.complete and not self.dense_nodes and not self.unknown_ops:
+            # (an operator reported as unsupported may be the layer)
             g.problem("the model has no Gemm or MatMul layer")
         self.check_input_layout()
 

@@ -63,10 +63,11 @@ from ..onnx.handlers import handles
 from ..problems import Problem, raise_problems
 from .open_output import close_open_output
 from .params import INT_TYPES, Constants, read_params
+from .qoperator import QOPERATOR_OPS, qoperator_to_qdq
 from .weights import DqWeights, bias_codes, read_bias, read_weights
 
 __all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "qdq_open_output", "QDQ_OPS",
-           "QDQ_REQUANT"]
+           "QDQ_REQUANT", "qdq_float_bias_layers"]
 
 #: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
 #: onnxruntime's float32 requantization.
@@ -80,10 +81,6 @@ _OUTPUT_KEYS = ("output", "calibration")
 _HINTS = {
     "BatchNormalization": "; fold batch norm before quantizing: run "
                           "onnxruntime.quantization.quant_pre_process on the float model",
-    "QLinearConv": "; hwgen reads QDQ-format models: quantize_static(..., "
-                   "quant_format=QuantFormat.QDQ)",
-    "QLinearMatMul": "; hwgen reads QDQ-format models: quantize_static(..., "
-                     "quant_format=QuantFormat.QDQ)",
 }
 _RELU_TOLERANCE = 1e-6
 #: Layers whose unquantized output (the model's) is calibrated.
@@ -91,8 +88,11 @@ _OPEN_KINDS = ("conv", "depthwise", "dense")
 
 
 def is_qdq(model: onnx.ModelProto) -> bool:
-    """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model)."""
-    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
+    """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model) or
+    onnxruntime's QOperator / integer-ops operators (read in QDQ form,
+    :mod:`hwgen.frontend.qdq.qoperator`)."""
+    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") + QOPERATOR_OPS
+               for n in model.graph.node)
 
 
 @dataclass
@@ -128,17 +128,25 @@ class QdqReader(ConvReader):
         self.lost = False        # an earlier problem broke the chain's quantization state
         self.tensors = {}        # layer name -> the Q output holding its codes (None: input)
         self.open_output = None  # the last layer, when the model's output is not quantized
+        self.explained = frozenset()   # nodes whose problems follow from a reported one
+        self.float_biases = set()      # layers whose float bias was rounded to int32
         self.open_source = None  # the layer it reads
         self.float_output = None  # its name once calibrated (its output is a float tensor)
 
     # -- whole-graph checks --------------------------------------------------------------
-    def check_ops(self) -> None:
+    def check_ops(self, explained=frozenset()) -> None:
+        """Report every operator the reader does not take (but those in ``explained``,
+        whose problem follows from another one reported)."""
         supported = ", ".join(self.supported_ops())
         for node in self.g.model.graph.node:
+            if node_name(node) in explained:
+                continue
             if node.domain not in self.DOMAINS:
+                self.unknown_ops = True
                 self.g.problem(f"operator domain {node.domain!r} is not supported; supported "
                                f"ops (default domain): {supported}", node)
             elif node.op_type not in self.handlers and node.op_type != "Constant":
+                self.unknown_ops = True
                 self.g.problem(f"unsupported op {node.op_type} in a QDQ model; supported ops: "
                                f"{supported}{_HINTS.get(node.op_type, '')}", node)
 
@@ -191,6 +199,10 @@ class QdqReader(ConvReader):
             self.lost = True
         self.q_open = (node, q)
         self.quant = None
+
+    def check_side_outputs(self, node, consumers) -> None:
+        if node_name(node) not in self.explained:
+            super().check_side_outputs(node, consumers)
 
     def fork(self, tensor: str) -> None:
         readers = self.dag.consumers[tensor]
@@ -266,7 +278,7 @@ class QdqReader(ConvReader):
         e.g. Brevitas' QCDQ export of a last layer without an output quantizer): its output
         quantization is calibrated by :func:`read_qdq` (``--calib``), as a QONNX model's."""
         p = self.pending
-        if p is not None and p.kind in _OPEN_KINDS and not self.lost and p.closed is None:
+        if p is not None and p.kind in _OPEN_KINDS and p.closed is None:
             self.open_output, self.open_source, self.pending = p, self.source, None
             self.bad_layer = False
             return
@@ -278,6 +290,12 @@ class QdqReader(ConvReader):
                            "needs every layer's output quantization", self.pending.node)
             self.pending, self.lost = None, True
         self.bad_layer = False
+
+    def _note_float_bias(self, node, bias) -> None:
+        """A float bias is rounded to the accumulator grid (hwgen.reference.onnxruntime
+        attributes the differences it makes)."""
+        if bias is not None and bias[0] == "float":
+            self.float_biases.add(node_name(node))
 
     # -- weights and biases ---------------------------------------------------------------
     # -- Conv, Gemm, MatMul -----------------------------------------------------------------
@@ -301,6 +319,7 @@ class QdqReader(ConvReader):
     def _begin_conv(self, node, w, bias, input_shape, stride, pads, *, depthwise=False) -> None:
         in_q = self.quant
         codes = bias_codes(self.g, node, bias, w, in_q)
+        self._note_float_bias(node, bias)
         self.quant = None
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -323,6 +342,7 @@ class QdqReader(ConvReader):
         self._dense_input(node, n_in)
         bias = read_bias(self.g, self.c, node, bias_name, out) if bias_name else ("zeros",)
         codes = bias_codes(self.g, node, bias, w, in_q)
+        self._note_float_bias(node, bias)
         self.feat = (out,)
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -394,6 +414,7 @@ class QdqReader(ConvReader):
                 self.pending, self.lost = None, True
                 return
             w_scale = p.fields["weight_quant"].scale
+            self.float_biases.add(node_name(p.node))
             p.fields["bias"] = p.fields["bias"] + np.rint(
                 bias[1] / (p.input_quant.scale * w_scale)).astype(np.int64)
             return
@@ -609,9 +630,13 @@ def _check_config(config, source: str) -> None:
 
 
 def _inspect(proto, requant_for):
+    proto, rewrite_problems, explained = qoperator_to_qdq(proto)
     graph = OnnxGraph(proto)
+    graph.problems.extend(rewrite_problems)
     reader = QdqReader(graph, requant_for)
-    reader.check_ops()
+    reader.explained = frozenset(explained)
+    reader.unknown_ops = bool(rewrite_problems)   # operators the rewrite could not read
+    reader.check_ops(explained)
     reader.walk()
     reader.check_names()
     if graph.input_name is not None and reader.input_quant is None and not reader.lost \
@@ -630,6 +655,15 @@ def qdq_tensors(model) -> dict:
     if reader.open_output is not None:     # its float output, the model's
         tensors[node_name(reader.open_output.node)] = reader.g.output_name
     return tensors
+
+
+def qdq_float_bias_layers(model) -> set:
+    """Names of the layers whose bias the model gives as floats (rounded by hwgen to the
+    accumulator grid ``S_X S_W``: Brevitas' QCDQ without bias quantization, a bias Add)."""
+    proto, source = load_model(model)
+    reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
+    raise_problems(problems, source)
+    return set(reader.float_biases)
 
 
 def qdq_problems(model) -> list[Problem]:
