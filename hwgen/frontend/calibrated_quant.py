@@ -4,22 +4,24 @@ Pre-quantized models (QDQ, QONNX) carry their own scales, except at their ends: 
 model input (QONNX) and an unquantized model output (QDQ and QONNX: a float output, e.g.
 Brevitas' TensorNorm or a last layer without an output quantizer). Those are calibrated here,
 with the config's format (``activations`` for an input, ``output`` for the output) and
-``calibration`` method, on the values the calibration data (``--calib``) gives them.
+``calibration`` method, on the values the calibration data (``--calib``) gives them. A model
+quantized from end to end ignores ``--calib`` and says so (:func:`warn_calibration_ignored`).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from ..errors import QuantizationError
+from ..errors import HwgenWarning, QuantizationError
 from ..ir.types import IntType, TensorQuant
 from ..quant import calibrate
-from .calibration_data import check_calibration
+from .calibration_data import check_calibration, warn_if_outliers
 from .layout import stream_input_axes, to_stream_layout
 
-__all__ = ["calibrated_quant", "stream_rows"]
+__all__ = ["calibrated_quant", "stream_rows", "warn_calibration_ignored"]
 
 
 def calibrated_quant(values, fmt: str, method: str, what: str) -> TensorQuant:
@@ -35,6 +37,7 @@ def calibrated_quant(values, fmt: str, method: str, what: str) -> TensorQuant:
     if float(values.min()) == float(values.max()):
         raise QuantizationError(f"{what}: every calibration value is {float(values.min())}, "
                                 "so there is no range to quantize; pass varied inputs")
+    warn_if_outliers(values, method, what)
     try:
         scale, zero = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
                                 symmetric=False).scale_zero_point()
@@ -48,3 +51,11 @@ def stream_rows(calibration, stream_shape, layer: str) -> np.ndarray:
     stream_shape = tuple(int(d) for d in stream_shape)
     flat = check_calibration(calibration, math.prod(stream_shape), layer=layer)
     return to_stream_layout(flat, stream_shape, stream_input_axes(stream_shape))
+
+
+def warn_calibration_ignored(source: str, why: str) -> None:
+    """Warn that ``--calib`` is ignored for ``source`` because ``why`` (the model quantizes
+    its input and output itself); the same rule as :func:`hwgen.frontend.uses_calibration`."""
+    warnings.warn(HwgenWarning(
+        f"{source}: calibration data (--calib) is ignored: {why}; --calib is used only for an "
+        "input or output the model leaves unquantized"), stacklevel=3)

@@ -55,6 +55,7 @@ from ...ir.layers.add import QuantAdd
 from ...ir.layers.conv import QuantConv, QuantPool
 from ...ir.layers.depthwise import QuantDepthwiseConv
 from ...ir.types import IntType
+from ..calibrated_quant import warn_calibration_ignored
 from ..config import load_config
 from ..layout import nchw_columns_to_nhwc
 from ..onnx.conv_reader import ConvReader
@@ -718,6 +719,9 @@ def read_qdq(model, calibration=None, *, config=None, name: str | None = None,
             raise ConfigError(
                 f"{config.source}: {', '.join(wrong)} cannot be set for {source}: its output "
                 "is quantized in the model (they apply to an unquantized output only)")
+        if calibration is not None:
+            warn_calibration_ignored(source, "a QDQ model is compiled with its own scales (its "
+                                     "input and output are quantized in the model)")
     else:
         close_open_output(reader, calibration, config, source)
     config.check_layer_names([layer.name for layer in reader.layers])

@@ -23,7 +23,7 @@ from ...ir.layers.binary_dense import BinaryDense
 from ...ir.layers.float_activation import FloatActivation
 from ...passes.chain_codes import chain_codes
 from ...passes.threshold_folding import fold_thresholds
-from ..calibrated_quant import calibrated_quant, stream_rows
+from ..calibrated_quant import calibrated_quant, stream_rows, warn_calibration_ignored
 from .integer_layers import QONNX_REQUANT, IntLayer, PoolPart
 
 __all__ = ["build_graph", "check_config", "has_open_end", "OUTPUT_ACC_SHIFT",
@@ -106,10 +106,13 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
             raise QuantizationError(f"{source}: its {what} is not quantized in the model; "
                                     "pass calibration data")
         x = _calibration_rows(calibration, parts[0])
+    elif calibration is not None:
+        warn_calibration_ignored(source, "the model quantizes its input and output itself "
+                                         "(QONNX scales)")
     if reader.input_calibrated:
         opts = config.layer(parts[0].name)
         in_q = calibrated_quant(x, opts.activations, opts.calibration,
-                             f"model input (input of layer {parts[0].name!r})")
+                                f"model input (input of layer {parts[0].name!r})")
     layers = []
     for index, part in enumerate(parts):
         declared = layers[-1].output_quant if layers else in_q
