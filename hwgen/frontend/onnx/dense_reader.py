@@ -364,15 +364,16 @@ class DenseReader(OpWalker):
     @handles("Flatten")
     def flatten(self, node, inputs) -> None:
         axis = node_attrs(node).get("axis", 1)
-        if self.feat is None:
-            return
-        rank = len(self.feat) + 1
-        if (axis + rank if axis < 0 else axis) != 1:
+        if self.feat is None and axis < 0:
+            return       # the rank is unknown after a problem reported before
+        # a non-negative axis other than 1 is wrong whatever the shape: this node's own problem
+        if (axis + len(self.feat) + 1 if axis < 0 else axis) != 1:
             self.g.problem(f"axis={axis} would move features into the batch axis; only "
                            "axis=1 (flatten to (batch, features)) is supported", node)
             self.feat = None
             return
-        self.feat = (math.prod(self.feat),)
+        if self.feat is not None:
+            self.feat = (math.prod(self.feat),)
 
     @handles("Reshape")
     def reshape(self, node, inputs) -> None:

@@ -162,6 +162,13 @@ class QdqReader(ConvReader):
             self.pending, self.quant = None, None
         super().visit(node, inputs)
 
+    def _bad_layer(self, node) -> None:
+        """A layer that cannot be built (already reported): its output's quantization is
+        unknown, so the QuantizeLinear after it starts afresh instead of reporting a
+        requantization of its input's grid (a follow-on problem)."""
+        super()._bad_layer(node)
+        self.pending, self.quant, self.lost = None, None, True
+
     # -- Q and DQ on the activation path -------------------------------------------------------
     @handles("QuantizeLinear")
     def quantize_linear(self, node, inputs) -> None:
