@@ -476,7 +476,13 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
     codes = {GRAPH_INPUT: np.clip(
         np.rint(np.asarray(x, np.float32) / np.float32(scale)).astype(np.int64) + zero,
         graph.input_quant.dtype.qmin, graph.input_quant.dtype.qmax)}
+    # where onnxruntime is fed each layer's output, and with which codes: the layer's own
+    # QuantizeLinear output, or, for a max pool with none after it (Brevitas' QCDQ), where
+    # its input was fed (the next layer's part then holds the MaxPool)
     starts = {GRAPH_INPUT: tensors[None]}
+    fed = {GRAPH_INPUT: codes[GRAPH_INPUT]}
+    q_outputs = {out for n in proto.graph.node if n.op_type == "QuantizeLinear"
+                 for out in n.output}
     previous = GRAPH_INPUT
     for layer in graph.layers:
         sources = layer_inputs(layer, previous, graph.connections)
@@ -486,7 +492,7 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
             a, b = (_to_stream(codes[s], layer.shape) for s in sources)
             golden = golden_block(block, a, b).reshape(len(a), -1)
             ort_codes = onnxruntime_layer_codes(proto, [starts[s] for s in sources], end,
-                                                [codes[s] for s in sources], optimize=optimize)
+                                                [fed[s] for s in sources], optimize=optimize)
             reference = _to_stream(ort_codes, layer.output_shape).reshape(len(a), -1)
             counts, examples = classify_add(layer, block, a, b, golden, reference)
         else:
@@ -494,12 +500,12 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
             x_in = _to_stream(codes[sources[0]], layer.input_shape)
             golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
             ort_codes = onnxruntime_layer_codes(proto, starts[sources[0]], end,
-                                                codes[sources[0]], optimize=optimize,
+                                                fed[sources[0]], optimize=optimize,
                                                 output_quant=layer.output_quant)
             reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
             if end == proto.graph.output[0].name and not _has_dq(proto, end):
                 plain = onnxruntime_layer_codes(proto, starts[sources[0]], end,
-                                                codes[sources[0]], optimize=False,
+                                                fed[sources[0]], optimize=False,
                                                 output_quant=layer.output_quant)
                 plain = _to_stream(plain, layer.output_shape).reshape(len(x_in), -1)
                 counts, examples = _classify_float_output(layer, blocks, x_in, golden,
@@ -510,7 +516,11 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))
-        codes[layer.name], starts[layer.name], previous = ort_codes, end, layer.name
+        codes[layer.name], previous = ort_codes, layer.name
+        if end in q_outputs or is_qoperator(proto):
+            starts[layer.name], fed[layer.name] = end, ort_codes
+        else:
+            starts[layer.name], fed[layer.name] = starts[sources[0]], fed[sources[0]]
     return results
 
 

@@ -662,6 +662,11 @@ def qdq_tensors(model) -> dict:
     tensors = dict(reader.tensors)
     if reader.open_output is not None:     # its float output, the model's
         tensors[node_name(reader.open_output.node)] = reader.g.output_name
+    pools = {layer.name for layer in reader.layers
+             if isinstance(layer, QuantPool) and layer.name not in tensors}
+    for node in reader.g.model.graph.node:   # a max pool with no QuantizeLinear after it
+        if node_name(node) in pools:         # (Brevitas' QCDQ): its float output, on the grid
+            tensors[node_name(node)] = node.output[0]
     return tensors
 
 
