@@ -45,6 +45,8 @@ FOLDABLE_OPS = (
     "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Pow", "Sqrt", "Reciprocal", "Max", "Min",
 )
 _DEFAULT = ("", "ai.onnx")
+#: Operators of other domains (qonnx's) whose output has their first input's shape.
+_SAME_SHAPE = ("Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold")
 #: Two batch sizes that no model dimension is likely to equal (see the module docstring).
 _BATCHES = (9973, 9967)
 
@@ -75,8 +77,20 @@ class _Folder:
         self.changed = False
 
     def _activation_dims(self) -> dict:
+        # ONNX shape inference stops at operators it does not know; qonnx's quantizers keep
+        # their input's shape, so they are inferred as Identity (a Brevitas TorchScript
+        # export's x.view(x.size(0), -1) takes the Shape of a BipolarQuant output)
+        model = onnx.ModelProto()
+        model.CopyFrom(self.model)
+        for node in model.graph.node:
+            if node.domain not in _DEFAULT and node.op_type in _SAME_SHAPE and node.input:
+                first, outputs = node.input[0], list(node.output[:1])
+                node.Clear()
+                node.op_type, node.domain = "Identity", ""
+                node.input.append(first)
+                node.output.extend(outputs)
         try:
-            inferred = shape_inference.infer_shapes(self.model, strict_mode=False)
+            inferred = shape_inference.infer_shapes(model, strict_mode=False)
         except Exception:   # a model shape inference cannot take: no Shape is folded
             return {}
         dims = {}
@@ -275,6 +289,12 @@ def fold_constants(model: onnx.ModelProto) -> onnx.ModelProto:
     """
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
-    folder = _Folder(copy)
-    folder.run()
-    return folder.rewrite()
+    # again while it folds something: shapes computed from folded constants (a Pad's pads)
+    # become known to shape inference, and with them a Shape further on
+    for _ in range(4):
+        folder = _Folder(copy)
+        folder.run()
+        copy = folder.rewrite()
+        if not folder.changed:
+            break
+    return copy

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
-from ...errors import ModelError
+from ...errors import HwgenWarning, ModelError
 from ..problems import Problem
 from .folding import FOLDABLE_OPS, fold_constants
 
@@ -146,7 +146,7 @@ class OnnxGraph:
                     f"the model's outputs {', '.join(map(repr, metadata))} are constants (a "
                     "QuantTensor's scale, zero point, bit width... that Brevitas' TorchScript "
                     f"export writes); hwgen ignores them and reads the output {outputs[0].name!r}",
-                    UserWarning, stacklevel=2)
+                    HwgenWarning, stacklevel=2)
 
     def _infer_shapes(self) -> None:
         try:
