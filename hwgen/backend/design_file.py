@@ -17,6 +17,7 @@ import numpy as np
 
 from ..catalog import kind_named, resolve
 from ..errors import HwgenError
+from ..ir.binary import BipolarQuant
 from ..ir.types import IntType, TensorQuant
 from .design import LoweredDesign
 
@@ -26,11 +27,15 @@ DESIGN_FILE = "design.npz"
 FORMAT_VERSION = 1
 
 
-def _quant_dict(q: TensorQuant) -> dict:
+def _quant_dict(q) -> dict:
+    if isinstance(q, BipolarQuant):   # a 1-bit input port (BNN-PYNQ's binarized input)
+        return q.describe()
     return {"type": q.dtype.name, "scale": q.scale, "zero_point": q.zero_point}
 
 
-def _quant_from(d: dict) -> TensorQuant:
+def _quant_from(d: dict):
+    if d["type"] == "bipolar":
+        return BipolarQuant(float(d["scale"]), float(d.get("threshold", 0.0)))
     return TensorQuant(IntType.parse(d["type"]), float(d["scale"]), int(d["zero_point"]))
 
 

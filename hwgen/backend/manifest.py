@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ir.binary import BipolarQuant
 from ..ir.block import block_instance, byte_aligned_bits
 from ..passes.fifo_sizing import fifo_bits, steady_state_inferences
 from ..perf.pipeline import pipeline_timing
@@ -9,6 +10,14 @@ from ..version import __version__
 from .design import LoweredDesign
 
 __all__ = ["build_manifest"]
+
+
+def _input_quant(q) -> dict:
+    """The input's element type and how a float input becomes codes."""
+    if isinstance(q, BipolarQuant):
+        return {"type": q.dtype.name, "scale": q.scale, "zero_point": None,
+                "bipolar_threshold": q.threshold}
+    return {"type": q.dtype.name, "scale": q.scale, "zero_point": q.zero_point}
 
 
 def _stream_port(prefix: str, fmt) -> dict:
@@ -94,8 +103,9 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
                           "fastest), lanes elements per beat"),
         "input": {"shape": list(design.input_shape),
                   "beats_per_inference": design.beats_in_per_inference,
-                  "type": design.input_quant.dtype.name, "scale": design.input_quant.scale,
-                  "zero_point": design.input_quant.zero_point,
+                  # the host's quantization of a float input (a bipolar port: the bit of
+                  # x >= threshold)
+                  **_input_quant(design.input_quant),
                   # the host transposes a model input row (e.g. NCHW) into this stream order
                   "model_shape": list(design.model_input_shape),
                   "axes": None if design.input_axes is None else list(design.input_axes)},

@@ -8,9 +8,10 @@
 - :func:`read_qdq`: a QDQ model (onnxruntime ``quantize_static``) with its own scales.
 - :func:`read_qonnx`: a QONNX model (Brevitas, FINN) of binary and ternary layers.
 - :func:`load_config`: the compile configuration (CONFIG.toml, docs/config.md).
+- :func:`uses_calibration`: whether compiling a model uses calibration data (``--calib``).
 """
 
-from .api import check_onnx, load_onnx, quantize_mlp
+from .api import check_onnx, load_onnx, quantize_mlp, uses_calibration
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
 from .float.add import FloatAdd
 from .float.conv_ptq import quantize_network
@@ -28,5 +29,5 @@ __all__ = [
     "check_onnx", "load_onnx", "quantize_mlp", "CompileConfig", "LayerOptions", "load_config",
     "FORMATS", "WEIGHT_FORMATS", "FloatDense", "float_forward", "SUPPORTED_OPS", "read_onnx",
     "Problem", "quantize_layers", "quantize_network", "FloatConv", "FloatPool", "read_qdq",
-    "read_qonnx", "FloatAdd", "FloatDepthwiseConv",
+    "read_qonnx", "FloatAdd", "FloatDepthwiseConv", "uses_calibration",
 ]

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
 
-from ..errors import HwgenWarning, ModelError
+from ..errors import HwgenError, ModelError
 from .float.conv_ptq import quantize_network
 from .float.model import FloatDense
 from .float.ptq import quantize_layers
 from .onnx.graph import load_model
 from .onnx.reader import onnx_problems, read_onnx
 from .problems import Problem
-from .qdq.reader import is_qdq, qdq_problems, read_qdq
-from .qonnx.reader import is_qonnx, qonnx_problems, read_qonnx
+from .qdq.reader import is_qdq, qdq_open_output, qdq_problems, read_qdq
+from .qonnx.build import has_open_end
+from .qonnx.reader import inspect_qonnx, is_qonnx, qonnx_problems, read_qonnx
 
-__all__ = ["quantize_mlp", "load_onnx", "check_onnx"]
+__all__ = ["quantize_mlp", "load_onnx", "check_onnx", "uses_calibration"]
 
 
 def _as_list(value, what: str, count: int) -> list:
@@ -84,7 +84,9 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
         them) becomes binary and ternary layers (:mod:`hwgen.frontend.qonnx.reader`).
     calibration : array_like or None
         Representative inputs in the model's own layout, ``(N, in_features)`` or the model's
-        input shape per sample (``(N, C, H, W)`` for an image). Not used by QDQ models.
+        input shape per sample (``(N, C, H, W)`` for an image). Used exactly when
+        :func:`uses_calibration` says so (a float model; a QDQ or QONNX model whose input or
+        output is not quantized).
     config : None, CompileConfig, dict or path, optional
         Per-layer choices; ``[layer.NAME]`` tables use the Conv / Gemm / MatMul / pool node
         names.
@@ -108,17 +110,33 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
             os.path.splitext(os.path.basename(os.fspath(model)))[0]
             if isinstance(model, (str, os.PathLike)) else "model")
     if is_qdq(proto):
-        if calibration is not None:
-            warnings.warn(HwgenWarning(
-                f"{source}: calibration data (--calib) is ignored: a QDQ model is compiled "
-                "with its own scales"), stacklevel=2)
-        return read_qdq(proto, config=config, name=name, source=source)
+        return read_qdq(proto, calibration, config=config, name=name, source=source)
     if is_qonnx(proto):
         return read_qonnx(proto, calibration, config=config, name=name, source=source)
     layers = read_onnx(proto, source=source)
     if all(isinstance(layer, FloatDense) for layer in layers):
         return quantize_layers(layers, calibration, config, name=name)
     return quantize_network(layers, calibration, config, name=name)
+
+
+def uses_calibration(model) -> bool:
+    """Whether compiling ``model`` uses calibration data (``--calib``).
+
+    True for a float model, and for a pre-quantized model (QDQ, QONNX) whose input or output
+    the model leaves unquantized (a float output: Brevitas' TensorNorm, a last layer without
+    an output quantizer); False for a model quantized from end to end, whose calibration data
+    would be ignored. A model that cannot be read gives True (the reader reports why).
+    """
+    try:
+        proto, _ = load_model(model)
+        if is_qonnx(proto):
+            reader, problems = inspect_qonnx(proto)
+            return bool(problems) or reader.input_calibrated or has_open_end(reader)
+        if is_qdq(proto):
+            return qdq_open_output(proto)
+    except HwgenError:
+        return True
+    return True
 
 
 def check_onnx(model) -> list[Problem]:

@@ -302,9 +302,9 @@ def load_config(source=None) -> CompileConfig:
         if table not in _TABLES:
             errors.append(f"unknown table [{table}]; valid tables: [default], [layer.NAME]")
     defaults = _parse_table(data.get("default", {}), "[default]", _DEFAULT_KEYS, errors)
+    explicit = {None: frozenset(defaults)}          # "output" included: it was set
     output = defaults.pop("output", "int8")
     default = replace(LayerOptions(), **defaults)
-    explicit = {None: frozenset(defaults)}
 
     layer_tables = data.get("layer", {})
     overrides = {}

@@ -87,35 +87,45 @@ class BipolarQuant:
     """A bipolar activation tensor: the real value ``scale * x``, ``x`` in {-1, +1}.
 
     Its codes on a stream are the bits ``(x + 1) / 2`` (:data:`BIT`). Real inputs binarize
-    with sign(0) = +1.
+    with sign(0) = +1: the bit is ``[x >= threshold]``. ``threshold`` is 0 everywhere but at a
+    model input whose preprocessing the host folds into the binarization (BNN-PYNQ's
+    ``sign(2 x - 1)`` is ``[x >= 0.5]``); it changes only :meth:`quantize`.
     """
 
     scale: float = 1.0
+    threshold: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "scale", float(self.scale))
+        object.__setattr__(self, "threshold", float(self.threshold))
         if not (math.isfinite(self.scale) and self.scale > 0):
             raise IRError(f"BipolarQuant: scale must be a finite float > 0, not {self.scale!r}")
+        if not math.isfinite(self.threshold):
+            raise IRError(f"BipolarQuant: threshold must be finite, not {self.threshold!r}")
 
     @property
     def dtype(self) -> IntType:
         return BIT
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
-        """Real values to stored bits: 1 where ``x >= 0``."""
+        """Real values to stored bits: 1 where ``x >= threshold``."""
         x = np.asarray(x, dtype=np.float64)
         if not np.all(np.isfinite(x)):
             raise IRError("cannot binarize NaN or Inf input values; clean the input data first")
-        return (x >= 0).astype(np.int64)
+        return (x >= self.threshold).astype(np.int64)
 
     def dequantize(self, bits: np.ndarray) -> np.ndarray:
         """Stored bits to float64 values ``scale * (2 b - 1)``."""
         return self.scale * (2.0 * np.asarray(bits, dtype=np.float64) - 1.0)
 
     def describe(self) -> dict:
+        if self.threshold:
+            return {"type": "bipolar", "scale": self.scale, "threshold": self.threshold}
         return {"type": "bipolar", "scale": self.scale}
 
     def __str__(self) -> str:
+        if self.threshold:
+            return f"bipolar (scale {self.scale:g}, bit = x >= {self.threshold:g})"
         return f"bipolar (scale {self.scale:g})"
 
 

@@ -28,6 +28,16 @@ propagate:
     which saturates at 16 bits (activations offset to unsigned): a wrong accumulator, many
     LSB off. onnxruntime's documentation advises ``reduce_range=True`` (7-bit weights) on
     such machines. hwgen's accumulators are exact.
+``fused_kernel``
+    (an unquantized model output only) onnxruntime's optimized session fuses the layer into
+    a kernel that computes otherwise than its float graph (its ``MatMulNBits``, the fusion of
+    ``DQ(W) -> Transpose -> MatMul``, rounds the float activations to 8 bits per block); the
+    float graph gives hwgen's code.
+``bias``
+    a float bias rounded to the accumulator grid ``S_X S_W`` moved the exact value across
+    ``k + 0.5`` (a float bias: Brevitas' QCDQ export without bias quantization, the bias
+    ``Add`` after onnxruntime's MatMulInteger / ConvInteger; quantize_static writes int32
+    biases, which hwgen uses as they are).
 ``add_factors``
     (adds of two branches only) hwgen's 14-bit integer factors move the exact sum across
     ``k + 0.5``; the add's mechanisms are in :mod:`hwgen.reference.onnxruntime_add`.
@@ -50,7 +60,8 @@ from onnx import helper
 from ..compiler import compile_graph
 from ..frontend.onnx.graph import load_model
 from ..frontend.qdq.params import Constants
-from ..frontend.qdq.reader import qdq_tensors, read_qdq
+from ..frontend.qdq.qoperator import is_qoperator
+from ..frontend.qdq.reader import qdq_float_bias_layers, qdq_tensors, read_qdq
 from ..golden import run_pipeline
 from ..golden.registry import golden_block
 from ..ir import Graph
@@ -116,10 +127,13 @@ def layer_model(proto: onnx.ModelProto, start, end: str):
     nodes = list(proto.graph.node)
     producer = {out: n for n in nodes for out in n.output}
     q_starts = [producer[name] for name in starts]
-    dq_end = next(n for n in nodes if end in n.input and n.op_type == "DequantizeLinear")
+    dq_end = next((n for n in nodes if end in n.input and n.op_type == "DequantizeLinear"),
+                  None)
     # Stop at the float tensors the start Qs read: with dedicated Q / DQ pairs another Q of
-    # the same tensor (same parameters) may lead to this layer.
-    chosen, stack, seen = {id(dq_end): dq_end}, [end], {q.input[0] for q in q_starts}
+    # the same tensor (same parameters) may lead to this layer. Without a DequantizeLinear
+    # the end is the model's float output (an unquantized output, calibrated by hwgen).
+    chosen = {} if dq_end is None else {id(dq_end): dq_end}
+    stack, seen = [end], {q.input[0] for q in q_starts}
     while stack:
         name = stack.pop()
         if name in seen or name not in producer:
@@ -135,25 +149,71 @@ def layer_model(proto: onnx.ModelProto, start, end: str):
         kept, "layer",
         [helper.make_tensor_value_info(q.input[0], onnx.TensorProto.FLOAT, None)
          for q in q_starts],
-        [helper.make_tensor_value_info(dq_end.output[0], onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info(end if dq_end is None else dq_end.output[0],
+                                       onnx.TensorProto.FLOAT, None)],
         [t for t in proto.graph.initializer if t.name in used])
     model = helper.make_model(graph, opset_imports=list(proto.opset_import))
     model.ir_version = proto.ir_version
     return model, (q_starts[0] if isinstance(start, str) else tuple(q_starts)), dq_end
 
 
-def onnxruntime_layer_codes(proto, start, end: str, codes, *,
-                            optimize: bool = True) -> np.ndarray:
+def _qoperator_layer_codes(proto, starts, end: str, codes, optimize: bool, output_quant):
+    """A QOperator model's integer operators from quantized tensors ``starts`` to ``end``:
+    fed and read as codes (``end`` a float model output: quantized with ``output_quant``)."""
+    nodes = list(proto.graph.node)
+    producer = {out: n for n in nodes for out in n.output}
+    inits = {t.name: t for t in proto.graph.initializer}
+    chosen, stack, seen = {}, [end], set(starts)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in producer:
+            continue
+        seen.add(name)
+        chosen[id(producer[name])] = producer[name]
+        stack.extend(i for i in producer[name].input if i)
+    order = {id(n): i for i, n in enumerate(nodes)}
+    kept = sorted(chosen.values(), key=lambda n: order[id(n)])
+    used = {i for n in kept for i in n.input}
+    def code_type(name):      # the element type of a quantized tensor: its zero point's
+        maker = producer[name]
+        zero = {"QuantizeLinear": 2, "QLinearConv": 7, "QLinearMatMul": 7, "QLinearAdd": 7,
+                "QGemm": 8, "QLinearAveragePool": 4, "QLinearGlobalAveragePool": 4}.get(
+                    maker.op_type)
+        return code_type(maker.input[0]) if zero is None else inits[maker.input[zero]].data_type
+
+    types = {name: code_type(name) for name in starts}
+    output_type = onnx.TensorProto.FLOAT if output_quant is not None and \
+        end == proto.graph.output[0].name else None
+    graph = helper.make_graph(
+        kept, "layer", [helper.make_tensor_value_info(n, types[n], None) for n in starts],
+        [helper.make_tensor_value_info(end, output_type or code_type(end), None)],
+        [t for t in proto.graph.initializer if t.name in used])
+    model = helper.make_model(graph, opset_imports=list(proto.opset_import))
+    model.ir_version = proto.ir_version
+    feeds = {n: np.asarray(c).astype(helper.tensor_dtype_to_np_dtype(types[n]))
+             for n, c in zip(starts, codes, strict=True)}
+    y = _session(model, optimize).run(None, feeds)[0]
+    return output_quant.quantize(y) if output_type else y.astype(np.int64)
+
+
+def onnxruntime_layer_codes(proto, start, end: str, codes, *, optimize: bool = True,
+                            output_quant=None) -> np.ndarray:
     """onnxruntime's codes of ``end`` given the codes of ``start`` (ONNX layout); for an add,
-    ``start`` and ``codes`` are sequences (one per input)."""
+    ``start`` and ``codes`` are sequences (one per input). An unquantized model output ``end``
+    is quantized with hwgen's calibrated ``output_quant`` (half to even, saturated). In a
+    QOperator model (:mod:`hwgen.frontend.qdq.qoperator`) the tensors are the codes."""
     single = isinstance(start, str)
     starts, codes = ((start,), (codes,)) if single else (tuple(start), tuple(codes))
+    if is_qoperator(proto):
+        return _qoperator_layer_codes(proto, starts, end, codes, optimize, output_quant)
     model, q_starts, dq_end = layer_model(proto, starts, end)
     feeds = {}
     for q_start, c in zip(q_starts, codes, strict=True):
         scale, zero = _q_params(proto, q_start)
         feeds[q_start.input[0]] = ((c - zero) * np.float32(scale)).astype(np.float32)
     y = _session(model, optimize).run(None, feeds)[0]
+    if dq_end is None:
+        return output_quant.quantize(y)
     return _codes_of(proto, y, dq_end)
 
 
@@ -238,8 +298,9 @@ def _depthwise_acc(layer, blocks, x) -> np.ndarray:
     return ((windows - layer.input_quant.zero_point) * w.T).sum(axis=1) + layer.bias
 
 
-def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
-    """Mechanism counts and one example each for the outputs where golden != reference."""
+def _classify(layer, blocks, x, golden, reference, float_bias=False) -> tuple[dict, dict]:
+    """Mechanism counts and one example each for the outputs where golden != reference
+    (``float_bias``: the model's bias is a float hwgen rounded to the accumulator grid)."""
     diff = (golden - reference).reshape(-1)
     where = np.nonzero(diff)[0]
     counts = {m: 0 for m in MECHANISMS}
@@ -269,6 +330,9 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
         low = out_q.zero_point if layer.relu else out_q.dtype.qmin
         nearest = np.clip(np.floor(exact + 0.5).astype(np.int64) + out_q.zero_point, low,
                           out_q.dtype.qmax)
+        step = layer.input_quant.scale * layer.weight_quant.scale / out_q.scale
+        half_grid = np.broadcast_to(step / 2, (len(acc) // layer.out_features,
+                                               layer.out_features)).reshape(-1)
         for i in where:
             if saturated[i] != acc[i] and sat_f32[i] == ref[i]:
                 kind = "saturation"
@@ -278,6 +342,13 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
                 kind = "double_rounding"
                 text = (f"accumulator {acc[i]}: exact value {exact[i]:.9f}: onnxruntime "
                         f"{ref[i] - out_q.zero_point}, hwgen "
+                        f"{golden.reshape(-1)[i] - out_q.zero_point} (before the zero point)")
+            elif float_bias and abs(diff[i]) == 1 and abs(abs(exact[i] - np.floor(exact[i]))
+                                                          - 0.5) <= half_grid[i]:
+                kind = "bias"
+                text = (f"accumulator {acc[i]}: exact value {exact[i]:.9f} with the float bias "
+                        f"rounded to the accumulator grid (half a grid step: "
+                        f"{half_grid[i]:.2g}): onnxruntime {ref[i] - out_q.zero_point}, hwgen "
                         f"{golden.reshape(-1)[i] - out_q.zero_point} (before the zero point)")
             elif f32[i] == ref[i] and golden.reshape(-1)[i] == nearest[i] \
                     and abs(diff[i]) == 1:
@@ -309,8 +380,74 @@ def _classify(layer, blocks, x, golden, reference) -> tuple[dict, dict]:
     return counts, examples
 
 
-def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) -> list:
+def _has_dq(proto, tensor: str) -> bool:
+    return any(tensor in n.input and n.op_type == "DequantizeLinear" for n in proto.graph.node)
+
+
+def _classify_float_output(layer, blocks, x, golden, reference, plain) -> tuple[dict, dict]:
+    """Mechanisms for a layer whose float output is the model's (no output QuantizeLinear):
+    onnxruntime computes it in float32, or in a kernel it fuses the layer into, and hwgen's
+    calibrated quantization rounds that; hwgen rounds the exact value ``acc S_X S_W / S_Y``
+    once. ``plain``: the codes of onnxruntime's unfused float graph (``fused_kernel`` where
+    they equal hwgen's: e.g. its MatMulNBits, the fusion of ``DQ(W) -> Transpose -> MatMul``,
+    rounds the float activations to 8 bits per block)."""
+    diff = (golden - reference).reshape(-1)
+    counts = {m: 0 for m in MECHANISMS}
+    examples = {}
+    where = np.nonzero(diff)[0]
+    if not where.size:
+        return counts, examples
+    out_q = layer.output_quant
+    patches = _matrix_inputs(layer, blocks, x)
+    w = layer.weights.reshape(layer.out_features, -1)
+    step = layer.input_quant.scale * layer.weight_quant.scale / out_q.scale
+    acc = (patches - layer.input_quant.zero_point) @ w.T + layer.bias
+    exact = (acc * step).reshape(-1)
+    sat = (_saturating_acc(patches, layer) * step).reshape(-1)
+    low = out_q.zero_point if layer.relu else out_q.dtype.qmin
+
+    def nearest(v):
+        return np.clip(np.rint(v).astype(np.int64) + out_q.zero_point, low, out_q.dtype.qmax)
+
+    ref = reference.reshape(-1)
+    plain = plain.reshape(-1)
+    # a float bias rounded to the accumulator grid moves the value by half a grid step
+    half_grid = np.broadcast_to(step / 2, acc.shape).reshape(-1)
+    for i in where:
+        if plain[i] == golden.reshape(-1)[i]:
+            kind, text = "fused_kernel", (
+                f"output {i}: exact value {exact[i]:.6f} steps; onnxruntime's float graph "
+                f"gives {plain[i]} as hwgen does, its optimized session {ref[i]}")
+        elif sat[i] != exact[i] and nearest(sat[i]) == ref[i]:
+            kind, text = "saturation", (
+                f"accumulator {acc.reshape(-1)[i]}, exact value {exact[i]:.6f} steps; 16-bit "
+                f"saturation of product pairs gives {sat[i]:.6f}: onnxruntime {ref[i]}, hwgen "
+                f"{golden.reshape(-1)[i]}")
+        elif abs(abs(exact[i] - np.floor(exact[i])) - 0.5) < 1e-5 and abs(diff[i]) == 1:
+            kind, text = "float32", (f"exact value {exact[i]:.9f} steps, within float32's error "
+                                     f"of a half: onnxruntime {ref[i]}, hwgen "
+                                     f"{golden.reshape(-1)[i]}")
+        elif abs(abs(exact[i] - np.floor(exact[i])) - 0.5) <= half_grid[i] and \
+                abs(diff[i]) == 1:
+            kind, text = "bias", (
+                f"exact value {exact[i]:.6f} steps with the bias rounded to the accumulator "
+                f"grid ({half_grid[i]:.2g} steps at most): onnxruntime {ref[i]}, hwgen "
+                f"{golden.reshape(-1)[i]}")
+        else:
+            kind, text = "unexplained", (f"output {i}: exact {exact[i]:.6f} steps, golden "
+                                         f"{golden.reshape(-1)[i]}, onnxruntime {ref[i]}")
+        counts[kind] += 1
+        examples.setdefault(kind, text)
+    return counts, examples
+
+
+def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True,
+                   calibration=None) -> list:
     """Every layer of a QDQ model run by the golden model on onnxruntime's input codes.
+
+    A model whose output is not quantized needs ``calibration`` (as :func:`read_qdq`); its
+    last layer is compared on onnxruntime's float output quantized with hwgen's calibrated
+    output quantization (the codes hwgen's output stands for).
 
     Parameters
     ----------
@@ -329,8 +466,9 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
         In layer order; max pools included (they must agree exactly).
     """
     proto, _ = load_model(model)
-    graph = read_qdq(proto, config=config)
+    graph = read_qdq(proto, calibration, config=config)
     tensors = qdq_tensors(proto)
+    float_biases = qdq_float_bias_layers(proto)
     results = []
     q_start = next(n for n in proto.graph.node if tensors[None] in n.output)
     scale, zero = _q_params(proto, q_start)
@@ -338,7 +476,13 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
     codes = {GRAPH_INPUT: np.clip(
         np.rint(np.asarray(x, np.float32) / np.float32(scale)).astype(np.int64) + zero,
         graph.input_quant.dtype.qmin, graph.input_quant.dtype.qmax)}
+    # where onnxruntime is fed each layer's output, and with which codes: the layer's own
+    # QuantizeLinear output, or, for a max pool with none after it (Brevitas' QCDQ), where
+    # its input was fed (the next layer's part then holds the MaxPool)
     starts = {GRAPH_INPUT: tensors[None]}
+    fed = {GRAPH_INPUT: codes[GRAPH_INPUT]}
+    q_outputs = {out for n in proto.graph.node if n.op_type == "QuantizeLinear"
+                 for out in n.output}
     previous = GRAPH_INPUT
     for layer in graph.layers:
         sources = layer_inputs(layer, previous, graph.connections)
@@ -348,7 +492,7 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
             a, b = (_to_stream(codes[s], layer.shape) for s in sources)
             golden = golden_block(block, a, b).reshape(len(a), -1)
             ort_codes = onnxruntime_layer_codes(proto, [starts[s] for s in sources], end,
-                                                [codes[s] for s in sources], optimize=optimize)
+                                                [fed[s] for s in sources], optimize=optimize)
             reference = _to_stream(ort_codes, layer.output_shape).reshape(len(a), -1)
             counts, examples = classify_add(layer, block, a, b, golden, reference)
         else:
@@ -356,13 +500,27 @@ def compare_layers(model, x: np.ndarray, *, config=None, optimize: bool = True) 
             x_in = _to_stream(codes[sources[0]], layer.input_shape)
             golden = run_pipeline(blocks, x_in).reshape(len(x_in), -1)
             ort_codes = onnxruntime_layer_codes(proto, starts[sources[0]], end,
-                                                codes[sources[0]], optimize=optimize)
+                                                fed[sources[0]], optimize=optimize,
+                                                output_quant=layer.output_quant)
             reference = _to_stream(ort_codes, layer.output_shape).reshape(len(x_in), -1)
-            counts, examples = _classify(layer, blocks, x_in, golden, reference)
+            if end == proto.graph.output[0].name and not _has_dq(proto, end):
+                plain = onnxruntime_layer_codes(proto, starts[sources[0]], end,
+                                                fed[sources[0]], optimize=False,
+                                                output_quant=layer.output_quant)
+                plain = _to_stream(plain, layer.output_shape).reshape(len(x_in), -1)
+                counts, examples = _classify_float_output(layer, blocks, x_in, golden,
+                                                          reference, plain)
+            else:
+                counts, examples = _classify(layer, blocks, x_in, golden, reference,
+                                             layer.name in float_biases)
         kind = type(layer).__name__ if not isinstance(layer, QuantPool) else f"{layer.op} pool"
         results.append(LayerComparison(layer.name, kind, golden.size, golden - reference,
                                        counts, examples))
-        codes[layer.name], starts[layer.name], previous = ort_codes, end, layer.name
+        codes[layer.name], previous = ort_codes, layer.name
+        if end in q_outputs or is_qoperator(proto):
+            starts[layer.name], fed[layer.name] = end, ort_codes
+        else:
+            starts[layer.name], fed[layer.name] = starts[sources[0]], fed[sources[0]]
     return results
 
 

@@ -9,4 +9,5 @@ from __future__ import annotations
 
 __all__ = ["MECHANISMS"]
 
-MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "add_factors", "unexplained")
+MECHANISMS = ("float32", "tie", "double_rounding", "saturation", "add_factors", "fused_kernel",
+              "bias", "unexplained")

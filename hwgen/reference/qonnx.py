@@ -69,19 +69,32 @@ class LayerComparison:
 
 
 def qonnx_context(model, x) -> dict:
-    """Every tensor of qonnx's execution of ``model`` on float inputs ``x``."""
+    """Every tensor of qonnx's execution of ``model`` on float inputs ``x``.
+
+    A model exported for a fixed batch (e.g. 1, with a reshape to ``[1, -1]`` built in) runs
+    in chunks of that batch; the computed tensors are concatenated.
+    """
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
     from qonnx.transformation.infer_shapes import InferShapes
 
     proto, _ = load_model(model)
     proto = onnx.ModelProto.FromString(proto.SerializeToString())
+    x = np.asarray(x, dtype=np.float32)
+    fixed = proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value
+    batch = fixed if fixed and len(x) % fixed == 0 else len(x)
     for value in (proto.graph.input[0], proto.graph.output[0]):
-        value.type.tensor_type.shape.dim[0].dim_value = len(x)
+        value.type.tensor_type.shape.dim[0].dim_value = batch
     wrapper = ModelWrapper(proto).transform(InferShapes())
     name = proto.graph.input[0].name
-    return execute_onnx(wrapper, {name: np.asarray(x, dtype=np.float32)},
-                        return_full_exec_context=True)
+    constants = {t.name for t in proto.graph.initializer}
+    chunks = [execute_onnx(wrapper, {name: x[i:i + batch]}, return_full_exec_context=True)
+              for i in range(0, len(x), batch)]
+    if len(chunks) == 1:
+        return chunks[0]
+    return {key: value if key in constants or not isinstance(value, np.ndarray)
+            or value.ndim == 0 or value.shape[0] != batch
+            else np.concatenate([c[key] for c in chunks]) for key, value in chunks[0].items()}
 
 
 def _codes(values, quant, shape) -> np.ndarray:

@@ -18,7 +18,7 @@ FAMILIES = {
     "int2-ternary-codes": ("w2a2", {}, "mlp", {"ternary_mvau"}),
     "bnn": ("w1a1", {}, "mlp", {"bwn_mvau", "xnor_mvau"}),
     "twn": ("twn", {}, "mlp", {"ternary_mvau"}),
-    "ttq": ("ttq", {}, "mlp", {"int_mvau"}),
+    "ttq": ("ttq", {}, "mlp", {"ternary_mvau"}),   # codes {-L_n, 0, L_p}: levels
     "cnn-int": ("w4a4", {}, "cnn", {"int_mvau", "sliding_window", "window_reduce"}),
     "cnn-bnn": ("w1a1", {}, "cnn", {"bwn_mvau", "xnor_mvau", "sliding_window",
                                     "window_reduce"}),

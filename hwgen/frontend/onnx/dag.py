@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+from .folding import FOLDABLE_OPS
 from .graph import node_name
 
 __all__ = ["ActivationGraph", "activation_graph"]
@@ -144,7 +145,8 @@ def activation_graph(g, ignored=("Constant",), *, supported=()) -> ActivationGra
     if dag.complete:
         for node in nodes:
             if id(node) not in inputs and node.op_type in supported:
-                g.problem("node is not on a path from the model input to its output (it "
-                          "computes from constants only); fold constants first (e.g. "
-                          "onnx-simplifier)", node)
+                g.problem("node is not on a path from the model input to its output: it "
+                          "computes from constants only, and hwgen folds only "
+                          f"{', '.join(FOLDABLE_OPS)} of constants; fold it before export "
+                          "(e.g. onnx-simplifier)", node)
     return dag

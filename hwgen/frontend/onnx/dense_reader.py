@@ -64,16 +64,19 @@ class DenseReader(OpWalker):
         self.connections: dict = {}   # layer name -> names of the layers it reads
         self.forked: dict = {}        # layer (or "input") whose output forks -> its readers
         self.states: dict = {}        # activation tensor -> reader state (see save_state)
+        self.unknown_ops = False      # check_ops reported an operator it does not read
 
     # -- whole-graph checks --------------------------------------------------------------
     def check_ops(self) -> None:
         supported = ", ".join(self.supported_ops())
         for node in self.g.model.graph.node:
             if node.domain not in self.DOMAINS:
+                self.unknown_ops = True
                 self.g.problem(
                     f"operator domain {node.domain!r} is not supported; supported ops (default "
                     f"domain): {supported}", node)
             elif node.op_type not in self.handlers and node.op_type not in IGNORED_OPS:
+                self.unknown_ops = True
                 self.g.problem(
                     f"unsupported op {node.op_type}; supported ops: {supported}"
                     f"{_HINTS.get(node.op_type, '')}", node)
@@ -114,8 +117,9 @@ class DenseReader(OpWalker):
             self.states[node.output[0]] = self.save_state()
         if g.output_name in self.states:
             self.load_state(g.output_name)
-            self.finish_layer()
-        if dag.complete and not self.dense_nodes:
+            self.finish_output()
+        if dag.complete and not self.dense_nodes and not self.unknown_ops:
+            # (an operator reported as unsupported may be the layer)
             g.problem("the model has no Gemm or MatMul layer")
         self.check_input_layout()
 
@@ -360,15 +364,16 @@ class DenseReader(OpWalker):
     @handles("Flatten")
     def flatten(self, node, inputs) -> None:
         axis = node_attrs(node).get("axis", 1)
-        if self.feat is None:
-            return
-        rank = len(self.feat) + 1
-        if (axis + rank if axis < 0 else axis) != 1:
+        if self.feat is None and axis < 0:
+            return       # the rank is unknown after a problem reported before
+        # a non-negative axis other than 1 is wrong whatever the shape: this node's own problem
+        if (axis + len(self.feat) + 1 if axis < 0 else axis) != 1:
             self.g.problem(f"axis={axis} would move features into the batch axis; only "
                            "axis=1 (flatten to (batch, features)) is supported", node)
             self.feat = None
             return
-        self.feat = (math.prod(self.feat),)
+        if self.feat is not None:
+            self.feat = (math.prod(self.feat),)
 
     @handles("Reshape")
     def reshape(self, node, inputs) -> None:
@@ -408,6 +413,10 @@ class DenseReader(OpWalker):
             self.add_layer(FloatDense(name=node_name(p.node), weights=p.weights, bias=p.bias,
                                       relu=p.relu))
         self.pending, self.bad_layer = None, False
+
+    def finish_output(self) -> None:
+        """The layer being assembled at the model output ends there."""
+        self.finish_layer()
 
     def check_names(self) -> None:
         seen = set()

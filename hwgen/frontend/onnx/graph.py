@@ -1,20 +1,24 @@
 """An ONNX model opened for reading: opset, constants, the single input and output, shapes.
 
 :class:`OnnxGraph` gathers what the reader needs and records problems instead of raising, so
-that every problem of a model can be reported at once.
+that every problem of a model can be reported at once. It reads the model with its constant
+computations folded (:mod:`hwgen.frontend.onnx.folding`): :attr:`OnnxGraph.model` is that
+copy, with the same node names and activation tensors.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
-from ...errors import ModelError
+from ...errors import HwgenWarning, ModelError
 from ..problems import Problem
+from .folding import FOLDABLE_OPS, fold_constants
 
 __all__ = ["OnnxGraph", "MIN_OPSET", "MAX_OPSET", "load_model", "node_name", "node_attrs"]
 
@@ -62,16 +66,19 @@ class OnnxGraph:
     output_name: str | None = None
     shapes: dict = field(default_factory=dict)
     constant_names: set = field(default_factory=set)
+    ignored_outputs: tuple = ()
     problems: list = field(default_factory=list)
 
     def __post_init__(self):
+        self._check_opset()
+        if self.opset is not None and MIN_OPSET <= self.opset <= MAX_OPSET:
+            self.model = fold_constants(self.model)
         graph = self.model.graph
         self._initializers = {t.name: t for t in graph.initializer}
         self._constant_nodes = {n.output[0]: n for n in graph.node
                                 if n.op_type == "Constant" and n.domain in ("", "ai.onnx")}
         self.constant_names = set(self._initializers) | set(self._constant_nodes)
         self._producers = {out: node for node in graph.node for out in node.output}
-        self._check_opset()
         self._check_io()
         if self.opset is not None and MIN_OPSET <= self.opset <= MAX_OPSET:
             self._infer_shapes()
@@ -122,12 +129,24 @@ class OnnxGraph:
                     f"input has dynamic or unknown feature size {shown}; only the batch axis may "
                     "be dynamic: export the model with fixed feature sizes")))
                 self.input_dims = None
-        if len(graph.output) != 1:
+        # Constant outputs are a QuantTensor's metadata (scale, zero point, bit width, ...)
+        # that Brevitas' TorchScript export adds when the model returns a QuantTensor.
+        outputs = [o for o in graph.output if o.name not in self.constant_names]
+        metadata = [o.name for o in graph.output if o.name in self.constant_names]
+        if len(outputs) != 1:
             names = ", ".join(repr(o.name) for o in graph.output) or "none"
             self.problem(
-                f"the model must have exactly one output, it has {len(graph.output)} ({names})")
+                f"the model must have exactly one output computed from its input, it has "
+                f"{len(outputs)} of {len(graph.output)} ({names})")
         else:
-            self.output_name = graph.output[0].name
+            self.output_name = outputs[0].name
+            if metadata:
+                self.ignored_outputs = tuple(metadata)
+                warnings.warn(
+                    f"the model's outputs {', '.join(map(repr, metadata))} are constants (a "
+                    "QuantTensor's scale, zero point, bit width... that Brevitas' TorchScript "
+                    f"export writes); hwgen ignores them and reads the output {outputs[0].name!r}",
+                    HwgenWarning, stacklevel=2)
 
     def _infer_shapes(self) -> None:
         try:
@@ -157,11 +176,7 @@ class OnnxGraph:
                              node)
                 return None
         elif name in self._producers:
-            producer = self._producers[name]
-            self.problem(
-                f"{what} {name!r}: computed by node {node_name(producer)!r} "
-                f"({producer.op_type}), not a constant; fold constants first "
-                "(e.g. onnxruntime graph optimizations or onnx-simplifier)", node)
+            self.problem(f"{what} {name!r}: {self.not_folded(name)}", node)
             return None
         elif name == self.input_name:
             self.problem(f"{what} {name!r}: the model input, not a constant", node)
@@ -189,6 +204,17 @@ class OnnxGraph:
                 "trained model", node)
             return None
         return value
+
+    def not_folded(self, name: str) -> str:
+        """Why the computed tensor ``name`` is not a constant (after folding)."""
+        producer = self._producers[name]
+        inputs = [i for i in producer.input if i]
+        where = f"node {node_name(producer)!r} ({producer.op_type})"
+        if all(i in self.constant_names for i in inputs):
+            return (f"computed from constants by {where}, which hwgen does not fold (it folds "
+                    f"{', '.join(FOLDABLE_OPS)} of constants); fold it before export, e.g. "
+                    "with onnx-simplifier")
+        return f"computed by {where} from the model input, not a constant"
 
     def int_constant(self, name: str, node, what: str):
         """Integer constant (e.g. a Reshape shape) as a list of ints, or None with a problem."""

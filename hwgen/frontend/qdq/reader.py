@@ -55,37 +55,45 @@ from ...ir.layers.add import QuantAdd
 from ...ir.layers.conv import QuantConv, QuantPool
 from ...ir.layers.depthwise import QuantDepthwiseConv
 from ...ir.types import IntType
+from ..calibrated_quant import warn_calibration_ignored
 from ..config import load_config
 from ..layout import nchw_columns_to_nhwc
 from ..onnx.conv_reader import ConvReader
 from ..onnx.graph import OnnxGraph, load_model, node_attrs, node_name
 from ..onnx.handlers import handles
 from ..problems import Problem, raise_problems
+from .open_output import close_open_output
 from .params import INT_TYPES, Constants, read_params
+from .qoperator import QOPERATOR_OPS, qoperator_to_qdq
 from .weights import DqWeights, bias_codes, read_bias, read_weights
 
-__all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "QDQ_OPS", "QDQ_REQUANT"]
+__all__ = ["read_qdq", "qdq_problems", "qdq_tensors", "is_qdq", "qdq_open_output", "QDQ_OPS",
+           "QDQ_REQUANT", "qdq_float_bias_layers"]
 
 #: Requantization rule of QDQ layers unless the config sets ``requant``: the closer to
 #: onnxruntime's float32 requantization.
 QDQ_REQUANT = RequantRounding.SINGLE_EVEN
-#: Config keys that apply to a QDQ model (its quantization is its own).
-QDQ_CONFIG_KEYS = ("requant", "pe", "simd")
+#: Config keys that apply to a QDQ model (its quantization is its own; ``output`` and
+#: ``calibration`` to an unquantized model output only).
+QDQ_CONFIG_KEYS = ("requant", "pe", "simd", "output", "calibration")
+#: Config keys that need an unquantized model output.
+_OUTPUT_KEYS = ("output", "calibration")
 
 _HINTS = {
     "BatchNormalization": "; fold batch norm before quantizing: run "
                           "onnxruntime.quantization.quant_pre_process on the float model",
-    "QLinearConv": "; hwgen reads QDQ-format models: quantize_static(..., "
-                   "quant_format=QuantFormat.QDQ)",
-    "QLinearMatMul": "; hwgen reads QDQ-format models: quantize_static(..., "
-                     "quant_format=QuantFormat.QDQ)",
 }
 _RELU_TOLERANCE = 1e-6
+#: Layers whose unquantized output (the model's) is calibrated.
+_OPEN_KINDS = ("conv", "depthwise", "dense")
 
 
 def is_qdq(model: onnx.ModelProto) -> bool:
-    """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model)."""
-    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
+    """Whether ``model`` holds QuantizeLinear / DequantizeLinear nodes (a QDQ model) or
+    onnxruntime's QOperator / integer-ops operators (read in QDQ form,
+    :mod:`hwgen.frontend.qdq.qoperator`)."""
+    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") + QOPERATOR_OPS
+               for n in model.graph.node)
 
 
 @dataclass
@@ -120,15 +128,26 @@ class QdqReader(ConvReader):
         self.input_quant = None
         self.lost = False        # an earlier problem broke the chain's quantization state
         self.tensors = {}        # layer name -> the Q output holding its codes (None: input)
+        self.open_output = None  # the last layer, when the model's output is not quantized
+        self.explained = frozenset()   # nodes whose problems follow from a reported one
+        self.float_biases = set()      # layers whose float bias was rounded to int32
+        self.open_source = None  # the layer it reads
+        self.float_output = None  # its name once calibrated (its output is a float tensor)
 
     # -- whole-graph checks --------------------------------------------------------------
-    def check_ops(self) -> None:
+    def check_ops(self, explained=frozenset()) -> None:
+        """Report every operator the reader does not take (but those in ``explained``,
+        whose problem follows from another one reported)."""
         supported = ", ".join(self.supported_ops())
         for node in self.g.model.graph.node:
+            if node_name(node) in explained:
+                continue
             if node.domain not in self.DOMAINS:
+                self.unknown_ops = True
                 self.g.problem(f"operator domain {node.domain!r} is not supported; supported "
                                f"ops (default domain): {supported}", node)
             elif node.op_type not in self.handlers and node.op_type != "Constant":
+                self.unknown_ops = True
                 self.g.problem(f"unsupported op {node.op_type} in a QDQ model; supported ops: "
                                f"{supported}{_HINTS.get(node.op_type, '')}", node)
 
@@ -142,6 +161,13 @@ class QdqReader(ConvReader):
             self.lost = True
             self.pending, self.quant = None, None
         super().visit(node, inputs)
+
+    def _bad_layer(self, node) -> None:
+        """A layer that cannot be built (already reported): its output's quantization is
+        unknown, so the QuantizeLinear after it starts afresh instead of reporting a
+        requantization of its input's grid (a follow-on problem)."""
+        super()._bad_layer(node)
+        self.pending, self.quant, self.lost = None, None, True
 
     # -- Q and DQ on the activation path -------------------------------------------------------
     @handles("QuantizeLinear")
@@ -181,6 +207,10 @@ class QdqReader(ConvReader):
             self.lost = True
         self.q_open = (node, q)
         self.quant = None
+
+    def check_side_outputs(self, node, consumers) -> None:
+        if node_name(node) not in self.explained:
+            super().check_side_outputs(node, consumers)
 
     def fork(self, tensor: str) -> None:
         readers = self.dag.consumers[tensor]
@@ -251,12 +281,29 @@ class QdqReader(ConvReader):
             self.lost = True
         return self.quant
 
+    def finish_output(self) -> None:
+        """A Conv / Gemm / MatMul whose output is the model's, unquantized (a float output,
+        e.g. Brevitas' QCDQ export of a last layer without an output quantizer): its output
+        quantization is calibrated by :func:`read_qdq` (``--calib``), as a QONNX model's."""
+        p = self.pending
+        if p is not None and p.kind in _OPEN_KINDS and p.closed is None:
+            self.open_output, self.open_source, self.pending = p, self.source, None
+            self.bad_layer = False
+            return
+        self.finish_layer()
+
     def finish_layer(self) -> None:
         if self.pending is not None:
             self.g.problem("its output is not quantized (no QuantizeLinear follows it); hwgen "
                            "needs every layer's output quantization", self.pending.node)
             self.pending, self.lost = None, True
         self.bad_layer = False
+
+    def _note_float_bias(self, node, bias) -> None:
+        """A float bias is rounded to the accumulator grid (hwgen.reference.onnxruntime
+        attributes the differences it makes)."""
+        if bias is not None and bias[0] == "float":
+            self.float_biases.add(node_name(node))
 
     # -- weights and biases ---------------------------------------------------------------
     # -- Conv, Gemm, MatMul -----------------------------------------------------------------
@@ -280,6 +327,7 @@ class QdqReader(ConvReader):
     def _begin_conv(self, node, w, bias, input_shape, stride, pads, *, depthwise=False) -> None:
         in_q = self.quant
         codes = bias_codes(self.g, node, bias, w, in_q)
+        self._note_float_bias(node, bias)
         self.quant = None
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -302,6 +350,7 @@ class QdqReader(ConvReader):
         self._dense_input(node, n_in)
         bias = read_bias(self.g, self.c, node, bias_name, out) if bias_name else ("zeros",)
         codes = bias_codes(self.g, node, bias, w, in_q)
+        self._note_float_bias(node, bias)
         self.feat = (out,)
         if codes is None:
             self.bad_layer, self.lost = True, True
@@ -373,6 +422,7 @@ class QdqReader(ConvReader):
                 self.pending, self.lost = None, True
                 return
             w_scale = p.fields["weight_quant"].scale
+            self.float_biases.add(node_name(p.node))
             p.fields["bias"] = p.fields["bias"] + np.rint(
                 bias[1] / (p.input_quant.scale * w_scale)).astype(np.int64)
             return
@@ -588,9 +638,13 @@ def _check_config(config, source: str) -> None:
 
 
 def _inspect(proto, requant_for):
+    proto, rewrite_problems, explained = qoperator_to_qdq(proto)
     graph = OnnxGraph(proto)
+    graph.problems.extend(rewrite_problems)
     reader = QdqReader(graph, requant_for)
-    reader.check_ops()
+    reader.explained = frozenset(explained)
+    reader.unknown_ops = bool(rewrite_problems)   # operators the rewrite could not read
+    reader.check_ops(explained)
     reader.walk()
     reader.check_names()
     if graph.input_name is not None and reader.input_quant is None and not reader.lost \
@@ -605,7 +659,24 @@ def qdq_tensors(model) -> dict:
     proto, source = load_model(model)
     reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
     raise_problems(problems, source)
-    return dict(reader.tensors)
+    tensors = dict(reader.tensors)
+    if reader.open_output is not None:     # its float output, the model's
+        tensors[node_name(reader.open_output.node)] = reader.g.output_name
+    pools = {layer.name for layer in reader.layers
+             if isinstance(layer, QuantPool) and layer.name not in tensors}
+    for node in reader.g.model.graph.node:   # a max pool with no QuantizeLinear after it
+        if node_name(node) in pools:         # (Brevitas' QCDQ): its float output, on the grid
+            tensors[node_name(node)] = node.output[0]
+    return tensors
+
+
+def qdq_float_bias_layers(model) -> set:
+    """Names of the layers whose bias the model gives as floats (rounded by hwgen to the
+    accumulator grid ``S_X S_W``: Brevitas' QCDQ without bias quantization, a bias Add)."""
+    proto, source = load_model(model)
+    reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
+    raise_problems(problems, source)
+    return set(reader.float_biases)
 
 
 def qdq_problems(model) -> list[Problem]:
@@ -617,7 +688,7 @@ def qdq_problems(model) -> list[Problem]:
         return [Problem(None, None, str(exc))]
 
 
-def read_qdq(model, *, config=None, name: str | None = None,
+def read_qdq(model, calibration=None, *, config=None, name: str | None = None,
              source: str | None = None) -> Graph:
     """Read a QDQ ONNX model into an IR graph with the model's own scales and zero points.
 
@@ -625,9 +696,13 @@ def read_qdq(model, *, config=None, name: str | None = None,
     ----------
     model : onnx.ModelProto, str or os.PathLike
         A QDQ model, e.g. written by ``onnxruntime.quantization.quantize_static(...,
-        quant_format=QuantFormat.QDQ)``.
+        quant_format=QuantFormat.QDQ)`` or Brevitas' QCDQ export.
+    calibration : array_like or None
+        Representative inputs in the model's own layout; used (and needed) only when the
+        model's output is not quantized (:mod:`hwgen.frontend.qdq.open_output`).
     config : None, CompileConfig, dict or path, optional
-        Only ``requant`` (default :data:`QDQ_REQUANT`), ``pe`` and ``simd`` apply.
+        ``requant`` (default :data:`QDQ_REQUANT`), ``pe`` and ``simd``; ``output`` and
+        ``calibration`` for an unquantized output.
     name : str, optional
         Graph name (default: the ONNX graph name, else ``"model"``).
     source : str, optional
@@ -640,6 +715,8 @@ def read_qdq(model, *, config=None, name: str | None = None,
         asymmetric weights, unquantized tensors, double roundings, shapes) at once.
     ConfigError
         For config keys a QDQ model does not take.
+    QuantizationError
+        An unquantized output without (usable) calibration data.
     """
     proto, default_source = load_model(model)
     source = source or default_source
@@ -647,6 +724,25 @@ def read_qdq(model, *, config=None, name: str | None = None,
     _check_config(config, source)
     reader, problems = _inspect(proto, _requant_rule(config))
     raise_problems(problems, source)
+    if reader.open_output is None:
+        wrong = sorted({key for keys in config.explicit.values() for key in keys
+                        if key in _OUTPUT_KEYS})
+        if wrong:
+            raise ConfigError(
+                f"{config.source}: {', '.join(wrong)} cannot be set for {source}: its output "
+                "is quantized in the model (they apply to an unquantized output only)")
+        if calibration is not None:
+            warn_calibration_ignored(source, "a QDQ model is compiled with its own scales (its "
+                                     "input and output are quantized in the model)")
+    else:
+        close_open_output(reader, calibration, config, source)
     config.check_layer_names([layer.name for layer in reader.layers])
     return Graph(name=name or proto.graph.name or "model", layers=tuple(reader.layers),
                  connections=reader.graph_connections())
+
+
+def qdq_open_output(model) -> bool:
+    """Whether a QDQ model's output is unquantized (its requantization is calibrated)."""
+    proto, _ = load_model(model)
+    reader, problems = _inspect(proto, lambda name: QDQ_REQUANT)
+    return reader.open_output is not None

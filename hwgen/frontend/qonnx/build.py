@@ -12,28 +12,28 @@ model computes the codes that reach the last layer).
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ...errors import ConfigError, HwgenWarning, IRError, QuantizationError
-from ...ir import Folding, Graph, IntType, TensorQuant
+from ...errors import ConfigError, IRError, QuantizationError
+from ...ir import Folding, Graph
 from ...ir.binary import BipolarQuant, RequantActivation
 from ...ir.layers.binary_conv import BinaryConv
 from ...ir.layers.binary_dense import BinaryDense
 from ...ir.layers.float_activation import FloatActivation
 from ...passes.chain_codes import chain_codes
 from ...passes.threshold_folding import fold_thresholds
-from ...quant import calibrate
-from ..calibration_data import check_calibration, warn_if_outliers
-from ..layout import model_input_shape, stream_input_axes, to_stream_layout
-from .integer_layers import IntLayer, PoolPart
+from ..calibrated_quant import calibrated_quant, stream_rows, warn_calibration_ignored
+from .integer_layers import QONNX_REQUANT, IntLayer, PoolPart
 
-__all__ = ["build_graph", "check_config", "OUTPUT_ACC_SHIFT", "QONNX_CONFIG_KEYS"]
+__all__ = ["build_graph", "check_config", "has_open_end", "OUTPUT_ACC_SHIFT",
+           "QONNX_CONFIG_KEYS"]
 
-#: Accumulator shift of an unquantized binary output layer: its real bias keeps 8 fractional
-#: bits.
-OUTPUT_ACC_SHIFT = 8
+#: Largest accumulator shift of an unquantized binary output layer (the IR's limit): its real
+#: bias keeps up to 16 fractional bits of a dot-product unit, as many as int32 allows, so that
+#: rounding it moves no output across a rounding boundary of the output grid (Brevitas'
+#: TensorNorm ends BNN-PYNQ's models in float).
+OUTPUT_ACC_SHIFT = 16
 #: Config keys a QONNX model takes (its weights and hidden activations are its own).
 QONNX_CONFIG_KEYS = ("activations", "output", "calibration", "requant", "pe", "simd")
 
@@ -66,20 +66,6 @@ def _check_rules(parts, config) -> None:
                           "a Trunc'd pool computes the model's own rounding exactly")
 
 
-def _tensor_quant(values, fmt: str, method: str, what: str) -> TensorQuant:
-    dtype = IntType.parse(fmt)
-    if float(values.min()) == float(values.max()):
-        raise QuantizationError(f"{what}: every calibration value is {float(values.min())}, "
-                                "so there is no range to quantize; pass varied inputs")
-    warn_if_outliers(values, method, what)
-    try:
-        scale, zero = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
-                                symmetric=False).scale_zero_point()
-    except QuantizationError as exc:
-        raise QuantizationError(f"{what}: {exc}") from None
-    return TensorQuant(dtype, float(scale), int(zero))
-
-
 def _stream_shape(part) -> tuple:
     if isinstance(part, PoolPart):
         return part.input_shape
@@ -90,10 +76,14 @@ def _stream_shape(part) -> tuple:
 
 def _calibration_rows(calibration, part) -> np.ndarray:
     """Calibration samples in the stream layout of the first part's input."""
-    stream_shape = _stream_shape(part)
-    axes = stream_input_axes(stream_shape)
-    flat = check_calibration(calibration, math.prod(stream_shape), layer=part.name)
-    return to_stream_layout(flat, stream_shape, axes), model_input_shape(stream_shape, axes)
+    return stream_rows(calibration, _stream_shape(part), part.name)
+
+
+def has_open_end(reader) -> bool:
+    """Whether the model read by ``reader`` ends without a quantizer (a float output, whose
+    requantization is calibrated)."""
+    parts = reader.layers + ([reader.pending] if reader.pending else [])
+    return bool(parts) and parts[-1].quantizer is None and not isinstance(parts[-1], PoolPart)
 
 
 def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph:
@@ -101,28 +91,28 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
     parts = reader.layers + ([reader.pending] if reader.pending else [])
     config.check_layer_names([p.name for p in parts])
     _check_rules(parts, config)
-    open_end = parts[-1].quantizer is None and not isinstance(parts[-1], PoolPart)
+    open_end = has_open_end(reader)
     last = parts[-1]
     if open_end and not isinstance(last, IntLayer) and last.geometry is not None:
         raise QuantizationError(
             f"{source}: layer {last.name!r}: a binary or ternary convolution cannot end the "
             "model without a quantizer; end it with a Quant or MultiThreshold node")
     x = None
-    in_q = parts[0].in_quant
+    # the design's input: the input quantizer's, with the model's preprocessing folded in
+    in_q = reader.input_quant or parts[0].in_quant
     if reader.input_calibrated or open_end:
         if calibration is None:
             what = "input" if reader.input_calibrated else "output"
             raise QuantizationError(f"{source}: its {what} is not quantized in the model; "
                                     "pass calibration data")
-        x, _ = _calibration_rows(calibration, parts[0])
+        x = _calibration_rows(calibration, parts[0])
     elif calibration is not None:
-        warnings.warn(HwgenWarning(
-            f"{source}: calibration data (--calib) is ignored: the model quantizes its input "
-            "and output itself (QONNX scales)"), stacklevel=2)
+        warn_calibration_ignored(source, "the model quantizes its input and output itself "
+                                         "(QONNX scales)")
     if reader.input_calibrated:
         opts = config.layer(parts[0].name)
-        in_q = _tensor_quant(x, opts.activations, opts.calibration,
-                             f"model input (input of layer {parts[0].name!r})")
+        in_q = calibrated_quant(x, opts.activations, opts.calibration,
+                                f"model input (input of layer {parts[0].name!r})")
     layers = []
     for index, part in enumerate(parts):
         declared = layers[-1].output_quant if layers else in_q
@@ -141,7 +131,7 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
                 acc_scale = part.w_scale * part.in_quant.scale * factor * part.scale
                 activation = FloatActivation(
                     acc_scale=acc_scale, acc_bias=part.bias + acc_scale * shift *
-                    part.codes.sum(axis=1), quantizer=part.quantizer,
+                    part.values.sum(axis=1), quantizer=part.quantizer,
                     batch_norm=part.batch_norm, relu=part.relu)
                 layers.append(_binary_dense(part, part.w_scale,
                                             np.zeros(part.out_channels, np.int64), activation,
@@ -167,6 +157,7 @@ def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
     convolution (``part.geometry``; codes in the im2col order ``(out, k*k*in)``)."""
     opts = config.layer(part.name)
     folding = Folding(pe=opts.pe, simd=opts.simd) if opts.pe and opts.simd else None
+    levels = dict(level_pos=part.level_pos, level_neg=part.level_neg)
     if part.geometry is not None:
         (h, w, c), stride, pads = part.geometry
         k = math.isqrt(part.codes.shape[1] // c)
@@ -174,10 +165,10 @@ def _binary_dense(part, weight_scale, bias, activation, config, acc_shift=0):
                           weight_format=part.fmt, weight_scale=weight_scale, bias=bias,
                           input_quant=part.in_quant, activation=activation,
                           input_shape=(h, w, c), stride=stride, pads=pads, folding=folding,
-                          acc_shift=acc_shift)
+                          acc_shift=acc_shift, **levels)
     return BinaryDense(name=part.name, weights=part.codes, weight_format=part.fmt,
                        weight_scale=weight_scale, bias=bias, input_quant=part.in_quant,
-                       activation=activation, folding=folding, acc_shift=acc_shift)
+                       activation=activation, folding=folding, acc_shift=acc_shift, **levels)
 
 
 def _output_layer(part, codes, rescale, config, source):
@@ -191,11 +182,11 @@ def _output_layer(part, codes, rescale, config, source):
         real = acc * (part.w_scale * part.in_quant.scale * factor) + bias
         if part.relu:
             real = np.maximum(real, 0)
-        out_q = _tensor_quant(real, config.output, opts.calibration, what)
+        out_q = calibrated_quant(real, config.output, opts.calibration, what)
         return part.build(part.in_quant, out_quant=out_q)
     factor, shift = rescale
     scale = part.w_scale * part.in_quant.scale * factor * part.scale  # Mul factors in both
-    bias = part.bias + scale * shift * part.codes.sum(axis=1)
+    bias = part.bias + scale * shift * part.values.sum(axis=1)
     if part.batch_norm is not None:
         bn = part.batch_norm
         k = bn.gamma / np.sqrt(bn.var + bn.eps)
@@ -207,18 +198,20 @@ def _output_layer(part, codes, rescale, config, source):
             "a Quant node, or fold the sign into the weights")
     values = 2 * codes - 1 if isinstance(part.in_quant, BipolarQuant) else \
         codes - part.in_quant.zero_point
-    real = values.reshape(len(values), -1) @ part.codes.T * scale + bias
+    real = values.reshape(len(values), -1) @ part.values.T * scale + bias
     if part.relu:
         real = np.maximum(real, 0)
-    out_q = _tensor_quant(real, config.output, opts.calibration, what)
+    out_q = calibrated_quant(real, config.output, opts.calibration, what)
     s_x = part.in_quant.scale
     # A unit of a binary dot product is coarse (a whole alpha); an accumulator shift gives the
     # bias 2**shift steps per unit, as far as int32 allows.
     x_max = 1 if isinstance(part.in_quant, BipolarQuant) else \
         max(abs(part.in_quant.dtype.qmin - part.in_quant.zero_point),
             abs(part.in_quant.dtype.qmax - part.in_quant.zero_point))
-    reach = int(np.abs(part.codes).sum(axis=1).max()) * x_max + 1
+    reach = int(np.abs(part.values).sum(axis=1).max()) * x_max + 1
     shift = int(max(0, min(OUTPUT_ACC_SHIFT, 29 - reach.bit_length())))
     bias_codes = np.rint(bias / scale * (1 << shift)).astype(np.int64)
-    act = RequantActivation(out_q, rounding=config.layer(part.name).requant, relu=part.relu)
+    rule = config.layer(part.name).requant if config.is_set(part.name, "requant") \
+        else QONNX_REQUANT       # qonnx rounds the float output once, half to even
+    act = RequantActivation(out_q, rounding=rule, relu=part.relu)
     return _binary_dense(part, scale / s_x, bias_codes, act, config, acc_shift=shift)

@@ -19,7 +19,7 @@ from ...ir import TensorQuant
 from ...ir.binary import BipolarQuant
 from ...ir.layers.float_activation import BatchNorm, UniformQuantizer
 from ..layout import nchw_columns_to_nhwc
-from ..onnx.graph import OnnxGraph
+from ..onnx.graph import OnnxGraph, node_name
 from ..onnx.handlers import OpWalker, handles
 from .binary_layers import BinaryLayer
 from .integer_layers import IntLayer, PoolPart, build_problem, output_quantizer_problem
@@ -30,6 +30,7 @@ from .nodes import (
     attrs,
     dequantized_constant,
     read_quant_spec,
+    ternary_levels,
     threshold_quantizer,
     weight_codes,
 )
@@ -38,6 +39,18 @@ __all__ = ["ChainReader", "BIAS_SCALE_TOLERANCE"]
 
 #: Largest relative difference between a quantized bias's scale and S_X * S_W (float32).
 BIAS_SCALE_TOLERANCE = 1e-6
+#: How far from a whole number a shift of codes (in steps) may be: float32 scales make
+#: ``-1 / (1/127)`` 126.9999995.
+WHOLE_TOLERANCE = 1e-6
+#: Operators whose activation may be either input.
+_EITHER_INPUT = ("Add", "Sub", "Mul", "Div")
+#: Operators that may follow a Pad (whose padding a Conv takes over).
+_AFTER_PAD = ("Pad", "Conv", "Identity", "Dropout")
+
+
+def _whole(steps: float) -> bool:
+    """Whether ``steps`` is a whole number (to :data:`WHOLE_TOLERANCE`, relative)."""
+    return abs(steps - round(steps)) <= WHOLE_TOLERANCE * max(1.0, abs(steps))
 
 
 class ChainReader(OpWalker):
@@ -60,6 +73,11 @@ class ChainReader(OpWalker):
         self.input_tensor = None          # the tensor holding the input codes (qonnx's)
         versions = [o.version for o in graph.model.opset_import if o.domain in QONNX_DOMAINS]
         self.qonnx_opset = versions[0] if versions else 1    # qonnx's default opset
+        # preprocessing before the input quantizer: the tensor is a * input + b
+        self.input_affine = (1.0, 0.0)
+        self.input_affine_nodes: list = []
+        self.input_quant = None           # the design's input quantization (preprocessing in)
+        self.pre_pads = None              # (Pad node, (top, left, bottom, right)) before a Conv
 
     # -- graph structure ---------------------------------------------------------------
     def _constant_tensors(self) -> dict:
@@ -105,10 +123,16 @@ class ChainReader(OpWalker):
                 g.problem("the graph has a cycle or a node without output", node)
                 return
             seen.add(id(node))
-            if pos != 0:
+            if pos != 0 and node.op_type not in _EITHER_INPUT:
                 g.problem("the activation must be the node's first input", node)
-                return
+                self._unknown_layer()
+                current = node.output[0]
+                continue
             handler = self.handler_for(node)
+            if self.pre_pads is not None and node.op_type not in _AFTER_PAD:
+                self._stop(f"the Pad {self.pre_pads[0]!r} must be followed by a Conv (its "
+                           "padding becomes the convolution's)", node)
+                self.pre_pads = None
             if handler is None:
                 self._unknown_layer()     # reported by check_ops; its output is unknown
             else:
@@ -126,13 +150,23 @@ class ChainReader(OpWalker):
         return "an unknown shape" if self.feat is None else \
             "(batch, " + ", ".join(map(str, self.feat)) + ")"
 
+    def _calibrated_input(self, node):
+        """The first layer reads the model input with no quantizer: it is calibrated."""
+        self.input_calibrated = True
+        if self.input_affine_nodes:
+            shown = ", ".join(repr(node_name(n)) for n in self.input_affine_nodes)
+            self.g.problem(f"preprocessing ({shown}) before a layer whose input has no "
+                           "quantizer: hwgen calibrates an unquantized input as it arrives; "
+                           "quantize the preprocessed input (a Quant node, Brevitas' "
+                           "QuantIdentity) or drop the preprocessing from the model", node)
+
     def _layer_input(self, node):
         """The quantization of an integer layer's input (None: the calibrated model input)."""
         if self.quant is None:
             if self.layers:
                 self._stop("its input is not quantized; put a Quant node before it", node)
             else:
-                self.input_calibrated = True
+                self._calibrated_input(node)
             return None
         if isinstance(self.quant, BipolarQuant):
             self._stop("integer weights need integer input codes, not a bipolar activation; "
@@ -188,6 +222,8 @@ class ChainReader(OpWalker):
             codes = nchw_columns_to_nhwc(codes, self.flat_from)
         self.flat_from, self.feat = None, (codes.shape[0],)
         w_scale = rows[:, 0].astype(np.float64)
+        if fmt == "int" and dtype.signed and ternary_levels(codes, scale):
+            fmt = "ternary"            # TTQ as one Quant: the ternary datapath with levels
         if fmt == "int":
             in_quant = None if self.lost else self._layer_input(node)
             self.pending = IntLayer(node, codes, dtype, w_scale, in_quant)
@@ -197,7 +233,7 @@ class ChainReader(OpWalker):
                 self._stop("its input is not quantized; put a BipolarQuant or Quant node "
                            "before it", node)
             else:
-                self.input_calibrated = True
+                self._calibrated_input(node)
         self.pending = BinaryLayer(node, codes, fmt, w_scale, None if self.lost else self.quant)
 
     @handles("MatMul")
@@ -299,70 +335,102 @@ class ChainReader(OpWalker):
                        "pool's output first", node)
             return False
         if p.batch_norm is not None or p.relu:
-            self._stop("Add / Mul after BatchNormalization or Relu is not supported; move it "
-                       "before them", node)
+            self._stop(f"an {node.op_type} after BatchNormalization or Relu is not supported; "
+                       "move it before them", node)
             return False
         return True
 
-    def _other_input(self, node):
-        return node.input[1]
+    @handles("Add", "Sub", "Mul", "Div")
+    def elementwise(self, node, inputs):
+        """The activation and a constant: ``y = m x + d`` with ``(m, d)`` from the op.
 
-    @handles("Add")
-    def add(self, node, inputs):
-        if self.pending is None:
-            self._rescale_codes(node, add=True)
+        After a layer it is part of the layer's affine (a bias, a Mul, Brevitas' TensorNorm
+        ``(x - mean) / std * w + b``); after a quantizer it changes what the codes stand for;
+        before the input quantizer it is the model's preprocessing (``2x - 1``, ``x / 255``),
+        folded into the input quantization.
+        """
+        pos, op = inputs[0], node.op_type
+        if len(node.input) != 2:
+            self._stop(f"a {op} needs two inputs", node)
             return
-        if self._post_op_allowed(node):
-            self._add_bias(node, self._other_input(node))
-
-    @handles("Mul")
-    def mul(self, node, inputs):
+        if op == "Div" and pos == 1:
+            self._stop("a constant divided by the activation is not an affine function of it; "
+                       "only x / c is supported", node)
+            return
+        name = node.input[1 - pos]
         if self.pending is None:
-            self._rescale_codes(node, add=False)
+            self._affine_codes(node, name, op, pos)
             return
         if not self._post_op_allowed(node):
             return
-        got = self._channel_constant(node, self._other_input(node), "scale")
+        if op in ("Add", "Sub"):
+            if op == "Sub" and pos == 1:             # c - x: negate, then add c
+                self.pending.scale = -self.pending.scale
+                self.pending.bias = -self.pending.bias
+            self._add_bias(node, name, -1.0 if op == "Sub" and pos == 0 else 1.0)
+            return
+        got = self._channel_constant(node, name, "scale" if op == "Mul" else "divisor")
         if got is None:
             self.pending, self.lost = None, True
             return
         value = got[0]
         if np.any(value == 0):
-            self._stop("a scale of 0 erases its channel", node)
+            self._stop("a scale of 0 erases its channel" if op == "Mul" else
+                       "a division by 0", node)
             return
+        if op == "Div":
+            value = 1.0 / value
         self.pending.scale = self.pending.scale * value
         self.pending.bias = self.pending.bias * value
 
-    def _rescale_codes(self, node, *, add: bool):
-        """A scalar Mul / Add right after a quantizer changes what its codes stand for."""
+    def _affine_codes(self, node, name, op, pos):
+        """A scalar ``y = m x + d`` of a quantized tensor, or of the model input before its
+        quantizer (accumulated in :attr:`input_affine`)."""
         if self.lost:
             return
-        value = self.g.constant(self._other_input(node), node, "constant")
-        q = self.quant
-        if value is None or value.size != 1 or q is None:
-            self._stop("only a scalar Mul or Add may follow a quantizer", node)
+        before_input = self.quant is None and not self.layers
+        value = self.g.constant(name, node, "constant")
+        if value is None:
+            self.lost = True
+            return
+        where = "the model input before its quantizer" if before_input else "a quantizer"
+        if value.size != 1:
+            self._stop(f"a {op} by a constant of shape {value.shape} after {where}: only a "
+                       "scalar (one value for the whole tensor) can be folded into a "
+                       "quantization, which has one scale and zero point", node)
             return
         v = float(value.reshape(-1)[0])
+        if v == 0 and op in ("Mul", "Div"):
+            self._stop(f"a {op} by 0", node)
+            return
+        m, d = {"Add": (1.0, v), "Sub": (1.0, -v) if pos == 0 else (-1.0, v),
+                "Mul": (v, 0.0), "Div": (1.0 / v, 0.0)}[op]
+        if before_input:
+            a, b = self.input_affine
+            self.input_affine = (m * a, m * b + d)
+            self.input_affine_nodes.append(node)
+            return
+        q = self.quant
         if isinstance(q, BipolarQuant):
-            if add or v <= 0:
-                self._stop("a bipolar tensor takes only a positive scalar Mul", node)
+            if d != 0 or m <= 0:
+                self._stop(f"a {op} by {v:g} after a bipolar quantizer: a bipolar tensor takes "
+                           "only a positive scalar Mul or Div", node)
                 return
-            self.quant = BipolarQuant(q.scale * v)
-            self._codes_now_in(node)
-            return
-        if not add:
-            if v <= 0:
-                self._stop("a quantized tensor takes only a positive scalar Mul", node)
+            self.quant = BipolarQuant(q.scale * m)
+        else:
+            if m <= 0:
+                self._stop(f"a {op} by {v:g} after a quantizer multiplies its codes by {m:g}; "
+                           "a quantized tensor takes only a positive factor", node)
                 return
-            self.quant = TensorQuant(q.dtype, q.scale * v, q.zero_point)
-            self._codes_now_in(node)
-            return
-        zero = q.zero_point - v / q.scale
-        if zero != round(zero) or not q.dtype.qmin <= zero <= q.dtype.qmax:
-            self._stop(f"adding {v:g} to codes of scale {q.scale:g} needs an integer zero "
-                       f"point in {q.dtype}", node)
-            return
-        self.quant = TensorQuant(q.dtype, q.scale, int(round(zero)))
+            scale = q.scale * m
+            steps = d / scale
+            zero = q.zero_point - round(steps)
+            if not _whole(steps) or not q.dtype.qmin <= zero <= q.dtype.qmax:
+                self._stop(f"a {op} of {v:g} after a quantizer shifts codes of scale "
+                           f"{scale:g} by {steps:g} steps, which is not a whole number of "
+                           f"steps giving a zero point in {q.dtype}", node)
+                return
+            self.quant = TensorQuant(q.dtype, scale, int(zero))
         self._codes_now_in(node)
 
     def _codes_now_in(self, node):
@@ -460,17 +528,50 @@ class ChainReader(OpWalker):
         self.pending, self.lost = None, False
 
     def _input_quantizer(self, node, quantizer):
-        if isinstance(quantizer.output_quant, BipolarQuant):
-            self._stop("a bipolar model input is not supported: the design's ports carry "
-                       "integer codes; quantize the input to 8 bits (a Quant node) instead",
-                       node)
+        """The model input's quantizer: the design's input quantization, with the
+        preprocessing before it (:attr:`input_affine`) folded in."""
+        out = quantizer.output_quant
+        a, b = self.input_affine
+        shown = ", ".join(repr(node_name(n)) for n in self.input_affine_nodes)
+        if isinstance(out, BipolarQuant):
+            # sign(a x + b) = [x >= -b / a] for a > 0: the host binarizes (a 1-bit port)
+            if a <= 0:
+                self._stop(f"the preprocessing before this bipolar input quantizer ({shown}) "
+                           f"multiplies the input by {a:g}; sign(a x + b) folds into a 1-bit "
+                           "input port only for a > 0", node)
+                return
+            self.quant = out
+            self.input_quant = BipolarQuant(out.scale, -b / a)
+            self.input_tensor = node.output[0]
             return
         spec = read_quant_spec(self.g, node) if node.op_type != "MultiThreshold" else None
-        if spec is None or spec.narrow or spec.rounding not in ("ROUND", "HALF_EVEN"):
-            self._stop("the model input needs a Quant node with narrow = 0 and rounding_mode "
-                       "ROUND (round half to even, as hwgen quantizes inputs)", node)
+        if spec is None:
+            self._stop("the model input needs a Quant, IntQuant or BipolarQuant node (a "
+                       "MultiThreshold needs a layer before it)", node)
             return
-        self.quant = quantizer.output_quant
+        if spec.rounding not in ("ROUND", "HALF_EVEN"):
+            self._stop(f"the model input's Quant has rounding_mode {spec.rounding}; hwgen "
+                       "quantizes inputs half to even: export it with ROUND", node)
+            return
+        if (a, b) != (1.0, 0.0):
+            # round((a x + b) / s) + z = round(x / (s / a)) + z + b / s when b / s is whole
+            steps = b / out.scale
+            zero = out.zero_point + round(steps)
+            why = None
+            if a <= 0:
+                why = f"multiplies the input by {a:g} (a quantization needs a factor > 0)"
+            elif not _whole(steps):
+                why = (f"adds {b:g}, which is {steps:g} steps of the scale {out.scale:g}, "
+                       "not a whole number")
+            elif not out.dtype.qmin <= zero <= out.dtype.qmax:
+                why = f"moves the zero point to {zero}, outside {out.dtype}"
+            if why is not None:
+                self._stop(f"the preprocessing before the input quantizer ({shown}) computes "
+                           f"{a:g} x + {b:g}, which cannot fold into the input quantization: "
+                           f"it {why}; move it into the data, or after a quantizer", node)
+                return
+            self.input_quant = TensorQuant(out.dtype, out.scale / a, int(zero))
+        self.quant = out
         self.input_tensor = node.output[0]
 
     @handles("BipolarQuant", "Quant", "IntQuant")

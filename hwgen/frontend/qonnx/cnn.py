@@ -29,7 +29,7 @@ from ..onnx.padding import window_of
 from .binary_layers import BinaryLayer
 from .chain_reader import ChainReader
 from .integer_layers import IntLayer, PoolPart, TruncSpec, build_problem
-from .nodes import attrs
+from .nodes import attrs, ternary_levels
 
 __all__ = ["QonnxReader"]
 
@@ -121,12 +121,30 @@ class QonnxReader(ChainReader):
             return
         stride, pads = window
         _, h, w_ = chw
+        padded, self.pre_pads = self.pre_pads, None
+        if padded is not None:
+            # an explicit Pad before the Conv: the window pads by the same amounts, with the
+            # zero point (integer codes) or -1 (bipolar, FINN's convention), as the Pad did
+            pre = padded[1]
+            if any(pads):
+                self._stop(f"a Conv with pads {list(pads)} after a Pad: pad once, in the Pad or "
+                           "in the Conv", node)
+                return
+            pads = tuple(int(p) for p in pre)
+            h, w_ = h - pads[0] - pads[2], w_ - pads[1] - pads[3]
+            if max(pads) >= k:
+                self._stop(f"the Pad {padded[0]!r} pads {list(pads)}, not less than the "
+                           f"kernel {k}; the sliding window pads less than a kernel", node)
+                return
         geometry = ((h, w_, c_in), stride, pads)
+        if fmt == "int" and dtype.signed and ternary_levels(codes, scale):
+            fmt = "ternary"            # TTQ as one Quant: the ternary datapath with levels
         if fmt == "int":
             in_quant = None if was_lost else self._layer_input(node)
             self.pending = IntLayer(node, codes.transpose(0, 2, 3, 1), dtype, rows[:, 0],
                                     in_quant, geometry=geometry)
-        elif not self._binary_conv(node, codes, fmt, rows[:, 0], geometry, was_lost):
+        elif not self._binary_conv(node, codes, fmt, rows[:, 0], geometry, was_lost,
+                                   padded is not None):
             self._unknown_layer()
             return
         if len(node.input) > 2 and node.input[2]:
@@ -135,7 +153,7 @@ class QonnxReader(ChainReader):
                      conv_output_size(w_, k, stride, pads[1], pads[3]))
         self.spatial, self.flat_from = True, None
 
-    def _binary_conv(self, node, codes, fmt, w_scale, geometry, was_lost) -> bool:
+    def _binary_conv(self, node, codes, fmt, w_scale, geometry, was_lost, padded=False) -> bool:
         """Start a binary / ternary convolution (bipolar or integer input); False with a
         problem recorded."""
         if not was_lost and self.quant is None:
@@ -143,20 +161,103 @@ class QonnxReader(ChainReader):
                 self._stop("its input is not quantized; put a BipolarQuant or Quant node "
                            "before it", node)
                 return False
-            self.input_calibrated = True
-        if not was_lost and isinstance(self.quant, BipolarQuant) and any(geometry[2]):
+            self._calibrated_input(node)
+        if not was_lost and isinstance(self.quant, BipolarQuant) and any(geometry[2]) and \
+                not padded:
             self.g.problem(
                 f"pads {list(geometry[2])} on a bipolar input: the model pads with 0, which a "
                 "bipolar tensor cannot hold, and hwgen's bipolar convolutions pad with -1 "
                 "(FINN's convention), so the hardware would compute something else; export "
-                "the convolution without padding (FINN's CNV uses none), or quantize its "
-                "input to integer codes (a Quant node of 2 or more bits)", node)
+                "the convolution without padding (FINN's CNV uses none), pad explicitly with "
+                "-1 before it (F.pad(x, ..., value=-1): an ONNX Pad), or quantize its input "
+                "to integer codes (a Quant node of 2 or more bits)", node)
             return False
         layer = BinaryLayer(node, codes.transpose(0, 2, 3, 1).reshape(len(codes), -1), fmt,
                             w_scale.astype(np.float64), None if was_lost else self.quant)
         layer.geometry = geometry
         self.pending = layer
         return True
+
+    # -- explicit padding ----------------------------------------------------------------
+    @handles("Pad")
+    def pad(self, node, inputs):
+        """A constant Pad of the height and width before a Conv: the window's own padding.
+
+        A bipolar tensor pads with ``-scale`` (the bit 0, FINN's convention for binarized
+        CNNs: ``F.pad(x, ..., value=-1)``); integer codes pad with a real 0 (the zero point).
+        """
+        chw = self._image(node, "Pad")
+        if chw is None:
+            return
+        if self.pending is not None:
+            self._stop("a Pad between a layer and its quantizer is not supported; pad the "
+                       "quantized tensor", node)
+            return
+        mode = str(attrs(node).get("mode", "constant"))
+        spec = self._pad_spec(node)
+        if spec is None:
+            self.lost = True
+            return
+        pads, value = spec
+        q = self.quant
+        why = None
+        if mode != "constant":
+            why = f"mode {mode!r}: only constant padding is the window's"
+        elif any(pads[a] or pads[a + 4] for a in (0, 1)):
+            why = f"pads {pads} pad the batch or channel axis; only height and width"
+        elif isinstance(q, BipolarQuant) and value != -q.scale:
+            why = (f"pads a bipolar tensor (values +-{q.scale:g}) with {value:g}; FINN's "
+                   f"convention, which hwgen's bipolar windows implement, pads with "
+                   f"{-q.scale:g} (the bit 0)")
+        elif not isinstance(q, BipolarQuant) and value != 0:
+            why = (f"pads with {value:g}; integer codes pad with a real 0 (the zero point), as "
+                   "every convolution does")
+        elif q is None and not self.lost:
+            why = "pads a tensor that is not quantized"
+        if why is not None:
+            self._stop(f"a Pad before a Conv: {why}", node)
+            return
+        before = self.pre_pads[1] if self.pre_pads else (0, 0, 0, 0)
+        total = tuple(x + y for x, y in zip(before, (pads[2], pads[3], pads[6], pads[7]),
+                                            strict=True))
+        self.pre_pads = (node.name or node.output[0], total)
+        c, h, w = chw
+        self.feat = (c, h + pads[2] + pads[6], w + pads[3] + pads[7])
+
+    def _pad_spec(self, node):
+        """``(pads of the 4 axes, begins then ends; value)`` of a Pad, or None."""
+        a = attrs(node)
+        if len(node.input) > 1 and node.input[1]:
+            pads = self.g.int_constant(node.input[1], node, "pads")
+        else:
+            pads = list(a.get("pads", []))          # opset < 11
+        if pads is None:
+            return None
+        value = 0.0
+        if len(node.input) > 2 and node.input[2]:
+            got = self.g.constant(node.input[2], node, "constant_value")
+            if got is None:
+                return None
+            value = float(got.reshape(-1)[0]) if got.size else 0.0
+        else:
+            value = float(a.get("value", 0.0))
+        axes = list(range(4))
+        if len(node.input) > 3 and node.input[3]:
+            axes = self.g.int_constant(node.input[3], node, "axes")
+            if axes is None:
+                return None
+            axes = [x + 4 if x < 0 else x for x in axes]
+        if len(pads) != 2 * len(axes):
+            self.g.problem(f"{len(pads)} pads for {len(axes)} axes", node)
+            return None
+        full = [0] * 8
+        for i, axis in enumerate(axes):
+            full[axis], full[axis + 4] = pads[i], pads[i + len(axes)]
+        if any(p < 0 for p in full):
+            self.g.problem(f"negative pads {full} crop the tensor; only padding is supported",
+                           node)
+            return None
+        return full, value
 
     # -- pools -------------------------------------------------------------------------
     def _pool_input(self, node):

@@ -33,7 +33,7 @@ from ...ir.types import IntType, TensorQuant
 
 __all__ = ["QONNX_DOMAINS", "QUANT_OPS", "attrs", "QuantSpec", "read_quant_spec",
            "weight_codes", "dequantized_constant", "activation_quantizer",
-           "threshold_quantizer"]
+           "threshold_quantizer", "ternary_levels"]
 
 #: Operator domains of qonnx's custom ops (current, FINN's and Brevitas' older names).
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas", "finn")
@@ -183,6 +183,22 @@ def weight_codes(graph, node, producer, value) -> tuple | None:
                       f"{lo - 1} to {hi - 1}), 1-bit weights are bipolar", producer)
         return None
     return codes, "int", scale, IntType(max(bits, lo), True)
+
+
+def ternary_levels(codes, scale) -> bool:
+    """Whether every row (output channel, axis 0) of integer ``codes`` takes at most one
+    positive and one negative value, with one scale per row: ternary codes with TTQ's levels
+    {-L_n, 0, +L_p} (TTQ's two scales exported as one Quant), which the ternary datapath
+    computes exactly."""
+    rows = codes.reshape(len(codes), -1)
+    scales = np.asarray(scale).reshape(len(codes), -1)
+    if rows.shape[1] == 0 or not np.all(scales == scales[:, :1]):
+        return False
+    top = np.where(rows > 0, rows, 0).max(axis=1)
+    bottom = np.where(rows < 0, rows, 0).min(axis=1)
+    positive_ok = np.all((rows <= 0) | (rows == top[:, None]))
+    negative_ok = np.all((rows >= 0) | (rows == bottom[:, None]))
+    return bool(positive_ok and negative_ok)
 
 
 def _broadcast(graph, node, scale, shape):

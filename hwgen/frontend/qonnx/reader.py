@@ -4,8 +4,8 @@ Reads a linear chain from the model input to its output:
 
 - the input: a ``Quant`` node gives its quantization (integer codes, e.g. int8 pixels);
   without one, the input is calibrated like a float model's (config ``activations``,
-  ``calibration``). A bipolar model input is not supported (the design's ports carry
-  integer codes);
+  ``calibration``). A bipolar input quantizer (BNN-PYNQ's) is a 1-bit input port, with the
+  model's preprocessing (``2x - 1``, Sub / Div by constants) folded into its threshold;
 - a binary or ternary layer: ``MatMul``, ``Gemm`` or ``Conv`` (a
   :class:`~hwgen.ir.layers.binary_conv.BinaryConv`; no padding of a bipolar input, see
   :mod:`hwgen.frontend.qonnx.cnn`) whose weights come from ``BipolarQuant``
@@ -26,6 +26,10 @@ Reads a linear chain from the model input to its output:
 - the last layer may end without a quantizer: its output is requantized to the config's
   ``output`` format, calibrated on the model's own outputs (:mod:`hwgen.frontend.qonnx.build`);
 - ``Identity`` and ``Dropout`` pass the activation through.
+
+A model after FINN's ``ConvertToChannelsLastAndClean`` (operators of the
+``qonnx.custom_op.channels_last`` domain between Transposes) is refused with one problem that
+says to give hwgen the model from before that transform: hwgen streams NHWC itself.
 
 The operators are the handlers of :class:`~hwgen.frontend.qonnx.cnn.QonnxReader`
 (:data:`QONNX_OPS`; the walker is :mod:`hwgen.frontend.qonnx.chain_reader`). Every problem is
@@ -53,6 +57,9 @@ from .nodes import QONNX_DOMAINS
 __all__ = ["is_qonnx", "qonnx_problems", "read_qonnx", "inspect_qonnx", "QONNX_OPS",
            "QONNX_CONFIG_KEYS"]
 
+#: Domains of the operators FINN's ConvertToChannelsLastAndClean writes.
+CHANNELS_LAST_DOMAINS = ("qonnx.custom_op.channels_last", "finn.custom_op.channels_last")
+
 #: Operators the QONNX reader takes (default domain, and qonnx's for the quantizers), from its
 #: handler registry.
 QONNX_OPS = QonnxReader.supported_ops()
@@ -69,9 +76,26 @@ def inspect_qonnx(proto: onnx.ModelProto):
     ``reader.layers``) and every problem found."""
     graph = OnnxGraph(proto)
     reader = QonnxReader(graph)
+    if _channels_last(graph, proto):
+        return reader, graph.problems      # its Transposes and operators follow from it
     reader.check_ops()
     reader.walk()
     return reader, graph.problems
+
+
+def _channels_last(graph: OnnxGraph, proto: onnx.ModelProto) -> bool:
+    """Report a model converted to channels-last by FINN (one problem), and say whether it is."""
+    nodes = [n for n in proto.graph.node if n.domain in CHANNELS_LAST_DOMAINS]
+    if not nodes:
+        return False
+    shown = ", ".join(f"{n.name or n.output[0]!r} ({n.op_type})" for n in nodes[:3])
+    more = f" and {len(nodes) - 3} more" if len(nodes) > 3 else ""
+    graph.problem(
+        f"the model was converted to channels-last by FINN's ConvertToChannelsLastAndClean "
+        f"({shown}{more} are {nodes[0].domain} operators between Transposes); hwgen reads "
+        "the NCHW QONNX model and streams it in NHWC itself: give it the model from before "
+        "that transform (Brevitas' export, or after qonnx's cleanup only)")
+    return True
 
 
 def qonnx_problems(model) -> list[Problem]:

@@ -184,8 +184,8 @@ def test_qonnx_unquantized_ends_are_calibrated():
     # The output is the float output requantized to int8 (single rounding: half a step) with
     # the bias kept to 2**-(acc_shift + 1) of a dot-product unit.
     last = graph.layers[-1]
-    assert last.acc_shift == 8
-    bound = design.output_quant.scale / 2 + (last.weight_scale.max() * 2.0 ** -9)
+    assert last.acc_shift == 16                   # as many bias bits as the IR allows
+    bound = design.output_quant.scale / 2 + (last.weight_scale.max() * 2.0 ** -17)
     assert np.abs(golden - reference).max() <= bound
 
 
@@ -200,12 +200,21 @@ def test_qonnx_problems_are_listed_with_their_nodes():
     assert check_onnx(ints) == []          # 8-bit weights: an integer layer (test_qonnx_int)
 
 
-def test_qonnx_rejects_a_bipolar_input_and_foreign_config_keys():
+def test_qonnx_bipolar_input_is_a_one_bit_port_and_foreign_config_keys_are_refused():
+    """A bipolar model input (BNN-PYNQ's TFC) is binarized by the host: a 1-bit input port
+    (docs/models.md), its bits read by an XNOR layer."""
+    pytest.importorskip("qonnx")
     rng = np.random.default_rng(6)
     bipolar_in = qonnx_mlp(rng, [8, 4], [dict(weights="bipolar", act="quant8")],
                            input_quant=(1, 1, 1.0))
-    with pytest.raises(ModelError, match="a bipolar model input is not supported"):
-        load_onnx(bipolar_in, None)
+    graph = load_onnx(bipolar_in, None)
+    assert graph.input_quant == BipolarQuant(1.0)
+    design = compile_graph(graph)
+    assert [b.kind for b in design.blocks] == ["xnor_mvau"]
+    assert design.input_format.element.bits == 1
+    x = rng.normal(0, 1, (64, 8)).astype(np.float32)
+    golden = design.output_quant.dequantize(run_pipeline(design.blocks, design.input_codes(x)))
+    assert np.array_equal(golden.reshape(64, -1), run_qonnx(bipolar_in, x).reshape(64, -1))
     bipolar_out = qonnx_mlp(rng, [8, 4], [dict(weights="bipolar", act="bipolar")])
     with pytest.raises(ModelError, match="node 'fc0' \\(MatMul\\): a bipolar model output is "
                                          "not supported"):
