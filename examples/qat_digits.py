@@ -83,7 +83,8 @@ def run_precision(qat, kind, precision, float_model, data, args, out: Path, log)
     qat_accuracy = qat.accuracy(net, x_test, y_test)
 
     work = out / kind / precision
-    onnx_path = qat.export_qonnx(net, work / f"{kind}_{precision}.onnx", x_test)
+    # The export sits beside the design: hwgen writes OUT only into a directory of its own.
+    onnx_path = qat.export_qonnx(net, out / kind / f"{kind}_{precision}.onnx", x_test)
     design = hwgen.compile(onnx_path, max_macs=args.max_macs)
     design.save(work)
     contract = qat.check_contract(net, onnx_path, x_test, design=design.lowered)
