@@ -35,6 +35,9 @@ class Accelerator(wiring.Component):
     ----------
     blocks : sequence of block parameters, in topological order
     edges : sequence of tuples, optional
+    roms : RomFiles, optional
+        Ship every block's tables as ``$readmemh`` images, block ``i``'s as ``layer<i>_*``
+        (:mod:`hwgen.hw.rom`); by default they are initial memory contents.
 
     Members
     -------
@@ -46,12 +49,13 @@ class Accelerator(wiring.Component):
         performance counters, independent of how Verilog export names internal signals.
     """
 
-    def __init__(self, *, blocks, edges=None):
+    def __init__(self, *, blocks, edges=None, roms=None):
         blocks = tuple(blocks)
         if not blocks:
             raise ValueError("an accelerator needs at least one block")
         self._blocks = blocks
         self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+        self._roms = roms
         first, last = blocks[0].input_format, blocks[-1].output_format
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(first.element, first.lanes))),
@@ -111,7 +115,8 @@ class Accelerator(wiring.Component):
 
         fan_out(DESIGN_INPUT, wiring.flipped(self.i_stream), blocks[0].input_format)
         for index, block in enumerate(blocks):
-            component = block_component(block)
+            component = block_component(
+                block, None if self._roms is None else self._roms.within(f"layer{index}"))
             m.submodules[block_instance(index)] = component
             for port in range(block.inputs):
                 wiring.connect(m, ports[(index, port)],
