@@ -23,7 +23,9 @@ _DONE = "BUILD_OK"
 def cache_root() -> Path:
     """``$HWGEN_CACHE`` or ``~/.cache/hwgen``."""
     root = os.environ.get("HWGEN_CACHE") or Path.home() / ".cache" / "hwgen"
-    return Path(root)
+    # Absolute: simulators run in their own work directories, and the built executables
+    # are found through this path.
+    return Path(root).resolve()
 
 
 def _environment() -> tuple:

@@ -24,7 +24,7 @@ from .limits import CycleLimits
 from .toolchain import ensure_icarus, ensure_verilator, verilator_make_overrides
 
 __all__ = ["HARNESS_TOP", "HARNESS_MODULES", "Monitor", "Harness", "HarnessRun",
-           "check_top", "build_harness", "run_harness"]
+           "VerilatorOptions", "check_top", "build_harness", "run_harness"]
 
 HARNESS_TOP = "hwgen_harness"
 #: Module names the harness brings into a build: a design may not use them.
@@ -107,7 +107,8 @@ def check_top(top: str) -> None:
 
 def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_period: int,
                   transfer_bits: int, monitors=(), simulator: str = "verilator",
-                  waves: bool = False, log=print) -> Harness:
+                  waves: bool = False, verilator: VerilatorOptions | None = None,
+                  log=print) -> Harness:
     """Render and build the harness around ``sources`` (cached by content hash).
 
     ``sources`` maps relative file names to Verilog text, in compile order (the design's
@@ -123,9 +124,10 @@ def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_
     if simulator == "verilator":
         ensure_verilator()
         main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)
-        flags = verilator_flags(waves)
-        key = build_key("verilator", *named, harness_sv, main_cpp, *flags,
-                        *verilator_make_overrides())
+        verilator = verilator or VerilatorOptions()
+        flags = verilator_flags(waves, verilator)
+        overrides = verilator_make_overrides() + verilator.make_overrides()
+        key = build_key("verilator", *named, harness_sv, main_cpp, *flags, *overrides)
         with build_slot("harness-verilator", key) as slot:
             exe = slot.path / "obj" / f"V{HARNESS_TOP}"
             if not slot.ready:
@@ -134,7 +136,7 @@ def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_
                 (slot.path / "main.cpp").write_text(main_cpp)
                 cmd = ["verilator", *flags, "--top-module", HARNESS_TOP, "-Mdir", "obj",
                        *sources, "harness.sv", "main.cpp"]
-                for override in verilator_make_overrides():
+                for override in overrides:
                     cmd += ["-MAKEFLAGS", override]
                 _run_build(cmd, slot.path)
                 slot.mark_ready()
@@ -154,11 +156,50 @@ def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_
     raise SimulationError(f"unknown simulator {simulator!r}; use verilator or icarus")
 
 
-def verilator_flags(waves: bool = False) -> list:
+@dataclass(frozen=True)
+class VerilatorOptions:
+    """How Verilator builds the harness (benchmarks/bench_sim.py measures the choices).
+
+    Parameters
+    ----------
+    opt_fast : str
+        g++ optimisation of the code run every cycle (``OPT_FAST``).
+    opt_slow : str
+        g++ optimisation of construction and initial-block code (``OPT_SLOW``).
+    output_split : int
+        ``--output-split``: statements per C++ file, so ``make -j`` compiles a large model
+        on every core (0: one file per kind of code).
+    threads : int
+        ``--threads``: threads evaluating the model.
+    jobs : int
+        Parallel jobs of Verilator and of make.
+    """
+
+    opt_fast: str = "-O3"
+    opt_slow: str = "-O1"
+    output_split: int = 20_000
+    threads: int = 1
+    jobs: int = 2
+
+    def flags(self) -> list:
+        flags = ["-j", str(self.jobs), "--output-split", str(self.output_split)]
+        if self.threads > 1:
+            flags += ["--threads", str(self.threads)]
+        return flags
+
+    def make_overrides(self) -> list:
+        return [f"OPT_FAST={self.opt_fast}", f"OPT_SLOW={self.opt_slow}"]
+
+    def describe(self) -> str:
+        return " ".join(self.flags() + self.make_overrides())
+
+
+def verilator_flags(waves: bool = False, options: VerilatorOptions | None = None) -> list:
     """Verilator's options for the harness build (docs/simulation.md: why these)."""
-    flags = ["--cc", "--exe", "--build", "-j", "2", "-O3", "--x-assign", "fast",
-             "--x-initial", "fast", "-DHWGEN_EXTERNAL_CLOCK", "-Wno-fatal", "-Wno-lint",
-             "-Wno-style"]
+    options = options or VerilatorOptions()
+    flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+             "-DHWGEN_EXTERNAL_CLOCK", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+             *options.flags()]
     if waves:
         flags += ["--trace", "-DHWGEN_WAVES"]
     return flags

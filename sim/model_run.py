@@ -130,7 +130,7 @@ def simulate_design(design: LoweredDesign, x, *, work_dir, memories: str = "file
 def simulate_rtl(design: LoweredDesign, x, *, sources: dict, work_dir,
                  simulator: str = "verilator", driver: str = "harness", idle: float = 0.0,
                  backpressure: float = 0.0, seed: int = 1, waves: bool = False,
-                 max_cycles: int | None = None, progress=None,
+                 max_cycles: int | None = None, verilator=None, progress=None,
                  log=print) -> SimulationOutcome:
     """Simulate ``sources`` (the RTL of ``design``) over every row of ``x`` and check it.
 
@@ -154,6 +154,8 @@ def simulate_rtl(design: LoweredDesign, x, *, sources: dict, work_dir,
     max_cycles : int, optional
         Stop the run after this many cycles, or as many without an output beat; by default
         both limits come from the cycle model (:mod:`hwgen.sim.limits`).
+    verilator : VerilatorOptions, optional
+        How Verilator builds the harness (:class:`hwgen.sim.harness.VerilatorOptions`).
 
     Raises
     ------
@@ -182,7 +184,7 @@ def simulate_rtl(design: LoweredDesign, x, *, sources: dict, work_dir,
                                 in_period=design.beats_in_per_inference,
                                 transfer_bits=2 * len(design.blocks),
                                 monitors=_monitors(design), simulator=simulator, waves=waves,
-                                log=log)
+                                verilator=verilator, log=log)
         run = run_harness(harness, in_words, beats_out, in_width=design.in_width,
                           work_dir=work_dir, limits=limits, idle=idle,
                           backpressure=backpressure, seed=seed, waves_file=waves_file,

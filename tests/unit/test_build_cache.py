@@ -31,3 +31,10 @@ def test_failed_build_is_wiped(tmp_path):
         slot.mark_ready()
     with build_slot("kind", "k", root=tmp_path) as slot:
         assert slot.ready
+
+
+def test_a_relative_cache_is_made_absolute(tmp_path, monkeypatch):
+    """Simulators run in their own directories and find their executables through it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HWGEN_CACHE", "relative/cache")
+    assert build_cache.cache_root() == tmp_path / "relative" / "cache"
