@@ -1,21 +1,26 @@
-# The two commands of the README's quick start (demo, test), the test tiers, and the docs.
+# The two commands of the README's quick start (demo, test), lint, the test tiers, and the docs.
 # Every target creates .venv/ on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hwgen-installed
 
-.PHONY: demo test test-fast test-unit test-hw test-backend test-cosim test-e2e docs bench clean
+.PHONY: demo lint test test-fast test-unit test-hw test-backend test-cosim test-e2e docs test-synth test-qat bench bench-resources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build here; unpinned pulls CUDA
+	$(PY) -m pip install --quiet -e '.[test,qat]'
 	touch $(STAMP)
 
 ## demo: train the digits MLP, compile it, simulate the test split on Verilator, print the comparison
 demo: $(STAMP)
 	$(PY) examples/digits_mlp.py
+
+## lint: ruff (the rules are in pyproject.toml)
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 ## test: the whole test suite on 2 cores (co-simulation on Verilator and Icarus included)
 test: $(STAMP)
@@ -48,10 +53,22 @@ test-e2e: $(STAMP)
 docs: $(STAMP)
 	$(PY) docs/generate_architecture.py
 
+## test-qat: quantization-aware training (torch, Brevitas): STEs, presets, the fake-quant = golden contract
+test-qat: $(STAMP)
+	$(PY) -m pytest -n 2 tests/qat
+
+## test-synth: synthesis and place-and-route of small designs (yowasp)
+test-synth: $(STAMP)
+	$(PY) -m pytest -n 2 tests/synth
+
 ## bench: benchmark scripts (print figures)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_simulation.py
 	$(PY) benchmarks/bench_calibration.py
+
+## bench-resources: synthesise the digits MLP and CNN (xcup, ecp5 with place and route; minutes)
+bench-resources: $(STAMP)
+	$(PY) benchmarks/bench_resources.py
 
 clean:
 	rm -rf out/ .pytest_cache

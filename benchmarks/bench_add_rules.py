@@ -33,11 +33,11 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hwgen.reference.onnxruntime_add import qlinear_add_float32  # noqa: E402
-from hwgen.golden.registry import golden_block  # noqa: E402
-from hwgen.ir import IntType, TensorQuant  # noqa: E402
-from hwgen.ir.layers.add import QuantAdd  # noqa: E402
-from hwgen.ir.lowering import lower_layer  # noqa: E402
+from hwgen.golden.registry import golden_block
+from hwgen.ir import IntType, TensorQuant
+from hwgen.ir.layers.add import QuantAdd
+from hwgen.ir.lowering import lower_layer
+from hwgen.reference.onnxruntime_add import qlinear_add_float32
 
 INT8 = IntType(8, True)
 

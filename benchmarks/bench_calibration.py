@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -27,11 +28,11 @@ import time
 import numpy as np
 
 try:
-    import hwgen  # noqa: F401
+    import hwgen  # noqa: F401 (imported only to learn whether hwgen is installed)
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from hwgen.quant import CALIBRATION_METHODS, calibrate  # noqa: E402
+from hwgen.quant import CALIBRATION_METHODS, calibrate
 
 BITS = 8
 ENTROPY = {"num_bins": 2048, "num_quantized_bins": 256}
@@ -41,7 +42,8 @@ PERCENTILE = 99.999
 def make_data(size: int, batches: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     half = size // 2
-    x = np.concatenate([rng.laplace(0.0, 1.0, half), np.maximum(rng.normal(0.5, 2.0, size - half), 0.0)])
+    x = np.concatenate([rng.laplace(0.0, 1.0, half),
+                        np.maximum(rng.normal(0.5, 2.0, size - half), 0.0)])
     rng.shuffle(x)
     return x.astype(np.float32).reshape(batches, 1, -1)
 
@@ -58,14 +60,19 @@ def best_time(fn, repeat: int):
 def hwgen_rows(data: np.ndarray, repeat: int):
     options = {"percentile": {"percentile": PERCENTILE}, "entropy": ENTROPY}
     for method in CALIBRATION_METHODS:
-        seconds, r = best_time(lambda: calibrate(data, method, bits=BITS, **options.get(method, {})), repeat)
+        run = functools.partial(calibrate, data, method, bits=BITS, **options.get(method, {}))
+        seconds, r = best_time(run, repeat)
         yield f"hwgen {method}", seconds, r.rmin, r.rmax
 
 
 def onnxruntime_rows(data: np.ndarray, repeat: int):
     import onnx
     from onnx import TensorProto, helper
-    from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
+    from onnxruntime.quantization.calibrate import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        create_calibrator,
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -95,7 +102,8 @@ def onnxruntime_rows(data: np.ndarray, repeat: int):
             for _ in range(repeat):
                 with contextlib.redirect_stdout(io.StringIO()):  # onnxruntime prints progress
                     cal = create_calibrator(path, ["Relu"], os.path.join(tmp, "aug.onnx"),
-                                            calibrate_method=getattr(CalibrationMethod, name), extra_options=extra)
+                                            calibrate_method=getattr(CalibrationMethod, name),
+                                            extra_options=extra)
                     t = time.perf_counter()
                     cal.collect_data(Reader())
                     res = cal.compute_data()["x"]
@@ -109,10 +117,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="number of activations")
     parser.add_argument("--batches", type=int, default=10, help="calibration batches (axis 0)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per method; the best is printed")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per method; the best is printed")
     args = parser.parse_args(argv)
     data = make_data(args.size, args.batches)
-    print(f"{args.size} float32 activations in {args.batches} batches, {BITS}-bit, best of {args.repeat}")
+    print(f"{args.size} float32 activations in {args.batches} batches, {BITS}-bit, "
+          f"best of {args.repeat}")
     print(f"{'calibrator':<26}{'seconds':>10}{'rmin':>12}{'rmax':>12}")
     rows = list(hwgen_rows(data, args.repeat))
     try:

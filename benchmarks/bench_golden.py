@@ -22,7 +22,7 @@ Both executors run in this process on the same float inputs, one batch each: onn
 ``InferenceSession`` (CPU provider, ``intra_op_num_threads=1``, ``inter_op_num_threads=1``,
 sequential execution) and :func:`hwgen.golden.run_pipeline` over the lowered blocks
 (``choose_folding`` then ``lower_graph``; FIFO sizing does not change the golden model and is
-skipped) on the input codes, which ``Design.input_codes`` computes once beforehand (its time,
+skipped) on the input codes, which ``LoweredDesign.input_codes`` computes once beforehand (its time,
 spent in ``hwgen.ir.types``, is printed in a column of its own). BLAS is single-threaded too:
 OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to 1 before numpy is
 imported. After one
@@ -42,30 +42,32 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"  # before numpy loads its BLAS
+# single-threaded BLAS: set before numpy loads it
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import cProfile
+import functools
+import pstats
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-from hwgen.backend.design import Design  # noqa: E402
-from hwgen.frontend import load_onnx  # noqa: E402
-from hwgen.frontend.layout import stream_input_axes  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.lowering import lower_graph  # noqa: E402
-from hwgen.passes import choose_folding  # noqa: E402
-from tests.fixtures.cnn_builders import Chain  # noqa: E402
-from tests.fixtures.qdq_builders import ort_quantize  # noqa: E402
+from hwgen.backend.design import LoweredDesign
+from hwgen.frontend import load_onnx
+from hwgen.frontend.layout import stream_input_axes
+from hwgen.golden import run_pipeline
+from hwgen.ir.lowering import lower_graph
+from hwgen.passes import choose_folding
+from tests.fixtures.cnn_builders import Chain
+from tests.fixtures.qdq_builders import ort_quantize
 
 MODELS = ("cnv", "digits-cnn", "digits-mlp")
 
@@ -124,12 +126,12 @@ def build(name: str, args):
     return qdq, np.ascontiguousarray(x, dtype=np.float32)
 
 
-def golden_design(qdq, max_macs: int) -> Design:
+def golden_design(qdq, max_macs: int) -> LoweredDesign:
     graph = choose_folding(load_onnx(qdq, None), max_macs=max_macs)
     blocks, edges = lower_graph(graph)
-    return Design(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
-                  output_quant=graph.output_quant,
-                  input_axes=stream_input_axes(graph.input_shape))
+    return LoweredDesign(name=graph.name, blocks=blocks, edges=edges,
+                         input_quant=graph.input_quant, output_quant=graph.output_quant,
+                         input_axes=stream_input_axes(graph.input_shape))
 
 
 def ort_session(qdq):
@@ -154,7 +156,7 @@ def best_of(run, repeat: int):
     return min(cpu), min(wall), result
 
 
-def golden_run(design: Design, codes: np.ndarray):
+def golden_run(design: LoweredDesign, codes: np.ndarray):
     return run_pipeline(design.blocks, codes, edges=design.edges)
 
 
@@ -201,7 +203,7 @@ def blocks_table(row: dict, repeat: int) -> None:
     print("|---|---|---|")
     times = []
     for unit in units:
-        cpu, _, out = best_of(lambda: run_pipeline(unit, value), repeat)
+        cpu, _, out = best_of(functools.partial(run_pipeline, unit, value), repeat)
         times.append((unit[-1].name, cpu))
         value = out.astype(np.result_type(np.min_scalar_type(int(out.min(initial=0))),
                                           np.min_scalar_type(int(out.max(initial=0)))))

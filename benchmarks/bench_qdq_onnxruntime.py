@@ -37,20 +37,14 @@ import sys
 
 import numpy as np
 
-try:
-    import hwgen  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
+# the checkout's root: tests.fixtures (and hwgen, when it is not installed)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.reference.onnxruntime import (MECHANISMS, compare_layers,  # noqa: E402
-                                                onnxruntime_output_codes)
-from hwgen.golden import run_pipeline  # noqa: E402
-from tests.fixtures.cnn_builders import (Chain, digits_like_cnn, residual_cnn,  # noqa: E402
-                                              separable_cnn)
-from tests.fixtures.onnx_builders import gemm_mlp  # noqa: E402
-from tests.fixtures.qdq_builders import ort_quantize  # noqa: E402
+from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.reference.onnxruntime import MECHANISMS, compare_layers, onnxruntime_output_codes
+from tests.fixtures.cnn_builders import Chain, digits_like_cnn, residual_cnn, separable_cnn
+from tests.fixtures.onnx_builders import gemm_mlp
+from tests.fixtures.qdq_builders import ort_quantize
 
 
 def models(seed: int, images: int):

@@ -17,17 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
-from digits_mlp import load_data, to_onnx, train  # noqa: E402
+from digits_mlp import load_data, to_onnx, train
 
-from hwgen.backend.rtl import export_rtl  # noqa: E402
-from hwgen.compiler import compile_onnx  # noqa: E402
-from hwgen.golden import run_pipeline  # noqa: E402
-from hwgen.ir.packing import pack_words  # noqa: E402
-from hwgen.sim.block_cosim import cosim_stream_block  # noqa: E402
-from hwgen.sim.model_run import simulate_design  # noqa: E402
+from hwgen.backend.rtl import export_rtl
+from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.ir.packing import pack_words
+from hwgen.sim.block_cosim import cosim_stream_block
+from hwgen.sim.model_run import simulate_design
 
 
 def harness_run(design, x, simulator, driver, work):
@@ -70,9 +69,10 @@ def main(argv=None) -> int:
     x_train, x_test, y_train, _ = load_data()
     start = time.perf_counter()
     design = compile_onnx(to_onnx(train(x_train, y_train)), x_train)
-    print(f"design: digits MLP, layers "
-          f"{', '.join(f'{l.name} {l.mh}x{l.mw} PE{l.pe}xSIMD{l.simd}' for l in design.blocks)}"
-          f" ({sum(l.pe * l.simd for l in design.blocks)} multipliers); compiled in "
+    layers = ", ".join(f"{block.name} {block.mh}x{block.mw} PE{block.pe}xSIMD{block.simd}"
+                       for block in design.blocks)
+    print(f"design: digits MLP, layers {layers}"
+          f" ({sum(block.pe * block.simd for block in design.blocks)} multipliers); compiled in "
           f"{time.perf_counter() - start:.1f} s")
     big = np.concatenate([x_test] * args.repeat)
     setups = [

@@ -70,7 +70,10 @@ def synthesize(verilog: str, work: Path) -> dict:
         raise RuntimeError(f"yosys failed:\n{result.stderr[-2000:]}")
     stat = json.loads((work / "stat.json").read_text())
     cells = stat["design"]["num_cells_by_type"]
-    count = lambda prefixes: sum(n for c, n in cells.items() if c.startswith(prefixes))  # noqa
+
+    def count(prefixes):
+        return sum(n for c, n in cells.items() if c.startswith(prefixes))
+
     return {
         "LUT": count(("LUT",)),
         "FF": count(("FDRE", "FDSE", "FDCE", "FDPE")),

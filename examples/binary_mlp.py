@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ class BinaryMLP:
 
     def __init__(self, sizes, seed=0):
         rng = np.random.default_rng(seed)
-        self.w = [rng.uniform(-1, 1, (o, i)) for i, o in zip(sizes, sizes[1:])]
+        self.w = [rng.uniform(-1, 1, (o, i)) for i, o in pairwise(sizes)]
         hidden = sizes[1:-1]
         self.gamma = [np.ones(h) for h in hidden]
         self.beta = [np.zeros(h) for h in hidden]
@@ -126,7 +127,7 @@ def train(x, y, *, epochs=40, batch=64, lr=0.01, seed=0) -> BinaryMLP:
             grads = model.backward(cache, p / len(idx))
             step += 1
             rate = lr * (0.5 ** (epoch // 15))
-            for k, (param, g) in enumerate(zip(params, grads)):
+            for k, (param, g) in enumerate(zip(params, grads, strict=True)):
                 m[k] = 0.9 * m[k] + 0.1 * g
                 v[k] = 0.999 * v[k] + 0.001 * g * g
                 param -= rate * (m[k] / (1 - 0.9 ** step)) / \
@@ -169,7 +170,8 @@ def to_qonnx(model: BinaryMLP) -> onnx.ModelProto:
                                    const(f"bn{k + 1}.mean", model.mean[k]),
                                    const(f"bn{k + 1}.var", model.var[k])],
             [f"bn{k + 1}.out"], name=f"bn{k + 1}", epsilon=EPS))
-        nodes.append(helper.make_node("BipolarQuant", [f"bn{k + 1}.out", const(f"act{k + 1}.scale", 1.0)],
+        nodes.append(helper.make_node("BipolarQuant",
+                                      [f"bn{k + 1}.out", const(f"act{k + 1}.scale", 1.0)],
                                       [f"act{k + 1}.out"], domain=QONNX, name=f"act{k + 1}"))
         current = f"act{k + 1}.out"
     graph = helper.make_graph(
@@ -231,9 +233,10 @@ def main(argv=None) -> int:
     print()
     print("| layer | kind | shape | PE x SIMD | cycles/vector | latency model | latency RTL |")
     print("|---|---|---|---|---|---|---|")
-    for block, layer in zip(design.blocks, r["layers"]):
+    for block, layer in zip(design.blocks, r["layers"], strict=True):
         print(f"| {block.name} | {block.kind} | {block.mh}x{block.mw} | {block.pe} x {block.simd} "
-              f"| {layer['cycles_per_vector']} | {layer['latency_model']} | {layer['latency_rtl']} |")
+              f"| {layer['cycles_per_vector']} | {layer['latency_model']} "
+              f"| {layer['latency_rtl']} |")
     print()
     print("| cycles | model | RTL |")
     print("|---|---|---|")

@@ -40,10 +40,10 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from numpy_cnn import SmallCnn  # noqa: E402
+from numpy_cnn import SmallCnn
 
-import hwgen  # noqa: E402
-from hwgen.reference.onnxruntime import compare_layers  # noqa: E402
+import hwgen
+from hwgen.reference.onnxruntime import compare_layers
 
 #: Where each design goes under OUT.
 DESIGN_DIRS = {"hwgen PTQ": "ptq", "onnxruntime QDQ": "qdq"}
@@ -59,8 +59,12 @@ def load_data(seed: int = 0):
 
 def quantize_with_onnxruntime(float_path: Path, qdq_path: Path, calibration: np.ndarray):
     """onnxruntime quantize_static, QDQ format, fed by a CalibrationDataReader."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
@@ -219,8 +223,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="out/digits_cnn")
     parser.add_argument("--max-macs", type=int, default=64,
                         help="multipliers of the busiest layer; the compiler balances the rest "
-                             "(here conv1 8x1, conv2 4x8, fc 5x1: an interval of 576 cycles, "
-                             "what conv1's sliding window needs for 8x8 pixels x 3x3 positions)")
+                             "(here conv2 8x8 and conv1 2x9, an interval of 288 cycles; from "
+                             "256 on, 64 cycles: conv1's window takes 8x8 pixels, one a cycle)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None,
                         help="simulate only the first N test images (the tests use this)")

@@ -51,7 +51,7 @@ def to_onnx(model: MLPClassifier) -> onnx.ModelProto:
     nodes, inits = [], []
     current = "input"
     last = len(model.coefs_) - 1
-    for i, (w, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+    for i, (w, b) in enumerate(zip(model.coefs_, model.intercepts_, strict=True)):
         inits += [numpy_helper.from_array(w.T.astype(np.float32), f"fc{i + 1}.weight"),
                   numpy_helper.from_array(b.astype(np.float32), f"fc{i + 1}.bias")]
         gemm_out = "logits" if i == last else f"fc{i + 1}.out"
@@ -119,9 +119,10 @@ def main(argv=None) -> int:
     print()
     print("| layer | shape | PE x SIMD | cycles/vector | latency model | latency RTL |")
     print("|---|---|---|---|---|---|")
-    for block, layer in zip(design.blocks, r["layers"]):
+    for block, layer in zip(design.blocks, r["layers"], strict=True):
         print(f"| {block.name} | {block.mh}x{block.mw} | {block.pe} x {block.simd} "
-              f"| {layer['cycles_per_vector']} | {layer['latency_model']} | {layer['latency_rtl']} |")
+              f"| {layer['cycles_per_vector']} | {layer['latency_model']} "
+              f"| {layer['latency_rtl']} |")
     print()
     print("| cycles | model | RTL |")
     print("|---|---|---|")

@@ -29,10 +29,10 @@ import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digits_mlp import HIDDEN, load_data, to_onnx, train  # noqa: E402
+from digits_mlp import HIDDEN, load_data, to_onnx, train
 
-import hwgen  # noqa: E402
-from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
+import hwgen
+from hwgen.ir.blocks.mx_mvau import MxMvauParams
 
 WEIGHT_FORMATS = ("int8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4",
                   "mxint8", "mx9", "mx6", "mx4")
@@ -61,6 +61,11 @@ def bits_per_weight(design) -> float:
             bits += block.weights.size * block.weight_type.bits
         weights += block.mh * block.mw
     return bits / weights
+
+
+def model_and_rtl(cycles: dict, key: str) -> str:
+    """``model / rtl`` figures of one cycle count (``-`` where the RTL did not run)."""
+    return f"{cycles[key + '_model']} / {cycles.get(key + '_rtl', '-')}"
 
 
 def main(argv=None) -> int:
@@ -126,9 +131,9 @@ def main(argv=None) -> int:
         rtl = "-" if e["rtl"] is None else f"{e['rtl']:.2%}"
         same = "-" if e["exact"] is None else \
             f"{e['exact'] and e['rtl'] == e['golden']} ({e['mismatches']} differ)"
-        pair = lambda key: f"{c[key + '_model']} / {c.get(key + '_rtl', '-')}"  # noqa: E731
         print(f"| {e['row']} | {e['bits']:.3g} | {e['golden']:.2%} | {rtl} | {same} "
-              f"| {pair('latency')} | {pair('ii')} | {pair('total')} |")
+              f"| {model_and_rtl(c, 'latency')} | {model_and_rtl(c, 'ii')} "
+              f"| {model_and_rtl(c, 'total')} |")
     print()
     print(f"every simulated RTL equals its golden model, every transfer as modelled: {ok}")
     summary = {"float_accuracy": float_accuracy, "ok": ok,

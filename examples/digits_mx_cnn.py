@@ -35,11 +35,11 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from digits_cnn import load_data  # noqa: E402
-from numpy_cnn import SmallCnn  # noqa: E402
+from digits_cnn import load_data
+from numpy_cnn import SmallCnn
 
-import hwgen  # noqa: E402
-from hwgen.ir.blocks.mx_mvau import MxMvauParams  # noqa: E402
+import hwgen
+from hwgen.ir.blocks.mx_mvau import MxMvauParams
 
 ROWS = ("int8", "mxfp8_e4m3", "mxfp4", "mx6")
 CONVS = ("conv1", "conv2")

@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from digits_cnn import compare_two_ways, load_data  # noqa: E402
-from numpy_resnet import SmallResNet  # noqa: E402
+from digits_cnn import compare_two_ways, load_data
+from numpy_resnet import SmallResNet
 
 
 def main(argv=None) -> int:

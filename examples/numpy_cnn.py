@@ -77,7 +77,10 @@ class SmallCnn:
         self.image, self.classes = tuple(image), classes
         rng = np.random.default_rng(seed)
         c1, c2 = channels
-        he = lambda fan_in, shape: rng.normal(0, np.sqrt(2 / fan_in), shape)  # noqa: E731
+
+        def he(fan_in, shape):
+            return rng.normal(0, np.sqrt(2 / fan_in), shape)
+
         self.params = {
             "w1": he(9 * c, (c1, c, 3, 3)), "b1": np.zeros(c1),
             "w2": he(9 * c1, (c2, c1, 3, 3)), "b2": np.zeros(c2),

@@ -19,7 +19,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from numpy_cnn import SmallCnn, _conv, _conv_backward, _maxpool  # noqa: E402
+from numpy_cnn import SmallCnn, _conv, _conv_backward, _maxpool
 
 __all__ = ["SmallResNet"]
 
@@ -43,7 +43,10 @@ class SmallResNet(SmallCnn):
             raise ValueError(f"image height and width must be even, not {h}x{w}")
         self.image, self.classes = tuple(image), classes
         rng = np.random.default_rng(seed)
-        he = lambda fan_in, shape: rng.normal(0, np.sqrt(2 / fan_in), shape)  # noqa: E731
+
+        def he(fan_in, shape):
+            return rng.normal(0, np.sqrt(2 / fan_in), shape)
+
         k = channels
         self.params = {
             "w1": he(9 * c, (k, c, 3, 3)), "b1": np.zeros(k),

@@ -17,8 +17,8 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["BlockKind", "CATALOG", "STAGES", "OPTIONAL_STAGES", "block_kinds", "kind_named", "kind_of",
-           "lowering_of", "resolve"]
+__all__ = ["BlockKind", "CATALOG", "STAGES", "OPTIONAL_STAGES", "block_kinds", "kind_named",
+           "kind_of", "lowering_of", "resolve"]
 
 #: The stages an entry names, in pipeline order (``lowers`` is a table, the rest references).
 STAGES = ("params", "golden", "golden_codes", "cycle_model", "cost_model", "component",

@@ -35,3 +35,12 @@ class ModifiedFilesError(HwgenError):
 
 class CycleLimitError(SimulationError):
     """A simulation ran past its cycle limit (derived from the cycle model, or given)."""
+
+
+class SynthesisError(HwgenError):
+    """Synthesis or place-and-route cannot run: missing output, tool, or device capacity."""
+
+
+class HwgenWarning(UserWarning):
+    """Something the user should know about a result that is still produced (an ignored
+    option, a calibration range set by outliers); ``hwgen`` prints it as one line."""

@@ -34,8 +34,10 @@ def cosim_stream_block(verilog: str, top: str, *, in_words, expect_words, work_d
     job.write_text(json.dumps({
         "in_words": [f"{int(w):x}" for w in in_words],
         "expect_words": [f"{int(w):x}" for w in expect_words],
-        "expect_in_cycles": None if expect_in_cycles is None else list(map(int, expect_in_cycles)),
-        "expect_out_cycles": None if expect_out_cycles is None else list(map(int, expect_out_cycles)),
+        "expect_in_cycles": (None if expect_in_cycles is None
+                             else list(map(int, expect_in_cycles))),
+        "expect_out_cycles": (None if expect_out_cycles is None
+                              else list(map(int, expect_out_cycles))),
         "idle": idle, "backpressure": backpressure, "seed": seed,
         "timeout_cycles": timeout_cycles,
     }))

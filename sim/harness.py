@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..backend.templates import render
 from ..errors import SimulationError
+from ..subprocesses import run_child
 from .build_cache import build_key, build_slot
 from .limits import CycleLimits
 from .toolchain import ensure_icarus, ensure_verilator, verilator_make_overrides
@@ -126,7 +127,9 @@ def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_
         main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)
         verilator = verilator or VerilatorOptions()
         flags = verilator_flags(waves, verilator)
-        overrides = verilator_make_overrides() + verilator.make_overrides()
+        # The options' optimisation levels replace the toolchain's defaults.
+        overrides = [o for o in verilator_make_overrides()
+                     if not o.startswith(("OPT_FAST=", "OPT_SLOW="))] + verilator.make_overrides()
         key = build_key("verilator", *named, harness_sv, main_cpp, *flags, *overrides)
         with build_slot("harness-verilator", key) as slot:
             exe = slot.path / "obj" / f"V{HARNESS_TOP}"
@@ -213,7 +216,7 @@ def _write_sources(path: Path, sources: dict, harness_sv: str) -> None:
 
 
 def _run_build(cmd, cwd: Path) -> None:
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    result = run_child(cmd, cwd=cwd, capture=True)
     (cwd / "build.log").write_text(result.stdout + result.stderr)
     if result.returncode:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
@@ -300,15 +303,15 @@ def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, wo
     cmd = list(harness.command) + harness_plusargs(
         work_dir, len(in_words), beats_out, limits=limits, idle=idle,
         backpressure=backpressure, seed=seed, waves_file=waves_file)
+
+    def poll():
+        progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+
     start = time.perf_counter()
     with open(work_dir / "sim.log", "w") as log:
-        process = subprocess.Popen(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT)
-        while process.poll() is None:
-            try:
-                process.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                if progress:
-                    progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+        # its own process group: ended with everything it started if hwgen is interrupted
+        process = run_child(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT,
+                            poll=poll if progress else None)
     wall = time.perf_counter() - start
     if progress:
         progress(_count_lines(work_dir / "outputs.txt"), beats_out)

@@ -27,7 +27,7 @@ def require_simulator(name: str) -> None:
         _MISSING[name] = str(error)
         if os.environ.get("HWGEN_REQUIRE_SIMULATORS"):
             pytest.fail(message)
-        warnings.warn(message)
+        warnings.warn(message, stacklevel=2)
         pytest.skip(message)
 
 

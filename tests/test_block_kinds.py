@@ -23,8 +23,15 @@ import pytest
 import hwgen.ir.layers
 from hwgen.backend import LoweredDesign, load_design, write_design
 from hwgen.backend.rtl import export_rtl
-from hwgen.catalog import (CATALOG, OPTIONAL_STAGES, STAGES, kind_named, kind_of,
-                           lowering_of, resolve)
+from hwgen.catalog import (
+    CATALOG,
+    OPTIONAL_STAGES,
+    STAGES,
+    kind_named,
+    kind_of,
+    lowering_of,
+    resolve,
+)
 from hwgen.golden import run_pipeline
 from hwgen.golden.registry import golden_block
 from hwgen.golden.window import WindowPatches

@@ -12,15 +12,15 @@
 
 from .api import check_onnx, load_onnx, quantize_mlp
 from .config import FORMATS, WEIGHT_FORMATS, CompileConfig, LayerOptions, load_config
-from .float.conv_ptq import quantize_network
 from .float.add import FloatAdd
+from .float.conv_ptq import quantize_network
 from .float.depthwise import FloatDepthwiseConv
 from .float.layers import FloatConv, FloatPool
 from .float.model import FloatDense
 from .float.network import float_forward
+from .float.ptq import quantize_layers
 from .onnx.reader import SUPPORTED_OPS, read_onnx
 from .problems import Problem
-from .float.ptq import quantize_layers
 from .qdq.reader import read_qdq
 from .qonnx.reader import read_qonnx
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import HwgenWarning, ModelError
 from .float.conv_ptq import quantize_network
 from .float.model import FloatDense
+from .float.ptq import quantize_layers
 from .onnx.graph import load_model
 from .onnx.reader import onnx_problems, read_onnx
 from .problems import Problem
-from .float.ptq import quantize_layers
 from .qdq.reader import is_qdq, qdq_problems, read_qdq
 from .qonnx.reader import is_qonnx, qonnx_problems, read_qonnx
 
@@ -62,7 +63,7 @@ def quantize_mlp(*, weights, calibration, biases=None, relu=None, config=None, n
     names = [f"dense{i}" for i in range(count)] if names is None \
         else _as_list(names, "names", count)
     layers = []
-    for w, b, r, n in zip(weights, biases, relu, names):
+    for w, b, r, n in zip(weights, biases, relu, names, strict=True):
         w = np.asarray(w, dtype=np.float64)
         b = np.zeros(w.shape[0] if w.ndim else 0) if b is None else b
         layers.append(FloatDense(name=n, weights=w, bias=b, relu=r))
@@ -107,6 +108,10 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
             os.path.splitext(os.path.basename(os.fspath(model)))[0]
             if isinstance(model, (str, os.PathLike)) else "model")
     if is_qdq(proto):
+        if calibration is not None:
+            warnings.warn(HwgenWarning(
+                f"{source}: calibration data (--calib) is ignored: a QDQ model is compiled "
+                "with its own scales"), stacklevel=2)
         return read_qdq(proto, config=config, name=name, source=source)
     if is_qonnx(proto):
         return read_qonnx(proto, calibration, config=config, name=name, source=source)

@@ -2,8 +2,12 @@
 
 from .model import run_pipeline
 from .mvau import int_mvau
-from .requant import (rounding_divide_by_pot, requantize, requantize_and_clamp,
-                      saturating_rounding_doubling_high_mul)
+from .requant import (
+    requantize,
+    requantize_and_clamp,
+    rounding_divide_by_pot,
+    saturating_rounding_doubling_high_mul,
+)
 
 __all__ = ["run_pipeline", "int_mvau", "rounding_divide_by_pot", "requantize",
            "requantize_and_clamp", "saturating_rounding_doubling_high_mul"]

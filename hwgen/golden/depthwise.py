@@ -24,7 +24,8 @@ class _Plan:
     def __init__(self, p: DepthwiseParams):
         x_max = max(abs(p.input_type.qmin), abs(p.input_type.qmax))
         bound = max(abs(int(b)) + x_max * int(s)
-                    for b, s in zip(p.acc_bias.tolist(), np.abs(p.weights).sum(axis=1).tolist()))
+                    for b, s in zip(p.acc_bias.tolist(), np.abs(p.weights).sum(axis=1).tolist(),
+                                    strict=True))
         self.acc_dtype = np.dtype(np.int32 if bound < 1 << 31 else np.int64)
         self.taps = np.ascontiguousarray(p.weights.T, dtype=self.acc_dtype)  # (positions, C)
         self.bias = p.acc_bias.astype(self.acc_dtype)
@@ -61,7 +62,7 @@ def depthwise_codes(x, p: DepthwiseParams) -> np.ndarray:
     acc = np.empty(taps[0].shape, dtype=plan.acc_dtype)
     acc[...] = plan.bias
     product = np.empty_like(acc)
-    for tap, w in zip(taps, plan.taps):
+    for tap, w in zip(taps, plan.taps, strict=True):
         np.multiply(tap, w, out=product, casting="unsafe")
         acc += product
     out = np.empty(acc.shape, dtype=plan.out_dtype)

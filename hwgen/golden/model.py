@@ -55,7 +55,7 @@ def run_pipeline(blocks, x: np.ndarray, *, edges=None, keep_intermediate: bool =
         for p in producers:
             last_use[p] = index
     outputs = []
-    for index, (block, producers) in enumerate(zip(blocks, edges)):
+    for index, (block, producers) in enumerate(zip(blocks, edges, strict=True)):
         # A kind's golden_codes variant keeps codes narrow and window patches a view; every
         # other golden function is called as it is, on int64 inputs.
         function = golden_codes_function(block)

@@ -7,7 +7,7 @@ Output word of a block, lowest bits first: per element ``sign`` (1), ``mant``
 
 from __future__ import annotations
 
-from ..quant.mx import SCALE_BITS, E8M0_NAN, element_fields, mx_format, unpack_blocks
+from ..quant.mx import E8M0_NAN, SCALE_BITS, element_fields, mx_format, unpack_blocks
 
 __all__ = ["decode_block_words", "decoded_bits"]
 

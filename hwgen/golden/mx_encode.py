@@ -111,17 +111,17 @@ def _encode_block(values, g, elem: ElementFormat, rounding, nan):
     signs = [1 if v < 0 else 0 for v in values]
     codes, micro = [], []
     if elem.kind == "float":
-        for a, s in zip(mags, signs):
+        for a, s in zip(mags, signs, strict=True):
             codes.append((s << (elem.bits - 1)) | _float_code(a, d, elem, rounding))
         return e, codes, [0] * k
     if elem.kind == "int":
-        for a, s in zip(mags, signs):
+        for a, s in zip(mags, signs, strict=True):
             n = min(round_shift(a, -(d + elem.mbits), rounding), elem.max_mant)
             codes.append(((-n) & 0xFF) if s else n)
         return e, codes, [0] * k
     for p in range(0, k, 2):
         mu = 1 if mags[p] < (1 << e_a) and mags[p + 1] < (1 << e_a) else 0
-        for a, s in zip(mags[p:p + 2], signs[p:p + 2]):
+        for a, s in zip(mags[p:p + 2], signs[p:p + 2], strict=True):
             n = min(round_shift(a, -(d + mu), rounding), elem.max_mant)
             codes.append((s << elem.mbits) | n)
             micro.append(mu)

@@ -72,7 +72,8 @@ def requantize(acc, multiplier, shift, rounding: RequantRounding) -> np.ndarray:
         right = np.maximum(-shift, 0)
         shifted = acc << left
         _check_int32(shifted, "left-shifted accumulator")
-        return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right)
+        return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier),
+                                      right)
     t = 31 - shift
     if np.any(t < 1):
         raise ValueError("single rounding needs shift <= 30")
@@ -134,7 +135,8 @@ class Requantizer:
             return None
         spread = max(self.zero_point - self.out_min, self.out_max - self.zero_point) + 1
         c = (spread - 1).bit_length()           # ceil(log2(L + 1))
-        for m, shift in zip(self.multiplier.reshape(-1).tolist(), self.shift.reshape(-1).tolist()):
+        for m, shift in zip(self.multiplier.reshape(-1).tolist(), self.shift.reshape(-1).tolist(),
+                            strict=True):
             t = 31 - shift
             if t < 1 or t > 53 - c:
                 return None

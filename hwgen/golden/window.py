@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..ir.types import IntType
 from ..ir.blocks.sliding_window import SlidingWindowParams
+from ..ir.types import IntType
 from .kernels import code_dtype
 
 __all__ = ["WindowPatches", "sliding_window", "sliding_window_codes"]

@@ -128,7 +128,7 @@ def check_edges(blocks, edges) -> tuple:
     if len(edges) != len(blocks):
         raise IRError(f"{len(edges)} edge lists for {len(blocks)} blocks")
     used = set()
-    for index, (block, ports) in enumerate(zip(blocks, edges)):
+    for index, (block, ports) in enumerate(zip(blocks, edges, strict=True)):
         if len(ports) != block.inputs:
             raise IRError(f"block {block.name!r} has {block.inputs} input(s) but "
                           f"{len(ports)} producer(s)")

@@ -34,11 +34,11 @@ class Graph:
     """Layers in topological order; each reads earlier layers (by default the previous one).
 
     Validation checks that every layer has the IR layer attributes, that names are unique,
-    that every input names the graph input or an earlier layer, that element counts match
-    (tensors travel in row-major order, so a layer may read another's output with another
-    shape: a flatten), that each port's quantization is exactly its producer's output
-    quantization, and that every layer but the last feeds another one. The last layer is
-    the output.
+    that a layer reads as many tensors as it has inputs, that every input names the graph
+    input or an earlier layer, that element counts match (tensors travel in row-major order,
+    so a layer may read another's output with another shape: a flatten), that each port's
+    quantization is exactly its producer's output quantization, and that every layer but the
+    last feeds another one. The last layer is the output.
 
     Parameters
     ----------
@@ -77,8 +77,12 @@ class Graph:
             if layer.name in index:
                 raise IRError(f"graph {self.name!r}: layer name {layer.name!r} is used twice")
             names = layer_inputs(layer, previous, connections)
+            quants = input_quants(layer)
+            if len(names) != len(quants):
+                raise IRError(f"graph {self.name!r}: layer {layer.name!r} has {len(quants)} "
+                              f"input(s) but reads {len(names)} ({', '.join(map(repr, names))})")
             ports = []
-            for port, (source, quant) in enumerate(zip(names, input_quants(layer))):
+            for source, quant in zip(names, quants, strict=True):
                 if source not in index:
                     raise IRError(f"layer {layer.name!r} reads {source!r}, which is neither the "
                                   "graph input nor an earlier layer")
@@ -101,7 +105,7 @@ class Graph:
             index[layer.name] = position
             edges.append(tuple(ports))
             previous = layer.name
-        unused = [l.name for i, l in enumerate(layers[:-1]) if i not in used]
+        unused = [layer.name for i, layer in enumerate(layers[:-1]) if i not in used]
         if unused:
             raise IRError(f"graph {self.name!r}: the output of {', '.join(map(repr, unused))} "
                           "is never used; every layer but the last must feed another")

@@ -37,7 +37,7 @@ def lower_graph(graph: Graph, *, input_lanes: int | None = None) -> tuple:
     """
     blocks, edges = [], []
     last_block = {}                                # layer index -> its last block's index
-    for position, (layer, ports) in enumerate(zip(graph.layers, graph.edges)):
+    for position, (layer, ports) in enumerate(zip(graph.layers, graph.edges, strict=True)):
         producers = tuple(last_block[p] if p >= 0 else DESIGN_INPUT for p in ports)
         first = producers[0]
         if first == DESIGN_INPUT:

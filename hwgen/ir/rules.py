@@ -17,7 +17,7 @@ class RequantRounding(str, enum.Enum):
     GEMMLOWP
         gemmlowp / TFLite reference ("double rounding")::
 
-            a   = acc << max(shift, 0)                     # must fit int32 (checked at compile time)
+            a   = acc << max(shift, 0)          # must fit int32 (checked at compile time)
             h   = SaturatingRoundingDoublingHighMul(a, multiplier)
             out = RoundingDivideByPOT(h, max(-shift, 0))
 

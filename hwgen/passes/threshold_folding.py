@@ -21,10 +21,10 @@ import numpy as np
 
 from ..errors import IRError
 from ..ir.binary import ThresholdActivation
+from ..ir.graph import Graph
 from ..ir.layers.binary_conv import BinaryConv
 from ..ir.layers.binary_dense import BinaryDense
 from ..ir.layers.float_activation import FloatActivation
-from ..ir.graph import Graph
 
 __all__ = ["fold_activation", "fold_thresholds"]
 
@@ -82,7 +82,8 @@ def fold_thresholds(graph: Graph) -> Graph:
     """
     layers = []
     for layer in graph.layers:
-        if isinstance(layer, (BinaryDense, BinaryConv)) and isinstance(layer.activation, FloatActivation):
+        if isinstance(layer, (BinaryDense, BinaryConv)) and \
+                isinstance(layer.activation, FloatActivation):
             lo, hi = layer.acc_bounds()
             layer = layer.replace(activation=fold_activation(layer.activation, lo, hi))
         layers.append(layer)

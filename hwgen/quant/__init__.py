@@ -18,7 +18,14 @@ Bad input raises :class:`hwgen.errors.QuantizationError`. See docs/quantization.
 
 from hwgen.quant.adaround import AdaRoundResult, adaround, adaround_conv
 from hwgen.quant.affine import code_range, scale_zero_point
-from hwgen.quant.binary import BINARIZE_METHODS, BinaryQuantized, binarize, bipolar_dot, hard_sigmoid, xnor_activation_scales
+from hwgen.quant.binary import (
+    BINARIZE_METHODS,
+    BinaryQuantized,
+    binarize,
+    bipolar_dot,
+    hard_sigmoid,
+    xnor_activation_scales,
+)
 from hwgen.quant.calibration import CALIBRATION_METHODS, CalibrationRange, calibrate
 from hwgen.quant.clipping import gaussian_clip_ratio, laplace_clip_ratio
 from hwgen.quant.im2col import im2col

@@ -98,7 +98,9 @@ def normalize_axis(axis, ndim: int, *, name: str = "axis") -> int:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise QuantizationError(f"{name} must be an integer, got {axis!r}")
     if ndim == 0:
-        raise QuantizationError(f"{name}={axis} needs an array with at least one dimension, got a scalar")
+        raise QuantizationError(
+            f"{name}={axis} needs an array with at least one dimension, got a scalar"
+        )
     if not -ndim <= int(axis) < ndim:
         raise QuantizationError(
             f"{name}={axis} is out of range for an array of rank {ndim}; use {-ndim}..{ndim - 1}"
@@ -112,20 +114,25 @@ def check_options(method: str, options: dict, allowed) -> None:
     if unknown:
         listed = ", ".join(sorted(allowed)) if allowed else "none"
         raise QuantizationError(
-            f"method {method!r} does not take option(s) {', '.join(unknown)}; its options are: {listed}"
+            f"method {method!r} does not take option(s) {', '.join(unknown)}; "
+            f"its options are: {listed}"
         )
 
 
 def make_rng(seed, *, name: str = "seed") -> np.random.Generator:
-    """Return a Generator from an int seed or an existing Generator; None is refused (seeded only)."""
+    """Return a Generator from an int seed or an existing Generator; None is refused
+    (seeded only)."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
         raise QuantizationError(
-            f"{name} is required: hwgen only uses seeded randomness; pass an integer seed or a numpy Generator"
+            f"{name} is required: hwgen only uses seeded randomness; "
+            "pass an integer seed or a numpy Generator"
         )
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
-        raise QuantizationError(f"{name} must be a non-negative integer or a numpy Generator, got {seed!r}")
+        raise QuantizationError(
+            f"{name} must be a non-negative integer or a numpy Generator, got {seed!r}"
+        )
     return np.random.default_rng(int(seed))
 
 

@@ -89,8 +89,9 @@ def _output_error(delta: np.ndarray, gram: np.ndarray) -> float:
     return float(np.einsum("oi,ij,oj->", delta, gram, delta))
 
 
-def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True, narrow_range: bool = False,
-             granularity: str = "channel", axis: int = 0, iterations: int = 500, lr: float = 0.05,
+def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True,
+             narrow_range: bool = False, granularity: str = "channel", axis: int = 0,
+             iterations: int = 500, lr: float = 0.05,
              reg_weight: float = 10.0, beta: tuple[float, float] = (20.0, 2.0), warmup: float = 0.2,
              check_every: int = 50) -> AdaRoundResult:
     """AdaRound the weights of a dense layer ``y = W x`` (see the module docstring).
@@ -121,12 +122,13 @@ def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True, na
     xa = as_finite_array(x, name="x")
     if wa.ndim != 2:
         raise QuantizationError(
-            f"w must be a dense weight W[out, in], got shape {wa.shape}; use adaround_conv for convolutions"
+            f"w must be a dense weight W[out, in], got shape {wa.shape}; "
+            "use adaround_conv for convolutions"
         )
     if xa.ndim != 2 or xa.shape[1] != wa.shape[1]:
         raise QuantizationError(
-            f"x must have shape (n, {wa.shape[1]}) (one calibration input per row) for w of shape {wa.shape}, "
-            f"got {xa.shape}"
+            f"x must have shape (n, {wa.shape[1]}) (one calibration input per row) "
+            f"for w of shape {wa.shape}, got {xa.shape}"
         )
     iterations = check_positive_int(iterations, name="iterations")
     check_every = check_positive_int(check_every, name="check_every")
@@ -140,8 +142,8 @@ def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True, na
     if b_start < b_end:
         raise QuantizationError(f"beta must anneal downwards (start >= end), got {beta!r}")
 
-    nearest = linear_quantize(wa, bits, signed=signed, symmetric=symmetric, narrow_range=narrow_range,
-                              granularity=granularity, axis=axis)
+    nearest = linear_quantize(wa, bits, signed=signed, symmetric=symmetric,
+                              narrow_range=narrow_range, granularity=granularity, axis=axis)
     scale = np.broadcast_to(nearest.scale, wa.shape)
     zp = np.broadcast_to(nearest.zero_point, wa.shape).astype(np.float64)
     qmin, qmax = nearest.qmin, nearest.qmax
@@ -200,7 +202,8 @@ def adaround(w, x, bits: int, *, signed: bool = True, symmetric: bool = True, na
     )
 
 
-def adaround_conv(w, x, bits: int, *, stride=1, padding=0, granularity: str = "channel", **options) -> AdaRoundResult:
+def adaround_conv(w, x, bits: int, *, stride=1, padding=0, granularity: str = "channel",
+                  **options) -> AdaRoundResult:
     """AdaRound a convolution ``W[out, in, kh, kw]`` on inputs ``x[N, in, H, W]`` through im2col.
 
     ``granularity`` is ``"tensor"`` or ``"channel"`` (per output channel, axis 0); the other
@@ -210,14 +213,22 @@ def adaround_conv(w, x, bits: int, *, stride=1, padding=0, granularity: str = "c
     if wa.ndim != 4:
         raise QuantizationError(f"w must be a conv weight W[out, in, kh, kw], got shape {wa.shape}")
     if granularity not in ("tensor", "channel"):
-        raise QuantizationError(f"adaround_conv supports granularity 'tensor' or 'channel', got {granularity!r}")
+        raise QuantizationError(
+            f"adaround_conv supports granularity 'tensor' or 'channel', got {granularity!r}"
+        )
     if "axis" in options:
-        raise QuantizationError("adaround_conv quantizes per output channel (axis 0); do not pass axis")
+        raise QuantizationError(
+            "adaround_conv quantizes per output channel (axis 0); do not pass axis"
+        )
     xa = as_finite_array(x, name="x")
     if xa.ndim != 4 or xa.shape[1] != wa.shape[1]:
-        raise QuantizationError(f"x must have shape (N, {wa.shape[1]}, H, W) for w of shape {wa.shape}, got {xa.shape}")
+        raise QuantizationError(
+            f"x must have shape (N, {wa.shape[1]}, H, W) for w of shape {wa.shape}, "
+            f"got {xa.shape}"
+        )
     cols = im2col(xa, wa.shape[2:], stride=stride, padding=padding)
-    res = adaround(wa.reshape(wa.shape[0], -1), cols, bits, granularity=granularity, axis=0, **options)
+    res = adaround(wa.reshape(wa.shape[0], -1), cols, bits, granularity=granularity, axis=0,
+                   **options)
 
     def to_4d(q: LinearQuantized) -> LinearQuantized:
         shape4 = (-1, 1, 1, 1) if q.scale.ndim == 2 else ()

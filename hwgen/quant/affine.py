@@ -6,7 +6,8 @@ The rules are onnxruntime's ``quant_utils.compute_scale_zp`` (checked against it
    real 0 is exactly representable (zero padding, ReLU outputs).
 2. Symmetric: ``rmin, rmax <- -|r|max, +|r|max``; the zero point is the midpoint of the code
    range rounded half to even: 0 for signed codes, 2**(N-1) for unsigned ones.
-3. ``S = (rmax - rmin) / (qmax - qmin)`` in float64; asymmetric ``Z = round_half_even(qmin - rmin/S)``.
+3. ``S = (rmax - rmin) / (qmax - qmin)`` in float64; asymmetric
+   ``Z = round_half_even(qmin - rmin/S)``.
 4. A scale below the smallest normal of the input's float type (e.g. rmin == rmax == 0) gives
    ``S = 1.0, Z = 0`` instead of a zero or NaN scale.
 
@@ -39,7 +40,8 @@ def code_range(bits: int, *, signed: bool, narrow_range: bool = False) -> tuple[
         )
     if narrow_range and bits < 2:
         raise QuantizationError(
-            "narrow_range=True needs bits >= 2: 1-bit signed codes {-1, 0} have no symmetric narrow range"
+            "narrow_range=True needs bits >= 2: "
+            "1-bit signed codes {-1, 0} have no symmetric narrow range"
         )
     if signed:
         qmax = 2 ** (bits - 1) - 1
@@ -50,13 +52,15 @@ def code_range(bits: int, *, signed: bool, narrow_range: bool = False) -> tuple[
 
 
 def _range_dtype(rmin, rmax) -> np.dtype:
-    """Float type whose smallest normal decides a degenerate scale (onnxruntime uses the input's)."""
+    """Float type whose smallest normal decides a degenerate scale (onnxruntime uses the
+    input's)."""
     dtypes = [np.asarray(r).dtype for r in (rmin, rmax)]
     floats = [d for d in dtypes if np.issubdtype(d, np.floating)]
     return np.result_type(*floats) if floats else np.dtype(np.float64)
 
 
-def scale_zero_point(rmin, rmax, *, bits: int, signed: bool, symmetric: bool, narrow_range: bool = False):
+def scale_zero_point(rmin, rmax, *, bits: int, signed: bool, symmetric: bool,
+                     narrow_range: bool = False):
     """Scale and zero point mapping the real range ``[rmin, rmax]`` onto ``bits``-bit codes.
 
     Parameters
@@ -105,11 +109,13 @@ def scale_zero_point(rmin, rmax, *, bits: int, signed: bool, symmetric: bool, na
         scale = (hi - lo) / float(qmax - qmin)
     if not np.isfinite(scale).all():
         raise QuantizationError(
-            f"range [{float(lo.min())}, {float(hi.max())}] is too wide for float64 scales; rescale the tensor"
+            f"range [{float(lo.min())}, {float(hi.max())}] is too wide for float64 scales; "
+            "rescale the tensor"
         )
     finfo = np.finfo(dtype)
     if dtype == np.float16:
-        # onnxruntime keeps float16 subnormal scales: only a scale that rounds below them degenerates.
+        # onnxruntime keeps float16 subnormal scales: only a scale that rounds below them
+        # degenerates.
         degenerate = scale.astype(np.float16) < finfo.smallest_subnormal
     else:
         degenerate = scale < finfo.tiny

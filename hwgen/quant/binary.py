@@ -106,9 +106,13 @@ def binarize(w, method: str = "sign", *, axis: int | None = None, seed=None) -> 
     check_choice(method, BINARIZE_METHODS, name="method")
     arr = as_finite_array(w, name="w")
     if method != "stochastic" and seed is not None:
-        raise QuantizationError(f"seed is only used by method='stochastic', not by {method!r}; drop it")
+        raise QuantizationError(
+            f"seed is only used by method='stochastic', not by {method!r}; drop it"
+        )
     if method in ("sign", "stochastic") and axis is not None:
-        raise QuantizationError(f"method {method!r} has no scale, so axis must be None (got {axis!r})")
+        raise QuantizationError(
+            f"method {method!r} has no scale, so axis must be None (got {axis!r})"
+        )
     if method == "xnor" and axis is None:
         raise QuantizationError(
             "method 'xnor' needs axis: 0 for one scale per output filter (weights) or per sample "

@@ -58,7 +58,9 @@ from hwgen.quant.clipping import gaussian_clip_ratio, laplace_clip_ratio, mse_se
 from hwgen.quant.entropy import entropy_range
 
 #: Method names accepted by :func:`calibrate` (the compiler's config uses the same names).
-CALIBRATION_METHODS = ("minmax", "mean_minmax", "ema", "percentile", "mse", "laplace", "gaussian", "entropy")
+CALIBRATION_METHODS = (
+    "minmax", "mean_minmax", "ema", "percentile", "mse", "laplace", "gaussian", "entropy"
+)
 
 _DEFAULTS = {
     "minmax": {},
@@ -103,7 +105,8 @@ def _check_method_options(method: str, options: dict, bits: int) -> dict:
     if method == "ema":
         opts["alpha"] = check_real(opts["alpha"], name="alpha", low=0.0, high=1.0, low_open=True)
     elif method == "percentile":
-        opts["percentile"] = check_real(opts["percentile"], name="percentile", low=0.0, high=100.0, low_open=True)
+        opts["percentile"] = check_real(opts["percentile"], name="percentile", low=0.0,
+                                        high=100.0, low_open=True)
     elif method == "mse":
         opts["num_candidates"] = check_positive_int(opts["num_candidates"], name="num_candidates")
     elif method == "entropy":
@@ -114,8 +117,8 @@ def _check_method_options(method: str, options: dict, bits: int) -> dict:
         if nq < 2 or nq > opts["num_bins"]:
             raise QuantizationError(
                 f"num_quantized_bins={nq} must be from 2 to num_bins={opts['num_bins']}; "
-                f"pass num_bins >= {max(nq, 2)} (entropy calibration of {bits}-bit codes uses 2**bits "
-                "quantized bins by default)"
+                f"pass num_bins >= {max(nq, 2)} (entropy calibration of {bits}-bit codes uses "
+                "2**bits quantized bins by default)"
             )
         opts["num_quantized_bins"] = nq
     return opts
@@ -124,8 +127,9 @@ def _check_method_options(method: str, options: dict, bits: int) -> dict:
 def _per_sample(data: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     if data.ndim < 2:
         raise QuantizationError(
-            f"method {method!r} reduces each sample separately and needs samples with axis 0 indexing "
-            f"samples and at least one more axis; got shape {data.shape}; reshape to (num_samples, -1)"
+            f"method {method!r} reduces each sample separately and needs samples with axis 0 "
+            f"indexing samples and at least one more axis; got shape {data.shape}; "
+            "reshape to (num_samples, -1)"
         )
     flat = data.reshape(data.shape[0], -1)
     return flat.min(axis=1), flat.max(axis=1)
@@ -138,8 +142,8 @@ def _ema(values: np.ndarray, alpha: float) -> float:
     return acc
 
 
-def calibrate(samples, method: str = "minmax", *, bits: int = 8, signed: bool = True, symmetric: bool = False,
-              **options) -> CalibrationRange:
+def calibrate(samples, method: str = "minmax", *, bits: int = 8, signed: bool = True,
+              symmetric: bool = False, **options) -> CalibrationRange:
     """Calibrate the range of an activation tensor from calibration samples.
 
     Parameters
@@ -195,7 +199,8 @@ def calibrate(samples, method: str = "minmax", *, bits: int = 8, signed: bool = 
         else:
             lo0, hi0 = min(dmin, 0.0), max(dmax, 0.0)
         lo, hi, frac, err = mse_search(
-            data, lo0, hi0, bits=bits, signed=signed, symmetric=symmetric, num_candidates=opts["num_candidates"]
+            data, lo0, hi0, bits=bits, signed=signed, symmetric=symmetric,
+            num_candidates=opts["num_candidates"],
         )
         details = {"fraction": frac, "mse": err}
     elif method in ("laplace", "gaussian"):

@@ -40,7 +40,8 @@ def _bisect(f, lo: float, hi: float, tol: float = 1e-12) -> float:
 
 @lru_cache(maxsize=None)
 def laplace_clip_ratio(bits: int) -> float:
-    """Optimal ``|r|max / b`` for Laplace(0, b) input at ``bits`` bits (root of x e^x = 3 * 4**M)."""
+    """Optimal ``|r|max / b`` for Laplace(0, b) input at ``bits`` bits (root of
+    x e^x = 3 * 4**M)."""
     m = check_bits(bits)
     c = 3.0 * 4.0**m
     # x e^x is increasing for x > 0; x e^x - c changes sign in [0, log(c) + 1]
@@ -85,7 +86,8 @@ def fake_quant_mse(x: np.ndarray, lo: float, hi: float, *, bits: int, signed: bo
 
 
 def mse_search(
-    x: np.ndarray, lo0: float, hi0: float, *, bits: int, signed: bool, symmetric: bool, num_candidates: int
+    x: np.ndarray, lo0: float, hi0: float, *, bits: int, signed: bool, symmetric: bool,
+    num_candidates: int,
 ) -> tuple[float, float, float, float]:
     """Brute-force search of the clipping fraction ``c`` in (0, 1] minimizing the fake-quant MSE.
 
@@ -98,7 +100,8 @@ def mse_search(
     buf = np.empty_like(x)
 
     def cost(c: float) -> float:
-        return fake_quant_mse(x, c * lo0, c * hi0, bits=bits, signed=signed, symmetric=symmetric, out=buf)
+        return fake_quant_mse(x, c * lo0, c * hi0, bits=bits, signed=signed,
+                              symmetric=symmetric, out=buf)
 
     n = num_candidates
     coarse = [k / n for k in range(1, n + 1)]

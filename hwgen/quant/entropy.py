@@ -55,7 +55,8 @@ def _kl(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(ps * np.log(ps / qs)))
 
 
-def entropy_range(data: np.ndarray, *, num_bins: int, num_quantized_bins: int) -> tuple[float, float, float]:
+def entropy_range(data: np.ndarray, *, num_bins: int,
+                  num_quantized_bins: int) -> tuple[float, float, float]:
     """Return ``(lo, hi, kl)`` of the minimum-KL clipping range of ``data`` (any float dtype).
 
     ``num_quantized_bins <= num_bins`` is the caller's to check.

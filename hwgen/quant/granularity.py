@@ -58,8 +58,8 @@ def check_group(shape: tuple[int, ...], axis: int, group_size: int) -> None:
     if length % group_size:
         divisors = ", ".join(str(d) for d in _divisors(length))
         raise QuantizationError(
-            f"group size {group_size} does not divide axis {axis} of length {length} (shape {shape}); "
-            f"pick one of {divisors} or pad the axis"
+            f"group size {group_size} does not divide axis {axis} of length {length} "
+            f"(shape {shape}); pick one of {divisors} or pad the axis"
         )
 
 

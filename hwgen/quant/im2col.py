@@ -16,11 +16,14 @@ from hwgen.errors import QuantizationError
 
 
 def _pair(value, name: str, low: int) -> tuple[int, int]:
-    vals = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    single = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    vals = (value, value) if single else value
     try:
         a, b = vals
     except (TypeError, ValueError):
-        raise QuantizationError(f"{name} must be an integer or a pair of integers, got {value!r}") from None
+        raise QuantizationError(
+            f"{name} must be an integer or a pair of integers, got {value!r}"
+        ) from None
     for v in (a, b):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
             raise QuantizationError(f"{name} must be integers >= {low}, got {value!r}")

@@ -138,7 +138,9 @@ def kmeans_quantize(w, bits: int, *, iterations: int = 300, seed=None, init: str
     flat = arr.ravel()
     k = 2**bits
     if init != "random" and seed is not None:
-        raise QuantizationError(f"seed is only used by init='random'; init={init!r} is deterministic")
+        raise QuantizationError(
+            f"seed is only used by init='random'; init={init!r} is deterministic"
+        )
     if init == "linear":
         centroids = np.linspace(flat.min(), flat.max(), k)
     elif init == "density":
@@ -148,14 +150,15 @@ def kmeans_quantize(w, bits: int, *, iterations: int = 300, seed=None, init: str
         distinct = np.unique(flat)
         if distinct.size < k:
             raise QuantizationError(
-                f"init='random' needs at least {k} distinct weights for {k} centroids, got {distinct.size}; "
-                "use init='linear' or fewer bits"
+                f"init='random' needs at least {k} distinct weights for {k} centroids, "
+                f"got {distinct.size}; use init='linear' or fewer bits"
             )
         centroids = np.sort(rng.choice(distinct, size=k, replace=False))
 
     idx = _assign(flat, centroids)
     rounds = 0
-    for rounds in range(1, iterations + 1):
+    while rounds < iterations:
+        rounds += 1
         sums = np.bincount(idx, weights=flat, minlength=k)
         counts = np.bincount(idx, minlength=k)
         centroids = np.where(counts > 0, sums / np.maximum(counts, 1), centroids)

@@ -102,7 +102,8 @@ class LinearQuantized:
         return self.storage_bits / self.codes.size
 
 
-def _override(value, compact: np.ndarray, gran_kind: str, axis: int | None, name: str) -> np.ndarray:
+def _override(value, compact: np.ndarray, gran_kind: str, axis: int | None,
+              name: str) -> np.ndarray:
     """Broadcast a user range end onto the compact per-scale shape of ``compact``."""
     arr = as_finite_array(value, name=name)
     if gran_kind == "channel" and arr.ndim == 1 and arr.size == compact.size and compact.ndim > 1:
@@ -112,8 +113,8 @@ def _override(value, compact: np.ndarray, gran_kind: str, axis: int | None, name
         return np.broadcast_to(arr, compact.shape).astype(np.float64)
     except ValueError:
         raise QuantizationError(
-            f"{name} has shape {arr.shape}, which does not broadcast to the {gran_kind} range shape "
-            f"{compact.shape}; pass a scalar or one value per scale"
+            f"{name} has shape {arr.shape}, which does not broadcast to the {gran_kind} range "
+            f"shape {compact.shape}; pass a scalar or one value per scale"
         ) from None
 
 
@@ -183,7 +184,8 @@ def linear_quantize(
         lo = _override(rmin, lo, gran.kind, ax, "rmin")
     if rmax is not None:
         hi = _override(rmax, hi, gran.kind, ax, "rmax")
-    scale, zp = scale_zero_point(lo, hi, bits=bits, signed=signed, symmetric=symmetric, narrow_range=narrow_range)
+    scale, zp = scale_zero_point(lo, hi, bits=bits, signed=signed, symmetric=symmetric,
+                                 narrow_range=narrow_range)
     scale, zp = expand(scale), expand(zp)
 
     q = round_float(arr / scale, rounding) + zp

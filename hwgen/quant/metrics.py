@@ -17,7 +17,8 @@ def _pair(reference, approx) -> tuple[np.ndarray, np.ndarray]:
     b = as_finite_array(approx, name="approx")
     if a.shape != b.shape:
         raise QuantizationError(
-            f"reference has shape {a.shape} but approx has shape {b.shape}; pass arrays of the same shape"
+            f"reference has shape {a.shape} but approx has shape {b.shape}; "
+            "pass arrays of the same shape"
         )
     return a, b
 

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.errors import QuantizationError
-from hwgen.quant._validate import as_finite_array, check_choice, check_real, normalize_axis, readonly
+from hwgen.quant._validate import (
+    as_finite_array,
+    check_choice,
+    check_real,
+    normalize_axis,
+    readonly,
+)
 
 #: Method names accepted by :func:`ternarize`.
 TERNARIZE_METHODS = ("twn", "ttq")
@@ -55,7 +61,8 @@ class TernaryQuantized:
 
     def dequantize(self) -> np.ndarray:
         """``w_p`` where codes are +1, ``-w_n`` where -1, 0 elsewhere (float64)."""
-        return np.where(self.codes > 0, self.scale_pos, 0.0) - np.where(self.codes < 0, self.scale_neg, 0.0)
+        return (np.where(self.codes > 0, self.scale_pos, 0.0)
+                - np.where(self.codes < 0, self.scale_neg, 0.0))
 
     @property
     def nonzeros(self) -> int:
@@ -76,12 +83,14 @@ def _reduce(values: np.ndarray, mask: np.ndarray, axis: int | None, op: str) -> 
 def _given_scale(value, name: str) -> np.ndarray:
     arr = as_finite_array(value, name=name)
     if (arr < 0).any():
-        raise QuantizationError(f"{name} must be >= 0 (a magnitude; the sign comes from the code), got {value!r}")
+        raise QuantizationError(
+            f"{name} must be >= 0 (a magnitude; the sign comes from the code), got {value!r}"
+        )
     return arr
 
 
-def ternarize(w, method: str = "twn", *, axis: int | None = None, threshold_ratio: float | None = None,
-              w_p=None, w_n=None) -> TernaryQuantized:
+def ternarize(w, method: str = "twn", *, axis: int | None = None,
+              threshold_ratio: float | None = None, w_p=None, w_n=None) -> TernaryQuantized:
     """Ternarize ``w`` to codes in {-1, 0, +1} (see the module docstring for the methods).
 
     Parameters
@@ -92,7 +101,8 @@ def ternarize(w, method: str = "twn", *, axis: int | None = None, threshold_rati
     axis : int, optional
         None for per-tensor thresholds and scales, else one per index of ``axis``.
     threshold_ratio : float, optional
-        ``Delta`` as a fraction of ``mean |W|`` (TWN, default 0.7) or ``max |W|`` (TTQ, default 0.05).
+        ``Delta`` as a fraction of ``mean |W|`` (TWN, default 0.7) or ``max |W|`` (TTQ,
+        default 0.05).
     w_p, w_n : float or array_like, optional
         TTQ only: positive and negative scale magnitudes (both or neither), broadcastable against
         ``w``; fitted when omitted.
@@ -104,7 +114,9 @@ def ternarize(w, method: str = "twn", *, axis: int | None = None, threshold_rati
         threshold_ratio, name="threshold_ratio", low=0.0
     )
     if method == "twn" and (w_p is not None or w_n is not None):
-        raise QuantizationError("w_p and w_n are TTQ's trained scales; method 'twn' computes r_t itself")
+        raise QuantizationError(
+            "w_p and w_n are TTQ's trained scales; method 'twn' computes r_t itself"
+        )
     if (w_p is None) != (w_n is None):
         raise QuantizationError("pass both w_p and w_n (trained TTQ scales) or neither (fitted)")
 
@@ -126,7 +138,8 @@ def ternarize(w, method: str = "twn", *, axis: int | None = None, threshold_rati
             np.broadcast_shapes(scale_neg.shape, arr.shape)
         except ValueError:
             raise QuantizationError(
-                f"w_p {scale_pos.shape} / w_n {scale_neg.shape} do not broadcast against w {arr.shape}"
+                f"w_p {scale_pos.shape} / w_n {scale_neg.shape} do not broadcast against "
+                f"w {arr.shape}"
             ) from None
     return TernaryQuantized(
         codes=readonly(codes),

@@ -123,15 +123,19 @@ def vsquant(
     qmin, qmax = code_range(bits, signed=True, narrow_range=narrow_range)
     arr = as_finite_array(x, name="x")
     ax = normalize_axis(axis, arr.ndim)
-    ch = None if channel_axis is None else normalize_axis(channel_axis, arr.ndim, name="channel_axis")
+    ch = None if channel_axis is None else normalize_axis(channel_axis, arr.ndim,
+                                                          name="channel_axis")
     if ch == ax:
         raise QuantizationError(
-            f"channel_axis ({channel_axis}) and axis ({axis}) name the same axis {ax}; vectors run along "
-            "axis and gamma is per channel of another axis (or pass channel_axis=None for one gamma)"
+            f"channel_axis ({channel_axis}) and axis ({axis}) name the same axis {ax}; "
+            "vectors run along axis and gamma is per channel of another axis "
+            "(or pass channel_axis=None for one gamma)"
         )
     check_group(arr.shape, ax, vector_size)
 
-    grouped = np.abs(arr).reshape(arr.shape[:ax] + (arr.shape[ax] // vector_size, vector_size) + arr.shape[ax + 1 :])
+    grouped = np.abs(arr).reshape(
+        arr.shape[:ax] + (arr.shape[ax] // vector_size, vector_size) + arr.shape[ax + 1 :]
+    )
     absmax = grouped.max(axis=ax + 1)  # one per vector, compact shape
     ideal = absmax / qmax
     smax = 2**scale_bits - 1

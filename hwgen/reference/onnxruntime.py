@@ -150,7 +150,7 @@ def onnxruntime_layer_codes(proto, start, end: str, codes, *,
     starts, codes = ((start,), (codes,)) if single else (tuple(start), tuple(codes))
     model, q_starts, dq_end = layer_model(proto, starts, end)
     feeds = {}
-    for q_start, name, c in zip(q_starts, starts, codes):
+    for q_start, c in zip(q_starts, codes, strict=True):
         scale, zero = _q_params(proto, q_start)
         feeds[q_start.input[0]] = ((c - zero) * np.float32(scale)).astype(np.float32)
     y = _session(model, optimize).run(None, feeds)[0]

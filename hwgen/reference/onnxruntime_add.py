@@ -9,8 +9,8 @@ and folds the zero points into one constant::
     c   = f32(Z_y) - fma(r_a, Z_a, f32(r_b * Z_b))
     y   = saturate(round_half_even(fma(q_a, r_a, fma(q_b, r_b, c))))
 
-hwgen's rule (:class:`hwgen.ir.blocks.eltwise_add.AddParams`) brings both inputs to a common scale with
-14-bit integer factors and requantizes the exact integer sum once. Both approximate
+hwgen's rule (:class:`hwgen.ir.blocks.eltwise_add.AddParams`) brings both inputs to a common
+scale with 14-bit integer factors and requantizes the exact integer sum once. Both approximate
 ``E = Z_y + (S_a (q_a - Z_a) + S_b (q_b - Z_b)) / S_y``; a differing output is one of:
 
 ``float32``
@@ -72,8 +72,9 @@ def _round(value: Fraction, ties_even: bool) -> int:
 
 def classify_add(layer, block, a, b, golden, reference) -> tuple[dict, dict]:
     """``({mechanism: count}, {mechanism: example})`` for the outputs where the golden model
-    and onnxruntime differ; ``block`` is the layer's :class:`~hwgen.ir.blocks.eltwise_add.AddParams`,
-    ``a``, ``b`` the input codes, all flattened in the same order."""
+    and onnxruntime differ; ``block`` is the layer's
+    :class:`~hwgen.ir.blocks.eltwise_add.AddParams`, ``a``, ``b`` the input codes, all
+    flattened in the same order."""
     a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
     golden, reference = np.asarray(golden).reshape(-1), np.asarray(reference).reshape(-1)
     emulated = qlinear_add_float32(a, b, layer)

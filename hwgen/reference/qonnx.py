@@ -117,7 +117,9 @@ def compare_layers(model, x, *, config=None) -> list[LayerComparison]:
     context = qonnx_context(proto, x)
     results = []
     tensor = reader.input_tensor
-    for part, layer in zip(reader.layers, graph.layers):
+    # graph.layers may end in the reader's pending part, which no model tensor holds: it is
+    # left out (strict=False on purpose)
+    for part, layer in zip(reader.layers, graph.layers, strict=False):
         out_tensor = getattr(part, "tensor", None)
         result = LayerComparison(layer.name, type(layer).__name__, 0)
         results.append(result)

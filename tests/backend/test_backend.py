@@ -22,8 +22,9 @@ def design(seed=0, variant=0) -> LoweredDesign:
                                      rounding=RequantRounding.SINGLE, per_channel=False),
                   random_mvau_params(rng, mh=4, mw=6, pe=2, simd=6, in_bits=8, in_signed=True,
                                      name="fc2", in_fifo_depth=1))
-    return LoweredDesign(name="t", blocks=layers, input_quant=TensorQuant(IntType(8, False), 0.1, 3),
-                  output_quant=TensorQuant(IntType(8, True), 0.5, -2))
+    return LoweredDesign(name="t", blocks=layers,
+                         input_quant=TensorQuant(IntType(8, False), 0.1, 3),
+                         output_quant=TensorQuant(IntType(8, True), 0.5, -2))
 
 
 def test_verilog_is_deterministic_and_has_no_source_paths():
@@ -37,7 +38,7 @@ def test_write_and_load_round_trip(tmp_path):
     manifest = write_design(d, tmp_path)
     loaded = load_design(tmp_path)
     assert loaded.verilog == d.verilog
-    for p, q in zip(d.blocks, loaded.blocks):
+    for p, q in zip(d.blocks, loaded.blocks, strict=True):
         np.testing.assert_array_equal(p.weights, q.weights)
         assert (p.pe, p.simd, p.out_fifo_depth, p.rounding) == (q.pe, q.simd, q.out_fifo_depth,
                                                                 q.rounding)
@@ -45,7 +46,8 @@ def test_write_and_load_round_trip(tmp_path):
     assert on_disk == json.loads(json.dumps(manifest))
     assert on_disk["ports"]["i_stream"]["payload_bits"] == 3 * 8
     assert on_disk["ports"]["o_stream"]["signals"]["valid"] == "o_stream__valid"
-    assert [l["width_converter"] for l in on_disk["layers"]] == [None, {"in_lanes": 2, "out_lanes": 8}]
+    assert [layer["width_converter"] for layer in on_disk["layers"]] == \
+        [None, {"in_lanes": 2, "out_lanes": 8}]
     assert on_disk["predicted"]["ii"] >= on_disk["predicted"]["ii_bound"]
     weights = (tmp_path / on_disk["files"]["memory_images"]["layer0.weights"]["file"]).read_text()
     assert len(weights.split()) == 4 * 4   # NF * SF words

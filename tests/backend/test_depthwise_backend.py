@@ -51,7 +51,7 @@ def test_write_and_load_round_trip(tmp_path, variant):
     assert (p.pe, p.spatial, p.rounding, p.out_fifo_depth) == (q.pe, q.spatial, q.rounding,
                                                                q.out_fifo_depth)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert [l["kind"] for l in manifest["layers"]] == ["sliding_window", "depthwise"]
+    assert [layer["kind"] for layer in manifest["layers"]] == ["sliding_window", "depthwise"]
     image = manifest["files"]["memory_images"]["layer1.weights"]["file"]
     # The image is the memory: the weight words, then zeros up to its depth (at least 2).
     stored = [int(word, 16) for word in (tmp_path / image).read_text().split()]

@@ -36,7 +36,7 @@ SMALL = {"default": {"weights": "mx4", "block_size": 8, "pe": 2, "simd": 4},
 def wide():
     """The E5M2 chain: its Verilog takes seconds to generate, so once per module."""
     design = mx_design()
-    design.verilog
+    _ = design.verilog  # a cached property: generated here, once
     return design
 
 
@@ -58,7 +58,7 @@ def test_design_file_round_trip(tmp_path, wide):
     a = wide
     manifest = write_design(a, tmp_path)
     loaded = load_design(tmp_path)
-    for p, q in zip(a.blocks, loaded.blocks):
+    for p, q in zip(a.blocks, loaded.blocks, strict=True):
         assert isinstance(q, MxMvauParams)
         assert [int(v) for v in p.acc_bias] == [int(v) for v in q.acc_bias]
         np.testing.assert_array_equal(p.weight_codes, q.weight_codes)

@@ -14,10 +14,10 @@ from hwgen.hw.stream.width_converter import StreamWidthConverter
 from hwgen.ir import RequantRounding
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
-from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
-from tests.fixtures.factories import random_inputs, random_mvau_params
-from tests.fixtures.block_runs import modelled_transfers
 from hwgen.perf.width_converter import width_converter_processes
+from hwgen.sim.block_cosim import component_verilog, cosim_stream_block
+from tests.fixtures.block_runs import modelled_transfers
+from tests.fixtures.factories import random_inputs, random_mvau_params
 
 pytestmark = pytest.mark.cosim
 

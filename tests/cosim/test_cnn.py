@@ -5,8 +5,8 @@ import pytest
 
 from hwgen.golden.reduce import window_reduce
 from hwgen.golden.window import sliding_window
-from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.hw.arith.window_reduce import WindowReduce
+from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.ir.packing import pack_words
 from hwgen.perf import pipeline_timing
 from hwgen.sim.block_cosim import component_verilog, cosim_stream_block

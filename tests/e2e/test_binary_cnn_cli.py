@@ -25,7 +25,7 @@ def test_binary_cnn_compile_and_sim(tmp_path, icarus):
     assert main(["compile", str(d / "bcnn.onnx"), "--calib", str(d / "calib.npy"),
                  "-o", str(d / "out"), "--config", str(d / "config.toml")]) == 0
     manifest = json.loads((d / "out/manifest.json").read_text())
-    assert [(l["name"], l["kind"]) for l in manifest["layers"]] == [
+    assert [(layer["name"], layer["kind"]) for layer in manifest["layers"]] == [
         ("conv1.window", "sliding_window"), ("conv1", "bwn_mvau"),
         ("pool1.window", "sliding_window"), ("pool1", "window_reduce"),
         ("conv2.window", "sliding_window"), ("conv2", "ternary_mvau"), ("fc", "int_mvau")]

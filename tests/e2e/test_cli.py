@@ -29,7 +29,8 @@ def test_compile_sim_report(mlp_files, verilator, capsys):
     assert main(["compile", str(d / "mlp.onnx"), "--calib", str(d / "calib.npy"),
                  "-o", str(d / "out"), "--config", str(d / "config.toml")]) == 0
     manifest = json.loads((d / "out/manifest.json").read_text())
-    assert [(l["name"], l["pe"], l["simd"]) for l in manifest["layers"]][1] == ("fc1", 3, 4)
+    assert [(layer["name"], layer["pe"], layer["simd"])
+            for layer in manifest["layers"]][1] == ("fc1", 3, 4)
     assert manifest["layers"][0]["weight_type"] == "int4"
     verilog = (d / "out/rtl/hwgen_top.v").read_text()
     assert "module hwgen_top" in verilog
@@ -49,7 +50,8 @@ def test_compile_sim_report(mlp_files, verilator, capsys):
     capsys.readouterr()
     assert main(["report", str(d / "out")]) == 0
     markdown = capsys.readouterr().out
-    assert "| fc0 | int_mvau | 16 <- 12 |" in markdown and "| fc1 | int_mvau | 6 <- 16 |" in markdown
+    assert "| fc0 | int_mvau | 16 <- 12 |" in markdown
+    assert "| fc1 | int_mvau | 6 <- 16 |" in markdown
     assert (d / "out/report.json").exists()
     assert main(["report", str(d / "out"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -67,7 +69,8 @@ def test_verilog_is_byte_identical_across_compiles(mlp_files):
 
 def test_bad_config_is_one_clear_error_without_traceback(mlp_files):
     d = mlp_files
-    (d / "bad.toml").write_text('[default]\nweights = "int9"\ncolour = "red"\n\n[layer.nope]\npe = 2\n')
+    (d / "bad.toml").write_text('[default]\nweights = "int9"\ncolour = "red"\n\n'
+                                '[layer.nope]\npe = 2\n')
     result = run_cli("compile", d / "mlp.onnx", "--calib", d / "calib.npy", "-o", d / "o",
                      "--config", d / "bad.toml")
     assert result.returncode == 2
@@ -112,7 +115,8 @@ def test_missing_files_and_bad_inputs(mlp_files):
                  "-o", str(d / "out")]) == 0
     np.save(d / "wide.npy", np.zeros((3, 13), dtype=np.float32))
     result = run_cli("sim", d / "out", "--inputs", d / "wide.npy")
-    assert result.returncode == 2 and "(N, 12)" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "(N, 12)" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_constant_calibration_is_rejected(mlp_files):

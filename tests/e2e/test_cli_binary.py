@@ -33,7 +33,7 @@ def test_compile_sim_report_binary_pipeline(bnn_files, icarus, capsys):
     assert main(["compile", str(d / "bnn.onnx"), "--calib", str(d / "calib.npy"),
                  "-o", str(d / "out"), "--config", str(d / "config.toml")]) == 0
     manifest = json.loads((d / "out/manifest.json").read_text())
-    assert [(l["name"], l["kind"]) for l in manifest["layers"]] == [
+    assert [(layer["name"], layer["kind"]) for layer in manifest["layers"]] == [
         ("fc0", "bwn_mvau"), ("fc1", "xnor_mvau"), ("fc2", "xnor_mvau")]
     assert (manifest["layers"][1]["pe"], manifest["layers"][1]["simd"]) == (4, 6)
     assert manifest["input"]["type"] == "int8" and manifest["output"]["type"] == "int8"

@@ -43,7 +43,7 @@ def test_float_cnn_check_compile_sim_on_verilator(cnn_files, verilator, capsys):
     assert manifest["input"]["shape"] == [6, 6, 3]                   # the NHWC stream
     assert manifest["input"]["model_shape"] == [3, 6, 6]             # the model's NCHW row
     assert manifest["input"]["axes"] == [1, 2, 0]
-    assert [l["kind"] for l in manifest["layers"]] == [
+    assert [layer["kind"] for layer in manifest["layers"]] == [
         "sliding_window", "int_mvau", "sliding_window", "window_reduce", "sliding_window",
         "int_mvau", "int_mvau"]
     assert main(["sim", str(d / "out"), "--inputs", str(d / "x.npy")]) == 0

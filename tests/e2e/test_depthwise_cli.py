@@ -14,9 +14,9 @@ import onnx
 import pytest
 
 from hwgen.cli import main
-from hwgen.reference.onnxruntime import onnxruntime_output_codes
-from hwgen.golden import run_pipeline
 from hwgen.compiler import compile_onnx
+from hwgen.golden import run_pipeline
+from hwgen.reference.onnxruntime import onnxruntime_output_codes
 from tests.fixtures.cli_helpers import check_result, run_cli
 from tests.fixtures.cnn_builders import separable_cnn
 from tests.fixtures.onnx_builders import run_onnxruntime
@@ -64,7 +64,7 @@ def test_qdq_separable_cnn_compiles(separable_files):
     result = run_cli("compile", d / "qdq.onnx", "-o", d / "qdq_out")
     assert result.returncode == 0, result.stderr
     manifest = json.loads((d / "qdq_out/manifest.json").read_text())
-    assert [l["kind"] for l in manifest["layers"]].count("depthwise") == 2
+    assert [layer["kind"] for layer in manifest["layers"]].count("depthwise") == 2
     x = np.load(d / "calib.npy")
     design = compile_onnx(onnx.load(d / "qdq.onnx"), None)
     ours = run_pipeline(design.blocks, design.input_codes(x)).reshape(len(x), -1)

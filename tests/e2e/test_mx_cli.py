@@ -36,8 +36,8 @@ def test_compile_sim_report_with_mx_layers(tmp_path, verilator, capsys):
                  "-o", str(out), "--config", str(tmp_path / "config.toml")]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     layers = manifest["layers"]
-    assert [l["kind"] for l in layers] == ["mx_mvau", "mx_mvau"]
-    assert [l["weight_type"] for l in layers] == ["mxfp4", "mx6"]
+    assert [layer["kind"] for layer in layers] == ["mx_mvau", "mx_mvau"]
+    assert [layer["weight_type"] for layer in layers] == ["mxfp4", "mx6"]
     assert layers[0]["output_format"]["element"] == "mxfp8_e4m3/8"
     assert layers[0]["bits_per_weight"] == 4 + 8 / 8
     assert (out / "mem/layer0_scales.memh").exists()

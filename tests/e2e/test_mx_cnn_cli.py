@@ -50,14 +50,14 @@ def test_mx_cnn_compile_and_sim_on_icarus(files, icarus):
                        d / "config.toml", "-o", d / "out", "--max-macs", 8)
     assert compiled.returncode == 0, compiled.stderr
     layers = json.loads((d / "out/manifest.json").read_text())["layers"]
-    assert [l["kind"] for l in layers] == [
+    assert [layer["kind"] for layer in layers] == [
         "sliding_window", "mx_mvau", "sliding_window", "window_reduce", "sliding_window",
         "mx_mvau", "mx_mvau"]
-    mx = [l for l in layers if l["kind"] == "mx_mvau"]
-    assert [l["weight_type"] for l in mx] == ["mxfp4", "mx6", "mxfp8_e4m3"]
-    assert [l["weight_block"] for l in mx] == [9, 12, 18]
+    mx = [layer for layer in layers if layer["kind"] == "mx_mvau"]
+    assert [layer["weight_type"] for layer in mx] == ["mxfp4", "mx6", "mxfp8_e4m3"]
+    assert [layer["weight_block"] for layer in mx] == [9, 12, 18]
     assert mx[0]["bits_per_weight"] == 4 + 8 / 9 and mx[1]["bits_per_weight"] == 5 + 1 / 2 + 8 / 12
-    assert [l["vectors"] for l in mx] == [36, 9, 1]
+    assert [layer["vectors"] for layer in mx] == [36, 9, 1]
     simulated = run_cli("sim", d / "out", "--inputs", d / "x.npy", "--simulator", "icarus")
     assert simulated.returncode == 0, simulated.stderr
     result = json.loads((d / "out/sim/result.json").read_text())

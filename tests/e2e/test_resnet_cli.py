@@ -14,10 +14,9 @@ import pytest
 from hwgen.cli import main
 from hwgen.reference.onnxruntime import onnxruntime_output_codes
 from tests.fixtures.cli_helpers import check_result, run_cli
-from tests.fixtures.cnn_builders import residual_cnn
+from tests.fixtures.cnn_builders import bad_residuals, residual_cnn
 from tests.fixtures.onnx_builders import run_onnxruntime
 from tests.fixtures.qdq_builders import ort_quantize
-from tests.fixtures.cnn_builders import bad_residuals
 
 
 @pytest.fixture(scope="module")

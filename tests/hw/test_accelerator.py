@@ -1,6 +1,6 @@
 """Whole pipelines in Amaranth's simulator: outputs equal the golden model, cycles the model."""
 
-import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -25,7 +25,7 @@ PIPELINES = [
 def build(rng, dims, folds, *, input_fifos=True):
     layers = []
     in_bits, in_signed = 8, False
-    for index, ((mw, mh), (pe, simd)) in enumerate(zip(zip(dims, dims[1:]), folds)):
+    for index, ((mw, mh), (pe, simd)) in enumerate(zip(pairwise(dims), folds, strict=True)):
         upsizing = index and folds[index - 1][0] < simd
         layers.append(random_mvau_params(
             rng, mh=mh, mw=mw, pe=pe, simd=simd, in_bits=in_bits, in_signed=in_signed,

@@ -19,8 +19,8 @@ from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.passes import size_fifos
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
-from tests.fixtures.depthwise_factory import depthwise_layer, separable_cnn_graph
 from tests.fixtures.block_runs import run_block
+from tests.fixtures.depthwise_factory import depthwise_layer, separable_cnn_graph
 
 # (height, width, channels, kernel, stride, pads, pe): kernels 1/3/5, strides 1/2, pads
 # 0/1 (and asymmetric), odd sizes, channel counts that are not powers of two.

@@ -38,7 +38,7 @@ def test_residual_golden_is_the_sum_of_its_branches():
     index = next(i for i, b in enumerate(design.blocks) if isinstance(b, AddParams))
     p, (ia, ib) = design.blocks[index], design.edges[index]
     a, b, y = outputs[ia].ravel(), outputs[ib].ravel(), outputs[index].ravel()
-    for av, bv, yv in zip(a.tolist(), b.tolist(), y.tolist()):
+    for av, bv, yv in zip(a.tolist(), b.tolist(), y.tolist(), strict=True):
         acc = p.a_factor * (av - p.a_zero_point) + p.b_factor * (bv - p.b_zero_point)
         want = p.out_zero_point + ref_requant(acc, p.multiplier, p.shift, p.rounding.value)
         assert yv == min(max(want, p.out_min), p.out_max)

@@ -42,7 +42,8 @@ def simulate(p: IntMvauParams, x, **kwargs):
     return run, out.reshape(len(x), p.mh)
 
 
-@pytest.mark.parametrize("params", CASES, ids=lambda c: "pe{pe}-simd{simd}-w{w_bits}-a{in_bits}-o{out_bits}".format(**c))
+@pytest.mark.parametrize(
+    "params", CASES, ids=lambda c: "pe{pe}-simd{simd}-w{w_bits}-a{in_bits}-o{out_bits}".format(**c))
 def test_outputs_and_cycles_exact(params):
     rng = np.random.default_rng(params["pe"] * 100 + params["simd"])
     p = random_mvau_params(rng, mh=MH, mw=MW, **params)

@@ -60,8 +60,8 @@ def simulate(p, x, **kwargs):
 
 
 def cycle_model(p, vectors):
-    return modelled_transfers(lambda s, a, b: mx_mvau_processes(s, p, a, b, vectors), vectors * p.sf,
-                 vectors * p.nf)
+    return modelled_transfers(lambda s, a, b: mx_mvau_processes(s, p, a, b, vectors),
+                              vectors * p.sf, vectors * p.nf)
 
 
 def label(c):

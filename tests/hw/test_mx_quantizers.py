@@ -20,7 +20,7 @@ def tie_heavy_values(rng, n, bits):
     mant = rng.integers(0, 64, n) | 1
     shift = rng.integers(0, bits - 12) + rng.integers(0, 5, n)
     sign = rng.choice([-1, 1], n)
-    values = [int(s) * (int(m) << int(t)) for s, m, t in zip(sign, mant, shift)]
+    values = [int(s) * (int(m) << int(t)) for s, m, t in zip(sign, mant, shift, strict=True)]
     return [0 if rng.random() < 0.1 else v for v in values]
 
 
@@ -102,7 +102,7 @@ def test_requantizer_ties_and_nan():
     outs = []
 
     async def bench(ctx):
-        for acc, nan in zip(accs, nans):
+        for acc, nan in zip(accs, nans, strict=True):
             for lane in range(lanes):
                 ctx.set(dut.i_acc[lane], acc[lane])
                 ctx.set(dut.i_nan[lane], nan[lane])

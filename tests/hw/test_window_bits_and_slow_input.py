@@ -9,9 +9,9 @@ import pytest
 from hwgen.golden.window import sliding_window
 from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.ir.binary import BIT
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.ir.types import IntType
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.perf import pipeline_timing
 from hwgen.sim.amaranth_tb import run_stream_component
 

@@ -9,11 +9,11 @@ from hwgen.golden import run_pipeline
 from hwgen.golden.reduce import window_reduce
 from hwgen.golden.window import sliding_window
 from hwgen.hw.accelerator import Accelerator
-from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.hw.arith.window_reduce import WindowReduce
+from hwgen.hw.stream.sliding_window import SlidingWindow
 from hwgen.ir import IntType, RequantRounding
-from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.ir.blocks.window_reduce import WindowReduceParams
+from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import pipeline_timing
 from hwgen.quant.multiplier import quantize_multiplier
 from hwgen.sim.amaranth_tb import run_stream_component

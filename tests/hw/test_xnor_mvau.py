@@ -13,10 +13,10 @@ from hwgen.golden.xnor import binary_mvau
 from hwgen.hw.accelerator import Accelerator
 from hwgen.hw.arith.adder_tree import popcount, shape_for_range
 from hwgen.hw.binary.bwn_mvau import BinaryWeightMvau
-from hwgen.hw.registry import block_component
 from hwgen.hw.binary.ternary_mvau import TernaryMvau
 from hwgen.hw.binary.threshold_unit import ThresholdUnit
 from hwgen.hw.binary.xnor_mvau import XnorMvau
+from hwgen.hw.registry import block_component
 from hwgen.ir import IntType, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import int_mvau_isolated_latency, pipeline_timing

@@ -9,18 +9,20 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.golden.xnor import binary_mvau
-from hwgen.ir import BipolarQuant, Folding, Graph, IntType, TensorQuant
+from hwgen.ir import Folding, Graph
 from hwgen.ir.binary import ThresholdActivation
-from hwgen.ir.layers.binary_conv import BinaryConv
-from hwgen.ir.blocks.binary_mvau import (BinaryWeightMvauParams, TernaryMvauParams,
-                                    XnorMvauParams)
+from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.ir.layers.float_activation import BatchNorm, FloatActivation, SignQuantizer
 from hwgen.ir.lowering import lower_graph, lower_layer
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.passes import choose_folding
 from hwgen.passes.threshold_folding import fold_thresholds
-from tests.fixtures.binary_conv_factory import (KINDS, random_binary_conv, random_codes, reference_acc,
-                                       with_folding)
+from tests.fixtures.binary_conv_factory import (
+    KINDS,
+    random_binary_conv,
+    random_codes,
+    reference_acc,
+)
 
 GRID = list(itertools.product(sorted(KINDS), (1, 3), (1, 2), (0, 1)))
 
@@ -79,7 +81,9 @@ def test_lowering_picks_the_datapath_and_the_pad_code():
         assert isinstance(window, SlidingWindowParams) and isinstance(mvau, cls)
         want_pad = layer.input_quant.zero_point if pad is None else pad
         assert window.pad_value == want_pad
-        assert window.lanes == 2                      # gcd(4 channels, SIMD 6)
+        # SIMD 6 over 4 channels: the window sends whole kernel rows (3 taps x 4 channels),
+        # split into SIMD-wide beats by a width converter.
+        assert window.lanes == 12 and window.taps_per_beat == 3
         assert window.element == layer.input_quant.dtype
         assert mvau.spatial == (5, 5) and mvau.mw == 36 and mvau.mh == 6
 

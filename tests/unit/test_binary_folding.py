@@ -9,8 +9,13 @@ from hwgen.golden.xnor import multithreshold
 from hwgen.ir import Folding, Graph, IntType, TensorQuant
 from hwgen.ir.binary import BipolarQuant, RequantActivation, ThresholdActivation
 from hwgen.ir.layers.binary_dense import BinaryDense
-from hwgen.ir.layers.float_activation import (BatchNorm, FloatActivation, SignQuantizer,
-                                       ThresholdQuantizer, UniformQuantizer)
+from hwgen.ir.layers.float_activation import (
+    BatchNorm,
+    FloatActivation,
+    SignQuantizer,
+    ThresholdQuantizer,
+    UniformQuantizer,
+)
 from hwgen.ir.lowering import lower_layer
 from hwgen.passes.threshold_folding import fold_activation, fold_thresholds
 
@@ -153,7 +158,8 @@ def test_float_activation_validation_messages():
     with pytest.raises(IRError, match="batch norm has 3 channels, the layer 2"):
         FloatActivation(acc_scale=[1.0, 1.0], acc_bias=[0, 0], quantizer=SignQuantizer(),
                         batch_norm=BatchNorm(np.ones(3), np.zeros(3), np.zeros(3), np.ones(3)))
-    with pytest.raises(IRError, match="rounding mode 'sideways' is not known; use one of ROUND, HALF_EVEN"):
+    with pytest.raises(IRError,
+                       match="rounding mode 'sideways' is not known; use one of ROUND, HALF_EVEN"):
         UniformQuantizer(IntType(2, True), 1.0, rounding="sideways")
     with pytest.raises(IRError, match="batch norm needs var \\+ eps > 0"):
         BatchNorm([1.0], [0.0], [0.0], [-1.0], 0.5)

@@ -13,17 +13,17 @@ from hwgen.errors import IRError
 from hwgen.golden.xnor import binary_mvau, multithreshold, xnor_popcount_dot
 from hwgen.ir import IntType
 from hwgen.ir.binary import BIT, Activation, from_bits, to_bits, ttq_levels
-from hwgen.ir.blocks.binary_mvau import (BinaryWeightMvauParams, TernaryMvauParams,
-                                    XnorMvauParams)
+from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams, TernaryMvauParams, XnorMvauParams
 from tests.fixtures.binary_factories import random_binary_params, random_inputs
 
 
 def identity_requant(cls, weights, **fields):
     """A layer whose output is its accumulator (M = 1: multiplier 2**30, shift 1)."""
     mh = len(weights)
-    return cls(name="t", weights=weights, output_type=IntType(16, True), bias=np.zeros(mh, dtype=np.int64),
-               activation=Activation.REQUANT, pe=1, simd=1, multiplier=np.full(mh, 1 << 30),
-               shift=np.ones(mh, dtype=np.int64), out_min=-(1 << 15), out_max=(1 << 15) - 1, **fields)
+    return cls(name="t", weights=weights, output_type=IntType(16, True),
+               bias=np.zeros(mh, dtype=np.int64), activation=Activation.REQUANT, pe=1, simd=1,
+               multiplier=np.full(mh, 1 << 30), shift=np.ones(mh, dtype=np.int64),
+               out_min=-(1 << 15), out_max=(1 << 15) - 1, **fields)
 
 
 def test_lecture_xnor_example():

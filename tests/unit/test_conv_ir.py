@@ -6,11 +6,11 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.ir import Folding, IntType, TensorQuant, WeightQuant
+from hwgen.ir.blocks.int_mvau import IntMvauParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.blocks.window_reduce import WindowReduceParams
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from hwgen.ir.lowering import lower_layer
-from hwgen.ir.blocks.int_mvau import IntMvauParams
-from hwgen.ir.blocks.window_reduce import WindowReduceParams
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from tests.fixtures.requant_reference import ref_requant
 
 Q_IN = TensorQuant(IntType(8, False), 0.02, 7)
@@ -46,7 +46,8 @@ def test_conv_lowering_and_golden_against_direct_loops():
     c = conv(folding=Folding(2, 6))
     window, mvau = lower_layer(c, 1)
     assert isinstance(window, SlidingWindowParams) and isinstance(mvau, IntMvauParams)
-    assert window.pad_value == Q_IN.zero_point and window.lanes == 2   # gcd(2 channels, SIMD 6)
+    # SIMD 6 = a kernel row of 3 taps x 2 channels: the window sends one per beat.
+    assert window.pad_value == Q_IN.zero_point and window.lanes == 6 and window.tap_cols == 3
     assert mvau.spatial == (2, 3) and mvau.mw == 18
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, (3, 5, 6, 2))
@@ -63,8 +64,9 @@ def test_conv_lowering_and_golden_against_direct_loops():
                     for ky in range(3):
                         for kx in range(3):
                             iy, ix = oy * 2 - 1 + ky, ox * 2 - 1 + kx
+                            inside = 0 <= iy < 5 and 0 <= ix < 6
                             for ch in range(2):
-                                xv = x[n, iy, ix, ch] if (0 <= iy < 5 and 0 <= ix < 6) else Q_IN.zero_point
+                                xv = x[n, iy, ix, ch] if inside else Q_IN.zero_point
                                 acc += int(c.weights[o, ky, kx, ch]) * (int(xv) - Q_IN.zero_point)
                     y = Q_OUT.zero_point + ref_requant(acc, int(qm[o]), int(shift[o]), "gemmlowp")
                     want[n, oy, ox, o] = min(max(y, Q_OUT.zero_point), 127)

@@ -6,10 +6,10 @@ import pytest
 from hwgen.errors import IRError
 from hwgen.golden import run_pipeline
 from hwgen.ir import Folding, Graph, IntType, RequantRounding, WeightQuant
-from hwgen.ir.layers.conv import QuantConv
 from hwgen.ir.blocks.depthwise import DepthwiseParams
-from hwgen.ir.lowering import lower_layer
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.layers.conv import QuantConv
+from hwgen.ir.lowering import lower_layer
 from hwgen.passes import choose_folding
 from hwgen.quant.multiplier import quantize_multiplier
 from tests.fixtures.depthwise_factory import depthwise_layer

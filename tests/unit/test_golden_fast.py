@@ -27,10 +27,9 @@ from hwgen.golden.requant import Requantizer
 from hwgen.golden.window import WindowPatches, sliding_window
 from hwgen.ir.blocks.depthwise import DepthwiseParams
 from hwgen.ir.blocks.int_mvau import IntMvauParams
-from hwgen.ir.blocks.window_reduce import WindowReduceParams
-from hwgen.ir.rules import RequantRounding
-from hwgen.ir.types import IntType
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.blocks.window_reduce import WindowReduceParams
+from hwgen.ir.types import IntType
 
 I8, U8, I16, I32 = IntType(8, True), IntType(8, False), IntType(16, True), IntType(32, True)
 F32_LIMIT, F64_LIMIT = 1 << 24, 1 << 53
@@ -455,7 +454,7 @@ def test_pipeline_of_conv_pool_dense_returns_int64_like_the_blocks_chained():
     blocks = [win, fc, pool_win, pool, dense]
     y, parts = run_pipeline(blocks, x, keep_intermediate=True)
     chained = x
-    for block, part in zip(blocks, parts):
+    for block, part in zip(blocks, parts, strict=True):
         function = {SlidingWindowParams: sliding_window, IntMvauParams: int_mvau,
                     WindowReduceParams: window_reduce}[type(block)]
         chained = function(chained.reshape((len(x),) + tuple(block.input_shape)), block)

@@ -1,7 +1,5 @@
 """Golden MVAU against a direct evaluation of the lecture's formula with Python ints."""
 
-from fractions import Fraction
-
 import numpy as np
 import pytest
 
@@ -21,7 +19,8 @@ def direct(layer: QuantDense, x_codes, rounding: str):
     lo = max(layer.output_quant.dtype.qmin, zy) if layer.relu else layer.output_quant.dtype.qmin
     for n, row in enumerate(x_codes.tolist()):
         for i in range(layer.out_features):
-            acc = sum(int(w) * (x - zx) for w, x in zip(layer.weights[i].tolist(), row))
+            acc = sum(int(w) * (x - zx)
+                      for w, x in zip(layer.weights[i].tolist(), row, strict=True))
             acc += int(layer.bias[i])
             y = zy + ref_requant(acc, int(qm[i]), int(shift[i]), rounding)
             out[n, i] = min(max(y, lo), layer.output_quant.dtype.qmax)
@@ -50,7 +49,8 @@ def test_exact_matmul_paths_agree():
     rng = np.random.default_rng(0)
     a = rng.integers(-(1 << 20), 1 << 20, (7, 300))
     b = rng.integers(-(1 << 20), 1 << 20, (300, 5))   # too big for the float64 path
-    want = np.array([[sum(int(p) * int(q) for p, q in zip(r, c)) for c in b.T] for r in a])
+    want = np.array([[sum(int(p) * int(q) for p, q in zip(r, c, strict=True)) for c in b.T]
+                     for r in a])
     np.testing.assert_array_equal(exact_int_matmul(a, b), want)
     small = rng.integers(-128, 128, (7, 300))
     np.testing.assert_array_equal(exact_int_matmul(small, b[:, :1] % 128),
@@ -58,7 +58,7 @@ def test_exact_matmul_paths_agree():
 
 
 def test_run_pipeline_chains_layers():
-    from tests.fixtures.factories import random_mvau_params, random_inputs
+    from tests.fixtures.factories import random_inputs, random_mvau_params
     rng = np.random.default_rng(1)
     a = random_mvau_params(rng, mh=5, mw=4, pe=1, simd=1, name="a")
     b = random_mvau_params(rng, mh=3, mw=5, pe=1, simd=1, in_bits=8, in_signed=True, name="b")

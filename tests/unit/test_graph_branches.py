@@ -39,6 +39,8 @@ def test_branch_errors():
         Graph("g", [dense("a"), dense("b"), add("s", "a", "b", b_q=other)])
     with pytest.raises(IRError, match="connections name unknown layer"):
         Graph("g", [dense("a")], connections={"zz": ("input",)})
+    with pytest.raises(IRError, match=r"layer 'b' has 1 input\(s\) but reads 2 \('a', 'input'\)"):
+        Graph("g", [dense("a"), dense("b")], connections={"b": ("a", "input")})
     with pytest.raises(IRError, match="an add needs the names of its two input layers"):
         QuantAdd(name="s", inputs=("a",), a_quant=Q, b_quant=Q, output_quant=Q, shape=(4,))
 

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from hwgen.errors import IRError
-from hwgen.ir import (Folding, Graph, IntMvauParams, IntType, QuantDense, TensorQuant,
-                      WeightQuant, signed_bits_for_range)
+from hwgen.ir import (
+    Folding,
+    Graph,
+    IntMvauParams,
+    IntType,
+    QuantDense,
+    TensorQuant,
+    WeightQuant,
+    signed_bits_for_range,
+)
 
 
 def test_int_type_ranges_and_parse():
@@ -23,7 +31,8 @@ def test_int_type_ranges_and_parse():
 
 def test_tensor_quant_validation_and_round_trip():
     q = TensorQuant(IntType(8, False), 0.5, 10)
-    np.testing.assert_array_equal(q.quantize([0.0, 0.25, 0.75, 1000.0, -1000.0]), [10, 10, 12, 255, 0])
+    np.testing.assert_array_equal(q.quantize([0.0, 0.25, 0.75, 1000.0, -1000.0]),
+                                  [10, 10, 12, 255, 0])
     np.testing.assert_allclose(q.dequantize([10, 12]), [0.0, 1.0])
     with pytest.raises(IRError, match="zero_point 300 is outside uint8"):
         TensorQuant(IntType(8, False), 0.5, 300)

@@ -10,10 +10,10 @@ from hwgen.golden import run_pipeline
 from hwgen.golden.mx_mvau import mx_accumulators
 from hwgen.golden.window import sliding_window
 from hwgen.ir import Folding, Graph, IntType, MxQuant, TensorQuant
-from hwgen.ir.lowering import lower_layer
-from hwgen.ir.layers.mx_conv import MxConv
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.layers.mx_conv import MxConv
+from hwgen.ir.lowering import lower_layer
 from hwgen.passes import choose_folding
 from hwgen.quant.mx import mx_format, mx_quantize
 from tests.fixtures.mx_cnn_factory import mx_conv_layer
@@ -38,7 +38,7 @@ def test_shapes_and_lowering():
     window, mvau = lower_layer(layer)
     assert isinstance(window, SlidingWindowParams) and isinstance(mvau, MxMvauParams)
     assert mvau.spatial == (3, 3) and mvau.vectors == 9 and (mvau.mh, mvau.mw) == (4, 18)
-    assert window.pad_value == 3 and window.lanes == 2          # gcd(channels, SIMD)
+    assert window.pad_value == 3 and window.lanes == 6          # a kernel row = SIMD
     assert mvau.macs == 9 * 4 * 18
     assert mvau.describe()["bits_per_weight"] == pytest.approx(4 + 8 / 6)
 

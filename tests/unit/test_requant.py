@@ -5,14 +5,22 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from hwgen.golden.requant import (INT32_MAX, INT32_MIN, requantize,
-                                  rounding_divide_by_pot,
-                                  saturating_rounding_doubling_high_mul)
+from hwgen.golden.requant import (
+    INT32_MAX,
+    INT32_MIN,
+    requantize,
+    rounding_divide_by_pot,
+    saturating_rounding_doubling_high_mul,
+)
 from hwgen.ir.rules import RequantRounding
 from hwgen.quant.multiplier import quantize_multiplier
-from tests.fixtures.requant_reference import (ref_quantize_multiplier, ref_rdivpot, ref_requant,
-                                              ref_srdhm, round_half_up)
-
+from tests.fixtures.requant_reference import (
+    ref_quantize_multiplier,
+    ref_rdivpot,
+    ref_requant,
+    ref_srdhm,
+    round_half_up,
+)
 
 EDGE = [0, 1, -1, 2, -2, 3, -3, (1 << 30), -(1 << 30), (1 << 30) + 1, INT32_MAX, INT32_MIN,
         INT32_MIN + 1, INT32_MAX - 1, 12345, -12345, (1 << 16) + (1 << 15), -(1 << 15)]
@@ -41,7 +49,7 @@ def test_srdhm_is_round_to_nearest_ties_up():
     a = rng.integers(INT32_MIN + 1, INT32_MAX, 2000, endpoint=True)
     b = rng.integers(INT32_MIN + 1, INT32_MAX, 2000, endpoint=True)
     got = saturating_rounding_doubling_high_mul(a, b)
-    want = [round_half_up(Fraction(int(x) * int(y), 1 << 31)) for x, y in zip(a, b)]
+    want = [round_half_up(Fraction(int(x) * int(y), 1 << 31)) for x, y in zip(a, b, strict=True)]
     np.testing.assert_array_equal(got, want)
 
 
@@ -70,7 +78,7 @@ def test_quantize_multiplier_reference_and_accuracy():
     ms = np.concatenate([10.0 ** rng.uniform(-12, 1, 500),
                          [0.0, 0.5, 0.25, 1.0, 1 - 2.0 ** -40, 2.0 ** -31, 2.0 ** -33, 3.0]])
     qm, shift = quantize_multiplier(ms)
-    for m, a, s in zip(ms, qm, shift):
+    for m, a, s in zip(ms, qm, shift, strict=True):
         assert (int(a), int(s)) == ref_quantize_multiplier(float(m))
         if a:
             assert (1 << 30) <= a < (1 << 31)
@@ -92,7 +100,8 @@ def test_requantize_matches_reference(rounding):
     qm, shift = quantize_multiplier(m)
     acc = rng.integers(-(1 << 24), 1 << 24, 300)
     got = requantize(acc, qm, shift, RequantRounding(rounding))
-    want = [ref_requant(int(a), int(q), int(s), rounding) for a, q, s in zip(acc, qm, shift)]
+    want = [ref_requant(int(a), int(q), int(s), rounding)
+            for a, q, s in zip(acc, qm, shift, strict=True)]
     np.testing.assert_array_equal(got, want)
 
 

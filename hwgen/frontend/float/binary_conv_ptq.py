@@ -26,7 +26,7 @@ def _matrix(layer: FloatConv) -> FloatDense:
 
 def binary_network_indices(layers, options) -> set:
     """Indices of the convolutions and dense layers whose weights are binary or ternary."""
-    return {i for i, (layer, opts) in enumerate(zip(layers, options))
+    return {i for i, (layer, opts) in enumerate(zip(layers, options, strict=True))
             if isinstance(layer, (FloatConv, FloatDense)) and opts.weights in BINARY_FORMATS}
 
 

@@ -22,8 +22,8 @@ import numpy as np
 from ...errors import ConfigError, HwgenError, QuantizationError
 from ...ir import Folding, IntType
 from ...ir.binary import RequantActivation, ttq_levels
-from ...ir.layers.binary_dense import BinaryDense
 from ...ir.blocks.binary_mvau import lower_binary_dense
+from ...ir.layers.binary_dense import BinaryDense
 from ...quant import binarize, round_to_int, ternarize
 from .model import FloatDense
 
@@ -43,7 +43,7 @@ def binary_layer_indices(options) -> set:
 def check_binary_options(layers, options, config) -> None:
     """Binary / ternary choices this model cannot use, in one ConfigError, before any work."""
     errors = []
-    for i, (layer, opts) in enumerate(zip(layers, options)):
+    for i, (layer, opts) in enumerate(zip(layers, options, strict=True)):
         where = f"layer {layer.name!r}"
         explicit = config.explicit.get(layer.name, frozenset())
         for key, fmt in (("binarize", "binary"), ("ternarize", "ternary")):
@@ -97,8 +97,9 @@ def dequantized_weights(layer: FloatDense, opts) -> np.ndarray:
 def with_binary_weights(layers, options, indices) -> tuple:
     """The float layers with the binary / ternary layers' weights as the hardware sees them
     (for calibrating the activation ranges the quantized model produces)."""
-    return tuple(FloatDense(name=l.name, weights=dequantized_weights(l, options[i]), bias=l.bias,
-                            relu=l.relu) if i in indices else l for i, l in enumerate(layers))
+    return tuple(FloatDense(name=layer.name, weights=dequantized_weights(layer, options[i]),
+                            bias=layer.bias, relu=layer.relu) if i in indices else layer
+                 for i, layer in enumerate(layers))
 
 
 def quantize_binary_layer(layer: FloatDense, opts, in_q, out_q) -> BinaryDense:

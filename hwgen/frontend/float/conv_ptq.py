@@ -44,8 +44,11 @@ from ..calibration_data import check_calibration
 from ..config import load_config
 from ..layout import model_input_shape, stream_input_axes, to_stream_layout
 from .add import FloatAdd
-from .binary_conv_ptq import (binary_network_indices, quantize_binary_conv,
-                              with_binary_network_weights)
+from .binary_conv_ptq import (
+    binary_network_indices,
+    quantize_binary_conv,
+    with_binary_network_weights,
+)
 from .binary_ptq import BINARY_FORMATS, check_binary_options, quantize_binary_layer
 from .depthwise import FloatDepthwiseConv
 from .int_ptq import check_int_options, quantize_int_layer, tensor_quant
@@ -240,7 +243,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
     config = load_config(config)
     config.check_layer_names([layer.name for layer in layers])
     options = [config.layer(layer.name) for layer in layers]
-    weighted = [(layer, opts) for layer, opts in zip(layers, options)
+    weighted = [(layer, opts) for layer, opts in zip(layers, options, strict=True)
                 if not isinstance(layer, (FloatPool, FloatAdd))]
     check_int_options([layer for layer, _ in weighted], [opts for _, opts in weighted])
     _check_pool_options(layers, config)
@@ -255,7 +258,7 @@ def quantize_network(layers, calibration, config=None, *, name: str = "model") -
                                keep_intermediate=True)
     quants = _activation_quants(layers, tensors, config, edges)
     qlayers = [_quantize(layer, opts, config, [quants[t] for t in inputs], quants[i + 1])
-               for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges))]
+               for i, (layer, opts, inputs) in enumerate(zip(layers, options, edges, strict=True))]
     for qlayer in qlayers:
         if not isinstance(qlayer, (MxConv, MxDense)):  # checked as they were built
             check_lowerable(qlayer)

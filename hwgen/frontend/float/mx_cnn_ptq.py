@@ -1,5 +1,6 @@
-"""MX weights in a convolutional network: Conv nodes become :class:`~hwgen.ir.layers.mx_conv.MxConv`,
-Gemm / MatMul nodes :class:`~hwgen.ir.layers.mx_dense.MxDense`, where ``weights`` is an MX format.
+"""MX weights in a convolutional network: Conv nodes become
+:class:`~hwgen.ir.layers.mx_conv.MxConv`, Gemm / MatMul nodes
+:class:`~hwgen.ir.layers.mx_dense.MxDense`, where ``weights`` is an MX format.
 
 The rules of :mod:`hwgen.frontend.float.mx_ptq` apply: per output channel, :func:`mx_quantize` of
 the im2col weight vector (``(ky, kx, c)`` order) in blocks of ``block_size`` (default 32, or
@@ -31,7 +32,7 @@ def has_mx_weights(layer, opts) -> bool:
 def check_cnn_mx_options(layers, options, config) -> None:
     """Every MX choice a CNN cannot use, in one ConfigError (before any work)."""
     errors = []
-    for layer, opts in zip(layers, options):
+    for layer, opts in zip(layers, options, strict=True):
         where = f"layer {layer.name!r}"
         if is_mx_format(opts.activations) and not (isinstance(layer, FloatPool)
                                                    and layer.op == "max"):

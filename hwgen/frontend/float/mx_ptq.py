@@ -21,8 +21,8 @@ import numpy as np
 
 from ...errors import ConfigError, IRError, QuantizationError
 from ...ir import Folding, Graph, WeightQuant
-from ...ir.layers.mx_dense import MxDense
 from ...ir.blocks.mx_mvau import MxMvauParams, mx_output_window
+from ...ir.layers.mx_dense import MxDense
 from ...ir.mx.types import MxQuant, is_mx_format
 from ...passes.folding import divisors
 from ...quant import linear_quantize
@@ -134,7 +134,7 @@ def quantize_mx_layers(layers, options, config, quants, name: str) -> Graph:
     """
     mx = mx_layer_indices(layers, options, config)
     built = []
-    for i, (layer, opts) in enumerate(zip(layers, options)):
+    for i, (layer, opts) in enumerate(zip(layers, options, strict=True)):
         in_q = built[-1].output_quant if built else quants[0]
         out_q = quants[i + 1]
         if i not in mx:

@@ -11,6 +11,7 @@ with no ``inputs``. Tensors are numbered as :func:`hwgen.frontend.float_forward`
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def check_chain(layers) -> tuple:
         if layer.name in seen:
             problems.append(f"layer name {layer.name!r} is used twice; names must be unique")
         seen.add(layer.name)
-    for prev, layer in zip(layers, layers[1:]):
+    for prev, layer in pairwise(layers):
         # Tensors chain in row-major order, so a dense layer may read a feature map (flatten).
         if math.prod(prev.output_shape) != math.prod(layer.input_shape):
             problems.append(
@@ -98,7 +99,7 @@ def check_network(layers) -> tuple:
             raise ModelError(f"{layer!r} is not a FloatDense, FloatConv, FloatPool or FloatAdd "
                              "layer")
     problems, index, used = [], {GRAPH_INPUT: None}, set()
-    for layer, sources in zip(layers, layer_sources(layers)):
+    for layer, sources in zip(layers, layer_sources(layers), strict=True):
         if layer.name in index:
             what = "stands for the model input" if layer.name == GRAPH_INPUT else "is used twice"
             problems.append(f"layer name {layer.name!r} {what}; names must be unique")
@@ -136,7 +137,7 @@ def network_forward(layers, x: np.ndarray) -> list:
     """Every tensor of the network for inputs ``x`` (already in the first layer's layout):
     ``[x, out_0, out_1, ...]``, float64. ``layers`` were checked by :func:`check_network`."""
     tensors = [np.asarray(x, dtype=np.float64)]
-    for layer, inputs in zip(layers, network_edges(layers)):
+    for layer, inputs in zip(layers, network_edges(layers), strict=True):
         args = [tensors[i].reshape((len(x),) + tuple(layer.input_shape)) for i in inputs]
         tensors.append(layer.forward(*args))
     return tensors

@@ -13,8 +13,12 @@ from ...errors import ConfigError
 from ...ir import Graph, TensorQuant
 from ..calibration_data import check_calibration
 from ..config import CompileConfig, load_config
-from .binary_ptq import (binary_layer_indices, check_binary_options, quantize_binary_layer,
-                         with_binary_weights)
+from .binary_ptq import (
+    binary_layer_indices,
+    check_binary_options,
+    quantize_binary_layer,
+    with_binary_weights,
+)
 from .int_ptq import check_int_lowerable, check_int_options, quantize_int_layer, tensor_quant
 from .mx_ptq import check_mx_options, mx_layer_indices, quantize_mx_layers
 from .network import check_chain, float_forward
@@ -91,7 +95,7 @@ def quantize_layers(layers, calibration, config=None, *, name: str = "model") ->
         return quantize_mx_layers(layers, options, config, quants, name)
     qlayers = [(quantize_binary_layer if i in binary_layers else quantize_int_layer)(
                    layer, opts, quants[i], quants[i + 1])
-               for i, (layer, opts) in enumerate(zip(layers, options))]
+               for i, (layer, opts) in enumerate(zip(layers, options, strict=True))]
     for i, qlayer in enumerate(qlayers):
         if i not in binary_layers:       # binary layers are checked as they are built
             check_int_lowerable(qlayer)

@@ -23,8 +23,16 @@ from ..onnx.graph import OnnxGraph
 from ..onnx.handlers import OpWalker, handles
 from .binary_layers import BinaryLayer
 from .integer_layers import IntLayer, PoolPart, build_problem, output_quantizer_problem
-from .nodes import (QONNX_DOMAINS, QUANT_OPS, activation_quantizer, attrs, dequantized_constant,
-                    read_quant_spec, threshold_quantizer, weight_codes)
+from .nodes import (
+    QONNX_DOMAINS,
+    QUANT_OPS,
+    activation_quantizer,
+    attrs,
+    dequantized_constant,
+    read_quant_spec,
+    threshold_quantizer,
+    weight_codes,
+)
 
 __all__ = ["ChainReader", "BIAS_SCALE_TOLERANCE"]
 
@@ -375,7 +383,7 @@ class ChainReader(OpWalker):
                        "Relu)", node)
             return
         got = [self._channel_constant(node, n, w, layer_input=True) for n, w in
-               zip(node.input[1:5], ("scale", "B", "mean", "var"))]
+               zip(node.input[1:5], ("scale", "B", "mean", "var"), strict=True)]
         if any(v is None for v in got):
             self.pending, self.lost = None, True
             return

@@ -271,7 +271,8 @@ class QonnxReader(ChainReader):
             return None
         names = ("scale", "zero point", "input bit width") + \
             (("output scale",) if v2 else ()) + ("output bit width",)
-        values = [self.g.constant(n, node, what) for n, what in zip(node.input[1:], names)]
+        values = [self.g.constant(n, node, what)
+                  for n, what in zip(node.input[1:], names, strict=True)]
         if any(v is None for v in values):
             return None
         if any(v.size != 1 for v in values):

@@ -39,12 +39,12 @@ import numpy as np
 
 from ...errors import HwgenError, IRError, QuantizationError
 from ...ir import Folding, QuantDense, RequantRounding
-from ...ir.layers.conv import QuantConv, QuantPool
-from ...ir.layers.float_activation import UniformQuantizer
-from ...ir.layers.dense import INT_MVAU_BITS
 from ...ir.blocks.int_mvau import IntMvauParams
-from ...ir.types import IntType, TensorQuant, WeightQuant
 from ...ir.blocks.sliding_window import conv_output_size
+from ...ir.layers.conv import QuantConv, QuantPool
+from ...ir.layers.dense import INT_MVAU_BITS
+from ...ir.layers.float_activation import UniformQuantizer
+from ...ir.types import IntType, TensorQuant, WeightQuant
 from ..im2col import patches
 from ..onnx.graph import node_name
 

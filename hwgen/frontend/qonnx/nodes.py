@@ -23,8 +23,12 @@ import onnx
 
 from ...ir.binary import BipolarQuant
 from ...ir.layers.dense import INT_MVAU_BITS
-from ...ir.layers.float_activation import (ROUNDING_MODES, SignQuantizer, ThresholdQuantizer,
-                                   UniformQuantizer)
+from ...ir.layers.float_activation import (
+    ROUNDING_MODES,
+    SignQuantizer,
+    ThresholdQuantizer,
+    UniformQuantizer,
+)
 from ...ir.types import IntType, TensorQuant
 
 __all__ = ["QONNX_DOMAINS", "QUANT_OPS", "attrs", "QuantSpec", "read_quant_spec",

@@ -50,7 +50,8 @@ def bounded_sum(terms):
         raise ValueError("an adder tree needs at least one term")
     while len(terms) > 1:
         paired = []
-        for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2]):
+        # an odd count leaves the last term without a partner: it is carried below
+        for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
             lo, hi = alo + blo, ahi + bhi
             paired.append((_fit(a + b, lo, hi), lo, hi))
         if len(terms) % 2:

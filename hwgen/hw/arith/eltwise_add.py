@@ -9,9 +9,9 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.eltwise_add import AddParams
 from ...ir.blocks.int_mvau import signed_bits_for_range
-from .requantizer import Requantizer
 from ..shapes import lanes_layout
 from ..stream.fifo import StreamFifo
+from .requantizer import Requantizer
 
 __all__ = ["EltwiseAdd"]
 

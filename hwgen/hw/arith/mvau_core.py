@@ -218,7 +218,7 @@ class MvauCore(wiring.Component):
             delayed = (Signal(name=f"valid_d{stage}"), Signal(name=f"first_d{stage}"),
                        Signal(name=f"last_d{stage}"),
                        Signal(index_range(nf_count), name=f"fold_d{stage}"))
-            m.d.sync += [d.eq(c) for d, c in zip(delayed, control)]
+            m.d.sync += [d.eq(c) for d, c in zip(delayed, control, strict=True)]
             control = delayed
         valid2, first2, last2, fold2 = control
         dots = Signal(data.ArrayLayout(self._dot_shape, pe_count))

@@ -9,9 +9,9 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.int_mvau import signed_bits_for_range
 from ...ir.blocks.window_reduce import WindowReduceParams
-from .requantizer import Requantizer
 from ..shapes import index_range, int_shape, lanes_layout
 from ..stream.fifo import StreamFifo
+from .requantizer import Requantizer
 
 __all__ = ["WindowReduce"]
 

@@ -283,7 +283,8 @@ def w_fmt_max_exp(fmt) -> int:
 
 def _adder_tree(terms):
     while len(terms) > 1:
-        paired = [a + b for a, b in zip(terms[0::2], terms[1::2])]
+        # an odd count leaves the last term without a partner: it is carried below
+        paired = [a + b for a, b in zip(terms[0::2], terms[1::2], strict=False)]
         if len(terms) % 2:
             paired.append(terms[-1])
         terms = paired

@@ -155,7 +155,8 @@ class MxOutputQuantizer(wiring.Component):
 
 def _max_tree(terms):
     while len(terms) > 1:
-        paired = [Mux(a > b, a, b) for a, b in zip(terms[0::2], terms[1::2])]
+        # an odd count leaves the last term without a partner: it is carried below
+        paired = [Mux(a > b, a, b) for a, b in zip(terms[0::2], terms[1::2], strict=False)]
         if len(terms) % 2:
             paired.append(terms[-1])
         terms = paired

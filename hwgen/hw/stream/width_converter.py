@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from amaranth.hdl import Module, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out

@@ -19,7 +19,6 @@ contribution, the accumulator width and the thresholds in the accumulator's doma
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,20 +26,27 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..binary import (BIT, Activation, BipolarQuant, RequantActivation, ThresholdActivation,
-                     WeightFormat)
+from ..binary import (
+    BIT,
+    Activation,
+    BipolarQuant,
+    RequantActivation,
+    ThresholdActivation,
+    WeightFormat,
+)
+from ..block import StreamFormat
 from ..layers.binary_conv import BinaryConv
 from ..layers.binary_dense import INPUT_BITS, BinaryDense
-from .sliding_window import conv_window
-from ..block import Block, StreamFormat
-from .matrix_folding import MatrixFolding
-from .int_mvau import signed_bits_for_range
 from ..packing import weight_memory_words
 from ..rules import RequantRounding
 from ..types import IntType
+from .int_mvau import signed_bits_for_range
+from .matrix_folding import MatrixFolding
+from .sliding_window import conv_window
 
 __all__ = ["BinaryMvauParams", "XnorMvauParams", "BinaryWeightMvauParams",
-           "TernaryMvauParams", "lower_binary_dense", "ceil_div", "lower_binary_dense_layer", "lower_binary_conv"]
+           "TernaryMvauParams", "lower_binary_dense", "ceil_div", "lower_binary_dense_layer",
+           "lower_binary_conv"]
 
 _INT32 = IntType(32, True)
 
@@ -418,7 +424,7 @@ class BinaryMvauParams(MatrixFolding):
             return weight_memory_words((self.weights + 1) // 2, self.pe, self.simd, 1), lanes
         mask = weight_memory_words((self.weights != 0).astype(np.int64), self.pe, self.simd, 1)
         sign = weight_memory_words((self.weights > 0).astype(np.int64), self.pe, self.simd, 1)
-        return [m | (s << lanes) for m, s in zip(mask, sign)], 2 * lanes
+        return [m | (s << lanes) for m, s in zip(mask, sign, strict=True)], 2 * lanes
 
     # -- the bridge ------------------------------------------------------------------------
     @classmethod

@@ -13,12 +13,11 @@ from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
 from ..block import Block, StreamFormat
 from ..layers.depthwise import QuantDepthwiseConv
-from .int_mvau import signed_bits_for_range
-from .sliding_window import conv_window
-from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
-                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
+from .int_mvau import signed_bits_for_range
+from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
+from .sliding_window import conv_window
 
 __all__ = ["DepthwiseParams", "lower_depthwise"]
 
@@ -169,7 +168,7 @@ class DepthwiseParams(Block, RequantFields):
             "weight_type": self.weight_type.name, "input_type": self.input_type.name,
             "output_type": self.output_type.name, "acc_bits": self.acc_bits,
             "per_channel_requant": bool(len(set(zip(self.multiplier.tolist(),
-                                                    self.shift.tolist()))) > 1),
+                                                    self.shift.tolist(), strict=True))) > 1),
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,

@@ -9,7 +9,6 @@ multiplier and shift.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,15 +16,14 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import Block, StreamFormat
+from ..block import StreamFormat
 from ..layers.conv import QuantConv
 from ..layers.dense import QuantDense
-from .sliding_window import conv_window
-from .matrix_folding import MatrixFolding
-from .requant_fields import (RequantFields, check_requant_ranges, freeze_requant_fields,
-                             frozen_ints)
 from ..rules import RequantRounding
 from ..types import IntType
+from .matrix_folding import MatrixFolding
+from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
+from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv"]
 
@@ -139,7 +137,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "input_type": self.input_type.name, "output_type": self.output_type.name,
             "acc_bits": self.acc_bits,
             "per_channel_requant": bool(len(set(zip(self.multiplier.tolist(),
-                                                    self.shift.tolist()))) > 1),
+                                                    self.shift.tolist(), strict=True))) > 1),
             "relu": self.out_min > self.output_type.qmin, "rounding": self.rounding.value,
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,

@@ -17,19 +17,20 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format, mx_quantize
-from ..block import Block, StreamFormat
-from .matrix_folding import MatrixFolding
-from .requant_fields import RequantFields
+from ..block import StreamFormat
 from ..layers.dense import Folding
-from .int_mvau import signed_bits_for_range
 from ..layers.mx_conv import MxConv
 from ..layers.mx_dense import MxDense, mx_folding_problem
-from .sliding_window import conv_window
 from ..mx.rules import MX_ROUNDINGS, MxRounding
 from ..mx.types import MxElementType, MxQuant, is_mx_format, mx_lane_fields
 from ..types import IntType, TensorQuant
+from .int_mvau import signed_bits_for_range
+from .matrix_folding import MatrixFolding
+from .requant_fields import RequantFields
+from .sliding_window import conv_window
 
-__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense", "lower_mx_conv"]
+__all__ = ["MxMvauParams", "mx_output_window", "int_weight_format", "lower_mx_dense",
+           "lower_mx_conv"]
 
 _INT_RE_BITS = range(2, 9)
 
@@ -369,7 +370,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         out = np.empty(sm.shape, dtype=object)
         for index, (m, s, d) in enumerate(zip(sm.reshape(-1).tolist(),
                                               shifts.reshape(-1).tolist(),
-                                              dead.reshape(-1).tolist())):
+                                              dead.reshape(-1).tolist(), strict=True)):
             out.flat[index] = 0 if d else m << s
         return out
 
@@ -416,7 +417,8 @@ class MxMvauParams(MatrixFolding, RequantFields):
         shift = f.exp + np.where(live, scales - lo, 0)
         sm = np.where(live, f.signed_mant(), 0)
         out = np.empty(sm.shape, dtype=object)
-        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist())):
+        for index, (m, s) in enumerate(zip(sm.reshape(-1).tolist(), shift.reshape(-1).tolist(),
+                                           strict=True)):
             out.flat[index] = m << s
         return out, np.any(nan, axis=1)
 
@@ -446,7 +448,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         """Largest ``|z|`` the MX output quantizer can see."""
         lo, hi = self.acc_range
         top = max(hi, 0) if self.relu else max(-lo, hi)
-        return max(top * int(m) << int(s) for m, s in zip(self.multiplier, self.shift))
+        return max(top * int(m) << int(s) for m, s in zip(self.multiplier, self.shift, strict=True))
 
     def output_window(self) -> tuple[int, int]:
         """``[lo, hi]`` of the shared exponents a non-zero output block can get."""
@@ -454,7 +456,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
         if self.z_max == 0:
             return 0, 0
         # A block that is not all zero holds some acc != 0, so |z| >= multiplier << shift.
-        z_min = min(int(m) << int(s) for m, s in zip(self.multiplier, self.shift))
+        z_min = min(int(m) << int(s) for m, s in zip(self.multiplier, self.shift, strict=True))
         lo = z_min.bit_length() - 1 + self.out_exp - emax + 127
         hi = self.z_max.bit_length() - 1 + self.out_exp - emax + 127
         if lo > 254:
@@ -486,7 +488,7 @@ class MxMvauParams(MatrixFolding, RequantFields):
 def _layer_fields(layer: MxDense, folding: Folding) -> dict:
     """Every field of the layer's MxMvauParams (see :mod:`hwgen.ir.mx.rules`)."""
     where = f"layer {layer.name!r}"
-    mh, mw = layer.out_features, layer.in_features
+    mh = layer.out_features
     if isinstance(layer.weights, MxTensor):
         w = layer.weights
         fields = dict(weight_format=w.fmt.name, weight_codes=w.codes,
@@ -530,8 +532,8 @@ def _layer_fields(layer: MxDense, folding: Folding) -> dict:
         bias.append(b - x_zero * sum(wal[i].tolist()))
     fields["acc_bias"] = bias
     if isinstance(out_q, MxQuant):
-        mults, exps = zip(*(_round_multiplier(ri) for ri in r))
-        total = [e - 31 + pi for e, pi in zip(exps, p)]
+        mults, exps = zip(*(_round_multiplier(ri) for ri in r), strict=True)
+        total = [e - 31 + pi for e, pi in zip(exps, p, strict=True)]
         g = min(total)
         tz = min((m & -m).bit_length() - 1 for m in mults)
         fields.update(multiplier=[m >> tz for m in mults], shift=[t - g for t in total],

@@ -5,16 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..layers.conv import QuantPool
-from .sliding_window import SlidingWindowParams
 from ..block import Block, StreamFormat
-from .int_mvau import signed_bits_for_range
+from ..layers.conv import QuantPool
 from ..rules import RequantRounding
 from ..types import IntType
+from .int_mvau import signed_bits_for_range
+from .sliding_window import SlidingWindowParams
 
 __all__ = ["WindowReduceParams", "REDUCE_OPS", "lower_pool"]
 

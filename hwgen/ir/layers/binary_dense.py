@@ -7,12 +7,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...errors import IRError
-from .dense_shape import DenseShape
-from ..binary import (BipolarQuant, RequantActivation, ThresholdActivation, WeightFormat,
-                     _int_array)
-from .float_activation import FloatActivation
-from .dense import Folding
+from ..binary import BipolarQuant, RequantActivation, ThresholdActivation, WeightFormat, _int_array
 from ..types import IntType, TensorQuant
+from .dense import Folding
+from .dense_shape import DenseShape
+from .float_activation import FloatActivation
 
 __all__ = ["BinaryDense"]
 

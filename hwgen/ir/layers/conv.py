@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import IRError
-from .conv_shape import KernelWeights
-from .dense import Folding, QuantDense
+from ..blocks.sliding_window import conv_output_size
 from ..rules import RequantRounding
 from ..types import TensorQuant, WeightQuant
-from ..blocks.sliding_window import conv_output_size
+from .conv_shape import KernelWeights
+from .dense import Folding, QuantDense
 
 __all__ = ["QuantConv", "QuantPool", "POOL_OPS"]
 
@@ -21,7 +21,8 @@ POOL_OPS = ("max", "avg", "global_avg")
 def _check_geometry(where, input_shape, kernel, stride, pads):
     shape = tuple(int(d) for d in input_shape)
     if len(shape) != 3 or min(shape) < 1:
-        raise IRError(f"{where}: input_shape must be (height, width, channels), not {input_shape!r}")
+        raise IRError(f"{where}: input_shape must be (height, width, channels), "
+                      f"not {input_shape!r}")
     if not isinstance(stride, int) or stride < 1:
         raise IRError(f"{where}: stride must be a positive integer, not {stride!r}")
     pads = tuple(int(p) for p in pads)

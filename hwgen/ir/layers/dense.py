@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ...errors import IRError
-from .dense_shape import DenseShape
 from ..rules import RequantRounding
 from ..types import IntType, TensorQuant, WeightQuant
+from .dense_shape import DenseShape
 
 __all__ = ["Folding", "QuantDense"]
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...errors import IRError
+from ..rules import RequantRounding
+from ..types import TensorQuant, WeightQuant
 from .conv import _check_geometry
 from .conv_shape import KernelWeights
 from .dense import Folding, QuantDense
-from ..rules import RequantRounding
-from ..types import TensorQuant, WeightQuant
 
 __all__ = ["QuantDepthwiseConv"]
 

@@ -26,12 +26,12 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import MxTensor, mx_format, mx_quantize
+from ..mx.types import MxQuant
+from ..types import TensorQuant
 from .conv import _check_geometry
 from .conv_shape import ConvShape
 from .dense import Folding
 from .mx_dense import MxDense
-from ..mx.types import MxQuant
-from ..types import TensorQuant
 
 __all__ = ["MxConv", "conv_block_sizes"]
 

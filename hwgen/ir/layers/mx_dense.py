@@ -8,10 +8,10 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import MxTensor
-from .dense_shape import DenseShape
-from .dense import Folding
 from ..mx.types import MxQuant
 from ..types import TensorQuant, WeightQuant
+from .dense import Folding
+from .dense_shape import DenseShape
 
 __all__ = ["MxDense", "mx_folding_problem"]
 

@@ -59,7 +59,8 @@ def mx_element_words(p: MxMvauParams) -> list[int]:
     if is_micro(p):
         micro = _steps(p.weight_micro[:, 0::2], p, p.simd // 2)
         base = p.pe * p.simd * w
-        words = [word | (bits << base) for word, bits in zip(words, pack_words(micro, 1))]
+        words = [word | (bits << base)
+                 for word, bits in zip(words, pack_words(micro, 1), strict=True)]
     return words
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import SCALE_BITS, MxFormat, mx_format
-from ...quant.mx.formats import MX_FORMATS, MX_FORMAT_NAMES
+from ...quant.mx.formats import MX_FORMAT_NAMES, MX_FORMATS
 
 __all__ = ["MxElementType", "MxQuant", "is_mx_format", "mx_lane_fields"]
 

@@ -16,8 +16,18 @@ The rules are documented in docs/mx.md.
 
 from .block import MxTensor, check_block_size, mx_dequantize, mx_quantize
 from .elements import ElementFields, decode_elements, element_fields, encode_elements, nan_code
-from .formats import (E8M0_BIAS, E8M0_NAN, ELEMENT_FORMATS, MX_FORMAT_NAMES, MX_FORMATS,
-                      SCALE_BITS, ElementFormat, MxFormat, element_format, mx_format)
+from .formats import (
+    E8M0_BIAS,
+    E8M0_NAN,
+    ELEMENT_FORMATS,
+    MX_FORMAT_NAMES,
+    MX_FORMATS,
+    SCALE_BITS,
+    ElementFormat,
+    MxFormat,
+    element_format,
+    mx_format,
+)
 from .packing import block_bits, pack_blocks, pack_mx, unpack_blocks, unpack_mx
 from .scale import SCALE_RULES, scale_values, shared_exponent
 

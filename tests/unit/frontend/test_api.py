@@ -23,7 +23,7 @@ def test_load_onnx_equals_quantize_mlp_on_the_same_arrays(tmp_path):
     from_arrays = quantize_mlp(weights=weights, biases=biases, calibration=x,
                                names=["fc0", "fc1", "fc2"], config=config, name="mlp")
     assert from_onnx.name == "mlp"  # the ONNX graph name
-    for a, b in zip(from_onnx.layers, from_arrays.layers):
+    for a, b in zip(from_onnx.layers, from_arrays.layers, strict=True):
         assert a.name == b.name and a.relu == b.relu
         np.testing.assert_array_equal(a.weights, b.weights)
         np.testing.assert_array_equal(a.bias, b.bias)

@@ -8,8 +8,8 @@ import pytest
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx, read_onnx
-from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.config import load_config
+from hwgen.frontend.float.binary_conv_ptq import binary_network_indices, with_binary_network_weights
 from hwgen.frontend.float.network import float_forward
 from hwgen.golden import run_pipeline
 from hwgen.ir import QuantDense
@@ -44,7 +44,8 @@ def test_conv_weights_are_bwn_codes_and_scales(cnn):
     proto, calib = cnn
     graph = load_onnx(proto, calib, config=MIXED)
     conv1 = graph.layers[0]
-    w = next(l for l in read_onnx(proto) if l.name == "conv1").weights    # (out, k, k, in)
+    # (out, k, k, in)
+    w = next(layer for layer in read_onnx(proto) if layer.name == "conv1").weights
     np.testing.assert_array_equal(conv1.weights, np.where(w >= 0, 1, -1))
     np.testing.assert_allclose(conv1.weight_scale, np.abs(w).reshape(4, -1).mean(axis=1))
     assert conv1.pads == (1, 1, 1, 1) and conv1.kernel == 3
@@ -58,7 +59,7 @@ def test_conv_weights_are_bwn_codes_and_scales(cnn):
 def test_golden_follows_the_float_model_with_binary_weights(cnn, case):
     proto, calib = cnn
     config, layer_kinds, mvau_kinds = CONFIGS[case]
-    assert [type(l) for l in load_onnx(proto, calib, config=config).layers] == layer_kinds
+    assert [type(layer) for layer in load_onnx(proto, calib, config=config).layers] == layer_kinds
     design = compile_onnx(proto, calib, config)
     assert [b.kind for b in design.blocks if b.kind.endswith("mvau")] == mvau_kinds
     x = calib[:50]
@@ -66,7 +67,7 @@ def test_golden_follows_the_float_model_with_binary_weights(cnn, case):
         run_pipeline(design.blocks, design.input_codes(x), edges=design.edges))
     layers = read_onnx(proto)
     cfg = load_config(config)
-    options = [cfg.layer(l.name) for l in layers]
+    options = [cfg.layer(layer.name) for layer in layers]
     floats = with_binary_network_weights(layers, options,
                                          binary_network_indices(layers, options))
     want = float_forward(floats, x.transpose(0, 2, 3, 1))

@@ -156,8 +156,8 @@ def test_qonnx_layers_and_their_quantizations():
     sizes, layers = QONNX_CASES["brevitas-bnn"]
     model = qonnx_mlp(np.random.default_rng(3), sizes, layers)
     graph = load_onnx(model, None)
-    assert [l.name for l in graph.layers] == ["fc0", "fc1", "fc2"]
-    assert all(isinstance(l.activation, ThresholdActivation) for l in graph.layers)
+    assert [layer.name for layer in graph.layers] == ["fc0", "fc1", "fc2"]
+    assert all(isinstance(layer.activation, ThresholdActivation) for layer in graph.layers)
     assert graph.layers[0].output_quant == BipolarQuant(1.0)
     assert graph.layers[0].activation.descending.any()      # negative gammas flip
     assert graph.input_quant.dtype.name == "uint8" and graph.input_quant.scale == 1 / 16

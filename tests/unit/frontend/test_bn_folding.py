@@ -48,7 +48,7 @@ def test_onnx_conv_batch_norm_and_gemm_batch_norm_match_onnxruntime():
     proto = (Chain((2, 5, 5), seed=3).conv("c", 2, 4, 3).bn("bn", 4, epsilon=1e-3).relu("r")
              .flatten("f").gemm("fc", 36, 3).bn("bn2", 3).build())
     layers = read_onnx(proto)
-    assert [l.name for l in layers] == ["c", "fc"]   # batch norms folded away
+    assert [layer.name for layer in layers] == ["c", "fc"]   # batch norms folded away
     assert_matches_onnxruntime(proto, np.random.default_rng(4).normal(size=(12, 2, 5, 5)))
 
 

@@ -10,9 +10,9 @@ from onnx import helper
 from hwgen.compiler import compile_onnx
 from hwgen.errors import ConfigError
 from hwgen.frontend import load_onnx
-from hwgen.ir import RequantRounding
 from hwgen.frontend.layout import stream_input_axes, to_stream_layout
 from hwgen.golden import run_pipeline
+from hwgen.ir import RequantRounding
 from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding
@@ -37,7 +37,7 @@ def test_the_add_reads_its_producers_quantizations_and_calibrates_its_output():
     proto = residual_cnn(seed=2)
     x = calibration((2, 6, 6))
     graph = load_onnx(proto, x)
-    layers = {l.name: l for l in graph.layers}
+    layers = {layer.name: layer for layer in graph.layers}
     add = layers["add"]
     assert isinstance(add, QuantAdd) and add.inputs == ("conv3", "conv1") and add.relu
     # conv1's output is one tensor read by conv2 and the add: one quantization
@@ -76,12 +76,12 @@ def test_golden_model_of_the_residual_cnn_follows_onnxruntimes_float_model():
 def test_projection_skip_and_two_blocks_compile_with_connections():
     proto = residual_cnn(seed=4, projection=True)
     graph = load_onnx(proto, calibration((2, 6, 6)))
-    names = [l.name for l in graph.layers]
+    names = [layer.name for layer in graph.layers]
     reader = [n for n in ("proj", "conv2") if n in graph.connections]
     assert len(reader) == 1 and graph.connections[reader[0]] == ("conv1",)
     assert names.index(reader[0]) != names.index("conv1") + 1
     graph = load_onnx(two_blocks(), calibration((3, 8, 8)))
-    layers = {l.name: l for l in graph.layers}
+    layers = {layer.name: layer for layer in graph.layers}
     # the max pool after add2 keeps add2's quantization; the Relu moved into add2
     assert layers["pool"].input_quant == layers["pool"].output_quant == \
         layers["add2"].output_quant
@@ -107,7 +107,7 @@ def test_readers_of_one_tensor_must_agree_on_its_format():
         in text and "'conv2': int8, minmax" in text and "'add': uint8, minmax" in text
     graph = load_onnx(proto, x, config={"layer": {"add": {"activations": "uint8"},
                                                   "conv2": {"activations": "uint8"}}})
-    add = next(l for l in graph.layers if l.name == "add")
+    add = next(layer for layer in graph.layers if layer.name == "add")
     assert add.a_quant.dtype.name == add.b_quant.dtype.name == "uint8"
 
 
@@ -118,5 +118,5 @@ def test_an_adds_config_keys_and_requantization_rule():
                                           r"activations, calibration, requant\)"):
         load_onnx(proto, x, config={"layer": {"add": {"pe": 2, "weights": "int4"}}})
     graph = load_onnx(proto, x, config={"layer": {"add": {"requant": "gemmlowp"}}})
-    assert next(l for l in graph.layers if l.name == "add").rounding is \
+    assert next(layer for layer in graph.layers if layer.name == "add").rounding is \
         RequantRounding.GEMMLOWP

@@ -8,8 +8,14 @@ from onnx import helper
 from hwgen.errors import ModelError
 from hwgen.frontend import FloatAdd, check_onnx, read_onnx
 from hwgen.frontend.float.network import check_chain, check_network
-from tests.fixtures.cnn_builders import (Chain, bad_residuals, input_skip, residual_cnn,
-                                        residual_mlp, two_blocks)
+from tests.fixtures.cnn_builders import (
+    Chain,
+    bad_residuals,
+    input_skip,
+    residual_cnn,
+    residual_mlp,
+    two_blocks,
+)
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
 
@@ -36,17 +42,17 @@ def test_float_forward_with_branches_matches_onnxruntime(name):
 
 def test_residual_block_layers_and_what_they_read():
     layers = read_onnx(residual_cnn())
-    assert [type(l).__name__ for l in layers] == ["FloatConv", "FloatConv", "FloatConv",
+    assert [type(layer).__name__ for layer in layers] == ["FloatConv", "FloatConv", "FloatConv",
                                                   "FloatAdd", "FloatPool", "FloatDense"]
     conv1, conv2, conv3, add, gap, fc = layers
     assert add.inputs == ("conv3", "conv1") and add.shape == (6, 6, 4) and add.relu
     assert conv1.relu and conv2.relu and not conv3.relu      # relu1 stays before the fork
     # a chain but for the add: the other layers read the layer before them
-    assert all(l.inputs is None for l in layers if l is not add)
+    assert all(layer.inputs is None for layer in layers if layer is not add)
 
 
 def test_projection_skip_names_the_layer_a_branch_reads():
-    layers = {l.name: l for l in read_onnx(residual_cnn(projection=True))}
+    layers = {layer.name: layer for layer in read_onnx(residual_cnn(projection=True))}
     order = list(layers)
     # proj's output waits for the add; conv2 reads conv1, not the layer listed before it
     assert order.index("conv1") < order.index("proj") < order.index("add")
@@ -57,7 +63,7 @@ def test_projection_skip_names_the_layer_a_branch_reads():
 
 
 def test_a_relu_after_max_pools_moves_into_the_add_and_forks_finish_layers():
-    layers = {l.name: l for l in read_onnx(two_blocks())}
+    layers = {layer.name: layer for layer in read_onnx(two_blocks())}
     assert layers["add1"].relu and layers["add2"].relu          # r3 moved before the pool
     assert layers["add2"].inputs == ("add1", "b1")              # the skip is input A here
     assert layers["b1"].inputs == ("add1",) or layers["b1"].inputs is None
@@ -65,7 +71,7 @@ def test_a_relu_after_max_pools_moves_into_the_add_and_forks_finish_layers():
 
 
 def test_skip_from_the_input_and_a_clip_after_the_add():
-    add = next(l for l in read_onnx(input_skip()) if l.name == "add")
+    add = next(layer for layer in read_onnx(input_skip()) if layer.name == "add")
     assert add.inputs == ("c", "input") and add.relu and add.clip == (-np.inf, 2.0)
 
 

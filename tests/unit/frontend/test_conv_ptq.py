@@ -5,8 +5,16 @@ import numpy as np
 import pytest
 
 from hwgen.errors import ConfigError, QuantizationError
-from hwgen.frontend import (FloatConv, FloatDense, FloatPool, float_forward, load_onnx,
-                            quantize_layers, quantize_network, read_onnx)
+from hwgen.frontend import (
+    FloatConv,
+    FloatDense,
+    FloatPool,
+    float_forward,
+    load_onnx,
+    quantize_layers,
+    quantize_network,
+    read_onnx,
+)
 from hwgen.ir import RequantRounding
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from tests.fixtures.cnn_bound import check_within_bound, stream
@@ -19,8 +27,8 @@ def test_cnn_golden_is_within_the_worst_case_error_of_the_float_model(seed):
     proto = digits_like_cnn(seed=seed, image=(3, 8, 6), channels=(5, 6), classes=4)
     x = np.random.default_rng(seed + 10).uniform(0, 1, (64, 3, 8, 6))
     graph, golden, ref, bound = check_within_bound(proto, x)
-    assert [type(l).__name__ for l in graph.layers] == ["QuantConv", "QuantPool", "QuantConv",
-                                                        "QuantDense"]
+    assert [type(layer).__name__ for layer in graph.layers] == ["QuantConv", "QuantPool",
+                                                                "QuantConv", "QuantDense"]
     # The worst case adds up every rounding with the same sign; in practice int8 stays within
     # a few output LSB (measured: at most 3 over these seeds), about 1 % of the output range.
     assert np.abs(golden - ref).max() <= 5 * graph.output_quant.scale
@@ -76,7 +84,7 @@ def test_calibration_is_taken_in_the_model_layout():
     x = np.random.default_rng(12).uniform(0, 1, (30, 3, 4, 4))
     a = load_onnx(proto, x)
     b = load_onnx(proto, x.reshape(30, -1))           # flattened in NCHW order: the same
-    assert [l.input_quant for l in a.layers] == [l.input_quant for l in b.layers]
+    assert [layer.input_quant for layer in a.layers] == [layer.input_quant for layer in b.layers]
     with pytest.raises(QuantizationError, match=r"calibration samples have shape \(4, 4, 3\); "
                                                 r"the model takes \(3, 4, 4\)"):
         load_onnx(proto, x.transpose(0, 2, 3, 1))
@@ -91,7 +99,7 @@ def test_a_dense_chain_through_quantize_network_equals_quantize_layers():
     x = rng.normal(size=(50, 5))
     config = {"default": {"granularity": "tensor"}, "layer": {"b": {"activations": "uint8"}}}
     for p, q in zip(quantize_network(layers, x, config).layers,
-                    quantize_layers(layers, x, config).layers):
+                    quantize_layers(layers, x, config).layers, strict=True):
         np.testing.assert_array_equal(p.weights, q.weights)
         np.testing.assert_array_equal(p.bias, q.bias)
         assert p.input_quant == q.input_quant and p.output_quant == q.output_quant

@@ -11,7 +11,6 @@ from hwgen.frontend.layout import NCHW_TO_NHWC, stream_input_axes
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images, read_onnx_problems
 
-
 # -- what is read, checked against onnxruntime -------------------------------------------------
 
 @pytest.mark.parametrize("k,stride,pads", [
@@ -48,9 +47,9 @@ def test_conv_weights_become_out_k_k_in_and_nchw_becomes_nhwc():
 def test_the_digits_shape_chain_matches_onnxruntime_with_three_input_channels():
     proto = digits_like_cnn(seed=5, image=(3, 8, 6))
     layers = read_onnx(proto)
-    assert [type(l).__name__ for l in layers] == ["FloatConv", "FloatPool", "FloatConv",
+    assert [type(layer).__name__ for layer in layers] == ["FloatConv", "FloatPool", "FloatConv",
                                                   "FloatDense"]
-    assert [getattr(l, "relu", None) for l in layers] == [True, None, True, False]
+    assert [getattr(layer, "relu", None) for layer in layers] == [True, None, True, False]
     assert_matches_onnxruntime(proto, images((3, 8, 6)))
 
 
@@ -78,7 +77,7 @@ def test_pools_match_onnxruntime():
              .avgpool("ap", 2, pads=[1, 0, 0, 1], count_include_pad=1).gap("gap")
              .flatten("f").gemm("fc", 4, 3).build())
     layers = read_onnx(proto)
-    assert [(type(l).__name__, getattr(l, "op", None)) for l in layers] == [
+    assert [(type(layer).__name__, getattr(layer, "op", None)) for layer in layers] == [
         ("FloatConv", None), ("FloatPool", "max"), ("FloatPool", "avg"),
         ("FloatPool", "global_avg"), ("FloatDense", None)]
     # conv 9 -> 7; max pool k3 s2 pad 1: (7 + 2 - 3) // 2 + 1 = 4; avg k2 pads 1: 4
@@ -232,7 +231,7 @@ def test_residual_add_of_two_branches_is_read():
     chain.current = "sum"
     chain.relu("r2")
     layers = read_onnx(chain.build())
-    assert [type(l).__name__ for l in layers] == ["FloatConv", "FloatConv", "FloatAdd"]
+    assert [type(layer).__name__ for layer in layers] == ["FloatConv", "FloatConv", "FloatAdd"]
     assert layers[2].inputs == ("c2", "c1") and layers[2].relu
 
 
@@ -263,4 +262,5 @@ def test_a_file_round_trip(tmp_path):
     proto = digits_like_cnn(seed=25)
     onnx.save(proto, tmp_path / "cnn.onnx")
     assert check_onnx(tmp_path / "cnn.onnx") == []
-    assert [l.name for l in read_onnx(tmp_path / "cnn.onnx")] == ["conv1", "pool1", "conv2", "fc"]
+    assert [layer.name for layer in read_onnx(tmp_path / "cnn.onnx")] == \
+        ["conv1", "pool1", "conv2", "fc"]

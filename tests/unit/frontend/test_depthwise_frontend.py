@@ -8,8 +8,8 @@ from hwgen.compiler import compile_graph
 from hwgen.frontend import check_onnx, read_onnx
 from hwgen.frontend.float.depthwise import FloatDepthwiseConv
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
-from tests.fixtures.cnn_builders import Chain, separable_cnn
 from tests.fixtures.cnn_bound import check_within_bound
+from tests.fixtures.cnn_builders import Chain, separable_cnn
 from tests.fixtures.reader_checks import assert_matches_onnxruntime, images
 
 
@@ -26,7 +26,7 @@ def test_depthwise_conv_matches_onnxruntime(k, stride, pads):
 def test_separable_cnn_with_batch_norm_matches_onnxruntime():
     proto = separable_cnn(1, bn=True)
     layers = read_onnx(proto)
-    assert [type(l).__name__ for l in layers] == [
+    assert [type(layer).__name__ for layer in layers] == [
         "FloatConv", "FloatDepthwiseConv", "FloatConv", "FloatDepthwiseConv", "FloatPool",
         "FloatDense"]
     assert_matches_onnxruntime(proto, images((2, 8, 8)))

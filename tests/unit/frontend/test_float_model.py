@@ -52,7 +52,7 @@ def test_matmul_add_flatten_dropout_identity_reshape_match_onnxruntime():
              init("shape", np.array([-1, 8], dtype=np.int64))]
     proto = model(nodes, inits, in_shape=["N", 1, 4, 4], out_shape=["N", 4])
     layers = read_onnx(proto)
-    assert [(l.name, l.weights.shape, l.relu) for l in layers] == [
+    assert [(layer.name, layer.weights.shape, layer.relu) for layer in layers] == [
         ("mm0", (8, 16), True), ("mm1", (4, 8), False)]
     x = rng.normal(size=(32, 1, 4, 4))
     ref = run_onnxruntime(proto, x).astype(np.float64)

@@ -6,8 +6,13 @@ import pytest
 from hwgen.backend.design_file import load_design, save_design
 from hwgen.compiler import compile_onnx
 from hwgen.errors import IRError, ModelError
-from hwgen.frontend.layout import (NCHW_TO_NHWC, model_input_shape, nchw_columns_to_nhwc,
-                                   stream_input_axes, to_stream_layout)
+from hwgen.frontend.layout import (
+    NCHW_TO_NHWC,
+    model_input_shape,
+    nchw_columns_to_nhwc,
+    stream_input_axes,
+    to_stream_layout,
+)
 from tests.fixtures.cnn_builders import digits_like_cnn
 from tests.fixtures.onnx_builders import gemm_mlp
 

@@ -22,9 +22,9 @@ def test_gemm_weights_bias_relu_and_names(trans_b):
     proto, weights, biases = gemm_mlp(rng, [6, 5, 4], trans_b=trans_b, alpha=0.5, beta=3.0,
                                       names=["first", "second"])
     layers = read_onnx(proto)
-    assert [l.name for l in layers] == ["first", "second"]
-    assert [l.relu for l in layers] == [True, False]
-    for layer, w, b in zip(layers, weights, biases):
+    assert [layer.name for layer in layers] == ["first", "second"]
+    assert [layer.relu for layer in layers] == [True, False]
+    for layer, w, b in zip(layers, weights, biases, strict=True):
         # alpha and beta are powers of two, so the scaled float32 values are exact
         np.testing.assert_array_equal(layer.weights, w)
         np.testing.assert_array_equal(layer.bias, b)
@@ -61,7 +61,7 @@ def test_reads_from_a_file(tmp_path):
     proto, _, _ = gemm_mlp(np.random.default_rng(4), [4, 3])
     path = tmp_path / "m.onnx"
     onnx.save(proto, path)
-    assert [l.name for l in read_onnx(path)] == ["fc0"]
+    assert [layer.name for layer in read_onnx(path)] == ["fc0"]
     assert check_onnx(str(path)) == []
 
 

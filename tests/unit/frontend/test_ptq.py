@@ -1,5 +1,7 @@
 """Post-training quantization: scales, zero points, biases, the lecture's formula, accuracy."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from tests.fixtures.frontend_helpers import error_bound, golden_dequantized, low
 def mlp(seed=0, sizes=(12, 10, 8, 5), n=200):
     """Random float MLP (ReLU between layers) and calibration inputs with a non-zero mean."""
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0, 1 / np.sqrt(a), size=(b, a)) for a, b in zip(sizes, sizes[1:])]
+    weights = [rng.normal(0, 1 / np.sqrt(a), size=(b, a)) for a, b in pairwise(sizes)]
     biases = [rng.normal(0, 0.2, size=b) for b in sizes[1:]]
     x = rng.normal(0.3, 1.0, size=(n, sizes[0]))
     return weights, biases, x
@@ -36,7 +38,7 @@ def test_weights_are_symmetric_narrow_range(bits, granularity):
                          config={"default": {"weights": f"int{bits}",
                                              "granularity": granularity}})
     qmax = 2 ** (bits - 1) - 1
-    for layer, w in zip(graph.layers, weights):
+    for layer, w in zip(graph.layers, weights, strict=True):
         absmax = np.abs(w).max(axis=1) if granularity == "channel" else \
             np.full(w.shape[0], np.abs(w).max())
         scale = absmax / qmax
@@ -52,24 +54,25 @@ def test_activation_ranges_chain_through_relu():
     weights, biases, x = mlp(2)
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x)
     _, tensors = float_forward(
-        [FloatDense(f"d{i}", w, b, relu=i < 2) for i, (w, b) in enumerate(zip(weights, biases))],
+        [FloatDense(f"d{i}", w, b, relu=i < 2)
+         for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
         x, keep_intermediate=True)
     int8 = IntType(8, True)
     quants = [graph.layers[0].input_quant] + [layer.output_quant for layer in graph.layers]
-    for q, values in zip(quants, tensors):
+    for q, values in zip(quants, tensors, strict=True):
         scale, zero_point = expected_activation(values, int8)
         assert q.dtype == int8
         assert q.scale == pytest.approx(scale, rel=1e-15) and q.zero_point == zero_point
     # after a fused ReLU the range starts at 0: the zero point is the lowest int8 code
     assert [layer.output_quant.zero_point for layer in graph.layers[:2]] == [-128, -128]
-    for prev, layer in zip(graph.layers, graph.layers[1:]):
+    for prev, layer in pairwise(graph.layers):
         assert prev.output_quant == layer.input_quant
 
 
 def test_bias_is_int32_at_scale_sw_sx():
     weights, biases, x = mlp(3)
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x)
-    for layer, b in zip(graph.layers, biases):
+    for layer, b in zip(graph.layers, biases, strict=True):
         s_b = layer.weight_quant.scale * layer.input_quant.scale
         np.testing.assert_array_equal(layer.bias, np.rint(b / s_b))
 
@@ -101,7 +104,7 @@ def test_requant_key_sets_the_layer_rounding():
     weights, biases, x = mlp(6)
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x,
                          names=["a", "b", "c"], config={"layer": {"b": {"requant": "single"}}})
-    assert [l.rounding for l in graph.layers] == [
+    assert [layer.rounding for layer in graph.layers] == [
         RequantRounding.GEMMLOWP, RequantRounding.SINGLE, RequantRounding.GEMMLOWP]
 
 
@@ -144,15 +147,16 @@ def test_zero_point_folding_is_the_lecture_formula(activations):
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x,
                          config={"default": {"activations": activations}})
     rng = np.random.default_rng(10)
-    for layer, p in zip(graph.layers, lower(graph)):
+    for layer, p in zip(graph.layers, lower(graph), strict=True):
         in_t = layer.input_quant.dtype
         q_x = rng.integers(in_t.qmin, in_t.qmax + 1, size=(50, layer.in_features))
         q_x[0], q_x[1] = in_t.qmin, in_t.qmax  # extreme codes too
         z_x = layer.input_quant.zero_point
         # acc_i = sum_j q_W[i,j] (q_X[j] - Z_X) + q_b[i], with Python ints: no overflow possible
-        direct = np.array([[sum(int(w) * (int(v) - z_x) for w, v in zip(row, xs)) + int(b)
-                            for row, b in zip(layer.weights, layer.bias)] for xs in q_x],
-                          dtype=np.int64)
+        direct = np.array([[sum(int(w) * (int(v) - z_x)
+                                for w, v in zip(row, xs, strict=True)) + int(b)
+                            for row, b in zip(layer.weights, layer.bias, strict=True)]
+                           for xs in q_x], dtype=np.int64)
         folded = q_x @ p.weights.T + p.acc_bias  # sum_j q_W q_X + (q_b - Z_X sum_j q_W)
         np.testing.assert_array_equal(folded, direct)
         expected = requantize_and_clamp(direct, p.multiplier, p.shift, p.rounding,
@@ -188,7 +192,7 @@ def test_golden_output_is_within_the_worst_case_bound(config):
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x, names=names,
                          config=config)
     layers = [FloatDense(n, w, b, relu=i < 2)
-              for i, (n, w, b) in enumerate(zip(names, weights, biases))]
+              for i, (n, w, b) in enumerate(zip(names, weights, biases, strict=True))]
     y_float = float_forward(layers, x)
     y_golden = golden_dequantized(graph, x)
     bound = error_bound(graph, layers, x)
@@ -207,7 +211,8 @@ def test_int8_golden_output_is_close_in_output_lsbs():
     graph = quantize_mlp(weights=weights, biases=biases, calibration=x)
     s_y = graph.output_quant.scale
     y_float = float_forward(
-        [FloatDense(f"d{i}", w, b, relu=i < 2) for i, (w, b) in enumerate(zip(weights, biases))],
+        [FloatDense(f"d{i}", w, b, relu=i < 2)
+         for i, (w, b) in enumerate(zip(weights, biases, strict=True))],
         x)
     err = np.abs(golden_dequantized(graph, x) - y_float) / s_y
     assert err.max() <= 4.0
@@ -272,7 +277,7 @@ def test_multi_dimensional_calibration_is_flattened_like_onnx_flatten():
     weights, biases, x = mlp(17)
     flat = quantize_mlp(weights=weights, biases=biases, calibration=x)
     shaped = quantize_mlp(weights=weights, biases=biases, calibration=x.reshape(-1, 3, 2, 2))
-    for a, b in zip(flat.layers, shaped.layers):
+    for a, b in zip(flat.layers, shaped.layers, strict=True):
         assert a.input_quant == b.input_quant
         np.testing.assert_array_equal(a.bias, b.bias)
 
@@ -281,20 +286,20 @@ def test_defaults_of_quantize_mlp():
     weights, _, x = mlp(18)
     graph = quantize_mlp(weights=weights, calibration=x)
     assert graph.name == "mlp"
-    assert [l.name for l in graph.layers] == ["dense0", "dense1", "dense2"]
-    assert [l.relu for l in graph.layers] == [True, True, False]
-    assert all(not l.bias.any() for l in graph.layers)
-    assert all(l.folding is None for l in graph.layers)
+    assert [layer.name for layer in graph.layers] == ["dense0", "dense1", "dense2"]
+    assert [layer.relu for layer in graph.layers] == [True, True, False]
+    assert all(not layer.bias.any() for layer in graph.layers)
+    assert all(layer.folding is None for layer in graph.layers)
 
 
 def test_quantize_layers_takes_float_layers_directly():
     weights, biases, x = mlp(19)
     layers = [FloatDense(f"d{i}", w, b, relu=i < 2)
-              for i, (w, b) in enumerate(zip(weights, biases))]
+              for i, (w, b) in enumerate(zip(weights, biases, strict=True))]
     graph = quantize_layers(layers, x, name="g")
     same = quantize_mlp(weights=weights, biases=biases, calibration=x, names=["d0", "d1", "d2"])
     assert graph.name == "g"
-    for a, b in zip(graph.layers, same.layers):
+    for a, b in zip(graph.layers, same.layers, strict=True):
         np.testing.assert_array_equal(a.weights, b.weights)
         assert a.input_quant == b.input_quant and a.output_quant == b.output_quant
 

@@ -3,25 +3,23 @@ parameters, compared with onnxruntime's own execution layer by layer (the add is
 QLinearAdd, computed in float32), and malformed branches reported."""
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from hwgen.frontend import read_qdq
-from hwgen.reference.onnxruntime_add import classify_add, qlinear_add_float32
-from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
+from hwgen.frontend.layout import stream_input_axes, to_stream_layout
 from hwgen.golden import run_pipeline
 from hwgen.golden.registry import golden_block
 from hwgen.ir import IntType, TensorQuant
 from hwgen.ir.layers.add import QuantAdd
 from hwgen.ir.lowering import lower_graph, lower_layer
 from hwgen.passes import choose_folding
-from hwgen.frontend.layout import stream_input_axes, to_stream_layout
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
+from hwgen.reference.onnxruntime_add import classify_add, qlinear_add_float32
 from tests.fixtures.cnn_builders import input_skip, residual_cnn, residual_mlp
 from tests.fixtures.onnx_builders import mutated, node_named
 from tests.fixtures.qdq_builders import ort_quantize, summary
 from tests.fixtures.reader_checks import load_onnx_problems
-
 
 CASES = {
     # name: (float model, input shape, quantize_static options)
@@ -63,7 +61,7 @@ def test_the_add_carries_the_models_own_parameters(case):
     add = graph.layer("add")
     assert isinstance(add, QuantAdd)
     add_node = node_named(qdq, "add")
-    for port, quant in zip(add_node.input, (add.a_quant, add.b_quant)):
+    for port, quant in zip(add_node.input, (add.a_quant, add.b_quant), strict=True):
         dq = next(n for n in qdq.graph.node if n.output[0] == port)
         assert (quant.scale, quant.zero_point) == pytest.approx(q_params(qdq, dq.input[0]))
     q_after = next(n for n in qdq.graph.node if add_node.output[0] in n.input)

@@ -7,9 +7,9 @@ import pytest
 
 from hwgen.compiler import compile_onnx
 from hwgen.frontend import read_qdq
-from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
 from hwgen.ir.layers.depthwise import QuantDepthwiseConv
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from tests.fixtures.cnn_builders import separable_cnn
 from tests.fixtures.qdq_builders import ort_quantize, summary
 
@@ -25,8 +25,8 @@ def test_depthwise_layers_within_one_lsb_of_onnxruntime(per_channel, activations
     qdq = ort_quantize(proto, x[:150], per_channel=per_channel, activations=activations,
                        reduce_range=True)
     graph = read_qdq(qdq)
-    dws = [l for l in graph.layers if isinstance(l, QuantDepthwiseConv)]
-    assert [l.name for l in dws] == ["dw1", "dw2"] and dws[1].stride == 2
+    dws = [layer for layer in graph.layers if isinstance(layer, QuantDepthwiseConv)]
+    assert [layer.name for layer in dws] == ["dw1", "dw2"] and dws[1].stride == 2
     assert dws[0].weight_quant.granularity == ("channel" if per_channel else "tensor")
     results = compare_layers(qdq, x)
     assert [r.kind for r in results if r.name.startswith("dw")] == ["QuantDepthwiseConv"] * 2

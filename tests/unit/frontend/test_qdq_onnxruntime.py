@@ -14,12 +14,11 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from hwgen.compiler import compile_onnx
-from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from hwgen.golden import run_pipeline
+from hwgen.reference.onnxruntime import compare_layers, onnxruntime_output_codes
 from tests.fixtures.cnn_builders import Chain, digits_like_cnn
 from tests.fixtures.onnx_builders import gemm_mlp
 from tests.fixtures.qdq_builders import ort_quantize, summary
-
 
 CASES = {
     "cnn-int8-tensor": dict(model="cnn", activations="int8", per_channel=False),

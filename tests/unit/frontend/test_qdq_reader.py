@@ -69,7 +69,7 @@ def test_cnn_layers_carry_the_models_own_integers(cnn_float, per_channel, activa
     w_fc, _, _ = dq_source(qdq, node_named(qdq, "fc").input[1])
     np.testing.assert_array_equal(fc.weights, w_fc.reshape(3, 5, 3, 3).transpose(0, 2, 3, 1)
                                   .reshape(3, 45))
-    assert all(l.rounding is QDQ_REQUANT for l in (conv1, conv2, fc))
+    assert all(layer.rounding is QDQ_REQUANT for layer in (conv1, conv2, fc))
 
 
 def test_mlp_uint8_weights_with_zero_point_128_are_recentred():

@@ -19,7 +19,7 @@ from hwgen.ir.layers.binary_conv import BinaryConv
 from hwgen.ir.layers.binary_dense import BinaryDense
 from hwgen.ir.layers.conv import QuantConv, QuantPool
 from tests.fixtures.qonnx_builders import reference_codes
-from tests.fixtures.qonnx_int_builders import QChain, grid_inputs
+from tests.fixtures.qonnx_int_builders import QChain
 
 pytest.importorskip("qonnx")
 
@@ -53,8 +53,8 @@ def cnn_w8a8(seed):
 
 
 def cnn_w2a2(seed):
-    """2-bit weights: narrow (ternary codes, the ternary datapath) in conv1, full range (-2..1) in conv2 and fc;
-    2-bit activations, unsigned after a Relu and signed (2-bit codes -2..1)."""
+    """2-bit weights: narrow (ternary codes, the ternary datapath) in conv1, full range (-2..1)
+    in conv2 and fc; 2-bit activations, unsigned after a Relu and signed (2-bit codes -2..1)."""
     c = QChain((1, 6, 6), seed=seed)
     c.quant("inp", 4, False, scale=1 / 16)
     c.conv("conv1", 4, 3, bits=2, pads=1, bias="quant").relu("relu1").quant("act1", 2, False,

@@ -7,7 +7,6 @@ time and check that every differing output is the named mechanism, one step, and
 where the mechanism is rare.
 """
 
-import numpy as np
 import pytest
 
 from hwgen.reference.qonnx import compare_layers

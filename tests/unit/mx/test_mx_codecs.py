@@ -7,10 +7,23 @@ import numpy as np
 import pytest
 
 from hwgen.errors import QuantizationError
-from hwgen.quant.mx import (ELEMENT_FORMATS, MX_FORMATS, block_bits, decode_elements,
-                            element_fields, encode_elements, mx_format, mx_quantize, nan_code,
-                            pack_blocks, pack_mx, scale_values, shared_exponent, unpack_blocks,
-                            unpack_mx)
+from hwgen.quant.mx import (
+    ELEMENT_FORMATS,
+    MX_FORMATS,
+    block_bits,
+    decode_elements,
+    element_fields,
+    encode_elements,
+    mx_format,
+    mx_quantize,
+    nan_code,
+    pack_blocks,
+    pack_mx,
+    scale_values,
+    shared_exponent,
+    unpack_blocks,
+    unpack_mx,
+)
 
 OCP_FLOATS = [name for name, f in ELEMENT_FORMATS.items() if f.ml_dtype]
 

@@ -1,6 +1,8 @@
 """MX formats in the compile configuration and PTQ: accepted values, exact error messages, and
 quantized models whose golden outputs track the float model."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ MX_LIST = ", ".join(MX_FORMAT_NAMES)
 
 def model(seed=0, sizes=(32, 32, 16, 8)):
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0, 1 / np.sqrt(i), (o, i)) for i, o in zip(sizes, sizes[1:])]
+    weights = [rng.normal(0, 1 / np.sqrt(i), (o, i)) for i, o in pairwise(sizes)]
     biases = [rng.normal(0, 0.1, o) for o in sizes[1:]]
     return weights, biases, rng.normal(0, 1, (300, sizes[0]))
 
@@ -85,7 +87,7 @@ def test_golden_outputs_track_the_float_model(weights_fmt, tolerance):
     x = calib[:100]
     got = design.output_quant.dequantize(run_pipeline(design.blocks, design.input_codes(x)))
     layers = [FloatDense(name=f"d{i}", weights=w, bias=b, relu=i < 2)
-              for i, (w, b) in enumerate(zip(weights, biases))]
+              for i, (w, b) in enumerate(zip(weights, biases, strict=True))]
     want = float_forward(layers, x)
     error = np.abs(got - want).mean() / np.abs(want).mean()
     assert error < tolerance, error
@@ -105,6 +107,6 @@ def test_mx_activation_chain_windows_match():
     x = calib[:50]
     got = design.output_quant.dequantize(run_pipeline(design.blocks, design.input_codes(x)))
     layers = [FloatDense(name=f"d{i}", weights=w, bias=b, relu=i < 2)
-              for i, (w, b) in enumerate(zip(weights, biases))]
+              for i, (w, b) in enumerate(zip(weights, biases, strict=True))]
     want = float_forward(layers, x)
     assert np.abs(got - want).mean() / np.abs(want).mean() < 0.2

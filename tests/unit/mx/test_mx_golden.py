@@ -11,8 +11,8 @@ from hwgen.errors import IRError
 from hwgen.golden.mx_encode import encode_fixed_point
 from hwgen.golden.mx_mvau import mx_accumulators, mx_mvau
 from hwgen.ir import Folding, IntType, TensorQuant
-from hwgen.ir.layers.mx_dense import MxDense
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
+from hwgen.ir.layers.mx_dense import MxDense
 from hwgen.ir.mx.types import MxQuant, is_mx_format
 from hwgen.quant.mx import MX_FORMAT_NAMES, MxTensor, mx_format, mx_quantize
 from tests.fixtures.mx_factories import make_mx_layer, random_mx_inputs, real_inputs
@@ -56,11 +56,10 @@ def test_accumulators_are_exact_dot_products(weights, inputs):
                   for row in layer.weights.dequantize()]
     else:   # int codes times their channel scale, exactly
         w_real = [[int(q) * Fraction(float(s)) for q in row]
-                  for row, s in zip(layer.weights, layer.weight_quant.scale)]
+                  for row, s in zip(layer.weights, layer.weight_quant.scale, strict=True)]
     x_real = real_inputs(p, x)
     in_q = layer.input_quant
     if isinstance(in_q, MxQuant):       # below-window blocks are flushed to zero
-        k = in_q.block_size
         e = (np.asarray(x) >> (p.input_type.code_bits + p.input_type.micro_bits)) & 0xFF
         x_real = np.where(e < in_q.exp_lo, 0.0, x_real)
         scale, zero = 1.0, 0
@@ -74,7 +73,7 @@ def test_accumulators_are_exact_dot_products(weights, inputs):
                 (isinstance(in_q, MxQuant) and (e[n] > in_q.exp_hi).any())
             continue
         want = sum(w * (Fraction(float(v)) - zero) * Fraction(scale)
-                   for w, v in zip(w_real[i], x_real[n]))
+                   for w, v in zip(w_real[i], x_real[n], strict=True))
         bias = round(Fraction(float(layer.bias[i])) / units[i])
         assert (int(acc[n, i]) - bias) * units[i] == want
         checked += 1

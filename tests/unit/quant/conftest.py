@@ -33,7 +33,11 @@ def ort_calibrate(tmp_path):
     """
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
-    from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
+    from onnxruntime.quantization.calibrate import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        create_calibrator,
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self, batches):
@@ -71,7 +75,8 @@ def ort_quantize_linear():
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
-    def run(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, axis: int | None) -> np.ndarray:
+    def run(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray,
+            axis: int | None) -> np.ndarray:
         zp_type = TensorProto.INT8 if zero_point.dtype == np.int8 else TensorProto.UINT8
         attrs = {} if axis is None else {"axis": axis}
         node = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], **attrs)

@@ -13,7 +13,8 @@ from hwgen.quant import code_range, scale_zero_point
 ort_utils = pytest.importorskip("onnxruntime.quantization.quant_utils")
 
 
-@pytest.mark.parametrize("bits, expected", [(2, (-2, 1)), (3, (-4, 3)), (4, (-8, 7)), (8, (-128, 127))])
+@pytest.mark.parametrize("bits, expected",
+                         [(2, (-2, 1)), (3, (-4, 3)), (4, (-8, 7)), (8, (-128, 127))])
 def test_signed_code_ranges_of_the_lecture(bits, expected):
     assert code_range(bits, signed=True) == expected
 
@@ -46,7 +47,8 @@ def test_equals_onnxruntime_in_float64(a, b, fmt):
     bits, signed, symmetric, narrow = fmt
     rmin, rmax = min(a, b), max(a, b)
     qmin, qmax = code_range(bits, signed=signed, narrow_range=narrow)
-    scale, zp = scale_zero_point(rmin, rmax, bits=bits, signed=signed, symmetric=symmetric, narrow_range=narrow)
+    scale, zp = scale_zero_point(rmin, rmax, bits=bits, signed=signed, symmetric=symmetric,
+                                 narrow_range=narrow)
     ort_scale, ort_zp = _ort(rmin, rmax, qmin, qmax, symmetric, np.float64)
     assert float(scale) == float(ort_scale)
     assert int(zp) == ort_zp
@@ -61,7 +63,8 @@ def test_equals_onnxruntime_in_float32(a, b, fmt):
     bits, signed, symmetric, narrow = fmt
     rmin, rmax = np.float32(min(a, b)), np.float32(max(a, b))
     qmin, qmax = code_range(bits, signed=signed, narrow_range=narrow)
-    scale, zp = scale_zero_point(rmin, rmax, bits=bits, signed=signed, symmetric=symmetric, narrow_range=narrow)
+    scale, zp = scale_zero_point(rmin, rmax, bits=bits, signed=signed, symmetric=symmetric,
+                                 narrow_range=narrow)
     ort_scale, ort_zp = _ort(rmin, rmax, qmin, qmax, symmetric, np.float32)
     assert np.float32(scale) == ort_scale
     assert int(zp) == ort_zp
@@ -96,7 +99,8 @@ def test_asymmetric_hand_example():
 
 def test_lecture_symmetric_rule_is_narrow_range():
     # lecture: S = |r|max / qmax = 2.12 / 1 at 2 bits
-    scale, zp = scale_zero_point(-1.08, 2.12, bits=2, signed=True, symmetric=True, narrow_range=True)
+    scale, zp = scale_zero_point(-1.08, 2.12, bits=2, signed=True, symmetric=True,
+                                 narrow_range=True)
     assert float(scale) == pytest.approx(2.12, abs=1e-15) and int(zp) == 0
 
 
@@ -151,6 +155,6 @@ def test_bad_ranges(rmin, rmax, match):
 def test_scale_is_positive_and_finite(a, b, fmt):
     bits, signed, symmetric, narrow = fmt
     assume(a != b or a == 0)
-    scale, zp = scale_zero_point(min(a, b), max(a, b), bits=bits, signed=signed, symmetric=symmetric,
-                                 narrow_range=narrow)
+    scale, zp = scale_zero_point(min(a, b), max(a, b), bits=bits, signed=signed,
+                                 symmetric=symmetric, narrow_range=narrow)
     assert np.isfinite(scale) and scale > 0

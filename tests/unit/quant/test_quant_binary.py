@@ -51,7 +51,10 @@ def test_lecture_bwn(lecture_w):
 
 def test_bwn_alpha_is_l2_optimal(lecture_w):
     b = binarize(lecture_w, "bwn")
-    err = lambda a: np.sum((lecture_w - a * b.codes) ** 2)  # noqa: E731
+
+    def err(a):
+        return np.sum((lecture_w - a * b.codes) ** 2)
+
     a = float(b.scale)
     assert err(a) < err(a - 1e-3) and err(a) < err(a + 1e-3)
 
@@ -165,14 +168,15 @@ def test_lecture_twn(lecture_w):
     # Delta = 0.7 * 16.78 / 16 = 0.734125 (printed 0.73); r_t = 16.5 / 11 = 1.5; 11 non-zeros
     assert float(t.threshold) == pytest.approx(0.7 * 16.78 / 16, rel=1e-12)
     assert float(t.threshold) == pytest.approx(0.73, abs=0.005)
-    assert float(t.scale_pos) == pytest.approx(1.5, rel=1e-12) and float(t.scale_neg) == float(t.scale_pos)
+    assert float(t.scale_pos) == pytest.approx(1.5, rel=1e-12)
+    assert float(t.scale_neg) == float(t.scale_pos)
     assert t.nonzeros == 11
     np.testing.assert_allclose(t.dequantize(), 1.5 * np.array(LECTURE_TERNARY), rtol=1e-12)
 
 
 def test_ttq_fitted_scales_hand(lecture_w):
-    # Delta = 0.05 * 2.12 = 0.106; positives above it: 2.09 1.48 2.12 1.92 1.87 1.53 1.49 (sum 12.5);
-    # negatives below -0.106: -0.98 -0.14 -1.08 -0.91 -1.03 (sum -4.14)
+    # Delta = 0.05 * 2.12 = 0.106; positives above it: 2.09 1.48 2.12 1.92 1.87 1.53 1.49
+    # (sum 12.5); negatives below -0.106: -0.98 -0.14 -1.08 -0.91 -1.03 (sum -4.14)
     t = ternarize(lecture_w, "ttq")
     assert float(t.threshold) == pytest.approx(0.106, rel=1e-12)
     assert float(t.scale_pos) == pytest.approx(12.5 / 7, rel=1e-12)

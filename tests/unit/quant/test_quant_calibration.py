@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from hwgen.errors import QuantizationError
-from hwgen.quant import CALIBRATION_METHODS, CalibrationRange, calibrate, gaussian_clip_ratio, laplace_clip_ratio
+from hwgen.quant import (
+    CALIBRATION_METHODS,
+    CalibrationRange,
+    calibrate,
+    gaussian_clip_ratio,
+    laplace_clip_ratio,
+)
 
 VARIED = np.array([[0.0, 1.0], [-2.0, 3.0], [-1.0, 2.0]])
 
@@ -108,7 +114,8 @@ def test_clip_ratios_minimize_the_closed_form_error(bits):
     lap = 2 * np.exp(-a) + noise
     q = 0.5 * np.array([math.erfc(v / math.sqrt(2)) for v in a[::10]])
     a10 = a[::10]
-    gau = 2 * ((1 + a10**2) * q - a10 * np.exp(-a10**2 / 2) / math.sqrt(2 * math.pi)) + a10**2 / (3 * 4.0**bits)
+    gau = (2 * ((1 + a10**2) * q - a10 * np.exp(-a10**2 / 2) / math.sqrt(2 * math.pi))
+           + a10**2 / (3 * 4.0**bits))
     assert abs(a[np.argmin(lap)] - laplace_clip_ratio(bits)) < 2e-4
     assert abs(a10[np.argmin(gau)] - gaussian_clip_ratio(bits)) < 2e-3
 
@@ -172,20 +179,25 @@ def test_every_method_runs_on_float32_batches():
     "samples, method, options, match",
     [
         (np.ones((0, 4)), "minmax", {}, r"samples is empty \(shape \(0, 4\)\)"),
-        ([[1.0, np.nan, np.nan]], "minmax", {}, r"samples contains 2 NaN and 0 Inf values \(first at index \(0, 1\)\)"),
+        ([[1.0, np.nan, np.nan]], "minmax", {},
+         r"samples contains 2 NaN and 0 Inf values \(first at index \(0, 1\)\)"),
         ([[1.0, -np.inf]], "percentile", {}, "samples contains 0 NaN and 1 Inf"),
         (np.full((3, 3), 0.5), "minmax", {}, r"samples are constant \(every value is 0.5\)"),
         (np.zeros((3, 3)), "entropy", {}, "samples are constant"),
         (VARIED, "kl", {}, "method must be one of 'minmax', 'mean_minmax'"),
-        (VARIED, "minmax", {"alpha": 0.1}, "method 'minmax' does not take option\\(s\\) alpha; its options are: none"),
-        (VARIED, "ema", {"aplha": 0.1}, "does not take option\\(s\\) aplha; its options are: alpha"),
+        (VARIED, "minmax", {"alpha": 0.1},
+         "method 'minmax' does not take option\\(s\\) alpha; its options are: none"),
+        (VARIED, "ema", {"aplha": 0.1},
+         "does not take option\\(s\\) aplha; its options are: alpha"),
         (VARIED, "ema", {"alpha": 0.0}, "alpha must be > 0.0, got 0.0"),
         (VARIED, "ema", {"alpha": 1.5}, "alpha must be <= 1.0, got 1.5"),
         (VARIED, "percentile", {"percentile": 101}, "percentile must be <= 100.0"),
         (VARIED, "percentile", {"percentile": "99"}, "percentile must be a finite real number"),
         (VARIED, "mse", {"num_candidates": 0}, "num_candidates must be a positive integer"),
-        (VARIED, "entropy", {"num_bins": 128}, r"num_quantized_bins=256 must be from 2 to num_bins=128"),
-        (np.arange(5.0), "mean_minmax", {}, r"needs samples with axis 0 indexing samples .* got shape \(5,\)"),
+        (VARIED, "entropy", {"num_bins": 128},
+         r"num_quantized_bins=256 must be from 2 to num_bins=128"),
+        (np.arange(5.0), "mean_minmax", {},
+         r"needs samples with axis 0 indexing samples .* got shape \(5,\)"),
         (np.arange(5.0), "ema", {}, "reshape to \\(num_samples, -1\\)"),
     ],
 )

@@ -41,7 +41,8 @@ DATA = {k: v.astype(np.float32).reshape(1, -1) for k, v in _datasets().items()}
 def test_minmax_is_exact(ort_calibrate, name):
     x = DATA[name]
     batches = list(x.reshape(4, 1, -1))
-    assert ort_calibrate([batches], "MinMax") == (calibrate(x, "minmax").rmin, calibrate(x, "minmax").rmax)
+    r = calibrate(x, "minmax")
+    assert ort_calibrate([batches], "MinMax") == (r.rmin, r.rmax)
 
 
 def test_minmax_symmetric_is_exact(ort_calibrate):
@@ -63,7 +64,8 @@ def test_mean_minmax_equals_moving_average_over_one_pass(ort_calibrate):
 def test_ema_equals_moving_average_across_passes(ort_calibrate):
     # one batch per collect_data pass: onnxruntime updates old + c (new - old), the EMA
     batches = DATA["student_t"].reshape(8, 1, -1)
-    lo, hi = ort_calibrate([[b] for b in batches], "MinMax", moving_average=True, averaging_constant=0.3)
+    lo, hi = ort_calibrate([[b] for b in batches], "MinMax", moving_average=True,
+                           averaging_constant=0.3)
     r = calibrate(batches, "ema", alpha=0.3)
     assert r.rmin == pytest.approx(lo, rel=1e-6) and r.rmax == pytest.approx(hi, rel=1e-6)
 
@@ -72,7 +74,8 @@ def test_ema_equals_moving_average_across_passes(ort_calibrate):
 @pytest.mark.parametrize("percentile", [99.0, 99.99])
 def test_percentile_symmetric_within_two_bins(ort_calibrate, name, percentile):
     x = DATA[name]
-    lo, hi = ort_calibrate([[x]], "Percentile", symmetric=True, percentile=percentile, num_bins=2048)
+    lo, hi = ort_calibrate([[x]], "Percentile", symmetric=True, percentile=percentile,
+                           num_bins=2048)
     r = calibrate(x, "percentile", percentile=percentile, symmetric=True)
     a = np.abs(x.astype(np.float64))
     bin_width = (a.max() - a.min()) / 2048
@@ -83,7 +86,8 @@ def test_percentile_symmetric_within_two_bins(ort_calibrate, name, percentile):
 @pytest.mark.parametrize("percentile", [99.0, 99.9])
 def test_percentile_asymmetric_within_two_bins(ort_calibrate, name, percentile):
     x = DATA[name]
-    lo, hi = ort_calibrate([[x]], "Percentile", symmetric=False, percentile=percentile, num_bins=2048)
+    lo, hi = ort_calibrate([[x]], "Percentile", symmetric=False, percentile=percentile,
+                           num_bins=2048)
     r = calibrate(x, "percentile", percentile=percentile, symmetric=False)
     bin_width = 2 * np.abs(x.astype(np.float64)).max() / 2048
     assert abs(r.rmin - lo) <= 2 * bin_width and abs(r.rmax - hi) <= 2 * bin_width
@@ -95,7 +99,8 @@ def test_percentile_asymmetric_within_two_bins(ort_calibrate, name, percentile):
 @pytest.mark.parametrize("num_bins, num_quantized_bins", [(1024, 64), (512, 16)])
 def test_entropy_is_exact(ort_calibrate, name, num_bins, num_quantized_bins):
     x = DATA[name]
-    lo, hi = ort_calibrate([[x]], "Entropy", num_bins=num_bins, num_quantized_bins=num_quantized_bins)
+    lo, hi = ort_calibrate([[x]], "Entropy", num_bins=num_bins,
+                           num_quantized_bins=num_quantized_bins)
     r = calibrate(x, "entropy", num_bins=num_bins, num_quantized_bins=num_quantized_bins)
     assert (r.rmin, r.rmax) == (lo, hi)
 

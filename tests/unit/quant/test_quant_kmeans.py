@@ -24,7 +24,8 @@ def test_deep_compression_figure(lecture_w):
     assert isinstance(q, KMeansQuantized)
     np.testing.assert_allclose(q.codebook, [-1.0, 0.0, 1.5, 2.0], atol=1e-12)
     assert q.indices.tolist() == PAPER_INDICES and q.indices.dtype == np.int64
-    np.testing.assert_allclose(q.dequantize(), np.array([-1.0, 0.0, 1.5, 2.0])[PAPER_INDICES], atol=1e-12)
+    np.testing.assert_allclose(q.dequantize(), np.array([-1.0, 0.0, 1.5, 2.0])[PAPER_INDICES],
+                               atol=1e-12)
 
 
 def test_deep_compression_storage(lecture_w):
@@ -39,7 +40,8 @@ def test_deep_compression_fine_tuning(lecture_w):
     # grouped (summed) gradients -0.03, 0.04, 0.02, 0.04 for centroids -1, 0, 1.5, 2;
     # with lr = 1: -0.97, -0.04, 1.48, 1.96
     q = kmeans_quantize(lecture_w, 2)
-    np.testing.assert_allclose(centroid_gradients(q.indices, PAPER_GRAD, 4), [-0.03, 0.04, 0.02, 0.04], atol=1e-12)
+    np.testing.assert_allclose(centroid_gradients(q.indices, PAPER_GRAD, 4),
+                               [-0.03, 0.04, 0.02, 0.04], atol=1e-12)
     tuned = q.finetune(PAPER_GRAD, lr=1.0)
     np.testing.assert_allclose(tuned.codebook, [-0.97, -0.04, 1.48, 1.96], atol=1e-12)
     assert np.array_equal(tuned.indices, q.indices)
@@ -53,7 +55,8 @@ def test_tie_goes_to_the_smaller_centroid():
     assert q.indices.tolist() == [0, 0, 1]
 
 
-weights = hnp.arrays(np.float64, st.integers(1, 60), elements=st.floats(-10, 10, allow_subnormal=False))
+weights = hnp.arrays(np.float64, st.integers(1, 60),
+                     elements=st.floats(-10, 10, allow_subnormal=False))
 
 
 @settings(max_examples=100, deadline=None)
@@ -110,5 +113,6 @@ def test_bad_arguments(w, kwargs, match):
 
 def test_finetune_refuses_mismatched_gradients(lecture_w):
     q = kmeans_quantize(lecture_w, 2)
-    with pytest.raises(QuantizationError, match=r"grad has shape \(3,\) but the weights have shape \(4, 4\)"):
+    with pytest.raises(QuantizationError,
+                       match=r"grad has shape \(3,\) but the weights have shape \(4, 4\)"):
         q.finetune(np.zeros(3), lr=0.1)

@@ -27,12 +27,14 @@ def test_lecture_per_tensor(lecture_w):
 
 
 def test_lecture_per_channel(lecture_w):
-    q = linear_quantize(lecture_w, 2, symmetric=True, narrow_range=True, granularity="channel", axis=0)
+    q = linear_quantize(lecture_w, 2, symmetric=True, narrow_range=True, granularity="channel",
+                        axis=0)
     assert q.scale.shape == (4, 1)
     np.testing.assert_allclose(q.scale.ravel(), [2.09, 2.12, 1.92, 1.87], atol=0.005)
     # the lecture's reconstruction; its code table shows 0 at [2, 3] but -1.03 / 1.92 = -0.54
     # rounds to -1, which its reconstruction (-1.92) agrees with
-    lecture_recon = [[2.09, 0, 2.09, 0], [0, 0, -2.12, 2.12], [0, 1.92, 0, -1.92], [1.87, 0, 1.87, 1.87]]
+    lecture_recon = [[2.09, 0, 2.09, 0], [0, 0, -2.12, 2.12], [0, 1.92, 0, -1.92],
+                     [1.87, 0, 1.87, 1.87]]
     np.testing.assert_allclose(q.dequantize(), lecture_recon, atol=0.005)
     assert np.linalg.norm(lecture_w - q.dequantize()) == pytest.approx(2.08, abs=0.005)
 
@@ -92,7 +94,8 @@ def test_storage_hand_computed():
 
 def _data_with_ties(rng, shape, s):
     x = rng.normal(0, 60 * s, size=shape)
-    x.flat[::3] = (rng.integers(-200, 200, size=x.flat[::3].shape) + 0.5) * s  # exact ties, some beyond range
+    # exact ties, some beyond range
+    x.flat[::3] = (rng.integers(-200, 200, size=x.flat[::3].shape) + 0.5) * s
     return x.astype(np.float32)
 
 
@@ -104,7 +107,8 @@ def test_per_tensor_codes_equal_onnxruntime(ort_quantize_linear):
     assert float(q.scale) == s and int(q.zero_point) == 64
     ort = ort_quantize_linear(x, np.array(s), np.array(64, dtype=np.uint8), None)
     assert np.array_equal(q.codes, ort)
-    q = linear_quantize(x, 8, signed=True, symmetric=True, narrow_range=True, rmin=-127 * s, rmax=127 * s)
+    q = linear_quantize(x, 8, signed=True, symmetric=True, narrow_range=True, rmin=-127 * s,
+                        rmax=127 * s)
     ort = ort_quantize_linear(x, np.array(s), np.array(0, dtype=np.int8), None)
     # narrow range clips at -127 where QuantizeLinear's int8 clips at -128
     assert np.array_equal(q.codes, np.maximum(ort, -127))
@@ -131,18 +135,21 @@ formats = st.tuples(
 values = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False).filter(
     lambda v: v == 0 or abs(v) > 1e-100
 )
-matrices = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=8), elements=values)
+matrices = hnp.arrays(np.float64,
+                      hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=8),
+                      elements=values)
 granularities = st.sampled_from(["tensor", "channel", "group:1"])
 
 
 @settings(max_examples=200, deadline=None)
-@given(matrices, formats, granularities, st.sampled_from(["half_even", "half_away"]), st.integers(0, 1))
+@given(matrices, formats, granularities, st.sampled_from(["half_even", "half_away"]),
+       st.integers(0, 1))
 def test_round_trip_error_at_most_half_a_step(x, fmt, gran, rounding, axis):
     # Every value of the data range is within S/2 of a code (the top one may saturate by at most
     # S/2 because the zero point is rounded); 1e-9 relative slack covers float64 division.
     bits, signed, symmetric, narrow = fmt
-    q = linear_quantize(x, bits, signed=signed, symmetric=symmetric, narrow_range=narrow, granularity=gran,
-                        axis=axis, rounding=rounding)
+    q = linear_quantize(x, bits, signed=signed, symmetric=symmetric, narrow_range=narrow,
+                        granularity=gran, axis=axis, rounding=rounding)
     err = np.abs(x - q.dequantize())
     assert np.all(err <= np.broadcast_to(q.scale, x.shape) * (0.5 + 1e-9))
     qmin, qmax = code_range(bits, signed=signed, narrow_range=narrow)
@@ -154,7 +161,8 @@ def test_round_trip_error_at_most_half_a_step(x, fmt, gran, rounding, axis):
 def test_round_trip_inside_an_overridden_range(x, fmt, lo, width):
     bits, signed, symmetric, narrow = fmt
     hi = lo + width
-    q = linear_quantize(x, bits, signed=signed, symmetric=symmetric, narrow_range=narrow, rmin=lo, rmax=hi)
+    q = linear_quantize(x, bits, signed=signed, symmetric=symmetric, narrow_range=narrow,
+                        rmin=lo, rmax=hi)
     inside = (x >= lo) & (x <= hi)
     err = np.abs(x - q.dequantize())[inside]
     assert np.all(err <= float(q.scale) * (0.5 + 1e-9))
@@ -170,7 +178,8 @@ def test_finer_granularity_never_has_a_larger_scale(x, fmt):
     t = linear_quantize(x, bits, **kw)
     c = linear_quantize(x, bits, granularity="channel", axis=0, **kw)
     g = linear_quantize(x, bits, granularity="group:1", axis=1, **kw)
-    nonzero = np.abs(x).max(axis=1, keepdims=True) > 0  # all-zero rows get scale 1 (onnxruntime rule)
+    # all-zero rows get scale 1 (onnxruntime rule)
+    nonzero = np.abs(x).max(axis=1, keepdims=True) > 0
     assert np.all((c.scale <= t.scale) | ~nonzero)
     assert np.all((g.scale <= c.scale) | (np.abs(x) == 0) | ~nonzero)
 
@@ -182,7 +191,8 @@ def nested_grids(draw):
     rows = draw(st.integers(1, 5))
     groups = draw(st.integers(1, 3))
     size = draw(st.integers(1, 4))
-    unit = hnp.arrays(np.float64, (rows, groups, size), elements=st.floats(-1, 1, allow_subnormal=False))
+    unit = hnp.arrays(np.float64, (rows, groups, size),
+                      elements=st.floats(-1, 1, allow_subnormal=False))
     u = draw(unit)
     u[:, :, 0] = draw(hnp.arrays(np.float64, (rows, groups), elements=st.sampled_from([-1.0, 1.0])))
     group_exp = draw(hnp.arrays(np.int64, (rows, groups), elements=st.integers(0, 4)))
@@ -254,11 +264,13 @@ def test_every_width_from_1_to_16(bits):
         ([[np.inf, 1.0]], {}, r"x contains 0 NaN and 1 Inf values \(first at index \(0, 0\)\)"),
         ([1.0], {"bits": 0}, "bits must be an integer from 1 to 16, got 0"),
         ([1.0], {"bits": 17}, "bits must be an integer from 1 to 16, got 17"),
-        ([1.0], {"granularity": "row"}, "unknown granularity 'row'; use 'tensor', 'channel' or 'group:N'"),
+        ([1.0], {"granularity": "row"},
+         "unknown granularity 'row'; use 'tensor', 'channel' or 'group:N'"),
         ([1.0], {"granularity": "group:0"}, "unknown granularity 'group:0'"),
         ([1.0], {"granularity": "group:x"}, "unknown granularity"),
         (np.ones((2, 6)), {"granularity": "group:4", "axis": 1},
-         r"group size 4 does not divide axis 1 of length 6 \(shape \(2, 6\)\); pick one of 1, 2, 3, 6"),
+         r"group size 4 does not divide axis 1 of length 6 \(shape \(2, 6\)\); "
+         r"pick one of 1, 2, 3, 6"),
         (np.ones((2, 3)), {"granularity": "channel", "axis": 2},
          "axis=2 is out of range for an array of rank 2; use -2..1"),
         ([1.0], {"rounding": "up"}, "rounding must be one of 'half_even', 'half_away', got 'up'"),
@@ -267,7 +279,8 @@ def test_every_width_from_1_to_16(bits):
         ([1.0, 2.0], {"rmax": np.nan}, "rmax contains 1 NaN"),
         (np.ones((3, 2)), {"granularity": "channel", "rmin": [0.0, 0.0]},
          "does not broadcast to the channel range shape"),
-        ([1.0, 5.0], {"rmax": 2.0, "overflow": "error"}, r"1 value\(s\) fall outside the code range \[-128, 127\]"),
+        ([1.0, 5.0], {"rmax": 2.0, "overflow": "error"},
+         r"1 value\(s\) fall outside the code range \[-128, 127\]"),
         (["a"], {}, "x must be a numeric array"),
     ],
 )

@@ -25,7 +25,8 @@ def test_hand_values():
 
 
 def test_bad_input():
-    with pytest.raises(QuantizationError, match=r"reference has shape \(4, 1\) but approx has shape \(4,\)"):
+    with pytest.raises(QuantizationError,
+                       match=r"reference has shape \(4, 1\) but approx has shape \(4,\)"):
         mse(np.ones((4, 1)), np.ones(4))
     with pytest.raises(QuantizationError, match="SQNR is undefined"):
         sqnr_db([0.0, 0.0], [1.0, 0.0])

@@ -34,7 +34,8 @@ def test_default_rule_is_half_even():
 def test_half_away_is_not_fooled_by_the_float_below_one_half():
     # 0.49999999999999994 + 0.5 == 1.0 in float64, so floor(x + 0.5) would give 1
     below_half = np.nextafter(0.5, 0.0)
-    assert round_to_int([below_half, -below_half, 2.4999999999999996], "half_away").tolist() == [0, 0, 2]
+    assert round_to_int([below_half, -below_half, 2.4999999999999996],
+                        "half_away").tolist() == [0, 0, 2]
 
 
 def test_result_is_int64_with_the_input_shape():
@@ -53,7 +54,8 @@ def test_rounding_matches_decimal(values):
     # Python's decimal module is an independent oracle: Decimal(float) is exact.
     rules = {"half_even": decimal.ROUND_HALF_EVEN, "half_away": decimal.ROUND_HALF_UP}
     for rule, mode in rules.items():
-        expected = [int(decimal.Decimal(v).quantize(decimal.Decimal(1), rounding=mode)) for v in values]
+        expected = [int(decimal.Decimal(v).quantize(decimal.Decimal(1), rounding=mode))
+                    for v in values]
         assert round_to_int(values, rule).tolist() == expected
 
 
@@ -71,7 +73,8 @@ def test_stochastic_round_keeps_integers():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.floats(min_value=-50, max_value=50, allow_nan=False), st.integers(min_value=0, max_value=2**32 - 1))
+@given(st.floats(min_value=-50, max_value=50, allow_nan=False),
+       st.integers(min_value=0, max_value=2**32 - 1))
 def test_stochastic_round_is_unbiased(value, seed):
     # mean of n draws has standard deviation sqrt(f (1 - f) / n) <= 0.5 / sqrt(n); 6 sigma fails
     # with probability ~2e-9 per example

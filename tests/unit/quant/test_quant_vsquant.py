@@ -46,7 +46,8 @@ def test_per_channel_effective_bit_width_of_the_lecture_table():
 
 matrices = hnp.arrays(
     np.float64, st.tuples(st.integers(1, 4), st.sampled_from([4, 8, 16])),
-    elements=st.floats(-100, 100, allow_subnormal=False).filter(lambda v: v == 0 or abs(v) > 1e-100),
+    elements=st.floats(-100, 100, allow_subnormal=False).filter(
+        lambda v: v == 0 or abs(v) > 1e-100),
 )
 
 
@@ -59,7 +60,8 @@ def test_ceil_rule_never_saturates_and_error_is_at_most_half_a_step(x, bits, sca
     err = np.abs(x - q.dequantize())
     assert np.all(err <= q.scale * (0.5 + 1e-9))
     # the largest vector of each channel gets the largest integer scale
-    assert np.all(q.vector_scale.max(axis=1) == np.where(np.abs(x).max(axis=1) > 0, 2**scale_bits - 1, 1))
+    assert np.all(q.vector_scale.max(axis=1)
+                  == np.where(np.abs(x).max(axis=1) > 0, 2**scale_bits - 1, 1))
 
 
 @settings(max_examples=50, deadline=None)

