@@ -3,12 +3,10 @@
     python benchmarks/bench_sim.py [--max-macs 1024] [--images 2] [--design DIR] [--save DIR]
                                    [--builds default,o2,...] [--scaling] [--no-inline]
 
-The design is FINN's CNV shape: 3x32x32 -> conv3x3 64, 64, maxpool 2, 128, 128, maxpool 2,
-256, 256 -> dense 512, 512, 10, int8 by hwgen's post-training quantization of random
-He-initialised weights with synthetic calibration images (examples/cifar_cnv.py's model when
-that file exists, else the same model built here). ``--design DIR`` loads a design saved by an
-earlier run (``--save DIR``) instead of compiling, as compiling CNV is slow before issue 11's
-cycle-model work.
+The design is the int8 CNV of examples/cifar_cnv.py (FINN's CNV shape: 3x32x32 -> conv3x3
+64, 64, maxpool 2, 128, 128, maxpool 2, 256, 256 -> dense 512, 512, 10; hwgen's post-training
+quantization of random He-initialised weights with synthetic calibration images).
+``--design DIR`` loads a design saved by an earlier run (``--save DIR``) instead of compiling.
 
 Printed, each with how it was measured:
 
@@ -30,8 +28,6 @@ Figures depend on the machine and its load (CPU seconds less so than wall second
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import math
 import os
 import resource
 import sys
@@ -40,11 +36,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples"))
+
+from cifar_cnv import cnv_calibration, cnv_config, cnv_onnx  # noqa: E402
 
 from hwgen.backend import LoweredDesign  # noqa: E402
 from hwgen.backend.design_file import load_design, save_design  # noqa: E402
@@ -56,10 +53,6 @@ from hwgen.sim.harness import VerilatorOptions  # noqa: E402
 from hwgen.sim.model_run import simulate_design  # noqa: E402
 from tests.fixtures.factories import random_mvau_params  # noqa: E402
 
-CONVS = (64, 64, "pool", 128, 128, "pool", 256, 256)
-DENSE = (512, 512, 10)
-IMAGE = (3, 32, 32)
-
 #: Verilator build variants: name -> options (docs/simulation.md discusses the results).
 BUILDS = {
     "default": VerilatorOptions(),
@@ -69,68 +62,6 @@ BUILDS = {
     "split-off": VerilatorOptions(output_split=0),
     "threads2": VerilatorOptions(threads=2),
 }
-
-
-def _cnv_example():
-    """examples/cifar_cnv.py as a module, or None before that example exists."""
-    path = ROOT / "examples" / "cifar_cnv.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("cifar_cnv", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def cnv_onnx(seed: int = 0) -> onnx.ModelProto:
-    """The CNV as a float ONNX model, He-initialised (as examples/cifar_cnv.py builds it)."""
-    rng = np.random.default_rng(seed)
-    nodes, inits = [], []
-    current, channels, size, conv = "input", IMAGE[0], IMAGE[1], 0
-
-    def init(name, value):
-        inits.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
-
-    for item in CONVS:
-        if item == "pool":
-            name = f"pool{conv // 2}"
-            nodes.append(helper.make_node("MaxPool", [current], [f"{name}.out"], name=name,
-                                          kernel_shape=[2, 2], strides=[2, 2]))
-            current, size = f"{name}.out", size // 2
-            continue
-        conv += 1
-        name, fan_in = f"conv{conv}", channels * 9
-        init(f"{name}.weight", rng.normal(0, math.sqrt(2 / fan_in), (item, channels, 3, 3)))
-        init(f"{name}.bias", rng.normal(0, 0.01, item))
-        nodes.append(helper.make_node("Conv", [current, f"{name}.weight", f"{name}.bias"],
-                                      [f"{name}.out"], name=name, kernel_shape=[3, 3]))
-        nodes.append(helper.make_node("Relu", [f"{name}.out"], [f"relu{conv}.out"],
-                                      name=f"relu{conv}"))
-        current, channels, size = f"relu{conv}.out", item, size - 2
-    nodes.append(helper.make_node("Flatten", [current], ["flat.out"], name="flatten", axis=1))
-    current, features = "flat.out", channels * size * size
-    for i, out in enumerate(DENSE, 1):
-        name = f"fc{i}"
-        init(f"{name}.weight", rng.normal(0, math.sqrt(2 / features), (out, features)))
-        init(f"{name}.bias", rng.normal(0, 0.01, out))
-        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"],
-                                      [f"{name}.out"], name=name, transB=1))
-        current, features = f"{name}.out", out
-        if i < len(DENSE):
-            nodes.append(helper.make_node("Relu", [current], [f"relu_fc{i}.out"],
-                                          name=f"relu_fc{i}"))
-            current = f"relu_fc{i}.out"
-    graph = helper.make_graph(
-        nodes, "cifar_cnv_int8",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *IMAGE])],
-        [helper.make_tensor_value_info(current, TensorProto.FLOAT, ["N", DENSE[-1]])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model
-
-
-def calibration(seed: int = 0, count: int = 64) -> np.ndarray:
-    return np.random.default_rng([seed, 1]).random((count, *IMAGE), dtype=np.float32)
 
 
 def cpu() -> float:
@@ -146,15 +77,10 @@ def children_cpu() -> float:
 
 
 def compile_cnv(max_macs: int):
-    example = _cnv_example()
-    if example is not None:
-        model, calib = example.cnv_onnx(0, "int8"), example.cnv_calibration(0)
-        source = "examples/cifar_cnv.py"
-    else:
-        model, calib, source = cnv_onnx(0), calibration(0), "benchmarks/bench_sim.py"
     start = cpu()
-    design = compile_onnx(model, calib, max_macs=max_macs)
-    return design, cpu() - start, source
+    design = compile_onnx(cnv_onnx(0), cnv_calibration(0), cnv_config("int8"),
+                          max_macs=max_macs)
+    return design, cpu() - start
 
 
 def export_figures(design, memories: str) -> tuple:
@@ -224,11 +150,11 @@ def main(argv=None) -> int:
         parser.error(f"unknown build variant(s) {unknown}; known: {', '.join(BUILDS)}")
 
     if args.design:
-        design, source = load_design(args.design), args.design
+        design = load_design(args.design)
         print(f"design: loaded from {args.design}")
     else:
-        design, seconds, source = compile_cnv(args.max_macs)
-        print(f"design: CNV from {source}, max-macs {args.max_macs}: compiled in "
+        design, seconds = compile_cnv(args.max_macs)
+        print(f"design: CNV of examples/cifar_cnv.py, max-macs {args.max_macs}: compiled in "
               f"{seconds:.1f} CPU s")
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ The manifest lists every file written next to it with its sha256 (``files.sha256
 the memory images, the design file). :func:`read_shipped` reads each one once, checks its
 digest and hands back the bytes it checked, so a simulation can build from exactly those
 bytes (a copy in its own run directory) and never from a file that changed after the check.
-The manifest's own digest names the design (:func:`manifest_digest`); result.json records it.
+The manifest's own digest names the design (:func:`hwgen.backend.writer.design_sha256`, here
+of the bytes checked); result.json records it.
 
 The digests catch edits, stale files and truncated copies. They are not a signature: whoever
 rewrites a file and the manifest together is not detected.
@@ -12,16 +13,19 @@ rewrites a file and the manifest together is not detected.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import HwgenError, ModifiedFilesError
+from ..text import display
 from .design_file import DESIGN_FILE
-from .writer import MANIFEST_FILE
+from .writer import MANIFEST_FILE, sha256_hex
 
-__all__ = ["ShippedDesign", "ModifiedFilesError", "read_shipped", "manifest_digest"]
+__all__ = ["ShippedDesign", "ModifiedFilesError", "read_shipped"]
+
+#: How every refusal below ends (as hwgen report says it).
+_AGAIN = "compile again: hwgen compile MODEL -o OUT"
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,13 @@ class ShippedDesign:
             path = _checked_path(str(base / line), f"{file_list} line {line!r}")
             if path not in self.files:
                 raise ModifiedFilesError(
-                    f"{self.out / file_list} lists {line}, which manifest.json does not: "
-                    "only shipped files are simulated; recompile")
+                    f"{display(self.out / file_list)} lists {display(line)}, which manifest.json "
+                    "does not: "
+                    f"only shipped files are simulated; {_AGAIN}")
             sources.append(path)
         if not sources:
-            raise ModifiedFilesError(f"{self.out / file_list} lists no Verilog source")
+            raise ModifiedFilesError(f"{display(self.out / file_list)} lists no Verilog "
+                                     "source")
         return sources
 
     def write_to(self, directory: Path) -> None:
@@ -80,19 +86,12 @@ class ShippedDesign:
             target.write_bytes(data)
 
 
-def manifest_digest(out) -> str | None:
-    """sha256 of ``out``/manifest.json, or None when there is none."""
-    try:
-        return hashlib.sha256((Path(out) / MANIFEST_FILE).read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
 def _checked_path(path: str, what: str) -> str:
     """``path`` if it stays inside the output directory (relative, no ``..``)."""
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts or "\\" in path or not pure.parts:
-        raise ModifiedFilesError(f"{what}: {path!r} is not a path inside the output directory")
+        raise ModifiedFilesError(f"{what}: {display(path)!r} is not a path inside the output "
+                                 "directory")
     return str(pure)
 
 
@@ -101,7 +100,8 @@ def _read_manifest(out: Path) -> tuple:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise HwgenError(f"{path} does not exist; run `hwgen compile ... -o {out}` "
+        raise HwgenError(f"{display(path)} does not exist; run `hwgen compile ... -o "
+                         f"{display(out)}` "
                          "first") from None
     try:
         manifest = json.loads(data)
@@ -110,11 +110,11 @@ def _read_manifest(out: Path) -> tuple:
     except (ValueError, KeyError, TypeError, AttributeError):
         named = None
     if named is None or not all(isinstance(name, str) for name in named):
-        raise HwgenError(f"{path} is not a manifest this hwgen can check (corrupt, or written "
-                         "by an older hwgen without file digests); compile again")
+        raise HwgenError(f"{display(path)} is not a manifest this hwgen can check (corrupt, or "
+                         f"written by an older hwgen without file digests); {_AGAIN}")
     if DESIGN_FILE not in digests:
-        raise HwgenError(f"{path} lists no digest of {DESIGN_FILE}; compile again")
-    return manifest, hashlib.sha256(data).hexdigest(), digests
+        raise HwgenError(f"{display(path)} lists no digest of {DESIGN_FILE}; {_AGAIN}")
+    return manifest, sha256_hex(data), digests
 
 
 def read_shipped(out, *, allow_modified: bool = False) -> ShippedDesign:
@@ -150,21 +150,22 @@ def read_shipped(out, *, allow_modified: bool = False) -> ShippedDesign:
             raise ModifiedFilesError(f"{out / path} is a directory, not the shipped "
                                      "file") from None
         files[path] = data
-        if hashlib.sha256(data).hexdigest() != digest:
+        if sha256_hex(data) != digest:
             modified.append(path)
     if missing:
         raise ModifiedFilesError(
-            f"shipped file(s) missing from {out}: {', '.join(missing)}; recompile")
+            f"shipped file(s) missing from {display(out)}: "
+            f"{', '.join(display(name) for name in missing)}; {_AGAIN}")
     if DESIGN_FILE in modified:
         raise ModifiedFilesError(
-            f"{out / DESIGN_FILE} differs from the digest in manifest.json: it is the "
+            f"{display(out / DESIGN_FILE)} differs from the digest in manifest.json: it is the "
             "reference the simulation is checked against and cannot be simulated modified; "
-            "recompile")
+            f"{_AGAIN}")
     if modified and not allow_modified:
-        names = ", ".join(str(out / path) for path in modified)
+        names = ", ".join(display(out / path) for path in modified)
         raise ModifiedFilesError(
             f"{names} changed after hwgen compile wrote {'it' if len(modified) == 1 else 'them'}"
-            " (sha256 differs from manifest.json): recompile, or pass --allow-modified "
+            f" (sha256 differs from manifest.json): {_AGAIN}, or pass --allow-modified "
             "(allow_modified=True) to simulate the edited files and compare them with the "
             "golden and cycle models")
     return ShippedDesign(out=out, manifest=manifest, manifest_sha256=manifest_sha256,
