@@ -46,6 +46,7 @@ from cifar_cnv import cnv_calibration, cnv_config, cnv_onnx  # noqa: E402
 from hwgen.backend import LoweredDesign  # noqa: E402
 from hwgen.backend.design_file import load_design, save_design  # noqa: E402
 from hwgen.backend.rtl import export_rtl  # noqa: E402
+from hwgen.backend.writer import image_text  # noqa: E402
 from hwgen.compiler import compile_onnx  # noqa: E402
 from hwgen.ir import IntType, TensorQuant  # noqa: E402
 from hwgen.perf.pipeline import pipeline_timing  # noqa: E402
@@ -88,7 +89,7 @@ def export_figures(design, memories: str) -> tuple:
     # The shipped form is the design's own (cached): the simulations below reuse it.
     rtl = design.rtl if memories == "files" else export_rtl(design, memories=memories)
     seconds = cpu() - start
-    image_bytes = sum(len(image.words) * (-(-image.bits // 4) + 1) for image in rtl.images)
+    image_bytes = sum(len(image_text(image)) for image in rtl.images)
     return seconds, len(rtl.verilog.encode()), image_bytes, len(rtl.images)
 
 
