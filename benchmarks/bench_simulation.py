@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 from digits_mlp import load_data, to_onnx, train
 
+from hwgen.backend.rtl import export_rtl
 from hwgen.compiler import compile_onnx
 from hwgen.golden import run_pipeline
 from hwgen.ir.packing import pack_words
@@ -45,12 +46,14 @@ def per_beat_run(design, x, simulator, work):
     words_in = pack_words(codes.reshape(-1, in_fmt.lanes), in_fmt.element.bits)
     golden = run_pipeline(design.blocks, codes)
     words_out = pack_words(golden.reshape(-1, out_fmt.lanes), out_fmt.element.bits)
-    cosim_stream_block(design.verilog, design.top,
+    # The per-beat driver builds one Verilog file: the tables as initial values, no images.
+    verilog = export_rtl(design, memories="inline").verilog
+    cosim_stream_block(verilog, design.top,
                        in_words=words_in[:design.beats_in_per_inference],
                        expect_words=words_out[:design.beats_out_per_inference],
                        work_dir=work / "warm", simulator=simulator)
     start = time.perf_counter()
-    observed = cosim_stream_block(design.verilog, design.top, in_words=words_in,
+    observed = cosim_stream_block(verilog, design.top, in_words=words_in,
                                   expect_words=words_out, work_dir=work / "run",
                                   simulator=simulator)
     seconds = time.perf_counter() - start

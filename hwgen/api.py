@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import numpy as np
 from .backend.design import DEFAULT_TOP, INTERFACES, LoweredDesign
 from .backend.design_file import load_design
 from .backend.manifest import build_manifest
-from .backend.writer import MANIFEST_FILE, design_sha256, write_design
+from .backend.writer import MANIFEST_FILE, write_design
 from .errors import ConfigError, HwgenError, ModelError, SimulationError
 from .golden.model import run_pipeline
 from .input_files import input_file
@@ -39,6 +40,7 @@ from .passes.folding import target_interval, target_rate_error
 from .perf.pipeline import PipelineTiming, pipeline_timing
 from .report import RESULT_FILE
 from .sim.model_run import DRIVERS, simulate_design
+from .sim.shipped_run import new_run_dir, publish_results, simulate_shipped
 from .sim.toolchain import SIMULATORS
 from .text import check_verilog_identifier
 
@@ -235,8 +237,6 @@ class Design:
             raise TypeError(f"lowered must be a LoweredDesign, not {type(lowered).__name__}")
         self._lowered = lowered
         self._out = None if out is None else Path(out)
-        # the manifest this design was saved with or loaded from, for result.json
-        self._design_sha256 = None if out is None else design_sha256(self._out)
 
     def __repr__(self) -> str:
         where = f", saved in {self._out}" if self._out is not None else ", not saved"
@@ -415,19 +415,27 @@ class Design:
         write_design(self._lowered, out, force=force, progress=progress)
         out = Path(out)
         self._out = out
-        self._design_sha256 = design_sha256(out)
         return out
 
     def simulate(self, x, *, simulator: str = "verilator", driver: str = "harness",
                  idle: float = 0.0, backpressure: float = 0.0, seed: int = 1,
-                 waves: bool = False, work_dir=None, progress=None,
-                 log=None) -> SimulationResult:
-        """Simulate the Verilog over every row of ``x`` and check it against both models.
+                 waves: bool = False, work_dir=None, allow_modified: bool = False,
+                 max_cycles: int | None = None, progress=None, log=None) -> SimulationResult:
+        """Simulate the shipped RTL over every row of ``x`` and check it against both models.
 
         What ``hwgen sim OUT`` does: outputs must equal the golden model bit for bit and, with
         no idle or backpressure cycles, every transfer must happen in the cycle the cycle model
-        predicts. result.json, outputs.npy (dequantized float32) and outputs_int.npy go in the
-        work directory: ``OUT/sim`` for a saved design (so ``hwgen report OUT`` shows them).
+        predicts. A saved design is simulated from its files exactly as they were shipped:
+        each file manifest.json lists is checked against its sha256 first, and the run builds
+        from the bytes it checked (docs/simulation.md). An unsaved design is simulated from
+        the same RTL, written to a temporary directory.
+
+        Each run works in a directory of its own (``run-*`` under the results directory), so
+        runs may go on side by side; result.json, outputs.npy (dequantized float32),
+        outputs_int.npy and sim.log then go in the results directory: ``OUT/sim`` for a saved
+        design (so ``hwgen report OUT`` shows them). result.json records the design's
+        ``design_sha256`` (manifest.json's) and any ``modified_files`` simulated. The run
+        directory is removed after a run that passes and kept after one that does not.
 
         Parameters
         ----------
@@ -442,10 +450,17 @@ class Design:
         seed : int
             Seed of the idle and backpressure cycles.
         waves : bool
-            Write ``waves.vcd`` in the work directory.
+            Write ``waves.vcd`` in the results directory.
         work_dir : str or os.PathLike, optional
-            Where inputs, logs, waveforms and results go; default ``OUT/sim`` for a saved
-            design, a temporary directory (removed afterwards) for an unsaved one.
+            The results directory; default ``OUT/sim`` for a saved design, a temporary
+            directory (removed afterwards) for an unsaved one.
+        allow_modified : bool
+            Simulate shipped RTL or memory images that differ from manifest.json (the CLI's
+            ``--allow-modified``) instead of refusing them; an edit that changes an output
+            ends in ``bit_exact`` False.
+        max_cycles : int, optional
+            Stop a run after this many cycles, or as many without an output beat; by default
+            both limits come from the cycle model (twice its cycles plus 10,000).
         progress : callable, optional
             ``progress(done, total)`` with output beats so far, about twice a second.
         log : callable, optional
@@ -456,6 +471,14 @@ class Design:
         SimulationResult
             ``.ok`` is False on any output mismatch or mistimed transfer (``hwgen sim`` then
             exits 1).
+
+        Raises
+        ------
+        ModifiedFilesError
+            A shipped file is missing or was edited after compile (without
+            ``allow_modified``); the message names it.
+        CycleLimitError
+            The run went past its cycle limit (a stuck or slow design).
         """
         if self.interface != "stream":
             # the simulation harness drives the stream top's ports (i_stream, o_stream, clk,
@@ -476,31 +499,41 @@ class Design:
                 raise SimulationError(f"{what} is a probability in [0, 1), not {p!r}")
         if log is None:
             log = _print_to_stderr
+        options = dict(simulator=simulator, driver=driver, idle=idle,
+                       backpressure=backpressure, seed=seed, waves=waves,
+                       max_cycles=max_cycles, progress=progress, log=log)
         if work_dir is None and self._out is None:
             if waves:
                 raise HwgenError("waves=True needs a place to keep waves.vcd: save the design "
                                  "first (design.save(out)) or pass work_dir")
             with tempfile.TemporaryDirectory(prefix="hwgen-sim-") as tmp:
-                return self._simulate(x, Path(tmp), False, simulator=simulator, driver=driver,
-                                      idle=idle, backpressure=backpressure, seed=seed,
-                                      waves=waves, progress=progress, log=log)
-        work = Path(work_dir) if work_dir is not None else self._out / SIM_DIR
-        return self._simulate(x, work, True, simulator=simulator, driver=driver, idle=idle,
-                              backpressure=backpressure, seed=seed, waves=waves,
-                              progress=progress, log=log)
+                outcome = simulate_design(self._lowered, x, work_dir=Path(tmp), **options)
+                return self._result(outcome)
+        results = Path(work_dir) if work_dir is not None else self._out / SIM_DIR
+        run_dir = new_run_dir(results)
+        try:
+            if self._out is None:
+                outcome = simulate_design(self._lowered, x, work_dir=run_dir, **options)
+            else:
+                run = simulate_shipped(self._out, x, run_dir=run_dir,
+                                       allow_modified=allow_modified, **options)
+                outcome = run.outcome
+        except BaseException:
+            log(f"the run's files are kept in {run_dir}")
+            raise
+        sim = self._result(outcome)
+        kept = not sim.ok          # a failed run's inputs, logs and copies, to look into
+        outcome.result["run_dir"] = run_dir.name if kept else None
+        path = publish_results(results, run_dir, outcome.result,
+                               {"outputs.npy": sim.outputs, "outputs_int.npy": sim.outputs_int})
+        if not kept:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return SimulationResult(result=outcome.result, outputs=sim.outputs,
+                                outputs_int=sim.outputs_int, golden_int=sim.golden_int,
+                                path=path)
 
-    def _simulate(self, x, work: Path, keep: bool, **options) -> SimulationResult:
-        outcome = simulate_design(self._lowered, x, work_dir=work, **options)
+    def _result(self, outcome) -> SimulationResult:
         outputs_int = self._model_layout(outcome.outputs_int)
-        outputs = self._dequantize(outputs_int)
-        path = None
-        if keep:
-            if self._out is not None:
-                # which compile this result describes: hwgen report ignores it otherwise
-                outcome.result["design_sha256"] = self._design_sha256
-            path = work / Path(RESULT_FILE).name
-            path.write_text(json.dumps(outcome.result, indent=2) + "\n")
-            np.save(work / "outputs.npy", outputs)
-            np.save(work / "outputs_int.npy", outputs_int)
-        return SimulationResult(result=outcome.result, outputs=outputs, outputs_int=outputs_int,
-                                golden_int=self._model_layout(outcome.golden), path=path)
+        return SimulationResult(result=outcome.result, outputs=self._dequantize(outputs_int),
+                                outputs_int=outputs_int,
+                                golden_int=self._model_layout(outcome.golden))

@@ -140,7 +140,7 @@ CATALOG = (
         golden="hwgen.golden.mx_mvau:mx_mvau",
         cycle_model="hwgen.perf.mx_mvau:MX_MVAU",
         component="hwgen.hw.mx.mvau:MxMvau",
-        memory_images="hwgen.ir.mx.packing:mx_memory_images",
+        memory_images="hwgen.hw.mx.mvau:mx_memory_images",
         lowers=(("hwgen.ir.layers.mx_dense:MxDense", _blocks("mx_mvau:lower_mx_dense")),
                 ("hwgen.ir.layers.mx_conv:MxConv", _blocks("mx_mvau:lower_mx_conv"))),
     ),

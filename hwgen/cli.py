@@ -13,8 +13,9 @@ import numpy as np
 
 from . import api
 from .backend.design import INTERFACES
+from .backend.shipped import read_shipped
 from .backend.writer import check_out_dir
-from .errors import HwgenError, HwgenWarning
+from .errors import CycleLimitError, HwgenError, HwgenWarning
 from .input_files import input_file
 from .passes import DEFAULT_MAX_MACS, MAX_LAYER_WEIGHTS
 from .passes.folding import target_interval
@@ -173,14 +174,25 @@ def cmd_compile(args) -> int:
 
 
 def cmd_sim(args) -> int:
+    # Every shipped file is checked before anything is read from it (design.npz included).
+    read_shipped(args.design_dir, allow_modified=args.allow_modified)
     design = api.load(args.design_dir)
     x = _load_npy(args.inputs, "--inputs")
     progress = _Progress(f"simulating {display(design.name)} on {args.simulator}",
                          sys.stderr.isatty() or args.progress)
-    sim = design.simulate(x, simulator=args.simulator, driver=args.driver, idle=args.idle,
-                          backpressure=args.backpressure, seed=args.seed, waves=args.waves,
-                          progress=progress, log=lambda m: print(m, file=sys.stderr))
+    try:
+        sim = design.simulate(x, simulator=args.simulator, driver=args.driver, idle=args.idle,
+                              backpressure=args.backpressure, seed=args.seed, waves=args.waves,
+                              allow_modified=args.allow_modified, max_cycles=args.max_cycles,
+                              progress=progress, log=lambda m: print(m, file=sys.stderr))
+    except CycleLimitError as error:
+        # The RTL did not deliver its outputs in time: a failed check, not a usage error.
+        print(f"hwgen sim: error: {terminal(error)}", file=sys.stderr)
+        return 1
     r, c = sim.result, sim.result["cycles"]
+    if r["modified_files"]:
+        print(f"simulated modified files (they differ from manifest.json): "
+              f"{', '.join(display(name) for name in r['modified_files'])}")
     print(f"{r['num_inferences']} inferences on {r['simulator']} ({r['driver']}): "
           f"bit exact {r['bit_exact']} ({r['mismatches']} mismatching outputs)")
     if r["cycles_checked"]:
@@ -189,6 +201,8 @@ def cmd_sim(args) -> int:
               f"{r['cycles_exact']}")
     print(f"{r['simulated_cycles']} cycles in {r['wall_seconds']:.2f} s "
           f"({r['cycles_per_second']:,.0f} cycles/s); results in {sim.path}")
+    if r["run_dir"]:
+        print(f"the failed run's files are kept in {sim.path.parent / r['run_dir']}")
     if args.waves:
         print(f"waveform: {sim.path.parent / 'waves.vcd'}")
     return 0 if sim.ok else 1
@@ -386,6 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "cycle check)")
     p.add_argument("--seed", type=_seed, default=1,
                    help="seed of the idle and backpressure cycles, in [0, 2**31) (1)")
+    p.add_argument("--allow-modified", action="store_true",
+                   help="simulate shipped RTL or memory images that differ from manifest.json "
+                        "(and compare them with both models) instead of refusing them")
+    p.add_argument("--max-cycles", type=_positive_int, default=None, metavar="N",
+                   help="stop after N cycles, or N cycles without an output beat (default: "
+                        "2 x the cycle model's cycles + 10,000)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.set_defaults(func=cmd_sim)
 

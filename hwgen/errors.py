@@ -29,6 +29,14 @@ class SimulationError(HwgenError):
     """A simulator is missing, a build failed, or a simulation did not finish."""
 
 
+class ModifiedFilesError(HwgenError):
+    """A file ``hwgen compile`` shipped is missing or differs from its digest in manifest.json."""
+
+
+class CycleLimitError(SimulationError):
+    """A simulation ran past its cycle limit (derived from the cycle model, or given)."""
+
+
 class SynthesisError(HwgenError):
     """Synthesis or place-and-route cannot run: missing output, tool, or device capacity."""
 

@@ -39,7 +39,9 @@ def cache_root() -> Path:
         where = "HWGEN_CACHE=" if os.environ.get("HWGEN_CACHE") else "the build cache "
         raise SimulationError(f"{where}{text.display(root)} is a file, not a directory; point "
                               "HWGEN_CACHE at a directory (it is created if missing)")
-    return root
+    # Absolute: simulators run in their own work directories, and the built executables
+    # are found through this path.
+    return root.resolve()
 
 
 def _package_dir(name: str) -> str:

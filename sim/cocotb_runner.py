@@ -54,6 +54,7 @@ def build_cocotb(sources: dict, *, toplevel: str, simulator: str = "verilator",
         paths = []
         for name, text in sources.items():
             path = slot.path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists() or path.read_text() != text:
                 path.write_text(text)
             paths.append(path)

@@ -11,6 +11,7 @@ support needed, fastest); Icarus runs it with the harness's own clock.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,11 +21,17 @@ from ..backend.templates import render
 from ..errors import SimulationError
 from ..subprocesses import run_child
 from .build_cache import build_key, build_slot
+from .limits import CycleLimits
 from .toolchain import ensure_icarus, ensure_verilator, verilator_make_overrides
 
-__all__ = ["HARNESS_TOP", "Monitor", "Harness", "HarnessRun", "build_harness", "run_harness"]
+__all__ = ["HARNESS_TOP", "HARNESS_MODULES", "Monitor", "Harness", "HarnessRun",
+           "VerilatorOptions", "check_top", "build_harness", "run_harness"]
 
 HARNESS_TOP = "hwgen_harness"
+#: Module names the harness brings into a build: a design may not use them.
+HARNESS_MODULES = (HARNESS_TOP,)
+_STOPPED = re.compile(r"hwgen harness: STOPPED by the (cycle limit|watchdog) at cycle (\d+) "
+                      r"with (\d+) of (\d+) output beats")
 
 
 @dataclass(frozen=True)
@@ -91,56 +98,120 @@ def input_bytes(in_width: int) -> int:
     return -(-in_width // 8)
 
 
-def build_harness(verilog: str, *, top: str, in_width: int, out_width: int, in_period: int,
-                  transfer_bits: int, monitors=(), simulator: str = "verilator",
-                  waves: bool = False, log=print) -> Harness:
-    """Render and build the harness around ``verilog`` (cached by content hash).
+def check_top(top: str) -> None:
+    """Refuse a design whose top module is named like a module of the harness."""
+    if top in HARNESS_MODULES:
+        raise SimulationError(
+            f"the design's top module is named {top!r}, which the simulation harness uses "
+            f"for itself; compile again with another --top (e.g. --top hwgen_top)")
 
-    ``in_period`` is the number of input beats per inference: the harness logs the transfer
-    cycle of the first beat of each.
+
+def build_harness(sources: dict, *, top: str, in_width: int, out_width: int, in_period: int,
+                  transfer_bits: int, monitors=(), simulator: str = "verilator",
+                  waves: bool = False, verilator: VerilatorOptions | None = None,
+                  log=print) -> Harness:
+    """Render and build the harness around ``sources`` (cached by content hash).
+
+    ``sources`` maps relative file names to Verilog text, in compile order (the design's
+    shipped files). ``in_period`` is the number of input beats per inference: the harness
+    logs the transfer cycle of the first beat of each. Memory images are not part of the
+    build: the ROMs read them when the simulation starts, from ``mem/`` in its directory.
     """
+    check_top(top)
     harness_sv = render_harness(top=top, in_width=in_width, out_width=out_width,
                                 in_period=in_period, transfer_bits=transfer_bits,
                                 monitors=monitors)
+    named = [f"{name}\n{text}" for name, text in sources.items()]
     if simulator == "verilator":
         ensure_verilator()
         main_cpp = render("verilator_main.cpp.j2", harness=HARNESS_TOP)
-        key = build_key("verilator", verilog, harness_sv, main_cpp, waves,
-                        *verilator_make_overrides())
+        verilator = verilator or VerilatorOptions()
+        flags = verilator_flags(waves, verilator)
+        # The options' optimisation levels replace the toolchain's defaults.
+        overrides = [o for o in verilator_make_overrides()
+                     if not o.startswith(("OPT_FAST=", "OPT_SLOW="))] + verilator.make_overrides()
+        key = build_key("verilator", *named, harness_sv, main_cpp, *flags, *overrides)
         with build_slot("harness-verilator", key) as slot:
             exe = slot.path / "obj" / f"V{HARNESS_TOP}"
             if not slot.ready:
                 log(f"building the Verilator model in {slot.path} (cached for reuse)")
-                _write_sources(slot.path, top, verilog, harness_sv)
+                _write_sources(slot.path, sources, harness_sv)
                 (slot.path / "main.cpp").write_text(main_cpp)
-                cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", "-O3",
-                       "--x-assign", "fast", "--x-initial", "fast", "-DHWGEN_EXTERNAL_CLOCK",
-                       "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", HARNESS_TOP,
-                       "-Mdir", "obj", f"{top}.v", "harness.sv", "main.cpp"]
-                for override in verilator_make_overrides():
+                cmd = ["verilator", *flags, "--top-module", HARNESS_TOP, "-Mdir", "obj",
+                       *sources, "harness.sv", "main.cpp"]
+                for override in overrides:
                     cmd += ["-MAKEFLAGS", override]
-                if waves:
-                    cmd += ["--trace", "-DHWGEN_WAVES"]
                 _run_build(cmd, slot.path)
                 slot.mark_ready()
         return Harness("verilator", slot.path, (str(exe),))
     if simulator == "icarus":
         ensure_icarus()
-        key = build_key("icarus", verilog, harness_sv, waves)
+        key = build_key("icarus", *named, harness_sv, waves)
         with build_slot("harness-icarus", key) as slot:
             if not slot.ready:
                 log(f"building the Icarus model in {slot.path}")
-                _write_sources(slot.path, top, verilog, harness_sv)
+                _write_sources(slot.path, sources, harness_sv)
                 cmd = ["iverilog", "-g2012", "-o", "sim.vvp", "-s", HARNESS_TOP,
-                       f"{top}.v", "harness.sv"] + (["-DHWGEN_WAVES"] if waves else [])
+                       *sources, "harness.sv"] + (["-DHWGEN_WAVES"] if waves else [])
                 _run_build(cmd, slot.path)
                 slot.mark_ready()
         return Harness("icarus", slot.path, ("vvp", "-n", str(slot.path / "sim.vvp")))
     raise SimulationError(f"unknown simulator {simulator!r}; use verilator or icarus")
 
 
-def _write_sources(path: Path, top: str, verilog: str, harness_sv: str) -> None:
-    (path / f"{top}.v").write_text(verilog)
+@dataclass(frozen=True)
+class VerilatorOptions:
+    """How Verilator builds the harness (benchmarks/bench_sim.py measures the choices).
+
+    Parameters
+    ----------
+    opt_fast : str
+        g++ optimisation of the code run every cycle (``OPT_FAST``).
+    opt_slow : str
+        g++ optimisation of construction and initial-block code (``OPT_SLOW``).
+    output_split : int
+        ``--output-split``: statements per C++ file, so ``make -j`` compiles a large model
+        on every core (0: one file per kind of code).
+    threads : int
+        ``--threads``: threads evaluating the model.
+    jobs : int
+        Parallel jobs of Verilator and of make.
+    """
+
+    opt_fast: str = "-O3"
+    opt_slow: str = "-O1"
+    output_split: int = 20_000
+    threads: int = 1
+    jobs: int = 2
+
+    def flags(self) -> list:
+        flags = ["-j", str(self.jobs), "--output-split", str(self.output_split)]
+        if self.threads > 1:
+            flags += ["--threads", str(self.threads)]
+        return flags
+
+    def make_overrides(self) -> list:
+        return [f"OPT_FAST={self.opt_fast}", f"OPT_SLOW={self.opt_slow}"]
+
+    def describe(self) -> str:
+        return " ".join(self.flags() + self.make_overrides())
+
+
+def verilator_flags(waves: bool = False, options: VerilatorOptions | None = None) -> list:
+    """Verilator's options for the harness build (docs/simulation.md: why these)."""
+    options = options or VerilatorOptions()
+    flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+             "-DHWGEN_EXTERNAL_CLOCK", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+             *options.flags()]
+    if waves:
+        flags += ["--trace", "-DHWGEN_WAVES"]
+    return flags
+
+
+def _write_sources(path: Path, sources: dict, harness_sv: str) -> None:
+    for name, text in sources.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
     (path / "harness.sv").write_text(harness_sv)
 
 
@@ -153,13 +224,13 @@ def _run_build(cmd, cwd: Path) -> None:
                               f"log in {cwd / 'build.log'}:\n{tail}")
 
 
-def harness_plusargs(work_dir: Path, beats_in: int, beats_out: int, *, idle=0.0,
-                     backpressure=0.0, seed=1, watchdog=100_000, waves_file=None) -> list:
+def harness_plusargs(work_dir: Path, beats_in: int, beats_out: int, *, limits: CycleLimits,
+                     idle=0.0, backpressure=0.0, seed=1, waves_file=None) -> list:
     args = [f"+inputs={work_dir / 'inputs.bin'}", f"+outputs={work_dir / 'outputs.txt'}",
             f"+transfers={work_dir / 'transfers.txt'}", f"+beats_in={beats_in}",
             f"+beats_out={beats_out}", f"+idle={round(idle * 1000)}",
             f"+backpressure={round(backpressure * 1000)}", f"+seed={seed}",
-            f"+watchdog={watchdog}"]
+            f"+max_cycles={limits.max_cycles}", f"+watchdog={limits.watchdog}"]
     if waves_file:
         args.append(f"+waves={waves_file}")
     return args
@@ -171,6 +242,17 @@ def write_inputs(work_dir: Path, in_words, in_width: int) -> None:
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "inputs.bin").write_bytes(b"".join(int(w).to_bytes(size, "big")
                                                    for w in in_words))
+
+
+def check_stopped(work_dir: Path, limits: CycleLimits) -> None:
+    """Raise the CycleLimitError of a run the harness stopped at a limit (its log says so)."""
+    log = work_dir / "sim.log"
+    text = log.read_text(errors="replace") if log.exists() else ""
+    found = _STOPPED.search(text)
+    if found:
+        reason, cycle, received, beats_out = found.groups()
+        raise limits.error(reason=reason, cycle=int(cycle), received=int(received),
+                           beats_out=int(beats_out), log=log)
 
 
 def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) -> HarnessRun:
@@ -206,23 +288,26 @@ def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) ->
 
 
 def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, work_dir,
-                idle=0.0, backpressure=0.0, seed=1, watchdog=100_000, waves_file=None,
+                limits: CycleLimits, idle=0.0, backpressure=0.0, seed=1, waves_file=None,
                 progress=None) -> HarnessRun:
-    """Run the built harness once over every input beat.
+    """Run the built harness once over every input beat, in ``work_dir``.
 
-    ``progress(done, total)`` is called about twice a second with the output beats so far.
+    The ROMs read their images from ``work_dir/mem``. ``progress(done, total)`` is called
+    about twice a second with the output beats so far. A run stopped at one of ``limits``
+    raises :class:`~hwgen.errors.CycleLimitError`.
     """
     work_dir = Path(work_dir).resolve()   # the simulator runs in work_dir; paths are absolute
     write_inputs(work_dir, in_words, in_width)
     for stale in ("outputs.txt", "transfers.txt"):
         (work_dir / stale).unlink(missing_ok=True)
     cmd = list(harness.command) + harness_plusargs(
-        work_dir, len(in_words), beats_out, idle=idle, backpressure=backpressure, seed=seed,
-        watchdog=watchdog, waves_file=waves_file)
-    start = time.perf_counter()
+        work_dir, len(in_words), beats_out, limits=limits, idle=idle,
+        backpressure=backpressure, seed=seed, waves_file=waves_file)
+
     def poll():
         progress(_count_lines(work_dir / "outputs.txt"), beats_out)
 
+    start = time.perf_counter()
     with open(work_dir / "sim.log", "w") as log:
         # its own process group: ended with everything it started if hwgen is interrupted
         process = run_child(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT,
@@ -230,6 +315,7 @@ def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, wo
     wall = time.perf_counter() - start
     if progress:
         progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+    check_stopped(work_dir, limits)
     if process.returncode:
         raise SimulationError(f"{harness.simulator} exited with code {process.returncode}; "
                               f"see {work_dir / 'sim.log'}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import SimulationError
+from ..subprocesses import run_child
 
 __all__ = ["SIMULATORS", "MIN_VERILATOR", "ensure_verilator", "ensure_icarus",
            "ensure_simulator", "simulator_available", "verilator_make_overrides"]
@@ -68,7 +68,7 @@ def ensure_icarus() -> str:
     if not iverilog or not vvp:
         raise SimulationError(
             "Icarus Verilog is missing: install it with `apt-get install -y iverilog`")
-    out = subprocess.run([iverilog, "-V"], capture_output=True, text=True).stdout
+    out = run_child([iverilog, "-V"], capture=True).stdout
     if "Icarus Verilog" not in out:
         raise SimulationError(f"{iverilog} does not look like Icarus Verilog")
     return iverilog

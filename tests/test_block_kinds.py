@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -21,6 +22,7 @@ import pytest
 
 import hwgen.ir.layers
 from hwgen.backend import LoweredDesign, load_design, write_design
+from hwgen.backend.rtl import export_rtl
 from hwgen.catalog import (
     CATALOG,
     OPTIONAL_STAGES,
@@ -43,6 +45,7 @@ from hwgen.perf import pipeline_timing
 from hwgen.perf.cycle_model import CycleModel
 from hwgen.perf.registry import cycle_model
 from hwgen.sim.amaranth_tb import run_stream_component
+from hwgen.sim.model_run import simulate_design
 
 KINDS = [entry.name for entry in CATALOG]
 INFERENCES = 3
@@ -213,12 +216,49 @@ def test_design_file_round_trip(tmp_path, name):
     assert loaded.verilog == design.verilog
 
 
-@pytest.mark.parametrize("name", [e.name for e in CATALOG if e.memory_images is not None])
+MEMORY_KINDS = [e.name for e in CATALOG if e.memory_images is not None]
+#: A memory word Amaranth writes into the Verilog as an initial value: ``name[3] = 24'h8a7807;``
+_INITIAL_WORD = re.compile(r"^\s+\S+ ?\[\d+\] = \d+'h([0-9a-f]+);$", re.M)
+
+
+@pytest.mark.parametrize("name", MEMORY_KINDS)
 def test_memory_images_fit_their_words(name):
     entry = kind_named(name)
     for table, (words, bits) in resolve(entry.memory_images)(example(name)).items():
         assert words, f"{name}.{table} is empty"
         assert all(0 <= int(w) < (1 << bits) for w in words), f"{name}.{table} overflows"
+
+
+@pytest.mark.parametrize("name", MEMORY_KINDS)
+def test_shipped_images_are_the_catalog_images_and_not_verilog(tmp_path, name):
+    design = one_block_design(example(name))
+    manifest = write_design(design, tmp_path)
+    images = resolve(kind_named(name).memory_images)(design.blocks[0])
+    assert images, f"{name}: a kind with memories has no memory images"
+    shipped = {}
+    for key, entry in manifest["files"]["memory_images"].items():
+        words = [int(w, 16) for w in (tmp_path / entry["file"]).read_text().split()]
+        shipped[key.partition(".")[2]] = (words, entry["bits"])
+    assert shipped == images, f"{name}: the shipped images differ from the catalog's"
+    # No table is a Verilog literal: the only initialised memories are RAMs, all zeros.
+    verilog = (tmp_path / "rtl/hwgen_top.v").read_text()
+    assert not [w for w in _INITIAL_WORD.findall(verilog) if int(w, 16)], name
+    inline = export_rtl(design, memories="inline").verilog     # the check can fail
+    assert [w for w in _INITIAL_WORD.findall(inline) if int(w, 16)], name
+
+
+@pytest.mark.cosim
+@pytest.mark.parametrize("name", MEMORY_KINDS)
+def test_shipped_rtl_equals_golden_and_cycle_model(tmp_path, icarus, name):
+    # With test_hardware_equals_golden_and_cycle_model (the inline tables, in Amaranth's
+    # simulator) this proves both forms of every kind's memories equal: outputs and cycles.
+    design = one_block_design(example(name))
+    x = random_codes(np.random.default_rng(2), design.input_format, design.input_shape,
+                     INFERENCES)
+    outcome = simulate_design(design, x, work_dir=tmp_path, simulator=icarus,
+                              log=lambda message: None)
+    assert outcome.result["bit_exact"], f"{name}: shipped RTL differs from golden"
+    assert outcome.result["cycles_exact"] is True, f"{name}: shipped RTL cycles differ"
 
 
 @pytest.mark.parametrize("name", KINDS)

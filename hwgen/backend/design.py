@@ -174,12 +174,14 @@ class LoweredDesign:
 
     # -- hardware ------------------------------------------------------------------------
     @cached_property
-    def verilog(self) -> str:
-        """Verilog of the accelerator (deterministic: no source locations)."""
-        from amaranth.back import verilog
+    def rtl(self):
+        """The shipped RTL: Verilog plus the ``$readmemh`` images of its tables
+        (:class:`hwgen.backend.rtl.Rtl`; deterministic, no source locations)."""
+        # Amaranth is imported when the Verilog is made, not with hwgen.backend.
+        from .rtl import export_rtl
+        return export_rtl(self)
 
-        from ..hw.accelerator import Accelerator
-        from ..hw.axis_top import AxisTop
-        top = AxisTop if self.interface == "axis" else Accelerator
-        return verilog.convert(top(blocks=self.blocks, edges=self.edges), name=self.top,
-                               emit_src=False)
+    @property
+    def verilog(self) -> str:
+        """Verilog of the accelerator; its tables are read from the images of :attr:`rtl`."""
+        return self.rtl.verilog

@@ -101,8 +101,13 @@ def save_design(design: LoweredDesign, path: Path) -> None:
             "input_axes": None if design.input_axes is None else list(design.input_axes),
             "interface": design.interface}
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
+    # np.savez stamps every member with the current time; fixed stamps make the file (and
+    # the digest manifest.json holds for it) the same for the same design.
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key, value in arrays.items():
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(member, "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(value), allow_pickle=False)
 
 
 def load_design(path: Path) -> LoweredDesign:

@@ -5,6 +5,9 @@ OUT, which then takes OUT's place by a rename: a compile that fails or is interr
 the previous OUT as it was, and a finished one leaves nothing of it (no stale ``sim/``,
 ``mem/`` or ``synth/`` results). A non-empty OUT that hwgen did not write (no marker file,
 no hwgen manifest) is refused unless ``force`` says to replace it.
+
+Every file written is listed in the manifest with its sha256 (``files.sha256``), so
+``hwgen sim`` can check that it simulates exactly what was shipped (docs/simulation.md).
 """
 
 from __future__ import annotations
@@ -22,46 +25,41 @@ from .design import LoweredDesign
 from .design_file import DESIGN_FILE, save_design
 from .lint_waivers import lint_waivers
 from .manifest import build_manifest
-from .memory_images import memory_images
 from .templates import render
 
-__all__ = ["write_design", "MANIFEST_FILE", "MARKER_FILE", "is_hwgen_out", "check_out_dir",
-           "design_sha256"]
+__all__ = ["write_design", "MANIFEST_FILE", "MARKER_FILE", "MEMORY_DIR", "is_hwgen_out",
+           "check_out_dir", "design_sha256", "image_text", "sha256_hex"]
 
 MANIFEST_FILE = "manifest.json"
 #: Present in every directory ``hwgen compile`` writes: recompiling may replace it whole.
 MARKER_FILE = ".hwgen-out"
 _MARKER_TEXT = ("This directory was written by `hwgen compile`. Compiling into it again "
                 "replaces everything in it.\n")
+#: Where the ``$readmemh`` images go, relative to the output directory (and the directory the
+#: ROM modules read them from, relative to where a simulator runs).
+MEMORY_DIR = "mem"
 
 
-def _hex_lines(words, bits: int) -> str:
-    digits = max(1, -(-bits // 4))
-    return "".join(f"{w:0{digits}x}\n" for w in words)
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _memory_images(design: LoweredDesign, mem_dir: Path) -> dict:
-    """One $readmemh-style file per on-chip table; the Verilog carries the same contents."""
-    images = {}
-    for index, block in enumerate(design.blocks):
-        for table, (words, bits) in memory_images(block).items():
-            name = f"layer{index}_{table}.memh"
-            (mem_dir / name).write_text(_hex_lines(words, bits))
-            images[f"layer{index}.{table}"] = {"file": f"mem/{name}", "words": len(words),
-                                               "bits": bits}
-    return images
+def image_text(image) -> str:
+    """A ``$readmemh`` image: one word per line, hexadecimal, zero-padded to the word width."""
+    digits = max(1, -(-image.bits // 4))
+    return "".join(f"{word:0{digits}x}\n" for word in image.words)
 
 
 def design_sha256(out) -> str | None:
     """The identity of the design in ``out``: the sha256 of its manifest.json (None if absent).
 
-    The manifest holds the Verilog's sha256, every layer and the predicted cycles, and the
-    same model and options give a byte-identical manifest. A simulation result records it
-    (``design_sha256`` in sim/result.json) so that ``hwgen report`` shows a result only with
-    the design it describes.
+    The manifest holds the sha256 of every file written (the Verilog, each memory image and
+    design.npz), every layer and the predicted cycles, and the same model and options give a
+    byte-identical manifest. A simulation result records it (``design_sha256`` in
+    sim/result.json) so that ``hwgen report`` shows a result only with the design it describes.
     """
     try:
-        return hashlib.sha256((Path(out) / MANIFEST_FILE).read_bytes()).hexdigest()
+        return sha256_hex((Path(out) / MANIFEST_FILE).read_bytes())
     except FileNotFoundError:
         return None
 
@@ -112,25 +110,45 @@ def check_out_dir(out_dir, *, force: bool = False) -> Path:
 
 
 def _write_tree(design: LoweredDesign, out: Path, progress) -> dict:
-    """Every file of a compiled design, into the empty directory ``out``."""
+    """Every file of a compiled design, into the empty directory ``out``.
+
+    ``rtl/TOP.v`` (the accelerator and its ROM modules), ``rtl/lint_waivers.vlt``,
+    ``rtl/files.f``, ``mem/*.memh`` (one ``$readmemh`` image per table the RTL reads),
+    ``design.npz`` and ``manifest.json``, which lists every other file with its sha256.
+    """
     progress("generating the Verilog (Amaranth export)")
-    verilog = design.verilog
+    rtl = design.rtl
     progress("writing the Verilog, memory images, design file and manifest")
     (out / "rtl").mkdir()
-    (out / "mem").mkdir()
+    (out / MEMORY_DIR).mkdir()
     verilog_name = f"rtl/{design.top}.v"
-    (out / verilog_name).write_text(verilog)
-    (out / "rtl/lint_waivers.vlt").write_text(lint_waivers(verilog, design.top))
-    (out / "rtl/files.f").write_text(render("files.f.j2", top=design.top,
-                                            sources=[f"{design.top}.v"]))
+    texts = {
+        verilog_name: rtl.verilog,
+        "rtl/lint_waivers.vlt": lint_waivers(rtl.verilog, design.top),
+        "rtl/files.f": render("files.f.j2", top=design.top, sources=[f"{design.top}.v"]),
+    }
+    images = {}
+    for image in rtl.images:
+        path = f"{MEMORY_DIR}/{image.file}"
+        texts[path] = image_text(image)
+        images[image.key] = {"file": path, "words": len(image.words), "bits": image.bits}
+    digests = {}
+    for path, content in texts.items():
+        data = content.encode()
+        (out / path).write_bytes(data)
+        digests[path] = sha256_hex(data)
     save_design(design, out / DESIGN_FILE)
+    digests[DESIGN_FILE] = sha256_hex((out / DESIGN_FILE).read_bytes())
     files = {
         "verilog": verilog_name,
-        "verilog_sha256": hashlib.sha256(verilog.encode()).hexdigest(),
+        # Also in files.sha256; kept under its own key for hwgen synth.
+        "verilog_sha256": digests[verilog_name],
         "lint_waivers": "rtl/lint_waivers.vlt",
         "file_list": "rtl/files.f",
         "design": DESIGN_FILE,
-        "memory_images": _memory_images(design, out / "mem"),
+        "memory_dir": MEMORY_DIR,
+        "memory_images": images,
+        "sha256": dict(sorted(digests.items())),
     }
     manifest = build_manifest(design, files=files)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -35,6 +35,9 @@ class Accelerator(wiring.Component):
     ----------
     blocks : sequence of block parameters, in topological order
     edges : sequence of tuples, optional
+    roms : RomFiles, optional
+        Ship every block's tables as ``$readmemh`` images, block ``i``'s as ``layer<i>_*``
+        (:mod:`hwgen.hw.rom`); by default they are initial memory contents.
 
     Members
     -------
@@ -46,12 +49,13 @@ class Accelerator(wiring.Component):
         performance counters, independent of how Verilog export names internal signals.
     """
 
-    def __init__(self, *, blocks, edges=None):
+    def __init__(self, *, blocks, edges=None, roms=None):
         blocks = tuple(blocks)
         if not blocks:
             raise ValueError("an accelerator needs at least one block")
         self._blocks = blocks
         self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+        self._roms = roms
         first, last = blocks[0].input_format, blocks[-1].output_format
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(first.element, first.lanes))),
@@ -71,11 +75,12 @@ class Accelerator(wiring.Component):
         m = Module()
         build_pipeline(m, blocks=self._blocks, edges=self._edges,
                        i_stream=wiring.flipped(self.i_stream),
-                       o_stream=wiring.flipped(self.o_stream), transfers=self.transfers)
+                       o_stream=wiring.flipped(self.o_stream), transfers=self.transfers,
+                       roms=self._roms)
         return m
 
 
-def build_pipeline(m, *, blocks, edges, i_stream, o_stream, transfers=None):
+def build_pipeline(m, *, blocks, edges, i_stream, o_stream, transfers=None, roms=None):
     """Add the blocks of an accelerator and the streams between them to module ``m``.
 
     The one place the pipeline is built: :class:`Accelerator` and the interface shells
@@ -90,6 +95,8 @@ def build_pipeline(m, *, blocks, edges, i_stream, o_stream, transfers=None):
     o_stream : stream interface that consumes the output (drives ready)
     transfers : Signal of 2 * len(blocks) bits, optional
         Driven as :class:`Accelerator`'s ``transfers`` member is.
+    roms : RomFiles, optional
+        As for :class:`Accelerator`.
     """
     consumers = consumers_of(edges)
     ports = {}                                    # (block, port) -> stream to connect
@@ -132,7 +139,8 @@ def build_pipeline(m, *, blocks, edges, i_stream, o_stream, transfers=None):
 
     fan_out(DESIGN_INPUT, i_stream, blocks[0].input_format)
     for index, block in enumerate(blocks):
-        component = block_component(block)
+        component = block_component(
+            block, None if roms is None else roms.within(f"layer{index}"))
         m.submodules[block_instance(index)] = component
         for port in range(block.inputs):
             wiring.connect(m, ports[(index, port)],

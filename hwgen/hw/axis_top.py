@@ -40,6 +40,9 @@ class AxisTop(wiring.Component):
     blocks : sequence of block parameters, in topological order
     edges : sequence of tuples, optional
         As for :class:`~hwgen.hw.accelerator.Accelerator`; by default a chain.
+    roms : RomFiles, optional
+        As for :class:`~hwgen.hw.accelerator.Accelerator`: the tables as ``$readmemh``
+        images.
 
     Members
     -------
@@ -52,12 +55,13 @@ class AxisTop(wiring.Component):
     m_axis_tready : In(1)
     """
 
-    def __init__(self, *, blocks, edges=None):
+    def __init__(self, *, blocks, edges=None, roms=None):
         blocks = tuple(blocks)
         if not blocks:
             raise ValueError("an accelerator needs at least one block")
         self._blocks = blocks
         self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+        self._roms = roms
         first, last = blocks[0].input_format, blocks[-1].output_format
         self._in_layout = lanes_layout(first.element, first.lanes)
         self._out_layout = lanes_layout(last.element, last.lanes)
@@ -99,7 +103,7 @@ class AxisTop(wiring.Component):
         o_stream = stream.Signature(self._out_layout).flip().create(path=("o_stream",))
         transfers = Signal(2 * len(self._blocks), name="transfers")
         build_pipeline(m, blocks=self._blocks, edges=self._edges, i_stream=i_stream,
-                       o_stream=o_stream, transfers=transfers)
+                       o_stream=o_stream, transfers=transfers, roms=self._roms)
 
         in_bits = self._in_layout.size
         m.d.comb += [

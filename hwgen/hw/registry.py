@@ -15,7 +15,15 @@ def component_class(block) -> type:
         raise TypeError(f"no hardware block implements {type(block).__name__}") from None
 
 
-def block_component(block):
+def block_component(block, roms=None):
     """A new component implementing ``block`` (``i_stream`` / ``o_stream``, and ``i_stream2``
-    for a block with two inputs)."""
-    return component_class(block)(params=block)
+    for a block with two inputs).
+
+    ``roms`` (a :class:`~hwgen.hw.rom.RomFiles`) ships the tables of a kind with memories (a
+    ``memory_images`` entry in the catalog; its component takes ``roms=``) as ``$readmemh``
+    images; kinds without memories ignore it.
+    """
+    cls = component_class(block)
+    if roms is None or kind_of(block).memory_images is None:
+        return cls(params=block)
+    return cls(params=block, roms=roms)

@@ -55,8 +55,14 @@ def test_memory_images_hold_the_planes_and_thresholds():
     mask = sum(int(w != 0) << i for i, w in enumerate(rows))
     sign = sum(int(w > 0) << i for i, w in enumerate(rows))
     assert words[0] == mask | (sign << 12)
-    assert set(images) == {"weights", "acc_preload", "thresholds", "threshold_flip"}
-    assert set(memory_images(xnor)) == {"weights", "acc_preload"}
+    # Every table the hardware reads from a memory, the TTQ levels included; a table whose
+    # rows are all equal (here the flips, per fold) is a constant of the logic instead.
+    assert set(images) == {"weights", "bias", "thresholds", "level_pos", "level_neg"}
+    words, bits = images["level_pos"]
+    levels = ttq.level_pos.reshape(ttq.nf, ttq.pe)
+    lane_bits = bits // ttq.pe
+    assert words[1] == sum(int(v) << (lane * lane_bits) for lane, v in enumerate(levels[1]))
+    assert set(memory_images(xnor)) == {"weights"}
     words, bits = memory_images(bwn)["weights"]
     assert bits == 6 and words[0] == sum(int(w > 0) << i for i, w in
                                         enumerate(bwn.weights[:2, :3].reshape(-1)))

@@ -53,7 +53,11 @@ def test_write_and_load_round_trip(tmp_path, variant):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert [layer["kind"] for layer in manifest["layers"]] == ["sliding_window", "depthwise"]
     image = manifest["files"]["memory_images"]["layer1.weights"]["file"]
-    assert len((tmp_path / image).read_text().split()) == len(depthwise_weight_words(p))
+    # The image is the memory: the weight words, then zeros up to its depth (at least 2).
+    stored = [int(word, 16) for word in (tmp_path / image).read_text().split()]
+    words = depthwise_weight_words(p)
+    assert stored[:len(words)] == words and set(stored[len(words):]) <= {0}
+    assert len(stored) == max(len(words), 2)
 
 
 @pytest.mark.parametrize("variant", [0, 1])

@@ -69,14 +69,16 @@ def run_axis(design: LoweredDesign, codes, *, simulator: str, work_dir: Path,
     the accelerator must ignore).
     """
     from hwgen.sim.cocotb_runner import build_cocotb, run_cocotb
+    from hwgen.sim.model_run import write_rtl
     build = build_cocotb({f"{TOP}.v": design.verilog}, toplevel=TOP, simulator=simulator,
                          kind="axis")
+    # The tables are $readmemh images read from mem/ where the simulator runs (work_dir).
+    write_rtl(design.rtl, work_dir, TOP)
     fmt_in = design.input_format
     per_inference = [beat_bytes(row, lanes=fmt_in.lanes, bits=fmt_in.element.bits,
                                 ones_above=ones_above) for row in codes]
     frames = [b"".join(per_inference[i:i + frame_inferences])
               for i in range(0, len(per_inference), frame_inferences)]
-    work_dir.mkdir(parents=True, exist_ok=True)
     job = work_dir / "job.json"
     job.write_text(json.dumps({
         "frames": [f.hex() for f in frames], "partial": partial.hex(),

@@ -53,16 +53,16 @@ def test_run_under_stalls_is_bit_exact(verilator, tmp_path):
 
 
 class _BrokenHardware(LoweredDesign):
-    """A design whose Verilog comes from a layer with one bias changed: a hardware bug."""
+    """A design whose RTL comes from a layer with one bias changed: a hardware bug."""
 
     @property
-    def verilog(self):
+    def rtl(self):
         layers = list(self.blocks)
         bias = layers[1].acc_bias.copy()
         bias[3] += 5000
         layers[1] = replace(layers[1], acc_bias=bias)
         return LoweredDesign(name=self.name, blocks=layers, input_quant=self.input_quant,
-                      output_quant=self.output_quant, top=self.top).verilog
+                      output_quant=self.output_quant, top=self.top).rtl
 
 
 def test_a_hardware_bug_is_reported(verilator, tmp_path):

@@ -110,3 +110,10 @@ def test_cache_pointing_at_a_file_is_one_clear_error(tmp_path, monkeypatch):
     with pytest.raises(SimulationError, match="not a directory"):
         with build_slot("kind", "k"):
             pass
+
+
+def test_a_relative_cache_is_made_absolute(tmp_path, monkeypatch):
+    """Simulators run in their own directories and find their executables through it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HWGEN_CACHE", "relative/cache")
+    assert build_cache.cache_root() == tmp_path / "relative" / "cache"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.depthwise import DepthwiseParams
 from ...ir.packing import pack_words
+from ..rom import Rom, recorded_images
 from ..shapes import index_range, lanes_layout
 from ..stream.fifo import StreamFifo
 from .fold_table import fold_table
@@ -39,6 +39,10 @@ class DepthwiseUnit(wiring.Component):
     Parameters
     ----------
     params : DepthwiseParams
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -46,10 +50,11 @@ class DepthwiseUnit(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output element, pe)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         if not isinstance(params, DepthwiseParams):
             raise TypeError(f"params must be a DepthwiseParams, not {params!r}")
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.pe))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -80,10 +85,9 @@ class DepthwiseUnit(wiring.Component):
         # ---- stage 1: input and the tap's weights ------------------------------------------
         words = depthwise_weight_words(p)
         depth = len(index_range(steps))
-        weights = Memory(shape=unsigned(w_layout.size), depth=depth,
-                         init=words + [0] * (depth - len(words)))
-        m.submodules.weights = weights
-        read = weights.read_port(domain="sync")
+        m.submodules.weights = read = Rom(words=words + [0] * (depth - len(words)),
+                                          bits=w_layout.size, read="sync", table="weights",
+                                          files=self._roms)
         m.d.comb += [read.addr.eq(step), read.en.eq(fire)]
         valid1, first1, last1 = Signal(), Signal(), Signal()
         g1 = Signal(index_range(G))
@@ -96,7 +100,7 @@ class DepthwiseUnit(wiring.Component):
 
         # ---- stage 2: multiply-accumulate into the group's running sums ---------------------
         bias = fold_table(m, "acc_bias", p.acc_bias.reshape(G, L), bits=32, is_signed=True,
-                          fold=g1)
+                          fold=g1, roms=self._roms)
         running = Array(Signal(acc_layout, name=f"running{i}") for i in range(G))
         current = running[g1]
         combined = Signal(acc_layout)
@@ -119,7 +123,7 @@ class DepthwiseUnit(wiring.Component):
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(G, L), shift=p.shift.reshape(G, L),
             rounding=p.rounding, zero_point=p.out_zero_point, out_min=p.out_min,
-            out_max=p.out_max)
+            out_max=p.out_max, roms=self._roms)
         m.d.comb += [requant.i_valid.eq(done2), requant.i_fold.eq(g2),
                      requant.i_acc.eq(result2)]
         m.submodules.fifo = fifo = StreamFifo(payload_shape=lanes_layout(p.output_type, L),
@@ -133,10 +137,6 @@ class DepthwiseUnit(wiring.Component):
 
 
 def depthwise_memory_images(p: DepthwiseParams) -> dict:
-    """The on-chip tables of a depthwise unit: ``{table: (words, bits per word)}``."""
-    return {
-        "weights": (depthwise_weight_words(p), p.pe * p.weight_type.bits),
-        "acc_bias": (pack_words(p.acc_bias.reshape(p.groups, p.pe), 32), p.pe * 32),
-        "multiplier": (pack_words(p.multiplier.reshape(p.groups, p.pe), 31), p.pe * 31),
-        "shift": (pack_words(p.shift.reshape(p.groups, p.pe), 6), p.pe * 6),
-    }
+    """The on-chip tables of a depthwise unit, ``{table: (words, bits per word)}``: the ROMs
+    its component builds, word for word."""
+    return recorded_images(lambda files: DepthwiseUnit(params=p, roms=files))

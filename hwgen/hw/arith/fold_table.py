@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 from amaranth.hdl import Const, Module, Value, signed, unsigned
 from amaranth.lib import data
-from amaranth.lib.memory import Memory
+
+from ..rom import Rom
 
 __all__ = ["fold_table"]
 
 
-def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold: Value):
+def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold: Value,
+               roms=None):
     """Lane constants for the current fold.
 
     Parameters
@@ -26,6 +28,9 @@ def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold
         Shape of one constant.
     fold : Value
         Fold index (combinational read).
+    roms : RomFiles, optional
+        Ship the table as a ``$readmemh`` image (:class:`~hwgen.hw.rom.Rom`); by default its
+        rows are the memory's initial contents.
 
     Returns
     -------
@@ -39,8 +44,7 @@ def fold_table(m: Module, name: str, values, *, bits: int, is_signed: bool, fold
     rows = [layout.const(row).as_value().value for row in table]
     if all(row == rows[0] for row in rows):
         return data.View(layout, Const(rows[0], layout.size))
-    rom = Memory(shape=unsigned(layout.size), depth=len(rows), init=rows)
-    m.submodules[name] = rom
-    port = rom.read_port(domain="comb")
-    m.d.comb += port.addr.eq(fold)
-    return data.View(layout, port.data)
+    m.submodules[name] = rom = Rom(words=rows, bits=layout.size, read="comb", table=name,
+                                   files=roms)
+    m.d.comb += rom.addr.eq(fold)
+    return data.View(layout, rom.data)

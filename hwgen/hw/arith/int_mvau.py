@@ -8,7 +8,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.int_mvau import IntMvauParams
-from ...ir.packing import pack_words, weight_memory_words
+from ...ir.packing import weight_memory_words
+from ..rom import recorded_images
 from ..shapes import lanes_layout
 from .adder_tree import bounded_sum, shape_for_range, step_dot_range
 from .dsp_packing import packable, packed_pair
@@ -41,6 +42,10 @@ class IntMvau(wiring.Component):
     ----------
     params : IntMvauParams
         The layer.
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -48,10 +53,11 @@ class IntMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         if not isinstance(params, IntMvauParams):
             raise TypeError(f"params must be an IntMvauParams, not {params!r}")
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -92,7 +98,8 @@ class IntMvau(wiring.Component):
             weight_words=weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits),
             dot_range=step_dot_range(term_lo, term_hi, p.pe, p.simd),
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
-            output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth)
+            output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
+            roms=self._roms)
         wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
 
@@ -122,7 +129,7 @@ class IntMvau(wiring.Component):
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
-            out_min=p.out_min, out_max=p.out_max)
+            out_min=p.out_min, out_max=p.out_max, roms=self._roms)
         if p.requant_rounds > 1:
             requant = SharedRequantizer(units=p.requant_units, **requant_args)
         else:
@@ -139,11 +146,7 @@ class IntMvau(wiring.Component):
 
 
 def int_mvau_memory_images(p: IntMvauParams) -> dict:
-    """The on-chip tables of an integer MVAU: ``{table: (words, bits per word)}``."""
-    return {
-        "weights": (weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits),
-                    p.pe * p.simd * p.weight_type.bits),
-        "acc_bias": (pack_words(p.acc_bias.reshape(p.nf, p.pe), 32), p.pe * 32),
-        "multiplier": (pack_words(p.multiplier.reshape(p.nf, p.pe), 31), p.pe * 31),
-        "shift": (pack_words(p.shift.reshape(p.nf, p.pe), 6), p.pe * 6),
-    }
+    """The on-chip tables of an integer MVAU, ``{table: (words, bits per word)}``: the ROMs
+    its component builds (weights, bias, the requantizer's per-channel tables), word for word.
+    """
+    return recorded_images(lambda files: IntMvau(params=p, roms=files))

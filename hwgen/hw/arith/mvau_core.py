@@ -8,6 +8,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..rom import Rom
 from ..shapes import index_range
 from ..stream.fifo import StreamFifo
 from .adder_tree import shape_for_range
@@ -69,6 +70,9 @@ class MvauCore(wiring.Component):
         ``r`` times on the way.
     flags : bool
         Add ``dot_flags`` / ``acc_flags``.
+    roms : RomFiles, optional
+        Ship the weight and bias tables as ``$readmemh`` images (tables ``weights`` and
+        ``bias``, :class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents.
 
     Members
     -------
@@ -95,7 +99,8 @@ class MvauCore(wiring.Component):
     """
 
     def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
-                 acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False):
+                 acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False,
+                 roms=None):
         for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
                            ("dot_stages", dot_stages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -116,6 +121,7 @@ class MvauCore(wiring.Component):
         self._weight_words = weight_words
         self._bias = [[int(v) for v in row] for row in np.asarray(bias, dtype=object).tolist()]
         self._dot_stages, self._flags = dot_stages, flags
+        self._roms = roms
         self._acc_shape = Shape.cast(acc_shape)
         self._output_layout = output_layout
         self._depth = out_fifo_depth
@@ -174,11 +180,10 @@ class MvauCore(wiring.Component):
         m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
 
         # ---- stage 1: weights and inputs from memory ---------------------------------
-        m.submodules.weights = weights = Memory(
-            shape=unsigned(len(self.weights.as_value())),
-            depth=len(index_range(len(self._weight_words))), init=self._weight_words)
-        w_port = weights.read_port()
-        m.d.comb += [w_port.addr.eq(step), self.weights.as_value().eq(w_port.data)]
+        m.submodules.weights = weights = Rom(
+            words=self._weight_words, bits=len(self.weights.as_value()), read="sync",
+            table="weights", files=self._roms)
+        m.d.comb += [weights.addr.eq(step), self.weights.as_value().eq(weights.data)]
 
         valid1, first1, last1 = Signal(), Signal(), Signal()
         from_stream1 = Signal()
@@ -225,7 +230,8 @@ class MvauCore(wiring.Component):
         # ---- stage 2 + D: accumulate (bias preloaded at the first step of a fold) ------
         flat = [v for row in self._bias for v in row]
         preload = shape_for_range(min(min(flat), -1), max(max(flat), 0))
-        bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2)
+        bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2,
+                          roms=self._roms)
         with m.If(valid2):
             for pe in range(pe_count):
                 # Every partial sum lies within the accumulator's range: no overflow.

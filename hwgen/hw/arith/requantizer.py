@@ -39,6 +39,8 @@ class Requantizer(wiring.Component):
         Requantization rule.
     zero_point, out_min, out_max : int
         Output zero point and saturation bounds.
+    roms : RomFiles, optional
+        Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
 
     Members
     -------
@@ -50,7 +52,7 @@ class Requantizer(wiring.Component):
     """
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max):
+                 zero_point, out_min, out_max, roms=None):
         if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
             raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -73,6 +75,7 @@ class Requantizer(wiring.Component):
         self._zero_point = int(zero_point)
         self._out_min = int(out_min)
         self._out_max = int(out_max)
+        self._roms = roms
         folds, lanes = multiplier.shape
         self._folds, self._lanes = folds, lanes
         super().__init__({
@@ -88,20 +91,20 @@ class Requantizer(wiring.Component):
         lanes = self._lanes
         gemmlowp = self._rounding is RequantRounding.GEMMLOWP
         qm = fold_table(m, "multiplier", self._multiplier, bits=31, is_signed=False,
-                        fold=self.i_fold)
+                        fold=self.i_fold, roms=self._roms)
         if gemmlowp:
             # shift > 0 is a left shift before the high multiply, shift < 0 a rounding
             # right shift after it; one of the two is always zero.
             left = fold_table(m, "left_shift", np.maximum(self._shift, 0), bits=5,
-                              is_signed=False, fold=self.i_fold)
+                              is_signed=False, fold=self.i_fold, roms=self._roms)
             right_values = np.maximum(-self._shift, 0)
         else:
             right_values = 31 - self._shift  # t in (acc * qm + 2**(t-1)) >> t, 1..62
         right = fold_table(m, "right_shift", right_values, bits=6, is_signed=False,
-                           fold=self.i_fold)
+                           fold=self.i_fold, roms=self._roms)
         if not gemmlowp:
             half = fold_table(m, "half", np.left_shift(1, right_values - 1), bits=62,
-                              is_signed=False, fold=self.i_fold)
+                              is_signed=False, fold=self.i_fold, roms=self._roms)
 
         # Stage A: (shifted) accumulator times the 31-bit multiplier.
         valid_a = Signal()

@@ -36,6 +36,8 @@ class SharedRequantizer(wiring.Component):
     acc_bits, output_type, multiplier, shift, rounding, zero_point, out_min, out_max
         As for :class:`Requantizer`; ``multiplier`` and ``shift`` have shape
         ``(folds, lanes)``.
+    roms : RomFiles, optional
+        As for :class:`Requantizer`: the constant tables as ``$readmemh`` images.
 
     Members
     -------
@@ -47,7 +49,7 @@ class SharedRequantizer(wiring.Component):
     """
 
     def __init__(self, *, units, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max):
+                 zero_point, out_min, out_max, roms=None):
         multiplier = np.asarray(multiplier, dtype=np.int64)
         shift = np.asarray(shift, dtype=np.int64)
         if multiplier.ndim != 2 or multiplier.shape != shift.shape:
@@ -74,7 +76,8 @@ class SharedRequantizer(wiring.Component):
         self._inner = Requantizer(
             acc_bits=acc_bits, output_type=output_type, multiplier=per_round(multiplier),
             shift=per_round(shift), rounding=rounding, zero_point=zero_point,
-            out_min=out_min, out_max=out_max)
+            out_min=out_min, out_max=out_max, roms=roms)
+        self._roms = roms
         super().__init__({
             "i_valid": In(1),
             "i_acc": In(data.ArrayLayout(signed(acc_bits), lanes)),
@@ -100,7 +103,7 @@ class SharedRequantizer(wiring.Component):
         # multiplier, so synthesis cannot spend a DSP on it).
         base = fold_table(m, "slot_base", [[f * rounds] for f in range(folds)],
                           bits=max(1, (folds * rounds - 1).bit_length()), is_signed=False,
-                          fold=self.i_fold)[0]
+                          fold=self.i_fold, roms=self._roms)[0]
         slot = Signal(index_range(folds * rounds), name="slot")
         pending = Signal(range(rounds), name="pending")   # rounds still to present
         # Rounds 1 .. rounds - 1 of the beat, round 1 first; shifted down a round per cycle.

@@ -25,6 +25,10 @@ class BinaryWeightMvau(wiring.Component):
     Parameters
     ----------
     params : BinaryWeightMvauParams
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -32,9 +36,10 @@ class BinaryWeightMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         check_params(params, BinaryWeightMvauParams)
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -47,7 +52,8 @@ class BinaryWeightMvau(wiring.Component):
     def elaborate(self, platform):
         p = self._p
         m = Module()
-        core = binary_core(m, self, p, data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe))
+        core = binary_core(m, self, p, data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe),
+                           self._roms)
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         lo, hi = min(x_lo, -x_hi), max(x_hi, -x_lo)
         for pe in range(p.pe):
@@ -55,5 +61,5 @@ class BinaryWeightMvau(wiring.Component):
                      for s in range(p.simd)]
             dot, _, _ = bounded_sum(terms)
             m.d.comb += core.dots[pe].eq(dot << p.acc_shift)
-        attach_activation(m, p, core)
+        attach_activation(m, p, core, self._roms)
         return m

@@ -13,10 +13,11 @@ from amaranth.lib import wiring
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from ...ir.packing import pack_words
-from ..arith.adder_tree import shape_for_range, step_dot_range
+from ..arith.adder_tree import step_dot_range
 from ..arith.mvau_core import MvauCore
 from ..arith.requantizer import Requantizer
+from ..registry import component_class
+from ..rom import recorded_images
 from ..shapes import lanes_layout
 from .threshold_unit import ThresholdUnit
 
@@ -28,8 +29,10 @@ def check_params(params, cls) -> None:
         raise TypeError(f"params must be a {cls.__name__}, not {params!r}")
 
 
-def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout) -> MvauCore:
-    """Add the folded engine of ``p`` to ``m`` and connect it to ``component``'s streams."""
+def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout,
+                roms=None) -> MvauCore:
+    """Add the folded engine of ``p`` to ``m`` and connect it to ``component``'s streams
+    (``roms``: ship its tables as ``$readmemh`` images, :class:`~hwgen.hw.rom.RomFiles`)."""
     words, _ = p.weight_memory()
     acc_shape = signed(p.hw_acc_bits) if p.hw_acc_signed else unsigned(p.hw_acc_bits)
     m.submodules.core = core = MvauCore(
@@ -37,27 +40,28 @@ def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout) -> Mva
         weight_layout=weight_layout, weight_words=words,
         dot_range=step_dot_range(*p.hw_term_bounds, p.pe, p.simd), acc_shape=acc_shape,
         bias=p.hw_bias.reshape(p.nf, p.pe), output_layout=lanes_layout(p.output_type, p.pe),
-        out_fifo_depth=p.out_fifo_depth)
+        out_fifo_depth=p.out_fifo_depth, roms=roms)
     wiring.connect(m, wiring.flipped(component.i_stream), core.i_stream)
     wiring.connect(m, wiring.flipped(component.o_stream), core.o_stream)
     return core
 
 
-def attach_activation(m: Module, p: BinaryMvauParams, core: MvauCore) -> None:
-    """Threshold unit or requantizer (both two cycles) from ``core.acc`` to ``core.result``."""
+def attach_activation(m: Module, p: BinaryMvauParams, core: MvauCore, roms=None) -> None:
+    """Threshold unit or requantizer (both two cycles) from ``core.acc`` to ``core.result``
+    (``roms`` as :func:`binary_core`)."""
     acc_shape = core.acc.shape().elem_shape
     if p.activation is Activation.THRESHOLD:
         thresholds, flip = p.hw_thresholds()
         stage = ThresholdUnit(acc_shape=acc_shape,
                               thresholds=thresholds.reshape(p.nf, p.pe, -1),
                               flip=flip.reshape(p.nf, p.pe), output_type=p.output_type,
-                              offset=p.out_offset)
+                              offset=p.out_offset, roms=roms)
     else:
         stage = Requantizer(
             acc_bits=p.hw_acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point, out_min=p.out_min,
-            out_max=p.out_max)
+            out_max=p.out_max, roms=roms)
     m.submodules.activation = stage
     m.d.comb += [
         stage.i_valid.eq(core.acc_valid),
@@ -69,17 +73,7 @@ def attach_activation(m: Module, p: BinaryMvauParams, core: MvauCore) -> None:
 
 
 def binary_mvau_memory_images(p: BinaryMvauParams) -> dict:
-    """The on-chip tables of an XNOR, binary-weight or ternary MVAU, in the hardware's own
-    view: weight bits (ternary: mask and sign planes), accumulator preloads and, for
-    thresholds, the thresholds and flips in the accumulator's domain."""
-    images = {"weights": p.weight_memory()}
-    bits = shape_for_range(min(int(p.hw_bias.min()), -1), max(int(p.hw_bias.max()), 0)).width
-    images["acc_preload"] = (pack_words(p.hw_bias.reshape(p.nf, p.pe), bits), p.pe * bits)
-    if p.thresholds is not None:
-        thresholds, flip = p.hw_thresholds()
-        bits = shape_for_range(int(thresholds.min()), int(thresholds.max())).width
-        per_row = thresholds.shape[1] * p.pe
-        images["thresholds"] = (pack_words(thresholds.reshape(p.nf, per_row), bits),
-                                per_row * bits)
-        images["threshold_flip"] = (pack_words(flip.reshape(p.nf, p.pe), 1), p.pe)
-    return images
+    """The on-chip tables of an XNOR, binary-weight or ternary MVAU, ``{table: (words, bits
+    per word)}``: the ROMs its component builds, word for word (weight bits, ternary mask and
+    sign planes, accumulator preloads, thresholds and flips or requantizer tables)."""
+    return recorded_images(lambda files: component_class(p)(params=p, roms=files))

@@ -30,6 +30,10 @@ class TernaryMvau(wiring.Component):
     Parameters
     ----------
     params : TernaryMvauParams
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -37,9 +41,10 @@ class TernaryMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         check_params(params, TernaryMvauParams)
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -53,15 +58,16 @@ class TernaryMvau(wiring.Component):
         p = self._p
         m = Module()
         plane = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
-        core = binary_core(m, self, p, data.StructLayout({"mask": plane, "sign": plane}))
+        core = binary_core(m, self, p, data.StructLayout({"mask": plane, "sign": plane}),
+                           self._roms)
         mask, sign = core.weights.mask, core.weights.sign
         scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))
         if scaled:
             bits = int(max(p.level_pos.max(), p.level_neg.max())).bit_length()
             l_pos = fold_table(m, "level_pos", p.level_pos.reshape(p.nf, p.pe), bits=bits,
-                               is_signed=False, fold=core.fold)
+                               is_signed=False, fold=core.fold, roms=self._roms)
             l_neg = fold_table(m, "level_neg", p.level_neg.reshape(p.nf, p.pe), bits=bits,
-                               is_signed=False, fold=core.fold)
+                               is_signed=False, fold=core.fold, roms=self._roms)
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         for pe in range(p.pe):
             pos = [mask[pe][s] & sign[pe][s] for s in range(p.simd)]
@@ -82,5 +88,5 @@ class TernaryMvau(wiring.Component):
                                              << p.acc_shift)
             else:
                 m.d.comb += core.dots[pe].eq((plus - minus) << p.acc_shift)
-        attach_activation(m, p, core)
+        attach_activation(m, p, core, self._roms)
         return m

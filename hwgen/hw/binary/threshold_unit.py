@@ -36,6 +36,8 @@ class ThresholdUnit(wiring.Component):
         Output code type; ``offset .. offset + T`` must fit.
     offset : int
         Code of a zero count.
+    roms : RomFiles, optional
+        Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
 
     Members
     -------
@@ -49,7 +51,7 @@ class ThresholdUnit(wiring.Component):
     #: cycles from ``i_valid`` to ``o_valid``
     LATENCY = 2
 
-    def __init__(self, *, acc_shape, thresholds, flip, output_type, offset=0):
+    def __init__(self, *, acc_shape, thresholds, flip, output_type, offset=0, roms=None):
         thresholds = np.asarray(thresholds)
         flip = np.asarray(flip)
         if thresholds.ndim != 3 or thresholds.shape[2] < 1 or thresholds.dtype.kind not in "iu":
@@ -67,6 +69,7 @@ class ThresholdUnit(wiring.Component):
         self._flip = flip.astype(np.int64)
         self._output_type = output_type
         self._offset = offset
+        self._roms = roms
         folds, lanes, _ = thresholds.shape
         self._folds, self._lanes = folds, lanes
         super().__init__({
@@ -82,8 +85,10 @@ class ThresholdUnit(wiring.Component):
         folds, lanes, count = self._thresholds.shape
         t_shape = shape_for_range(int(self._thresholds.min()), int(self._thresholds.max()))
         table = fold_table(m, "thresholds", self._thresholds.reshape(folds, lanes * count),
-                           bits=t_shape.width, is_signed=t_shape.signed, fold=self.i_fold)
-        flip = fold_table(m, "flip", self._flip, bits=1, is_signed=False, fold=self.i_fold)
+                           bits=t_shape.width, is_signed=t_shape.signed, fold=self.i_fold,
+                           roms=self._roms)
+        flip = fold_table(m, "flip", self._flip, bits=1, is_signed=False, fold=self.i_fold,
+                          roms=self._roms)
 
         # Stage A: every comparison, flipped where the lane counts acc <= t.
         valid_a = Signal()

@@ -27,6 +27,10 @@ class XnorMvau(wiring.Component):
     Parameters
     ----------
     params : XnorMvauParams
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -34,9 +38,10 @@ class XnorMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         check_params(params, XnorMvauParams)
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -50,10 +55,10 @@ class XnorMvau(wiring.Component):
         p = self._p
         m = Module()
         w_layout = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
-        core = binary_core(m, self, p, w_layout)
+        core = binary_core(m, self, p, w_layout, self._roms)
         for pe in range(p.pe):
             agree = popcount([~(core.weights[pe][s] ^ core.inputs[s]) for s in range(p.simd)])
             m.d.comb += core.dots[pe].eq(agree if p.popcount_domain
                                          else agree << (1 + p.acc_shift))
-        attach_activation(m, p, core)
+        attach_activation(m, p, core, self._roms)
         return m

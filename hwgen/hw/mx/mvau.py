@@ -6,7 +6,6 @@ import math
 
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.mx_mvau import MxMvauParams
@@ -21,13 +20,14 @@ from ...ir.mx.types import is_mx_format
 from ...quant.mx import mx_format
 from ..arith.fold_table import fold_table
 from ..arith.mvau_core import MvauCore
+from ..rom import Rom, recorded_images
 from ..shapes import index_range, lanes_layout
 from .element_decoder import MxElementDecoder
 from .output_quantizer import MxOutputQuantizer
 from .requantizer import MxRequantizer
 from .tables import signed_width
 
-__all__ = ["MxMvau"]
+__all__ = ["MxMvau", "mx_memory_images"]
 
 
 class MxMvau(wiring.Component):
@@ -57,6 +57,10 @@ class MxMvau(wiring.Component):
     Parameters
     ----------
     params : MxMvauParams
+    roms : RomFiles, optional
+        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
+        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
+        Amaranth's simulator runs.
 
     Members
     -------
@@ -64,10 +68,11 @@ class MxMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output element, PE)))
     """
 
-    def __init__(self, *, params):
+    def __init__(self, *, params, roms=None):
         if not isinstance(params, MxMvauParams):
             raise TypeError(f"params must be an MxMvauParams, not {params!r}")
         self._p = params
+        self._roms = roms
         super().__init__({
             "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
             "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
@@ -100,7 +105,8 @@ class MxMvau(wiring.Component):
         # ---- stage 2: decode, multiply mantissas, block alignments ----------------------
         x_terms = self._decode_inputs(m, x_now)
         elo = fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
-                              bits=9, is_signed=False, fold=fold1) if p.weight_block else None
+                              bits=9, is_signed=False, fold=fold1,
+                              roms=self._roms) if p.weight_block else None
         max_exp = w_fmt_max_exp(w_fmt) + x_terms.max_exp
         products, exps, lane_nan = {}, {}, {}
         group_shift, group_nan, group_zero = {}, {}, {}
@@ -148,7 +154,7 @@ class MxMvau(wiring.Component):
             acc_shape=signed(p.acc_bits),
             bias=[[int(v) for v in row] for row in p.acc_bias.reshape(nf_count, p.pe)],
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
-            dot_stages=2, flags=True)
+            dot_stages=2, flags=True, roms=self._roms)
         wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
         m.d.comb += [w_data.eq(core.weights.as_value()), x_now.eq(core.inputs),
@@ -166,11 +172,10 @@ class MxMvau(wiring.Component):
                     m.d.sync += [sub.eq(0), saddr.eq(saddr + 1)]
                 with m.Else():
                     m.d.sync += sub.eq(sub + 1)
-            m.submodules.scales = scales = Memory(
-                shape=unsigned(mx_scale_word_bits(p)), depth=len(index_range(scale_depth)),
-                init=mx_scale_words(p))
-            s_port = scales.read_port()
-            m.d.comb += [s_port.addr.eq(saddr), s_data.eq(s_port.data)]
+            m.submodules.scales = scales = Rom(
+                words=mx_scale_words(p), bits=mx_scale_word_bits(p), read="sync",
+                table="scales", files=self._roms)
+            m.d.comb += [scales.addr.eq(saddr), s_data.eq(scales.data)]
 
         for pe in range(p.pe):
             shifted_groups, flags = [], []
@@ -197,7 +202,7 @@ class MxMvau(wiring.Component):
                 acc_bits=p.acc_bits, output_type=p.output_type,
                 multiplier=p.multiplier.reshape(nf_count, p.pe),
                 shift=p.shift.reshape(nf_count, p.pe), zero_point=p.out_zero_point,
-                out_min=p.out_min, out_max=p.out_max)
+                out_min=p.out_min, out_max=p.out_max, roms=self._roms)
             m.d.comb += [requant.i_valid.eq(core.acc_valid), requant.i_acc.eq(core.acc),
                          requant.i_nan.eq(core.acc_flags), requant.i_fold.eq(core.acc_fold),
                          core.result_valid.eq(requant.o_valid),
@@ -205,10 +210,10 @@ class MxMvau(wiring.Component):
             return m
         z_bits = signed_width(-p.z_max, p.z_max)
         qm = fold_table(m, "multiplier", p.multiplier.reshape(nf_count, p.pe).tolist(),
-                             bits=31, is_signed=False, fold=core.acc_fold)
+                             bits=31, is_signed=False, fold=core.acc_fold, roms=self._roms)
         ls = fold_table(m, "lshift", p.shift.reshape(nf_count, p.pe).tolist(),
                              bits=max(1, int(p.shift.max()).bit_length()), is_signed=False,
-                             fold=core.acc_fold)
+                             fold=core.acc_fold, roms=self._roms)
         z = Signal(data.ArrayLayout(signed(z_bits), p.pe))
         z_nan = Signal(data.ArrayLayout(1, p.pe))
         valid5 = Signal()
@@ -291,3 +296,10 @@ def _any(bits):
     for bit in bits[1:]:
         result = result | bit
     return result
+
+
+def mx_memory_images(p: MxMvauParams) -> dict:
+    """The on-chip tables of an MX MVAU, ``{table: (words, bits per word)}``: the ROMs its
+    component builds (element codes, shared exponents, per-channel constants), word for word.
+    """
+    return recorded_images(lambda files: MxMvau(params=p, roms=files))

@@ -29,6 +29,8 @@ class MxRequantizer(wiring.Component):
     multiplier, shift : numpy.ndarray
         ``(folds, lanes)``: multipliers in ``[1, 2**31)``, shifts ``t >= 1``.
     zero_point, out_min, out_max : int
+    roms : RomFiles, optional
+        Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
 
     Members
     -------
@@ -41,7 +43,7 @@ class MxRequantizer(wiring.Component):
     """
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, zero_point, out_min,
-                 out_max):
+                 out_max, roms=None):
         if not isinstance(acc_bits, int) or acc_bits < 1:
             raise TypeError(f"acc_bits must be a positive int, not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -61,6 +63,7 @@ class MxRequantizer(wiring.Component):
         self._product_bits = acc_bits + 32
         self._shift = np.minimum(shift, self._product_bits + 1)
         self._zero_point, self._out_min, self._out_max = int(zero_point), int(out_min), int(out_max)
+        self._roms = roms
         folds, lanes = multiplier.shape
         self._folds, self._lanes = folds, lanes
         super().__init__({
@@ -77,12 +80,12 @@ class MxRequantizer(wiring.Component):
         pbits = self._product_bits
         tbits = max(1, int(self._shift.max()).bit_length())
         qm = fold_table(m, "multiplier", self._multiplier.tolist(), bits=31,
-                             is_signed=False, fold=self.i_fold)
+                             is_signed=False, fold=self.i_fold, roms=self._roms)
         t = fold_table(m, "shift", self._shift.tolist(), bits=tbits, is_signed=False,
-                            fold=self.i_fold)
+                            fold=self.i_fold, roms=self._roms)
         halves = [[1 << (int(v) - 1) for v in row] for row in self._shift.tolist()]
         half_now = fold_table(m, "half", halves, bits=pbits + 1, is_signed=False,
-                                   fold=self.i_fold)
+                                   fold=self.i_fold, roms=self._roms)
         # Stage A: product, shift and NaN per lane.
         valid_a = Signal()
         m.d.sync += valid_a.eq(self.i_valid)
