@@ -1,6 +1,7 @@
 """A CIFAR-10-sized CNV (FINN's CNV shape), built as a float ONNX model and compiled.
 
     python examples/cifar_cnv.py [--variant int8|w1a8|w2a2] [--max-macs M] [--out DIR] [--write]
+                                 [--simulate N [--simulator verilator|icarus]]
 
 The network is FINN's CNV: 3x32x32 -> conv3x3 64, 64, maxpool2, conv3x3 128, 128, maxpool2,
 conv3x3 256, 256 (no padding: 32 -> 30 -> 28 -> 14 -> 12 -> 10 -> 5 -> 3 -> 1) -> dense 512,
@@ -29,9 +30,11 @@ each compile phase and the predicted initiation interval, latency and pipeline e
 (MACs per image / (MAC units x II)). ``--write`` also writes the design (Verilog, memory
 images, manifest) and times that.
 
-TODO(issue 11): simulate a few images, bit- and cycle-exact, once ``hwgen sim`` takes a
-watchdog from the cycle model (CNV's latency is 116k to 1.6M cycles); that part of the
-issue belongs to the simulation work.
+``--simulate N`` writes the design and simulates ``N`` synthetic images of the shipped RTL
+(``hwgen.load(OUT).simulate``, as ``hwgen sim OUT`` does; its cycle limit comes from the cycle
+model, so CNV's 116k to 1.6M cycles per image need no option): outputs bit-exact against the
+golden model and every transfer in its modelled cycle, with the Verilator build and the
+simulation speed.
 """
 
 from __future__ import annotations
@@ -176,7 +179,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="out/cifar_cnv")
     parser.add_argument("--write", action="store_true",
                         help="also write the design (Verilog, memory images, manifest)")
+    parser.add_argument("--simulate", type=int, default=0, metavar="N",
+                        help="write the design and simulate N synthetic images, bit- and "
+                             "cycle-exact")
+    parser.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
     args = parser.parse_args(argv)
+    args.write = args.write or args.simulate > 0
 
     phases: dict = {}
     start = time.process_time()
@@ -210,7 +218,31 @@ def main(argv=None) -> int:
     print(f"| slowest block's cycles per image | {figures['ii_bound']:,} |")
     print(f"| efficiency, MACs / (MAC units x II) | {figures['efficiency']:.1%} |")
     print(f"| FIFO storage | {figures['fifo_bits']:,} bits |")
+    if args.simulate:
+        return simulate(Path(args.out), args.simulate, args.simulator, args.seed)
     return 0
+
+
+def simulate(out: Path, images: int, simulator: str, seed: int) -> int:
+    """Simulate ``images`` synthetic images of the design written to ``out``; print the
+    check and the speed; 0 when bit- and cycle-exact."""
+    import hwgen
+    x = np.random.default_rng([seed, 2]).random((images, *IMAGE), dtype=np.float32)
+    start = time.monotonic()
+    outcome = hwgen.load(out).simulate(x, simulator=simulator)
+    wall = time.monotonic() - start
+    r, c = outcome.result, outcome.result["cycles"]
+    print()
+    print(f"| simulation ({simulator}, {images} images) | |")
+    print("|---|---|")
+    print(f"| bit exact (RTL = golden) | {r['bit_exact']} ({r['mismatches']} mismatches) |")
+    print(f"| cycle exact (every transfer) | {r['cycles_exact']} |")
+    print(f"| latency model / RTL | {c['latency_model']:,} / {c['latency_rtl']:,} |")
+    print(f"| interval model / RTL | {c['ii_model']:,} / {c['ii_rtl']:,} |")
+    print(f"| simulated cycles | {r['simulated_cycles']:,} |")
+    print(f"| simulation speed | {r['cycles_per_second']:,.0f} cycles/s |")
+    print(f"| build and run, wall | {wall:.1f} s |")
+    return 0 if outcome.ok else 1
 
 
 if __name__ == "__main__":
