@@ -28,6 +28,7 @@ from .errors import HwgenError, ModelError, SimulationError
 from .golden.model import run_pipeline
 from .ir.graph import Graph
 from .passes import DEFAULT_MAX_MACS, steady_state_inferences
+from .perf.cost.summary import DEFAULT_COST_TARGET
 from .perf.pipeline import PipelineTiming, pipeline_timing
 from .report import RESULT_FILE
 from .sim.model_run import DRIVERS, simulate_design
@@ -312,12 +313,13 @@ class Design:
         return self._dequantize(self.golden_int(x))
 
     # -- files and simulation ------------------------------------------------------------
-    def save(self, out) -> Path:
+    def save(self, out, *, cost_target: str = DEFAULT_COST_TARGET) -> Path:
         """Write what ``hwgen compile -o out`` writes and bind the design to ``out``.
 
         ``out/rtl/TOP.v`` (Verilog), ``rtl/lint_waivers.vlt``, ``rtl/files.f``,
         ``mem/*.memh`` (memory images), ``design.npz`` (this design, for :func:`hwgen.load`
-        and ``hwgen sim``) and ``manifest.json``.
+        and ``hwgen sim``) and ``manifest.json`` (with the resource estimate for
+        ``cost_target``: ``"ecp5"``, ``"xcup"``, ``"xc7"`` or ``"ice40"``).
 
         Returns
         -------
@@ -325,7 +327,7 @@ class Design:
             ``out``.
         """
         out = Path(out)
-        write_design(self._lowered, out)
+        write_design(self._lowered, out, cost_target=cost_target)
         self._out = out
         return out
 

@@ -11,6 +11,8 @@ import numpy as np
 
 from . import api
 from .errors import HwgenError
+from .perf.cost import COST_TARGETS
+from .perf.cost.summary import DEFAULT_COST_TARGET
 from .report import render_markdown, report_data, write_report
 from .version import __version__
 
@@ -51,7 +53,7 @@ def cmd_compile(args) -> int:
     calibration = _load_npy(args.calib, "calibration") if args.calib else None
     design = api.compile(args.model, calibration, args.config, max_macs=args.max_macs,
                          top=args.top)
-    design.save(args.output)
+    design.save(args.output, cost_target=args.cost_target)
     print(f"wrote {args.output}/ (Verilog in rtl/{design.top}.v, manifest.json)")
     print(render_markdown(report_data(args.output)))
     return 0
@@ -143,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-macs", type=int, default=64,
                    help="multipliers of the largest layer when folding is automatic (64)")
     p.add_argument("--top", default="hwgen_top", help="Verilog module name (hwgen_top)")
+    p.add_argument("--cost-target", choices=tuple(COST_TARGETS), default=DEFAULT_COST_TARGET,
+                   help="target of the resource estimate in manifest.json and the report "
+                        f"(default {DEFAULT_COST_TARGET}, as hwgen synth)")
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("sim", help="simulate a compiled design over a data set")

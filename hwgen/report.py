@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .backend.writer import MANIFEST_FILE
 from .errors import HwgenError
+from .perf.cost.summary import render_estimate
 from .synth.report_section import render_synthesis, synthesis_data
 
 __all__ = ["RESULT_FILE", "report_data", "render_markdown"]
@@ -44,7 +45,8 @@ def report_data(out_dir) -> dict:
     data = {"model": manifest["model"], "top": manifest["top"], "layers": layers,
             "predicted": {"latency": predicted["latency"], "ii": predicted["ii"],
                           "ii_bound": predicted["ii_bound"]},
-            "simulation": None, "synthesis": synthesis_data(out, manifest)}
+            "simulation": None, "synthesis": synthesis_data(out, manifest),
+            "estimate": manifest.get("estimate")}
     if result:
         data["simulation"] = {key: result[key] for key in (
             "simulator", "driver", "num_inferences", "bit_exact", "mismatches",
@@ -89,6 +91,7 @@ def render_markdown(data: dict) -> str:
     else:
         lines += ["", "Not simulated yet: run `hwgen sim`."]
     lines += render_synthesis(data.get("synthesis"), [layer["name"] for layer in data["layers"]])
+    lines += render_estimate(data.get("estimate"), data.get("synthesis"))
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..ir.block import block_instance
 from ..passes.fifo_sizing import steady_state_inferences
+from ..perf.cost.summary import DEFAULT_COST_TARGET, estimate_section
 from ..perf.pipeline import pipeline_timing
 from ..version import __version__
 from .design import LoweredDesign
@@ -16,7 +17,8 @@ def _stream_port(prefix: str, fmt) -> dict:
             "signals": {m: f"{prefix}__{m}" for m in ("payload", "valid", "ready")}}
 
 
-def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
+def build_manifest(design: LoweredDesign, *, files: dict,
+                   cost_target: str = DEFAULT_COST_TARGET) -> dict:
     """Describe ``design`` for users and for ``hwgen sim`` / ``hwgen report``.
 
     Parameters
@@ -24,6 +26,8 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
     design : LoweredDesign
     files : dict
         Paths (relative to the output directory) and hashes of what was written.
+    cost_target : str
+        Target of the analytic resource estimate (``"estimate"``; :mod:`hwgen.perf.cost`).
     """
     # hw imports Amaranth; only building a manifest needs this name, and importing
     # hwgen.backend (hence ``import hwgen``) must not pull Amaranth in.
@@ -83,4 +87,5 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
                             "output beats of consecutive inferences streamed back to back, "
                             "in steady state"),
         },
+        "estimate": estimate_section(design.blocks, design.edges, cost_target),
     }

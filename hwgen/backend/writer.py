@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..perf.cost.summary import DEFAULT_COST_TARGET
 from .design import LoweredDesign
 from .design_file import DESIGN_FILE, save_design
 from .manifest import build_manifest
@@ -34,8 +35,12 @@ def _memory_images(design: LoweredDesign, mem_dir: Path) -> dict:
     return images
 
 
-def write_design(design: LoweredDesign, out_dir) -> dict:
-    """Write everything ``hwgen sim`` and users need into ``out_dir``; return the manifest."""
+def write_design(design: LoweredDesign, out_dir, *,
+                 cost_target: str = DEFAULT_COST_TARGET) -> dict:
+    """Write everything ``hwgen sim`` and users need into ``out_dir``; return the manifest.
+
+    ``cost_target``: target of the manifest's resource estimate (:mod:`hwgen.perf.cost`).
+    """
     out = Path(out_dir)
     (out / "rtl").mkdir(parents=True, exist_ok=True)
     (out / "mem").mkdir(exist_ok=True)
@@ -53,6 +58,6 @@ def write_design(design: LoweredDesign, out_dir) -> dict:
         "design": DESIGN_FILE,
         "memory_images": _memory_images(design, out / "mem"),
     }
-    manifest = build_manifest(design, files=files)
+    manifest = build_manifest(design, files=files, cost_target=cost_target)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
