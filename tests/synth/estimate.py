@@ -1,0 +1,33 @@
+"""The analytic estimate against a synthesis result of the same design (the synth tier)."""
+
+from __future__ import annotations
+
+import hwgen
+from hwgen.perf.cost import design_cost
+
+#: the cost model's targets (docs/synthesis.md): LUT and FF within 15% (a count below 20
+#: against 20), DSP, block RAM and LUT RAM exact
+TOLERANCE = 0.15
+FLOOR = 20
+
+
+def check_estimate(out, data: dict, target: str) -> list[str]:
+    """Every difference between ``design_cost`` of the design in ``out`` and the synthesis
+    result ``data`` beyond the model's targets, per layer and in total (empty: none)."""
+    design = hwgen.load(out)
+    cost = design_cost(design.blocks, design.lowered.edges, target)
+    problems = []
+    parts = [(layer["name"], est, layer["resources"])
+             for layer, est in zip(data["layers"], cost.blocks, strict=True)]
+    parts.append(("total", cost.total, data["totals"]))
+    for name, est, syn in parts:
+        for key in ("dsp", "bram", "lutram"):
+            if getattr(est, key) != syn[key]:
+                problems.append(f"{name} {key}: estimate {getattr(est, key)}, "
+                                f"synthesis {syn[key]}")
+        for key in ("lut", "ff"):
+            error = (getattr(est, key) - syn[key]) / max(syn[key], FLOOR)
+            if abs(error) > TOLERANCE:
+                problems.append(f"{name} {key}: estimate {getattr(est, key)}, "
+                                f"synthesis {syn[key]} ({error:+.0%})")
+    return problems
