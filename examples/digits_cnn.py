@@ -223,8 +223,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="out/digits_cnn")
     parser.add_argument("--max-macs", type=int, default=64,
                         help="multipliers of the busiest layer; the compiler balances the rest "
-                             "(here conv1 8x1, conv2 4x8, fc 5x1: an interval of 576 cycles, "
-                             "what conv1's sliding window needs for 8x8 pixels x 3x3 positions)")
+                             "(here conv2 8x8 and conv1 2x9, an interval of 288 cycles; from "
+                             "256 on, 64 cycles: conv1's window takes 8x8 pixels, one a cycle)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None,
                         help="simulate only the first N test images (the tests use this)")

@@ -23,16 +23,24 @@ import numpy as np
 from .backend.design import DEFAULT_TOP, LoweredDesign
 from .backend.design_file import load_design
 from .backend.manifest import build_manifest
-from .backend.writer import MANIFEST_FILE, write_design
-from .errors import HwgenError, ModelError, SimulationError
+from .backend.writer import MANIFEST_FILE, design_sha256, write_design
+from .errors import ConfigError, HwgenError, ModelError, SimulationError
 from .golden.model import run_pipeline
+from .input_files import input_file
 from .ir.graph import Graph
-from .passes import DEFAULT_MAX_MACS, steady_state_inferences
+from .passes import (
+    DEFAULT_MAX_MACS,
+    MAX_LAYER_WEIGHTS,
+    FoldingTargetError,
+    steady_state_inferences,
+)
+from .passes.folding import target_interval, target_rate_error
 from .perf.cost.summary import DEFAULT_COST_TARGET
 from .perf.pipeline import PipelineTiming, pipeline_timing
 from .report import RESULT_FILE
 from .sim.model_run import DRIVERS, simulate_design
 from .sim.toolchain import SIMULATORS
+from .text import check_verilog_identifier
 
 __all__ = ["compile", "load", "Design", "SimulationResult"]
 
@@ -50,8 +58,15 @@ def _print_to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-            top: str = DEFAULT_TOP) -> Design:
+def _check_positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise HwgenError(f"{name} must be a positive integer, not {value!r}")
+
+
+def compile(model, calibration=None, config=None, *, max_macs: int | None = None,
+            target_ii: int | None = None, target_fps: float | None = None,
+            clock_mhz: float | None = None, top: str = DEFAULT_TOP,
+            max_layer_weights: int | None = MAX_LAYER_WEIGHTS, progress=None) -> Design:
     """Quantize (if needed), fold, lower and size a model into a :class:`Design`.
 
     What ``hwgen compile`` does before it writes anything.
@@ -69,11 +84,24 @@ def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX
     config : CompileConfig, dict, str or os.PathLike, optional
         CONFIG.toml (its path, or the same tables as a dict): formats, rounding, PE / SIMD per
         layer (docs/config.md).
-    max_macs : int
-        Multipliers of the largest layer when the folding is chosen automatically (the CLI's
-        ``--max-macs``).
+    max_macs : int, optional
+        Budget mode: multipliers of the largest layer when the folding is chosen
+        automatically (the CLI's ``--max-macs``; 64 when no target is given).
+    target_ii : int, optional
+        Target mode: the cheapest folding (fewest multipliers) whose initiation interval is
+        at most ``target_ii`` cycles per inference (``--target-ii``).
+    target_fps, clock_mhz : float, optional
+        Target mode as a rate: at least ``target_fps`` inferences per second at a clock of
+        ``clock_mhz`` MHz, i.e. ``target_ii = floor(clock_mhz * 1e6 / target_fps)``
+        (``--target-fps``, ``--clock-mhz``).
     top : str
-        Verilog module name (the CLI's ``--top``).
+        Verilog module name (the CLI's ``--top``): a plain identifier, no Verilog keyword.
+    max_layer_weights : int or None
+        A layer with more weights is refused before any long work (the CLI's
+        ``--max-layer-weights``; :data:`hwgen.passes.MAX_LAYER_WEIGHTS` by default); None
+        for no limit.
+    progress : callable, optional
+        ``progress(step)`` with the name of each compile step as it starts.
 
     Returns
     -------
@@ -84,20 +112,43 @@ def compile(model, calibration=None, config=None, *, max_macs: int = DEFAULT_MAX
     ------
     HwgenError
         A subclass naming the layer, node or value at fault (unsupported operators, bad
-        config keys, empty calibration data, ...), before any long work.
+        config keys, empty calibration data, ...), before any long work; a
+        :class:`~hwgen.passes.FoldingTargetError` when no folding reaches the target, naming
+        the fastest interval, the layer that sets it and why.
     """
+    if max_macs is not None:
+        _check_positive("max_macs", max_macs)
+    if max_layer_weights is not None:
+        _check_positive("max_layer_weights", max_layer_weights)
+    check_verilog_identifier(top, "top")
+    if isinstance(config, (str, os.PathLike)):
+        input_file(config, "config")
+    options = {"top": top, "max_layer_weights": max_layer_weights, "progress": progress}
     # The compiler reads ONNX: import it when a model is compiled, so `import hwgen` stays light.
     from .compiler import compile_graph, compile_onnx
-    if isinstance(model, Graph):
-        if calibration is not None:
-            raise ModelError(f"graph {model.name!r} is quantized already: pass calibration=None "
-                             "(calibration data is for float ONNX models)")
-        lowered = compile_graph(model, config, max_macs=max_macs, top=top)
-    elif isinstance(model, (str, os.PathLike)) or _is_model_proto(model):
-        lowered = compile_onnx(model, calibration, config, max_macs=max_macs, top=top)
-    else:
-        raise ModelError("model must be the path of a .onnx file, an onnx.ModelProto or a "
-                         f"hwgen.ir.Graph, not {type(model).__name__}")
+    target = target_interval(target_ii=target_ii, target_fps=target_fps, clock_mhz=clock_mhz)
+    if target is not None and max_macs is not None:
+        raise ConfigError("give max_macs (a multiplier budget) or a target interval / rate, "
+                          "not both")
+    options["max_macs"] = DEFAULT_MAX_MACS if max_macs is None else max_macs
+    options["target_ii"] = target
+    try:
+        if isinstance(model, Graph):
+            if calibration is not None:
+                raise ModelError(f"graph {model.name!r} is quantized already: pass "
+                                 "calibration=None (calibration data is for float ONNX models)")
+            lowered = compile_graph(model, config, **options)
+        elif isinstance(model, (str, os.PathLike)) or _is_model_proto(model):
+            if not _is_model_proto(model):
+                input_file(model, "model")
+            lowered = compile_onnx(model, calibration, config, **options)
+        else:
+            raise ModelError("model must be the path of a .onnx file, an onnx.ModelProto or a "
+                             f"hwgen.ir.Graph, not {type(model).__name__}")
+    except FoldingTargetError as error:
+        if target_fps is None:
+            raise
+        raise target_rate_error(error, target_fps, clock_mhz) from None
     return Design(lowered)
 
 
@@ -173,6 +224,8 @@ class Design:
             raise TypeError(f"lowered must be a LoweredDesign, not {type(lowered).__name__}")
         self._lowered = lowered
         self._out = None if out is None else Path(out)
+        # the manifest this design was saved with or loaded from, for result.json
+        self._design_sha256 = None if out is None else design_sha256(self._out)
 
     def __repr__(self) -> str:
         where = f", saved in {self._out}" if self._out is not None else ", not saved"
@@ -313,22 +366,46 @@ class Design:
         return self._dequantize(self.golden_int(x))
 
     # -- files and simulation ------------------------------------------------------------
-    def save(self, out, *, cost_target: str = DEFAULT_COST_TARGET) -> Path:
+    def save(self, out, *, force: bool = False, progress=None,
+             cost_target: str = DEFAULT_COST_TARGET) -> Path:
         """Write what ``hwgen compile -o out`` writes and bind the design to ``out``.
 
         ``out/rtl/TOP.v`` (Verilog), ``rtl/lint_waivers.vlt``, ``rtl/files.f``,
         ``mem/*.memh`` (memory images), ``design.npz`` (this design, for :func:`hwgen.load`
         and ``hwgen sim``) and ``manifest.json`` (with the resource estimate for
-        ``cost_target``: ``"ecp5"``, ``"xcup"``, ``"xc7"`` or ``"ice40"``).
+        ``cost_target``). They are written beside ``out`` and renamed into place: whatever
+        ``out`` held before (simulation and synthesis results included) is gone afterwards,
+        and an interrupted save leaves it as it was.
+
+        Parameters
+        ----------
+        out : str or os.PathLike
+            The output directory: new, empty, or written by hwgen before.
+        force : bool
+            Replace ``out`` even when it is a non-empty directory hwgen did not write (the
+            CLI's ``--force``); everything in it is deleted.
+        progress : callable, optional
+            ``progress(step)`` with the name of each step as it starts.
+        cost_target : str
+            Target of manifest.json's resource estimate: ``"ecp5"`` (default), ``"xcup"``,
+            ``"xc7"`` or ``"ice40"`` (the CLI's ``--cost-target``).
 
         Returns
         -------
         pathlib.Path
             ``out``.
+
+        Raises
+        ------
+        HwgenError
+            ``out`` is empty (``""``), a file, holds the current directory, is a non-empty
+            directory hwgen did not write (without ``force``), or cannot be written.
         """
+        write_design(self._lowered, out, force=force, progress=progress,
+                     cost_target=cost_target)
         out = Path(out)
-        write_design(self._lowered, out, cost_target=cost_target)
         self._out = out
+        self._design_sha256 = design_sha256(out)
         return out
 
     def simulate(self, x, *, simulator: str = "verilator", driver: str = "harness",
@@ -399,6 +476,9 @@ class Design:
         outputs = self._dequantize(outputs_int)
         path = None
         if keep:
+            if self._out is not None:
+                # which compile this result describes: hwgen report ignores it otherwise
+                outcome.result["design_sha256"] = self._design_sha256
             path = work / Path(RESULT_FILE).name
             path.write_text(json.dumps(outcome.result, indent=2) + "\n")
             np.save(work / "outputs.npy", outputs)

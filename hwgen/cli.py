@@ -1,32 +1,133 @@
-"""The ``hwgen`` command: compile, sim, synth, report, check."""
+"""The ``hwgen`` command: compile, sim, synth, report, check, cache."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import functools
+import signal
 import sys
-from pathlib import Path
+import time
+import warnings
 
 import numpy as np
 
 from . import api
-from .errors import HwgenError
+from .backend.writer import check_out_dir
+from .errors import HwgenError, HwgenWarning
+from .input_files import input_file
+from .passes import DEFAULT_MAX_MACS, MAX_LAYER_WEIGHTS
+from .passes.folding import target_interval
 from .perf.cost import COST_TARGETS
 from .perf.cost.summary import DEFAULT_COST_TARGET
 from .report import render_markdown, report_data, write_report
+from .subprocesses import descendants, end_descendants
+from .text import check_verilog_identifier, display, json_text, needs_escaping, terminal
 from .version import __version__
 
 __all__ = ["main"]
 
+#: Exit status of an interrupted command (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+# -- argument types: a bad value is refused by argparse, naming the flag ---------------------
+
+def _probability(value: str) -> float:
+    try:
+        p = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= p < 1.0:       # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a probability in [0, 1) (0 = never, 0.5 = every other cycle)")
+    return p
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    return n
+
+
+def _seed(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if not 0 <= n < 2**31:     # the harness's $random seed is a 32-bit integer
+        raise argparse.ArgumentTypeError(f"{value} is not in [0, 2**31)")
+    return n
+
+
+def _top(value: str) -> str:
+    try:
+        return check_verilog_identifier(value, "module name")
+    except HwgenError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _out_dir(value: str) -> str:
+    if value == "":
+        raise argparse.ArgumentTypeError("the output directory is empty: give one, e.g. "
+                                         "-o out/model")
+    return value
+
+
+_SIZE_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def _size(value: str) -> int:
+    number, unit = value.strip().lower().rstrip("b"), ""
+    if number and number[-1] in _SIZE_UNITS:
+        number, unit = number[:-1], number[-1]
+    try:
+        size = float(number) * _SIZE_UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size (e.g. 500M, 2G)") from None
+    if not 0 <= size < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size (e.g. 500M, 2G)")
+    return int(size)
+
+
+# -- files -----------------------------------------------------------------------------------
 
 def _load_npy(path, what: str) -> np.ndarray:
-    path = Path(path)
-    if not path.exists():
-        raise HwgenError(f"{what} file {path} does not exist")
+    """A real-valued numpy array from the .npy file ``path`` (``what``: the flag)."""
+    path = input_file(path, what)
+    shown = display(path)
     try:
-        return np.load(path, allow_pickle=False)
+        array = np.load(path, allow_pickle=False)
     except ValueError as error:
-        raise HwgenError(f"{what} file {path} is not a numpy .npy array: {error}") from None
+        raise HwgenError(f"{what}: {shown} is not a numpy .npy array: {error}") from None
+    except (EOFError, OSError) as error:
+        raise HwgenError(f"{what}: {shown} is empty or truncated: {error}") from None
+    if not isinstance(array, np.ndarray):
+        array.close()
+        raise HwgenError(f"{what}: {shown} is an .npz archive; give one .npy array "
+                         "(np.save)")
+    if array.dtype.kind == "c":
+        raise HwgenError(f"{what}: {shown} holds complex numbers ({array.dtype}); hwgen "
+                         "takes real values (the imaginary part is not dropped silently)")
+    if array.dtype.kind not in "biuf":
+        raise HwgenError(f"{what}: {shown} holds {array.dtype} values; give integers or "
+                         "floats")
+    return array
+
+
+class _Steps:
+    """Each step of a long command, with the time since the command started, on stderr."""
+
+    def __init__(self, command: str):
+        self.command = command
+        self.start = time.monotonic()
+
+    def __call__(self, step: str) -> None:
+        print(f"hwgen {self.command}: [{time.monotonic() - self.start:6.1f} s] {step}",
+              file=sys.stderr, flush=True)
 
 
 class _Progress:
@@ -50,19 +151,33 @@ class _Progress:
 
 
 def cmd_compile(args) -> int:
-    calibration = _load_npy(args.calib, "calibration") if args.calib else None
+    input_file(args.model, "the model")
+    if args.config:
+        input_file(args.config, "--config")
+    check_out_dir(args.output, force=args.force)          # refused before any long work
+    calibration = _load_npy(args.calib, "--calib") if args.calib else None
+    steps = _Steps("compile")
     design = api.compile(args.model, calibration, args.config, max_macs=args.max_macs,
-                         top=args.top)
-    design.save(args.output, cost_target=args.cost_target)
-    print(f"wrote {args.output}/ (Verilog in rtl/{design.top}.v, manifest.json)")
+                         target_ii=args.target_ii, target_fps=args.target_fps,
+                         clock_mhz=args.clock_mhz, top=args.top,
+                         max_layer_weights=args.max_layer_weights, progress=steps)
+    design.save(args.output, force=args.force, progress=steps,
+                cost_target=args.cost_target)
+    steps("done")
+    print(f"wrote {display(args.output)}/ (Verilog in rtl/{design.top}.v, manifest.json)")
+    if args.target_ii is not None or args.target_fps is not None:
+        target = target_interval(target_ii=args.target_ii, target_fps=args.target_fps,
+                                 clock_mhz=args.clock_mhz)
+        print(f"target: at most {target:,} cycles per inference; predicted interval "
+              f"{design.ii:,} cycles")
     print(render_markdown(report_data(args.output)))
     return 0
 
 
 def cmd_sim(args) -> int:
     design = api.load(args.design_dir)
-    x = _load_npy(args.inputs, "inputs")
-    progress = _Progress(f"simulating {design.name} on {args.simulator}",
+    x = _load_npy(args.inputs, "--inputs")
+    progress = _Progress(f"simulating {display(design.name)} on {args.simulator}",
                          sys.stderr.isatty() or args.progress)
     sim = design.simulate(x, simulator=args.simulator, driver=args.driver, idle=args.idle,
                           backpressure=args.backpressure, seed=args.seed, waves=args.waves,
@@ -81,54 +196,92 @@ def cmd_sim(args) -> int:
     return 0 if sim.ok else 1
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def cmd_synth(args) -> int:
-    import signal
-
     from .synth import Progress, synthesize
     from .synth.report_section import critical_path_text
-    # SIGTERM ends the tool processes like Ctrl-C does (they run in their own session)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        data = synthesize(args.design_dir, args.target, progress=Progress())
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    data = synthesize(args.design_dir, args.target, progress=Progress())
     t = data["totals"]
     print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
           f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "
           f"BRAM {t['bram']}, LUTRAM {t['lutram']}")
     if data["fmax_mhz"]:
         print(f"Fmax {data['fmax_mhz']:.1f} MHz, {data['throughput_inferences_per_s']:,.0f} "
-              f"inferences/s; critical path {critical_path_text(data['critical_path'])}")
-    print(f"wrote {args.design_dir}/synth/resources.json and synth/synth.log")
+              f"inferences/s; critical path "
+              f"{critical_path_text(data['critical_path'], name=display)}")
+    print(f"wrote {display(args.design_dir)}/synth/resources.json and synth/synth.log")
     return 0
 
 
 def cmd_report(args) -> int:
     markdown, data = write_report(args.design_dir)
     if args.json:
-        print(json.dumps(data, indent=2))
+        print(json_text(data, indent=2))
     else:
         print(markdown, end="")
     return 0
 
 
+def _name_notes(model) -> list[str]:
+    """Names in ``model`` that generated text shows escaped (none is refused: every output
+    escapes or maps them; docs/guarantees.md)."""
+    from .frontend.onnx.graph import load_model
+    proto, _ = load_model(model)
+    graph = proto.graph
+    named = [("graph", graph.name)]
+    named += [(f"node ({node.op_type})", node.name) for node in graph.node]
+    tensors = {name for node in graph.node for name in (*node.input, *node.output)}
+    tensors |= {t.name for t in (*graph.input, *graph.output, *graph.initializer)}
+    named += [("tensor", name) for name in sorted(tensors)]
+    notes, seen = [], set()
+    for what, name in named:
+        if name and name not in seen and needs_escaping(name):
+            seen.add(name)
+            notes.append(f"{what} '{display(name)}'")
+    return notes
+
+
 def cmd_check(args) -> int:
     from .frontend import check_onnx
+    input_file(args.model, "the model")
+    shown = display(args.model)
     problems = check_onnx(args.model)
-    if not problems:
-        print(f"{args.model}: no problems found")
+    if problems:
+        print(f"{shown}: {len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  - {terminal(problem)}")
+        return 1
+    print(f"{shown}: no problems found")
+    notes = _name_notes(args.model)
+    if notes:
+        print(f"note: {len(notes)} name(s) hold characters that hwgen escapes wherever it writes "
+              "them (shown here as \\n, \\x1b, ...); no name reaches generated code or markup "
+              "as it is:")
+        for note in notes:
+            print(f"  - {note}")
+    return 0
+
+
+def cmd_cache(args) -> int:
+    from .sim.build_cache import cache_clean, cache_info
+    if args.action == "info":
+        info = cache_info()
+        if args.json:
+            print(json_text(info, indent=2))
+            return 0
+        print(f"build cache {display(info['root'])}: {info['builds']} build(s), "
+              f"{info['total_bytes'] / 1e6:,.1f} MB")
+        kinds: dict = {}
+        for entry in info["entries"]:
+            count, size = kinds.get(entry["kind"], (0, 0))
+            kinds[entry["kind"]] = (count + 1, size + entry["bytes"])
+        for kind, (count, size) in sorted(kinds.items()):
+            print(f"  {kind}: {count} build(s), {size / 1e6:,.1f} MB")
         return 0
-    print(f"{args.model}: {len(problems)} problem(s):")
-    for problem in problems:
-        print(f"  - {problem}")
-    return 1
+    done = cache_clean(keep_bytes=args.keep)
+    print(f"removed {done['removed']} build(s) ({done['freed_bytes'] / 1e6:,.1f} MB) from "
+          f"{display(done['root'])}; {done['remaining_bytes'] / 1e6:,.1f} MB remain"
+          + (f"; {done['skipped_in_use']} in use kept" if done["skipped_in_use"] else ""))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,11 +293,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="float ONNX model, or a QDQ model (compiled with its own scales)")
     p.add_argument("--calib", help="calibration inputs of a float model, .npy in the model's own "
                                    "layout: (N, features) or (N, C, H, W)")
-    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("-o", "--output", required=True, type=_out_dir,
+                   help="output directory: new, empty, or written by hwgen (replaced whole)")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT even if it is a non-empty directory hwgen did not write")
     p.add_argument("--config", help="CONFIG.toml with [default] and [layer.NAME] tables")
-    p.add_argument("--max-macs", type=int, default=64,
-                   help="multipliers of the largest layer when folding is automatic (64)")
-    p.add_argument("--top", default="hwgen_top", help="Verilog module name (hwgen_top)")
+    folding = p.add_argument_group(
+        "folding", "budget mode (--max-macs, the default) or target mode (--target-ii, or "
+                   "--target-fps with --clock-mhz): the fewest multipliers that reach the "
+                   "target; PE / SIMD in CONFIG.toml are kept")
+    folding.add_argument("--max-macs", type=_positive_int, default=None,
+                         help="multipliers of the largest layer when folding is automatic "
+                              f"({DEFAULT_MAX_MACS})")
+    folding.add_argument("--target-ii", type=_positive_int, default=None, metavar="CYCLES",
+                         help="reach at most CYCLES clock cycles per inference")
+    folding.add_argument("--target-fps", type=float, default=None, metavar="F",
+                         help="reach at least F inferences per second (needs --clock-mhz)")
+    folding.add_argument("--clock-mhz", type=float, default=None, metavar="M",
+                         help="clock frequency for --target-fps, in MHz")
+    p.add_argument("--max-layer-weights", type=_positive_int, default=MAX_LAYER_WEIGHTS,
+                   help="refuse a layer with more weights, before any long work "
+                        f"({MAX_LAYER_WEIGHTS:,}: about 30 s of compile time)")
+    p.add_argument("--top", default="hwgen_top", type=_top,
+                   help="Verilog module name (hwgen_top)")
     p.add_argument("--cost-target", choices=tuple(COST_TARGETS), default=DEFAULT_COST_TARGET,
                    help="target of the resource estimate in manifest.json and the report "
                         f"(default {DEFAULT_COST_TARGET}, as hwgen synth)")
@@ -159,11 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--driver", choices=("harness", "cocotb"), default="harness",
                    help="run the harness binary directly (fast) or under a cocotb test")
     p.add_argument("--waves", action="store_true", help="write sim/waves.vcd")
-    p.add_argument("--idle", type=float, default=0.0,
-                   help="probability of an idle input cycle (disables the cycle check)")
-    p.add_argument("--backpressure", type=float, default=0.0,
-                   help="probability of a cycle without output ready (disables the cycle check)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--idle", type=_probability, default=0.0,
+                   help="probability in [0, 1) of an idle input cycle (disables the cycle "
+                        "check)")
+    p.add_argument("--backpressure", type=_probability, default=0.0,
+                   help="probability in [0, 1) of a cycle without output ready (disables the "
+                        "cycle check)")
+    p.add_argument("--seed", type=_seed, default=1,
+                   help="seed of the idle and backpressure cycles, in [0, 2**31) (1)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.set_defaults(func=cmd_sim)
 
@@ -183,16 +357,65 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="list every problem of an ONNX model without compiling")
     p.add_argument("model")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("cache", help="the Verilator / Icarus build cache ($HWGEN_CACHE)")
+    cache = p.add_subparsers(dest="action", required=True)
+    q = cache.add_parser("info", help="where the cache is, its builds and their size")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q = cache.add_parser("clean", help="remove builds, least recently used first")
+    q.add_argument("--keep", type=_size, default=0,
+                   help="keep up to this much (e.g. 2G), the most recently used builds; "
+                        "default: remove every build not in use")
+    p.set_defaults(func=cmd_cache)
     return parser
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None, *, command):
+    if issubclass(category, HwgenWarning):
+        print(f"hwgen {command}: warning: {terminal(message)}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line),
+              file=sys.stderr, end="")
+
+
 def main(argv=None) -> int:
+    """Run one ``hwgen`` command; return its exit status.
+
+    0 success; 1 the command ran and its result is bad (a mismatch in simulation, problems
+    found by ``check``); 2 bad input (one clear message, no traceback); 130 interrupted
+    (Ctrl-C or SIGTERM: child processes are ended first).
+    """
     args = build_parser().parse_args(argv)
+    before = set(descendants())     # processes that are not this command's to end
+    # SIGTERM ends a command like Ctrl-C: children are ended, "interrupted", exit 130
     try:
-        return args.func(args)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:             # not the main thread (main() called from a thread)
+        previous = None
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = functools.partial(_show_warning, command=args.command)
+            return args.func(args)
     except HwgenError as error:
-        print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
+        print(f"hwgen {args.command}: error: {terminal(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        end_descendants(keep=before)    # children that third-party code started (cocotb)
+        print(f"hwgen {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except OSError as error:
+        # a file hwgen could not read or write that no check above named (read-only, full)
+        where = f" ({display(error.filename)})" if error.filename else ""
+        print(f"hwgen {args.command}: error: {error.strerror or error}{where}",
+              file=sys.stderr)
+        return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

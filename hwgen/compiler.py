@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 from .backend.design import DEFAULT_TOP, LoweredDesign
 from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
-from .passes import DEFAULT_MAX_MACS, choose_folding, size_fifos
+from .passes import (
+    DEFAULT_MAX_MACS,
+    MAX_LAYER_WEIGHTS,
+    check_layer_sizes,
+    choose_folding,
+    size_pipeline,
+)
 
-__all__ = ["compile_graph", "compile_onnx"]
+__all__ = ["compile_graph", "compile_onnx", "PHASES"]
 
+#: The compile phases ``phases`` dictionaries name, in order.
+PHASES = ("frontend and quantization", "folding", "lowering", "FIFO sizing and cycle model")
+
+
+@contextmanager
+def _phase(phases: dict | None, name: str):
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        if phases is not None:
+            phases[name] = phases.get(name, 0.0) + time.process_time() - start
 
 def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                  top: str = DEFAULT_TOP, input_axes: tuple | None = None) -> LoweredDesign:
+                  top: str = DEFAULT_TOP, input_axes: tuple | None = None,
+                  target_ii: int | None = None, max_layer_weights: int | None = MAX_LAYER_WEIGHTS,
+                  progress=None, phases: dict | None = None) -> LoweredDesign:
     """Fold, lower and size a quantized graph.
 
     The steps, in order: :func:`~hwgen.passes.choose_folding` (graph pass; PE / SIMD asked
     for in ``config`` are kept), :func:`~hwgen.ir.lowering.lower_graph` (the bridge to
-    hardware parameters), :func:`~hwgen.passes.size_fifos` (block pass, checked by the
-    cycle model).
+    hardware parameters), :func:`~hwgen.passes.size_pipeline` (block pass, from the
+    pipeline analysis). The analysis of the sized pipeline serves the manifest and the
+    simulation too (``hwgen.perf.pipeline.analyse_pipeline`` returns it for the design's
+    blocks), so the cycle model runs once.
 
     Parameters
     ----------
@@ -28,33 +53,60 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         Supplies requested PE / SIMD per layer.
     max_macs : int
         Multipliers of the largest layer when folding is chosen automatically.
+    target_ii : int, optional
+        Cycles per inference to reach with the fewest multipliers instead (``max_macs`` is
+        then ignored); :class:`~hwgen.passes.FoldingTargetError` if no folding reaches it.
     top : str
         Verilog module name.
     input_axes : tuple or None
         How a model input row becomes the stream (:attr:`LoweredDesign.input_axes`).
+    max_layer_weights : int or None
+        Refuse a layer with more weights (:func:`check_layer_sizes`); None for no limit.
+    progress : callable, optional
+        ``progress(step)`` with the name of each step as it starts.
+    phases : dict, optional
+        Filled with the CPU seconds of each phase (:data:`PHASES`).
     """
+    progress = progress or (lambda step: None)
     config = load_config(config)
-    requests = {}
-    for layer in graph.layers:
-        options = config.layer(layer.name)
-        if options.pe is not None or options.simd is not None:
-            requests[layer.name] = (options.pe, options.simd)
-    graph = choose_folding(graph, requests=requests, max_macs=max_macs)
-    blocks, edges = lower_graph(graph)
-    blocks = size_fifos(blocks, edges)
-    return LoweredDesign(name=graph.name, blocks=blocks, edges=edges, input_quant=graph.input_quant,
-                  output_quant=graph.output_quant, top=top, input_axes=input_axes)
+    check_layer_sizes(graph, max_layer_weights)
+    with _phase(phases, "folding"):
+        requests = {}
+        for layer in graph.layers:
+            options = config.layer(layer.name)
+            if options.pe is not None or options.simd is not None:
+                requests[layer.name] = (options.pe, options.simd)
+        progress("choosing the folding")
+        graph = choose_folding(graph, requests=requests, max_macs=max_macs,
+                               target_ii=target_ii)
+    with _phase(phases, "lowering"):
+        progress("lowering to hardware blocks")
+        blocks, edges = lower_graph(graph)
+    with _phase(phases, "FIFO sizing and cycle model"):
+        progress("sizing the FIFOs (cycle model)")
+        sized = size_pipeline(blocks, edges)
+    return LoweredDesign(name=graph.name, blocks=sized.blocks, edges=edges,
+                         input_quant=graph.input_quant, output_quant=graph.output_quant,
+                         top=top, input_axes=input_axes)
 
 
 def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX_MACS,
-                 top: str = DEFAULT_TOP) -> LoweredDesign:
+                 top: str = DEFAULT_TOP, target_ii: int | None = None,
+                 max_layer_weights: int | None = MAX_LAYER_WEIGHTS, progress=None,
+                 phases: dict | None = None) -> LoweredDesign:
     """Quantize a float ONNX model with ``calibration`` data (or read a QDQ model) and compile it.
 
     ONNX images are NCHW and hwgen streams NHWC: a model whose first layer takes an image
     gets ``input_axes`` (1, 2, 0), so :meth:`LoweredDesign.input_codes` takes rows in the
-    model's own layout (:mod:`hwgen.frontend.layout`).
+    model's own layout (:mod:`hwgen.frontend.layout`). ``phases`` is filled with the CPU
+    seconds of each phase (:data:`PHASES`).
     """
-    config = load_config(config)
-    graph = load_onnx(model, calibration, config=config)
+    with _phase(phases, "frontend and quantization"):
+        config = load_config(config)
+        if progress:
+            progress("reading and quantizing the model")
+        graph = load_onnx(model, calibration, config=config)
     return compile_graph(graph, config, max_macs=max_macs, top=top,
-                         input_axes=stream_input_axes(graph.input_shape))
+                         input_axes=stream_input_axes(graph.input_shape), target_ii=target_ii,
+                         max_layer_weights=max_layer_weights, progress=progress,
+                         phases=phases)

@@ -31,3 +31,8 @@ class SimulationError(HwgenError):
 
 class SynthesisError(HwgenError):
     """Synthesis or place-and-route cannot run: missing output, tool, or device capacity."""
+
+
+class HwgenWarning(UserWarning):
+    """Something the user should know about a result that is still produced (an ignored
+    option, a calibration range set by outliers); ``hwgen`` prints it as one line."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..backend.templates import render
 from ..errors import SimulationError
+from ..subprocesses import run_child
 from .build_cache import build_key, build_slot
 from .toolchain import ensure_icarus, ensure_verilator, verilator_make_overrides
 
@@ -144,7 +145,7 @@ def _write_sources(path: Path, top: str, verilog: str, harness_sv: str) -> None:
 
 
 def _run_build(cmd, cwd: Path) -> None:
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    result = run_child(cmd, cwd=cwd, capture=True)
     (cwd / "build.log").write_text(result.stdout + result.stderr)
     if result.returncode:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
@@ -219,14 +220,13 @@ def run_harness(harness: Harness, in_words, beats_out: int, *, in_width: int, wo
         work_dir, len(in_words), beats_out, idle=idle, backpressure=backpressure, seed=seed,
         watchdog=watchdog, waves_file=waves_file)
     start = time.perf_counter()
+    def poll():
+        progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+
     with open(work_dir / "sim.log", "w") as log:
-        process = subprocess.Popen(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT)
-        while process.poll() is None:
-            try:
-                process.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                if progress:
-                    progress(_count_lines(work_dir / "outputs.txt"), beats_out)
+        # its own process group: ended with everything it started if hwgen is interrupted
+        process = run_child(cmd, cwd=work_dir, stdout=log, stderr=subprocess.STDOUT,
+                            poll=poll if progress else None)
     wall = time.perf_counter() - start
     if progress:
         progress(_count_lines(work_dir / "outputs.txt"), beats_out)

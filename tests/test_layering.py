@@ -19,6 +19,11 @@ ALLOWED = {
     "errors": set(),
     "version": set(),
     "catalog": set(),
+    # leaves: model strings into generated text (one escaping function per target language),
+    # checks of input files before they are opened, child processes that end with hwgen
+    "text": {"errors"},
+    "input_files": {"errors", "text"},
+    "subprocesses": set(),
     "quant": {"errors"},
     "ir": {"errors", "quant", "catalog"},
     "golden": {"errors", "quant", "ir", "catalog"},
@@ -29,21 +34,23 @@ ALLOWED = {
     "hw": {"errors", "quant", "ir", "catalog"},
     "frontend": {"errors", "quant", "ir", "passes"},
     "backend": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
-                "hw", "rtl_templates"},
+                "hw", "rtl_templates", "text"},
     "compiler": {"errors", "ir", "passes", "frontend", "backend"},
-    "sim": {"errors", "ir", "golden", "perf", "backend", "rtl_templates"},
+    "sim": {"errors", "ir", "golden", "perf", "backend", "rtl_templates", "text",
+            "subprocesses"},
     # synthesis reads a compiled OUT (its manifest and shipped RTL) and runs yowasp tools
-    "synth": {"errors", "backend"},
-    "report": {"errors", "backend", "perf", "ir", "synth"},
+    "synth": {"errors", "backend", "text", "subprocesses"},
+    "report": {"errors", "backend", "perf", "ir", "synth", "text"},
     "reference": {"errors", "quant", "ir", "catalog", "golden", "perf", "passes", "frontend",
                   "backend", "compiler"},
     # quantization-aware training (torch, Brevitas) checks its exports with the compiler and
     # the golden model
     "qat": {"errors", "compiler", "golden"},
     "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
-            "frontend", "backend", "compiler", "sim", "report"},
+            "frontend", "backend", "compiler", "sim", "report", "text", "input_files"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
-            "frontend", "backend", "compiler", "sim", "report", "api", "synth"},
+            "frontend", "backend", "compiler", "sim", "report", "api", "synth", "text",
+            "input_files", "subprocesses"},
     "__init__": {"version", "api", "errors"},
 }
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from ..catalog import kind_of
-from ..errors import IRError
+from ..errors import HwgenError, IRError
 from ..ir.block import beats_per_inference, chain_edges, check_edges
 from ..ir.types import TensorQuant
+from ..text import check_verilog_identifier
 
 __all__ = ["LoweredDesign", "DEFAULT_TOP"]
 
 DEFAULT_TOP = "hwgen_top"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +65,10 @@ class LoweredDesign:
                 kind_of(block)
             except KeyError:
                 raise IRError(f"{block!r} is not a block kind of the catalog") from None
-        if not _IDENTIFIER.match(self.top):
-            raise IRError(f"top module name {self.top!r} is not a Verilog identifier")
+        try:
+            check_verilog_identifier(self.top, "top module name")
+        except HwgenError as error:
+            raise IRError(str(error)) from None
         if self.input_quant.dtype != self.blocks[0].input_format.element:
             raise IRError("the design's input type differs from its first block's")
         if self.output_quant.dtype != self.blocks[-1].output_format.element:
@@ -151,6 +152,11 @@ class LoweredDesign:
         x = x.reshape((len(x),) + model_shape)
         if self.input_axes is not None:
             x = x.transpose((0,) + tuple(a + 1 for a in self.input_axes))
+        if x.dtype.kind == "c":
+            raise IRError(f"inputs are complex numbers ({x.dtype}); pass real values (the "
+                          "imaginary part is not dropped)")
+        if x.dtype.kind not in "biuf":
+            raise IRError(f"inputs must be integer codes or real numbers, not {x.dtype}")
         if x.dtype.kind in "iu":
             self.input_quant.dtype.check_codes(x, "input codes")
             return x.astype(np.int64)

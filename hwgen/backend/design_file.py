@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import json
 import typing
+import zipfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -105,12 +106,26 @@ def load_design(path: Path) -> LoweredDesign:
         path = path / DESIGN_FILE
     if not path.exists():
         raise HwgenError(f"{path} does not exist; run `hwgen compile` first")
-    with np.load(path) as data:
-        meta = json.loads(bytes(data["meta"]).decode())
-        if meta.get("format") != FORMAT_VERSION:
-            raise HwgenError(f"{path} was written by another hwgen version; compile again")
-        blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
-    return LoweredDesign(name=meta["name"], blocks=blocks, top=meta["top"],
-                  edges=tuple(tuple(ports) for ports in meta["edges"]),
-                  input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]),
-                  input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]))
+    if not path.is_file():
+        raise HwgenError(f"{path} is not a file; run `hwgen compile` again")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+                raise HwgenError(f"{path} was written by another hwgen version; compile again")
+            blocks = tuple(_decode(entry, data) for entry in meta["blocks"])
+        return LoweredDesign(
+            name=meta["name"], blocks=blocks, top=meta["top"],
+            edges=tuple(tuple(ports) for ports in meta["edges"]),
+            input_quant=_quant_from(meta["input"]), output_quant=_quant_from(meta["output"]),
+            input_axes=None if meta.get("input_axes") is None else tuple(meta["input_axes"]))
+    except HwgenError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise HwgenError(f"{path} does not hold a valid design ({error}); compile again") \
+            from None
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile) as error:
+        # a truncated or edited file: numpy, zipfile and json raise any of these
+        raise HwgenError(f"{path} is corrupt or truncated ({type(error).__name__}: {error}); "
+                         "compile again: hwgen compile MODEL -o OUT") from None

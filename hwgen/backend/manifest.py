@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..ir.block import block_instance
-from ..passes.fifo_sizing import steady_state_inferences
+from ..passes.fifo_sizing import fifo_bits, steady_state_inferences
 from ..perf.cost.summary import DEFAULT_COST_TARGET, estimate_section
 from ..perf.pipeline import pipeline_timing
 from ..version import __version__
@@ -29,9 +29,8 @@ def build_manifest(design: LoweredDesign, *, files: dict,
     cost_target : str
         Target of the analytic resource estimate (``"estimate"``; :mod:`hwgen.perf.cost`).
     """
-    # hw imports Amaranth; only building a manifest needs this name, and importing
-    # hwgen.backend (hence ``import hwgen``) must not pull Amaranth in.
     inferences = steady_state_inferences(len(design.blocks))
+    # The compile flow's analysis of these very blocks, when there is one: no second run.
     timing = pipeline_timing(design.blocks, inferences, design.edges)
     blocks = []
     for index, (block, t) in enumerate(zip(design.blocks, timing.layers, strict=True)):
@@ -78,6 +77,8 @@ def build_manifest(design: LoweredDesign, *, files: dict,
                    "type": design.output_quant.dtype.name, "scale": design.output_quant.scale,
                    "zero_point": design.output_quant.zero_point},
         "layers": blocks,
+        # Bits of every FIFO (output, input and branch FIFOs: depth x beat width).
+        "fifo_bits": fifo_bits(design.blocks, design.edges),
         "predicted": {
             "latency": timing.latency, "ii": timing.ii, "ii_bound": timing.ii_bound,
             "model_inferences": inferences,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import HwgenWarning, ModelError
 from .float.conv_ptq import quantize_network
 from .float.model import FloatDense
 from .float.ptq import quantize_layers
@@ -107,6 +108,10 @@ def load_onnx(model, calibration, *, config=None, name: str | None = None):
             os.path.splitext(os.path.basename(os.fspath(model)))[0]
             if isinstance(model, (str, os.PathLike)) else "model")
     if is_qdq(proto):
+        if calibration is not None:
+            warnings.warn(HwgenWarning(
+                f"{source}: calibration data (--calib) is ignored: a QDQ model is compiled "
+                "with its own scales"), stacklevel=2)
         return read_qdq(proto, config=config, name=name, source=source)
     if is_qonnx(proto):
         return read_qonnx(proto, calibration, config=config, name=name, source=source)

@@ -254,6 +254,9 @@ def _read_toml(path) -> tuple[dict, str]:
         raise ConfigError(f"config file {source!r} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {source!r} is not UTF-8 text (byte {exc.start}: "
+                          f"{exc.reason}); CONFIG.toml is a TOML text file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {source!r}: {exc.strerror}") from None
 

@@ -6,12 +6,29 @@ and the golden model (to calibrate a QONNX model's unquantized output)."""
 
 from __future__ import annotations
 
-from .fifo_sizing import size_fifos, steady_state_inferences
-from .folding import DEFAULT_MAX_MACS, choose_folding, divisors
+from .fifo_sizing import (
+    SizedPipeline,
+    fifo_bits,
+    size_fifos,
+    size_pipeline,
+    steady_state_inferences,
+)
+from .folding import (
+    DEFAULT_MAX_MACS,
+    FoldingTargetError,
+    choose_folding,
+    divisors,
+    folding_report,
+    target_interval,
+)
+from .layer_size import MAX_LAYER_WEIGHTS, check_layer_sizes
 from .threshold_folding import fold_activation, fold_thresholds
 
-__all__ = ["run_passes", "choose_folding", "size_fifos", "steady_state_inferences",
-           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation"]
+__all__ = ["run_passes", "choose_folding", "size_fifos", "size_pipeline", "SizedPipeline",
+           "fifo_bits", "steady_state_inferences",
+           "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation",
+           "folding_report", "target_interval", "FoldingTargetError",
+           "MAX_LAYER_WEIGHTS", "check_layer_sizes"]
 
 
 def run_passes(subject, passes):

@@ -1,107 +1,306 @@
-"""Size the FIFOs of lowered blocks so the pipeline runs at its slowest block's rate."""
+"""Size the FIFOs of lowered blocks from the pipeline analysis (``hwgen.perf.pipeline``).
+
+1. Each block kind says which FIFOs it has, their smallest legal depths and the depths with
+   which it runs at full rate on its own (``CycleModel``); every port that reads a shared
+   stream gets a branch FIFO.
+2. Paced run: the pipeline analysed with every FIFO unbounded and the source releasing one
+   inference every ``II`` cycles, ``II`` the slowest block's cycles per inference (the best
+   interval any depths give; if the run cannot keep that pace, the interval it sustains).
+   The analysis is exact and periodic, so it gives each FIFO's largest occupancy over the
+   endless run: the depth at which the FIFO delays nothing (``hwgen.perf.fifo_depth``).
+   Those depths, all at once, reproduce the paced run; run back to back (the harness's
+   source) they never do worse, as starting inferences earlier makes no transfer later:
+   they keep ``II`` and never deadlock ("safe" depths).
+3. Measured run: the safe depths back to back. A producer with slack ran ahead of its
+   consumer in the paced run (its occupancy holds beats fetched early); the measured run
+   shows how many of them its consumer never needed in time. The candidate depths drop
+   those (keeping one read burst), cap the rest at the kind's own depth, and cap an input
+   FIFO of a block with slack at its read burst.
+4. The candidate's exact back-to-back analysis must keep ``II`` without deadlock; else each
+   shallower FIFO gets back the beats its consumer reads in the cycles lost (half of what it
+   lost after a deadlock), up to three times, and finally the safe depths stay.
+
+The last analysis is the design's cycle model (:class:`SizedPipeline`); it is shared with
+the manifest and the simulation. Deadlock checks, depths and the interval come from the same
+analysis; no depth is found by doubling.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..errors import IRError
 from ..ir.block import DESIGN_INPUT, chain_edges, check_edges, consumers_of
-from ..perf.pipeline import pipeline_timing
+from ..perf.events import CycleModelDeadlock
+from ..perf.pipeline import PipelineAnalysis, remember_analysis
 from ..perf.registry import cycle_model
 
-__all__ = ["size_fifos", "steady_state_inferences"]
+__all__ = ["size_fifos", "size_pipeline", "SizedPipeline", "steady_state_inferences",
+           "fifo_bits"]
 
 _PORT_FIFO = ("in_fifo_depth", "in2_fifo_depth")
-_MAX_BRANCH_DEPTH = 1 << 16
+#: Inferences the paced run may take to become periodic before its pace counts as too fast.
+_PACED_LIMIT = 32
+_PACED_LIMIT_MAX = 1024
+#: Candidates tried when making FIFOs shallower than the paced run's occupancies.
+_ATTEMPTS = 3
 
 
 def steady_state_inferences(block_count: int) -> int:
-    """Back-to-back inferences after which the model's last interval is the steady one."""
+    """Back-to-back inferences the manifest's interval is measured over (its last two)."""
     return 2 * block_count + 6
 
 
-def _interval(blocks, edges):
-    """Steady-state interval and its bound; interval None if the model deadlocks."""
-    try:
-        timing = pipeline_timing(blocks, steady_state_inferences(len(blocks)), edges)
-    except RuntimeError:            # the model found a deadlock
-        return None, None
-    return timing.ii, timing.ii_bound
+@dataclass(frozen=True, eq=False)
+class SizedPipeline:
+    """Blocks with their FIFO depths set, and the analysis of the sized pipeline run back to
+    back (None without ``verify``)."""
+
+    blocks: tuple
+    edges: tuple
+    analysis: PipelineAnalysis | None
 
 
-def _timing_ok(blocks, edges) -> bool:
-    ii, bound = _interval(blocks, edges)
-    return ii is not None and ii == bound
+def fifo_bits(blocks, edges=None) -> int:
+    """Bits of FIFO storage of a sized pipeline: every block's output FIFO and every port or
+    branch FIFO, depth times beat width (a branch FIFO holds the producer's beats, a port
+    FIFO the beats after the port's width converter)."""
+    blocks = tuple(blocks)
+    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    readers = consumers_of(edges)
+    bits = 0
+    for index, block in enumerate(blocks):
+        bits += block.out_fifo_depth * block.output_format.payload_bits
+        for port, producer in enumerate(edges[index]):
+            depth = block.input_fifo_depths[port]
+            if not depth:
+                continue
+            if len(readers[producer]) > 1:
+                fmt = (blocks[producer].output_format if producer != DESIGN_INPUT
+                       else blocks[0].input_format)
+            else:
+                fmt = block.input_formats[port]
+            bits += depth * fmt.payload_bits
+    return bits
 
 
-def _set_port(blocks, b, port, depth):
+def _rule_depths(blocks, edges, rule: str) -> tuple:
+    """``blocks`` with each kind's FIFO depths: ``rule`` ``"natural"`` (the depths with
+    which the block runs at full rate on its own) or ``"least"`` (the smallest legal ones);
+    every port that reads a shared stream has a branch FIFO."""
+    sized = []
+    for block, producers in zip(blocks, edges, strict=True):
+        upstream = blocks[producers[0]] if producers[0] != DESIGN_INPUT else None
+        model = cycle_model(block)
+        depths = (model.fifo_depths(block, upstream) if rule == "natural"
+                  else model.smallest_depths(block, upstream))
+        sized.append(replace(block, **depths))
+    for readers in consumers_of(edges).values():
+        if len(readers) > 1:
+            for b, port in readers:
+                field = _PORT_FIFO[port]
+                sized[b] = replace(sized[b], **{field: max(1, getattr(sized[b], field))})
+    return tuple(sized)
+
+
+def _floors(blocks, edges) -> tuple:
+    return _rule_depths(blocks, edges, "least")
+
+
+def _deepened(blocks, analysis) -> tuple:
+    """``blocks`` with each FIFO of ``analysis`` (an unbounded one) as deep as it needs."""
     blocks = list(blocks)
-    blocks[b] = replace(blocks[b], **{_PORT_FIFO[port]: depth})
+    for site in analysis.sites:
+        depth = max(getattr(blocks[site.block], site.field), analysis.needed_depth(site))
+        blocks[site.block] = replace(blocks[site.block], **{site.field: depth})
     return tuple(blocks)
 
 
-def _doubled(block):
-    changes = {key: 2 * getattr(block, key)
-               for key in ("out_fifo_depth",) + _PORT_FIFO if getattr(block, key, 0)}
-    return replace(block, **changes)
+def _ii_bound(blocks) -> int:
+    return max(cycle_model(block).ideal_cycles(block) for block in blocks)
+
+
+def _paced(blocks, edges, interval: int):
+    """The run paced at ``interval`` with every FIFO unbounded (periodic if the pipeline can
+    keep that pace)."""
+    return PipelineAnalysis(blocks, edges, release_interval=interval, unbounded=True,
+                            limit=_PACED_LIMIT).run()
+
+
+def _sustained_interval(analysis) -> int:
+    """The interval a pipeline that cannot keep the pace keeps at its output: the mean
+    over the last half of the run (its slowest block has long been busy without a break),
+    rounded up."""
+    last = analysis.timing(analysis.evaluated).last_out
+    half = len(last) // 2
+    return -(-(last[-1] - last[-1 - half]) // half)
+
+
+def _back_to_back(blocks, edges, *, record=()):
+    """The analysis of the sized pipeline as the harness runs it, or None on deadlock (a
+    long transient gets a longer search for the periodic regime)."""
+    try:
+        analysis = PipelineAnalysis(blocks, edges, record=record).run()
+        while not analysis.periodic and analysis.limit < _PACED_LIMIT_MAX:
+            analysis.limit *= 2
+            analysis.run()
+        return analysis
+    except CycleModelDeadlock:
+        return None
+
+
+def _keeps(analysis, interval: int) -> bool:
+    """The periodic run takes at most ``interval`` cycles per inference."""
+    p = analysis.periodicity
+    return p is not None and p.delta <= p.period * interval
+
+
+def _depth(blocks, site) -> int:
+    return getattr(blocks[site.block], site.field)
+
+
+def _with_depths(blocks, depths: dict) -> tuple:
+    blocks = list(blocks)
+    for (index, field), depth in depths.items():
+        blocks[index] = replace(blocks[index], **{field: depth})
+    return tuple(blocks)
+
+
+def _critical(blocks, edges, interval: int) -> set:
+    """Indices of the blocks that take ``interval`` cycles per inference (no slack)."""
+    return {index for index, block in enumerate(blocks)
+            if cycle_model(block).ideal_cycles(block) >= interval}
+
+
+def _consumers(site, edges) -> list:
+    if site.field != "out_fifo_depth":
+        return [site.block]
+    return [b for b, ports in enumerate(edges) if site.block in ports]
+
+
+def _shrinkable(safe, floors, edges, interval: int) -> set:
+    """The FIFOs :func:`_shallower` may make shallower: deeper than their floor, their
+    producer with slack (the paced occupancy is what a producer without slack needs)."""
+    critical = _critical(safe, edges, interval)
+    keys = set()
+    for index, block in enumerate(safe):
+        for port, producer in enumerate(edges[index]):
+            field = _PORT_FIFO[port]
+            if producer not in critical and getattr(block, field) > getattr(floors[index],
+                                                                            field):
+                keys.add((index, field))
+        if index not in critical and block.out_fifo_depth > floors[index].out_fifo_depth:
+            keys.add((index, "out_fifo_depth"))
+    return keys
+
+
+def _shallower(safe, natural, floors, edges, interval: int, measured) -> dict:
+    """Candidate depths from the ``measured`` back-to-back run of ``safe``, for the FIFOs it
+    recorded (:func:`_shrinkable`).
+
+    A producer with slack may have run ahead of its consumer in the paced run: its FIFO
+    loses the beats its consumer never needed in time (more than one read burst of them at
+    every read) but one burst, or else keeps at most its kind's own depth (``natural``; a
+    branch FIFO keeps its depth). An input FIFO of a block with slack keeps at most that
+    block's longest read burst and one beat more.
+    """
+    critical = _critical(safe, edges, interval)
+    forked = {(b, _PORT_FIFO[port]) for readers in consumers_of(edges).values()
+              if len(readers) > 1 for b, port in readers}
+    depths = {}
+    for site in measured.sites:
+        if site.arrivals is None:
+            continue
+        key = (site.block, site.field)
+        depth = _depth(safe, site)
+        spare = measured.spare_beats(site)
+        burst = measured.read_burst(site)
+        if spare > burst:
+            used = depth - spare + burst
+        elif key in forked:
+            used = depth
+        else:
+            used = min(depth, _depth(natural, site))
+        # (An output FIFO's credits also pace its own block: no burst limit there.)
+        if site.field != "out_fifo_depth" and not critical.intersection(
+                _consumers(site, edges)):
+            used = min(used, burst + 1)
+        used = max(used, _depth(floors, site))
+        if used < depth:
+            depths[key] = used
+    return depths
+
+
+def _shrunk(safe, natural, floors, edges, interval: int, measured):
+    """The shallowest verified depths found from ``measured`` (the analysis of ``safe``),
+    and their analysis; ``safe`` and ``measured`` if no candidate keeps the interval.
+
+    A candidate whose run is slower by ``x`` cycles per inference gets back, in each FIFO it
+    made shallower, the beats that FIFO's consumer reads in ``x`` cycles (and one more);
+    one that deadlocks, half of what it took away.
+    """
+    depths = _shallower(safe, natural, floors, edges, interval, measured)
+    sites = {(site.block, site.field): site for site in measured.sites}
+    for _ in range(_ATTEMPTS):
+        if not depths:
+            break
+        candidate = _with_depths(safe, depths)
+        analysis = _back_to_back(candidate, edges)
+        if analysis is not None and _keeps(analysis, interval):
+            return candidate, analysis
+        grown = {}
+        for key, depth in depths.items():
+            full = getattr(safe[key[0]], key[1])
+            if analysis is None:
+                more = -(-(full - depth) // 2)
+            else:
+                p = analysis.periodicity
+                lost = -(-(p.delta - p.period * interval) // p.period) if p else full
+                per = measured.per_inference(sites[key].frees)
+                more = -(-lost * per // interval) + 1
+            if depth + more < full:
+                grown[key] = depth + more
+        depths = grown
+    return safe, measured
+
+
+def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
+    """Size the FIFOs (see the module docstring) and analyse the result once."""
+    blocks = tuple(blocks)
+    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
+    floors = _floors(blocks, edges)
+    interval = _ii_bound(floors)
+    for _ in range(8):
+        paced = _paced(floors, edges, interval)
+        while not paced.periodic and _sustained_interval(paced) <= interval \
+                and paced.limit < _PACED_LIMIT_MAX:
+            paced.limit *= 2                    # keeps the pace: a long transient
+            paced.run()
+        if paced.periodic:
+            break
+        # A block slower than its ideal cycles (e.g. a strided window that still reads
+        # every input pixel): pace at what the pipeline sustains.
+        interval = max(interval + 1, _sustained_interval(paced))
+    else:
+        raise IRError("FIFO sizing: the pipeline settles at no interval with unbounded FIFOs; "
+                      "a block's cycle model is inconsistent")
+    safe = _deepened(floors, paced)
+    if not verify:
+        return SizedPipeline(safe, edges, None)
+    # Never slower than the paced run: starting every inference earlier makes no transfer
+    # later (the rules are monotone), so the back-to-back run's outputs keep the pace.
+    measured = _back_to_back(safe, edges, record=_shrinkable(safe, floors, edges, interval))
+    if measured is None or not _keeps(measured, interval):
+        raise IRError("FIFO sizing: the back-to-back run of FIFOs sized from the paced run "
+                      f"does not keep its interval ({measured and measured.periodicity}); a "
+                      "cycle model is not monotone")
+    natural = _rule_depths(blocks, edges, "natural")
+    sized, analysis = _shrunk(safe, natural, floors, edges, interval, measured)
+    # Later questions about these very blocks (the manifest, a simulation) get this analysis.
+    remember_analysis(analysis)
+    return SizedPipeline(sized, edges, analysis)
 
 
 def size_fifos(blocks, edges=None, *, verify: bool = True) -> tuple:
-    """Blocks with their FIFO depths set.
-
-    1. Each block kind's rule (``hwgen.perf.registry``) given the block feeding its first port.
-    2. Ports that share a producer (a fork) each get a FIFO; a residual branch must hold
-       everything the other branch has not consumed yet, so these depths are found with the
-       exact cycle model: doubled until the model does not deadlock, doubled further while
-       the interval improves, then each trimmed back by bisection to the smallest depth that
-       keeps the best interval.
-    3. With ``verify``, if the steady-state interval still exceeds the slowest block's, all
-       depths double (up to 4 times) until it does not; if that does not help either, the
-       sizes of step 2 stay (the report then shows the slower interval, still exact).
-    """
-    blocks = tuple(blocks)
-    edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
-    sized = []
-    for block, producers in zip(blocks, edges, strict=True):
-        upstream = sized[producers[0]] if producers[0] != DESIGN_INPUT else None
-        sized.append(replace(block, **cycle_model(block).fifo_depths(block, upstream)))
-    sized = tuple(sized)
-    forked = [reader for readers in consumers_of(edges).values() if len(readers) > 1
-              for reader in readers]
-    for b, port in forked:
-        sized = _set_port(sized, b, port, max(2, getattr(sized[b], _PORT_FIFO[port])))
-    if forked:
-        # Grow the branch FIFOs until nothing deadlocks, then while the interval improves.
-        while _interval(sized, edges)[0] is None:
-            if all(getattr(sized[b], _PORT_FIFO[p]) >= _MAX_BRANCH_DEPTH for b, p in forked):
-                raise IRError("no FIFO depth up to 65536 lets the branches of this graph run "
-                              "without deadlock; check the graph")
-            for b, port in forked:
-                sized = _set_port(sized, b, port, 2 * getattr(sized[b], _PORT_FIFO[port]))
-        best = _interval(sized, edges)[0]
-        for _ in range(4):
-            bigger = sized
-            for b, port in forked:
-                bigger = _set_port(bigger, b, port, 2 * getattr(bigger[b], _PORT_FIFO[port]))
-            ii = _interval(bigger, edges)[0]
-            if ii >= best:
-                break
-            sized, best = bigger, ii
-        # Trim each branch back to the smallest depth that keeps that interval.
-        for b, port in forked:
-            lo, hi = 1, getattr(sized[b], _PORT_FIFO[port])
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if _interval(_set_port(sized, b, port, mid), edges)[0] == best:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            sized = _set_port(sized, b, port, hi)
-    if not verify:
-        return sized
-    candidate = sized
-    for _ in range(5):
-        if _timing_ok(candidate, edges):
-            return candidate
-        candidate = tuple(_doubled(block) for block in candidate)
-    return sized
+    """Blocks with their FIFO depths set (:func:`size_pipeline`)."""
+    return size_pipeline(blocks, edges, verify=verify).blocks

@@ -9,53 +9,59 @@ stages and written into the output FIFO ``WRITE_DELAY`` cycles later:
 
 from __future__ import annotations
 
+import math
+
 from ..ir.blocks.eltwise_add import AddParams
 from .cycle_model import CycleModel
-from .events import NEVER_BLOCKS, Schedule, Stream
+from .events import Schedule, Stream
 
-__all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles", "ELTWISE_ADD"]
+__all__ = ["ADD_WRITE_DELAY", "add_processes", "add_cycles", "add_reach", "ELTWISE_ADD"]
 
 ADD_WRITE_DELAY = 3
 
 
 def add_cycles(p: AddParams) -> int:
-    import math
     return math.prod(p.shape) // p.lanes
 
 
-def add_processes(schedule: Schedule, p: AddParams, inputs, out: Stream, inferences: int):
+def add_processes(schedule: Schedule, p: AddParams, inputs, out: Stream,
+                  inferences: int | None = None):
     a, b = inputs
-    takes = schedule.stream(f"{p.name}.take", out.beats)
-    for i in range(out.beats):
-        takes.accept(i, NEVER_BLOCKS)
+    depth, log = schedule.fifo_depth(p, "out_fifo_depth")
 
     def join():
-        previous = -1
-        for i in range(out.beats):
-            start = max(previous + 1, (yield a.offered(i)), (yield b.offered(i)))
-            if i >= p.out_fifo_depth:
-                start = max(start, (yield out.after(i - p.out_fifo_depth)) + 1)
+        previous, i = -1, 0
+        ox = out.xfer
+        while True:
+            start = max(previous + 1, (yield (a, -1 - i)), (yield (b, -1 - i)))
+            if depth is not None and i >= depth:
+                q = i - depth - out.base
+                t = ox[q] if 0 <= q < len(ox) else (yield (out, i - depth))
+                if t >= start:
+                    start = t + 1
+            if log is not None:
+                log.offer(i, start)
             a.accept(i, start)
             b.accept(i, start)
             previous = start
-            takes.offer(i, start)
-
-    def fifo_output():
-        previous = -1
-        for i in range(out.beats):
-            taken = yield takes.after(i)
-            out.offer(i, max(taken + ADD_WRITE_DELAY + 1, previous + 1))
-            previous = yield out.after(i)
+            out.arrive(i, start + ADD_WRITE_DELAY + 1)
+            i += 1
 
     schedule.process(join())
-    schedule.process(fifo_output())
 
 
 def add_fifos(block: AddParams, upstream) -> dict:
-    """Credits for one sum per cycle. The input FIFOs are sized on the graph (a residual
-    branch must hold what the other branch has not consumed yet): see ``size_fifos``."""
+    """Credits for one sum per cycle. The input FIFOs are the branch FIFOs of a fork, which
+    ``size_fifos`` sizes on the graph (a residual branch must hold what the other branch has
+    not consumed yet)."""
     return {"out_fifo_depth": ADD_WRITE_DELAY + 2}
 
 
+def add_reach(p: AddParams) -> int:
+    """Inferences back a rule reaches: the previous sum (1), and a credit ``C`` beats back
+    on a stream of ``shape / lanes`` beats per inference."""
+    return max(1, -(-p.out_fifo_depth // add_cycles(p)))
+
+
 #: The element-wise adder's cycle model (catalog entry ``eltwise_add``).
-ELTWISE_ADD = CycleModel(add_processes, add_cycles, add_fifos)
+ELTWISE_ADD = CycleModel(add_processes, add_cycles, add_fifos, add_reach)

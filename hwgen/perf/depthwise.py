@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..ir.blocks.depthwise import DepthwiseParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
-from .window_reduce import window_reduce_processes
+from .window_reduce import window_reduce_processes, window_reduce_reach
 
 __all__ = ["WRITE_DELAY", "depthwise_processes", "depthwise_cycles", "depthwise_fifos", "DEPTHWISE"]
 
@@ -33,9 +33,10 @@ def depthwise_fifos(p: DepthwiseParams, upstream) -> dict:
 
 
 def depthwise_processes(schedule: Schedule, p: DepthwiseParams, inp: Stream, out: Stream,
-                        inferences: int):
-    window_reduce_processes(schedule, p, inp, out, inferences, delay=WRITE_DELAY)
+                        inferences: int | None = None):
+    window_reduce_processes(schedule, p, inp, out, delay=WRITE_DELAY)
 
 
 #: The depthwise unit's cycle model (catalog entry ``depthwise``).
-DEPTHWISE = CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos)
+DEPTHWISE = CycleModel(depthwise_processes, depthwise_cycles, depthwise_fifos,
+                       window_reduce_reach)

@@ -12,26 +12,31 @@ from .events import Schedule, Stream
 __all__ = ["fork_processes"]
 
 
-def fork_processes(schedule: Schedule, depths, inp: Stream, branches) -> None:
+def fork_processes(schedule: Schedule, depths, inp: Stream, branches, *,
+                   logs=None) -> None:
+    """Register the fork's rules; a depth of None runs that branch's FIFO without a limit
+    and offers the write cycles on ``logs[branch]`` (as ``stream_fifo_processes``)."""
     depths, branches = tuple(depths), tuple(branches)
+    logs = tuple(logs) if logs is not None else (None,) * len(branches)
 
     def write_side():
-        previous = -1
-        for i in range(inp.beats):
+        previous, i = -1, 0
+        ix = inp.xfer
+        while True:
             ready = previous + 1
             for depth, branch in zip(depths, branches, strict=True):
-                if i >= depth:
-                    ready = max(ready, (yield branch.after(i - depth)) + 1)
+                if depth is not None and i >= depth:
+                    t = yield (branch, i - depth)
+                    if t >= ready:
+                        ready = t + 1
             inp.accept(i, ready)
-            previous = yield inp.after(i)
-
-    def read_side(branch):
-        previous = -1
-        for i in range(branch.beats):
-            written = yield inp.after(i)
-            branch.offer(i, max(written + 1, previous + 1))
-            previous = yield branch.after(i)
+            q = i - inp.base
+            previous = ix[q] if 0 <= q < len(ix) else (yield (inp, i))
+            for log in logs:
+                if log is not None:
+                    log.offer(i, previous)
+            for branch in branches:
+                branch.arrive(i, previous + 1)
+            i += 1
 
     schedule.process(write_side())
-    for branch in branches:
-        schedule.process(read_side(branch))

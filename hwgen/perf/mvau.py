@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from ..ir.blocks.int_mvau import IntMvauParams
 from .cycle_model import CycleModel
-from .events import NEVER_BLOCKS, Schedule, Stream
+from .events import Schedule, Stream
 
 __all__ = ["WRITE_DELAY", "int_mvau_processes", "int_mvau_cycles_per_vector",
-           "int_mvau_isolated_latency", "credits_for_full_rate", "INT_MVAU"]
+           "int_mvau_isolated_latency", "credits_for_full_rate", "mvau_reach", "INT_MVAU"]
 
 #: Issue of a fold's last step to the output FIFO write: memories (1), dot products (2),
 #: accumulate (3), requantizer stage A (4), stage B (5).
@@ -48,55 +48,62 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
 
 
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
-                       inferences: int):
-    """Register the block's rules for ``inferences`` inferences on ``schedule``."""
-    mvau_engine_processes(schedule, p, inp, out, inferences, write_delay=WRITE_DELAY)
+                       inferences: int | None = None):
+    """Register the block's rules on ``schedule`` (``inferences`` is not needed: the
+    streams' lengths end the run)."""
+    mvau_engine_processes(schedule, p, inp, out, write_delay=WRITE_DELAY)
 
 
-def mvau_engine_processes(schedule: Schedule, p, inp: Stream, out: Stream, inferences: int,
-                          *, write_delay: int, group: int = 1):
+def mvau_engine_processes(schedule: Schedule, p, inp: Stream, out: Stream,
+                          inferences: int | None = None, *, write_delay: int, group: int = 1):
     """The folded engine's rules, shared by every MVAU datapath.
 
     ``p`` provides ``name``, ``nf``, ``sf``, ``vectors`` and ``out_fifo_depth``. A datapath
     whose output beat needs ``group`` folds (an MX output block) writes those beats together:
     fold ``f - group + 1 + j`` is written ``write_delay + j`` cycles after the group's last
-    step.
+    step. The credit of fold ``f`` is the output FIFO's rule (``Schedule.fifo_depth``): it
+    delays the fold's first step, which for fold 0 of a vector is the transfer of its input
+    beat.
     """
-    vectors = inferences * p.vectors
-    folds = vectors * p.nf
-    writes = schedule.stream(f"{p.name}.fifo_write", folds)
-    for f in range(folds):
-        writes.accept(f, NEVER_BLOCKS)
+    nf, sf = p.nf, p.sf
+    depth, log = schedule.fifo_depth(p, "out_fifo_depth")
+    arrive = write_delay + 1        # a result is read out of the FIFO a cycle after its write
 
     def engine():
-        issued = -1
-        for k in range(vectors):
-            for nf in range(p.nf):
-                f = k * p.nf + nf
+        issued, f, beat = -1, 0, 0
+        ox, ix = out.xfer, inp.xfer
+        while True:
+            for n in range(nf):
                 start = issued + 1
-                if f >= p.out_fifo_depth:
-                    start = max(start, (yield out.after(f - p.out_fifo_depth)) + 1)
-                if nf == 0:
-                    for sf in range(p.sf):
-                        beat = k * p.sf + sf
-                        inp.accept(beat, start)
-                        issued = yield inp.after(beat)
-                        start = issued + 1
+                if depth is not None and f >= depth:
+                    j = f - depth - out.base
+                    t = ox[j] if 0 <= j < len(ox) else (yield (out, f - depth))
+                    if t >= start:
+                        start = t + 1
+                if n == 0:
+                    inp.accept(beat, start)
+                    j = beat - inp.base
+                    issued = ix[j] if 0 <= j < len(ix) else (yield (inp, beat))
+                    if log is not None:
+                        log.offer(f, issued)
+                    beat += 1
+                    for _ in range(sf - 1):
+                        inp.accept(beat, issued + 1)
+                        j = beat - inp.base
+                        issued = ix[j] if 0 <= j < len(ix) else (yield (inp, beat))
+                        beat += 1
                 else:
-                    issued = start + p.sf - 1
-                if f % group == group - 1:
-                    for j in range(group):
-                        writes.offer(f - group + 1 + j, issued + write_delay + j)
-
-    def fifo_output():
-        previous = -1
-        for f in range(folds):
-            written = yield writes.after(f)
-            out.offer(f, max(written + 1, previous + 1))
-            previous = yield out.after(f)
+                    if log is not None:
+                        log.offer(f, start)
+                    issued = start + sf - 1
+                if group == 1:
+                    out.arrive(f, issued + arrive)
+                elif f % group == group - 1:
+                    for k in range(group):
+                        out.arrive(f - group + 1 + k, issued + arrive + k)
+                f += 1
 
     schedule.process(engine())
-    schedule.process(fifo_output())
 
 
 def mvau_fifo_depths(block, upstream, *, credits: int | None = None) -> dict:
@@ -113,6 +120,13 @@ def mvau_fifo_depths(block, upstream, *, credits: int | None = None) -> dict:
     return {"out_fifo_depth": max(block.nf, needed), "in_fifo_depth": block.sf if widening else 0}
 
 
+def mvau_reach(p) -> int:
+    """Inferences back a rule of the engine reaches: the previous step (1), and the credit
+    of fold ``f``, ``out[f - C]``, ``C`` beats back on a stream of ``vectors * NF`` beats per
+    inference."""
+    return max(1, -(-p.out_fifo_depth // (p.vectors * p.nf)))
+
+
 def credits_for_full_rate(p_sf: int) -> int:
     """Smallest output FIFO depth with which credits never slow the engine down.
 
@@ -124,4 +138,5 @@ def credits_for_full_rate(p_sf: int) -> int:
 
 
 #: The integer MVAU's cycle model (catalog entry ``int_mvau``).
-INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, mvau_fifo_depths)
+INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, mvau_fifo_depths,
+                      mvau_reach)

@@ -16,17 +16,22 @@ def mx_decoder_processes(schedule: Schedule, inp: Stream, out: Stream):
     """Register the decoder's rules on ``schedule`` (the streams carry one block per beat)."""
 
     def input_side():
-        previous = -1
-        for b in range(inp.beats):
+        previous, b = -1, 0
+        while True:
             ready = previous + 1
             if b:
-                ready = max(ready, (yield out.after(b - 1)))
+                t = yield (out, b - 1)
+                if t > ready:
+                    ready = t
             inp.accept(b, ready)
-            previous = yield inp.after(b)
+            previous = yield (inp, b)
+            b += 1
 
     def output_side():
-        for b in range(out.beats):
-            out.offer(b, (yield inp.after(b)) + 1)
+        b = 0
+        while True:
+            out.offer(b, (yield (inp, b)) + 1)
+            b += 1
 
     schedule.process(input_side())
     schedule.process(output_side())

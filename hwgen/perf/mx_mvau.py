@@ -22,7 +22,7 @@ from ..ir.blocks.mx_mvau import MxMvauParams
 from ..ir.mx.types import is_mx_format
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
-from .mvau import mvau_engine_processes, mvau_fifo_depths
+from .mvau import mvau_engine_processes, mvau_fifo_depths, mvau_reach
 
 __all__ = ["INT_WRITE_DELAY", "MX_WRITE_DELAY", "mx_write_delay", "mx_mvau_processes",
            "mx_mvau_cycles_per_vector", "mx_credits_for_full_rate", "mx_isolated_latency",
@@ -59,11 +59,12 @@ def mx_isolated_latency(p: MxMvauParams) -> int:
 
 
 def mx_mvau_processes(schedule: Schedule, p: MxMvauParams, inp: Stream, out: Stream,
-                      inferences: int):
-    """Register the block's rules for ``inferences`` input vectors on ``schedule``: the
-    folded engine's (:func:`hwgen.perf.mvau.mvau_engine_processes`), an MX output block's
-    beats written together once its last fold is done."""
-    mvau_engine_processes(schedule, p, inp, out, inferences, write_delay=mx_write_delay(p),
+                      inferences: int | None = None):
+    """Register the block's rules on ``schedule``: the folded engine's
+    (:func:`hwgen.perf.mvau.mvau_engine_processes`), an MX output block's beats written
+    together once its last fold is done (``inferences`` is not needed: the streams' lengths
+    end the run)."""
+    mvau_engine_processes(schedule, p, inp, out, write_delay=mx_write_delay(p),
                           group=p.out_folds_per_block)
 
 
@@ -72,5 +73,11 @@ def mx_mvau_fifos(block: MxMvauParams, upstream) -> dict:
     return mvau_fifo_depths(block, upstream, credits=mx_credits_for_full_rate(block))
 
 
+def mx_mvau_least_depths(block: MxMvauParams) -> dict:
+    """The output FIFO holds at least an MX output block's beats (written together)."""
+    return {"out_fifo_depth": block.out_folds_per_block}
+
+
 #: The MX MVAU's cycle model (catalog entry ``mx_mvau``).
-MX_MVAU = CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos)
+MX_MVAU = CycleModel(mx_mvau_processes, mx_mvau_cycles_per_vector, mx_mvau_fifos, mvau_reach,
+                     mx_mvau_least_depths)

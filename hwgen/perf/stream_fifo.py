@@ -9,27 +9,39 @@ from __future__ import annotations
 
 from .events import Schedule, Stream
 
-__all__ = ["stream_fifo_processes"]
+__all__ = ["stream_fifo_processes", "stream_fifo_reach"]
 
 
-def stream_fifo_processes(schedule: Schedule, depth: int, inp: Stream, out: Stream):
-    """Register the FIFO's rules on ``schedule``."""
+def stream_fifo_processes(schedule: Schedule, depth, inp: Stream, out: Stream, *,
+                          log: Stream | None = None):
+    """Register the FIFO's rules on ``schedule``.
+
+    ``depth=None`` runs the FIFO without a depth limit and offers each write's transfer
+    cycle on ``log`` (see :meth:`hwgen.perf.events.Schedule.fifo_depth`).
+    """
 
     def write_side():
-        previous = -1
-        for b in range(inp.beats):
+        previous, b = -1, 0
+        ix, ox = inp.xfer, out.xfer
+        while True:
             ready = previous + 1
-            if b >= depth:
-                ready = max(ready, (yield out.after(b - depth)) + 1)
+            if depth is not None and b >= depth:
+                q = b - depth - out.base
+                t = ox[q] if 0 <= q < len(ox) else (yield (out, b - depth))
+                if t >= ready:
+                    ready = t + 1
             inp.accept(b, ready)
-            previous = yield inp.after(b)
-
-    def read_side():
-        previous = -1
-        for b in range(out.beats):
-            written = yield inp.after(b)
-            out.offer(b, max(written + 1, previous + 1))
-            previous = yield out.after(b)
+            q = b - inp.base
+            previous = ix[q] if 0 <= q < len(ix) else (yield (inp, b))
+            if log is not None:
+                log.offer(b, previous)
+            out.arrive(b, previous + 1)
+            b += 1
 
     schedule.process(write_side())
-    schedule.process(read_side())
+
+
+def stream_fifo_reach(depth: int, beats_per_inference: int) -> int:
+    """Inferences back a rule reaches: the previous beat (1) and the read ``depth`` beats
+    back."""
+    return max(1, -(-depth // beats_per_inference))

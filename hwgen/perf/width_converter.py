@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .events import Schedule, Stream
 
-__all__ = ["width_converter_processes"]
+__all__ = ["width_converter_processes", "width_converter_reach"]
 
 
 def _ceil_div(x: int, y: int) -> int:
@@ -26,21 +26,30 @@ def width_converter_processes(schedule: Schedule, in_lanes: int, out_lanes: int,
     capacity = a + b - 1
 
     def input_side():
-        previous = -1
-        for k in range(inp.beats):
+        previous, k, j = -1, 0, 0
+        ix, ox = inp.xfer, out.xfer
+        while True:
             ready = previous + 1
             gone = _ceil_div((k + 1) * a - capacity, b)
             if gone >= 1:
-                ready = max(ready, (yield out.after(gone - 1)))
+                q = gone - 1 - out.base
+                t = ox[q] if 0 <= q < len(ox) else (yield (out, gone - 1))
+                if t > ready:
+                    ready = t
             inp.accept(k, ready)
-            previous = yield inp.after(k)
-
-    def output_side():
-        previous = -1
-        for j in range(out.beats):
-            filled = yield inp.after(_ceil_div((j + 1) * b, a) - 1)
-            out.offer(j, max(filled + 1, previous + 1))
-            previous = yield out.after(j)
+            q = k - inp.base
+            previous = ix[q] if 0 <= q < len(ix) else (yield (inp, k))
+            k += 1
+            # Output beat j needs input beat ceil((j+1) b / a) - 1: every j up to here.
+            last = (k * a) // b
+            while j < last:
+                out.arrive(j, previous + 1)
+                j += 1
 
     schedule.process(input_side())
-    schedule.process(output_side())
+
+
+def width_converter_reach(in_lanes: int, out_lanes: int, elements_per_inference: int) -> int:
+    """Inferences back a rule reaches: input beat ``k`` waits for output beat ``n(k) - 1``,
+    which holds elements up to ``a + 2b - 1`` behind the end of input beat ``k``."""
+    return max(1, -(-(in_lanes + 2 * out_lanes) // elements_per_inference))

@@ -15,7 +15,7 @@ from .cycle_model import CycleModel
 from .events import Schedule, Stream
 
 __all__ = ["write_delay", "window_reduce_processes", "window_reduce_cycles",
-           "reduce_credits_for_full_rate", "WINDOW_REDUCE"]
+           "reduce_credits_for_full_rate", "window_reduce_reach", "WINDOW_REDUCE"]
 
 
 def write_delay(p: WindowReduceParams) -> int:
@@ -33,37 +33,42 @@ def reduce_credits_for_full_rate(p: WindowReduceParams) -> int:
 
 
 def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stream,
-                            out: Stream, inferences: int, *, delay: int | None = None):
-    """The rules above for ``p`` (anything with ``positions``, ``groups`` and
+                            out: Stream, inferences: int | None = None, *,
+                            delay: int | None = None):
+    """The rules above for ``p`` (anything with ``name``, ``positions``, ``groups`` and
     ``out_fifo_depth``); ``delay`` overrides the write delay (another datapath behind the
     same beat counter and credits, e.g. :mod:`hwgen.perf.depthwise`)."""
     delay = write_delay(p) if delay is None else delay
     per_output = p.positions * p.groups          # input beats per output pixel
+    groups = p.groups
+    depth, log = schedule.fifo_depth(p, "out_fifo_depth")
 
     def input_side():
-        previous = -1
-        o = 0
-        for i in range(inp.beats):
-            ready = previous + 1
-            if i % per_output >= per_output - p.groups:      # last window position
-                if o >= p.out_fifo_depth:
-                    ready = max(ready, (yield out.after(o - p.out_fifo_depth)) + 1)
+        previous, i, o = -1, 0, 0
+        ix, ox = inp.xfer, out.xfer
+        while True:
+            for _ in range(per_output - groups):     # beats before the last window position
+                inp.accept(i, previous + 1)
+                q = i - inp.base
+                previous = ix[q] if 0 <= q < len(ix) else (yield (inp, i))
+                i += 1
+            for _ in range(groups):                  # the last position: a credit each
+                ready = previous + 1
+                if depth is not None and o >= depth:
+                    q = o - depth - out.base
+                    t = ox[q] if 0 <= q < len(ox) else (yield (out, o - depth))
+                    if t >= ready:
+                        ready = t + 1
+                inp.accept(i, ready)
+                q = i - inp.base
+                previous = ix[q] if 0 <= q < len(ix) else (yield (inp, i))
+                if log is not None:
+                    log.offer(o, previous)
+                out.arrive(o, previous + delay + 1)
                 o += 1
-            inp.accept(i, ready)
-            previous = yield inp.after(i)
-
-    def output_side():
-        previous = -1
-        for o in range(out.beats):
-            group = o % p.groups
-            pixel = o // p.groups
-            i = pixel * per_output + per_output - p.groups + group
-            written = (yield inp.after(i)) + delay
-            out.offer(o, max(written + 1, previous + 1))
-            previous = yield out.after(o)
+                i += 1
 
     schedule.process(input_side())
-    schedule.process(output_side())
 
 
 def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
@@ -72,5 +77,12 @@ def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
             "in_fifo_depth": 0}
 
 
+def window_reduce_reach(p) -> int:
+    """Inferences back a rule reaches: the previous beat (1), and a credit ``C`` output
+    beats back on a stream of ``pixels * groups`` beats per inference."""
+    return max(1, -(-p.out_fifo_depth // (p.pixels * p.groups)))
+
+
 #: The window reduction's cycle model (catalog entry ``window_reduce``).
-WINDOW_REDUCE = CycleModel(window_reduce_processes, window_reduce_cycles, window_reduce_fifos)
+WINDOW_REDUCE = CycleModel(window_reduce_processes, window_reduce_cycles, window_reduce_fifos,
+                           window_reduce_reach)

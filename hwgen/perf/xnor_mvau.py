@@ -11,7 +11,7 @@ Their ideal cycles per inference are ``vectors * NF * SF``.
 from __future__ import annotations
 
 from .cycle_model import CycleModel
-from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths
+from .mvau import int_mvau_cycles_per_vector, int_mvau_processes, mvau_fifo_depths, mvau_reach
 
 __all__ = ["ACTIVATION_LATENCY", "binary_mvau_processes", "binary_mvau_cycles",
            "binary_mvau_fifos", "BINARY_MVAU"]
@@ -31,4 +31,5 @@ binary_mvau_fifos = mvau_fifo_depths
 
 
 #: The cycle model of the XNOR, binary-weight and ternary MVAUs (three catalog entries).
-BINARY_MVAU = CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos)
+BINARY_MVAU = CycleModel(binary_mvau_processes, binary_mvau_cycles, binary_mvau_fifos,
+                         mvau_reach)

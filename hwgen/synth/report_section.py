@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..text import display, markdown
 from .resources_file import RESOURCES_FILE, load_resources, staleness
 
 __all__ = ["synthesis_data", "render_synthesis", "critical_path_text"]
@@ -10,15 +11,19 @@ _COLUMNS = (("lut", "LUT"), ("ff", "FF"), ("carry", "carry"), ("dsp", "DSP"), ("
             ("lutram", "LUTRAM"))
 
 
-def critical_path_text(path: dict | None) -> str:
-    """One line: where the critical path starts and ends, and the blocks it crosses."""
+def critical_path_text(path: dict | None, *, name=display) -> str:
+    """One line: where the critical path starts and ends, and the blocks it crosses.
+
+    Block and cell names are shown through ``name`` (:func:`hwgen.text.display` for a
+    terminal, :func:`hwgen.text.markdown` for the report).
+    """
     if not path:
         return "no register-to-register path reported"
-    ends = f"{path['from']['block']} -> {path['to']['block']}"
+    ends = f"{name(path['from']['block'])} -> {name(path['to']['block'])}"
     return (f"{path['delay_ns']:.2f} ns ({path['logic_ns']:.2f} logic, {path['routing_ns']:.2f} "
             f"routing, {path['logic_segments']} logic cells), {ends} "
-            f"(through {', '.join(path['blocks'])}; from {path['from']['cell']} to "
-            f"{path['to']['cell']})")
+            f"(through {', '.join(map(name, path['blocks']))}; from "
+            f"{name(path['from']['cell'])} to {name(path['to']['cell'])})")
 
 
 def synthesis_data(out, manifest: dict) -> dict | None:
@@ -54,7 +59,7 @@ def render_synthesis(syn: dict | None, layer_names) -> list[str]:
     lines = ["", f"## Resources ({where}; Yosys, hierarchy kept per block)", "",
              "| block | " + " | ".join(label for _, label in _COLUMNS) + " |",
              "|---" * (len(_COLUMNS) + 1) + "|"]
-    rows = [(name, syn["layers"][name]) for name in layer_names]
+    rows = [(markdown(name), syn["layers"][name]) for name in layer_names]
     rows += [("glue (FIFOs, width converters, top)", syn["glue"]), ("**total**", syn["totals"])]
     for name, res in rows:
         lines.append(f"| {name} | " + " | ".join(f"{res[key]:g}" for key, _ in _COLUMNS) + " |")
@@ -62,7 +67,7 @@ def render_synthesis(syn: dict | None, layer_names) -> list[str]:
         lines += ["", f"Fmax {syn['fmax_mhz']:.1f} MHz (nextpnr): throughput = Fmax / II = "
                       f"{syn['throughput_inferences_per_s']:,.0f} inferences/s "
                       f"(II {syn['ii_cycles']} cycles), latency {syn['latency_us']:.2f} us.",
-                  f"Critical path: {critical_path_text(syn['critical_path'])}."]
+                  f"Critical path: {critical_path_text(syn['critical_path'], name=markdown)}."]
     else:
         lines += ["", f"No Fmax: {syn['target']} is synthesised without place and route "
                       "(use --target ecp5 or ice40 for timing)."]

@@ -2,8 +2,9 @@
 
 Each tool runs in a child Python process (``python -c "import yowasp_...; ..."``) so that it
 works whether or not the virtual environment's ``bin/`` is on PATH. The child runs in its own
-session: a Ctrl-C at the terminal reaches hwgen only, and hwgen ends the child's process group
-itself, so no Yosys or nextpnr process outlives an interrupted ``hwgen synth``.
+session (:func:`hwgen.subprocesses.run_child`): a Ctrl-C at the terminal reaches hwgen only,
+and hwgen ends the child's process group itself, so no Yosys or nextpnr process outlives an
+interrupted ``hwgen synth``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import importlib.metadata
 import importlib.util
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SynthesisError
+from ..subprocesses import run_child
 
 __all__ = ["Tool", "YOSYS", "NEXTPNR_ECP5", "NEXTPNR_ICE40", "require_tool", "tool_version",
            "run_tool", "Progress"]
@@ -98,21 +99,6 @@ def _last_step(log: Path) -> str | None:
     return None
 
 
-def _end_process_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the child's process group, then SIGKILL what is left after 5 s; reap it."""
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    proc.wait()
-
-
 def run_tool(tool: Tool, args, *, cwd: Path, log: Path, phase: str, progress: Progress) -> int:
     """Run ``tool`` with ``args`` in ``cwd``; its own log goes to ``log`` (the tool's ``-l``).
 
@@ -123,20 +109,13 @@ def run_tool(tool: Tool, args, *, cwd: Path, log: Path, phase: str, progress: Pr
     progress(f"{phase} ...")
     started = time.monotonic()
     console = log.with_suffix(".console.txt")
+
+    def poll():
+        step = _last_step(log) or "starting (the first run compiles WebAssembly)"
+        progress(f"{phase}: {time.monotonic() - started:.0f} s, {step}")
+
     with console.open("w") as out:
-        proc = subprocess.Popen(tool.command(args), cwd=cwd, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            while True:
-                try:
-                    code = proc.wait(timeout=progress.every)
-                    break
-                except subprocess.TimeoutExpired:
-                    step = _last_step(log) or "starting (the first run compiles WebAssembly)"
-                    progress(f"{phase}: {time.monotonic() - started:.0f} s, {step}")
-        except BaseException:
-            _end_process_group(proc)
-            raise
+        code = run_child(tool.command(args), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                         poll=poll, poll_every=progress.every).returncode
     progress(f"{phase}: done in {time.monotonic() - started:.1f} s (exit {code})")
     return code

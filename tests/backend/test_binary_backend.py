@@ -2,15 +2,14 @@
 manifest facts."""
 
 import functools
-import subprocess
 
 import numpy as np
 
 from hwgen.backend import LoweredDesign
 from hwgen.backend.memory_images import memory_images
-from hwgen.backend.templates import render
 from hwgen.ir import IntType, TensorQuant
 from tests.fixtures.binary_factories import random_binary_params
+from tests.fixtures.lint import lint_verilog_text
 
 
 def design() -> LoweredDesign:
@@ -41,12 +40,7 @@ def test_verilog_is_deterministic():
 
 
 def test_verilog_is_lint_clean_with_the_documented_waivers(tmp_path, verilator):
-    (tmp_path / "hwgen_top.v").write_text(verilog())
-    (tmp_path / "lint_waivers.vlt").write_text(render("lint_waivers.vlt.j2", top="hwgen_top"))
-    result = subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--top-module", "hwgen_top",
-         str(tmp_path / "lint_waivers.vlt"), str(tmp_path / "hwgen_top.v")],
-        capture_output=True, text=True)
+    result = lint_verilog_text(tmp_path, verilog())
     assert result.returncode == 0, result.stderr[-3000:]
     assert "%Warning" not in result.stderr, result.stderr[-3000:]
 

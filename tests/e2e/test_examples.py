@@ -8,6 +8,7 @@ import pytest
 
 from tests.fixtures.cli_helpers import check_result, run_cli
 from tests.fixtures.example_helpers import read_json, rtl_accuracy, run_example
+from tests.fixtures.lint import assert_lint_clean
 
 pytestmark = pytest.mark.cosim
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.cosim
 def check_digits_mlp(out, n):
     """OUT of a digits_mlp run over ``n`` test images; returns its summary.json."""
     check_result(out / "design", n)
+    assert_lint_clean(out / "design")
     labels = np.load(out / "test_labels.npy")
     assert len(labels) == n
     assert np.load(out / "design/sim/outputs_int.npy").shape == (n, 10)   # n x 10 outputs

@@ -5,6 +5,7 @@ import pytest
 
 from tests.fixtures.cli_helpers import check_result
 from tests.fixtures.example_helpers import read_json, rtl_accuracy, run_example
+from tests.fixtures.lint import assert_lint_clean
 
 pytestmark = pytest.mark.cosim
 
@@ -17,6 +18,7 @@ def test_binary_mlp_on_icarus(icarus, tmp_path):
                          "15", "--max-macs", "64", "--out", out, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     check_result(out / "design", 24)
+    assert_lint_clean(out / "design")
     assert np.load(out / "design/sim/outputs_int.npy").size == 240
     summary = read_json(out / "summary.json")
     labels = np.load(out / "test_labels.npy")

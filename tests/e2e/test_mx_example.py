@@ -7,6 +7,7 @@ import pytest
 
 from tests.fixtures.cli_helpers import check_result
 from tests.fixtures.example_helpers import read_json, rtl_accuracy, run_example
+from tests.fixtures.lint import assert_lint_clean
 
 pytestmark = pytest.mark.cosim
 
@@ -29,6 +30,7 @@ def test_digits_mx_example(icarus, tmp_path):
     for row in ("mxfp4", "mx6"):
         assert rows[row]["dir"] == row
         check_result(out / row, 30)
+        assert_lint_clean(out / row)
         assert rows[row]["rtl_accuracy"] == rtl_accuracy(out / row, labels)
         assert rows[row]["rtl_accuracy"] == rows[row]["golden_accuracy"]
     assert [r for r in rows if rows[r]["dir"]] == ["mxfp4", "mx6"]

@@ -133,11 +133,14 @@ def test_report_shows_the_estimate_beside_synthesis(synthesized, capsys):
 
 def test_stale_result_is_not_shown(synthesized, tmp_path, capsys):
     out, _, data = synthesized
-    # the same directory, recompiled from another model after synthesis
+    # the same directory, recompiled from another model after synthesis: the recompile
+    # removes synth/ (nothing stale survives it); an old result put back is seen as stale
     copy = tmp_path / "work" / "design"
     shutil.copytree(out, copy)
     compile_tiny_mlp(tmp_path / "work", seed=7)
-    assert (copy / RESOURCES_FILE).exists()
+    assert not (copy / "synth").exists()
+    (copy / "synth").mkdir()
+    shutil.copy(out / RESOURCES_FILE, copy / RESOURCES_FILE)
     capsys.readouterr()
     assert main(["report", str(copy)]) == 0
     markdown = capsys.readouterr().out

@@ -81,7 +81,9 @@ def test_lowering_picks_the_datapath_and_the_pad_code():
         assert isinstance(window, SlidingWindowParams) and isinstance(mvau, cls)
         want_pad = layer.input_quant.zero_point if pad is None else pad
         assert window.pad_value == want_pad
-        assert window.lanes == 2                      # gcd(4 channels, SIMD 6)
+        # SIMD 6 over 4 channels: the window sends whole kernel rows (3 taps x 4 channels),
+        # split into SIMD-wide beats by a width converter.
+        assert window.lanes == 12 and window.taps_per_beat == 3
         assert window.element == layer.input_quant.dtype
         assert mvau.spatial == (5, 5) and mvau.mw == 36 and mvau.mh == 6
 

@@ -46,7 +46,8 @@ def test_conv_lowering_and_golden_against_direct_loops():
     c = conv(folding=Folding(2, 6))
     window, mvau = lower_layer(c, 1)
     assert isinstance(window, SlidingWindowParams) and isinstance(mvau, IntMvauParams)
-    assert window.pad_value == Q_IN.zero_point and window.lanes == 2   # gcd(2 channels, SIMD 6)
+    # SIMD 6 = a kernel row of 3 taps x 2 channels: the window sends one per beat.
+    assert window.pad_value == Q_IN.zero_point and window.lanes == 6 and window.tap_cols == 3
     assert mvau.spatial == (2, 3) and mvau.mw == 18
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, (3, 5, 6, 2))

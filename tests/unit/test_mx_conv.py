@@ -38,7 +38,7 @@ def test_shapes_and_lowering():
     window, mvau = lower_layer(layer)
     assert isinstance(window, SlidingWindowParams) and isinstance(mvau, MxMvauParams)
     assert mvau.spatial == (3, 3) and mvau.vectors == 9 and (mvau.mh, mvau.mw) == (4, 18)
-    assert window.pad_value == 3 and window.lanes == 2          # gcd(channels, SIMD)
+    assert window.pad_value == 3 and window.lanes == 6          # a kernel row = SIMD
     assert mvau.macs == 9 * 4 * 18
     assert mvau.describe()["bits_per_weight"] == pytest.approx(4 + 8 / 6)
 

@@ -115,7 +115,7 @@ def test_compile_graph_folds_lowers_and_sizes():
 def test_extended_timing_equals_full_evaluation(which):
     # Long runs are extended from a periodic prefix; the result must be exactly the
     # beat-by-beat evaluation.
-    from hwgen.perf.pipeline import _evaluate
+    from hwgen.perf.pipeline import PipelineAnalysis
     from tests.fixtures.cnn_factory import residual_cnn_graph, small_cnn
     rng = np.random.default_rng(0)
     if which == "mlp":
@@ -133,8 +133,7 @@ def test_extended_timing_equals_full_evaluation(which):
         edges = None
     n = 150
     fast = pipeline_timing(blocks, n, edges)
-    _, full = _evaluate(blocks, n, edges if edges is not None else
-                        tuple((i - 1,) for i in range(len(blocks))))
+    full = PipelineAnalysis(blocks, edges, shortcut=False).timing(n)
     assert fast.in_beats == full.in_beats and fast.out_beats == full.out_beats
     for a, b in zip(fast.layers, full.layers, strict=True):
         assert a.in_beats == b.in_beats and a.out_beats == b.out_beats
@@ -142,12 +141,15 @@ def test_extended_timing_equals_full_evaluation(which):
 
 def test_convolutions_fold_by_cycles_per_image():
     # A convolution runs its matrix once per output pixel: the folding must balance cycles
-    # per image, and need not beat the slowest sliding window (8x8 pixels x 3x3 positions).
+    # per image. Its window sends up to a whole patch per beat, so the interval may fall to
+    # the first window's input: 8x8 one-channel pixels, one per cycle (the largest layer's
+    # 3,456 MACs over 64 multipliers would allow 54 cycles).
     from tests.fixtures.cnn_factory import small_cnn_graph
     graph = choose_folding(small_cnn_graph(0), max_macs=64)
     conv1 = graph.layer("conv1")
-    assert 64 * (conv1.out_features // conv1.folding.pe) * \
-        (conv1.in_features // conv1.folding.simd) <= 8 * 8 * 9
+    # 64 pixels x (4 / PE) x (9 / SIMD) <= 64 only at full parallelism.
+    assert conv1.folding == Folding(pe=4, simd=9)
     design = compile_graph(small_cnn_graph(0), max_macs=64)
+    assert design.blocks[0].lanes == 9                 # the whole 3x3 patch per beat
     timing = pipeline_timing(design.blocks, 10, design.edges)
-    assert timing.ii == timing.ii_bound == 8 * 8 * 9
+    assert timing.ii == timing.ii_bound == 8 * 8

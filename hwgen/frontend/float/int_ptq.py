@@ -23,6 +23,7 @@ from ...errors import ConfigError, QuantizationError
 from ...ir import Folding, IntMvauParams, IntType, QuantDense, TensorQuant, WeightQuant
 from ...ir.mx.types import is_mx_format
 from ...quant import calibrate, linear_quantize, round_to_int
+from ..calibration_data import warn_if_outliers
 from ..config import LayerOptions
 
 __all__ = ["check_int_options", "tensor_quant", "quantize_int_layer", "check_int_lowerable"]
@@ -64,6 +65,7 @@ def tensor_quant(values: np.ndarray, fmt: str, method: str, what: str, fix: str)
     if lo == hi:
         raise QuantizationError(
             f"{what}: every calibration value is {lo}, so there is no range to quantize; {fix}")
+    warn_if_outliers(values, method, what)
     try:
         calibrated = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
                                symmetric=False)

@@ -12,10 +12,11 @@ model computes the codes that reach the last layer).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from ...errors import ConfigError, IRError, QuantizationError
+from ...errors import ConfigError, HwgenWarning, IRError, QuantizationError
 from ...ir import Folding, Graph, IntType, TensorQuant
 from ...ir.binary import BipolarQuant, RequantActivation
 from ...ir.layers.binary_conv import BinaryConv
@@ -24,7 +25,7 @@ from ...ir.layers.float_activation import FloatActivation
 from ...passes.chain_codes import chain_codes
 from ...passes.threshold_folding import fold_thresholds
 from ...quant import calibrate
-from ..calibration_data import check_calibration
+from ..calibration_data import check_calibration, warn_if_outliers
 from ..layout import model_input_shape, stream_input_axes, to_stream_layout
 from .integer_layers import IntLayer, PoolPart
 
@@ -70,6 +71,7 @@ def _tensor_quant(values, fmt: str, method: str, what: str) -> TensorQuant:
     if float(values.min()) == float(values.max()):
         raise QuantizationError(f"{what}: every calibration value is {float(values.min())}, "
                                 "so there is no range to quantize; pass varied inputs")
+    warn_if_outliers(values, method, what)
     try:
         scale, zero = calibrate(values, method, bits=dtype.bits, signed=dtype.signed,
                                 symmetric=False).scale_zero_point()
@@ -113,6 +115,10 @@ def build_graph(reader, calibration, config, *, name: str, source: str) -> Graph
             raise QuantizationError(f"{source}: its {what} is not quantized in the model; "
                                     "pass calibration data")
         x, _ = _calibration_rows(calibration, parts[0])
+    elif calibration is not None:
+        warnings.warn(HwgenWarning(
+            f"{source}: calibration data (--calib) is ignored: the model quantizes its input "
+            "and output itself (QONNX scales)"), stacklevel=2)
     if reader.input_calibrated:
         opts = config.layer(parts[0].name)
         in_q = _tensor_quant(x, opts.activations, opts.calibration,

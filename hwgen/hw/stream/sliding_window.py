@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -18,17 +18,40 @@ def _counter(m, name, limit):
     return Signal(index_range(limit), name=name)
 
 
+def _pick(index, options):
+    """``options[index]`` as a chain of Muxes (see the threshold lookup for why not a
+    Switch)."""
+    value = options[-1]
+    for i in range(len(options) - 2, -1, -1):
+        value = Mux(index == i, options[i], value)
+    return value
+
+
+def _add_mod(value, step: int, modulus: int):
+    """``(value + step) mod modulus`` for ``0 <= value < modulus``, ``0 <= step``."""
+    step %= modulus
+    return Mux(value + step >= modulus, value + step - modulus, value + step)
+
+
 class SlidingWindow(wiring.Component):
     """Sliding-window unit (see :class:`~hwgen.ir.blocks.sliding_window.SlidingWindowParams`).
 
     Input pixels are written, in arrival order, into a circular line buffer of
     ``kernel + stride`` image rows. A read engine walks the output beats in order (output
-    pixel, kernel row, kernel column, channel group), one per cycle: a beat inside the image
-    waits until its input beat has arrived; a beat in the padding reads the pad value. An
-    input beat waits until the buffer row it overwrites is no longer needed, i.e. until the
-    last output row that uses that row has been read. Results go through an output FIFO with
-    credits, so a read step never waits on the consumer once issued. The exact rules are in
-    :mod:`hwgen.perf.sliding_window`.
+    pixel, kernel rows, kernel columns, channel group), one per cycle: a beat with a tap inside
+    the image waits until the last input beat it reads has arrived; taps in the padding read
+    the pad value. An input beat waits until the buffer row it overwrites is no longer needed,
+    i.e. until the last output row that uses that row has been read. Results go through an
+    output FIFO with credits, so a read step never waits on the consumer once issued. The
+    exact rules are in :mod:`hwgen.perf.sliding_window`.
+
+    The buffer is banked so that one cycle reads every tap of a beat: ``tap_cols`` column
+    banks (image column ``x`` in bank ``x mod tap_cols``, word ``x div tap_cols``), and, when
+    a beat spans several kernel rows, one bank per buffer row. Each bank has one write and
+    one read port; a beat's ``tap_cols`` adjacent columns fall in distinct column banks and
+    its rows in distinct row banks. The read data are rotated back into tap order (by the
+    first column modulo ``tap_cols`` and the first row's buffer row) on their way into the
+    FIFO. With one tap per beat this is a single memory of ``kernel + stride`` rows.
 
     Parameters
     ----------
@@ -36,7 +59,7 @@ class SlidingWindow(wiring.Component):
 
     Members
     -------
-    i_stream : In(stream.Signature(ArrayLayout(element, lanes)))
+    i_stream : In(stream.Signature(ArrayLayout(element, input_lanes)))
     o_stream : Out(stream.Signature(ArrayLayout(element, lanes)))
     """
 
@@ -44,9 +67,9 @@ class SlidingWindow(wiring.Component):
         if not isinstance(params, SlidingWindowParams):
             raise TypeError(f"params must be a SlidingWindowParams, not {params!r}")
         self._p = params
-        layout = lanes_layout(params.element, params.lanes)
-        super().__init__({"i_stream": In(stream.Signature(layout)),
-                          "o_stream": Out(stream.Signature(layout))})
+        super().__init__({
+            "i_stream": In(stream.Signature(lanes_layout(params.element, params.input_lanes))),
+            "o_stream": Out(stream.Signature(lanes_layout(params.element, params.lanes)))})
 
     def elaborate(self, platform):
         p = self._p
@@ -55,13 +78,23 @@ class SlidingWindow(wiring.Component):
         top, left = p.pads[0], p.pads[1]
         R = p.buffer_rows
         Ho, Wo = p.out_height, p.out_width
-        layout = lanes_layout(p.element, p.lanes)
-        depth = R * W * G
+        r, q = p.tap_rows, p.tap_cols
+        word = lanes_layout(p.element, p.input_lanes)      # a channel group of one pixel
+        out_layout = lanes_layout(p.element, p.lanes)
+        row_banks = R if r > 1 else 1
+        row_words = -(-W // q) * G                         # words of one row in one bank
+        depth = (R // row_banks) * row_words
 
-        buffer = Memory(shape=unsigned(layout.size), depth=len(index_range(depth)), init=[])
-        m.submodules.buffer = buffer
-        write = buffer.write_port()
-        read = buffer.read_port()
+        banks = []
+        for b in range(row_banks):
+            row = []
+            for c in range(q):
+                memory = Memory(shape=unsigned(word.size), depth=len(index_range(depth)),
+                                init=[])
+                name = "buffer" if row_banks * q == 1 else f"buffer_r{b}_c{c}"
+                m.submodules[name] = memory
+                row.append((memory.write_port(), memory.read_port()))
+            banks.append(row)
 
         # ---- shared progress counters -------------------------------------------------
         # lag: output rows completed minus H_out per image the input has finished.
@@ -77,7 +110,9 @@ class SlidingWindow(wiring.Component):
         in_y = _counter(m, "in_y", H)
         in_col = _counter(m, "in_col", W * G)          # (x, g) within the row
         in_lin = _counter(m, "in_lin", H * W * G)      # position within the image
-        in_addr = _counter(m, "in_addr", depth)
+        in_xr = _counter(m, "in_xr", q)                # column bank of the pixel
+        in_word = _counter(m, "in_word", row_words)    # its word within the row
+        in_slot = _counter(m, "in_slot", R)            # buffer row
         # The lag each input row needs: see hwgen.perf.sliding_window.
         thresholds = []
         for y in range(H):
@@ -87,31 +122,43 @@ class SlidingWindow(wiring.Component):
         # A chain of Muxes, not a Switch: Verilog export turns a Switch into an always @*
         # block, which Icarus never evaluates while its inputs keep their initial values
         # (in_y stays 0 until the first beat is accepted, which needs this very value).
-        lookup = thresholds[-1]
-        for y in range(H - 2, -1, -1):
-            lookup = Mux(in_y == y, thresholds[y], lookup)
-        m.d.comb += threshold.eq(lookup)
+        m.d.comb += threshold.eq(_pick(in_y, thresholds))
         in_fire = Signal()
         m.d.comb += [
             self.i_stream.ready.eq(lag >= threshold),
             in_fire.eq(self.i_stream.valid & self.i_stream.ready),
-            write.addr.eq(in_addr),
-            write.data.eq(self.i_stream.payload),
-            write.en.eq(in_fire),
         ]
+        write_addr = in_word if row_banks > 1 else in_slot * row_words + in_word
+        for b, row in enumerate(banks):
+            for c, (write, _) in enumerate(row):
+                selected = in_fire
+                if row_banks > 1:
+                    selected = selected & (in_slot == b)
+                if q > 1:
+                    selected = selected & (in_xr == c)
+                m.d.comb += [write.addr.eq(write_addr), write.data.eq(self.i_stream.payload),
+                             write.en.eq(selected)]
         in_image_done = Signal()
         m.d.comb += in_image_done.eq(in_fire & (in_lin == H * W * G - 1))
+        in_row_done = in_col == W * G - 1
         with m.If(in_fire):
-            m.d.sync += in_addr.eq(Mux(in_addr == depth - 1, 0, in_addr + 1))
             m.d.sync += in_lin.eq(Mux(in_image_done, 0, in_lin + 1))
-            with m.If(in_col == W * G - 1):
-                m.d.sync += [in_col.eq(0), in_y.eq(Mux(in_y == H - 1, 0, in_y + 1))]
+            with m.If(in_row_done):
+                m.d.sync += [in_col.eq(0), in_y.eq(Mux(in_y == H - 1, 0, in_y + 1)),
+                             in_xr.eq(0), in_word.eq(0),
+                             in_slot.eq(Mux(in_slot == R - 1, 0, in_slot + 1))]
             with m.Else():
                 m.d.sync += in_col.eq(in_col + 1)
+                if q > 1:                              # then G == 1: a beat is a pixel
+                    m.d.sync += [in_xr.eq(Mux(in_xr == q - 1, 0, in_xr + 1)),
+                                 in_word.eq(in_word + (in_xr == q - 1))]
+                else:
+                    m.d.sync += in_word.eq(in_word + 1)
 
         # ---- read engine --------------------------------------------------------------
+        # A beat reads the taps (ky + dy, kb * q + dx), dy < r, dx < q, channel group g.
         oy, ox = _counter(m, "oy", Ho), _counter(m, "ox", Wo)
-        ky, kx, g = _counter(m, "ky", k), _counter(m, "kx", k), _counter(m, "g", G)
+        ky, kb, g = _counter(m, "ky", k), _counter(m, "kb", k // q), _counter(m, "g", G)
         # Top-left input coordinates of the current window, and its row modulo R.
         base_y = Signal(signed(max(H, Ho * s).bit_length() + 2), init=-top)
         base_x = Signal(signed(max(W, Wo * s).bit_length() + 2), init=-left)
@@ -119,61 +166,85 @@ class SlidingWindow(wiring.Component):
         image_slot = Signal(index_range(R))             # (image * H) mod R
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
 
-        iy = Signal(signed(len(base_y) + 1))
-        ix = Signal(signed(len(base_x) + 1))
-        m.d.comb += [iy.eq(base_y + ky), ix.eq(base_x + kx)]
-        inside = Signal()
-        m.d.comb += inside.eq((iy >= 0) & (iy < H) & (ix >= 0) & (ix < W))
-        # Input position needed, within the image, and whether it has arrived.
+        iy = Signal(signed(len(base_y) + 1))            # first row of the beat
+        ix = Signal(signed(len(base_x) + 1))            # first column of the beat
+        m.d.comb += [iy.eq(base_y + ky), ix.eq(base_x + kb * q)]
+        rows_in = [(iy + dy >= 0) & (iy + dy < H) for dy in range(r)]
+        cols_in = [(ix + dx >= 0) & (ix + dx < W) for dx in range(q)]
+        inside = Signal()                               # some tap of the beat is in the image
+        m.d.comb += inside.eq((iy + (r - 1) >= 0) & (iy < H) & (ix + (q - 1) >= 0) & (ix < W))
+        # The last input beat the beat reads (its taps inside the image form a rectangle),
+        # within the image, and whether it has arrived.
+        last_y = Mux(iy + (r - 1) < H, iy + (r - 1), H - 1) if r > 1 else iy
+        last_x = Mux(ix + (q - 1) < W, ix + (q - 1), W - 1) if q > 1 else ix
         needed = Signal(range(H * W * G + 1))
-        m.d.comb += needed.eq((iy * (W * G) + ix * G + g)[:len(needed)])
+        m.d.comb += needed.eq((last_y * (W * G) + last_x * G + g)[:len(needed)])
         arrived = Signal()
         m.d.comb += arrived.eq((images_ahead > 0) | ((images_ahead == 0) & (in_lin > needed)))
-        # Buffer address: row (image * H + iy) mod R, column ix, group g.
+        # Buffer row of the beat's first row: (image * H + iy) mod R.
         row_slot = Signal(index_range(R))
         partial = Signal(range(2 * R))
         m.d.comb += partial.eq(base_y_slot + ky)
         wrapped = Signal(range(2 * R))
         m.d.comb += wrapped.eq(Mux(partial >= R, partial - R, partial) + image_slot)
         m.d.comb += row_slot.eq(Mux(wrapped >= R, wrapped - R, wrapped))
-        m.d.comb += read.addr.eq(row_slot * (W * G) + ix.as_unsigned() * G + g)
+        if q > 1:
+            # The first column, offset to be non-negative, as (word, column bank): bank c
+            # holds tap (c - bank) mod q, at word + (c < bank).
+            bias = q * -(-left // q)
+            bx_div = Signal(range((max(W, Wo * s) + bias) // q + 2),
+                            init=(bias - left) // q)
+            bx_mod = Signal(index_range(q), init=(bias - left) % q)
+            x_word = Signal(signed(len(bx_div) + 2))
+            m.d.comb += x_word.eq(bx_div + kb - bias // q)
+            read_words = [x_word + (c < bx_mod) for c in range(q)]
+        else:
+            read_words = [ix.as_unsigned() * G + g]
+        for row in banks:
+            for c, (_, read) in enumerate(row):
+                address = read_words[c] if row_banks > 1 else row_slot * row_words + read_words[c]
+                m.d.comb += read.addr.eq(address[:len(read.addr)])
 
         issue = Signal()
         m.d.comb += issue.eq((credits != 0) & (~inside | arrived))
 
-        last_g, last_kx, last_ky = g == G - 1, kx == k - 1, ky == k - 1
+        last_g, last_kb, last_ky = g == G - 1, kb == k // q - 1, ky == k - r
         last_ox, last_oy = ox == Wo - 1, oy == Ho - 1
         row_done = Signal()
         image_done = Signal()
         m.d.comb += [
-            row_done.eq(issue & last_g & last_kx & last_ky & last_ox),
+            row_done.eq(issue & last_g & last_kb & last_ky & last_ox),
             image_done.eq(row_done & last_oy),
         ]
         with m.If(issue):
             m.d.sync += g.eq(Mux(last_g, 0, g + 1))
             with m.If(last_g):
-                m.d.sync += kx.eq(Mux(last_kx, 0, kx + 1))
-                with m.If(last_kx):
-                    m.d.sync += ky.eq(Mux(last_ky, 0, ky + 1))
+                m.d.sync += kb.eq(Mux(last_kb, 0, kb + 1))
+                with m.If(last_kb):
+                    m.d.sync += ky.eq(Mux(last_ky, 0, ky + r))
                     with m.If(last_ky):
                         m.d.sync += [ox.eq(Mux(last_ox, 0, ox + 1)),
                                      base_x.eq(Mux(last_ox, -left, base_x + s))]
+                        if q > 1:
+                            step = Signal.like(bx_mod)
+                            m.d.comb += step.eq(_add_mod(bx_mod, s, q))
+                            with m.If(last_ox):
+                                m.d.sync += [bx_div.eq(bx_div.init), bx_mod.eq(bx_mod.init)]
+                            with m.Else():
+                                m.d.sync += [bx_mod.eq(step),
+                                             bx_div.eq(bx_div + s // q + (step < bx_mod))]
                         with m.If(last_ox):
                             m.d.sync += oy.eq(Mux(last_oy, 0, oy + 1))
                             with m.If(last_oy):
                                 m.d.sync += [
                                     base_y.eq(-top),
                                     base_y_slot.eq((-top) % R),
-                                    image_slot.eq(Mux(image_slot + H % R >= R,
-                                                      image_slot + H % R - R,
-                                                      image_slot + H % R)),
+                                    image_slot.eq(_add_mod(image_slot, H, R)),
                                 ]
                             with m.Else():
                                 m.d.sync += [
                                     base_y.eq(base_y + s),
-                                    base_y_slot.eq(Mux(base_y_slot + s % R >= R,
-                                                       base_y_slot + s % R - R,
-                                                       base_y_slot + s % R)),
+                                    base_y_slot.eq(_add_mod(base_y_slot, s, R)),
                                 ]
 
         # ---- progress bookkeeping -----------------------------------------------------
@@ -183,14 +254,36 @@ class SlidingWindow(wiring.Component):
         ]
 
         # ---- read data -> output FIFO -------------------------------------------------
-        m.submodules.fifo = fifo = StreamFifo(payload_shape=layout, depth=p.out_fifo_depth)
+        m.submodules.fifo = fifo = StreamFifo(payload_shape=out_layout, depth=p.out_fifo_depth)
         wiring.connect(m, wiring.flipped(self.o_stream), fifo.o_stream)
-        valid1, pad1 = Signal(), Signal()
-        m.d.sync += [valid1.eq(issue), pad1.eq(~inside)]
-        pad_word = layout.const([p.pad_value] * p.lanes).as_value()
+        valid1 = Signal()
+        pads1 = [Signal(name=f"pad1_{t}") for t in range(r * q)]
+        m.d.sync += valid1.eq(issue)
+        m.d.sync += [pads1[dy * q + dx].eq(~(rows_in[dy] & cols_in[dx]))
+                     for dy in range(r) for dx in range(q)]
+        if row_banks > 1:
+            slot1 = Signal.like(row_slot)
+            m.d.sync += slot1.eq(row_slot)
+        if q > 1:
+            bank1 = Signal.like(bx_mod)
+            m.d.sync += bank1.eq(bx_mod)
+        pad_word = word.const([p.pad_value] * p.input_lanes).as_value()
+        taps = []
+        for dy in range(r):
+            columns = []
+            for c in range(q):
+                if row_banks > 1:
+                    columns.append(_pick(slot1, [banks[(v + dy) % R][c][1].data
+                                                 for v in range(R)]))
+                else:
+                    columns.append(banks[0][c][1].data)
+            for dx in range(q):
+                data = (_pick(bank1, [columns[(v + dx) % q] for v in range(q)]) if q > 1
+                        else columns[0])
+                taps.append(Mux(pads1[dy * q + dx], pad_word, data))
         m.d.comb += [
             fifo.i_stream.valid.eq(valid1),
-            fifo.i_stream.payload.eq(Mux(pad1, pad_word, read.data)),
+            fifo.i_stream.payload.eq(Cat(*taps)),
         ]
         out_read = self.o_stream.valid & self.o_stream.ready
         m.d.sync += credits.eq(credits - issue + out_read)

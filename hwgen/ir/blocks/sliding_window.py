@@ -9,12 +9,44 @@ from ...errors import IRError
 from ..block import Block, StreamFormat
 from ..types import IntType
 
-__all__ = ["SlidingWindowParams", "conv_output_size", "conv_window"]
+__all__ = ["SlidingWindowParams", "conv_output_size", "conv_window", "tap_counts",
+           "window_lanes", "window_lane_counts"]
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int) -> int:
     """Output positions along one axis (ONNX floor rule)."""
     return (size + pad_before + pad_after - kernel) // stride + 1
+
+
+def tap_counts(kernel: int) -> tuple:
+    """Kernel taps one beat may carry: a divisor of ``kernel`` (part of a kernel row) or a
+    multiple of it dividing ``kernel * kernel`` (whole kernel rows), so the taps of a beat
+    are a rectangle of the window (see :class:`SlidingWindowParams`)."""
+    return tuple(sorted({d for d in range(1, kernel + 1) if kernel % d == 0}
+                        | {kernel * d for d in range(1, kernel + 1) if kernel % d == 0}))
+
+
+def window_lane_counts(channels: int, kernel: int) -> tuple:
+    """Every lane count a sliding window of ``channels`` channels accepts, ascending."""
+    return tuple(sorted({d for d in range(1, channels + 1) if channels % d == 0}
+                        | {channels * m for m in tap_counts(kernel)}))
+
+
+def window_lanes(channels: int, kernel: int, simd: int) -> int:
+    """Lanes of the window in front of a consumer taking ``simd`` elements per beat.
+
+    ``simd`` itself when it divides ``channels``; otherwise the fewest whole-tap lanes
+    (``channels`` times a :func:`tap_counts` entry) that are a multiple of ``simd``, so the
+    window delivers at least the consumer's rate (a width converter splits its beats).
+    ``simd`` must divide ``kernel * kernel * channels``.
+    """
+    if channels % simd == 0:
+        return simd
+    for lanes in window_lane_counts(channels, kernel):
+        if lanes % simd == 0:
+            return lanes
+    raise IRError(f"SIMD={simd} does not divide the {kernel * kernel * channels} elements of a "
+                  f"{kernel}x{kernel}x{channels} patch")
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +58,15 @@ class SlidingWindowParams(Block):
     ox*stride - pad_left + kx)``; positions outside the image give ``pad_value``. That is the
     im2col vector of the pixel, ``(ky, kx, c)`` with ``c`` fastest, which a convolution's
     weights are laid out to match.
+
+    The output stream carries that order ``lanes`` elements per beat, one beat per cycle at
+    full rate. Either ``lanes`` divides ``channels`` (a beat is one channel group of one
+    kernel tap; the input stream has the same lanes), or ``lanes = taps_per_beat * channels``
+    with ``taps_per_beat`` in :func:`tap_counts`: a beat is ``tap_cols`` adjacent taps of
+    each of ``tap_rows`` kernel rows (part of a kernel row, whole kernel rows, or the whole
+    patch), whole pixels, and the input stream carries one pixel per beat. Several taps per
+    beat let a consumer with a wide SIMD (e.g. the 3-channel first layer of a CNN) take a
+    kernel row or a whole patch per cycle.
 
     Parameters
     ----------
@@ -42,7 +83,8 @@ class SlidingWindowParams(Block):
         Code for positions outside the image: the input zero point for a convolution, the
         smallest code for max pooling.
     lanes : int
-        Elements per beat on both ports; divides ``channels``.
+        Elements per output beat: a divisor of ``channels`` or ``channels`` times a
+        :func:`tap_counts` entry (:func:`window_lane_counts`).
     out_fifo_depth, in_fifo_depth : int
         FIFO depths in beats (set by ``hwgen.passes.size_fifos``).
     """
@@ -65,10 +107,12 @@ class SlidingWindowParams(Block):
 
     @classmethod
     def example(cls, rng) -> "SlidingWindowParams":
-        """A 3 x 3 window of stride 2 over a padded 6 x 5 x 4 int8 image, 2 lanes."""
-        return cls(name="example_window", height=6, width=5, channels=4, kernel=3, stride=2,
+        """A 3 x 3 window of stride 2 over a padded 6 x 5 x 2 int8 image, a kernel row (three
+        taps, 6 lanes) per beat: the conformance suite's multi-tap case (the single-tap ones
+        are in tests/hw)."""
+        return cls(name="example_window", height=6, width=5, channels=2, kernel=3, stride=2,
                    pads=(1, 1, 1, 0), element=IntType(8, True),
-                   pad_value=int(rng.integers(-5, 6)), lanes=2, out_fifo_depth=4)
+                   pad_value=int(rng.integers(-5, 6)), lanes=6, out_fifo_depth=4)
 
     def __post_init__(self):
         where = f"layer {self.name!r}"
@@ -81,8 +125,11 @@ class SlidingWindowParams(Block):
             raise IRError(f"{where}: pads must be 4 integers (top, left, bottom, right) in "
                           f"[0, kernel - 1], not {self.pads!r}")
         object.__setattr__(self, "pads", pads)
-        if self.channels % self.lanes:
-            raise IRError(f"{where}: {self.lanes} lanes do not divide {self.channels} channels")
+        if self.lanes not in window_lane_counts(self.channels, self.kernel):
+            raise IRError(
+                f"{where}: {self.lanes} lanes neither divide the {self.channels} channels nor "
+                f"carry whole kernel taps in rows of the {self.kernel}x{self.kernel} window; "
+                f"use one of {', '.join(map(str, window_lane_counts(self.channels, self.kernel)))}")
         if not self.element.qmin <= self.pad_value <= self.element.qmax:
             raise IRError(f"{where}: pad value {self.pad_value} is not a {self.element} code")
         if self.out_height < 1 or self.out_width < 1:
@@ -101,15 +148,64 @@ class SlidingWindowParams(Block):
         return conv_output_size(self.width, self.kernel, self.stride, self.pads[1], self.pads[3])
 
     @property
+    def input_lanes(self) -> int:
+        """Elements per input beat: ``lanes``, or a whole pixel when a beat has several taps."""
+        return min(self.lanes, self.channels)
+
+    @property
     def groups(self) -> int:
-        """Beats per pixel: channel groups of ``lanes``."""
-        return self.channels // self.lanes
+        """Beats per pixel on either port: channel groups of ``input_lanes``."""
+        return self.channels // self.input_lanes
+
+    @property
+    def taps_per_beat(self) -> int:
+        """Kernel taps in one output beat (1 when a beat is a channel group of one tap)."""
+        return max(1, self.lanes // self.channels)
+
+    @property
+    def tap_cols(self) -> int:
+        """Adjacent kernel columns in one output beat."""
+        return math.gcd(self.taps_per_beat, self.kernel)
+
+    @property
+    def tap_rows(self) -> int:
+        """Kernel rows in one output beat."""
+        return self.taps_per_beat // self.tap_cols
+
+    @property
+    def beats_per_patch(self) -> int:
+        """Output beats per output pixel."""
+        return self.kernel * self.kernel * self.groups // self.taps_per_beat
 
     @property
     def buffer_rows(self) -> int:
         """Image rows the line buffer holds: a window's rows plus one output row's step, so
-        the rows for the next output row arrive while the current one is read."""
-        return self.kernel + self.stride
+        the rows for the next output row arrive while the current one is read; plus, where the
+        last window of an image still holds rows the next image's first window needs to
+        overwrite (no padding to skip, ``kernel > stride``), those rows, so the next image
+        loads while the last output row is read.
+
+        With ``f = (out_height - 1) * stride - top`` the first row of the last window, the
+        next image's rows ``0 .. kernel - 1 - top`` must not overwrite rows ``f ..`` of this
+        one: ``buffer_rows >= height - f + kernel - top = 2 * kernel - top - bottom + rem``,
+        ``rem = (height + top + bottom - kernel) mod stride`` (rows below the last window).
+
+        With a kernel or more of padding in all (``top + bottom >= kernel``) several output
+        rows at an image's end read its last row (the tail, ``out_height - t`` rows from the
+        first such row ``t``), and the next image loads while they are read: the buffer
+        also holds the rows from the tail's first row ``t * stride - top`` on, plus the
+        ``(out_height - t) * stride`` rows the window advances over meanwhile. A lone window
+        then runs at its ideal rate over kernels 1-5, strides 1-3 and every padding
+        (tests/unit/test_window_rate.py checks it with the cycle model).
+        """
+        k, s = self.kernel, self.stride
+        top, bottom = self.pads[0], self.pads[2]
+        rem = (self.height + top + bottom - k) % s
+        rows = k + s + max(0, k - top - bottom - s + rem)
+        if top + bottom >= k:
+            tail = min(max(0, -(-(self.height - k + top) // s)), self.out_height - 1)
+            rows = max(rows, self.height - (tail * s - top) + (self.out_height - tail) * s)
+        return rows
 
     # -- the block interface -------------------------------------------------------------
     @property
@@ -122,7 +218,7 @@ class SlidingWindowParams(Block):
 
     @property
     def input_format(self) -> StreamFormat:
-        return StreamFormat(self.element, self.lanes)
+        return StreamFormat(self.element, self.input_lanes)
 
     @property
     def output_format(self) -> StreamFormat:
@@ -136,6 +232,7 @@ class SlidingWindowParams(Block):
         return {"height": self.height, "width": self.width, "channels": self.channels,
                 "kernel": self.kernel, "stride": self.stride, "pads": list(self.pads),
                 "pad_value": self.pad_value, "lanes": self.lanes,
+                "input_lanes": self.input_lanes, "taps_per_beat": self.taps_per_beat,
                 "buffer_rows": self.buffer_rows, "out_fifo_depth": self.out_fifo_depth}
 
 
@@ -144,7 +241,8 @@ def conv_window(layer, *, pad_value: int | None = None,
     """The sliding window in front of a convolution-shaped layer (folding set).
 
     It pads with the input's zero point (``pad_value`` overrides it: a bipolar input pads
-    with the code of -1) and emits ``gcd(channels, SIMD)`` elements per beat unless ``lanes``
+    with the code of -1). Its lanes follow the consumer's SIMD (:func:`window_lanes`: SIMD
+    itself, or whole taps when SIMD exceeds or does not divide the channels) unless ``lanes``
     is given.
     """
     if layer.folding is None:
@@ -155,4 +253,4 @@ def conv_window(layer, *, pad_value: int | None = None,
         name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
         stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
         pad_value=layer.input_quant.zero_point if pad_value is None else pad_value,
-        lanes=math.gcd(c, layer.folding.simd) if lanes is None else lanes)
+        lanes=window_lanes(c, layer.kernel, layer.folding.simd) if lanes is None else lanes)

@@ -44,9 +44,10 @@ def _cell(estimate, observed) -> str:
     return f"{estimate:g} / {observed:g} ({(estimate - observed) / observed:+.0%})"
 
 
-def render_estimate(estimate: dict | None, synthesis: dict | None) -> list[str]:
+def render_estimate(estimate: dict | None, synthesis: dict | None, *, name=str) -> list[str]:
     """Markdown lines: the estimate per layer and in total; ``estimate / synthesis (error)``
-    where a current synthesis result of the same target exists."""
+    where a current synthesis result of the same target exists. Layer names are shown
+    through ``name`` (the report passes :func:`hwgen.text.markdown`)."""
     if not estimate:
         return ["", "No resource estimate in manifest.json: recompile with this hwgen."]
     target = estimate["target"]
@@ -59,7 +60,7 @@ def render_estimate(estimate: dict | None, synthesis: dict | None) -> list[str]:
              "|---" * (len(RESOURCE_NAMES) + 1) + "|"]
     for layer in estimate["layers"]:
         observed = syn["layers"].get(layer["name"]) if syn else None
-        lines.append(f"| {layer['name']} | " + " | ".join(
+        lines.append(f"| {name(layer['name'])} | " + " | ".join(
             _cell(layer["resources"][n], observed[n] if observed else None)
             for n in RESOURCE_NAMES) + " |")
     glue = {n: sum(g["resources"][n] for g in estimate["glue"]) for n in RESOURCE_NAMES}

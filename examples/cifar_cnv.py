@@ -1,0 +1,217 @@
+"""A CIFAR-10-sized CNV (FINN's CNV shape), built as a float ONNX model and compiled.
+
+    python examples/cifar_cnv.py [--variant int8|w1a8|w2a2] [--max-macs M] [--out DIR] [--write]
+
+The network is FINN's CNV: 3x32x32 -> conv3x3 64, 64, maxpool2, conv3x3 128, 128, maxpool2,
+conv3x3 256, 256 (no padding: 32 -> 30 -> 28 -> 14 -> 12 -> 10 -> 5 -> 3 -> 1) -> dense 512,
+512, 10, ReLU after every layer but the last: 59.5M multiply-accumulates per image.
+
+The weights are random, He-initialised (normal, standard deviation sqrt(2 / fan_in), seeded),
+and the calibration images are synthetic (uniform noise in [0, 1], seeded): no CIFAR-10
+download, no training. The model exists to measure the compiler and the hardware at CIFAR
+scale, not to classify anything.
+
+Variants (``cnv_onnx(variant=...)`` and ``cnv_config(variant)``):
+
+- ``int8``: int8 weights per output channel, int8 activations (hwgen's PTQ defaults);
+- ``w1a8``: binary weights (BWN, one scale per output channel) on every layer but the first
+  and the last, which stay int8, as FINN keeps its first and last layers wider; activations
+  int8. It runs on the binary-weight MVAU.
+- ``w2a2``: 2-bit weights (codes -1, 0, 1) and unsigned 2-bit activations after every ReLU,
+  as FINN's CNV-w2a2; the first layer keeps int8 weights and 8-bit pixels, the last int8
+  weights. (Bipolar w1a1 activations come only from a QONNX model, e.g. Brevitas' export.)
+
+Post-training quantization of random weights to 1 or 2 bits loses any accuracy; the
+variants measure the compiler and the hardware, not a classifier.
+
+The script compiles the model with ``hwgen.compiler.compile_onnx`` and prints the time of
+each compile phase and the predicted initiation interval, latency and pipeline efficiency
+(MACs per image / (MAC units x II)). ``--write`` also writes the design (Verilog, memory
+images, manifest) and times that.
+
+TODO(issue 11): simulate a few images, bit- and cycle-exact, once ``hwgen sim`` takes a
+watchdog from the cycle model (CNV's latency is 116k to 1.6M cycles); that part of the
+issue belongs to the simulation work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from hwgen.compiler import compile_onnx
+from hwgen.passes import fifo_bits
+from hwgen.perf.pipeline import analyse_pipeline
+
+#: (output channels, kernel) of each convolution, "pool" for a 2x2 max pool.
+CONVS = (64, 64, "pool", 128, 128, "pool", 256, 256)
+#: Output features of each dense layer.
+DENSE = (512, 512, 10)
+IMAGE = (3, 32, 32)
+VARIANTS = ("int8", "w1a8", "w2a2")
+
+
+def cnv_onnx(seed: int = 0, variant: str = "int8") -> onnx.ModelProto:
+    """The CNV as a float ONNX model (opset 17, NCHW input ``(N, 3, 32, 32)``).
+
+    Weights are He-initialised from ``numpy.random.default_rng(seed)``; biases are small
+    (standard deviation 0.01). ``variant`` only names the model: the quantization of a
+    variant is in :func:`cnv_config`.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown CNV variant {variant!r}; use one of {', '.join(VARIANTS)}")
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+    current, channels, size = "input", IMAGE[0], IMAGE[1]
+
+    def init(name, value):
+        inits.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+
+    conv = 0
+    for item in CONVS:
+        if item == "pool":
+            name = f"pool{conv // 2}"
+            nodes.append(helper.make_node("MaxPool", [current], [f"{name}.out"], name=name,
+                                          kernel_shape=[2, 2], strides=[2, 2]))
+            current, size = f"{name}.out", size // 2
+            continue
+        conv += 1
+        name, fan_in = f"conv{conv}", channels * 9
+        init(f"{name}.weight", rng.normal(0, math.sqrt(2 / fan_in), (item, channels, 3, 3)))
+        init(f"{name}.bias", rng.normal(0, 0.01, item))
+        nodes.append(helper.make_node("Conv", [current, f"{name}.weight", f"{name}.bias"],
+                                      [f"{name}.out"], name=name, kernel_shape=[3, 3]))
+        nodes.append(helper.make_node("Relu", [f"{name}.out"], [f"relu{conv}.out"],
+                                      name=f"relu{conv}"))
+        current, channels, size = f"relu{conv}.out", item, size - 2
+    nodes.append(helper.make_node("Flatten", [current], ["flat.out"], name="flatten", axis=1))
+    current, features = "flat.out", channels * size * size
+    for i, out in enumerate(DENSE, 1):
+        name = f"fc{i}"
+        init(f"{name}.weight", rng.normal(0, math.sqrt(2 / features), (out, features)))
+        init(f"{name}.bias", rng.normal(0, 0.01, out))
+        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"],
+                                      [f"{name}.out"], name=name, transB=1))
+        current, features = f"{name}.out", out
+        if i < len(DENSE):
+            nodes.append(helper.make_node("Relu", [current], [f"relu_fc{i}.out"],
+                                          name=f"relu_fc{i}"))
+            current = f"relu_fc{i}.out"
+    graph = helper.make_graph(
+        nodes, f"cifar_cnv_{variant}",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *IMAGE])],
+        [helper.make_tensor_value_info(current, TensorProto.FLOAT, ["N", DENSE[-1]])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def cnv_calibration(seed: int = 0, count: int = 64) -> np.ndarray:
+    """Synthetic calibration images: ``count`` NCHW images of uniform noise in [0, 1]."""
+    return np.random.default_rng([seed, 1]).random((count, *IMAGE), dtype=np.float32)
+
+
+def cnv_config(variant: str = "int8") -> dict:
+    """The compile configuration of a variant (see the module docstring)."""
+    if variant == "int8":
+        return {}
+    if variant == "w1a8":
+        inner = [f"conv{i}" for i in range(2, 7)] + ["fc1", "fc2"]
+        return {"layer": {name: {"weights": "binary"} for name in inner}}
+    if variant == "w2a2":
+        return {"default": {"weights": "int2", "activations": "uint2"},
+                "layer": {"conv1": {"weights": "int8", "activations": "uint8"},
+                          "fc3": {"weights": "int8"}}}
+    raise ValueError(f"unknown CNV variant {variant!r}; use one of {', '.join(VARIANTS)}")
+
+
+def cnv_macs() -> int:
+    """Multiply-accumulates of one image (59,461,376)."""
+    macs, channels, size = 0, IMAGE[0], IMAGE[1]
+    for item in CONVS:
+        if item == "pool":
+            size //= 2
+            continue
+        size -= 2
+        macs += size * size * item * channels * 9
+        channels = item
+    features = channels * size * size
+    for out in DENSE:
+        macs, features = macs + features * out, out
+    return macs
+
+
+def pipeline_figures(design) -> dict:
+    """Predicted figures of a compiled design, from the compile flow's own analysis.
+
+    ``ii`` is the steady-state interval (cycles per inference once the pipeline is full;
+    a fraction when the run repeats every few inferences), ``latency`` the first
+    inference's, ``efficiency`` = MACs per inference / (MAC units x ``ii``).
+    """
+    analysis = analyse_pipeline(design.blocks, design.edges)
+    p = analysis.periodicity
+    ii = p.delta / p.period
+    macs = sum(block.macs for block in design.blocks if hasattr(block, "macs"))
+    units = sum(block.pe * getattr(block, "simd", 1) for block in design.blocks
+                if hasattr(block, "macs"))
+    timing = analysis.timing(1)
+    return {"latency": timing.latency, "ii": ii, "ii_bound": timing.ii_bound, "macs": macs,
+            "mac_units": units, "efficiency": macs / (units * ii),
+            "fifo_bits": fifo_bits(design.blocks, design.edges)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variant", choices=VARIANTS, default="int8")
+    parser.add_argument("--max-macs", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="out/cifar_cnv")
+    parser.add_argument("--write", action="store_true",
+                        help="also write the design (Verilog, memory images, manifest)")
+    args = parser.parse_args(argv)
+
+    phases: dict = {}
+    start = time.process_time()
+    design = compile_onnx(cnv_onnx(args.seed, args.variant), cnv_calibration(args.seed),
+                          cnv_config(args.variant), max_macs=args.max_macs, phases=phases)
+    if args.write:
+        from hwgen.backend.writer import write_design
+        begin = time.process_time()
+        design.verilog                                  # noqa: B018 (elaborate, convert)
+        phases["Amaranth elaboration and Verilog"] = time.process_time() - begin
+        begin = time.process_time()
+        write_design(design, Path(args.out))
+        phases["write_design"] = time.process_time() - begin
+    total = time.process_time() - start
+
+    figures = pipeline_figures(design)
+    print(f"CNV {args.variant}, max-macs {args.max_macs}, seed {args.seed}: "
+          f"{len(design.blocks)} blocks, {figures['mac_units']} MAC units, "
+          f"{figures['macs']:,} MACs per image")
+    print()
+    print("| compile phase | CPU seconds |")
+    print("|---|---|")
+    for name, seconds in phases.items():
+        print(f"| {name} | {seconds:.2f} |")
+    print(f"| total | {total:.2f} |")
+    print()
+    print("| prediction (cycle model) | |")
+    print("|---|---|")
+    print(f"| latency, one image | {figures['latency']:,} cycles |")
+    print(f"| initiation interval | {figures['ii']:,.0f} cycles |")
+    print(f"| slowest block's cycles per image | {figures['ii_bound']:,} |")
+    print(f"| efficiency, MACs / (MAC units x II) | {figures['efficiency']:.1%} |")
+    print(f"| FIFO storage | {figures['fifo_bits']:,} bits |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
