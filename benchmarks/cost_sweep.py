@@ -14,7 +14,6 @@ sweep synthesises in well under an hour on two cores.
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 import zlib
 from dataclasses import replace
@@ -31,7 +30,7 @@ from hwgen.ir.binary import BIT
 from hwgen.ir.block import DESIGN_INPUT
 from hwgen.ir.blocks.depthwise import lower_depthwise
 from hwgen.ir.blocks.eltwise_add import AddParams, add_constants
-from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams, window_lanes
 from hwgen.ir.blocks.window_reduce import WindowReduceParams
 from hwgen.ir.mx.types import MxElementType, MxQuant
 from hwgen.passes import size_fifos
@@ -131,11 +130,16 @@ POINTS = (
     ("c02", _conv(6, 6, 8, 3, 1, (0, 0, 0, 0), 16, 4, 8), True),
     ("c03", _conv(7, 7, 4, 2, 2, (0, 0, 0, 0), 8, 1, 4, wb=4, ab=4), False),
     ("c04", _conv(12, 12, 1, 3, 1, (1, 1, 1, 1), 8, 8, 1), False),
+    ("c05", _conv(8, 8, 3, 3, 1, (1, 1, 1, 1), 8, 2, 9), True),      # a kernel row per beat
     # sliding windows alone
     ("w01", _window(8, 8, 4, 3, 1, (1, 1, 1, 1), 2), False),
     ("w02", _window(12, 12, 16, 3, 2, (1, 1, 0, 0), 4, bits=4, signed=False), False),
     ("w03", _window(5, 5, 8, 5, 1, (2, 2, 2, 2), 8), True),
     ("w04", _window(16, 16, 2, 3, 1, (1, 1, 1, 1), 1, bits=1, signed=False), False),
+    # parallel windows: a kernel row per beat (column banks), a whole patch (row banks too)
+    ("w05", _window(8, 8, 3, 3, 1, (1, 1, 1, 1), 9), False),
+    ("w06", _window(6, 6, 2, 3, 1, (1, 1, 1, 1), 18), False),
+    ("w07", _window(8, 8, 4, 2, 2, (0, 0, 0, 0), 8), True),
     # pools: a sliding window feeding a window reduction, and global average pools
     ("p01", _pool("max", 8, 8, 8, 2, 2, 4), False),
     ("p02", _pool("avg", 6, 6, 4, 3, 1, 2), True),
@@ -184,7 +188,8 @@ def _conv_blocks(rng, *, h, w, c, k, s, pads, out, pe, simd, w_bits, in_bits):
                               in_bits=in_bits, name="conv")
     window = SlidingWindowParams(name="conv.window", height=h, width=w, channels=c, kernel=k,
                                  stride=s, pads=pads, element=mvau.input_type,
-                                 pad_value=int(rng.integers(0, 8)), lanes=math.gcd(c, simd))
+                                 pad_value=int(rng.integers(0, 8)),
+                                 lanes=window_lanes(c, k, simd))
     return (window, replace(mvau, spatial=(ho, wo)))
 
 

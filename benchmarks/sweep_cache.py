@@ -7,6 +7,7 @@ the cache, so refitting after a datapath change re-synthesises only what changed
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import sys
@@ -37,8 +38,17 @@ def load_cache(path: Path = CACHE) -> dict:
     return {"schema": SCHEMA, "tools": {}, "targets": {}}
 
 
-def _save(data: dict, path: Path) -> None:
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+def _save_results(path: Path, section: str, target: str, results: dict, version: str) -> None:
+    """Merge ``results`` (``{design: entry}``) into the cache file under a lock on it: two
+    runs (the sweep and the examples' bench) may share the file."""
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = load_cache(path)
+        data.setdefault(section, {}).setdefault(target, {}).update(results)
+        tools = data["tools"] if section == "targets" else \
+            data["tools"].setdefault(section, {})
+        tools[target] = version
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def _batches(designs: dict):
@@ -88,7 +98,8 @@ def synthesize_designs(designs: dict, targets, *, section: str = "targets",
                              if not part.startswith("layer_")},
                 }
             tools[target] = version
-            _save(data, path)          # after every batch: an interrupted run keeps its work
+            # after every batch: an interrupted run keeps its work
+            _save_results(path, section, target, {n: cached[n] for n in batch}, version)
     return data
 
 

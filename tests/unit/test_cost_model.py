@@ -97,6 +97,11 @@ def test_rams_go_to_lut_ram_unless_block_ram_is_cheaper():
     assert memory_style(line_buffer, XCUP) == "bram"
     buffer = Ram(depth=2, width=64, sync_read=True, shared_address=True)
     assert memory_style(buffer, XCUP) == "lutram" and lutram_primitives(buffer, XCUP) == 4
+    # ECP5 (measured: sweep point c02's line buffer): 36 x 64 bits is 16 DPR16X4 wide and 3
+    # deep, 48 primitives of cost 4 = 192, below two DP16KD (256): LUT RAM
+    line_buffer = Ram(depth=36, width=64, sync_read=True)
+    assert memory_style(line_buffer, ECP5) == "lutram"
+    assert lutram_primitives(line_buffer, ECP5) == 48
 
 
 # -- resources and targets ------------------------------------------------------------------
@@ -138,5 +143,31 @@ def test_window_address_products_by_row_lengths_that_are_not_powers_of_two():
                                    stride=1, pads=(1, 1, 1, 1), element=IntType(8, True),
                                    pad_value=0, lanes=4)
     # one channel group per pixel: the row length is the width; 8 is a shift, 6 a product
+    # (6 = 3 << 1: a 3-bit signed constant, which ECP5 still takes into a MULT18X18D) in
+    # each of the three places a row length multiplies: the position the read needs
+    # (row x W), the read address and the write address (buffer row x W)
     assert design_cost([window(8)], None, "ecp5").blocks[0].dsp == 0
-    assert design_cost([window(6)], None, "ecp5").blocks[0].dsp == 2
+    assert design_cost([window(6)], None, "ecp5").blocks[0].dsp == 3
+
+
+def test_a_multi_tap_window_counts_one_buffer_bank_per_column_and_buffer_row():
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.stream import sliding_window_features
+
+    def banks(lanes):
+        window = SlidingWindowParams(name="w", height=6, width=7, channels=2, kernel=3,
+                                     stride=1, pads=(1, 1, 1, 1), element=IntType(8, True),
+                                     pad_value=0, lanes=lanes)
+        tally = tally_of(sliding_window_features, window, "xcup")
+        return window.buffer_rows, [m for m in tally.memories if m[0].startswith("buffer")]
+
+    # one tap per beat: one memory of buffer_rows x 7 pixels x 2 channel groups of 1 lane
+    rows, memories = banks(1)
+    assert [(depth, width) for _, _, depth, width in memories] == [(rows * 7 * 2, 8)]
+    # a kernel row per beat (3 taps of 2 channels): 3 column banks, each holding every
+    # buffer row's pixels x with x mod 3 == bank: ceil(7 / 3) = 3 words of a 16-bit pixel
+    rows, memories = banks(6)
+    assert [(depth, width) for _, _, depth, width in memories] == [(rows * 3, 16)] * 3
+    # the whole patch per beat: a bank per buffer row and column, 3 words each
+    rows, memories = banks(18)
+    assert [(depth, width) for _, _, depth, width in memories] == [(3, 16)] * (rows * 3)

@@ -139,14 +139,19 @@ def _bram_cost(depth: int, width: int, target: CostTarget):
     return best
 
 
-def _lutram_cost(depth: int, width: int, modes):
-    """Cheapest LUT RAM mapping: ``(libmap cost, primitives)`` or ``(inf, 0)``."""
+def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
+    """Cheapest LUT RAM mapping: ``(libmap cost, primitives)`` or ``(inf, 0)``.
+
+    ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
+    RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
+    96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it."""
     best = (math.inf, 0)
     for mode in modes:
         mult = math.ceil(depth / (1 << mode.abits))
         prims = math.ceil(width / mode.width) * mult
         cost = (mode.cost * mult * width / mode.width if mode.widthscale else mode.cost * prims)
-        cost += 0.5 * (mult - 1) * width
+        if depth_mux:
+            cost += 0.5 * (mult - 1) * width
         if cost < best[0]:
             best = (cost, prims)
     return best
@@ -164,7 +169,8 @@ def memory_style(memory, target: CostTarget) -> str:
         return "bram" if bram < logic else "logic"
     logic = memory.width * memory.depth * target.ram_logic_cost
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    lutram = _lutram_cost(memory.depth, memory.width, modes)[0]
+    lutram = _lutram_cost(memory.depth, memory.width, modes,
+                          depth_mux=target.lutram_depth_mux)[0]
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
     best = min(logic, lutram, bram)
     return "bram" if best == bram else "lutram" if best == lutram else "logic"
@@ -179,4 +185,5 @@ def bram_tiles(memory, target: CostTarget) -> float:
 def lutram_primitives(memory: Ram, target: CostTarget) -> int:
     """LUT RAM primitives of ``memory`` mapped to LUT RAM."""
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    return _lutram_cost(memory.depth, memory.width, modes)[1]
+    return _lutram_cost(memory.depth, memory.width, modes,
+                        depth_mux=target.lutram_depth_mux)[1]

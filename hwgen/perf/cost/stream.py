@@ -1,10 +1,13 @@
 """Cost of the stream blocks: the sliding window, and the glue the accelerator puts between
 blocks (input FIFOs, width converters, forks; ``hwgen.hw.stream``).
 
-The sliding window is a line buffer of ``kernel + stride`` image rows (a RAM:
-:func:`~hwgen.perf.cost.memory.memory_style` places it), input and read counters, the
-address arithmetic (products by the row length ``W x G`` and by ``G``: DSPs where those are not
-powers of two and Yosys finds them wide enough) and an output FIFO.
+The sliding window is a line buffer of ``buffer_rows`` image rows (RAMs:
+:func:`~hwgen.perf.cost.memory.memory_style` places them), banked when a beat carries several
+kernel taps (``tap_cols`` column banks, and a bank per buffer row when a beat spans
+``tap_rows > 1`` kernel rows; the read data rotated back into tap order by multiplexers),
+input and read counters, the address arithmetic (products by the row length and by ``G``:
+DSPs where those are not powers of two and Yosys finds them wide enough), a pad select per
+tap and an output FIFO.
 """
 
 from __future__ import annotations
@@ -26,12 +29,27 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.block()
     h, w, g, k, s, rows = p.height, p.width, p.groups, p.kernel, p.stride, p.buffer_rows
     ho, wo = p.out_height, p.out_width
+    r, q = p.tap_rows, p.tap_cols
+    word = p.input_lanes * p.element.bits                # one channel group of one pixel
     beat = p.lanes * p.element.bits
-    depth = rows * w * g
-    t.ram("buffer", Ram(depth=depth, width=beat, sync_read=True))
-    # input side: row, column-group, position-in-image and address counters, the lag
-    for count in (h, w * g, h * w * g, depth):
+    taps = r * q
+    # the line buffer: q column banks (and, when a beat spans kernel rows, a bank per
+    # buffer row), each a RAM of one write and one read port
+    row_banks = rows if r > 1 else 1
+    row_words = -(-w // q) * g
+    depth = rows // row_banks * row_words
+    for bank in range(row_banks * q):
+        t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}",
+              Ram(depth=depth, width=word, sync_read=True))
+    # input side: row, column-group, position-in-image, column-bank, word and slot counters
+    for count in (h, w * g, h * w * g, q, row_words, rows):
         counter(t, count)
+    addr_bits = index_bits(depth)
+    if row_banks == 1:                                   # slot x row_words + word
+        t.multiply_constant(index_bits(rows), row_words, addr_bits, signed=False)
+        t.add(addr_bits)
+    if row_banks * q > 1:
+        t.logic(row_banks * q)                           # a write enable per bank
     lag_bits = width(-(rows // h + 3) * ho, ho + 1)
     t.reg(lag_bits + index_bits(rows // h + 5))
     t.add(lag_bits, count=2)
@@ -44,8 +62,8 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.rom("lag_needed", rom_from_fields(np.array(needs) & ((1 << need_bits) - 1), need_bits,
                                         sync_read=False, counter_address=True))
     t.cmp(lag_bits)
-    # read engine: output pixel, kernel position and group counters, window origin
-    for count in (ho, wo, k, k, g):
+    # read engine: output pixel, kernel row, column block and group counters, window origin
+    for count in (ho, wo, k, k // q, g):
         counter(t, count)
     y_bits = max(h, ho * s).bit_length() + 2
     x_bits = max(w, wo * s).bit_length() + 2
@@ -55,19 +73,44 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.cmp(index_bits(rows) * 4, constant=True)
     t.add(y_bits + 1)                                    # iy = base_y + ky
     t.add(x_bits + 1)
-    t.cmp(2 * (y_bits + x_bits + 2), constant=True)      # inside the image
+    # each tap row and column inside the image, and the beat's last row and column
+    t.add(y_bits + 1, count=r - 1)
+    t.add(x_bits + 1, count=q - 1)
+    t.cmp((r + q) * (y_bits + x_bits + 2), constant=True)
+    if r > 1:
+        t.mux(y_bits + 1)
+    if q > 1:
+        t.mux(x_bits + 1)
     needed_bits = range_bits(h * w * g + 1)
     t.multiply_constant(y_bits + 1, w * g, needed_bits)
     t.multiply_constant(x_bits + 1, g, needed_bits)
     t.add(needed_bits, count=2)
     t.cmp(needed_bits)                                   # arrived
-    addr_bits = index_bits(depth)
-    t.multiply_constant(index_bits(rows), w * g, addr_bits, signed=False)
-    t.multiply_constant(x_bits + 1, g, addr_bits, signed=False)
-    t.add(addr_bits, count=2)
-    t.reg(2 + range_bits(p.out_fifo_depth + 1))          # valid1, pad1, credits
+    if q > 1:
+        # the first column as (word, column bank): registers, a modulo step, a word per bank
+        div_bits = range_bits((max(w, wo * s) + q * -(-p.pads[1] // q)) // q + 2)
+        t.reg(div_bits + index_bits(q))
+        t.add(index_bits(q) + 1, count=2)
+        t.cmp(index_bits(q) + 1, constant=True)
+        t.add(div_bits + 1, count=2 + q)
+        t.cmp(q * index_bits(q))                         # c < bank, per bank
+        read_words = q
+    else:
+        t.multiply_constant(x_bits + 1, g, addr_bits, signed=False)
+        t.add(addr_bits)
+        read_words = 1
+    if row_banks == 1:                                   # slot x row_words + word, per bank
+        t.multiply_constant(index_bits(rows), row_words, addr_bits, signed=False)
+        t.add(addr_bits, count=read_words)
+    t.reg(2 + range_bits(p.out_fifo_depth + 1) + taps)   # valid1, credits, a pad flag a tap
     t.add(range_bits(p.out_fifo_depth + 1))
-    t.features["pad_mux"] += beat                        # pad value or buffer
+    if row_banks > 1:                                    # each tap row from its bank
+        t.reg(index_bits(rows))
+        t.mux(taps * word, rows)
+    if q > 1:                                            # columns rotated into tap order
+        t.reg(index_bits(q))
+        t.mux(taps * word, q)
+    t.features["pad_mux"] += beat                        # pad value or buffer, per tap
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
 
 

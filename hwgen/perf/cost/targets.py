@@ -76,6 +76,7 @@ class CostTarget:
     lutram_sdp: tuple               # simple dual port: one write, one async read address
     lutram_sp: tuple                # single port: write and read at one address
     ram_drops_unused_bits: bool = False   # a LUT RAM's never-read data bits are removed
+    lutram_depth_mux: bool = True         # a deep LUT RAM's read mux counts against it
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -107,7 +108,8 @@ COST_TARGETS = {
         brams=(BramMode(abits=14, widths=(1, 2, 4, 9, 18), cost=128, tiles=1),
                BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=128, tiles=1)),
         lutram_sdp=(LutramMode(4, 4, 4, False, 2),),
-        lutram_sp=(LutramMode(4, 4, 4, False, 2),), ram_drops_unused_bits=True),
+        lutram_sp=(LutramMode(4, 4, 4, False, 2),), ram_drops_unused_bits=True,
+        lutram_depth_mux=False),
     "ice40": CostTarget(
         name="ice40", lut_inputs=4, carry_bits=1, dsp=None,
         rom_logic_cost=1 / 16, ram_logic_cost=1.0,
