@@ -97,6 +97,12 @@ def test_rams_go_to_lut_ram_unless_block_ram_is_cheaper():
     assert memory_style(line_buffer, XCUP) == "bram"
     buffer = Ram(depth=2, width=64, sync_read=True, shared_address=True)
     assert memory_style(buffer, XCUP) == "lutram" and lutram_primitives(buffer, XCUP) == 4
+    # a 128-word single-port buffer (the digits CNN's fc input buffer, 128 x 16 bits): the
+    # 128 x 4 option costs 16 x 16 / 4 = 64, RAM64M8 two deep 16 x 2 x 16 / 8 + 8 = 72;
+    # Yosys builds the 128 x 4 option from four RAM128X1S: 16 cells
+    deep_buffer = Ram(depth=128, width=16, sync_read=True, shared_address=True)
+    assert memory_style(deep_buffer, XCUP) == "lutram"
+    assert lutram_primitives(deep_buffer, XCUP) == 16
     # ECP5 (measured: sweep point c02's line buffer): 36 x 64 bits is 16 DPR16X4 wide and 3
     # deep, 48 primitives of cost 4 = 192, below two DP16KD (256): LUT RAM
     line_buffer = Ram(depth=36, width=64, sync_read=True)

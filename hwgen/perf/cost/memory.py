@@ -140,7 +140,7 @@ def _bram_cost(depth: int, width: int, target: CostTarget):
 
 
 def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
-    """Cheapest LUT RAM mapping: ``(libmap cost, primitives)`` or ``(inf, 0)``.
+    """Cheapest LUT RAM mapping: ``(libmap cost, cells)`` or ``(inf, 0)``.
 
     ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
     RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
@@ -153,7 +153,7 @@ def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
         if depth_mux:
             cost += 0.5 * (mult - 1) * width
         if cost < best[0]:
-            best = (cost, prims)
+            best = (cost, prims * mode.cells)
     return best
 
 

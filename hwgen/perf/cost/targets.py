@@ -53,13 +53,15 @@ class BramMode:
 
 @dataclass(frozen=True)
 class LutramMode:
-    """A LUT RAM configuration: ``2**abits`` words of ``width`` bits per primitive."""
+    """A LUT RAM configuration: ``2**abits`` words of ``width`` bits per primitive, made of
+    ``cells`` Yosys cells (a 128 x 4 single-port primitive is four RAM128X1S)."""
 
     abits: int
     width: int
     cost: float
     widthscale: bool
     luts: int          # LUTs one primitive occupies
+    cells: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ def _xilinx(name: str, a_max: int) -> CostTarget:
         lutram_sdp=((LutramMode(5, 14, 16, True, 8), LutramMode(6, 7, 16, True, 8))
                     if name == "xcup" else
                     (LutramMode(5, 6, 8, True, 4), LutramMode(6, 3, 8, True, 4))),
-        lutram_sp=((LutramMode(5, 16, 16, True, 8), LutramMode(6, 8, 16, True, 8))
+        # single port also RAM128X1S / RAM256X1S, one cell per bit (lutrams_xcu.txt's
+        # ABITS 7 and 8 options)
+        lutram_sp=((LutramMode(5, 16, 16, True, 8), LutramMode(6, 8, 16, True, 8),
+                    LutramMode(7, 4, 16, True, 8, cells=4),
+                    LutramMode(8, 2, 16, True, 8, cells=2))
                    if name == "xcup" else
                    (LutramMode(5, 8, 8, True, 4), LutramMode(6, 4, 8, True, 4))))
 
