@@ -42,7 +42,7 @@ COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
 
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
-    "lut": ("add", "csa", "mux", "in_mux", "acc_mux", "pad_mux", "cmp", "shift", "rom",
+    "lut": ("add", "csa", "csa_dsp", "mux", "in_mux", "acc_mux", "pad_mux", "cmp", "shift", "rom",
             "soft_mul", "logic", "ram_ff",
             "block", "rq_g", "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift",
             "mx_decode", "mx_term", "mx_align", "mx_quant"),
@@ -143,12 +143,17 @@ def misses(target: str, coefficients: dict, group: list[dict], limit: float) -> 
 BEGIN, END = "# -- fitted: begin", "# -- fitted: end"
 
 
-def write_coefficients(fitted: dict) -> None:
-    """Replace the fitted part of hwgen/perf/cost/coefficients.py (between its markers)."""
-    stamp = datetime.date.today().isoformat()
+def write_coefficients(fitted: dict, provenance: dict) -> None:
+    """Replace the fitted part of hwgen/perf/cost/coefficients.py (between its markers):
+    ``fitted`` and ``provenance`` per target."""
+    summary = "; ".join(f"{t}: {p}" for t, p in provenance.items())
     lines = [
-        "#: where the coefficients come from (shown in manifest.json and the report)",
-        f'FITTED = "fitted by benchmarks/fit_cost_model.py on {stamp}"',
+        "#: where each target's coefficients come from",
+        "FITTED_ON = {",
+        *(f'    "{t}": "{p}",' for t, p in provenance.items()),
+        "}",
+        "#: the same in one line (shown in manifest.json and the report)",
+        f'FITTED = "benchmarks/fit_cost_model.py ({summary})"',
         "COEFFICIENTS = {",
     ]
     for target, resources in fitted.items():
@@ -191,7 +196,7 @@ def main(argv=None) -> int:
     print("command: python " + " ".join(["benchmarks/fit_cost_model.py", *sys.argv[1:]]))
     print()
     data = update_cache(targets, ids=ids, synthesize=not args.no_synth)
-    fitted = {}
+    fitted, parts = {}, {}
     for target in targets:
         train = samples(data, target, [p for p in point_ids(False) if not ids or p in ids])
         held = samples(data, target, [p for p in point_ids(True) if not ids or p in ids])
@@ -199,6 +204,7 @@ def main(argv=None) -> int:
             print(f"{target}: no cached points; run without --no-synth")
             continue
         fitted[target] = fit(train)
+        parts[target] = len(train)
         print(f"{target}: fitted on {len(train)} parts, {len(held)} held out")
         for resource, coef in fitted[target].items():
             print(f"  {resource} = " + " + ".join(f"{v:g} x {k}" for k, v in coef.items()))
@@ -206,9 +212,12 @@ def main(argv=None) -> int:
         report(target, fitted[target], {"fitted": train, "held out": held})
         misses(target, fitted[target], train + held, args.misses)
     if args.write and fitted:
-        from hwgen.perf.cost.coefficients import COEFFICIENTS
+        from hwgen.perf.cost.coefficients import COEFFICIENTS, FITTED_ON
+        stamp = datetime.date.today().isoformat()
         merged = {t: fitted.get(t, COEFFICIENTS[t]) for t in ("xcup", "ecp5")}
-        write_coefficients(merged)
+        provenance = {t: f"{stamp}, {parts[t]} parts" if t in fitted else FITTED_ON[t]
+                      for t in merged}
+        write_coefficients(merged, provenance)
     return 0
 
 

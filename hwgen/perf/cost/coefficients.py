@@ -8,12 +8,18 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 """
 
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
-#: where the coefficients come from (shown in manifest.json and the report)
-FITTED = "fitted by benchmarks/fit_cost_model.py on 2026-12-05"
+#: where each target's coefficients come from
+FITTED_ON = {
+    "xcup": "2026-12-05, 64 parts of the pre-merge sweep, csa_dsp = csa",
+    "ecp5": "2026-12-05, 64 parts of the pre-merge sweep",
+}
+#: the same in one line (shown in manifest.json and the report)
+FITTED = "benchmarks/fit_cost_model.py (see FITTED_ON)"
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0264, "csa": 1.5198, "mux": 0.1004, "in_mux": 0.5656, "pad_mux": 0.8176,
+            "add": 0.0264, "csa": 1.5198, "csa_dsp": 1.5198, "mux": 0.1004, "in_mux": 0.5656,
+            "pad_mux": 0.8176,
             "cmp": 2.5441, "rom": 1.2197, "soft_mul": 0.864, "logic": 1.0515, "block": 0.5246,
             "rq_g": 57.0243, "rq_g_bits": 2.8373, "rq_s": 105.8043, "rq_s_bits": 0.8008,
             "rq_var": 24.8689, "mx_term": 0.5232, "mx_align": 2.7171, "mx_quant": 2.3715,

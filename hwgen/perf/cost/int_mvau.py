@@ -41,9 +41,9 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
-    t.multiply(w_t.bits, x_t.bits + (0 if x_t.signed else 1), width(lo, hi),
+    product = t.multiply(w_t.bits, x_t.bits + (0 if x_t.signed else 1), width(lo, hi),
                          count=p.pe * p.simd)
-    t.tree(dot, count=p.pe)
+    t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
     requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
                 rounding=p.rounding.value, lanes=p.pe)

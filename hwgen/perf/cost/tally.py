@@ -16,6 +16,7 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
                 the last two rows are an ``add``)
+``csa_dsp``     the same for sums of DSP products
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
@@ -47,10 +48,10 @@ from .targets import CostTarget
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "csa", "dsp_add", "carry", "mux", "in_mux", "acc_mux", "pad_mux",
-    "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
-    "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term",
-    "mx_align", "mx_quant", "mx_carry",
+    "reg", "reg_dsp", "add", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
+    "pad_mux", "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g",
+    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry",
+    "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
 )
 
 
@@ -89,9 +90,11 @@ class Tally:
         if bits > 2:                      # a one- or two-bit sum is a LUT, not a chain
             self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
-    def tree(self, tree: Tree, *, count: int = 1) -> None:
+    def tree(self, tree: Tree, *, count: int = 1, dsp_leaves: bool = False) -> None:
         """``count`` sums of ``tree.leaves`` terms: one adder for two terms; for more, a
-        carry-save tree and one adder (what ``alumacc`` and ``maccmap`` make of them)."""
+        carry-save tree and one adder (what ``alumacc`` and ``maccmap`` make of them).
+        ``dsp_leaves``: the terms are DSP products (``csa_dsp``: Yosys sums those with
+        other cells than a tree of soft terms, so the fit weighs them apart)."""
         if tree.leaves < 2:
             return
         if tree.leaves == 2:
@@ -99,7 +102,7 @@ class Tally:
             return
         out = tree.width
         rows = tree.leaves * out if tree.signed else tree.leaf_bits
-        self.features["csa"] += max(rows - 2 * out, 0) * count
+        self.features["csa_dsp" if dsp_leaves else "csa"] += max(rows - 2 * out, 0) * count
         self.add(out, count=count)
 
     def carry_cells(self, bits: int, *, count: int = 1) -> None:
