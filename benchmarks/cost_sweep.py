@@ -13,6 +13,7 @@ sweep synthesises in well under an hour on two cores.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import zlib
@@ -267,6 +268,7 @@ def _quant(element):
     return TensorQuant(element, 1.0, max(element.qmin, 0))
 
 
+@functools.cache
 def build_point(pid: str) -> LoweredDesign:
     """The design of sweep point ``pid``, its Verilog top named ``pid``."""
     (builder, kwargs), = [spec for p, spec, _ in POINTS if p == pid]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -55,13 +56,15 @@ FLOOR = {"lut": 20, "ff": 20, "carry": 5}
 
 
 def samples(data: dict, target: str, ids) -> list[dict]:
-    """One sample per block and per glue instance of each cached point."""
+    """One sample per block and per glue instance of each point whose cached synthesis is
+    of its current Verilog."""
     out = []
     for pid in ids:
         cached = data["targets"].get(target, {}).get(pid)
-        if cached is None:
-            continue
-        design = build_point(pid)
+        design = build_point(pid)          # memoised: its Verilog is generated once
+        if cached is None or cached["verilog_sha256"] != hashlib.sha256(
+                design.verilog.encode()).hexdigest():
+            continue                       # missing or stale: synthesise it first
         for block, observed in zip(design.blocks, cached["blocks"], strict=True):
             tally = tally_of(resolve(kind_of(block).cost_model).features, block, target)
             out.append({"point": pid, "part": observed["instance"], "kind": block.kind,
@@ -146,14 +149,16 @@ BEGIN, END = "# -- fitted: begin", "# -- fitted: end"
 def write_coefficients(fitted: dict, provenance: dict) -> None:
     """Replace the fitted part of hwgen/perf/cost/coefficients.py (between its markers):
     ``fitted`` and ``provenance`` per target."""
-    summary = "; ".join(f"{t}: {p}" for t, p in provenance.items())
     lines = [
         "#: where each target's coefficients come from",
         "FITTED_ON = {",
         *(f'    "{t}": "{p}",' for t, p in provenance.items()),
         "}",
         "#: the same in one line (shown in manifest.json and the report)",
-        f'FITTED = "benchmarks/fit_cost_model.py ({summary})"',
+        'FITTED = ("benchmarks/fit_cost_model.py: "',
+        *(f'          "{t}: {p}{"; " if i < len(provenance) - 1 else ""}"'
+          for i, (t, p) in enumerate(provenance.items())),
+        "          )",
         "COEFFICIENTS = {",
     ]
     for target, resources in fitted.items():

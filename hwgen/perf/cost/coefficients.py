@@ -11,18 +11,21 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 #: where each target's coefficients come from
 FITTED_ON = {
     "xcup": "2026-12-05, 64 parts of the pre-merge sweep, csa_dsp = csa",
-    "ecp5": "2026-12-05, 64 parts of the pre-merge sweep",
+    "ecp5": "2026-12-05, 66 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
-FITTED = "benchmarks/fit_cost_model.py (see FITTED_ON)"
+FITTED = ("benchmarks/fit_cost_model.py: "
+          "xcup: 2026-12-05, 64 parts of the pre-merge sweep, csa_dsp = csa; "
+          "ecp5: 2026-12-05, 66 parts"
+          )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
             "add": 0.0264, "csa": 1.5198, "csa_dsp": 1.5198, "mux": 0.1004, "in_mux": 0.5656,
-            "pad_mux": 0.8176,
-            "cmp": 2.5441, "rom": 1.2197, "soft_mul": 0.864, "logic": 1.0515, "block": 0.5246,
-            "rq_g": 57.0243, "rq_g_bits": 2.8373, "rq_s": 105.8043, "rq_s_bits": 0.8008,
-            "rq_var": 24.8689, "mx_term": 0.5232, "mx_align": 2.7171, "mx_quant": 2.3715,
+            "pad_mux": 0.8176, "cmp": 2.5441, "rom": 1.2197, "soft_mul": 0.864, "logic": 1.0515,
+            "block": 0.5246, "rq_g": 57.0243, "rq_g_bits": 2.8373, "rq_s": 105.8043,
+            "rq_s_bits": 0.8008, "rq_var": 24.8689, "mx_term": 0.5232, "mx_align": 2.7171,
+            "mx_quant": 2.3715,
         },
         "ff": {
             "reg": 0.9429, "reg_dsp": 1.0017, "block": 5.0856,
@@ -34,17 +37,17 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.5855, "csa": 0.0026, "mux": 0.2873, "in_mux": 5.7231, "acc_mux": 0.6998,
-            "pad_mux": 1.7805, "cmp": 1.9377, "rom": 0.9009, "soft_mul": 2.6364, "logic": 4.8257,
-            "rq_s": 26.5076, "rq_s_bits": 0.194, "rq_var": 24.0752, "rq_shift": 0.3147,
-            "mx_decode": 0.6134, "mx_term": 0.8977, "mx_align": 3.2151, "mx_quant": 2.8569,
+            "add": 0.5238, "csa_dsp": 0.9003, "mux": 0.3142, "in_mux": 3.7612, "acc_mux": 0.6936,
+            "pad_mux": 1.549, "cmp": 1.7294, "rom": 0.8955, "soft_mul": 2.8406, "logic": 5.3748,
+            "rq_s": 31.6632, "rq_s_bits": 0.1942, "rq_var": 34.24, "rq_shift": 0.2126,
+            "mx_decode": 2.0022, "mx_term": 0.8612, "mx_align": 3.3461, "mx_quant": 2.8659,
         },
         "ff": {
-            "reg": 0.9224, "reg_dsp": 0.9317, "block": 16.0472,
+            "reg": 0.9502, "reg_dsp": 0.9741, "block": 5.879,
         },
         "carry": {
-            "carry": 0.3756, "soft_mul": 0.7932, "rq_g_carry": 1.5075, "rq_s_carry": 0.8046,
-            "mx_carry": 0.4175,
+            "carry": 0.4103, "soft_mul": 0.8762, "rq_g_carry": 1.4184, "rq_s_carry": 0.7967,
+            "mx_carry": 0.4195,
         },
     },
 }

@@ -79,6 +79,7 @@ class CostTarget:
     lutram_sp: tuple                # single port: write and read at one address
     ram_drops_unused_bits: bool = False   # a LUT RAM's never-read data bits are removed
     lutram_depth_mux: bool = True         # a deep LUT RAM's read mux counts against it
+    bram_ram_ffs: int = 0                 # flip-flops per data bit beside a block-RAM RAM
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -115,7 +116,7 @@ COST_TARGETS = {
                BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=128, tiles=1)),
         lutram_sdp=(LutramMode(4, 4, 4, False, 2),),
         lutram_sp=(LutramMode(4, 4, 4, False, 2),), ram_drops_unused_bits=True,
-        lutram_depth_mux=False),
+        lutram_depth_mux=False, bram_ram_ffs=2),
     "ice40": CostTarget(
         name="ice40", lut_inputs=4, carry_bits=1, dsp=None,
         rom_logic_cost=1 / 16, ram_logic_cost=1.0,
