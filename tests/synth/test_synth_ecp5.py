@@ -115,7 +115,8 @@ def test_report_shows_resources_fmax_and_throughput(synthesized, capsys):
 
 def test_ecp5_estimate_within_the_cost_models_targets(synthesized):
     out, _, data = synthesized
-    assert check_estimate(out, data, "ecp5") == []
+    problems = check_estimate(out, data, "ecp5")
+    assert not problems, "\n".join(problems)
 
 
 def test_report_shows_the_estimate_beside_synthesis(synthesized, capsys):

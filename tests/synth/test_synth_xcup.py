@@ -51,4 +51,5 @@ def test_xcup_every_cell_is_counted_or_known(synthesized):
 
 def test_xcup_estimate_within_the_cost_models_targets(synthesized):
     out, data = synthesized
-    assert check_estimate(out, data, "xcup") == []
+    problems = check_estimate(out, data, "xcup")
+    assert not problems, "\n".join(problems)
