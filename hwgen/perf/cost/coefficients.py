@@ -10,29 +10,29 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 64 parts of the pre-merge sweep, csa_dsp = csa",
+    "xcup": "2026-12-05, 66 parts",
     "ecp5": "2026-12-05, 66 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 64 parts of the pre-merge sweep, csa_dsp = csa; "
+          "xcup: 2026-12-05, 66 parts; "
           "ecp5: 2026-12-05, 66 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0264, "csa": 1.5198, "csa_dsp": 1.5198, "mux": 0.1004, "in_mux": 0.5656,
-            "pad_mux": 0.8176, "cmp": 2.5441, "rom": 1.2197, "soft_mul": 0.864, "logic": 1.0515,
-            "block": 0.5246, "rq_g": 57.0243, "rq_g_bits": 2.8373, "rq_s": 105.8043,
-            "rq_s_bits": 0.8008, "rq_var": 24.8689, "mx_term": 0.5232, "mx_align": 2.7171,
-            "mx_quant": 2.3715,
+            "add": 0.0816, "csa": 1.6475, "csa_dsp": 1.7341, "mux": 0.109, "in_mux": 0.0908,
+            "pad_mux": 0.6491, "cmp": 1.8691, "rom": 1.1155, "soft_mul": 0.8617, "logic": 1.3767,
+            "block": 23.7933, "rq_g": 49.9112, "rq_g_bits": 2.9478, "rq_s": 100.4883,
+            "rq_s_bits": 0.7315, "rq_var": 24.2857, "mx_term": 0.5135, "mx_align": 2.7928,
+            "mx_quant": 2.3696,
         },
         "ff": {
-            "reg": 0.9429, "reg_dsp": 1.0017, "block": 5.0856,
+            "reg": 0.9497, "reg_dsp": 0.9986, "block": 3.824,
         },
         "carry": {
-            "carry": 0.6172, "soft_mul": 0.1175, "rq_g_carry": 1.257, "rq_s_carry": 0.5528,
-            "mx_carry": 0.4764,
+            "carry": 0.5818, "soft_mul": 0.107, "rq_g_carry": 1.2468, "rq_s_carry": 0.5596,
+            "mx_carry": 0.4654,
         },
     },
     "ecp5": {
