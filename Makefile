@@ -66,7 +66,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_simulation.py
 	$(PY) benchmarks/bench_calibration.py
 
-## bench-resources: synthesise the digits MLP and CNN (xcup, ecp5 with place and route; minutes)
+## bench-resources: cost-model estimate vs Yosys on the shipped examples (xcup, ecp5; minutes, then cached)
 bench-resources: $(STAMP)
 	$(PY) benchmarks/bench_resources.py
 

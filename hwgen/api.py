@@ -37,6 +37,7 @@ from .passes import (
     steady_state_inferences,
 )
 from .passes.folding import target_interval, target_rate_error
+from .perf.cost.summary import DEFAULT_COST_TARGET
 from .perf.pipeline import PipelineTiming, pipeline_timing
 from .report import RESULT_FILE
 from .sim.model_run import DRIVERS, simulate_design
@@ -382,14 +383,16 @@ class Design:
         return self._dequantize(self.golden_int(x))
 
     # -- files and simulation ------------------------------------------------------------
-    def save(self, out, *, force: bool = False, progress=None) -> Path:
+    def save(self, out, *, force: bool = False, progress=None,
+             cost_target: str = DEFAULT_COST_TARGET) -> Path:
         """Write what ``hwgen compile -o out`` writes and bind the design to ``out``.
 
         ``out/rtl/TOP.v`` (Verilog), ``rtl/lint_waivers.vlt``, ``rtl/files.f``,
         ``mem/*.memh`` (memory images), ``design.npz`` (this design, for :func:`hwgen.load`
-        and ``hwgen sim``) and ``manifest.json``. They are written beside ``out`` and renamed
-        into place: whatever ``out`` held before (simulation and synthesis results included)
-        is gone afterwards, and an interrupted save leaves it as it was.
+        and ``hwgen sim``) and ``manifest.json`` (with the resource estimate for
+        ``cost_target``). They are written beside ``out`` and renamed into place: whatever
+        ``out`` held before (simulation and synthesis results included) is gone afterwards,
+        and an interrupted save leaves it as it was.
 
         Parameters
         ----------
@@ -400,6 +403,9 @@ class Design:
             CLI's ``--force``); everything in it is deleted.
         progress : callable, optional
             ``progress(step)`` with the name of each step as it starts.
+        cost_target : str
+            Target of manifest.json's resource estimate: ``"ecp5"`` (default), ``"xcup"``,
+            ``"xc7"`` or ``"ice40"`` (the CLI's ``--cost-target``).
 
         Returns
         -------
@@ -412,7 +418,8 @@ class Design:
             ``out`` is empty (``""``), a file, holds the current directory, is a non-empty
             directory hwgen did not write (without ``force``), or cannot be written.
         """
-        write_design(self._lowered, out, force=force, progress=progress)
+        write_design(self._lowered, out, force=force, progress=progress,
+                     cost_target=cost_target)
         out = Path(out)
         self._out = out
         return out

@@ -23,8 +23,8 @@ __all__ = ["BlockKind", "CATALOG", "STAGES", "OPTIONAL_STAGES", "block_kinds", "
 #: The stages an entry names, in pipeline order (``lowers`` is a table, the rest references).
 STAGES = ("params", "golden", "golden_codes", "cycle_model", "cost_model", "component",
           "memory_images")
-#: Stages a kind may leave out (None): a narrow golden variant, a cost model, memories.
-OPTIONAL_STAGES = ("golden_codes", "cost_model", "memory_images")
+#: Stages a kind may leave out (None): a narrow golden variant, memories.
+OPTIONAL_STAGES = ("golden_codes", "memory_images")
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,13 @@ class BlockKind:
         so :func:`hwgen.golden.run_pipeline` never widens or copies what it need not.
     cycle_model : str
         A :class:`hwgen.perf.cycle_model.CycleModel`: event rules, ideal cycles, FIFO sizing.
+    cost_model : str
+        ``cost(block, target) -> hwgen.perf.cost.Resources``: the analytic resource estimate
+        of one block (LUT, FF, carry, DSP, BRAM, LUTRAM) on a ``hwgen synth`` target.
     component : str
         The ``wiring.Component`` class, constructed as ``Component(params=block)``.
     memory_images : str or None
         ``f(params) -> {table: (words, bits per word)}``: contents of on-chip memories.
-    cost_model : str or None
-        Analytic resource estimate of one block (issue 10; ``None`` until it exists).
     lowers : tuple of (str, str)
         ``(IR layer class, lowering function)`` pairs: each layer class whose lowering ends in
         this kind, and the function ``lower(layer, upstream_lanes) -> tuple of blocks`` that
@@ -63,10 +64,10 @@ class BlockKind:
     params: str
     golden: str
     cycle_model: str
+    cost_model: str
     component: str
     golden_codes: str | None = None
     memory_images: str | None = None
-    cost_model: str | None = None
     lowers: tuple = ()
 
 
@@ -83,6 +84,7 @@ CATALOG = (
         golden="hwgen.golden.mvau:int_mvau",
         golden_codes="hwgen.golden.mvau:int_mvau_codes",
         cycle_model="hwgen.perf.mvau:INT_MVAU",
+        cost_model="hwgen.perf.cost.int_mvau:int_mvau_cost",
         component="hwgen.hw.arith.int_mvau:IntMvau",
         memory_images="hwgen.hw.arith.int_mvau:int_mvau_memory_images",
         lowers=(("hwgen.ir.layers.dense:QuantDense", _blocks("int_mvau:lower_dense")),
@@ -94,6 +96,7 @@ CATALOG = (
         golden="hwgen.golden.window:sliding_window",
         golden_codes="hwgen.golden.window:sliding_window_codes",
         cycle_model="hwgen.perf.sliding_window:SLIDING_WINDOW",
+        cost_model="hwgen.perf.cost.stream:sliding_window_cost",
         component="hwgen.hw.stream.sliding_window:SlidingWindow",
     ),
     BlockKind(
@@ -102,6 +105,7 @@ CATALOG = (
         golden="hwgen.golden.reduce:window_reduce",
         golden_codes="hwgen.golden.reduce:window_reduce_codes",
         cycle_model="hwgen.perf.window_reduce:WINDOW_REDUCE",
+        cost_model="hwgen.perf.cost.arith_blocks:window_reduce_cost",
         component="hwgen.hw.arith.window_reduce:WindowReduce",
         lowers=(("hwgen.ir.layers.conv:QuantPool", _blocks("window_reduce:lower_pool")),),
     ),
@@ -110,6 +114,7 @@ CATALOG = (
         params=_blocks("binary_mvau:XnorMvauParams"),
         golden="hwgen.golden.xnor:binary_mvau",
         cycle_model="hwgen.perf.xnor_mvau:BINARY_MVAU",
+        cost_model="hwgen.perf.cost.binary_mvau:xnor_mvau_cost",
         component="hwgen.hw.binary.xnor_mvau:XnorMvau",
         memory_images="hwgen.hw.binary.datapath:binary_mvau_memory_images",
         # The binary lowerings choose XNOR, binary-weight or ternary by the layer's types.
@@ -123,6 +128,7 @@ CATALOG = (
         params=_blocks("binary_mvau:BinaryWeightMvauParams"),
         golden="hwgen.golden.xnor:binary_mvau",
         cycle_model="hwgen.perf.xnor_mvau:BINARY_MVAU",
+        cost_model="hwgen.perf.cost.binary_mvau:bwn_mvau_cost",
         component="hwgen.hw.binary.bwn_mvau:BinaryWeightMvau",
         memory_images="hwgen.hw.binary.datapath:binary_mvau_memory_images",
     ),
@@ -131,6 +137,7 @@ CATALOG = (
         params=_blocks("binary_mvau:TernaryMvauParams"),
         golden="hwgen.golden.xnor:binary_mvau",
         cycle_model="hwgen.perf.xnor_mvau:BINARY_MVAU",
+        cost_model="hwgen.perf.cost.binary_mvau:ternary_mvau_cost",
         component="hwgen.hw.binary.ternary_mvau:TernaryMvau",
         memory_images="hwgen.hw.binary.datapath:binary_mvau_memory_images",
     ),
@@ -139,6 +146,7 @@ CATALOG = (
         params=_blocks("mx_mvau:MxMvauParams"),
         golden="hwgen.golden.mx_mvau:mx_mvau",
         cycle_model="hwgen.perf.mx_mvau:MX_MVAU",
+        cost_model="hwgen.perf.cost.mx_mvau:mx_mvau_cost",
         component="hwgen.hw.mx.mvau:MxMvau",
         memory_images="hwgen.hw.mx.mvau:mx_memory_images",
         lowers=(("hwgen.ir.layers.mx_dense:MxDense", _blocks("mx_mvau:lower_mx_dense")),
@@ -149,6 +157,7 @@ CATALOG = (
         params=_blocks("eltwise_add:AddParams"),
         golden="hwgen.golden.add:eltwise_add",
         cycle_model="hwgen.perf.add:ELTWISE_ADD",
+        cost_model="hwgen.perf.cost.arith_blocks:eltwise_add_cost",
         component="hwgen.hw.arith.eltwise_add:EltwiseAdd",
         lowers=(("hwgen.ir.layers.add:QuantAdd", _blocks("eltwise_add:lower_add")),),
     ),
@@ -158,6 +167,7 @@ CATALOG = (
         golden="hwgen.golden.depthwise:depthwise",
         golden_codes="hwgen.golden.depthwise:depthwise_codes",
         cycle_model="hwgen.perf.depthwise:DEPTHWISE",
+        cost_model="hwgen.perf.cost.arith_blocks:depthwise_cost",
         component="hwgen.hw.arith.depthwise_unit:DepthwiseUnit",
         memory_images="hwgen.hw.arith.depthwise_unit:depthwise_memory_images",
         lowers=(("hwgen.ir.layers.depthwise:QuantDepthwiseConv",

@@ -19,6 +19,8 @@ from .errors import CycleLimitError, HwgenError, HwgenWarning
 from .input_files import input_file
 from .passes import DEFAULT_MAX_MACS, MAX_LAYER_WEIGHTS
 from .passes.folding import target_interval
+from .perf.cost import COST_TARGETS
+from .perf.cost.summary import DEFAULT_COST_TARGET
 from .report import render_markdown, report_data, write_report
 from .subprocesses import descendants, end_descendants
 from .text import check_verilog_identifier, display, json_text, needs_escaping, terminal
@@ -161,7 +163,8 @@ def cmd_compile(args) -> int:
                          target_ii=args.target_ii, target_fps=args.target_fps,
                          clock_mhz=args.clock_mhz, top=args.top, interface=args.interface,
                          max_layer_weights=args.max_layer_weights, progress=steps)
-    design.save(args.output, force=args.force, progress=steps)
+    design.save(args.output, force=args.force, progress=steps,
+                cost_target=args.cost_target)
     steps("done")
     print(f"wrote {display(args.output)}/ (Verilog in rtl/{design.top}.v, manifest.json)")
     if args.target_ii is not None or args.target_fps is not None:
@@ -381,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ports of the top module: stream (Amaranth valid/ready, clk, rst; the "
                         "default) or axis (AXI4-Stream s_axis_* / m_axis_*, aclk, aresetn; "
                         "docs/integration.md)")
+    p.add_argument("--cost-target", choices=tuple(COST_TARGETS), default=DEFAULT_COST_TARGET,
+                   help="target of the resource estimate in manifest.json and the report "
+                        f"(default {DEFAULT_COST_TARGET}, as hwgen synth)")
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("sim", help="simulate a compiled design over a data set")

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import text
 from .backend.writer import MANIFEST_FILE, design_sha256
 from .errors import HwgenError
+from .perf.cost.summary import render_estimate
 from .synth.report_section import render_synthesis, synthesis_data
 
 __all__ = ["RESULT_FILE", "report_data", "render_markdown", "write_report", "current_result"]
@@ -111,7 +112,8 @@ def report_data(out_dir) -> dict:
                               "ii_bound": predicted["ii_bound"],
                               "fifo_bits": manifest.get("fifo_bits")},
                 "simulation": None, "simulation_ignored": stale,
-                "synthesis": synthesis_data(out, manifest)}
+                "synthesis": synthesis_data(out, manifest),
+                "estimate": manifest.get("estimate")}
     except (KeyError, TypeError) as error:
         raise HwgenError(f"{manifest_path} lacks {error} (written by another hwgen version, "
                          f"or edited); {recompile}") from None
@@ -159,6 +161,8 @@ def render_markdown(data: dict) -> str:
         ignored = data.get("simulation_ignored")
         lines += ["", f"Simulation: {NOT_SIMULATED}" + (f" ({ignored})." if ignored else ".")]
     lines += render_synthesis(data.get("synthesis"), [layer["name"] for layer in data["layers"]])
+    lines += render_estimate(data.get("estimate"), data.get("synthesis"),
+                             name=text.markdown)
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import math
 import pkgutil
 import re
 import subprocess
@@ -42,6 +43,7 @@ from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.ir.types import TensorQuant
 from hwgen.passes import size_fifos
 from hwgen.perf import pipeline_timing
+from hwgen.perf.cost import COST_TARGETS, RESOURCE_NAMES, Resources
 from hwgen.perf.cycle_model import CycleModel
 from hwgen.perf.registry import cycle_model
 from hwgen.sim.amaranth_tb import run_stream_component
@@ -123,14 +125,15 @@ def test_every_ir_layer_is_lowered_by_exactly_one_kind():
             f"{cls.__name__} is lowered by {claims.get(cls, [])}; it needs exactly one kind"
 
 
-def test_golden_and_cycle_models_never_import_amaranth():
+def test_golden_cycle_and_cost_models_never_import_amaranth():
     program = (
         "import sys\n"
         "from hwgen.catalog import CATALOG, resolve\n"
         "for e in CATALOG:\n"
         "    resolve(e.params); resolve(e.golden); resolve(e.cycle_model)\n"
+        "    resolve(e.cost_model)\n"
         "    [resolve(f) for _, f in e.lowers]\n"
-        "import hwgen.golden, hwgen.perf, hwgen.passes, hwgen.ir.lowering\n"
+        "import hwgen.golden, hwgen.perf, hwgen.perf.cost, hwgen.passes, hwgen.ir.lowering\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'amaranth'\n"
         "             or m.startswith('hwgen.hw') or m.startswith('hwgen.sim'))\n"
         "print(','.join(bad))\n")
@@ -269,3 +272,64 @@ def test_verilog_is_lint_clean(tmp_path, verilator, name):
          str(tmp_path / "rtl/lint_waivers.vlt"), str(tmp_path / "rtl/hwgen_top.v")],
         capture_output=True, text=True)
     assert result.returncode == 0, f"{name}:\n{result.stderr[-3000:]}"
+
+
+# -- the cost model -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", KINDS)
+def test_cost_model_gives_sane_resources_on_every_target(name):
+    block = example(name)
+    cost = resolve(kind_named(name).cost_model)
+    assert list(inspect.signature(cost).parameters) == ["block", "target"]
+    for target in COST_TARGETS:
+        res = cost(block, target)
+        assert isinstance(res, Resources) and res.target == target
+        counts = res.as_dict()
+        assert set(counts) == set(RESOURCE_NAMES)
+        assert all(v >= 0 for v in counts.values()), f"{name} on {target}: {counts}"
+        assert all(float(v) * 2 == int(float(v) * 2) for v in counts.values()), \
+            f"{name} on {target}: whole cells (BRAM in halves) expected, not {counts}"
+        # every block has handshake registers and the logic around them
+        assert res.lut > 0 and res.ff > 0, f"{name} on {target}: {counts}"
+        assert cost(block, target) == res, f"{name} on {target}: not deterministic"
+    # synth_ice40 runs without -dsp: every product is soft logic
+    assert cost(block, "ice40").dsp == 0
+
+
+def _slices(bits: int) -> int:
+    """MULT18X18D slices along one operand: 18 bits each, a rest under 2 bits in logic."""
+    return bits // 18 + (1 if bits % 18 >= 2 else 0)
+
+
+def _requant_dsps(acc_bits: int, shift, lanes: int) -> int:
+    """Per-fold multipliers (the examples' differ in every lane): acc (or the 32-bit left-
+    shifted acc) times a 32-bit signed operand per lane."""
+    operand = 32 if max(shift) > 0 else acc_bits
+    return lanes * _slices(operand) * _slices(32)
+
+
+# Independent DSP counts on ECP5, where Yosys takes every product of two operands of at least
+# 2 bits into 18 x 18 multipliers: the products each kind's datapath forms.
+_ECP5_DSPS = {
+    "int_mvau": lambda p: p.pe * p.simd + _requant_dsps(p.acc_bits, p.shift, p.pe),
+    "depthwise": lambda p: p.pe + _requant_dsps(p.acc_bits, p.shift, p.pe),
+    "xnor_mvau": lambda p: 0,                        # XNOR, popcount and thresholds only
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ECP5_DSPS))
+def test_cost_model_dsps_equal_the_products_on_ecp5(name):
+    block = example(name)
+    assert resolve(kind_named(name).cost_model)(block, "ecp5").dsp == _ECP5_DSPS[name](block)
+
+
+def test_cost_model_puts_a_deep_weight_memory_in_block_ram():
+    from tests.fixtures.factories import random_mvau_params
+    # 128 x 64 int8 weights folded 1 x 2: 4096 words of 16 bits. ECP5: a DP16KD holds
+    # 1024 x 18 (4 of them), cheaper than logic (4096 x 16 / 16 = 4096).
+    block = random_mvau_params(np.random.default_rng(5), mh=128, mw=64, pe=1, simd=2,
+                               w_bits=8)
+    cost = resolve(kind_named("int_mvau").cost_model)
+    assert cost(block, "ecp5").bram == math.ceil(4096 / 1024) * math.ceil(16 / 18)
+    # UltraScale+: 4096 x 16 is 2 RAMB36 (2048 x 18 each) against 4096 x 16 / 64 = 1024
+    assert cost(block, "xcup").bram == 2

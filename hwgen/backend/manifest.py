@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..ir.binary import BipolarQuant
 from ..ir.block import block_instance, byte_aligned_bits
 from ..passes.fifo_sizing import fifo_bits, steady_state_inferences
+from ..perf.cost.summary import DEFAULT_COST_TARGET, estimate_section
 from ..perf.pipeline import pipeline_timing
 from ..version import __version__
 from .design import LoweredDesign
@@ -58,7 +59,8 @@ def _interface(design: LoweredDesign) -> dict:
     }
 
 
-def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
+def build_manifest(design: LoweredDesign, *, files: dict,
+                   cost_target: str = DEFAULT_COST_TARGET) -> dict:
     """Describe ``design`` for users and for ``hwgen sim`` / ``hwgen report``.
 
     Parameters
@@ -66,6 +68,8 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
     design : LoweredDesign
     files : dict
         Paths (relative to the output directory) and hashes of what was written.
+    cost_target : str
+        Target of the analytic resource estimate (``"estimate"``; :mod:`hwgen.perf.cost`).
     """
     inferences = steady_state_inferences(len(design.blocks))
     # The compile flow's analysis of these very blocks, when there is one: no second run.
@@ -125,4 +129,5 @@ def build_manifest(design: LoweredDesign, *, files: dict) -> dict:
                             "output beats of consecutive inferences streamed back to back, "
                             "in steady state"),
         },
+        "estimate": estimate_section(design.blocks, design.edges, cost_target),
     }

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import text
 from ..errors import HwgenError
+from ..perf.cost.summary import DEFAULT_COST_TARGET
 from .design import LoweredDesign
 from .design_file import DESIGN_FILE, save_design
 from .lint_waivers import lint_waivers
@@ -109,7 +110,7 @@ def check_out_dir(out_dir, *, force: bool = False) -> Path:
     return out
 
 
-def _write_tree(design: LoweredDesign, out: Path, progress) -> dict:
+def _write_tree(design: LoweredDesign, out: Path, progress, cost_target: str) -> dict:
     """Every file of a compiled design, into the empty directory ``out``.
 
     ``rtl/TOP.v`` (the accelerator and its ROM modules), ``rtl/lint_waivers.vlt``,
@@ -150,7 +151,7 @@ def _write_tree(design: LoweredDesign, out: Path, progress) -> dict:
         "memory_images": images,
         "sha256": dict(sorted(digests.items())),
     }
-    manifest = build_manifest(design, files=files)
+    manifest = build_manifest(design, files=files, cost_target=cost_target)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     (out / MARKER_FILE).write_text(_MARKER_TEXT)
     return manifest
@@ -176,12 +177,13 @@ def _replace(new: Path, out: Path) -> None:
 
 
 def write_design(design: LoweredDesign, out_dir, *, force: bool = False,
-                 progress=None) -> dict:
+                 progress=None, cost_target: str = DEFAULT_COST_TARGET) -> dict:
     """Write everything ``hwgen sim`` and users need into ``out_dir``; return the manifest.
 
     The files are written into a new directory beside ``out_dir`` that then replaces it, so
     nothing of a previous output survives (:func:`check_out_dir` says what is refused).
-    ``progress(step)``, if given, is called as each step starts.
+    ``progress(step)``, if given, is called as each step starts. ``cost_target``: target of
+    the manifest's resource estimate (:mod:`hwgen.perf.cost`).
 
     Raises
     ------
@@ -198,7 +200,7 @@ def write_design(design: LoweredDesign, out_dir, *, force: bool = False,
                          f"{error.strerror} ({text.display(error.filename or out.parent)}); "
                          "choose a writable -o") from None
     try:
-        manifest = _write_tree(design, new, progress or (lambda step: None))
+        manifest = _write_tree(design, new, progress or (lambda step: None), cost_target)
         _replace(new, out)
     except OSError as error:
         raise HwgenError(f"cannot write output directory {text.display(out_dir)}: "

@@ -3,6 +3,7 @@ with newlines, ``*/``, ``$system("touch X")``, quotes, backslashes, pipes, ``<sc
 non-ASCII go through ``hwgen check``, ``compile``, ``sim`` and ``report``; nothing runs, every
 output parses, and the names still show, escaped."""
 
+import itertools
 import json
 
 import numpy as np
@@ -82,11 +83,18 @@ def test_compile_sim_report_with_hostile_names(hostile, simulator):
     title, _, header, rule, *rows = markdown.splitlines()
     assert title == f"# hwgen report: {text.markdown(NAMES['graph'])} (top `hwgen_top`)"
     columns = header.count(" | ") + 1
-    table = [row for row in rows if row.startswith("| ")]
+    table = list(itertools.takewhile(lambda row: row.startswith("| "), rows))
     assert len(table) == 2, "one table row per layer"
     for row, name in zip(table, (NAMES["fc0"], NAMES["fc1"]), strict=True):
         assert row.startswith(f"| {text.markdown(name)} |")
         assert row.replace("\\|", "").count(" | ") + 1 == columns
+    # the resource estimate's table: a row per layer too, escaped the same way
+    head = rows.index("| block | LUT | FF | CARRY | DSP | BRAM | LUTRAM |")
+    estimate = list(itertools.takewhile(lambda row: row.startswith("| "), rows[head + 2:]))
+    assert len(estimate) == 4, "a row per layer, the glue and the total"
+    for row, name in zip(estimate, (NAMES["fc0"], NAMES["fc1"]), strict=False):
+        assert row.startswith(f"| {text.markdown(name)} |")
+        assert row.replace("\\|", "").count(" | ") + 1 == 7
     assert "<script>" not in markdown and "<b>" not in markdown
     assert "Simulation (" in markdown and "bit exact: yes" in markdown
     data = json.loads((out / "report.json").read_text())

@@ -111,7 +111,7 @@ def test_an_interrupted_write_leaves_the_previous_output(models, monkeypatch):
     assert compile_cli(d, "big", out) == 0
     before = tree(out)
 
-    def crash(design, new, progress):
+    def crash(design, new, *_):
         (new / "half-written").write_text("x")
         raise KeyboardInterrupt
 

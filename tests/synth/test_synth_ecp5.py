@@ -14,6 +14,7 @@ from tests.fixtures.cli_helpers import run_cli
 
 from .conftest import require_yowasp
 from .designs import compile_tiny_mlp
+from .estimate import check_estimate
 from .expected import expected_dsps
 
 pytestmark = pytest.mark.synth
@@ -110,6 +111,25 @@ def test_report_shows_resources_fmax_and_throughput(synthesized, capsys):
     report = json.loads((out / "report.json").read_text())
     assert report["synthesis"]["current"] is True
     assert report["synthesis"]["fmax_mhz"] == data["fmax_mhz"]
+
+
+def test_ecp5_estimate_within_the_cost_models_targets(synthesized):
+    out, _, data = synthesized
+    problems = check_estimate(out, data, "ecp5")
+    assert not problems, "\n".join(problems)
+
+
+def test_report_shows_the_estimate_beside_synthesis(synthesized, capsys):
+    out, _, data = synthesized
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    markdown = capsys.readouterr().out
+    assert ("## Estimated resources (analytic model, ecp5; estimate / synthesis (error))"
+            in markdown)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for estimate, layer in zip(manifest["estimate"]["layers"], data["layers"], strict=True):
+        est, syn = estimate["resources"]["dsp"], layer["resources"]["dsp"]
+        assert f"| {layer['name']} |" in markdown and f" {est} / {syn} " in markdown
 
 
 def test_stale_result_is_not_shown(synthesized, tmp_path, capsys):

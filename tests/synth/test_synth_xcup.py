@@ -11,6 +11,7 @@ from hwgen.synth.tools import YOSYS
 from tests.fixtures.cli_helpers import run_cli
 
 from .conftest import require_yowasp
+from .estimate import check_estimate
 from .expected import expected_dsps
 
 pytestmark = pytest.mark.synth
@@ -46,3 +47,9 @@ def test_xcup_every_cell_is_counted_or_known(synthesized):
     # Yosys maps the adders onto carry cells: the accumulators need them
     for layer in data["layers"]:
         assert layer["resources"]["carry"] > 0, layer["name"]
+
+
+def test_xcup_estimate_within_the_cost_models_targets(synthesized):
+    out, data = synthesized
+    problems = check_estimate(out, data, "xcup")
+    assert not problems, "\n".join(problems)

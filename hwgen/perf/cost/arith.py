@@ -1,0 +1,107 @@
+"""Widths of the arithmetic the blocks build: bounded values and minimal-width adder trees.
+
+These mirror the rules the hardware follows (``hwgen.hw.arith.adder_tree``: every tree node
+exactly as wide as the values it can hold) from the same integer bounds, without Amaranth.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["width", "index_bits", "range_bits", "Tree", "adder_tree", "popcount_tree",
+           "varying_bits", "set_bits"]
+
+
+def width(lo: int, hi: int) -> int:
+    """Bits of the narrowest shape holding ``[lo, hi]``: unsigned if ``lo >= 0``."""
+    lo, hi = int(lo), int(hi)
+    if lo >= 0:
+        return max(1, hi.bit_length())
+    bits = 1
+    while not (-(1 << (bits - 1)) <= lo and hi <= (1 << (bits - 1)) - 1):
+        bits += 1
+    return bits
+
+
+def index_bits(count: int) -> int:
+    """Bits of a counter over ``count`` values (at least two values: one bit)."""
+    return max(1, (max(count, 2) - 1).bit_length())
+
+
+def range_bits(limit: int) -> int:
+    """Bits of a value in ``range(limit)``."""
+    return max(1, (limit - 1).bit_length())
+
+
+class Tree:
+    """An adder tree: the widths of its adders and the bounds of its result."""
+
+    def __init__(self, adders: list, lo: int, hi: int, leaves: int, leaf_bits: int,
+                 signed: bool):
+        self.adders = adders          # width of each two-input adder
+        self.lo, self.hi = lo, hi
+        self.leaves = leaves
+        self.leaf_bits = leaf_bits    # total width of the terms
+        self.signed = signed          # some term is negative
+
+    @property
+    def bits(self) -> int:
+        """Total adder bits."""
+        return sum(self.adders)
+
+    @property
+    def width(self) -> int:
+        return width(self.lo, self.hi)
+
+    @property
+    def depth(self) -> int:
+        return math.ceil(math.log2(self.leaves)) if self.leaves > 1 else 0
+
+
+def adder_tree(terms) -> Tree:
+    """Pairwise sum of ``terms`` (``(lo, hi)`` bounds each), an odd term carried down a level,
+    as ``hwgen.hw.arith.adder_tree.bounded_sum`` builds it."""
+    terms = [(int(lo), int(hi)) for lo, hi in terms]
+    if not terms:
+        raise ValueError("an adder tree needs at least one term")
+    leaves, adders = len(terms), []
+    leaf_bits = sum(width(lo, hi) for lo, hi in terms)
+    signed = any(lo < 0 for lo, _ in terms)
+    while len(terms) > 1:
+        paired = []
+        for (alo, ahi), (blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
+            lo, hi = alo + blo, ahi + bhi
+            adders.append(width(lo, hi))
+            paired.append((lo, hi))
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+    return Tree(adders, terms[0][0], terms[0][1], leaves, leaf_bits, signed)
+
+
+def popcount_tree(n: int) -> Tree:
+    """The popcount of ``n`` bits as a tree of minimal-width adders."""
+    return adder_tree([(0, 1)] * n)
+
+
+def varying_bits(values) -> int:
+    """Bits that are not the same in every value (the stages of a shifter by these values)."""
+    values = [int(v) for v in values]
+    if not values:
+        return 0
+    changed = 0
+    for v in values:
+        changed |= v ^ values[0]
+    return changed.bit_count()
+
+
+def set_bits(values) -> int:
+    """OR of the values: the bits a register of these values can hold as 1.
+
+    A register whose input is 1 in one bit for every value still resets to 0, so Yosys keeps
+    it: a shifter by such a register has a stage for every bit set in some value.
+    """
+    result = 0
+    for v in values:
+        result |= int(v)
+    return result

@@ -1,0 +1,112 @@
+"""Cost of the small arithmetic blocks: window reduction (pools), the depthwise unit and the
+element-wise adder (``hwgen.hw.arith``).
+
+Each keeps per-channel-group running values in registers (pools, depthwise: ``G`` groups of
+``lanes`` values, read through a ``G``-way select), does one operation per lane and beat (a
+max, a sum, a multiply-accumulate, a scaled sum of two inputs), requantizes where the result
+changes scale, and writes an output FIFO.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...ir.blocks.depthwise import DepthwiseParams
+from ...ir.blocks.eltwise_add import AddParams
+from ...ir.blocks.window_reduce import WindowReduceParams
+from .arith import index_bits, range_bits, width
+from .components import counter, fold_table, requantizer, stream_fifo
+from .memory import rom_from_fields
+from .model import cost_function
+from .tally import Tally
+
+__all__ = ["window_reduce_features", "depthwise_features", "eltwise_add_features",
+           "window_reduce_cost", "depthwise_cost", "eltwise_add_cost"]
+
+
+def _credits(t: Tally, depth: int) -> None:
+    t.reg(range_bits(depth + 1))
+    t.add(range_bits(depth + 1))
+
+
+def _running(t: Tally, groups: int, bits: int) -> None:
+    """``groups`` registers of ``bits`` read through a select and written by group."""
+    t.reg(groups * bits)
+    if groups > 1:
+        t.mux(bits, groups)
+        t.logic(groups)
+
+
+def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
+    t.block()
+    lanes, bits = p.lanes, p.acc_bits if p.op == "avg" else p.input_type.bits
+    counter(t, p.positions)
+    counter(t, p.groups)
+    _credits(t, p.out_fifo_depth)
+    _running(t, p.groups, lanes * bits)
+    if p.op == "max":
+        t.cmp(lanes * bits)
+        t.mux(lanes * bits)
+    else:
+        t.add(bits, count=lanes)
+    t.mux(lanes * bits)                                    # first position: the input
+    t.reg(1 + lanes * bits)                                # result1, done1
+    if p.op == "avg":
+        lo, hi = p.acc_range
+        acc = width(lo, hi)
+        if p.in_zero_point:
+            t.add(acc, count=lanes)
+        requantizer(t, acc_bits=acc, out_bits=p.output_type.bits,
+                    multiplier=np.full((1, lanes), p.multiplier),
+                    shift=np.full((1, lanes), p.shift), rounding=p.rounding.value, lanes=lanes)
+    stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)
+
+
+def depthwise_features(p: DepthwiseParams, t: Tally) -> None:
+    t.block()
+    lanes, steps = p.pe, p.positions * p.groups
+    counter(t, steps)
+    counter(t, p.groups)
+    _credits(t, p.out_fifo_depth)
+    t.cmp(index_bits(steps), constant=True)
+    taps = p.weights.T.reshape(steps, lanes)
+    t.rom("weights", rom_from_fields(taps, p.weight_type.bits, sync_read=True,
+                                      counter_address=True))
+    t.reg(3 + (index_bits(p.groups) if p.groups > 1 else 0) + lanes * p.input_type.bits)
+    fold_table(t, "acc_bias", p.acc_bias.reshape(p.groups, lanes), bits=32)
+    _running(t, p.groups, lanes * p.acc_bits)
+    x_bits = p.input_type.bits + (0 if p.input_type.signed else 1)
+    product = t.multiply(x_bits, p.weight_type.bits, p.acc_bits, count=lanes)
+    t.add(p.acc_bits, count=lanes, dsp_input=product.dsp > 0)
+    t.features["acc_mux"] += lanes * p.acc_bits            # first tap: the bias
+    t.reg(1 + lanes * p.acc_bits + (index_bits(p.groups) if p.groups > 1 else 0))
+    requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
+                multiplier=p.multiplier.reshape(p.groups, lanes),
+                shift=p.shift.reshape(p.groups, lanes), rounding=p.rounding.value,
+                lanes=lanes)
+    stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)
+
+
+def eltwise_add_features(p: AddParams, t: Tally) -> None:
+    t.block()
+    lanes = p.lanes
+    _credits(t, p.out_fifo_depth)
+    lo, hi = p.acc_range
+    acc = width(lo, hi)
+    for in_type, zero, factor in ((p.a_type, p.a_zero_point, p.a_factor),
+                                  (p.b_type, p.b_zero_point, p.b_factor)):
+        diff = width(in_type.qmin - zero, in_type.qmax - zero)
+        if zero:
+            t.add(diff, count=lanes)
+        t.multiply_constant(diff, factor, acc, count=lanes)
+    t.add(acc, count=lanes)
+    t.reg(1 + lanes * acc)
+    requantizer(t, acc_bits=acc, out_bits=p.output_type.bits,
+                multiplier=np.full((1, lanes), p.multiplier),
+                shift=np.full((1, lanes), p.shift), rounding=p.rounding.value, lanes=lanes)
+    stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)
+
+
+window_reduce_cost = cost_function(window_reduce_features)
+depthwise_cost = cost_function(depthwise_features)
+eltwise_add_cost = cost_function(eltwise_add_features)

@@ -1,0 +1,116 @@
+"""Cost of the XNOR, binary-weight and ternary MVAUs (``hwgen.hw.binary``).
+
+The folded engine is the integer MVAU's (:func:`~hwgen.perf.cost.components.mvau_core`) with
+1-bit weights (ternary: a mask and a sign plane); what differs is the dot product per PE:
+
+* XNOR: ``SIMD`` XNORs and a popcount tree (FINN-R's binary case, ``LUT ~ PE x SIMD``);
+* binary weights: each input added or subtracted (a negation and a select per lane), then an
+  adder tree of ``A + 1``-bit terms;
+* ternary: the inputs under ``+1`` and under ``-1`` weights summed in two trees (popcounts for
+  bipolar inputs), their difference, times the row's TTQ levels when they are not 1.
+
+Then a threshold unit (``2**B - 1`` comparators per PE) or the integer requantizer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...ir.binary import Activation
+from ...ir.blocks.binary_mvau import BinaryMvauParams
+from .arith import adder_tree, popcount_tree, width
+from .components import fold_table, mvau_core, requantizer, threshold_unit
+from .int_mvau import weight_steps
+from .memory import rom_from_fields
+from .model import cost_function
+from .tally import Tally
+
+__all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
+           "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds"]
+
+
+def step_dot_bounds(term_lo, term_hi, simd: int) -> tuple[int, int]:
+    """Bounds of one PE's contribution in one step (``simd`` consecutive terms of a row)."""
+    lo, hi = np.asarray(term_lo, dtype=np.int64), np.asarray(term_hi, dtype=np.int64)
+    mh, mw = lo.shape
+    return (int(lo.reshape(mh, mw // simd, simd).sum(axis=2).min()),
+            int(hi.reshape(mh, mw // simd, simd).sum(axis=2).max()))
+
+
+def _engine(p: BinaryMvauParams, t: Tally) -> None:
+    if 0 in p.WEIGHT_CODES:                    # mask and sign planes
+        bits = np.concatenate([weight_steps(p.weights != 0, p.pe, p.simd),
+                               weight_steps(p.weights > 0, p.pe, p.simd)], axis=1)
+    else:
+        bits = weight_steps((p.weights + 1) // 2, p.pe, p.simd)
+    dot_lo, dot_hi = step_dot_bounds(*p.hw_term_bounds, p.simd)
+    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
+              weights=rom_from_fields(bits, 1, sync_read=True, counter_address=True),
+              dot_bits=width(dot_lo, dot_hi),
+              acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
+              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
+
+
+def _activation(p: BinaryMvauParams, t: Tally) -> None:
+    if p.activation is Activation.THRESHOLD:
+        thresholds, flip = p.hw_thresholds()
+        threshold_unit(t, acc_bits=p.hw_acc_bits,
+                       thresholds=thresholds.reshape(p.nf, p.pe, -1),
+                       flip=flip.reshape(p.nf, p.pe), out_bits=p.output_type.bits)
+    else:
+        requantizer(t, acc_bits=p.hw_acc_bits, out_bits=p.output_type.bits,
+                    multiplier=p.multiplier.reshape(p.nf, p.pe),
+                    shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe)
+
+
+def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
+    _engine(p, t)
+    t.logic(p.pe * p.simd)                     # XNOR of weight and input bits
+    t.tree(popcount_tree(p.simd), count=p.pe)
+    _activation(p, t)
+
+
+def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
+    _engine(p, t)
+    x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
+    term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
+    bits = width(*term)
+    t.add(bits, count=p.pe * p.simd)           # -x
+    t.mux(bits * p.pe * p.simd)                # +x or -x
+    t.tree(adder_tree([term] * p.simd), count=p.pe)
+    _activation(p, t)
+
+
+def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
+    _engine(p, t)
+    t.logic(2 * p.pe * p.simd)                 # the +1 and -1 selects from mask and sign
+    if p.input_bipolar:
+        side = popcount_tree(p.simd)
+        t.logic(2 * p.pe * p.simd)
+    else:
+        x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
+        term = (min(0, x_lo), max(0, x_hi))
+        t.mux(2 * p.pe * p.simd * width(*term))
+        side = adder_tree([term] * p.simd)
+    t.tree(side, count=2 * p.pe)
+    scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))
+    side_bits = side.width + (1 if p.input_bipolar else 0)
+    if scaled:
+        level_bits = int(max(p.level_pos.max(), p.level_neg.max())).bit_length()
+        pos = fold_table(t, "level_pos", p.level_pos.reshape(p.nf, p.pe), bits=level_bits)
+        neg = fold_table(t, "level_neg", p.level_neg.reshape(p.nf, p.pe), bits=level_bits)
+        for table in (pos, neg):
+            for lane in range(p.pe):
+                values = table.lane_values(lane)
+                level = level_bits + 1 if table.varying(lane) else width(-1, max(values))
+                t.multiply(side_bits + (0 if side.lo < 0 else 1), level,
+                           side_bits + level_bits)
+        t.add(side_bits + level_bits + 1, count=p.pe)
+    else:
+        t.add(side_bits + 1, count=p.pe)
+    _activation(p, t)
+
+
+xnor_mvau_cost = cost_function(xnor_mvau_features)
+bwn_mvau_cost = cost_function(bwn_mvau_features)
+ternary_mvau_cost = cost_function(ternary_mvau_features)

@@ -1,0 +1,209 @@
+"""The parts several block kinds share, counted as their Amaranth components build them.
+
+``stream_fifo`` (``hwgen.hw.stream.fifo.StreamFifo``), ``fold_table``
+(``hwgen.hw.arith.fold_table``), ``mvau_core`` (``hwgen.hw.arith.mvau_core.MvauCore``),
+``requantizer`` (``hwgen.hw.arith.requantizer.Requantizer``) and ``threshold_unit``
+(``hwgen.hw.binary.threshold_unit.ThresholdUnit``). A counter over one value, a table whose
+rows are all equal and a shift by a constant cost nothing: Yosys removes them, so they are not
+counted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .arith import index_bits, popcount_tree, range_bits, set_bits, width
+from .memory import Ram, Rom, rom_from_bits, rom_from_fields
+from .tally import Tally
+
+__all__ = ["counter", "stream_fifo", "fold_table", "mvau_core", "requantizer",
+           "threshold_unit", "FoldTable"]
+
+
+def counter(t: Tally, count: int) -> None:
+    """A wrapping counter over ``count`` values (nothing when it has one value)."""
+    if count > 1:
+        bits = index_bits(count)
+        t.reg(bits)
+        t.add(bits)
+
+
+def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:
+    """A :class:`StreamFifo`: one register stage at depth 1, else Amaranth's ``SyncFIFO``
+    (storage read without a clock, two pointers and a level)."""
+    if depth == 1:
+        t.reg(width_bits + 1)
+        t.mux(1)
+        return
+    t.ram(name, Ram(depth=depth, width=width_bits, sync_read=False))
+    counter(t, depth)
+    counter(t, depth)
+    t.reg(range_bits(depth + 1))
+    t.add(range_bits(depth + 1))
+    t.cmp(2 * range_bits(depth + 1), constant=True)
+
+
+class FoldTable:
+    """Per-fold lane constants (``(folds, lanes)``): constants when every row is equal,
+    else a ROM read without a clock."""
+
+    def __init__(self, values, bits: int):
+        self.values = np.asarray(values, dtype=object)
+        self.bits = bits
+        rows = {tuple(int(v) for v in row) for row in self.values.tolist()}
+        self.constant = len(rows) == 1
+
+    def lane_values(self, lane: int) -> list[int]:
+        return [int(v) for v in self.values[:, lane].tolist()]
+
+    def varying(self, lane: int) -> bool:
+        return len(set(self.lane_values(lane))) > 1
+
+
+def fold_table(t: Tally, name: str, values, *, bits: int) -> FoldTable:
+    """Count a fold table; return it (callers ask whether its lanes vary)."""
+    table = FoldTable(values, bits)
+    if not table.constant:
+        folds, lanes = table.values.shape
+        if bits <= 60:
+            t.rom(name, rom_from_fields(np.array(table.values.tolist(), dtype=np.int64)
+                                        & ((1 << bits) - 1), bits, sync_read=False))
+        else:
+            matrix = np.array([[(int(v) >> b) & 1 for v in row for b in range(bits)]
+                               for row in table.values.tolist()], dtype=np.uint8)
+            t.rom(name, rom_from_bits(matrix, sync_read=False))
+    return table
+
+
+def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
+              dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
+              dot_stages: int = 1, flags: bool = False, in_used: int | None = None) -> None:
+    """The folded engine every MVAU shares (the datapath's dot products are not in it).
+
+    ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
+    carries a shared exponent per lane of which one per block is read).
+    """
+    in_used = in_bits if in_used is None else in_used
+    t.block()
+    fold_bits = index_bits(nf) if nf > 1 else 0
+    counter(t, nf)
+    counter(t, sf)
+    counter(t, nf * sf)
+    t.reg(range_bits(depth + 1))                 # credits
+    t.add(range_bits(depth + 1))
+    t.reg(4 + fold_bits)                         # stage-1 control and fold
+    t.rom("weights", weights)
+    t.reg(in_used)                               # the latched input beat
+    if nf > 1:
+        stored = in_used if t.target.ram_drops_unused_bits else in_bits
+        t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
+                                  shared_address=True))
+        t.reg(in_used - stored)                  # (the read register keeps the used bits)
+        t.features["in_mux"] += in_used          # latched beat or buffer
+    t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
+    t.reg(pe * dot_bits)                         # registered dot products
+    bias = np.asarray(bias, dtype=object)
+    bias_bits = width(min(int(bias.min()), -1), max(int(bias.max()), 0))
+    preload = fold_table(t, "bias", bias, bits=bias_bits)
+    t.reg(pe * acc_bits + 1 + fold_bits)         # accumulators, acc_valid, acc_fold
+    t.add(acc_bits, count=pe)
+    t.features["acc_mux"] += pe * acc_bits       # preload or running sum (into the adder)
+    del preload
+    if flags:
+        t.reg(2 * pe)
+        t.logic(2 * pe)
+    stream_fifo(t, "fifo", width_bits=out_bits, depth=depth)
+
+
+def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
+                 rounding: str) -> None:
+    """One lane's rounding, zero point and saturation after its product register.
+
+    gemmlowp keeps the product's high part (its doubling high multiply drops 30 bits) and a
+    constant shift narrows everything after it; the single-rounding rules add the rounding
+    half over the whole product, and their result, zero point and clamps stay as wide as
+    the declared 63 / 64-bit signals. Per-fold shifts come through a register that Yosys
+    keeps for every bit some value sets (it resets to 0): a shifter stage per such bit.
+    """
+    right_values = [int(v) for v in right_values]
+    constant = len(set(right_values)) == 1
+    stages = 0 if constant else set_bits(right_values).bit_count()
+    if rounding == "gemmlowp":
+        high = max(product_bits - 30, 1)
+        kept = max(high - right_values[0], 1) if constant else high
+        t.features["rq_g"] += 1
+        t.features["rq_g_bits"] += kept
+        t.features["rq_g_carry"] += (math.ceil((high + 1) / t.target.carry_bits)
+                                     + 4 * math.ceil((kept + 1) / t.target.carry_bits))
+    else:
+        high = product_bits
+        t.features["rq_s"] += 1
+        t.features["rq_s_bits"] += product_bits
+        t.features["rq_s_carry"] += 4 * math.ceil(product_bits / t.target.carry_bits)
+    t.features["reg_dsp"] += high
+    if stages:
+        t.features["rq_var"] += 1
+        t.features["rq_shift"] += high * stages
+        t.features["rq_g_carry" if rounding == "gemmlowp" else "rq_s_carry"] += 2 * math.ceil(
+            min(set_bits(right_values), high) / t.target.carry_bits)
+    t.reg(out_bits + stages)
+
+
+def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
+                lanes: int) -> None:
+    """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
+    and saturation, with per-fold tables where the fold changes the constants."""
+    multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
+    shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
+    gemmlowp = rounding == "gemmlowp"
+    qm = fold_table(t, "multiplier", multiplier, bits=31)
+    if gemmlowp:
+        left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5)
+        right_values = np.maximum(-shift, 0)
+    else:
+        left = None
+        right_values = 31 - shift
+    right = fold_table(t, "right_shift", right_values, bits=6)
+    t.reg(2)                                                    # valid_a, o_valid
+    for lane in range(lanes):
+        # Stage A: the (shifted) accumulator times the 31-bit multiplier.
+        operand = acc_bits
+        if left is not None and (left.varying(lane) or max(left.lane_values(lane)) > 0):
+            operand = 32
+            if left.varying(lane):
+                stages = set_bits(left.lane_values(lane)).bit_count()
+                t.features["rq_shift"] += 32 * stages
+                t.reg(stages)
+        mult_values = qm.lane_values(lane)
+        m_bits = 32 if qm.varying(lane) else width(-1, mult_values[0])
+        product_bits = operand + m_bits
+        if qm.varying(lane):
+            t.multiply(operand, m_bits, product_bits)
+        else:
+            t.multiply_constant(operand, mult_values[0], product_bits)
+        values = right.lane_values(lane)
+        requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
+                     rounding="gemmlowp" if gemmlowp else "single")
+        if not gemmlowp and len(set(values)) > 1:
+            t.reg(len(set(values)))                     # the rounding half, per fold
+        if rounding == "single_even":
+            t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+
+
+def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:
+    """``ThresholdUnit``: per lane ``T`` comparisons (registered), their count plus offset."""
+    thresholds = np.asarray(thresholds, dtype=np.int64)     # (folds, lanes, T)
+    folds, lanes, count = thresholds.shape
+    t_bits = width(int(thresholds.min()), int(thresholds.max()))
+    table = fold_table(t, "thresholds", thresholds.reshape(folds, lanes * count), bits=t_bits)
+    fold_table(t, "flip", np.asarray(flip, dtype=np.int64).reshape(folds, lanes), bits=1)
+    t.reg(2)
+    for lane in range(lanes):
+        for k in range(count):
+            t.cmp(max(acc_bits, t_bits), constant=not table.varying(lane * count + k))
+        t.reg(count)
+        if count > 1:
+            t.tree(popcount_tree(count))
+        t.reg(out_bits)

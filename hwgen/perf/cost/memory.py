@@ -1,0 +1,189 @@
+"""On-chip memories: where each goes (block RAM, LUT RAM or logic) and what that costs.
+
+:func:`memory_style` is the rule the cost model uses for every memory of every block: the
+weights, the input buffers, the line buffers, the FIFOs, the per-fold constant tables. It is
+plain Python (no Amaranth) so the hardware generator can call it too and state the style as
+a ``ram_style`` attribute; today it reproduces the choice Yosys' ``memory_libmap`` makes on its
+own (the costs in :mod:`hwgen.perf.cost.targets`):
+
+* a ROM (no write port) goes to block RAM when that is cheaper than soft logic, where a ROM bit
+  costs 1/64 (Xilinx) or 1/16 (ECP5, iCE40) and a block RAM tile its libmap cost; ROMs never
+  go to LUT RAM. On UltraScale+ that means deeper than about 230 words (a weight ROM of
+  ``NF x SF`` words), on ECP5 deeper than about 60;
+* a RAM (one write port) goes to LUT RAM unless block RAM is cheaper (deep line buffers) or it
+  is so small that flip-flops are (a RAM bit in logic costs 1);
+* a memory read without a clock (the FIFOs, the fold tables) cannot use block RAM.
+
+Memory contents matter for logic ROMs: Yosys drops bit columns that are constant over all
+words and merges identical columns, so :class:`Rom` takes the words themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .targets import CostTarget
+
+__all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "rom_from_words",
+           "rom_from_fields", "STYLES"]
+
+#: The places a memory can go.
+STYLES = ("bram", "lutram", "logic")
+
+
+@dataclass(frozen=True)
+class Rom:
+    """A read-only table: ``depth`` words of which ``columns`` bit columns vary and
+    ``distinct`` are different from each other and from every address bit.
+
+    Parameters
+    ----------
+    depth, width : int
+        Words and bits per word as declared.
+    columns : int
+        Bit columns that are not constant over the words (what Yosys keeps).
+    distinct : int
+        Of those, the columns that are different functions of the address (what is left
+        after merging duplicates); each costs LUTs in soft logic.
+    sync_read : bool
+        Read through a register (a block RAM needs one).
+    counter_address : bool
+        Addressed by a counter (a weight ROM) rather than by a register (a fold table):
+        Yosys maps the two differently in soft logic.
+    """
+
+    depth: int
+    width: int
+    columns: int
+    distinct: int
+    sync_read: bool
+    counter_address: bool = False
+
+    @property
+    def address_bits(self) -> int:
+        return max(1, (self.depth - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class Ram:
+    """A read-write memory: ``depth`` words of ``width`` bits.
+
+    ``sync_read``: the read port has a register (else the read is combinational, as in a
+    FIFO). ``shared_address``: the read and the write use one address (a single-port RAM).
+    """
+
+    depth: int
+    width: int
+    sync_read: bool
+    shared_address: bool = False
+
+
+def _bits(words: np.ndarray, bits: int) -> np.ndarray:
+    """``(depth, n)`` integer fields of ``bits`` bits to a ``(depth, n * bits)`` 0/1 matrix,
+    field ``i`` in columns ``[i * bits, (i + 1) * bits)`` (two's complement)."""
+    words = np.asarray(words, dtype=np.int64)
+    shifts = np.arange(bits, dtype=np.int64)
+    planes = (words[..., None] >> shifts) & 1
+    return planes.reshape(words.shape[0], -1).astype(np.uint8)
+
+
+def rom_from_fields(fields, bits: int, *, sync_read: bool, counter_address: bool = False) -> Rom:
+    """A ROM whose word ``r`` packs ``fields[r, :]``, each ``bits`` wide."""
+    fields = np.asarray(fields, dtype=np.int64)
+    if fields.ndim == 1:
+        fields = fields[:, None]
+    return rom_from_bits(_bits(fields, bits), sync_read=sync_read,
+                         counter_address=counter_address)
+
+
+def rom_from_words(words, width: int, *, sync_read: bool, counter_address: bool = False) -> Rom:
+    """A ROM from Python-int words of ``width`` bits (any width)."""
+    matrix = np.array([[(int(w) >> b) & 1 for b in range(width)] for w in words],
+                      dtype=np.uint8).reshape(len(words), width)
+    return rom_from_bits(matrix, sync_read=sync_read, counter_address=counter_address)
+
+
+def rom_from_bits(matrix: np.ndarray, *, sync_read: bool, counter_address: bool = False) -> Rom:
+    """A ROM from its ``(depth, width)`` 0/1 contents."""
+    matrix = np.asarray(matrix, dtype=np.uint8)
+    depth, width = matrix.shape
+    varying = matrix[:, (matrix != matrix[:1]).any(axis=0)] if depth else matrix
+    columns = varying.shape[1]
+    distinct = 0
+    if columns:
+        unique = np.unique(varying, axis=1)
+        # an address bit (or its complement) as a column costs no LUT
+        address = np.arange(depth)[:, None] >> np.arange(max(1, depth).bit_length())
+        trivial = np.concatenate([address & 1, 1 - (address & 1)], axis=1).astype(np.uint8)
+        same = (unique[:, :, None] == trivial[:, None, :]).all(axis=0).any(axis=1)
+        distinct = int(unique.shape[1] - same.sum())
+    return Rom(depth=depth, width=width, columns=columns, distinct=distinct, sync_read=sync_read,
+               counter_address=counter_address)
+
+
+def _bram_cost(depth: int, width: int, target: CostTarget):
+    """Cheapest block RAM mapping: ``(libmap cost, tiles)`` or ``(inf, 0)``."""
+    best = (math.inf, 0.0)
+    for mode in target.brams:
+        for w in mode.widths:
+            # 9 / 18 / 36 / 72 bit widths are 8 / 16 / 32 / 64 data bits plus parity
+            words = (1 << mode.abits) // (w // 9 * 8 if w % 9 == 0 else w)
+            repl = math.ceil(width / w)
+            mult = math.ceil(depth / words)
+            cost = mode.cost * repl * mult + 0.5 * (mult - 1) * width
+            if cost < best[0]:
+                best = (cost, mode.tiles * repl * mult)
+    return best
+
+
+def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
+    """Cheapest LUT RAM mapping: ``(libmap cost, cells)`` or ``(inf, 0)``.
+
+    ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
+    RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
+    96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it."""
+    best = (math.inf, 0)
+    for mode in modes:
+        mult = math.ceil(depth / (1 << mode.abits))
+        prims = math.ceil(width / mode.width) * mult
+        cost = (mode.cost * mult * width / mode.width if mode.widthscale else mode.cost * prims)
+        if depth_mux:
+            cost += 0.5 * (mult - 1) * width
+        if cost < best[0]:
+            best = (cost, prims * mode.cells)
+    return best
+
+
+def memory_style(memory, target: CostTarget) -> str:
+    """``"bram"``, ``"lutram"`` or ``"logic"``: where ``memory`` (a :class:`Rom` or
+    :class:`Ram`) goes on ``target`` (the rule of this module's docstring)."""
+    if isinstance(memory, Rom):
+        if memory.columns == 0:
+            return "logic"                      # constants: no memory at all
+        logic = memory.columns * memory.depth * target.rom_logic_cost
+        bram = _bram_cost(memory.depth, memory.columns, target)[0] if memory.sync_read \
+            else math.inf
+        return "bram" if bram < logic else "logic"
+    logic = memory.width * memory.depth * target.ram_logic_cost
+    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
+    lutram = _lutram_cost(memory.depth, memory.width, modes,
+                          depth_mux=target.lutram_depth_mux)[0]
+    bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
+    best = min(logic, lutram, bram)
+    return "bram" if best == bram else "lutram" if best == lutram else "logic"
+
+
+def bram_tiles(memory, target: CostTarget) -> float:
+    """Block RAM tiles of ``memory`` mapped to block RAM."""
+    width = memory.columns if isinstance(memory, Rom) else memory.width
+    return _bram_cost(memory.depth, width, target)[1]
+
+
+def lutram_primitives(memory: Ram, target: CostTarget) -> int:
+    """LUT RAM primitives of ``memory`` mapped to LUT RAM."""
+    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
+    return _lutram_cost(memory.depth, memory.width, modes,
+                        depth_mux=target.lutram_depth_mux)[1]

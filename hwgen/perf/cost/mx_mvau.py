@@ -1,0 +1,145 @@
+"""Cost of the MX MVAU (``hwgen.hw.mx.mvau.MxMvau``).
+
+Per weight lane (``PE x SIMD``): an element decoder, a small signed mantissa product (soft
+logic or a DSP, as Yosys decides by width), the product registered with its exponent offset
+and NaN flag, then shifted by that offset. Per block of lanes: an adder tree, the block's
+alignment shift (shared exponents from a scale ROM), and per PE an adder tree over the blocks
+of the beat. Behind the shared engine (``dot_stages = 2``, NaN flags): the MX requantizer for
+int outputs (an ``acc x 31``-bit product, a rounding shift, zero point, saturation) or, for MX
+outputs, the product by the multiplier and the output quantizer (a max-abs tree per block, a
+leading-one detector and an element encoder per lane).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...ir.blocks.mx_mvau import MxMvauParams
+from ...ir.mx.packing import (
+    is_micro,
+    mx_code_bits,
+    mx_element_words,
+    mx_scale_word_bits,
+    mx_scale_words,
+)
+from ...ir.mx.types import is_mx_format, mx_format
+from .arith import adder_tree, index_bits, range_bits, width
+from .components import counter, fold_table, mvau_core, requant_lane
+from .memory import rom_from_words
+from .model import cost_function
+from .tally import Tally
+
+__all__ = ["mx_mvau_features", "mx_mvau_cost"]
+
+
+def _requantizer(t: Tally, p: MxMvauParams) -> None:
+    """``MxRequantizer``: ``(acc x qm + 2**(s-1)) >> s`` per lane, zero point, saturation
+    (NaN lanes give the smallest code)."""
+    product_bits = p.acc_bits + 32
+    qm = fold_table(t, "multiplier", p.multiplier.reshape(p.nf, p.pe), bits=31)
+    shift = np.minimum(p.shift, product_bits + 1).reshape(p.nf, p.pe)
+    s = fold_table(t, "shift", shift, bits=max(1, int(shift.max()).bit_length()))
+    fold_table(t, "half", np.left_shift(np.ones_like(shift, dtype=object), shift - 1),
+               bits=product_bits + 1)
+    t.reg(2)
+    for lane in range(p.pe):
+        if qm.varying(lane):
+            t.multiply(p.acc_bits, 32, product_bits)
+        else:
+            t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], product_bits)
+        values = s.lane_values(lane)
+        requant_lane(t, product_bits=product_bits, right_values=values,
+                     out_bits=p.output_type.bits, rounding="single")
+        if len(set(values)) > 1:
+            t.reg(len(set(values)))
+        t.reg(1)                                          # the NaN flag
+        t.mux(p.output_type.bits)
+
+
+def _output_quantizer(t: Tally, p: MxMvauParams) -> None:
+    """``z = acc x multiplier << shift`` per lane, then ``MxOutputQuantizer``."""
+    z_bits = width(-p.z_max, p.z_max)
+    qm = fold_table(t, "multiplier", p.multiplier.reshape(p.nf, p.pe), bits=31)
+    fold_table(t, "lshift", p.shift.reshape(p.nf, p.pe),
+               bits=max(1, int(p.shift.max()).bit_length()))
+    for lane in range(p.pe):
+        if qm.varying(lane):
+            t.multiply(p.acc_bits, 32, z_bits)
+        else:
+            t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], z_bits)
+        t.features["reg_dsp"] += z_bits + 1
+    k, lanes = p.output_block, p.pe
+    beats, values = max(1, k // lanes), max(k, lanes)
+    counter(t, beats)
+    t.reg((beats - 1) * lanes * (z_bits + 1))            # gathered beats
+    t.reg(1 + values * (z_bits + 1))                      # stage A values and NaN flags
+    t.reg(values // k * z_bits + values * p.output_type.bits)
+    # per block a max-abs tree and a leading one; per element an encoder (|z|, leading one,
+    # a rounding shift and its remainder, exponent field): both scale with z's width
+    t.features["mx_quant"] += values * z_bits * index_bits(z_bits + 2)
+    t.features["mx_carry"] += values * 4 * -(-z_bits // t.target.carry_bits)
+    t.reg(1 + range_bits(beats + 1) + index_bits(beats))
+    t.mux(lanes * p.output_type.bits, beats)
+
+
+def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
+    w_fmt = p.weight_int_type or mx_format(p.weight_format).element
+    cb = mx_code_bits(p)
+    gl, groups = p.group_lanes, p.groups
+    mx_in = is_mx_format(p.input_dtype)
+    x_elem = p.input_type.mx.element if mx_in else None
+    x_mant = x_elem.mant_bits + 1 if mx_in else p.input_type.bits + 1
+    x_max_exp = x_elem.max_exp if mx_in else 0
+    w_mant = (p.weight_int_type.bits if p.weight_int_type else w_fmt.mant_bits) + 1
+    w_max_exp = getattr(w_fmt, "max_exp", 0)
+    max_exp = w_max_exp + x_max_exp
+    shift_max = p.weight_span + p.input_span
+    prod_bits = w_mant + x_mant + 1
+    term_bits = prod_bits + max_exp
+    group_bits = term_bits + max(1, math.ceil(math.log2(max(gl, 2))))
+    step_bits = group_bits + shift_max + max(1, math.ceil(math.log2(max(groups, 2))))
+    word_bits = p.pe * p.simd * cb + (p.pe * p.simd // 2 if is_micro(p) else 0)
+    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
+              weights=rom_from_words(mx_element_words(p), word_bits, sync_read=True,
+                                     counter_address=True),
+              dot_bits=step_bits, acc_bits=p.acc_bits,
+              bias=np.array(p.acc_bias.tolist(), dtype=object).reshape(p.nf, p.pe),
+              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth, dot_stages=2,
+              flags=True, in_used=(p.simd * (x_elem.bits + p.input_type.micro_bits) + groups * 8
+                                   if mx_in else None))
+    lanes = p.pe * p.simd
+    # element decoders (weights per lane; MX inputs once per beat) and sign application
+    decoders = lanes + (p.simd if mx_in else 0)
+    t.features["mx_decode"] += lanes * cb + (p.simd * x_elem.bits if mx_in else 0)
+    t.features["mx_carry"] += decoders * -(-max(w_mant, x_mant) // t.target.carry_bits)
+    t.multiply(w_mant, x_mant, prod_bits, count=lanes)
+    t.reg(lanes * (prod_bits + index_bits(max_exp + 1) + 1))
+    # each product shifted by its exponent offsets into a term, NaN lanes zeroed
+    t.features["mx_term"] += lanes * term_bits * (index_bits(max_exp + 1) if max_exp else 1)
+    if p.weight_block:
+        repeat = max(1, p.weight_block // p.simd)
+        counter(t, p.nf * p.scale_steps)
+        counter(t, repeat)
+        t.rom("scales", rom_from_words(mx_scale_words(p), mx_scale_word_bits(p),
+                                       sync_read=True, counter_address=True))
+        fold_table(t, "exp_lo", p.weight_exp_lo.reshape(p.nf, p.pe), bits=9)
+    if mx_in or p.weight_block:
+        t.features["mx_carry"] += p.pe * groups * 3 * -(-10 // t.target.carry_bits)
+    t.reg(p.pe * groups * (range_bits(shift_max + 1) + 2))
+    block_tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)] * gl)
+    t.tree(block_tree, count=p.pe * groups)
+    # each block sum aligned by its shared exponents, then the blocks of the beat summed
+    t.features["mx_align"] += p.pe * groups * step_bits * max(range_bits(shift_max + 1), 1)
+    if groups > 1:
+        t.tree(adder_tree([(-(1 << (step_bits - 1)), (1 << (step_bits - 1)) - 1)] * groups),
+               count=p.pe)
+    t.logic(p.pe * (lanes // p.pe + groups))              # NaN flags
+    if is_mx_format(p.output_dtype):
+        _output_quantizer(t, p)
+    else:
+        _requantizer(t, p)
+
+
+mx_mvau_cost = cost_function(mx_mvau_features)

@@ -1,0 +1,191 @@
+"""A block's hardware, counted: exact DSP / block RAM / LUT RAM cells and structural features.
+
+A cost function walks a block's structure (the same structure its Amaranth component builds)
+and adds each part here: registers, adders, multiplexers, comparators, multipliers, memories.
+DSPs, block RAM tiles and LUT RAM primitives are counted exactly (the rules of
+:mod:`~hwgen.perf.cost.multipliers` and :mod:`~hwgen.perf.cost.memory`); LUTs, flip-flops and
+carry cells come from the features, each weighted by a per-target coefficient fitted to Yosys
+(:mod:`~hwgen.perf.cost.coefficients`).
+
+The features, all in bits (what one bit of each costs is the fitted coefficient):
+
+``reg``         flip-flops the design declares (counters, pipeline and data registers)
+``reg_dsp``     registers right behind a DSP product (Xilinx packs them into the DSP)
+``add``         bits of two-input adders and subtractors (counters, accumulators)
+``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
+                terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
+                reduces its bit columns to two rows: about ``terms x width - 2 x width``;
+                the last two rows are an ``add``)
+``csa_dsp``     the same for sums of DSP products
+``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
+``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
+``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
+``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
+``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
+``rq_s_bits``   their product bits (the rounding add spans the whole product)
+``rq_var``      requantizer lanes whose shift changes per fold
+``rq_shift``    their shifter: width x shift register bits
+``rq_g_carry``  carry cells of the gemmlowp requantizers' adders and comparators
+``rq_s_carry``  carry cells of the single-rounding requantizers' adders and comparators
+``mx_decode``   MX element code bits decoded (sign, mantissa, exponent, specials)
+``mx_term``     MX product bits shifted into terms by their exponent offsets
+``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
+``mx_quant``    MX output encoder work: elements x width x shift bits
+``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from .arith import Tree
+from .coefficients import ROM_LUTS
+from .memory import Ram, Rom, bram_tiles, lutram_primitives, memory_style
+from .multipliers import Product, multiplier
+from .targets import CostTarget
+
+__all__ = ["FEATURES", "Tally"]
+
+FEATURES = (
+    "reg", "reg_dsp", "add", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
+    "pad_mux", "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g",
+    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry",
+    "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+)
+
+
+def rom_luts(target: str, address_bits: int, *, counter: bool) -> float:
+    """LUTs one distinct column of a soft-logic ROM takes (measured; doubled per bit beyond
+    the table; an address of one bit is the column itself)."""
+    if address_bits < 2:
+        return 0.0
+    table = ROM_LUTS[target]["counter" if counter else "register"]
+    top = max(table)
+    if address_bits <= top:
+        return table[address_bits]
+    return table[top] * 2 ** (address_bits - top)
+
+
+class Tally:
+    """Features and exact cells of one block (or glue) on one target."""
+
+    def __init__(self, target: CostTarget):
+        self.target = target
+        self.features = defaultdict(float)
+        self.dsp = 0
+        self.bram = 0.0
+        self.lutram = 0
+        self.memories = []          # (name, style, words, bits) for reports and tests
+
+    # -- plain logic ------------------------------------------------------------------------
+    def reg(self, bits: float) -> None:
+        self.features["reg"] += bits
+
+    def add(self, bits: int, *, count: int = 1, dsp_input: bool = False) -> None:
+        """``count`` adders of ``bits`` bits each (their carry cells included)."""
+        if bits <= 0 or count <= 0:
+            return
+        self.features["dsp_add" if dsp_input else "add"] += bits * count
+        if bits > 2:                      # a one- or two-bit sum is a LUT, not a chain
+            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
+
+    def tree(self, tree: Tree, *, count: int = 1, dsp_leaves: bool = False) -> None:
+        """``count`` sums of ``tree.leaves`` terms: one adder for two terms; for more, a
+        carry-save tree and one adder (what ``alumacc`` and ``maccmap`` make of them).
+        ``dsp_leaves``: the terms are DSP products (``csa_dsp``: Yosys sums those with
+        other cells than a tree of soft terms, so the fit weighs them apart)."""
+        if tree.leaves < 2:
+            return
+        if tree.leaves == 2:
+            self.add(tree.adders[0], count=count)
+            return
+        out = tree.width
+        rows = tree.leaves * out if tree.signed else tree.leaf_bits
+        self.features["csa_dsp" if dsp_leaves else "csa"] += max(rows - 2 * out, 0) * count
+        self.add(out, count=count)
+
+    def carry_cells(self, bits: int, *, count: int = 1) -> None:
+        """The carry chain of an adder or comparator whose LUTs another feature counts."""
+        if bits > 2:
+            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
+
+    def mux(self, bits: float, ways: int = 2) -> None:
+        self.features["mux"] += bits * max(ways - 1, 0)
+
+    def cmp(self, bits: float, *, constant: bool = False) -> None:
+        self.features["cmp"] += bits / 2 if constant else bits
+        self.features["carry"] += math.ceil(bits / self.target.carry_bits) / (
+            2 if constant else 1)
+
+    def shift(self, bits: int, stages: int) -> None:
+        self.features["shift"] += bits * stages
+
+    def logic(self, bits: float) -> None:
+        self.features["logic"] += bits
+
+    def block(self) -> None:
+        self.features["block"] += 1
+
+    # -- multipliers and memories -------------------------------------------------------------
+    def multiply(self, a_bits: int, b_bits: int, y_bits: int, *, count: int = 1,
+                 a_signed: bool = True, b_signed: bool = True) -> Product:
+        product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
+                             b_signed=b_signed)
+        if product.dsp > 1 and not self.target.dsp.cascade:
+            # the partial products are summed in the fabric (Xilinx: in the DSP cascade)
+            self.features["csa"] += max(product.dsp - 2, 0) * y_bits * count
+            self.add(y_bits, count=count)
+        product = product * count
+        self.dsp += product.dsp
+        self.features["soft_mul"] += product.soft_bits
+        return product
+
+    def multiply_constant(self, var_bits: int, constant: int, y_bits: int, *, count: int = 1,
+                          signed: bool = True) -> Product:
+        """A variable times a constant: Yosys strips the constant's trailing zeros (a shift)
+        and keeps the rest as a product as narrow as the constant (none for a power of
+        two)."""
+        constant = abs(int(constant))
+        if constant == 0:
+            return Product()
+        zeros = (constant & -constant).bit_length() - 1
+        constant >>= zeros
+        if constant == 1:
+            return Product()
+        c_bits = constant.bit_length() + (1 if signed else 0)
+        return self.multiply(var_bits, c_bits, max(y_bits - zeros, 1), count=count,
+                             a_signed=signed, b_signed=signed)
+
+    def rom(self, name: str, rom: Rom) -> str:
+        """A ROM; its read register too when it reads synchronously. Returns its style."""
+        style = memory_style(rom, self.target)
+        if style == "bram":
+            self.bram += bram_tiles(rom, self.target)
+        elif rom.columns:
+            self.features["rom"] += rom.distinct * rom_luts(self.target.name, rom.address_bits,
+                                                            counter=rom.counter_address)
+            if rom.sync_read:
+                self.reg(rom.distinct)
+        self.memories.append((name, style, rom.depth, rom.width))
+        return style
+
+    def ram(self, name: str, ram: Ram) -> str:
+        """A RAM; its read register too when it reads synchronously. Returns its style."""
+        style = memory_style(ram, self.target)
+        if style == "bram":
+            self.bram += bram_tiles(ram, self.target)
+            # measured on ECP5 (line buffers in DP16KD: sweep points w02, p01, p04, d03):
+            # two flip-flops per data bit outside the block RAM
+            self.reg(self.target.bram_ram_ffs * ram.width)
+        elif style == "lutram":
+            self.lutram += lutram_primitives(ram, self.target)
+            if ram.sync_read:
+                self.reg(ram.width)
+        else:
+            self.features["ram_ff"] += ram.width * ram.depth
+            self.mux(ram.width, ram.depth)
+            if ram.sync_read:
+                self.reg(ram.width)
+        self.memories.append((name, style, ram.depth, ram.width))
+        return style

@@ -1,0 +1,134 @@
+"""What the cost model knows about each synthesis target: LUT size, carry cells, DSP slices,
+block and LUT RAM geometry.
+
+The figures are those of the Yosys flows ``hwgen synth`` runs (docs/synthesis.md), taken from
+Yosys' own technology libraries so that the model makes the choices Yosys makes:
+
+* DSP inference is Yosys' ``mul2dsp`` with the target's port limits (``synth_xilinx``:
+  27 x 18 on UltraScale+, 25 x 18 on 7-series, partial products of 18 bits, signed only,
+  products narrower than 9 bits stay in LUTs; ``synth_ecp5``: 18 x 18 from 2 x 2 bits up;
+  ``synth_ice40`` is run without ``-dsp``: every product is LUTs).
+* Memory mapping is ``memory_libmap``'s cost comparison: a memory costs ``bits x 1/64``
+  (Xilinx ROM), ``bits x 1/16`` (ECP5 / iCE40 ROM) or ``bits x 1`` (RAM) in soft logic,
+  ``cost x tiles`` in block RAM (RAMB18 129, RAMB36 257, DP16KD / PDPW16KD 128, SB_RAM40_4K
+  64) and, for RAMs only (ROMs never map to LUT RAM), the LUT RAM cost; the cheapest wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...errors import HwgenError
+
+__all__ = ["DspRule", "BramMode", "LutramMode", "CostTarget", "COST_TARGETS", "cost_target"]
+
+
+@dataclass(frozen=True)
+class DspRule:
+    """Yosys ``mul2dsp`` parameters: the largest product one DSP takes and the smallest one
+    worth a DSP."""
+
+    a_max: int
+    b_max: int
+    a_partial: int
+    b_partial: int
+    a_min: int = 2
+    b_min: int = 2
+    y_min: int = 0
+    signed_only: bool = False
+    cascade: bool = False      # partial products are summed inside the DSPs
+
+
+@dataclass(frozen=True)
+class BramMode:
+    """A block RAM configuration: ``2**abits`` bits at width 1, the widths it offers (a width
+    of ``w`` leaves ``2**abits / 2**ceil(log2(w // 9 * 8 or w))`` words), its libmap cost and
+    how many ``bram`` it counts as."""
+
+    abits: int
+    widths: tuple
+    cost: float
+    tiles: float
+
+
+@dataclass(frozen=True)
+class LutramMode:
+    """A LUT RAM configuration: ``2**abits`` words of ``width`` bits per primitive, made of
+    ``cells`` Yosys cells (a 128 x 4 single-port primitive is four RAM128X1S)."""
+
+    abits: int
+    width: int
+    cost: float
+    widthscale: bool
+    luts: int          # LUTs one primitive occupies
+    cells: int = 1
+
+
+@dataclass(frozen=True)
+class CostTarget:
+    """One target of the cost model (the names of ``hwgen synth --target``)."""
+
+    name: str
+    lut_inputs: int
+    carry_bits: int                 # adder bits per carry cell
+    dsp: DspRule | None
+    rom_logic_cost: float
+    ram_logic_cost: float
+    brams: tuple
+    lutram_sdp: tuple               # simple dual port: one write, one async read address
+    lutram_sp: tuple                # single port: write and read at one address
+    ram_drops_unused_bits: bool = False   # a LUT RAM's never-read data bits are removed
+    lutram_depth_mux: bool = True         # a deep LUT RAM's read mux counts against it
+    bram_ram_ffs: int = 0                 # flip-flops per data bit beside a block-RAM RAM
+
+
+_XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
+                 BramMode(abits=15, widths=(1, 2, 4, 9, 18, 36, 72), cost=257, tiles=1))
+
+
+def _xilinx(name: str, a_max: int) -> CostTarget:
+    return CostTarget(
+        name=name, lut_inputs=6, carry_bits=4,
+        dsp=DspRule(a_max=a_max, b_max=18, a_partial=18, b_partial=18, y_min=9,
+                    signed_only=True, cascade=True),
+        rom_logic_cost=1 / 64, ram_logic_cost=1.0, brams=_XILINX_BRAMS,
+        # RAM32M16 / RAM64M8 (lutrams_xcu.txt; 7-series: RAM32M / RAM64M, half as wide)
+        lutram_sdp=((LutramMode(5, 14, 16, True, 8), LutramMode(6, 7, 16, True, 8))
+                    if name == "xcup" else
+                    (LutramMode(5, 6, 8, True, 4), LutramMode(6, 3, 8, True, 4))),
+        # single port also RAM128X1S / RAM256X1S, one cell per bit (lutrams_xcu.txt's
+        # ABITS 7 and 8 options)
+        lutram_sp=((LutramMode(5, 16, 16, True, 8), LutramMode(6, 8, 16, True, 8),
+                    LutramMode(7, 4, 16, True, 8, cells=4),
+                    LutramMode(8, 2, 16, True, 8, cells=2))
+                   if name == "xcup" else
+                   (LutramMode(5, 8, 8, True, 4), LutramMode(6, 4, 8, True, 4))))
+
+
+COST_TARGETS = {
+    "xcup": _xilinx("xcup", 27),
+    "xc7": _xilinx("xc7", 25),
+    "ecp5": CostTarget(
+        name="ecp5", lut_inputs=4, carry_bits=2,
+        dsp=DspRule(a_max=18, b_max=18, a_partial=18, b_partial=18),
+        rom_logic_cost=1 / 16, ram_logic_cost=1.0,
+        brams=(BramMode(abits=14, widths=(1, 2, 4, 9, 18), cost=128, tiles=1),
+               BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=128, tiles=1)),
+        lutram_sdp=(LutramMode(4, 4, 4, False, 2),),
+        lutram_sp=(LutramMode(4, 4, 4, False, 2),), ram_drops_unused_bits=True,
+        lutram_depth_mux=False, bram_ram_ffs=2),
+    "ice40": CostTarget(
+        name="ice40", lut_inputs=4, carry_bits=1, dsp=None,
+        rom_logic_cost=1 / 16, ram_logic_cost=1.0,
+        brams=(BramMode(abits=12, widths=(2, 4, 8, 16), cost=64, tiles=1),),
+        lutram_sdp=(), lutram_sp=()),
+}
+
+
+def cost_target(name: str) -> CostTarget:
+    """The target called ``name``; an unknown name is an error naming the known ones."""
+    try:
+        return COST_TARGETS[name]
+    except KeyError:
+        raise HwgenError(f"unknown cost-model target {name!r}; use one of "
+                         f"{', '.join(COST_TARGETS)}") from None

@@ -1,0 +1,179 @@
+"""The cost model's exact rules: DSP splitting, memory placement, ROM contents, glue, sums.
+
+Expected values are worked out by hand from the rules Yosys documents (``mul2dsp``'s port
+limits, ``memory_libmap``'s costs; see hwgen/perf/cost/targets.py), not taken from the code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hwgen.errors import HwgenError
+from hwgen.ir import IntType
+from hwgen.ir.blocks.sliding_window import SlidingWindowParams
+from hwgen.perf.cost import COST_TARGETS, Ram, Resources, cost_target, design_cost, memory_style
+from hwgen.perf.cost.memory import bram_tiles, lutram_primitives, rom_from_bits
+from hwgen.perf.cost.multipliers import multiplier
+from tests.fixtures.factories import random_mvau_params
+
+XCUP, ECP5, ICE40 = (COST_TARGETS[n] for n in ("xcup", "ecp5", "ice40"))
+
+
+# -- multipliers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b, y, dsp", [
+    (8, 9, 16, 1),        # int8 x uint8 (the unsigned operand one bit wider): one DSP48E2
+    (18, 32, 50, 2),      # A = 32 > 27: an 18-bit partial (17 + sign) and a 15-bit rest
+    (20, 32, 52, 4),      # ... and B = 20 > 18 splits each of them in two
+    (32, 32, 63, 4),      # the requantizer's 32 x 32: 2 x 2
+    (27, 18, 45, 1),      # exactly one DSP48E2
+])
+def test_xcup_products_split_as_mul2dsp(a, b, y, dsp):
+    assert multiplier(a, b, y, XCUP).dsp == dsp
+
+
+def test_xcup_keeps_products_under_nine_bits_in_logic():
+    # int4 x uint4: 4 x 5 operand bits, a result of 8 bits: "4 x 4 and smaller" stay in LUTs
+    product = multiplier(4, 5, 8, XCUP)
+    assert product.dsp == 0 and product.soft_bits == 20
+    assert multiplier(4, 5, 9, XCUP).dsp == 1
+    assert multiplier(1, 8, 9, XCUP).dsp == 0           # a 1-bit operand: never a DSP
+
+
+@pytest.mark.parametrize("a, b, dsp, soft", [
+    (2, 3, 1, 0), (18, 18, 1, 0), (32, 32, 4, 0), (20, 32, 4, 0), (36, 36, 4, 0),
+    (19, 18, 1, 18),      # 18-bit slices: the 1-bit rest is below the 2-bit minimum: logic
+    (37, 8, 2, 8),
+])
+def test_ecp5_takes_every_product_from_two_bits_in_18x18_slices(a, b, dsp, soft):
+    product = multiplier(a, b, a + b, ECP5)
+    assert (product.dsp, product.soft_bits) == (dsp, soft)
+    assert multiplier(1, b, b, ECP5).dsp == 0
+
+
+def test_ice40_multiplies_in_logic():
+    assert multiplier(8, 9, 17, ICE40).dsp == 0
+    assert multiplier(8, 9, 17, ICE40).soft_bits == 72
+
+
+# -- memories -------------------------------------------------------------------------------
+
+def _random_rom(depth, width, seed=0, sync_read=True):
+    bits = np.random.default_rng(seed).integers(0, 2, size=(depth, width))
+    return rom_from_bits(bits, sync_read=sync_read)
+
+
+def test_rom_contents_constant_duplicate_and_address_columns():
+    address = np.arange(4)
+    columns = [np.zeros(4), address & 1, 1 - (address & 1), (address ^ (address >> 1)) & 1,
+               (address ^ (address >> 1)) & 1, np.ones(4)]
+    rom = rom_from_bits(np.stack(columns, axis=1).astype(np.uint8), sync_read=True)
+    assert (rom.depth, rom.width) == (4, 6)
+    assert rom.columns == 4          # the all-0 and all-1 columns are constants
+    assert rom.distinct == 1         # address bit, its complement and a duplicate are free
+
+
+def test_weight_rom_placement_follows_libmap_costs():
+    # 64 words x 512 bits (the digits MLP's fc1): Xilinx logic costs 64*512/64 = 512, less
+    # than 15 RAMB18 (129 each): logic. ECP5 logic costs 64*512/16 = 2048, more than 15
+    # PDPW16KD (36 bits x 512 words, 128 each): block RAM.
+    fc1 = _random_rom(64, 512)
+    assert memory_style(fc1, XCUP) == "logic"
+    assert memory_style(fc1, ECP5) == "bram" and bram_tiles(fc1, ECP5) == 15
+    # 1024 words x 32 bits: logic 512 on Xilinx; one RAMB36 (1024 x 36, cost 257) is cheaper
+    deep = _random_rom(1024, 32)
+    assert memory_style(deep, XCUP) == "bram" and bram_tiles(deep, XCUP) == 1
+    # a table read without a clock cannot be a block RAM, however deep
+    assert memory_style(_random_rom(1024, 32, sync_read=False), XCUP) == "logic"
+
+
+def test_rams_go_to_lut_ram_unless_block_ram_is_cheaper():
+    fifo = Ram(depth=7, width=8, sync_read=False)
+    assert memory_style(fifo, XCUP) == "lutram" and lutram_primitives(fifo, XCUP) == 1
+    assert memory_style(fifo, ECP5) == "lutram" and lutram_primitives(fifo, ECP5) == 2
+    line_buffer = Ram(depth=4 * 28 * 8, width=8, sync_read=True)   # 896 words
+    assert memory_style(line_buffer, ECP5) == "bram"
+    assert memory_style(line_buffer, XCUP) == "bram"
+    buffer = Ram(depth=2, width=64, sync_read=True, shared_address=True)
+    assert memory_style(buffer, XCUP) == "lutram" and lutram_primitives(buffer, XCUP) == 4
+    # a 128-word single-port buffer (the digits CNN's fc input buffer, 128 x 16 bits): the
+    # 128 x 4 option costs 16 x 16 / 4 = 64, RAM64M8 two deep 16 x 2 x 16 / 8 + 8 = 72;
+    # Yosys builds the 128 x 4 option from four RAM128X1S: 16 cells
+    deep_buffer = Ram(depth=128, width=16, sync_read=True, shared_address=True)
+    assert memory_style(deep_buffer, XCUP) == "lutram"
+    assert lutram_primitives(deep_buffer, XCUP) == 16
+    # ECP5 (measured: sweep point c02's line buffer): 36 x 64 bits is 16 DPR16X4 wide and 3
+    # deep, 48 primitives of cost 4 = 192, below two DP16KD (256): LUT RAM
+    line_buffer = Ram(depth=36, width=64, sync_read=True)
+    assert memory_style(line_buffer, ECP5) == "lutram"
+    assert lutram_primitives(line_buffer, ECP5) == 48
+
+
+# -- resources and targets ------------------------------------------------------------------
+
+def test_resources_add_and_round():
+    a = Resources("ecp5", lut=10.4, ff=3, bram=0.5)
+    b = Resources("ecp5", lut=1.2, dsp=2, bram=0.5)
+    total = (a + b).rounded()
+    assert total.as_dict() == {"lut": 12, "ff": 3, "carry": 0, "dsp": 2, "bram": 1,
+                               "lutram": 0}
+    with pytest.raises(ValueError, match="'ecp5' and 'xcup'"):
+        a + Resources("xcup")
+
+
+def test_unknown_target_names_the_known_ones():
+    with pytest.raises(HwgenError, match="unknown cost-model target 'virtex'.*xcup"):
+        cost_target("virtex")
+
+
+# -- designs ---------------------------------------------------------------------------------
+
+def test_design_cost_sums_blocks_and_glue_named_as_the_accelerator():
+    rng = np.random.default_rng(0)
+    fc1 = random_mvau_params(rng, mh=8, mw=16, pe=1, simd=8, name="fc1")
+    fc2 = random_mvau_params(rng, mh=4, mw=8, pe=2, simd=4, in_signed=True, name="fc2",
+                             in_fifo_depth=2)
+    cost = design_cost([fc1, fc2], None, "xcup")
+    # fc1 emits 1 lane, fc2 reads 4: a width converter, then fc2's input FIFO
+    assert set(cost.glue) == {"dwc_1_0", "in_fifo_1_0", "top"}
+    assert cost.glue["top"].lut == 4                  # two stream taps per block
+    parts = list(cost.blocks) + list(cost.glue.values())
+    for key in ("lut", "ff", "dsp", "lutram"):
+        assert getattr(cost.total, key) == sum(getattr(p, key) for p in parts)
+
+
+def test_window_address_products_by_row_lengths_that_are_not_powers_of_two():
+    def window(width):
+        return SlidingWindowParams(name="w", height=8, width=width, channels=4, kernel=3,
+                                   stride=1, pads=(1, 1, 1, 1), element=IntType(8, True),
+                                   pad_value=0, lanes=4)
+    # one channel group per pixel: the row length is the width; 8 is a shift, 6 a product
+    # (6 = 3 << 1: a 3-bit signed constant, which ECP5 still takes into a MULT18X18D) in
+    # each of the three places a row length multiplies: the position the read needs
+    # (row x W), the read address and the write address (buffer row x W)
+    assert design_cost([window(8)], None, "ecp5").blocks[0].dsp == 0
+    assert design_cost([window(6)], None, "ecp5").blocks[0].dsp == 3
+
+
+def test_a_multi_tap_window_counts_one_buffer_bank_per_column_and_buffer_row():
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.stream import sliding_window_features
+
+    def banks(lanes):
+        window = SlidingWindowParams(name="w", height=6, width=7, channels=2, kernel=3,
+                                     stride=1, pads=(1, 1, 1, 1), element=IntType(8, True),
+                                     pad_value=0, lanes=lanes)
+        tally = tally_of(sliding_window_features, window, "xcup")
+        return window.buffer_rows, [m for m in tally.memories if m[0].startswith("buffer")]
+
+    # one tap per beat: one memory of buffer_rows x 7 pixels x 2 channel groups of 1 lane
+    rows, memories = banks(1)
+    assert [(depth, width) for _, _, depth, width in memories] == [(rows * 7 * 2, 8)]
+    # a kernel row per beat (3 taps of 2 channels): 3 column banks, each holding every
+    # buffer row's pixels x with x mod 3 == bank: ceil(7 / 3) = 3 words of a 16-bit pixel
+    rows, memories = banks(6)
+    assert [(depth, width) for _, _, depth, width in memories] == [(rows * 3, 16)] * 3
+    # the whole patch per beat: a bank per buffer row and column, 3 words each
+    rows, memories = banks(18)
+    assert [(depth, width) for _, _, depth, width in memories] == [(3, 16)] * (rows * 3)
