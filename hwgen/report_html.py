@@ -98,7 +98,7 @@ def _design_sections(page: _Page, go, out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     design = load(out)
     layers = manifest["layers"]
-    estimates = [layer_estimate(layer) for layer in layers]
+    estimates = [layer_estimate(layer) for layer in manifest["estimate"]["layers"]]
     page.add(f"<h2>Design {text.html(data['model'])}</h2><p>Cycle model: latency "
              f"{data['predicted']['latency']} cycles, initiation interval "
              f"{data['predicted']['ii']} cycles (slowest: "
@@ -113,7 +113,8 @@ def _design_sections(page: _Page, go, out: Path) -> None:
     page.add("<h3>Layers</h3>" + _table(
         ["layer", "kind", "out <- in", "weights", "PE x SIMD", "MACs", "cycles/inference",
          "latency model", "latency RTL", "utilization", "LUT", "DSP", "BRAM18", "LUTRAM"],
-        rows) + f"<p>Resources: {text.html(SOURCE)}, per layer.</p>")
+        rows) + f"<p>Resources: {text.html(SOURCE)}, per layer, on "
+                 f"{text.html(manifest['estimate']['target'])}.</p>")
 
     timing = design.timing(_INFERENCES)
     fig = go.Figure()

@@ -1,4 +1,4 @@
-"""hwgen.explore: the resource stand-in, the Pareto front, the searches on a small digits MLP."""
+"""hwgen.explore: the resource adapter, the Pareto front, the searches on a small digits MLP."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import hwgen
 from hwgen.errors import ConfigError
 from hwgen.explore import explore, parse_budget, parse_formats
 from hwgen.explore.pareto import pareto_front
-from hwgen.explore.resources import Resources, _matrix_layer, cost
+from hwgen.explore.resources import Resources, cost, estimate
 from hwgen.explore.space import Space, config_toml
+from hwgen.perf.cost import design_cost
 from tests.fixtures.explore_models import digits_mlp
 
 SMALL = {"formats": ("int8", "int4", "int2", "binary"), "population": 4, "generations": 1,
@@ -35,16 +36,15 @@ def serial_run(mlp, tmp_path_factory):
 
 # -- pieces ---------------------------------------------------------------------------------
 
-def test_stand_in_prices_an_int4_layer_in_luts_and_an_int8_layer_on_dsps():
-    layer = {"pe": 2, "simd": 4, "nf": 8, "sf": 16, "weight_type": "int4",
-             "input_type": "int8", "acc_bits": 16}
-    # 8 MAC units x (4 x 8 multiplier LUTs + 16 accumulator LUTs) + 2 PEs x 48
-    assert _matrix_layer(layer).lut == 8 * (32 + 16) + 2 * 48
-    assert _matrix_layer(layer).dsp == 0
-    # weights: 8 lanes x 4 bits wide, 128 deep: one BRAM18 (512 x 36), no LUTRAM
-    assert (_matrix_layer(layer).bram, _matrix_layer(layer).lutram) == (1, 0)
-    int8 = _matrix_layer({**layer, "weight_type": "int8"})
-    assert int8.dsp == 8 and int8.lut == 8 * 16 + 2 * 48
+def test_estimate_is_the_cost_models_total_in_whole_primitives(mlp):
+    model, calib, _, _ = mlp
+    design = hwgen.compile(model, calib)
+    for target in ("xcup", "ecp5"):
+        total = design_cost(design.blocks, design.lowered.edges, target).total
+        r = estimate(design, target)
+        for field in ("lut", "ff", "carry", "dsp", "bram", "lutram"):
+            assert abs(getattr(r, field) - getattr(total, field)) <= 0.5, (target, field)
+        assert isinstance(r.lut, int) and r.dsp == round(total.dsp)
 
 
 def test_cost_counts_a_dsp_as_dsp_luts():
