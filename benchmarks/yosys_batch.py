@@ -81,7 +81,7 @@ def synthesize_batch(designs: dict, target_name: str, work: Path, *,
         kept += [top] + [f"{top}.{child}" for child in children[top]]
     (work / "wrapper.v").write_text(_wrapper(designs))
     script = "\n".join([
-        f"read_verilog wrapper.v {' '.join(sources)}",
+        f"read_verilog -defer wrapper.v {' '.join(sources)}",
         f"hierarchy -check -top {WRAPPER}",
         "rename -hide w:*]",
         f"setattr -mod -set keep_hierarchy 1 {' '.join(kept)}",

@@ -38,7 +38,9 @@ def yosys_script(design: DesignDir, target: Target, *, top: str, extra_sources=(
     sources = " ".join([*design.sources, *extra_sources])
     kept = " ".join(f"{design.module(child)}" for child in design.children)
     lines = [
-        f"read_verilog {sources}",
+        # -defer: a ROM module is elaborated only with its FILE parameter (its default names
+        # no image, and $readmemh runs at elaboration)
+        f"read_verilog -defer {sources}",
         f"hierarchy -check -top {top}",
         "rename -hide w:*]",
         f"setattr -mod -set keep_hierarchy 1 {design.top} {kept}",
