@@ -95,7 +95,10 @@ def run_precision(qat, kind, precision, float_model, data, args, out: Path, log)
     outcome = design.simulate(x_sim, simulator=args.simulator, log=log)   # OUT/sim/result.json
     r = outcome.result
     rtl = outcome.outputs_int.reshape(len(x_sim), -1)
-    return {"model": kind, "precision": precision, "qat": qat_accuracy,
+    estimate = json.loads((work / "manifest.json").read_text())["estimate"]
+    return {"estimate_target": estimate["target"], "lut": estimate["total"]["lut"],
+            "dsp": estimate["total"]["dsp"],
+            "model": kind, "precision": precision, "qat": qat_accuracy,
             "golden": golden_accuracy, "contract_mismatches": contract.mismatches,
             "contract_outputs": contract.outputs,
             "rtl": float(np.mean(rtl.argmax(axis=1) == y_sim)),
@@ -169,8 +172,8 @@ def main(argv=None) -> int:
           f"{args.epochs} epochs from the float weights; {elapsed:.0f} s in all")
     print()
     print("| model | precision | float | PTQ (hwgen) | QAT (torch) | golden (QAT design) "
-          "| torch = golden | RTL | RTL = golden | II (model = RTL) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| torch = golden | RTL | RTL = golden | II (model = RTL) | LUT / DSP (estimate) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     ok = True
     for r in rows:
         exact = r["rtl_mismatches"] == 0 and r["cycles_exact"] is True
@@ -181,7 +184,8 @@ def main(argv=None) -> int:
               f"| {r['qat']:.2%} | {r['golden']:.2%} "
               f"| {r['contract_outputs'] - r['contract_mismatches']}/{r['contract_outputs']} "
               f"| {r['rtl']:.2%} | {'yes' if exact else 'NO'} "
-              f"({r['rtl_mismatches']} of {r['rtl_outputs']} differ) | {ii} |")
+              f"({r['rtl_mismatches']} of {r['rtl_outputs']} differ) | {ii} "
+              f"| {r['lut']:,.0f} / {r['dsp']:.0f} ({r['estimate_target']}) |")
     print()
     print("torch = golden: output codes of the fake-quant model equal to the golden model's "
           "(whole test split).")
