@@ -74,6 +74,22 @@ _MAX_IDENTIFIER = 64
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
+
+def _octal_quoted(text, escaped: str) -> str:
+    """``text`` in double quotes: the characters of ``escaped`` backslash-escaped, printable
+    ASCII as is, every other byte of the UTF-8 encoding as a three-digit octal escape (octal
+    escapes end after three digits, so no following character is swallowed)."""
+    out = []
+    for byte in str(text).encode("utf-8", "surrogatepass"):
+        char = chr(byte)
+        if char in escaped:
+            out.append("\\" + char)
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
 def _escape(char: str) -> str:
     if char in _SHORT:
         return _SHORT[char]
@@ -156,16 +172,7 @@ def verilog_string(text) -> str:
     Backslash, double quote and every character outside printable ASCII are escaped (octal
     for bytes of the UTF-8 encoding). Not for a format argument: pass it to ``%s``.
     """
-    out = []
-    for byte in str(text).encode("utf-8", "surrogatepass"):
-        char = chr(byte)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append(f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
+    return _octal_quoted(text, '"\\')
 
 
 def is_verilog_keyword(name: str) -> bool:
@@ -233,16 +240,7 @@ def cpp_string(text) -> str:
     the UTF-8 encoding outside printable ASCII becomes a three-digit octal escape (octal
     escapes end after three digits; hex escapes would swallow the characters after them).
     """
-    out = []
-    for byte in str(text).encode("utf-8", "surrogatepass"):
-        char = chr(byte)
-        if char in '"\\?':
-            out.append("\\" + char)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append(f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
+    return _octal_quoted(text, '"\\?')
 
 
 # Characters that Markdown (CommonMark, GitHub) reads as syntax anywhere in a line: escaped
