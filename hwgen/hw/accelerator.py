@@ -13,12 +13,21 @@ from .stream.fifo import StreamFifo
 from .stream.fork import StreamFork
 from .stream.width_converter import StreamWidthConverter
 
-__all__ = ["Accelerator", "build_pipeline", "input_port_name"]
+__all__ = ["Accelerator", "build_pipeline", "input_port_name", "pipeline_graph"]
 
 
 def input_port_name(port: int) -> str:
     """Member name of a block's input port: ``i_stream``, ``i_stream2``, ..."""
     return "i_stream" if port == 0 else f"i_stream{port + 1}"
+
+
+def pipeline_graph(blocks, edges=None) -> tuple:
+    """``(blocks, edges)`` of a top: the blocks as a non-empty tuple, the edges checked
+    (a chain by default)."""
+    blocks = tuple(blocks)
+    if not blocks:
+        raise ValueError("an accelerator needs at least one block")
+    return blocks, chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
 
 
 class Accelerator(wiring.Component):
@@ -50,11 +59,8 @@ class Accelerator(wiring.Component):
     """
 
     def __init__(self, *, blocks, edges=None, roms=None):
-        blocks = tuple(blocks)
-        if not blocks:
-            raise ValueError("an accelerator needs at least one block")
+        blocks, self._edges = pipeline_graph(blocks, edges)
         self._blocks = blocks
-        self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
         self._roms = roms
         first, last = blocks[0].input_format, blocks[-1].output_format
         super().__init__({

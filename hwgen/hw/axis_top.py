@@ -6,8 +6,8 @@ from amaranth.hdl import ClockDomain, ClockSignal, Const, Module, Mux, ResetSign
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir.block import beats_per_inference, byte_aligned_bits, chain_edges, check_edges
-from .accelerator import build_pipeline
+from ..ir.block import beats_per_inference, byte_aligned_bits
+from .accelerator import build_pipeline, pipeline_graph
 from .shapes import index_range, lanes_layout
 
 __all__ = ["AxisTop"]
@@ -56,11 +56,8 @@ class AxisTop(wiring.Component):
     """
 
     def __init__(self, *, blocks, edges=None, roms=None):
-        blocks = tuple(blocks)
-        if not blocks:
-            raise ValueError("an accelerator needs at least one block")
+        blocks, self._edges = pipeline_graph(blocks, edges)
         self._blocks = blocks
-        self._edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
         self._roms = roms
         first, last = blocks[0].input_format, blocks[-1].output_format
         self._in_layout = lanes_layout(first.element, first.lanes)
