@@ -20,7 +20,8 @@ from hwgen.backend.writer import image_text
 from hwgen.synth import Progress
 from hwgen.synth.tools import YOSYS, tool_version
 
-__all__ = ["CACHE", "load_cache", "update_cache", "point_results", "synthesize_designs"]
+__all__ = ["CACHE", "load_cache", "update_cache", "point_results", "synthesize_designs",
+           "synthesis_key"]
 
 CACHE = Path(__file__).resolve().parent / "cost_sweep.json"
 #: Yosys work directories (generated; out/ is not committed)
@@ -52,7 +53,7 @@ def _save_results(path: Path, section: str, target: str, results: dict, version:
         path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
-def _sha256(verilog: str, images) -> str:
+def synthesis_key(verilog: str, images) -> str:
     """The identity of a design as synthesised: its Verilog and its tables' images (the
     Verilog names an image, the image holds the contents)."""
     digest = hashlib.sha256(verilog.encode())
@@ -81,7 +82,7 @@ def synthesize_designs(designs: dict, targets, *, section: str = "targets",
     data = load_cache(path)
     verilog = {name: d.verilog for name, d in designs.items()}
     images = {name: d.rtl.images for name, d in designs.items()}
-    sha = {name: _sha256(verilog[name], images[name]) for name in designs}
+    sha = {name: synthesis_key(verilog[name], images[name]) for name in designs}
     version = tool_version(YOSYS)
     tools = data["tools"].setdefault(section, {}) if section != "targets" else data["tools"]
     for target in targets:
