@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -32,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from cost_sweep import build_point, point_ids
 from scipy.optimize import nnls
-from sweep_cache import update_cache
+from sweep_cache import synthesis_key, update_cache
 
 from hwgen.catalog import kind_of, resolve
 from hwgen.perf.cost.design import glue_tallies
@@ -62,8 +61,8 @@ def samples(data: dict, target: str, ids) -> list[dict]:
     for pid in ids:
         cached = data["targets"].get(target, {}).get(pid)
         design = build_point(pid)          # memoised: its Verilog is generated once
-        if cached is None or cached["verilog_sha256"] != hashlib.sha256(
-                design.verilog.encode()).hexdigest():
+        if cached is None or cached["verilog_sha256"] != synthesis_key(design.verilog,
+                                                                       design.rtl.images):
             continue                       # missing or stale: synthesise it first
         for block, observed in zip(design.blocks, cached["blocks"], strict=True):
             tally = tally_of(resolve(kind_of(block).cost_model).features, block, target)

@@ -16,10 +16,12 @@ from pathlib import Path
 from cost_sweep import build_point, point_ids
 from yosys_batch import synthesize_batch
 
+from hwgen.backend.writer import image_text
 from hwgen.synth import Progress
 from hwgen.synth.tools import YOSYS, tool_version
 
-__all__ = ["CACHE", "load_cache", "update_cache", "point_results", "synthesize_designs"]
+__all__ = ["CACHE", "load_cache", "update_cache", "point_results", "synthesize_designs",
+           "synthesis_key"]
 
 CACHE = Path(__file__).resolve().parent / "cost_sweep.json"
 #: Yosys work directories (generated; out/ is not committed)
@@ -51,6 +53,15 @@ def _save_results(path: Path, section: str, target: str, results: dict, version:
         path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+def synthesis_key(verilog: str, images) -> str:
+    """The identity of a design as synthesised: its Verilog and its tables' images (the
+    Verilog names an image, the image holds the contents)."""
+    digest = hashlib.sha256(verilog.encode())
+    for image in images:
+        digest.update(f"\n{image.file}\n".encode() + image_text(image).encode())
+    return digest.hexdigest()
+
+
 def _batches(designs: dict):
     batch, size = {}, 0
     for pid, verilog in designs.items():
@@ -70,7 +81,8 @@ def synthesize_designs(designs: dict, targets, *, section: str = "targets",
     design's Verilog top named ``name``), synthesising what changed or is missing."""
     data = load_cache(path)
     verilog = {name: d.verilog for name, d in designs.items()}
-    sha = {name: hashlib.sha256(v.encode()).hexdigest() for name, v in verilog.items()}
+    images = {name: d.rtl.images for name, d in designs.items()}
+    sha = {name: synthesis_key(verilog[name], images[name]) for name in designs}
     version = tool_version(YOSYS)
     tools = data["tools"].setdefault(section, {}) if section != "targets" else data["tools"]
     for target in targets:
@@ -86,7 +98,7 @@ def synthesize_designs(designs: dict, targets, *, section: str = "targets",
         print(f"{target}: synthesising {len(stale)} designs", file=sys.stderr)
         for number, batch in enumerate(_batches({n: verilog[n] for n in stale})):
             result = synthesize_batch(batch, target, work / f"{section}_{target}_{number}",
-                                      progress=Progress())
+                                      progress=Progress(), images=images)
             for name in batch:
                 parts = result["designs"][name]
                 design = designs[name]

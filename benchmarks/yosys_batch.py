@@ -18,6 +18,7 @@ import shutil
 import time
 from pathlib import Path
 
+from hwgen.backend.writer import MEMORY_DIR, image_text
 from hwgen.synth import TARGETS, Progress
 from hwgen.synth.stat import module_cells
 from hwgen.synth.targets import classify_cells
@@ -57,8 +58,12 @@ def _wrapper(designs: dict) -> str:
 
 
 def synthesize_batch(designs: dict, target_name: str, work: Path, *,
-                     progress: Progress | None = None) -> dict:
+                     progress: Progress | None = None, images: dict | None = None) -> dict:
     """Synthesise ``{top: verilog}`` for ``target_name`` in ``work``.
+
+    ``images``: ``{top: RomImage tuple}``, the ``$readmemh`` images a design's ROM modules
+    read (``hwgen.backend.rtl.Rtl.images``). Each design's go into ``mem/<top>/`` (two
+    designs of a batch have images of the same name), its ``FILE`` parameters pointing there.
 
     Returns ``{"designs": {top: {instance: {"resources": {...}, "cells": {...}}}},
     "elapsed_s": ...}`` with every direct child of each design top (blocks ``layer_i`` and
@@ -73,6 +78,11 @@ def synthesize_batch(designs: dict, target_name: str, work: Path, *,
     sources, kept = [], []
     children = {}
     for top, verilog in designs.items():
+        if images and images.get(top):
+            (work / MEMORY_DIR / top).mkdir(parents=True)
+            for image in images[top]:
+                (work / MEMORY_DIR / top / image.file).write_text(image_text(image))
+            verilog = verilog.replace('.FILE("', f'.FILE("{top}/')
         (work / f"{top}.v").write_text(verilog)
         sources.append(f"{top}.v")
         modules = _MODULE.findall(verilog)

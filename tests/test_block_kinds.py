@@ -301,18 +301,22 @@ def _slices(bits: int) -> int:
     return bits // 18 + (1 if bits % 18 >= 2 else 0)
 
 
-def _requant_dsps(acc_bits: int, shift, lanes: int) -> int:
-    """Per-fold multipliers (the examples' differ in every lane): acc (or the 32-bit left-
-    shifted acc) times a 32-bit signed operand per lane."""
-    operand = 32 if max(shift) > 0 else acc_bits
-    return lanes * _slices(operand) * _slices(32)
+def _requant_dsps(acc_bits: int, lanes: int) -> int:
+    """Per-fold multipliers (the examples' differ in every lane): up to 27 accumulator bits,
+    acc times the multiplier's low 17 and high 14 bits (18 and 15 bits signed: one slice
+    across each); wider, acc times the whole multiplier (32 bits signed)."""
+    if acc_bits <= 27:
+        return lanes * 2 * _slices(acc_bits)
+    return lanes * _slices(acc_bits) * _slices(32)
 
 
 # Independent DSP counts on ECP5, where Yosys takes every product of two operands of at least
-# 2 bits into 18 x 18 multipliers: the products each kind's datapath forms.
+# 2 bits into 18 x 18 multipliers: the products each kind's datapath forms. A packed pair of
+# int8 products (27 x 9 bits) takes two slices, as the two products would; an MVAU with
+# SF > 1 requantizes through ceil(PE / SF) lanes.
 _ECP5_DSPS = {
-    "int_mvau": lambda p: p.pe * p.simd + _requant_dsps(p.acc_bits, p.shift, p.pe),
-    "depthwise": lambda p: p.pe + _requant_dsps(p.acc_bits, p.shift, p.pe),
+    "int_mvau": lambda p: p.pe * p.simd + _requant_dsps(p.acc_bits, -(-p.pe // p.sf)),
+    "depthwise": lambda p: p.pe + _requant_dsps(p.acc_bits, p.pe),
     "xnor_mvau": lambda p: 0,                        # XNOR, popcount and thresholds only
 }
 

@@ -177,3 +177,77 @@ def test_a_multi_tap_window_counts_one_buffer_bank_per_column_and_buffer_row():
     # the whole patch per beat: a bank per buffer row and column, 3 words each
     rows, memories = banks(18)
     assert [(depth, width) for _, _, depth, width in memories] == [(3, 16)] * (rows * 3)
+
+
+# -- the lean datapaths: split requantizer multiply, shared requantizer, DSP packing -----------
+#
+# Counts worked out from the hardware's rules (tests/synth/expected.py holds the same rule for
+# whole designs): a requantizer multiplier with an accumulator of at most 27 bits is two
+# products, the accumulator times the multiplier's low 17 and high 14 bits (18 and 15 bits
+# signed); an MVAU with SF > 1 has ceil(PE / SF) of them; with packing, a PE pair takes one
+# 27 x 9 multiply per input code (one DSP48E2, two 18 x 18 tiles on ECP5), an odd last PE one
+# multiply per code of its own.
+
+def _requant_dsps(block, target):
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(target)
+    requantizer(t, lanes=block["lanes"], acc_bits=block["acc_bits"], out_bits=8,
+                multiplier=block["multiplier"], shift=np.full_like(block["multiplier"], -3),
+                rounding="gemmlowp")
+    return t.dsp
+
+
+@pytest.mark.parametrize("acc_bits, xcup, ecp5", [
+    (16, 2, 2),           # 16 x 18 and 16 x 15: one DSP48E2 / MULT18X18D each
+    (20, 2, 4),           # ECP5: 20 bits on an 18-bit port: each piece in two tiles
+    (27, 2, 4),           # the widest accumulator still split
+    (30, 4, 4),           # whole 30 x 32: mul2dsp cuts both operands in two
+])
+def test_requantizer_multiplies_in_two_pieces_up_to_27_accumulator_bits(acc_bits, xcup, ecp5):
+    # three lanes, per-channel multipliers that change per fold (two folds)
+    block = {"lanes": 3, "acc_bits": acc_bits,
+             "multiplier": np.array([[1 << 30, 1 << 29 | 5, 1234567890],
+                                     [1 << 30 | 7, 1 << 28 | 3, 2000000001]])}
+    assert _requant_dsps(block, XCUP) == 3 * xcup
+    assert _requant_dsps(block, ECP5) == 3 * ecp5
+
+
+def _mvau(pe, simd, mw, **kwargs):
+    rng = np.random.default_rng(7)
+    return random_mvau_params(rng, mh=2 * pe, mw=mw, pe=pe, simd=simd, **kwargs)
+
+
+def test_packed_mvau_with_an_odd_pe_and_a_shared_requantizer():
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    p = _mvau(pe=3, simd=32, mw=64, w_bits=8, in_bits=8)   # int8 x uint8, SF = 2
+    # 64 products of at most 128 x 255 and a bias: 20 to 27 bits
+    assert p.sf == 2 and 20 <= p.acc_bits <= 27
+    # products: one packed pair (32 multiplies) + the odd PE (32); requantizer:
+    # ceil(3 / 2) = 2 lanes of 2 pieces
+    assert int_mvau_cost(p, XCUP).dsp == 32 + 32 + 2 * 2
+    # ECP5: a packed 27 x 9 multiply is two 18 x 18 tiles; the accumulator (20 bits or
+    # more, a rest of at least 2 bits beyond 18) takes two tiles per piece
+    assert int_mvau_cost(p, ECP5).dsp == 32 * 2 + 32 + 2 * 2 * 2
+
+
+def test_unpacked_mvau_when_packing_is_off_and_every_pe_requantizes_at_sf_1():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    p = replace(_mvau(pe=4, simd=4, mw=4, w_bits=8, in_bits=8), dsp_packing="off")
+    assert p.sf == 1 and p.acc_bits <= 18
+    assert int_mvau_cost(p, XCUP).dsp == 4 * 4 + 4 * 2          # 16 products, 4 requantizers
+    packed = replace(p, dsp_packing="auto")
+    assert int_mvau_cost(packed, XCUP).dsp == 2 * 4 + 4 * 2      # two pairs
+
+
+def test_narrow_products_stay_in_luts_and_are_not_packed_on_xcup():
+    from hwgen.perf.cost.int_mvau import int_mvau_cost, packed_pairs
+    # int2 x uint2: products in [-6, 3], 4 bits: below 9 bits, soft logic on Xilinx
+    p = _mvau(pe=2, simd=4, mw=16, w_bits=2, in_bits=2)
+    assert packed_pairs(p) == 0
+    # SF = 4: one requantizer lane (ceil(2 / 4)) of two pieces, the only DSPs
+    assert int_mvau_cost(p, XCUP).dsp == 2
+    # ECP5 takes every product of two bits and more: 2 x 4 products, one requantizer lane
+    assert int_mvau_cost(p, ECP5).dsp == 8 + 2

@@ -21,18 +21,18 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0816, "csa": 1.6475, "csa_dsp": 1.7341, "mux": 0.109, "in_mux": 0.0908,
-            "pad_mux": 0.6491, "cmp": 1.8691, "rom": 1.1155, "soft_mul": 0.8617, "logic": 1.3767,
-            "block": 23.7933, "rq_g": 49.9112, "rq_g_bits": 2.9478, "rq_s": 100.4883,
-            "rq_s_bits": 0.7315, "rq_var": 24.2857, "mx_term": 0.5135, "mx_align": 2.7928,
-            "mx_quant": 2.3696,
+            "add": 0.0435, "csa": 1.3604, "csa_dsp": 1.0283, "mux": 0.1058, "in_mux": 1.5738,
+            "acc_mux": 1.5107, "pad_mux": 0.6946, "cmp": 2.2702, "rom": 0.9861, "soft_mul": 1.1622,
+            "logic": 1.1852, "block": 8.8808, "rq_g": 8.9714, "rq_g_bits": 4.8281,
+            "rq_s": 126.9905, "rq_var": 12.1105, "mx_term": 0.546, "mx_align": 2.6892,
+            "mx_quant": 2.3558,
         },
         "ff": {
-            "reg": 0.9497, "reg_dsp": 0.9986, "block": 3.824,
+            "reg": 0.9546, "reg_dsp": 1.0117, "block": 3.7323,
         },
         "carry": {
-            "carry": 0.5818, "soft_mul": 0.107, "rq_g_carry": 1.2468, "rq_s_carry": 0.5596,
-            "mx_carry": 0.4654,
+            "carry": 0.5902, "soft_mul": 0.1286, "rq_g_carry": 1.0156, "rq_s_carry": 0.4406,
+            "mx_carry": 0.6256,
         },
     },
     "ecp5": {

@@ -2,7 +2,8 @@
 
 ``stream_fifo`` (``hwgen.hw.stream.fifo.StreamFifo``), ``fold_table``
 (``hwgen.hw.arith.fold_table``), ``mvau_core`` (``hwgen.hw.arith.mvau_core.MvauCore``),
-``requantizer`` (``hwgen.hw.arith.requantizer.Requantizer``) and ``threshold_unit``
+``requantizer`` (``hwgen.hw.arith.requantizer.Requantizer``), ``shared_requantizer``
+(``hwgen.hw.arith.shared_requantizer.SharedRequantizer``) and ``threshold_unit``
 (``hwgen.hw.binary.threshold_unit.ThresholdUnit``). A counter over one value, a table whose
 rows are all equal and a shift by a constant cost nothing: Yosys removes them, so they are not
 counted.
@@ -19,7 +20,7 @@ from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "fold_table", "mvau_core", "requantizer",
-           "threshold_unit", "FoldTable"]
+           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -151,6 +152,40 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     t.reg(out_bits + stages)
 
 
+#: Widest accumulator the requantizer multiplies in pieces (a DSP48E2's A port, 27 bits);
+#: a wider one is multiplied whole (``hwgen.hw.arith.requantizer``).
+SPLIT_ACC_BITS = 27
+#: The 31-bit multiplier's pieces: ``(lowest bit, bits)``, each unsigned (one bit wider
+#: signed) so that each partial product fits the DSP48E2's B port (18 bits).
+MULTIPLIER_PIECES = ((0, 17), (17, 14))
+
+
+def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool) -> int:
+    """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
+    returns the product's bits.
+
+    Up to 27 accumulator bits the product is two partial products, ``acc`` times the low 17
+    and the high 14 bits of ``qm`` (18 and 15 bits signed), summed; beyond, one product.
+    A constant ``qm`` (the same in every fold) makes each piece a constant product.
+    """
+    m_bits = 32 if varying else width(-1, values[0])
+    product_bits = acc_bits + m_bits
+    if acc_bits > SPLIT_ACC_BITS:
+        if varying:
+            t.multiply(acc_bits, m_bits, product_bits)
+        else:
+            t.multiply_constant(acc_bits, values[0], product_bits)
+        return product_bits
+    for low, bits in MULTIPLIER_PIECES:
+        y_bits = acc_bits + bits + 1
+        if varying:
+            t.multiply(acc_bits, bits + 1, y_bits)
+        else:
+            t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
+    t.add(product_bits, dsp_input=True)                 # the two partial products summed
+    return product_bits
+
+
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
                 lanes: int) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
@@ -168,21 +203,14 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
     right = fold_table(t, "right_shift", right_values, bits=6)
     t.reg(2)                                                    # valid_a, o_valid
     for lane in range(lanes):
-        # Stage A: the (shifted) accumulator times the 31-bit multiplier.
-        operand = acc_bits
-        if left is not None and (left.varying(lane) or max(left.lane_values(lane)) > 0):
-            operand = 32
-            if left.varying(lane):
-                stages = set_bits(left.lane_values(lane)).bit_count()
-                t.features["rq_shift"] += 32 * stages
-                t.reg(stages)
-        mult_values = qm.lane_values(lane)
-        m_bits = 32 if qm.varying(lane) else width(-1, mult_values[0])
-        product_bits = operand + m_bits
-        if qm.varying(lane):
-            t.multiply(operand, m_bits, product_bits)
-        else:
-            t.multiply_constant(operand, mult_values[0], product_bits)
+        # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
+        # applied to the product: (acc << left) * qm = (acc * qm) << left).
+        product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
+                                        varying=qm.varying(lane))
+        if left is not None and left.varying(lane):
+            stages = set_bits(left.lane_values(lane)).bit_count()
+            t.features["rq_shift"] += 32 * stages
+            t.reg(stages)
         values = right.lane_values(lane)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
                      rounding="gemmlowp" if gemmlowp else "single")
@@ -190,6 +218,38 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
             t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+
+
+def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
+                       shift, rounding: str) -> None:
+    """``SharedRequantizer``: the ``lanes`` accumulators of a beat through a requantizer of
+    ``units`` lanes in ``rounds = ceil(lanes / units)`` rounds. Its tables have a row per
+    fold and round (the last round's padding lanes take lane 0's constants); rounds after
+    the first wait in snapshot registers, results before the last in held registers."""
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    folds, lanes = multiplier.shape
+    rounds = -(-lanes // units)
+
+    def per_round(table):
+        padded = np.concatenate(
+            [table, np.repeat(table[:, :1], rounds * units - lanes, axis=1)], axis=1)
+        return padded.reshape(folds * rounds, units)
+
+    slot_bits = range_bits(folds * rounds)
+    if folds > 1:
+        fold_table(t, "slot_base", [[f * rounds] for f in range(folds)], bits=slot_bits)
+    t.reg(slot_bits + range_bits(rounds))               # slot, pending
+    t.add(slot_bits)
+    t.add(range_bits(rounds))
+    t.reg((rounds - 1) * units * acc_bits)              # snapshots
+    if rounds > 2:
+        t.mux((rounds - 1) * units * acc_bits)          # load or shift down
+    t.mux(units * acc_bits + slot_bits)                 # round 0 or a snapshot; the row
+    counter(t, rounds)                                  # out_round
+    t.reg((rounds - 1) * units * out_bits)              # held results
+    requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),
+                shift=per_round(shift), rounding=rounding, lanes=units)
 
 
 def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:

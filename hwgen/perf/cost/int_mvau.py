@@ -1,11 +1,16 @@
 """Cost of the integer MVAU (``hwgen.hw.arith.int_mvau.IntMvau``).
 
 Per PE: ``SIMD`` weight x input products (DSPs, or LUTs for products Yosys keeps in soft
-logic), a minimal-width adder tree, an accumulator preloaded with the bias, and the
-requantizer (a 32 x 31 product and the rounding); around them the folded engine (counters,
-the weight ROM of ``NF x SF`` words of ``PE x SIMD x W`` bits, the input buffer, the output
-FIFO). The structure is FINN's MVAU LUT model itemised per part (FINN-R: ``c0 + c1 PE SIMD W
-A``), with the memories placed by :func:`~hwgen.perf.cost.memory.memory_style`.
+logic), a minimal-width adder tree, an accumulator preloaded with the bias; with DSP packing
+(``dsp_packing``, ``hwgen.hw.arith.dsp_packing``) each pair of PEs shares one multiply per
+input code (the code times ``w1 * 2**18 + w0``) and an odd last PE multiplies alone. Then the
+requantizer: per PE when ``SF = 1``, else ``ceil(PE / SF)`` lanes shared over
+``requant_rounds`` cycles (``hwgen.hw.arith.shared_requantizer``); each lane's multiply is two
+partial products (see :func:`~hwgen.perf.cost.components.requant_multiply`). Around them the
+folded engine (counters, the weight ROM of ``NF x SF`` words of ``PE x SIMD x W`` bits, the
+input buffer, the output FIFO). The structure is FINN's MVAU LUT model itemised per part
+(FINN-R: ``c0 + c1 PE SIMD W A``), with the memories placed by
+:func:`~hwgen.perf.cost.memory.memory_style`.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import numpy as np
 
 from ...ir.blocks.int_mvau import IntMvauParams
 from .arith import adder_tree, width
-from .components import mvau_core, requantizer
+from .components import mvau_core, requantizer, shared_requantizer
 from .memory import rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps"]
+__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
+
+#: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field, the widest codes
+#: packed, the narrowest product worth packing (narrower ones stay in LUTs).
+LOW_BITS, PACK_MAX_BITS, PACK_MIN_PRODUCT = 18, 8, 9
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -41,12 +50,39 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
-    product = t.multiply(w_t.bits, x_t.bits + (0 if x_t.signed else 1), width(lo, hi),
-                         count=p.pe * p.simd)
-    t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
-    requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
+    x_bits = x_t.bits + (0 if x_t.signed else 1)
+    pairs = packed_pairs(p)
+    single = p.pe - 2 * pairs
+    product = t.multiply(w_t.bits, x_bits, width(lo, hi), count=single * p.simd)
+    if pairs:
+        # one multiply per pair and input code: the code times w1 above w0's 18-bit field
+        operand = LOW_BITS + w_t.bits + 1
+        product = product + t.multiply(operand, x_bits, operand + x_bits,
+                                       count=pairs * p.simd)
+        high = adder_tree([(lo - 1, hi), (0, 1)] * p.simd)   # w1's products and borrows
+        t.tree(dot, count=pairs + single, dsp_leaves=True)
+        t.tree(high, count=pairs, dsp_leaves=True)
+    else:
+        t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
+    args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value, lanes=p.pe)
+                rounding=p.rounding.value)
+    if p.requant_rounds > 1:
+        shared_requantizer(t, units=p.requant_units, **args)
+    else:
+        requantizer(t, lanes=p.pe, **args)
 
+
+def packed_pairs(p: IntMvauParams) -> int:
+    """PE pairs whose products share one multiply per input code (``dsp_packing``): all
+    ``PE // 2`` pairs when the codes pack (``hwgen.hw.arith.dsp_packing.packable``: weights
+    of 2 to 8 bits, inputs of at most 8, products of at least 9 bits), else none."""
+    w_t, x_t = p.weight_type, p.input_type
+    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
+    if p.dsp_packing == "off" or not (2 <= w_t.bits <= PACK_MAX_BITS
+                                      and x_t.bits <= PACK_MAX_BITS
+                                      and width(min(corners), max(corners)) >= PACK_MIN_PRODUCT):
+        return 0
+    return p.pe // 2
 
 int_mvau_cost = cost_function(int_mvau_features)
