@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from amaranth.hdl import Module, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -73,7 +75,10 @@ class StreamWidthConverter(wiring.Component):
                 m.d.sync += held[pos].eq(held[pos + b])
         with m.If(in_fire):
             with m.Switch(after_out):
-                for base in range(cap - a + 1):
+                # count starts at 0 and moves by +a and -b only, so it is always a multiple
+                # of gcd(a, b): the other positions are unreachable (and would make the
+                # elaboration quadratic in the lanes of wide converters).
+                for base in range(0, cap - a + 1, math.gcd(a, b)):
                     with m.Case(base):
                         for lane in range(a):
                             m.d.sync += held[base + lane].eq(self.i_stream.payload[lane])
