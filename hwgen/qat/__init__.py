@@ -16,13 +16,14 @@ from ._deps import INSTALL, QatDependencyError, missing, require
 
 __all__ = ["INSTALL", "QatDependencyError", "missing", "require", "PRESETS", "Preset", "preset",
            "QatNet", "build_mlp", "build_cnn", "float_mlp", "float_cnn", "load_float_weights",
-           "train", "accuracy", "export_qonnx", "float_onnx", "check_contract", "golden_codes",
+           "train", "accuracy", "export_qonnx", "export_module_qonnx", "float_onnx",
+           "check_contract", "golden_codes",
            "ContractResult", "round_ste", "sign_ste", "ternarize_ste", "TernaryLinear",
            "TernaryConv2d"]
 
 if not missing():
     from .contract import ContractResult, check_contract, golden_codes
-    from .export import export_qonnx, float_onnx
+    from .export import export_module_qonnx, export_qonnx, float_onnx
     from .models import QatNet, build_cnn, build_mlp, float_cnn, float_mlp, load_float_weights
     from .presets import PRESETS, Preset, preset
     from .ste import round_ste, sign_ste, ternarize_ste

@@ -26,7 +26,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
-__all__ = ["export_qonnx", "float_onnx"]
+__all__ = ["export_qonnx", "export_module_qonnx", "float_onnx"]
 
 
 def export_qonnx(model, path, example) -> Path:
@@ -39,10 +39,17 @@ def export_qonnx(model, path, example) -> Path:
     example : array_like
         One or more inputs in the model's layout (sets the exported shapes; batch 1 is used).
     """
-    from brevitas.export import export_qonnx as brevitas_export
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frozen = model.frozen()
+    export_module_qonnx(model.frozen(), example, path)
+    return path
+
+
+def export_module_qonnx(module, example, path) -> Path:
+    """Export any Brevitas ``module`` to QONNX at ``path`` with input ``example[:1]``, with
+    torch's and Brevitas' export chatter silenced (their warnings and prints)."""
+    from brevitas.export import export_qonnx as brevitas_export
+    path = Path(path)
     x = torch.as_tensor(np.asarray(example, dtype=np.float32)[:1])
     sink = io.StringIO()
     quiet = logging.getLogger("torch.onnx")
@@ -52,7 +59,7 @@ def export_qonnx(model, path, example) -> Path:
             contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         try:
-            brevitas_export(frozen, input_t=x, export_path=os.fspath(path))
+            brevitas_export(module, input_t=x, export_path=os.fspath(path))
         finally:
             quiet.setLevel(level)
     return path

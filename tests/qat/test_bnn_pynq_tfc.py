@@ -7,11 +7,7 @@ Verilator through ``design.simulate``: bit- and cycle-exact, and every output co
 the torch model's float output on hwgen's calibrated output grid (no LSB differences at the
 TensorNorm output). The full CNV-w1a1 is a benchmark (its size), not a test."""
 
-import contextlib
-import io
 import json
-import logging
-import warnings
 
 import numpy as np
 import onnx
@@ -53,21 +49,7 @@ def _trained_tfc():
 
 
 def _export(net, path, example):
-    import torch
-    from brevitas.export import export_qonnx
-
-    sink = io.StringIO()
-    quiet = logging.getLogger("torch.onnx")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
-            contextlib.redirect_stderr(sink):
-        warnings.simplefilter("ignore")
-        try:
-            export_qonnx(net, input_t=torch.tensor(example[:1]), export_path=str(path))
-        finally:
-            quiet.setLevel(level)
-    return path
+    return qat.export_module_qonnx(net, example, path)
 
 
 def test_tfc_w1a1_on_verilator_bit_and_cycle_exact(verilator, tmp_path):
