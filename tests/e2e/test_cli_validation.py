@@ -233,19 +233,20 @@ def test_a_layer_too_large_is_refused_up_front_with_its_size_and_the_fix(tmp_pat
     assert main(args + ["--max-layer-weights", "1200"]) == 0
 
 
-def test_default_layer_limit_refuses_a_2048_square_gemm_before_long_work(tmp_path):
+def test_default_layer_limit_refuses_a_gemm_over_4096_squared_before_long_work(tmp_path):
     rng = np.random.default_rng(0)
+    rows, cols = 4097, 4096                     # one row over the default limit
     proto = model([onnx.helper.make_node("Gemm", ["x", "W", "b"], ["y"], name="huge",
                                          transB=1)],
-                  [init("W", rng.normal(0, 0.02, (2048, 2048)).astype(np.float32)),
-                   init("b", np.zeros(2048))], in_shape=["N", 2048], out_shape=["N", 2048])
+                  [init("W", np.full((rows, cols), 0.01, np.float32)),
+                   init("b", np.zeros(rows))], in_shape=["N", cols], out_shape=["N", rows])
     onnx.save(proto, tmp_path / "m.onnx")
-    np.save(tmp_path / "c.npy", rng.normal(0, 1, (16, 2048)).astype(np.float32))
+    np.save(tmp_path / "c.npy", rng.normal(0, 1, (16, cols)).astype(np.float32))
     result = subprocess.run([sys.executable, "-m", "hwgen.cli", "compile",
                              str(tmp_path / "m.onnx"), "--calib", str(tmp_path / "c.npy"),
                              "-o", str(tmp_path / "o")], capture_output=True, text=True,
                             timeout=120)
-    refused(result, "layer 'huge' has 4,194,304 weights", "--max-layer-weights")
+    refused(result, "layer 'huge' has 16,781,312 weights", "--max-layer-weights")
 
 
 def test_compile_shows_its_steps_on_stderr(files, tmp_path):

@@ -85,6 +85,12 @@ def _bits(words: np.ndarray, bits: int) -> np.ndarray:
     """``(depth, n)`` integer fields of ``bits`` bits to a ``(depth, n * bits)`` 0/1 matrix,
     field ``i`` in columns ``[i * bits, (i + 1) * bits)`` (two's complement)."""
     words = np.asarray(words, dtype=np.int64)
+    if bits <= 8:
+        # one byte per field, unpacked in place: no int64 plane per bit (a 2048 x 2048
+        # layer's weight ROM is 33M bits)
+        planes = np.unpackbits((words & 0xFF).astype(np.uint8)[..., None], axis=-1,
+                               bitorder="little")[..., :bits]
+        return planes.reshape(words.shape[0], -1)
     shifts = np.arange(bits, dtype=np.int64)
     planes = (words[..., None] >> shifts) & 1
     return planes.reshape(words.shape[0], -1).astype(np.uint8)
@@ -106,6 +112,12 @@ def rom_from_words(words, width: int, *, sync_read: bool, counter_address: bool 
     return rom_from_bits(matrix, sync_read=sync_read, counter_address=counter_address)
 
 
+def _column_keys(matrix: np.ndarray) -> np.ndarray:
+    """Each column of a ``(depth, width)`` 0/1 matrix as one bytes value (packed)."""
+    packed = np.ascontiguousarray(np.packbits(matrix, axis=0).T)
+    return packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+
+
 def rom_from_bits(matrix: np.ndarray, *, sync_read: bool, counter_address: bool = False) -> Rom:
     """A ROM from its ``(depth, width)`` 0/1 contents."""
     matrix = np.asarray(matrix, dtype=np.uint8)
@@ -114,12 +126,11 @@ def rom_from_bits(matrix: np.ndarray, *, sync_read: bool, counter_address: bool 
     columns = varying.shape[1]
     distinct = 0
     if columns:
-        unique = np.unique(varying, axis=1)
+        unique = set(_column_keys(varying).tolist())
         # an address bit (or its complement) as a column costs no LUT
         address = np.arange(depth)[:, None] >> np.arange(max(1, depth).bit_length())
         trivial = np.concatenate([address & 1, 1 - (address & 1)], axis=1).astype(np.uint8)
-        same = (unique[:, :, None] == trivial[:, None, :]).all(axis=0).any(axis=1)
-        distinct = int(unique.shape[1] - same.sum())
+        distinct = len(unique) - len(unique & set(_column_keys(trivial).tolist()))
     return Rom(depth=depth, width=width, columns=columns, distinct=distinct, sync_read=sync_read,
                counter_address=counter_address)
 
