@@ -1,7 +1,8 @@
 """Compile time, memory, FIFO storage and predicted speed of hwgen at scale.
 
     python benchmarks/bench_scale.py [--cases mlp cnn cnv-64 cnv-256 cnv-1024 gemm-2048]
-                                     [--no-verilog] [--no-minimum] [--timeout 3600]
+                                     [--no-verilog] [--no-minimum] [--simulate N]
+                                     [--timeout 3600]
 
 Cases: the digits MLP and CNN of examples/digits_mlp.py and examples/digits_cnn.py (the CNN
 trained for 2 epochs only: weights do not change what is measured), the CIFAR-size CNV of
@@ -20,6 +21,11 @@ Verilog conversion, and after ``write_design``. Times are CPU seconds of that pr
   analysis, reused), and a cold analysis of the same design for comparison;
 - Verilog: Amaranth elaboration and Verilog conversion (``LoweredDesign.verilog``);
 - write_design: the files (Verilog already converted), memory images, design file, manifest.
+
+With ``--simulate N`` the Verilator harness is built around the exported RTL (wall and
+compiler CPU seconds of the build, a fresh cache) and N random inputs are simulated, checked
+bit for bit against the golden model and cycle for cycle against the cycle model: simulated
+cycles and cycles per second of the simulation loop (wall time, so it depends on the load).
 
 FIFO bits are hwgen's total (every output, input and branch FIFO, depth x beat width) and
 the minimum that avoids stalls, found by a search over the sized design: each FIFO in turn,
@@ -81,6 +87,10 @@ COLUMNS = (
     Column("latency", "latency", "{:,}"),
     Column("MAC units", "mac_units", "{:,}"),
     Column("efficiency", "efficiency", "{:.1%}"),
+    Column("Verilator build wall s", "build_wall", "{:.0f}"),
+    Column("build CPU s", "build_cpu", "{:.0f}"),
+    Column("simulated cycles", "sim_cycles", "{:,}"),
+    Column("cycles/s", "cycles_per_s", "{:,.0f}"),
 )
 
 
@@ -177,7 +187,19 @@ def minimal_fifo_bits(design, period: int, delta: int) -> int:
     return fifo_bits(blocks, edges)
 
 
-def measure(case: str, *, verilog: bool, minimum: bool) -> dict:
+def simulate(design, images: int, work: Path) -> dict:
+    """Build the Verilator harness (one image, timed) and simulate ``images`` inputs, checked
+    bit for bit and cycle for cycle (benchmarks/bench_sim.py's measurement)."""
+    from bench_sim import build_and_run
+
+    from hwgen.sim.harness import VerilatorOptions
+    x = np.random.default_rng(1).random((images, *design.model_input_shape), dtype=np.float32)
+    f = build_and_run(design, x, "default", VerilatorOptions(), work)
+    return {"build_wall": f["build_wall"], "build_cpu": f["build_cpu"],
+            "sim_cycles": f["cycles"], "cycles_per_s": f["loop"]}
+
+
+def measure(case: str, *, verilog: bool, minimum: bool, images: int = 0) -> dict:
     from cifar_cnv import pipeline_figures
 
     from hwgen.backend.writer import write_design
@@ -209,6 +231,9 @@ def measure(case: str, *, verilog: bool, minimum: bool) -> dict:
             start = time.process_time()
             write_design(design, out)
             row["t_write"] = time.process_time() - start
+    if images:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
+            row.update(simulate(design, images, Path(work)))
     if minimum:
         p = analyse_pipeline(design.blocks, design.edges).periodicity
         row["fifo_bits_min"] = minimal_fifo_bits(design, p.period, p.delta)
@@ -233,11 +258,15 @@ def main(argv=None) -> int:
                         help="skip the Amaranth elaboration, Verilog and write_design")
     parser.add_argument("--no-minimum", action="store_true",
                         help="skip the search for the minimum FIFO storage (the slow part)")
+    parser.add_argument("--simulate", type=int, default=0, metavar="N",
+                        help="also build the Verilator harness and simulate N random inputs "
+                             "(bit and cycle exact), as benchmarks/bench_sim.py does")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per case")
     parser.add_argument("--run", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        row = measure(args.run, verilog=not args.no_verilog, minimum=not args.no_minimum)
+        row = measure(args.run, verilog=not args.no_verilog, minimum=not args.no_minimum,
+                      images=args.simulate)
         print(json.dumps(row))
         return 0
 
@@ -249,6 +278,7 @@ def main(argv=None) -> int:
     for case in args.cases:
         command = [sys.executable, __file__, "--run", case]
         command += ["--no-verilog"] * args.no_verilog + ["--no-minimum"] * args.no_minimum
+        command += ["--simulate", str(args.simulate)] * bool(args.simulate)
         try:
             done = subprocess.run(command, capture_output=True, text=True,
                                   timeout=args.timeout, check=False)
