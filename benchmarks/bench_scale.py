@@ -91,6 +91,7 @@ COLUMNS = (
     Column("build CPU s", "build_cpu", "{:.0f}"),
     Column("simulated cycles", "sim_cycles", "{:,}"),
     Column("cycles/s", "cycles_per_s", "{:,.0f}"),
+    Column("cycles per CPU s", "cycles_per_cpu_s", "{:,.0f}"),
 )
 
 
@@ -196,7 +197,8 @@ def simulate(design, images: int, work: Path) -> dict:
     x = np.random.default_rng(1).random((images, *design.model_input_shape), dtype=np.float32)
     f = build_and_run(design, x, "default", VerilatorOptions(), work)
     return {"build_wall": f["build_wall"], "build_cpu": f["build_cpu"],
-            "sim_cycles": f["cycles"], "cycles_per_s": f["loop"]}
+            "sim_cycles": f["cycles"], "cycles_per_s": f["loop"],
+            "cycles_per_cpu_s": f["loop_cpu"]}
 
 
 def measure(case: str, *, verilog: bool, minimum: bool, images: int = 0) -> dict:

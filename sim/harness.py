@@ -71,6 +71,7 @@ class HarnessRun:
     monitors: dict = field(default_factory=dict)   # tag -> list of transfer cycles
     wall_seconds: float = 0.0                       # the whole simulator process
     loop_seconds: float | None = None               # the simulation loop alone, if reported
+    loop_cpu_seconds: float | None = None           # its CPU time, if reported
     cycles: int = 0                                 # cycles 0 .. last output transfer
 
     @property
@@ -78,6 +79,12 @@ class HarnessRun:
         """Simulated cycles per second of the simulation loop (of the process if unknown)."""
         seconds = self.loop_seconds or self.wall_seconds
         return self.cycles / seconds if seconds else 0.0
+
+    @property
+    def cycles_per_cpu_second(self) -> float | None:
+        """Simulated cycles per CPU second of the simulation loop (None if not reported):
+        what the model costs, whatever else the machine runs."""
+        return self.cycles / self.loop_cpu_seconds if self.loop_cpu_seconds else None
 
     @property
     def cycles_per_second_wall(self) -> float:
@@ -272,18 +279,20 @@ def read_results(work_dir: Path, simulator: str, beats_out: int, wall: float) ->
                 in_cycles.append(int(cycle))
             else:
                 monitors.setdefault(tag, []).append(int(cycle))
-    loop_seconds = None
+    loop_seconds = loop_cpu_seconds = None
     log = work_dir / "sim.log"
     for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
         if line.startswith("hwgen harness: simulation loop"):
             loop_seconds = float(line.split()[-2])
+        elif line.startswith("hwgen harness: loop CPU time"):
+            loop_cpu_seconds = float(line.split()[-2])
     if len(out_words) != beats_out:
         raise SimulationError(
             f"the simulation produced {len(out_words)} of {beats_out} output beats; "
             f"see {work_dir / 'sim.log'}")
     return HarnessRun(simulator=simulator, out_words=out_words, out_cycles=out_cycles,
                       in_cycles=in_cycles, monitors=monitors, wall_seconds=wall,
-                      loop_seconds=loop_seconds,
+                      loop_seconds=loop_seconds, loop_cpu_seconds=loop_cpu_seconds,
                       cycles=(out_cycles[-1] + 1) if out_cycles else 0)
 
 

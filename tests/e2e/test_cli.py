@@ -40,6 +40,10 @@ def test_compile_sim_report(mlp_files, verilator, capsys):
     for key in ("bit_exact", "mismatches", "num_inferences", "simulator", "cycles_per_second"):
         assert key in result
     assert result["bit_exact"] and result["num_inferences"] == 25
+    # Verilator's C++ main times its loop in CPU seconds too (one thread: at most the wall).
+    loop_wall = result["simulated_cycles"] / result["cycles_per_second"]
+    assert result["cycles_per_cpu_second"] > 0
+    assert result["simulated_cycles"] / result["cycles_per_cpu_second"] <= loop_wall + 0.01
     c = result["cycles"]
     assert c["latency_rtl"] == c["latency_model"] and c["ii_rtl"] == c["ii_model"]
     assert len(result["layers"]) == 2
