@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from hwgen.golden import conv as conv_module
 from hwgen.golden import run_pipeline
 from hwgen.golden.conv import KernelRows
 from hwgen.golden.depthwise import depthwise
@@ -391,9 +392,80 @@ def test_conv_pipeline(case, path):
                     + (" parts" if len(product.parts) > 1 else ""))
 
 
+@pytest.fixture(params=["sgemm", "matmul"])
+def kernel_rows_way(request, monkeypatch):
+    """Both ways of the kernel-row product: SciPy's accumulating sgemm and numpy's matmul."""
+    if request.param == "matmul":
+        monkeypatch.setattr(conv_module, "_sgemm", lambda: None)
+    elif conv_module._sgemm() is None:
+        pytest.fail("SciPy (a dependency of scikit-learn) is missing: no sgemm to test")
+    return request.param
+
+
+def check_kernel_rows_way(fc, way):
+    plan = KernelRows(fc, 3)
+    assert (plan.sgemm is not None) == (way == "sgemm")
+
+
+@pytest.mark.parametrize("case", [c for c, path in CONVS if path == "kernel rows"])
+def test_kernel_rows_both_ways(case, kernel_rows_way):
+    rng = np.random.default_rng(sum(case[:6]) + 1)
+    win, fc = conv_blocks(case, rng)
+    check_kernel_rows_way(fc, kernel_rows_way)
+    x = rng.integers(-128, 128, (4, win.height, win.width, win.channels))
+    x[1] = -128
+    x[2] = 127
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
+def test_kernel_rows_with_extreme_weights_and_codes(kernel_rows_way):
+    # Whole channels of qmin and of qmax weights and whole images of qmin and of qmax codes:
+    # the largest accumulators int8 allows (128 * 128 * 144), still within the float32 bound.
+    rng = np.random.default_rng(21)
+    win = window(12, 12, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    weights = rng.integers(-128, 128, (6, 144))
+    weights[0], weights[1] = -128, 127
+    weights[2] = np.where(np.arange(144) % 2, -128, 127)
+    fc = identity(weights, bias=rng.integers(-1000, 1000, 6), in_type=I8, w_type=I8,
+                  spatial=(10, 10))
+    check_kernel_rows_way(fc, kernel_rows_way)
+    x = rng.integers(-128, 128, (5, 12, 12, 16))
+    x[0], x[1] = -128, 127
+    x[2] = np.where(rng.random((12, 12, 16)) < 0.5, -128, 127)
+    got = run_pipeline([win, fc], x)
+    np.testing.assert_array_equal(got, ref_mvau(ref_patches(x, win), fc))
+    assert got[0, 0, 0, 0] == 128 * 128 * 144 + fc.acc_bias[0]
+    assert KernelRows.applies(fc, WindowPatches(x, win), ExactProduct.plan(weights, 128,
+                                                                           bias=fc.acc_bias))
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_conv_accumulator_at_the_float32_limit(extra, kernel_rows_way):
+    # |bias| + X * sum |w| = 2**24 (+ 1) per channel, and an image of -128 reaches it: at the
+    # limit the kernel rows run (exact), one past it (2**24 + 1 is odd, not a float32) the
+    # product needs two float32 parts and im2col runs, still exact.
+    x_max, k_in = 128, 144
+    per = (F32_LIMIT - (1 << 20)) // (x_max * k_in)
+    rest = F32_LIMIT + extra - per * x_max * k_in
+    weights = np.stack([np.full(k_in, per), np.full(k_in, -per), np.full(k_in, per // 3)])
+    win = window(10, 10, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    fc = identity(weights, bias=np.array([-rest, rest, 5]), in_type=I8, w_type=I16,
+                  spatial=(8, 8))
+    x = np.random.default_rng(extra).integers(-128, 128, (4, 10, 10, 16))
+    x[0] = -128
+    got = run_pipeline([win, fc], x)
+    np.testing.assert_array_equal(got, ref_mvau(ref_patches(x, win), fc))
+    assert got[0, 0, 0, :2].tolist() == [-(F32_LIMIT + extra), F32_LIMIT + extra]
+    product = ExactProduct.plan(weights, x_max, bias=fc.acc_bias)
+    assert KernelRows.applies(fc, WindowPatches(x, win), product) is (extra == 0)
+    assert product.dtype == np.float32 and len(product.parts) == 1 + extra
+
+
 @pytest.mark.parametrize("op,case", [
     ("max", (8, 8, 5, 2, 2, (0, 0, 0, 0))),
     ("max", (7, 9, 3, 3, 2, (1, 1, 1, 1))),
+    ("max", (9, 8, 4, 3, 1, (1, 1, 1, 1))),        # overlapping windows
+    ("max", (7, 7, 4, 3, 3, (0, 0, 0, 0))),        # input rows and columns no window reads
     ("avg", (8, 8, 4, 2, 2, (0, 0, 0, 0))),
     ("avg", (6, 6, 6, 3, 1, (1, 1, 1, 1))),
 ])
