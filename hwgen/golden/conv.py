@@ -29,6 +29,7 @@ from ..ir.blocks.int_mvau import IntMvauParams
 from .kernels import block_plan, rows_per_chunk
 from .matmul import ExactProduct
 from .window import WindowPatches
+from .winograd import WinogradRows
 
 __all__ = ["conv_codes", "kernel_rows_weights"]
 
@@ -163,6 +164,9 @@ def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, 
     :class:`~hwgen.golden.requant.Requantizer`.
     """
     if out.size == 0:
+        return out
+    if WinogradRows.applies(p, patches):
+        block_plan(p, "winograd_rows", WinogradRows).run(patches, requant, out)
         return out
     if KernelRows.applies(p, patches, product):
         block_plan(p, ("kernel_rows", patches.params.kernel),
