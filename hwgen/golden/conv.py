@@ -26,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..ir.blocks.int_mvau import IntMvauParams
-from .kernels import block_plan, rows_per_chunk
+from .kernels import block_plan, even_band, rows_per_chunk
 from .matmul import ExactProduct
 from .window import WindowPatches
 from .winograd import WinogradRows
@@ -100,7 +100,7 @@ class KernelRows:
             step = max(1, budget // per_image)
             bands = [(slice(n0, min(n0 + step, n)), 0, oh) for n0 in range(0, n, step)]
         else:
-            band = max(1, budget // ow - (k - 1))
+            band = even_band(oh, max(1, budget // ow - (k - 1)))
             bands = [(slice(n0, n0 + 1), y0, min(y0 + band, oh))
                      for n0 in range(n) for y0 in range(0, oh, band)]
         most = max((b[0].stop - b[0].start) * (b[2] - b[1] + k - 1) * ow for b in bands)

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..ir.blocks.int_mvau import IntMvauParams
-from .kernels import block_plan, rows_per_chunk
+from .kernels import block_plan, even_band, rows_per_chunk
 from .matmul import FLOAT32_EXACT
 from .window import WindowPatches
 
@@ -114,7 +114,7 @@ class WinogradRows:
             step = max(1, budget // per_image)
             bands = [(slice(n0, min(n0 + step, n)), 0, pairs) for n0 in range(0, n, step)]
         else:
-            band = max(1, budget // (2 * ow) - 1)
+            band = even_band(pairs, max(1, budget // (2 * ow) - 1))
             bands = [(slice(n0, n0 + 1), j0, min(j0 + band, pairs))
                      for n0 in range(n) for j0 in range(0, pairs, band)]
         most_in = max((b[0].stop - b[0].start) * (2 * (b[2] - b[1]) + 2) for b in bands) * ow
