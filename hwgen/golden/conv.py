@@ -1,11 +1,10 @@
 """The integer MVAU over a sliding window's patches (a convolution), without copying them all.
 
-Two ways to form the same exact accumulators (:mod:`hwgen.golden.matmul` for why float
-products are exact), chosen per block:
+Three ways to form the same exact accumulators (:mod:`hwgen.golden.matmul` for why float
+products are exact), chosen per block in this order of preference:
 
-- **im2col** (any window): chunks of patch rows ``(R, k*k*C)`` are gathered (in cache-sized
-  pieces) into the product's dtype, with a column of ones for the bias, and multiplied by
-  the ``(k*k*C + 1, MH)`` weights.
+- **Winograd rows** (3x3, stride 1, many outputs, within their own float32 bound): pairs of
+  output rows from four products instead of six, :mod:`hwgen.golden.winograd`.
 - **kernel rows** (stride 1, a single exact float32 product): a patch row of one ``ky`` is a
   contiguous run of ``k*C`` input codes, so rows ``(y, ox)`` of ``k*C`` codes (plus the ones
   column) are multiplied once by weights ``(k*C + 1, k*MH)`` that hold all ``k`` kernel rows
@@ -18,6 +17,9 @@ products are exact), chosen per block:
   input code ``k`` rather than ``k*k`` times. With SciPy, ``k`` products of ``(k*C, MH)``
   weights add into one bias-initialised accumulator instead (``sgemm``'s ``beta = 1``):
   the partial sums are the same subsets, and neither ``Z`` nor the additions exist.
+- **im2col** (any window and any exact product: the fallback): chunks of patch rows
+  ``(R, k*k*C)`` are gathered (in cache-sized pieces) into the product's dtype, with a
+  column of ones for the bias, and multiplied by the ``(k*k*C + 1, MH)`` weights.
 """
 
 from __future__ import annotations
