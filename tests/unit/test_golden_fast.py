@@ -503,6 +503,21 @@ def test_winograd_rows(case, rounding):
     np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
 
 
+@pytest.mark.parametrize("in_type", [U8, IntType(4, False), IntType(3, True)])
+def test_winograd_rows_other_input_types(in_type):
+    # Unsigned and narrow codes: the differences' bounds come from [qmin, qmax] of the type.
+    rng = np.random.default_rng(in_type.bits)
+    win = window(9, 10, 16, 3, 1, (1, 1, 1, 1), pad_value=in_type.qmin, element=in_type)
+    weights = rng.integers(-128, 128, (128, 144))
+    fc = mvau(weights, bias=rng.integers(-5000, 5000, 128), in_type=in_type,
+              spatial=(9, 10), zero_point=-128, lo=-128, rng=rng,
+              shift=rng.integers(-12, -6, 128))
+    x = rng.integers(in_type.qmin, in_type.qmax + 1, (3, 9, 10, 16))
+    x[0], x[1] = in_type.qmin, in_type.qmax
+    assert WinogradRows.applies(fc, WindowPatches(x, win))
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
 def test_winograd_rows_in_several_bands_per_image():
     # An image too large for one band: pairs of rows split across bands (the identity
     # requantization outputs the accumulators, compared with an int64 product).
