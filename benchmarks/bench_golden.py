@@ -32,8 +32,10 @@ from onnxruntime's (expected: a few, by 1 LSB; docs/models.md names the mechanis
 
 ``--profile MODEL`` prints cProfile's top functions (by own time) of one golden run;
 ``--blocks MODEL`` the CPU time of each block of that model (a sliding window together with
-the block it feeds), best of ``--repeat``, each ``run_pipeline`` on the previous block's
-outputs (so each also converts its outputs to int64: the sum exceeds one whole run).
+the block it feeds) and how an MVAU forms its products (Winograd rows, kernel rows, im2col or
+dense; float32, float64 or int64, in parts), best of ``--repeat``, each ``run_pipeline`` on
+the previous block's outputs (so each also converts its outputs to int64: the sum exceeds one
+whole run).
 
 Prints figures only; nothing is asserted.
 """
@@ -64,6 +66,10 @@ from hwgen.backend.design import LoweredDesign
 from hwgen.frontend import load_onnx
 from hwgen.frontend.layout import stream_input_axes
 from hwgen.golden import run_pipeline
+from hwgen.golden.conv import KernelRows
+from hwgen.golden.matmul import ExactProduct
+from hwgen.golden.window import WindowPatches
+from hwgen.golden.winograd import WinogradRows
 from hwgen.ir.lowering import lower_graph
 from hwgen.passes import choose_folding
 from tests.fixtures.cnn_builders import Chain
@@ -188,6 +194,25 @@ def profile(row: dict, top: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
+def product_way(unit: list, value: np.ndarray) -> str:
+    """How the golden model forms an MVAU's accumulators (a convolution: Winograd rows,
+    kernel rows or im2col; else the dense product), and in which dtype."""
+    block = unit[-1]
+    if type(block).__name__ != "IntMvauParams":
+        return ""
+    x_max = max(abs(block.input_type.qmin), abs(block.input_type.qmax))
+    product = ExactProduct.plan(block.weights, x_max, bias=block.acc_bias)
+    dtype = f"{product.dtype}" + (f" x{len(product.parts)}" if len(product.parts) > 1 else "")
+    if len(unit) == 1:
+        return f"dense {dtype}"
+    patches = WindowPatches(value, unit[0])
+    if WinogradRows.applies(block, patches):
+        return "Winograd rows float32"
+    if KernelRows.applies(block, patches, product):
+        return "kernel rows float32"
+    return f"im2col {dtype}"
+
+
 def blocks_table(row: dict, repeat: int) -> None:
     """Per-block CPU time: each sliding window with its consumer, on the previous outputs."""
     design, value = row["design"], row["codes"]
@@ -199,18 +224,19 @@ def blocks_table(row: dict, repeat: int) -> None:
         i += take
     print(f"golden CPU time per block of {row['model']} ({row['images']} images):")
     print()
-    print("| block | CPU ms | share |")
-    print("|---|---|---|")
+    print("| block | way | CPU ms | share |")
+    print("|---|---|---|---|")
     times = []
     for unit in units:
+        way = product_way(unit, value)
         cpu, _, out = best_of(functools.partial(run_pipeline, unit, value), repeat)
-        times.append((unit[-1].name, cpu))
+        times.append((unit[-1].name, way, cpu))
         value = out.astype(np.result_type(np.min_scalar_type(int(out.min(initial=0))),
                                           np.min_scalar_type(int(out.max(initial=0)))))
-    total = sum(t for _, t in times)
-    for name, t in times:
-        print(f"| {name} | {t * 1e3:.2f} | {t / total:.1%} |")
-    print(f"| total | {total * 1e3:.2f} | |")
+    total = sum(t for *_, t in times)
+    for name, way, t in times:
+        print(f"| {name} | {way} | {t * 1e3:.2f} | {t / total:.1%} |")
+    print(f"| total | | {total * 1e3:.2f} | |")
     print()
 
 

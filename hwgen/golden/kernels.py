@@ -12,7 +12,8 @@ import weakref
 
 import numpy as np
 
-__all__ = ["CHUNK_ELEMENTS", "code_dtype", "narrow_codes", "rows_per_chunk", "block_plan"]
+__all__ = ["CHUNK_ELEMENTS", "code_dtype", "narrow_codes", "rows_per_chunk", "even_band",
+           "block_plan"]
 
 #: Elements of the widest per-chunk operand (patches or accumulators): 128 Ki float32 values,
 #: 512 KiB, about a quarter of a core's L2 cache, so operand, product and requantized output
@@ -48,6 +49,14 @@ def narrow_codes(codes: np.ndarray) -> np.ndarray:
 def rows_per_chunk(row_elements: int, limit: int = CHUNK_ELEMENTS) -> int:
     """Rows of ``row_elements`` elements that fit a chunk (at least one)."""
     return max(1, limit // max(row_elements, 1))
+
+
+def even_band(total: int, most: int) -> int:
+    """The band length that splits ``total`` rows into as few bands of at most ``most`` rows
+    as possible, all but the last of that length and the last not much shorter (a short band
+    costs as many numpy calls as a full one for less work)."""
+    count = -(-total // max(most, 1))
+    return max(1, -(-total // max(count, 1)))
 
 
 _PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

@@ -150,18 +150,26 @@ class Requantizer:
         """Whether :meth:`__call__` takes the float64 path."""
         return self.scale is not None
 
-    def __call__(self, acc: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def __call__(self, acc: np.ndarray, out: np.ndarray, exponent: int = 0) -> np.ndarray:
         """Write ``clamp(zero_point + requant(acc))`` into ``out`` (an integer array of
-        ``acc``'s shape) and return it. ``acc`` holds exact integers (float or integer)."""
+        ``acc``'s shape) and return it. ``acc`` holds exact integers (float or integer).
+
+        With ``exponent`` ``e > 0``, ``acc`` holds the accumulators times ``2**e`` (exact
+        multiples). The float path then scales by ``s * 2**-e``: both factors are exact, so
+        the float product of ``2**e * a`` and ``s * 2**-e`` is the product of ``a`` and ``s``,
+        rounded once, the same float as without the factor. The int64 path divides exactly.
+        """
         if self.scale is None:
-            y = requantize_and_clamp(np.asarray(acc).astype(np.int64), self.multiplier,
-                                     self.shift, self.rounding, self.zero_point, self.out_min,
-                                     self.out_max)
+            a = np.asarray(acc).astype(np.int64)
+            if exponent:
+                a >>= exponent                      # exact multiples: an exact division
+            y = requantize_and_clamp(a, self.multiplier, self.shift, self.rounding,
+                                     self.zero_point, self.out_min, self.out_max)
             np.copyto(out, y, casting="unsafe")
             return out
         r = np.empty(np.shape(acc), dtype=np.float64)
-        np.copyto(r, acc)                       # exact: integers of magnitude below 2**31
-        np.multiply(r, self._scale_like(r), out=r)
+        np.copyto(r, acc)                       # exact: integers of magnitude below 2**53
+        np.multiply(r, self._scale_like(r, exponent), out=r)
         np.rint(r, out=r)                       # no ties (see above): any rounding to nearest
         lo, hi = self.out_min - self.zero_point, self.out_max - self.zero_point
         if r.size > 1 << 14:
@@ -174,11 +182,16 @@ class Requantizer:
         np.copyto(out, r, casting="unsafe")     # integers within the output type: exact
         return out
 
-    def _scale_like(self, r: np.ndarray) -> np.ndarray:
-        """The per-channel scale laid out like ``r`` (channels last): a repeated copy, because
-        numpy runs a contiguous product much faster than one broadcast over short rows."""
-        if self.scale.ndim == 0 or r.ndim == 0:
-            return self.scale
-        if self._tiled is None or self._tiled.size < r.size:
-            self._tiled = np.tile(self.scale, -(-r.size // self.scale.size))
-        return self._tiled[:r.size].reshape(r.shape)
+    def _scale_like(self, r: np.ndarray, exponent: int = 0) -> np.ndarray:
+        """The per-channel scale (times ``2**-exponent``) laid out like ``r`` (channels
+        last): a repeated copy, because numpy runs a contiguous product much faster than one
+        broadcast over short rows."""
+        if self._tiled is None:
+            self._tiled = {}
+        scale = np.ldexp(self.scale, -exponent) if exponent else self.scale
+        if scale.ndim == 0 or r.ndim == 0:
+            return scale
+        tiled = self._tiled.get(exponent)
+        if tiled is None or tiled.size < r.size:
+            tiled = self._tiled[exponent] = np.tile(scale, -(-r.size // scale.size))
+        return tiled[:r.size].reshape(r.shape)

@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from hwgen.golden import conv as conv_module
 from hwgen.golden import run_pipeline
 from hwgen.golden.conv import KernelRows
 from hwgen.golden.depthwise import depthwise
@@ -25,6 +26,7 @@ from hwgen.golden.mvau import int_mvau
 from hwgen.golden.reduce import window_reduce
 from hwgen.golden.requant import Requantizer
 from hwgen.golden.window import WindowPatches, sliding_window
+from hwgen.golden.winograd import WinogradRows
 from hwgen.ir.blocks.depthwise import DepthwiseParams
 from hwgen.ir.blocks.int_mvau import IntMvauParams
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
@@ -247,6 +249,8 @@ def test_requantizer_sweeps_every_accumulator(rounding, t, out_type, zero_point,
     want = np.clip(want + zero_point, out_type.qmin, out_type.qmax)
     out = np.empty(acc.shape, dtype=code_dtype(out_type.qmin, out_type.qmax))
     np.testing.assert_array_equal(q(acc.astype(np.float32), out), want)
+    # twice the accumulators with exponent 1 (Winograd's sums): the same codes
+    np.testing.assert_array_equal(q(2 * acc, np.zeros_like(out), exponent=1), want)
     # The sweep reaches a product one unit from a tie, and outputs on both clamps and between.
     assert np.abs(((a * m) % (1 << t)) - (1 << (t - 1))).min() == 1
     assert ((want > out_type.qmin) & (want < out_type.qmax)).any()
@@ -391,9 +395,198 @@ def test_conv_pipeline(case, path):
                     + (" parts" if len(product.parts) > 1 else ""))
 
 
+@pytest.fixture(params=["sgemm", "matmul"])
+def kernel_rows_way(request, monkeypatch):
+    """Both ways of the kernel-row product: SciPy's accumulating sgemm and numpy's matmul."""
+    if request.param == "matmul":
+        monkeypatch.setattr(conv_module, "_sgemm", lambda: None)
+    elif conv_module._sgemm() is None:
+        pytest.fail("SciPy (a dependency of scikit-learn) is missing: no sgemm to test")
+    return request.param
+
+
+def check_kernel_rows_way(fc, way):
+    plan = KernelRows(fc, 3)
+    assert (plan.sgemm is not None) == (way == "sgemm")
+
+
+@pytest.mark.parametrize("case", [c for c, path in CONVS if path == "kernel rows"])
+def test_kernel_rows_both_ways(case, kernel_rows_way):
+    rng = np.random.default_rng(sum(case[:6]) + 1)
+    win, fc = conv_blocks(case, rng)
+    check_kernel_rows_way(fc, kernel_rows_way)
+    x = rng.integers(-128, 128, (4, win.height, win.width, win.channels))
+    x[1] = -128
+    x[2] = 127
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
+def test_kernel_rows_with_extreme_weights_and_codes(kernel_rows_way):
+    # Whole channels of qmin and of qmax weights and whole images of qmin and of qmax codes:
+    # the largest accumulators int8 allows (128 * 128 * 144), still within the float32 bound.
+    rng = np.random.default_rng(21)
+    win = window(12, 12, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    weights = rng.integers(-128, 128, (6, 144))
+    weights[0], weights[1] = -128, 127
+    weights[2] = np.where(np.arange(144) % 2, -128, 127)
+    fc = identity(weights, bias=rng.integers(-1000, 1000, 6), in_type=I8, w_type=I8,
+                  spatial=(10, 10))
+    check_kernel_rows_way(fc, kernel_rows_way)
+    x = rng.integers(-128, 128, (5, 12, 12, 16))
+    x[0], x[1] = -128, 127
+    x[2] = np.where(rng.random((12, 12, 16)) < 0.5, -128, 127)
+    got = run_pipeline([win, fc], x)
+    np.testing.assert_array_equal(got, ref_mvau(ref_patches(x, win), fc))
+    assert got[0, 0, 0, 0] == 128 * 128 * 144 + fc.acc_bias[0]
+    assert KernelRows.applies(fc, WindowPatches(x, win), ExactProduct.plan(weights, 128,
+                                                                           bias=fc.acc_bias))
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_conv_accumulator_at_the_float32_limit(extra, kernel_rows_way):
+    # |bias| + X * sum |w| = 2**24 (+ 1) per channel, and an image of -128 reaches it: at the
+    # limit the kernel rows run (exact), one past it (2**24 + 1 is odd, not a float32) the
+    # product needs two float32 parts and im2col runs, still exact.
+    x_max, k_in = 128, 144
+    per = (F32_LIMIT - (1 << 20)) // (x_max * k_in)
+    rest = F32_LIMIT + extra - per * x_max * k_in
+    weights = np.stack([np.full(k_in, per), np.full(k_in, -per), np.full(k_in, per // 3)])
+    win = window(10, 10, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    fc = identity(weights, bias=np.array([-rest, rest, 5]), in_type=I8, w_type=I16,
+                  spatial=(8, 8))
+    x = np.random.default_rng(extra).integers(-128, 128, (4, 10, 10, 16))
+    x[0] = -128
+    got = run_pipeline([win, fc], x)
+    np.testing.assert_array_equal(got, ref_mvau(ref_patches(x, win), fc))
+    assert got[0, 0, 0, :2].tolist() == [-(F32_LIMIT + extra), F32_LIMIT + extra]
+    product = ExactProduct.plan(weights, x_max, bias=fc.acc_bias)
+    assert KernelRows.applies(fc, WindowPatches(x, win), product) is (extra == 0)
+    assert product.dtype == np.float32 and len(product.parts) == 1 + extra
+
+
+def ref_winograd_bound(weights, bias, in_type) -> int:
+    """The Winograd rows' float32 bound from its definition, with Python ints: per channel,
+    2|b| + the bounds of M1, M2, M3 (even rows) or of M2, M3, M4 (odd rows)."""
+    lo, hi = in_type.qmin, in_type.qmax
+    worst = 0
+    for row, b in zip(weights.tolist(), np.asarray(bias).tolist(), strict=True):
+        c3 = len(row) // 3
+        w0, w1, w2 = row[:c3], row[c3:2 * c3], row[2 * c3:]
+        m1 = (hi - lo) * sum(abs(2 * a) for a in w0)
+        m2 = 2 * max(-lo, hi) * sum(abs(a + b_ + c) for a, b_, c in zip(w0, w1, w2, strict=True))
+        m3 = (hi - lo) * sum(abs(a - b_ + c) for a, b_, c in zip(w0, w1, w2, strict=True))
+        m4 = (hi - lo) * sum(abs(2 * c) for c in w2)
+        worst = max(worst, 2 * abs(b) + m1 + m2 + m3, 2 * abs(b) + m2 + m3 + m4)
+    return worst
+
+
+WINOGRAD_CONVS = [
+    # h, w, c, mh, k, s, pads, weight bits
+    (10, 10, 16, 128, 3, 1, (0, 0, 0, 0), 8),      # even rows: 4 pairs
+    (11, 9, 16, 130, 3, 1, (0, 0, 0, 0), 8),       # odd rows: the last pair has one row
+    (9, 12, 24, 128, 3, 1, (1, 1, 1, 1), 7),       # padded, odd rows
+]
+
+
+@pytest.mark.parametrize("rounding", ["single_even", "gemmlowp"])
+@pytest.mark.parametrize("case", WINOGRAD_CONVS)
+def test_winograd_rows(case, rounding):
+    rng = np.random.default_rng(sum(case[:6]))
+    win, fc = conv_blocks(case, rng, rounding=rounding)
+    n = 1 if case[0] > 40 else 4
+    x = rng.integers(-128, 128, (n, win.height, win.width, win.channels))
+    x[0, :, :, :case[2] // 2] = -128                       # half the channels at each extreme
+    x[0, :, :, case[2] // 2:] = 127
+    if n > 1:
+        x[1], x[2] = -128, 127
+    assert WinogradRows.applies(fc, WindowPatches(x, win))
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
+@pytest.mark.parametrize("in_type", [U8, IntType(4, False), IntType(3, True)])
+def test_winograd_rows_other_input_types(in_type):
+    # Unsigned and narrow codes: the differences' bounds come from [qmin, qmax] of the type.
+    rng = np.random.default_rng(in_type.bits)
+    win = window(9, 10, 16, 3, 1, (1, 1, 1, 1), pad_value=in_type.qmin, element=in_type)
+    weights = rng.integers(-128, 128, (128, 144))
+    fc = mvau(weights, bias=rng.integers(-5000, 5000, 128), in_type=in_type,
+              spatial=(9, 10), zero_point=-128, lo=-128, rng=rng,
+              shift=rng.integers(-12, -6, 128))
+    x = rng.integers(in_type.qmin, in_type.qmax + 1, (3, 9, 10, 16))
+    x[0], x[1] = in_type.qmin, in_type.qmax
+    assert WinogradRows.applies(fc, WindowPatches(x, win))
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
+def test_winograd_rows_in_several_bands_per_image():
+    # An image too large for one band: pairs of rows split across bands (the identity
+    # requantization outputs the accumulators, compared with an int64 product).
+    rng = np.random.default_rng(23)
+    win = window(81, 80, 16, 3, 1, (1, 1, 1, 1), pad_value=-7)
+    weights = rng.integers(-64, 65, (128, 144))
+    fc = identity(weights, bias=rng.integers(-(1 << 16), 1 << 16, 128), in_type=I8,
+                  w_type=I8, spatial=(81, 80))
+    x = rng.integers(-128, 128, (2, 81, 80, 16))
+    x[1, :40] = -128
+    patches = WindowPatches(x, win)
+    assert WinogradRows.applies(fc, patches)
+    plan = WinogradRows(fc)
+    assert (2 * ((81 + 1) // 2) + 2) * 80 > plan.band_rows(3 * 16)   # more than one band
+    want = ref_patches(x, win) @ weights.T + fc.acc_bias
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), want)
+
+
+def test_winograd_rows_with_extreme_weights_and_codes():
+    # qmin and qmax weights over whole channels (and alternating) under images of qmin codes,
+    # of qmax codes and of both: the largest sums int8 allows, all within the float32 bound.
+    rng = np.random.default_rng(22)
+    win = window(12, 12, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    weights = rng.integers(-128, 128, (128, 144))
+    weights[0], weights[1] = -128, 127
+    weights[2] = np.where(np.arange(144) % 2, -128, 127)
+    weights[3] = np.where(np.arange(144) < 48, -128, 127)  # kernel row 0 against rows 1, 2
+    fc = identity(weights, bias=rng.integers(-1000, 1000, 128), in_type=I8, w_type=I8,
+                  spatial=(10, 10))
+    x = rng.integers(-128, 128, (5, 12, 12, 16))
+    x[0], x[1] = -128, 127
+    x[2] = np.where(rng.random((12, 12, 16)) < 0.5, -128, 127)
+    x[3] = np.where(np.arange(12)[:, None, None] % 2, -128, 127)   # alternating rows
+    assert WinogradRows.applies(fc, WindowPatches(x, win))
+    got = run_pipeline([win, fc], x)
+    np.testing.assert_array_equal(got, ref_mvau(ref_patches(x, win), fc))
+    assert got[0, 0, 0, 0] == 128 * 128 * 144 + fc.acc_bias[0]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_winograd_bound_at_the_float32_limit(extra):
+    # The bound (recomputed here from its definition) equal to 2**24 admits the Winograd rows;
+    # one more and the block falls back to plain kernel rows (whose bound is smaller), exact.
+    rng = np.random.default_rng(9)
+    win = window(10, 10, 16, 3, 1, (0, 0, 0, 0), pad_value=0)
+    weights = rng.integers(-128, 128, (128, 144))
+    zero = np.zeros(1, dtype=np.int64)
+    per_channel = [ref_winograd_bound(row[None], zero, I8) for row in weights]
+    top = int(np.argmax(per_channel))
+    gap = F32_LIMIT - per_channel[top]
+    assert 0 < gap and gap % 2 == 0
+    bias = np.zeros(128, dtype=np.int64)
+    bias[top] = gap // 2 + extra                         # 2|b| closes the gap (and one more)
+    assert ref_winograd_bound(weights, bias, I8) == F32_LIMIT + 2 * extra
+    fc = identity(weights, bias=bias, in_type=I8, w_type=I8, spatial=(8, 8))
+    x = rng.integers(-128, 128, (3, 10, 10, 16))
+    x[0] = np.where(weights[top].reshape(3, 3, 16)[0, 0] >= 0, 127, -128)
+    patches = WindowPatches(x, win)
+    assert WinogradRows.applies(fc, patches) is (extra == 0)
+    product = ExactProduct.plan(weights, 128, bias=bias)
+    assert KernelRows.applies(fc, patches, product) or extra == 0
+    np.testing.assert_array_equal(run_pipeline([win, fc], x), ref_mvau(ref_patches(x, win), fc))
+
+
 @pytest.mark.parametrize("op,case", [
     ("max", (8, 8, 5, 2, 2, (0, 0, 0, 0))),
     ("max", (7, 9, 3, 3, 2, (1, 1, 1, 1))),
+    ("max", (9, 8, 4, 3, 1, (1, 1, 1, 1))),        # overlapping windows
+    ("max", (7, 7, 4, 3, 3, (0, 0, 0, 0))),        # input rows and columns no window reads
     ("avg", (8, 8, 4, 2, 2, (0, 0, 0, 0))),
     ("avg", (6, 6, 6, 3, 1, (1, 1, 1, 1))),
 ])
