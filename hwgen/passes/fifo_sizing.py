@@ -19,6 +19,11 @@
 4. The candidate's exact back-to-back analysis must keep ``II`` without deadlock; else each
    shallower FIFO gets back the beats its consumer reads in the cycles lost (half of what it
    lost after a deadlock), up to three times, and finally the safe depths stay.
+5. Tightening: the FIFOs that hold a large share of the bits (a window's whole patch in
+   front of an MVAU with slack) may need far less than a full-rate depth. Each, largest
+   first, tries its floor, then a half and a quarter of its depth (the shallowest first),
+   and keeps the first whose exact back-to-back analysis keeps ``II`` without deadlock: at
+   most three analyses per FIFO, for a few FIFOs.
 
 The last analysis is the design's cycle model (:class:`SizedPipeline`); it is shared with
 the manifest and the simulation. Deadlock checks, depths and the interval come from the same
@@ -61,26 +66,32 @@ class SizedPipeline:
     analysis: PipelineAnalysis | None
 
 
+def _fifo_width(blocks, edges, index: int, field: str) -> int:
+    """Beat width of one FIFO (as :func:`fifo_bits` counts it)."""
+    block = blocks[index]
+    if field == "out_fifo_depth":
+        return block.output_format.payload_bits
+    port = _PORT_FIFO.index(field)
+    producer = edges[index][port]
+    if len(consumers_of(edges)[producer]) > 1:
+        fmt = (blocks[producer].output_format if producer != DESIGN_INPUT
+               else blocks[0].input_format)
+        return fmt.payload_bits
+    return block.input_formats[port].payload_bits
+
+
 def fifo_bits(blocks, edges=None) -> int:
     """Bits of FIFO storage of a sized pipeline: every block's output FIFO and every port or
     branch FIFO, depth times beat width (a branch FIFO holds the producer's beats, a port
     FIFO the beats after the port's width converter)."""
     blocks = tuple(blocks)
     edges = chain_edges(len(blocks)) if edges is None else check_edges(blocks, edges)
-    readers = consumers_of(edges)
     bits = 0
     for index, block in enumerate(blocks):
         bits += block.out_fifo_depth * block.output_format.payload_bits
-        for port, producer in enumerate(edges[index]):
-            depth = block.input_fifo_depths[port]
-            if not depth:
-                continue
-            if len(readers[producer]) > 1:
-                fmt = (blocks[producer].output_format if producer != DESIGN_INPUT
-                       else blocks[0].input_format)
-            else:
-                fmt = block.input_formats[port]
-            bits += depth * fmt.payload_bits
+        for port, depth in enumerate(block.input_fifo_depths[:len(edges[index])]):
+            if depth:
+                bits += depth * _fifo_width(blocks, edges, index, _PORT_FIFO[port])
     return bits
 
 
@@ -264,6 +275,54 @@ def _shrunk(safe, natural, floors, edges, interval: int, measured):
     return safe, measured
 
 
+def _above_floor(blocks, floors) -> list:
+    """``(index, field)`` of every FIFO deeper than its floor."""
+    return [(index, field) for index, block in enumerate(blocks)
+            for field in ("out_fifo_depth", *_PORT_FIFO)
+            if getattr(block, field, 0) > getattr(floors[index], field, 0)]
+
+
+#: Step 5 looks at the FIFOs holding at least this share of the design's FIFO bits.
+_TIGHTEN_SHARE = 0.05
+#: Depths step 5 tries for one FIFO (each one exact analysis): its floor, then halvings.
+_TIGHTEN_TRIES = 3
+#: Inferences a step-5 candidate may take to become periodic: one that keeps the interval
+#: settles within a few; a slower one can take dozens, and is refused without waiting.
+_TIGHTEN_LIMIT = 16
+
+
+def _trial_keeps(blocks, edges, interval: int):
+    """The analysis of ``blocks`` back to back if it is periodic within
+    :data:`_TIGHTEN_LIMIT` inferences and keeps ``interval``, else None."""
+    try:
+        analysis = PipelineAnalysis(blocks, edges, limit=_TIGHTEN_LIMIT).run()
+    except CycleModelDeadlock:
+        return None
+    return analysis if analysis.periodic and _keeps(analysis, interval) else None
+
+
+def _tightened(blocks, analysis, floors, edges, interval: int):
+    """Step 5 of the module docstring: shallower verified depths and their analysis (the
+    arguments themselves when no candidate keeps ``interval``)."""
+    def bits(site_blocks, key):
+        index, field = key
+        return getattr(site_blocks[index], field) * _fifo_width(site_blocks, edges, index, field)
+
+    keys = sorted(_above_floor(blocks, floors), key=lambda k: (-bits(blocks, k), k))
+    for key in keys:
+        if bits(blocks, key) < _TIGHTEN_SHARE * fifo_bits(blocks, edges):
+            break
+        floor, depth = getattr(floors[key[0]], key[1]), getattr(blocks[key[0]], key[1])
+        trials = [floor] + [depth >> n for n in range(1, _TIGHTEN_TRIES)]
+        for trial in sorted({t for t in trials if floor <= t < depth}):
+            candidate = _with_depths(blocks, {key: trial})
+            verified = _trial_keeps(candidate, edges, interval)
+            if verified is not None:
+                blocks, analysis = candidate, verified
+                break
+    return blocks, analysis
+
+
 def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
     """Size the FIFOs (see the module docstring) and analyse the result once."""
     blocks = tuple(blocks)
@@ -296,6 +355,7 @@ def size_pipeline(blocks, edges=None, *, verify: bool = True) -> SizedPipeline:
                       "cycle model is not monotone")
     natural = _rule_depths(blocks, edges, "natural")
     sized, analysis = _shrunk(safe, natural, floors, edges, interval, measured)
+    sized, analysis = _tightened(sized, analysis, floors, edges, interval)
     # Later questions about these very blocks (the manifest, a simulation) get this analysis.
     remember_analysis(analysis)
     return SizedPipeline(sized, edges, analysis)
