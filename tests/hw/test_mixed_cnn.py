@@ -4,11 +4,9 @@ float ONNX model and a config, in Amaranth's simulator: RTL == golden, cycles ==
 import numpy as np
 
 from hwgen.compiler import compile_onnx
-from hwgen.golden import run_pipeline
 from hwgen.ir.blocks.binary_mvau import BinaryWeightMvauParams
 from hwgen.ir.blocks.mx_mvau import MxMvauParams
-from hwgen.perf import pipeline_timing
-from tests.fixtures.block_runs import run_accelerator
+from tests.fixtures.block_runs import check_accelerator
 from tests.fixtures.cnn_builders import digits_like_cnn
 
 
@@ -21,10 +19,5 @@ def test_binary_mx_and_int_layers_in_one_cnn():
     kinds = [type(b) for b in design.blocks]
     assert BinaryWeightMvauParams in kinds and MxMvauParams in kinds
     x = design.input_codes(calib[:3])
-    run, got = run_accelerator(design, x)
-    want = run_pipeline(design.blocks, x, edges=design.edges)
-    np.testing.assert_array_equal(got, want.reshape(got.shape))
-    assert len(np.unique(want)) > 3
-    timing = pipeline_timing(design.blocks, len(x), design.edges)
-    assert tuple(run.in_cycles) == timing.in_beats
-    assert tuple(run.out_cycles) == timing.out_beats
+    _, got, _ = check_accelerator(design, x)
+    assert len(np.unique(got)) > 3

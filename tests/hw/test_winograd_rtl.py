@@ -6,12 +6,10 @@ hardware agrees with it bit for bit, cycle for cycle with the model."""
 import numpy as np
 
 from hwgen.compiler import compile_onnx
-from hwgen.golden import run_pipeline
 from hwgen.golden.window import WindowPatches
 from hwgen.golden.winograd import WinogradRows
 from hwgen.ir.blocks.int_mvau import IntMvauParams
-from hwgen.perf import pipeline_timing
-from tests.fixtures.block_runs import run_accelerator
+from tests.fixtures.block_runs import check_accelerator
 from tests.fixtures.cnn_builders import digits_like_cnn
 
 
@@ -23,9 +21,5 @@ def test_rtl_equals_the_winograd_golden_model():
     assert isinstance(conv1, IntMvauParams) and conv1.mh == 128
     assert WinogradRows.applies(conv1, WindowPatches(np.zeros((1, 4 * 4 * 16)), window))
     x = design.input_codes(calib[:2])
-    run, got = run_accelerator(design, x)
-    want = run_pipeline(design.blocks, x, edges=design.edges)
-    np.testing.assert_array_equal(got, want.reshape(got.shape))
-    assert len(np.unique(want)) > 2
-    timing = pipeline_timing(design.blocks, len(x), design.edges)
-    assert tuple(run.out_cycles) == timing.out_beats
+    _, got, _ = check_accelerator(design, x)
+    assert len(np.unique(got)) > 2
