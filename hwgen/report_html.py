@@ -23,7 +23,9 @@ import numpy as np
 from . import text
 from .api import load
 from .errors import HwgenError
+from .explore.pareto import uniform_marks
 from .explore.resources import SOURCE, layer_estimate
+from .explore.space import describe
 from .report import report_data
 
 __all__ = ["write_html_report", "REPORT_HTML"]
@@ -172,29 +174,29 @@ def _pareto_sections(page: _Page, go, out: Path) -> None:
              f"{text.html(s['resources'])}.</p>")
     fig = go.Figure()
     groups = {"evaluated": [r for r in rows if r["name"] not in front],
-              "Pareto front": [r for r in rows if r["name"] in front],
-              "uniform int8": [r for r in rows if set(r["formats"].values()) == {"int8"}],
-              "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]}
+              "Pareto front": [r for r in rows if r["name"] in front], **uniform_marks(rows)}
     for name, group in groups.items():
         fig.add_trace(go.Scatter(
             x=[r["cost"] for r in group], y=[r["accuracy"] for r in group], mode="markers",
-            name=name, text=[f"{r['name']} II {r['ii']}: " + ", ".join(
-                f"{k}={v}" for k, v in r["formats"].items()) for r in group]))
+            name=name, text=[f"{r['name']} II {r['ii']}: " + describe(
+                r["formats"], r.get("activations")) for r in group]))
     fig.update_layout(title="Accuracy against cost (LUT + DSP-equivalent)", xaxis_type="log",
                       xaxis_title="cost", yaxis_title="validation accuracy",
                       yaxis_tickformat=".0%")
     page.chart(fig)
     table = [[r["name"], r["source"], f"{r['accuracy']:.2%}", r["ii"], f"{r['cost']:,.0f}",
-              r["lut"], r["dsp"], ", ".join(f"{k}={v}" for k, v in r["formats"].items())]
+              r["lut"], r["dsp"], describe(r["formats"], r.get("activations"))]
              for r in sorted((r for r in rows if r["name"] in front),
                              key=lambda r: (r["cost"], r["ii"]))]
     page.add("<h3>Pareto front</h3>" + _table(
         ["name", "source", "accuracy", "II", "cost", "LUT", "DSP", "formats"], table))
-    page.add("<h3>Per-layer sensitivity (one layer in a lower format)</h3>" + _table(
-        ["layer", "format", "accuracy", "drop", "SQNR dB", "cost saving"],
-        [[e["layer"], e["format"], f"{e['accuracy']:.2%}", f"{e['accuracy_drop']:+.2%}",
-          "-" if e["sqnr_db"] is None else f"{e['sqnr_db']:.1f}", f"{e['saving']:,.0f}"]
-         for e in data["sensitivity"]]))
+    page.add("<h3>Per-layer sensitivity (one layer's weights or input activations in a lower "
+             "format)</h3>" + _table(
+                 ["layer", "of", "format", "accuracy", "drop", "SQNR dB", "cost saving"],
+                 [[e["layer"], e.get("kind", "weights"), e["format"], f"{e['accuracy']:.2%}",
+                   f"{e['accuracy_drop']:+.2%}",
+                   "-" if e["sqnr_db"] is None else f"{e['sqnr_db']:.1f}", f"{e['saving']:,.0f}"]
+                  for e in data["sensitivity"]]))
 
 
 def write_html_report(out_dir) -> Path:

@@ -26,11 +26,12 @@ from ..passes import FoldingTargetError
 from ..passes.folding import target_interval
 from .backend import make_backend
 from .evaluate import Context
-from .pareto import pareto_front, summary
+from .pareto import pareto_front, summary, uniform_marks
 from .plot import plot_pareto
 from .resources import DSP_LUTS, SOURCE
 from .search import Archive, evolve, greedy, sensitivity
-from .space import BASELINE, DEFAULT_FORMATS, Space, config_toml
+from .space import (BASELINE, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, Space, config_toml,
+                    describe)
 
 __all__ = ["explore", "parse_budget", "DEFAULT_CLOCK_MHZ"]
 
@@ -40,7 +41,7 @@ _BUDGET_KEYS = {"luts": "lut", "lut": "lut", "dsps": "dsp", "dsp": "dsp", "bram"
                 "brams": "bram", "lutram": "lutram", "cost": "cost"}
 _CSV_COLUMNS = ("name", "source", "accuracy", "accuracy_drop", "sqnr_db", "ii", "latency",
                 "inferences_per_s", "cost", "lut", "dsp", "bram", "lutram", "ff", "carry",
-                "within_budget", "formats")
+                "within_budget", "formats", "activations")
 
 
 def parse_budget(text: str | None) -> dict:
@@ -90,11 +91,12 @@ def _ladder(fastest: int, ref: int, steps: int) -> tuple:
 
 def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None,
             target_fps: float | None = None, clock_mhz: float | None = None,
-            formats=DEFAULT_FORMATS, max_drop: float = 0.005, seed: int = 0,
-            workers: int | None = None, address: str | None = None, simulate: bool = True,
-            population: int = 12, generations: int = 6, ladder_steps: int = 5,
-            finalists: int = 3, dsp_luts: float = DSP_LUTS, target: str = "xcup",
-            simulator: str = "verilator", force: bool = False, log=print) -> dict:
+            formats=DEFAULT_FORMATS, activations=DEFAULT_ACTIVATIONS, max_drop: float = 0.005,
+            seed: int = 0, workers: int | None = None, address: str | None = None,
+            simulate: bool = True, population: int = 12, generations: int = 6,
+            ladder_steps: int = 5, finalists: int = 3, dsp_luts: float = DSP_LUTS,
+            target: str = "xcup", simulator: str = "verilator", force: bool = False,
+            log=print) -> dict:
     """Run the search and write OUT; returns the summary (also OUT/summary.json).
 
     OUT must be new, empty or written by hwgen before (``force``: any directory), as for
@@ -118,7 +120,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     probe = api.compile(model, calibration)
     layers = [layer for layer in probe.manifest["layers"] if "pe" in layer and "simd" in layer]
     space = Space(layers=tuple(lyr["name"] for lyr in layers),
-                  inputs=tuple(int(lyr["mw"]) for lyr in layers), formats=tuple(formats))
+                  inputs=tuple(int(lyr["mw"]) for lyr in layers), formats=tuple(formats),
+                  activations=tuple(activations))
     try:
         api.compile(model, calibration, target_ii=1)
         fastest = 1
@@ -143,13 +146,16 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         log(f"sensitivity: {len(table)} single-layer candidates "
             f"[{time.monotonic() - start:.0f} s]")
         greedy_pick = greedy(archive, space, table)
-        log(f"greedy: {dict(zip(space.layers, greedy_pick, strict=True))} "
+        log(f"greedy: {describe(*space.split(greedy_pick))} "
             f"[{time.monotonic() - start:.0f} s]")
-        uniforms = [space.uniform(f) for f in space.formats]
+        # uniform weights at int8 activations, and WnAn where n is an activation format too
+        uniforms = [space.uniform(f) for f in space.formats] + [
+            space.uniform(f, f) for f in space.formats
+            if f != BASELINE and f in space.activations]
         archive.evaluate(uniforms, "uniform")
         evolved = evolve(archive, space, seed=seed, population=population,
                          generations=generations, start=[greedy_pick, *uniforms])
-        log(f"evolution: {dict(zip(space.layers, evolved, strict=True))}, "
+        log(f"evolution: {describe(*space.split(evolved))}, "
             f"{len(archive.rows)} candidates in all [{time.monotonic() - start:.0f} s]")
     finally:
         backend.close()
@@ -165,7 +171,9 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     evolved_row = archive.at(evolved)
     result.update({
         "model": model, "validation_inputs": len(x_val), "seed": seed,
-        "backend": backend.name, "resources": SOURCE, "dsp_luts": dsp_luts,
+        "backend": backend.name, "resources": SOURCE,
+        "weight_formats": list(space.formats), "activation_formats": list(space.activations),
+        "dsp_luts": dsp_luts,
         "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
         "candidates": len(archive.rows), "rows": len(rows),
         "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
@@ -181,10 +189,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
                                    "it again replaces its results.\n")
     chosen = _finalists(archive, rows, result, finalists)
     _write_tables(out, rows, front, table, result)
-    plot_pareto(out / "pareto.png", rows, {
-        "uniform int8": [r for r in rows if set(r["formats"].values()) == {BASELINE}],
-        "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]},
-        clock_mhz=clock, cost_limit=int8["cost"])
+    plot_pareto(out / "pareto.png", rows, uniform_marks(rows), clock_mhz=clock,
+                cost_limit=int8["cost"])
     result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
                                            simulate=simulate, simulator=simulator, log=log)
     result["seconds"] = round(time.monotonic() - start, 1)
@@ -204,18 +210,22 @@ def _named(row, rows):
     if row is None:
         return None
     match = next(r for r in rows if r["formats"] == row["formats"]
+                 and r["activations"] == row["activations"]
                  and r["target_ii"] == row["target_ii"])
-    return {k: match[k] for k in ("name", "formats", "ii", "accuracy", "cost", "feasible")}
+    return {k: match[k] for k in ("name", "formats", "activations", "ii", "accuracy", "cost",
+                                  "feasible")}
 
 
 def _finalists(archive, rows, result, count):
     """The summary's smallest and fastest, the greedy pick, then the cheapest feasible row
     at each other interval; at most ``count``, no duplicates."""
     wanted = []
-    by_key = {(tuple(r["formats"].values()), r["ii"]): r for r in rows}
+    def key(r):
+        return tuple(r["formats"].values()), tuple(r["activations"].values()), r["ii"]
+
+    by_key = {key(r): r for r in rows}
     for label in ("smallest", "fastest"):
-        r = result[label]
-        wanted.append((label, by_key[(tuple(r["formats"].values()), r["ii"])]))
+        wanted.append((label, by_key[key(result[label])]))
     if result["greedy"]:
         wanted.append(("greedy", next(r for r in rows if r["name"] == result["greedy"]["name"])))
     for ii in sorted({r["ii"] for r in rows}):
@@ -238,7 +248,7 @@ def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, si
     (out / "configs").mkdir(exist_ok=True)
     done = []
     for label, row in chosen:
-        config = space.config(tuple(row["formats"].values()),
+        config = space.config(space.candidate(row),
                               {k: tuple(v) for k, v in row["folding"].items()})
         header = (f"hwgen explore finalist {label} ({row['name']}): accuracy "
                   f"{row['accuracy']:.4f}, II {row['ii']} cycles, cost {row['cost']:.0f}\n"
@@ -280,7 +290,7 @@ def _write_tables(out, rows, front, table, result):
         writer = csv.writer(f)
         writer.writerow(_CSV_COLUMNS)
         for r in front:
-            writer.writerow([json.dumps(r["formats"]) if k == "formats" else r[k]
+            writer.writerow([json.dumps(r[k]) if k in ("formats", "activations") else r[k]
                              for k in _CSV_COLUMNS])
     data = {"front": [r["name"] for r in front], "rows": rows, "sensitivity": table,
             "summary": {k: v for k, v in result.items() if k != "finalists"}}

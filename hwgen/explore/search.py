@@ -1,17 +1,21 @@
-"""The searches: per-layer sensitivity, greedy bit allocation, an evolutionary search.
+"""The searches: per-gene sensitivity, greedy bit allocation, an evolutionary search.
 
-All of them evaluate through an :class:`Archive`, which asks the backend only for candidates
-it has not seen and keeps every row, so the Pareto front is taken over everything evaluated.
+A gene is one layer's weight format or the format of one layer's input activations
+(:class:`~hwgen.explore.space.Space`). All searches evaluate through an :class:`Archive`,
+which asks the backend only for candidates it has not seen and keeps every row, so the Pareto
+front is taken over everything evaluated.
 
-- **Sensitivity** (:func:`sensitivity`): each layer alone in each lower format, the others
+- **Sensitivity** (:func:`sensitivity`): each gene alone in each lower format, the rest
   int8: accuracy, SQNR of the model output against the float model, and the added output
   noise power and cost saving at the reference interval.
-- **Greedy** (:func:`greedy`): from uniform int8, repeatedly take the move (one layer to a
+- **Greedy** (:func:`greedy`): from uniform int8, repeatedly take the move (one gene to a
   cheaper format) with the largest predicted cost saving per unit of added noise (noise
-  taken as additive over layers, from the sensitivity table), evaluate it, and keep it if the
-  accuracy stays within the allowed drop; stop when no move is left. The folding is the
+  taken as additive over genes, from the sensitivity table), evaluate it, and keep it if the
+  accuracy stays within the allowed drop and the measured cost does not rise (savings do
+  not add: int4 weights save DSPs only once the layer's activations are narrow too, so the
+  prediction only orders the moves); stop when no move is left. The folding is the
   reference interval, or the fastest interval of the ladder within the budget.
-- **Evolution** (:func:`evolve`): a seeded genetic search over the formats (tournament
+- **Evolution** (:func:`evolve`): a seeded genetic search over the genes (tournament
   selection, uniform crossover, one mutation per child on average), seeded with the greedy
   result, the uniform formats and random candidates; fitness is the cost at the reference
   interval, with infeasible candidates ranked after every feasible one by their accuracy
@@ -75,12 +79,12 @@ class Archive:
 
 
 def sensitivity(archive: Archive, space) -> list[dict]:
-    """Each layer alone in each other format. Returns one entry per (layer, format)."""
+    """Each gene alone in each other format. Returns one entry per (gene, format)."""
     base = space.uniform(BASELINE)
     archive.evaluate([base], "uniform")
     archive.base_accuracy = archive.at(base)["accuracy"]
     singles = []
-    for i in range(len(space.layers)):
+    for i in range(space.genes):
         for fmt in space.allowed(i):
             if fmt != BASELINE:
                 singles.append((i, fmt, base[:i] + (fmt,) + base[i + 1:]))
@@ -91,7 +95,8 @@ def sensitivity(archive: Archive, space) -> list[dict]:
         row = archive.at(c)
         if row is None:
             continue
-        table.append({"layer": space.layers[i], "index": i, "format": fmt,
+        layer, kind = space.gene(i)
+        table.append({"layer": layer, "kind": kind, "index": i, "format": fmt,
                       "accuracy": row["accuracy"],
                       "accuracy_drop": archive.base_accuracy - row["accuracy"],
                       "sqnr_db": row["sqnr_db"],
@@ -122,7 +127,7 @@ def greedy(archive: Archive, space, table: list[dict]) -> tuple:
                 continue
             extra = max(entry["added_noise"] - noise(i, state[i]), 0.0)
             # ties broken by layer and format order, so the walk is deterministic
-            moves.append((-saving / (extra + 1e-12), i, space.formats.index(fmt), fmt))
+            moves.append((-saving / (extra + 1e-12), i, space.allowed(i).index(fmt), fmt))
         if not moves:
             return tuple(state)
         _, i, _, fmt = min(moves)
@@ -130,7 +135,9 @@ def greedy(archive: Archive, space, table: list[dict]) -> tuple:
         trial[i] = fmt
         archive.evaluate([tuple(trial)], "greedy")
         row = archive.at(trial)
-        if row is not None and archive.accurate(row):
+        now = archive.at(state)
+        if row is not None and archive.accurate(row) and (now is None
+                                                          or row["cost"] <= now["cost"]):
             state = trial
         else:
             banned.add((i, fmt))
@@ -149,7 +156,7 @@ def evolve(archive: Archive, space, *, seed: int, population: int = 12, generati
            start: tuple = ()) -> tuple:
     """Seeded genetic search; returns the fittest candidate it evaluated."""
     rng = np.random.default_rng(seed)
-    choices = [space.allowed(i) for i in range(len(space.layers))]
+    choices = [space.allowed(i) for i in range(space.genes)]
 
     def random_candidate():
         return tuple(str(c[rng.integers(len(c))]) for c in choices)

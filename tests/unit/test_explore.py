@@ -10,14 +10,15 @@ import pytest
 
 import hwgen
 from hwgen.errors import ConfigError
-from hwgen.explore import explore, parse_budget, parse_formats
+from hwgen.explore import explore, parse_activations, parse_budget, parse_formats
 from hwgen.explore.pareto import pareto_front
 from hwgen.explore.resources import Resources, cost, estimate
 from hwgen.explore.space import Space, config_toml
 from hwgen.perf.cost import design_cost
 from tests.fixtures.explore_models import digits_mlp
 
-SMALL = {"formats": ("int8", "int4", "int2", "binary"), "population": 4, "generations": 1,
+SMALL = {"formats": ("int8", "int4", "int2", "binary"), "activations": ("int8", "int4"),
+         "population": 4, "generations": 1,
          "ladder_steps": 2, "finalists": 2, "simulate": False}
 
 
@@ -67,16 +68,39 @@ def test_bad_budget_and_formats_name_the_fix():
     with pytest.raises(ConfigError, match="'int9'"):
         parse_formats("int4,int9")
     assert parse_formats("int4,binary") == ("int8", "int4", "binary")
+    assert parse_activations("int4,uint6") == ("int8", "int4", "uint6")
+    with pytest.raises(ConfigError, match="--activations: unknown format.*'mxfp4'"):
+        parse_activations("int4,mxfp4")
 
 
 def test_space_gives_mx_layers_a_block_size_that_divides_their_inputs():
     space = Space(layers=("conv1", "fc"), inputs=(9, 256), formats=("int8", "mxfp4", "mx6"))
     assert space.allowed(0) == ("int8", "mxfp4")          # 9 inputs: no even block for mx6
-    config = space.config(("mxfp4", "mx6"))
+    config = space.config(("mxfp4", "mx6", "int8", "int8"))
     assert config["layer"]["conv1"]["block_size"] == 9
     assert config["layer"]["fc"]["block_size"] == 32
     text = config_toml(config, "a header")
-    assert '[layer."fc"]\nweights = "mx6"\nblock_size = 32' in text
+    assert '[layer."fc"]\nweights = "mx6"\nactivations = "int8"\nblock_size = 32' in text
+
+
+def test_a_candidate_is_the_weights_then_the_input_activations_of_each_layer():
+    space = Space(layers=("conv1", "fc"), inputs=(9, 256), formats=("int8", "int4"),
+                  activations=("int8", "int4", "int2"))
+    assert space.genes == 4
+    assert [space.gene(g) for g in range(4)] == [
+        ("conv1", "weights"), ("fc", "weights"), ("conv1", "activations"),
+        ("fc", "activations")]
+    assert space.allowed(1) == ("int8", "int4") and space.allowed(3) == ("int8", "int4", "int2")
+    assert space.uniform("int4") == ("int4", "int4", "int8", "int8")
+    assert space.uniform("int4", "int4") == ("int4", "int4", "int4", "int4")
+    candidate = ("int4", "int8", "int2", "int4")
+    assert space.split(candidate) == ({"conv1": "int4", "fc": "int8"},
+                                      {"conv1": "int2", "fc": "int4"})
+    config = space.config(candidate)
+    assert config["layer"]["conv1"] == {"weights": "int4", "activations": "int2"}
+    row = {"formats": {"conv1": "int4", "fc": "int8"}, "activations": {"conv1": "int2",
+                                                                      "fc": "int4"}}
+    assert space.candidate(row) == candidate
 
 
 # -- a whole search -------------------------------------------------------------------------
@@ -173,3 +197,22 @@ def test_labels_of_the_wrong_shape_are_refused_before_any_compile(mlp, tmp_path)
     model, calib, x, y = mlp
     with pytest.raises(hwgen.errors.HwgenError, match=r"shape \(N,\), not \(120, 64\)"):
         explore(model, calib, x, x, tmp_path / "out", log=lambda m: None, **SMALL)
+
+
+def test_activation_formats_are_searched_and_rebuilt_by_the_finalist_config(mlp, serial_run):
+    model, calib, x, y = mlp
+    out, result = serial_run
+    data = json.loads((out / "pareto.json").read_text())
+    kinds = {(e["kind"], e["format"]) for e in data["sensitivity"]}
+    assert ("activations", "int4") in kinds and ("weights", "int4") in kinds
+    # some evaluated row has narrow input activations somewhere, and W4A4 was evaluated
+    assert any("int4" in r["activations"].values() for r in data["rows"])
+    assert any(set(r["formats"].values()) == set(r["activations"].values()) == {"int4"}
+               for r in data["rows"])
+    # the finalist's CONFIG.toml gives each layer the input activations the search priced
+    smallest = result["smallest"]
+    design = hwgen.compile(model, calib, str(out / "configs" / "smallest.toml"))
+    types = {layer["name"]: (layer["weight_type"], layer["input_type"])
+             for layer in design.manifest["layers"] if "weight_type" in layer}
+    assert types == {name: (smallest["formats"][name], smallest["activations"][name])
+                     for name in smallest["formats"]}

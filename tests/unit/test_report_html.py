@@ -29,7 +29,8 @@ def reports(tmp_path_factory):
     calib, x, y = digits_mlp(model, hidden=(12,), validation=40)
     design = hwgen.compile(str(model), calib, {"layer": {"fc1": {"weights": "int4"}}})
     design.save(root / "design")
-    explore(str(model), calib, x, y, root / "explore", formats=("int8", "int4"), population=2,
+    explore(str(model), calib, x, y, root / "explore", formats=("int8", "int4"),
+            activations=("int8", "int4"), population=2,
             generations=1, ladder_steps=1, finalists=1, simulate=False, log=lambda m: None)
     for out in ("design", "explore"):
         assert main(["report", str(root / out), "--html"]) == 0
@@ -84,8 +85,8 @@ def _render(browser, path, profile):
     # timeline (2 inferences), utilization (model only: not simulated), one histogram per
     # dense layer (codes + grid)
     ("design", [2, 1, 2, 2]),
-    # the Pareto plot (evaluated, front, uniform int8, uniform int4); no finalist saved
-    ("explore", [4]),
+    # the Pareto plot (evaluated, front, uniform int8, W4A8, W4A4); no finalist saved
+    ("explore", [5]),
 ])
 def test_report_html_renders_in_chromium_without_console_messages(reports, tmp_path, out,
                                                                     series):
