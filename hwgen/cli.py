@@ -259,7 +259,8 @@ def cmd_explore(args) -> int:
     result = explore(args.model, calibration, x_val, y_val, args.output, budget=budget,
                      target_fps=args.target_fps, clock_mhz=args.clock_mhz, formats=formats,
                      activations=activations, max_drop=args.max_accuracy_drop, seed=args.seed,
-                     workers=args.workers, address=args.ray_address, simulate=not args.no_simulate,
+                     workers=args.workers, address=args.ray_address,
+                     simulate=not args.no_simulate, synth=not args.no_synth,
                      population=args.population, generations=args.generations,
                      finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
                      log=steps)
@@ -274,6 +275,9 @@ def cmd_explore(args) -> int:
           f"faster (II {fast['ii']}, cost {fast['cost']:,.0f}, accuracy "
           f"{fast['accuracy']:.2%}): " + display(describe(fast["formats"],
                                                           fast["activations"])))
+    if result.get("smaller_by_synth"):
+        print(f"synthesised (Yosys, {result['target']}): smallest finalist "
+              f"{result['smaller_by_synth']:.2f}x smaller than uniform int8")
     print(f"{result['candidates']} candidates ({result['backend']}), resources: "
           f"{result['resources']}; wrote {display(args.output)}/pareto.csv, pareto.json, "
           "pareto.png, summary.json, configs/")
@@ -462,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="LUTs one DSP counts as in the cost (196: ZU3EG's LUT/DSP ratio)")
     p.add_argument("--no-simulate", action="store_true",
                    help="do not simulate the finalists (Verilator)")
+    p.add_argument("--no-synth", action="store_true",
+                   help="do not synthesise the finalists and uniform int8 (Yosys, xcup)")
     ray = p.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=_positive_int, default=None,
                      help="start a local Ray instance with N workers (the [ray] extra)")

@@ -2,7 +2,8 @@
 
 For a compiled design (OUT/manifest.json): the per-layer table (with the resource estimate of
 :mod:`hwgen.explore.resources`), a pipeline timeline of two back-to-back inferences from the
-cycle model (each block from its first input beat to its last output beat), utilization bars
+cycle model (each block from its first input beat to its last output beat) and, beside it,
+from the transfer log of the simulation when OUT/sim holds a current one, utilization bars
 (cycle model, and the simulation's when OUT/sim holds a current one) and a histogram of each
 layer's weight codes with the format's grid of codes drawn over it. For an explore run
 (OUT/pareto.json): the Pareto plot, the front and the sensitivity table, then the sections of
@@ -22,11 +23,12 @@ import numpy as np
 
 from . import text
 from .api import load
+from .backend.writer import design_sha256
 from .errors import HwgenError
 from .explore.pareto import uniform_marks
 from .explore.resources import SOURCE, layer_estimate
 from .explore.space import describe
-from .report import report_data
+from .report import current_result, report_data
 
 __all__ = ["write_html_report", "REPORT_HTML"]
 
@@ -95,6 +97,25 @@ def _grid(weight_type: str | None) -> list[int]:
     return []
 
 
+def _simulated_spans(out: Path, names: list[str]) -> dict:
+    """``{series name: (first input cycles, last output cycles)}`` per inference from the
+    transfer log in OUT/sim/result.json, when that simulation is of this design and logged
+    every layer (a run with stalls, or by an hwgen without the log, has none)."""
+    result, _ = current_result(out, design_sha256(out))
+    if not result or result.get("idle") or result.get("backpressure"):
+        return {}
+    layers = {layer.get("name"): layer for layer in result.get("layers", [])}
+    spans = {}
+    for i in range(_INFERENCES):
+        try:
+            starts = [layers[name]["first_in_rtl"][i] for name in names]
+            ends = [layers[name]["last_out_rtl"][i] for name in names]
+        except (KeyError, IndexError, TypeError):
+            break
+        spans[f"inference {i + 1} (simulation)"] = (starts, ends)
+    return spans
+
+
 def _design_sections(page: _Page, go, out: Path) -> None:
     data = report_data(out)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -119,16 +140,21 @@ def _design_sections(page: _Page, go, out: Path) -> None:
                  f"{text.html(manifest['estimate']['target'])}.</p>")
 
     timing = design.timing(_INFERENCES)
+    names = [b.name for b in timing.layers]
+    spans = {f"inference {i + 1} (cycle model)": ([t.first_in[i] for t in timing.layers],
+                                                  [t.last_out[i] for t in timing.layers])
+             for i in range(_INFERENCES)}
+    spans.update(_simulated_spans(out, names))
     fig = go.Figure()
-    for i in range(_INFERENCES):
-        names = [b.name for b in timing.layers]
-        starts = [t.first_in[i] for t in timing.layers]
-        ends = [t.last_out[i] for t in timing.layers]
+    for name, (starts, ends) in spans.items():
         fig.add_trace(go.Bar(y=names, x=[e - s for s, e in zip(starts, ends, strict=True)],
-                             base=starts, orientation="h", name=f"inference {i + 1}"))
-    fig.update_layout(title="Pipeline timeline (cycle model): first input beat to last "
-                            "output beat", xaxis_title="cycle", barmode="overlay",
-                      yaxis_autorange="reversed")
+                             base=starts, orientation="h", name=name))
+    # grouped: each layer shows the model's bar and the simulation's bar of each inference
+    fig.update_layout(title="Pipeline timeline: first input beat to last output beat per "
+                            "layer, from the cycle model"
+                            + (" and the simulation's transfer log" if len(spans)
+                               > _INFERENCES else ""),
+                      xaxis_title="cycle", barmode="group", yaxis_autorange="reversed")
     page.add("<h3>Pipeline timeline</h3>")
     page.chart(fig)
 

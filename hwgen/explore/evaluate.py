@@ -20,7 +20,7 @@ from ..passes import FoldingTargetError
 from .resources import cost, estimate
 from .space import Space
 
-__all__ = ["Context", "evaluate", "sqnr_db"]
+__all__ = ["Context", "evaluate", "price", "sqnr_db"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +42,8 @@ class Context:
         Device family of the cost model.
     dsp_luts : float
         LUTs a DSP counts as in the cost scalar.
+    ref_ii : int
+        The reference interval :func:`price` compiles at.
     """
 
     model: str
@@ -53,6 +55,7 @@ class Context:
     iis: tuple
     target: str
     dsp_luts: float
+    ref_ii: int
 
 
 def sqnr_db(reference: np.ndarray, output: np.ndarray) -> float:
@@ -67,6 +70,19 @@ def sqnr_db(reference: np.ndarray, output: np.ndarray) -> float:
 def _folding(design) -> dict:
     return {layer["name"]: (int(layer["pe"]), int(layer["simd"]))
             for layer in design.manifest["layers"] if "pe" in layer and "simd" in layer}
+
+
+def price(context: Context, candidate: tuple) -> float | None:
+    """The cost of ``candidate`` at the reference interval, without the golden model (the
+    greedy search prices every move this way); None if no folding reaches the interval.
+    Equal to the ``cost`` of :func:`evaluate`'s row at ``context.ref_ii``."""
+    try:
+        design = api.compile(context.model, context.calibration,
+                             context.space.config(tuple(candidate)),
+                             target_ii=int(context.ref_ii))
+    except FoldingTargetError:
+        return None
+    return cost(estimate(design, context.target), context.dsp_luts)
 
 
 def evaluate(context: Context, candidate: tuple) -> list[dict]:

@@ -5,7 +5,8 @@ evaluated row, the sensitivity table and the searches' picks), ``pareto.png``,
 ``configs/NAME.toml`` (one CONFIG.toml per finalist: formats and the folding, so
 ``hwgen compile --config`` rebuilds the same design), ``finalists/NAME/`` (each finalist
 compiled and, unless ``simulate=False``, simulated on the validation set: bit- and
-cycle-exact) and ``summary.json``.
+cycle-exact; unless ``synth=False``, synthesised with Yosys, uniform int8 too, so the
+summary's ratio has a measured twin, ``smaller_by_synth``) and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -93,10 +94,10 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
             target_fps: float | None = None, clock_mhz: float | None = None,
             formats=DEFAULT_FORMATS, activations=DEFAULT_ACTIVATIONS, max_drop: float = 0.005,
             seed: int = 0, workers: int | None = None, address: str | None = None,
-            simulate: bool = True, population: int = 12, generations: int = 6,
-            ladder_steps: int = 5, finalists: int = 3, dsp_luts: float = DSP_LUTS,
-            target: str = "xcup", simulator: str = "verilator", force: bool = False,
-            log=print) -> dict:
+            simulate: bool = True, synth: bool = True, population: int = 12,
+            generations: int = 6, ladder_steps: int = 5, finalists: int = 3,
+            dsp_luts: float = DSP_LUTS, target: str = "xcup", simulator: str = "verilator",
+            force: bool = False, log=print) -> dict:
     """Run the search and write OUT; returns the summary (also OUT/summary.json).
 
     OUT must be new, empty or written by hwgen before (``force``: any directory), as for
@@ -112,6 +113,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
                          f"not {y_val.shape}; give the label file after the inputs")
     _check_data(x_val, y_val, max_drop)
+    if synth:
+        _check_synthesis(target)
     ref_target = target_interval(target_fps=target_fps, clock_mhz=clock_mhz)
     clock = clock_mhz or DEFAULT_CLOCK_MHZ
     out = Path(out)
@@ -138,7 +141,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
 
     context = Context(model=model, calibration=np.asarray(calibration), x_val=x_val,
                       y_val=y_val, reference=_float_reference(model, x_val), space=space,
-                      iis=iis, target=target, dsp_luts=float(dsp_luts))
+                      iis=iis, target=target, dsp_luts=float(dsp_luts), ref_ii=int(ref_ii))
     backend = make_backend(context, workers=workers, address=address)
     try:
         archive = Archive(backend, ref_ii=ref_ii, max_drop=max_drop, budget=budget)
@@ -171,7 +174,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     evolved_row = archive.at(evolved)
     result.update({
         "model": model, "validation_inputs": len(x_val), "seed": seed,
-        "backend": backend.name, "resources": SOURCE,
+        "backend": backend.name, "resources": SOURCE, "target": target,
         "weight_formats": list(space.formats), "activation_formats": list(space.activations),
         "dsp_luts": dsp_luts,
         "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
@@ -188,11 +191,18 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
                                    "it again replaces its results.\n")
     chosen = _finalists(archive, rows, result, finalists)
-    _write_tables(out, rows, front, table, result)
+    if synth:
+        # the reference is synthesised too: the summary's ratio then has a measured twin
+        int8_row = next(r for r in rows if r["name"] == _named(int8, rows)["name"])
+        if all(row["name"] != int8_row["name"] for _, row in chosen):
+            chosen.append((BASELINE, int8_row))
     plot_pareto(out / "pareto.png", rows, uniform_marks(rows), clock_mhz=clock,
                 cost_limit=int8["cost"])
     result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
-                                           simulate=simulate, simulator=simulator, log=log)
+                                           simulate=simulate, synth=synth, target=target,
+                                           dsp_luts=dsp_luts, simulator=simulator, log=log)
+    result.update(_synth_ratio(result["finalists"], int8_row["name"] if synth else None))
+    _write_tables(out, rows, front, table, result)
     result["seconds"] = round(time.monotonic() - start, 1)
     (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
     return result
@@ -243,8 +253,41 @@ def _finalists(archive, rows, result, count):
     return chosen
 
 
+def _synth_ratio(finalists, int8_name) -> dict:
+    """The summary's ``smaller_by`` measured by Yosys: uniform int8's synthesised cost over
+    the smallest finalist's (when both were synthesised)."""
+    by_name = {f["name"]: f for f in finalists if "synth" in f}
+    small = next((f for f in finalists if f["label"] == "smallest" and "synth" in f), None)
+    if int8_name not in by_name or small is None:
+        return {"smaller_by_synth": None}
+    return {"smaller_by_synth": by_name[int8_name]["synth"]["cost"] / small["synth"]["cost"]}
+
+
+def _check_synthesis(target: str) -> None:
+    """Before any search: the synthesis target exists and its tools are installed."""
+    from ..synth import TARGETS
+    from ..synth.flow import _NEXTPNR
+    from ..synth.tools import YOSYS, require_tool
+    if target not in TARGETS:
+        raise ConfigError(f"--target {target!r} cannot be synthesised; valid: "
+                          f"{', '.join(TARGETS)} (or --no-synth)")
+    require_tool(YOSYS)
+    if TARGETS[target].places:
+        require_tool(_NEXTPNR[TARGETS[target].nextpnr])
+
+
+def _synthesise(path, target, dsp_luts) -> dict:
+    """Yosys' totals of a saved finalist (``hwgen synth``), with their cost scalar."""
+    from ..synth import Progress, synthesize
+    data = synthesize(path, target, progress=Progress(lambda line: None))
+    totals = {k: int(round(data["totals"][k])) for k in ("lut", "ff", "carry", "dsp", "bram",
+                                                          "lutram")}
+    return {**totals, "cost": float(totals["lut"] + totals["lutram"] + totals["dsp"] * dsp_luts),
+            "yosys_s": data["elapsed_s"]["yosys"]}
+
+
 def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, simulate,
-                     simulator, log):
+                     synth, target, dsp_luts, simulator, log):
     (out / "configs").mkdir(exist_ok=True)
     done = []
     for label, row in chosen:
@@ -262,8 +305,18 @@ def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, si
                  # the CONFIG.toml rebuilds what the search priced and measured
                  "matches_search": design.ii == row["ii"] and design.latency == row["latency"]
                  and accuracy == row["accuracy"]}
-        if simulate:
+        if simulate or synth:
             design.save(out / "finalists" / label, force=True)
+        if synth:
+            # the estimate the search used, beside what Yosys makes of the same Verilog
+            entry["estimate"] = {k: row[k] for k in ("lut", "ff", "carry", "dsp", "bram",
+                                                     "lutram", "cost")}
+            entry["synth"] = _synthesise(out / "finalists" / label, target, dsp_luts)
+            log(f"finalist {label}: synthesised ({target}): LUT {entry['synth']['lut']:,} "
+                f"(estimate {row['lut']:,}), DSP {entry['synth']['dsp']} (estimate "
+                f"{row['dsp']}), cost {entry['synth']['cost']:,.0f} (estimate "
+                f"{row['cost']:,.0f})")
+        if simulate:
             sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
             entry.update({"bit_exact": bool(sim.result["bit_exact"]),
                           "cycles_exact": sim.result["cycles_exact"]})
@@ -293,5 +346,7 @@ def _write_tables(out, rows, front, table, result):
             writer.writerow([json.dumps(r[k]) if k in ("formats", "activations") else r[k]
                              for k in _CSV_COLUMNS])
     data = {"front": [r["name"] for r in front], "rows": rows, "sensitivity": table,
-            "summary": {k: v for k, v in result.items() if k != "finalists"}}
+            "summary": {k: v for k, v in result.items() if k != "finalists"},
+            # each finalist's config, exactness and (when synthesised) Yosys' resources
+            "finalists": result.get("finalists", [])}
     (out / "pareto.json").write_text(json.dumps(_jsonable(data), indent=1) + "\n")

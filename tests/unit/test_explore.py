@@ -19,7 +19,7 @@ from tests.fixtures.explore_models import digits_mlp
 
 SMALL = {"formats": ("int8", "int4", "int2", "binary"), "activations": ("int8", "int4"),
          "population": 4, "generations": 1,
-         "ladder_steps": 2, "finalists": 2, "simulate": False}
+         "ladder_steps": 2, "finalists": 2, "simulate": False, "synth": False}
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_cli_explore_prints_the_summary(mlp, tmp_path, capsys):
     status = main(["explore", model, "--calib", str(paths["calib"]), "--val", str(paths["x"]),
                    str(paths["y"]), "-o", str(tmp_path / "out"), "--formats", "int8,int4",
                    "--population", "2", "--generations", "1", "--finalists", "1",
-                   "--no-simulate", "--budget", "luts=1e9"])
+                   "--no-simulate", "--no-synth", "--budget", "luts=1e9"])
     assert status == 0
     printed = capsys.readouterr().out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
