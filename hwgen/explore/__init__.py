@@ -7,8 +7,15 @@ finalist and a summary against uniform int8 (docs/explore.md).
 
 from .resources import DSP_LUTS, Resources, estimate
 from .run import explore, parse_budget
-from .space import (ACTIVATION_FORMATS, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, FORMATS, describe,
-                    parse_activations, parse_formats)
+from .space import (
+    ACTIVATION_FORMATS,
+    DEFAULT_ACTIVATIONS,
+    DEFAULT_FORMATS,
+    FORMATS,
+    describe,
+    parse_activations,
+    parse_formats,
+)
 
 __all__ = ["explore", "parse_budget", "parse_formats", "parse_activations", "describe",
            "estimate", "Resources", "DSP_LUTS", "FORMATS", "DEFAULT_FORMATS",

@@ -31,8 +31,7 @@ from .pareto import pareto_front, summary, uniform_marks
 from .plot import plot_pareto
 from .resources import DSP_LUTS, SOURCE
 from .search import Archive, evolve, greedy, sensitivity
-from .space import (BASELINE, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, Space, config_toml,
-                    describe)
+from .space import BASELINE, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, Space, config_toml, describe
 
 __all__ = ["explore", "parse_budget", "DEFAULT_CLOCK_MHZ"]
 
@@ -146,7 +145,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     try:
         archive = Archive(backend, ref_ii=ref_ii, max_drop=max_drop, budget=budget)
         table = sensitivity(archive, space)
-        log(f"sensitivity: {len(table)} single-layer candidates "
+        log(f"sensitivity: {len(table)} candidates, one gene changed each "
             f"[{time.monotonic() - start:.0f} s]")
         greedy_pick = greedy(archive, space, table)
         log(f"greedy: {describe(*space.split(greedy_pick))} "

@@ -103,6 +103,45 @@ def test_a_candidate_is_the_weights_then_the_input_activations_of_each_layer():
     assert space.candidate(row) == candidate
 
 
+class _PairBackend:
+    """A toy backend: a layer's cost falls only when its weights AND its input activations are
+    int4 (as its products then leave the DSPs); int4 on one side alone costs a little more."""
+
+    def __init__(self, space):
+        self.space = space
+
+    def _cost(self, c):
+        n = len(self.space.layers)
+        pairs = sum(c[i] == c[n + i] == "int4" for i in range(n))
+        singles = sum(g == "int4" for g in c) - 2 * pairs
+        return 100.0 + singles - 40.0 * pairs
+
+    def map(self, candidates, function=None):
+        from hwgen.explore.evaluate import price
+        if function is price:
+            return [self._cost(c) for c in candidates]
+        narrow = [sum(g == "int4" for g in c) for c in candidates]
+        return [[{"target_ii": 10, "ii": 10, "accuracy": 0.9 - 0.001 * k, "noise": 0.01 * k,
+                  "sqnr_db": 30.0, "cost": self._cost(c)}]
+                for c, k in zip(candidates, narrow, strict=True)]
+
+
+def test_greedy_takes_the_pair_moves_no_single_gene_move_reveals():
+    from hwgen.explore.search import Archive, greedy, sensitivity
+    space = Space(layers=("a", "b"), inputs=(8, 8), formats=("int8", "int4"),
+                  activations=("int8", "int4"))
+    archive = Archive(_PairBackend(space), ref_ii=10, max_drop=0.01)
+    table = sensitivity(archive, space)
+    # every single-gene change costs more than uniform int8 ...
+    assert all(e["saving"] < 0 for e in table)
+    # ... yet the greedy walk gives both layers int4 weights and activations
+    assert greedy(archive, space, table) == ("int4",) * 4
+    archive = Archive(_PairBackend(space), ref_ii=10, max_drop=0.0025)   # room for one pair
+    table = sensitivity(archive, space)
+    chosen = greedy(archive, space, table)
+    assert sorted(chosen) == ["int4", "int4", "int8", "int8"] and chosen[0] == chosen[2]
+
+
 # -- a whole search -------------------------------------------------------------------------
 
 def test_explore_writes_the_front_plot_configs_and_summary(serial_run):
