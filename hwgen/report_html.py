@@ -23,12 +23,11 @@ import numpy as np
 
 from . import text
 from .api import load
-from .backend.writer import design_sha256
 from .errors import HwgenError
 from .explore.pareto import uniform_marks
 from .explore.resources import SOURCE, layer_estimate
 from .explore.space import describe
-from .report import current_result, report_data
+from .report import current_result, design_sha256, report_data
 
 __all__ = ["write_html_report", "REPORT_HTML"]
 

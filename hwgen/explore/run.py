@@ -25,6 +25,9 @@ from ..backend.writer import MARKER_FILE, check_out_dir
 from ..errors import ConfigError, HwgenError
 from ..passes import FoldingTargetError
 from ..passes.folding import target_interval
+from ..synth import TARGETS as SYNTH_TARGETS
+from ..synth import Progress, synthesize
+from ..synth.tools import NEXTPNR_ECP5, NEXTPNR_ICE40, YOSYS, require_tool
 from .backend import make_backend
 from .evaluate import Context
 from .pareto import pareto_front, summary, uniform_marks
@@ -264,20 +267,17 @@ def _synth_ratio(finalists, int8_name) -> dict:
 
 def _check_synthesis(target: str) -> None:
     """Before any search: the synthesis target exists and its tools are installed."""
-    from ..synth import TARGETS
-    from ..synth.flow import _NEXTPNR
-    from ..synth.tools import YOSYS, require_tool
-    if target not in TARGETS:
-        raise ConfigError(f"--target {target!r} cannot be synthesised; valid: "
-                          f"{', '.join(TARGETS)} (or --no-synth)")
+    if target not in SYNTH_TARGETS:
+        raise ConfigError(f"target {target!r} cannot be synthesised; valid: "
+                          f"{', '.join(SYNTH_TARGETS)} (or --no-synth)")
     require_tool(YOSYS)
-    if TARGETS[target].places:
-        require_tool(_NEXTPNR[TARGETS[target].nextpnr])
+    if SYNTH_TARGETS[target].places:
+        nextpnr = {tool.name: tool for tool in (NEXTPNR_ECP5, NEXTPNR_ICE40)}
+        require_tool(nextpnr[SYNTH_TARGETS[target].nextpnr])
 
 
 def _synthesise(path, target, dsp_luts) -> dict:
     """Yosys' totals of a saved finalist (``hwgen synth``), with their cost scalar."""
-    from ..synth import Progress, synthesize
     data = synthesize(path, target, progress=Progress(lambda line: None))
     totals = {k: int(round(data["totals"][k])) for k in ("lut", "ff", "carry", "dsp", "bram",
                                                           "lutram")}

@@ -255,3 +255,12 @@ def test_activation_formats_are_searched_and_rebuilt_by_the_finalist_config(mlp,
              for layer in design.manifest["layers"] if "weight_type" in layer}
     assert types == {name: (smallest["formats"][name], smallest["activations"][name])
                      for name in smallest["formats"]}
+
+
+def test_an_unknown_synthesis_target_is_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    options = {**SMALL, "synth": True, "target": "virtex2"}
+    with pytest.raises(ConfigError, match="target 'virtex2' cannot be synthesised; valid: .*"
+                                          "xcup.*or --no-synth"):
+        explore(model, calib, x, y, tmp_path / "out", log=lambda m: None, **options)
+    assert not (tmp_path / "out").exists()
