@@ -260,7 +260,8 @@ def cmd_explore(args) -> int:
                      target_fps=args.target_fps, clock_mhz=args.clock_mhz, formats=formats,
                      activations=activations, max_drop=args.max_accuracy_drop, seed=args.seed,
                      workers=args.workers, address=args.ray_address,
-                     simulate=not args.no_simulate, synth=not args.no_synth,
+                     simulate=not args.no_simulate,
+                     synth="none" if args.no_synth else args.synth,
                      population=args.population, generations=args.generations,
                      finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
                      log=steps)
@@ -466,8 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="LUTs one DSP counts as in the cost (196: ZU3EG's LUT/DSP ratio)")
     p.add_argument("--no-simulate", action="store_true",
                    help="do not simulate the finalists (Verilator)")
-    p.add_argument("--no-synth", action="store_true",
-                   help="do not synthesise the finalists and uniform int8 (Yosys, xcup)")
+    p.add_argument("--synth", choices=("all", "smallest", "none"), default="smallest",
+                   help="finalists synthesised with Yosys (xcup), beside uniform int8: the "
+                        "smallest (default), all, or none")
+    p.add_argument("--no-synth", action="store_true", help="the same as --synth none")
     ray = p.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=_positive_int, default=None,
                      help="start a local Ray instance with N workers (the [ray] extra)")

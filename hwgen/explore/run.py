@@ -5,8 +5,10 @@ evaluated row, the sensitivity table and the searches' picks), ``pareto.png``,
 ``configs/NAME.toml`` (one CONFIG.toml per finalist: formats and the folding, so
 ``hwgen compile --config`` rebuilds the same design), ``finalists/NAME/`` (each finalist
 compiled and, unless ``simulate=False``, simulated on the validation set: bit- and
-cycle-exact; unless ``synth=False``, synthesised with Yosys, uniform int8 too, so the
-summary's ratio has a measured twin, ``smaller_by_synth``) and ``summary.json``.
+cycle-exact; synthesised with Yosys as ``synth`` says: ``"smallest"`` (the default) the
+smallest finalist and uniform int8, so the summary's ratio has a measured twin,
+``smaller_by_synth``; ``"all"`` every finalist and uniform int8; ``"none"``) and
+``summary.json``.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
             target_fps: float | None = None, clock_mhz: float | None = None,
             formats=DEFAULT_FORMATS, activations=DEFAULT_ACTIVATIONS, max_drop: float = 0.005,
             seed: int = 0, workers: int | None = None, address: str | None = None,
-            simulate: bool = True, synth: bool = True, population: int = 12,
+            simulate: bool = True, synth: str | bool = "smallest", population: int = 12,
             generations: int = 6, ladder_steps: int = 5, finalists: int = 3,
             dsp_luts: float = DSP_LUTS, target: str = "xcup", simulator: str = "verilator",
             force: bool = False, log=print) -> dict:
@@ -115,7 +117,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
                          f"not {y_val.shape}; give the label file after the inputs")
     _check_data(x_val, y_val, max_drop)
-    if synth:
+    synth = _synth_mode(synth)
+    if synth != "none":
         _check_synthesis(target)
     ref_target = target_interval(target_fps=target_fps, clock_mhz=clock_mhz)
     clock = clock_mhz or DEFAULT_CLOCK_MHZ
@@ -193,7 +196,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
                                    "it again replaces its results.\n")
     chosen = _finalists(archive, rows, result, finalists)
-    if synth:
+    if synth != "none":
         # the reference is synthesised too: the summary's ratio then has a measured twin
         int8_row = next(r for r in rows if r["name"] == _named(int8, rows)["name"])
         if all(row["name"] != int8_row["name"] for _, row in chosen):
@@ -203,7 +206,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
                                            simulate=simulate, synth=synth, target=target,
                                            dsp_luts=dsp_luts, simulator=simulator, log=log)
-    result.update(_synth_ratio(result["finalists"], int8_row["name"] if synth else None))
+    result.update(_synth_ratio(result["finalists"],
+                               int8_row["name"] if synth != "none" else None))
     _write_tables(out, rows, front, table, result)
     result["seconds"] = round(time.monotonic() - start, 1)
     (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
@@ -265,6 +269,18 @@ def _synth_ratio(finalists, int8_name) -> dict:
     return {"smaller_by_synth": by_name[int8_name]["synth"]["cost"] / small["synth"]["cost"]}
 
 
+#: What ``synth`` may be: every finalist, the summary's two sides, or nothing.
+SYNTH_MODES = ("all", "smallest", "none")
+
+
+def _synth_mode(synth) -> str:
+    if synth is True or synth is False:
+        return "all" if synth else "none"
+    if synth not in SYNTH_MODES:
+        raise ConfigError(f"--synth {synth!r} is not valid; valid: {', '.join(SYNTH_MODES)}")
+    return synth
+
+
 def _check_synthesis(target: str) -> None:
     """Before any search: the synthesis target exists and its tools are installed."""
     if target not in SYNTH_TARGETS:
@@ -304,9 +320,12 @@ def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, si
                  # the CONFIG.toml rebuilds what the search priced and measured
                  "matches_search": design.ii == row["ii"] and design.latency == row["latency"]
                  and accuracy == row["accuracy"]}
-        if simulate or synth:
+        # "smallest": the two sides of the summary's ratio only (fast designs take Yosys long)
+        synthesise = synth == "all" or (synth == "smallest" and label in ("smallest",
+                                                                           BASELINE))
+        if simulate or synthesise:
             design.save(out / "finalists" / label, force=True)
-        if synth:
+        if synthesise:
             # the estimate the search used, beside what Yosys makes of the same Verilog
             entry["estimate"] = {k: row[k] for k in ("lut", "ff", "carry", "dsp", "bram",
                                                      "lutram", "cost")}

@@ -264,3 +264,12 @@ def test_an_unknown_synthesis_target_is_refused_before_any_compile(mlp, tmp_path
                                           "xcup.*or --no-synth"):
         explore(model, calib, x, y, tmp_path / "out", log=lambda m: None, **options)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_synthesis_mode_is_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    with pytest.raises(ConfigError, match="--synth 'some' is not valid; valid: all, smallest, "
+                                          "none"):
+        explore(model, calib, x, y, tmp_path / "out", log=lambda m: None,
+                **{**SMALL, "synth": "some"})
+    assert not (tmp_path / "out").exists()
