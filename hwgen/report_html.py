@@ -215,6 +215,27 @@ def _pareto_sections(page: _Page, go, out: Path) -> None:
                              key=lambda r: (r["cost"], r["ii"]))]
     page.add("<h3>Pareto front</h3>" + _table(
         ["name", "source", "accuracy", "II", "cost", "LUT", "DSP", "formats"], table))
+    finalists = data.get("finalists", [])
+    if finalists:
+        def exact(f):
+            if "bit_exact" not in f:
+                return "not simulated"
+            return f"bit {f['bit_exact']}, cycles {f['cycles_exact']}"
+
+        def pair(f, key):
+            est, syn = f.get("estimate"), f.get("synth")
+            if est is None or syn is None:
+                return None
+            return f"{est[key]:,.0f} / {syn[key]:,.0f}"
+
+        page.add("<h3>Finalists</h3>" + _table(
+            ["finalist", "row", "accuracy", "II", "simulation",
+             "LUT estimate / Yosys", "DSP estimate / Yosys", "cost estimate / Yosys"],
+            [[f["label"], f["name"], f"{f['accuracy']:.2%}", f["ii"], exact(f),
+              pair(f, "lut"), pair(f, "dsp"), pair(f, "cost")] for f in finalists])
+            + ("<p>Synthesised: uniform int8's cost over the smallest finalist's is "
+               f"{s['smaller_by_synth']:.2f}x (the cost model: {s['smaller_by']:.2f}x).</p>"
+               if s.get("smaller_by_synth") else ""))
     page.add("<h3>Per-layer sensitivity (one layer's weights or input activations in a lower "
              "format)</h3>" + _table(
                  ["layer", "of", "format", "accuracy", "drop", "SQNR dB", "cost saving"],
