@@ -165,53 +165,54 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
                          generations=generations, start=[greedy_pick, *uniforms])
         log(f"evolution: {describe(*space.split(evolved))}, "
             f"{len(archive.rows)} candidates in all [{time.monotonic() - start:.0f} s]")
-    finally:
-        backend.close()
 
-    rows = archive.all_rows()
-    for i, row in enumerate(rows):
-        row["name"] = f"c{i:04d}"
-        row["inferences_per_s"] = clock * 1e6 / row["ii"]
-    front = pareto_front(rows)
-    int8 = archive.at(space.uniform(BASELINE))
-    result = summary(rows, int8=int8, ref_ii=ref_ii, max_drop=max_drop, clock_mhz=clock)
-    greedy_row = _pick(archive, greedy_pick, iis, bool(budget) and ref_target is None)
-    evolved_row = archive.at(evolved)
-    result.update({
-        "model": model, "validation_inputs": len(x_val), "seed": seed,
-        "backend": backend.name, "resources": SOURCE, "target": target,
-        "weight_formats": list(space.formats), "activation_formats": list(space.activations),
-        "dsp_luts": dsp_luts,
-        "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
-        "candidates": len(archive.rows), "rows": len(rows),
-        "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
-        "evolution_beats_greedy": bool(
-            archive.feasible(evolved_row) and (not archive.feasible(greedy_row)
-                                               or evolved_row["cost"] < greedy_row["cost"])),
-    })
-    out.mkdir(parents=True, exist_ok=True)
-    # what an earlier run wrote goes: its finalists would be mistaken for this run's
-    for old in ("configs", "finalists"):
-        shutil.rmtree(out / old, ignore_errors=True)
-    (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
-                                   "it again replaces its results.\n")
-    chosen = _finalists(archive, rows, result, finalists)
-    if synth != "none":
-        # the reference is synthesised too: the summary's ratio then has a measured twin
-        int8_row = next(r for r in rows if r["name"] == _named(int8, rows)["name"])
-        if all(row["name"] != int8_row["name"] for _, row in chosen):
-            chosen.append((BASELINE, int8_row))
-    plot_pareto(out / "pareto.png", rows, uniform_marks(rows), clock_mhz=clock,
-                cost_limit=int8["cost"])
-    result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
-                                           simulate=simulate, synth=synth, target=target,
-                                           dsp_luts=dsp_luts, simulator=simulator, log=log)
-    result.update(_synth_ratio(result["finalists"],
-                               int8_row["name"] if synth != "none" else None))
-    _write_tables(out, rows, front, table, result)
-    result["seconds"] = round(time.monotonic() - start, 1)
-    (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
-    return result
+        rows = archive.all_rows()
+        for i, row in enumerate(rows):
+            row["name"] = f"c{i:04d}"
+            row["inferences_per_s"] = clock * 1e6 / row["ii"]
+        front = pareto_front(rows)
+        int8 = archive.at(space.uniform(BASELINE))
+        result = summary(rows, int8=int8, ref_ii=ref_ii, max_drop=max_drop, clock_mhz=clock)
+        greedy_row = _pick(archive, greedy_pick, iis, bool(budget) and ref_target is None)
+        evolved_row = archive.at(evolved)
+        result.update({
+            "model": model, "validation_inputs": len(x_val), "seed": seed,
+            "backend": backend.name, "resources": SOURCE, "target": target,
+            "weight_formats": list(space.formats), "activation_formats": list(space.activations),
+            "dsp_luts": dsp_luts,
+            "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
+            "candidates": len(archive.rows), "rows": len(rows),
+            "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
+            "evolution_beats_greedy": bool(
+                archive.feasible(evolved_row) and (not archive.feasible(greedy_row)
+                                                   or evolved_row["cost"] < greedy_row["cost"])),
+        })
+        out.mkdir(parents=True, exist_ok=True)
+        # what an earlier run wrote goes: its finalists would be mistaken for this run's
+        for old in ("configs", "finalists"):
+            shutil.rmtree(out / old, ignore_errors=True)
+        (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
+                                       "it again replaces its results.\n")
+        chosen = _finalists(archive, rows, result, finalists)
+        if synth != "none":
+            # the reference is synthesised too: the summary's ratio then has a measured twin
+            int8_row = next(r for r in rows if r["name"] == _named(int8, rows)["name"])
+            if all(row["name"] != int8_row["name"] for _, row in chosen):
+                chosen.append((BASELINE, int8_row))
+        plot_pareto(out / "pareto.png", rows, uniform_marks(rows), clock_mhz=clock,
+                    cost_limit=int8["cost"])
+        result["finalists"] = _build_finalists(
+            out, model, calibration, x_val, y_val, space, chosen, backend=backend,
+            simulate=simulate, synth=synth, target=target, simulator=simulator, log=log)
+        result.update(_synth_ratio(result["finalists"],
+                                   int8_row["name"] if synth != "none" else None))
+        _write_tables(out, rows, front, table, result)
+        result["seconds"] = round(time.monotonic() - start, 1)
+        (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+        return result
+    finally:
+        # the finalists' synthesis jobs ran on the same backend
+        backend.close()
 
 
 def _pick(archive, formats, iis, fastest_in_budget):
@@ -292,19 +293,23 @@ def _check_synthesis(target: str) -> None:
         require_tool(nextpnr[SYNTH_TARGETS[target].nextpnr])
 
 
-def _synthesise(path, target, dsp_luts) -> dict:
-    """Yosys' totals of a saved finalist (``hwgen synth``), with their cost scalar."""
-    data = synthesize(path, target, progress=Progress(lambda line: None))
+def synthesise_job(context: Context, path: str) -> dict:
+    """Yosys' totals of the finalist saved at ``path`` (``hwgen synth`` on the context's
+    target), with their cost scalar; a backend task like :func:`evaluate`."""
+    data = synthesize(path, context.target, progress=Progress(lambda line: None))
     totals = {k: int(round(data["totals"][k])) for k in ("lut", "ff", "carry", "dsp", "bram",
                                                           "lutram")}
-    return {**totals, "cost": float(totals["lut"] + totals["lutram"] + totals["dsp"] * dsp_luts),
-            "yosys_s": data["elapsed_s"]["yosys"]}
+    cost = totals["lut"] + totals["lutram"] + totals["dsp"] * context.dsp_luts
+    return {**totals, "cost": float(cost), "yosys_s": data["elapsed_s"]["yosys"]}
 
 
-def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, simulate,
-                     synth, target, dsp_luts, simulator, log):
+def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, backend,
+                     simulate, synth, target, simulator, log):
+    """Compile each finalist from its CONFIG.toml; synthesise those ``synth`` asks for as
+    backend tasks (in parallel on Ray: the finalists are saved under OUT, which a local Ray
+    instance shares); then simulate each in this process."""
     (out / "configs").mkdir(exist_ok=True)
-    done = []
+    done, designs, jobs = [], [], []
     for label, row in chosen:
         config = space.config(space.candidate(row),
                               {k: tuple(v) for k, v in row["folding"].items()})
@@ -329,18 +334,23 @@ def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, si
             # the estimate the search used, beside what Yosys makes of the same Verilog
             entry["estimate"] = {k: row[k] for k in ("lut", "ff", "carry", "dsp", "bram",
                                                      "lutram", "cost")}
-            entry["synth"] = _synthesise(out / "finalists" / label, target, dsp_luts)
-            log(f"finalist {label}: synthesised ({target}): LUT {entry['synth']['lut']:,} "
-                f"(estimate {row['lut']:,}), DSP {entry['synth']['dsp']} (estimate "
-                f"{row['dsp']}), cost {entry['synth']['cost']:,.0f} (estimate "
-                f"{row['cost']:,.0f})")
-        if simulate:
-            sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
-            entry.update({"bit_exact": bool(sim.result["bit_exact"]),
-                          "cycles_exact": sim.result["cycles_exact"]})
-            log(f"finalist {label}: II {design.ii}, bit exact {entry['bit_exact']}, "
-                f"cycles exact {entry['cycles_exact']}")
+            jobs.append((entry, row))
         done.append(entry)
+        designs.append(design)
+    paths = [str((out / "finalists" / entry["label"]).resolve()) for entry, _ in jobs]
+    for (entry, row), result in zip(jobs, backend.map(paths, synthesise_job), strict=True):
+        entry["synth"] = result
+        log(f"finalist {entry['label']}: synthesised ({target}): LUT {result['lut']:,} "
+            f"(estimate {row['lut']:,}), DSP {result['dsp']} (estimate {row['dsp']}), "
+            f"cost {result['cost']:,.0f} (estimate {row['cost']:,.0f})")
+    for entry, design in zip(done, designs, strict=True):
+        if not simulate:
+            break
+        sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
+        entry.update({"bit_exact": bool(sim.result["bit_exact"]),
+                      "cycles_exact": sim.result["cycles_exact"]})
+        log(f"finalist {entry['label']}: II {design.ii}, bit exact {entry['bit_exact']}, "
+            f"cycles exact {entry['cycles_exact']}")
     return done
 
 

@@ -4,6 +4,7 @@ and reports the measured resources beside the cost model's estimate."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -16,15 +17,23 @@ from .conftest import require_yowasp
 pytestmark = pytest.mark.synth
 
 
-def test_finalists_and_uniform_int8_are_synthesised_beside_the_estimate(tmp_path):
+OPTIONS = {"formats": ("int8", "int4"), "activations": ("int8", "int4"), "population": 2,
+           "generations": 1, "ladder_steps": 1, "finalists": 2, "simulate": False,
+           "dsp_luts": 100, "log": lambda m: None}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
     require_yowasp(YOSYS)
-    model = tmp_path / "mlp.onnx"
-    calib, x, y = digits_mlp(model, hidden=(12,), validation=40)
-    out = tmp_path / "out"
-    result = explore(str(model), calib, x, y, out, formats=("int8", "int4"),
-                     activations=("int8", "int4"), population=2, generations=1,
-                     ladder_steps=1, finalists=2, simulate=False, dsp_luts=100,
-                     log=lambda m: None)
+    root = tmp_path_factory.mktemp("explore_synth")
+    model = root / "mlp.onnx"
+    data = digits_mlp(model, hidden=(12,), validation=40)
+    out = root / "out"
+    return model, data, out, explore(str(model), *data, out, **OPTIONS)
+
+
+def test_finalists_and_uniform_int8_are_synthesised_beside_the_estimate(serial):
+    _, _, out, result = serial
     labels = [f["label"] for f in result["finalists"]]
     assert labels[0] == "smallest" and len(labels) >= 2
     # by default only the two sides of the summary's ratio go through Yosys
@@ -55,3 +64,23 @@ def test_finalists_and_uniform_int8_are_synthesised_beside_the_estimate(tmp_path
                 and r["ii"] == result["int8"]["ii"])
     smallest = result["finalists"][0]["name"]
     assert result["smaller_by_synth"] == pytest.approx(costs[int8["name"]] / costs[smallest])
+
+
+def test_synthesis_jobs_on_ray_give_the_serial_results(serial, tmp_path):
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        message = "Ray is not installed (pip install 'hwgen[ray]'): synthesis on Ray untested"
+        if os.environ.get("HWGEN_REQUIRE_RAY") == "1":
+            pytest.fail(message + " and HWGEN_REQUIRE_RAY=1")
+        pytest.skip(message)
+    model, data, _, result = serial
+    on_ray = explore(str(model), *data, tmp_path / "ray", workers=2, **OPTIONS)
+    assert on_ray["backend"] == "ray"
+
+    def totals(run):
+        return [(f["label"], {k: v for k, v in f["synth"].items() if k != "yosys_s"})
+                for f in run["finalists"] if "synth" in f]
+    assert totals(on_ray) == totals(result) and len(totals(result)) >= 1
+    assert on_ray["smaller_by_synth"] == result["smaller_by_synth"]
+
