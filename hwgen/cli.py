@@ -241,8 +241,9 @@ def cmd_report(args) -> int:
 
 
 def cmd_explore(args) -> int:
-    from .explore import explore, parse_budget, parse_formats
+    from .explore import describe, explore, parse_activations, parse_budget, parse_formats
     formats = parse_formats(args.formats)
+    activations = parse_activations(args.activations)
     budget = parse_budget(args.budget)
     if (args.target_fps is None) != (args.clock_mhz is None) and args.target_fps is not None:
         raise HwgenError("--target-fps needs --clock-mhz (the clock the rate is counted at)")
@@ -257,8 +258,10 @@ def cmd_explore(args) -> int:
     steps = _Steps("explore")
     result = explore(args.model, calibration, x_val, y_val, args.output, budget=budget,
                      target_fps=args.target_fps, clock_mhz=args.clock_mhz, formats=formats,
-                     max_drop=args.max_accuracy_drop, seed=args.seed, workers=args.workers,
-                     address=args.ray_address, simulate=not args.no_simulate,
+                     activations=activations, max_drop=args.max_accuracy_drop, seed=args.seed,
+                     workers=args.workers, address=args.ray_address,
+                     simulate=not args.no_simulate,
+                     synth="none" if args.no_synth else args.synth,
                      population=args.population, generations=args.generations,
                      finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
                      log=steps)
@@ -268,11 +271,14 @@ def cmd_explore(args) -> int:
           f"{i8['cost']:,.0f} (LUT {i8['lut']:,}, DSP {i8['dsp']:,})")
     print(f"smallest within {drop:g} points: {result['smaller_by']:.2f}x smaller "
           f"(cost {small['cost']:,.0f}, accuracy {small['accuracy']:.2%}, II {small['ii']}): "
-          + ", ".join(f"{k}={display(v)}" for k, v in small["formats"].items()))
+          + display(describe(small["formats"], small["activations"])))
     print(f"fastest within {drop:g} points at no more cost: {result['faster_by']:.2f}x "
           f"faster (II {fast['ii']}, cost {fast['cost']:,.0f}, accuracy "
-          f"{fast['accuracy']:.2%}): " + ", ".join(f"{k}={display(v)}"
-                                                  for k, v in fast["formats"].items()))
+          f"{fast['accuracy']:.2%}): " + display(describe(fast["formats"],
+                                                          fast["activations"])))
+    if result.get("smaller_by_synth"):
+        print(f"synthesised (Yosys, {result['target']}): smallest finalist "
+              f"{result['smaller_by_synth']:.2f}x smaller than uniform int8")
     print(f"{result['candidates']} candidates ({result['backend']}), resources: "
           f"{result['resources']}; wrote {display(args.output)}/pareto.csv, pareto.json, "
           "pareto.png, summary.json, configs/")
@@ -447,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="clock frequency in MHz (inferences/s in the plot; 100 by default)")
     p.add_argument("--formats", default="int8,int4,int2,binary,ternary,mxfp4",
                    help="weight formats to consider, comma separated (int8 is always one)")
+    p.add_argument("--activations", default="int8,int6,int4,int2",
+                   help="formats of each layer's input activations to consider, comma "
+                        "separated (int8 is always one; 'int8' searches the weights only)")
     p.add_argument("--max-accuracy-drop", type=float, default=0.005, metavar="D",
                    help="largest accuracy loss against uniform int8, a fraction (0.005)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the evolutionary search")
@@ -458,6 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="LUTs one DSP counts as in the cost (196: ZU3EG's LUT/DSP ratio)")
     p.add_argument("--no-simulate", action="store_true",
                    help="do not simulate the finalists (Verilator)")
+    p.add_argument("--synth", choices=("all", "smallest", "none"), default="smallest",
+                   help="finalists synthesised with Yosys (xcup), beside uniform int8: the "
+                        "smallest (default), all, or none")
+    p.add_argument("--no-synth", action="store_true", help="the same as --synth none")
     ray = p.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=_positive_int, default=None,
                      help="start a local Ray instance with N workers (the [ray] extra)")

@@ -2,7 +2,8 @@
 
 For a compiled design (OUT/manifest.json): the per-layer table (with the resource estimate of
 :mod:`hwgen.explore.resources`), a pipeline timeline of two back-to-back inferences from the
-cycle model (each block from its first input beat to its last output beat), utilization bars
+cycle model (each block from its first input beat to its last output beat) and, beside it,
+from the transfer log of the simulation when OUT/sim holds a current one, utilization bars
 (cycle model, and the simulation's when OUT/sim holds a current one) and a histogram of each
 layer's weight codes with the format's grid of codes drawn over it. For an explore run
 (OUT/pareto.json): the Pareto plot, the front and the sensitivity table, then the sections of
@@ -23,8 +24,10 @@ import numpy as np
 from . import text
 from .api import load
 from .errors import HwgenError
+from .explore.pareto import uniform_marks
 from .explore.resources import SOURCE, layer_estimate
-from .report import report_data
+from .explore.space import describe
+from .report import current_result, design_sha256, report_data
 
 __all__ = ["write_html_report", "REPORT_HTML"]
 
@@ -93,6 +96,25 @@ def _grid(weight_type: str | None) -> list[int]:
     return []
 
 
+def _simulated_spans(out: Path, names: list[str]) -> dict:
+    """``{series name: (first input cycles, last output cycles)}`` per inference from the
+    transfer log in OUT/sim/result.json, when that simulation is of this design and logged
+    every layer (a run with stalls, or by an hwgen without the log, has none)."""
+    result, _ = current_result(out, design_sha256(out))
+    if not result or result.get("idle") or result.get("backpressure"):
+        return {}
+    layers = {layer.get("name"): layer for layer in result.get("layers", [])}
+    spans = {}
+    for i in range(_INFERENCES):
+        try:
+            starts = [layers[name]["first_in_rtl"][i] for name in names]
+            ends = [layers[name]["last_out_rtl"][i] for name in names]
+        except (KeyError, IndexError, TypeError):
+            break
+        spans[f"inference {i + 1} (simulation)"] = (starts, ends)
+    return spans
+
+
 def _design_sections(page: _Page, go, out: Path) -> None:
     data = report_data(out)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -117,16 +139,21 @@ def _design_sections(page: _Page, go, out: Path) -> None:
                  f"{text.html(manifest['estimate']['target'])}.</p>")
 
     timing = design.timing(_INFERENCES)
+    names = [b.name for b in timing.layers]
+    spans = {f"inference {i + 1} (cycle model)": ([t.first_in[i] for t in timing.layers],
+                                                  [t.last_out[i] for t in timing.layers])
+             for i in range(_INFERENCES)}
+    spans.update(_simulated_spans(out, names))
     fig = go.Figure()
-    for i in range(_INFERENCES):
-        names = [b.name for b in timing.layers]
-        starts = [t.first_in[i] for t in timing.layers]
-        ends = [t.last_out[i] for t in timing.layers]
+    for name, (starts, ends) in spans.items():
         fig.add_trace(go.Bar(y=names, x=[e - s for s, e in zip(starts, ends, strict=True)],
-                             base=starts, orientation="h", name=f"inference {i + 1}"))
-    fig.update_layout(title="Pipeline timeline (cycle model): first input beat to last "
-                            "output beat", xaxis_title="cycle", barmode="overlay",
-                      yaxis_autorange="reversed")
+                             base=starts, orientation="h", name=name))
+    # grouped: each layer shows the model's bar and the simulation's bar of each inference
+    fig.update_layout(title="Pipeline timeline: first input beat to last output beat per "
+                            "layer, from the cycle model"
+                            + (" and the simulation's transfer log" if len(spans)
+                               > _INFERENCES else ""),
+                      xaxis_title="cycle", barmode="group", yaxis_autorange="reversed")
     page.add("<h3>Pipeline timeline</h3>")
     page.chart(fig)
 
@@ -172,29 +199,50 @@ def _pareto_sections(page: _Page, go, out: Path) -> None:
              f"{text.html(s['resources'])}.</p>")
     fig = go.Figure()
     groups = {"evaluated": [r for r in rows if r["name"] not in front],
-              "Pareto front": [r for r in rows if r["name"] in front],
-              "uniform int8": [r for r in rows if set(r["formats"].values()) == {"int8"}],
-              "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]}
+              "Pareto front": [r for r in rows if r["name"] in front], **uniform_marks(rows)}
     for name, group in groups.items():
         fig.add_trace(go.Scatter(
             x=[r["cost"] for r in group], y=[r["accuracy"] for r in group], mode="markers",
-            name=name, text=[f"{r['name']} II {r['ii']}: " + ", ".join(
-                f"{k}={v}" for k, v in r["formats"].items()) for r in group]))
+            name=name, text=[f"{r['name']} II {r['ii']}: " + describe(
+                r["formats"], r.get("activations")) for r in group]))
     fig.update_layout(title="Accuracy against cost (LUT + DSP-equivalent)", xaxis_type="log",
                       xaxis_title="cost", yaxis_title="validation accuracy",
                       yaxis_tickformat=".0%")
     page.chart(fig)
     table = [[r["name"], r["source"], f"{r['accuracy']:.2%}", r["ii"], f"{r['cost']:,.0f}",
-              r["lut"], r["dsp"], ", ".join(f"{k}={v}" for k, v in r["formats"].items())]
+              r["lut"], r["dsp"], describe(r["formats"], r.get("activations"))]
              for r in sorted((r for r in rows if r["name"] in front),
                              key=lambda r: (r["cost"], r["ii"]))]
     page.add("<h3>Pareto front</h3>" + _table(
         ["name", "source", "accuracy", "II", "cost", "LUT", "DSP", "formats"], table))
-    page.add("<h3>Per-layer sensitivity (one layer in a lower format)</h3>" + _table(
-        ["layer", "format", "accuracy", "drop", "SQNR dB", "cost saving"],
-        [[e["layer"], e["format"], f"{e['accuracy']:.2%}", f"{e['accuracy_drop']:+.2%}",
-          "-" if e["sqnr_db"] is None else f"{e['sqnr_db']:.1f}", f"{e['saving']:,.0f}"]
-         for e in data["sensitivity"]]))
+    finalists = data.get("finalists", [])
+    if finalists:
+        def exact(f):
+            if "bit_exact" not in f:
+                return "not simulated"
+            return f"bit {f['bit_exact']}, cycles {f['cycles_exact']}"
+
+        def pair(f, key):
+            est, syn = f.get("estimate"), f.get("synth")
+            if est is None or syn is None:
+                return None
+            return f"{est[key]:,.0f} / {syn[key]:,.0f}"
+
+        page.add("<h3>Finalists</h3>" + _table(
+            ["finalist", "row", "accuracy", "II", "simulation",
+             "LUT estimate / Yosys", "DSP estimate / Yosys", "cost estimate / Yosys"],
+            [[f["label"], f["name"], f"{f['accuracy']:.2%}", f["ii"], exact(f),
+              pair(f, "lut"), pair(f, "dsp"), pair(f, "cost")] for f in finalists])
+            + ("<p>Synthesised: uniform int8's cost over the smallest finalist's is "
+               f"{s['smaller_by_synth']:.2f}x (the cost model: {s['smaller_by']:.2f}x).</p>"
+               if s.get("smaller_by_synth") else ""))
+    page.add("<h3>Per-layer sensitivity (one layer's weights or input activations in a lower "
+             "format)</h3>" + _table(
+                 ["layer", "of", "format", "accuracy", "drop", "SQNR dB", "cost saving"],
+                 [[e["layer"], e.get("kind", "weights"), e["format"], f"{e['accuracy']:.2%}",
+                   f"{e['accuracy_drop']:+.2%}",
+                   "-" if e["sqnr_db"] is None else f"{e['sqnr_db']:.1f}", f"{e['saving']:,.0f}"]
+                  for e in data["sensitivity"]]))
 
 
 def write_html_report(out_dir) -> Path:

@@ -39,6 +39,9 @@ from .limits import cycle_limits
 __all__ = ["DRIVERS", "SimulationOutcome", "simulate_design", "simulate_rtl", "write_rtl"]
 
 DRIVERS = ("harness", "cocotb")
+#: Inferences whose per-layer transfer cycles (first input beat, last output beat) go into
+#: result.json's layers, for the report's timeline; the checks cover every inference.
+TIMELINE_INFERENCES = 2
 
 
 @dataclass
@@ -249,6 +252,9 @@ def simulate_rtl(design: LoweredDesign, x, *, sources: dict, work_dir,
             "utilization_rtl": (t.cycles_per_vector / ii_rtl) if ii_rtl else None,
             "utilization_model": (t.cycles_per_vector / timing.ii) if timing.ii else None,
             "transfers_match_model": layer_exact,
+            # the transfer log of the first inferences: the report's simulated timeline
+            "first_in_rtl": ins[:TIMELINE_INFERENCES],
+            "last_out_rtl": outs[:TIMELINE_INFERENCES],
         })
     result["cycles"] = cycles
     result["cycles_exact"] = exact if not stalls else None

@@ -49,8 +49,8 @@ ALLOWED = {
     "api": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes",
             "frontend", "backend", "compiler", "sim", "report", "text", "input_files"},
     # design-space exploration drives the public face (compile, golden) and prices designs
-    # with the cost model (hwgen.perf.cost) when it exists
-    "explore": {"errors", "api", "passes", "perf", "backend"},
+    # with the cost model (hwgen.perf.cost) when it exists; it synthesises its finalists
+    "explore": {"errors", "api", "passes", "perf", "backend", "synth"},
     # report.html: the report's data, the loaded design's cycle model and weights, the
     # explore resource estimate per layer
     "report_html": {"errors", "api", "report", "text", "explore"},

@@ -23,8 +23,10 @@ class SerialBackend:
     def __init__(self, context: Context):
         self.context = context
 
-    def map(self, candidates: list) -> list[list[dict]]:
-        return [evaluate(self.context, c) for c in candidates]
+    def map(self, candidates: list, function=evaluate) -> list:
+        """``function(context, candidate)`` of each candidate (:func:`evaluate` by default,
+        or :func:`~hwgen.explore.evaluate.price`), in order."""
+        return [function(self.context, c) for c in candidates]
 
     def close(self) -> None:
         pass
@@ -59,10 +61,13 @@ class RayBackend:
                          runtime_env={"env_vars": {k: v for k, v in os.environ.items()
                                                    if k.startswith("HWGEN_")}})
         self._context = ray.put(context)
-        self._task = ray.remote(evaluate)
+        self._tasks = {}
 
-    def map(self, candidates: list) -> list[list[dict]]:
-        return self._ray.get([self._task.remote(self._context, c) for c in candidates])
+    def map(self, candidates: list, function=evaluate) -> list:
+        if function not in self._tasks:
+            self._tasks[function] = self._ray.remote(function)
+        task = self._tasks[function]
+        return self._ray.get([task.remote(self._context, c) for c in candidates])
 
     def close(self) -> None:
         if self._started:

@@ -1,4 +1,5 @@
-"""Evaluate one candidate: accuracy (golden model), II and latency (cycle model), resources.
+"""Evaluate one candidate (weight and activation formats): accuracy (golden model), II and
+latency (cycle model), resources.
 
 :func:`evaluate` is a pure function of a :class:`Context` and a tuple of formats, so any
 backend (in process, or a Ray worker) returns the same rows for the same candidate. The
@@ -19,7 +20,7 @@ from ..passes import FoldingTargetError
 from .resources import cost, estimate
 from .space import Space
 
-__all__ = ["Context", "evaluate", "sqnr_db"]
+__all__ = ["Context", "evaluate", "price", "sqnr_db"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +42,8 @@ class Context:
         Device family of the cost model.
     dsp_luts : float
         LUTs a DSP counts as in the cost scalar.
+    ref_ii : int
+        The reference interval :func:`price` compiles at.
     """
 
     model: str
@@ -52,6 +55,7 @@ class Context:
     iis: tuple
     target: str
     dsp_luts: float
+    ref_ii: int
 
 
 def sqnr_db(reference: np.ndarray, output: np.ndarray) -> float:
@@ -68,15 +72,30 @@ def _folding(design) -> dict:
             for layer in design.manifest["layers"] if "pe" in layer and "simd" in layer}
 
 
-def evaluate(context: Context, formats: tuple) -> list[dict]:
-    """Rows of ``formats`` at every interval of ``context.iis`` that a folding reaches.
+def price(context: Context, candidate: tuple) -> float | None:
+    """The cost of ``candidate`` at the reference interval, without the golden model (the
+    greedy search prices every move this way); None if no folding reaches the interval.
+    Equal to the ``cost`` of :func:`evaluate`'s row at ``context.ref_ii``."""
+    try:
+        design = api.compile(context.model, context.calibration,
+                             context.space.config(tuple(candidate)),
+                             target_ii=int(context.ref_ii))
+    except FoldingTargetError:
+        return None
+    return cost(estimate(design, context.target), context.dsp_luts)
 
-    Each row: ``formats`` (layer -> format), ``target_ii``, ``ii``, ``latency`` (cycles),
+
+def evaluate(context: Context, candidate: tuple) -> list[dict]:
+    """Rows of ``candidate`` at every interval of ``context.iis`` that a folding reaches.
+
+    Each row: ``formats`` (layer -> weight format), ``activations`` (layer -> format of its
+    input activations), ``target_ii``, ``ii``, ``latency`` (cycles),
     ``accuracy``, ``sqnr_db``, ``noise`` (mean squared error of the outputs against the float
     model), the resources, ``cost`` and ``folding`` (layer -> [pe, simd]).
     """
-    formats = tuple(formats)
-    config = context.space.config(formats)
+    candidate = tuple(candidate)
+    config = context.space.config(candidate)
+    weights, activations = context.space.split(candidate)
     accuracy = sqnr = noise = None
     rows = []
     for target_ii in context.iis:
@@ -92,7 +111,7 @@ def evaluate(context: Context, formats: tuple) -> list[dict]:
             noise = float(np.mean((out.astype(np.float64) - context.reference) ** 2))
         resources = estimate(design, context.target)
         rows.append({
-            "formats": dict(zip(context.space.layers, formats, strict=True)),
+            "formats": dict(weights), "activations": dict(activations),
             "target_ii": int(target_ii), "ii": int(design.ii), "latency": int(design.latency),
             "accuracy": accuracy, "sqnr_db": sqnr, "noise": noise,
             **resources.as_dict(), "cost": cost(resources, context.dsp_luts),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["pareto_front", "summary"]
+from .space import BASELINE
+
+__all__ = ["pareto_front", "summary", "uniform_marks"]
 
 
 def _dominates(a: dict, b: dict) -> bool:
@@ -38,8 +40,8 @@ def summary(rows: list[dict], *, int8: dict, ref_ii: int, max_drop: float,
                  key=lambda r: (r["ii"], r["cost"], -r["accuracy"]))
 
     def brief(r):
-        out = {k: r[k] for k in ("formats", "ii", "latency", "accuracy", "cost", "lut",
-                                 "dsp", "bram", "lutram")}
+        out = {k: r[k] for k in ("formats", "activations", "ii", "latency", "accuracy", "cost",
+                                 "lut", "dsp", "bram", "lutram")}
         if clock_mhz:
             out["inferences_per_s"] = clock_mhz * 1e6 / r["ii"]
         return out
@@ -50,3 +52,16 @@ def summary(rows: list[dict], *, int8: dict, ref_ii: int, max_drop: float,
         "smallest": brief(smaller), "smaller_by": int8["cost"] / smaller["cost"],
         "fastest": brief(faster), "faster_by": int8["ii"] / faster["ii"],
     }
+
+
+def uniform_marks(rows: list[dict]) -> dict:
+    """The rows of the uniform references the plots mark: int8 (W8A8), int4 weights with
+    int8 activations (W4A8) and, when activations were searched, W4A4."""
+    def uniform(w, a):
+        # a row without "activations" (a run before they were searched) has int8 ones
+        return [r for r in rows if set(r["formats"].values()) == {w}
+                and set((r.get("activations") or {"": BASELINE}).values()) == {a}]
+    marks = {"uniform int8": uniform(BASELINE, BASELINE),
+             "uniform int4 weights (W4A8)": uniform("int4", BASELINE),
+             "uniform W4A4": uniform("int4", "int4")}
+    return {k: v for k, v in marks.items() if v}

@@ -19,7 +19,7 @@ def _front_2d(points: list[tuple]) -> list[tuple]:
 
 def plot_pareto(path, rows: list[dict], marks: dict, *,
                 clock_mhz: float, cost_limit: float | None = None) -> None:
-    """Two panels; ``marks`` maps a label (uniform int8, uniform int4) to its rows.
+    """Two panels; ``marks`` maps a label (uniform int8, uniform int4, ...) to its rows.
 
     The rate panel shows the rows of cost at most ``cost_limit`` (uniform int8's at the
     reference interval): the folding does not change the accuracy, so over all rows the
@@ -50,8 +50,8 @@ def plot_pareto(path, rows: list[dict], marks: dict, *,
                 c="tab:blue", lw=1)
         ax.scatter([x for x, _ in panel], [100 * a for _, a in panel], s=22, c="tab:blue",
                    label="Pareto front")
-        for (name, mrows), style in zip(marks.items(), (("s", "tab:red"), ("^", "tab:green")),
-                                        strict=False):
+        for (name, mrows), style in zip(marks.items(), (("s", "tab:red"), ("^", "tab:green"),
+                                                        ("D", "tab:purple")), strict=False):
             mx = [r["cost"] if key == "cost" else clock_mhz * 1e6 / r["ii"] for r in mrows]
             ax.scatter(mx, [100 * r["accuracy"] for r in mrows], marker=style[0],
                        s=60, facecolors="none", edgecolors=style[1], label=name)

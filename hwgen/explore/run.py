@@ -5,7 +5,10 @@ evaluated row, the sensitivity table and the searches' picks), ``pareto.png``,
 ``configs/NAME.toml`` (one CONFIG.toml per finalist: formats and the folding, so
 ``hwgen compile --config`` rebuilds the same design), ``finalists/NAME/`` (each finalist
 compiled and, unless ``simulate=False``, simulated on the validation set: bit- and
-cycle-exact) and ``summary.json``.
+cycle-exact; synthesised with Yosys as ``synth`` says: ``"smallest"`` (the default) the
+smallest finalist and uniform int8, so the summary's ratio has a measured twin,
+``smaller_by_synth``; ``"all"`` every finalist and uniform int8; ``"none"``) and
+``summary.json``.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ from ..backend.writer import MARKER_FILE, check_out_dir
 from ..errors import ConfigError, HwgenError
 from ..passes import FoldingTargetError
 from ..passes.folding import target_interval
+from ..synth import TARGETS as SYNTH_TARGETS
+from ..synth import Progress, synthesize
+from ..synth.tools import NEXTPNR_ECP5, NEXTPNR_ICE40, YOSYS, require_tool
 from .backend import make_backend
 from .evaluate import Context
-from .pareto import pareto_front, summary
+from .pareto import pareto_front, summary, uniform_marks
 from .plot import plot_pareto
 from .resources import DSP_LUTS, SOURCE
 from .search import Archive, evolve, greedy, sensitivity
-from .space import BASELINE, DEFAULT_FORMATS, Space, config_toml
+from .space import BASELINE, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, Space, config_toml, describe
 
 __all__ = ["explore", "parse_budget", "DEFAULT_CLOCK_MHZ"]
 
@@ -40,7 +46,7 @@ _BUDGET_KEYS = {"luts": "lut", "lut": "lut", "dsps": "dsp", "dsp": "dsp", "bram"
                 "brams": "bram", "lutram": "lutram", "cost": "cost"}
 _CSV_COLUMNS = ("name", "source", "accuracy", "accuracy_drop", "sqnr_db", "ii", "latency",
                 "inferences_per_s", "cost", "lut", "dsp", "bram", "lutram", "ff", "carry",
-                "within_budget", "formats")
+                "within_budget", "formats", "activations")
 
 
 def parse_budget(text: str | None) -> dict:
@@ -90,11 +96,12 @@ def _ladder(fastest: int, ref: int, steps: int) -> tuple:
 
 def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None,
             target_fps: float | None = None, clock_mhz: float | None = None,
-            formats=DEFAULT_FORMATS, max_drop: float = 0.005, seed: int = 0,
-            workers: int | None = None, address: str | None = None, simulate: bool = True,
-            population: int = 12, generations: int = 6, ladder_steps: int = 5,
-            finalists: int = 3, dsp_luts: float = DSP_LUTS, target: str = "xcup",
-            simulator: str = "verilator", force: bool = False, log=print) -> dict:
+            formats=DEFAULT_FORMATS, activations=DEFAULT_ACTIVATIONS, max_drop: float = 0.005,
+            seed: int = 0, workers: int | None = None, address: str | None = None,
+            simulate: bool = True, synth: str | bool = "smallest", population: int = 12,
+            generations: int = 6, ladder_steps: int = 5, finalists: int = 3,
+            dsp_luts: float = DSP_LUTS, target: str = "xcup", simulator: str = "verilator",
+            force: bool = False, log=print) -> dict:
     """Run the search and write OUT; returns the summary (also OUT/summary.json).
 
     OUT must be new, empty or written by hwgen before (``force``: any directory), as for
@@ -110,6 +117,9 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
                          f"not {y_val.shape}; give the label file after the inputs")
     _check_data(x_val, y_val, max_drop)
+    synth = _synth_mode(synth)
+    if synth != "none":
+        _check_synthesis(target)
     ref_target = target_interval(target_fps=target_fps, clock_mhz=clock_mhz)
     clock = clock_mhz or DEFAULT_CLOCK_MHZ
     out = Path(out)
@@ -118,7 +128,8 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
     probe = api.compile(model, calibration)
     layers = [layer for layer in probe.manifest["layers"] if "pe" in layer and "simd" in layer]
     space = Space(layers=tuple(lyr["name"] for lyr in layers),
-                  inputs=tuple(int(lyr["mw"]) for lyr in layers), formats=tuple(formats))
+                  inputs=tuple(int(lyr["mw"]) for lyr in layers), formats=tuple(formats),
+                  activations=tuple(activations))
     try:
         api.compile(model, calibration, target_ii=1)
         fastest = 1
@@ -135,61 +146,73 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
 
     context = Context(model=model, calibration=np.asarray(calibration), x_val=x_val,
                       y_val=y_val, reference=_float_reference(model, x_val), space=space,
-                      iis=iis, target=target, dsp_luts=float(dsp_luts))
+                      iis=iis, target=target, dsp_luts=float(dsp_luts), ref_ii=int(ref_ii))
     backend = make_backend(context, workers=workers, address=address)
     try:
         archive = Archive(backend, ref_ii=ref_ii, max_drop=max_drop, budget=budget)
         table = sensitivity(archive, space)
-        log(f"sensitivity: {len(table)} single-layer candidates "
+        log(f"sensitivity: {len(table)} candidates, one gene changed each "
             f"[{time.monotonic() - start:.0f} s]")
         greedy_pick = greedy(archive, space, table)
-        log(f"greedy: {dict(zip(space.layers, greedy_pick, strict=True))} "
+        log(f"greedy: {describe(*space.split(greedy_pick))} "
             f"[{time.monotonic() - start:.0f} s]")
-        uniforms = [space.uniform(f) for f in space.formats]
+        # uniform weights at int8 activations, and WnAn where n is an activation format too
+        uniforms = [space.uniform(f) for f in space.formats] + [
+            space.uniform(f, f) for f in space.formats
+            if f != BASELINE and f in space.activations]
         archive.evaluate(uniforms, "uniform")
         evolved = evolve(archive, space, seed=seed, population=population,
                          generations=generations, start=[greedy_pick, *uniforms])
-        log(f"evolution: {dict(zip(space.layers, evolved, strict=True))}, "
+        log(f"evolution: {describe(*space.split(evolved))}, "
             f"{len(archive.rows)} candidates in all [{time.monotonic() - start:.0f} s]")
-    finally:
-        backend.close()
 
-    rows = archive.all_rows()
-    for i, row in enumerate(rows):
-        row["name"] = f"c{i:04d}"
-        row["inferences_per_s"] = clock * 1e6 / row["ii"]
-    front = pareto_front(rows)
-    int8 = archive.at(space.uniform(BASELINE))
-    result = summary(rows, int8=int8, ref_ii=ref_ii, max_drop=max_drop, clock_mhz=clock)
-    greedy_row = _pick(archive, greedy_pick, iis, bool(budget) and ref_target is None)
-    evolved_row = archive.at(evolved)
-    result.update({
-        "model": model, "validation_inputs": len(x_val), "seed": seed,
-        "backend": backend.name, "resources": SOURCE, "dsp_luts": dsp_luts,
-        "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
-        "candidates": len(archive.rows), "rows": len(rows),
-        "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
-        "evolution_beats_greedy": bool(
-            archive.feasible(evolved_row) and (not archive.feasible(greedy_row)
-                                               or evolved_row["cost"] < greedy_row["cost"])),
-    })
-    out.mkdir(parents=True, exist_ok=True)
-    # what an earlier run wrote goes: its finalists would be mistaken for this run's
-    for old in ("configs", "finalists"):
-        shutil.rmtree(out / old, ignore_errors=True)
-    (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
-                                   "it again replaces its results.\n")
-    chosen = _finalists(archive, rows, result, finalists)
-    _write_tables(out, rows, front, table, result)
-    plot_pareto(out / "pareto.png", rows, {
-        "uniform int8": [r for r in rows if set(r["formats"].values()) == {BASELINE}],
-        "uniform int4": [r for r in rows if set(r["formats"].values()) == {"int4"}]},
-        clock_mhz=clock, cost_limit=int8["cost"])
-    result["finalists"] = _build_finalists(out, model, calibration, x_val, y_val, space, chosen,
-                                           simulate=simulate, simulator=simulator, log=log)
-    result["seconds"] = round(time.monotonic() - start, 1)
-    (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
-    return result
+        rows = archive.all_rows()
+        for i, row in enumerate(rows):
+            row["name"] = f"c{i:04d}"
+            row["inferences_per_s"] = clock * 1e6 / row["ii"]
+        front = pareto_front(rows)
+        int8 = archive.at(space.uniform(BASELINE))
+        result = summary(rows, int8=int8, ref_ii=ref_ii, max_drop=max_drop, clock_mhz=clock)
+        greedy_row = _pick(archive, greedy_pick, iis, bool(budget) and ref_target is None)
+        evolved_row = archive.at(evolved)
+        result.update({
+            "model": model, "validation_inputs": len(x_val), "seed": seed,
+            "backend": backend.name, "resources": SOURCE, "target": target,
+            "weight_formats": list(space.formats), "activation_formats": list(space.activations),
+            "dsp_luts": dsp_luts,
+            "budget": budget or None, "clock_mhz": clock, "intervals": list(iis),
+            "candidates": len(archive.rows), "rows": len(rows),
+            "greedy": _named(greedy_row, rows), "evolution": _named(evolved_row, rows),
+            "evolution_beats_greedy": bool(
+                archive.feasible(evolved_row) and (not archive.feasible(greedy_row)
+                                                   or evolved_row["cost"] < greedy_row["cost"])),
+        })
+        out.mkdir(parents=True, exist_ok=True)
+        # what an earlier run wrote goes: its finalists would be mistaken for this run's
+        for old in ("configs", "finalists"):
+            shutil.rmtree(out / old, ignore_errors=True)
+        (out / MARKER_FILE).write_text("This directory was written by `hwgen explore`. Running "
+                                       "it again replaces its results.\n")
+        chosen = _finalists(archive, rows, result, finalists)
+        if synth != "none":
+            # the reference is synthesised too: the summary's ratio then has a measured twin
+            int8_row = next(r for r in rows if r["name"] == _named(int8, rows)["name"])
+            if all(row["name"] != int8_row["name"] for _, row in chosen):
+                chosen.append((BASELINE, int8_row))
+        plot_pareto(out / "pareto.png", rows, uniform_marks(rows), clock_mhz=clock,
+                    cost_limit=int8["cost"])
+        result["finalists"] = _build_finalists(
+            out, model, calibration, x_val, y_val, space, chosen, backend=backend,
+            simulate=simulate, synth=synth, target=target, simulator=simulator, log=log)
+        result.update(_synth_ratio(result["finalists"],
+                                   int8_row["name"] if synth != "none" else None))
+        _write_tables(out, rows, front, table, result)
+        result["seconds"] = round(time.monotonic() - start, 1)
+        (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+        return result
+    finally:
+        # the finalists' synthesis jobs ran on the same backend
+        backend.close()
 
 
 def _pick(archive, formats, iis, fastest_in_budget):
@@ -204,18 +227,22 @@ def _named(row, rows):
     if row is None:
         return None
     match = next(r for r in rows if r["formats"] == row["formats"]
+                 and r["activations"] == row["activations"]
                  and r["target_ii"] == row["target_ii"])
-    return {k: match[k] for k in ("name", "formats", "ii", "accuracy", "cost", "feasible")}
+    return {k: match[k] for k in ("name", "formats", "activations", "ii", "accuracy", "cost",
+                                  "feasible")}
 
 
 def _finalists(archive, rows, result, count):
     """The summary's smallest and fastest, the greedy pick, then the cheapest feasible row
     at each other interval; at most ``count``, no duplicates."""
     wanted = []
-    by_key = {(tuple(r["formats"].values()), r["ii"]): r for r in rows}
+    def key(r):
+        return tuple(r["formats"].values()), tuple(r["activations"].values()), r["ii"]
+
+    by_key = {key(r): r for r in rows}
     for label in ("smallest", "fastest"):
-        r = result[label]
-        wanted.append((label, by_key[(tuple(r["formats"].values()), r["ii"])]))
+        wanted.append((label, by_key[key(result[label])]))
     if result["greedy"]:
         wanted.append(("greedy", next(r for r in rows if r["name"] == result["greedy"]["name"])))
     for ii in sorted({r["ii"] for r in rows}):
@@ -233,12 +260,58 @@ def _finalists(archive, rows, result, count):
     return chosen
 
 
-def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, simulate,
-                     simulator, log):
+def _synth_ratio(finalists, int8_name) -> dict:
+    """The summary's ``smaller_by`` measured by Yosys: uniform int8's synthesised cost over
+    the smallest finalist's (when both were synthesised)."""
+    by_name = {f["name"]: f for f in finalists if "synth" in f}
+    small = next((f for f in finalists if f["label"] == "smallest" and "synth" in f), None)
+    if int8_name not in by_name or small is None:
+        return {"smaller_by_synth": None}
+    return {"smaller_by_synth": by_name[int8_name]["synth"]["cost"] / small["synth"]["cost"]}
+
+
+#: What ``synth`` may be: every finalist, the summary's two sides, or nothing.
+SYNTH_MODES = ("all", "smallest", "none")
+
+
+def _synth_mode(synth) -> str:
+    if synth is True or synth is False:
+        return "all" if synth else "none"
+    if synth not in SYNTH_MODES:
+        raise ConfigError(f"--synth {synth!r} is not valid; valid: {', '.join(SYNTH_MODES)}")
+    return synth
+
+
+def _check_synthesis(target: str) -> None:
+    """Before any search: the synthesis target exists and its tools are installed."""
+    if target not in SYNTH_TARGETS:
+        raise ConfigError(f"target {target!r} cannot be synthesised; valid: "
+                          f"{', '.join(SYNTH_TARGETS)} (or --no-synth)")
+    require_tool(YOSYS)
+    if SYNTH_TARGETS[target].places:
+        nextpnr = {tool.name: tool for tool in (NEXTPNR_ECP5, NEXTPNR_ICE40)}
+        require_tool(nextpnr[SYNTH_TARGETS[target].nextpnr])
+
+
+def synthesise_job(context: Context, path: str) -> dict:
+    """Yosys' totals of the finalist saved at ``path`` (``hwgen synth`` on the context's
+    target), with their cost scalar; a backend task like :func:`evaluate`."""
+    data = synthesize(path, context.target, progress=Progress(lambda line: None))
+    totals = {k: int(round(data["totals"][k])) for k in ("lut", "ff", "carry", "dsp", "bram",
+                                                          "lutram")}
+    cost = totals["lut"] + totals["lutram"] + totals["dsp"] * context.dsp_luts
+    return {**totals, "cost": float(cost), "yosys_s": data["elapsed_s"]["yosys"]}
+
+
+def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, backend,
+                     simulate, synth, target, simulator, log):
+    """Compile each finalist from its CONFIG.toml; synthesise those ``synth`` asks for as
+    backend tasks (in parallel on Ray: the finalists are saved under OUT, which a local Ray
+    instance shares); then simulate each in this process."""
     (out / "configs").mkdir(exist_ok=True)
-    done = []
+    done, designs, jobs = [], [], []
     for label, row in chosen:
-        config = space.config(tuple(row["formats"].values()),
+        config = space.config(space.candidate(row),
                               {k: tuple(v) for k, v in row["folding"].items()})
         header = (f"hwgen explore finalist {label} ({row['name']}): accuracy "
                   f"{row['accuracy']:.4f}, II {row['ii']} cycles, cost {row['cost']:.0f}\n"
@@ -252,14 +325,32 @@ def _build_finalists(out, model, calibration, x_val, y_val, space, chosen, *, si
                  # the CONFIG.toml rebuilds what the search priced and measured
                  "matches_search": design.ii == row["ii"] and design.latency == row["latency"]
                  and accuracy == row["accuracy"]}
-        if simulate:
+        # "smallest": the two sides of the summary's ratio only (fast designs take Yosys long)
+        synthesise = synth == "all" or (synth == "smallest" and label in ("smallest",
+                                                                           BASELINE))
+        if simulate or synthesise:
             design.save(out / "finalists" / label, force=True)
-            sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
-            entry.update({"bit_exact": bool(sim.result["bit_exact"]),
-                          "cycles_exact": sim.result["cycles_exact"]})
-            log(f"finalist {label}: II {design.ii}, bit exact {entry['bit_exact']}, "
-                f"cycles exact {entry['cycles_exact']}")
+        if synthesise:
+            # the estimate the search used, beside what Yosys makes of the same Verilog
+            entry["estimate"] = {k: row[k] for k in ("lut", "ff", "carry", "dsp", "bram",
+                                                     "lutram", "cost")}
+            jobs.append((entry, row))
         done.append(entry)
+        designs.append(design)
+    paths = [str((out / "finalists" / entry["label"]).resolve()) for entry, _ in jobs]
+    for (entry, row), result in zip(jobs, backend.map(paths, synthesise_job), strict=True):
+        entry["synth"] = result
+        log(f"finalist {entry['label']}: synthesised ({target}): LUT {result['lut']:,} "
+            f"(estimate {row['lut']:,}), DSP {result['dsp']} (estimate {row['dsp']}), "
+            f"cost {result['cost']:,.0f} (estimate {row['cost']:,.0f})")
+    for entry, design in zip(done, designs, strict=True):
+        if not simulate:
+            break
+        sim = design.simulate(x_val, simulator=simulator, log=lambda m: None)
+        entry.update({"bit_exact": bool(sim.result["bit_exact"]),
+                      "cycles_exact": sim.result["cycles_exact"]})
+        log(f"finalist {entry['label']}: II {design.ii}, bit exact {entry['bit_exact']}, "
+            f"cycles exact {entry['cycles_exact']}")
     return done
 
 
@@ -280,8 +371,10 @@ def _write_tables(out, rows, front, table, result):
         writer = csv.writer(f)
         writer.writerow(_CSV_COLUMNS)
         for r in front:
-            writer.writerow([json.dumps(r["formats"]) if k == "formats" else r[k]
+            writer.writerow([json.dumps(r[k]) if k in ("formats", "activations") else r[k]
                              for k in _CSV_COLUMNS])
     data = {"front": [r["name"] for r in front], "rows": rows, "sensitivity": table,
-            "summary": {k: v for k, v in result.items() if k != "finalists"}}
+            "summary": {k: v for k, v in result.items() if k != "finalists"},
+            # each finalist's config, exactness and (when synthesised) Yosys' resources
+            "finalists": result.get("finalists", [])}
     (out / "pareto.json").write_text(json.dumps(_jsonable(data), indent=1) + "\n")

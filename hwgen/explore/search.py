@@ -1,17 +1,21 @@
-"""The searches: per-layer sensitivity, greedy bit allocation, an evolutionary search.
+"""The searches: per-gene sensitivity, greedy bit allocation, an evolutionary search.
 
-All of them evaluate through an :class:`Archive`, which asks the backend only for candidates
-it has not seen and keeps every row, so the Pareto front is taken over everything evaluated.
+A gene is one layer's weight format or the format of one layer's input activations
+(:class:`~hwgen.explore.space.Space`). All searches evaluate through an :class:`Archive`,
+which asks the backend only for candidates it has not seen and keeps every row, so the Pareto
+front is taken over everything evaluated.
 
-- **Sensitivity** (:func:`sensitivity`): each layer alone in each lower format, the others
+- **Sensitivity** (:func:`sensitivity`): each gene alone in each lower format, the rest
   int8: accuracy, SQNR of the model output against the float model, and the added output
   noise power and cost saving at the reference interval.
 - **Greedy** (:func:`greedy`): from uniform int8, repeatedly take the move (one layer to a
-  cheaper format) with the largest predicted cost saving per unit of added noise (noise
-  taken as additive over layers, from the sensitivity table), evaluate it, and keep it if the
-  accuracy stays within the allowed drop; stop when no move is left. The folding is the
-  reference interval, or the fastest interval of the ladder within the budget.
-- **Evolution** (:func:`evolve`): a seeded genetic search over the formats (tournament
+  new weight and activation format pair) with the largest cost saving (priced exactly by
+  the cost model) per unit of added noise (taken as additive over genes, from the
+  sensitivity table), evaluate it, and keep it if the accuracy stays within the allowed
+  drop; stop when no move is left. Pairs, because savings do not add: int4 weights save
+  DSPs only once the layer's activations are narrow too. The folding is the reference
+  interval, or the fastest interval of the ladder within the budget.
+- **Evolution** (:func:`evolve`): a seeded genetic search over the genes (tournament
   selection, uniform crossover, one mutation per child on average), seeded with the greedy
   result, the uniform formats and random candidates; fitness is the cost at the reference
   interval, with infeasible candidates ranked after every feasible one by their accuracy
@@ -24,6 +28,7 @@ import math
 
 import numpy as np
 
+from .evaluate import price
 from .space import BASELINE
 
 __all__ = ["Archive", "sensitivity", "greedy", "evolve"]
@@ -39,6 +44,7 @@ class Archive:
         self.budget = dict(budget or {})
         self.rows: dict[tuple, list[dict]] = {}
         self.source: dict[tuple, str] = {}
+        self.prices: dict[tuple, float | None] = {}
         self.base_accuracy = None
 
     def evaluate(self, candidates, source: str) -> list[list[dict]]:
@@ -47,6 +53,22 @@ class Archive:
             self.rows[c] = rows
             self.source[c] = source
         return [self.rows[tuple(c)] for c in candidates]
+
+    def price(self, candidates) -> list:
+        """Cost of each candidate at the reference interval (None: the interval is out of
+        reach): from its rows if evaluated, else priced by the backend (cached)."""
+        todo = list(dict.fromkeys(tuple(c) for c in candidates
+                                  if tuple(c) not in self.rows and tuple(c) not in self.prices))
+        for c, value in zip(todo, self.backend.map(todo, price), strict=True):
+            self.prices[c] = value
+        out = []
+        for c in map(tuple, candidates):
+            if c in self.rows:
+                row = self.at(c)
+                out.append(None if row is None else row["cost"])
+            else:
+                out.append(self.prices[c])
+        return out
 
     def at(self, candidate, ii: int | None = None) -> dict | None:
         """The row of ``candidate`` at interval ``ii`` (default: the reference)."""
@@ -75,12 +97,12 @@ class Archive:
 
 
 def sensitivity(archive: Archive, space) -> list[dict]:
-    """Each layer alone in each other format. Returns one entry per (layer, format)."""
+    """Each gene alone in each other format. Returns one entry per (gene, format)."""
     base = space.uniform(BASELINE)
     archive.evaluate([base], "uniform")
     archive.base_accuracy = archive.at(base)["accuracy"]
     singles = []
-    for i in range(len(space.layers)):
+    for i in range(space.genes):
         for fmt in space.allowed(i):
             if fmt != BASELINE:
                 singles.append((i, fmt, base[:i] + (fmt,) + base[i + 1:]))
@@ -91,7 +113,8 @@ def sensitivity(archive: Archive, space) -> list[dict]:
         row = archive.at(c)
         if row is None:
             continue
-        table.append({"layer": space.layers[i], "index": i, "format": fmt,
+        layer, kind = space.gene(i)
+        table.append({"layer": layer, "kind": kind, "index": i, "format": fmt,
                       "accuracy": row["accuracy"],
                       "accuracy_drop": archive.base_accuracy - row["accuracy"],
                       "sqnr_db": row["sqnr_db"],
@@ -100,40 +123,59 @@ def sensitivity(archive: Archive, space) -> list[dict]:
     return table
 
 
-def greedy(archive: Archive, space, table: list[dict]) -> tuple:
-    """Greedy allocation from uniform int8; returns the formats it ends with."""
-    by_move = {(e["index"], e["format"]): e for e in table}
-    state = list(space.uniform(BASELINE))
-    banned = {m for m, e in by_move.items() if e["accuracy_drop"] > archive.max_drop}
+def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0) -> tuple:
+    """Greedy allocation from uniform int8; returns the candidate it ends with.
 
-    def gain(i, fmt):
-        return by_move[(i, fmt)]["saving"] if fmt != BASELINE else 0.0
+    A move gives one layer a new (weight format, activation format) pair: changing both at
+    once is what moves its products from DSPs to LUTs, which neither change alone does. Each
+    move is priced exactly (:meth:`Archive.price`: the cost model at the reference interval,
+    no golden model); its added noise is predicted as the sum of its genes' added noise in
+    the sensitivity table. The move with the largest saving per unit of added noise is
+    evaluated and kept if the accuracy stays within the allowed drop; a rejected move is not
+    tried again. Genes whose own accuracy drop (sensitivity) exceeds ``prune`` times the
+    allowed drop are left out, so hopeless moves cost no evaluation.
+    """
+    n = len(space.layers)
+    noise = {(e["index"], e["format"]): e["added_noise"] for e in table}
+    hopeless = {(e["index"], e["format"]) for e in table
+                if e["accuracy_drop"] > prune * archive.max_drop}
+    options = [[f for f in space.allowed(g) if (g, f) not in hopeless]
+               for g in range(space.genes)]
+    state = tuple(space.uniform(BASELINE))
+    rejected = set()
 
-    def noise(i, fmt):
-        return by_move[(i, fmt)]["added_noise"] if fmt != BASELINE else 0.0
+    def added(g, fmt):
+        return noise.get((g, fmt), 0.0) if fmt != BASELINE else 0.0
 
     while True:
         moves = []
-        for (i, fmt), entry in by_move.items():
-            if (i, fmt) in banned or fmt == state[i]:
+        for layer in range(n):
+            for w in options[layer]:
+                for a in options[n + layer]:
+                    if (w, a) == (state[layer], state[n + layer]):
+                        continue
+                    trial = list(state)
+                    trial[layer], trial[n + layer] = w, a
+                    moves.append(tuple(trial))
+        moves = [m for m in moves if m not in rejected]
+        prices = archive.price(moves + [state])
+        now = prices[-1]
+        ranked = []
+        for move, cost in zip(moves, prices, strict=False):
+            if cost is None or now is None or cost >= now:
                 continue
-            saving = entry["saving"] - gain(i, state[i])
-            if saving <= 0:
-                continue
-            extra = max(entry["added_noise"] - noise(i, state[i]), 0.0)
-            # ties broken by layer and format order, so the walk is deterministic
-            moves.append((-saving / (extra + 1e-12), i, space.formats.index(fmt), fmt))
-        if not moves:
-            return tuple(state)
-        _, i, _, fmt = min(moves)
-        trial = state.copy()
-        trial[i] = fmt
-        archive.evaluate([tuple(trial)], "greedy")
-        row = archive.at(trial)
+            extra = sum(added(g, move[g]) - added(g, state[g]) for g in range(space.genes))
+            # ties broken by the candidate's formats, so the walk is deterministic
+            ranked.append((-(now - cost) / (max(extra, 0.0) + 1e-12), move))
+        if not ranked:
+            return state
+        _, move = min(ranked)
+        archive.evaluate([move], "greedy")
+        row = archive.at(move)
         if row is not None and archive.accurate(row):
-            state = trial
+            state = move
         else:
-            banned.add((i, fmt))
+            rejected.add(move)
 
 
 def _fitness(archive: Archive, candidate) -> tuple:
@@ -149,7 +191,7 @@ def evolve(archive: Archive, space, *, seed: int, population: int = 12, generati
            start: tuple = ()) -> tuple:
     """Seeded genetic search; returns the fittest candidate it evaluated."""
     rng = np.random.default_rng(seed)
-    choices = [space.allowed(i) for i in range(len(space.layers))]
+    choices = [space.allowed(i) for i in range(space.genes)]
 
     def random_candidate():
         return tuple(str(c[rng.integers(len(c))]) for c in choices)

@@ -15,7 +15,7 @@ def test_finalists_simulate_bit_and_cycle_exact(tmp_path, verilator):
     calib, x, y = digits_mlp(model, validation=30)
     result = explore(str(model), calib, x, y, tmp_path / "out", formats=("int8", "int4"),
                      population=2, generations=1, ladder_steps=2, finalists=2,
-                     simulator=verilator, log=lambda m: None)
+                     simulator=verilator, synth=False, log=lambda m: None)
     assert len(result["finalists"]) == 2
     for finalist in result["finalists"]:
         assert finalist["bit_exact"] is True and finalist["cycles_exact"] is True, finalist

@@ -10,15 +10,16 @@ import pytest
 
 import hwgen
 from hwgen.errors import ConfigError
-from hwgen.explore import explore, parse_budget, parse_formats
+from hwgen.explore import explore, parse_activations, parse_budget, parse_formats
 from hwgen.explore.pareto import pareto_front
 from hwgen.explore.resources import Resources, cost, estimate
 from hwgen.explore.space import Space, config_toml
 from hwgen.perf.cost import design_cost
 from tests.fixtures.explore_models import digits_mlp
 
-SMALL = {"formats": ("int8", "int4", "int2", "binary"), "population": 4, "generations": 1,
-         "ladder_steps": 2, "finalists": 2, "simulate": False}
+SMALL = {"formats": ("int8", "int4", "int2", "binary"), "activations": ("int8", "int4"),
+         "population": 4, "generations": 1,
+         "ladder_steps": 2, "finalists": 2, "simulate": False, "synth": False}
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +68,78 @@ def test_bad_budget_and_formats_name_the_fix():
     with pytest.raises(ConfigError, match="'int9'"):
         parse_formats("int4,int9")
     assert parse_formats("int4,binary") == ("int8", "int4", "binary")
+    assert parse_activations("int4,uint6") == ("int8", "int4", "uint6")
+    with pytest.raises(ConfigError, match="--activations: unknown format.*'mxfp4'"):
+        parse_activations("int4,mxfp4")
 
 
 def test_space_gives_mx_layers_a_block_size_that_divides_their_inputs():
     space = Space(layers=("conv1", "fc"), inputs=(9, 256), formats=("int8", "mxfp4", "mx6"))
     assert space.allowed(0) == ("int8", "mxfp4")          # 9 inputs: no even block for mx6
-    config = space.config(("mxfp4", "mx6"))
+    config = space.config(("mxfp4", "mx6", "int8", "int8"))
     assert config["layer"]["conv1"]["block_size"] == 9
     assert config["layer"]["fc"]["block_size"] == 32
     text = config_toml(config, "a header")
-    assert '[layer."fc"]\nweights = "mx6"\nblock_size = 32' in text
+    assert '[layer."fc"]\nweights = "mx6"\nactivations = "int8"\nblock_size = 32' in text
+
+
+def test_a_candidate_is_the_weights_then_the_input_activations_of_each_layer():
+    space = Space(layers=("conv1", "fc"), inputs=(9, 256), formats=("int8", "int4"),
+                  activations=("int8", "int4", "int2"))
+    assert space.genes == 4
+    assert [space.gene(g) for g in range(4)] == [
+        ("conv1", "weights"), ("fc", "weights"), ("conv1", "activations"),
+        ("fc", "activations")]
+    assert space.allowed(1) == ("int8", "int4") and space.allowed(3) == ("int8", "int4", "int2")
+    assert space.uniform("int4") == ("int4", "int4", "int8", "int8")
+    assert space.uniform("int4", "int4") == ("int4", "int4", "int4", "int4")
+    candidate = ("int4", "int8", "int2", "int4")
+    assert space.split(candidate) == ({"conv1": "int4", "fc": "int8"},
+                                      {"conv1": "int2", "fc": "int4"})
+    config = space.config(candidate)
+    assert config["layer"]["conv1"] == {"weights": "int4", "activations": "int2"}
+    row = {"formats": {"conv1": "int4", "fc": "int8"}, "activations": {"conv1": "int2",
+                                                                      "fc": "int4"}}
+    assert space.candidate(row) == candidate
+
+
+class _PairBackend:
+    """A toy backend: a layer's cost falls only when its weights AND its input activations are
+    int4 (as its products then leave the DSPs); int4 on one side alone costs a little more."""
+
+    def __init__(self, space):
+        self.space = space
+
+    def _cost(self, c):
+        n = len(self.space.layers)
+        pairs = sum(c[i] == c[n + i] == "int4" for i in range(n))
+        singles = sum(g == "int4" for g in c) - 2 * pairs
+        return 100.0 + singles - 40.0 * pairs
+
+    def map(self, candidates, function=None):
+        from hwgen.explore.evaluate import price
+        if function is price:
+            return [self._cost(c) for c in candidates]
+        narrow = [sum(g == "int4" for g in c) for c in candidates]
+        return [[{"target_ii": 10, "ii": 10, "accuracy": 0.9 - 0.001 * k, "noise": 0.01 * k,
+                  "sqnr_db": 30.0, "cost": self._cost(c)}]
+                for c, k in zip(candidates, narrow, strict=True)]
+
+
+def test_greedy_takes_the_pair_moves_no_single_gene_move_reveals():
+    from hwgen.explore.search import Archive, greedy, sensitivity
+    space = Space(layers=("a", "b"), inputs=(8, 8), formats=("int8", "int4"),
+                  activations=("int8", "int4"))
+    archive = Archive(_PairBackend(space), ref_ii=10, max_drop=0.01)
+    table = sensitivity(archive, space)
+    # every single-gene change costs more than uniform int8 ...
+    assert all(e["saving"] < 0 for e in table)
+    # ... yet the greedy walk gives both layers int4 weights and activations
+    assert greedy(archive, space, table) == ("int4",) * 4
+    archive = Archive(_PairBackend(space), ref_ii=10, max_drop=0.0025)   # room for one pair
+    table = sensitivity(archive, space)
+    chosen = greedy(archive, space, table)
+    assert sorted(chosen) == ["int4", "int4", "int8", "int8"] and chosen[0] == chosen[2]
 
 
 # -- a whole search -------------------------------------------------------------------------
@@ -152,7 +215,7 @@ def test_cli_explore_prints_the_summary(mlp, tmp_path, capsys):
     status = main(["explore", model, "--calib", str(paths["calib"]), "--val", str(paths["x"]),
                    str(paths["y"]), "-o", str(tmp_path / "out"), "--formats", "int8,int4",
                    "--population", "2", "--generations", "1", "--finalists", "1",
-                   "--no-simulate", "--budget", "luts=1e9"])
+                   "--no-simulate", "--no-synth", "--budget", "luts=1e9"])
     assert status == 0
     printed = capsys.readouterr().out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -173,3 +236,40 @@ def test_labels_of_the_wrong_shape_are_refused_before_any_compile(mlp, tmp_path)
     model, calib, x, y = mlp
     with pytest.raises(hwgen.errors.HwgenError, match=r"shape \(N,\), not \(120, 64\)"):
         explore(model, calib, x, x, tmp_path / "out", log=lambda m: None, **SMALL)
+
+
+def test_activation_formats_are_searched_and_rebuilt_by_the_finalist_config(mlp, serial_run):
+    model, calib, x, y = mlp
+    out, result = serial_run
+    data = json.loads((out / "pareto.json").read_text())
+    kinds = {(e["kind"], e["format"]) for e in data["sensitivity"]}
+    assert ("activations", "int4") in kinds and ("weights", "int4") in kinds
+    # some evaluated row has narrow input activations somewhere, and W4A4 was evaluated
+    assert any("int4" in r["activations"].values() for r in data["rows"])
+    assert any(set(r["formats"].values()) == set(r["activations"].values()) == {"int4"}
+               for r in data["rows"])
+    # the finalist's CONFIG.toml gives each layer the input activations the search priced
+    smallest = result["smallest"]
+    design = hwgen.compile(model, calib, str(out / "configs" / "smallest.toml"))
+    types = {layer["name"]: (layer["weight_type"], layer["input_type"])
+             for layer in design.manifest["layers"] if "weight_type" in layer}
+    assert types == {name: (smallest["formats"][name], smallest["activations"][name])
+                     for name in smallest["formats"]}
+
+
+def test_an_unknown_synthesis_target_is_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    options = {**SMALL, "synth": True, "target": "virtex2"}
+    with pytest.raises(ConfigError, match="target 'virtex2' cannot be synthesised; valid: .*"
+                                          "xcup.*or --no-synth"):
+        explore(model, calib, x, y, tmp_path / "out", log=lambda m: None, **options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_synthesis_mode_is_refused_before_any_compile(mlp, tmp_path):
+    model, calib, x, y = mlp
+    with pytest.raises(ConfigError, match="--synth 'some' is not valid; valid: all, smallest, "
+                                          "none"):
+        explore(model, calib, x, y, tmp_path / "out", log=lambda m: None,
+                **{**SMALL, "synth": "some"})
+    assert not (tmp_path / "out").exists()

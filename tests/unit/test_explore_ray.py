@@ -14,7 +14,7 @@ from hwgen.explore import explore
 from tests.fixtures.explore_models import digits_mlp
 
 SMALL = {"formats": ("int8", "int4", "binary"), "population": 4, "generations": 1,
-         "ladder_steps": 2, "finalists": 1, "simulate": False, "seed": 5}
+         "ladder_steps": 2, "finalists": 1, "simulate": False, "synth": False, "seed": 5}
 
 
 def _require_ray():

@@ -29,8 +29,10 @@ def reports(tmp_path_factory):
     calib, x, y = digits_mlp(model, hidden=(12,), validation=40)
     design = hwgen.compile(str(model), calib, {"layer": {"fc1": {"weights": "int4"}}})
     design.save(root / "design")
-    explore(str(model), calib, x, y, root / "explore", formats=("int8", "int4"), population=2,
-            generations=1, ladder_steps=1, finalists=1, simulate=False, log=lambda m: None)
+    explore(str(model), calib, x, y, root / "explore", formats=("int8", "int4"),
+            activations=("int8", "int4"), population=2,
+            generations=1, ladder_steps=1, finalists=1, simulate=False, synth=False,
+            log=lambda m: None)
     for out in ("design", "explore"):
         assert main(["report", str(root / out), "--html"]) == 0
     return root
@@ -56,6 +58,10 @@ def test_report_html_loads_nothing_from_outside(reports):
         assert "Plotly.newPlot" in html
         # every script closes where it should: none holds "</script" (escaped as "<\/script")
         assert html.count("<script>") == html.count("</script>") == parser.scripts
+    # the explore report lists its finalist (not simulated, not synthesised in this run)
+    html = (reports / "explore" / "report.html").read_text()
+    assert "<h3>Finalists</h3>" in html and "<td>smallest</td>" in html
+    assert "<td>not simulated</td>" in html
 
 
 def _chromium():
@@ -84,8 +90,8 @@ def _render(browser, path, profile):
     # timeline (2 inferences), utilization (model only: not simulated), one histogram per
     # dense layer (codes + grid)
     ("design", [2, 1, 2, 2]),
-    # the Pareto plot (evaluated, front, uniform int8, uniform int4); no finalist saved
-    ("explore", [4]),
+    # the Pareto plot (evaluated, front, uniform int8, W4A8, W4A4); no finalist saved
+    ("explore", [5]),
 ])
 def test_report_html_renders_in_chromium_without_console_messages(reports, tmp_path, out,
                                                                     series):
@@ -100,3 +106,26 @@ def test_report_html_of_a_directory_without_results_names_the_fix(tmp_path, caps
     err = capsys.readouterr().err
     assert "holds neither manifest.json (hwgen compile) nor pareto.json (hwgen explore)" in err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_timeline_gains_the_simulations_transfer_log(tmp_path, verilator):
+    browser = _chromium()
+    model = tmp_path / "mlp.onnx"
+    calib, x, _ = digits_mlp(model, hidden=(12,), validation=40)
+    design = hwgen.compile(str(model), calib, {"layer": {"fc1": {"weights": "int4"}}})
+    design.save(tmp_path / "design")
+    sim = design.simulate(x[:3], simulator=verilator, log=lambda m: None)
+    assert sim.result["cycles_exact"] is True
+    # the logged transfers are the cycle model's: first input and last output beat per layer
+    timing = design.timing(2)
+    for layer, t in zip(sim.result["layers"], timing.layers, strict=True):
+        assert layer["first_in_rtl"] == list(t.first_in[:2]), layer["name"]
+        assert layer["last_out_rtl"] == list(t.last_out[:2]), layer["name"]
+    assert main(["report", str(tmp_path / "design"), "--html"]) == 0
+    dom, console = _render(browser, tmp_path / "design" / "report.html", tmp_path / "profile")
+    assert console == []
+    # timeline: 2 inferences from the cycle model + 2 from the simulation; utilization:
+    # model and simulation; the two weight histograms as before
+    assert [int(n) for n in re.findall(r'data-series="(\d+)"', dom)] == [4, 2, 2, 2]
+    assert "the simulation&#x27;s transfer log" in dom or "the simulation's transfer log" in dom
+
