@@ -24,7 +24,7 @@ from .memory import rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
+__all__ = ["codes_pack", "int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field, the widest codes
 #: packed, the narrowest product worth packing (narrower ones stay in LUTs).
@@ -75,14 +75,19 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
 
 def packed_pairs(p: IntMvauParams) -> int:
     """PE pairs whose products share one multiply per input code (``dsp_packing``): all
-    ``PE // 2`` pairs when the codes pack (``hwgen.hw.arith.dsp_packing.packable``: weights
-    of 2 to 8 bits, inputs of at most 8, products of at least 9 bits), else none."""
-    w_t, x_t = p.weight_type, p.input_type
+    ``PE // 2`` pairs when the codes pack (:func:`codes_pack`), else none."""
+    return p.pe // 2 if codes_pack(p.weight_type, p.input_type, p.dsp_packing) else 0
+
+
+def codes_pack(weight_type, input_type, dsp_packing: str = "auto") -> bool:
+    """Whether two PEs' products of these codes share one multiply (``dsp_packing``,
+    ``hwgen.hw.arith.dsp_packing.packable``): weights of 2 to 8 bits, inputs of at most 8,
+    products of at least 9 bits, and packing not turned off."""
+    w_t, x_t = weight_type, input_type
     corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
-    if p.dsp_packing == "off" or not (2 <= w_t.bits <= PACK_MAX_BITS
-                                      and x_t.bits <= PACK_MAX_BITS
-                                      and width(min(corners), max(corners)) >= PACK_MIN_PRODUCT):
-        return 0
-    return p.pe // 2
+    return (dsp_packing != "off" and 2 <= w_t.bits <= PACK_MAX_BITS
+            and x_t.bits <= PACK_MAX_BITS
+            and width(min(corners), max(corners)) >= PACK_MIN_PRODUCT)
+
 
 int_mvau_cost = cost_function(int_mvau_features)
