@@ -25,7 +25,9 @@ class Requantizer(wiring.Component):
     """Scale, round, offset and saturate ``lanes`` accumulators (rules in ``hwgen.ir.rules``).
 
     Two register stages: the accumulator presented with ``i_valid`` in cycle ``t`` leaves on
-    ``o_data`` with ``o_valid`` in cycle ``t + 2``. No backpressure: the caller guarantees room.
+    ``o_data`` with ``o_valid`` in cycle ``t + 2``; ``pipelined`` adds a register after the
+    partial products and one after the rounding, for ``t + 4`` (:attr:`latency`). No
+    backpressure: the caller guarantees room.
 
     Parameters
     ----------
@@ -41,6 +43,10 @@ class Requantizer(wiring.Component):
         Output zero point and saturation bounds.
     roms : RomFiles, optional
         Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
+    pipelined : bool
+        Register the partial products and the rounded value too (two more cycles), so
+        neither the multiply and the sum of its pieces nor the rounding and the saturation
+        share a clock cycle.
 
     Members
     -------
@@ -52,7 +58,10 @@ class Requantizer(wiring.Component):
     """
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None):
+                 zero_point, out_min, out_max, roms=None, pipelined=False):
+        if not isinstance(pipelined, bool):
+            raise TypeError(f"pipelined must be a bool, not {pipelined!r}")
+        self._pipelined = pipelined
         if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
             raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -86,6 +95,20 @@ class Requantizer(wiring.Component):
             "o_data": Out(lanes_layout(output_type, lanes)),
         })
 
+    @property
+    def latency(self) -> int:
+        """Cycles from ``i_valid`` to ``o_valid``: 2, or 4 when ``pipelined``."""
+        return 4 if self._pipelined else 2
+
+    def _stage(self, m, value, name):
+        """``value``, registered when pipelined (a cycle later), else as is."""
+        if not self._pipelined:
+            return value
+        reg = Signal.like(value, name=name) if isinstance(value, Signal) else \
+            Signal(value.shape(), name=name)
+        m.d.sync += reg.eq(value)
+        return reg
+
     def elaborate(self, platform):
         m = Module()
         lanes = self._lanes
@@ -106,9 +129,10 @@ class Requantizer(wiring.Component):
             half = fold_table(m, "half", np.left_shift(1, right_values - 1), bits=62,
                               is_signed=False, fold=self.i_fold, roms=self._roms)
 
-        # Stage A: (shifted) accumulator times the 31-bit multiplier.
+        # Stage A: (shifted) accumulator times the 31-bit multiplier (pipelined: the
+        # partial products registered first, with the constants they go on with).
         valid_a = Signal()
-        m.d.sync += valid_a.eq(self.i_valid)
+        m.d.sync += valid_a.eq(self._stage(m, self.i_valid, "valid_p"))
         products, rights, halves = [], [], []
         for lane in range(lanes):
             # gemmlowp's (acc << left) * qm is computed as (acc * qm) << left: the same
@@ -117,19 +141,20 @@ class Requantizer(wiring.Component):
             # fits 63 bits.
             scaled = self._multiply(m, lane, self.i_acc[lane], qm[lane])
             if gemmlowp and np.any(self._shift > 0):
-                scaled = scaled << left[lane]
+                scaled = scaled << self._stage(m, left[lane], f"left_p{lane}")
             product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
-            m.d.sync += [product.eq(scaled), rshift.eq(right[lane])]
+            m.d.sync += [product.eq(scaled),
+                         rshift.eq(self._stage(m, right[lane], f"rshift_p{lane}"))]
             products.append(product)
             rights.append(rshift)
             if not gemmlowp:
                 rounding_half = Signal(unsigned(62), name=f"half{lane}")
-                m.d.sync += rounding_half.eq(half[lane])
+                m.d.sync += rounding_half.eq(self._stage(m, half[lane], f"half_p{lane}"))
                 halves.append(rounding_half)
 
-        # Stage B: rounding, zero point, saturation.
-        m.d.sync += self.o_valid.eq(valid_a)
+        # Stage B: rounding (pipelined: registered), zero point, saturation.
+        m.d.sync += self.o_valid.eq(self._stage(m, valid_a, "valid_r"))
         for lane in range(lanes):
             product, rshift = products[lane], rights[lane]
             if gemmlowp:
@@ -138,6 +163,7 @@ class Requantizer(wiring.Component):
                 value = self._single_round(
                     m, lane, product, rshift, halves[lane],
                     even=self._rounding is RequantRounding.SINGLE_EVEN)
+            value = self._stage(m, value, f"rounded_r{lane}")
             # Every intermediate fits 64 bits, so simulators keep each in one machine word.
             with_zero = Signal(signed(64), name=f"with_zero{lane}")
             m.d.comb += with_zero.eq(value + self._zero_point)
@@ -154,13 +180,14 @@ class Requantizer(wiring.Component):
         the 27-bit port and cuts both operands once the accumulator passes 18 bits: four.
         """
         if self._acc_bits > MULTIPLIER_A_BITS:
-            return acc * qm
+            return self._stage(m, acc * qm, f"whole_p{lane}")
         partials = []
         for low in range(0, 31, MULTIPLIER_PIECE_BITS):
             piece = qm[low:min(low + MULTIPLIER_PIECE_BITS, 31)]
             partial = Signal(signed(self._acc_bits + len(piece) + 1),
                               name=f"partial{lane}_{low}")
-            m.d.comb += partial.eq(acc * piece)
+            domain = m.d.sync if self._pipelined else m.d.comb
+            domain += partial.eq(acc * piece)
             partials.append(partial << low if low else partial)
         return sum(partials[1:], partials[0])
 

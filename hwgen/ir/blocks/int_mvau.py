@@ -26,7 +26,14 @@ from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_
 from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
-           "DSP_PACKING_CHOICES"]
+           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES"]
+
+#: Adder levels of a PE's dot-product tree between two registers
+#: (:attr:`IntMvauParams.dot_registers`).
+DOT_LEVELS_PER_STAGE = 2
+#: Register stages the int MVAU's requantizer has beyond the plain requantizer's two
+#: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
+REQUANT_EXTRA_STAGES = 2
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
@@ -191,6 +198,31 @@ class IntMvauParams(MatrixFolding, RequantFields):
         ``<= SF`` cycles, before the next fold's are complete.
         """
         return -(-self.pe // self.sf)
+
+    @property
+    def packed_pairs(self) -> int:
+        """PE pairs whose products share one multiply per input code (``dsp_packing``,
+        :func:`hwgen.perf.cost.int_mvau.codes_pack`): ``PE // 2`` when the codes pack."""
+        from ...perf.cost.int_mvau import codes_pack   # the cost model imports this module
+        return self.pe // 2 if codes_pack(self.weight_type, self.input_type,
+                                          self.dsp_packing) else 0
+
+    @property
+    def dot_registers(self) -> int:
+        """Registers a step's products pass before the engine's dot-product register: one
+        after the multiplies, then one every :data:`DOT_LEVELS_PER_STAGE` adder levels of a
+        PE's tree (``SIMD`` terms, ``2 x SIMD`` for the high PE of a packed pair: its
+        products and borrow bits), none after the last level. Timing (issue 12): the path
+        grows by at most one such stage with PE x SIMD."""
+        terms = 2 * self.simd if self.packed_pairs else self.simd
+        levels = (terms - 1).bit_length() if terms > 1 else 0
+        return 1 + max(0, levels - 1) // DOT_LEVELS_PER_STAGE
+
+    @property
+    def pipeline_delay(self) -> int:
+        """Cycles the pipelined datapath adds to a fold's write (``hwgen.perf.mvau``): the
+        dot-product registers and the requantizer's :data:`REQUANT_EXTRA_STAGES`."""
+        return self.dot_registers + REQUANT_EXTRA_STAGES
 
     @property
     def requant_rounds(self) -> int:

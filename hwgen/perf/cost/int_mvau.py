@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ir.blocks.int_mvau import IntMvauParams
-from .arith import adder_tree, width
+from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams
+from .arith import adder_tree, pipeline_register_bits, width
 from .components import mvau_core, requantizer, shared_requantizer
 from .memory import rom_from_fields
 from .model import cost_function
@@ -48,7 +48,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               weights=rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits,
                                       sync_read=True, counter_address=True),
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
-              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
+              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
+              dot_stages=1 + p.dot_registers)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
     x_bits = x_t.bits + (0 if x_t.signed else 1)
     pairs = packed_pairs(p)
@@ -64,9 +65,17 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         t.tree(high, count=pairs, dsp_leaves=True)
     else:
         t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
+    # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
+    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 1)
+    low_terms = [(lo, hi)] * p.simd
+    high_terms = [(lo - 1, hi), (0, 1)] * p.simd
+    t.reg(p.simd * (single * width(lo, hi) + pairs * (2 * width(lo, hi) + 1)))
+    t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
+    if pairs:
+        t.reg(pairs * pipeline_register_bits(high_terms, **inside))
     args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value)
+                rounding=p.rounding.value, pipelined=True)
     if p.requant_rounds > 1:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
