@@ -34,10 +34,10 @@ class IntMvau(wiring.Component):
 
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
     writes the output FIFO in cycle ``t + 4 + requant_rounds + pipeline_delay`` (three engine
-    stages, the registers of ``IntMvauParams.dot_registers``: after the multiplies and every
-    ``DOT_LEVELS_PER_STAGE`` adder levels, then four requantizer stages after the last
-    round: :attr:`IntMvauParams.pipeline_delay` counts the registers beyond the plain
-    datapath's).
+    stages, the registers of ``IntMvauParams.dot_registers``: of the weights and inputs,
+    after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder levels, then four
+    requantizer stages after the last round: :attr:`IntMvauParams.pipeline_delay` counts
+    the registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -116,8 +116,13 @@ class IntMvau(wiring.Component):
         w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
         corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
         lo, hi = min(corners), max(corners)
-        # Every product is registered (a multiply per clock cycle), then each tree takes
-        # DOT_LEVELS_PER_STAGE adder levels per cycle (IntMvauParams.dot_registers).
+        # The step's weights and inputs are registered (a memory's output goes straight into
+        # flip-flops), every product is registered (a multiply per clock cycle), then each
+        # tree takes DOT_LEVELS_PER_STAGE adder levels per cycle (IntMvauParams.dot_registers).
+        weights = Signal(w_layout, name="weights_r")
+        inputs = Signal.like(core.inputs, name="inputs_r")
+        m.d.sync += [weights.eq(core.weights), inputs.eq(core.inputs)]
+
         def registered(value, vlo, vhi, name):
             reg = Signal(shape_for_range(vlo, vhi), name=name)
             m.d.sync += reg.eq(value)
@@ -129,17 +134,17 @@ class IntMvau(wiring.Component):
                 # PEs pe and pe + 1 share each input code: one multiply for both products;
                 # pe + 1's tree adds the borrow bits (hwgen.hw.arith.dsp_packing).
                 for s in range(p.simd):
-                    low, high, borrow = packed_pair(core.inputs[s], core.weights[pe][s],
-                                                    core.weights[pe + 1][s])
+                    low, high, borrow = packed_pair(inputs[s], weights[pe][s],
+                                                    weights[pe + 1][s])
                     terms[pe].append(registered(low, lo, hi, f"low{pe}_{s}"))
                     terms[pe + 1] += [registered(high, lo - 1, hi, f"high{pe + 1}_{s}"),
                                       registered(borrow, 0, 1, f"borrow{pe + 1}_{s}")]
             elif not terms[pe]:
-                terms[pe] = [registered(core.weights[pe][s] * core.inputs[s], lo, hi,
+                terms[pe] = [registered(weights[pe][s] * inputs[s], lo, hi,
                                         f"product{pe}_{s}") for s in range(p.simd)]
         for pe in range(p.pe):
             dot, _, _ = pipelined_sum(m, terms[pe], every=DOT_LEVELS_PER_STAGE,
-                                      stages=p.dot_registers - 1, name=f"dot{pe}")
+                                      stages=p.dot_registers - 2, name=f"dot{pe}")
             m.d.comb += core.dots[pe].eq(dot)
 
         requant_args = dict(

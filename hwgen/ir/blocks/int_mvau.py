@@ -209,14 +209,15 @@ class IntMvauParams(MatrixFolding, RequantFields):
 
     @property
     def dot_registers(self) -> int:
-        """Registers a step's products pass before the engine's dot-product register: one
-        after the multiplies, then one every :data:`DOT_LEVELS_PER_STAGE` adder levels of a
-        PE's tree (``SIMD`` terms, ``2 x SIMD`` for the high PE of a packed pair: its
-        products and borrow bits), none after the last level. Timing (issue 12): the path
-        grows by at most one such stage with PE x SIMD."""
+        """Registers a step passes before the engine's dot-product register: one for the
+        weights and inputs (out of their memories), one after the multiplies, then one every
+        :data:`DOT_LEVELS_PER_STAGE` adder levels of a PE's tree (``SIMD`` terms, ``2 x
+        SIMD`` for the high PE of a packed pair: its products and borrow bits), none after
+        the last level. Timing (issue 12): the path grows by at most one such stage with
+        PE x SIMD."""
         terms = 2 * self.simd if self.packed_pairs else self.simd
         levels = (terms - 1).bit_length() if terms > 1 else 0
-        return 1 + max(0, levels - 1) // DOT_LEVELS_PER_STAGE
+        return 2 + max(0, levels - 1) // DOT_LEVELS_PER_STAGE
 
     @property
     def pipeline_delay(self) -> int:

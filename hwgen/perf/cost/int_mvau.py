@@ -66,7 +66,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     else:
         t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
-    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 1)
+    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 2)
+    t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
     t.reg(p.simd * (single * width(lo, hi) + pairs * (2 * width(lo, hi) + 1)))
