@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -25,9 +25,10 @@ class Requantizer(wiring.Component):
     """Scale, round, offset and saturate ``lanes`` accumulators (rules in ``hwgen.ir.rules``).
 
     Two register stages: the accumulator presented with ``i_valid`` in cycle ``t`` leaves on
-    ``o_data`` with ``o_valid`` in cycle ``t + 2``; ``pipelined`` adds a register after the
-    partial products and one after the rounding, for ``t + 4`` (:attr:`latency`). No
-    backpressure: the caller guarantees room.
+    ``o_data`` with ``o_valid`` in cycle ``t + 2``; ``pipelined`` adds a register before the
+    multiply (the accumulator and the per-fold constants), one after the partial products
+    and one after the rounding, for ``t + 5`` (:attr:`latency`). No backpressure: the caller
+    guarantees room.
 
     Parameters
     ----------
@@ -44,9 +45,9 @@ class Requantizer(wiring.Component):
     roms : RomFiles, optional
         Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
     pipelined : bool
-        Register the partial products and the rounded value too (two more cycles), so
-        neither the multiply and the sum of its pieces nor the rounding and the saturation
-        share a clock cycle.
+        Register the multiply's operands, the partial products and the rounded value too
+        (three more cycles), so the table reads, the multiply, the sum of its pieces, the
+        rounding and the saturation each have a clock cycle.
 
     Members
     -------
@@ -97,15 +98,21 @@ class Requantizer(wiring.Component):
 
     @property
     def latency(self) -> int:
-        """Cycles from ``i_valid`` to ``o_valid``: 2, or 4 when ``pipelined``."""
-        return 4 if self._pipelined else 2
+        """Cycles from ``i_valid`` to ``o_valid``: 2, or 5 when ``pipelined``."""
+        return 5 if self._pipelined else 2
 
     def _stage(self, m, value, name):
-        """``value``, registered when pipelined (a cycle later), else as is."""
+        """``value``, registered when pipelined (a cycle later), else as is; a constant (a
+        table whose rows are all equal) needs no register."""
         if not self._pipelined:
             return value
-        reg = Signal.like(value, name=name) if isinstance(value, Signal) else \
-            Signal(value.shape(), name=name)
+        value = Value.cast(value)
+        try:
+            Const.cast(value)
+            return value
+        except TypeError:
+            pass
+        reg = Signal(value.shape(), name=name)
         m.d.sync += reg.eq(value)
         return reg
 
@@ -131,26 +138,33 @@ class Requantizer(wiring.Component):
 
         # Stage A: (shifted) accumulator times the 31-bit multiplier (pipelined: the
         # partial products registered first, with the constants they go on with).
+        # (pipelined: the accumulator and the table reads registered before the multiply.)
         valid_a = Signal()
-        m.d.sync += valid_a.eq(self._stage(m, self.i_valid, "valid_p"))
+        valid_t = self._stage(m, self.i_valid, "valid_t")
+        m.d.sync += valid_a.eq(self._stage(m, valid_t, "valid_p"))
         products, rights, halves = [], [], []
         for lane in range(lanes):
+            acc = self._stage(m, self.i_acc[lane], f"acc_t{lane}")
+            qm_lane = self._stage(m, qm[lane], f"qm_t{lane}")
+            right_lane = self._stage(m, right[lane], f"rshift_t{lane}")
             # gemmlowp's (acc << left) * qm is computed as (acc * qm) << left: the same
             # integer, with the narrow accumulator as the multiplier's operand.
             # |acc << left| <= 2**31 (checked at compile time) and qm < 2**31: the product
             # fits 63 bits.
-            scaled = self._multiply(m, lane, self.i_acc[lane], qm[lane])
+            scaled = self._multiply(m, lane, acc, qm_lane)
             if gemmlowp and np.any(self._shift > 0):
-                scaled = scaled << self._stage(m, left[lane], f"left_p{lane}")
+                left_lane = self._stage(m, left[lane], f"left_t{lane}")
+                scaled = scaled << self._stage(m, left_lane, f"left_p{lane}")
             product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
             m.d.sync += [product.eq(scaled),
-                         rshift.eq(self._stage(m, right[lane], f"rshift_p{lane}"))]
+                         rshift.eq(self._stage(m, right_lane, f"rshift_p{lane}"))]
             products.append(product)
             rights.append(rshift)
             if not gemmlowp:
                 rounding_half = Signal(unsigned(62), name=f"half{lane}")
-                m.d.sync += rounding_half.eq(self._stage(m, half[lane], f"half_p{lane}"))
+                half_lane = self._stage(m, half[lane], f"half_t{lane}")
+                m.d.sync += rounding_half.eq(self._stage(m, half_lane, f"half_p{lane}"))
                 halves.append(rounding_half)
 
         # Stage B: rounding (pipelined: registered), zero point, saturation.

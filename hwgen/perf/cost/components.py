@@ -224,9 +224,10 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            t.reg(sum(pieces) + beside + min(rounded, 64))
+            operands = acc_bits + (31 if qm.varying(lane) else 0)
+            t.reg(operands + sum(pieces) + 2 * beside + min(rounded, 64))
     if pipelined:
-        t.reg(2)                                                # valid_p, valid_r
+        t.reg(3)                                                # valid_t, valid_p, valid_r
 
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
