@@ -35,7 +35,7 @@ def run(dut, beats, gaps):
                     ctx.set(dut.i_valid, 0)
                     for lane in range(LANES):
                         ctx.set(dut.i_acc[lane], 0)   # the snapshot must not need i_acc
-        for _ in range(rounds + 5):
+        for _ in range(rounds + 6):
             _, _, valid, data = await ctx.tick().sample(dut.o_valid, dut.o_data)
             if valid:
                 got.append((cycle, [int(data[lane]) for lane in range(LANES)]))
@@ -74,9 +74,9 @@ def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, pipelined):
     fed, got = run(dut, beats, gaps)
     rounds = -(-LANES // units)
     assert dut.rounds == rounds
-    # After the last round: two register stages, five when pipelined (the operands, the
-    # partial products and the rounded value registered too).
-    after = 5 if pipelined else 2
+    # After the last round: two register stages, six when pipelined (the operands, the
+    # partial products, the rounding's first step and the rounded value registered too).
+    after = 6 if pipelined else 2
     assert [cycle for cycle, _ in got] == [t + rounds - 1 + after for t in fed]
     for (fold, accs), (_, lanes) in zip(beats, got, strict=True):
         want = requantize_and_clamp(accs, multiplier[fold], shift[fold], rounding, -3,

@@ -35,7 +35,7 @@ class IntMvau(wiring.Component):
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
     writes the output FIFO in cycle ``t + 4 + requant_rounds + pipeline_delay`` (three engine
     stages, the registers of ``IntMvauParams.dot_registers``: of the weights and inputs,
-    after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder levels, then five
+    after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder levels, then six
     requantizer stages after the last round: :attr:`IntMvauParams.pipeline_delay` counts
     the registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an

@@ -27,7 +27,8 @@ class Requantizer(wiring.Component):
     Two register stages: the accumulator presented with ``i_valid`` in cycle ``t`` leaves on
     ``o_data`` with ``o_valid`` in cycle ``t + 2``; ``pipelined`` adds a register before the
     multiply (the accumulator and the per-fold constants), one after the partial products
-    and one after the rounding, for ``t + 5`` (:attr:`latency`). No backpressure: the caller
+    and two in the rounding (its add or shift, then the rest), for ``t + 6``
+    (:attr:`latency`). No backpressure: the caller
     guarantees room.
 
     Parameters
@@ -45,9 +46,10 @@ class Requantizer(wiring.Component):
     roms : RomFiles, optional
         Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
     pipelined : bool
-        Register the multiply's operands, the partial products and the rounded value too
-        (three more cycles), so the table reads, the multiply, the sum of its pieces, the
-        rounding and the saturation each have a clock cycle.
+        Register the multiply's operands, the partial products, the rounding's first step
+        and the rounded value too (four more cycles), so the table reads, the multiply, the
+        sum of its pieces, the two steps of the rounding and the saturation each have a
+        clock cycle.
 
     Members
     -------
@@ -98,8 +100,8 @@ class Requantizer(wiring.Component):
 
     @property
     def latency(self) -> int:
-        """Cycles from ``i_valid`` to ``o_valid``: 2, or 5 when ``pipelined``."""
-        return 5 if self._pipelined else 2
+        """Cycles from ``i_valid`` to ``o_valid``: 2, or 6 when ``pipelined``."""
+        return 6 if self._pipelined else 2
 
     def _stage(self, m, value, name):
         """``value``, registered when pipelined (a cycle later), else as is; a constant (a
@@ -167,8 +169,9 @@ class Requantizer(wiring.Component):
                 m.d.sync += rounding_half.eq(self._stage(m, half_lane, f"half_p{lane}"))
                 halves.append(rounding_half)
 
-        # Stage B: rounding (pipelined: registered), zero point, saturation.
-        m.d.sync += self.o_valid.eq(self._stage(m, valid_a, "valid_r"))
+        # Stage B: rounding (pipelined: in two registered steps), zero point, saturation.
+        valid_m = self._stage(m, valid_a, "valid_m")
+        m.d.sync += self.o_valid.eq(self._stage(m, valid_m, "valid_r"))
         for lane in range(lanes):
             product, rshift = products[lane], rights[lane]
             if gemmlowp:
@@ -205,14 +208,16 @@ class Requantizer(wiring.Component):
             partials.append(partial << low if low else partial)
         return sum(partials[1:], partials[0])
 
-    @staticmethod
-    def _gemmlowp_round(m, lane, product, rshift):
+    def _gemmlowp_round(self, m, lane, product, rshift):
         # SaturatingRoundingDoublingHighMul adds 2**30 (or 1 - 2**30 when negative) and then
         # divides by 2**31 truncating toward zero; both cases equal the flooring shift
         # (product + 2**30) >> 31, i.e. round to nearest, ties up. The saturating case
         # INT32_MIN * INT32_MIN cannot occur because the multiplier is non-negative.
         high = Signal(signed(33), name=f"high{lane}")
         m.d.comb += high.eq((product + (1 << 30)) >> 31)
+        # (pipelined: the add registered, then the rest.)
+        high = self._stage(m, high, f"high_r{lane}")
+        rshift = self._stage(m, rshift, f"rshift_r{lane}")
         # RoundingDivideByPOT(high, rshift), round half away from zero.
         mask = Signal(unsigned(32), name=f"mask{lane}")
         m.d.comb += mask.eq((1 << rshift) - 1)
@@ -224,21 +229,27 @@ class Requantizer(wiring.Component):
         m.d.comb += result.eq((high >> rshift) + (remainder > threshold))
         return result
 
-    @staticmethod
-    def _single_round(m, lane, product, t, half, *, even):
+    def _single_round(self, m, lane, product, t, half, *, even):
         result = Signal(signed(63), name=f"rounded{lane}")
         if not even:
             # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result
-            # is below 2**62 in magnitude.
-            m.d.comb += result.eq((product + half) >> t)
+            # is below 2**62 in magnitude. (pipelined: the add registered, then the shift.)
+            total = Signal(signed(64), name=f"total{lane}")
+            m.d.comb += total.eq(product + half)
+            total = self._stage(m, total, f"total_r{lane}")
+            m.d.comb += result.eq(total >> self._stage(m, t, f"rshift_r{lane}"))
             return result
         # Round half to even: floor, then up if the remainder passes half, or equals it and
-        # the floor is odd.
+        # the floor is odd. (pipelined: the shift and the comparisons registered, then the
+        # add.)
         floor = Signal(signed(63), name=f"floor{lane}")
         remainder = Signal(unsigned(63), name=f"remainder{lane}")
         m.d.comb += [
             floor.eq(product >> t),
             remainder.eq(product.as_unsigned() & ((half << 1) - 1)),
-            result.eq(floor + ((remainder > half) | ((remainder == half) & floor[0]))),
         ]
+        above = self._stage(m, remainder > half, f"above_r{lane}")
+        tie = self._stage(m, remainder == half, f"tie_r{lane}")
+        floor = self._stage(m, floor, f"floor_r{lane}")
+        m.d.comb += result.eq(floor + (above | (tie & floor[0])))
         return result

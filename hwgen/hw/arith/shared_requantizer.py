@@ -26,7 +26,7 @@ class SharedRequantizer(wiring.Component):
 
     Timing: the whole beat leaves on ``o_data`` with ``o_valid`` in cycle ``t + rounds - 1 +
     L`` (the requantizer's ``L`` = :attr:`Requantizer.latency` stages after the last round:
-    2, or 5 when ``pipelined``). The next ``i_valid`` may come at
+    2, or 6 when ``pipelined``). The next ``i_valid`` may come at
     ``t + rounds`` at the earliest (the caller guarantees it: an MVAU with ``rounds <= SF``
     finishes a fold every ``SF`` cycles at most). No backpressure.
 

@@ -33,7 +33,7 @@ __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv"
 DOT_LEVELS_PER_STAGE = 2
 #: Register stages the int MVAU's requantizer has beyond the plain requantizer's two
 #: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
-REQUANT_EXTRA_STAGES = 3
+REQUANT_EXTRA_STAGES = 4
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")

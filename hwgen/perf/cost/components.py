@@ -225,9 +225,10 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
             operands = acc_bits + (31 if qm.varying(lane) else 0)
-            t.reg(operands + sum(pieces) + 2 * beside + min(rounded, 64))
+            middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
+            t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
     if pipelined:
-        t.reg(3)                                                # valid_t, valid_p, valid_r
+        t.reg(4)                                        # valid_t, valid_p, valid_m, valid_r
 
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
