@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ConfigError, IRError
+from ..ir.blocks.int_mvau import codes_pack
 from ..ir.blocks.sliding_window import SlidingWindowParams, window_lanes
 from ..ir.graph import Graph
 from ..ir.layers.conv import QuantConv, QuantPool
 from ..ir.layers.dense import Folding, QuantDense
 from ..ir.layers.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
-from ..perf.cost.int_mvau import codes_pack
 from ..perf.registry import cycle_model
 
 __all__ = ["DEFAULT_MAX_MACS", "FoldingReport", "FoldingTargetError", "LayerFolding",
@@ -233,7 +233,7 @@ class _Option:
 def _multiplies(layer, folding: Folding, packing: str) -> int:
     """Hardware multiplies of an integer MVAU folded so (0 for other layers): ``PE x SIMD``
     products, or ``ceil(PE / 2) x SIMD`` when two PEs' products of one input code share a
-    multiply (``dsp_packing``, :func:`hwgen.perf.cost.int_mvau.codes_pack`), plus two per
+    multiply (``dsp_packing``, :func:`hwgen.ir.blocks.int_mvau.codes_pack`), plus two per
     requantizer lane (its multiply is two partial products): one lane per PE when ``SF = 1``,
     else ``ceil(PE / SF)`` shared ones (``IntMvauParams.requant_units``)."""
     if type(layer) not in (QuantDense, QuantConv):

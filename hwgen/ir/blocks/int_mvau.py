@@ -26,7 +26,24 @@ from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_
 from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
-           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES"]
+           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack"]
+
+#: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
+#: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
+PACK_MAX_BITS, PACK_MIN_PRODUCT_BITS = 8, 9
+
+
+def codes_pack(weight_type: IntType, input_type: IntType, dsp_packing: str = "auto") -> bool:
+    """Whether two PEs' products of these codes share one multiply (``dsp_packing``,
+    ``hwgen.hw.arith.dsp_packing.packable``): weights of 2 to 8 bits, inputs of at most 8,
+    products of at least 9 bits, and packing not turned off."""
+    corners = [a * b for a in (weight_type.qmin, weight_type.qmax)
+               for b in (input_type.qmin, input_type.qmax)]
+    lo, hi = min(corners), max(corners)
+    product_bits = max(1, hi.bit_length()) if lo >= 0 else signed_bits_for_range(lo, hi)
+    return (dsp_packing != "off" and 2 <= weight_type.bits <= PACK_MAX_BITS
+            and input_type.bits <= PACK_MAX_BITS and product_bits >= PACK_MIN_PRODUCT_BITS)
+
 
 #: Adder levels of a PE's dot-product tree between two registers
 #: (:attr:`IntMvauParams.dot_registers`).
@@ -202,8 +219,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
     @property
     def packed_pairs(self) -> int:
         """PE pairs whose products share one multiply per input code (``dsp_packing``,
-        :func:`hwgen.perf.cost.int_mvau.codes_pack`): ``PE // 2`` when the codes pack."""
-        from ...perf.cost.int_mvau import codes_pack   # the cost model imports this module
+        :func:`codes_pack`): ``PE // 2`` when the codes pack."""
         return self.pe // 2 if codes_pack(self.weight_type, self.input_type,
                                           self.dsp_packing) else 0
 

@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams
+from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
 from .arith import adder_tree, pipeline_register_bits, width
 from .components import mvau_core, requantizer, shared_requantizer
 from .memory import rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["codes_pack", "int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
+__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
 
-#: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field, the widest codes
-#: packed, the narrowest product worth packing (narrower ones stay in LUTs).
-LOW_BITS, PACK_MAX_BITS, PACK_MIN_PRODUCT = 18, 8, 9
+#: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field.
+LOW_BITS = 18
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -85,19 +84,9 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
 
 def packed_pairs(p: IntMvauParams) -> int:
     """PE pairs whose products share one multiply per input code (``dsp_packing``): all
-    ``PE // 2`` pairs when the codes pack (:func:`codes_pack`), else none."""
+    ``PE // 2`` pairs when the codes pack (``hwgen.ir.blocks.int_mvau.codes_pack``), else
+    none."""
     return p.pe // 2 if codes_pack(p.weight_type, p.input_type, p.dsp_packing) else 0
-
-
-def codes_pack(weight_type, input_type, dsp_packing: str = "auto") -> bool:
-    """Whether two PEs' products of these codes share one multiply (``dsp_packing``,
-    ``hwgen.hw.arith.dsp_packing.packable``): weights of 2 to 8 bits, inputs of at most 8,
-    products of at least 9 bits, and packing not turned off."""
-    w_t, x_t = weight_type, input_type
-    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
-    return (dsp_packing != "off" and 2 <= w_t.bits <= PACK_MAX_BITS
-            and x_t.bits <= PACK_MAX_BITS
-            and width(min(corners), max(corners)) >= PACK_MIN_PRODUCT)
 
 
 int_mvau_cost = cost_function(int_mvau_features)
