@@ -79,8 +79,9 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
             if options.pe is not None or options.simd is not None:
                 requests[layer.name] = (options.pe, options.simd)
         progress("choosing the folding")
+        packing = {layer.name: config.layer(layer.name).dsp_packing for layer in graph.layers}
         graph = choose_folding(graph, requests=requests, max_macs=max_macs,
-                               target_ii=target_ii)
+                               target_ii=target_ii, dsp_packing=packing)
     with _phase(phases, "lowering"):
         progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ConfigError, IRError
+from ..ir.blocks.int_mvau import codes_pack
 from ..ir.blocks.sliding_window import SlidingWindowParams, window_lanes
 from ..ir.graph import Graph
-from ..ir.layers.conv import QuantPool
-from ..ir.layers.dense import Folding
+from ..ir.layers.conv import QuantConv, QuantPool
+from ..ir.layers.dense import Folding, QuantDense
 from ..ir.layers.depthwise import QuantDepthwiseConv
 from ..ir.lowering import lower_layer
 from ..perf.registry import cycle_model
@@ -226,9 +227,26 @@ class _Option:
     cycles: int
     part: str            # what sets the cycles: a part of the layer or "after:<layer>"
     native: bool         # the window delivers SIMD-wide beats itself
+    multiplies: int      # hardware multiplies (:func:`_multiplies`)
 
 
-def _options(costs: _Costs, index: int, layer, pe, simd) -> list:
+def _multiplies(layer, folding: Folding, packing: str) -> int:
+    """Hardware multiplies of an integer MVAU folded so (0 for other layers): ``PE x SIMD``
+    products, or ``ceil(PE / 2) x SIMD`` when two PEs' products of one input code share a
+    multiply (``dsp_packing``, :func:`hwgen.ir.blocks.int_mvau.codes_pack`), plus two per
+    requantizer lane (its multiply is two partial products): one lane per PE when ``SF = 1``,
+    else ``ceil(PE / SF)`` shared ones (``IntMvauParams.requant_units``)."""
+    if type(layer) not in (QuantDense, QuantConv):
+        return 0
+    pe, simd = folding.pe, folding.simd
+    sf = layer.in_features // simd
+    packs = codes_pack(layer.weight_quant.dtype, layer.input_quant.dtype, packing)
+    products = (pe - pe // 2 if packs else pe) * simd
+    lanes = pe if sf == 1 else -(-pe // sf)
+    return products + 2 * lanes
+
+
+def _options(costs: _Costs, index: int, layer, pe, simd, packing: str = "auto") -> list:
     options = []
     for folding in _candidates(layer, pe, simd):
         parts = costs.own(layer, folding)
@@ -238,18 +256,21 @@ def _options(costs: _Costs, index: int, layer, pe, simd) -> list:
         worst = max(sorted(parts, key=_part_rank), key=parts.get)
         native = not _has_window(layer) or isinstance(layer, QuantDepthwiseConv) or \
             window_lanes(layer.input_shape[2], layer.kernel, folding.simd) == folding.simd
-        options.append(_Option(folding, parts[worst], worst, native))
+        options.append(_Option(folding, parts[worst], worst, native,
+                               _multiplies(layer, folding, packing)))
     return options
 
 
-def _cheapest(options: list, target: int) -> _Option:
-    """Fewest MAC units within ``target`` (then a native SIMD, then the wider SIMD); if none
-    is within it, the fastest (then the fewest units)."""
+def _cheapest(options: list, target: int, *, lean: bool = False) -> _Option:
+    """Fewest MAC units within ``target`` (then, if ``lean``, the fewest hardware
+    multiplies; then a native SIMD, the wider SIMD); if none is within it, the fastest (then
+    the fewest units)."""
     def key(o):
         units = o.folding.pe * o.folding.simd
+        multiplies = o.multiplies if lean else 0
         if o.cycles <= target:
-            return (0, units, not o.native, -o.folding.simd)
-        return (1, o.cycles, units, not o.native, -o.folding.simd)
+            return (0, units, multiplies, not o.native, -o.folding.simd)
+        return (1, o.cycles, units, multiplies, not o.native, -o.folding.simd)
     return min(options, key=key)
 
 
@@ -294,7 +315,7 @@ def _check_request(name: str, what: str, value, size: int, unit: str) -> None:
             f"{', '.join(map(str, divisors(size)))}")
 
 
-def _plan(graph: Graph, requests: dict):
+def _plan(graph: Graph, requests: dict, packing: dict):
     """Every foldable layer's options, and the fastest interval the graph can reach:
     ``(options by layer index, best cycles, limiting layer name, why)``."""
     costs = _Costs(graph)
@@ -309,7 +330,8 @@ def _plan(graph: Graph, requests: dict):
             fixed = bool(pe and simd)
         _check_request(layer.name, "PE", pe, layer.out_features, "output channels")
         _check_request(layer.name, "SIMD", simd, layer.in_features, "inputs")
-        options[index] = _options(costs, index, layer, pe, simd)
+        options[index] = _options(costs, index, layer, pe, simd,
+                                  packing.get(layer.name, "auto"))
         fastest = _fastest(options[index])
         if fastest.cycles > best[0]:
             best = (fastest.cycles, layer.name,
@@ -328,7 +350,7 @@ def _plan(graph: Graph, requests: dict):
 
 
 def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_MACS,
-                   target_ii: int | None = None) -> Graph:
+                   target_ii: int | None = None, dsp_packing=None) -> Graph:
     """Set every layer's folding: the cheapest one meeting a target interval.
 
     By default the target is ``ceil(max(vectors * MH * MW) / max_macs)``: the layer with the
@@ -337,8 +359,11 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
     graph can reach. With ``target_ii`` the target is that interval, and a graph that cannot
     reach it raises :class:`FoldingTargetError`. Every other layer takes the fewest
     multipliers that keep its cycles (its matrix, its window, the pools after it) within the
-    target (see the module docstring). A requested PE or SIMD is kept (the other one is
-    chosen); a layer whose folding is already set is left alone.
+    target (see the module docstring). Among foldings of equally many MAC units within the
+    interval those foldings reach, each layer takes the one with the fewest hardware
+    multiplies: an even PE whose products pack two to a DSP (``dsp_packing``), fewer
+    requantizer lanes. A requested PE or SIMD is kept (the other one is chosen); a layer
+    whose folding is already set is left alone.
 
     Parameters
     ----------
@@ -349,6 +374,9 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
         Multipliers of the largest layer when ``target_ii`` is not given.
     target_ii : int, optional
         Cycles per inference the pipeline must reach.
+    dsp_packing : dict, optional
+        ``{layer name: "auto" | "off"}`` (CONFIG.toml's ``dsp_packing``); ``"auto"`` for a
+        layer not named.
     """
     requests = dict(requests or {})
     names = {layer.name for layer in graph.layers}
@@ -365,7 +393,7 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
     elif not isinstance(target_ii, int) or isinstance(target_ii, bool) or target_ii < 1:
         raise IRError(f"the target interval must be a positive number of cycles, "
                       f"not {target_ii!r}")
-    options, best, limit, why = _plan(graph, requests)
+    options, best, limit, why = _plan(graph, requests, dict(dsp_packing or {}))
     if target_ii is None:
         target = max([math.ceil(_macs(layer) / max_macs) for layer in graph.layers
                       if _foldable(layer)] + [best, 1])
@@ -377,9 +405,15 @@ def choose_folding(graph: Graph, *, requests=None, max_macs: int = DEFAULT_MAX_M
             why=why)
     else:
         target = target_ii
+    # Then, at the interval those foldings reach (never slower), the same MAC units with the
+    # fewest multiplies: an even PE whose products pack two to a DSP, fewer requantizer lanes.
+    first = [_cheapest(layer_options, target) for layer_options in options.values()]
+    if first:
+        target = min(target, max(option.cycles for option in first))
     layers = list(graph.layers)
     for index, layer_options in options.items():
-        layers[index] = layers[index].replace(folding=_cheapest(layer_options, target).folding)
+        chosen = _cheapest(layer_options, target, lean=True)
+        layers[index] = layers[index].replace(folding=chosen.folding)
     return graph.replace_layers(layers)
 
 

@@ -35,7 +35,7 @@ def run(dut, beats, gaps):
                     ctx.set(dut.i_valid, 0)
                     for lane in range(LANES):
                         ctx.set(dut.i_acc[lane], 0)   # the snapshot must not need i_acc
-        for _ in range(rounds + 2):
+        for _ in range(rounds + 6):
             _, _, valid, data = await ctx.tick().sample(dut.o_valid, dut.o_data)
             if valid:
                 got.append((cycle, [int(data[lane]) for lane in range(LANES)]))
@@ -48,10 +48,11 @@ def run(dut, beats, gaps):
     return fed, got
 
 
+@pytest.mark.parametrize("pipelined", [False, True], ids=["plain", "pipelined"])
 @pytest.mark.parametrize("acc_bits", [20, 30])    # split multiplier (<= 27 bits), whole
 @pytest.mark.parametrize("units", [1, 2, 3, 4])
 @pytest.mark.parametrize("rounding", list(RequantRounding))
-def test_every_lane_as_golden_and_timing(units, rounding, acc_bits):
+def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, pipelined):
     rng = np.random.default_rng(units * 10 + list(RequantRounding).index(rounding) + acc_bits)
     multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, LANES))
     multiplier[0, 0] = (1 << 31) - 1                      # every bit of both pieces set
@@ -61,7 +62,7 @@ def test_every_lane_as_golden_and_timing(units, rounding, acc_bits):
     out_type = IntType(8, True)
     dut = SharedRequantizer(units=units, acc_bits=acc_bits, output_type=out_type,
                             multiplier=multiplier, shift=shift, rounding=rounding,
-                            zero_point=-3, out_min=-128, out_max=127)
+                            zero_point=-3, out_min=-128, out_max=127, pipelined=pipelined)
     lo, hi = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
     beats = []
     for index in range(12):
@@ -73,7 +74,10 @@ def test_every_lane_as_golden_and_timing(units, rounding, acc_bits):
     fed, got = run(dut, beats, gaps)
     rounds = -(-LANES // units)
     assert dut.rounds == rounds
-    assert [cycle for cycle, _ in got] == [t + rounds + 1 for t in fed]
+    # After the last round: two register stages, six when pipelined (the operands, the
+    # partial products, the rounding's first step and the rounded value registered too).
+    after = 6 if pipelined else 2
+    assert [cycle for cycle, _ in got] == [t + rounds - 1 + after for t in fed]
     for (fold, accs), (_, lanes) in zip(beats, got, strict=True):
         want = requantize_and_clamp(accs, multiplier[fold], shift[fold], rounding, -3,
                                     -128, 127)

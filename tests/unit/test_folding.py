@@ -130,6 +130,34 @@ def test_fully_connected_layers_fold_by_pe_too():
     assert graph.layers[0].folding == Folding(pe=5, simd=1)
 
 
+def test_even_pe_where_products_pack_at_the_same_units_and_interval():
+    # The digits MLP's shape at 64 multipliers: fc1 (64 x 64) takes 64 cycles at PE x SIMD =
+    # 1 x 64 or 2 x 32 alike; at PE = 2 two PEs share each int8 input code, so 32 multiplies
+    # do the 64 products (dsp_packing), where PE = 1 needs 64.
+    graph = _mlp([64, 64, 32, 10])
+    packed = choose_folding(graph, max_macs=64)
+    unpacked = choose_folding(graph, max_macs=64,
+                              dsp_packing={name: "off" for name in ("fc0", "fc1", "fc2")})
+    assert [layer.folding for layer in packed.layers] == [
+        Folding(pe=2, simd=32), Folding(pe=2, simd=16), Folding(pe=5, simd=1)]
+    assert [layer.folding for layer in unpacked.layers] == [
+        Folding(pe=1, simd=64), Folding(pe=1, simd=32), Folding(pe=5, simd=1)]
+    before, after = folding_report(unpacked), folding_report(packed)
+    assert (after.ii, after.mac_units) == (before.ii, before.mac_units) == (64, 101)
+    assert _exact_ii(packed) == 64
+
+
+def test_products_too_narrow_to_pack_keep_the_wider_simd():
+    # 2-bit weights times 2-bit inputs: 4-bit products stay in LUTs, nothing packs, so the
+    # wider SIMD (one accumulator and requantizer) still wins the tie.
+    q = TensorQuant(IntType(2, True), 1.0, 0)
+    layer = QuantDense(name="fc", weights=np.ones((64, 64), dtype=int),
+                       weight_quant=WeightQuant(IntType(2, True), np.full(64, 1e-3), "channel"),
+                       bias=np.zeros(64, int), input_quant=q, output_quant=q)
+    folded = choose_folding(Graph("narrow", [layer]), max_macs=64)
+    assert folded.layers[0].folding == Folding(pe=1, simd=64)
+
+
 def test_digits_cnn_is_not_capped_by_its_window():
     # One tap per beat capped the digits CNN at 45 multipliers (an interval of 576 cycles,
     # 8x8 pixels x 9 taps). Now the floor is 8x8 input pixels: 64 cycles, where conv1 needs

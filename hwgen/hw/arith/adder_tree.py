@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Shape, Value, signed, unsigned
+from amaranth.hdl import Shape, Signal, Value, signed, unsigned
 
-__all__ = ["shape_for_range", "bounded_sum", "popcount", "step_dot_range"]
+__all__ = ["shape_for_range", "bounded_sum", "pipelined_sum", "tree_levels", "popcount",
+           "step_dot_range"]
 
 
 def shape_for_range(lo: int, hi: int) -> Shape:
@@ -57,6 +58,70 @@ def bounded_sum(terms):
         if len(terms) % 2:
             paired.append(terms[-1])
         terms = paired
+    return terms[0]
+
+
+def tree_levels(terms: int) -> int:
+    """Adder levels of :func:`bounded_sum` over ``terms`` terms: ``ceil(log2(terms))``."""
+    return (terms - 1).bit_length() if terms > 1 else 0
+
+
+def pipelined_sum(m, terms, *, every: int, stages: int, name: str):
+    """:func:`bounded_sum` with a register after every ``every`` adder levels (none after the
+    last level), then registers to make ``stages`` in all: the sum of terms presented in
+    cycle ``t`` is out in cycle ``t + stages``.
+
+    Parameters
+    ----------
+    m : Module
+        Where the registers go (``sync`` domain).
+    terms : sequence of (Value, lo, hi)
+        As for :func:`bounded_sum`.
+    every : int
+        Adder levels between registers, at least 1.
+    stages : int
+        Registers on the way, at least ``(levels - 1) // every`` (``levels`` from
+        :func:`tree_levels`).
+    name : str
+        Prefix of the registers' names.
+
+    Returns
+    -------
+    (Value, lo, hi)
+        As for :func:`bounded_sum`.
+    """
+    terms = [(_fit(v, lo, hi), int(lo), int(hi)) for v, lo, hi in terms]
+    if not terms:
+        raise ValueError("an adder tree needs at least one term")
+    inside = max(0, tree_levels(len(terms)) - 1) // every
+    if stages < inside:
+        raise ValueError(f"{len(terms)} terms summed {every} levels per stage need "
+                         f"{inside} stages, not {stages}")
+    made, level = 0, 0
+
+    def register(values):
+        nonlocal made
+        out = []
+        for index, (v, lo, hi) in enumerate(values):
+            reg = Signal(shape_for_range(lo, hi), name=f"{name}_s{made}_{index}")
+            m.d.sync += reg.eq(v)
+            out.append((reg, lo, hi))
+        made += 1
+        return out
+
+    while len(terms) > 1:
+        if level and level % every == 0:
+            terms = register(terms)
+        paired = []
+        for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
+            lo, hi = alo + blo, ahi + bhi
+            paired.append((_fit(a + b, lo, hi), lo, hi))
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+        level += 1
+    while made < stages:
+        terms = register(terms)
     return terms[0]
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module, signed
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...ir.blocks.int_mvau import IntMvauParams
+from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, REQUANT_EXTRA_STAGES, IntMvauParams
 from ...ir.packing import weight_memory_words
 from ..rom import recorded_images
 from ..shapes import lanes_layout
-from .adder_tree import bounded_sum, shape_for_range, step_dot_range
+from .adder_tree import pipelined_sum, shape_for_range, step_dot_range
 from .dsp_packing import packable, packed_pair
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
@@ -33,8 +33,11 @@ class IntMvau(wiring.Component):
     accumulators are complete together once every ``SF`` cycles.
 
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
-    writes the output FIFO in cycle ``t + 4 + requant_rounds`` (three engine stages, then two
-    requantizer stages after the last round).
+    writes the output FIFO in cycle ``t + 4 + requant_rounds + pipeline_delay`` (three engine
+    stages, the registers of ``IntMvauParams.dot_registers``: of the weights and inputs,
+    after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder levels, then six
+    requantizer stages after the last round: :attr:`IntMvauParams.pipeline_delay` counts
+    the registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -77,8 +80,12 @@ class IntMvau(wiring.Component):
         product_bits = shape_for_range(min(corners), max(corners)).width
         if p.dsp_packing == "off" or not packable(p.weight_type.bits, p.input_type.bits,
                                                   product_bits):
-            return 0
-        return p.pe // 2
+            pairs = 0
+        else:
+            pairs = p.pe // 2
+        # The cycle model's count (IntMvauParams.dot_registers) rests on the same rule.
+        assert pairs == p.packed_pairs
+        return pairs
 
     def _product_bounds(self):
         """Bounds of each weight times any input code, ``(MH, MW)`` each."""
@@ -97,6 +104,7 @@ class IntMvau(wiring.Component):
             weight_layout=w_layout,
             weight_words=weight_memory_words(p.weights, p.pe, p.simd, p.weight_type.bits),
             dot_range=step_dot_range(term_lo, term_hi, p.pe, p.simd),
+            dot_stages=1 + p.dot_registers,
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
             roms=self._roms)
@@ -108,33 +116,49 @@ class IntMvau(wiring.Component):
         w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
         corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
         lo, hi = min(corners), max(corners)
+        # The step's weights and inputs are registered (a memory's output goes straight into
+        # flip-flops), every product is registered (a multiply per clock cycle), then each
+        # tree takes DOT_LEVELS_PER_STAGE adder levels per cycle (IntMvauParams.dot_registers).
+        weights = Signal(w_layout, name="weights_r")
+        inputs = Signal.like(core.inputs, name="inputs_r")
+        m.d.sync += [weights.eq(core.weights), inputs.eq(core.inputs)]
+
+        def registered(value, vlo, vhi, name):
+            reg = Signal(shape_for_range(vlo, vhi), name=name)
+            m.d.sync += reg.eq(value)
+            return (reg, vlo, vhi)
+
         terms = [[] for _ in range(p.pe)]
         for pe in range(p.pe):
             if pe % 2 == 0 and pe < 2 * self.packed_pairs:
                 # PEs pe and pe + 1 share each input code: one multiply for both products;
                 # pe + 1's tree adds the borrow bits (hwgen.hw.arith.dsp_packing).
                 for s in range(p.simd):
-                    low, high, borrow = packed_pair(core.inputs[s], core.weights[pe][s],
-                                                    core.weights[pe + 1][s])
-                    terms[pe].append((low, lo, hi))
-                    terms[pe + 1] += [(high, lo - 1, hi), (borrow, 0, 1)]
+                    low, high, borrow = packed_pair(inputs[s], weights[pe][s],
+                                                    weights[pe + 1][s])
+                    terms[pe].append(registered(low, lo, hi, f"low{pe}_{s}"))
+                    terms[pe + 1] += [registered(high, lo - 1, hi, f"high{pe + 1}_{s}"),
+                                      registered(borrow, 0, 1, f"borrow{pe + 1}_{s}")]
             elif not terms[pe]:
-                terms[pe] = [(core.weights[pe][s] * core.inputs[s], lo, hi)
-                             for s in range(p.simd)]
+                terms[pe] = [registered(weights[pe][s] * inputs[s], lo, hi,
+                                        f"product{pe}_{s}") for s in range(p.simd)]
         for pe in range(p.pe):
-            dot, _, _ = bounded_sum(terms[pe])
+            dot, _, _ = pipelined_sum(m, terms[pe], every=DOT_LEVELS_PER_STAGE,
+                                      stages=p.dot_registers - 2, name=f"dot{pe}")
             m.d.comb += core.dots[pe].eq(dot)
 
         requant_args = dict(
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
-            out_min=p.out_min, out_max=p.out_max, roms=self._roms)
+            out_min=p.out_min, out_max=p.out_max, roms=self._roms, pipelined=True)
         if p.requant_rounds > 1:
             requant = SharedRequantizer(units=p.requant_units, **requant_args)
         else:
             requant = Requantizer(**requant_args)
         m.submodules.requantizer = requant
+        # hwgen.perf's write delay counts these stages (IntMvauParams.pipeline_delay).
+        assert requant.latency == p.requant_rounds - 1 + 2 + REQUANT_EXTRA_STAGES
         m.d.comb += [
             requant.i_valid.eq(core.acc_valid),
             requant.i_acc.eq(core.acc),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -25,7 +25,11 @@ class Requantizer(wiring.Component):
     """Scale, round, offset and saturate ``lanes`` accumulators (rules in ``hwgen.ir.rules``).
 
     Two register stages: the accumulator presented with ``i_valid`` in cycle ``t`` leaves on
-    ``o_data`` with ``o_valid`` in cycle ``t + 2``. No backpressure: the caller guarantees room.
+    ``o_data`` with ``o_valid`` in cycle ``t + 2``; ``pipelined`` adds a register before the
+    multiply (the accumulator and the per-fold constants), one after the partial products
+    and two in the rounding (its add or shift, then the rest), for ``t + 6``
+    (:attr:`latency`). No backpressure: the caller
+    guarantees room.
 
     Parameters
     ----------
@@ -41,6 +45,11 @@ class Requantizer(wiring.Component):
         Output zero point and saturation bounds.
     roms : RomFiles, optional
         Ship the per-fold tables as ``$readmemh`` images (:class:`~hwgen.hw.rom.Rom`).
+    pipelined : bool
+        Register the multiply's operands, the partial products, the rounding's first step
+        and the rounded value too (four more cycles), so the table reads, the multiply, the
+        sum of its pieces, the two steps of the rounding and the saturation each have a
+        clock cycle.
 
     Members
     -------
@@ -52,7 +61,10 @@ class Requantizer(wiring.Component):
     """
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None):
+                 zero_point, out_min, out_max, roms=None, pipelined=False):
+        if not isinstance(pipelined, bool):
+            raise TypeError(f"pipelined must be a bool, not {pipelined!r}")
+        self._pipelined = pipelined
         if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
             raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -86,6 +98,26 @@ class Requantizer(wiring.Component):
             "o_data": Out(lanes_layout(output_type, lanes)),
         })
 
+    @property
+    def latency(self) -> int:
+        """Cycles from ``i_valid`` to ``o_valid``: 2, or 6 when ``pipelined``."""
+        return 6 if self._pipelined else 2
+
+    def _stage(self, m, value, name):
+        """``value``, registered when pipelined (a cycle later), else as is; a constant (a
+        table whose rows are all equal) needs no register."""
+        if not self._pipelined:
+            return value
+        value = Value.cast(value)
+        try:
+            Const.cast(value)
+            return value
+        except TypeError:
+            pass
+        reg = Signal(value.shape(), name=name)
+        m.d.sync += reg.eq(value)
+        return reg
+
     def elaborate(self, platform):
         m = Module()
         lanes = self._lanes
@@ -106,30 +138,40 @@ class Requantizer(wiring.Component):
             half = fold_table(m, "half", np.left_shift(1, right_values - 1), bits=62,
                               is_signed=False, fold=self.i_fold, roms=self._roms)
 
-        # Stage A: (shifted) accumulator times the 31-bit multiplier.
+        # Stage A: (shifted) accumulator times the 31-bit multiplier (pipelined: the
+        # partial products registered first, with the constants they go on with).
+        # (pipelined: the accumulator and the table reads registered before the multiply.)
         valid_a = Signal()
-        m.d.sync += valid_a.eq(self.i_valid)
+        valid_t = self._stage(m, self.i_valid, "valid_t")
+        m.d.sync += valid_a.eq(self._stage(m, valid_t, "valid_p"))
         products, rights, halves = [], [], []
         for lane in range(lanes):
+            acc = self._stage(m, self.i_acc[lane], f"acc_t{lane}")
+            qm_lane = self._stage(m, qm[lane], f"qm_t{lane}")
+            right_lane = self._stage(m, right[lane], f"rshift_t{lane}")
             # gemmlowp's (acc << left) * qm is computed as (acc * qm) << left: the same
             # integer, with the narrow accumulator as the multiplier's operand.
             # |acc << left| <= 2**31 (checked at compile time) and qm < 2**31: the product
             # fits 63 bits.
-            scaled = self._multiply(m, lane, self.i_acc[lane], qm[lane])
+            scaled = self._multiply(m, lane, acc, qm_lane)
             if gemmlowp and np.any(self._shift > 0):
-                scaled = scaled << left[lane]
+                left_lane = self._stage(m, left[lane], f"left_t{lane}")
+                scaled = scaled << self._stage(m, left_lane, f"left_p{lane}")
             product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
-            m.d.sync += [product.eq(scaled), rshift.eq(right[lane])]
+            m.d.sync += [product.eq(scaled),
+                         rshift.eq(self._stage(m, right_lane, f"rshift_p{lane}"))]
             products.append(product)
             rights.append(rshift)
             if not gemmlowp:
                 rounding_half = Signal(unsigned(62), name=f"half{lane}")
-                m.d.sync += rounding_half.eq(half[lane])
+                half_lane = self._stage(m, half[lane], f"half_t{lane}")
+                m.d.sync += rounding_half.eq(self._stage(m, half_lane, f"half_p{lane}"))
                 halves.append(rounding_half)
 
-        # Stage B: rounding, zero point, saturation.
-        m.d.sync += self.o_valid.eq(valid_a)
+        # Stage B: rounding (pipelined: in two registered steps), zero point, saturation.
+        valid_m = self._stage(m, valid_a, "valid_m")
+        m.d.sync += self.o_valid.eq(self._stage(m, valid_m, "valid_r"))
         for lane in range(lanes):
             product, rshift = products[lane], rights[lane]
             if gemmlowp:
@@ -138,6 +180,7 @@ class Requantizer(wiring.Component):
                 value = self._single_round(
                     m, lane, product, rshift, halves[lane],
                     even=self._rounding is RequantRounding.SINGLE_EVEN)
+            value = self._stage(m, value, f"rounded_r{lane}")
             # Every intermediate fits 64 bits, so simulators keep each in one machine word.
             with_zero = Signal(signed(64), name=f"with_zero{lane}")
             m.d.comb += with_zero.eq(value + self._zero_point)
@@ -154,24 +197,27 @@ class Requantizer(wiring.Component):
         the 27-bit port and cuts both operands once the accumulator passes 18 bits: four.
         """
         if self._acc_bits > MULTIPLIER_A_BITS:
-            return acc * qm
+            return self._stage(m, acc * qm, f"whole_p{lane}")
         partials = []
         for low in range(0, 31, MULTIPLIER_PIECE_BITS):
             piece = qm[low:min(low + MULTIPLIER_PIECE_BITS, 31)]
             partial = Signal(signed(self._acc_bits + len(piece) + 1),
                               name=f"partial{lane}_{low}")
-            m.d.comb += partial.eq(acc * piece)
+            domain = m.d.sync if self._pipelined else m.d.comb
+            domain += partial.eq(acc * piece)
             partials.append(partial << low if low else partial)
         return sum(partials[1:], partials[0])
 
-    @staticmethod
-    def _gemmlowp_round(m, lane, product, rshift):
+    def _gemmlowp_round(self, m, lane, product, rshift):
         # SaturatingRoundingDoublingHighMul adds 2**30 (or 1 - 2**30 when negative) and then
         # divides by 2**31 truncating toward zero; both cases equal the flooring shift
         # (product + 2**30) >> 31, i.e. round to nearest, ties up. The saturating case
         # INT32_MIN * INT32_MIN cannot occur because the multiplier is non-negative.
         high = Signal(signed(33), name=f"high{lane}")
         m.d.comb += high.eq((product + (1 << 30)) >> 31)
+        # (pipelined: the add registered, then the rest.)
+        high = self._stage(m, high, f"high_r{lane}")
+        rshift = self._stage(m, rshift, f"rshift_r{lane}")
         # RoundingDivideByPOT(high, rshift), round half away from zero.
         mask = Signal(unsigned(32), name=f"mask{lane}")
         m.d.comb += mask.eq((1 << rshift) - 1)
@@ -183,21 +229,27 @@ class Requantizer(wiring.Component):
         m.d.comb += result.eq((high >> rshift) + (remainder > threshold))
         return result
 
-    @staticmethod
-    def _single_round(m, lane, product, t, half, *, even):
+    def _single_round(self, m, lane, product, t, half, *, even):
         result = Signal(signed(63), name=f"rounded{lane}")
         if not even:
             # (product + 2**(t-1)) >> t: round half toward +infinity; t >= 1, so the result
-            # is below 2**62 in magnitude.
-            m.d.comb += result.eq((product + half) >> t)
+            # is below 2**62 in magnitude. (pipelined: the add registered, then the shift.)
+            total = Signal(signed(64), name=f"total{lane}")
+            m.d.comb += total.eq(product + half)
+            total = self._stage(m, total, f"total_r{lane}")
+            m.d.comb += result.eq(total >> self._stage(m, t, f"rshift_r{lane}"))
             return result
         # Round half to even: floor, then up if the remainder passes half, or equals it and
-        # the floor is odd.
+        # the floor is odd. (pipelined: the shift and the comparisons registered, then the
+        # add.)
         floor = Signal(signed(63), name=f"floor{lane}")
         remainder = Signal(unsigned(63), name=f"remainder{lane}")
         m.d.comb += [
             floor.eq(product >> t),
             remainder.eq(product.as_unsigned() & ((half << 1) - 1)),
-            result.eq(floor + ((remainder > half) | ((remainder == half) & floor[0]))),
         ]
+        above = self._stage(m, remainder > half, f"above_r{lane}")
+        tie = self._stage(m, remainder == half, f"tie_r{lane}")
+        floor = self._stage(m, floor, f"floor_r{lane}")
+        m.d.comb += result.eq(floor + (above | (tie & floor[0])))
         return result

@@ -24,8 +24,9 @@ class SharedRequantizer(wiring.Component):
     rounds use ``units`` multipliers instead of ``lanes``. Round 0 reads ``i_acc`` directly;
     later rounds read a snapshot taken in cycle ``t``, so ``i_acc`` may change afterwards.
 
-    Timing: the whole beat leaves on ``o_data`` with ``o_valid`` in cycle ``t + rounds + 1``
-    (the two requantizer stages after the last round). The next ``i_valid`` may come at
+    Timing: the whole beat leaves on ``o_data`` with ``o_valid`` in cycle ``t + rounds - 1 +
+    L`` (the requantizer's ``L`` = :attr:`Requantizer.latency` stages after the last round:
+    2, or 6 when ``pipelined``). The next ``i_valid`` may come at
     ``t + rounds`` at the earliest (the caller guarantees it: an MVAU with ``rounds <= SF``
     finishes a fold every ``SF`` cycles at most). No backpressure.
 
@@ -38,6 +39,8 @@ class SharedRequantizer(wiring.Component):
         ``(folds, lanes)``.
     roms : RomFiles, optional
         As for :class:`Requantizer`: the constant tables as ``$readmemh`` images.
+    pipelined : bool
+        As for :class:`Requantizer`.
 
     Members
     -------
@@ -49,7 +52,7 @@ class SharedRequantizer(wiring.Component):
     """
 
     def __init__(self, *, units, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None):
+                 zero_point, out_min, out_max, roms=None, pipelined=False):
         multiplier = np.asarray(multiplier, dtype=np.int64)
         shift = np.asarray(shift, dtype=np.int64)
         if multiplier.ndim != 2 or multiplier.shape != shift.shape:
@@ -76,7 +79,7 @@ class SharedRequantizer(wiring.Component):
         self._inner = Requantizer(
             acc_bits=acc_bits, output_type=output_type, multiplier=per_round(multiplier),
             shift=per_round(shift), rounding=rounding, zero_point=zero_point,
-            out_min=out_min, out_max=out_max, roms=roms)
+            out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined)
         self._roms = roms
         super().__init__({
             "i_valid": In(1),
@@ -89,6 +92,11 @@ class SharedRequantizer(wiring.Component):
     @property
     def rounds(self) -> int:
         return self._rounds
+
+    @property
+    def latency(self) -> int:
+        """Cycles from ``i_valid`` to ``o_valid``: ``rounds - 1`` plus the requantizer's."""
+        return self._rounds - 1 + self._inner.latency
 
     def elaborate(self, platform):
         m = Module()

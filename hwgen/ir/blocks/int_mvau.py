@@ -26,7 +26,31 @@ from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_
 from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
-           "DSP_PACKING_CHOICES"]
+           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack"]
+
+#: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
+#: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
+PACK_MAX_BITS, PACK_MIN_PRODUCT_BITS = 8, 9
+
+
+def codes_pack(weight_type: IntType, input_type: IntType, dsp_packing: str = "auto") -> bool:
+    """Whether two PEs' products of these codes share one multiply (``dsp_packing``,
+    ``hwgen.hw.arith.dsp_packing.packable``): weights of 2 to 8 bits, inputs of at most 8,
+    products of at least 9 bits, and packing not turned off."""
+    corners = [a * b for a in (weight_type.qmin, weight_type.qmax)
+               for b in (input_type.qmin, input_type.qmax)]
+    lo, hi = min(corners), max(corners)
+    product_bits = max(1, hi.bit_length()) if lo >= 0 else signed_bits_for_range(lo, hi)
+    return (dsp_packing != "off" and 2 <= weight_type.bits <= PACK_MAX_BITS
+            and input_type.bits <= PACK_MAX_BITS and product_bits >= PACK_MIN_PRODUCT_BITS)
+
+
+#: Adder levels of a PE's dot-product tree between two registers
+#: (:attr:`IntMvauParams.dot_registers`).
+DOT_LEVELS_PER_STAGE = 2
+#: Register stages the int MVAU's requantizer has beyond the plain requantizer's two
+#: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
+REQUANT_EXTRA_STAGES = 4
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
@@ -191,6 +215,31 @@ class IntMvauParams(MatrixFolding, RequantFields):
         ``<= SF`` cycles, before the next fold's are complete.
         """
         return -(-self.pe // self.sf)
+
+    @property
+    def packed_pairs(self) -> int:
+        """PE pairs whose products share one multiply per input code (``dsp_packing``,
+        :func:`codes_pack`): ``PE // 2`` when the codes pack."""
+        return self.pe // 2 if codes_pack(self.weight_type, self.input_type,
+                                          self.dsp_packing) else 0
+
+    @property
+    def dot_registers(self) -> int:
+        """Registers a step passes before the engine's dot-product register: one for the
+        weights and inputs (out of their memories), one after the multiplies, then one every
+        :data:`DOT_LEVELS_PER_STAGE` adder levels of a PE's tree (``SIMD`` terms, ``2 x
+        SIMD`` for the high PE of a packed pair: its products and borrow bits), none after
+        the last level. Timing (issue 12): the path grows by at most one such stage with
+        PE x SIMD."""
+        terms = 2 * self.simd if self.packed_pairs else self.simd
+        levels = (terms - 1).bit_length() if terms > 1 else 0
+        return 2 + max(0, levels - 1) // DOT_LEVELS_PER_STAGE
+
+    @property
+    def pipeline_delay(self) -> int:
+        """Cycles the pipelined datapath adds to a fold's write (``hwgen.perf.mvau``): the
+        dot-product registers and the requantizer's :data:`REQUANT_EXTRA_STAGES`."""
+        return self.dot_registers + REQUANT_EXTRA_STAGES
 
     @property
     def requant_rounds(self) -> int:

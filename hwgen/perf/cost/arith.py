@@ -79,6 +79,25 @@ def adder_tree(terms) -> Tree:
     return Tree(adders, terms[0][0], terms[0][1], leaves, leaf_bits, signed)
 
 
+def pipeline_register_bits(terms, *, every: int, stages: int) -> int:
+    """Flip-flops of ``hwgen.hw.arith.adder_tree.pipelined_sum`` over ``terms`` (``(lo, hi)``
+    each): every node at each register level, a register after ``every`` adder levels, then
+    the sum registered until there are ``stages`` levels."""
+    terms = [(int(lo), int(hi)) for lo, hi in terms]
+    bits, made, level = 0, 0, 0
+    while len(terms) > 1:
+        if level and level % every == 0:
+            bits += sum(width(lo, hi) for lo, hi in terms)
+            made += 1
+        paired = [(alo + blo, ahi + bhi) for (alo, ahi), (blo, bhi)
+                  in zip(terms[0::2], terms[1::2], strict=False)]
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+        level += 1
+    return bits + (stages - made) * width(*terms[0])
+
+
 def popcount_tree(n: int) -> Tree:
     """The popcount of ``n`` bits as a tree of minimal-width adders."""
     return adder_tree([(0, 1)] * n)

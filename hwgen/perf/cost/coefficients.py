@@ -21,33 +21,33 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0435, "csa": 1.3604, "csa_dsp": 1.0283, "mux": 0.1058, "in_mux": 1.5738,
-            "acc_mux": 1.5107, "pad_mux": 0.6946, "cmp": 2.2702, "rom": 0.9861, "soft_mul": 1.1622,
-            "logic": 1.1852, "block": 8.8808, "rq_g": 8.9714, "rq_g_bits": 4.8281,
-            "rq_s": 126.9905, "rq_var": 12.1105, "mx_term": 0.546, "mx_align": 2.6892,
-            "mx_quant": 2.3558,
+            "add": 0.0663, "csa": 1.3127, "csa_dsp": 0.8222, "mux": 0.1069, "in_mux": 1.2049,
+            "acc_mux": 1.466, "pad_mux": 0.6818, "cmp": 2.154, "rom": 0.9711, "soft_mul": 1.0574,
+            "logic": 1.2992, "block": 11.8975, "rq_g": 2.5285, "rq_g_bits": 5.5958,
+            "rq_s": 124.5779, "rq_var": 19.1598, "mx_term": 0.5625, "mx_align": 2.7281,
+            "mx_quant": 2.3612,
         },
         "ff": {
-            "reg": 0.9546, "reg_dsp": 1.0117, "block": 3.7323,
+            "reg": 0.9558, "reg_dsp": 0.9982, "block": 3.1865,
         },
         "carry": {
-            "carry": 0.5902, "soft_mul": 0.1286, "rq_g_carry": 1.0156, "rq_s_carry": 0.4406,
-            "mx_carry": 0.6256,
+            "carry": 0.5857, "soft_mul": 0.1473, "rq_g_carry": 1.1815, "rq_s_carry": 0.4395,
+            "mx_carry": 0.6274,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.5238, "csa_dsp": 0.9003, "mux": 0.3142, "in_mux": 3.7612, "acc_mux": 0.6936,
-            "pad_mux": 1.549, "cmp": 1.7294, "rom": 0.8955, "soft_mul": 2.8406, "logic": 5.3748,
-            "rq_s": 31.6632, "rq_s_bits": 0.1942, "rq_var": 34.24, "rq_shift": 0.2126,
-            "mx_decode": 2.0022, "mx_term": 0.8612, "mx_align": 3.3461, "mx_quant": 2.8659,
+            "add": 0.2016, "csa": 1.7459, "csa_dsp": 0.6377, "mux": 0.204, "in_mux": 2.2952,
+            "acc_mux": 1.5133, "pad_mux": 2.0162, "cmp": 2.5716, "rom": 0.6806, "soft_mul": 4.475,
+            "logic": 5.4091, "ram_ff": 0.4816, "rq_g": 33.0744, "rq_s": 69.9747, "rq_var": 41.7566,
+            "rq_shift": 0.2793, "mx_term": 0.4889, "mx_align": 1.0617, "mx_quant": 3.016,
         },
         "ff": {
-            "reg": 0.9502, "reg_dsp": 0.9741, "block": 5.879,
+            "reg": 0.9534, "reg_dsp": 0.9789, "block": 5.4873,
         },
         "carry": {
-            "carry": 0.4103, "soft_mul": 0.8762, "rq_g_carry": 1.4184, "rq_s_carry": 0.7967,
-            "mx_carry": 0.4195,
+            "carry": 0.4269, "soft_mul": 1.0107, "rq_g_carry": 1.8025, "rq_s_carry": 0.7457,
+            "mx_carry": 0.5017,
         },
     },
 }

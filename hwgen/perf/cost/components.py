@@ -187,9 +187,10 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool) -> int:
 
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
-                lanes: int) -> None:
+                lanes: int, pipelined: bool = False) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
-    and saturation, with per-fold tables where the fold changes the constants."""
+    and saturation, with per-fold tables where the fold changes the constants; ``pipelined``
+    registers the partial products (with the shifts beside them) and the rounded value."""
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
@@ -218,10 +219,20 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
             t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+        if pipelined:
+            pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
+                      if acc_bits <= SPLIT_ACC_BITS else [product_bits])
+            beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
+            rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
+            operands = acc_bits + (31 if qm.varying(lane) else 0)
+            middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
+            t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
+    if pipelined:
+        t.reg(4)                                        # valid_t, valid_p, valid_m, valid_r
 
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
-                       shift, rounding: str) -> None:
+                       shift, rounding: str, pipelined: bool = False) -> None:
     """``SharedRequantizer``: the ``lanes`` accumulators of a beat through a requantizer of
     ``units`` lanes in ``rounds = ceil(lanes / units)`` rounds. Its tables have a row per
     fold and round (the last round's padding lanes take lane 0's constants); rounds after
@@ -249,7 +260,7 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     counter(t, rounds)                                  # out_round
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),
-                shift=per_round(shift), rounding=rounding, lanes=units)
+                shift=per_round(shift), rounding=rounding, lanes=units, pipelined=pipelined)
 
 
 def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ir.blocks.int_mvau import IntMvauParams
-from .arith import adder_tree, width
+from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
+from .arith import adder_tree, pipeline_register_bits, width
 from .components import mvau_core, requantizer, shared_requantizer
 from .memory import rom_from_fields
 from .model import cost_function
@@ -26,9 +26,8 @@ from .tally import Tally
 
 __all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
 
-#: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field, the widest codes
-#: packed, the narrowest product worth packing (narrower ones stay in LUTs).
-LOW_BITS, PACK_MAX_BITS, PACK_MIN_PRODUCT = 18, 8, 9
+#: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field.
+LOW_BITS = 18
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -48,7 +47,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               weights=rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits,
                                       sync_read=True, counter_address=True),
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
-              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
+              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
+              dot_stages=1 + p.dot_registers)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
     x_bits = x_t.bits + (0 if x_t.signed else 1)
     pairs = packed_pairs(p)
@@ -64,9 +64,18 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         t.tree(high, count=pairs, dsp_leaves=True)
     else:
         t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
+    # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
+    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 2)
+    t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
+    low_terms = [(lo, hi)] * p.simd
+    high_terms = [(lo - 1, hi), (0, 1)] * p.simd
+    t.reg(p.simd * (single * width(lo, hi) + pairs * (2 * width(lo, hi) + 1)))
+    t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
+    if pairs:
+        t.reg(pairs * pipeline_register_bits(high_terms, **inside))
     args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value)
+                rounding=p.rounding.value, pipelined=True)
     if p.requant_rounds > 1:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
@@ -75,14 +84,9 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
 
 def packed_pairs(p: IntMvauParams) -> int:
     """PE pairs whose products share one multiply per input code (``dsp_packing``): all
-    ``PE // 2`` pairs when the codes pack (``hwgen.hw.arith.dsp_packing.packable``: weights
-    of 2 to 8 bits, inputs of at most 8, products of at least 9 bits), else none."""
-    w_t, x_t = p.weight_type, p.input_type
-    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
-    if p.dsp_packing == "off" or not (2 <= w_t.bits <= PACK_MAX_BITS
-                                      and x_t.bits <= PACK_MAX_BITS
-                                      and width(min(corners), max(corners)) >= PACK_MIN_PRODUCT):
-        return 0
-    return p.pe // 2
+    ``PE // 2`` pairs when the codes pack (``hwgen.ir.blocks.int_mvau.codes_pack``), else
+    none."""
+    return p.pe // 2 if codes_pack(p.weight_type, p.input_type, p.dsp_packing) else 0
+
 
 int_mvau_cost = cost_function(int_mvau_features)
