@@ -17,7 +17,7 @@ import pytest
 
 from hwgen.cli import main
 from tests.fixtures.onnx_builders import gemm_mlp
-from tests.fixtures.processes import descendants, survivors
+from tests.fixtures.processes import default_sigint, descendants, survivors
 
 pytestmark = [pytest.mark.cosim,
               pytest.mark.skipif(not Path("/proc/self/stat").exists(),
@@ -68,7 +68,7 @@ def test_interrupt_ends_every_child(compiled, tmp_path, simulator, busy, sig):
     hwgen = subprocess.Popen([sys.executable, "-m", "hwgen.cli", "sim", str(compiled / "out"),
                               "--inputs", str(compiled / "many.npy"), "--simulator",
                               simulator], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env)
+                             text=True, env=env, preexec_fn=default_sigint)
     try:
         seen = _interrupt_while(hwgen, busy, sig)
         _, stderr = hwgen.communicate(timeout=60)

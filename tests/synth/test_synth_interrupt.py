@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.processes import default_sigint
+
 from .conftest import require_yowasp
 
 pytestmark = [pytest.mark.synth,
@@ -42,7 +44,8 @@ def _children(pid: int) -> list[int]:
 def test_signal_terminates_yosys_and_exits_130(tiny_design, sig):
     require_yowasp()
     hwgen = subprocess.Popen([sys.executable, "-m", "hwgen.cli", "synth", str(tiny_design)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 60
         children = []
