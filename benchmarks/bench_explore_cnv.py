@@ -15,7 +15,6 @@ synthesis. Prints the summary, the wall-clock and the CPU seconds.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -25,16 +24,11 @@ import onnx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
+from bench_explore import _cpu_seconds  # noqa: E402
 from cifar_cnv import cnv_onnx  # noqa: E402
 
 import hwgen  # noqa: E402
 from hwgen.explore import describe, explore  # noqa: E402
-
-
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv=None) -> int:

@@ -4,13 +4,13 @@ and reports the measured resources beside the cost model's estimate."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from hwgen.explore import explore
 from hwgen.synth.tools import YOSYS
 from tests.fixtures.explore_models import digits_mlp
+from tests.fixtures.ray_required import require_ray
 
 from .conftest import require_yowasp
 
@@ -67,13 +67,7 @@ def test_finalists_and_uniform_int8_are_synthesised_beside_the_estimate(serial):
 
 
 def test_synthesis_jobs_on_ray_give_the_serial_results(serial, tmp_path):
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        message = "Ray is not installed (pip install 'hwgen[ray]'): synthesis on Ray untested"
-        if os.environ.get("HWGEN_REQUIRE_RAY") == "1":
-            pytest.fail(message + " and HWGEN_REQUIRE_RAY=1")
-        pytest.skip(message)
+    require_ray()
     model, data, _, result = serial
     on_ray = explore(str(model), *data, tmp_path / "ray", workers=2, **OPTIONS)
     assert on_ray["backend"] == "ray"

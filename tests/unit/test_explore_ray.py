@@ -6,29 +6,17 @@ Skips loudly without Ray (the [ray] extra); fails instead under HWGEN_REQUIRE_RA
 from __future__ import annotations
 
 import json
-import os
-
-import pytest
 
 from hwgen.explore import explore
 from tests.fixtures.explore_models import digits_mlp
+from tests.fixtures.ray_required import require_ray
 
 SMALL = {"formats": ("int8", "int4", "binary"), "population": 4, "generations": 1,
          "ladder_steps": 2, "finalists": 1, "simulate": False, "synth": False, "seed": 5}
 
 
-def _require_ray():
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        message = "Ray is not installed (pip install 'hwgen[ray]'): the Ray backend is untested"
-        if os.environ.get("HWGEN_REQUIRE_RAY") == "1":
-            pytest.fail(message + " and HWGEN_REQUIRE_RAY=1")
-        pytest.skip(message)
-
-
 def test_ray_search_equals_serial_search(tmp_path):
-    _require_ray()
+    require_ray()
     model = tmp_path / "mlp.onnx"
     calib, x, y = digits_mlp(model, validation=60)
     serial = explore(str(model), calib, x, y, tmp_path / "serial", log=lambda m: None, **SMALL)

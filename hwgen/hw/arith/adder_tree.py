@@ -50,15 +50,20 @@ def bounded_sum(terms):
     if not terms:
         raise ValueError("an adder tree needs at least one term")
     while len(terms) > 1:
-        paired = []
-        # an odd count leaves the last term without a partner: it is carried below
-        for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
-            lo, hi = alo + blo, ahi + bhi
-            paired.append((_fit(a + b, lo, hi), lo, hi))
-        if len(terms) % 2:
-            paired.append(terms[-1])
-        terms = paired
+        terms = _add_pairs(terms)
     return terms[0]
+
+
+def _add_pairs(terms: list) -> list:
+    """One adder level: neighbours summed in pairs, each as wide as its bounds."""
+    paired = []
+    # an odd count leaves the last term without a partner: it is carried to the next level
+    for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
+        lo, hi = alo + blo, ahi + bhi
+        paired.append((_fit(a + b, lo, hi), lo, hi))
+    if len(terms) % 2:
+        paired.append(terms[-1])
+    return paired
 
 
 def tree_levels(terms: int) -> int:
@@ -112,13 +117,7 @@ def pipelined_sum(m, terms, *, every: int, stages: int, name: str):
     while len(terms) > 1:
         if level and level % every == 0:
             terms = register(terms)
-        paired = []
-        for (a, alo, ahi), (b, blo, bhi) in zip(terms[0::2], terms[1::2], strict=False):
-            lo, hi = alo + blo, ahi + bhi
-            paired.append((_fit(a + b, lo, hi), lo, hi))
-        if len(terms) % 2:
-            paired.append(terms[-1])
-        terms = paired
+        terms = _add_pairs(terms)
         level += 1
     while made < stages:
         terms = register(terms)
