@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..ir.blocks.int_mvau import IntMvauParams
+from .int8_gemm import integer_chunk
 from .kernels import block_plan, even_band, rows_per_chunk
 from .matmul import ExactProduct
 from .window import WindowPatches
@@ -159,13 +160,23 @@ def _sgemm():
 
 
 def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, requant,
-               out: np.ndarray) -> np.ndarray:
+               out: np.ndarray, integer=None) -> np.ndarray:
     """Outputs ``(N, oh, ow, MH)`` of the MVAU ``p`` over ``patches``, into ``out``.
 
     ``product`` is the block's :class:`ExactProduct` with its bias column and ``requant`` its
-    :class:`~hwgen.golden.requant.Requantizer`.
+    :class:`~hwgen.golden.requant.Requantizer`; ``integer`` its
+    :class:`~hwgen.golden.int8_gemm.IntegerProduct` if it has one (then im2col in uint8
+    through it, the fastest way).
     """
     if out.size == 0:
+        return out
+    if integer is not None:
+        flat = out.reshape(-1, p.mh)
+        chunk = integer_chunk(p.mw, p.mh)
+        buffer = np.empty((patches.max_chunk(chunk), p.mw), dtype=np.uint8)
+        for images, out_rows, start, stop in patches.chunks(chunk):
+            rows = integer.unshift(patches.gather(images, out_rows, buffer))
+            requant(integer(rows), flat[start:stop])
         return out
     if WinogradRows.applies(p, patches):
         block_plan(p, "winograd_rows", WinogradRows).run(patches, requant, out)
