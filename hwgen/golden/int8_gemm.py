@@ -38,8 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matmul import exact_int_matmul
-
 __all__ = ["ENABLED", "VARIANTS", "IntegerProduct", "int32_bound", "integer_chunk", "status",
            "variant"]
 
@@ -94,30 +92,55 @@ def _session(weights: np.ndarray, rows_zero: int, weights_zero: int):
                                 providers=["CPUExecutionProvider"])
 
 
-def _adversarial_rows(weights: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Rows of codes in ``{lo, hi}`` that push outputs to their extremes: for each output,
-    the row making every product as large as possible and the one making every product as
-    small as possible, then all-``hi``, all-``lo`` and alternating rows."""
-    positive = weights.T > 0                                   # (MH, K)
-    rows = [np.where(positive, hi, lo), np.where(positive, lo, hi)]
-    k = weights.shape[0]
-    alternate = np.arange(k) % 2 == 0
-    rows.append(np.stack([np.full(k, hi), np.full(k, lo), np.where(alternate, hi, lo),
-                          np.where(alternate, lo, hi)]))
-    return np.concatenate(rows).astype(np.int64)
-
-
-def _agrees(session, weights: np.ndarray, rows: np.ndarray, offset: int, lo: int,
-            matmul=np.matmul) -> bool:
-    """Whether the session's products of ``rows`` (codes) equal ``matmul``'s of int64 arrays
-    (numpy's int64 matmul, or for large blocks :func:`~hwgen.golden.matmul.exact_int_matmul`,
-    proven exact)."""
+def _run(session, rows: np.ndarray, lo: int):
+    """The session's int64 products of ``rows`` (codes), or None if it fails."""
     try:
-        got = session.run(None, {"X": (rows - lo).astype(np.uint8)})[0]
+        got = session.run(None, {"X": np.ascontiguousarray(rows - lo, dtype=np.uint8)})[0]
     except Exception:                       # noqa: BLE001 -- any failure means: do not use
+        return None
+    return np.asarray(got).astype(np.int64)
+
+
+def _extremes_agree(session, weights: np.ndarray, lo: int, hi: int, full: bool) -> bool:
+    """Whether ``session`` (weights ``(K, MH)``, as int64 codes here) is exact on adversarial
+    rows of codes in ``{lo, hi}``.
+
+    For each output ``m``, the row ``up_m`` (``hi`` where ``w_jm > 0``, else ``lo``) makes
+    every stored product ``(x_j - lo) * w_jm`` of that output as large as possible, and
+    ``down_m`` every one as small as possible. A kernel that saturates partial sums (pairs
+    into int16, say) saturates some partial sum of output ``m`` on some input only if it does
+    on ``up_m`` or ``down_m``, since each partial sum is monotonic in each code and
+    ``up_m``/``down_m`` maximise / minimise them all; there its terms all have one sign, so a
+    clipped partial sum changes the output. Output ``m`` of ``up_m`` and ``down_m`` is
+    checked against its value computed here (``hi * P_m + lo * N_m`` with ``P_m``, ``N_m``
+    the sums of the positive and negative weights, and the reverse); so are all outputs of
+    the all-``hi``, all-``lo`` and alternating rows, and with ``full`` every output of every
+    row (int64 numpy products).
+    """
+    k, mh = weights.shape
+    positive = weights > 0
+    pos = np.where(positive, weights, 0).sum(axis=0)
+    neg = weights.sum(axis=0) - pos
+    alternate = np.arange(k) % 2 == 0
+    plain = np.stack([np.full(k, hi), np.full(k, lo), np.where(alternate, hi, lo),
+                      np.where(alternate, lo, hi)]).astype(np.int64)
+    got = _run(session, plain, lo)
+    if got is None or got.shape != (4, mh) or not np.array_equal(got, plain @ weights):
         return False
-    want = matmul(rows, weights.astype(np.int64) - offset)
-    return got.shape == want.shape and np.array_equal(got.astype(np.int64), want)
+    step = integer_chunk(k, mh)
+    for first, want in ((hi, hi * pos + lo * neg), (lo, lo * pos + hi * neg)):
+        second = lo + hi - first
+        for m0 in range(0, mh, step):
+            m = np.arange(m0, min(m0 + step, mh))
+            rows = np.where(positive[:, m].T, first, second).astype(np.int64)
+            got = _run(session, rows, lo)
+            if got is None or got.shape != (len(m), mh):
+                return False
+            if not np.array_equal(got[np.arange(len(m)), m], want[m]):
+                return False
+            if full and not np.array_equal(got, rows @ weights):
+                return False
+    return True
 
 
 def _check_variant(name: str, dtype, offset: int) -> str | None:
@@ -127,19 +150,20 @@ def _check_variant(name: str, dtype, offset: int) -> str | None:
     extremes = np.array([info.min, info.max], dtype=np.int64)
     # shapes cover MLAS's GEMV (one row), its packing edges (odd K, N) and a long K
     for k, n in ((1, 1), (2, 3), (7, 17), (64, 64), (67, 33), (576, 16), (4608, 8)):
-        weights = rng.choice(extremes, (k, n))
-        weights[:, 0] = info.max
+        stored = rng.choice(extremes, (k, n))
+        stored[:, 0] = info.max
         if n > 1:
-            weights[:, 1] = info.min
+            stored[:, 1] = info.min
         for lo, hi in ((0, 255), (-128, 127), (0, 1)):
             try:
-                session = _session(weights.astype(dtype), -lo, offset)
+                session = _session(stored.astype(dtype), -lo, offset)
             except Exception as error:      # noqa: BLE001 -- the op or type is missing
                 return f"{name}: onnxruntime cannot build MatMulInteger ({error})"
-            rows = _adversarial_rows(weights - offset, lo, hi)
-            if not _agrees(session, weights, rows, offset, lo):
+            if not _extremes_agree(session, stored - offset, lo, hi, full=True):
                 return f"{name}: differs from int64 on extreme operands (K={k}, N={n})"
-            if not _agrees(session, weights, rows[:1], offset, lo):
+            one = np.full((1, k), hi, dtype=np.int64)             # a single row: GEMV
+            got = _run(session, one, lo)
+            if got is None or not np.array_equal(got, one @ (stored - offset)):
                 return f"{name}: differs from int64 on one row (K={k}, N={n})"
     return None
 
@@ -230,8 +254,7 @@ class IntegerProduct:
             session = _session(stored, -lo, offset)
         except Exception as error:          # noqa: BLE001 -- keep the float path
             return None, f"onnxruntime session failed ({error})"
-        rows = _adversarial_rows(weights.T.astype(np.int64), lo, hi)
-        if not _agrees(session, stored, rows, offset, lo, exact_int_matmul):
+        if not _extremes_agree(session, weights.T.astype(np.int64), lo, hi, full=False):
             return None, f"{name}: block self-check failed"
         bias32 = bias.astype(np.int32)
         bias32.setflags(write=False)

@@ -257,3 +257,18 @@ def test_disabled(monkeypatch):
     p = identity(np.ones((2, 3), np.int64), bias=np.zeros(2, np.int64), in_type=I8, w_type=I8)
     assert assert_integer(p, expected=False) == "disabled (HWGEN_GOLDEN_INT8=0)"
     assert "disabled" in int8_gemm.status()
+
+
+def test_block_check_accepts_a_saturating_kernel_that_cannot_saturate(monkeypatch):
+    # 7-bit weights (onnxruntime's reduce_range): a pair of products is at most
+    # 2 * 255 * 64 = 32,640 < 2**15, so even the saturating kernel is exact, and the
+    # block's check (the extreme rows of every output) lets it run.
+    assert int8_gemm.variant() is not None
+    monkeypatch.setattr(int8_gemm, "_session", saturating_session)
+    rng = np.random.default_rng(11)
+    weights = rng.integers(-64, 64, (9, 301))
+    weights[0], weights[1] = -64, 63
+    p = identity(weights, bias=rng.integers(-99, 99, 9), in_type=U8, w_type=IntType(7, True))
+    x = np.concatenate([extreme_inputs(weights, U8), rng.integers(0, 256, (5, 301))])
+    np.testing.assert_array_equal(int_mvau(x, p), ref_mvau(x, p))
+    assert_integer(p)
