@@ -171,12 +171,16 @@ def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, 
     if out.size == 0:
         return out
     if integer is not None:
+        # the input codes minus the type's qmin, once (pads included), so that the gathers
+        # copy uint8 runs as they are
+        src = patches.source
+        if integer.lo or src.dtype != np.uint8:
+            patches = patches.recoded(integer.shift(src, np.empty(src.shape, np.uint8)))
         flat = out.reshape(-1, p.mh)
         chunk = integer_chunk(p.mw, p.mh)
         buffer = np.empty((patches.max_chunk(chunk), p.mw), dtype=np.uint8)
         for images, out_rows, start, stop in patches.chunks(chunk):
-            rows = integer.unshift(patches.gather(images, out_rows, buffer))
-            requant(integer(rows), flat[start:stop])
+            requant(integer(patches.gather(images, out_rows, buffer)), flat[start:stop])
         return out
     if WinogradRows.applies(p, patches):
         block_plan(p, "winograd_rows", WinogradRows).run(patches, requant, out)
