@@ -180,7 +180,10 @@ def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, 
         chunk = integer_chunk(p.mw, p.mh)
         buffer = np.empty((patches.max_chunk(chunk), p.mw), dtype=np.uint8)
         for images, out_rows, start, stop in patches.chunks(chunk):
-            requant(integer(patches.gather(images, out_rows, buffer)), flat[start:stop])
+            block = patches.rows_view[images, out_rows]     # (nn, yy, ow, k, k*C)
+            rows = buffer[:stop - start]
+            np.copyto(rows.reshape(block.shape), block)     # a view: rows are k*k*C wide
+            requant(integer(rows), flat[start:stop])
         return out
     if WinogradRows.applies(p, patches):
         block_plan(p, "winograd_rows", WinogradRows).run(patches, requant, out)

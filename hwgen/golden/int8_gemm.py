@@ -216,12 +216,15 @@ class IntegerProduct:
         The input type's ``qmin``: rows hold ``x - lo``.
     bias : numpy.ndarray
         int32 ``(MH,)``.
+    adds_bias : bool
+        Whether the bias has a nonzero entry (else it is not added).
     """
 
     name: str
     lo: int
     bias: np.ndarray
     session: object
+    adds_bias: bool = True
     _tiled: list = field(default_factory=list, repr=False)
 
     @classmethod
@@ -260,7 +263,8 @@ class IntegerProduct:
             return None, f"{name}: block self-check failed"
         bias32 = bias.astype(np.int32)
         bias32.setflags(write=False)
-        return cls(name=name, lo=lo, bias=bias32, session=session), name
+        return cls(name=name, lo=lo, bias=bias32, session=session,
+                   adds_bias=bool(bias32.any())), name
 
     def describe(self) -> str:
         return f"int8 onnxruntime {self.name}"
@@ -276,7 +280,7 @@ class IntegerProduct:
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         acc = self.session.run(None, {"X": rows})[0]
-        if self.bias.any():
+        if self.adds_bias:
             np.add(acc, self._bias_rows(len(acc)), out=acc)
         return acc
 
