@@ -1,7 +1,12 @@
 """The integer MVAU over a sliding window's patches (a convolution), without copying them all.
 
-Three ways to form the same exact accumulators (:mod:`hwgen.golden.matmul` for why float
-products are exact), chosen per block in this order of preference:
+Four ways to form the same exact accumulators, chosen per block in this order of preference:
+
+- **int8 im2col** (codes of at most 8 bits, where :mod:`hwgen.golden.int8_gemm` proves
+  onnxruntime's integer kernels exact): the input shifted to uint8 once, chunks of patch rows
+  gathered as uint8 and multiplied by ``MatMulInteger`` with int32 accumulation.
+
+The other three run on float BLAS (:mod:`hwgen.golden.matmul` for why its products are exact):
 
 - **Winograd rows** (3x3, stride 1, many outputs, within their own float32 bound): pairs of
   output rows from four products instead of six, :mod:`hwgen.golden.winograd`.

@@ -4,11 +4,14 @@ onnxruntime (a dependency) multiplies uint8 rows by int8 or uint8 weights with i
 accumulation in its MLAS kernels (AVX2, AVX512-VNNI or AMX-INT8 here), several times faster
 than float32 BLAS. Its result is exact under two conditions, both checked before it is used:
 
-- **No int32 overflow.** MLAS forms ``sum_j (a_j - za) * (b_j - zb)`` as
-  ``sum a*b - zb*sum a - za*sum b + K*za*zb`` in int32, then the bias is added. Every one of
-  these terms, and the result plus the bias, is at most ``K * A * B + |bias|`` in magnitude
-  (``A``, ``B``: the largest stored operand and zero point, ``K``: the inner length), so
-  ``K * A * B + |bias| < 2**31`` (:func:`int32_bound`, per block) proves no int32 value
+- **No int32 overflow.** With zero points ``za``, ``zb``, MLAS forms
+  ``sum_j (a_j - za) * (b_j - zb)`` from up to four int32 terms, ``sum a*b``,
+  ``zb * sum a``, ``za * sum b`` and ``K * za * zb`` (those with a nonzero zero point), then
+  the bias is added. With ``A``, ``B`` the largest stored row code or row zero point and the
+  largest stored weight magnitude or weight zero point, and ``K`` the inner length, each term
+  and each of its partial sums is at most ``K * A * B`` in magnitude, so every value formed on
+  the way, in any order, is at most ``T * K * A * B + |bias|`` with ``T`` the number of
+  terms. That below ``2**31`` (:func:`int32_bound`, per block) proves that no int32 value
   overflows.
 - **No saturation.** Some kernels are not plain integer arithmetic: on AVX2 without VNNI, the
   uint8 x int8 kernel sums pairs of products with ``vpmaddubsw``, which saturates a pair to
@@ -57,15 +60,17 @@ def integer_chunk(inner: int, outputs: int) -> int:
     """Rows per chunk of a product with ``inner`` uint8 inputs and ``outputs`` int32 results."""
     return max(1, CHUNK_BYTES // max(inner, 4 * outputs, 1))
 
+
 _STATE: dict = {}
 
 
 def int32_bound(inner: int, rows_max: int, rows_zero: int, weights_max: int,
                 weights_zero: int, bias_max: int) -> int:
-    """A bound on every int32 value MLAS forms (module docstring): ``K * A * B + |bias|``."""
+    """A bound on every int32 value MLAS forms (module docstring): ``T * K * A * B + |bias|``."""
     a = max(rows_max, rows_zero)
     b = max(weights_max, weights_zero)
-    return inner * a * b + bias_max
+    terms = 1 + (rows_zero != 0) + (weights_zero != 0) + (rows_zero != 0 and weights_zero != 0)
+    return terms * inner * a * b + bias_max
 
 
 def _session(weights: np.ndarray, rows_zero: int, weights_zero: int):

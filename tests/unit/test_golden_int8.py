@@ -139,20 +139,24 @@ def test_extreme_weights_and_codes(in_type):
 
 
 def stored_bound_factors(in_type: IntType) -> tuple:
-    """The module's int32 bound, written out: ``K * A * B + |bias|`` with ``A`` the largest
-    stored row code or row zero point and ``B`` the largest stored weight or weight zero
-    point, for the variant this process uses (u8s8: weights as they are, -128 the largest
-    magnitude; u8u8: weights + 128, up to 255, zero point 128)."""
+    """The module's int32 bound ``T * K * A * B + |bias|``, written out for the variant this
+    process uses: ``A`` the largest stored row code (``x - qmin``) or row zero point
+    (``-qmin``), ``B`` the largest stored weight magnitude or weight zero point (u8s8: weights
+    as they are, up to 128 in magnitude, zero point 0; u8u8: weights + 128, up to 255, zero
+    point 128), ``T`` one term plus one per nonzero zero point plus one if both are."""
     a = max(in_type.qmax - in_type.qmin, -in_type.qmin)
     name = int8_gemm.variant()[0]
-    return a, {"u8s8": 128, "u8u8": 255}[name]
+    b, weights_zero = {"u8s8": (128, 0), "u8u8": (255, 128)}[name]
+    rows_zero = -in_type.qmin
+    terms = 1 + (rows_zero > 0) + (weights_zero > 0) + (rows_zero > 0 and weights_zero > 0)
+    return terms * a, b
 
 
 @pytest.mark.parametrize("extra", [0, 1])
 @pytest.mark.parametrize("in_type", [I8, U8])
 def test_int32_bound_at_the_limit_and_one_past(extra, in_type):
-    # 2 outputs, K of about 60,000 inputs: K * A * B + |bias| = 2**31 - 1 (+ 1). At the limit
-    # the integer kernel runs; one past, the float path does; both exact.
+    # 2 outputs, K of 30,000 to 60,000 inputs: T * K * A * B + |bias| = 2**31 - 1 (+ 1). At
+    # the limit the integer kernel runs; one past, the float path does; both exact.
     a, b = stored_bound_factors(in_type)
     k = (INT32_MAX - (1 << 27)) // (a * b)
     bias = INT32_MAX + extra - k * a * b
