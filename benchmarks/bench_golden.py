@@ -278,18 +278,19 @@ def main(argv=None) -> int:
           f"warm-up; CNV = {cnv_macs() / 1e6:.1f}M MACs per image")
     print(f"golden integer products: {int8_gemm.status()}")
     print()
-    print("| model | images | onnxruntime CPU s | golden CPU s | ratio CPU | onnxruntime wall s "
-          "| golden wall s | ratio wall | input_codes CPU s | golden vs onnxruntime: differ / "
+    print("| model | images | onnxruntime CPU ms | golden CPU ms | ratio CPU | onnxruntime wall ms "
+          "| golden wall ms | ratio wall | input_codes CPU ms | golden vs onnxruntime: differ / "
           "outputs | max LSB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name in chosen:
         row = measure(name, args)
         rows.append(row)
-        print(f"| {name} | {row['images']} | {row['ort_cpu']:.4f} | {row['golden_cpu']:.4f} "
-              f"| {row['golden_cpu'] / row['ort_cpu']:.2f}x | {row['ort_wall']:.4f} "
-              f"| {row['golden_wall']:.4f} | {row['golden_wall'] / row['ort_wall']:.2f}x "
-              f"| {row['quantize_cpu']:.4f} | {row['differ']} / {row['outputs']} "
+        print(f"| {name} | {row['images']} | {row['ort_cpu'] * 1e3:.3f} "
+              f"| {row['golden_cpu'] * 1e3:.3f} | {row['golden_cpu'] / row['ort_cpu']:.2f}x "
+              f"| {row['ort_wall'] * 1e3:.3f} | {row['golden_wall'] * 1e3:.3f} "
+              f"| {row['golden_wall'] / row['ort_wall']:.2f}x "
+              f"| {row['quantize_cpu'] * 1e3:.3f} | {row['differ']} / {row['outputs']} "
               f"| {row['max_lsb']} |", flush=True)
     print()
     for row in rows:
