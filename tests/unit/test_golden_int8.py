@@ -277,3 +277,13 @@ def test_block_check_accepts_a_saturating_kernel_that_cannot_saturate(monkeypatc
     x = np.concatenate([extreme_inputs(weights, U8), rng.integers(0, 256, (5, 301))])
     np.testing.assert_array_equal(int_mvau(x, p), ref_mvau(x, p))
     assert_integer(p)
+
+
+def test_empty_batches():
+    rng = np.random.default_rng(2)
+    win, fc = conv_blocks(CONVS[0][0], rng)
+    x = np.zeros((0, win.height, win.width, win.channels), dtype=np.int64)
+    y = run_pipeline([win, fc], x)
+    assert y.shape == (0, win.out_height, win.out_width, fc.mh) and y.dtype == np.int64
+    assert int_mvau(np.zeros((0, fc.mw), dtype=np.int64), fc).shape == (0, fc.mh)
+    assert_integer(fc)
