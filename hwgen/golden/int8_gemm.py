@@ -117,11 +117,12 @@ def _extremes_agree(session, weights: np.ndarray, lo: int, hi: int, full: bool) 
     into int16, say) saturates some partial sum of output ``m`` on some input only if it does
     on ``up_m`` or ``down_m``, since each partial sum is monotonic in each code and
     ``up_m``/``down_m`` maximise / minimise them all; there its terms all have one sign, so a
-    clipped partial sum changes the output. Output ``m`` of ``up_m`` and ``down_m`` is
-    checked against its value computed here (``hi * P_m + lo * N_m`` with ``P_m``, ``N_m``
-    the sums of the positive and negative weights, and the reverse); so are all outputs of
-    the all-``hi``, all-``lo`` and alternating rows, and with ``full`` every output of every
-    row (int64 numpy products).
+    clipped partial sum changes the output. (For u8u8 the stored weights ``w + 128`` are all
+    non-negative and the all-``hi`` row, checked in full, maximises every partial sum.)
+    Output ``m`` of ``up_m`` and ``down_m`` is checked against its value computed here
+    (``hi * P_m + lo * N_m`` with ``P_m``, ``N_m`` the sums of the positive and negative
+    weights, and the reverse); so are all outputs of the all-``hi``, all-``lo`` and
+    alternating rows, and with ``full`` every output of every row (int64 numpy products).
     """
     k, mh = weights.shape
     positive = weights > 0
