@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=. python benchmarks/bench_golden.py [--models cnv,digits-cnn,digits-mlp]
         [--images 100] [--digits-images 360] [--repeat 3] [--seed 0] [--max-macs 64]
-        [--no-reduce-range] [--profile MODEL] [--profile-top 25]
+        [--no-reduce-range] [--no-int8] [--profile MODEL] [--profile-top 25]
 
 Models, each quantized by onnxruntime's ``quantize_static`` (QDQ, int8 activations and
 per-channel int8 weights, min/max calibration over seeded synthetic or real data;
@@ -30,12 +30,17 @@ warm-up run of each, the best of ``--repeat`` runs is reported, CPU time
 (``time.process_time``) and wall time. The last columns count the golden outputs that differ
 from onnxruntime's (expected: a few, by 1 LSB; docs/models.md names the mechanisms).
 
+The golden model forms 8-bit products through onnxruntime's ``MatMulInteger`` where its
+self-check and int32 bound prove them exact (:mod:`hwgen.golden.int8_gemm`; the header line
+says which variant this CPU passed); ``--no-int8`` keeps them on float BLAS (the results are
+the same, bit for bit).
+
 ``--profile MODEL`` prints cProfile's top functions (by own time) of one golden run;
 ``--blocks MODEL`` the CPU time of each block of that model (a sliding window together with
 the block it feeds) and how an MVAU forms its products (Winograd rows, kernel rows, im2col or
-dense; float32, float64 or int64, in parts), best of ``--repeat``, each ``run_pipeline`` on
-the previous block's outputs (so each also converts its outputs to int64: the sum exceeds one
-whole run).
+dense; onnxruntime int8, float32, float64 or int64, in parts), best of ``--repeat``, each
+``run_pipeline`` on the previous block's outputs (so each also converts its outputs to int64:
+the sum exceeds one whole run).
 
 Prints figures only; nothing is asserted.
 """
@@ -65,9 +70,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 from hwgen.backend.design import LoweredDesign
 from hwgen.frontend import load_onnx
 from hwgen.frontend.layout import stream_input_axes
-from hwgen.golden import run_pipeline
+from hwgen.golden import int8_gemm, run_pipeline
 from hwgen.golden.conv import KernelRows
 from hwgen.golden.matmul import ExactProduct
+from hwgen.golden.mvau import integer_product
 from hwgen.golden.window import WindowPatches
 from hwgen.golden.winograd import WinogradRows
 from hwgen.ir.lowering import lower_graph
@@ -200,6 +206,9 @@ def product_way(unit: list, value: np.ndarray) -> str:
     block = unit[-1]
     if type(block).__name__ != "IntMvauParams":
         return ""
+    integer, _ = integer_product(block)
+    if integer is not None:
+        return ("dense " if len(unit) == 1 else "im2col ") + integer.describe()
     x_max = max(abs(block.input_type.qmin), abs(block.input_type.qmax))
     product = ExactProduct.plan(block.weights, x_max, bias=block.acc_bias)
     dtype = f"{product.dtype}" + (f" x{len(product.parts)}" if len(product.parts) > 1 else "")
@@ -253,30 +262,35 @@ def main(argv=None) -> int:
                         help="folding of the lowered blocks (the golden model ignores it)")
     parser.add_argument("--no-reduce-range", dest="reduce_range", action="store_false",
                         help="8-bit weights instead of onnxruntime's 7-bit reduce_range")
+    parser.add_argument("--no-int8", dest="int8", action="store_false",
+                        help="float BLAS products only (no onnxruntime integer kernels)")
     parser.add_argument("--profile", choices=MODELS, default=None)
     parser.add_argument("--blocks", choices=MODELS, default=None)
     parser.add_argument("--profile-top", type=int, default=25)
     args = parser.parse_args(argv)
     chosen = args.models.split(",")
+    int8_gemm.ENABLED = args.int8
     for name in chosen:
         if name not in MODELS:
             parser.error(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
     print(f"single-threaded: OMP/OPENBLAS/MKL_NUM_THREADS=1, onnxruntime intra_op=1 inter_op=1 "
           f"sequential; reduce_range={args.reduce_range}; best of {args.repeat} after a "
           f"warm-up; CNV = {cnv_macs() / 1e6:.1f}M MACs per image")
+    print(f"golden integer products: {int8_gemm.status()}")
     print()
-    print("| model | images | onnxruntime CPU s | golden CPU s | ratio CPU | onnxruntime wall s "
-          "| golden wall s | ratio wall | input_codes CPU s | golden vs onnxruntime: differ / "
+    print("| model | images | onnxruntime CPU ms | golden CPU ms | ratio CPU | onnxruntime wall ms "
+          "| golden wall ms | ratio wall | input_codes CPU ms | golden vs onnxruntime: differ / "
           "outputs | max LSB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name in chosen:
         row = measure(name, args)
         rows.append(row)
-        print(f"| {name} | {row['images']} | {row['ort_cpu']:.4f} | {row['golden_cpu']:.4f} "
-              f"| {row['golden_cpu'] / row['ort_cpu']:.2f}x | {row['ort_wall']:.4f} "
-              f"| {row['golden_wall']:.4f} | {row['golden_wall'] / row['ort_wall']:.2f}x "
-              f"| {row['quantize_cpu']:.4f} | {row['differ']} / {row['outputs']} "
+        print(f"| {name} | {row['images']} | {row['ort_cpu'] * 1e3:.3f} "
+              f"| {row['golden_cpu'] * 1e3:.3f} | {row['golden_cpu'] / row['ort_cpu']:.2f}x "
+              f"| {row['ort_wall'] * 1e3:.3f} | {row['golden_wall'] * 1e3:.3f} "
+              f"| {row['golden_wall'] / row['ort_wall']:.2f}x "
+              f"| {row['quantize_cpu'] * 1e3:.3f} | {row['differ']} / {row['outputs']} "
               f"| {row['max_lsb']} |", flush=True)
     print()
     for row in rows:

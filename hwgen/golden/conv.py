@@ -1,7 +1,12 @@
 """The integer MVAU over a sliding window's patches (a convolution), without copying them all.
 
-Three ways to form the same exact accumulators (:mod:`hwgen.golden.matmul` for why float
-products are exact), chosen per block in this order of preference:
+Four ways to form the same exact accumulators, chosen per block in this order of preference:
+
+- **int8 im2col** (codes of at most 8 bits, where :mod:`hwgen.golden.int8_gemm` proves
+  onnxruntime's integer kernels exact): the input shifted to uint8 once, chunks of patch rows
+  gathered as uint8 and multiplied by ``MatMulInteger`` with int32 accumulation.
+
+The other three run on float BLAS (:mod:`hwgen.golden.matmul` for why its products are exact):
 
 - **Winograd rows** (3x3, stride 1, many outputs, within their own float32 bound): pairs of
   output rows from four products instead of six, :mod:`hwgen.golden.winograd`.
@@ -28,6 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..ir.blocks.int_mvau import IntMvauParams
+from .int8_gemm import integer_chunk
 from .kernels import block_plan, even_band, rows_per_chunk
 from .matmul import ExactProduct
 from .window import WindowPatches
@@ -159,13 +165,30 @@ def _sgemm():
 
 
 def conv_codes(patches: WindowPatches, p: IntMvauParams, product: ExactProduct, requant,
-               out: np.ndarray) -> np.ndarray:
+               out: np.ndarray, integer=None) -> np.ndarray:
     """Outputs ``(N, oh, ow, MH)`` of the MVAU ``p`` over ``patches``, into ``out``.
 
     ``product`` is the block's :class:`ExactProduct` with its bias column and ``requant`` its
-    :class:`~hwgen.golden.requant.Requantizer`.
+    :class:`~hwgen.golden.requant.Requantizer`; ``integer`` its
+    :class:`~hwgen.golden.int8_gemm.IntegerProduct` if it has one (then im2col in uint8
+    through it, the fastest way).
     """
     if out.size == 0:
+        return out
+    if integer is not None:
+        # the input codes minus the type's qmin, once (pads included), so that the gathers
+        # copy uint8 runs as they are
+        src = patches.source
+        if integer.lo or src.dtype != np.uint8:
+            patches = patches.recoded(integer.shift(src, np.empty(src.shape, np.uint8)))
+        flat = out.reshape(-1, p.mh)
+        chunk = integer_chunk(p.mw, p.mh)
+        buffer = np.empty((patches.max_chunk(chunk), p.mw), dtype=np.uint8)
+        for images, out_rows, start, stop in patches.chunks(chunk):
+            block = patches.rows_view[images, out_rows]     # (nn, yy, ow, k, k*C)
+            rows = buffer[:stop - start]
+            np.copyto(rows.reshape(block.shape), block)     # a view: rows are k*k*C wide
+            requant(integer(rows), flat[start:stop])
         return out
     if WinogradRows.applies(p, patches):
         block_plan(p, "winograd_rows", WinogradRows).run(patches, requant, out)

@@ -22,6 +22,10 @@ which no float GEMM in numpy's reach uses.
 dimension splits into at most ``MAX_FLOAT32_PARTS`` parts that each satisfy the bound, else
 float64 the same way, else numpy's int64 matmul (exact while ``|acc| < 2**63``; not BLAS, so
 slow, and only chosen for layers with very wide codes).
+
+Blocks whose codes have at most 8 bits go through onnxruntime's integer kernels instead where
+:mod:`hwgen.golden.int8_gemm` proves them exact (an int32 bound and a self-check); these
+products remain their fallback.
 """
 
 from __future__ import annotations

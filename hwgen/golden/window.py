@@ -38,6 +38,10 @@ class WindowPatches:
             padded[:, top:top + p.height, left:left + p.width, :] = x
         else:
             padded = np.ascontiguousarray(x)
+        self._set_source(padded, p)
+
+    def _set_source(self, padded: np.ndarray, p: SlidingWindowParams) -> None:
+        n = padded.shape[0]
         s0, s1, s2, s3 = padded.strides
         k, s = p.kernel, p.stride
         self.params = p
@@ -49,6 +53,15 @@ class WindowPatches:
         self.rows_view = as_strided(padded, (n, p.out_height, p.out_width, k, k * p.channels),
                                     (s0, s * s1, s * s2, s1, s3), writeable=False)
         self._range = None
+
+    def recoded(self, source: np.ndarray) -> "WindowPatches":
+        """The same patches over ``source``: a C-contiguous array of :attr:`source`'s shape
+        holding its codes recoded elementwise (e.g. shifted to uint8), pads included."""
+        if source.shape != self.source.shape or not source.flags.c_contiguous:
+            raise ValueError(f"source {source.shape} does not replace {self.source.shape}")
+        patches = object.__new__(WindowPatches)
+        patches._set_source(source, self.params)
+        return patches
 
     @property
     def shape(self) -> tuple:

@@ -7,6 +7,10 @@ random and adversarial: accumulators at the float32 and float64 exactness limits
 past them), wide weights whose bounds force the float64 and int64 paths, int32 accumulators
 near the limit, large MW, requantization scales at the edge of the float64 proof, near-ties
 and exact ties.
+
+These are the float BLAS kernels: the onnxruntime integer kernels, which the golden model
+prefers for codes of at most 8 bits, are switched off here (an autouse fixture) and tested in
+test_golden_int8.py.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 import pytest
 
 from hwgen.golden import conv as conv_module
-from hwgen.golden import run_pipeline
+from hwgen.golden import int8_gemm, run_pipeline
 from hwgen.golden.conv import KernelRows
 from hwgen.golden.depthwise import depthwise
 from hwgen.golden.kernels import code_dtype
@@ -35,6 +39,12 @@ from hwgen.ir.types import IntType
 
 I8, U8, I16, I32 = IntType(8, True), IntType(8, False), IntType(16, True), IntType(32, True)
 F32_LIMIT, F64_LIMIT = 1 << 24, 1 << 53
+
+
+@pytest.fixture(autouse=True)
+def float_blas(monkeypatch):
+    """The float kernels under test, not onnxruntime's integer ones."""
+    monkeypatch.setattr(int8_gemm, "ENABLED", False)
 
 
 # -- references ---------------------------------------------------------------------------
