@@ -60,6 +60,8 @@ BUILDS = {
     "o1": VerilatorOptions(opt_fast="-O1"),
     "o2": VerilatorOptions(opt_fast="-O2"),
     "o3": VerilatorOptions(opt_fast="-O3"),
+    "generic": VerilatorOptions(march=""),
+    "x86-64-v3": VerilatorOptions(march="x86-64-v3"),
     "split-off": VerilatorOptions(output_split=0),
     "threads2": VerilatorOptions(threads=2),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from ..errors import SimulationError
 from ..subprocesses import run_child
 
 __all__ = ["SIMULATORS", "MIN_VERILATOR", "ensure_verilator", "ensure_icarus",
-           "ensure_simulator", "simulator_available", "verilator_make_overrides"]
+           "ensure_simulator", "simulator_available", "verilator_make_overrides",
+           "native_cpu"]
 
 SIMULATORS = ("verilator", "icarus")
 #: cocotb 2.x needs Verilator 5.036 or newer; Debian's 5.006 is too old.
@@ -59,6 +61,24 @@ def verilator_make_overrides() -> list[str]:
     """
     return ["CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_STD=-std=c++20",
             "CFG_LDLIBS_THREADS=-pthread", "OPT_FAST=-O3", "OPT_SLOW=-O1"]
+
+
+@lru_cache(maxsize=1)
+def native_cpu() -> str:
+    """What ``-march=native`` means to the C++ compiler of Verilator's makefiles (``c++``).
+
+    Returns the compiler's verbose output for an empty file compiled with ``-march=native``:
+    it names the CPU and every instruction-set flag that choice turns on, so a build key that
+    holds it gives a cache shared by different machines one build per CPU. Returns ``""``
+    when the compiler is missing or refuses the option (the build then goes without).
+    """
+    cmd = ["c++", "-march=native", "-E", "-v", "-x", "c++", os.devnull, "-o", os.devnull]
+    try:
+        # cwd="/": some compilers print the working directory, which must not enter a key
+        result = run_child(cmd, cwd="/", capture=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stderr if result.returncode == 0 else ""
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Array, Module, Mux, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.int_mvau import signed_bits_for_range
@@ -20,7 +21,9 @@ class WindowReduce(wiring.Component):
     """Max or average pooling over the positions of each window.
 
     Input beats arrive position-major (``positions`` x channel groups of ``lanes``); one
-    running value per channel group is kept in registers. The beat of the last position
+    running value per channel group is kept in a memory (one register when there is one
+    group), read without a clock and written at the beat's clock edge. The beat of the last
+    position
     completes a group's output: for max it goes straight into the output FIFO, for avg the
     sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
     FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.
@@ -63,9 +66,23 @@ class WindowReduce(wiring.Component):
             with m.If(g == G - 1):
                 m.d.sync += pos.eq(Mux(last_pos, 0, pos + 1))
 
-        running = Array(Signal(value_layout, name=f"running{i}") for i in range(G))
-        current = running[g]
+        # The running values are a memory, not one register per group: a simulator then
+        # evaluates one write per cycle instead of every group's register (CNV's pool2 has
+        # 64 groups), and an FPGA may put them in LUT RAM. Read without a clock, the memory
+        # behaves as the registers did: a value written at a clock edge is read from the
+        # next cycle on.
         combined = Signal(value_layout)
+        keep = fire & ~last_pos                     # store the partial result
+        if G == 1:
+            current = Signal(value_layout, name="running")
+            with m.If(keep):
+                m.d.sync += current.eq(combined)
+        else:
+            m.submodules.running = running = Memory(shape=value_layout, depth=G, init=[])
+            write, read = running.write_port(), running.read_port(domain="comb")
+            m.d.comb += [read.addr.eq(g), write.addr.eq(g), write.data.eq(combined),
+                         write.en.eq(keep)]
+            current = read.data
         for lane in range(L):
             x = self.i_stream.payload[lane]
             if is_max:
@@ -76,11 +93,8 @@ class WindowReduce(wiring.Component):
         done1 = Signal()
         result1 = Signal(value_layout)
         m.d.sync += done1.eq(fire & last_pos)
-        with m.If(fire):
-            with m.If(last_pos):
-                m.d.sync += result1.eq(combined)
-            with m.Else():
-                m.d.sync += current.eq(combined)
+        with m.If(fire & last_pos):
+            m.d.sync += result1.eq(combined)
 
         m.submodules.fifo = fifo = StreamFifo(
             payload_shape=lanes_layout(p.output_type, L), depth=p.out_fifo_depth)

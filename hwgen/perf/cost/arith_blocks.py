@@ -16,7 +16,7 @@ from ...ir.blocks.eltwise_add import AddParams
 from ...ir.blocks.window_reduce import WindowReduceParams
 from .arith import index_bits, range_bits, width
 from .components import counter, fold_table, requantizer, stream_fifo
-from .memory import rom_from_fields
+from .memory import Ram, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
@@ -43,7 +43,12 @@ def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     counter(t, p.positions)
     counter(t, p.groups)
     _credits(t, p.out_fifo_depth)
-    _running(t, p.groups, lanes * bits)
+    if p.groups > 1:
+        # a memory read without a clock at the address it writes (WindowReduce)
+        t.ram("running", Ram(depth=p.groups, width=lanes * bits, sync_read=False,
+                             shared_address=True))
+    else:
+        t.reg(lanes * bits)
     if p.op == "max":
         t.cmp(lanes * bits)
         t.mux(lanes * bits)
