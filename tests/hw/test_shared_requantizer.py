@@ -143,3 +143,52 @@ def test_units_must_be_fewer_than_lanes():
         SharedRequantizer(units=5, acc_bits=8, output_type=IntType(8, True),
                           multiplier=np.ones((1, 5)), shift=np.zeros((1, 5)),
                           rounding="single", zero_point=0, out_min=-128, out_max=127)
+
+
+@pytest.mark.parametrize("units", [None, 2], ids=["per-lane", "shared"])
+@pytest.mark.parametrize("rounding", list(RequantRounding))
+def test_narrow_requantizer_is_exact_where_saturation_is(rounding, units):
+    """Accumulators saturated to 18 bits, then one 18 x 27 product and the multiplier's low 5
+    bits in logic: as the golden rule on 24-bit accumulators, where every 18-bit bound
+    already saturates the output (scales of 2**-9 and more: 2**17 * 2**-9 - 3 > 127)."""
+    rng = np.random.default_rng(90 + list(RequantRounding).index(rounding))
+    multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, LANES))
+    multiplier[0, 0] = (1 << 31) - 1                      # every bit of both parts set
+    multiplier[1, 1] = (1 << 30) | 0b11111                # the low 5 bits only, and bit 30
+    shift = rng.integers(-8, -5, size=(FOLDS, LANES))
+    args = dict(acc_bits=24, output_type=IntType(8, True), multiplier=multiplier, shift=shift,
+                rounding=rounding, zero_point=-3, out_min=-128, out_max=127, pipelined=True,
+                narrow_bits=18)
+    lo, hi = -(1 << 17), (1 << 17) - 1
+    for fold in range(FOLDS):                             # the premise: saturation is exact
+        for edge, bound in ((hi, 127), (lo, -128)):
+            assert requantize_and_clamp(np.full(LANES, edge), multiplier[fold], shift[fold],
+                                        rounding, -3, -128, 127).tolist() == [bound] * LANES
+    if units is None:
+        dut = Requantizer(**args)
+        every = 1
+    else:
+        dut = SharedRequantizer(units=units, **args)
+        every = dut.rounds
+    beats = []
+    for index in range(12):
+        accs = rng.integers(-(1 << 12), 1 << 12, size=LANES) << rng.integers(0, 6)
+        if index % 3 == 1:                                # beyond 18 bits, both ways
+            accs = np.array([-(1 << 23), (1 << 23) - 1, hi + 1, lo - 1, hi])
+        if index % 3 == 2:
+            accs = np.array([lo, hi, lo + 1, hi - 1, 0])
+        beats.append((index % FOLDS, accs))
+    fed, got = run(dut, beats, GAPS, rounds=every)
+    assert [cycle for cycle, _ in got] == [t + every - 1 + 6 for t in fed]
+    check_lanes(beats, got, multiplier, shift, rounding)
+
+
+def test_narrow_bits_are_18_for_a_wider_accumulator():
+    args = dict(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
+                shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
+                out_max=127, pipelined=True)
+    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 \(for a wider "
+                                         r"accumulator, not serial\), not 18"):
+        Requantizer(acc_bits=18, narrow_bits=18, **args)
+    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 .*, not 17"):
+        Requantizer(acc_bits=24, narrow_bits=17, **args)

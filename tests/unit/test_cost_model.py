@@ -277,3 +277,20 @@ def test_serial_requantizer_lane_is_one_multiplier():
     # ECP5: packed pairs in two 18 x 18 tiles each; the accumulator (over 18 bits) times
     # the piece in two
     assert int_mvau_cost(p, ECP5).dsp == 2 * 2 + 1 + 2
+
+
+def test_narrow_requantizer_lane_is_one_dsp48e2():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    from hwgen.quant.multiplier import quantize_multiplier
+    p = _mvau(pe=2, simd=32, mw=32, w_bits=8, in_bits=8)     # SF = 1: a lane per PE
+    multiplier, shift = quantize_multiplier(2.0 ** -8 * np.array([1.1, 1.3, 1.7, 1.9]))
+    p = replace(p, multiplier=multiplier, shift=shift)
+    assert 18 < p.acc_bits <= 27 and not p.requant_serial
+    q = replace(p, requant_acc_bits=18)
+    # products: one packed pair, 32 multiplies; two lanes of two pieces, or of one 18 x 27
+    # product (the multiplier's low 5 bits in logic)
+    assert int_mvau_cost(p, XCUP).dsp == 32 + 2 * 2
+    assert int_mvau_cost(q, XCUP).dsp == 32 + 2 * 1
+    assert int_mvau_cost(q, XCUP).lut > int_mvau_cost(p, XCUP).lut

@@ -157,6 +157,8 @@ class IntMvau(wiring.Component):
             out_min=p.out_min, out_max=p.out_max, roms=self._roms, pipelined=True)
         if p.requant_serial:
             requant_args["serial"] = True
+        if p.requant_acc_bits:
+            requant_args["narrow_bits"] = p.requant_acc_bits
         if p.requant_rounds > 1:
             requant = SharedRequantizer(units=p.requant_units, **requant_args)
         else:

@@ -46,6 +46,8 @@ class SharedRequantizer(wiring.Component):
         As for :class:`Requantizer`: the constant tables as ``$readmemh`` images.
     pipelined, serial : bool
         As for :class:`Requantizer`.
+    narrow_bits : int or None
+        As for :class:`Requantizer`.
 
     Members
     -------
@@ -57,7 +59,8 @@ class SharedRequantizer(wiring.Component):
     """
 
     def __init__(self, *, units, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None, pipelined=False, serial=False):
+                 zero_point, out_min, out_max, roms=None, pipelined=False, serial=False,
+                 narrow_bits=None):
         multiplier = np.asarray(multiplier, dtype=np.int64)
         shift = np.asarray(shift, dtype=np.int64)
         if multiplier.ndim != 2 or multiplier.shape != shift.shape:
@@ -84,7 +87,8 @@ class SharedRequantizer(wiring.Component):
         self._inner = Requantizer(
             acc_bits=acc_bits, output_type=output_type, multiplier=per_round(multiplier),
             shift=per_round(shift), rounding=rounding, zero_point=zero_point,
-            out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined, serial=serial)
+            out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined, serial=serial,
+            narrow_bits=narrow_bits)
         self._roms = roms
         super().__init__({
             "i_valid": In(1),

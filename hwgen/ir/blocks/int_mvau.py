@@ -27,7 +27,7 @@ from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
            "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack",
-           "requant_plan", "REQUANT_SPLIT_ACC_BITS"]
+           "requant_plan", "REQUANT_SPLIT_ACC_BITS", "REQUANT_NARROW_BITS"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
 #: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
@@ -52,6 +52,10 @@ DOT_LEVELS_PER_STAGE = 2
 #: Register stages the int MVAU's requantizer has beyond the plain requantizer's two
 #: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
 REQUANT_EXTRA_STAGES = 4
+
+#: Accumulator bits the requantizer can saturate to (``requant_acc_bits``): a DSP48E2's
+#: 18-bit port, the multiplier's top 26 bits on its 27-bit port.
+REQUANT_NARROW_BITS = 18
 
 #: Widest accumulator the requantizer multiplies in two pieces (a DSP48E2's 27-bit port;
 #: ``hwgen.hw.arith.requantizer.MULTIPLIER_A_BITS``): only such a multiply can be serial.
@@ -127,6 +131,12 @@ class IntMvauParams(MatrixFolding, RequantFields):
         ``"auto"``: pairs of PEs share one multiplier per input lane where the products are
         wide enough for a DSP and narrow enough to pack (``hwgen.hw.arith.dsp_packing``);
         ``"off"``: one multiplier per product. Bit-exact and cycle-exact either way.
+    requant_acc_bits : int
+        0, or :data:`REQUANT_NARROW_BITS`: the requantizer saturates each accumulator to
+        that many bits before its multiply, which then takes one DSP48E2 instead of two.
+        ``hwgen.passes.narrow_requantizers`` sets it only where the golden rule shows that
+        the saturation changes no output (the requantizer is monotone and clamps); the
+        golden and cycle models ignore it.
     """
 
     kind = "int_mvau"
@@ -143,6 +153,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
     in_fifo_depth: int = 0
     spatial: tuple = ()
     dsp_packing: str = "auto"
+    requant_acc_bits: int = 0
 
     @classmethod
     def example(cls, rng) -> "IntMvauParams":
@@ -178,6 +189,13 @@ class IntMvauParams(MatrixFolding, RequantFields):
         if self.dsp_packing not in DSP_PACKING_CHOICES:
             raise IRError(f"{where}: dsp_packing = {self.dsp_packing!r} is not valid; valid: "
                           f"{', '.join(DSP_PACKING_CHOICES)}")
+        if self.requant_acc_bits not in (0, REQUANT_NARROW_BITS) or (
+                self.requant_acc_bits and (self.acc_bits <= REQUANT_NARROW_BITS
+                                           or self.requant_serial)):
+            raise IRError(f"{where}: requant_acc_bits = {self.requant_acc_bits!r} is not "
+                          f"valid; use 0, or {REQUANT_NARROW_BITS} for an accumulator of more "
+                          "bits whose requantizer lanes are not serial "
+                          "(hwgen.passes.narrow_requantizers sets it)")
 
     # -- the block interface (hwgen.ir.block) ------------------------------------------
 
@@ -203,6 +221,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
             "vectors": self.vectors, "requant_units": self.requant_units,
             "requant_serial": self.requant_serial, "dsp_packing": self.dsp_packing,
+            "requant_acc_bits": self.requant_acc_bits,
         }
 
     # -- derived shape facts -------------------------------------------------------------

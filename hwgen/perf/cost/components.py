@@ -158,10 +158,12 @@ SPLIT_ACC_BITS = 27
 #: The 31-bit multiplier's pieces: ``(lowest bit, bits)``, each unsigned (one bit wider
 #: signed) so that each partial product fits the DSP48E2's B port (18 bits).
 MULTIPLIER_PIECES = ((0, 17), (17, 14))
+#: A narrow lane (``requant_acc_bits``): the multiplier's low bits left to logic.
+NARROW_LOW_BITS = 5
 
 
 def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
-                     serial: bool = False) -> int:
+                     serial: bool = False, narrow_bits: int = 0) -> int:
     """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
     returns the product's bits.
 
@@ -169,9 +171,24 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     and the high 14 bits of ``qm`` (18 and 15 bits signed), summed; beyond, one product.
     A constant ``qm`` (the same in every fold) makes each piece a constant product.
     ``serial``: one product, ``acc`` times a mux of the two pieces (one after the other).
+    ``narrow_bits``: the accumulator saturated to that many bits (two comparisons and a
+    mux), times the top 26 bits of ``qm`` (one product) and its low 5 bits in logic (four
+    adds of shifted copies).
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
+    if narrow_bits:
+        low = NARROW_LOW_BITS
+        t.cmp(acc_bits, constant=True)
+        t.cmp(acc_bits, constant=True)
+        t.mux(narrow_bits)
+        if varying:
+            t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
+        else:
+            t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
+        t.add(narrow_bits + low, count=low - 1)
+        t.add(product_bits, dsp_input=True)             # the two parts summed
+        return product_bits
     if serial:
         low_bits = MULTIPLIER_PIECES[0][1]
         if varying:
@@ -196,7 +213,8 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
 
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
-                lanes: int, pipelined: bool = False, serial: bool = False) -> None:
+                lanes: int, pipelined: bool = False, serial: bool = False,
+                narrow_bits: int = 0) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
     and saturation, with per-fold tables where the fold changes the constants; ``pipelined``
     registers the partial products (with the shifts beside them) and the rounded value;
@@ -218,7 +236,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
         # applied to the product: (acc << left) * qm = (acc * qm) << left).
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
-                                        varying=qm.varying(lane), serial=serial)
+                                        varying=qm.varying(lane), serial=serial,
+                                        narrow_bits=narrow_bits)
         if left is not None and left.varying(lane):
             stages = set_bits(left.lane_values(lane)).bit_count()
             t.features["rq_shift"] += 32 * stages
@@ -233,9 +252,13 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         if pipelined:
             pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
+            if narrow_bits:
+                pieces = [narrow_bits + 32 - NARROW_LOW_BITS,
+                          narrow_bits + NARROW_LOW_BITS + 1]
+            operand_bits = narrow_bits or acc_bits
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            operands = acc_bits + (31 if qm.varying(lane) else 0)
+            operands = operand_bits + (31 if qm.varying(lane) else 0)
             middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
             t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
             if serial:
@@ -249,7 +272,7 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
                        shift, rounding: str, pipelined: bool = False,
-                       serial: bool = False) -> None:
+                       serial: bool = False, narrow_bits: int = 0) -> None:
     """``SharedRequantizer``: the ``lanes`` accumulators of a beat through a requantizer of
     ``units`` lanes in ``rounds = ceil(lanes / units)`` rounds. Its tables have a row per
     fold and round (the last round's padding lanes take lane 0's constants); rounds after
@@ -279,7 +302,7 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),
                 shift=per_round(shift), rounding=rounding, lanes=units, pipelined=pipelined,
-                serial=serial)
+                serial=serial, narrow_bits=narrow_bits)
 
 
 def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:

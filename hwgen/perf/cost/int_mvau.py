@@ -77,7 +77,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
     args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value, pipelined=True, serial=p.requant_serial)
+                rounding=p.rounding.value, pipelined=True, serial=p.requant_serial,
+                narrow_bits=p.requant_acc_bits)
     if p.requant_rounds > 1:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
