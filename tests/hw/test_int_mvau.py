@@ -155,3 +155,13 @@ def test_narrow_requantizer_is_bit_and_cycle_exact(pe, simd):
     assert np.mean((want > q.out_min) & (want < q.out_max)) > 0.2  # and values between
     timing = pipeline_timing([q], len(x))
     assert tuple(run.out_cycles) == timing.out_beats
+
+
+def test_foldings_cover_every_requantizer_plan():
+    # test_outputs_and_cycles_exact must see a lane per PE, shared parallel lanes and serial
+    # lanes (on their own and shared), or a plan could go untested
+    plans = set()
+    for params in CASES:
+        p = random_mvau_params(np.random.default_rng(0), mh=MH, mw=MW, **params)
+        plans.add((p.requant_serial, p.requant_rounds > 1))
+    assert plans == {(False, False), (False, True), (True, False), (True, True)}
