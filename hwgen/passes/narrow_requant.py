@@ -7,7 +7,9 @@ to ``[out_min, out_max]``. So for one channel, saturating the accumulator to ``[
 leaves every output unchanged if the channel's accumulators never leave ``[lo, hi]`` on a
 side, or the rule already gives the clamp bound at that end: ``y(hi) = out_max`` (then every
 larger accumulator gives ``out_max`` too), ``y(lo) = out_min`` likewise. Two evaluations of
-the golden rule per channel decide it.
+the golden rule per channel decide it. They stay within the rule's int32 domain: a layer's
+accumulators reach beyond 18 bits (else it is not narrowed), and the compiler already checked
+that its whole accumulator range, shifted left by the largest left shift, fits int32.
 """
 
 from __future__ import annotations
