@@ -17,6 +17,7 @@ from .passes import (
     MAX_LAYER_WEIGHTS,
     check_layer_sizes,
     choose_folding,
+    narrow_requantizers,
     size_pipeline,
 )
 
@@ -88,6 +89,8 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
         # A hardware choice of the integer MVAUs only: the golden and cycle models ignore it.
         blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing)
                        if isinstance(b, IntMvauParams) else b for b in blocks)
+        # Requantizer inputs saturated to 18 bits where that changes no output.
+        blocks = narrow_requantizers(blocks)
     with _phase(phases, "FIFO sizing and cycle model"):
         progress("sizing the FIFOs (cycle model)")
         sized = size_pipeline(blocks, edges)

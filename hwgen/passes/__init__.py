@@ -22,13 +22,14 @@ from .folding import (
     target_interval,
 )
 from .layer_size import MAX_LAYER_WEIGHTS, check_layer_sizes
+from .narrow_requant import narrow_requantizers
 from .threshold_folding import fold_activation, fold_thresholds
 
 __all__ = ["run_passes", "choose_folding", "size_fifos", "size_pipeline", "SizedPipeline",
            "fifo_bits", "steady_state_inferences",
            "divisors", "DEFAULT_MAX_MACS", "fold_thresholds", "fold_activation",
            "folding_report", "target_interval", "FoldingTargetError",
-           "MAX_LAYER_WEIGHTS", "check_layer_sizes"]
+           "MAX_LAYER_WEIGHTS", "check_layer_sizes", "narrow_requantizers"]
 
 
 def run_passes(subject, passes):

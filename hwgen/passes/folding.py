@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ConfigError, IRError
-from ..ir.blocks.int_mvau import codes_pack
+from ..ir.blocks.int_mvau import codes_pack, requant_plan
 from ..ir.blocks.sliding_window import SlidingWindowParams, window_lanes
 from ..ir.graph import Graph
 from ..ir.layers.conv import QuantConv, QuantPool
@@ -233,17 +233,18 @@ class _Option:
 def _multiplies(layer, folding: Folding, packing: str) -> int:
     """Hardware multiplies of an integer MVAU folded so (0 for other layers): ``PE x SIMD``
     products, or ``ceil(PE / 2) x SIMD`` when two PEs' products of one input code share a
-    multiply (``dsp_packing``, :func:`hwgen.ir.blocks.int_mvau.codes_pack`), plus two per
-    requantizer lane (its multiply is two partial products): one lane per PE when ``SF = 1``,
-    else ``ceil(PE / SF)`` shared ones (``IntMvauParams.requant_units``)."""
+    multiply (``dsp_packing``, :func:`hwgen.ir.blocks.int_mvau.codes_pack`), plus the
+    requantizer's (:func:`hwgen.ir.blocks.int_mvau.requant_plan`, for an accumulator of at
+    most 27 bits): two per lane (its multiply is two partial products), one per lane when
+    the lanes multiply their pieces serially."""
     if type(layer) not in (QuantDense, QuantConv):
         return 0
     pe, simd = folding.pe, folding.simd
     sf = layer.in_features // simd
     packs = codes_pack(layer.weight_quant.dtype, layer.input_quant.dtype, packing)
     products = (pe - pe // 2 if packs else pe) * simd
-    lanes = pe if sf == 1 else -(-pe // sf)
-    return products + 2 * lanes
+    lanes, _, serial = requant_plan(pe, sf)
+    return products + (1 if serial else 2) * lanes
 
 
 def _options(costs: _Costs, index: int, layer, pe, simd, packing: str = "auto") -> list:

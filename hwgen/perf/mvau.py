@@ -8,9 +8,10 @@ at most one per cycle), with ``C`` the output FIFO depth:
 * a step of fold 0 consumes input beat ``b = k*SF + sf``: it is ready at the cycle above and
   issues at the input transfer ``in[b] = max(valid, ready)``;
 * the result of fold ``f`` is written into the output FIFO ``int_mvau_write_delay(p) =
-  WRITE_DELAY + requant_rounds - 1 + pipeline_delay`` cycles after the issue of its last
-  step (a requantizer shared by the PEs takes ``requant_rounds`` cycles per beat; the
-  pipeline registers of the products, adder trees and requantizer one cycle each), and is
+  WRITE_DELAY + requant_round_cycles x (requant_rounds - 1) + pipeline_delay`` cycles after
+  the issue of its last step (a requantizer shared by the PEs takes ``requant_rounds``
+  rounds per beat, of two cycles when its lanes multiply serially; the pipeline registers
+  of the products, adder trees and requantizer one cycle each), and is
   valid at the output
   one cycle later, but not before the previous output beat has left:
   ``valid[f] = max(write + 1, out[f - 1] + 1)``.
@@ -36,11 +37,14 @@ WRITE_DELAY = 5
 
 def int_mvau_write_delay(p) -> int:
     """Issue of a fold's last step to its output FIFO write: the requantizer's rounds after
-    the first add a cycle each (``hwgen.hw.arith.shared_requantizer``), and the integer
-    MVAU's pipeline registers (``IntMvauParams.pipeline_delay``: after the multiplies,
-    inside the adder trees and the requantizer) one each. The binary MVAUs, which share the
-    engine's rules, have an activation per PE (one round) and no such registers."""
-    return (WRITE_DELAY + getattr(p, "requant_rounds", 1) - 1
+    the first add a cycle each, two when serial (``hwgen.hw.arith.shared_requantizer``,
+    ``IntMvauParams.requant_round_cycles``), and the integer MVAU's pipeline registers
+    (``IntMvauParams.pipeline_delay``: after the multiplies, inside the adder trees and the
+    requantizer, the serial multiply's second piece) one each. The binary MVAUs, which
+    share the engine's rules, have an activation per PE (one round) and no such
+    registers."""
+    return (WRITE_DELAY
+            + getattr(p, "requant_round_cycles", 1) * (getattr(p, "requant_rounds", 1) - 1)
             + getattr(p, "pipeline_delay", 0))
 
 

@@ -127,3 +127,41 @@ def test_dsp_packing_is_bit_and_cycle_exact(pe, in_signed):
     got = results["auto"]
     assert np.mean((got > -128) & (got < 127)) > 0.5       # mostly not saturated
     np.testing.assert_array_equal(results["auto"], results["off"])
+
+
+@pytest.mark.parametrize("pe, simd", [(2, 32), (4, 16)], ids=["sf1", "shared"])
+def test_narrow_requantizer_is_bit_and_cycle_exact(pe, simd):
+    # Accumulators of about 21 bits whose outputs saturate before 18 bits (a scale of at
+    # least 2**-9): hwgen.passes.narrow_requantizers saturates them to 18 bits, and the
+    # outputs, extremes included, stay the golden model's.
+    from hwgen.passes import narrow_requantizers
+    rng = np.random.default_rng(pe * 10 + simd)
+    p = random_mvau_params(rng, mh=8, mw=32, pe=pe, simd=simd, w_bits=8, in_bits=8,
+                           in_signed=True, relu=pe == 2)
+    multiplier, shift = quantize_multiplier(2.0 ** -9 * rng.uniform(1.0, 2.0, size=8))
+    (q,) = narrow_requantizers((replace(p, multiplier=multiplier, shift=shift),))
+    assert q.acc_bits > 18 and q.requant_acc_bits == 18 and not q.requant_serial
+    lo, hi = q.input_type.qmin, q.input_type.qmax
+    x = np.concatenate([np.stack([np.full(32, lo), np.full(32, hi),
+                                  np.where(q.weights[0] > 0, hi, lo),
+                                  np.where(q.weights[1] > 0, lo, hi)]),
+                        rng.integers(lo // 4, hi // 4 + 1, size=(4, 32))])
+    acc = x @ q.weights.T + q.acc_bias
+    assert acc.max() >= 1 << 17 and acc.min() < -(1 << 17)       # saturated both ways
+    run, got = simulate(q, x)
+    want = int_mvau(x, q)
+    np.testing.assert_array_equal(got, want)
+    assert {q.out_min, q.out_max} <= set(np.unique(want))          # both clamps reached
+    assert np.mean((want > q.out_min) & (want < q.out_max)) > 0.2  # and values between
+    timing = pipeline_timing([q], len(x))
+    assert tuple(run.out_cycles) == timing.out_beats
+
+
+def test_foldings_cover_every_requantizer_plan():
+    # test_outputs_and_cycles_exact must see a lane per PE, shared parallel lanes and serial
+    # lanes (on their own and shared), or a plan could go untested
+    plans = set()
+    for params in CASES:
+        p = random_mvau_params(np.random.default_rng(0), mh=MH, mw=MW, **params)
+        plans.add((p.requant_serial, p.requant_rounds > 1))
+    assert plans == {(False, False), (False, True), (True, False), (True, True)}

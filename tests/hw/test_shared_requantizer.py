@@ -1,22 +1,26 @@
 # amaranth: UnusedElaboratable=no
-"""SharedRequantizer in Amaranth's simulator: every lane as the golden rule, at full rate."""
+"""SharedRequantizer (and a serial Requantizer) in Amaranth's simulator: every lane as the
+golden rule, at full rate."""
 
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
 from hwgen.golden.requant import requantize_and_clamp
+from hwgen.hw.arith.requantizer import Requantizer
 from hwgen.hw.arith.shared_requantizer import SharedRequantizer
 from hwgen.ir import IntType, RequantRounding
 
 LANES, FOLDS = 5, 3
 
 
-def run(dut, beats, gaps):
-    """Present ``beats`` (fold, accs) with ``gaps[i]`` idle cycles after beat ``i``'s rounds;
+def run(dut, beats, gaps, *, rounds=None, lanes=LANES):
+    """Present ``beats`` (fold, accs) with ``gaps[i]`` idle cycles after beat ``i``'s
+    ``rounds`` cycles (by default the shared requantizer's rounds, times two when serial);
     return (input cycles, [(output cycle, lanes)])."""
     fed, got = [], []
-    rounds = dut.rounds
+    if rounds is None:
+        rounds = dut.rounds * dut.round_cycles
 
     async def bench(ctx):
         cycle = 0
@@ -29,16 +33,16 @@ def run(dut, beats, gaps):
             for step in range(rounds + gap):
                 _, _, valid, data = await ctx.tick().sample(dut.o_valid, dut.o_data)
                 if valid:
-                    got.append((cycle, [int(data[lane]) for lane in range(LANES)]))
+                    got.append((cycle, [int(data[lane]) for lane in range(lanes)]))
                 cycle += 1
                 if step == 0:
                     ctx.set(dut.i_valid, 0)
-                    for lane in range(LANES):
+                    for lane in range(lanes):
                         ctx.set(dut.i_acc[lane], 0)   # the snapshot must not need i_acc
-        for _ in range(rounds + 6):
+        for _ in range(rounds + 8):
             _, _, valid, data = await ctx.tick().sample(dut.o_valid, dut.o_data)
             if valid:
-                got.append((cycle, [int(data[lane]) for lane in range(LANES)]))
+                got.append((cycle, [int(data[lane]) for lane in range(lanes)]))
             cycle += 1
 
     sim = Simulator(dut)
@@ -48,40 +52,90 @@ def run(dut, beats, gaps):
     return fed, got
 
 
-@pytest.mark.parametrize("pipelined", [False, True], ids=["plain", "pipelined"])
-@pytest.mark.parametrize("acc_bits", [20, 30])    # split multiplier (<= 27 bits), whole
-@pytest.mark.parametrize("units", [1, 2, 3, 4])
-@pytest.mark.parametrize("rounding", list(RequantRounding))
-def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, pipelined):
-    rng = np.random.default_rng(units * 10 + list(RequantRounding).index(rounding) + acc_bits)
-    multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, LANES))
+def constants(rng, acc_bits, lanes=LANES):
+    """Per-fold multipliers (one with every bit of both pieces set) and shifts (some left
+    shifts as large as the accumulator allows)."""
+    multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, lanes))
     multiplier[0, 0] = (1 << 31) - 1                      # every bit of both pieces set
     left = min(2, 32 - acc_bits)                          # acc << left still fits int32
-    shift = rng.integers(-12, left + 1, size=(FOLDS, LANES))
+    shift = rng.integers(-12, left + 1, size=(FOLDS, lanes))
     shift[1, :2] = left
-    out_type = IntType(8, True)
-    dut = SharedRequantizer(units=units, acc_bits=acc_bits, output_type=out_type,
-                            multiplier=multiplier, shift=shift, rounding=rounding,
-                            zero_point=-3, out_min=-128, out_max=127, pipelined=pipelined)
+    return multiplier, shift
+
+
+def random_beats(rng, acc_bits, lanes=LANES):
     lo, hi = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
     beats = []
     for index in range(12):
-        accs = rng.integers(lo >> rng.integers(4, 12), (hi >> 8) + 1, size=LANES)
+        accs = rng.integers(lo >> rng.integers(4, 12), (hi >> 8) + 1, size=lanes)
         if index % 4 == 1:
-            accs = np.array([lo, hi, lo + 1, hi - 1, 0])      # saturate both ways
+            accs = np.resize([lo, hi, lo + 1, hi - 1, 0], lanes)  # saturate both ways
         beats.append((index % FOLDS, accs))
-    gaps = [0, 0, 3, 0, 1, 0, 0, 5, 0, 0, 2, 0]              # mostly back to back
-    fed, got = run(dut, beats, gaps)
-    rounds = -(-LANES // units)
-    assert dut.rounds == rounds
-    # After the last round: two register stages, six when pipelined (the operands, the
-    # partial products, the rounding's first step and the rounded value registered too).
-    after = 6 if pipelined else 2
-    assert [cycle for cycle, _ in got] == [t + rounds - 1 + after for t in fed]
+    return beats
+
+
+GAPS = [0, 0, 3, 0, 1, 0, 0, 5, 0, 0, 2, 0]              # mostly back to back
+
+
+def check_lanes(beats, got, multiplier, shift, rounding):
     for (fold, accs), (_, lanes) in zip(beats, got, strict=True):
         want = requantize_and_clamp(accs, multiplier[fold], shift[fold], rounding, -3,
                                     -128, 127)
         assert lanes == want.tolist()
+
+
+# split multiplier (<= 27 bits) or whole; serial needs the split one
+# (test_serial_needs_the_split_multiply)
+@pytest.mark.parametrize("acc_bits, mode", [(20, "plain"), (20, "pipelined"), (20, "serial"),
+                                            (30, "plain"), (30, "pipelined")])
+@pytest.mark.parametrize("units", [1, 2, 3, 4])
+@pytest.mark.parametrize("rounding", list(RequantRounding))
+def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, mode):
+    rng = np.random.default_rng(units * 10 + list(RequantRounding).index(rounding) + acc_bits)
+    multiplier, shift = constants(rng, acc_bits)
+    dut = SharedRequantizer(units=units, acc_bits=acc_bits, output_type=IntType(8, True),
+                            multiplier=multiplier, shift=shift, rounding=rounding,
+                            zero_point=-3, out_min=-128, out_max=127,
+                            pipelined=mode != "plain", serial=mode == "serial")
+    beats = random_beats(rng, acc_bits)
+    fed, got = run(dut, beats, GAPS)
+    rounds = -(-LANES // units)
+    assert dut.rounds == rounds
+    # Rounds one cycle apart (two when serial: each lane's second piece takes the next
+    # cycle). After the last round: two register stages, six when pipelined (the operands,
+    # the partial products, the rounding's first step and the rounded value registered
+    # too), seven when serial (the two pieces' products, then their sum).
+    every, after = {"plain": (1, 2), "pipelined": (1, 6), "serial": (2, 7)}[mode]
+    assert [cycle for cycle, _ in got] == [t + every * (rounds - 1) + after for t in fed]
+    check_lanes(beats, got, multiplier, shift, rounding)
+
+
+@pytest.mark.parametrize("rounding", list(RequantRounding))
+def test_serial_requantizer_every_other_cycle(rounding):
+    """A serial Requantizer on its own (every lane its own multiplier, both pieces on it):
+    beats every other cycle at best, each out 7 cycles later, as the golden rule."""
+    rng = np.random.default_rng(70 + list(RequantRounding).index(rounding))
+    multiplier, shift = constants(rng, 24, lanes=3)
+    dut = Requantizer(acc_bits=24, output_type=IntType(8, True), multiplier=multiplier,
+                      shift=shift, rounding=rounding, zero_point=-3, out_min=-128,
+                      out_max=127, pipelined=True, serial=True)
+    assert dut.latency == 7
+    beats = random_beats(rng, 24, lanes=3)
+    fed, got = run(dut, beats, GAPS, rounds=2, lanes=3)
+    assert [cycle for cycle, _ in got] == [t + 7 for t in fed]
+    check_lanes(beats, got, multiplier, shift, rounding)
+
+
+def test_serial_needs_the_split_multiply():
+    args = dict(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
+                shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
+                out_max=127, serial=True)
+    with pytest.raises(ValueError, match=r"serial needs pipelined=True and acc_bits <= 27, "
+                                         r"not pipelined=True, acc_bits=28"):
+        Requantizer(acc_bits=28, pipelined=True, **args)
+    with pytest.raises(ValueError, match=r"serial needs pipelined=True and acc_bits <= 27, "
+                                         r"not pipelined=False, acc_bits=20"):
+        Requantizer(acc_bits=20, **args)
 
 
 def test_units_must_be_fewer_than_lanes():
@@ -89,3 +143,52 @@ def test_units_must_be_fewer_than_lanes():
         SharedRequantizer(units=5, acc_bits=8, output_type=IntType(8, True),
                           multiplier=np.ones((1, 5)), shift=np.zeros((1, 5)),
                           rounding="single", zero_point=0, out_min=-128, out_max=127)
+
+
+@pytest.mark.parametrize("units", [None, 2], ids=["per-lane", "shared"])
+@pytest.mark.parametrize("rounding", list(RequantRounding))
+def test_narrow_requantizer_is_exact_where_saturation_is(rounding, units):
+    """Accumulators saturated to 18 bits, then one 18 x 27 product and the multiplier's low 5
+    bits in logic: as the golden rule on 24-bit accumulators, where every 18-bit bound
+    already saturates the output (scales of 2**-9 and more: 2**17 * 2**-9 - 3 > 127)."""
+    rng = np.random.default_rng(90 + list(RequantRounding).index(rounding))
+    multiplier = rng.integers(1 << 30, 1 << 31, size=(FOLDS, LANES))
+    multiplier[0, 0] = (1 << 31) - 1                      # every bit of both parts set
+    multiplier[1, 1] = (1 << 30) | 0b11111                # the low 5 bits only, and bit 30
+    shift = rng.integers(-8, -5, size=(FOLDS, LANES))
+    args = dict(acc_bits=24, output_type=IntType(8, True), multiplier=multiplier, shift=shift,
+                rounding=rounding, zero_point=-3, out_min=-128, out_max=127, pipelined=True,
+                narrow_bits=18)
+    lo, hi = -(1 << 17), (1 << 17) - 1
+    for fold in range(FOLDS):                             # the premise: saturation is exact
+        for edge, bound in ((hi, 127), (lo, -128)):
+            assert requantize_and_clamp(np.full(LANES, edge), multiplier[fold], shift[fold],
+                                        rounding, -3, -128, 127).tolist() == [bound] * LANES
+    if units is None:
+        dut = Requantizer(**args)
+        every = 1
+    else:
+        dut = SharedRequantizer(units=units, **args)
+        every = dut.rounds
+    beats = []
+    for index in range(12):
+        accs = rng.integers(-(1 << 12), 1 << 12, size=LANES) << rng.integers(0, 6)
+        if index % 3 == 1:                                # beyond 18 bits, both ways
+            accs = np.array([-(1 << 23), (1 << 23) - 1, hi + 1, lo - 1, hi])
+        if index % 3 == 2:
+            accs = np.array([lo, hi, lo + 1, hi - 1, 0])
+        beats.append((index % FOLDS, accs))
+    fed, got = run(dut, beats, GAPS, rounds=every)
+    assert [cycle for cycle, _ in got] == [t + every - 1 + 6 for t in fed]
+    check_lanes(beats, got, multiplier, shift, rounding)
+
+
+def test_narrow_bits_are_18_for_a_wider_accumulator():
+    args = dict(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
+                shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
+                out_max=127, pipelined=True)
+    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 \(for a wider "
+                                         r"accumulator, not serial\), not 18"):
+        Requantizer(acc_bits=18, narrow_bits=18, **args)
+    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 .*, not 17"):
+        Requantizer(acc_bits=24, narrow_bits=17, **args)

@@ -218,17 +218,28 @@ def _mvau(pe, simd, mw, **kwargs):
     return random_mvau_params(rng, mh=2 * pe, mw=mw, pe=pe, simd=simd, **kwargs)
 
 
-def test_packed_mvau_with_an_odd_pe_and_a_shared_requantizer():
+def test_packed_mvau_with_an_odd_pe_and_serial_requantizer_lanes():
     from hwgen.perf.cost.int_mvau import int_mvau_cost
     p = _mvau(pe=3, simd=32, mw=64, w_bits=8, in_bits=8)   # int8 x uint8, SF = 2
     # 64 products of at most 128 x 255 and a bias: 20 to 27 bits
     assert p.sf == 2 and 20 <= p.acc_bits <= 27
-    # products: one packed pair (32 multiplies) + the odd PE (32); requantizer:
-    # ceil(3 / 2) = 2 lanes of 2 pieces
-    assert int_mvau_cost(p, XCUP).dsp == 32 + 32 + 2 * 2
+    # products: one packed pair (32 multiplies) + the odd PE (32); requantizer: a serial
+    # lane per PE (both pieces in the fold's 2 cycles, one multiplier) beats ceil(3 / 2) =
+    # 2 lanes of 2 pieces
+    assert p.requant_serial and p.requant_units == 3
+    assert int_mvau_cost(p, XCUP).dsp == 32 + 32 + 3
     # ECP5: a packed 27 x 9 multiply is two 18 x 18 tiles; the accumulator (20 bits or
     # more, a rest of at least 2 bits beyond 18) takes two tiles per piece
-    assert int_mvau_cost(p, ECP5).dsp == 32 * 2 + 32 + 2 * 2 * 2
+    assert int_mvau_cost(p, ECP5).dsp == 32 * 2 + 32 + 3 * 2
+
+
+def test_packed_mvau_with_a_shared_requantizer():
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    p = _mvau(pe=4, simd=32, mw=64, w_bits=8, in_bits=8)   # SF = 2
+    # serial would need 4 lanes (one accumulator per lane per fold), parallel 2 lanes of
+    # 2 pieces: a tie, parallel kept
+    assert not p.requant_serial and p.requant_units == 2 and p.acc_bits <= 27
+    assert int_mvau_cost(p, XCUP).dsp == 2 * 32 + 2 * 2
 
 
 def test_unpacked_mvau_when_packing_is_off_and_every_pe_requantizes_at_sf_1():
@@ -247,7 +258,39 @@ def test_narrow_products_stay_in_luts_and_are_not_packed_on_xcup():
     # int2 x uint2: products in [-6, 3], 4 bits: below 9 bits, soft logic on Xilinx
     p = _mvau(pe=2, simd=4, mw=16, w_bits=2, in_bits=2)
     assert packed_pairs(p) == 0
-    # SF = 4: one requantizer lane (ceil(2 / 4)) of two pieces, the only DSPs
-    assert int_mvau_cost(p, XCUP).dsp == 2
-    # ECP5 takes every product of two bits and more: 2 x 4 products, one requantizer lane
-    assert int_mvau_cost(p, ECP5).dsp == 8 + 2
+    # SF = 4: one serial requantizer lane (two accumulators, two pieces each, in 4
+    # cycles): the only DSP
+    assert int_mvau_cost(p, XCUP).dsp == 1
+    # ECP5 takes every product of two bits and more: 2 x 4 products, one serial
+    # requantizer lane (a narrow accumulator times an 18-bit piece: one tile)
+    assert p.acc_bits <= 18
+    assert int_mvau_cost(p, ECP5).dsp == 8 + 1
+
+
+def test_serial_requantizer_lane_is_one_multiplier():
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    p = _mvau(pe=5, simd=1, mw=32, w_bits=8, in_bits=8)    # SF = 32: 5 rounds of 2 cycles
+    assert p.requant_serial and p.requant_units == 1 and 19 <= p.acc_bits <= 27
+    # products: two packed pairs and the odd PE (one input lane); requantizer: one lane,
+    # the accumulator times an 18-bit (17 + sign) piece at a time: one DSP48E2
+    assert int_mvau_cost(p, XCUP).dsp == 3 + 1
+    # ECP5: packed pairs in two 18 x 18 tiles each; the accumulator (over 18 bits) times
+    # the piece in two
+    assert int_mvau_cost(p, ECP5).dsp == 2 * 2 + 1 + 2
+
+
+def test_narrow_requantizer_lane_is_one_dsp48e2():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    from hwgen.quant.multiplier import quantize_multiplier
+    p = _mvau(pe=2, simd=32, mw=32, w_bits=8, in_bits=8)     # SF = 1: a lane per PE
+    multiplier, shift = quantize_multiplier(2.0 ** -8 * np.array([1.1, 1.3, 1.7, 1.9]))
+    p = replace(p, multiplier=multiplier, shift=shift)
+    assert 18 < p.acc_bits <= 27 and not p.requant_serial
+    q = replace(p, requant_acc_bits=18)
+    # products: one packed pair, 32 multiplies; two lanes of two pieces, or of one 18 x 27
+    # product (the multiplier's low 5 bits in logic)
+    assert int_mvau_cost(p, XCUP).dsp == 32 + 2 * 2
+    assert int_mvau_cost(q, XCUP).dsp == 32 + 2 * 1
+    assert int_mvau_cost(q, XCUP).lut > int_mvau_cost(p, XCUP).lut

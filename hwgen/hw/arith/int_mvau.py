@@ -28,16 +28,19 @@ class IntMvau(wiring.Component):
     step ``(nf, sf)`` per cycle; each step multiplies ``PE x SIMD`` weights from on-chip memory
     with the input, adds the products into ``PE`` accumulators (preloaded with the bias), and
     the last step of a fold sends the accumulators through the :class:`Requantizer` into an
-    output FIFO. The PEs share ``ceil(PE / SF)`` requantizer multipliers
-    (:class:`SharedRequantizer`, ``requant_rounds`` cycles per beat) when ``SF > 1``: a fold's
-    accumulators are complete together once every ``SF`` cycles.
+    output FIFO. The PEs share ``requant_units`` requantizer lanes
+    (:class:`SharedRequantizer`, ``requant_rounds`` rounds per beat) when ``SF > 1``: a
+    fold's accumulators are complete together once every ``SF`` cycles; where the fold
+    leaves two cycles per round, each lane multiplies its two pieces on one multiplier, one
+    after the other (``IntMvauParams.requant_serial``, ``hwgen.ir.blocks.int_mvau.
+    requant_plan``).
 
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
-    writes the output FIFO in cycle ``t + 4 + requant_rounds + pipeline_delay`` (three engine
-    stages, the registers of ``IntMvauParams.dot_registers``: of the weights and inputs,
-    after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder levels, then six
-    requantizer stages after the last round: :attr:`IntMvauParams.pipeline_delay` counts
-    the registers beyond the plain datapath's).
+    writes the output FIFO in cycle ``t + 5 + requant_round_cycles x (requant_rounds - 1) +
+    pipeline_delay`` (three engine stages, the registers of ``IntMvauParams.dot_registers``:
+    of the weights and inputs, after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder
+    levels, then six requantizer stages after the last round, seven when serial:
+    :attr:`IntMvauParams.pipeline_delay` counts the registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -152,13 +155,18 @@ class IntMvau(wiring.Component):
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
             out_min=p.out_min, out_max=p.out_max, roms=self._roms, pipelined=True)
+        if p.requant_serial:
+            requant_args["serial"] = True
+        if p.requant_acc_bits:
+            requant_args["narrow_bits"] = p.requant_acc_bits
         if p.requant_rounds > 1:
             requant = SharedRequantizer(units=p.requant_units, **requant_args)
         else:
             requant = Requantizer(**requant_args)
         m.submodules.requantizer = requant
         # hwgen.perf's write delay counts these stages (IntMvauParams.pipeline_delay).
-        assert requant.latency == p.requant_rounds - 1 + 2 + REQUANT_EXTRA_STAGES
+        assert requant.latency == (p.requant_round_cycles * (p.requant_rounds - 1) + 2
+                                   + REQUANT_EXTRA_STAGES + p.requant_serial)
         m.d.comb += [
             requant.i_valid.eq(core.acc_valid),
             requant.i_acc.eq(core.acc),

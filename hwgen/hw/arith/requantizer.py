@@ -12,13 +12,16 @@ from ...ir.types import IntType
 from ..shapes import index_range, lanes_layout
 from .fold_table import fold_table
 
-__all__ = ["Requantizer", "MULTIPLIER_A_BITS", "MULTIPLIER_PIECE_BITS"]
+__all__ = ["Requantizer", "MULTIPLIER_A_BITS", "MULTIPLIER_PIECE_BITS", "NARROW_ACC_BITS"]
 
 #: Widest accumulator a DSP48E2's signed A port takes (27 bits).
 MULTIPLIER_A_BITS = 27
 #: Bits of the multiplier constant per partial product: unsigned, so 18 bits signed on the
 #: DSP48E2's B port.
 MULTIPLIER_PIECE_BITS = 17
+#: A saturated accumulator on the DSP48E2's B port (``narrow_bits``), and the multiplier's
+#: low bits left to logic (its top 26 bits, 27 signed, fill the A port).
+NARROW_ACC_BITS, NARROW_LOW_BITS = 18, 5
 
 
 class Requantizer(wiring.Component):
@@ -50,6 +53,19 @@ class Requantizer(wiring.Component):
         and the rounded value too (four more cycles), so the table reads, the multiply, the
         sum of its pieces, the two steps of the rounding and the saturation each have a
         clock cycle.
+    serial : bool
+        Multiply each lane's two pieces one after the other on one multiplier (one DSP48E2
+        instead of two): ``acc * M_lo`` in the cycle after the operands' register, ``acc *
+        M_hi`` in the next, the multiplier's port fed by a mux of the two pieces; their sum
+        one cycle later, for ``t + 7``. Needs ``pipelined`` and ``acc_bits <= 27`` (the
+        split multiply), and ``i_valid`` at most every other cycle (the caller guarantees
+        it: the operands are held for the second piece).
+    narrow_bits : int or None
+        Saturate each accumulator to this many bits (18) before the multiply, which then
+        takes the accumulator on a DSP48E2's 18-bit port and the multiplier's top 26 bits on
+        its 27-bit port (one DSP), the low 5 bits as shifted adds in logic. Only where the
+        saturation changes no output (``hwgen.passes.narrow_requantizers`` proves it); the
+        latency does not change. Not with ``serial``.
 
     Members
     -------
@@ -61,10 +77,24 @@ class Requantizer(wiring.Component):
     """
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None, pipelined=False):
+                 zero_point, out_min, out_max, roms=None, pipelined=False, serial=False,
+                 narrow_bits=None):
         if not isinstance(pipelined, bool):
             raise TypeError(f"pipelined must be a bool, not {pipelined!r}")
+        if not isinstance(serial, bool):
+            raise TypeError(f"serial must be a bool, not {serial!r}")
+        if serial and not (pipelined and isinstance(acc_bits, int)
+                           and acc_bits <= MULTIPLIER_A_BITS):
+            raise ValueError(f"serial needs pipelined=True and acc_bits <= {MULTIPLIER_A_BITS}, "
+                             f"not pipelined={pipelined!r}, acc_bits={acc_bits!r}")
+        if narrow_bits is not None and (
+                narrow_bits != NARROW_ACC_BITS or serial or not isinstance(acc_bits, int)
+                or acc_bits <= narrow_bits):
+            raise ValueError(f"narrow_bits must be None or {NARROW_ACC_BITS} (for a wider "
+                             f"accumulator, not serial), not {narrow_bits!r}")
         self._pipelined = pipelined
+        self._serial = serial
+        self._narrow_bits = narrow_bits
         if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
             raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -100,8 +130,13 @@ class Requantizer(wiring.Component):
 
     @property
     def latency(self) -> int:
-        """Cycles from ``i_valid`` to ``o_valid``: 2, or 6 when ``pipelined``."""
-        return 6 if self._pipelined else 2
+        """Cycles from ``i_valid`` to ``o_valid``: 2, 6 when ``pipelined``, 7 when
+        ``serial``."""
+        return (6 + self._serial) if self._pipelined else 2
+
+    @property
+    def serial(self) -> bool:
+        return self._serial
 
     def _stage(self, m, value, name):
         """``value``, registered when pipelined (a cycle later), else as is; a constant (a
@@ -117,6 +152,26 @@ class Requantizer(wiring.Component):
         reg = Signal(value.shape(), name=name)
         m.d.sync += reg.eq(value)
         return reg
+
+    def _operand(self, m, value, name):
+        """``value`` registered for the multiply (:meth:`_stage`); when ``serial`` it is
+        loaded only with ``i_valid``, so it holds for the second piece a cycle later."""
+        if not self._serial:
+            return self._stage(m, value, name)
+        value = Value.cast(value)
+        try:
+            Const.cast(value)
+            return value
+        except TypeError:
+            pass
+        reg = Signal(value.shape(), name=name)
+        with m.If(self.i_valid):
+            m.d.sync += reg.eq(value)
+        return reg
+
+    def _serial_stage(self, m, value, name):
+        """``value`` a cycle later when ``serial`` (its multiply takes a cycle more)."""
+        return self._stage(m, value, name) if self._serial else value
 
     def elaborate(self, platform):
         m = Module()
@@ -143,30 +198,44 @@ class Requantizer(wiring.Component):
         # (pipelined: the accumulator and the table reads registered before the multiply.)
         valid_a = Signal()
         valid_t = self._stage(m, self.i_valid, "valid_t")
-        m.d.sync += valid_a.eq(self._stage(m, valid_t, "valid_p"))
+        valid_p = self._stage(m, valid_t, "valid_p")
+        m.d.sync += valid_a.eq(self._serial_stage(m, valid_p, "valid_s"))
         products, rights, halves = [], [], []
         for lane in range(lanes):
-            acc = self._stage(m, self.i_acc[lane], f"acc_t{lane}")
-            qm_lane = self._stage(m, qm[lane], f"qm_t{lane}")
+            acc_in = self.i_acc[lane]
+            if self._narrow_bits:
+                acc_in = self._saturate(m, lane, acc_in)
+            acc = self._operand(m, acc_in, f"acc_t{lane}")
+            qm_lane = self._operand(m, qm[lane], f"qm_t{lane}")
             right_lane = self._stage(m, right[lane], f"rshift_t{lane}")
             # gemmlowp's (acc << left) * qm is computed as (acc * qm) << left: the same
             # integer, with the narrow accumulator as the multiplier's operand.
             # |acc << left| <= 2**31 (checked at compile time) and qm < 2**31: the product
             # fits 63 bits.
-            scaled = self._multiply(m, lane, acc, qm_lane)
+            if self._serial:
+                # valid_p marks the cycle of the second piece (inputs come at most every
+                # other cycle).
+                scaled = self._multiply_serial(m, lane, acc, qm_lane, high=valid_p)
+            elif self._narrow_bits:
+                scaled = self._multiply_narrow(m, lane, acc, qm_lane)
+            else:
+                scaled = self._multiply(m, lane, acc, qm_lane)
             if gemmlowp and np.any(self._shift > 0):
                 left_lane = self._stage(m, left[lane], f"left_t{lane}")
-                scaled = scaled << self._stage(m, left_lane, f"left_p{lane}")
+                left_lane = self._stage(m, left_lane, f"left_p{lane}")
+                scaled = scaled << self._serial_stage(m, left_lane, f"left_s{lane}")
             product = Signal(signed(63), name=f"product{lane}")
             rshift = Signal(unsigned(6), name=f"rshift{lane}")
+            right_lane = self._stage(m, right_lane, f"rshift_p{lane}")
             m.d.sync += [product.eq(scaled),
-                         rshift.eq(self._stage(m, right_lane, f"rshift_p{lane}"))]
+                         rshift.eq(self._serial_stage(m, right_lane, f"rshift_s{lane}"))]
             products.append(product)
             rights.append(rshift)
             if not gemmlowp:
                 rounding_half = Signal(unsigned(62), name=f"half{lane}")
                 half_lane = self._stage(m, half[lane], f"half_t{lane}")
-                m.d.sync += rounding_half.eq(self._stage(m, half_lane, f"half_p{lane}"))
+                half_lane = self._stage(m, half_lane, f"half_p{lane}")
+                m.d.sync += rounding_half.eq(self._serial_stage(m, half_lane, f"half_s{lane}"))
                 halves.append(rounding_half)
 
         # Stage B: rounding (pipelined: in two registered steps), zero point, saturation.
@@ -207,6 +276,44 @@ class Requantizer(wiring.Component):
             domain += partial.eq(acc * piece)
             partials.append(partial << low if low else partial)
         return sum(partials[1:], partials[0])
+
+    def _saturate(self, m, lane, acc):
+        """``acc`` saturated to ``narrow_bits`` signed bits."""
+        bits = self._narrow_bits
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        narrow = Signal(signed(bits), name=f"acc_sat{lane}")
+        m.d.comb += narrow.eq(Mux(acc > hi, hi, Mux(acc < lo, lo, acc)))
+        return narrow
+
+    def _multiply_narrow(self, m, lane, acc, qm):
+        """``acc * qm`` for an accumulator of ``narrow_bits``: ``acc`` times the multiplier's
+        top 26 bits (one DSP48E2: 18 x 27 signed), plus ``acc`` times its low 5 bits as a
+        sum of shifted copies (logic: no product for Yosys to put on a DSP), each part
+        registered when pipelined."""
+        low_bits = NARROW_LOW_BITS
+        domain = m.d.sync if self._pipelined else m.d.comb
+        high = Signal(signed(self._narrow_bits + 32 - low_bits), name=f"partial{lane}_hi")
+        domain += high.eq(acc * qm[low_bits:31])
+        terms = [Mux(qm[k], acc << k, 0) for k in range(low_bits)]
+        low = Signal(signed(self._narrow_bits + low_bits + 1), name=f"partial{lane}_lo")
+        domain += low.eq(sum(terms[1:], terms[0]))
+        return (high << low_bits) + low
+
+    def _multiply_serial(self, m, lane, acc, qm, *, high):
+        """``acc * qm`` with both pieces on one multiplier, one after the other.
+
+        In the cycle after the operands' register the multiplier's second port takes the
+        low 17 bits of ``qm``, in the next (``high``) the high 14 (a mux in front of the
+        port): one product ``acc * piece`` and one DSP48E2. Its register holds the low
+        piece's product for a cycle, when it moves to ``low``; the cycle after, the two are
+        summed.
+        """
+        bits = MULTIPLIER_PIECE_BITS
+        piece = Mux(high, qm[bits:31], qm[:bits])
+        partial = Signal(signed(self._acc_bits + bits + 1), name=f"partial{lane}")
+        low = Signal.like(partial, name=f"partial{lane}_0")
+        m.d.sync += [partial.eq(acc * piece), low.eq(partial)]
+        return (partial << bits) + low
 
     def _gemmlowp_round(self, m, lane, product, rshift):
         # SaturatingRoundingDoublingHighMul adds 2**30 (or 1 - 2**30 when negative) and then

@@ -24,11 +24,16 @@ class SharedRequantizer(wiring.Component):
     rounds use ``units`` multipliers instead of ``lanes``. Round 0 reads ``i_acc`` directly;
     later rounds read a snapshot taken in cycle ``t``, so ``i_acc`` may change afterwards.
 
-    Timing: the whole beat leaves on ``o_data`` with ``o_valid`` in cycle ``t + rounds - 1 +
-    L`` (the requantizer's ``L`` = :attr:`Requantizer.latency` stages after the last round:
-    2, or 6 when ``pipelined``). The next ``i_valid`` may come at
-    ``t + rounds`` at the earliest (the caller guarantees it: an MVAU with ``rounds <= SF``
-    finishes a fold every ``SF`` cycles at most). No backpressure.
+    With ``serial`` each lane multiplies its two pieces one after the other
+    (:class:`Requantizer`'s ``serial``), so a round takes two cycles: round ``r`` is
+    presented in cycle ``t + 2 r``.
+
+    Timing: the whole beat leaves on ``o_data`` with ``o_valid`` in cycle ``t + c (rounds -
+    1) + L`` (``c`` = :attr:`round_cycles`, 1, or 2 when ``serial``; the requantizer's ``L`` =
+    :attr:`Requantizer.latency` stages after the last round: 2, 6 when ``pipelined``, 7 when
+    ``serial``). The next ``i_valid`` may come at ``t + c rounds`` at the earliest (the
+    caller guarantees it: an MVAU with ``c rounds <= SF`` finishes a fold every ``SF``
+    cycles at most). No backpressure.
 
     Parameters
     ----------
@@ -39,7 +44,9 @@ class SharedRequantizer(wiring.Component):
         ``(folds, lanes)``.
     roms : RomFiles, optional
         As for :class:`Requantizer`: the constant tables as ``$readmemh`` images.
-    pipelined : bool
+    pipelined, serial : bool
+        As for :class:`Requantizer`.
+    narrow_bits : int or None
         As for :class:`Requantizer`.
 
     Members
@@ -52,7 +59,8 @@ class SharedRequantizer(wiring.Component):
     """
 
     def __init__(self, *, units, acc_bits, output_type, multiplier, shift, rounding,
-                 zero_point, out_min, out_max, roms=None, pipelined=False):
+                 zero_point, out_min, out_max, roms=None, pipelined=False, serial=False,
+                 narrow_bits=None):
         multiplier = np.asarray(multiplier, dtype=np.int64)
         shift = np.asarray(shift, dtype=np.int64)
         if multiplier.ndim != 2 or multiplier.shape != shift.shape:
@@ -79,7 +87,8 @@ class SharedRequantizer(wiring.Component):
         self._inner = Requantizer(
             acc_bits=acc_bits, output_type=output_type, multiplier=per_round(multiplier),
             shift=per_round(shift), rounding=rounding, zero_point=zero_point,
-            out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined)
+            out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined, serial=serial,
+            narrow_bits=narrow_bits)
         self._roms = roms
         super().__init__({
             "i_valid": In(1),
@@ -94,9 +103,15 @@ class SharedRequantizer(wiring.Component):
         return self._rounds
 
     @property
+    def round_cycles(self) -> int:
+        """Cycles per round: 1, or 2 when ``serial``."""
+        return 2 if self._inner.serial else 1
+
+    @property
     def latency(self) -> int:
-        """Cycles from ``i_valid`` to ``o_valid``: ``rounds - 1`` plus the requantizer's."""
-        return self._rounds - 1 + self._inner.latency
+        """Cycles from ``i_valid`` to ``o_valid``: ``round_cycles x (rounds - 1)`` plus the
+        requantizer's."""
+        return self.round_cycles * (self._rounds - 1) + self._inner.latency
 
     def elaborate(self, platform):
         m = Module()
@@ -117,18 +132,29 @@ class SharedRequantizer(wiring.Component):
         # Rounds 1 .. rounds - 1 of the beat, round 1 first; shifted down a round per cycle.
         snapshot = [[Signal(acc_shape, name=f"snap{r}_{u}") for u in range(units)]
                     for r in range(rounds - 1)]
+        # serial: a round presented, then a cycle for its second piece (``wait``).
+        serial = self._inner.serial
+        wait = Signal(name="wait") if serial else None
         with m.If(self.i_valid):
             m.d.sync += [slot.eq(base + 1), pending.eq(rounds - 1)]
+            if serial:
+                m.d.sync += wait.eq(1)
             for r in range(rounds - 1):
                 for u in range(units):
                     m.d.sync += snapshot[r][u].eq(lane(self.i_acc, (r + 1) * units + u))
+        if serial:
+            with m.Elif(wait):
+                m.d.sync += wait.eq(0)
         with m.Elif(pending != 0):
             m.d.sync += [slot.eq(slot + 1), pending.eq(pending - 1)]
+            if serial:
+                m.d.sync += wait.eq(1)
             for r in range(rounds - 2):
                 for u in range(units):
                     m.d.sync += snapshot[r][u].eq(snapshot[r + 1][u])
+        presenting = (pending != 0) & ~wait if serial else pending != 0
         m.d.comb += [
-            inner.i_valid.eq(self.i_valid | (pending != 0)),
+            inner.i_valid.eq(self.i_valid | presenting),
             inner.i_fold.eq(Mux(self.i_valid, base, slot)),
         ]
         for u in range(units):

@@ -26,7 +26,8 @@ from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_
 from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
-           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack"]
+           "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack",
+           "requant_plan", "REQUANT_SPLIT_ACC_BITS", "REQUANT_NARROW_BITS"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
 #: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
@@ -51,6 +52,34 @@ DOT_LEVELS_PER_STAGE = 2
 #: Register stages the int MVAU's requantizer has beyond the plain requantizer's two
 #: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
 REQUANT_EXTRA_STAGES = 4
+
+#: Accumulator bits the requantizer can saturate to (``requant_acc_bits``): a DSP48E2's
+#: 18-bit port, the multiplier's top 26 bits on its 27-bit port.
+REQUANT_NARROW_BITS = 18
+
+#: Widest accumulator the requantizer multiplies in two pieces (a DSP48E2's 27-bit port;
+#: ``hwgen.hw.arith.requantizer.MULTIPLIER_A_BITS``): only such a multiply can be serial.
+REQUANT_SPLIT_ACC_BITS = 27
+
+
+def requant_plan(pe: int, sf: int, acc_bits: int = 0) -> tuple[int, int, bool]:
+    """The requantizer of an integer MVAU: ``(units, rounds, serial)``.
+
+    A fold's ``PE`` accumulators are complete together once every ``SF`` cycles. Each
+    multiplier lane's product is two pieces (``hwgen.hw.arith.requantizer``). In parallel
+    (two multipliers per lane, a lane per cycle) ``ceil(PE / SF)`` lanes requantize them in
+    ``rounds = ceil(PE / units) <= SF`` cycles. Serial (the two pieces one after the other
+    on one multiplier, a round every two cycles) ``ceil(PE / floor(SF / 2))`` lanes do, in
+    ``2 x rounds <= SF`` cycles. Serial is chosen when it needs fewer multipliers (``SF >=
+    2`` and the accumulator at most :data:`REQUANT_SPLIT_ACC_BITS` bits), else parallel.
+    """
+    units = -(-pe // sf)
+    if sf >= 2 and acc_bits <= REQUANT_SPLIT_ACC_BITS:
+        serial_units = -(-pe // (sf // 2))
+        if serial_units < 2 * units:
+            return serial_units, -(-pe // serial_units), True
+    return units, -(-pe // units), False
+
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
@@ -102,6 +131,12 @@ class IntMvauParams(MatrixFolding, RequantFields):
         ``"auto"``: pairs of PEs share one multiplier per input lane where the products are
         wide enough for a DSP and narrow enough to pack (``hwgen.hw.arith.dsp_packing``);
         ``"off"``: one multiplier per product. Bit-exact and cycle-exact either way.
+    requant_acc_bits : int
+        0, or :data:`REQUANT_NARROW_BITS`: the requantizer saturates each accumulator to
+        that many bits before its multiply, which then takes one DSP48E2 instead of two.
+        ``hwgen.passes.narrow_requantizers`` sets it only where the golden rule shows that
+        the saturation changes no output (the requantizer is monotone and clamps); the
+        golden and cycle models ignore it.
     """
 
     kind = "int_mvau"
@@ -118,6 +153,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
     in_fifo_depth: int = 0
     spatial: tuple = ()
     dsp_packing: str = "auto"
+    requant_acc_bits: int = 0
 
     @classmethod
     def example(cls, rng) -> "IntMvauParams":
@@ -153,6 +189,13 @@ class IntMvauParams(MatrixFolding, RequantFields):
         if self.dsp_packing not in DSP_PACKING_CHOICES:
             raise IRError(f"{where}: dsp_packing = {self.dsp_packing!r} is not valid; valid: "
                           f"{', '.join(DSP_PACKING_CHOICES)}")
+        if self.requant_acc_bits not in (0, REQUANT_NARROW_BITS) or (
+                self.requant_acc_bits and (self.acc_bits <= REQUANT_NARROW_BITS
+                                           or self.requant_serial)):
+            raise IRError(f"{where}: requant_acc_bits = {self.requant_acc_bits!r} is not "
+                          f"valid; use 0, or {REQUANT_NARROW_BITS} for an accumulator of more "
+                          "bits whose requantizer lanes are not serial "
+                          "(hwgen.passes.narrow_requantizers sets it)")
 
     # -- the block interface (hwgen.ir.block) ------------------------------------------
 
@@ -177,7 +220,8 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "out_zero_point": self.out_zero_point, "out_min": self.out_min,
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
             "vectors": self.vectors, "requant_units": self.requant_units,
-            "dsp_packing": self.dsp_packing,
+            "requant_serial": self.requant_serial, "dsp_packing": self.dsp_packing,
+            "requant_acc_bits": self.requant_acc_bits,
         }
 
     # -- derived shape facts -------------------------------------------------------------
@@ -208,13 +252,26 @@ class IntMvauParams(MatrixFolding, RequantFields):
 
     @property
     def requant_units(self) -> int:
-        """Multipliers of the requantizer: ``ceil(PE / SF)``.
+        """Multiplier lanes of the requantizer (:func:`requant_plan`): ``ceil(PE / SF)``, or
+        ``ceil(PE / floor(SF / 2))`` when :attr:`requant_serial`.
 
         A fold's ``PE`` accumulators are complete together once every ``SF`` cycles, so
-        ``ceil(PE / SF)`` multipliers requantize them in turn, in :attr:`requant_rounds`
-        ``<= SF`` cycles, before the next fold's are complete.
+        these lanes requantize them in turn, in :attr:`requant_rounds` rounds of
+        :attr:`requant_round_cycles` (at most ``SF`` cycles), before the next fold's are
+        complete.
         """
-        return -(-self.pe // self.sf)
+        return requant_plan(self.pe, self.sf, self.acc_bits)[0]
+
+    @property
+    def requant_serial(self) -> bool:
+        """Whether each requantizer lane multiplies its two pieces one after the other on
+        one multiplier (:func:`requant_plan`)."""
+        return requant_plan(self.pe, self.sf, self.acc_bits)[2]
+
+    @property
+    def requant_round_cycles(self) -> int:
+        """Cycles per requantizer round: 2 when :attr:`requant_serial`, else 1."""
+        return 2 if self.requant_serial else 1
 
     @property
     def packed_pairs(self) -> int:
@@ -238,13 +295,15 @@ class IntMvauParams(MatrixFolding, RequantFields):
     @property
     def pipeline_delay(self) -> int:
         """Cycles the pipelined datapath adds to a fold's write (``hwgen.perf.mvau``): the
-        dot-product registers and the requantizer's :data:`REQUANT_EXTRA_STAGES`."""
-        return self.dot_registers + REQUANT_EXTRA_STAGES
+        dot-product registers and the requantizer's :data:`REQUANT_EXTRA_STAGES`, one more
+        when :attr:`requant_serial` (the second piece's product)."""
+        return self.dot_registers + REQUANT_EXTRA_STAGES + self.requant_serial
 
     @property
     def requant_rounds(self) -> int:
-        """Cycles the requantizer takes per output beat: ``ceil(PE / requant_units)``; 1 when
-        every PE has its own multiplier (``SF = 1``)."""
+        """Rounds the requantizer takes per output beat (a cycle each, two when
+        :attr:`requant_serial`): ``ceil(PE / requant_units)``; 1 when every PE has its own
+        multiplier lane."""
         return -(-self.pe // self.requant_units)
 
     # -- the bridge ------------------------------------------------------------------------

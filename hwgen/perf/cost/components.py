@@ -158,18 +158,44 @@ SPLIT_ACC_BITS = 27
 #: The 31-bit multiplier's pieces: ``(lowest bit, bits)``, each unsigned (one bit wider
 #: signed) so that each partial product fits the DSP48E2's B port (18 bits).
 MULTIPLIER_PIECES = ((0, 17), (17, 14))
+#: A narrow lane (``requant_acc_bits``): the multiplier's low bits left to logic.
+NARROW_LOW_BITS = 5
 
 
-def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool) -> int:
+def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
+                     serial: bool = False, narrow_bits: int = 0) -> int:
     """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
     returns the product's bits.
 
     Up to 27 accumulator bits the product is two partial products, ``acc`` times the low 17
     and the high 14 bits of ``qm`` (18 and 15 bits signed), summed; beyond, one product.
     A constant ``qm`` (the same in every fold) makes each piece a constant product.
+    ``serial``: one product, ``acc`` times a mux of the two pieces (one after the other).
+    ``narrow_bits``: the accumulator saturated to that many bits (two comparisons and a
+    mux), times the top 26 bits of ``qm`` (one product) and its low 5 bits in logic (four
+    adds of shifted copies).
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
+    if narrow_bits:
+        low = NARROW_LOW_BITS
+        t.cmp(acc_bits, constant=True)
+        t.cmp(acc_bits, constant=True)
+        t.mux(narrow_bits)
+        if varying:
+            t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
+        else:
+            t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
+        t.add(narrow_bits + low, count=low - 1)
+        t.add(product_bits, dsp_input=True)             # the two parts summed
+        return product_bits
+    if serial:
+        low_bits = MULTIPLIER_PIECES[0][1]
+        if varying:
+            t.mux(low_bits)                             # the piece in front of the port
+        t.multiply(acc_bits, low_bits + 1, acc_bits + low_bits + 1)
+        t.add(product_bits, dsp_input=True)             # the two pieces' products summed
+        return product_bits
     if acc_bits > SPLIT_ACC_BITS:
         if varying:
             t.multiply(acc_bits, m_bits, product_bits)
@@ -187,10 +213,13 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool) -> int:
 
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
-                lanes: int, pipelined: bool = False) -> None:
+                lanes: int, pipelined: bool = False, serial: bool = False,
+                narrow_bits: int = 0) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
     and saturation, with per-fold tables where the fold changes the constants; ``pipelined``
-    registers the partial products (with the shifts beside them) and the rounded value."""
+    registers the partial products (with the shifts beside them) and the rounded value;
+    ``serial`` multiplies the two pieces on one multiplier, one after the other (the low
+    piece's product held a cycle, the shifts one stage more)."""
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
@@ -207,7 +236,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
         # applied to the product: (acc << left) * qm = (acc * qm) << left).
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
-                                        varying=qm.varying(lane))
+                                        varying=qm.varying(lane), serial=serial,
+                                        narrow_bits=narrow_bits)
         if left is not None and left.varying(lane):
             stages = set_bits(left.lane_values(lane)).bit_count()
             t.features["rq_shift"] += 32 * stages
@@ -222,21 +252,32 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         if pipelined:
             pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
+            if narrow_bits:
+                pieces = [narrow_bits + 32 - NARROW_LOW_BITS,
+                          narrow_bits + NARROW_LOW_BITS + 1]
+            operand_bits = narrow_bits or acc_bits
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            operands = acc_bits + (31 if qm.varying(lane) else 0)
+            operands = operand_bits + (31 if qm.varying(lane) else 0)
             middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
             t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
+            if serial:
+                # the second piece's product register (the first's holds the low piece), the
+                # shifts a stage more
+                t.reg(acc_bits + MULTIPLIER_PIECES[0][1] + 1 - pieces[1] + beside)
     if pipelined:
-        t.reg(4)                                        # valid_t, valid_p, valid_m, valid_r
+        t.reg(4 + serial)                               # valid_t, valid_p, (valid_s,)
+                                                        # valid_m, valid_r
 
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
-                       shift, rounding: str, pipelined: bool = False) -> None:
+                       shift, rounding: str, pipelined: bool = False,
+                       serial: bool = False, narrow_bits: int = 0) -> None:
     """``SharedRequantizer``: the ``lanes`` accumulators of a beat through a requantizer of
     ``units`` lanes in ``rounds = ceil(lanes / units)`` rounds. Its tables have a row per
     fold and round (the last round's padding lanes take lane 0's constants); rounds after
-    the first wait in snapshot registers, results before the last in held registers."""
+    the first wait in snapshot registers, results before the last in held registers;
+    ``serial`` lanes take two cycles a round (a ``wait`` flag)."""
     multiplier = np.asarray(multiplier, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
     folds, lanes = multiplier.shape
@@ -250,7 +291,7 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     slot_bits = range_bits(folds * rounds)
     if folds > 1:
         fold_table(t, "slot_base", [[f * rounds] for f in range(folds)], bits=slot_bits)
-    t.reg(slot_bits + range_bits(rounds))               # slot, pending
+    t.reg(slot_bits + range_bits(rounds) + serial)      # slot, pending, wait
     t.add(slot_bits)
     t.add(range_bits(rounds))
     t.reg((rounds - 1) * units * acc_bits)              # snapshots
@@ -260,7 +301,8 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     counter(t, rounds)                                  # out_round
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),
-                shift=per_round(shift), rounding=rounding, lanes=units, pipelined=pipelined)
+                shift=per_round(shift), rounding=rounding, lanes=units, pipelined=pipelined,
+                serial=serial, narrow_bits=narrow_bits)
 
 
 def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:

@@ -4,9 +4,11 @@ Per PE: ``SIMD`` weight x input products (DSPs, or LUTs for products Yosys keeps
 logic), a minimal-width adder tree, an accumulator preloaded with the bias; with DSP packing
 (``dsp_packing``, ``hwgen.hw.arith.dsp_packing``) each pair of PEs shares one multiply per
 input code (the code times ``w1 * 2**18 + w0``) and an odd last PE multiplies alone. Then the
-requantizer: per PE when ``SF = 1``, else ``ceil(PE / SF)`` lanes shared over
-``requant_rounds`` cycles (``hwgen.hw.arith.shared_requantizer``); each lane's multiply is two
-partial products (see :func:`~hwgen.perf.cost.components.requant_multiply`). Around them the
+requantizer: per PE when ``SF = 1``, else ``requant_units`` lanes shared over
+``requant_rounds`` rounds (``hwgen.hw.arith.shared_requantizer``); each lane's multiply is two
+partial products, or one multiplier fed each piece in turn where the fold leaves two cycles
+a round (``requant_serial``; see :func:`~hwgen.perf.cost.components.requant_multiply`).
+Around them the
 folded engine (counters, the weight ROM of ``NF x SF`` words of ``PE x SIMD x W`` bits, the
 input buffer, the output FIFO). The structure is FINN's MVAU LUT model itemised per part
 (FINN-R: ``c0 + c1 PE SIMD W A``), with the memories placed by
@@ -75,7 +77,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
     args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value, pipelined=True)
+                rounding=p.rounding.value, pipelined=True, serial=p.requant_serial,
+                narrow_bits=p.requant_acc_bits)
     if p.requant_rounds > 1:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
