@@ -11,7 +11,9 @@ import numpy as np
 from ..catalog import kind_of
 from ..errors import HwgenError, IRError
 from ..ir.block import beats_per_inference, chain_edges, check_edges
+from ..ir.blocks.int_mvau import IntMvauParams
 from ..ir.types import TensorQuant
+from ..passes.narrow_requant import saturation_is_exact
 from ..text import check_verilog_identifier
 
 __all__ = ["LoweredDesign", "DEFAULT_TOP", "INTERFACES"]
@@ -75,6 +77,15 @@ class LoweredDesign:
                 kind_of(block)
             except KeyError:
                 raise IRError(f"{block!r} is not a block kind of the catalog") from None
+            # The golden and cycle models ignore a narrow requantizer: its hardware is right
+            # only where the saturation provably changes no output, so prove it here too, for
+            # designs built by hand or loaded, not only those from the compiler's pass.
+            if (isinstance(block, IntMvauParams) and block.requant_acc_bits
+                    and not saturation_is_exact(block, block.requant_acc_bits)):
+                raise IRError(f"{block.name}: requant_acc_bits = {block.requant_acc_bits} "
+                              "would change outputs (an accumulator beyond that many bits "
+                              "does not saturate the requantized output); set it to 0, or "
+                              "let hwgen.passes.narrow_requantizers choose it")
         try:
             check_verilog_identifier(self.top, "top module name")
         except HwgenError as error:

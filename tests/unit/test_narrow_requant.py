@@ -73,3 +73,21 @@ def test_requant_acc_bits_is_validated():
         replace(p, requant_acc_bits=17)
     with pytest.raises(IRError, match="requant_acc_bits = 18 is not valid"):
         replace(layer(2.0 ** -9, pe=2, simd=4), requant_acc_bits=18)     # serial lanes
+
+
+def test_design_refuses_a_narrow_lane_that_would_change_outputs():
+    # The golden and cycle models ignore requant_acc_bits, so a design built by hand (or a
+    # manifest edited) with a narrow lane the proof rejects must not reach the hardware.
+    from hwgen.backend import LoweredDesign
+    from hwgen.ir import TensorQuant
+
+    def design(block):
+        return LoweredDesign(name="narrow", blocks=(block,),
+                             input_quant=TensorQuant(block.input_type, 1 / 255, 0),
+                             output_quant=TensorQuant(block.output_type, 1.0, 0))
+
+    wide = layer(2.0 ** -9)
+    assert design(replace(wide, requant_acc_bits=18)).blocks[0].requant_acc_bits == 18
+    fine = layer(2.0 ** -12)
+    with pytest.raises(IRError, match=r"layer: requant_acc_bits = 18 would change outputs"):
+        design(replace(fine, requant_acc_bits=18))
