@@ -74,3 +74,26 @@ def test_bad_arguments_are_refused():
 def test_first_group_packs_the_weight_table_where_it_fits():
     # 2 or 3 address bits + 3 input bits = one LUT6 per full-adder output
     assert [xnor_first_group(a) for a in range(1, 8)] == [5, 3, 3, 5, 5, 5, 5]
+
+
+@pytest.mark.parametrize("n", [1, 3, 8, 16, 31, 32, 64, 100])
+@pytest.mark.parametrize("first_group", [3, 5, 6])
+def test_cost_model_counts_the_counters_the_hardware_builds(n, first_group, monkeypatch):
+    from hwgen.hw.arith import popcount
+    from hwgen.perf.cost.binary_mvau import compressor_counter_outputs
+    built = []
+    original = popcount.counter_bits
+
+    def counting(bits):
+        outputs = original(bits)
+        built.append(len(outputs))
+        return outputs
+
+    monkeypatch.setattr(popcount, "counter_bits", counting)
+    compressor_popcount(Module(), [Signal() for _ in range(n)], first_group=first_group)
+    assert compressor_counter_outputs(n, first_group) == (sum(built), n.bit_length())
+
+
+def test_cost_model_and_hardware_choose_the_same_first_level():
+    from hwgen.perf.cost.binary_mvau import xnor_first_group as modelled
+    assert [modelled(a) for a in range(1, 12)] == [xnor_first_group(a) for a in range(1, 12)]
