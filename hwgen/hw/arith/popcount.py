@@ -30,16 +30,17 @@ def counter_bits(bits) -> list:
     bits = [Value.cast(b) for b in bits]
     if not 1 <= len(bits) <= LUT_INPUTS:
         raise ValueError(f"a counter takes 1 to {LUT_INPUTS} bits, not {len(bits)}")
+    width = len(bits).bit_length()
     total = [bits[0]]
     for bit in bits[1:]:
-        # total += bit, ripple through the total's bits; the carry out widens it.
+        # total += bit, rippled through the total's bits; the carry out widens it (up to
+        # the width of the full count: a carry beyond it is always 0).
         carry, out = bit, []
         for t in total:
             out.append(t ^ carry)
             carry = t & carry
-        total = out + [carry]
-        total = total[:len(bits).bit_length()]
-    return total[:len(bits).bit_length()]
+        total = (out + [carry])[:width]
+    return total
 
 
 def _group_sizes(height: int, first: int) -> list:

@@ -16,7 +16,10 @@ __all__ = ["XnorMvau"]
 
 class XnorMvau(wiring.Component):
     """Binary MVAU: per step, ``PE`` rows of ``SIMD`` weight bits XNOR the ``SIMD`` input bits
-    and a popcount tree (each node exactly as wide as its count) sums the agreements.
+    and a compressor tree per PE (:func:`~hwgen.hw.arith.popcount.compressor_popcount`) counts
+    the agreements. The engine's operands come straight from registers (``MvauCore``'s
+    ``registered_operands``), so the tree's first counters hold the XNORs, and with a weight
+    table of 2 or 3 address bits the table too (``xnor_first_group``).
 
     With a threshold activation the accumulator holds the popcount itself, ``0 .. MW`` in
     ``bit_length(MW)`` bits, and the thresholds are moved into that domain at compile time;
