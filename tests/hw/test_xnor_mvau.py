@@ -86,6 +86,28 @@ def test_outputs_under_idle_and_backpressure(kind, index, pe, simd):
     np.testing.assert_array_equal(got, binary_mvau(x, p))
 
 
+# Wide XNOR lanes: the compressor tree's later levels, and weight tables of 1 to 6 address
+# bits (its full-adder first level with 2 or 3, its 5:3 first level otherwise).
+WIDE = [(16, 1, 64), (8, 2, 64), (32, 8, 64), (16, 4, 32), (8, 1, 8), (64, 8, 16)]
+
+
+@pytest.mark.parametrize("mh,pe,simd", WIDE, ids=[f"mh{h}-pe{p}-simd{s}" for h, p, s in WIDE])
+@pytest.mark.parametrize("activation", ["threshold", "requant"])
+def test_wide_xnor_lanes_exact(mh, pe, simd, activation):
+    rng = np.random.default_rng(mh + pe + simd)
+    extra = dict(out_bits=2) if activation == "threshold" else dict(out_bits=8, out_signed=True)
+    p = random_binary_params(rng, "xnor", mh=mh, mw=64, pe=pe, simd=simd,
+                             activation=activation, **extra)
+    x = random_inputs(rng, p, 4)
+    run, got = simulate(p, x)
+    want = binary_mvau(x, p)
+    assert len(np.unique(want)) > 1, "a constant output would test little"
+    np.testing.assert_array_equal(got, want)
+    timing = pipeline_timing([p], len(x))
+    assert tuple(run.in_cycles) == timing.in_beats
+    assert tuple(run.out_cycles) == timing.out_beats
+
+
 @pytest.mark.parametrize("kind", ["xnor", "bwn", "ternary"])
 @pytest.mark.parametrize("depth", [1, 2])
 def test_shallow_output_fifo_and_many_vectors_follow_the_model(kind, depth):
@@ -183,3 +205,6 @@ def test_core_validates_its_parameters():
     with pytest.raises(TypeError, match="out_fifo_depth must be a positive integer, not 0"):
         MvauCore(weight_words=[0] * 4, bias=np.zeros((2, 1), dtype=np.int64),
                  **{**common, "out_fifo_depth": 0})
+    with pytest.raises(TypeError, match="registered_operands must be a bool, not 1"):
+        MvauCore(weight_words=[0] * 4, bias=np.zeros((2, 1), dtype=np.int64),
+                 registered_operands=1, **common)

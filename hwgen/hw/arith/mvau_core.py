@@ -70,6 +70,14 @@ class MvauCore(wiring.Component):
         ``r`` times on the way.
     flags : bool
         Add ``dot_flags`` / ``acc_flags``.
+    registered_operands : bool
+        Drive ``weights`` and ``inputs`` without logic in between: the weight memory is read
+        through a registered address (instead of registering its data), every input beat
+        goes through the input buffer, read the same way (instead of a multiplexer between
+        the stream's register and the buffer), and with one step per fold the accumulator
+        takes ``bias + dots`` without a multiplexer. Same timing; a datapath whose first
+        logic level takes few weight and input bits (XNOR) then packs that level, and a
+        shallow weight memory, into the same LUTs.
     roms : RomFiles, optional
         Ship the weight and bias tables as ``$readmemh`` images (tables ``weights`` and
         ``bias``, :class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents.
@@ -100,13 +108,14 @@ class MvauCore(wiring.Component):
 
     def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
                  acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False,
-                 roms=None):
+                 registered_operands=False, roms=None):
         for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
                            ("dot_stages", dot_stages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TypeError(f"{key} must be a positive integer, not {value!r}")
-        if not isinstance(flags, bool):
-            raise TypeError(f"flags must be a bool, not {flags!r}")
+        for key, value in (("flags", flags), ("registered_operands", registered_operands)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{key} must be a bool, not {value!r}")
         weight_words = [int(w) for w in weight_words]
         if len(weight_words) != nf * sf:
             raise ValueError(f"the weight memory needs NF * SF = {nf * sf} words, not "
@@ -121,6 +130,7 @@ class MvauCore(wiring.Component):
         self._weight_words = weight_words
         self._bias = [[int(v) for v in row] for row in np.asarray(bias, dtype=object).tolist()]
         self._dot_stages, self._flags = dot_stages, flags
+        self._registered_operands = registered_operands
         self._roms = roms
         self._acc_shape = Shape.cast(acc_shape)
         self._output_layout = output_layout
@@ -180,36 +190,39 @@ class MvauCore(wiring.Component):
         m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
 
         # ---- stage 1: weights and inputs from memory ---------------------------------
-        m.submodules.weights = weights = Rom(
-            words=self._weight_words, bits=len(self.weights.as_value()), read="sync",
-            table="weights", files=self._roms)
-        m.d.comb += [weights.addr.eq(step), self.weights.as_value().eq(weights.data)]
-
-        valid1, first1, last1 = Signal(), Signal(), Signal()
-        from_stream1 = Signal()
-        latched = Signal(x_layout)
-        m.d.sync += [
-            valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
-            self.fold.eq(nf), from_stream1.eq(in_phase),
-        ]
-        with m.If(issue & in_phase):
-            m.d.sync += latched.eq(self.i_stream.payload)
-        if nf_count > 1:
-            # Later folds reuse the vector stored while fold 0 consumed it.
-            m.submodules.input_buffer = buffer = Memory(
-                shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
-            b_write = buffer.write_port()
-            b_read = buffer.read_port()
-            m.d.comb += [
-                b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
-                b_write.en.eq(issue & in_phase),
-                b_read.addr.eq(sf),
-            ]
-            m.d.comb += self.inputs.eq(data.View(x_layout, b_read.data))
-            with m.If(from_stream1):
-                m.d.comb += self.inputs.eq(latched)
+        if self._registered_operands:
+            valid1, first1, last1 = self._registered_stage1(m, step, nf, sf, issue, in_phase)
         else:
-            m.d.comb += self.inputs.eq(latched)
+            m.submodules.weights = weights = Rom(
+                words=self._weight_words, bits=len(self.weights.as_value()), read="sync",
+                table="weights", files=self._roms)
+            m.d.comb += [weights.addr.eq(step), self.weights.as_value().eq(weights.data)]
+
+            valid1, first1, last1 = Signal(), Signal(), Signal()
+            from_stream1 = Signal()
+            latched = Signal(x_layout)
+            m.d.sync += [
+                valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
+                self.fold.eq(nf), from_stream1.eq(in_phase),
+            ]
+            with m.If(issue & in_phase):
+                m.d.sync += latched.eq(self.i_stream.payload)
+            if nf_count > 1:
+                # Later folds reuse the vector stored while fold 0 consumed it.
+                m.submodules.input_buffer = buffer = Memory(
+                    shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
+                b_write = buffer.write_port()
+                b_read = buffer.read_port()
+                m.d.comb += [
+                    b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
+                    b_write.en.eq(issue & in_phase),
+                    b_read.addr.eq(sf),
+                ]
+                m.d.comb += self.inputs.eq(data.View(x_layout, b_read.data))
+                with m.If(from_stream1):
+                    m.d.comb += self.inputs.eq(latched)
+            else:
+                m.d.comb += self.inputs.eq(latched)
 
         # ---- stage 1 + D: the datapath's dot products, registered ---------------------
         # (D - 1 stages inside the datapath: the step's control follows them.)
@@ -232,10 +245,13 @@ class MvauCore(wiring.Component):
         preload = shape_for_range(min(min(flat), -1), max(max(flat), 0))
         bias = fold_table(m, "bias", self._bias, bits=preload.width, is_signed=True, fold=fold2,
                           roms=self._roms)
+        # (with registered operands and one step per fold, every step starts a fold)
+        restart = self._registered_operands and sf_count == 1
         with m.If(valid2):
             for pe in range(pe_count):
                 # Every partial sum lies within the accumulator's range: no overflow.
-                m.d.sync += self.acc[pe].eq(Mux(first2, bias[pe], self.acc[pe]) + dots[pe])
+                kept = bias[pe] if restart else Mux(first2, bias[pe], self.acc[pe])
+                m.d.sync += self.acc[pe].eq(kept + dots[pe])
                 if self._flags:
                     m.d.sync += self.acc_flags[pe].eq(Mux(first2, 0, self.acc_flags[pe])
                                                       | dot_flags[pe])
@@ -245,3 +261,39 @@ class MvauCore(wiring.Component):
         m.d.comb += [fifo.i_stream.valid.eq(self.result_valid),
                      fifo.i_stream.payload.eq(self.result)]
         return m
+
+    def _registered_stage1(self, m, step, nf, sf, issue, in_phase):
+        """Stage 1 with ``weights`` and ``inputs`` straight from registers (see
+        ``registered_operands``); returns the step's ``valid``, ``first`` and ``last``."""
+        x_layout = self.i_stream.payload.shape()
+        address = Signal.like(step, name="weight_address")
+        m.d.sync += address.eq(step)
+        m.submodules.weights = weights = Rom(
+            words=self._weight_words, bits=len(self.weights.as_value()), read="comb",
+            table="weights", files=self._roms)
+        m.d.comb += [weights.addr.eq(address), self.weights.as_value().eq(weights.data)]
+
+        valid1, first1, last1 = Signal(), Signal(), Signal()
+        m.d.sync += [valid1.eq(issue), first1.eq(sf == 0), last1.eq(sf == self._sf - 1),
+                     self.fold.eq(nf)]
+        if self._nf == 1:
+            operand = Signal(x_layout, name="input_operand")
+            m.d.sync += operand.eq(self.i_stream.payload)
+            m.d.comb += self.inputs.eq(operand)
+            return valid1, first1, last1
+        # Every beat goes through the input buffer, written in fold 0 and read (without a
+        # register, from a registered address) in the next cycle of every fold: no
+        # multiplexer between the stream and the stored vector.
+        m.submodules.input_buffer = buffer = Memory(
+            shape=unsigned(x_layout.size), depth=len(index_range(self._sf)), init=[])
+        b_write = buffer.write_port()
+        b_read = buffer.read_port(domain="comb")
+        address = Signal.like(sf, name="buffer_address")
+        m.d.sync += address.eq(sf)
+        m.d.comb += [
+            b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
+            b_write.en.eq(issue & in_phase),
+            b_read.addr.eq(address),
+            self.inputs.eq(data.View(x_layout, b_read.data)),
+        ]
+        return valid1, first1, last1

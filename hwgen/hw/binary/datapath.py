@@ -30,9 +30,10 @@ def check_params(params, cls) -> None:
 
 
 def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout,
-                roms=None) -> MvauCore:
+                roms=None, *, registered_operands: bool = False) -> MvauCore:
     """Add the folded engine of ``p`` to ``m`` and connect it to ``component``'s streams
-    (``roms``: ship its tables as ``$readmemh`` images, :class:`~hwgen.hw.rom.RomFiles`)."""
+    (``roms``: ship its tables as ``$readmemh`` images, :class:`~hwgen.hw.rom.RomFiles`;
+    ``registered_operands``: as :class:`MvauCore`'s)."""
     words, _ = p.weight_memory()
     acc_shape = signed(p.hw_acc_bits) if p.hw_acc_signed else unsigned(p.hw_acc_bits)
     m.submodules.core = core = MvauCore(
@@ -40,7 +41,7 @@ def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout,
         weight_layout=weight_layout, weight_words=words,
         dot_range=step_dot_range(*p.hw_term_bounds, p.pe, p.simd), acc_shape=acc_shape,
         bias=p.hw_bias.reshape(p.nf, p.pe), output_layout=lanes_layout(p.output_type, p.pe),
-        out_fifo_depth=p.out_fifo_depth, roms=roms)
+        out_fifo_depth=p.out_fifo_depth, registered_operands=registered_operands, roms=roms)
     wiring.connect(m, wiring.flipped(component.i_stream), core.i_stream)
     wiring.connect(m, wiring.flipped(component.o_stream), core.o_stream)
     return core

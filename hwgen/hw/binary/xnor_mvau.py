@@ -7,8 +7,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...ir.blocks.binary_mvau import XnorMvauParams
-from ..arith.adder_tree import popcount
-from ..shapes import lanes_layout
+from ..arith.popcount import compressor_popcount, xnor_first_group
+from ..shapes import index_range, lanes_layout
 from .datapath import attach_activation, binary_core, check_params
 
 __all__ = ["XnorMvau"]
@@ -16,7 +16,10 @@ __all__ = ["XnorMvau"]
 
 class XnorMvau(wiring.Component):
     """Binary MVAU: per step, ``PE`` rows of ``SIMD`` weight bits XNOR the ``SIMD`` input bits
-    and a popcount tree (each node exactly as wide as its count) sums the agreements.
+    and a compressor tree per PE (:func:`~hwgen.hw.arith.popcount.compressor_popcount`) counts
+    the agreements. The engine's operands come straight from registers (``MvauCore``'s
+    ``registered_operands``), so the tree's first counters hold the XNORs, and with a weight
+    table of 2 or 3 address bits the table too (``xnor_first_group``).
 
     With a threshold activation the accumulator holds the popcount itself, ``0 .. MW`` in
     ``bit_length(MW)`` bits, and the thresholds are moved into that domain at compile time;
@@ -55,9 +58,12 @@ class XnorMvau(wiring.Component):
         p = self._p
         m = Module()
         w_layout = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
-        core = binary_core(m, self, p, w_layout, self._roms)
+        core = binary_core(m, self, p, w_layout, self._roms, registered_operands=True)
+        group = xnor_first_group(len(index_range(p.nf * p.sf)).bit_length() - 1)
         for pe in range(p.pe):
-            agree = popcount([~(core.weights[pe][s] ^ core.inputs[s]) for s in range(p.simd)])
+            agree = compressor_popcount(
+                m, [~(core.weights[pe][s] ^ core.inputs[s]) for s in range(p.simd)],
+                first_group=group, name=f"agree{pe}")
             m.d.comb += core.dots[pe].eq(agree if p.popcount_domain
                                          else agree << (1 + p.acc_shift))
         attach_activation(m, p, core, self._roms)

@@ -3,7 +3,10 @@
 The folded engine is the integer MVAU's (:func:`~hwgen.perf.cost.components.mvau_core`) with
 1-bit weights (ternary: a mask and a sign plane); what differs is the dot product per PE:
 
-* XNOR: ``SIMD`` XNORs and a popcount tree (FINN-R's binary case, ``LUT ~ PE x SIMD``);
+* XNOR: a compressor tree of LUT-sized counters per PE whose first level takes the XNORs
+  (and, with a weight table of 2 or 3 address bits, the table too), then one adder; its
+  engine reads weights through a registered address and inputs without a multiplexer
+  (``MvauCore``'s ``registered_operands``);
 * binary weights: each input added or subtracted (a negation and a select per lane), then an
   adder tree of ``A + 1``-bit terms;
 * ternary: the inputs under ``+1`` and under ``-1`` weights summed in two trees (popcounts for
@@ -18,15 +21,51 @@ import numpy as np
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from .arith import adder_tree, popcount_tree, width
+from .arith import adder_tree, index_bits, popcount_tree, width
 from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
-from .tally import Tally
+from .tally import Tally, rom_luts
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
-           "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds"]
+           "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
+           "compressor_counter_outputs", "xnor_first_group"]
+
+#: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
+LUT_INPUTS = 6
+
+#: One counter output of the compressor tree in ``logic`` bits, by target: one LUT6 on the
+#: Xilinx fabric (measured with ``benchmarks/bench_xnor_resources.py``), i.e. 1 / 1.2992 of
+#: the fitted ``logic`` coefficient. Set by hand, not by the fit; targets not listed count
+#: one ``logic`` bit (not measured).
+COUNTER_LOGIC_BITS = {"xcup": 0.77, "xc7": 0.77}
+
+
+def xnor_first_group(address_bits: int) -> int:
+    """First-level counter size of an XNOR lane (as ``hwgen.hw.arith.popcount``)."""
+    return 3 if 2 <= address_bits <= 3 else 5
+
+
+def compressor_counter_outputs(n: int, first_group: int) -> tuple[int, int]:
+    """Counter outputs of ``hwgen.hw.arith.popcount.compressor_popcount`` over ``n`` bits (the
+    same schedule, on column heights) and the width of its final adder."""
+    columns, group, outputs = [n], first_group, 0
+    while any(h > 2 for h in columns):
+        out = [0] * (len(columns) + 3)
+        for weight, height in enumerate(columns):
+            sizes = [group] * (height // group)
+            if height - sum(sizes) >= 3:
+                sizes.append(height - sum(sizes))
+            for size in sizes:
+                for k in range(size.bit_length()):
+                    out[weight + k] += 1
+                outputs += size.bit_length()
+            out[weight] += height - sum(sizes)
+        while out and not out[-1]:
+            out.pop()
+        columns, group = out, LUT_INPUTS
+    return outputs, n.bit_length()
 
 
 def step_dot_bounds(term_lo, term_hi, simd: int) -> tuple[int, int]:
@@ -64,9 +103,32 @@ def _activation(p: BinaryMvauParams, t: Tally) -> None:
 
 
 def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
-    _engine(p, t)
-    t.logic(p.pe * p.simd)                     # XNOR of weight and input bits
-    t.tree(popcount_tree(p.simd), count=p.pe)
+    bits = weight_steps((p.weights + 1) // 2, p.pe, p.simd)
+    weights = rom_from_fields(bits, 1, sync_read=False, counter_address=False)
+    dot_lo, dot_hi = step_dot_bounds(*p.hw_term_bounds, p.simd)
+    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
+              weights=weights, dot_bits=width(dot_lo, dot_hi), acc_bits=p.hw_acc_bits,
+              bias=p.hw_bias.reshape(p.nf, p.pe), out_bits=p.pe * p.output_type.bits,
+              depth=p.out_fifo_depth)
+    # Registered operands: no multiplexer between the stream and the input buffer, and
+    # with one step per fold none in front of the accumulators either.
+    if p.nf > 1:
+        t.features["in_mux"] -= p.simd * p.input_type.bits
+    if p.sf == 1:
+        t.features["acc_mux"] -= p.pe * p.hw_acc_bits
+        t.features["add"] -= p.pe * p.hw_acc_bits
+    address_bits = index_bits(p.nf * p.sf)
+    group = xnor_first_group(address_bits)
+    if group == 3 and weights.columns:
+        # the full adders of the first level hold the weight table: no LUTs of its own
+        t.features["rom"] -= weights.distinct * rom_luts(t.target.name, address_bits,
+                                                         counter=False)
+    outputs, adder = compressor_counter_outputs(p.simd, group)
+    if address_bits > 5:
+        t.logic(p.pe * p.simd)                 # XNORs behind a table too deep to hold them
+    # (up to five address bits, each weight's table LUT holds its XNOR too)
+    t.logic(p.pe * outputs * COUNTER_LOGIC_BITS.get(t.target.name, 1.0))
+    t.add(adder, count=p.pe)
     _activation(p, t)
 
 
