@@ -3,6 +3,7 @@ ONNX model built from given (e.g. trained) weights."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -67,3 +68,23 @@ def test_given_weights_make_the_same_graph_as_the_random_model():
     with pytest.raises(ValueError, match=r"CNV weight 'conv2.weight' has shape \(64, 64, 1, 1\); "
                                          r"the CNV needs \(64, 64, 3, 3\)"):
         cnv_onnx(seed=0, weights=bad)
+
+
+def test_the_example_takes_trained_weights_from_the_cache(tmp_path, monkeypatch, capsys):
+    """``cifar_cnv.py --weights trained`` loads the cached model (no training: a model with
+    known weights stands in for it) and prints the float and golden accuracies."""
+    import json
+
+    import cifar_cnv
+    path = tmp_path / "cnv" / f"cnv_trained_{Settings().key()}.onnx"
+    path.parent.mkdir()
+    onnx.save(cnv_onnx(seed=5), path)
+    path.with_suffix(".json").write_text(json.dumps({"val_accuracy": 0.25, "train_cpu_s": 7}))
+    monkeypatch.setenv("HWGEN_CACHE", str(tmp_path))
+    assert cifar_cnv.main(["--weights", "trained", "--max-macs", "1024",
+                           "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert f"trained CNV: cached {path}" in out
+    assert "CNV int8, trained weights, max-macs 1024" in out
+    assert "| float model (torch, 7 s CPU of training) | 25.00% |" in out
+    assert re.search(r"\| hwgen golden model, int8 \| \d+\.\d\d% \|", out)
