@@ -264,7 +264,7 @@ def cmd_explore(args) -> int:
                      synth="none" if args.no_synth else args.synth,
                      population=args.population, generations=args.generations,
                      finalists=args.finalists, dsp_luts=args.dsp_luts, force=args.force,
-                     log=steps)
+                     greedy_pricing=args.greedy_pricing, log=steps)
     i8, small, fast = result["int8"], result["smallest"], result["fastest"]
     drop = 100 * result["max_accuracy_drop"]
     print(f"uniform int8: accuracy {i8['accuracy']:.2%}, II {i8['ii']} cycles, cost "
@@ -463,6 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=_positive_int, default=6)
     p.add_argument("--finalists", type=_positive_int, default=3,
                    help="finalists compiled (and simulated) with a CONFIG.toml each")
+    p.add_argument("--greedy-pricing", choices=("exact", "additive"), default="exact",
+                   help="exact: compile every greedy move; additive: price each layer's "
+                        "moves once against uniform int8 (large models, e.g. the CNV)")
     p.add_argument("--dsp-luts", type=float, default=196.0,
                    help="LUTs one DSP counts as in the cost (196: ZU3EG's LUT/DSP ratio)")
     p.add_argument("--no-simulate", action="store_true",

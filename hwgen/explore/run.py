@@ -35,7 +35,7 @@ from .evaluate import Context
 from .pareto import pareto_front, summary, uniform_marks
 from .plot import plot_pareto
 from .resources import DSP_LUTS, SOURCE
-from .search import Archive, evolve, greedy, sensitivity
+from .search import PRICINGS, Archive, evolve, greedy, sensitivity
 from .space import BASELINE, DEFAULT_ACTIVATIONS, DEFAULT_FORMATS, Space, config_toml, describe
 
 __all__ = ["explore", "parse_budget", "DEFAULT_CLOCK_MHZ"]
@@ -101,11 +101,14 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
             simulate: bool = True, synth: str | bool = "smallest", population: int = 12,
             generations: int = 6, ladder_steps: int = 5, finalists: int = 3,
             dsp_luts: float = DSP_LUTS, target: str = "xcup", simulator: str = "verilator",
-            force: bool = False, log=print) -> dict:
+            force: bool = False, greedy_pricing: str = "exact", log=print) -> dict:
     """Run the search and write OUT; returns the summary (also OUT/summary.json).
 
     OUT must be new, empty or written by hwgen before (``force``: any directory), as for
-    ``hwgen compile``; that is checked before any work.
+    ``hwgen compile``; that is checked before any work. ``greedy_pricing``: ``"exact"``
+    (every greedy move compiled and priced) or ``"additive"`` (each layer's moves priced
+    once against uniform int8, the savings added: for large models, see
+    :func:`~hwgen.explore.search.greedy`).
     """
     start = time.monotonic()
     check_out_dir(out, force=force)
@@ -117,6 +120,9 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         raise HwgenError(f"--val: the labels must be one integer class per input, shape (N,), "
                          f"not {y_val.shape}; give the label file after the inputs")
     _check_data(x_val, y_val, max_drop)
+    if greedy_pricing not in PRICINGS:
+        raise ConfigError(f"greedy pricing {greedy_pricing!r} is not valid; valid: "
+                          f"{', '.join(PRICINGS)}")
     synth = _synth_mode(synth)
     if synth != "none":
         _check_synthesis(target)
@@ -153,7 +159,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         table = sensitivity(archive, space)
         log(f"sensitivity: {len(table)} candidates, one gene changed each "
             f"[{time.monotonic() - start:.0f} s]")
-        greedy_pick = greedy(archive, space, table)
+        greedy_pick = greedy(archive, space, table, pricing=greedy_pricing)
         log(f"greedy: {describe(*space.split(greedy_pick))} "
             f"[{time.monotonic() - start:.0f} s]")
         # uniform weights at int8 activations, and WnAn where n is an activation format too
@@ -177,6 +183,7 @@ def explore(model, calibration, x_val, y_val, out, *, budget: dict | None = None
         evolved_row = archive.at(evolved)
         result.update({
             "model": model, "validation_inputs": len(x_val), "seed": seed,
+            "greedy_pricing": greedy_pricing,
             "backend": backend.name, "resources": SOURCE, "target": target,
             "weight_formats": list(space.formats), "activation_formats": list(space.activations),
             "dsp_luts": dsp_luts,

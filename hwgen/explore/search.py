@@ -123,7 +123,13 @@ def sensitivity(archive: Archive, space) -> list[dict]:
     return table
 
 
-def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0) -> tuple:
+#: How the greedy prices its moves: every move compiled ("exact"), or each layer's pair
+#: priced once against uniform int8 and the savings added ("additive").
+PRICINGS = ("exact", "additive")
+
+
+def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0,
+           pricing: str = "exact") -> tuple:
     """Greedy allocation from uniform int8; returns the candidate it ends with.
 
     A move gives one layer a new (weight format, activation format) pair: changing both at
@@ -134,7 +140,15 @@ def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0) ->
     evaluated and kept if the accuracy stays within the allowed drop; a rejected move is not
     tried again. Genes whose own accuracy drop (sensitivity) exceeds ``prune`` times the
     allowed drop are left out, so hopeless moves cost no evaluation.
+
+    ``pricing="additive"`` prices a move as the current cost plus the saving of the same
+    layer change made alone on uniform int8 (each layer's pairs are compiled once, in the
+    first step; a large model such as the CNV cannot afford a compile per move and step).
+    The prediction only ranks the moves: a move is kept only if its evaluated cost is below
+    the current one as well.
     """
+    if pricing not in PRICINGS:
+        raise ValueError(f"greedy pricing {pricing!r}; valid: {', '.join(PRICINGS)}")
     n = len(space.layers)
     noise = {(e["index"], e["format"]): e["added_noise"] for e in table}
     hopeless = {(e["index"], e["format"]) for e in table
@@ -158,8 +172,11 @@ def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0) ->
                     trial[layer], trial[n + layer] = w, a
                     moves.append(tuple(trial))
         moves = [m for m in moves if m not in rejected]
-        prices = archive.price(moves + [state])
-        now = prices[-1]
+        if pricing == "exact":
+            prices = archive.price(moves + [state])
+            now = prices[-1]
+        else:
+            prices, now = _additive_prices(archive, space, moves, state)
         ranked = []
         for move, cost in zip(moves, prices, strict=False):
             if cost is None or now is None or cost >= now:
@@ -172,10 +189,34 @@ def greedy(archive: Archive, space, table: list[dict], *, prune: float = 4.0) ->
         _, move = min(ranked)
         archive.evaluate([move], "greedy")
         row = archive.at(move)
-        if row is not None and archive.accurate(row):
+        if row is not None and archive.accurate(row) and row["cost"] < now:
             state = move
         else:
             rejected.add(move)
+
+
+def _additive_prices(archive: Archive, space, moves, state):
+    """Predicted costs of ``moves`` (each changes one layer of ``state``) and the cost of
+    ``state``: the current cost plus the change of that layer alone on uniform int8."""
+    n = len(space.layers)
+    base = tuple(space.uniform(BASELINE))
+
+    def alone(candidate, layer):
+        trial = list(base)
+        trial[layer], trial[n + layer] = candidate[layer], candidate[n + layer]
+        return tuple(trial)
+
+    changed = [next(i for i in range(n) if (m[i], m[n + i]) != (state[i], state[n + i]))
+               for m in moves]
+    singles = [alone(m, layer) for m, layer in zip(moves, changed, strict=True)]
+    currents = [alone(state, layer) for layer in changed]
+    known = archive.price([state, base] + singles + currents)
+    now, at_base = known[0], known[1]
+    singles_cost = known[2:2 + len(moves)]
+    currents_cost = known[2 + len(moves):]
+    prices = [None if None in (now, at_base, single, current) else now + single - current
+              for single, current in zip(singles_cost, currents_cost, strict=True)]
+    return prices, now
 
 
 def _fitness(archive: Archive, candidate) -> tuple:

@@ -142,6 +142,45 @@ def test_greedy_takes_the_pair_moves_no_single_gene_move_reveals():
     assert sorted(chosen) == ["int4", "int4", "int8", "int8"] and chosen[0] == chosen[2]
 
 
+class _RecordingPairBackend(_PairBackend):
+    """_PairBackend that records what it is asked to price; ``clash`` adds 100 to the cost
+    of a candidate with both layers at int4 / int4 (an interaction additivity cannot see)."""
+
+    def __init__(self, space, clash=False):
+        super().__init__(space)
+        self.priced, self.clash = [], clash
+
+    def _cost(self, c):
+        return super()._cost(c) + (100.0 if self.clash and set(c) == {"int4"} else 0.0)
+
+    def map(self, candidates, function=None):
+        from hwgen.explore.evaluate import price
+        if function is price:
+            self.priced += [tuple(c) for c in candidates]
+        return super().map(candidates, function)
+
+
+def test_additive_greedy_prices_each_layer_change_once_against_uniform_int8():
+    from hwgen.explore.search import Archive, greedy, sensitivity
+    space = Space(layers=("a", "b"), inputs=(8, 8), formats=("int8", "int4"),
+                  activations=("int8", "int4"))
+    backend = _RecordingPairBackend(space)
+    archive = Archive(backend, ref_ii=10, max_drop=0.01)
+    table = sensitivity(archive, space)
+    assert greedy(archive, space, table, pricing="additive") == ("int4",) * 4
+    # only the pair moves from uniform int8 (the single genes were evaluated by the
+    # sensitivity), each once; no candidate with two layers changed was priced
+    assert sorted(backend.priced) == sorted([("int4", "int8", "int4", "int8"),
+                                             ("int8", "int4", "int8", "int4")])
+    # a move whose evaluated cost is above the current one is not kept
+    backend = _RecordingPairBackend(space, clash=True)
+    archive = Archive(backend, ref_ii=10, max_drop=0.01)
+    chosen = greedy(archive, space, sensitivity(archive, space), pricing="additive")
+    assert sorted(chosen) == ["int4", "int4", "int8", "int8"] and chosen[0] == chosen[2]
+    with pytest.raises(ValueError, match="greedy pricing 'guess'; valid: exact, additive"):
+        greedy(archive, space, table, pricing="guess")
+
+
 # -- a whole search -------------------------------------------------------------------------
 
 def test_explore_writes_the_front_plot_configs_and_summary(serial_run):
