@@ -143,21 +143,19 @@ class Requantizer(wiring.Component):
         table whose rows are all equal) needs no register."""
         if not self._pipelined:
             return value
-        value = Value.cast(value)
-        try:
-            Const.cast(value)
-            return value
-        except TypeError:
-            pass
-        reg = Signal(value.shape(), name=name)
-        m.d.sync += reg.eq(value)
-        return reg
+        return self._register(m, value, name)
 
     def _operand(self, m, value, name):
         """``value`` registered for the multiply (:meth:`_stage`); when ``serial`` it is
         loaded only with ``i_valid``, so it holds for the second piece a cycle later."""
         if not self._serial:
             return self._stage(m, value, name)
+        return self._register(m, value, name, enable=self.i_valid)
+
+    @staticmethod
+    def _register(m, value, name, *, enable=None):
+        """A register of ``value`` (loaded every cycle, or with ``enable``); a constant is
+        returned as is."""
         value = Value.cast(value)
         try:
             Const.cast(value)
@@ -165,8 +163,11 @@ class Requantizer(wiring.Component):
         except TypeError:
             pass
         reg = Signal(value.shape(), name=name)
-        with m.If(self.i_valid):
+        if enable is None:
             m.d.sync += reg.eq(value)
+        else:
+            with m.If(enable):
+                m.d.sync += reg.eq(value)
         return reg
 
     def _serial_stage(self, m, value, name):
