@@ -126,16 +126,26 @@ def test_serial_requantizer_every_other_cycle(rounding):
     check_lanes(beats, got, multiplier, shift, rounding)
 
 
-def test_serial_needs_the_split_multiply():
-    args = dict(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
-                shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
-                out_max=127, serial=True)
-    with pytest.raises(ValueError, match=r"serial needs pipelined=True and acc_bits <= 27, "
-                                         r"not pipelined=True, acc_bits=28"):
-        Requantizer(acc_bits=28, pipelined=True, **args)
-    with pytest.raises(ValueError, match=r"serial needs pipelined=True and acc_bits <= 27, "
-                                         r"not pipelined=False, acc_bits=20"):
-        Requantizer(acc_bits=20, **args)
+# Two-lane requantizers whose options do not fit together, and the message each gets.
+INVALID_LANES = [
+    (dict(acc_bits=28, pipelined=True, serial=True),
+     r"serial needs pipelined=True and acc_bits <= 27, not pipelined=True, acc_bits=28"),
+    (dict(acc_bits=20, serial=True),
+     r"serial needs pipelined=True and acc_bits <= 27, not pipelined=False, acc_bits=20"),
+    (dict(acc_bits=18, pipelined=True, narrow_bits=18),
+     r"narrow_bits must be None or 18 \(for a wider accumulator, not serial\), not 18"),
+    (dict(acc_bits=24, pipelined=True, narrow_bits=17),
+     r"narrow_bits must be None or 18 .*, not 17"),
+]
+
+
+@pytest.mark.parametrize("options,message", INVALID_LANES,
+                         ids=["serial-wide", "serial-unpipelined", "narrow-18", "narrow-17"])
+def test_invalid_lane_options(options, message):
+    with pytest.raises(ValueError, match=message):
+        Requantizer(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
+                    shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
+                    out_max=127, **options)
 
 
 def test_units_must_be_fewer_than_lanes():
@@ -181,14 +191,3 @@ def test_narrow_requantizer_is_exact_where_saturation_is(rounding, units):
     fed, got = run(dut, beats, GAPS, rounds=every)
     assert [cycle for cycle, _ in got] == [t + every - 1 + 6 for t in fed]
     check_lanes(beats, got, multiplier, shift, rounding)
-
-
-def test_narrow_bits_are_18_for_a_wider_accumulator():
-    args = dict(output_type=IntType(8, True), multiplier=np.ones((1, 2)),
-                shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
-                out_max=127, pipelined=True)
-    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 \(for a wider "
-                                         r"accumulator, not serial\), not 18"):
-        Requantizer(acc_bits=18, narrow_bits=18, **args)
-    with pytest.raises(ValueError, match=r"narrow_bits must be None or 18 .*, not 17"):
-        Requantizer(acc_bits=24, narrow_bits=17, **args)

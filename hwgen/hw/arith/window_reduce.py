@@ -23,8 +23,7 @@ class WindowReduce(wiring.Component):
     Input beats arrive position-major (``positions`` x channel groups of ``lanes``); one
     running value per channel group is kept in a memory (one register when there is one
     group), read without a clock and written at the beat's clock edge. The beat of the last
-    position
-    completes a group's output: for max it goes straight into the output FIFO, for avg the
+    position completes a group's output: for max it goes straight into the output FIFO, for avg the
     sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
     FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.
 
