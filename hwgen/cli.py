@@ -214,7 +214,9 @@ def cmd_sim(args) -> int:
 def cmd_synth(args) -> int:
     from .synth import Progress, synthesize
     from .synth.report_section import critical_path_text
-    data = synthesize(args.design_dir, args.target, progress=Progress())
+    data = synthesize(args.design_dir, args.target, progress=Progress(),
+                      dsp_registers=None if args.dsp_registers is None
+                      else args.dsp_registers == "on")
     t = data["totals"]
     print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
           f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "
@@ -427,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", choices=("xcup", "xc7", "ecp5", "ice40"), default="ecp5",
                    help="xcup / xc7: Yosys synth_xilinx (resources only); ecp5 / ice40: Yosys "
                         "and nextpnr (resources, Fmax, critical path); default ecp5")
+    p.add_argument("--dsp-registers", choices=("on", "off"), default=None,
+                   help="ecp5: absorb the flip-flops before and after each MULT18X18D into its "
+                        "input and output registers (default on; ignored on other targets)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
 
 from ..errors import SynthesisError
 from .design_dir import read_design_dir
+from .ecp5_dsp_registers import absorb_dsp_registers
 from .harness import HARNESS_INSTANCE, HARNESS_TOP, harness_verilog
 from .nextpnr import capacity_problem, choose_device, nextpnr_args, read_report
 from .resources_file import LOG_FILE, SCHEMA, write_resources
@@ -22,11 +24,21 @@ from .tools import (
     run_tool,
     tool_version,
 )
-from .yosys_script import NETLIST_FILE, STAT_FILE, yosys_script
+from .yosys_script import (
+    ABSORBED_FILE,
+    COARSE_FILE,
+    NETLIST_FILE,
+    SPLIT_LABEL,
+    STAT_FILE,
+    split_yosys_scripts,
+    yosys_script,
+)
 
 __all__ = ["synthesize", "WORK_DIR"]
 
 WORK_DIR = "synth"
+DSP_REGISTERS_FILE = "dsp_registers.json"
+_LOGS = ("yosys_coarse.log", "yosys.log", "nextpnr.log")
 _NEXTPNR = {"nextpnr-ecp5": NEXTPNR_ECP5, "nextpnr-ice40": NEXTPNR_ICE40}
 
 
@@ -45,22 +57,46 @@ def _yosys_banner(log: Path) -> str | None:
     return f"Yosys {match.group(1)} (git sha1 {match.group(2)})" if match else None
 
 
-def _run_yosys(design, target, work: Path, progress: Progress) -> float:
+def _yosys(script: str, name: str, log_name: str, target, design, work: Path,
+           progress: Progress, phase: str = "") -> None:
+    (work / f"{name}.ys").write_text(script)
+    log = work / log_name
+    code = run_tool(YOSYS, ["-q", "-l", f"{WORK_DIR}/{log_name}", "-s", f"{WORK_DIR}/{name}.ys"],
+                    cwd=design.out, log=log,
+                    phase=f"yosys {target.synth_command.split()[0]}{phase}", progress=progress)
+    if code != 0:
+        raise SynthesisError(f"Yosys failed (exit {code}) on {design.out}:\n"
+                             f"{_errors(log)}\nfull log: {log}")
+
+
+def _run_yosys(design, target, work: Path, progress: Progress, *,
+               dsp_registers: bool) -> tuple[float, dict | None]:
+    """Yosys, in one run, or in two around the DSP register rewrite; returns the seconds and
+    the rewrite's counts per module (None without the rewrite)."""
     top = HARNESS_TOP if target.places else design.top
     extra = []
     if target.places:
         (work / "harness.v").write_text(harness_verilog(design))
         extra.append(f"{WORK_DIR}/harness.v")
-    script = yosys_script(design, target, top=top, extra_sources=extra, work=WORK_DIR)
-    (work / "synth.ys").write_text(script)
     started = time.monotonic()
-    code = run_tool(YOSYS, ["-q", "-l", f"{WORK_DIR}/yosys.log", "-s", f"{WORK_DIR}/synth.ys"],
-                    cwd=design.out, log=work / "yosys.log",
-                    phase=f"yosys {target.synth_command.split()[0]}", progress=progress)
-    if code != 0:
-        raise SynthesisError(f"Yosys failed (exit {code}) on {design.out}:\n"
-                             f"{_errors(work / 'yosys.log')}\nfull log: {work / 'yosys.log'}")
-    return time.monotonic() - started
+    if not dsp_registers:
+        script = yosys_script(design, target, top=top, extra_sources=extra, work=WORK_DIR)
+        _yosys(script, "synth", "yosys.log", target, design, work, progress)
+        return time.monotonic() - started, None
+    first, second = split_yosys_scripts(design, target, top=top, extra_sources=extra,
+                                        work=WORK_DIR)
+    _yosys(first, "synth_coarse", "yosys_coarse.log", target, design, work, progress,
+           f" -run :{SPLIT_LABEL}")
+    netlist = json.loads((work / COARSE_FILE).read_text())
+    counts = absorb_dsp_registers(netlist)
+    (work / ABSORBED_FILE).write_text(json.dumps(netlist))
+    (work / DSP_REGISTERS_FILE).write_text(json.dumps(counts, indent=2) + "\n")
+    progress("DSP registers absorbed (MULT18X18D with input A / input B / output registers): "
+             + ", ".join(f"{name} {c['input_a']}/{c['input_b']}/{c['output']} of {c['cells']}"
+                         for name, c in counts.items()))
+    _yosys(second, "synth", "yosys.log", target, design, work, progress,
+           f" -run {SPLIT_LABEL}: (after the DSP register rewrite)")
+    return time.monotonic() - started, counts
 
 
 def _place_and_route(design, target, blocks, work: Path, progress: Progress):
@@ -94,18 +130,31 @@ def _place_and_route(design, target, blocks, work: Path, progress: Progress):
 
 def _write_log(work: Path) -> None:
     parts = []
-    for name in ("yosys.log", "nextpnr.log"):
+    for name in _LOGS:
         path = work / name
         if path.exists():
             parts.append(f"===== {name} =====\n{path.read_text(errors='replace')}")
     (work.parent / LOG_FILE).write_text("\n".join(parts))
 
 
-def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = None) -> dict:
+def _with_dsp_registers(parts: list[dict], design, counts: dict | None) -> None:
+    for part in parts:
+        module = design.module(part["instance"]) if part["instance"] != design.top \
+            else design.top
+        if counts is not None:
+            part["dsp_registers"] = counts.get(
+                module, {"cells": 0, "input_a": 0, "input_b": 0, "output": 0})
+
+
+def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = None,
+               dsp_registers: bool | None = None) -> dict:
     """Synthesise ``out`` for ``target_name``; write ``synth/resources.json`` and
     ``synth/synth.log``; return what was written.
 
-    Every check that can fail fast (directory, manifest, Verilog, tools) runs before Yosys.
+    ``dsp_registers``: absorb flip-flops into the DSPs' registers
+    (:mod:`hwgen.synth.ecp5_dsp_registers`); None means on where the target has it (ECP5),
+    and it is ignored on the others. Every check that can fail fast (directory, manifest,
+    Verilog, tools) runs before Yosys.
     """
     if target_name not in TARGETS:
         raise SynthesisError(f"unknown target {target_name!r}; use one of "
@@ -123,12 +172,15 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
                  "`hwgen report` will call the result stale")
     work = design.out / WORK_DIR
     work.mkdir(exist_ok=True)
-    for stale in ("nextpnr.log", "nextpnr_report.json", STAT_FILE, NETLIST_FILE):
+    for stale in ("nextpnr.log", "nextpnr_report.json", STAT_FILE, NETLIST_FILE, COARSE_FILE,
+                  ABSORBED_FILE, DSP_REGISTERS_FILE, "yosys_coarse.log"):
         (work / stale).unlink(missing_ok=True)
+    absorb = target.dsp_registers and dsp_registers is not False
 
-    yosys_s = _run_yosys(design, target, work, progress)
+    yosys_s, counts = _run_yosys(design, target, work, progress, dsp_registers=absorb)
     blocks = block_resources(design, target, work / STAT_FILE,
                              harness=HARNESS_TOP if target.places else None)
+    _with_dsp_registers(blocks["layers"] + blocks["glue"], design, counts)
     tools = {YOSYS.distribution: tool_version(YOSYS),
              "yosys": _yosys_banner(work / "yosys.log")}
     device, timing, pnr_s = None, None, None
@@ -154,6 +206,9 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
         "layers": blocks["layers"],
         "glue": blocks["glue"],
         "totals": blocks["totals"],
+        "dsp_registers": None if counts is None else {
+            key: sum(p["dsp_registers"][key] for p in blocks["layers"] + blocks["glue"])
+            for key in ("cells", "input_a", "input_b", "output")},
         "harness": blocks["harness"],
         "unclassified_cells": blocks["unclassified_cells"],
         "fmax_mhz": fmax,

@@ -60,6 +60,7 @@ class Target:
     uncounted: tuple = ()              # cells deliberately in no resource (muxes, inverters)
     devices: tuple[Device, ...] = ()   # empty: synthesis only, no place and route
     nextpnr: str | None = None         # yowasp tool name
+    dsp_registers: bool = False        # hwgen.synth.ecp5_dsp_registers applies (ECP5)
 
     @property
     def places(self) -> bool:
@@ -136,7 +137,7 @@ TARGETS = {
                "dsp": ("MULT18X18D",), "bram": ("DP16KD", "PDPW16KD"),
                "lutram": ("TRELLIS_DPR16X4",)},
         uncounted=("PFUMX", "L6MUX21", "VHI", "VLO"),   # wide-function muxes, ties
-        devices=_ECP5_DEVICES, nextpnr="nextpnr-ecp5"),
+        devices=_ECP5_DEVICES, nextpnr="nextpnr-ecp5", dsp_registers=True),
     "ice40": Target(
         name="ice40", family="lattice",
         # no -dsp: only the UP5K has (eight) multipliers; LUT multipliers fit every part

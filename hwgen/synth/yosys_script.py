@@ -22,10 +22,37 @@ from __future__ import annotations
 from .design_dir import DesignDir
 from .targets import Target
 
-__all__ = ["yosys_script", "STAT_FILE", "NETLIST_FILE"]
+__all__ = ["yosys_script", "split_yosys_scripts", "STAT_FILE", "NETLIST_FILE", "COARSE_FILE",
+           "ABSORBED_FILE", "SPLIT_LABEL"]
 
 STAT_FILE = "stat.json"
 NETLIST_FILE = "netlist.json"
+COARSE_FILE = "coarse.json"        # the design at SPLIT_LABEL, as Yosys wrote it
+ABSORBED_FILE = "coarse_dsp.json"  # the same after hwgen.synth.ecp5_dsp_registers
+# synth_ecp5's label after `coarse`: multiplies are MULT18X18D cells, flip-flops still coarse
+SPLIT_LABEL = "map_ram"
+# what synth_ecp5's `begin` step reads: the library cells (blackboxes and whiteboxes)
+_ECP5_LIBRARY = "read_verilog -lib -specify +/lattice/cells_sim_ecp5.v +/lattice/cells_bb_ecp5.v"
+
+
+def _read_lines(design: DesignDir, *, top: str, extra_sources) -> list[str]:
+    sources = " ".join([*design.sources, *extra_sources])
+    kept = " ".join(f"{design.module(child)}" for child in design.children)
+    return [
+        # -defer: a ROM module is elaborated only with its FILE parameter (its default names
+        # no image, and $readmemh runs at elaboration)
+        f"read_verilog -defer {sources}",
+        f"hierarchy -check -top {top}",
+        "rename -hide w:*]",
+        f"setattr -mod -set keep_hierarchy 1 {design.top} {kept}",
+    ]
+
+
+def _result_lines(target: Target, work: str) -> list[str]:
+    lines = [f"tee -q -o {work}/{STAT_FILE} stat -json"]
+    if target.places:
+        lines.append(f"write_json {work}/{NETLIST_FILE}")
+    return lines
 
 
 def yosys_script(design: DesignDir, target: Target, *, top: str, extra_sources=(),
@@ -35,18 +62,26 @@ def yosys_script(design: DesignDir, target: Target, *, top: str, extra_sources=(
     ``top`` is the synthesis top (the accelerator, or the harness around it); paths are
     relative so that they resolve inside YoWASP's sandbox (which maps ``/tmp`` elsewhere).
     """
-    sources = " ".join([*design.sources, *extra_sources])
-    kept = " ".join(f"{design.module(child)}" for child in design.children)
-    lines = [
-        # -defer: a ROM module is elaborated only with its FILE parameter (its default names
-        # no image, and $readmemh runs at elaboration)
-        f"read_verilog -defer {sources}",
-        f"hierarchy -check -top {top}",
-        "rename -hide w:*]",
-        f"setattr -mod -set keep_hierarchy 1 {design.top} {kept}",
-        f"{target.synth_command} -top {top}",
-        f"tee -q -o {work}/{STAT_FILE} stat -json",
-    ]
-    if target.places:
-        lines.append(f"write_json {work}/{NETLIST_FILE}")
+    lines = [*_read_lines(design, top=top, extra_sources=extra_sources),
+             f"{target.synth_command} -top {top}", *_result_lines(target, work)]
     return "\n".join(lines) + "\n"
+
+
+def split_yosys_scripts(design: DesignDir, target: Target, *, top: str, extra_sources=(),
+                        work: str = "synth") -> tuple[str, str]:
+    """The same synthesis in two runs with a netlist rewrite between them (ECP5 only).
+
+    The first runs ``synth_ecp5`` up to ``SPLIT_LABEL`` and writes ``COARSE_FILE`` without the
+    library cells (``write_json`` cannot write their processes; they are not the design's);
+    the second reads the library cells as ``begin`` does, then ``ABSORBED_FILE``, and runs
+    the rest of ``synth_ecp5``.
+    """
+    first = [*_read_lines(design, top=top, extra_sources=extra_sources),
+             f"{target.synth_command} -top {top} -run :{SPLIT_LABEL}",
+             "delete =A:blackbox =A:whitebox",
+             f"write_json {work}/{COARSE_FILE}"]
+    second = [_ECP5_LIBRARY, f"read_json {work}/{ABSORBED_FILE}",
+              f"hierarchy -check -top {top}",
+              f"{target.synth_command} -top {top} -run {SPLIT_LABEL}:",
+              *_result_lines(target, work)]
+    return "\n".join(first) + "\n", "\n".join(second) + "\n"
