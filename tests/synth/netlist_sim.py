@@ -6,10 +6,10 @@ and in a few random cycles (so that the DSP registers' reset is exercised mid-st
 cycle the harness pins and the accelerator's stream ports (``dut.o_stream__payload``, valid,
 ready) are recorded; the two traces must be equal line for line.
 
-The netlist is ``synth/netlist.json`` (what nextpnr reads) written back as Verilog by Yosys; it
-is simulated with Yosys's ``share/lattice/cells_sim_ecp5.v`` for the LUTs, carry cells,
-flip-flops and LUT RAM (flattened into the netlist by Yosys), and ``verilog/mult18x18d_model.v`` for the multipliers (Yosys ships
-no simulation model of MULT18X18D).
+The netlist is ``synth/netlist.json`` (what nextpnr reads) written back as Verilog by Yosys,
+with Yosys's ``share/lattice/cells_sim_ecp5.v`` flattened into it for the LUTs, carry cells,
+flip-flops and LUT RAM, and simulated with ``verilog/mult18x18d_model.v`` for the
+multipliers (Yosys ships no simulation model of MULT18X18D).
 """
 
 from __future__ import annotations
