@@ -10,13 +10,15 @@ for DSP48:
 * **output**: when every used P bit drives exactly one thing, the D of one flip-flop bit,
   and those flip-flops share one control set, the P pins take over the flip-flops' Q nets,
   the bits leave their flip-flop cells, and the cell gets ``REG_OUTPUT_CLK = "CLK0"``;
-* **input A / B**: when every non-constant pin of the port is the Q of a flip-flop bit of one
-  control set, the pins are connected to those bits' D instead and the port gets
+* **input A and B**: when every non-constant pin of both ports is the Q of a flip-flop bit of
+  one control set, the pins are connected to those bits' D instead and both ports get
   ``REG_INPUTx_CLK = "CLK0"``; the flip-flops stay for their other loads (``opt_clean`` drops
-  them when there are none). Not when a D bit comes from a memory read port: a block RAM's
-  4.3 ns clock-to-output would then be followed by the fabric-to-DSP route in one cycle, so
-  the register after a memory stays in the fabric (an extra operand register after it is
-  absorbed).
+  them when there are none). One port alone is not absorbed: nextpnr-ecp5 times a cell with
+  mixed input register modes as if neither input were registered, so the flip-flop's input
+  logic would land in front of the multiply in its timing model. Not when a D bit comes from
+  a memory read port: a block RAM's 4.3 ns clock-to-output would then be followed by the
+  fabric-to-DSP route in one cycle, so the register after a memory stays in the fabric (an
+  extra operand register after it is absorbed).
 
 The semantics relied on (Lattice's MULT18X18D simulation model, FPGA-TN-02205 "ECP5 and
 ECP5-5G sysDSP Usage Guide"): with ``RESETMODE = "SYNC"`` each register updates on the rising
@@ -172,7 +174,7 @@ class _Module:
             self.cells[source[0]]["type"] in _MEMORY_CELLS
 
 
-def _input_port(mod: _Module, dsp: dict, port: str):
+def _input_port(mod: _Module, dsp: dict, port: str, after_memory: bool):
     """``(control, [D bit per pin])`` if port ``port``'s register can be absorbed, else None."""
     pins = [dsp["connections"][f"{port}{i}"][0] for i in range(_PORTS[port])]
     control, new_pins = None, []
@@ -190,7 +192,7 @@ def _input_port(mod: _Module, dsp: dict, port: str):
             return None
         control = this
         d = mod.cells[ff.cell]["connections"]["D"][ff.index]
-        if mod.from_memory(d):
+        if mod.from_memory(d) and not after_memory:
             return None
         new_pins.append(d)
     return (control, new_pins) if control is not None else None
@@ -253,8 +255,13 @@ def _remove_ff_bits(mod: _Module, bits) -> None:
         cell["parameters"]["WIDTH"] = format(len(keep), "032b")
 
 
-def absorb_module(module: dict, *, inputs: bool = True, outputs: bool = True) -> dict:
+def absorb_module(module: dict, *, inputs: bool = True, outputs: bool = True,
+                  after_memory: bool = False) -> dict:
     """Absorb registers into the MULT18X18D cells of one Yosys JSON module (in place).
+
+    ``after_memory`` also absorbs operand registers whose D comes from a memory read port (a
+    timing choice, not a correctness one: the equivalence test uses it to exercise the input
+    registers on designs without an extra operand register).
 
     Returns ``{"cells": MULT18X18D cells, "input_a": ..., "input_b": ..., "output": ...}``,
     the number of cells whose A, B or P register was absorbed (before or by this call).
@@ -283,15 +290,21 @@ def absorb_module(module: dict, *, inputs: bool = True, outputs: bool = True) ->
     for name in dsps if inputs else ():
         dsp = mod.cells[name]
         params = dsp.setdefault("parameters", {})
-        for port in _PORTS:
-            if params.get(f"REG_INPUT{port}_CLK", "NONE") != "NONE":
-                continue
-            found = _input_port(mod, dsp, port)
-            if found and _set_control(dsp, found[0]):
-                for i, bit in enumerate(found[1]):
-                    dsp["connections"][f"{port}{i}"] = [bit]
-                params[f"REG_INPUT{port}_CLK"] = "CLK0"
-                params[f"REG_INPUT{port}_CE"], params[f"REG_INPUT{port}_RST"] = "CE0", "RST0"
+        if any(params.get(f"REG_INPUT{port}_CLK", "NONE") != "NONE" for port in _PORTS):
+            continue
+        # Both operands or neither: nextpnr times a cell with one registered input as if
+        # neither were ("unsupported mixed input register modes"), which would put the
+        # absorbed flip-flop's input logic in front of the multiply in its timing model.
+        found = {port: _input_port(mod, dsp, port, after_memory) for port in _PORTS}
+        if not all(found.values()) or found["A"][0] != found["B"][0]:
+            continue
+        if not _set_control(dsp, found["A"][0]):
+            continue
+        for port, (_, pins) in found.items():
+            for i, bit in enumerate(pins):
+                dsp["connections"][f"{port}{i}"] = [bit]
+            params[f"REG_INPUT{port}_CLK"] = "CLK0"
+            params[f"REG_INPUT{port}_CE"], params[f"REG_INPUT{port}_RST"] = "CE0", "RST0"
     _remove_ff_bits(mod, removed)
     counts = {"cells": len(dsps), "input_a": 0, "input_b": 0, "output": 0}
     for name in dsps:
@@ -302,7 +315,8 @@ def absorb_module(module: dict, *, inputs: bool = True, outputs: bool = True) ->
     return counts
 
 
-def absorb_dsp_registers(netlist: dict, *, inputs: bool = True, outputs: bool = True) -> dict:
+def absorb_dsp_registers(netlist: dict, *, inputs: bool = True, outputs: bool = True,
+                         after_memory: bool = False) -> dict:
     """Absorb registers into every module of a Yosys JSON netlist (in place).
 
     Returns ``{module name: counts}`` (see :func:`absorb_module`) for the modules that hold
@@ -310,7 +324,8 @@ def absorb_dsp_registers(netlist: dict, *, inputs: bool = True, outputs: bool = 
     """
     result = {}
     for name, module in netlist.get("modules", {}).items():
-        counts = absorb_module(module, inputs=inputs, outputs=outputs)
+        counts = absorb_module(module, inputs=inputs, outputs=outputs,
+                               after_memory=after_memory)
         if counts["cells"]:
             result[name] = counts
     return result

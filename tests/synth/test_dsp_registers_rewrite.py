@@ -165,32 +165,41 @@ def test_a_flip_flop_shared_with_other_bits_keeps_them():
     assert ff["parameters"]["WIDTH"] == _w(2) and ff["parameters"]["SRST_VALUE"] == "11"
 
 
-def _operand_design(bits: Bits, *, a_source=None, b_const="0"):
-    """A from an 8-bit operand register (sign-extended from its top bit), B constant-padded
-    from an input port, P unregistered into the output port."""
-    d, q, b, p = bits(8), bits(8), bits(8), bits(36)
+def _operand_design(bits: Bits, *, a_source=None, b_const="0", b_reset=RST):
+    """A from an 8-bit operand register (sign-extended from its top bit), B from a 6-bit one
+    (zero-padded with ``b_const``), P unregistered into the output port."""
+    d, q, db, qb, p = bits(8), bits(8), bits(6), bits(6), bits(36)
     a = q + [q[7]] * 10
-    cells = {"mul": _dsp(a, b + [b_const] * 10, p), "opa": _ff("$sdff", d, q)}
-    inputs = {"b": b}
+    cells = {"mul": _dsp(a, qb + [b_const] * 12, p), "opa": _ff("$sdff", d, q),
+             "opb": _ff("$sdff", db, qb, rst=b_reset)}
+    inputs = {"db": db}
     if a_source is None:
         inputs["d"] = d
     else:
         cells["src"] = a_source(d)
-    return _module(cells, {"p": p}, inputs), d, q
+    return _module(cells, {"p": p}, inputs), d, q, db
 
 
-def test_input_register_is_absorbed_and_the_flip_flop_kept():
-    module, d, q = _operand_design(Bits())
-    assert absorb_module(module) == {"cells": 1, "input_a": 1, "input_b": 0, "output": 0}
+def test_operand_registers_are_absorbed_and_the_flip_flops_kept():
+    module, d, q, db = _operand_design(Bits())
+    assert absorb_module(module) == {"cells": 1, "input_a": 1, "input_b": 1, "output": 0}
     dsp = module["cells"]["mul"]
     assert [dsp["connections"][f"A{i}"][0] for i in range(18)] == d + [d[7]] * 10
-    assert dsp["parameters"]["REG_INPUTA_CLK"] == "CLK0"
+    assert [dsp["connections"][f"B{i}"][0] for i in range(18)] == db + ["0"] * 12
+    assert dsp["parameters"]["REG_INPUTA_CLK"] == dsp["parameters"]["REG_INPUTB_CLK"] == "CLK0"
     assert dsp["connections"]["RST0"] == [RST]
     # the flip-flop stays for any other load (Yosys's opt_clean drops it when it has none)
     assert module["cells"]["opa"]["connections"]["Q"] == q
 
 
-def test_input_register_after_a_memory_stays_in_the_fabric():
+def test_one_operand_register_alone_is_not_absorbed():
+    module, *_ = _operand_design(Bits())
+    # B from an input port instead of its register: nextpnr would time A as unregistered
+    module["cells"]["mul"]["connections"]["B0"] = [CLK2]
+    _unchanged(module)
+
+
+def test_operand_register_after_a_memory_stays_in_the_fabric():
     def memory(d):
         return {"type": "$mem_v2", "parameters": {}, "attributes": {},
                 "port_directions": {"RD_DATA": "output", "RD_ADDR": "input"},
@@ -201,16 +210,22 @@ def test_input_register_after_a_memory_stays_in_the_fabric():
 
 def test_constant_one_pin_refuses_the_port():
     module, *_ = _operand_design(Bits(), b_const="1")
-    module["cells"]["mul"]["connections"]["A17"] = ["1"]
+    _unchanged(module)
+
+
+def test_operands_of_different_resets_are_refused():
+    module, *_ = _operand_design(Bits(), b_reset=EN)
     _unchanged(module)
 
 
 def test_operand_and_product_registers_of_different_resets_keep_one():
     bits = Bits()
-    d, qa, b, p, qp = bits(8), bits(8), bits(18), bits(36), bits(16)
-    cells = {"mul": _dsp(qa + [qa[7]] * 10, b, p), "opa": _ff("$sdff", d, qa, rst=EN),
-             "ff": _ff("$sdff", p[:16], qp)}
-    module = _module(cells, {"y": qp}, {"d": d, "b": b})
+    module, *_ = _operand_design(bits, b_reset=RST)
+    p = [module["cells"]["mul"]["connections"][f"P{i}"][0] for i in range(36)]
+    qp = bits(16)
+    module["cells"]["ff"] = _ff("$sdff", p[:16], qp, rst=EN)
+    del module["ports"]["p"]
+    module["ports"]["y"] = {"direction": "output", "bits": qp}
     assert absorb_module(module) == {"cells": 1, "input_a": 0, "input_b": 0, "output": 1}
 
 
