@@ -91,19 +91,3 @@ def test_a_wrong_rewrite_is_caught(rtl, tmp_path, monkeypatch):
     trace = netlist_trace(out, out / "sim_net", cycles=CYCLES, seed=SEED)
     assert len(trace) == len(expected)
     assert trace != expected
-
-
-def test_off_leaves_the_multipliers_unregistered(tiny_design, tmp_path):
-    require_yowasp()
-    out = tmp_path / "off"
-    shutil.copytree(tiny_design, out)
-    data = flow.synthesize(out, "ecp5", progress=flow.Progress(lambda line: None),
-                           dsp_registers=False)
-    assert data["dsp_registers"] is None
-    assert "dsp_registers" not in data["layers"][0]
-    netlist = json.loads((out / "synth/netlist.json").read_text())
-    dsps = [cell for module in netlist["modules"].values()
-            for cell in module.get("cells", {}).values() if cell["type"] == "MULT18X18D"]
-    assert len(dsps) == data["totals"]["dsp"] > 0
-    assert all(cell["parameters"].get(f"REG_{r}_CLK", "NONE") == "NONE"
-               for cell in dsps for r in ("INPUTA", "INPUTB", "OUTPUT"))

@@ -91,7 +91,12 @@ def test_fmax_and_critical_path(synthesized):
             assert cell.startswith(f"dut.{instance}."), (cell, block)
     assert f"Fmax {data['fmax_mhz']:.1f} MHz" in result.stdout
     # progress: phase names and elapsed time on stderr
-    assert re.search(r"\[\s*\d+\.\d s\] yosys synth_ecp5 \.\.\.", result.stderr)
+    # Yosys runs twice around the DSP register rewrite (hwgen.synth.ecp5_dsp_registers)
+    assert re.search(r"\[\s*\d+\.\d s\] yosys synth_ecp5 -run :map_ram \.\.\.", result.stderr)
+    assert re.search(r"DSP registers absorbed .*hwgen_top\.layer_0 \d+/\d+/\d+ of \d+",
+                     result.stderr)
+    assert re.search(r"\[\s*\d+\.\d s\] yosys synth_ecp5 -run map_ram: \(after the DSP "
+                     r"register rewrite\) \.\.\.", result.stderr)
     assert re.search(r"nextpnr-ecp5 place and route on LFE5U-\S+: done in", result.stderr)
 
 
@@ -113,8 +118,44 @@ def test_report_shows_resources_fmax_and_throughput(synthesized, capsys):
     assert report["synthesis"]["fmax_mhz"] == data["fmax_mhz"]
 
 
-def test_ecp5_estimate_within_the_cost_models_targets(synthesized):
-    out, _, data = synthesized
+@pytest.fixture(scope="module")
+def unabsorbed(tiny_design, tmp_path_factory):
+    """``hwgen synth OUT --dsp-registers off``: the fabric the cost model counts (its ECP5
+    coefficients are fitted on synth_ecp5 without register absorption,
+    benchmarks/yosys_batch.py)."""
+    require_yowasp()
+    out = tmp_path_factory.mktemp("unabsorbed") / "design"
+    shutil.copytree(tiny_design, out, ignore=shutil.ignore_patterns("synth"))
+    result = run_cli("synth", out, "--dsp-registers", "off")
+    assert result.returncode == 0, result.stderr
+    return out, json.loads((out / RESOURCES_FILE).read_text())
+
+
+def test_dsp_registers_absorbed_per_block(synthesized, unabsorbed):
+    _, _, data = synthesized
+    _, plain = unabsorbed
+    # the tiny MLP's operands come from memories (kept in the fabric); every product
+    # register goes into its MULT18X18D
+    for layer in data["layers"]:
+        dsp = layer["resources"]["dsp"]
+        assert layer["dsp_registers"] == {"cells": dsp, "input_a": 0, "input_b": 0,
+                                          "output": dsp}, layer["name"]
+    assert data["dsp_registers"]["output"] == data["totals"]["dsp"]
+    assert plain["dsp_registers"] is None and "dsp_registers" not in plain["layers"][0]
+    # the absorbed product registers leave the fabric: at least 16 bits per product
+    assert data["totals"]["dsp"] == plain["totals"]["dsp"]
+    assert data["totals"]["ff"] <= plain["totals"]["ff"] - 16 * data["totals"]["dsp"]
+    # what nextpnr places: registers in the DSPs with absorption, none without
+    for out, expected in ((synthesized[0], "CLK0"), (unabsorbed[0], "NONE")):
+        netlist = json.loads((out / "synth/netlist.json").read_text())
+        dsps = [cell for module in netlist["modules"].values()
+                for cell in module.get("cells", {}).values() if cell["type"] == "MULT18X18D"]
+        assert len(dsps) == data["totals"]["dsp"]
+        assert {cell["parameters"].get("REG_OUTPUT_CLK", "NONE") for cell in dsps} == {expected}
+
+
+def test_ecp5_estimate_within_the_cost_models_targets(unabsorbed):
+    out, data = unabsorbed
     problems = check_estimate(out, data, "ecp5")
     assert not problems, "\n".join(problems)
 
