@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from .backend.design import DEFAULT_TOP, LoweredDesign
+from .errors import ConfigError
 from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.blocks.int_mvau import IntMvauParams
@@ -86,9 +87,12 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     with _phase(phases, "lowering"):
         progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)
-        # A hardware choice of the integer MVAUs only: the golden and cycle models ignore it.
-        blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing)
+        # Hardware choices of the integer MVAUs only: the golden model ignores them (the
+        # cycle model follows `pipeline`'s registers).
+        blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing,
+                               pipeline=config.layer(b.name).pipeline)
                        if isinstance(b, IntMvauParams) else b for b in blocks)
+        check_pipeline_keys(config, blocks)
         # Requantizer inputs saturated to 18 bits where that changes no output.
         blocks = narrow_requantizers(blocks)
     with _phase(phases, "FIFO sizing and cycle model"):
@@ -119,3 +123,21 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
                          input_axes=stream_input_axes(graph.input_shape), target_ii=target_ii,
                          max_layer_weights=max_layer_weights, progress=progress,
                          phases=phases)
+
+
+def check_pipeline_keys(config, blocks) -> None:
+    """Raise :class:`ConfigError` for a ``[layer.NAME]`` table that sets ``pipeline =
+    "deep"`` on a layer without an integer MVAU (XNOR, MX, depthwise, pooling...): the key
+    has no meaning there. ``[default]``'s ``pipeline`` applies to the integer MVAUs and
+    leaves every other block as it is."""
+    mvaus = {b.name for b in blocks if isinstance(b, IntMvauParams)}
+    for name, keys in config.explicit.items():
+        if name is None or "pipeline" not in keys or name in mvaus:
+            continue
+        if config.layer(name).pipeline != "auto":
+            kinds = sorted({b.kind for b in blocks if b.name == name}) or ["no block"]
+            raise ConfigError(
+                f"{config.source}: [layer.{name}]: pipeline = "
+                f"{config.layer(name).pipeline!r} applies to integer MVAUs (dense and conv "
+                f"layers) only; layer {name!r} becomes {', '.join(kinds)}; remove the key "
+                "or set it to 'auto'")

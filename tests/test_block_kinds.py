@@ -51,10 +51,22 @@ from hwgen.sim.model_run import simulate_design
 
 KINDS = [entry.name for entry in CATALOG]
 INFERENCES = 3
+#: Variants of a kind's example that build different hardware, run through the hardware
+#: stages as "kind:variant": the int MVAU's pipeline = "deep" with its packed pair and
+#: shared requantizer lanes (SF = 2), and unpacked with a lane per PE (SF = 1).
+VARIANTS = {
+    "int_mvau:deep": lambda b: dataclasses.replace(b, pipeline="deep"),
+    "int_mvau:deep-unpacked-sf1": lambda b: dataclasses.replace(
+        b, pipeline="deep", dsp_packing="off", simd=8),
+}
+CASES = KINDS + list(VARIANTS)
 
 
 def example(name: str, seed: int = 0) -> Block:
-    return resolve(kind_named(name).params).example(np.random.default_rng([seed, len(name)]))
+    """The example of kind ``name``, or of ``kind:variant`` (:data:`VARIANTS`)."""
+    kind = name.partition(":")[0]
+    block = resolve(kind_named(kind).params).example(np.random.default_rng([seed, len(kind)]))
+    return VARIANTS[name](block) if name in VARIANTS else block
 
 
 def random_codes(rng, fmt, shape, n: int) -> np.ndarray:
@@ -74,6 +86,13 @@ def one_block_design(block) -> LoweredDesign:
 
 
 # -- the catalog itself -------------------------------------------------------------------
+
+def test_deep_variants_build_what_they_say():
+    deep, flat = example("int_mvau:deep"), example("int_mvau:deep-unpacked-sf1")
+    assert deep.pipeline == flat.pipeline == "deep"
+    assert deep.packed_pairs == 1 and deep.requant_rounds == 2 and deep.sf == 2
+    assert flat.packed_pairs == 0 and flat.requant_rounds == 1 and flat.sf == 1
+
 
 def test_kind_names_are_unique():
     assert len(set(KINDS)) == len(KINDS)
@@ -144,10 +163,10 @@ def test_golden_cycle_and_cost_models_never_import_amaranth():
 
 # -- every kind through every stage -------------------------------------------------------
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_example_is_valid_and_describes_itself(name):
     block = example(name)
-    assert block.kind == name and isinstance(block, Block)
+    assert block.kind == name.partition(":")[0] and isinstance(block, Block)
     facts = block.describe()
     assert isinstance(facts, dict) and facts
     assert len(block.input_formats) == block.inputs == len(block.input_fifo_depths)
@@ -156,7 +175,7 @@ def test_example_is_valid_and_describes_itself(name):
     assert isinstance(model.fifo_depths(block, None), dict)
 
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_golden_outputs_have_the_output_shape_and_type(name):
     block = example(name)
     rng = np.random.default_rng(1)
@@ -182,7 +201,7 @@ def test_narrow_golden_variant_gives_the_same_codes(name):
                                   golden_block(block, *inputs).reshape(INFERENCES, -1))
 
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_hardware_equals_golden_and_cycle_model(name):
     design = one_block_design(example(name))
     rng = np.random.default_rng(2)
@@ -203,7 +222,7 @@ def test_hardware_equals_golden_and_cycle_model(name):
     assert tuple(run.in_cycles) == timing.in_beats, f"{name}: input cycles differ"
 
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_design_file_round_trip(tmp_path, name):
     design = one_block_design(example(name))
     write_design(design, tmp_path)
@@ -219,14 +238,15 @@ def test_design_file_round_trip(tmp_path, name):
     assert loaded.verilog == design.verilog
 
 
-MEMORY_KINDS = [e.name for e in CATALOG if e.memory_images is not None]
+MEMORY_KINDS = [e.name for e in CATALOG if e.memory_images is not None] + [
+    name for name in VARIANTS if kind_named(name.partition(":")[0]).memory_images is not None]
 #: A memory word Amaranth writes into the Verilog as an initial value: ``name[3] = 24'h8a7807;``
 _INITIAL_WORD = re.compile(r"^\s+\S+ ?\[\d+\] = \d+'h([0-9a-f]+);$", re.M)
 
 
 @pytest.mark.parametrize("name", MEMORY_KINDS)
 def test_memory_images_fit_their_words(name):
-    entry = kind_named(name)
+    entry = kind_named(name.partition(":")[0])
     for table, (words, bits) in resolve(entry.memory_images)(example(name)).items():
         assert words, f"{name}.{table} is empty"
         assert all(0 <= int(w) < (1 << bits) for w in words), f"{name}.{table} overflows"
@@ -236,7 +256,7 @@ def test_memory_images_fit_their_words(name):
 def test_shipped_images_are_the_catalog_images_and_not_verilog(tmp_path, name):
     design = one_block_design(example(name))
     manifest = write_design(design, tmp_path)
-    images = resolve(kind_named(name).memory_images)(design.blocks[0])
+    images = resolve(kind_named(name.partition(":")[0]).memory_images)(design.blocks[0])
     assert images, f"{name}: a kind with memories has no memory images"
     shipped = {}
     for key, entry in manifest["files"]["memory_images"].items():
@@ -264,7 +284,7 @@ def test_shipped_rtl_equals_golden_and_cycle_model(tmp_path, icarus, name):
     assert outcome.result["cycles_exact"] is True, f"{name}: shipped RTL cycles differ"
 
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_verilog_is_lint_clean(tmp_path, verilator, name):
     write_design(one_block_design(example(name)), tmp_path)
     result = subprocess.run(
@@ -276,10 +296,10 @@ def test_verilog_is_lint_clean(tmp_path, verilator, name):
 
 # -- the cost model -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("name", CASES)
 def test_cost_model_gives_sane_resources_on_every_target(name):
     block = example(name)
-    cost = resolve(kind_named(name).cost_model)
+    cost = resolve(kind_named(name.partition(":")[0]).cost_model)
     assert list(inspect.signature(cost).parameters) == ["block", "target"]
     for target in COST_TARGETS:
         res = cost(block, target)

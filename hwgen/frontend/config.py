@@ -18,7 +18,7 @@ from typing import Mapping
 
 from ..errors import ConfigError
 from ..ir import REQUANT_ROUNDINGS, IntType
-from ..ir.blocks.int_mvau import DSP_PACKING_CHOICES
+from ..ir.blocks.int_mvau import DSP_PACKING_CHOICES, PIPELINE_CHOICES
 from ..ir.layers.dense import INT_MVAU_BITS
 from ..quant import CALIBRATION_METHODS, ROUNDING_RULES
 from ..quant.mx import MX_FORMAT_NAMES
@@ -76,6 +76,11 @@ class LayerOptions:
     dsp_packing : str
         Integer MVAUs: ``"auto"`` packs two PEs' products into one multiplier where that
         saves a DSP, ``"off"`` keeps one multiplier per product.
+    pipeline : str
+        Integer MVAUs (dense layers and the matrix part of convolutions): ``"auto"`` (the
+        default pipeline) or ``"deep"`` (more registers around the multiplies and in the
+        requantizer, for a faster clock on ECP5; a few cycles more latency, the same II).
+        Other layers have no such choice: ``"deep"`` there is refused at compile time.
     """
 
     weights: str = "int8"
@@ -90,6 +95,7 @@ class LayerOptions:
     binarize: str = "bwn"
     ternarize: str = "twn"
     dsp_packing: str = "auto"
+    pipeline: str = "auto"
 
     @property
     def weight_type(self) -> IntType:
@@ -228,6 +234,7 @@ _CHECKS = {
     "binarize": lambda v, k: _choice(v, k, BINARIZE_CHOICES),
     "ternarize": lambda v, k: _choice(v, k, TERNARIZE_CHOICES),
     "dsp_packing": lambda v, k: _choice(v, k, DSP_PACKING_CHOICES),
+    "pipeline": lambda v, k: _choice(v, k, PIPELINE_CHOICES),
 }
 
 

@@ -11,7 +11,8 @@ at most one per cycle), with ``C`` the output FIFO depth:
   WRITE_DELAY + requant_round_cycles x (requant_rounds - 1) + pipeline_delay`` cycles after
   the issue of its last step (a requantizer shared by the PEs takes ``requant_rounds``
   rounds per beat, of two cycles when its lanes multiply serially; the pipeline registers
-  of the products, adder trees and requantizer one cycle each), and is
+  of the operands, products, adder trees and requantizer one cycle each, more of them with
+  ``pipeline = "deep"``: ``IntMvauParams.pipeline_delay``), and is
   valid at the output
   one cycle later, but not before the previous output beat has left:
   ``valid[f] = max(write + 1, out[f - 1] + 1)``.

@@ -98,3 +98,23 @@ def test_residual_cnn_model_run(simulator, tmp_path):
     r = outcome.result
     assert r["bit_exact"] and r["cycles_exact"] is True
     assert r["cycles"]["ii_rtl"] == r["cycles"]["ii_model"] == r["cycles"]["ii_bound"]
+
+
+def test_deep_pipeline_cnn_model_run(verilator, tmp_path):
+    # pipeline = "deep" on every int MVAU (ECP5's build), packing off on conv2 and on
+    # (shared requantizer lanes) elsewhere: golden = RTL, every transfer as modelled
+    from hwgen.compiler import compile_graph
+    from tests.fixtures.cnn_factory import small_cnn_graph
+    config = {"default": {"pipeline": "deep"}, "layer": {"conv2": {"dsp_packing": "off"}}}
+    design = compile_graph(small_cnn_graph(0), config, max_macs=16)
+    assert {b.pipeline for b in design.blocks if b.kind == "int_mvau"} == {"deep"}
+    x = np.random.default_rng(9).integers(0, 256, (20,) + design.input_shape)
+    outcome = simulate_design(design, x, work_dir=tmp_path / "exact", simulator=verilator,
+                              log=lambda m: None)
+    r = outcome.result
+    assert r["bit_exact"] and r["cycles_exact"] is True
+    assert r["cycles"]["ii_rtl"] == r["cycles"]["ii_model"] == r["cycles"]["ii_bound"]
+    stalled = simulate_design(design, x[:4], work_dir=tmp_path / "stalls",
+                              simulator=verilator, idle=0.2, backpressure=0.4, seed=3,
+                              log=lambda m: None)
+    assert stalled.result["bit_exact"]

@@ -12,6 +12,7 @@ from hwgen.hw.arith.int_mvau import IntMvau
 from hwgen.ir import IntMvauParams, RequantRounding
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf import int_mvau_isolated_latency, pipeline_timing
+from hwgen.perf.mvau import credits_for_full_rate, int_mvau_write_delay
 from hwgen.quant.multiplier import quantize_multiplier
 from hwgen.sim.amaranth_tb import run_stream_component
 from tests.fixtures.factories import random_inputs, random_mvau_params
@@ -165,3 +166,65 @@ def test_foldings_cover_every_requantizer_plan():
         p = random_mvau_params(np.random.default_rng(0), mh=MH, mw=MW, **params)
         plans.add((p.requant_serial, p.requant_rounds > 1))
     assert plans == {(False, False), (False, True), (True, False), (True, True)}
+
+
+# pipeline = "deep": a lane per PE, shared lanes (serial plans become parallel), packed
+# pairs (int8 codes, even PE) and a narrow requantizer, each against golden and cycle model.
+DEEP_CASES = [CASES[i] for i in (0, 5, 6, 10, 15)] + [
+    dict(pe=4, simd=4, w_bits=8, in_bits=8, in_signed=True, rounding=RequantRounding.GEMMLOWP),
+    dict(pe=2, simd=12, w_bits=8, in_bits=8, in_signed=False, relu=True,
+         rounding=RequantRounding.SINGLE_EVEN),
+]
+
+
+@pytest.mark.parametrize("params", DEEP_CASES,
+                         ids=lambda c: "pe{pe}-simd{simd}-w{w_bits}-a{in_bits}".format(**c))
+def test_deep_pipeline_is_bit_and_cycle_exact(params):
+    rng = np.random.default_rng(params["pe"] * 100 + params["simd"] + 1)
+    auto = random_mvau_params(rng, mh=MH, mw=MW, **params)
+    p = replace(auto, pipeline="deep")
+    p = replace(p, out_fifo_depth=max(p.nf, credits_for_full_rate(p.sf, int_mvau_write_delay(p))))
+    assert not p.requant_serial
+    assert p.requant_units == -(-p.pe // p.sf)
+    # one more operand register, two more requantizer stages, and no serial lane's cycles
+    assert p.pipeline_delay == auto.pipeline_delay + 3 - auto.requant_serial
+    x = random_inputs(rng, p, 5)
+    run, got = simulate(p, x)
+    np.testing.assert_array_equal(got, int_mvau(x, p))
+    timing = pipeline_timing([p], len(x))
+    assert tuple(run.in_cycles) == timing.in_beats
+    assert tuple(run.out_cycles) == timing.out_beats
+    assert timing.ii == p.nf * p.sf
+    assert timing.latency == int_mvau_isolated_latency(p)
+    _, got = simulate(p, x[:3], idle=0.3, backpressure=0.5, seed=params["pe"])
+    np.testing.assert_array_equal(got, int_mvau(x[:3], p))
+
+
+def test_deep_pipeline_packed_and_narrow():
+    # dsp_packing with the packed operand in the second register, and a narrow requantizer
+    # (18-bit saturated accumulator: two tiles instead of four)
+    from hwgen.passes import narrow_requantizers
+    rng = np.random.default_rng(61)
+    p = random_mvau_params(rng, mh=8, mw=32, pe=4, simd=16, w_bits=8, in_bits=8,
+                           in_signed=True)
+    multiplier, shift = quantize_multiplier(2.0 ** -9 * rng.uniform(1.0, 2.0, size=8))
+    (q,) = narrow_requantizers((replace(p, multiplier=multiplier, shift=shift,
+                                        pipeline="deep"),))
+    assert q.requant_acc_bits == 18 and IntMvau(params=q).packed_pairs == 2
+    lo, hi = q.input_type.qmin, q.input_type.qmax
+    x = np.concatenate([np.stack([np.full(32, lo), np.full(32, hi),
+                                  np.where(q.weights[0] > 0, hi, lo)]),
+                        rng.integers(lo // 4, hi // 4 + 1, size=(4, 32))])
+    run, got = simulate(q, x)
+    want = int_mvau(x, q)
+    np.testing.assert_array_equal(got, want)
+    assert {q.out_min, q.out_max} <= set(np.unique(want))
+    timing = pipeline_timing([q], len(x))
+    assert tuple(run.out_cycles) == timing.out_beats
+
+
+def test_pipeline_value_is_checked():
+    p = random_mvau_params(np.random.default_rng(0), mh=4, mw=4, pe=2, simd=2)
+    with pytest.raises(Exception, match=r"layer '.*': pipeline = 'fast' is not valid; "
+                                        r"valid: auto, deep"):
+        replace(p, pipeline="fast")

@@ -87,7 +87,8 @@ def check_lanes(beats, got, multiplier, shift, rounding):
 # split multiplier (<= 27 bits) or whole; serial needs the split one
 # (test_serial_needs_the_split_multiply)
 @pytest.mark.parametrize("acc_bits, mode", [(20, "plain"), (20, "pipelined"), (20, "serial"),
-                                            (30, "plain"), (30, "pipelined")])
+                                            (30, "plain"), (30, "pipelined"), (14, "deep"),
+                                            (20, "deep"), (32, "deep")])
 @pytest.mark.parametrize("units", [1, 2, 3, 4])
 @pytest.mark.parametrize("rounding", list(RequantRounding))
 def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, mode):
@@ -96,7 +97,8 @@ def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, mode):
     dut = SharedRequantizer(units=units, acc_bits=acc_bits, output_type=IntType(8, True),
                             multiplier=multiplier, shift=shift, rounding=rounding,
                             zero_point=-3, out_min=-128, out_max=127,
-                            pipelined=mode != "plain", serial=mode == "serial")
+                            pipelined=mode != "plain", serial=mode == "serial",
+                            deep=mode == "deep")
     beats = random_beats(rng, acc_bits)
     fed, got = run(dut, beats, GAPS)
     rounds = -(-LANES // units)
@@ -104,8 +106,11 @@ def test_every_lane_as_golden_and_timing(units, rounding, acc_bits, mode):
     # Rounds one cycle apart (two when serial: each lane's second piece takes the next
     # cycle). After the last round: two register stages, six when pipelined (the operands,
     # the partial products, the rounding's first step and the rounded value registered
-    # too), seven when serial (the two pieces' products, then their sum).
-    every, after = {"plain": (1, 2), "pipelined": (1, 6), "serial": (2, 7)}[mode]
+    # too), seven when serial (the two pieces' products, then their sum), eight when deep
+    # (hwgen.hw.arith.requant_deep: tile operands, tiles, two sums, the doubling high
+    # multiply's rounding, the rounding shift, the add, the saturation).
+    every, after = {"plain": (1, 2), "pipelined": (1, 6), "serial": (2, 7),
+                    "deep": (1, 8)}[mode]
     assert [cycle for cycle, _ in got] == [t + every * (rounds - 1) + after for t in fed]
     check_lanes(beats, got, multiplier, shift, rounding)
 
@@ -191,3 +196,48 @@ def test_narrow_requantizer_is_exact_where_saturation_is(rounding, units):
     fed, got = run(dut, beats, GAPS, rounds=every)
     assert [cycle for cycle, _ in got] == [t + every - 1 + 6 for t in fed]
     check_lanes(beats, got, multiplier, shift, rounding)
+
+
+@pytest.mark.parametrize("rounding", list(RequantRounding))
+def test_deep_requantizer_rounds_ties_and_signs_as_golden(rounding):
+    """``deep``'s rounding (round and sticky bits instead of the remainder's compare) at
+    ties of both signs: multipliers of few bits make ``acc * M * 2**(shift - 31)`` land on
+    halves, quarters and whole values, with a left shift and no right shift (gemmlowp), and
+    the single rules' shortest shift ``t = 31 - shift = 1``."""
+    gemmlowp = rounding is RequantRounding.GEMMLOWP
+    # (multiplier, shift) per fold and lane; the last two lanes of fold 1 differ per rule
+    special = [(1 << 30, 1), (1 << 30, -5)] if gemmlowp else [(1, 30), (3, 29)]
+    pairs = [[(1 << 30, 0), ((1 << 31) - 1, 0), (3 << 28, -1), (1 << 30, -2), (5 << 27, -3)],
+             [(1 << 30, -1), (1 << 29, -1), ((1 << 31) - 1, -4), *special, (1 << 30, -6)][:5],
+             [((1 << 31) - 1, -3), (1 << 30, -4), (1 << 30, -1), (3 << 28, 0), (1 << 30, -2)]]
+    multiplier = np.array([[mul for mul, _ in row] for row in pairs])
+    shift = np.array([[sh for _, sh in row] for row in pairs])
+    dut = Requantizer(acc_bits=16, output_type=IntType(8, True), multiplier=multiplier,
+                      shift=shift, rounding=rounding, zero_point=-3, out_min=-128,
+                      out_max=127, pipelined=True, deep=True)
+    assert dut.latency == 8
+    accs = np.arange(-48, 48)
+    beats = [(index % FOLDS, np.resize(np.roll(accs, -index * LANES), LANES))
+             for index in range(3 * len(accs) // LANES)]
+    beats += [(fold, np.array([-(1 << 15), (1 << 15) - 1, -1, 1, 0])) for fold in range(FOLDS)]
+    gaps = [0] * len(beats)
+    gaps[5] = 3
+    fed, got = run(dut, beats, gaps, rounds=1)
+    assert [cycle for cycle, _ in got] == [t + 8 for t in fed]
+    check_lanes(beats, got, multiplier, shift, rounding)
+    # the sweep meets ties: the rules (which differ only there) disagree on it (gemmlowp
+    # cannot take the single rules' left shift of 30)
+    rules = list(RequantRounding) if gemmlowp else [RequantRounding.SINGLE,
+                                                    RequantRounding.SINGLE_EVEN]
+    outcomes = {tuple(np.concatenate([
+        requantize_and_clamp(accs_, multiplier[fold], shift[fold], rule, -3, -128, 127)
+        for fold, accs_ in beats])) for rule in rules}
+    assert len(outcomes) == len(rules)
+
+
+def test_deep_needs_pipelined_and_no_serial():
+    with pytest.raises(ValueError, match=r"deep needs pipelined=True and serial=False, not "
+                                         r"pipelined=True, serial=True"):
+        Requantizer(acc_bits=20, output_type=IntType(8, True), multiplier=np.ones((1, 2)),
+                    shift=np.zeros((1, 2)), rounding="single", zero_point=0, out_min=-128,
+                    out_max=127, pipelined=True, serial=True, deep=True)

@@ -253,6 +253,23 @@ def test_unpacked_mvau_when_packing_is_off_and_every_pe_requantizes_at_sf_1():
     assert int_mvau_cost(packed, XCUP).dsp == 2 * 4 + 4 * 2      # two pairs
 
 
+def test_deep_pipeline_adds_flip_flops_only():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.int_mvau import int_mvau_cost
+    # SF = 1, packing off: 16 multiplies of int8 x int8, four requantizer lanes, accumulators
+    # of at most 18 bits (one tile chunk: two 18 x 17 tiles per lane)
+    p = replace(_mvau(pe=4, simd=4, mw=4, w_bits=8, in_bits=8, in_signed=True),
+                dsp_packing="off")
+    assert p.acc_bits <= 18 and p.requant_rounds == 1
+    deep = replace(p, pipeline="deep")
+    auto_cost, deep_cost = int_mvau_cost(p, ECP5), int_mvau_cost(deep, ECP5)
+    assert deep_cost.dsp == auto_cost.dsp and deep_cost.lut == auto_cost.lut
+    # at least the second operand registers (16 x (8 + 8) bits) and, per lane, two tiles'
+    # operand and product registers beyond the default's two pieces (4 x 2 x (18 + 17))
+    assert deep_cost.ff - auto_cost.ff >= 16 * 16 + 4 * 2 * 35
+
+
 def test_narrow_products_stay_in_luts_and_are_not_packed_on_xcup():
     from hwgen.perf.cost.int_mvau import int_mvau_cost, packed_pairs
     # int2 x uint2: products in [-6, 3], 4 bits: below 9 bits, soft logic on Xilinx

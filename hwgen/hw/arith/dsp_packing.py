@@ -22,7 +22,7 @@ import numpy as np
 from amaranth.hdl import Cat, Value
 
 __all__ = ["LOW_BITS", "MAX_OPERAND_BITS", "PRODUCT_MIN_BITS", "packable", "packed_pair",
-           "packed_pair_numpy"]
+           "packed_operand", "packed_products", "packed_pair_numpy"]
 
 #: Bits of the low product's field.
 LOW_BITS = 18
@@ -48,10 +48,21 @@ def packed_pair(x, w0, w1):
     (low, high, borrow)
         ``low = x * w0`` (signed 18 bits); ``high + borrow = x * w1`` with ``borrow`` one bit.
     """
+    return packed_products(x, packed_operand(w0, w1))
+
+
+def packed_operand(w0, w1):
+    """The packed weight operand ``w1 * 2**18 + w0`` (signed Amaranth values in, signed out)."""
     w0, w1 = Value.cast(w0), Value.cast(w1)
     sign = w0[-1]
     low_field = Cat(w0, *([sign] * (LOW_BITS - len(w0))))
-    operand = Cat(low_field, w1 - sign).as_signed()
+    return Cat(low_field, w1 - sign).as_signed()
+
+
+def packed_products(x, operand):
+    """``(low, high, borrow)`` of :func:`packed_pair` from a :func:`packed_operand`: the
+    multiply and bit slices only, so a register of ``operand`` can feed the multiplier
+    directly."""
     product = x * operand
     return (product[:LOW_BITS].as_signed(), product[LOW_BITS:].as_signed(),
             product[LOW_BITS - 1])

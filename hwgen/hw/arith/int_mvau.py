@@ -7,12 +7,12 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, REQUANT_EXTRA_STAGES, IntMvauParams
+from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams
 from ...ir.packing import weight_memory_words
 from ..rom import recorded_images
 from ..shapes import lanes_layout
 from .adder_tree import pipelined_sum, shape_for_range, step_dot_range
-from .dsp_packing import packable, packed_pair
+from .dsp_packing import packable, packed_operand, packed_pair, packed_products
 from .mvau_core import MvauCore
 from .requantizer import Requantizer
 from .shared_requantizer import SharedRequantizer
@@ -38,9 +38,11 @@ class IntMvau(wiring.Component):
     Timing (what ``hwgen.perf`` models): the step that ends a fold, issued in cycle ``t``,
     writes the output FIFO in cycle ``t + 5 + requant_round_cycles x (requant_rounds - 1) +
     pipeline_delay`` (three engine stages, the registers of ``IntMvauParams.dot_registers``:
-    of the weights and inputs, after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder
-    levels, then six requantizer stages after the last round, seven when serial:
-    :attr:`IntMvauParams.pipeline_delay` counts the registers beyond the plain datapath's).
+    of the weights and inputs (twice with ``pipeline = "deep"``, the second a register of
+    each multiply's own), after the multiplies and every ``DOT_LEVELS_PER_STAGE`` adder
+    levels, then six requantizer stages after the last round, seven when serial, eight when
+    deep (``hwgen.hw.arith.requant_deep``): :attr:`IntMvauParams.pipeline_delay` counts the
+    registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
 
@@ -125,6 +127,17 @@ class IntMvau(wiring.Component):
         weights = Signal(w_layout, name="weights_r")
         inputs = Signal.like(core.inputs, name="inputs_r")
         m.d.sync += [weights.eq(core.weights), inputs.eq(core.inputs)]
+        # pipeline = "deep": each multiply's operands pass a second register of their own
+        # (operand()), which can become the DSP's input register while the first stays
+        # after the memory; the product register follows the multiply directly either way.
+        deep = p.pipeline == "deep"
+
+        def operand(value, name):
+            if not deep:
+                return value
+            reg = Signal(value.shape(), name=name)
+            m.d.sync += reg.eq(value)
+            return reg
 
         def registered(value, vlo, vhi, name):
             reg = Signal(shape_for_range(vlo, vhi), name=name)
@@ -137,17 +150,25 @@ class IntMvau(wiring.Component):
                 # PEs pe and pe + 1 share each input code: one multiply for both products;
                 # pe + 1's tree adds the borrow bits (hwgen.hw.arith.dsp_packing).
                 for s in range(p.simd):
-                    low, high, borrow = packed_pair(inputs[s], weights[pe][s],
-                                                    weights[pe + 1][s])
+                    if deep:
+                        # the packed operand's subtraction before its register
+                        low, high, borrow = packed_products(
+                            operand(inputs[s], f"input_d{pe}_{s}"),
+                            operand(packed_operand(weights[pe][s], weights[pe + 1][s]),
+                                    f"packed_d{pe}_{s}"))
+                    else:
+                        low, high, borrow = packed_pair(inputs[s], weights[pe][s],
+                                                        weights[pe + 1][s])
                     terms[pe].append(registered(low, lo, hi, f"low{pe}_{s}"))
                     terms[pe + 1] += [registered(high, lo - 1, hi, f"high{pe + 1}_{s}"),
                                       registered(borrow, 0, 1, f"borrow{pe + 1}_{s}")]
             elif not terms[pe]:
-                terms[pe] = [registered(weights[pe][s] * inputs[s], lo, hi,
+                terms[pe] = [registered(operand(weights[pe][s], f"weight_d{pe}_{s}")
+                                        * operand(inputs[s], f"input_d{pe}_{s}"), lo, hi,
                                         f"product{pe}_{s}") for s in range(p.simd)]
         for pe in range(p.pe):
             dot, _, _ = pipelined_sum(m, terms[pe], every=DOT_LEVELS_PER_STAGE,
-                                      stages=p.dot_registers - 2, name=f"dot{pe}")
+                                      stages=p.tree_registers, name=f"dot{pe}")
             m.d.comb += core.dots[pe].eq(dot)
 
         requant_args = dict(
@@ -155,6 +176,8 @@ class IntMvau(wiring.Component):
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
             out_min=p.out_min, out_max=p.out_max, roms=self._roms, pipelined=True)
+        if deep:
+            requant_args["deep"] = True
         if p.requant_serial:
             requant_args["serial"] = True
         if p.requant_acc_bits:
@@ -166,7 +189,7 @@ class IntMvau(wiring.Component):
         m.submodules.requantizer = requant
         # hwgen.perf's write delay counts these stages (IntMvauParams.pipeline_delay).
         assert requant.latency == (p.requant_round_cycles * (p.requant_rounds - 1) + 2
-                                   + REQUANT_EXTRA_STAGES + p.requant_serial)
+                                   + p.requant_stages)
         m.d.comb += [
             requant.i_valid.eq(core.acc_valid),
             requant.i_acc.eq(core.acc),

@@ -11,6 +11,7 @@ from ...ir.rules import RequantRounding
 from ...ir.types import IntType
 from ..shapes import index_range, lanes_layout
 from .fold_table import fold_table
+from .requant_deep import DEEP_LATENCY, deep_requantizer
 
 __all__ = ["Requantizer", "MULTIPLIER_A_BITS", "MULTIPLIER_PIECE_BITS", "NARROW_ACC_BITS"]
 
@@ -66,6 +67,10 @@ class Requantizer(wiring.Component):
         its 27-bit port (one DSP), the low 5 bits as shifted adds in logic. Only where the
         saturation changes no output (``hwgen.passes.narrow_requantizers`` proves it); the
         latency does not change. Not with ``serial``.
+    deep : bool
+        ``pipeline = "deep"`` (:mod:`hwgen.hw.arith.requant_deep`): the multiply tiled into
+        18 x 18 products between registers of their own and the rounding in more, shorter
+        stages, for ``t + 8``. Needs ``pipelined``; not with ``serial``.
 
     Members
     -------
@@ -78,9 +83,14 @@ class Requantizer(wiring.Component):
 
     def __init__(self, *, acc_bits, output_type, multiplier, shift, rounding,
                  zero_point, out_min, out_max, roms=None, pipelined=False, serial=False,
-                 narrow_bits=None):
+                 narrow_bits=None, deep=False):
         if not isinstance(pipelined, bool):
             raise TypeError(f"pipelined must be a bool, not {pipelined!r}")
+        if not isinstance(deep, bool):
+            raise TypeError(f"deep must be a bool, not {deep!r}")
+        if deep and (serial or not pipelined):
+            raise ValueError(f"deep needs pipelined=True and serial=False, not "
+                             f"pipelined={pipelined!r}, serial={serial!r}")
         if not isinstance(serial, bool):
             raise TypeError(f"serial must be a bool, not {serial!r}")
         if serial and not (pipelined and isinstance(acc_bits, int)
@@ -95,6 +105,7 @@ class Requantizer(wiring.Component):
         self._pipelined = pipelined
         self._serial = serial
         self._narrow_bits = narrow_bits
+        self._deep = deep
         if not isinstance(acc_bits, int) or not 1 <= acc_bits <= 32:
             raise TypeError(f"acc_bits must be an int in [1, 32], not {acc_bits!r}")
         if not isinstance(output_type, IntType):
@@ -131,7 +142,9 @@ class Requantizer(wiring.Component):
     @property
     def latency(self) -> int:
         """Cycles from ``i_valid`` to ``o_valid``: 2, 6 when ``pipelined``, 7 when
-        ``serial``."""
+        ``serial``, 8 when ``deep``."""
+        if self._deep:
+            return DEEP_LATENCY
         return (6 + self._serial) if self._pipelined else 2
 
     @property
@@ -176,6 +189,14 @@ class Requantizer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        if self._deep:
+            deep_requantizer(
+                m, i_valid=self.i_valid, i_acc=self.i_acc, i_fold=self.i_fold,
+                o_valid=self.o_valid, o_data=self.o_data, acc_bits=self._acc_bits,
+                multiplier=self._multiplier, shift=self._shift, rounding=self._rounding,
+                zero_point=self._zero_point, out_min=self._out_min, out_max=self._out_max,
+                narrow_bits=self._narrow_bits, roms=self._roms)
+            return m
         lanes = self._lanes
         gemmlowp = self._rounding is RequantRounding.GEMMLOWP
         qm = fold_table(m, "multiplier", self._multiplier, bits=31, is_signed=False,

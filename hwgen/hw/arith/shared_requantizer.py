@@ -48,6 +48,8 @@ class SharedRequantizer(wiring.Component):
         As for :class:`Requantizer`.
     narrow_bits : int or None
         As for :class:`Requantizer`.
+    deep : bool
+        As for :class:`Requantizer` (8 stages after the last round).
 
     Members
     -------
@@ -60,7 +62,7 @@ class SharedRequantizer(wiring.Component):
 
     def __init__(self, *, units, acc_bits, output_type, multiplier, shift, rounding,
                  zero_point, out_min, out_max, roms=None, pipelined=False, serial=False,
-                 narrow_bits=None):
+                 narrow_bits=None, deep=False):
         multiplier = np.asarray(multiplier, dtype=np.int64)
         shift = np.asarray(shift, dtype=np.int64)
         if multiplier.ndim != 2 or multiplier.shape != shift.shape:
@@ -88,7 +90,7 @@ class SharedRequantizer(wiring.Component):
             acc_bits=acc_bits, output_type=output_type, multiplier=per_round(multiplier),
             shift=per_round(shift), rounding=rounding, zero_point=zero_point,
             out_min=out_min, out_max=out_max, roms=roms, pipelined=pipelined, serial=serial,
-            narrow_bits=narrow_bits)
+            narrow_bits=narrow_bits, deep=deep)
         self._roms = roms
         super().__init__({
             "i_valid": In(1),

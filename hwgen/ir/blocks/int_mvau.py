@@ -27,7 +27,8 @@ from .sliding_window import conv_window
 
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
            "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack",
-           "requant_plan", "REQUANT_SPLIT_ACC_BITS", "REQUANT_NARROW_BITS"]
+           "requant_plan", "REQUANT_SPLIT_ACC_BITS", "REQUANT_NARROW_BITS", "PIPELINE_CHOICES",
+           "REQUANT_DEEP_STAGES"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
 #: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
@@ -53,6 +54,12 @@ DOT_LEVELS_PER_STAGE = 2
 #: (``hwgen.hw.arith.requantizer.Requantizer``'s ``extra_stages``).
 REQUANT_EXTRA_STAGES = 4
 
+#: Register stages the requantizer of a ``pipeline = "deep"`` int MVAU has beyond
+#: :data:`REQUANT_EXTRA_STAGES` (``hwgen.hw.arith.requantizer.Requantizer``'s ``deep``: the
+#: partial products summed in two stages, the rounding split into shift and add, the zero
+#: point and the saturation in stages of their own).
+REQUANT_DEEP_STAGES = 2
+
 #: Accumulator bits the requantizer can saturate to (``requant_acc_bits``): a DSP48E2's
 #: 18-bit port, the multiplier's top 26 bits on its 27-bit port.
 REQUANT_NARROW_BITS = 18
@@ -62,7 +69,8 @@ REQUANT_NARROW_BITS = 18
 REQUANT_SPLIT_ACC_BITS = 27
 
 
-def requant_plan(pe: int, sf: int, acc_bits: int = 0) -> tuple[int, int, bool]:
+def requant_plan(pe: int, sf: int, acc_bits: int = 0,
+                 serial_ok: bool = True) -> tuple[int, int, bool]:
     """The requantizer of an integer MVAU: ``(units, rounds, serial)``.
 
     A fold's ``PE`` accumulators are complete together once every ``SF`` cycles. Each
@@ -71,10 +79,11 @@ def requant_plan(pe: int, sf: int, acc_bits: int = 0) -> tuple[int, int, bool]:
     ``rounds = ceil(PE / units) <= SF`` cycles. Serial (the two pieces one after the other
     on one multiplier, a round every two cycles) ``ceil(PE / floor(SF / 2))`` lanes do, in
     ``2 x rounds <= SF`` cycles. Serial is chosen when it needs fewer multipliers (``SF >=
-    2`` and the accumulator at most :data:`REQUANT_SPLIT_ACC_BITS` bits), else parallel.
+    2`` and the accumulator at most :data:`REQUANT_SPLIT_ACC_BITS` bits), else parallel;
+    never when not ``serial_ok`` (a ``pipeline = "deep"`` requantizer has no serial lanes).
     """
     units = -(-pe // sf)
-    if sf >= 2 and acc_bits <= REQUANT_SPLIT_ACC_BITS:
+    if serial_ok and sf >= 2 and acc_bits <= REQUANT_SPLIT_ACC_BITS:
         serial_units = -(-pe // (sf // 2))
         if serial_units < 2 * units:
             return serial_units, -(-pe // serial_units), True
@@ -83,6 +92,9 @@ def requant_plan(pe: int, sf: int, acc_bits: int = 0) -> tuple[int, int, bool]:
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
+
+#: Values of the ``pipeline`` key (CONFIG.toml, :class:`IntMvauParams`).
+PIPELINE_CHOICES = ("auto", "deep")
 
 
 
@@ -137,6 +149,14 @@ class IntMvauParams(MatrixFolding, RequantFields):
         ``hwgen.passes.narrow_requantizers`` sets it only where the golden rule shows that
         the saturation changes no output (the requantizer is monotone and clamps); the
         golden and cycle models ignore it.
+    pipeline : str
+        ``"auto"``: the pipeline registers of ``docs/synthesis.md`` ("Timing"); ``"deep"``:
+        also a second register of the weights and inputs in front of every multiply (one
+        can become the DSP's input register, the other stays after the memory), and a
+        requantizer of :data:`REQUANT_DEEP_STAGES` more stages whose multiply is tiled into
+        18 x 18 products, each between registers of its own (``hwgen.hw.arith.
+        requantizer``'s ``deep``), with parallel lanes only (no :attr:`requant_serial`).
+        Same outputs, same II; :attr:`pipeline_delay` cycles more latency.
     """
 
     kind = "int_mvau"
@@ -154,6 +174,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
     spatial: tuple = ()
     dsp_packing: str = "auto"
     requant_acc_bits: int = 0
+    pipeline: str = "auto"
 
     @classmethod
     def example(cls, rng) -> "IntMvauParams":
@@ -189,6 +210,9 @@ class IntMvauParams(MatrixFolding, RequantFields):
         if self.dsp_packing not in DSP_PACKING_CHOICES:
             raise IRError(f"{where}: dsp_packing = {self.dsp_packing!r} is not valid; valid: "
                           f"{', '.join(DSP_PACKING_CHOICES)}")
+        if self.pipeline not in PIPELINE_CHOICES:
+            raise IRError(f"{where}: pipeline = {self.pipeline!r} is not valid; valid: "
+                          f"{', '.join(PIPELINE_CHOICES)}")
         if self.requant_acc_bits not in (0, REQUANT_NARROW_BITS) or (
                 self.requant_acc_bits and (self.acc_bits <= REQUANT_NARROW_BITS
                                            or self.requant_serial)):
@@ -221,7 +245,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
             "out_max": self.out_max, "out_fifo_depth": self.out_fifo_depth, "macs": self.macs,
             "vectors": self.vectors, "requant_units": self.requant_units,
             "requant_serial": self.requant_serial, "dsp_packing": self.dsp_packing,
-            "requant_acc_bits": self.requant_acc_bits,
+            "requant_acc_bits": self.requant_acc_bits, "pipeline": self.pipeline,
         }
 
     # -- derived shape facts -------------------------------------------------------------
@@ -260,13 +284,13 @@ class IntMvauParams(MatrixFolding, RequantFields):
         :attr:`requant_round_cycles` (at most ``SF`` cycles), before the next fold's are
         complete.
         """
-        return requant_plan(self.pe, self.sf, self.acc_bits)[0]
+        return requant_plan(self.pe, self.sf, self.acc_bits, self.pipeline != "deep")[0]
 
     @property
     def requant_serial(self) -> bool:
         """Whether each requantizer lane multiplies its two pieces one after the other on
         one multiplier (:func:`requant_plan`)."""
-        return requant_plan(self.pe, self.sf, self.acc_bits)[2]
+        return requant_plan(self.pe, self.sf, self.acc_bits, self.pipeline != "deep")[2]
 
     @property
     def requant_round_cycles(self) -> int:
@@ -281,23 +305,41 @@ class IntMvauParams(MatrixFolding, RequantFields):
                                           self.dsp_packing) else 0
 
     @property
-    def dot_registers(self) -> int:
-        """Registers a step passes before the engine's dot-product register: one for the
-        weights and inputs (out of their memories), one after the multiplies, then one every
-        :data:`DOT_LEVELS_PER_STAGE` adder levels of a PE's tree (``SIMD`` terms, ``2 x
-        SIMD`` for the high PE of a packed pair: its products and borrow bits), none after
-        the last level. Timing (issue 12): the path grows by at most one such stage with
-        PE x SIMD."""
+    def operand_registers(self) -> int:
+        """Registers of the weights and inputs between their memories and the multiplies:
+        1, 2 with ``pipeline = "deep"``."""
+        return 2 if self.pipeline == "deep" else 1
+
+    @property
+    def tree_registers(self) -> int:
+        """Registers inside a PE's adder tree: one every :data:`DOT_LEVELS_PER_STAGE` adder
+        levels (``SIMD`` terms, ``2 x SIMD`` for the high PE of a packed pair: its products
+        and borrow bits), none after the last level."""
         terms = 2 * self.simd if self.packed_pairs else self.simd
         levels = (terms - 1).bit_length() if terms > 1 else 0
-        return 2 + max(0, levels - 1) // DOT_LEVELS_PER_STAGE
+        return max(0, levels - 1) // DOT_LEVELS_PER_STAGE
+
+    @property
+    def dot_registers(self) -> int:
+        """Registers a step passes before the engine's dot-product register: the
+        :attr:`operand_registers` of the weights and inputs (out of their memories), one
+        after the multiplies, then the :attr:`tree_registers`. Timing (issue 12): the path
+        grows by at most one such stage with PE x SIMD."""
+        return self.operand_registers + 1 + self.tree_registers
+
+    @property
+    def requant_stages(self) -> int:
+        """Register stages of the requantizer beyond the plain requantizer's two:
+        :data:`REQUANT_EXTRA_STAGES`, plus :data:`REQUANT_DEEP_STAGES` with ``pipeline =
+        "deep"``, plus one when :attr:`requant_serial` (the second piece's product)."""
+        deep = REQUANT_DEEP_STAGES if self.pipeline == "deep" else 0
+        return REQUANT_EXTRA_STAGES + deep + self.requant_serial
 
     @property
     def pipeline_delay(self) -> int:
         """Cycles the pipelined datapath adds to a fold's write (``hwgen.perf.mvau``): the
-        dot-product registers and the requantizer's :data:`REQUANT_EXTRA_STAGES`, one more
-        when :attr:`requant_serial` (the second piece's product)."""
-        return self.dot_registers + REQUANT_EXTRA_STAGES + self.requant_serial
+        :attr:`dot_registers` and the :attr:`requant_stages`."""
+        return self.dot_registers + self.requant_stages
 
     @property
     def requant_rounds(self) -> int:

@@ -67,7 +67,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     else:
         t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
-    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 2)
+    inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)
     t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
@@ -79,10 +79,36 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
                 multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
                 rounding=p.rounding.value, pipelined=True, serial=p.requant_serial,
                 narrow_bits=p.requant_acc_bits)
+    if p.pipeline == "deep":
+        # a second register of each multiply's operands (the packed operand for a pair)
+        t.reg(p.simd * (single * (w_t.bits + x_t.bits)
+                        + pairs * (LOW_BITS + w_t.bits + 1 + x_t.bits)))
+        # the deep requantizer's registers in place of the default's (counted below)
+        scratch = Tally(t.target)
+        requantizer(scratch, lanes=1, **dict(args, multiplier=p.multiplier[:1],
+                                             shift=p.shift[:1], serial=False))
+        lanes = p.requant_units if p.requant_rounds > 1 else p.pe
+        t.reg(lanes * (deep_lane_register_bits(p) - scratch.features["reg"]))
     if p.requant_rounds > 1:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
         requantizer(t, lanes=p.pe, **args)
+
+
+def deep_lane_register_bits(p: IntMvauParams) -> int:
+    """Flip-flops of one lane of the ``pipeline = "deep"`` requantizer
+    (``hwgen.hw.arith.requant_deep``), per-fold constants taken as varying: each tile's
+    operands and product (an accumulator of at most 18 bits is one chunk, else a 17-bit chunk
+    and a signed rest; the multiplier 17 + 14 bits), the sums per accumulator chunk, the
+    product, the rounding stages with their constants, the sum with the zero point, and the
+    valid and fold registers."""
+    a_bits = p.requant_acc_bits or p.acc_bits
+    a_chunks = [a_bits] if a_bits <= 18 else [17, a_bits - 17]
+    tiles = sum(a + b + a + b + 1 for a in a_chunks for b in (17, 14))
+    sums = sum(a + 32 for a in a_chunks)
+    x_bits = 33 if p.rounding.value == "gemmlowp" else 63
+    rounding = x_bits + 6 + 2 * 31 + x_bits + 2 + x_bits + 1
+    return tiles + sums + 63 + rounding + 7 + 4 * max(1, (p.nf - 1).bit_length())
 
 
 def packed_pairs(p: IntMvauParams) -> int:

@@ -70,8 +70,8 @@ def test_config_is_frozen():
     ({"defaults": {}}, "unknown table [defaults]; valid tables: [default], [layer.NAME]"),
     ({"default": {"wieghts": "int8"}},
      "[default]: unknown key 'wieghts'; valid keys: activations, binarize, block_size, "
-     "calibration, dsp_packing, granularity, output, pe, requant, rounding, simd, ternarize, "
-     "weights"),
+     "calibration, dsp_packing, granularity, output, pe, pipeline, requant, rounding, simd, "
+     "ternarize, weights"),
     ({"layer": {"fc": {"output": "int8"}}},
      "[layer.fc]: unknown key 'output' ('output' is the format of the model's final output "
      "and belongs in [default]); valid keys: weights, activations, granularity, calibration, "

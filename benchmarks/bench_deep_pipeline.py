@@ -1,0 +1,99 @@
+"""``pipeline = "deep"`` against the default pipeline on the digits MLP and CNN.
+
+    python benchmarks/bench_deep_pipeline.py [--designs mlp,cnn] [--images 20]
+                                             [--out out/bench_deep]
+
+Builds each example's model as benchmarks/bench_resources.py does (examples/digits_mlp.py,
+examples/digits_cnn.py with hwgen's PTQ, ``max_macs=64``), compiles it three ways: the
+default, ``{"default": {"dsp_packing": "off"}}`` and ``{"default": {"dsp_packing": "off",
+"pipeline": "deep"}}`` (the ECP5 build), simulates the first ``--images`` test images on
+Verilator and prints, per build, whether the RTL equals the golden model and the cycle
+model, the latency of one image, the II and the whole run's cycles (model and RTL), with
+each MVAU's write delay (``hwgen.perf.mvau.int_mvau_write_delay``). Designs are written to
+OUT/<design>-<build>/design, ready for ``hwgen synth ... --target ecp5``. Figures, not
+assertions; CPU seconds (this process and its children) beside wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(ROOT))
+
+import digits_cnn  # noqa: E402
+import digits_mlp  # noqa: E402
+import onnx  # noqa: E402
+from numpy_cnn import SmallCnn  # noqa: E402
+
+import hwgen  # noqa: E402
+from hwgen.ir import IntMvauParams  # noqa: E402
+from hwgen.perf.mvau import int_mvau_write_delay  # noqa: E402
+
+BUILDS = {
+    "auto": None,
+    "off": {"default": {"dsp_packing": "off"}},
+    "off-deep": {"default": {"dsp_packing": "off", "pipeline": "deep"}},
+}
+
+
+def models(out: Path, names):
+    """``{name: (onnx path, calibration, test inputs)}`` built as the examples build them."""
+    built = {}
+    if "mlp" in names:
+        x_train, x_test, y_train, _ = digits_mlp.load_data()
+        path = out / "mlp.onnx"
+        onnx.save(digits_mlp.to_onnx(digits_mlp.train(x_train, y_train)), path)
+        built["mlp"] = (path, x_train, x_test)
+    if "cnn" in names:
+        x_train, x_test, y_train, _ = digits_cnn.load_data()
+        path = out / "cnn.onnx"
+        onnx.save(SmallCnn(seed=0).train(x_train, y_train, epochs=20).to_onnx(), path)
+        built["cnn"] = (path, x_train, x_test)
+    return built
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--designs", default="mlp,cnn")
+    parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--out", default="out/bench_deep")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print("| design | build | MVAU write delays | RTL = golden | cycles = model | latency "
+          "model / RTL | II model / RTL | total model / RTL | CPU s | wall s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ok = True
+    for name, (path, calibration, x_test) in models(out, args.designs.split(",")).items():
+        x = x_test[:args.images]
+        for build, config in BUILDS.items():
+            cpu, wall = cpu_seconds(), time.perf_counter()
+            design = hwgen.compile(path, calibration, config, max_macs=64)
+            design.save(out / f"{name}-{build}" / "design")
+            sim = design.simulate(x, simulator="verilator")
+            r, c = sim.result, sim.result["cycles"]
+            delays = ", ".join(f"{b.name} {int_mvau_write_delay(b)}" for b in design.blocks
+                               if isinstance(b, IntMvauParams))
+            print(f"| {name} | {build} | {delays} | {r['bit_exact']} | {r['cycles_exact']} "
+                  f"| {c['latency_model']} / {c['latency_rtl']} | {c['ii_model']} / "
+                  f"{c['ii_rtl']} | {c['total_model']} / {c['total_rtl']} "
+                  f"| {cpu_seconds() - cpu:.1f} | {time.perf_counter() - wall:.1f} |",
+                  flush=True)
+            ok = ok and r["bit_exact"] and r["cycles_exact"] is True
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
