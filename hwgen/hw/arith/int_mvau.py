@@ -112,7 +112,7 @@ class IntMvau(wiring.Component):
             dot_stages=1 + p.dot_registers,
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
-            roms=self._roms)
+            roms=self._roms, **({"registered_write": True} if p.pipeline == "deep" else {}))
         wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
 

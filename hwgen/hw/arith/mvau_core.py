@@ -78,6 +78,13 @@ class MvauCore(wiring.Component):
         takes ``bias + dots`` without a multiplexer. Same timing; a datapath whose first
         logic level takes few weight and input bits (XNOR) then packs that level, and a
         shallow weight memory, into the same LUTs.
+    registered_write : bool
+        Write the input buffer a cycle after the beat's issue, from registers (the beat's
+        register, its address and a write enable): no logic between the issue decision and
+        the buffer's many write-enabled cells, or the beat register's clock enables (the
+        int MVAU's ``pipeline = "deep"``). Same timing: a later fold reads the beat at the
+        earliest ``SF`` cycles after its issue; with ``SF = 1`` that is the write's cycle,
+        so the buffer's read port is transparent to it. Not with ``registered_operands``.
     roms : RomFiles, optional
         Ship the weight and bias tables as ``$readmemh`` images (tables ``weights`` and
         ``bias``, :class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents.
@@ -108,14 +115,17 @@ class MvauCore(wiring.Component):
 
     def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
                  acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False,
-                 registered_operands=False, roms=None):
+                 registered_operands=False, registered_write=False, roms=None):
         for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
                            ("dot_stages", dot_stages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TypeError(f"{key} must be a positive integer, not {value!r}")
-        for key, value in (("flags", flags), ("registered_operands", registered_operands)):
+        for key, value in (("flags", flags), ("registered_operands", registered_operands),
+                           ("registered_write", registered_write)):
             if not isinstance(value, bool):
                 raise TypeError(f"{key} must be a bool, not {value!r}")
+        if registered_operands and registered_write:
+            raise ValueError("registered_write does not combine with registered_operands")
         weight_words = [int(w) for w in weight_words]
         if len(weight_words) != nf * sf:
             raise ValueError(f"the weight memory needs NF * SF = {nf * sf} words, not "
@@ -131,6 +141,7 @@ class MvauCore(wiring.Component):
         self._bias = [[int(v) for v in row] for row in np.asarray(bias, dtype=object).tolist()]
         self._dot_stages, self._flags = dot_stages, flags
         self._registered_operands = registered_operands
+        self._registered_write = registered_write
         self._roms = roms
         self._acc_shape = Shape.cast(acc_shape)
         self._output_layout = output_layout
@@ -205,19 +216,32 @@ class MvauCore(wiring.Component):
                 valid1.eq(issue), first1.eq(fold_start), last1.eq(sf == sf_count - 1),
                 self.fold.eq(nf), from_stream1.eq(in_phase),
             ]
-            with m.If(issue & in_phase):
+            if self._registered_write:
+                # stage 1 reads it only after an issue in fold 0: no enable needed
                 m.d.sync += latched.eq(self.i_stream.payload)
+            else:
+                with m.If(issue & in_phase):
+                    m.d.sync += latched.eq(self.i_stream.payload)
             if nf_count > 1:
                 # Later folds reuse the vector stored while fold 0 consumed it.
                 m.submodules.input_buffer = buffer = Memory(
                     shape=unsigned(x_layout.size), depth=len(index_range(sf_count)), init=[])
                 b_write = buffer.write_port()
-                b_read = buffer.read_port()
-                m.d.comb += [
-                    b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
-                    b_write.en.eq(issue & in_phase),
-                    b_read.addr.eq(sf),
-                ]
+                if self._registered_write:
+                    write_en = Signal(name="buffer_write_en")
+                    write_addr = Signal.like(sf, name="buffer_write_addr")
+                    m.d.sync += [write_en.eq(issue & in_phase), write_addr.eq(sf)]
+                    m.d.comb += [b_write.addr.eq(write_addr), b_write.data.eq(latched),
+                                 b_write.en.eq(write_en)]
+                    b_read = buffer.read_port(
+                        transparent_for=(b_write,) if sf_count == 1 else ())
+                else:
+                    b_read = buffer.read_port()
+                    m.d.comb += [
+                        b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
+                        b_write.en.eq(issue & in_phase),
+                    ]
+                m.d.comb += b_read.addr.eq(sf)
                 m.d.comb += self.inputs.eq(data.View(x_layout, b_read.data))
                 with m.If(from_stream1):
                     m.d.comb += self.inputs.eq(latched)

@@ -55,9 +55,9 @@ DOT_LEVELS_PER_STAGE = 2
 REQUANT_EXTRA_STAGES = 4
 
 #: Register stages the requantizer of a ``pipeline = "deep"`` int MVAU has beyond
-#: :data:`REQUANT_EXTRA_STAGES` (``hwgen.hw.arith.requantizer.Requantizer``'s ``deep``: the
-#: partial products summed in two stages, the rounding split into shift and add, the zero
-#: point and the saturation in stages of their own).
+#: :data:`REQUANT_EXTRA_STAGES` (``hwgen.hw.arith.requant_deep``: eight stages, the tiles'
+#: operands, the tiles, two sums, gemmlowp's first rounding, the rounding shift, one add of
+#: the rounding and the zero point, the saturation).
 REQUANT_DEEP_STAGES = 2
 
 #: Accumulator bits the requantizer can saturate to (``requant_acc_bits``): a DSP48E2's
@@ -156,7 +156,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
         requantizer of :data:`REQUANT_DEEP_STAGES` more stages whose multiply is tiled into
         18 x 18 products, each between registers of its own (``hwgen.hw.arith.
         requantizer``'s ``deep``), with parallel lanes only (no :attr:`requant_serial`).
-        Same outputs, same II; :attr:`pipeline_delay` cycles more latency.
+        Same outputs, same II, a few cycles more latency (:attr:`pipeline_delay`).
     """
 
     kind = "int_mvau"
