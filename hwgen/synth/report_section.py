@@ -45,7 +45,8 @@ def synthesis_data(out, manifest: dict) -> dict | None:
             "glue": glue, "totals": data["totals"], "fmax_mhz": fmax, "ii_cycles": ii,
             "throughput_inferences_per_s": fmax * 1e6 / ii if fmax else None,
             "latency_us": latency / fmax if fmax else None,
-            "critical_path": data["critical_path"]}
+            "critical_path": data["critical_path"],
+            "dsp_registers": data.get("dsp_registers")}
 
 
 def render_synthesis(syn: dict | None, layer_names) -> list[str]:
@@ -63,6 +64,11 @@ def render_synthesis(syn: dict | None, layer_names) -> list[str]:
     rows += [("glue (FIFOs, width converters, top)", syn["glue"]), ("**total**", syn["totals"])]
     for name, res in rows:
         lines.append(f"| {name} | " + " | ".join(f"{res[key]:g}" for key, _ in _COLUMNS) + " |")
+    registers = syn.get("dsp_registers")
+    if registers:
+        lines += ["", f"DSP registers absorbed (ECP5): of {registers['cells']} MULT18X18D, "
+                      f"{registers['output']} with the output register, {registers['input_a']} "
+                      "with the input registers."]
     if syn["fmax_mhz"]:
         lines += ["", f"Fmax {syn['fmax_mhz']:.1f} MHz (nextpnr): throughput = Fmax / II = "
                       f"{syn['throughput_inferences_per_s']:,.0f} inferences/s "

@@ -113,6 +113,9 @@ def test_report_shows_resources_fmax_and_throughput(synthesized, capsys):
     assert f"| **total** | {t['lut']} | {t['ff']} |" in markdown
     assert f"Fmax {data['fmax_mhz']:.1f} MHz" in markdown
     assert f"{data['throughput_inferences_per_s']:,.0f} inferences/s" in markdown
+    dsp = t["dsp"]
+    assert (f"DSP registers absorbed (ECP5): of {dsp} MULT18X18D, {dsp} with the output "
+            "register, 0 with the input registers.") in markdown
     report = json.loads((out / "report.json").read_text())
     assert report["synthesis"]["current"] is True
     assert report["synthesis"]["fmax_mhz"] == data["fmax_mhz"]
