@@ -186,8 +186,9 @@ def test_deep_pipeline_is_bit_and_cycle_exact(params):
     p = replace(p, out_fifo_depth=max(p.nf, credits_for_full_rate(p.sf, int_mvau_write_delay(p))))
     assert not p.requant_serial
     assert p.requant_units == -(-p.pe // p.sf)
-    # one more operand register, two more requantizer stages, and no serial lane's cycles
-    assert p.pipeline_delay == auto.pipeline_delay + 3 - auto.requant_serial
+    # one more operand and one more product register, two more requantizer stages, and no
+    # serial lane's cycles
+    assert p.pipeline_delay == auto.pipeline_delay + 4 - auto.requant_serial
     x = random_inputs(rng, p, 5)
     run, got = simulate(p, x)
     np.testing.assert_array_equal(got, int_mvau(x, p))

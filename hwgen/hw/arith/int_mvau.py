@@ -166,6 +166,12 @@ class IntMvau(wiring.Component):
                 terms[pe] = [registered(operand(weights[pe][s], f"weight_d{pe}_{s}")
                                         * operand(inputs[s], f"input_d{pe}_{s}"), lo, hi,
                                         f"product{pe}_{s}") for s in range(p.simd)]
+        if deep:
+            # a fabric register after each product register: that one becomes the DSP's
+            # output register, and the route out of the DSP ends here, not in the adder tree
+            terms = [[registered(value, vlo, vhi, f"landed{pe}_{i}")
+                      for i, (value, vlo, vhi) in enumerate(pe_terms)]
+                     for pe, pe_terms in enumerate(terms)]
         for pe in range(p.pe):
             dot, _, _ = pipelined_sum(m, terms[pe], every=DOT_LEVELS_PER_STAGE,
                                       stages=p.tree_registers, name=f"dot{pe}")

@@ -311,6 +311,13 @@ class IntMvauParams(MatrixFolding, RequantFields):
         return 2 if self.pipeline == "deep" else 1
 
     @property
+    def product_registers(self) -> int:
+        """Registers of each product (or packed product's parts) before its adder tree: 1,
+        2 with ``pipeline = "deep"`` (the first can become the DSP's output register, the
+        second takes the route out of the DSP)."""
+        return 2 if self.pipeline == "deep" else 1
+
+    @property
     def tree_registers(self) -> int:
         """Registers inside a PE's adder tree: one every :data:`DOT_LEVELS_PER_STAGE` adder
         levels (``SIMD`` terms, ``2 x SIMD`` for the high PE of a packed pair: its products
@@ -322,10 +329,10 @@ class IntMvauParams(MatrixFolding, RequantFields):
     @property
     def dot_registers(self) -> int:
         """Registers a step passes before the engine's dot-product register: the
-        :attr:`operand_registers` of the weights and inputs (out of their memories), one
-        after the multiplies, then the :attr:`tree_registers`. Timing (issue 12): the path
+        :attr:`operand_registers` of the weights and inputs (out of their memories), the
+        :attr:`product_registers`, then the :attr:`tree_registers`. Timing (issue 12): the path
         grows by at most one such stage with PE x SIMD."""
-        return self.operand_registers + 1 + self.tree_registers
+        return self.operand_registers + self.product_registers + self.tree_registers
 
     @property
     def requant_stages(self) -> int:

@@ -71,7 +71,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
-    t.reg(p.simd * (single * width(lo, hi) + pairs * (2 * width(lo, hi) + 1)))
+    t.reg(p.product_registers * p.simd * (single * width(lo, hi)
+                                          + pairs * (2 * width(lo, hi) + 1)))
     t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
     if pairs:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
