@@ -186,14 +186,16 @@ class SlidingWindow(wiring.Component):
             banks.append(row)
 
         # ---- shared progress counters -------------------------------------------------
-        # lag: output rows completed minus H_out per image the input has finished.
+        # lag: output rows completed minus H_out per image the input has finished (kept as
+        # its slack over the current input row's threshold, below).
         lag_lo = -(R // H + 3) * Ho
-        lag = Signal(range(lag_lo, Ho + 2))
         # images_ahead: images the input has finished that the output has not. It is -1
         # when the read engine has finished an image whose trailing input beats no window
         # uses (a 9x9 image under a 2x2 window of stride 2, the last column of a 1x1
         # stride-2 window over an even width) before those beats arrived.
         images_ahead = Signal(range(-1, R // H + 4))
+        ahead_some = Signal()                           # images_ahead > 0, registered
+        ahead_none = Signal(init=1)                     # images_ahead == 0, registered
 
         # ---- input side ---------------------------------------------------------------
         in_y = _counter(m, "in_y", H)
@@ -207,15 +209,21 @@ class SlidingWindow(wiring.Component):
         for y in range(H):
             image_offset, old = divmod(y - R, H)       # image_offset < 0: an earlier image
             thresholds.append(image_offset * Ho + p.last_output_row_using(old) + 1)
-        # The threshold of the current row, a register loaded with the next row's when a row
-        # ends (a chain of Muxes, not a Switch: Verilog export turns a Switch into an
-        # always @* block, which Icarus never evaluates while its inputs keep their initial
-        # values).
-        threshold = Signal(range(min(thresholds + [0]) - 1, max(thresholds + [0]) + 2),
-                           init=thresholds[0])
+        # An input row is accepted while lag >= its threshold. The block keeps slack = lag -
+        # threshold of the current row instead, so that ready is a register's sign bit: a
+        # finished output row adds 1, and the end of input row y subtracts row_step[y], the next
+        # row's threshold minus this one's (plus H_out at the end of an image, where lag drops
+        # by H_out), a per-row constant kept in a register.
+        steps = [thresholds[(y + 1) % H] - thresholds[y] + (Ho if y == H - 1 else 0)
+                 for y in range(H)]
+        reach = max(abs(lag_lo), Ho + 2) + max(abs(t) for t in thresholds) + 2
+        slack = Signal(signed(reach.bit_length() + 1), init=-thresholds[0])
+        row_step = Signal(range(min(steps + [0]), max(steps + [0]) + 1), init=steps[0])
+        one_minus_step = Signal(range(1 - max(steps + [0]), 2 - min(steps + [0])),
+                                init=1 - steps[0])
         in_fire = Signal()
         m.d.comb += [
-            self.i_stream.ready.eq(lag >= threshold),
+            self.i_stream.ready.eq(~slack[-1]),
             in_fire.eq(self.i_stream.valid & self.i_stream.ready),
         ]
         write_addr = in_word if row_banks > 1 else in_slot * row_words + in_word
@@ -236,7 +244,11 @@ class SlidingWindow(wiring.Component):
             m.d.sync += [in_lin.eq(Mux(in_image_done, 0, in_lin + 1)),
                          in_last.eq(in_lin == H * W * G - 2 if H * W * G > 1 else 1)]
             with m.If(in_row_done):
-                m.d.sync += threshold.eq(_pick(in_y, thresholds[1:] + thresholds[:1]))
+                # (a chain of Muxes, not a Switch: Verilog export turns a Switch into an
+                # always @* block, which Icarus never evaluates while its inputs keep their
+                # initial values)
+                m.d.sync += [row_step.eq(_pick(in_y, steps[1:] + steps[:1])),
+                             one_minus_step.eq(_pick(in_y, [1 - v for v in steps[1:] + steps[:1]]))]
                 m.d.sync += [in_col.eq(0), in_y.eq(Mux(in_y == H - 1, 0, in_y + 1)),
                              in_xr.eq(0), in_word.eq(0),
                              in_slot.eq(Mux(in_slot == R - 1, 0, in_slot + 1))]
@@ -309,8 +321,7 @@ class SlidingWindow(wiring.Component):
         arrived = Signal()
         later_row = in_y > view["last_y"]
         same_row = (in_y == view["last_y"]) & (in_col > view["last_col"])
-        m.d.comb += arrived.eq((images_ahead > 0)
-                               | ((images_ahead == 0) & (later_row | same_row)))
+        m.d.comb += arrived.eq(ahead_some | (ahead_none & (later_row | same_row)))
         m.d.comb += issue.eq(credit & (~view["inside"] | arrived))
 
         last_g, last_kb, last_ky = g == G - 1, kb == k // q - 1, ky == k - r
@@ -339,14 +350,14 @@ class SlidingWindow(wiring.Component):
                         m.d.sync += [ox.eq(Mux(last_ox, 0, ox + 1)),
                                      base_x.eq(Mux(last_ox, -left, base_x + s))]
                         if q > 1:
-                            step = Signal.like(bx_mod)
-                            m.d.comb += step.eq(_add_mod(bx_mod, s, q))
+                            bx_step = Signal.like(bx_mod)
+                            m.d.comb += bx_step.eq(_add_mod(bx_mod, s, q))
                             with m.If(last_ox):
                                 m.d.sync += [bx_div.eq(first["bx_div"]),
                                              bx_mod.eq(first["bx_mod"])]
                             with m.Else():
-                                m.d.sync += [bx_mod.eq(step),
-                                             bx_div.eq(bx_div + s // q + (step < bx_mod))]
+                                m.d.sync += [bx_mod.eq(bx_step),
+                                             bx_div.eq(bx_div + s // q + (bx_step < bx_mod))]
                         with m.If(last_ox):
                             m.d.sync += oy.eq(Mux(last_oy, 0, oy + 1))
                             with m.If(last_oy):
@@ -363,11 +374,14 @@ class SlidingWindow(wiring.Component):
 
         # ---- progress bookkeeping -----------------------------------------------------
         # Each sum from the registers alone; the late enables only choose between them.
+        row_end = in_fire & in_row_done
+        m.d.sync += slack.eq(Mux(row_done, Mux(row_end, slack + one_minus_step, slack + 1),
+                                 Mux(row_end, slack - row_step, slack)))
+        up, down = in_image_done & ~image_done, image_done & ~in_image_done
         m.d.sync += [
-            lag.eq(Mux(row_done, Mux(in_image_done, lag + 1 - Ho, lag + 1),
-                       Mux(in_image_done, lag - Ho, lag))),
-            images_ahead.eq(Mux(in_image_done, Mux(image_done, images_ahead, images_ahead + 1),
-                                Mux(image_done, images_ahead - 1, images_ahead))),
+            images_ahead.eq(Mux(up, images_ahead + 1, Mux(down, images_ahead - 1, images_ahead))),
+            ahead_some.eq(Mux(up, images_ahead >= 0, Mux(down, images_ahead > 1, ahead_some))),
+            ahead_none.eq(Mux(up, images_ahead == -1, Mux(down, images_ahead == 1, ahead_none))),
         ]
 
         # ---- read data -> output FIFO -------------------------------------------------
@@ -396,7 +410,8 @@ class SlidingWindow(wiring.Component):
             for dx in range(q):
                 data = (_pick(bank1, [columns[(v + dx) % q] for v in range(q)]) if q > 1
                         else columns[0])
-                taps.append(Mux(pads1[dy * q + dx], pad_word, data))
+                # without padding every tap is inside the image (ONNX's floor rule)
+                taps.append(Mux(pads1[dy * q + dx], pad_word, data) if any(p.pads) else data)
         m.d.comb += [
             fifo.i_stream.valid.eq(valid1),
             fifo.i_stream.payload.eq(Cat(*taps)),
