@@ -111,6 +111,7 @@ class SlidingWindow(wiring.Component):
         state = {"oy": oy, "ox": ox, "ky": ky_step * r, "kb": kb, "g": g, "base_y": base_y,
                  "base_x": base_x, "base_y_slot": base_y % R, "image_slot": image * p.height % R,
                  "iy": base_y + ky_step * r, "ix": base_x + kb * q}
+        state["iy_end"], state["ix_end"] = state["iy"] + r - 1, state["ix"] + q - 1
         state["bx_div"], state["bx_mod"] = divmod(base_x + self._bias, q)
         return state
 
@@ -129,8 +130,9 @@ class SlidingWindow(wiring.Component):
         rows_in = [(iy + dy >= 0) & (iy + dy < H) for dy in range(r)]
         cols_in = [(ix + dx >= 0) & (ix + dx < W) for dx in range(q)]
         # The last input beat the beat reads (its taps inside the image form a rectangle).
-        last_y = _mux(iy + (r - 1) < H, iy + (r - 1), H - 1) if r > 1 else iy
-        last_x = _mux(ix + (q - 1) < W, ix + (q - 1), W - 1) if q > 1 else ix
+        iy_end, ix_end = walk["iy_end"], walk["ix_end"]   # last row and column
+        last_y = _mux(iy_end < H, iy_end, H - 1)
+        last_x = _mux(ix_end < W, ix_end, W - 1)
         # Buffer row of the beat's first row: (image * H + iy) mod R.
         partial = walk["base_y_slot"] + walk["ky"]
         wrapped = _mux(partial >= R, partial - R, partial) + walk["image_slot"]
@@ -145,7 +147,7 @@ class SlidingWindow(wiring.Component):
                     & (walk["ox"] == p.out_width - 1))
         view = {
             "tap_in": [rows_in[dy] & cols_in[dx] for dy in range(r) for dx in range(q)],
-            "inside": (iy + (r - 1) >= 0) & (iy < H) & (ix + (q - 1) >= 0) & (ix < W),
+            "inside": (iy_end >= 0) & (iy < H) & (ix_end >= 0) & (ix < W),
             # the input beat (last_y, last_col) within its row: compared as a pair, not as
             # last_y * W * G + last_col, which would take a multiply and a wide add
             "last_y": _truncate(last_y, _bits(H)),
@@ -283,11 +285,14 @@ class SlidingWindow(wiring.Component):
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
         credit = Signal(init=1)                          # credits != 0, kept as a register
         # first row and column of the beat, base + ky and base + kb * q, kept as registers
+        # (and their last row and column, + r - 1 and + q - 1, likewise)
         iy = Signal(signed(len(base_y) + 1), init=second["iy"])
         ix = Signal(signed(len(base_x) + 1), init=second["ix"])
+        iy_end = Signal(signed(len(base_y) + 1), init=second["iy_end"])
+        ix_end = Signal(signed(len(base_x) + 1), init=second["ix_end"])
         walk = {"oy": oy, "ox": ox, "ky": ky, "kb": kb, "g": g, "base_y": base_y,
                 "base_x": base_x, "base_y_slot": base_y_slot, "image_slot": image_slot,
-                "iy": iy, "ix": ix}
+                "iy": iy, "ix": ix, "iy_end": iy_end, "ix_end": ix_end}
         if q > 1:
             # The first column, offset to be non-negative, as (word, column bank): bank c
             # holds tap (c - bank) mod q, at word + (c < bank).
@@ -337,13 +342,17 @@ class SlidingWindow(wiring.Component):
             with m.If(last_g):
                 m.d.sync += kb.eq(Mux(last_kb, 0, kb + 1))
                 with m.If(~last_kb):
-                    m.d.sync += ix.eq(ix + q)
+                    m.d.sync += [ix.eq(ix + q), ix_end.eq(ix_end + q)]
                 with m.Elif(~last_ky):
-                    m.d.sync += [ix.eq(base_x), iy.eq(iy + r)]
+                    m.d.sync += [ix.eq(base_x), ix_end.eq(base_x + (q - 1)),
+                                 iy.eq(iy + r), iy_end.eq(iy_end + r)]
                 with m.Elif(~last_ox):
-                    m.d.sync += [ix.eq(base_x + s), iy.eq(base_y)]
+                    m.d.sync += [ix.eq(base_x + s), ix_end.eq(base_x + (s + q - 1)),
+                                 iy.eq(base_y), iy_end.eq(base_y + (r - 1))]
                 with m.Else():
-                    m.d.sync += [ix.eq(-left), iy.eq(Mux(last_oy, -top, base_y + s))]
+                    m.d.sync += [ix.eq(-left), ix_end.eq(q - 1 - left),
+                                 iy.eq(Mux(last_oy, -top, base_y + s)),
+                                 iy_end.eq(Mux(last_oy, r - 1 - top, base_y + (s + r - 1)))]
                 with m.If(last_kb):
                     m.d.sync += ky.eq(Mux(last_ky, 0, ky + r))
                     with m.If(last_ky):
