@@ -132,5 +132,6 @@ class WindowReduce(wiring.Component):
                          fifo.i_stream.payload.eq(requant.o_data)]
         out_read = self.o_stream.valid & self.o_stream.ready
         m.d.sync += credits.eq(credits - (fire & last_pos) + out_read)
-        m.d.sync += credit.eq(Mux(fire & last_pos & ~out_read, credits > 1, out_read | credit))
+        more = credits > 1 if p.out_fifo_depth > 1 else 0     # (no constant compare in Verilog)
+        m.d.sync += credit.eq(Mux(fire & last_pos & ~out_read, more, out_read | credit))
         return m

@@ -428,5 +428,6 @@ class SlidingWindow(wiring.Component):
         out_read = self.o_stream.valid & self.o_stream.ready
         m.d.sync += credits.eq(credits - issue + out_read)
         # credits != 0 next cycle, from this cycle's registers and the two enables
-        m.d.sync += credit.eq(Mux(issue & ~out_read, credits > 1, out_read | credit))
+        more = credits > 1 if p.out_fifo_depth > 1 else 0     # (no constant compare in Verilog)
+        m.d.sync += credit.eq(Mux(issue & ~out_read, more, out_read | credit))
         return m
