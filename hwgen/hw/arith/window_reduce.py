@@ -22,7 +22,9 @@ class WindowReduce(wiring.Component):
 
     Input beats arrive position-major (``positions`` x channel groups of ``lanes``); one
     running value per channel group is kept in a memory (one register when there is one
-    group), read without a clock and written at the beat's clock edge. The beat of the last
+    group). For timing, nothing waits behind the memory: the current group's value is read
+    into a register one beat early, and the merged value is written a cycle after its beat,
+    from registers (a read of that group in between takes the pending value). The beat of the last
     position completes a group's output: for max it goes straight into the output FIFO, for avg the
     sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
     FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.

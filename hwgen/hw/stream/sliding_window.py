@@ -72,6 +72,12 @@ class SlidingWindow(wiring.Component):
     first column modulo ``tap_cols`` and the first row's buffer row) on their way into the
     FIFO. With one tap per beat this is a single memory of ``kernel + stride`` rows.
 
+    For timing (docs/synthesis.md), the read engine's counters run one beat ahead and what a
+    beat needs (taps inside, the last input beat it reads as a row and column, addresses,
+    end-of-row flags) is registered as the previous beat issues; the input side keeps its
+    lag as a slack over the current row's threshold, so ``i_stream.ready`` is a register's
+    sign bit. Every decision is the one of the plain formulation in the same cycle.
+
     Parameters
     ----------
     params : SlidingWindowParams
