@@ -60,7 +60,9 @@ def _children(design, only, kinds, include_all):
 
 def _short(cell: str, width: int = 34) -> str:
     """A nextpnr cell name cut to its register or net stem (they grow with every mapping)."""
-    stem = cell.split("_TRELLIS_FF")[0].split("_LUT4")[0].split("_CCU2C")[0].split("$")[0]
+    stem = cell.lstrip("\\")
+    for cut in ("_TRELLIS_FF", "_LUT4", "_CCU2C", "$"):
+        stem = stem.split(cut)[0]
     return stem if len(stem) <= width else stem[:width - 1] + "~"
 
 
