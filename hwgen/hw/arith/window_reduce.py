@@ -22,7 +22,9 @@ class WindowReduce(wiring.Component):
 
     Input beats arrive position-major (``positions`` x channel groups of ``lanes``); one
     running value per channel group is kept in a memory (one register when there is one
-    group), read without a clock and written at the beat's clock edge. The beat of the last
+    group). For timing, nothing waits behind the memory: the current group's value is read
+    into a register one beat early, and the merged value is written a cycle after its beat,
+    from registers (a read of that group in between takes the pending value). The beat of the last
     position completes a group's output: for max it goes straight into the output FIFO, for avg the
     sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
     FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.
@@ -56,20 +58,27 @@ class WindowReduce(wiring.Component):
 
         pos = Signal(index_range(P))
         g = Signal(index_range(G))
+        # pos == 0, pos == P - 1, g == G - 1 and credits != 0 as registers, set a cycle early,
+        # so that ready and the merge start at flip-flops
+        first_pos, last_pos = Signal(init=1), Signal(init=P == 1)
+        last_g = Signal(init=G == 1)
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
-        last_pos = pos == P - 1
-        m.d.comb += self.i_stream.ready.eq(~last_pos | (credits != 0))
+        credit = Signal(init=1)
+        m.d.comb += self.i_stream.ready.eq(~last_pos | credit)
         fire = self.i_stream.valid & self.i_stream.ready
         with m.If(fire):
-            m.d.sync += g.eq(Mux(g == G - 1, 0, g + 1))
-            with m.If(g == G - 1):
-                m.d.sync += pos.eq(Mux(last_pos, 0, pos + 1))
+            m.d.sync += [g.eq(Mux(last_g, 0, g + 1)), last_g.eq(g == G - 2 if G > 1 else 1)]
+            with m.If(last_g):
+                m.d.sync += [pos.eq(Mux(last_pos, 0, pos + 1)), first_pos.eq(last_pos),
+                             last_pos.eq(pos == P - 2 if P > 1 else 1)]
 
         # The running values are a memory, not one register per group: a simulator then
         # evaluates one write per cycle instead of every group's register (CNV's pool2 has
         # 64 groups), and an FPGA may put them in LUT RAM. Read without a clock, the memory
         # behaves as the registers did: a value written at a clock edge is read from the
-        # next cycle on.
+        # next cycle on. With several groups, the value of the current group is read one beat
+        # early (at the next group's address, which this beat's write never touches) into a
+        # register, so the merge starts at a flip-flop rather than behind the memory's read.
         combined = Signal(value_layout)
         keep = fire & ~last_pos                     # store the partial result
         if G == 1:
@@ -79,16 +88,26 @@ class WindowReduce(wiring.Component):
         else:
             m.submodules.running = running = Memory(shape=value_layout, depth=G, init=[])
             write, read = running.write_port(), running.read_port(domain="comb")
-            m.d.comb += [read.addr.eq(g), write.addr.eq(g), write.data.eq(combined),
-                         write.en.eq(keep)]
-            current = read.data
+            g_next = Signal(index_range(G), init=1)        # (g + 1) mod G
+            current = Signal(value_layout, name="current")  # running[g]
+            # The write goes in a cycle late, from registers; a read of its group meanwhile
+            # (two groups: the very next beat) takes the pending value instead.
+            pending, pending_g = Signal(), Signal(index_range(G))
+            pending_value = Signal(value_layout)
+            m.d.sync += [pending.eq(keep), pending_g.eq(g), pending_value.eq(combined)]
+            with m.If(fire):
+                m.d.sync += [g_next.eq(Mux(last_g, 1, Mux(g_next == G - 1, 0, g_next + 1))),
+                             current.eq(Mux(pending & (pending_g == g_next), pending_value,
+                                            read.data))]
+            m.d.comb += [read.addr.eq(g_next), write.addr.eq(pending_g),
+                         write.data.eq(pending_value), write.en.eq(pending)]
         for lane in range(L):
             x = self.i_stream.payload[lane]
             if is_max:
                 merged = Mux(current[lane] > x, current[lane], x)
             else:
                 merged = current[lane] + x
-            m.d.comb += combined[lane].eq(Mux(pos == 0, x, merged))
+            m.d.comb += combined[lane].eq(Mux(first_pos, x, merged))
         done1 = Signal()
         result1 = Signal(value_layout)
         m.d.sync += done1.eq(fire & last_pos)
@@ -115,4 +134,6 @@ class WindowReduce(wiring.Component):
                          fifo.i_stream.payload.eq(requant.o_data)]
         out_read = self.o_stream.valid & self.o_stream.ready
         m.d.sync += credits.eq(credits - (fire & last_pos) + out_read)
+        more = credits > 1 if p.out_fifo_depth > 1 else 0     # (no constant compare in Verilog)
+        m.d.sync += credit.eq(Mux(fire & last_pos & ~out_read, more, out_read | credit))
         return m

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from amaranth.hdl import Module, Shape, Signal
+from amaranth.hdl import Module, Mux, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -60,11 +60,16 @@ class StreamWidthConverter(wiring.Component):
         out_fire = Signal()
         after_out = Signal(range(cap + 1))
         in_fire = Signal()
+        # o_stream.ready arrives late (the consumer's state) and i_stream.ready leaves for the
+        # producer in the same cycle: both outcomes are formed from the register count alone,
+        # the consumer's ready only picks one.
         m.d.comb += [
             self.o_stream.valid.eq(count >= b),
             out_fire.eq(self.o_stream.valid & self.o_stream.ready),
-            after_out.eq(count - (out_fire * b)),
-            self.i_stream.ready.eq(after_out + a <= cap),
+            after_out.eq(Mux(out_fire, count - b, count)),
+            # (count never exceeds cap: no compare that Verilator's lint would call constant)
+            self.i_stream.ready.eq(Mux(out_fire, count <= cap - a + b if b < a else 1,
+                                       count <= cap - a)),
             in_fire.eq(self.i_stream.valid & self.i_stream.ready),
         ]
         for lane in range(b):
@@ -82,5 +87,6 @@ class StreamWidthConverter(wiring.Component):
                     with m.Case(base):
                         for lane in range(a):
                             m.d.sync += held[base + lane].eq(self.i_stream.payload[lane])
-        m.d.sync += count.eq(after_out + in_fire * a)
+        m.d.sync += count.eq(Mux(out_fire, Mux(in_fire, count + (a - b), count - b),
+                                 Mux(in_fire, count + a, count)))
         return m
