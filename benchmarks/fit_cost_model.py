@@ -42,7 +42,7 @@ COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
 
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
-    "lut": ("add", "csa", "csa_dsp", "mux", "in_mux", "acc_mux", "pad_mux", "cmp", "shift", "rom",
+    "lut": ("add", "add_lut", "cmp_lut", "csa", "csa_dsp", "mux", "in_mux", "acc_mux", "pad_mux", "cmp", "shift", "rom",
             "soft_mul", "logic", "ram_ff",
             "block", "rq_g", "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift",
             "mx_decode", "mx_term", "mx_align", "mx_quant"),

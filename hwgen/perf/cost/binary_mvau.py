@@ -109,14 +109,7 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
               weights=weights, dot_bits=width(dot_lo, dot_hi), acc_bits=p.hw_acc_bits,
               bias=p.hw_bias.reshape(p.nf, p.pe), out_bits=p.pe * p.output_type.bits,
-              depth=p.out_fifo_depth)
-    # Registered operands: no multiplexer between the stream and the input buffer, and
-    # with one step per fold none in front of the accumulators either.
-    if p.nf > 1:
-        t.features["in_mux"] -= p.simd * p.input_type.bits
-    if p.sf == 1:
-        t.features["acc_mux"] -= p.pe * p.hw_acc_bits
-        t.features["add"] -= p.pe * p.hw_acc_bits
+              depth=p.out_fifo_depth, registered_operands=True)
     address_bits = index_bits(p.nf * p.sf)
     group = xnor_first_group(address_bits)
     if group == 3 and weights.columns:

@@ -21,33 +21,33 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0663, "csa": 1.3127, "csa_dsp": 0.8222, "mux": 0.1069, "in_mux": 1.2049,
-            "acc_mux": 1.466, "pad_mux": 0.6818, "cmp": 2.154, "rom": 0.9711, "soft_mul": 1.0574,
-            "logic": 1.2992, "block": 11.8975, "rq_g": 2.5285, "rq_g_bits": 5.5958,
-            "rq_s": 124.5779, "rq_var": 19.1598, "mx_term": 0.5625, "mx_align": 2.7281,
-            "mx_quant": 2.3612,
+            "add": 0.2056, "add_lut": 0.4529, "csa": 1.0022, "csa_dsp": 0.6739, "mux": 0.1068,
+            "in_mux": 1.6311, "acc_mux": 1.2145, "pad_mux": 0.8552, "cmp": 1.7087, "rom": 1.1544,
+            "soft_mul": 1.1282, "logic": 0.6531, "rq_g_bits": 5.2396, "rq_s": 121.3127,
+            "rq_var": 34.345, "mx_term": 0.6008, "mx_align": 2.582, "mx_quant": 2.359,
         },
         "ff": {
-            "reg": 0.9558, "reg_dsp": 0.9982, "block": 3.1865,
+            "reg": 0.957, "reg_dsp": 1.002, "block": 2.5993,
         },
         "carry": {
-            "carry": 0.5857, "soft_mul": 0.1473, "rq_g_carry": 1.1815, "rq_s_carry": 0.4395,
-            "mx_carry": 0.6274,
+            "carry": 0.5833, "soft_mul": 0.1452, "rq_g_carry": 1.2122, "rq_s_carry": 0.4398,
+            "mx_carry": 0.6277,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.2016, "csa": 1.7459, "csa_dsp": 0.6377, "mux": 0.204, "in_mux": 2.2952,
-            "acc_mux": 1.5133, "pad_mux": 2.0162, "cmp": 2.5716, "rom": 0.6806, "soft_mul": 4.475,
-            "logic": 5.4091, "ram_ff": 0.4816, "rq_g": 33.0744, "rq_s": 69.9747, "rq_var": 41.7566,
-            "rq_shift": 0.2793, "mx_term": 0.4889, "mx_align": 1.0617, "mx_quant": 3.016,
+            "add": 0.0514, "add_lut": 2.1231, "cmp_lut": 4.8736, "csa": 1.7625, "csa_dsp": 0.5891,
+            "mux": 0.174, "in_mux": 2.2303, "acc_mux": 1.4485, "pad_mux": 1.5489, "cmp": 0.5284,
+            "rom": 0.874, "soft_mul": 6.7238, "logic": 3.2318, "ram_ff": 6.0571, "block": 10.5955,
+            "rq_s": 27.6002, "rq_s_bits": 0.7425, "rq_var": 68.4912, "rq_shift": 0.0711,
+            "mx_term": 0.488, "mx_align": 1.2025, "mx_quant": 3.0054,
         },
         "ff": {
-            "reg": 0.9534, "reg_dsp": 0.9789, "block": 5.4873,
+            "reg": 0.9582, "reg_dsp": 0.9881, "block": 3.6711,
         },
         "carry": {
-            "carry": 0.4269, "soft_mul": 1.0107, "rq_g_carry": 1.8025, "rq_s_carry": 0.7457,
-            "mx_carry": 0.5017,
+            "carry": 0.6738, "soft_mul": 0.9664, "rq_g_carry": 1.5922, "rq_s_carry": 0.6368,
+            "mx_carry": 0.5754,
         },
     },
 }

@@ -80,11 +80,17 @@ def fold_table(t: Tally, name: str, values, *, bits: int) -> FoldTable:
 
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
-              dot_stages: int = 1, flags: bool = False, in_used: int | None = None) -> None:
+              dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
+              registered_operands: bool = False) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
     carries a shared exponent per lane of which one per block is read).
+    ``registered_operands`` (``MvauCore``'s, the XNOR MVAU's): the weight table read
+    without a clock from a registered address, every beat through an input buffer read
+    without a clock from a registered address (one register of the beat when ``NF = 1``),
+    no multiplexer between the stream and the buffer, and at ``SF = 1`` none in front of
+    the accumulators.
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -96,8 +102,17 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.add(range_bits(depth + 1))
     t.reg(4 + fold_bits)                         # stage-1 control and fold
     t.rom("weights", weights)
-    t.reg(in_used)                               # the latched input beat
-    if nf > 1:
+    if registered_operands:
+        t.reg(index_bits(nf * sf) if nf * sf > 1 else 0)     # the weight address
+        if nf > 1:
+            stored = in_used if t.target.ram_drops_unused_bits else in_bits
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False))
+            t.reg(index_bits(sf) if sf > 1 else 0)            # the buffer address
+        else:
+            t.reg(in_used)                                    # the input operand
+    else:
+        t.reg(in_used)                               # the latched input beat
+    if nf > 1 and not registered_operands:
         stored = in_used if t.target.ram_drops_unused_bits else in_bits
         t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
                                   shared_address=True))
@@ -110,7 +125,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     preload = fold_table(t, "bias", bias, bits=bias_bits)
     t.reg(pe * acc_bits + 1 + fold_bits)         # accumulators, acc_valid, acc_fold
     t.add(acc_bits, count=pe)
-    t.features["acc_mux"] += pe * acc_bits       # preload or running sum (into the adder)
+    if not (registered_operands and sf == 1):    # (else every step adds to the bias)
+        t.features["acc_mux"] += pe * acc_bits   # preload or running sum (into the adder)
     del preload
     if flags:
         t.reg(2 * pe)

@@ -12,6 +12,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``reg``         flip-flops the design declares (counters, pipeline and data registers)
 ``reg_dsp``     registers right behind a DSP product (Xilinx packs them into the DSP)
 ``add``         bits of two-input adders and subtractors (counters, accumulators)
+``add_lut``     the same, too narrow for the target's carry chain (``carry_min_bits``)
+``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
@@ -48,7 +50,7 @@ from .targets import CostTarget
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
+    "reg", "reg_dsp", "add", "add_lut", "cmp_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
     "pad_mux", "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry",
     "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
@@ -86,9 +88,13 @@ class Tally:
         """``count`` adders of ``bits`` bits each (their carry cells included)."""
         if bits <= 0 or count <= 0:
             return
+        if bits < self.target.carry_min_bits:
+            # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few
+            # inputs, its carry cells holding none of them)
+            self.features["add_lut"] += bits * count
+            return
         self.features["dsp_add" if dsp_input else "add"] += bits * count
-        if bits > 2:                      # a one- or two-bit sum is a LUT, not a chain
-            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
+        self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
     def tree(self, tree: Tree, *, count: int = 1, dsp_leaves: bool = False) -> None:
         """``count`` sums of ``tree.leaves`` terms: one adder for two terms; for more, a
@@ -107,16 +113,20 @@ class Tally:
 
     def carry_cells(self, bits: int, *, count: int = 1) -> None:
         """The carry chain of an adder or comparator whose LUTs another feature counts."""
-        if bits > 2:
+        if bits >= self.target.carry_min_bits:
             self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
     def mux(self, bits: float, ways: int = 2) -> None:
         self.features["mux"] += bits * max(ways - 1, 0)
 
-    def cmp(self, bits: float, *, constant: bool = False) -> None:
-        self.features["cmp"] += bits / 2 if constant else bits
+    def cmp(self, bits: float, *, constant: bool = False, count: int = 1) -> None:
+        """``count`` comparators of ``bits`` bits (against a constant: half the work)."""
+        if not constant and bits < self.target.carry_min_bits:
+            self.features["cmp_lut"] += bits * count   # too narrow for a carry chain: LUTs
+            return
+        self.features["cmp"] += (bits / 2 if constant else bits) * count
         self.features["carry"] += math.ceil(bits / self.target.carry_bits) / (
-            2 if constant else 1)
+            2 if constant else 1) * count
 
     def shift(self, bits: int, stages: int) -> None:
         self.features["shift"] += bits * stages
