@@ -21,29 +21,31 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2056, "add_lut": 0.4529, "csa": 1.0022, "csa_dsp": 0.6739, "mux": 0.1068,
-            "in_mux": 1.6311, "acc_mux": 1.2145, "pad_mux": 0.8552, "cmp": 1.7087, "rom": 1.1544,
-            "soft_mul": 1.1282, "logic": 0.6531, "rq_g_bits": 5.2396, "rq_s": 121.3127,
-            "rq_var": 34.345, "mx_term": 0.6008, "mx_align": 2.582, "mx_quant": 2.359,
+            "add": 0.1604, "add_lut": 0.2602, "csa": 1.2411, "csa_dsp": 0.6556, "mux": 0.0546,
+            "mux_n": 0.1053, "in_mux": 1.7315, "pad_mux": 0.8868, "lutram_mux": 0.8846,
+            "cmp": 1.9375, "rom": 1.1707, "soft_mul": 1.2598, "soft_mul_lut": 0.5251,
+            "logic": 0.9016, "rq_g_bits": 5.6353, "rq_s": 125.6958, "rq_var": 38.126,
+            "rq_mux": 1.6209, "mx_term": 0.574, "mx_align": 2.6328, "mx_quant": 2.3876,
         },
         "ff": {
             "reg": 0.957, "reg_dsp": 1.002, "block": 2.5993,
         },
         "carry": {
-            "carry": 0.5833, "soft_mul": 0.1452, "rq_g_carry": 1.2122, "rq_s_carry": 0.4398,
-            "mx_carry": 0.6277,
+            "carry": 0.5985, "soft_mul": 0.124, "rq_g_carry": 1.2134, "rq_s_carry": 0.4329,
+            "mx_carry": 0.6401,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0514, "add_lut": 2.1231, "cmp_lut": 4.8736, "csa": 1.7625, "csa_dsp": 0.5891,
-            "mux": 0.174, "in_mux": 2.2303, "acc_mux": 1.4485, "pad_mux": 1.5489, "cmp": 0.5284,
-            "rom": 0.874, "soft_mul": 6.7238, "logic": 3.2318, "ram_ff": 6.0571, "block": 10.5955,
-            "rq_s": 27.6002, "rq_s_bits": 0.7425, "rq_var": 68.4912, "rq_shift": 0.0711,
-            "mx_term": 0.488, "mx_align": 1.2025, "mx_quant": 3.0054,
+            "add_lut": 1.8828, "csa": 1.5859, "csa_dsp": 0.3683, "mux": 0.0223, "mux_n": 0.1963,
+            "in_mux": 2.7203, "pad_mux": 1.2926, "lutram_mux": 0.9738, "cmp": 1.0908,
+            "cmp_lut": 5.7122, "rom": 1.1818, "soft_mul": 4.5283, "logic": 2.8, "ram_ff": 3.1647,
+            "rq_s": 22.0888, "rq_s_bits": 1.0042, "rq_var": 80.8593, "rq_shift": 0.0819,
+            "rq_lshift": 0.0501, "rq_mux": 1.7205, "mx_term": 0.5412, "mx_align": 1.2579,
+            "mx_quant": 2.9809,
         },
         "ff": {
-            "reg": 0.9582, "reg_dsp": 0.9881, "block": 3.6711,
+            "reg": 0.9601, "reg_dsp": 0.9879, "block": 3.5612,
         },
         "carry": {
             "carry": 0.6738, "soft_mul": 0.9664, "rq_g_carry": 1.5922, "rq_s_carry": 0.6368,

@@ -12,6 +12,7 @@ counted.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -53,6 +54,7 @@ class FoldTable:
     def __init__(self, values, bits: int):
         self.values = np.asarray(values, dtype=object)
         self.bits = bits
+        self.style = "logic"            # where the table went (memory_style)
         rows = {tuple(int(v) for v in row) for row in self.values.tolist()}
         self.constant = len(rows) == 1
 
@@ -63,18 +65,21 @@ class FoldTable:
         return len(set(self.lane_values(lane))) > 1
 
 
-def fold_table(t: Tally, name: str, values, *, bits: int) -> FoldTable:
-    """Count a fold table; return it (callers ask whether its lanes vary)."""
+def fold_table(t: Tally, name: str, values, *, bits: int,
+               registered_output: bool = False) -> FoldTable:
+    """Count a fold table; return it (callers ask whether its lanes vary).
+    ``registered_output``: its read goes straight into a register (see :class:`Rom`)."""
     table = FoldTable(values, bits)
     if not table.constant:
         folds, lanes = table.values.shape
         if bits <= 60:
-            t.rom(name, rom_from_fields(np.array(table.values.tolist(), dtype=np.int64)
-                                        & ((1 << bits) - 1), bits, sync_read=False))
+            rom = rom_from_fields(np.array(table.values.tolist(), dtype=np.int64)
+                                  & ((1 << bits) - 1), bits, sync_read=False)
         else:
             matrix = np.array([[(int(v) >> b) & 1 for v in row for b in range(bits)]
                                for row in table.values.tolist()], dtype=np.uint8)
-            t.rom(name, rom_from_bits(matrix, sync_read=False))
+            rom = rom_from_bits(matrix, sync_read=False)
+        table.style = t.rom(name, replace(rom, registered_output=registered_output))
     return table
 
 
@@ -239,14 +244,16 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
-    qm = fold_table(t, "multiplier", multiplier, bits=31)
+    # (pipelined: every table's read is registered, a register block RAM can take)
+    qm = fold_table(t, "multiplier", multiplier, bits=31, registered_output=pipelined)
     if gemmlowp:
-        left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5)
+        left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5,
+                          registered_output=pipelined)
         right_values = np.maximum(-shift, 0)
     else:
         left = None
         right_values = 31 - shift
-    right = fold_table(t, "right_shift", right_values, bits=6)
+    right = fold_table(t, "right_shift", right_values, bits=6, registered_output=pipelined)
     t.reg(2)                                                    # valid_a, o_valid
     for lane in range(lanes):
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
@@ -254,9 +261,11 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
                                         varying=qm.varying(lane), serial=serial,
                                         narrow_bits=narrow_bits)
+        if serial:
+            t.features["rq_serial"] += 1
         if left is not None and left.varying(lane):
             stages = set_bits(left.lane_values(lane)).bit_count()
-            t.features["rq_shift"] += 32 * stages
+            t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
         values = right.lane_values(lane)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
@@ -274,7 +283,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             operand_bits = narrow_bits or acc_bits
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            operands = operand_bits + (31 if qm.varying(lane) else 0)
+            # (a table in block RAM holds its read register itself)
+            operands = operand_bits + (31 if qm.varying(lane) and qm.style != "bram" else 0)
             middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
             t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
             if serial:
@@ -311,9 +321,11 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     t.add(slot_bits)
     t.add(range_bits(rounds))
     t.reg((rounds - 1) * units * acc_bits)              # snapshots
+    # the selects in front of the lanes and the snapshots: real multiplexers, a LUT a
+    # bit (measured with every module kept: sweep points i02, i03, i05)
     if rounds > 2:
-        t.mux((rounds - 1) * units * acc_bits)          # load or shift down
-    t.mux(units * acc_bits + slot_bits)                 # round 0 or a snapshot; the row
+        t.features["rq_mux"] += (rounds - 1) * units * acc_bits    # load or shift down
+    t.features["rq_mux"] += units * acc_bits + slot_bits           # round 0 or a snapshot
     counter(t, rounds)                                  # out_round
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),

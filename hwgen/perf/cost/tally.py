@@ -14,6 +14,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``add``         bits of two-input adders and subtractors (counters, accumulators)
 ``add_lut``     the same, too narrow for the target's carry chain (``carry_min_bits``)
 ``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
+``mux``         two-way selects, in bits
+``mux_n``       selects of three or more ways: bits x (ways - 1)
+``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
@@ -21,6 +24,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``csa_dsp``     the same for sums of DSP products
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
+``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
+``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
+``rq_serial``   requantizer lanes multiplying their two pieces one after the other
+``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
+``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
@@ -43,17 +51,18 @@ from collections import defaultdict
 
 from .arith import Tree
 from .coefficients import ROM_LUTS
-from .memory import Ram, Rom, bram_tiles, lutram_primitives, memory_style
+from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
 from .multipliers import Product, multiplier
 from .targets import CostTarget
 
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "add_lut", "cmp_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
-    "pad_mux", "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g",
-    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry",
-    "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "reg", "reg_dsp", "add", "add_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux", "mux_n",
+    "in_mux", "acc_mux", "pad_mux", "lutram_mux", "cmp", "cmp_lut", "shift", "rom",
+    "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
+    "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux", "rq_g_carry",
+    "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
 )
 
 
@@ -117,7 +126,9 @@ class Tally:
             self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
     def mux(self, bits: float, ways: int = 2) -> None:
-        self.features["mux"] += bits * max(ways - 1, 0)
+        """``bits`` selects of one of ``ways`` values: a two-way select often merges into
+        the logic around it (``mux``), a wider one is a tree of its own (``mux_n``)."""
+        self.features["mux" if ways <= 2 else "mux_n"] += bits * max(ways - 1, 0)
 
     def cmp(self, bits: float, *, constant: bool = False, count: int = 1) -> None:
         """``count`` comparators of ``bits`` bits (against a constant: half the work)."""
@@ -148,7 +159,11 @@ class Tally:
             self.add(y_bits, count=count)
         product = product * count
         self.dsp += product.dsp
-        self.features["soft_mul"] += product.soft_bits
+        if product.dsp == 0 and a_bits + b_bits <= self.target.lut_inputs:
+            # a product of no more inputs than a LUT has: one LUT per result bit
+            self.features["soft_mul_lut"] += min(y_bits, a_bits + b_bits) * count
+        else:
+            self.features["soft_mul"] += product.soft_bits
         return product
 
     def multiply_constant(self, var_bits: int, constant: int, y_bits: int, *, count: int = 1,
@@ -190,6 +205,8 @@ class Tally:
             self.reg(self.target.bram_ram_ffs * ram.width)
         elif style == "lutram":
             self.lutram += lutram_primitives(ram, self.target)
+            # deeper than one primitive: the read selects among the banks in LUTs
+            self.features["lutram_mux"] += ram.width * (lutram_banks(ram, self.target) - 1)
             if ram.sync_read:
                 self.reg(ram.width)
         else:
