@@ -37,12 +37,12 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 1.8828, "csa": 1.5859, "csa_dsp": 0.3683, "mux": 0.0223, "mux_n": 0.1963,
-            "in_mux": 2.7203, "pad_mux": 1.2926, "lutram_mux": 0.9738, "cmp": 1.0908,
-            "cmp_lut": 5.7122, "rom": 1.1818, "soft_mul": 4.5283, "logic": 2.8, "ram_ff": 3.1647,
-            "rq_s": 22.0888, "rq_s_bits": 1.0042, "rq_var": 80.8593, "rq_shift": 0.0819,
-            "rq_lshift": 0.0501, "rq_mux": 1.7205, "mx_term": 0.5412, "mx_align": 1.2579,
-            "mx_quant": 2.9809,
+            "add_lut": 1.9873, "csa_dsp": 0.3577, "mux_n": 0.1949, "in_mux": 2.7666,
+            "pad_mux": 1.173, "lutram_mux": 0.9348, "term_sel": 2.473, "cmp": 1.0841,
+            "cmp_lut": 5.7163, "rom": 1.2138, "soft_mul": 4.126, "logic": 2.57, "ram_ff": 1.9386,
+            "rq_s": 28.7103, "rq_s_bits": 0.8623, "rq_var": 53.7857, "rq_shift": 0.2379,
+            "rq_lshift": 0.0387, "rq_mux": 1.8364, "mx_decode": 2.2626, "mx_term": 0.8364,
+            "mx_align": 3.4063, "mx_quant": 2.8881,
         },
         "ff": {
             "reg": 0.9601, "reg_dsp": 0.9879, "block": 3.5612,
