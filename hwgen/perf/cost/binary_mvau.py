@@ -122,14 +122,16 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
               depth=p.out_fifo_depth, registered_operands=True)
     address_bits = index_bits(p.nf * p.sf)
     group = xnor_first_group(address_bits)
-    if group == 3 and weights.columns:
+    lut6 = t.target.lut_inputs >= 6
+    if group == 3 and weights.columns and lut6:
         # the full adders of the first level hold the weight table: no LUTs of its own
         t.features["rom"] -= weights.distinct * rom_luts(t.target.name, address_bits,
                                                          counter=False)
     outputs, adder = compressor_counter_outputs(p.simd, group)
-    if address_bits > 5:
-        t.logic(p.pe * p.simd)                 # XNORs behind a table too deep to hold them
-    # (up to five address bits, each weight's table LUT holds its XNOR too)
+    if address_bits > 5 or not lut6:
+        # XNORs behind a table too deep to hold them (up to five address bits, each
+        # weight's LUT6 holds its XNOR too; a LUT4 holds no more than its table)
+        t.logic(p.pe * p.simd)
     t.logic(p.pe * outputs * COUNTER_LOGIC_BITS.get(t.target.name, 1.0))
     t.add(adder, count=p.pe)
     _activation(p, t)

@@ -21,35 +21,36 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1604, "add_lut": 0.2602, "csa": 1.2411, "csa_dsp": 0.6556, "mux": 0.0546,
-            "mux_n": 0.1053, "in_mux": 1.7315, "pad_mux": 0.8868, "lutram_mux": 0.8846,
-            "cmp": 1.9375, "rom": 1.1707, "soft_mul": 1.2598, "soft_mul_lut": 0.5251,
-            "logic": 0.9016, "rq_g_bits": 5.6353, "rq_s": 125.6958, "rq_var": 38.126,
-            "rq_mux": 1.6209, "mx_term": 0.574, "mx_align": 2.6328, "mx_quant": 2.3876,
+            "add": 0.1723, "inc_lut": 0.8748, "csa": 1.2321, "csa_dsp": 0.6521, "mux": 0.0771,
+            "mux_n": 0.1072, "in_mux": 1.7224, "pad_mux": 0.8359, "lutram_mux": 0.8778,
+            "cmp": 1.7362, "rom": 1.1781, "soft_mul": 1.2542, "soft_mul_lut": 0.4955,
+            "logic": 0.889, "block": 2.3769, "rq_g_bits": 5.4037, "rq_s": 124.1248,
+            "rq_var": 37.6438, "rq_mux": 1.5985, "mx_term": 0.5747, "mx_align": 2.6284,
+            "mx_quant": 2.3869,
         },
         "ff": {
             "reg": 0.957, "reg_dsp": 1.002, "block": 2.5993,
         },
         "carry": {
-            "carry": 0.5985, "soft_mul": 0.124, "rq_g_carry": 1.2134, "rq_s_carry": 0.4329,
-            "mx_carry": 0.6401,
+            "carry": 0.5959, "soft_mul": 0.1239, "rq_g_carry": 1.2164, "rq_s_carry": 0.4338,
+            "mx_carry": 0.6395,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 1.9873, "csa_dsp": 0.3577, "mux_n": 0.1949, "in_mux": 2.7666,
-            "pad_mux": 1.173, "lutram_mux": 0.9348, "term_sel": 2.473, "cmp": 1.0841,
-            "cmp_lut": 5.7163, "rom": 1.2138, "soft_mul": 4.126, "logic": 2.57, "ram_ff": 1.9386,
-            "rq_s": 28.7103, "rq_s_bits": 0.8623, "rq_var": 53.7857, "rq_shift": 0.2379,
-            "rq_lshift": 0.0387, "rq_mux": 1.8364, "mx_decode": 2.2626, "mx_term": 0.8364,
-            "mx_align": 3.4063, "mx_quant": 2.8881,
+            "add_lut": 2.0458, "inc_lut": 2.048, "csa_dsp": 0.3459, "mux_n": 0.1968,
+            "in_mux": 2.7544, "pad_mux": 1.2553, "lutram_mux": 0.872, "term_sel": 2.5066,
+            "cmp": 1.057, "cmp_lut": 5.6875, "rom": 1.2321, "soft_mul": 3.9468, "logic": 2.0951,
+            "ram_ff": 1.8069, "rq_s": 29.7894, "rq_s_bits": 0.8364, "rq_var": 52.3535,
+            "rq_shift": 0.2426, "rq_lshift": 0.0694, "rq_mux": 1.8097, "mx_decode": 2.3185,
+            "mx_term": 0.8347, "mx_align": 3.4187, "mx_quant": 2.8877,
         },
         "ff": {
             "reg": 0.9601, "reg_dsp": 0.9879, "block": 3.5612,
         },
         "carry": {
-            "carry": 0.6738, "soft_mul": 0.9664, "rq_g_carry": 1.5922, "rq_s_carry": 0.6368,
-            "mx_carry": 0.5754,
+            "carry": 0.6724, "soft_mul": 0.9653, "rq_g_carry": 1.5941, "rq_s_carry": 0.6375,
+            "mx_carry": 0.575,
         },
     },
 }

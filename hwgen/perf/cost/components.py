@@ -29,7 +29,7 @@ def counter(t: Tally, count: int) -> None:
     if count > 1:
         bits = index_bits(count)
         t.reg(bits)
-        t.add(bits)
+        t.add(bits, increment=True)
 
 
 def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:

@@ -93,7 +93,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
         t.add(index_bits(q) + 1, count=2)
         t.cmp(index_bits(q) + 1, constant=True)
         t.add(div_bits + 1, count=2 + q)
-        t.cmp(index_bits(q), count=q)                    # c < bank, per bank
+        t.cmp(index_bits(q), count=q, constant=True)     # c < bank, per bank
         read_words = q
     else:
         t.multiply_constant(x_bits + 1, g, addr_bits, signed=False)

@@ -13,6 +13,7 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``reg_dsp``     registers right behind a DSP product (Xilinx packs them into the DSP)
 ``add``         bits of two-input adders and subtractors (counters, accumulators)
 ``add_lut``     the same, too narrow for the target's carry chain (``carry_min_bits``)
+``inc_lut``     bits of counters' increments too narrow for the carry chain
 ``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
 ``mux``         two-way selects, in bits
 ``mux_n``       selects of three or more ways: bits x (ways - 1)
@@ -60,11 +61,11 @@ from .targets import CostTarget
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "add_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux", "mux_n",
-    "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "cmp", "cmp_lut", "shift", "rom",
-    "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
-    "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux", "rq_g_carry",
-    "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "reg", "reg_dsp", "add", "add_lut", "inc_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux",
+    "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "cmp", "cmp_lut",
+    "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
+    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
+    "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
 )
 
 
@@ -95,14 +96,16 @@ class Tally:
     def reg(self, bits: float) -> None:
         self.features["reg"] += bits
 
-    def add(self, bits: int, *, count: int = 1, dsp_input: bool = False) -> None:
-        """``count`` adders of ``bits`` bits each (their carry cells included)."""
+    def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
+            increment: bool = False) -> None:
+        """``count`` adders of ``bits`` bits each (their carry cells included);
+        ``increment``: one operand is a constant (a counter)."""
         if bits <= 0 or count <= 0:
             return
         if bits < self.target.carry_min_bits:
             # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few
-            # inputs, its carry cells holding none of them)
-            self.features["add_lut"] += bits * count
+            # inputs, its carry cells holding none of them; an increment needs fewer)
+            self.features["inc_lut" if increment else "add_lut"] += bits * count
             return
         self.features["dsp_add" if dsp_input else "add"] += bits * count
         self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
