@@ -357,3 +357,17 @@ def test_xnor_engine_has_registered_operands_and_no_input_multiplexer():
                                     simd=8)
     assert one_step.sf == 1
     assert tally_of(xnor_mvau_features, one_step, XCUP).features["acc_mux"] == 0
+
+
+def test_width_converter_registers_only_the_elements_a_load_reaches():
+    from hwgen.perf.cost.stream import width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    # 4 -> 8 lanes hold up to 11 elements; loads start at 0 and 4 (multiples of gcd 4, up
+    # to 11 - 4), so elements 8..10 are never written (sweep point g02: 66 flip-flops)
+    t = Tally(XCUP)
+    width_converter_features(t, element_bits=8, in_lanes=4, out_lanes=8)
+    assert t.features["reg"] == 8 * 8 + 4          # eight elements and a count to 11
+    # 3 -> 2 lanes: loads at 0 and 1, all four elements written
+    t = Tally(XCUP)
+    width_converter_features(t, element_bits=8, in_lanes=3, out_lanes=2)
+    assert t.features["reg"] == 4 * 8 + 3

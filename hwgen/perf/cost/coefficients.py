@@ -29,7 +29,7 @@ COEFFICIENTS = {
             "mx_quant": 2.3869,
         },
         "ff": {
-            "reg": 0.957, "reg_dsp": 1.002, "block": 2.5993,
+            "reg": 0.9726, "reg_dsp": 0.9839, "block": 1.3716,
         },
         "carry": {
             "carry": 0.5959, "soft_mul": 0.1239, "rq_g_carry": 1.2164, "rq_s_carry": 0.4338,
@@ -46,7 +46,7 @@ COEFFICIENTS = {
             "mx_term": 0.8347, "mx_align": 3.4187, "mx_quant": 2.8877,
         },
         "ff": {
-            "reg": 0.9601, "reg_dsp": 0.9879, "block": 3.5612,
+            "reg": 0.9757, "reg_dsp": 0.9704, "block": 2.2652,
         },
         "carry": {
             "carry": 0.6724, "soft_mul": 0.9653, "rq_g_carry": 1.5941, "rq_s_carry": 0.6375,
