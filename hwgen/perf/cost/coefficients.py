@@ -10,47 +10,47 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 66 parts",
-    "ecp5": "2026-12-05, 66 parts",
+    "xcup": "2026-12-05, 68 parts",
+    "ecp5": "2026-12-05, 68 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 66 parts; "
-          "ecp5: 2026-12-05, 66 parts"
+          "xcup: 2026-12-05, 68 parts; "
+          "ecp5: 2026-12-05, 68 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1723, "inc_lut": 0.8748, "csa": 1.2321, "csa_dsp": 0.6521, "mux": 0.0771,
-            "mux_n": 0.1072, "in_mux": 1.7224, "pad_mux": 0.8359, "lutram_mux": 0.8778,
-            "cmp": 1.7362, "rom": 1.1781, "soft_mul": 1.2542, "soft_mul_lut": 0.4955,
-            "logic": 0.889, "block": 2.3769, "rq_g_bits": 5.4037, "rq_s": 124.1248,
-            "rq_var": 37.6438, "rq_mux": 1.5985, "mx_term": 0.5747, "mx_align": 2.6284,
-            "mx_quant": 2.3869,
+            "add": 0.1701, "inc_lut": 0.9187, "csa": 1.1998, "csa_dsp": 0.5968, "mux": 0.0805,
+            "mux_n": 0.1075, "in_mux": 1.8466, "pad_mux": 0.8419, "lutram_mux": 0.8762,
+            "cmp": 1.715, "rom": 1.2044, "soft_mul": 1.2574, "soft_mul_lut": 0.5017,
+            "logic": 0.8593, "block": 2.5671, "rq_g_bits": 5.1394, "rq_s": 124.425,
+            "rq_var": 34.6719, "rq_serial": 3.0351, "rq_mux": 1.6705, "mx_term": 0.5775,
+            "mx_align": 2.6197, "mx_quant": 2.385,
         },
         "ff": {
-            "reg": 0.9726, "reg_dsp": 0.9839, "block": 1.3716,
+            "reg": 0.9699, "reg_dsp": 0.9854, "block": 1.5767,
         },
         "carry": {
-            "carry": 0.5959, "soft_mul": 0.1239, "rq_g_carry": 1.2164, "rq_s_carry": 0.4338,
-            "mx_carry": 0.6395,
+            "carry": 0.5939, "soft_mul": 0.1187, "rq_g_carry": 1.2742, "rq_s_carry": 0.4345,
+            "mx_carry": 0.6391,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 2.0458, "inc_lut": 2.048, "csa_dsp": 0.3459, "mux_n": 0.1968,
-            "in_mux": 2.7544, "pad_mux": 1.2553, "lutram_mux": 0.872, "term_sel": 2.5066,
-            "cmp": 1.057, "cmp_lut": 5.6875, "rom": 1.2321, "soft_mul": 3.9468, "logic": 2.0951,
-            "ram_ff": 1.8069, "rq_s": 29.7894, "rq_s_bits": 0.8364, "rq_var": 52.3535,
-            "rq_shift": 0.2426, "rq_lshift": 0.0694, "rq_mux": 1.8097, "mx_decode": 2.3185,
-            "mx_term": 0.8347, "mx_align": 3.4187, "mx_quant": 2.8877,
+            "add_lut": 2.0431, "inc_lut": 2.0617, "csa_dsp": 0.3636, "mux_n": 0.197,
+            "in_mux": 2.6341, "pad_mux": 1.2518, "lutram_mux": 0.8665, "term_sel": 2.5722,
+            "cmp": 1.0541, "cmp_lut": 5.6838, "rom": 1.2503, "soft_mul": 1.7991, "logic": 2.0629,
+            "ram_ff": 1.5975, "rq_s": 31.6853, "rq_s_bits": 0.796, "rq_var": 46.046,
+            "rq_shift": 0.268, "rq_serial": 7.4835, "rq_lshift": 0.0593, "rq_mux": 1.8099,
+            "mx_decode": 2.3725, "mx_term": 0.8445, "mx_align": 3.4143, "mx_quant": 2.8849,
         },
         "ff": {
-            "reg": 0.9757, "reg_dsp": 0.9704, "block": 2.2652,
+            "reg": 0.9731, "reg_dsp": 0.9718, "block": 2.4807,
         },
         "carry": {
-            "carry": 0.6724, "soft_mul": 0.9653, "rq_g_carry": 1.5941, "rq_s_carry": 0.6375,
-            "mx_carry": 0.575,
+            "carry": 0.6747, "soft_mul": 1.8659, "rq_g_carry": 1.5924, "rq_s_carry": 0.6323,
+            "mx_carry": 0.5479,
         },
     },
 }

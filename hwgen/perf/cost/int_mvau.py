@@ -22,7 +22,7 @@ import numpy as np
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
 from .arith import adder_tree, pipeline_register_bits, width
 from .components import mvau_core, requantizer, shared_requantizer
-from .memory import rom_from_fields
+from .memory import memory_style, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
@@ -45,9 +45,9 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
     lo, hi = min(corners), max(corners)
     dot = adder_tree([(lo, hi)] * p.simd)
-    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * x_t.bits,
-              weights=rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits,
-                                      sync_read=True, counter_address=True),
+    weights = rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits, sync_read=True,
+                              counter_address=True)
+    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * x_t.bits, weights=weights,
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_stages=1 + p.dot_registers)
@@ -68,7 +68,12 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 2)
-    t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
+    # the step's weights and inputs; a weight table in logic reaches the register as its
+    # distinct columns (Yosys merges equal flip-flops, drops constant ones), a block RAM's
+    # as its varying columns
+    weight_bits = (weights.columns if memory_style(weights, t.target) == "bram"
+                   else weights.distinct)
+    t.reg(weight_bits + p.simd * x_t.bits)
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
     t.reg(p.simd * (single * width(lo, hi) + pairs * (2 * width(lo, hi) + 1)))
