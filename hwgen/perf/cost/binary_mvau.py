@@ -22,7 +22,7 @@ import numpy as np
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, width
-from .components import fold_table, mvau_core, requantizer, threshold_unit
+from .components import fold_table, mvau_core, requantizer, term_select, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
@@ -102,16 +102,6 @@ def _activation(p: BinaryMvauParams, t: Tally) -> None:
                     shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe)
 
 
-def _term_select(t: Tally, bits: int) -> None:
-    """Selects in front of an adder tree's terms: a LUT6 of the tree's first adders takes
-    them (a two-way ``mux``); an ECP5 / iCE40 carry cell holds a fixed XOR, so there they
-    are LUTs of their own (``term_sel``)."""
-    if t.target.lut_inputs >= 6:
-        t.mux(bits)
-    else:
-        t.features["term_sel"] += bits
-
-
 def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     bits = weight_steps((p.weights + 1) // 2, p.pe, p.simd)
     weights = rom_from_fields(bits, 1, sync_read=False, counter_address=False)
@@ -143,7 +133,7 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=p.pe * p.simd)           # -x
-    _term_select(t, bits * p.pe * p.simd)     # +x or -x
+    term_select(t, bits * p.pe * p.simd)     # +x or -x
     t.tree(adder_tree([term] * p.simd), count=p.pe)
     _activation(p, t)
 
@@ -157,7 +147,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     else:
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         term = (min(0, x_lo), max(0, x_hi))
-        _term_select(t, 2 * p.pe * p.simd * width(*term))              # x or 0
+        term_select(t, 2 * p.pe * p.simd * width(*term))              # x or 0
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

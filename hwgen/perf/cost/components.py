@@ -21,7 +21,8 @@ from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "fold_table", "mvau_core", "requantizer",
-           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable"]
+           "requant_multiply", "shared_requantizer", "threshold_unit", "term_select",
+           "FoldTable"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -139,6 +140,16 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     stream_fifo(t, "fifo", width_bits=out_bits, depth=depth)
 
 
+def term_select(t: Tally, bits: int) -> None:
+    """Selects in front of an adder's terms (``x``, ``-x`` or 0 by a weight or a multiplier
+    bit): a LUT6 of the adder takes them (a two-way ``mux``); an ECP5 / iCE40 carry cell
+    holds a fixed XOR, so there they are LUTs of their own (``term_sel``)."""
+    if t.target.lut_inputs >= 6:
+        t.mux(bits)
+    else:
+        t.features["term_sel"] += bits
+
+
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
                  rounding: str) -> None:
     """One lane's rounding, zero point and saturation after its product register.
@@ -205,6 +216,7 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
+            term_select(t, low * narrow_bits)           # acc << k where bit k of qm is set
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
