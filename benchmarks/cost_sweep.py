@@ -107,6 +107,9 @@ POINTS = (
     ("i22", _int(8, 9, 2, 9), False),
     ("i23", _int(16, 32, 2, 32, w=4, a=8, rounding=SINGLE), True),
     ("i24", _int(24, 24, 3, 24, w=6, a=6), True),
+    # tiny layers (a classifier's last few outputs): the fixed part of a block dominates
+    ("i25", _int(4, 8, 1, 8), False),
+    ("i26", _int(6, 4, 2, 2), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

@@ -371,3 +371,14 @@ def test_width_converter_registers_only_the_elements_a_load_reaches():
     t = Tally(XCUP)
     width_converter_features(t, element_bits=8, in_lanes=3, out_lanes=2)
     assert t.features["reg"] == 4 * 8 + 3
+
+
+def test_a_pipelined_dot_product_is_a_sum_per_register_stage():
+    from hwgen.perf.cost.arith import staged_trees
+    # registers every 2 adder levels (pipelined_sum): 16 terms are four sums of 4, then
+    # one of 4; 9 terms are sums of 4, 4 (the ninth waits), then one of 3
+    pieces = staged_trees([(-8, 7)] * 16, every=2)
+    assert [p.leaves for p in pieces] == [4, 4, 4, 4, 4]
+    assert [p.leaves for p in staged_trees([(-8, 7)] * 9, every=2)] == [4, 4, 3]
+    assert pieces[-1].lo == -8 * 16 and pieces[-1].hi == 7 * 16
+    assert staged_trees([(0, 1)], every=2) == []

@@ -10,47 +10,47 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 68 parts",
-    "ecp5": "2026-12-05, 68 parts",
+    "xcup": "2026-12-05, 69 parts",
+    "ecp5": "2026-12-05, 69 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 68 parts; "
-          "ecp5: 2026-12-05, 68 parts"
+          "xcup: 2026-12-05, 69 parts; "
+          "ecp5: 2026-12-05, 69 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1701, "inc_lut": 0.9187, "csa": 1.1998, "csa_dsp": 0.5968, "mux": 0.0805,
-            "mux_n": 0.1075, "in_mux": 1.8466, "pad_mux": 0.8419, "lutram_mux": 0.8762,
-            "cmp": 1.715, "rom": 1.2044, "soft_mul": 1.2574, "soft_mul_lut": 0.5017,
-            "logic": 0.8593, "block": 2.5671, "rq_g_bits": 5.1394, "rq_s": 124.425,
-            "rq_var": 34.6719, "rq_serial": 3.0351, "rq_mux": 1.6705, "mx_term": 0.5775,
-            "mx_align": 2.6197, "mx_quant": 2.385,
+            "add": 0.1543, "inc_lut": 0.9219, "csa": 1.2514, "csa_dsp": 0.9128, "mux": 0.0791,
+            "mux_n": 0.1079, "in_mux": 1.878, "pad_mux": 0.8363, "lutram_mux": 0.8176,
+            "cmp": 1.7111, "rom": 1.1939, "soft_mul": 1.2199, "soft_mul_lut": 0.9949,
+            "logic": 0.8735, "block": 3.0743, "rq_g_bits": 5.2155, "rq_s": 124.6427,
+            "rq_var": 35.3095, "rq_mux": 1.6599, "mx_term": 0.5673, "mx_align": 2.5992,
+            "mx_quant": 2.3741,
         },
         "ff": {
-            "reg": 0.9699, "reg_dsp": 0.9854, "block": 1.5767,
+            "reg": 0.9691, "reg_dsp": 0.986, "block": 1.6312,
         },
         "carry": {
-            "carry": 0.5939, "soft_mul": 0.1187, "rq_g_carry": 1.2742, "rq_s_carry": 0.4345,
-            "mx_carry": 0.6391,
+            "carry": 0.6216, "soft_mul": 0.1213, "rq_g_carry": 1.1353, "rq_s_carry": 0.4201,
+            "mx_carry": 0.6516,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 2.0431, "inc_lut": 2.0617, "csa_dsp": 0.3636, "mux_n": 0.197,
-            "in_mux": 2.6341, "pad_mux": 1.2518, "lutram_mux": 0.8665, "term_sel": 2.5722,
-            "cmp": 1.0541, "cmp_lut": 5.6838, "rom": 1.2503, "soft_mul": 1.7991, "logic": 2.0629,
-            "ram_ff": 1.5975, "rq_s": 31.6853, "rq_s_bits": 0.796, "rq_var": 46.046,
-            "rq_shift": 0.268, "rq_serial": 7.4835, "rq_lshift": 0.0593, "rq_mux": 1.8099,
-            "mx_decode": 2.3725, "mx_term": 0.8445, "mx_align": 3.4143, "mx_quant": 2.8849,
+            "add_lut": 2.0396, "inc_lut": 2.0481, "csa_dsp": 0.5763, "mux_n": 0.1968,
+            "in_mux": 2.7543, "pad_mux": 1.2575, "lutram_mux": 0.8706, "term_sel": 2.5178,
+            "cmp": 1.0588, "cmp_lut": 5.6883, "rom": 1.2462, "soft_mul": 1.8209, "logic": 2.0693,
+            "ram_ff": 1.6851, "rq_s": 30.0147, "rq_s_bits": 0.8298, "rq_var": 48.4869,
+            "rq_shift": 0.2655, "rq_lshift": 0.0657, "rq_mux": 1.7556, "mx_decode": 2.298,
+            "mx_term": 0.847, "mx_align": 3.388, "mx_quant": 2.8863,
         },
         "ff": {
-            "reg": 0.9731, "reg_dsp": 0.9718, "block": 2.4807,
+            "reg": 0.9723, "reg_dsp": 0.9722, "block": 2.5292,
         },
         "carry": {
-            "carry": 0.6747, "soft_mul": 1.8659, "rq_g_carry": 1.5924, "rq_s_carry": 0.6323,
-            "mx_carry": 0.5479,
+            "carry": 0.6793, "soft_mul": 1.6994, "rq_g_carry": 1.4714, "rq_s_carry": 0.6238,
+            "mx_carry": 0.5681,
         },
     },
 }

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
-from .arith import adder_tree, pipeline_register_bits, width
+from .arith import adder_tree, pipeline_register_bits, staged_trees, width
 from .components import mvau_core, requantizer, shared_requantizer
 from .memory import memory_style, rom_from_fields
 from .model import cost_function
@@ -61,11 +61,15 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         operand = LOW_BITS + w_t.bits + 1
         product = product + t.multiply(operand, x_bits, operand + x_bits,
                                        count=pairs * p.simd)
-        high = adder_tree([(lo - 1, hi), (0, 1)] * p.simd)   # w1's products and borrows
-        t.tree(dot, count=pairs + single, dsp_leaves=True)
-        t.tree(high, count=pairs, dsp_leaves=True)
+        # w1's products and borrows
+        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=pairs + single, dsp_leaves=True)
+        for piece in staged_trees([(lo - 1, hi), (0, 1)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=pairs, dsp_leaves=True)
     else:
-        t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
+        # a register after every DOT_LEVELS_PER_STAGE levels: each piece is a sum of its own
+        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=p.pe, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.dot_registers - 2)
     # the step's weights and inputs; a weight table in logic reaches the register as its
