@@ -102,7 +102,7 @@ def staged_trees(terms, *, every: int) -> list:
     """The sums ``hwgen.hw.arith.adder_tree.pipelined_sum`` builds between its registers:
     the pairwise tree over ``terms`` cut after every ``every`` levels, each piece (the
     sum of up to ``2**every`` consecutive values) one multi-operand sum for Yosys'
-    ``alumacc``. Returns the pieces' :class:`Tree`\ s, level by level."""
+    ``alumacc``. Returns the pieces' trees (:class:`Tree`), level by level."""
     terms = [(int(lo), int(hi)) for lo, hi in terms]
     group = 1 << every
     pieces = []
