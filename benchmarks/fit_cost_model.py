@@ -43,8 +43,8 @@ COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
     "lut": ("add", "add_lut", "inc_lut", "csa", "csa_dsp", "mux", "mux_n", "in_mux", "acc_mux",
-            "pad_mux", "lutram_mux", "term_sel", "cmp", "cmp_lut", "shift", "rom", "soft_mul",
-            "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
+            "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp", "cmp_lut", "shift", "rom",
+            "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
             "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
             "mx_decode", "mx_term", "mx_align", "mx_quant"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),

@@ -35,11 +35,6 @@ __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
 
-#: One counter output of the compressor tree in ``logic`` bits, by target: one LUT6 on the
-#: Xilinx fabric (measured with ``benchmarks/bench_xnor_resources.py``), i.e. 1 / 1.2992 of
-#: the fitted ``logic`` coefficient. Set by hand, not by the fit; targets not listed count
-#: one ``logic`` bit (not measured).
-COUNTER_LOGIC_BITS = {"xcup": 0.77, "xc7": 0.77}
 
 
 def xnor_first_group(address_bits: int) -> int:
@@ -122,7 +117,9 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
         # XNORs behind a table too deep to hold them (up to five address bits, each
         # weight's LUT6 holds its XNOR too; a LUT4 holds no more than its table)
         t.logic(p.pe * p.simd)
-    t.logic(p.pe * outputs * COUNTER_LOGIC_BITS.get(t.target.name, 1.0))
+    # one LUT6 per counter output on Xilinx (benchmarks/bench_xnor_resources.py), several
+    # LUT4 on ECP5: a feature of its own, fitted
+    t.features["popcount"] += p.pe * outputs
     t.add(adder, count=p.pe)
     _activation(p, t)
 

@@ -21,12 +21,12 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1543, "inc_lut": 0.9219, "csa": 1.2514, "csa_dsp": 0.9128, "mux": 0.0791,
-            "mux_n": 0.1079, "in_mux": 1.878, "pad_mux": 0.8363, "lutram_mux": 0.8176,
-            "cmp": 1.7111, "rom": 1.1939, "soft_mul": 1.2199, "soft_mul_lut": 0.9949,
-            "logic": 0.8735, "block": 3.0743, "rq_g_bits": 5.2155, "rq_s": 124.6427,
-            "rq_var": 35.3095, "rq_mux": 1.6599, "mx_term": 0.5673, "mx_align": 2.5992,
-            "mx_quant": 2.3741,
+            "add": 0.1528, "inc_lut": 0.9629, "csa": 1.254, "csa_dsp": 0.9133, "mux": 0.0804,
+            "mux_n": 0.1081, "in_mux": 1.8751, "pad_mux": 0.8372, "lutram_mux": 0.8141,
+            "popcount": 0.707, "cmp": 1.6952, "rom": 1.1958, "soft_mul": 1.2187,
+            "soft_mul_lut": 0.9917, "logic": 0.8135, "block": 3.3819, "rq_g_bits": 5.2056,
+            "rq_s": 124.5701, "rq_var": 35.2205, "rq_mux": 1.6578, "mx_term": 0.5672,
+            "mx_align": 2.6018, "mx_quant": 2.3741,
         },
         "ff": {
             "reg": 0.9691, "reg_dsp": 0.986, "block": 1.6312,
@@ -38,12 +38,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 2.0396, "inc_lut": 2.0481, "csa_dsp": 0.5763, "mux_n": 0.1968,
-            "in_mux": 2.7543, "pad_mux": 1.2575, "lutram_mux": 0.8706, "term_sel": 2.5178,
-            "cmp": 1.0588, "cmp_lut": 5.6883, "rom": 1.2462, "soft_mul": 1.8209, "logic": 2.0693,
-            "ram_ff": 1.6851, "rq_s": 30.0147, "rq_s_bits": 0.8298, "rq_var": 48.4869,
-            "rq_shift": 0.2655, "rq_lshift": 0.0657, "rq_mux": 1.7556, "mx_decode": 2.298,
-            "mx_term": 0.847, "mx_align": 3.388, "mx_quant": 2.8863,
+            "add_lut": 1.8498, "inc_lut": 1.661, "csa_dsp": 0.5976, "mux_n": 0.1968,
+            "in_mux": 2.798, "pad_mux": 1.4736, "lutram_mux": 0.9905, "term_sel": 2.3498,
+            "cmp": 1.1592, "cmp_lut": 5.8367, "rom": 1.2208, "soft_mul": 1.7493, "logic": 3.9245,
+            "ram_ff": 3.8493, "rq_g_bits": 0.1732, "rq_s": 27.0056, "rq_s_bits": 0.9108,
+            "rq_var": 44.5163, "rq_shift": 0.2765, "rq_serial": 5.7543, "rq_lshift": 0.0633,
+            "rq_mux": 1.8472, "mx_decode": 2.0514, "mx_term": 0.8556, "mx_align": 3.3138,
+            "mx_quant": 2.8858,
         },
         "ff": {
             "reg": 0.9723, "reg_dsp": 0.9722, "block": 2.5292,

@@ -19,6 +19,7 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mux_n``       selects of three or more ways: bits x (ways - 1)
 ``term_sel``    bits of the selects in front of an adder tree's terms (binary and ternary
                 weights: +x, -x or 0) on LUT4 targets, whose carry cells cannot take them
+``popcount``    counter outputs of the XNOR MVAU's compressor-tree popcount
 ``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
@@ -62,8 +63,8 @@ __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
     "reg", "reg_dsp", "add", "add_lut", "inc_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux",
-    "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "cmp", "cmp_lut",
-    "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
+    "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp",
+    "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
 )
