@@ -102,6 +102,14 @@ POINTS = (
     ("i18", _int(20, 40, 4, 5, w=5, a=5, rounding=EVEN), False),
     ("i19", _int(48, 96, 2, 8, w=8, a=8), True),
     ("i20", _int(8, 8, 1, 8, w=8, a=8, per_channel=False), False),
+    # one step per fold (SF = 1): a requantizer lane per PE (the digits CNN's conv1 is 2)
+    ("i21", _int(16, 16, 4, 16), False),
+    ("i22", _int(8, 9, 2, 9), False),
+    ("i23", _int(16, 32, 2, 32, w=4, a=8, rounding=SINGLE), True),
+    ("i24", _int(24, 24, 3, 24, w=6, a=6), True),
+    # tiny layers (a classifier's last few outputs): the fixed part of a block dominates
+    ("i25", _int(4, 8, 1, 8), False),
+    ("i26", _int(6, 4, 2, 2), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

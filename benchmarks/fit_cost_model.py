@@ -34,6 +34,7 @@ from scipy.optimize import nnls
 from sweep_cache import synthesis_key, update_cache
 
 from hwgen.catalog import kind_of, resolve
+from hwgen.perf.cost.coefficients import FIXED
 from hwgen.perf.cost.design import glue_tallies
 from hwgen.perf.cost.model import evaluate, tally_of
 
@@ -42,9 +43,10 @@ COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
 
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
-    "lut": ("add", "csa", "csa_dsp", "mux", "in_mux", "acc_mux", "pad_mux", "cmp", "shift", "rom",
-            "soft_mul", "logic", "ram_ff",
-            "block", "rq_g", "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift",
+    "lut": ("add", "add_lut", "inc_lut", "csa", "csa_dsp", "mux", "mux_n", "in_mux", "acc_mux",
+            "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp", "cmp_lut", "shift", "rom",
+            "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
+            "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
             "mx_decode", "mx_term", "mx_align", "mx_quant"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
@@ -75,19 +77,26 @@ def samples(data: dict, target: str, ids) -> list[dict]:
     return out
 
 
-def fit(train: list[dict]) -> dict:
-    """``{resource: {feature: coefficient}}`` by NNLS on the relative error."""
+def fit(train: list[dict], fixed: dict | None = None) -> dict:
+    """``{resource: {feature: coefficient}}`` by NNLS on the relative error; ``fixed``
+    (``{resource: {feature: coefficient}}``, measured by hand) is taken off the observed
+    counts first and returned as is."""
+    fixed = fixed or {}
     result = {}
     for resource, names in FIT_FEATURES.items():
+        known = fixed.get(resource, {})
+        names = [n for n in names if n not in known]
         rows, targets = [], []
         for s in train:
             obs = s["observed"][resource]
             weight = 1.0 / max(obs, FLOOR[resource])
+            part = sum(s["tally"].features.get(n, 0.0) * c for n, c in known.items())
             rows.append([s["tally"].features.get(n, 0.0) * weight for n in names])
-            targets.append(obs * weight)
+            targets.append((obs - part) * weight)
         coef, _ = nnls(np.array(rows), np.array(targets))
         result[resource] = {n: round(float(c), 4) for n, c in zip(names, coef, strict=True)
                             if c > 0}
+        result[resource].update(known)
     return result
 
 
@@ -164,7 +173,8 @@ def write_coefficients(fitted: dict, provenance: dict) -> None:
         lines.append(f'    "{target}": {{')
         for resource, coef in resources.items():
             lines.append(f'        "{resource}": {{')
-            items = [f'"{k}": {v},' for k, v in coef.items()]
+            known = FIXED.get(target, {}).get(resource, {})     # (written apart, by hand)
+            items = [f'"{k}": {v},' for k, v in coef.items() if k not in known]
             row = "           "
             for item in items:
                 if len(row) + 1 + len(item) > 99:
@@ -207,7 +217,7 @@ def main(argv=None) -> int:
         if not train:
             print(f"{target}: no cached points; run without --no-synth")
             continue
-        fitted[target] = fit(train)
+        fitted[target] = fit(train, FIXED.get(target))
         parts[target] = len(train)
         print(f"{target}: fitted on {len(train)} parts, {len(held)} held out")
         for resource, coef in fitted[target].items():

@@ -311,3 +311,91 @@ def test_narrow_requantizer_lane_is_one_dsp48e2():
     assert int_mvau_cost(p, XCUP).dsp == 32 + 2 * 2
     assert int_mvau_cost(q, XCUP).dsp == 32 + 2 * 1
     assert int_mvau_cost(q, XCUP).lut > int_mvau_cost(p, XCUP).lut
+
+
+# -- structure the LUT features follow (the carry-chain rule, LUT RAM depth, fold tables) --
+
+def test_adders_narrower_than_the_carry_chain_rule_are_luts():
+    from hwgen.perf.cost.tally import Tally
+    # Yosys' arith_map leaves a $alu of Y_WIDTH <= 2 (Xilinx) or <= 4 (Lattice) to LUTs
+    for target, narrow, wide, cells in ((XCUP, 2, 3, 1), (ECP5, 4, 5, 3)):
+        t = Tally(target)
+        t.add(narrow, count=3)
+        t.cmp(narrow, count=2)
+        assert t.features["add_lut"] == 3 * narrow and t.features["cmp_lut"] == 2 * narrow
+        assert t.features["carry"] == 0 and t.features["add"] == 0
+        t.add(wide)
+        assert t.features["add"] == wide and t.features["carry"] == cells
+        assert t.features["add_lut"] == 3 * narrow       # unchanged
+
+
+def test_a_lut_ram_deeper_than_one_primitive_reads_through_a_multiplexer():
+    from hwgen.perf.cost.memory import lutram_banks
+    from hwgen.perf.cost.tally import Tally
+    # ECP5: DPR16X4 primitives of 16 words; 96 words are 6 deep (sweep point d01's buffer)
+    line_buffer = Ram(depth=96, width=16, sync_read=True)
+    assert memory_style(line_buffer, ECP5) == "lutram" and lutram_banks(line_buffer, ECP5) == 6
+    t = Tally(ECP5)
+    t.ram("buffer", line_buffer)
+    assert t.features["lutram_mux"] == 16 * 5
+    fifo = Ram(depth=7, width=8, sync_read=False)
+    t = Tally(ECP5)
+    t.ram("fifo", fifo)
+    assert lutram_banks(fifo, ECP5) == 1 and t.features["lutram_mux"] == 0
+
+
+def test_a_fold_table_read_into_a_register_may_take_block_ram():
+    from hwgen.perf.cost.components import fold_table
+    from hwgen.perf.cost.tally import Tally
+    rng = np.random.default_rng(5)
+    values = rng.integers(1 << 30, 1 << 31, size=(128, 1))   # 128 folds of a 31-bit constant
+    # ECP5: 128 x 31 bits in logic cost 128 x 31 / 16 = 248 > one DP16KD (128); only a read
+    # that memory_dff can make synchronous (its output registered) may use it
+    t = Tally(ECP5)
+    assert fold_table(t, "multiplier", values, bits=31, registered_output=True).style == "bram"
+    assert t.bram == 1
+    t = Tally(ECP5)
+    assert fold_table(t, "multiplier", values, bits=31).style == "logic" and t.bram == 0
+    assert t.features["rom"] > 0
+
+
+def test_xnor_engine_has_registered_operands_and_no_input_multiplexer():
+    from hwgen.perf.cost.binary_mvau import xnor_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+    p = random_binary_params(np.random.default_rng(3), "xnor", mh=32, mw=64, pe=2, simd=8)
+    assert p.nf > 1 and p.sf > 1
+    t = tally_of(xnor_mvau_features, p, XCUP)
+    # every beat through the input buffer, read without a clock: no latched beat, no select
+    assert t.features["in_mux"] == 0
+    assert ("input_buffer", "lutram", p.sf, 8) in t.memories
+    # registers: not the 8-bit latched beat nor an 8-bit buffer read register
+    one_step = random_binary_params(np.random.default_rng(3), "xnor", mh=32, mw=8, pe=2,
+                                    simd=8)
+    assert one_step.sf == 1
+    assert tally_of(xnor_mvau_features, one_step, XCUP).features["acc_mux"] == 0
+
+
+def test_width_converter_registers_only_the_elements_a_load_reaches():
+    from hwgen.perf.cost.stream import width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    # 4 -> 8 lanes hold up to 11 elements; loads start at 0 and 4 (multiples of gcd 4, up
+    # to 11 - 4), so elements 8..10 are never written (sweep point g02: 66 flip-flops)
+    t = Tally(XCUP)
+    width_converter_features(t, element_bits=8, in_lanes=4, out_lanes=8)
+    assert t.features["reg"] == 8 * 8 + 4          # eight elements and a count to 11
+    # 3 -> 2 lanes: loads at 0 and 1, all four elements written
+    t = Tally(XCUP)
+    width_converter_features(t, element_bits=8, in_lanes=3, out_lanes=2)
+    assert t.features["reg"] == 4 * 8 + 3
+
+
+def test_a_pipelined_dot_product_is_a_sum_per_register_stage():
+    from hwgen.perf.cost.arith import staged_trees
+    # registers every 2 adder levels (pipelined_sum): 16 terms are four sums of 4, then
+    # one of 4; 9 terms are sums of 4, 4 (the ninth waits), then one of 3
+    pieces = staged_trees([(-8, 7)] * 16, every=2)
+    assert [p.leaves for p in pieces] == [4, 4, 4, 4, 4]
+    assert [p.leaves for p in staged_trees([(-8, 7)] * 9, every=2)] == [4, 4, 3]
+    assert pieces[-1].lo == -8 * 16 and pieces[-1].hi == 7 * 16
+    assert staged_trees([(0, 1)], every=2) == []

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["width", "index_bits", "range_bits", "Tree", "adder_tree", "popcount_tree",
-           "varying_bits", "set_bits"]
+__all__ = ["width", "index_bits", "range_bits", "Tree", "adder_tree", "staged_trees",
+           "popcount_tree", "varying_bits", "set_bits"]
 
 
 def width(lo: int, hi: int) -> int:
@@ -96,6 +96,25 @@ def pipeline_register_bits(terms, *, every: int, stages: int) -> int:
         terms = paired
         level += 1
     return bits + (stages - made) * width(*terms[0])
+
+
+def staged_trees(terms, *, every: int) -> list:
+    """The sums ``hwgen.hw.arith.adder_tree.pipelined_sum`` builds between its registers:
+    the pairwise tree over ``terms`` cut after every ``every`` levels, each piece (the
+    sum of up to ``2**every`` consecutive values) one multi-operand sum for Yosys'
+    ``alumacc``. Returns the pieces' trees (:class:`Tree`), level by level."""
+    terms = [(int(lo), int(hi)) for lo, hi in terms]
+    group = 1 << every
+    pieces = []
+    while len(terms) > 1:
+        sums = []
+        for start in range(0, len(terms), group):
+            part = terms[start:start + group]
+            if len(part) > 1:
+                pieces.append(adder_tree(part))
+            sums.append((sum(lo for lo, _ in part), sum(hi for _, hi in part)))
+        terms = sums
+    return pieces
 
 
 def popcount_tree(n: int) -> Tree:

@@ -50,7 +50,7 @@ def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     else:
         t.reg(lanes * bits)
     if p.op == "max":
-        t.cmp(lanes * bits)
+        t.cmp(bits, count=lanes)
         t.mux(lanes * bits)
     else:
         t.add(bits, count=lanes)

@@ -22,7 +22,7 @@ import numpy as np
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, width
-from .components import fold_table, mvau_core, requantizer, threshold_unit
+from .components import fold_table, mvau_core, requantizer, term_select, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
@@ -35,11 +35,6 @@ __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
 
-#: One counter output of the compressor tree in ``logic`` bits, by target: one LUT6 on the
-#: Xilinx fabric (measured with ``benchmarks/bench_xnor_resources.py``), i.e. 1 / 1.2992 of
-#: the fitted ``logic`` coefficient. Set by hand, not by the fit; targets not listed count
-#: one ``logic`` bit (not measured).
-COUNTER_LOGIC_BITS = {"xcup": 0.77, "xc7": 0.77}
 
 
 def xnor_first_group(address_bits: int) -> int:
@@ -109,25 +104,22 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
               weights=weights, dot_bits=width(dot_lo, dot_hi), acc_bits=p.hw_acc_bits,
               bias=p.hw_bias.reshape(p.nf, p.pe), out_bits=p.pe * p.output_type.bits,
-              depth=p.out_fifo_depth)
-    # Registered operands: no multiplexer between the stream and the input buffer, and
-    # with one step per fold none in front of the accumulators either.
-    if p.nf > 1:
-        t.features["in_mux"] -= p.simd * p.input_type.bits
-    if p.sf == 1:
-        t.features["acc_mux"] -= p.pe * p.hw_acc_bits
-        t.features["add"] -= p.pe * p.hw_acc_bits
+              depth=p.out_fifo_depth, registered_operands=True)
     address_bits = index_bits(p.nf * p.sf)
     group = xnor_first_group(address_bits)
-    if group == 3 and weights.columns:
+    lut6 = t.target.lut_inputs >= 6
+    if group == 3 and weights.columns and lut6:
         # the full adders of the first level hold the weight table: no LUTs of its own
         t.features["rom"] -= weights.distinct * rom_luts(t.target.name, address_bits,
                                                          counter=False)
     outputs, adder = compressor_counter_outputs(p.simd, group)
-    if address_bits > 5:
-        t.logic(p.pe * p.simd)                 # XNORs behind a table too deep to hold them
-    # (up to five address bits, each weight's table LUT holds its XNOR too)
-    t.logic(p.pe * outputs * COUNTER_LOGIC_BITS.get(t.target.name, 1.0))
+    if address_bits > 5 or not lut6:
+        # XNORs behind a table too deep to hold them (up to five address bits, each
+        # weight's LUT6 holds its XNOR too; a LUT4 holds no more than its table)
+        t.logic(p.pe * p.simd)
+    # one LUT6 per counter output on Xilinx (benchmarks/bench_xnor_resources.py), several
+    # LUT4 on ECP5: a feature of its own, fitted
+    t.features["popcount"] += p.pe * outputs
     t.add(adder, count=p.pe)
     _activation(p, t)
 
@@ -138,7 +130,7 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=p.pe * p.simd)           # -x
-    t.mux(bits * p.pe * p.simd)                # +x or -x
+    term_select(t, bits * p.pe * p.simd)     # +x or -x
     t.tree(adder_tree([term] * p.simd), count=p.pe)
     _activation(p, t)
 
@@ -152,7 +144,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     else:
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         term = (min(0, x_lo), max(0, x_hi))
-        t.mux(2 * p.pe * p.simd * width(*term))
+        term_select(t, 2 * p.pe * p.simd * width(*term))              # x or 0
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

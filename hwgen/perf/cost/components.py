@@ -12,6 +12,7 @@ counted.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,7 +21,8 @@ from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "fold_table", "mvau_core", "requantizer",
-           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable"]
+           "requant_multiply", "shared_requantizer", "threshold_unit", "term_select",
+           "FoldTable"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -28,7 +30,7 @@ def counter(t: Tally, count: int) -> None:
     if count > 1:
         bits = index_bits(count)
         t.reg(bits)
-        t.add(bits)
+        t.add(bits, increment=True)
 
 
 def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:
@@ -53,6 +55,7 @@ class FoldTable:
     def __init__(self, values, bits: int):
         self.values = np.asarray(values, dtype=object)
         self.bits = bits
+        self.style = "logic"            # where the table went (memory_style)
         rows = {tuple(int(v) for v in row) for row in self.values.tolist()}
         self.constant = len(rows) == 1
 
@@ -63,28 +66,37 @@ class FoldTable:
         return len(set(self.lane_values(lane))) > 1
 
 
-def fold_table(t: Tally, name: str, values, *, bits: int) -> FoldTable:
-    """Count a fold table; return it (callers ask whether its lanes vary)."""
+def fold_table(t: Tally, name: str, values, *, bits: int,
+               registered_output: bool = False) -> FoldTable:
+    """Count a fold table; return it (callers ask whether its lanes vary).
+    ``registered_output``: its read goes straight into a register (see :class:`Rom`)."""
     table = FoldTable(values, bits)
     if not table.constant:
         folds, lanes = table.values.shape
         if bits <= 60:
-            t.rom(name, rom_from_fields(np.array(table.values.tolist(), dtype=np.int64)
-                                        & ((1 << bits) - 1), bits, sync_read=False))
+            rom = rom_from_fields(np.array(table.values.tolist(), dtype=np.int64)
+                                  & ((1 << bits) - 1), bits, sync_read=False)
         else:
             matrix = np.array([[(int(v) >> b) & 1 for v in row for b in range(bits)]
                                for row in table.values.tolist()], dtype=np.uint8)
-            t.rom(name, rom_from_bits(matrix, sync_read=False))
+            rom = rom_from_bits(matrix, sync_read=False)
+        table.style = t.rom(name, replace(rom, registered_output=registered_output))
     return table
 
 
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
-              dot_stages: int = 1, flags: bool = False, in_used: int | None = None) -> None:
+              dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
+              registered_operands: bool = False) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
     carries a shared exponent per lane of which one per block is read).
+    ``registered_operands`` (``MvauCore``'s, the XNOR MVAU's): the weight table read
+    without a clock from a registered address, every beat through an input buffer read
+    without a clock from a registered address (one register of the beat when ``NF = 1``),
+    no multiplexer between the stream and the buffer, and at ``SF = 1`` none in front of
+    the accumulators.
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -96,8 +108,17 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.add(range_bits(depth + 1))
     t.reg(4 + fold_bits)                         # stage-1 control and fold
     t.rom("weights", weights)
-    t.reg(in_used)                               # the latched input beat
-    if nf > 1:
+    if registered_operands:
+        t.reg(index_bits(nf * sf) if nf * sf > 1 else 0)     # the weight address
+        if nf > 1:
+            stored = in_used if t.target.ram_drops_unused_bits else in_bits
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False))
+            t.reg(index_bits(sf) if sf > 1 else 0)            # the buffer address
+        else:
+            t.reg(in_used)                                    # the input operand
+    else:
+        t.reg(in_used)                               # the latched input beat
+    if nf > 1 and not registered_operands:
         stored = in_used if t.target.ram_drops_unused_bits else in_bits
         t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
                                   shared_address=True))
@@ -110,12 +131,23 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     preload = fold_table(t, "bias", bias, bits=bias_bits)
     t.reg(pe * acc_bits + 1 + fold_bits)         # accumulators, acc_valid, acc_fold
     t.add(acc_bits, count=pe)
-    t.features["acc_mux"] += pe * acc_bits       # preload or running sum (into the adder)
+    if not (registered_operands and sf == 1):    # (else every step adds to the bias)
+        t.features["acc_mux"] += pe * acc_bits   # preload or running sum (into the adder)
     del preload
     if flags:
         t.reg(2 * pe)
         t.logic(2 * pe)
     stream_fifo(t, "fifo", width_bits=out_bits, depth=depth)
+
+
+def term_select(t: Tally, bits: int) -> None:
+    """Selects in front of an adder's terms (``x``, ``-x`` or 0 by a weight or a multiplier
+    bit): a LUT6 of the adder takes them (a two-way ``mux``); an ECP5 / iCE40 carry cell
+    holds a fixed XOR, so there they are LUTs of their own (``term_sel``)."""
+    if t.target.lut_inputs >= 6:
+        t.mux(bits)
+    else:
+        t.features["term_sel"] += bits
 
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
@@ -184,6 +216,7 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
+            term_select(t, low * narrow_bits)           # acc << k where bit k of qm is set
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
@@ -223,14 +256,16 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
-    qm = fold_table(t, "multiplier", multiplier, bits=31)
+    # (pipelined: every table's read is registered, a register block RAM can take)
+    qm = fold_table(t, "multiplier", multiplier, bits=31, registered_output=pipelined)
     if gemmlowp:
-        left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5)
+        left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5,
+                          registered_output=pipelined)
         right_values = np.maximum(-shift, 0)
     else:
         left = None
         right_values = 31 - shift
-    right = fold_table(t, "right_shift", right_values, bits=6)
+    right = fold_table(t, "right_shift", right_values, bits=6, registered_output=pipelined)
     t.reg(2)                                                    # valid_a, o_valid
     for lane in range(lanes):
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
@@ -238,9 +273,11 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
                                         varying=qm.varying(lane), serial=serial,
                                         narrow_bits=narrow_bits)
+        if serial:
+            t.features["rq_serial"] += 1
         if left is not None and left.varying(lane):
             stages = set_bits(left.lane_values(lane)).bit_count()
-            t.features["rq_shift"] += 32 * stages
+            t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
         values = right.lane_values(lane)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
@@ -258,7 +295,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             operand_bits = narrow_bits or acc_bits
             beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            operands = operand_bits + (31 if qm.varying(lane) else 0)
+            # (a table in block RAM holds its read register itself)
+            operands = operand_bits + (31 if qm.varying(lane) and qm.style != "bram" else 0)
             middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
             t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
             if serial:
@@ -295,9 +333,11 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     t.add(slot_bits)
     t.add(range_bits(rounds))
     t.reg((rounds - 1) * units * acc_bits)              # snapshots
+    # the selects in front of the lanes and the snapshots: real multiplexers, a LUT a
+    # bit (measured with every module kept: sweep points i02, i03, i05)
     if rounds > 2:
-        t.mux((rounds - 1) * units * acc_bits)          # load or shift down
-    t.mux(units * acc_bits + slot_bits)                 # round 0 or a snapshot; the row
+        t.features["rq_mux"] += (rounds - 1) * units * acc_bits    # load or shift down
+    t.features["rq_mux"] += units * acc_bits + slot_bits           # round 0 or a snapshot
     counter(t, rounds)                                  # out_round
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),

@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
-from .arith import adder_tree, pipeline_register_bits, width
+from .arith import adder_tree, pipeline_register_bits, staged_trees, width
 from .components import mvau_core, requantizer, shared_requantizer
-from .memory import rom_from_fields
+from .memory import memory_style, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
@@ -45,9 +45,9 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
     lo, hi = min(corners), max(corners)
     dot = adder_tree([(lo, hi)] * p.simd)
-    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * x_t.bits,
-              weights=rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits,
-                                      sync_read=True, counter_address=True),
+    weights = rom_from_fields(weight_steps(p.weights, p.pe, p.simd), w_t.bits, sync_read=True,
+                              counter_address=True)
+    mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * x_t.bits, weights=weights,
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_stages=1 + p.dot_registers)
@@ -61,14 +61,23 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         operand = LOW_BITS + w_t.bits + 1
         product = product + t.multiply(operand, x_bits, operand + x_bits,
                                        count=pairs * p.simd)
-        high = adder_tree([(lo - 1, hi), (0, 1)] * p.simd)   # w1's products and borrows
-        t.tree(dot, count=pairs + single, dsp_leaves=True)
-        t.tree(high, count=pairs, dsp_leaves=True)
+        # w1's products and borrows
+        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=pairs + single, dsp_leaves=True)
+        for piece in staged_trees([(lo - 1, hi), (0, 1)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=pairs, dsp_leaves=True)
     else:
-        t.tree(dot, count=p.pe, dsp_leaves=product.dsp > 0)
+        # a register after every DOT_LEVELS_PER_STAGE levels: each piece is a sum of its own
+        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
+            t.tree(piece, count=p.pe, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)
-    t.reg(p.pe * p.simd * w_t.bits + p.simd * x_t.bits)      # the step's weights and inputs
+    # the step's weights and inputs; a weight table in logic reaches the register as its
+    # distinct columns (Yosys merges equal flip-flops, drops constant ones), a block RAM's
+    # as its varying columns
+    weight_bits = (weights.columns if memory_style(weights, t.target) == "bram"
+                   else weights.distinct)
+    t.reg(weight_bits + p.simd * x_t.bits)
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
     t.reg(p.product_registers * p.simd * (single * width(lo, hi)

@@ -27,8 +27,8 @@ import numpy as np
 
 from .targets import CostTarget
 
-__all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "rom_from_words",
-           "rom_from_fields", "STYLES"]
+__all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "lutram_banks",
+           "rom_from_words", "rom_from_fields", "STYLES"]
 
 #: The places a memory can go.
 STYLES = ("bram", "lutram", "logic")
@@ -53,6 +53,11 @@ class Rom:
     counter_address : bool
         Addressed by a counter (a weight ROM) rather than by a register (a fold table):
         Yosys maps the two differently in soft logic.
+    registered_output : bool
+        Read without a clock straight into a register (counted by the block, not here: the
+        pipelined requantizer's tables): ``memory_dff`` merges that register into the read
+        port, so block RAM is open to it as to a synchronous read (on ECP5 sweep point
+        i15's 128-fold multiplier table takes a DP16KD).
     """
 
     depth: int
@@ -61,6 +66,7 @@ class Rom:
     distinct: int
     sync_read: bool
     counter_address: bool = False
+    registered_output: bool = False
 
     @property
     def address_bits(self) -> int:
@@ -151,12 +157,13 @@ def _bram_cost(depth: int, width: int, target: CostTarget):
 
 
 def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
-    """Cheapest LUT RAM mapping: ``(libmap cost, cells)`` or ``(inf, 0)``.
+    """Cheapest LUT RAM mapping: ``(libmap cost, cells, words per primitive)`` or
+    ``(inf, 0, 0)``.
 
     ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
     RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
     96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it."""
-    best = (math.inf, 0)
+    best = (math.inf, 0, 0)
     for mode in modes:
         mult = math.ceil(depth / (1 << mode.abits))
         prims = math.ceil(width / mode.width) * mult
@@ -164,7 +171,7 @@ def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
         if depth_mux:
             cost += 0.5 * (mult - 1) * width
         if cost < best[0]:
-            best = (cost, prims * mode.cells)
+            best = (cost, prims * mode.cells, 1 << mode.abits)
     return best
 
 
@@ -175,8 +182,8 @@ def memory_style(memory, target: CostTarget) -> str:
         if memory.columns == 0:
             return "logic"                      # constants: no memory at all
         logic = memory.columns * memory.depth * target.rom_logic_cost
-        bram = _bram_cost(memory.depth, memory.columns, target)[0] if memory.sync_read \
-            else math.inf
+        bram = (_bram_cost(memory.depth, memory.columns, target)[0]
+                if memory.sync_read or memory.registered_output else math.inf)
         return "bram" if bram < logic else "logic"
     logic = memory.width * memory.depth * target.ram_logic_cost
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
@@ -198,3 +205,12 @@ def lutram_primitives(memory: Ram, target: CostTarget) -> int:
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
     return _lutram_cost(memory.depth, memory.width, modes,
                         depth_mux=target.lutram_depth_mux)[1]
+
+
+def lutram_banks(memory: Ram, target: CostTarget) -> int:
+    """Primitives in depth of ``memory`` mapped to LUT RAM: a read selects among them (a
+    multiplexer in LUTs) when there are more than one."""
+    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
+    words = _lutram_cost(memory.depth, memory.width, modes,
+                         depth_mux=target.lutram_depth_mux)[2]
+    return math.ceil(memory.depth / words) if words else 0

@@ -12,6 +12,8 @@ tap and an output FIFO.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...ir.blocks.sliding_window import SlidingWindowParams
@@ -93,7 +95,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
         t.add(index_bits(q) + 1, count=2)
         t.cmp(index_bits(q) + 1, constant=True)
         t.add(div_bits + 1, count=2 + q)
-        t.cmp(q * index_bits(q))                         # c < bank, per bank
+        t.cmp(index_bits(q), count=q, constant=True)     # c < bank, per bank
         read_words = q
     else:
         t.multiply_constant(x_bits + 1, g, addr_bits, signed=False)
@@ -121,9 +123,13 @@ def input_fifo_features(t: Tally, *, width_bits: int, depth: int) -> None:
 
 def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
                              out_lanes: int) -> None:
-    """``StreamWidthConverter``: ``in + out - 1`` held elements, a count, shift and load."""
+    """``StreamWidthConverter``: ``in + out - 1`` held elements, a count, shift and load.
+
+    Inputs load at multiples of ``gcd(in, out)`` up to ``cap - in``: the elements above the
+    last such load are never written, and Yosys removes their registers."""
     cap = in_lanes + out_lanes - 1
-    t.reg(cap * element_bits + range_bits(cap + 1))
+    loaded = range(0, cap - in_lanes + 1, math.gcd(in_lanes, out_lanes))[-1] + in_lanes
+    t.reg(loaded * element_bits + range_bits(cap + 1))
     t.add(range_bits(cap + 1), count=2)
     t.cmp(2 * range_bits(cap + 1), constant=True)
     bases = cap - in_lanes + 1

@@ -12,6 +12,15 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``reg``         flip-flops the design declares (counters, pipeline and data registers)
 ``reg_dsp``     registers right behind a DSP product (Xilinx packs them into the DSP)
 ``add``         bits of two-input adders and subtractors (counters, accumulators)
+``add_lut``     the same, too narrow for the target's carry chain (``carry_min_bits``)
+``inc_lut``     bits of counters' increments too narrow for the carry chain
+``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
+``mux``         two-way selects, in bits
+``mux_n``       selects of three or more ways: bits x (ways - 1)
+``term_sel``    bits of the selects in front of an adder tree's terms (binary and ternary
+                weights: +x, -x or 0) on LUT4 targets, whose carry cells cannot take them
+``popcount``    counter outputs of the XNOR MVAU's compressor-tree popcount
+``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
@@ -19,6 +28,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``csa_dsp``     the same for sums of DSP products
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
+``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
+``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
+``rq_serial``   requantizer lanes multiplying their two pieces one after the other
+``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
+``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
@@ -41,17 +55,18 @@ from collections import defaultdict
 
 from .arith import Tree
 from .coefficients import ROM_LUTS
-from .memory import Ram, Rom, bram_tiles, lutram_primitives, memory_style
+from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
 from .multipliers import Product, multiplier
 from .targets import CostTarget
 
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "csa", "csa_dsp", "dsp_add", "carry", "mux", "in_mux", "acc_mux",
-    "pad_mux", "cmp", "shift", "rom", "soft_mul", "logic", "ram_ff", "block", "rq_g",
-    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_g_carry", "rq_s_carry",
-    "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "reg", "reg_dsp", "add", "add_lut", "inc_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux",
+    "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp",
+    "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
+    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
+    "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
 )
 
 
@@ -82,13 +97,19 @@ class Tally:
     def reg(self, bits: float) -> None:
         self.features["reg"] += bits
 
-    def add(self, bits: int, *, count: int = 1, dsp_input: bool = False) -> None:
-        """``count`` adders of ``bits`` bits each (their carry cells included)."""
+    def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
+            increment: bool = False) -> None:
+        """``count`` adders of ``bits`` bits each (their carry cells included);
+        ``increment``: one operand is a constant (a counter)."""
         if bits <= 0 or count <= 0:
             return
+        if bits < self.target.carry_min_bits:
+            # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few
+            # inputs, its carry cells holding none of them; an increment needs fewer)
+            self.features["inc_lut" if increment else "add_lut"] += bits * count
+            return
         self.features["dsp_add" if dsp_input else "add"] += bits * count
-        if bits > 2:                      # a one- or two-bit sum is a LUT, not a chain
-            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
+        self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
     def tree(self, tree: Tree, *, count: int = 1, dsp_leaves: bool = False) -> None:
         """``count`` sums of ``tree.leaves`` terms: one adder for two terms; for more, a
@@ -107,16 +128,22 @@ class Tally:
 
     def carry_cells(self, bits: int, *, count: int = 1) -> None:
         """The carry chain of an adder or comparator whose LUTs another feature counts."""
-        if bits > 2:
+        if bits >= self.target.carry_min_bits:
             self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
 
     def mux(self, bits: float, ways: int = 2) -> None:
-        self.features["mux"] += bits * max(ways - 1, 0)
+        """``bits`` selects of one of ``ways`` values: a two-way select often merges into
+        the logic around it (``mux``), a wider one is a tree of its own (``mux_n``)."""
+        self.features["mux" if ways <= 2 else "mux_n"] += bits * max(ways - 1, 0)
 
-    def cmp(self, bits: float, *, constant: bool = False) -> None:
-        self.features["cmp"] += bits / 2 if constant else bits
+    def cmp(self, bits: float, *, constant: bool = False, count: int = 1) -> None:
+        """``count`` comparators of ``bits`` bits (against a constant: half the work)."""
+        if not constant and bits < self.target.carry_min_bits:
+            self.features["cmp_lut"] += bits * count   # too narrow for a carry chain: LUTs
+            return
+        self.features["cmp"] += (bits / 2 if constant else bits) * count
         self.features["carry"] += math.ceil(bits / self.target.carry_bits) / (
-            2 if constant else 1)
+            2 if constant else 1) * count
 
     def shift(self, bits: int, stages: int) -> None:
         self.features["shift"] += bits * stages
@@ -138,7 +165,11 @@ class Tally:
             self.add(y_bits, count=count)
         product = product * count
         self.dsp += product.dsp
-        self.features["soft_mul"] += product.soft_bits
+        if product.dsp == 0 and a_bits + b_bits <= self.target.lut_inputs:
+            # a product of no more inputs than a LUT has: one LUT per result bit
+            self.features["soft_mul_lut"] += min(y_bits, a_bits + b_bits) * count
+        else:
+            self.features["soft_mul"] += product.soft_bits
         return product
 
     def multiply_constant(self, var_bits: int, constant: int, y_bits: int, *, count: int = 1,
@@ -180,6 +211,8 @@ class Tally:
             self.reg(self.target.bram_ram_ffs * ram.width)
         elif style == "lutram":
             self.lutram += lutram_primitives(ram, self.target)
+            # deeper than one primitive: the read selects among the banks in LUTs
+            self.features["lutram_mux"] += ram.width * (lutram_banks(ram, self.target) - 1)
             if ram.sync_read:
                 self.reg(ram.width)
         else:

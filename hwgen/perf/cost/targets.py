@@ -80,6 +80,10 @@ class CostTarget:
     ram_drops_unused_bits: bool = False   # a LUT RAM's never-read data bits are removed
     lutram_depth_mux: bool = True         # a deep LUT RAM's read mux counts against it
     bram_ram_ffs: int = 0                 # flip-flops per data bit beside a block-RAM RAM
+    #: the narrowest adder or comparator (``$alu`` result bits) the target's ``arith_map``
+    #: puts on a carry chain; a narrower one is left to LUTs (xilinx/arith_map.v fails
+    #: ``Y_WIDTH <= 2``, lattice/arith_map_ccu2c.v ``Y_WIDTH <= 4``)
+    carry_min_bits: int = 3
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -116,9 +120,9 @@ COST_TARGETS = {
                BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=128, tiles=1)),
         lutram_sdp=(LutramMode(4, 4, 4, False, 2),),
         lutram_sp=(LutramMode(4, 4, 4, False, 2),), ram_drops_unused_bits=True,
-        lutram_depth_mux=False, bram_ram_ffs=2),
+        lutram_depth_mux=False, bram_ram_ffs=2, carry_min_bits=5),
     "ice40": CostTarget(
-        name="ice40", lut_inputs=4, carry_bits=1, dsp=None,
+        name="ice40", lut_inputs=4, carry_bits=1, dsp=None, carry_min_bits=3,
         rom_logic_cost=1 / 16, ram_logic_cost=1.0,
         brams=(BramMode(abits=12, widths=(2, 4, 8, 16), cost=64, tiles=1),),
         lutram_sdp=(), lutram_sp=()),
