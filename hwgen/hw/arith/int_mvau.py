@@ -104,6 +104,7 @@ class IntMvau(wiring.Component):
         m = Module()
         w_layout = data.ArrayLayout(data.ArrayLayout(signed(p.weight_type.bits), p.simd), p.pe)
         term_lo, term_hi = self._product_bounds()
+        deep = p.pipeline == "deep"
         m.submodules.core = core = MvauCore(
             nf=p.nf, sf=p.sf, pe=p.pe, input_layout=lanes_layout(p.input_type, p.simd),
             weight_layout=w_layout,
@@ -112,7 +113,7 @@ class IntMvau(wiring.Component):
             dot_stages=1 + p.dot_registers,
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
-            roms=self._roms, **({"registered_write": True} if p.pipeline == "deep" else {}))
+            roms=self._roms, registered_write=deep, registered_credits=deep)
         wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
 
@@ -130,7 +131,6 @@ class IntMvau(wiring.Component):
         # pipeline = "deep": each multiply's operands pass a second register of their own
         # (operand()), which can become the DSP's input register while the first stays
         # after the memory; the product register follows the multiply directly either way.
-        deep = p.pipeline == "deep"
 
         def operand(value, name):
             if not deep:

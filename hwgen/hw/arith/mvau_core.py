@@ -85,6 +85,12 @@ class MvauCore(wiring.Component):
         int MVAU's ``pipeline = "deep"``). Same timing: a later fold reads the beat at the
         earliest ``SF`` cycles after its issue; with ``SF = 1`` that is the write's cycle,
         so the buffer's read port is transparent to it. Not with ``registered_operands``.
+    registered_credits : bool
+        Keep the output FIFO's credits as a register that lags by the last cycle's issue
+        and read, both registered (``credits = held - issued + returned``, the same count in
+        every cycle): the upstream valid and the downstream ready then end in a one-bit
+        register each instead of the credit counter's adder, which shortens the handshake
+        paths between blocks (the int MVAU's ``pipeline = "deep"``). Same timing.
     roms : RomFiles, optional
         Ship the weight and bias tables as ``$readmemh`` images (tables ``weights`` and
         ``bias``, :class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents.
@@ -115,13 +121,15 @@ class MvauCore(wiring.Component):
 
     def __init__(self, *, nf, sf, pe, input_layout, weight_layout, weight_words, dot_range,
                  acc_shape, bias, output_layout, out_fifo_depth, dot_stages=1, flags=False,
-                 registered_operands=False, registered_write=False, roms=None):
+                 registered_operands=False, registered_write=False, registered_credits=False,
+                 roms=None):
         for key, value in (("nf", nf), ("sf", sf), ("pe", pe), ("out_fifo_depth", out_fifo_depth),
                            ("dot_stages", dot_stages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TypeError(f"{key} must be a positive integer, not {value!r}")
         for key, value in (("flags", flags), ("registered_operands", registered_operands),
-                           ("registered_write", registered_write)):
+                           ("registered_write", registered_write),
+                           ("registered_credits", registered_credits)):
             if not isinstance(value, bool):
                 raise TypeError(f"{key} must be a bool, not {value!r}")
         if registered_operands and registered_write:
@@ -142,6 +150,7 @@ class MvauCore(wiring.Component):
         self._dot_stages, self._flags = dot_stages, flags
         self._registered_operands = registered_operands
         self._registered_write = registered_write
+        self._registered_credits = registered_credits
         self._roms = roms
         self._acc_shape = Shape.cast(acc_shape)
         self._output_layout = output_layout
@@ -174,8 +183,16 @@ class MvauCore(wiring.Component):
         nf = Signal(index_range(nf_count), name="nf")
         sf = Signal(index_range(sf_count), name="sf")
         step = Signal(index_range(nf_count * sf_count), name="step")
-        credits = Signal(range(self._depth + 1), init=self._depth)
         fold_start = sf == 0
+        if self._registered_credits:
+            # credits = held - issued + returned, with issued and returned the last cycle's
+            # (registered): held stays within [-1, depth + 1]
+            held = Signal(range(-1, self._depth + 2), init=self._depth, name="credits_held")
+            issued, returned = Signal(name="credits_issued"), Signal(name="credits_returned")
+            credits = Signal(range(self._depth + 1), name="credits")
+            m.d.comb += credits.eq(held - issued + returned)
+        else:
+            credits = Signal(range(self._depth + 1), init=self._depth)
         may_issue = ~fold_start | (credits != 0)
         in_phase = nf == 0
         issue = Signal()
@@ -198,7 +215,11 @@ class MvauCore(wiring.Component):
                                               depth=self._depth)
         wiring.connect(m, wiring.flipped(self.o_stream), fifo.o_stream)
         out_read = self.o_stream.valid & self.o_stream.ready
-        m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
+        if self._registered_credits:
+            m.d.sync += [held.eq(credits), issued.eq(issue & fold_start),
+                         returned.eq(out_read)]
+        else:
+            m.d.sync += credits.eq(credits - (issue & fold_start) + out_read)
 
         # ---- stage 1: weights and inputs from memory ---------------------------------
         if self._registered_operands:
