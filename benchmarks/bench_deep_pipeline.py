@@ -1,7 +1,7 @@
 """``pipeline = "deep"`` against the default pipeline on the digits MLP and CNN.
 
     python benchmarks/bench_deep_pipeline.py [--designs mlp,cnn] [--images 20]
-                                             [--out out/bench_deep]
+                                             [--out out/bench_deep] [--pnr [BUILDS]]
 
 Builds each example's model as benchmarks/bench_resources.py does (examples/digits_mlp.py,
 examples/digits_cnn.py with hwgen's PTQ, ``max_macs=64``), compiles it three ways: the
@@ -12,6 +12,11 @@ model, the latency of one image, the II and the whole run's cycles (model and RT
 each MVAU's write delay (``hwgen.perf.mvau.int_mvau_write_delay``). Designs are written to
 OUT/<design>-<build>/design, ready for ``hwgen synth ... --target ecp5``. Figures, not
 assertions; CPU seconds (this process and its children) beside wall seconds.
+
+With ``--pnr`` (default build ``off-deep``; or a comma list of builds) each of those designs
+is then synthesised and placed and routed on ECP5 (``hwgen synth OUT --target ecp5``:
+Yosys with the MULT18X18D register absorption, nextpnr-ecp5 speed grade 8 at 150 MHz, seed
+1), and the Fmax, the throughput and the critical path are printed: minutes per design.
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--designs", default="mlp,cnn")
     parser.add_argument("--images", type=int, default=20)
     parser.add_argument("--out", default="out/bench_deep")
+    parser.add_argument("--pnr", nargs="?", const="off-deep", default=None,
+                        help="place and route these builds on ECP5 (default off-deep)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,7 +99,27 @@ def main(argv=None) -> int:
                   f"| {cpu_seconds() - cpu:.1f} | {time.perf_counter() - wall:.1f} |",
                   flush=True)
             ok = ok and r["bit_exact"] and r["cycles_exact"] is True
+    if args.pnr:
+        print()
+        for name in args.designs.split(","):
+            for build in args.pnr.split(","):
+                place_and_route(f"{name} {build}", out / f"{name}-{build}" / "design")
     return 0 if ok else 1
+
+
+def place_and_route(title: str, design_dir: Path) -> None:
+    """``hwgen synth DESIGN --target ecp5`` and one line of its figures."""
+    from hwgen.synth import synthesize
+    from hwgen.synth.report_section import critical_path_text
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    data = synthesize(design_dir, "ecp5")
+    total = data["totals"]
+    print(f"{title}: ECP5 {data['device']}, Fmax {data['fmax_mhz']:.1f} MHz (target "
+          f"{data['target_mhz']} MHz), {data['throughput_inferences_per_s']:,.0f} inferences/s "
+          f"at II {data['ii_cycles']}; LUT4 {total['lut']} / FF {total['ff']} / MULT18X18D "
+          f"{total['dsp']} / DP16KD {total['bram']}; critical path "
+          f"{critical_path_text(data['critical_path'])}; {cpu_seconds() - cpu:.0f} CPU s, "
+          f"{time.perf_counter() - wall:.0f} s wall", flush=True)
 
 
 if __name__ == "__main__":
