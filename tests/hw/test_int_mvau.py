@@ -45,12 +45,8 @@ def simulate(p: IntMvauParams, x, **kwargs):
     return run, out.reshape(len(x), p.mh)
 
 
-@pytest.mark.parametrize(
-    "params", CASES, ids=lambda c: "pe{pe}-simd{simd}-w{w_bits}-a{in_bits}-o{out_bits}".format(**c))
-def test_outputs_and_cycles_exact(params):
-    rng = np.random.default_rng(params["pe"] * 100 + params["simd"])
-    p = random_mvau_params(rng, mh=MH, mw=MW, **params)
-    x = random_inputs(rng, p, 5)
+def check_outputs_and_cycles(p: IntMvauParams, x):
+    """The RTL equals the golden model, and every transfer is in the cycle model's cycle."""
     run, got = simulate(p, x)
     np.testing.assert_array_equal(got, int_mvau(x, p))
     timing = pipeline_timing([p], len(x))
@@ -58,6 +54,15 @@ def test_outputs_and_cycles_exact(params):
     assert tuple(run.out_cycles) == timing.out_beats
     assert timing.ii == p.nf * p.sf
     assert timing.latency == int_mvau_isolated_latency(p)
+
+
+@pytest.mark.parametrize(
+    "params", CASES, ids=lambda c: "pe{pe}-simd{simd}-w{w_bits}-a{in_bits}-o{out_bits}".format(**c))
+def test_outputs_and_cycles_exact(params):
+    rng = np.random.default_rng(params["pe"] * 100 + params["simd"])
+    p = random_mvau_params(rng, mh=MH, mw=MW, **params)
+    x = random_inputs(rng, p, 5)
+    check_outputs_and_cycles(p, x)
 
 
 @pytest.mark.parametrize("params", CASES[::3], ids=lambda c: "pe{pe}-simd{simd}".format(**c))
@@ -194,13 +199,7 @@ def test_deep_pipeline_is_bit_and_cycle_exact(params):
     # serial lane's cycles
     assert p.pipeline_delay == auto.pipeline_delay + 4 - auto.requant_serial
     x = random_inputs(rng, p, 5)
-    run, got = simulate(p, x)
-    np.testing.assert_array_equal(got, int_mvau(x, p))
-    timing = pipeline_timing([p], len(x))
-    assert tuple(run.in_cycles) == timing.in_beats
-    assert tuple(run.out_cycles) == timing.out_beats
-    assert timing.ii == p.nf * p.sf
-    assert timing.latency == int_mvau_isolated_latency(p)
+    check_outputs_and_cycles(p, x)
     _, got = simulate(p, x[:3], idle=0.3, backpressure=0.5, seed=params["pe"])
     np.testing.assert_array_equal(got, int_mvau(x[:3], p))
 

@@ -31,10 +31,11 @@ non-zero ``f[:r-1]``, exactly half ``f[r-1]`` and a zero rest, and gemmlowp's th
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Mux, Signal, Value, signed
+from amaranth.hdl import Cat, Mux, Signal, signed
 
 from ...ir.rules import RequantRounding
 from .fold_table import fold_table
+from .registers import register_unless_constant
 
 __all__ = ["DEEP_LATENCY", "TILE_BITS", "deep_requantizer", "operand_chunks"]
 
@@ -55,19 +56,6 @@ def operand_chunks(bits: int, signed_value: bool) -> list:
         offset += TILE_BITS
     chunks.append((offset, bits - offset, signed_value))
     return chunks
-
-
-def _register(m, value, name):
-    """``value`` a cycle later; a constant stays a constant."""
-    value = Value.cast(value)
-    try:
-        Const.cast(value)
-        return value
-    except TypeError:
-        pass
-    reg = Signal(value.shape(), name=name)
-    m.d.sync += reg.eq(value)
-    return reg
 
 
 def _chunk(value, offset, width, is_signed):
@@ -104,9 +92,9 @@ def deep_requantizer(m, *, i_valid, i_acc, i_fold, o_valid, o_data, acc_bits, mu
     # valid and fold follow the data (the rounding tables are read in stage 5)
     valid, fold = [i_valid], [i_fold]
     for stage in range(1, 8):
-        valid.append(_register(m, valid[-1], f"valid_{stage}"))
+        valid.append(register_unless_constant(m, valid[-1], f"valid_{stage}"))
         if stage <= 4:
-            fold.append(_register(m, fold[-1], f"fold_{stage}"))
+            fold.append(register_unless_constant(m, fold[-1], f"fold_{stage}"))
     m.d.sync += o_valid.eq(valid[7])
     r_t = fold_table(m, "right_shift", right, bits=6, is_signed=False, fold=fold[4], roms=roms)
     half_t = fold_table(m, "round_bit", half, bits=max(1, int(half.max()).bit_length()),
@@ -129,14 +117,15 @@ def deep_requantizer(m, *, i_valid, i_acc, i_fold, o_valid, o_data, acc_bits, mu
         for i, a_chunk in enumerate(a_chunks):
             tiles = []
             for j, b_chunk in enumerate(b_chunks):
-                a_op = _register(m, _chunk(acc, *a_chunk), f"tile_a{lane}_{i}_{j}")
-                b_op = _register(m, _chunk(qm[lane], *b_chunk), f"tile_b{lane}_{i}_{j}")
-                tiles.append(_register(m, a_op * b_op, f"tile{lane}_{i}_{j}"))
+                a_op = register_unless_constant(m, _chunk(acc, *a_chunk), f"tile_a{lane}_{i}_{j}")
+                b_op = register_unless_constant(m, _chunk(qm[lane], *b_chunk),
+                                                f"tile_b{lane}_{i}_{j}")
+                tiles.append(register_unless_constant(m, a_op * b_op, f"tile{lane}_{i}_{j}"))
             # stage 3: the tiles of one accumulator chunk
             total = tiles[0]
             for j in range(1, len(tiles)):
                 total = _join(total, tiles[j], b_chunks[j][0])
-            sums.append(_register(m, total, f"tile_sum{lane}_{i}"))
+            sums.append(register_unless_constant(m, total, f"tile_sum{lane}_{i}"))
         # stage 4: the 63-bit product (it fits: |acc << left| <= 2**31, qm < 2**31)
         total = sums[0]
         for i in range(1, len(sums)):
@@ -145,16 +134,16 @@ def deep_requantizer(m, *, i_valid, i_acc, i_fold, o_valid, o_data, acc_bits, mu
         m.d.sync += product.eq(total)
         # stage 5: gemmlowp's doubling high multiply rounds first
         if gemmlowp:
-            x = _register(m, (product >> 31) + product[30], f"high{lane}")
+            x = register_unless_constant(m, (product >> 31) + product[30], f"high{lane}")
         else:
-            x = _register(m, product, f"high{lane}")
-        r = _register(m, r_t[lane], f"rshift{lane}")
-        half_bit = _register(m, half_t[lane], f"round_mask{lane}")
-        sticky_mask = _register(m, mask_t[lane], f"sticky_mask{lane}")
+            x = register_unless_constant(m, product, f"high{lane}")
+        r = register_unless_constant(m, r_t[lane], f"rshift{lane}")
+        half_bit = register_unless_constant(m, half_t[lane], f"round_mask{lane}")
+        sticky_mask = register_unless_constant(m, mask_t[lane], f"sticky_mask{lane}")
         # stage 6: the rounding shift, its round and sticky bits
-        floor = _register(m, x >> r, f"floor{lane}")
-        round_bit = _register(m, (x & half_bit).any(), f"round{lane}")
-        sticky = _register(m, (x & sticky_mask).any(), f"sticky{lane}")
+        floor = register_unless_constant(m, x >> r, f"floor{lane}")
+        round_bit = register_unless_constant(m, (x & half_bit).any(), f"round{lane}")
+        sticky = register_unless_constant(m, (x & sticky_mask).any(), f"sticky{lane}")
         # stage 7: floor + zero point + up, one add
         if gemmlowp:
             up = round_bit & (sticky | ~floor[-1])
@@ -162,7 +151,7 @@ def deep_requantizer(m, *, i_valid, i_acc, i_fold, o_valid, o_data, acc_bits, mu
             up = round_bit
         else:
             up = round_bit & (sticky | floor[0])
-        with_zero = _register(m, floor + Mux(up, zero_point + 1, zero_point),
+        with_zero = register_unless_constant(m, floor + Mux(up, zero_point + 1, zero_point),
                               f"with_zero{lane}")
         # stage 8: saturation
         m.d.sync += o_data[lane].eq(Mux(with_zero < out_min, out_min,

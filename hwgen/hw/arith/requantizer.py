@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -11,6 +11,7 @@ from ...ir.rules import RequantRounding
 from ...ir.types import IntType
 from ..shapes import index_range, lanes_layout
 from .fold_table import fold_table
+from .registers import register_unless_constant
 from .requant_deep import DEEP_LATENCY, deep_requantizer
 
 __all__ = ["Requantizer", "MULTIPLIER_A_BITS", "MULTIPLIER_PIECE_BITS", "NARROW_ACC_BITS"]
@@ -156,32 +157,14 @@ class Requantizer(wiring.Component):
         table whose rows are all equal) needs no register."""
         if not self._pipelined:
             return value
-        return self._register(m, value, name)
+        return register_unless_constant(m, value, name)
 
     def _operand(self, m, value, name):
         """``value`` registered for the multiply (:meth:`_stage`); when ``serial`` it is
         loaded only with ``i_valid``, so it holds for the second piece a cycle later."""
         if not self._serial:
             return self._stage(m, value, name)
-        return self._register(m, value, name, enable=self.i_valid)
-
-    @staticmethod
-    def _register(m, value, name, *, enable=None):
-        """A register of ``value`` (loaded every cycle, or with ``enable``); a constant is
-        returned as is."""
-        value = Value.cast(value)
-        try:
-            Const.cast(value)
-            return value
-        except TypeError:
-            pass
-        reg = Signal(value.shape(), name=name)
-        if enable is None:
-            m.d.sync += reg.eq(value)
-        else:
-            with m.If(enable):
-                m.d.sync += reg.eq(value)
-        return reg
+        return register_unless_constant(m, value, name, enable=self.i_valid)
 
     def _serial_stage(self, m, value, name):
         """``value`` a cycle later when ``serial`` (its multiply takes a cycle more)."""
