@@ -21,37 +21,36 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1519, "inc_lut": 1.1431, "csa": 1.2808, "csa_dsp": 0.9203, "mux": 0.0971,
-            "mux_n": 0.1095, "in_mux": 1.9288, "pad_mux": 0.8612, "lutram_mux": 0.8101,
-            "cmp": 1.5542, "rom": 1.1539, "soft_mul": 1.2129, "soft_mul_lut": 0.9855,
-            "logic": 0.742, "block": 5.8875, "rq_g_bits": 5.104, "rq_s": 123.7817,
-            "rq_var": 35.766, "rq_serial": 0.2382, "rq_mux": 1.6886, "mx_term": 0.564,
-            "mx_align": 2.6118, "mx_quant": 2.3754,
+            "add": 0.2228, "inc_lut": 0.26, "csa": 1.4926, "csa_dsp": 0.879, "mux_n": 0.038,
+            "in_mux": 1.9823, "pad_mux": 0.9096, "lutram_mux": 1.8464, "cmp": 2.7096,
+            "rom": 1.1023, "soft_mul": 1.0517, "soft_mul_lut": 0.5585, "logic": 0.3489,
+            "rq_g_bits": 5.0626, "rq_s": 126.7121, "rq_var": 38.1825, "rq_serial": 8.6285,
+            "rq_lshift": 0.0693, "rq_mux": 1.7229, "mx_term": 0.5224, "mx_align": 2.5587,
+            "mx_quant": 2.3961,
         },
         "ff": {
-            "reg": 0.9691, "reg_dsp": 0.986, "block": 1.6312,
+            "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
         },
         "carry": {
-            "carry": 0.6216, "soft_mul": 0.1213, "rq_g_carry": 1.1353, "rq_s_carry": 0.4201,
-            "mx_carry": 0.6516,
+            "carry": 0.6535, "soft_mul": 0.1263, "rq_g_carry": 1.0926, "rq_s_carry": 0.4086,
+            "mx_carry": 0.6588,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 1.8498, "inc_lut": 1.661, "csa_dsp": 0.5976, "mux_n": 0.1968,
-            "in_mux": 2.798, "pad_mux": 1.4736, "lutram_mux": 0.9905, "term_sel": 2.3498,
-            "cmp": 1.1592, "cmp_lut": 5.8367, "rom": 1.2208, "soft_mul": 1.7493, "logic": 3.9245,
-            "ram_ff": 3.8493, "rq_g_bits": 0.1732, "rq_s": 27.0056, "rq_s_bits": 0.9108,
-            "rq_var": 44.5163, "rq_shift": 0.2765, "rq_serial": 5.7543, "rq_lshift": 0.0633,
-            "rq_mux": 1.8472, "mx_decode": 2.0514, "mx_term": 0.8556, "mx_align": 3.3138,
-            "mx_quant": 2.8858,
+            "inc_lut": 3.8592, "csa": 0.6952, "csa_dsp": 0.5886, "mux": 0.3657, "mux_n": 0.2312,
+            "in_mux": 2.7863, "pad_mux": 3.0728, "lutram_mux": 1.3615, "term_sel": 2.0363,
+            "cmp": 1.2304, "cmp_lut": 2.8654, "rom": 1.1903, "soft_mul": 2.1757, "logic": 3.7998,
+            "ram_ff": 14.2577, "block": 3.6047, "rq_s": 27.4313, "rq_s_bits": 0.8624,
+            "rq_var": 23.9327, "rq_shift": 0.3764, "rq_serial": 7.5869, "rq_lshift": 0.0916,
+            "rq_mux": 1.8944, "mx_term": 0.8032, "mx_align": 2.2989, "mx_quant": 2.9298,
         },
         "ff": {
-            "reg": 0.9723, "reg_dsp": 0.9722, "block": 2.5292,
+            "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,
         },
         "carry": {
-            "carry": 0.6793, "soft_mul": 1.6994, "rq_g_carry": 1.4714, "rq_s_carry": 0.6238,
-            "mx_carry": 0.5681,
+            "carry": 0.7871, "soft_mul": 1.6452, "rq_g_carry": 1.3138, "rq_s_carry": 0.5713,
+            "mx_carry": 0.6029,
         },
     },
 }
