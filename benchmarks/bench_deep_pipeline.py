@@ -22,7 +22,6 @@ Yosys with the MULT18X18D register absorption, nextpnr-ecp5 speed grade 8 at 150
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 import digits_cnn  # noqa: E402
 import digits_mlp  # noqa: E402
 import onnx  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 from numpy_cnn import SmallCnn  # noqa: E402
 
 import hwgen  # noqa: E402
@@ -61,12 +61,6 @@ def models(out: Path, names):
         onnx.save(SmallCnn(seed=0).train(x_train, y_train, epochs=20).to_onnx(), path)
         built["cnn"] = (path, x_train, x_test)
     return built
-
-
-def cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv=None) -> int:

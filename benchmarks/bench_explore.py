@@ -14,7 +14,6 @@ children (Yosys, Verilator; not Ray workers), since wall time is inflated on a s
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -24,17 +23,11 @@ import onnx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
+from cpu_time import cpu_seconds  # noqa: E402
 from digits_cnn import load_data  # noqa: E402
 from numpy_cnn import SmallCnn  # noqa: E402
 
 from hwgen.cli import main as hwgen_main  # noqa: E402
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its waited-for children."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv=None) -> int:
@@ -61,9 +54,9 @@ def main(argv=None) -> int:
     command += ["--workers", args.workers] if args.workers else []
     command += args.extra
     print("hwgen " + " ".join(command))
-    start, cpu = time.monotonic(), _cpu_seconds()
+    start, cpu = time.monotonic(), cpu_seconds()
     status = hwgen_main(command)
-    print(f"{time.monotonic() - start:.0f} s wall clock, {_cpu_seconds() - cpu:.0f} s CPU")
+    print(f"{time.monotonic() - start:.0f} s wall clock, {cpu_seconds() - cpu:.0f} s CPU")
     return status
 
 
