@@ -27,14 +27,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT))
 
-import digits_cnn  # noqa: E402
-import digits_mlp  # noqa: E402
-import onnx  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
-from numpy_cnn import SmallCnn  # noqa: E402
+from digits_models import digits_cnn_onnx, digits_mlp_onnx  # noqa: E402
 
 import hwgen  # noqa: E402
 from hwgen.ir import IntMvauParams  # noqa: E402
@@ -49,18 +45,9 @@ BUILDS = {
 
 def models(out: Path, names):
     """``{name: (onnx path, calibration, test inputs)}`` built as the examples build them."""
-    built = {}
-    if "mlp" in names:
-        x_train, x_test, y_train, _ = digits_mlp.load_data()
-        path = out / "mlp.onnx"
-        onnx.save(digits_mlp.to_onnx(digits_mlp.train(x_train, y_train)), path)
-        built["mlp"] = (path, x_train, x_test)
-    if "cnn" in names:
-        x_train, x_test, y_train, _ = digits_cnn.load_data()
-        path = out / "cnn.onnx"
-        onnx.save(SmallCnn(seed=0).train(x_train, y_train, epochs=20).to_onnx(), path)
-        built["cnn"] = (path, x_train, x_test)
-    return built
+    trainers = {"mlp": digits_mlp_onnx, "cnn": digits_cnn_onnx}
+    return {name: (out / f"{name}.onnx", *trainers[name](out / f"{name}.onnx"))
+            for name in names}
 
 
 def main(argv=None) -> int:

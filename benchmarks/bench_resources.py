@@ -36,11 +36,9 @@ sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT))
 
 import binary_mlp  # noqa: E402
-import digits_cnn  # noqa: E402
-import digits_mlp  # noqa: E402
 from cost_sweep import point_ids  # noqa: E402
+from digits_models import digits_cnn_onnx, digits_mlp_onnx  # noqa: E402
 from fit_cost_model import FLOOR, relative, report, samples  # noqa: E402
-from numpy_cnn import SmallCnn  # noqa: E402
 from sweep_cache import load_cache, synthesize_designs  # noqa: E402
 
 import hwgen  # noqa: E402
@@ -52,15 +50,12 @@ RESOURCES = ("lut", "ff", "carry", "dsp", "bram", "lutram")
 
 
 def build_mlp(out: Path):
-    x_train, _, y_train, _ = digits_mlp.load_data()
-    onnx.save(digits_mlp.to_onnx(digits_mlp.train(x_train, y_train)), out / "model.onnx")
+    x_train, _ = digits_mlp_onnx(out / "model.onnx")
     return hwgen.compile(out / "model.onnx", x_train, max_macs=64, top="bench_mlp")
 
 
 def build_cnn(out: Path):
-    x_train, _, y_train, _ = digits_cnn.load_data()
-    model = SmallCnn(seed=0).train(x_train, y_train, epochs=20)
-    onnx.save(model.to_onnx(), out / "model.onnx")
+    x_train, _ = digits_cnn_onnx(out / "model.onnx")
     return hwgen.compile(out / "model.onnx", x_train, max_macs=64, top="bench_cnn")
 
 
@@ -71,8 +66,7 @@ def build_binary(out: Path):
 
 
 def build_mx(out: Path):
-    x_train, _, y_train, _ = digits_mlp.load_data()
-    onnx.save(digits_mlp.to_onnx(digits_mlp.train(x_train, y_train)), out / "model.onnx")
+    x_train, _ = digits_mlp_onnx(out / "model.onnx")
     config = {"default": {"weights": "mxfp4", "block_size": 32}}
     return hwgen.compile(out / "model.onnx", x_train, config, max_macs=64, top="bench_mx")
 
