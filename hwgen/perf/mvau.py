@@ -26,10 +26,11 @@ from __future__ import annotations
 from ..ir.blocks.int_mvau import IntMvauParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
+from .stream_fifo import stream_fifo_processes, stream_fifo_reach
 
 __all__ = ["WRITE_DELAY", "int_mvau_write_delay", "int_mvau_processes",
            "int_mvau_cycles_per_vector", "int_mvau_isolated_latency", "credits_for_full_rate",
-           "mvau_reach", "INT_MVAU"]
+           "mvau_reach", "int_mvau_reach", "INT_MVAU"]
 
 #: Issue of a fold's last step to the output FIFO write with a requantizer per PE: memories
 #: (1), dot products (2), accumulate (3), requantizer stage A (4), stage B (5).
@@ -65,14 +66,27 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
     if p.out_fifo_depth < credits_for_full_rate(p.sf, delay):
         raise ValueError(f"layer {p.name!r}: output FIFO too shallow for the closed form; "
                          "use the event model (pipeline_timing)")
-    return p.vectors * p.nf * p.sf - 1 + delay + 1
+    # a beat reaches the engine from the register slice (if any) a cycle after it entered
+    return p.vectors * p.nf * p.sf - 1 + delay + 1 + (1 if p.input_slice else 0)
 
 
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
                        inferences: int | None = None):
     """Register the block's rules on ``schedule`` (``inferences`` is not needed: the
-    streams' lengths end the run)."""
+    streams' lengths end the run). With ``pipeline = "deep"`` the input passes the block's
+    register slice first, a FIFO of ``p.input_slice`` beats (:mod:`hwgen.perf.stream_fifo`)."""
+    if p.input_slice:
+        sliced = schedule.stream(f"{p.name}.input_slice", None, per=inp.per)
+        stream_fifo_processes(schedule, p.input_slice, inp, sliced)
+        inp = sliced
     mvau_engine_processes(schedule, p, inp, out, write_delay=int_mvau_write_delay(p))
+
+
+def int_mvau_reach(p) -> int:
+    """:func:`mvau_reach`, and the register slice's read ``p.input_slice`` beats back."""
+    if not p.input_slice:
+        return mvau_reach(p)
+    return max(mvau_reach(p), stream_fifo_reach(p.input_slice, p.vectors * p.sf))
 
 
 def int_mvau_fifo_depths(block, upstream) -> dict:
@@ -166,4 +180,4 @@ def credits_for_full_rate(p_sf: int, write_delay: int = WRITE_DELAY) -> int:
 
 #: The integer MVAU's cycle model (catalog entry ``int_mvau``).
 INT_MVAU = CycleModel(int_mvau_processes, int_mvau_cycles_per_vector, int_mvau_fifo_depths,
-                      mvau_reach)
+                      int_mvau_reach)

@@ -11,6 +11,7 @@ from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams
 from ...ir.packing import weight_memory_words
 from ..rom import recorded_images
 from ..shapes import lanes_layout
+from ..stream.fifo import StreamFifo
 from .adder_tree import pipelined_sum, shape_for_range, step_dot_range
 from .dsp_packing import packable, packed_operand, packed_pair, packed_products
 from .mvau_core import MvauCore
@@ -45,6 +46,9 @@ class IntMvau(wiring.Component):
     registers beyond the plain datapath's).
     A fold may start only while the output FIFO has a free slot not yet promised to an
     earlier fold (a credit counter), so the datapath never stalls once a step is issued.
+    With ``pipeline = "deep"`` the input passes a :class:`StreamFifo` of
+    ``IntMvauParams.input_slice`` beats first (a beat accepted in cycle ``t`` reaches the
+    engine from ``t + 1``).
 
     Parameters
     ----------
@@ -114,7 +118,16 @@ class IntMvau(wiring.Component):
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
             roms=self._roms, registered_write=deep, registered_credits=deep)
-        wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
+        if deep:
+            # The register slice (IntMvauParams.input_slice): the block's ready and valid come
+            # from the slice's level register, so no handshake path runs from the engine
+            # into the FIFO or width converter in front of the block.
+            m.submodules.input_slice = input_slice = StreamFifo(
+                payload_shape=self.i_stream.payload.shape(), depth=p.input_slice)
+            wiring.connect(m, wiring.flipped(self.i_stream), input_slice.i_stream)
+            wiring.connect(m, input_slice.o_stream, core.i_stream)
+        else:
+            wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
 
         # Dot products: PE trees of SIMD products (bounds from the weight and input types).

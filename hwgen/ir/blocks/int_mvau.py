@@ -28,7 +28,7 @@ from .sliding_window import conv_window
 __all__ = ["IntMvauParams", "signed_bits_for_range", "lower_dense", "lower_conv",
            "DSP_PACKING_CHOICES", "DOT_LEVELS_PER_STAGE", "REQUANT_EXTRA_STAGES", "codes_pack",
            "requant_plan", "REQUANT_SPLIT_ACC_BITS", "REQUANT_NARROW_BITS", "PIPELINE_CHOICES",
-           "REQUANT_DEEP_STAGES"]
+           "REQUANT_DEEP_STAGES", "INPUT_SLICE_DEPTH"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the widest weight and input codes packed, the
 #: narrowest product worth packing (Yosys keeps narrower ones in LUTs).
@@ -93,6 +93,9 @@ def requant_plan(pe: int, sf: int, acc_bits: int = 0,
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
 
+#: Beats of a ``pipeline = "deep"`` block's input register slice (``IntMvauParams.input_slice``).
+INPUT_SLICE_DEPTH = 2
+
 #: Values of the ``pipeline`` key (CONFIG.toml, :class:`IntMvauParams`).
 PIPELINE_CHOICES = ("auto", "deep")
 
@@ -156,7 +159,8 @@ class IntMvauParams(MatrixFolding, RequantFields):
         requantizer of :data:`REQUANT_DEEP_STAGES` more stages whose multiply is tiled into
         18 x 18 products, each between registers of its own (``hwgen.hw.arith.
         requantizer``'s ``deep``), with parallel lanes only (no :attr:`requant_serial`).
-        Same outputs, same II, a few cycles more latency (:attr:`pipeline_delay`).
+        Also a register slice at the input (:attr:`input_slice`). Same outputs, same II, a
+        few cycles more latency (:attr:`pipeline_delay`, and the slice's one).
     """
 
     kind = "int_mvau"
@@ -303,6 +307,13 @@ class IntMvauParams(MatrixFolding, RequantFields):
         :func:`codes_pack`): ``PE // 2`` when the codes pack."""
         return self.pe // 2 if codes_pack(self.weight_type, self.input_type,
                                           self.dsp_packing) else 0
+
+    @property
+    def input_slice(self) -> int:
+        """Beats of the register slice at the block's input: 0, 2 with ``pipeline = "deep"``
+        (a ``StreamFifo`` of two beats: full rate, its ready and valid registered, one
+        cycle of latency)."""
+        return INPUT_SLICE_DEPTH if self.pipeline == "deep" else 0
 
     @property
     def operand_registers(self) -> int:

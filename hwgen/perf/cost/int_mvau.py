@@ -21,7 +21,7 @@ import numpy as np
 
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
 from .arith import adder_tree, pipeline_register_bits, staged_trees, width
-from .components import mvau_core, requantizer, shared_requantizer
+from .components import mvau_core, requantizer, shared_requantizer, stream_fifo
 from .memory import memory_style, rom_from_fields
 from .model import cost_function
 from .tally import Tally
@@ -51,6 +51,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_stages=1 + p.dot_registers)
+    if p.input_slice:
+        stream_fifo(t, "input_slice", width_bits=p.simd * x_t.bits, depth=p.input_slice)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
     x_bits = x_t.bits + (0 if x_t.signed else 1)
     pairs = packed_pairs(p)
