@@ -264,7 +264,16 @@ def test_deep_pipeline_adds_flip_flops_only():
     assert p.acc_bits <= 18 and p.requant_rounds == 1
     deep = replace(p, pipeline="deep")
     auto_cost, deep_cost = int_mvau_cost(p, ECP5), int_mvau_cost(deep, ECP5)
-    assert deep_cost.dsp == auto_cost.dsp and deep_cost.lut == auto_cost.lut
+    # beyond flip-flops, only the input slice: a StreamFifo of two beats of SIMD inputs
+    from hwgen.perf.cost.components import stream_fifo
+    from hwgen.perf.cost.model import evaluate
+    from hwgen.perf.cost.tally import Tally
+    slice_tally = Tally(ECP5)
+    stream_fifo(slice_tally, "input_slice", width_bits=4 * 8, depth=2)
+    lone_slice = evaluate(slice_tally).rounded()
+    assert deep_cost.dsp == auto_cost.dsp
+    assert deep_cost.lut - auto_cost.lut == lone_slice.lut > 0
+    assert deep_cost.lutram - auto_cost.lutram == lone_slice.lutram > 0
     # at least the second operand registers (16 x (8 + 8) bits) and, per lane, two tiles'
     # operand and product registers beyond the default's two pieces (4 x 2 x (18 + 17))
     assert deep_cost.ff - auto_cost.ff >= 16 * 16 + 4 * 2 * 35
