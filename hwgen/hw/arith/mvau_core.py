@@ -83,8 +83,10 @@ class MvauCore(wiring.Component):
         register, its address and a write enable): no logic between the issue decision and
         the buffer's many write-enabled cells, or the beat register's clock enables (the
         int MVAU's ``pipeline = "deep"``). Same timing: a later fold reads the beat at the
-        earliest ``SF`` cycles after its issue; with ``SF = 1`` that is the write's cycle,
-        so the buffer's read port is transparent to it. Not with ``registered_operands``.
+        earliest ``SF`` cycles after its issue; with ``SF = 1`` that is the write's cycle.
+        The buffer is then read without a clock from a registered address (so it is LUT RAM
+        or flip-flops, never block RAM), which sees that write. Not with
+        ``registered_operands``.
     registered_credits : bool
         Keep the output FIFO's credits as a register that lags by the last cycle's issue
         and read, both registered (``credits = held - issued + returned``, the same count in
@@ -254,15 +256,21 @@ class MvauCore(wiring.Component):
                     m.d.sync += [write_en.eq(issue & in_phase), write_addr.eq(sf)]
                     m.d.comb += [b_write.addr.eq(write_addr), b_write.data.eq(latched),
                                  b_write.en.eq(write_en)]
-                    b_read = buffer.read_port(
-                        transparent_for=(b_write,) if sf_count == 1 else ())
+                    # Read without a clock from a registered address: the data arrive in
+                    # the cycle a synchronous read's would, with a write in the cycle
+                    # before already seen (SF = 1), and the buffer never lands in block
+                    # RAM, whose clock-to-output (4.3 ns on ECP5) before the stream / buffer
+                    # multiplexer limited the deep digits CNN's fc.
+                    b_read = buffer.read_port(domain="comb")
+                    read_addr = Signal.like(sf, name="buffer_read_addr")
+                    m.d.sync += read_addr.eq(sf)
+                    m.d.comb += b_read.addr.eq(read_addr)
                 else:
                     b_read = buffer.read_port()
                     m.d.comb += [
                         b_write.addr.eq(sf), b_write.data.eq(self.i_stream.payload),
-                        b_write.en.eq(issue & in_phase),
+                        b_write.en.eq(issue & in_phase), b_read.addr.eq(sf),
                     ]
-                m.d.comb += b_read.addr.eq(sf)
                 m.d.comb += self.inputs.eq(data.View(x_layout, b_read.data))
                 with m.If(from_stream1):
                     m.d.comb += self.inputs.eq(latched)

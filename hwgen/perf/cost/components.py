@@ -87,7 +87,7 @@ def fold_table(t: Tally, name: str, values, *, bits: int,
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
-              registered_operands: bool = False) -> None:
+              registered_operands: bool = False, registered_write: bool = False) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
@@ -97,6 +97,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     without a clock from a registered address (one register of the beat when ``NF = 1``),
     no multiplexer between the stream and the buffer, and at ``SF = 1`` none in front of
     the accumulators.
+    ``registered_write`` (the int MVAU's ``pipeline = "deep"``): the input buffer written
+    from registers a cycle late and read without a clock from a registered address.
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -120,9 +122,13 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
         t.reg(in_used)                               # the latched input beat
     if nf > 1 and not registered_operands:
         stored = in_used if t.target.ram_drops_unused_bits else in_bits
-        t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
-                                  shared_address=True))
-        t.reg(in_used - stored)                  # (the read register keeps the used bits)
+        if registered_write:
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False))
+            t.reg(1 + 2 * (index_bits(sf) if sf > 1 else 0))    # write enable, addresses
+        else:
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
+                                      shared_address=True))
+            t.reg(in_used - stored)              # (the read register keeps the used bits)
         t.features["in_mux"] += in_used          # latched beat or buffer
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
     t.reg(pe * dot_bits)                         # registered dot products

@@ -50,7 +50,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * x_t.bits, weights=weights,
               dot_bits=dot.width, acc_bits=p.acc_bits, bias=p.acc_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
-              dot_stages=1 + p.dot_registers)
+              dot_stages=1 + p.dot_registers, registered_write=p.pipeline == "deep")
     if p.input_slice:
         stream_fifo(t, "input_slice", width_bits=p.simd * x_t.bits, depth=p.input_slice)
     # the products: a signed weight times an input code (an unsigned code gains a sign bit)
