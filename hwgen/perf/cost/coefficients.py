@@ -10,47 +10,49 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 69 parts",
-    "ecp5": "2026-12-05, 69 parts",
+    "xcup": "2026-12-05, 78 parts",
+    "ecp5": "2026-12-05, 78 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 69 parts; "
-          "ecp5: 2026-12-05, 69 parts"
+          "xcup: 2026-12-05, 78 parts; "
+          "ecp5: 2026-12-05, 78 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2228, "inc_lut": 0.26, "csa": 1.4926, "csa_dsp": 0.879, "mux_n": 0.038,
-            "in_mux": 1.9823, "pad_mux": 0.9096, "lutram_mux": 1.8464, "cmp": 2.7096,
-            "rom": 1.1023, "soft_mul": 1.0517, "soft_mul_lut": 0.5585, "logic": 0.3489,
-            "rq_g_bits": 5.0626, "rq_s": 126.7121, "rq_var": 38.1825, "rq_serial": 8.6285,
-            "rq_lshift": 0.0693, "rq_mux": 1.7229, "mx_term": 0.5224, "mx_align": 2.5587,
-            "mx_quant": 2.3961,
+            "add": 0.6125, "add_lut": 2.2621, "csa": 0.8634, "csa_dsp": 0.7505, "mux": 0.9022,
+            "mux_n": 0.2965, "in_mux": 2.0506, "pad_mux": 0.3084, "lutram_mux": 1.6064,
+            "cmp": 0.2094, "rom": 1.0779, "soft_mul": 1.2832, "soft_mul_lut": 1.0952,
+            "logic": 1.065, "block": 0.7298, "rq_g_bits": 3.921, "rq_s": 105.8954,
+            "rq_var": 8.1276, "rq_shift": 0.2314, "rq_serial": 15.4613, "rq_lshift": 0.0418,
+            "rq_mux": 1.2921, "mx_term": 0.6056, "mx_align": 2.4522, "mx_quant": 2.3624,
+            "dwc_sel": 1.1389, "dwc_load": 0.3547,
         },
         "ff": {
-            "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
+            "reg": 0.9675, "reg_dsp": 0.9606, "block": 4.0723,
         },
         "carry": {
-            "carry": 0.6535, "soft_mul": 0.1263, "rq_g_carry": 1.0926, "rq_s_carry": 0.4086,
-            "mx_carry": 0.6588,
+            "carry": 0.5511, "soft_mul": 0.1264, "rq_g_carry": 1.2435, "rq_s_carry": 0.4447,
+            "mx_carry": 0.6365,
         },
     },
     "ecp5": {
         "lut": {
-            "inc_lut": 3.8592, "csa": 0.6952, "csa_dsp": 0.5886, "mux": 0.3657, "mux_n": 0.2312,
-            "in_mux": 2.7863, "pad_mux": 3.0728, "lutram_mux": 1.3615, "term_sel": 2.0363,
-            "cmp": 1.2304, "cmp_lut": 2.8654, "rom": 1.1903, "soft_mul": 2.1757, "logic": 3.7998,
-            "ram_ff": 14.2577, "block": 3.6047, "rq_s": 27.4313, "rq_s_bits": 0.8624,
-            "rq_var": 23.9327, "rq_shift": 0.3764, "rq_serial": 7.5869, "rq_lshift": 0.0916,
-            "rq_mux": 1.8944, "mx_term": 0.8032, "mx_align": 2.2989, "mx_quant": 2.9298,
+            "add_lut": 0.6629, "inc_lut": 3.7268, "csa": 0.411, "csa_dsp": 0.4772, "mux": 0.6627,
+            "mux_n": 0.9214, "in_mux": 2.9028, "pad_mux": 0.5832, "lutram_mux": 0.7991,
+            "term_sel": 2.1001, "cmp_lut": 1.387, "rom": 1.279, "soft_mul": 2.8118,
+            "logic": 4.1386, "block": 0.5328, "rq_s_bits": 1.3542, "rq_var": 32.0286,
+            "rq_shift": 0.129, "rq_lshift": 0.0098, "rq_mux": 1.7927, "mx_decode": 1.0228,
+            "mx_term": 0.8181, "mx_align": 2.9649, "mx_quant": 2.8119, "dwc_sel": 4.2631,
+            "dwc_load": 2.4839,
         },
         "ff": {
-            "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,
+            "reg": 0.9685, "reg_dsp": 0.9563, "block": 4.3075,
         },
         "carry": {
-            "carry": 0.7871, "soft_mul": 1.6452, "rq_g_carry": 1.3138, "rq_s_carry": 0.5713,
-            "mx_carry": 0.6029,
+            "carry": 0.7134, "soft_mul": 1.5692, "rq_g_carry": 1.4799, "rq_s_carry": 0.6071,
+            "mx_carry": 0.5837,
         },
     },
 }
