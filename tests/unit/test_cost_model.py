@@ -465,3 +465,15 @@ def test_max_pool_registers_follow_the_prefetch_and_the_late_write():
     # simple dual port (RAM32M16 on xcup: 32 / 14 -> 3, and the FIFO's 3)
     assert [m[:2] for m in tally.memories] == [("running", "lutram"), ("fifo", "lutram")]
     assert tally.lutram == 6
+
+
+@pytest.mark.parametrize(("target", "width_bits", "depth", "style"), [
+    # Amaranth FIFOs synthesised alone (StreamFifo, read without a clock): memory_libmap
+    # adds one emulated feature (2) to the LUT RAM's cost, and a tie goes to logic
+    (XCUP, 1, 3, "logic"), (XCUP, 2, 2, "logic"), (XCUP, 1, 4, "lutram"),
+    (XCUP, 3, 2, "lutram"), (ECP5, 3, 2, "logic"), (ECP5, 5, 2, "logic"),
+    (ECP5, 4, 2, "lutram"), (ECP5, 1, 4, "logic"),
+])
+def test_tiny_rams_stay_in_flip_flops_as_memory_libmap_decides(target, width_bits, depth,
+                                                               style):
+    assert memory_style(Ram(depth=depth, width=width_bits, sync_read=False), target) == style

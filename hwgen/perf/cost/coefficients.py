@@ -21,16 +21,16 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.6125, "add_lut": 2.2621, "csa": 0.8634, "csa_dsp": 0.7505, "mux": 0.9022,
-            "mux_n": 0.2965, "in_mux": 2.0506, "pad_mux": 0.3084, "lutram_mux": 1.6064,
-            "cmp": 0.2094, "rom": 1.0779, "soft_mul": 1.2832, "soft_mul_lut": 1.0952,
-            "logic": 1.065, "block": 0.7298, "rq_g_bits": 3.921, "rq_s": 105.8954,
-            "rq_var": 8.1276, "rq_shift": 0.2314, "rq_serial": 15.4613, "rq_lshift": 0.0418,
-            "rq_mux": 1.2921, "mx_term": 0.6056, "mx_align": 2.4522, "mx_quant": 2.3624,
-            "dwc_sel": 1.1389, "dwc_load": 0.3547,
+            "add": 0.6534, "add_lut": 2.3902, "csa": 0.8335, "csa_dsp": 0.7382, "mux": 0.9647,
+            "mux_n": 0.2992, "in_mux": 2.0819, "pad_mux": 0.3168, "lutram_mux": 1.6127,
+            "cmp": 0.0492, "rom": 1.0606, "soft_mul": 1.2978, "soft_mul_lut": 1.1119,
+            "logic": 1.0906, "ram_ff": 0.7658, "rq_g_bits": 3.8177, "rq_s": 104.2866,
+            "rq_var": 4.4955, "rq_shift": 0.2636, "rq_serial": 17.5076, "rq_lshift": 0.0515,
+            "rq_mux": 1.272, "mx_term": 0.6067, "mx_align": 2.4272, "mx_quant": 2.3637,
+            "dwc_sel": 1.1462, "dwc_load": 0.4164,
         },
         "ff": {
-            "reg": 0.9675, "reg_dsp": 0.9606, "block": 4.0723,
+            "reg": 0.9681, "reg_dsp": 0.9627, "ram_ff": 0.3125, "block": 3.7219,
         },
         "carry": {
             "carry": 0.5511, "soft_mul": 0.1264, "rq_g_carry": 1.2435, "rq_s_carry": 0.4447,
@@ -39,16 +39,16 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.6629, "inc_lut": 3.7268, "csa": 0.411, "csa_dsp": 0.4772, "mux": 0.6627,
-            "mux_n": 0.9214, "in_mux": 2.9028, "pad_mux": 0.5832, "lutram_mux": 0.7991,
-            "term_sel": 2.1001, "cmp_lut": 1.387, "rom": 1.279, "soft_mul": 2.8118,
-            "logic": 4.1386, "block": 0.5328, "rq_s_bits": 1.3542, "rq_var": 32.0286,
-            "rq_shift": 0.129, "rq_lshift": 0.0098, "rq_mux": 1.7927, "mx_decode": 1.0228,
-            "mx_term": 0.8181, "mx_align": 2.9649, "mx_quant": 2.8119, "dwc_sel": 4.2631,
-            "dwc_load": 2.4839,
+            "add_lut": 0.6648, "inc_lut": 3.7261, "csa": 0.4114, "csa_dsp": 0.4773, "mux": 0.6641,
+            "mux_n": 0.9229, "in_mux": 2.9049, "pad_mux": 0.5807, "lutram_mux": 0.8006,
+            "term_sel": 2.0997, "cmp_lut": 1.3903, "rom": 1.2783, "soft_mul": 2.8085,
+            "logic": 4.1364, "block": 0.2954, "rq_s_bits": 1.3553, "rq_var": 32.2545,
+            "rq_shift": 0.1278, "rq_lshift": 0.0114, "rq_mux": 1.7939, "mx_decode": 1.0231,
+            "mx_term": 0.8181, "mx_align": 2.9658, "mx_quant": 2.8117, "dwc_sel": 4.2628,
+            "dwc_load": 2.481,
         },
         "ff": {
-            "reg": 0.9685, "reg_dsp": 0.9563, "block": 4.3075,
+            "reg": 0.9689, "reg_dsp": 0.9576, "ram_ff": 0.1857, "block": 4.0793,
         },
         "carry": {
             "carry": 0.7134, "soft_mul": 1.5692, "rq_g_carry": 1.4799, "rq_s_carry": 0.6071,
