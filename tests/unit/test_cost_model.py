@@ -445,6 +445,9 @@ def test_window_registers_follow_the_registered_lookahead():
     # register: 133, Yosys' 132 on xcup.
     tally = tally_of(sliding_window_features, window, "xcup")
     assert tally.features["reg"] == 117 + 16
+    # the control flip-flops among them: all but the read side's valid1 and pad flag, the
+    # FIFO's 6 and the buffer's read register
+    assert tally.features["win_ctl"] == 117 - 2 - 6
 
 
 def test_max_pool_registers_follow_the_prefetch_and_the_late_write():

@@ -10,24 +10,24 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 78 parts",
-    "ecp5": "2026-12-05, 78 parts",
+    "xcup": "2026-12-06, 78 parts",
+    "ecp5": "2026-12-06, 78 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 78 parts; "
-          "ecp5: 2026-12-05, 78 parts"
+          "xcup: 2026-12-06, 78 parts; "
+          "ecp5: 2026-12-06, 78 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.6534, "add_lut": 2.3902, "csa": 0.8335, "csa_dsp": 0.7382, "mux": 0.9647,
-            "mux_n": 0.2992, "in_mux": 2.0819, "pad_mux": 0.3168, "lutram_mux": 1.6127,
-            "cmp": 0.0492, "rom": 1.0606, "soft_mul": 1.2978, "soft_mul_lut": 1.1119,
-            "logic": 1.0906, "ram_ff": 0.7658, "rq_g_bits": 3.8177, "rq_s": 104.2866,
-            "rq_var": 4.4955, "rq_shift": 0.2636, "rq_serial": 17.5076, "rq_lshift": 0.0515,
-            "rq_mux": 1.272, "mx_term": 0.6067, "mx_align": 2.4272, "mx_quant": 2.3637,
-            "dwc_sel": 1.1462, "dwc_load": 0.4164,
+            "add": 0.0285, "add_lut": 2.207, "csa": 0.9357, "csa_dsp": 1.0164, "mux": 0.958,
+            "mux_n": 0.2353, "in_mux": 2.1503, "pad_mux": 0.5177, "lutram_mux": 1.5351,
+            "rom": 1.0993, "soft_mul": 1.2972, "soft_mul_lut": 1.3362, "logic": 1.5195,
+            "ram_ff": 3.272, "block": 4.2386, "rq_g_bits": 5.2613, "rq_s": 95.8996,
+            "rq_s_bits": 0.6031, "rq_var": 6.904, "rq_shift": 0.1478, "rq_serial": 15.2402,
+            "rq_mux": 1.9698, "mx_term": 0.6098, "mx_align": 2.5704, "mx_quant": 2.3663,
+            "dwc_sel": 1.2667, "dwc_load": 1.4379, "win_ctl": 0.7674,
         },
         "ff": {
             "reg": 0.9681, "reg_dsp": 0.9627, "ram_ff": 0.3125, "block": 3.7219,

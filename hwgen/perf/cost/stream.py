@@ -50,6 +50,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
             # registers, about an address's worth of registers on its address ports
             t.reg(addr_bits + 1)
     slot_bits = index_bits(rows)
+    control = t.features["reg"]
     # ---- input side: row, column-group, position-in-image, column-bank, word, buffer row
     for count in (h, w * g, h * w * g, q, row_words, rows):
         counter(t, count)
@@ -151,6 +152,9 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.reg(credit_bits + 1)
     t.add(credit_bits, count=2)
     t.cmp(credit_bits, constant=True)
+    # every control flip-flop's next state: a few sources chosen by the issue and input
+    # handshakes and the walk's end flags
+    t.features["win_ctl"] += t.features["reg"] - control
     # ---- read data: a cycle later, rotated into tap order, padded, into the output FIFO
     t.reg(1 + (taps if padded else 0))                   # valid1, a pad flag a tap
     if row_banks > 1:                                    # each tap row from its bank
