@@ -166,6 +166,11 @@ POINTS = (
     # chains: width converters and input FIFOs between blocks
     ("g01", ("mlp", dict(sizes=(32, 16, 8), folding=((1, 8), (2, 4)))), False),
     ("g02", ("mlp", dict(sizes=(16, 24, 6), folding=((4, 2), (1, 8)))), False),
+    # width converters whose held elements select among the shift and a load (8 -> 1: the
+    # digits CNN's last), among loads at two bases (6 -> 4), or load only (2 -> 8)
+    ("g03", ("mlp", dict(sizes=(16, 16, 8, 4), folding=((8, 4), (2, 1), (1, 8)))), False),
+    ("g04", ("mlp", dict(sizes=(8, 12, 6), folding=((6, 8), (2, 4)))), True),
+    ("g05", ("mlp", dict(sizes=(16, 8, 4), folding=((4, 4), (1, 2)))), False),
 )
 
 

@@ -144,16 +144,20 @@ def test_design_cost_sums_blocks_and_glue_named_as_the_accelerator():
 
 
 def test_window_address_products_by_row_lengths_that_are_not_powers_of_two():
-    def window(width):
-        return SlidingWindowParams(name="w", height=8, width=width, channels=4, kernel=3,
-                                   stride=1, pads=(1, 1, 1, 1), element=IntType(8, True),
-                                   pad_value=0, lanes=4)
+    def window(width, channels=4):
+        return SlidingWindowParams(name="w", height=8, width=width, channels=channels,
+                                   kernel=3, stride=1, pads=(1, 1, 1, 1),
+                                   element=IntType(8, True), pad_value=0, lanes=4)
     # one channel group per pixel: the row length is the width; 8 is a shift, 6 a product
     # (6 = 3 << 1: a 3-bit signed constant, which ECP5 still takes into a MULT18X18D) in
-    # each of the three places a row length multiplies: the position the read needs
-    # (row x W), the read address and the write address (buffer row x W)
+    # the two places a row length multiplies: the read and the write address (buffer row x
+    # W); the input beat a read needs is compared as a (row, column) pair, no product
     assert design_cost([window(8)], None, "ecp5").blocks[0].dsp == 0
-    assert design_cost([window(6)], None, "ecp5").blocks[0].dsp == 3
+    assert design_cost([window(6)], None, "ecp5").blocks[0].dsp == 2
+    # three channel groups (12 channels, 4 lanes): the row is 8 x 3 = 3 << 3 words (two
+    # products), and the column times G twice, for the read address (ix x 3 + g) and for
+    # the last column the beat needs (x x 3 + g): four MULT18X18D, as synth_ecp5 maps it
+    assert design_cost([window(8, channels=12)], None, "ecp5").blocks[0].dsp == 4
 
 
 def test_a_multi_tap_window_counts_one_buffer_bank_per_column_and_buffer_row():
@@ -399,6 +403,26 @@ def test_width_converter_registers_only_the_elements_a_load_reaches():
     assert t.features["reg"] == 4 * 8 + 3
 
 
+@pytest.mark.parametrize(("in_lanes", "out_lanes", "sel_elements", "loads"), [
+    # 8 -> 1 (the digits CNN's last converter): elements 0..6 take the shift or the load
+    # at 0, element 7 only the load
+    (8, 1, 7, 1),
+    # 6 -> 4: 9 held, loads at 0 and 2 (gcd 2, up to 9 - 6), the shift reaches 0..4:
+    # elements 0, 1 shift or load 0; 2..4 shift or either load; 5 either load; 6, 7 load 2
+    (6, 4, 1 + 1 + 2 + 2 + 2 + 1, 2),
+    # 1 -> 4: every element has one load (at its own position) and no shift
+    (1, 4, 0, 4),
+])
+def test_width_converter_selects_where_an_element_has_several_sources(in_lanes, out_lanes,
+                                                                      sel_elements, loads):
+    from hwgen.perf.cost.stream import width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(XCUP)
+    width_converter_features(t, element_bits=8, in_lanes=in_lanes, out_lanes=out_lanes)
+    assert t.features["dwc_sel"] == 8 * sel_elements
+    assert t.features["dwc_load"] == loads
+
+
 def test_a_pipelined_dot_product_is_a_sum_per_register_stage():
     from hwgen.perf.cost.arith import staged_trees
     # registers every 2 adder levels (pipelined_sum): 16 terms are four sums of 4, then
@@ -408,3 +432,60 @@ def test_a_pipelined_dot_product_is_a_sum_per_register_stage():
     assert [p.leaves for p in staged_trees([(-8, 7)] * 9, every=2)] == [4, 4, 3]
     assert pieces[-1].lo == -8 * 16 and pieces[-1].hi == 7 * 16
     assert staged_trees([(0, 1)], every=2) == []
+
+
+def test_window_registers_follow_the_registered_lookahead():
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.stream import sliding_window_features
+    # sweep point w01: 8 x 8 x 4 channels in 2 groups of 2 lanes, 3 x 3, pad 1, one tap a
+    # beat, 4 buffer rows of 16 words, output FIFO of 3
+    window = SlidingWindowParams(name="w", height=8, width=8, channels=4, kernel=3, stride=1,
+                                 pads=(1, 1, 1, 1), element=IntType(8, True), pad_value=-93,
+                                 lanes=2, out_fifo_depth=3)
+    assert window.buffer_rows == 4
+    # The flip-flops Yosys keeps of the window (synth -flatten, then opt: names from the
+    # RTL), by hand: input counters in_y 3, in_col 4, in_lin 7, in_word 4, in_slot 2, in_last
+    # 1; slack 6, row_step 2, one_minus_step 2; images_ahead 3 and its two flags; read
+    # counters oy 3, ox 3, ky 2, kb 2, g 1; base_y 6, base_y_slot 2, base_x 6; iy, ix,
+    # iy_end, ix_end 7 each (the last ones too, though equal to the first with one tap: their
+    # next values are other sums); the view: tap_in 1, inside 1, last_y 3, last_col 4, the
+    # address 6, row_last 1, image_last 1; credits 2 and credit 1; valid1 and a pad flag;
+    # the FIFO's two pointers and level, 2 each: 117. LUT RAM adds the buffer's 16-bit read
+    # register: 133, Yosys' 132 on xcup.
+    tally = tally_of(sliding_window_features, window, "xcup")
+    assert tally.features["reg"] == 117 + 16
+    # the control flip-flops among them: all but the read side's valid1 and pad flag, the
+    # FIFO's 6 and the buffer's read register
+    assert tally.features["win_ctl"] == 117 - 2 - 6
+
+
+def test_max_pool_registers_follow_the_prefetch_and_the_late_write():
+    from hwgen.ir.blocks.window_reduce import WindowReduceParams
+    from hwgen.perf.cost.arith_blocks import window_reduce_features
+    from hwgen.perf.cost.model import tally_of
+    # sweep point p01's pool: 4 positions, 8 channels in 2 groups of 4 8-bit lanes
+    pool = WindowReduceParams(name="p", positions=4, channels=8, spatial=(4, 4), op="max",
+                              input_type=IntType(8, False), output_type=IntType(8, False),
+                              lanes=4, out_fifo_depth=2)
+    tally = tally_of(window_reduce_features, pool, "xcup")
+    # pos 2, g 1; first_pos, last_pos, last_g; credits 2 and credit 1; g_next 1, pending_g
+    # 1, pending 1; current 32 (the group's value read a beat early) and pending_value 32
+    # (the merged value written a cycle late); result1 32 and done1; the FIFO's pointers 1
+    # each and level 2: 113, as Yosys keeps on xcup
+    assert tally.features["reg"] == 113
+    # the running values: 2 words of 32 bits, written at pending_g and read at g_next, so
+    # simple dual port (RAM32M16 on xcup: 32 / 14 -> 3, and the FIFO's 3)
+    assert [m[:2] for m in tally.memories] == [("running", "lutram"), ("fifo", "lutram")]
+    assert tally.lutram == 6
+
+
+@pytest.mark.parametrize(("target", "width_bits", "depth", "style"), [
+    # Amaranth FIFOs synthesised alone (StreamFifo, read without a clock): memory_libmap
+    # adds one emulated feature (2) to the LUT RAM's cost, and a tie goes to logic
+    (XCUP, 1, 3, "logic"), (XCUP, 2, 2, "logic"), (XCUP, 1, 4, "lutram"),
+    (XCUP, 3, 2, "lutram"), (ECP5, 3, 2, "logic"), (ECP5, 5, 2, "logic"),
+    (ECP5, 4, 2, "lutram"), (ECP5, 1, 4, "logic"),
+])
+def test_tiny_rams_stay_in_flip_flops_as_memory_libmap_decides(target, width_bits, depth,
+                                                               style):
+    assert memory_style(Ram(depth=depth, width=width_bits, sync_read=False), target) == style

@@ -42,11 +42,23 @@ def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     lanes, bits = p.lanes, p.acc_bits if p.op == "avg" else p.input_type.bits
     counter(t, p.positions)
     counter(t, p.groups)
+    # first / last position, last group and credits != 0: registers set a cycle early
+    t.reg(3)
+    t.cmp(index_bits(p.positions) + index_bits(p.groups), constant=True)
     _credits(t, p.out_fifo_depth)
+    t.reg(1)
+    t.cmp(range_bits(p.out_fifo_depth + 1), constant=True)
     if p.groups > 1:
-        # a memory read without a clock at the address it writes (WindowReduce)
-        t.ram("running", Ram(depth=p.groups, width=lanes * bits, sync_read=False,
-                             shared_address=True))
+        # a memory read without a clock at the next group (a write-only port at the
+        # pending group): the current group's value read a beat early into a register, the
+        # merged value written a cycle late from registers, a bypass when they meet
+        g_bits = index_bits(p.groups)
+        t.ram("running", Ram(depth=p.groups, width=lanes * bits, sync_read=False))
+        # g_next, pending_g, pending, current, pending_value; (g_next + 1) mod G
+        t.reg(2 * g_bits + 1 + 2 * lanes * bits)
+        t.add(g_bits, increment=True)
+        t.cmp(g_bits)                                 # pending_g == g_next
+        t.mux(lanes * bits)                           # the pending value or the memory's
     else:
         t.reg(lanes * bits)
     if p.op == "max":

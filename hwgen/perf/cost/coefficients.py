@@ -10,47 +10,49 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 69 parts",
-    "ecp5": "2026-12-05, 69 parts",
+    "xcup": "2026-12-06, 78 parts",
+    "ecp5": "2026-12-06, 78 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 69 parts; "
-          "ecp5: 2026-12-05, 69 parts"
+          "xcup: 2026-12-06, 78 parts; "
+          "ecp5: 2026-12-06, 78 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2228, "inc_lut": 0.26, "csa": 1.4926, "csa_dsp": 0.879, "mux_n": 0.038,
-            "in_mux": 1.9823, "pad_mux": 0.9096, "lutram_mux": 1.8464, "cmp": 2.7096,
-            "rom": 1.1023, "soft_mul": 1.0517, "soft_mul_lut": 0.5585, "logic": 0.3489,
-            "rq_g_bits": 5.0626, "rq_s": 126.7121, "rq_var": 38.1825, "rq_serial": 8.6285,
-            "rq_lshift": 0.0693, "rq_mux": 1.7229, "mx_term": 0.5224, "mx_align": 2.5587,
-            "mx_quant": 2.3961,
+            "add": 0.0285, "add_lut": 2.207, "csa": 0.9357, "csa_dsp": 1.0164, "mux": 0.958,
+            "mux_n": 0.2353, "in_mux": 2.1503, "pad_mux": 0.5177, "lutram_mux": 1.5351,
+            "rom": 1.0993, "soft_mul": 1.2972, "soft_mul_lut": 1.3362, "logic": 1.5195,
+            "ram_ff": 3.272, "block": 4.2386, "rq_g_bits": 5.2613, "rq_s": 95.8996,
+            "rq_s_bits": 0.6031, "rq_var": 6.904, "rq_shift": 0.1478, "rq_serial": 15.2402,
+            "rq_mux": 1.9698, "mx_term": 0.6098, "mx_align": 2.5704, "mx_quant": 2.3663,
+            "dwc_sel": 1.2667, "dwc_load": 1.4379, "win_ctl": 0.7674,
         },
         "ff": {
-            "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
+            "reg": 0.9681, "reg_dsp": 0.9627, "ram_ff": 0.3125, "block": 3.7219,
         },
         "carry": {
-            "carry": 0.6535, "soft_mul": 0.1263, "rq_g_carry": 1.0926, "rq_s_carry": 0.4086,
-            "mx_carry": 0.6588,
+            "carry": 0.5511, "soft_mul": 0.1264, "rq_g_carry": 1.2435, "rq_s_carry": 0.4447,
+            "mx_carry": 0.6365,
         },
     },
     "ecp5": {
         "lut": {
-            "inc_lut": 3.8592, "csa": 0.6952, "csa_dsp": 0.5886, "mux": 0.3657, "mux_n": 0.2312,
-            "in_mux": 2.7863, "pad_mux": 3.0728, "lutram_mux": 1.3615, "term_sel": 2.0363,
-            "cmp": 1.2304, "cmp_lut": 2.8654, "rom": 1.1903, "soft_mul": 2.1757, "logic": 3.7998,
-            "ram_ff": 14.2577, "block": 3.6047, "rq_s": 27.4313, "rq_s_bits": 0.8624,
-            "rq_var": 23.9327, "rq_shift": 0.3764, "rq_serial": 7.5869, "rq_lshift": 0.0916,
-            "rq_mux": 1.8944, "mx_term": 0.8032, "mx_align": 2.2989, "mx_quant": 2.9298,
+            "add_lut": 0.6648, "inc_lut": 3.7261, "csa": 0.4114, "csa_dsp": 0.4773, "mux": 0.6641,
+            "mux_n": 0.9229, "in_mux": 2.9049, "pad_mux": 0.5807, "lutram_mux": 0.8006,
+            "term_sel": 2.0997, "cmp_lut": 1.3903, "rom": 1.2783, "soft_mul": 2.8085,
+            "logic": 4.1364, "block": 0.2954, "rq_s_bits": 1.3553, "rq_var": 32.2545,
+            "rq_shift": 0.1278, "rq_lshift": 0.0114, "rq_mux": 1.7939, "mx_decode": 1.0231,
+            "mx_term": 0.8181, "mx_align": 2.9658, "mx_quant": 2.8117, "dwc_sel": 4.2628,
+            "dwc_load": 2.481,
         },
         "ff": {
-            "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,
+            "reg": 0.9689, "reg_dsp": 0.9576, "ram_ff": 0.1857, "block": 4.0793,
         },
         "carry": {
-            "carry": 0.7871, "soft_mul": 1.6452, "rq_g_carry": 1.3138, "rq_s_carry": 0.5713,
-            "mx_carry": 0.6029,
+            "carry": 0.7134, "soft_mul": 1.5692, "rq_g_carry": 1.4799, "rq_s_carry": 0.6071,
+            "mx_carry": 0.5837,
         },
     },
 }

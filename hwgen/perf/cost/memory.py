@@ -32,6 +32,9 @@ __all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "lut
 
 #: The places a memory can go.
 STYLES = ("bram", "lutram", "logic")
+#: What ``memory_libmap`` adds to a LUT RAM mapping of the blocks' RAMs for the one feature
+#: it emulates (``FACTOR_EMU``).
+LUTRAM_EMU_COST = 2.0
 
 
 @dataclass(frozen=True)
@@ -187,11 +190,14 @@ def memory_style(memory, target: CostTarget) -> str:
         return "bram" if bram < logic else "logic"
     logic = memory.width * memory.depth * target.ram_logic_cost
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
+    # (plus one emulated feature, memory_libmap's FACTOR_EMU: measured on Amaranth FIFOs,
+    # xcup 1 x 3 and 2 x 2 bits in flip-flops but 1 x 4 and 3 x 2 in a RAM32M16, ECP5 3 x 2
+    # and 5 x 2 in flip-flops but 4 x 2 in a DPR16X4: a tie goes to logic)
     lutram = _lutram_cost(memory.depth, memory.width, modes,
-                          depth_mux=target.lutram_depth_mux)[0]
+                          depth_mux=target.lutram_depth_mux)[0] + LUTRAM_EMU_COST
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
     best = min(logic, lutram, bram)
-    return "bram" if best == bram else "lutram" if best == lutram else "logic"
+    return "logic" if best == logic else "bram" if best == bram else "lutram"
 
 
 def bram_tiles(memory, target: CostTarget) -> float:

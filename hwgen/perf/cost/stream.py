@@ -35,85 +35,146 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     word = p.input_lanes * p.element.bits                # one channel group of one pixel
     beat = p.lanes * p.element.bits
     taps = r * q
+    padded = any(p.pads)
     # the line buffer: q column banks (and, when a beat spans kernel rows, a bank per
     # buffer row), each a RAM of one write and one read port
     row_banks = rows if r > 1 else 1
     row_words = -(-w // q) * g
     depth = rows // row_banks * row_words
+    addr_bits = index_bits(depth)
     for bank in range(row_banks * q):
-        t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}",
-              Ram(depth=depth, width=word, sync_read=True))
-    # input side: row, column-group, position-in-image, column-bank, word and slot counters
+        style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}",
+                      Ram(depth=depth, width=word, sync_read=True))
+        if style == "bram" and t.target.bram_ram_ffs:
+            # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
+            # registers, about an address's worth of registers on its address ports
+            t.reg(addr_bits + 1)
+    slot_bits = index_bits(rows)
+    control = t.features["reg"]
+    # ---- input side: row, column-group, position-in-image, column-bank, word, buffer row
     for count in (h, w * g, h * w * g, q, row_words, rows):
         counter(t, count)
-    addr_bits = index_bits(depth)
+    t.reg(1)                                             # in_last, a cycle early
+    t.cmp(index_bits(h * w * g), constant=True)
     if row_banks == 1:                                   # slot x row_words + word
-        t.multiply_constant(index_bits(rows), row_words, addr_bits, signed=False)
+        t.multiply_constant(slot_bits, row_words, addr_bits, signed=False)
         t.add(addr_bits)
     if row_banks * q > 1:
         t.logic(row_banks * q)                           # a write enable per bank
-    lag_bits = width(-(rows // h + 3) * ho, ho + 1)
-    t.reg(lag_bits + index_bits(rows // h + 5))
-    t.add(lag_bits, count=2)
-    t.add(index_bits(rows // h + 5))
-    needs = []                                           # the lag each input row needs
+    # the slack over the current row's threshold (ready is its sign bit) and the per-row
+    # steps it moves by, picked by the input row from constants into registers
+    thresholds = []
     for y in range(h):
         image_offset, old = divmod(y - rows, h)
-        needs.append(image_offset * ho + p.last_output_row_using(old) + 1)
-    need_bits = width(min(needs + [0]) - 1, max(needs + [0]) + 1)
-    t.rom("lag_needed", rom_from_fields(np.array(needs) & ((1 << need_bits) - 1), need_bits,
-                                        sync_read=False, counter_address=True))
-    t.cmp(lag_bits)
-    # read engine: output pixel, kernel row, column block and group counters, window origin
-    for count in (ho, wo, k, k // q, g):
+        thresholds.append(image_offset * ho + p.last_output_row_using(old) + 1)
+    steps = [thresholds[(y + 1) % h] - thresholds[y] + (ho if y == h - 1 else 0)
+             for y in range(h)]
+    reach = max((rows // h + 3) * ho, ho + 2) + max(abs(v) for v in thresholds) + 2
+    slack_bits = reach.bit_length() + 1
+    t.reg(slack_bits)
+    t.add(slack_bits, count=3)                           # + 1, - step, + 1 - step
+    t.mux(slack_bits, 4)
+    lo, hi = min(steps + [0]), max(steps + [0])
+    for name, values, bits in (("row_step", steps, width(lo, hi)),
+                               ("one_minus_step", [1 - v for v in steps], width(1 - hi, 1 - lo))):
+        table = rom_from_fields(np.array(values) & ((1 << bits) - 1), bits, sync_read=False,
+                                counter_address=True)
+        t.rom(name, table)
+        t.reg(table.columns)                             # the register it is picked into
+    # images the input finished that the output has not, and its two flags as registers
+    ahead_bits = width(-1, rows // h + 3)
+    t.reg(ahead_bits + 2)
+    t.add(ahead_bits, count=2)
+    t.cmp(ahead_bits * 4, constant=True)
+    # ---- read engine: output pixel, kernel row, column block and group counters (one beat
+    # ahead), the window origin and its buffer rows
+    for count in (ho, wo, k // r, k // q, g):
         counter(t, count)
     y_bits = max(h, ho * s).bit_length() + 2
     x_bits = max(w, wo * s).bit_length() + 2
-    t.reg(y_bits + x_bits + 2 * index_bits(rows))
-    t.add(y_bits + x_bits)
-    t.add(index_bits(rows), count=4)                     # slots modulo the buffer rows
-    t.cmp(index_bits(rows) * 4, constant=True)
-    t.add(y_bits + 1)                                    # iy = base_y + ky
-    t.add(x_bits + 1)
-    # each tap row and column inside the image, and the beat's last row and column
-    t.add(y_bits + 1, count=r - 1)
-    t.add(x_bits + 1, count=q - 1)
-    t.cmp((r + q) * (y_bits + x_bits + 2), constant=True)
-    if r > 1:
-        t.mux(y_bits + 1)
+    if ho > 1:
+        t.reg(y_bits + slot_bits)                        # base_y, base_y_slot
+        t.add(y_bits)
+        _add_mod(t, slot_bits)
+    if wo > 1:
+        t.reg(x_bits)                                    # base_x
+        t.add(x_bits)
+    if h % rows:
+        t.reg(slot_bits)                                 # image_slot
+        _add_mod(t, slot_bits)
+    # the beat's first and last row and column as registers stepped by constants
+    # (the last ones too when they equal the first: their next values are different sums)
+    t.reg(2 * (y_bits + 1) + 2 * (x_bits + 1))
+    t.add(y_bits + 1, count=2 * (k // r > 1) + (r > 1) * (1 + (ho > 1)))
+    t.add(x_bits + 1, count=2 * (k // q > 1) + (q > 1) * (1 + (wo > 1)))
+    t.mux(2 * (y_bits + 1), 3)
+    t.mux(2 * (x_bits + 1), 4)
     if q > 1:
-        t.mux(x_bits + 1)
-    needed_bits = range_bits(h * w * g + 1)
-    t.multiply_constant(y_bits + 1, w * g, needed_bits)
-    t.multiply_constant(x_bits + 1, g, needed_bits)
-    t.add(needed_bits, count=2)
-    t.cmp(needed_bits)                                   # arrived
-    if q > 1:
-        # the first column as (word, column bank): registers, a modulo step, a word per bank
+        # the first column as (word, column bank)
         div_bits = range_bits((max(w, wo * s) + q * -(-p.pads[1] // q)) // q + 2)
         t.reg(div_bits + index_bits(q))
-        t.add(index_bits(q) + 1, count=2)
-        t.cmp(index_bits(q) + 1, constant=True)
-        t.add(div_bits + 1, count=2 + q)
-        t.cmp(index_bits(q), count=q, constant=True)     # c < bank, per bank
-        read_words = q
-    else:
+        _add_mod(t, index_bits(q))
+        t.add(div_bits, count=1)
+        t.cmp(index_bits(q))
+    # ---- the next beat's view, registered as the current one issues
+    t.add(y_bits + 1, count=r - 1)                       # each tap row and column
+    t.add(x_bits + 1, count=q - 1)
+    t.cmp((r + q) * (y_bits + x_bits + 2) / 2, constant=True)   # inside the image
+    t.cmp(y_bits + x_bits + 2, constant=True)            # the beat's last row and column
+    t.mux(index_bits(h) + index_bits(w))
+    t.add(slot_bits + 1, count=2)                        # its buffer row: two steps mod R
+    _add_mod(t, slot_bits, adder=False)
+    _add_mod(t, slot_bits, adder=False)
+    col_bits = index_bits(w * g)
+    if g > 1:                                            # last column x G + g
+        t.multiply_constant(index_bits(w), g, col_bits, signed=False)
+        t.add(col_bits)
+    if q > 1:                                            # a word per column bank
+        t.add(addr_bits, count=1 + q)
+        t.cmp(index_bits(q), count=q, constant=True)
+    elif g > 1:                                          # ix x G + g
         t.multiply_constant(x_bits + 1, g, addr_bits, signed=False)
         t.add(addr_bits)
-        read_words = 1
     if row_banks == 1:                                   # slot x row_words + word, per bank
-        t.multiply_constant(index_bits(rows), row_words, addr_bits, signed=False)
-        t.add(addr_bits, count=read_words)
-    t.reg(2 + range_bits(p.out_fifo_depth + 1) + taps)   # valid1, credits, a pad flag a tap
-    t.add(range_bits(p.out_fifo_depth + 1))
+        # (one product: Yosys merges the banks' identical ones)
+        t.multiply_constant(slot_bits, row_words, addr_bits, signed=False)
+        t.add(addr_bits, count=q)
+    t.reg((taps if padded else 0) + 1 + index_bits(h) + col_bits + q * addr_bits + 2
+          + (slot_bits if row_banks > 1 else 0) + (index_bits(q) if q > 1 else 0))
+    t.logic(taps)
+    # arrived: the input's (row, column) against the beat's last (row, column)
+    t.cmp(index_bits(h) + col_bits)
+    t.cmp(index_bits(h) / 2)
+    t.cmp(index_bits(ho) + index_bits(wo) + index_bits(k) + index_bits(k // q + 1)
+          + index_bits(g), constant=True)                # end of row / image
+    # credits (and != 0 as a register)
+    credit_bits = range_bits(p.out_fifo_depth + 1)
+    t.reg(credit_bits + 1)
+    t.add(credit_bits, count=2)
+    t.cmp(credit_bits, constant=True)
+    # every control flip-flop's next state: a few sources chosen by the issue and input
+    # handshakes and the walk's end flags
+    t.features["win_ctl"] += t.features["reg"] - control
+    # ---- read data: a cycle later, rotated into tap order, padded, into the output FIFO
+    t.reg(1 + (taps if padded else 0))                   # valid1, a pad flag a tap
     if row_banks > 1:                                    # each tap row from its bank
-        t.reg(index_bits(rows))
+        t.reg(slot_bits)
         t.mux(taps * word, rows)
     if q > 1:                                            # columns rotated into tap order
         t.reg(index_bits(q))
         t.mux(taps * word, q)
-    t.features["pad_mux"] += beat                        # pad value or buffer, per tap
+    if padded:
+        t.features["pad_mux"] += beat                    # pad value or buffer, per tap
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
+
+
+def _add_mod(t: Tally, bits: int, *, adder: bool = True) -> None:
+    """``(v + c) mod m`` as the window builds it: a sum, a compare, a subtraction, a mux."""
+    if adder:
+        t.add(bits + 1)
+    t.cmp(bits + 1, constant=True)
+    t.add(bits + 1)
+    t.mux(bits)
 
 
 def input_fifo_features(t: Tally, *, width_bits: int, depth: int) -> None:
@@ -126,14 +187,22 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
     """``StreamWidthConverter``: ``in + out - 1`` held elements, a count, shift and load.
 
     Inputs load at multiples of ``gcd(in, out)`` up to ``cap - in``: the elements above the
-    last such load are never written, and Yosys removes their registers."""
+    last such load are never written, and Yosys removes their registers. An element with
+    one source of data (one load, or the shift alone) is a register with an enable; one with
+    several (the shift and a load, or loads at several bases) selects among them
+    (``dwc_sel``); each load base decodes the count after this cycle's output
+    (``dwc_load``)."""
     cap = in_lanes + out_lanes - 1
-    loaded = range(0, cap - in_lanes + 1, math.gcd(in_lanes, out_lanes))[-1] + in_lanes
-    t.reg(loaded * element_bits + range_bits(cap + 1))
-    t.add(range_bits(cap + 1), count=2)
-    t.cmp(2 * range_bits(cap + 1), constant=True)
-    bases = cap - in_lanes + 1
-    t.mux(cap * element_bits, 1 + min(bases, in_lanes) + (1 if cap > out_lanes else 0))
+    bases = range(0, cap - in_lanes + 1, math.gcd(in_lanes, out_lanes))
+    loaded = bases[-1] + in_lanes
+    count_bits = range_bits(cap + 1)
+    t.reg(loaded * element_bits + count_bits)
+    t.add(count_bits, count=2)
+    t.cmp(2 * count_bits, constant=True)
+    for pos in range(loaded):
+        sources = (pos < cap - out_lanes) + sum(base <= pos < base + in_lanes for base in bases)
+        t.features["dwc_sel"] += element_bits * (sources - 1)
+    t.features["dwc_load"] += len(bases)
 
 
 def fork_features(t: Tally, *, width_bits: int, depths) -> None:

@@ -46,6 +46,12 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
+``dwc_sel``     bits of a width converter's held elements x (data sources - 1): the shift
+                and the loads that can write an element (ABC folds the count and the
+                handshake into each such bit's logic)
+``dwc_load``    load positions of a width converter (a decode of the count each)
+``win_ctl``     the sliding window's control flip-flops (counters, origin, registered view,
+                slack, credits): each one's next-state selection
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "dwc_sel", "dwc_load", "win_ctl",
 )
 
 
