@@ -2,6 +2,7 @@
 
     python benchmarks/bench_deep_pipeline.py [--designs mlp,cnn] [--images 20]
                                              [--out out/bench_deep] [--pnr [BUILDS]]
+                                             [--seeds 1,2,3]
 
 Builds each example's model as benchmarks/bench_resources.py does (examples/digits_mlp.py,
 examples/digits_cnn.py with hwgen's PTQ, ``max_macs=64``), compiles it three ways: the
@@ -15,8 +16,9 @@ assertions; CPU seconds (this process and its children) beside wall seconds.
 
 With ``--pnr`` (default build ``off-deep``; or a comma list of builds) each of those designs
 is then synthesised and placed and routed on ECP5 (``hwgen synth OUT --target ecp5``:
-Yosys with the MULT18X18D register absorption, nextpnr-ecp5 speed grade 8 at 150 MHz, seed
-1), and the Fmax, the throughput and the critical path are printed: minutes per design.
+Yosys with the MULT18X18D register absorption, nextpnr-ecp5 speed grade 8 at 150 MHz, once
+per seed of ``--seeds``), and the Fmax, the throughput and the critical path are printed:
+minutes per design.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="out/bench_deep")
     parser.add_argument("--pnr", nargs="?", const="off-deep", default=None,
                         help="place and route these builds on ECP5 (default off-deep)")
+    parser.add_argument("--seeds", default="1",
+                        help="nextpnr placement seeds, a comma list (default 1)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,16 +88,18 @@ def main(argv=None) -> int:
         print()
         for name in args.designs.split(","):
             for build in args.pnr.split(","):
-                place_and_route(f"{name} {build}", out / f"{name}-{build}" / "design")
+                for seed in (int(s) for s in args.seeds.split(",")):
+                    place_and_route(f"{name} {build} seed {seed}",
+                                    out / f"{name}-{build}" / "design", seed)
     return 0 if ok else 1
 
 
-def place_and_route(title: str, design_dir: Path) -> None:
-    """``hwgen synth DESIGN --target ecp5`` and one line of its figures."""
+def place_and_route(title: str, design_dir: Path, seed: int) -> None:
+    """``hwgen synth DESIGN --target ecp5 --seed SEED`` and one line of its figures."""
     from hwgen.synth import synthesize
     from hwgen.synth.report_section import critical_path_text
     cpu, wall = cpu_seconds(), time.perf_counter()
-    data = synthesize(design_dir, "ecp5")
+    data = synthesize(design_dir, "ecp5", seed=seed)
     total = data["totals"]
     print(f"{title}: ECP5 {data['device']}, Fmax {data['fmax_mhz']:.1f} MHz (target "
           f"{data['target_mhz']} MHz), {data['throughput_inferences_per_s']:,.0f} inferences/s "

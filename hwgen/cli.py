@@ -216,7 +216,7 @@ def cmd_synth(args) -> int:
     from .synth.report_section import critical_path_text
     data = synthesize(args.design_dir, args.target, progress=Progress(),
                       dsp_registers=None if args.dsp_registers is None
-                      else args.dsp_registers == "on")
+                      else args.dsp_registers == "on", seed=args.seed)
     t = data["totals"]
     print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
           f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "
@@ -432,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsp-registers", choices=("on", "off"), default=None,
                    help="ecp5: absorb the flip-flops before and after each MULT18X18D into its "
                         "input and output registers (default on; ignored on other targets)")
+    p.add_argument("--seed", type=_seed, default=1,
+                   help="ecp5 / ice40: nextpnr's placement seed, in [0, 2**31) (1); another "
+                        "seed places differently and may close timing a few per cent either side")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")

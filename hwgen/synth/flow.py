@@ -11,7 +11,7 @@ from ..errors import SynthesisError
 from .design_dir import read_design_dir
 from .ecp5_dsp_registers import absorb_dsp_registers
 from .harness import HARNESS_INSTANCE, HARNESS_TOP, harness_verilog
-from .nextpnr import capacity_problem, choose_device, nextpnr_args, read_report
+from .nextpnr import SEED, capacity_problem, choose_device, nextpnr_args, read_report
 from .resources_file import LOG_FILE, SCHEMA, write_resources
 from .stat import block_resources
 from .targets import TARGETS
@@ -99,7 +99,7 @@ def _run_yosys(design, target, work: Path, progress: Progress, *,
     return time.monotonic() - started, counts
 
 
-def _place_and_route(design, target, blocks, work: Path, progress: Progress):
+def _place_and_route(design, target, blocks, work: Path, progress: Progress, seed: int):
     tool = _NEXTPNR[target.nextpnr]
     device = choose_device(target, blocks["totals"], blocks["harness"]["resources"])
     candidates = list(target.devices[target.devices.index(device):])
@@ -107,7 +107,7 @@ def _place_and_route(design, target, blocks, work: Path, progress: Progress):
     for device in candidates:
         args = nextpnr_args(target, device, netlist=f"{WORK_DIR}/{NETLIST_FILE}",
                             report=f"{WORK_DIR}/nextpnr_report.json",
-                            log=f"{WORK_DIR}/nextpnr.log")
+                            log=f"{WORK_DIR}/nextpnr.log", seed=seed)
         code = run_tool(tool, args, cwd=design.out, log=work / "nextpnr.log",
                         phase=f"{tool.name} place and route on {device.name}",
                         progress=progress)
@@ -147,19 +147,23 @@ def _with_dsp_registers(parts: list[dict], design, counts: dict | None) -> None:
 
 
 def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = None,
-               dsp_registers: bool | None = None) -> dict:
+               dsp_registers: bool | None = None, seed: int = SEED) -> dict:
     """Synthesise ``out`` for ``target_name``; write ``synth/resources.json`` and
     ``synth/synth.log``; return what was written.
 
     ``dsp_registers``: absorb flip-flops into the DSPs' registers
     (:mod:`hwgen.synth.ecp5_dsp_registers`); None means on where the target has it (ECP5),
-    and it is ignored on the others. Every check that can fail fast (directory, manifest,
-    Verilog, tools) runs before Yosys.
+    and it is ignored on the others. ``seed``: nextpnr's placement seed (ECP5, iCE40); the
+    same netlist and seed place the same way, and another seed may close timing a few per
+    cent either side (resources.json records it). Every check that can fail fast
+    (directory, manifest, Verilog, tools) runs before Yosys.
     """
     if target_name not in TARGETS:
         raise SynthesisError(f"unknown target {target_name!r}; use one of "
                              f"{', '.join(TARGETS)}")
     target = TARGETS[target_name]
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
+        raise SynthesisError(f"seed must be an integer in [0, 2**31), not {seed!r}")
     progress = progress or Progress()
     design = read_design_dir(out)
     require_tool(YOSYS)
@@ -185,7 +189,8 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
              "yosys": _yosys_banner(work / "yosys.log")}
     device, timing, pnr_s = None, None, None
     if target.places:
-        device, timing, pnr_s = _place_and_route(design, target, blocks, work, progress)
+        device, timing, pnr_s = _place_and_route(design, target, blocks, work, progress,
+                                                seed)
         tool = _NEXTPNR[target.nextpnr]
         tools[tool.distribution] = tool_version(tool)
     _write_log(work)
@@ -212,6 +217,7 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
         "harness": blocks["harness"],
         "unclassified_cells": blocks["unclassified_cells"],
         "fmax_mhz": fmax,
+        "seed": seed if target.places else None,
         "target_mhz": timing["target_mhz"] if timing else None,
         "ii_cycles": ii,
         "throughput_inferences_per_s": round(fmax * 1e6 / ii, 1) if fmax else None,

@@ -19,7 +19,7 @@ __all__ = ["TARGET_MHZ", "SEED", "choose_device", "nextpnr_args", "read_report",
            "capacity_problem"]
 
 TARGET_MHZ = 150      # issue 12's timing target on ECP5; nextpnr optimises towards it
-SEED = 1              # deterministic placement
+SEED = 1              # deterministic placement (`hwgen synth --seed` picks another)
 _FILL = 0.85          # leave routing room: at most this share of the LUTs
 
 
@@ -52,11 +52,11 @@ def choose_device(target: Target, totals: dict, harness: dict) -> Device:
 
 
 def nextpnr_args(target: Target, device: Device, *, netlist: str, report: str,
-                 log: str) -> list[str]:
+                 log: str, seed: int = SEED) -> list[str]:
     constraints = ("--lpf-allow-unconstrained" if target.name == "ecp5"
                    else "--pcf-allow-unconstrained")
     return ["--json", netlist, *device.args, "--freq", str(TARGET_MHZ), "--timing-allow-fail",
-            constraints, "--seed", str(SEED), "--report", report, "-l", log, "-q"]
+            constraints, "--seed", str(seed), "--report", report, "-l", log, "-q"]
 
 
 _CAPACITY = re.compile(r"(?i)(not enough|too many|exceed|utili[sz]ation.*\b1\d\d%|unable to "

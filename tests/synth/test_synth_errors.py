@@ -84,3 +84,26 @@ def test_smallest_device_that_holds_the_design():
     # LUTs, carry cells (two LUT4 sites each) and the harness count together
     assert choose_device(ecp5, _totals(lut=9000, carry=600), _totals(lut=100)).name \
         == "LFE5U-25F-8BG381C"
+
+
+def test_bad_seed_is_refused_before_any_tool_runs(tiny_design):
+    result = run_cli("synth", tiny_design, "--seed", "-3")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--seed" in result.stderr and "-3" in result.stderr
+    from hwgen.synth import synthesize
+    with pytest.raises(SynthesisError, match=r"^seed must be an integer in \[0, 2\*\*31\), "
+                                             r"not 2\.5$"):
+        synthesize(tiny_design, "ecp5", seed=2.5)
+
+
+def test_the_seed_reaches_nextpnr():
+    from hwgen.synth.nextpnr import SEED, nextpnr_args
+    ecp5 = TARGETS["ecp5"]
+    device = ecp5.devices[0]
+
+    def seed_of(args):
+        return args[args.index("--seed") + 1]
+
+    files = dict(netlist="n.json", report="r.json", log="l.txt")
+    assert seed_of(nextpnr_args(ecp5, device, **files)) == str(SEED) == "1"
+    assert seed_of(nextpnr_args(ecp5, device, **files, seed=12345)) == "12345"
