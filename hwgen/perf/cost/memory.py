@@ -32,6 +32,13 @@ __all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "lut
 
 #: The places a memory can go.
 STYLES = ("bram", "lutram", "logic")
+#: What ``memory_libmap`` adds to a LUT RAM mapping's cost beyond its primitives, measured
+#: (Yosys 0.5x, simple dual-port RAMs of 2-8 words x 1-8 bits, one write port with an enable
+#: and one read without a clock): on xcup 2 x 2 and 3 x 1 bits stay flip-flops where 4 x 1
+#: and 2 x 3 go to a RAM32M16 (16 x width / 14 each), on ECP5 2 x 3 and 3 x 2 stay
+#: flip-flops where 2 x 4 and 4 x 2 go to a DPR16X4 (4): both bound it to 2. A RAM of a
+#: couple of bits (a 2-deep FIFO of a 1- or 2-bit output) is flip-flops.
+LUTRAM_EXTRA_COST = 2.0
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,7 @@ def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
         cost = (mode.cost * mult * width / mode.width if mode.widthscale else mode.cost * prims)
         if depth_mux:
             cost += 0.5 * (mult - 1) * width
+        cost += LUTRAM_EXTRA_COST
         if cost < best[0]:
             best = (cost, prims * mode.cells, 1 << mode.abits)
     return best
@@ -190,8 +198,11 @@ def memory_style(memory, target: CostTarget) -> str:
     lutram = _lutram_cost(memory.depth, memory.width, modes,
                           depth_mux=target.lutram_depth_mux)[0]
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
+    # (libmap keeps soft logic unless a mapping costs strictly less)
     best = min(logic, lutram, bram)
-    return "bram" if best == bram else "lutram" if best == lutram else "logic"
+    if best == logic:
+        return "logic"
+    return "bram" if best == bram else "lutram"
 
 
 def bram_tiles(memory, target: CostTarget) -> float:
