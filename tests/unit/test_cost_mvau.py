@@ -29,3 +29,26 @@ def test_tiny_rams_stay_flip_flops_as_libmap_decides(depth, width, xcup, ecp5):
     ram = Ram(depth=depth, width=width, sync_read=False)
     assert memory_style(ram, XCUP) == xcup
     assert memory_style(ram, ECP5) == ecp5
+
+
+# -- threshold unit ---------------------------------------------------------------------------
+
+def test_threshold_comparators_are_a_feature_of_their_own():
+    """Per lane and threshold one comparison of the accumulator with the fold table's read:
+    ``max(acc, threshold) bits``, half of them for a threshold the fold does not change."""
+    import numpy as np
+
+    from hwgen.perf.cost.components import threshold_unit
+    from hwgen.perf.cost.tally import Tally
+
+    # 2 folds x 2 lanes x 3 thresholds of 1..40 (6 bits unsigned) against a 5-bit accumulator;
+    # lane 1's thresholds are the same in both folds
+    thresholds = np.array([[[1, 5, 9], [2, 6, 40]],
+                           [[3, 7, 11], [2, 6, 40]]])
+    t = Tally(XCUP)
+    threshold_unit(t, acc_bits=5, thresholds=thresholds, flip=np.zeros((2, 2), dtype=int),
+                   out_bits=2)
+    assert t.features["thr_cmp"] == 3 * 6 + 3 * 6 / 2
+    assert t.features["cmp"] == 0              # (not the windows' comparators)
+    # per lane: 3 comparison flip-flops, 2 output bits; plus valid_a, o_valid
+    assert t.features["reg"] == 2 * (3 + 2) + 2

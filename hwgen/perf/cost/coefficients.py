@@ -21,12 +21,12 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2228, "inc_lut": 0.26, "csa": 1.4926, "csa_dsp": 0.879, "mux_n": 0.038,
-            "in_mux": 1.9823, "pad_mux": 0.9096, "lutram_mux": 1.8464, "cmp": 2.7096,
-            "rom": 1.1023, "soft_mul": 1.0517, "soft_mul_lut": 0.5585, "logic": 0.3489,
-            "rq_g_bits": 5.0626, "rq_s": 126.7121, "rq_var": 38.1825, "rq_serial": 8.6285,
-            "rq_lshift": 0.0693, "rq_mux": 1.7229, "mx_term": 0.5224, "mx_align": 2.5587,
-            "mx_quant": 2.3961,
+            "add": 0.1946, "csa": 1.4028, "csa_dsp": 0.8851, "mux_n": 0.0376, "in_mux": 1.8447,
+            "pad_mux": 0.8155, "lutram_mux": 1.7931, "cmp": 2.8178, "rom": 1.1823,
+            "soft_mul": 1.0586, "soft_mul_lut": 0.6018, "logic": 0.9013, "ram_ff": 1.4949,
+            "block": 4.7546, "rq_g_bits": 5.1, "rq_s": 125.3521, "rq_var": 37.3137,
+            "rq_serial": 1.9272, "rq_mux": 1.6776, "mx_term": 0.5351, "mx_align": 2.5253,
+            "mx_quant": 2.3906,
         },
         "ff": {
             "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
@@ -38,12 +38,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "inc_lut": 3.8592, "csa": 0.6952, "csa_dsp": 0.5886, "mux": 0.3657, "mux_n": 0.2312,
-            "in_mux": 2.7863, "pad_mux": 3.0728, "lutram_mux": 1.3615, "term_sel": 2.0363,
-            "cmp": 1.2304, "cmp_lut": 2.8654, "rom": 1.1903, "soft_mul": 2.1757, "logic": 3.7998,
-            "ram_ff": 14.2577, "block": 3.6047, "rq_s": 27.4313, "rq_s_bits": 0.8624,
-            "rq_var": 23.9327, "rq_shift": 0.3764, "rq_serial": 7.5869, "rq_lshift": 0.0916,
-            "rq_mux": 1.8944, "mx_term": 0.8032, "mx_align": 2.2989, "mx_quant": 2.9298,
+            "add_lut": 0.559, "inc_lut": 2.8948, "csa": 0.4038, "csa_dsp": 0.552, "mux": 0.1606,
+            "mux_n": 0.2149, "in_mux": 2.7604, "pad_mux": 2.5542, "lutram_mux": 1.3424,
+            "term_sel": 2.1277, "popcount": 0.2278, "cmp": 1.9991, "cmp_lut": 3.4856,
+            "rom": 1.2818, "soft_mul": 2.1939, "logic": 3.6305, "ram_ff": 0.9282, "block": 2.4738,
+            "rq_s": 43.1845, "rq_s_bits": 0.5854, "rq_var": 36.211, "rq_shift": 0.28,
+            "rq_lshift": 0.0498, "rq_mux": 1.8131, "mx_decode": 0.869, "mx_term": 0.829,
+            "mx_align": 2.7443, "mx_quant": 2.9025,
         },
         "ff": {
             "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,
@@ -58,8 +59,14 @@ COEFFICIENTS = {
 #: Coefficients measured by hand, not fitted (the fit takes their part off the observed
 #: counts first): on Xilinx one LUT6 per counter output of the XNOR MVAU's compressor-tree
 #: popcount (``benchmarks/bench_xnor_resources.py``: its four points, 64 x 64 at PE x SIMD
-#: 1 x 8 to 8 x 64, synthesised counter by counter).
-FIXED = {"xcup": {"lut": {"popcount": 1.0}}}
+#: 1 x 8 to 8 x 64, synthesised counter by counter); and the LUTs of the threshold unit's
+#: comparators per bit (``thr_cmp``), measured on the threshold unit's module alone
+#: (``benchmarks/bench_kept_modules.py``: sweep points b01, b02, b03, b06, bw2, t02 with every
+#: module kept; 0.70-0.96 LUT6 a bit on xcup, 0.14-0.24 LUT4 on ECP5, whose CCU2C carry
+#: cells hold the comparison): fitted with the blocks, the comparators go to zero and their
+#: LUTs to other features.
+FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86}},
+         "ecp5": {"lut": {"thr_cmp": 0.18}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -355,7 +355,14 @@ def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) 
     t.reg(2)
     for lane in range(lanes):
         for k in range(count):
-            t.cmp(max(acc_bits, t_bits), constant=not table.varying(lane * count + k))
+            bits = max(acc_bits, t_bits)
+            varying = table.varying(lane * count + k)
+            # (a feature of its own: the table's read and the flip go into the comparator's
+            # LUTs, measured with the module kept: sweep b03, b06)
+            t.features["thr_cmp"] += bits if varying else bits / 2
+            if varying or bits >= t.target.carry_min_bits:
+                t.features["carry"] += (math.ceil(bits / t.target.carry_bits)
+                                        / (1 if varying else 2))
         t.reg(count)
         if count > 1:
             t.tree(popcount_tree(count))

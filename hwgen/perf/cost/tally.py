@@ -46,6 +46,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
+``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
+                table's read, flipped per lane: the table's columns and the flip share the
+                comparator's LUTs, which a comparison with a counter or a constant does not)
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "thr_cmp",
 )
 
 
