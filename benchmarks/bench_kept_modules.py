@@ -115,8 +115,12 @@ def threshold_units(target: str, modules: dict) -> None:
         print(f"  {pid}: {lut:4.0f} LUT / {bits:4.0f} bits = {lut / bits:.2f}")
 
 
-def requantizers(target: str, modules: dict) -> None:
-    print(f"{target}: requantizer LUTs (tables and shared wrapper included) vs the model's")
+def requantizer_samples(target: str, modules: dict) -> list[dict]:
+    """Per int MVAU of :data:`REQUANT_POINTS` in ``modules``: the requantizer's tally
+    (``components.requantizer`` / ``shared_requantizer``) and its measured cells (the
+    module, its tables and, when shared, the wrapper), as benchmarks/fit_cost_model.py's
+    samples (kind ``requantizer``)."""
+    out = []
     for pid in REQUANT_POINTS:
         for index, p in enumerate(build_point(pid).blocks):
             name = f"{pid}.layer_{index}.requantizer"
@@ -132,11 +136,23 @@ def requantizers(target: str, modules: dict) -> None:
                 shared_requantizer(tally, units=p.requant_units, **args)
             else:
                 requantizer(tally, lanes=p.pe, **args)
-            lut, est = _lut(modules, name), evaluate(tally).lut
+            observed = {r: sum(entry["resources"][r] for module, entry in modules.items()
+                               if module == name or module.startswith(name + "."))
+                        for r in ("lut", "ff", "carry", "dsp", "bram", "lutram")}
             lanes = p.requant_units if p.requant_rounds > 1 else p.pe
-            print(f"  {pid} layer_{index} ({lanes} lane(s), {p.requant_rounds} round(s), "
-                  f"{p.rounding.value}{', serial' if p.requant_serial else ''}): "
-                  f"{lut:5.0f} LUT, model {est:5.0f} ({(est - lut) / lut:+.0%})")
+            out.append({"point": pid, "part": f"layer_{index}.requantizer",
+                        "kind": "requantizer", "tally": tally, "observed": observed,
+                        "label": f"{lanes} lane(s), {p.requant_rounds} round(s), "
+                                 f"{p.rounding.value}{', serial' if p.requant_serial else ''}"})
+    return out
+
+
+def requantizers(target: str, modules: dict) -> None:
+    print(f"{target}: requantizer LUTs (tables and shared wrapper included) vs the model's")
+    for s in requantizer_samples(target, modules):
+        lut, est = s["observed"]["lut"], evaluate(s["tally"]).lut
+        print(f"  {s['point']} {s['part']} ({s['label']}): {lut:5.0f} LUT, model {est:5.0f} "
+              f"({(est - lut) / lut:+.0%})")
 
 
 def main(argv=None) -> int:
