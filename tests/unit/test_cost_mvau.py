@@ -52,3 +52,22 @@ def test_threshold_comparators_are_a_feature_of_their_own():
     assert t.features["cmp"] == 0              # (not the windows' comparators)
     # per lane: 3 comparison flip-flops, 2 output bits; plus valid_a, o_valid
     assert t.features["reg"] == 2 * (3 + 2) + 2
+
+
+# -- ROMs in soft logic -----------------------------------------------------------------------
+
+def test_a_rom_between_two_powers_of_two_costs_in_between():
+    """A 36-word weight ROM (a 3 x 3 x 4 convolution's 36 steps): the 28 words up to 64 are
+    never read, so it costs 4/32 of the way from a 32-word ROM's LUTs to a 64-word one's."""
+    from hwgen.perf.cost.coefficients import ROM_LUTS
+    from hwgen.perf.cost.tally import rom_luts_of_depth
+
+    table = ROM_LUTS["xcup"]["counter"]
+    assert rom_luts_of_depth("xcup", 64, counter=True) == table[6]
+    assert rom_luts_of_depth("xcup", 33, counter=True) == pytest.approx(
+        table[5] + (table[6] - table[5]) / 32)
+    assert rom_luts_of_depth("xcup", 36, counter=True) == pytest.approx(
+        table[5] + (table[6] - table[5]) * 4 / 32)
+    assert rom_luts_of_depth("xcup", 32, counter=True) == table[5]
+    # a 1-bit address: the column is the address bit itself
+    assert rom_luts_of_depth("ecp5", 2, counter=False) == 0.0

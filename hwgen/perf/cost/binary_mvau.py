@@ -26,7 +26,7 @@ from .components import fold_table, mvau_core, requantizer, term_select, thresho
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
-from .tally import Tally, rom_luts
+from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
@@ -110,8 +110,8 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     lut6 = t.target.lut_inputs >= 6
     if group == 3 and weights.columns and lut6:
         # the full adders of the first level hold the weight table: no LUTs of its own
-        t.features["rom"] -= weights.distinct * rom_luts(t.target.name, address_bits,
-                                                         counter=False)
+        t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
+                                                                  counter=False)
     outputs, adder = compressor_counter_outputs(p.simd, group)
     if address_bits > 5 or not lut6:
         # XNORs behind a table too deep to hold them (up to five address bits, each

@@ -21,12 +21,12 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1946, "csa": 1.4028, "csa_dsp": 0.8851, "mux_n": 0.0376, "in_mux": 1.8447,
-            "pad_mux": 0.8155, "lutram_mux": 1.7931, "cmp": 2.8178, "rom": 1.1823,
-            "soft_mul": 1.0586, "soft_mul_lut": 0.6018, "logic": 0.9013, "ram_ff": 1.4949,
-            "block": 4.7546, "rq_g_bits": 5.1, "rq_s": 125.3521, "rq_var": 37.3137,
-            "rq_serial": 1.9272, "rq_mux": 1.6776, "mx_term": 0.5351, "mx_align": 2.5253,
-            "mx_quant": 2.3906,
+            "add": 0.2094, "csa": 1.3453, "csa_dsp": 0.9108, "mux_n": 0.0373, "in_mux": 1.8078,
+            "pad_mux": 0.8027, "lutram_mux": 1.8303, "cmp": 2.8228, "rom": 1.2091,
+            "soft_mul": 0.989, "soft_mul_lut": 0.6069, "logic": 0.8651, "ram_ff": 1.2917,
+            "block": 4.2053, "rq_g_bits": 4.1745, "rq_s": 125.4084, "rq_var": 45.6866,
+            "rq_shift": 0.0727, "rq_serial": 19.1826, "rq_lshift": 0.0485, "rq_mux": 1.9379,
+            "mx_term": 0.5292, "mx_align": 2.3002, "mx_quant": 2.3988,
         },
         "ff": {
             "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
@@ -38,13 +38,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.559, "inc_lut": 2.8948, "csa": 0.4038, "csa_dsp": 0.552, "mux": 0.1606,
-            "mux_n": 0.2149, "in_mux": 2.7604, "pad_mux": 2.5542, "lutram_mux": 1.3424,
-            "term_sel": 2.1277, "popcount": 0.2278, "cmp": 1.9991, "cmp_lut": 3.4856,
-            "rom": 1.2818, "soft_mul": 2.1939, "logic": 3.6305, "ram_ff": 0.9282, "block": 2.4738,
-            "rq_s": 43.1845, "rq_s_bits": 0.5854, "rq_var": 36.211, "rq_shift": 0.28,
-            "rq_lshift": 0.0498, "rq_mux": 1.8131, "mx_decode": 0.869, "mx_term": 0.829,
-            "mx_align": 2.7443, "mx_quant": 2.9025,
+            "add_lut": 0.2609, "inc_lut": 3.1455, "csa": 0.4702, "csa_dsp": 0.5471, "mux": 0.2221,
+            "mux_n": 0.2199, "in_mux": 2.832, "pad_mux": 2.7087, "lutram_mux": 1.3271,
+            "term_sel": 2.1542, "popcount": 0.119, "cmp": 1.9691, "cmp_lut": 3.4066, "rom": 1.3108,
+            "soft_mul": 2.2293, "logic": 3.6771, "ram_ff": 1.1999, "rq_s": 13.6683,
+            "rq_s_bits": 1.1953, "rq_var": 9.6273, "rq_shift": 0.5863, "rq_serial": 24.6318,
+            "rq_lshift": 0.0424, "rq_mux": 2.1117, "mx_decode": 0.2188, "mx_term": 0.8047,
+            "mx_align": 2.1953, "mx_quant": 2.9301,
         },
         "ff": {
             "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,

@@ -86,6 +86,18 @@ def rom_luts(target: str, address_bits: int, *, counter: bool) -> float:
     return table[top] * 2 ** (address_bits - top)
 
 
+def rom_luts_of_depth(target: str, depth: int, *, counter: bool) -> float:
+    """:func:`rom_luts` for a ROM of ``depth`` words, between two powers of two: the words
+    beyond ``depth`` are never read, so their part of the read multiplexer is left out (the
+    LUTs grow with the words, from those of ``2**(a - 1)`` words to those of ``2**a``)."""
+    bits = max(1, (depth - 1).bit_length())
+    full = rom_luts(target, bits, counter=counter)
+    if bits < 3 or depth >= 1 << bits:
+        return full
+    half = rom_luts(target, bits - 1, counter=counter)
+    return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
+
+
 class Tally:
     """Features and exact cells of one block (or glue) on one target."""
 
@@ -198,8 +210,8 @@ class Tally:
         if style == "bram":
             self.bram += bram_tiles(rom, self.target)
         elif rom.columns:
-            self.features["rom"] += rom.distinct * rom_luts(self.target.name, rom.address_bits,
-                                                            counter=rom.counter_address)
+            self.features["rom"] += rom.distinct * rom_luts_of_depth(
+                self.target.name, rom.depth, counter=rom.counter_address)
             if rom.sync_read:
                 self.reg(rom.distinct)
         self.memories.append((name, style, rom.depth, rom.width))
