@@ -47,7 +47,8 @@ FIT_FEATURES = {
             "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp", "cmp_lut", "shift", "rom",
             "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
             "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
-            "mx_decode", "mx_term", "mx_align", "mx_quant", "thr_cmp"),
+            "mx_decode", "mx_term", "mx_align", "mx_quant", "thr_cmp",
+            "term_and"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }

@@ -71,3 +71,28 @@ def test_a_rom_between_two_powers_of_two_costs_in_between():
     assert rom_luts_of_depth("xcup", 32, counter=True) == table[5]
     # a 1-bit address: the column is the address bit itself
     assert rom_luts_of_depth("ecp5", 2, counter=False) == 0.0
+
+
+# -- binary-weight and ternary selects --------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
+    """Per lane, a binary-weight MVAU selects +x or -x (``term_sel``, on every target) and a
+    ternary one gates x by each of its two planes (``term_and``): counted in bits."""
+    import numpy as np
+
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    rng = np.random.default_rng(7)
+    # 4-bit unsigned inputs: a term +x / -x spans -15 .. 15, 5 bits; x or 0 spans 0 .. 15, 4
+    bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
+    t = tally_of(bwn_mvau_features, bwn, target)
+    assert t.features["term_sel"] == 2 * 4 * 5
+    assert t.features["term_and"] == 0
+    ternary = random_binary_params(rng, "ternary", mh=8, mw=16, pe=2, simd=4, in_bits=4,
+                                   bipolar_input=False)
+    t = tally_of(ternary_mvau_features, ternary, target)
+    assert t.features["term_and"] == 2 * (2 * 4) * 4
+    assert t.features["term_sel"] == 0

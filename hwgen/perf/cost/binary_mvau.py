@@ -22,7 +22,7 @@ import numpy as np
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, width
-from .components import fold_table, mvau_core, requantizer, term_select, threshold_unit
+from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
@@ -130,7 +130,9 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=p.pe * p.simd)           # -x
-    term_select(t, bits * p.pe * p.simd)     # +x or -x
+    # +x or -x: a select of its own on every target (on LUT6 too: measured with the module
+    # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
+    t.features["term_sel"] += bits * p.pe * p.simd
     t.tree(adder_tree([term] * p.simd), count=p.pe)
     _activation(p, t)
 
@@ -144,7 +146,9 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     else:
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         term = (min(0, x_lo), max(0, x_hi))
-        term_select(t, 2 * p.pe * p.simd * width(*term))              # x or 0
+        # x or 0 (an AND with the mask and sign planes' select): a feature of its own, not
+        # the binary-weight MVAU's +x / -x select (term_sel)
+        t.features["term_and"] += 2 * p.pe * p.simd * width(*term)
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

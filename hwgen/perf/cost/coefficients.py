@@ -10,23 +10,23 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-05, 69 parts",
-    "ecp5": "2026-12-05, 69 parts",
+    "xcup": "2026-12-06, 69 parts",
+    "ecp5": "2026-12-06, 69 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-05, 69 parts; "
-          "ecp5: 2026-12-05, 69 parts"
+          "xcup: 2026-12-06, 69 parts; "
+          "ecp5: 2026-12-06, 69 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2094, "csa": 1.3453, "csa_dsp": 0.9108, "mux_n": 0.0373, "in_mux": 1.8078,
-            "pad_mux": 0.8027, "lutram_mux": 1.8303, "cmp": 2.8228, "rom": 1.2091,
-            "soft_mul": 0.989, "soft_mul_lut": 0.6069, "logic": 0.8651, "ram_ff": 1.2917,
-            "block": 4.2053, "rq_g_bits": 4.1745, "rq_s": 125.4084, "rq_var": 45.6866,
-            "rq_shift": 0.0727, "rq_serial": 19.1826, "rq_lshift": 0.0485, "rq_mux": 1.9379,
-            "mx_term": 0.5292, "mx_align": 2.3002, "mx_quant": 2.3988,
+            "add": 0.1921, "csa": 0.9855, "csa_dsp": 0.9813, "mux_n": 0.038, "in_mux": 1.9405,
+            "pad_mux": 0.8065, "lutram_mux": 1.7535, "term_sel": 0.8506, "cmp": 2.7764,
+            "rom": 1.1232, "soft_mul": 1.1434, "soft_mul_lut": 0.7766, "logic": 0.9508,
+            "ram_ff": 1.7657, "block": 5.8404, "rq_g_bits": 4.343, "rq_s": 124.9248,
+            "rq_shift": 0.3203, "rq_serial": 46.7747, "rq_lshift": 0.0601, "rq_mux": 2.1345,
+            "mx_term": 0.5825, "mx_align": 2.3485, "mx_quant": 2.4056, "term_and": 1.232,
         },
         "ff": {
             "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
@@ -38,13 +38,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.2609, "inc_lut": 3.1455, "csa": 0.4702, "csa_dsp": 0.5471, "mux": 0.2221,
-            "mux_n": 0.2199, "in_mux": 2.832, "pad_mux": 2.7087, "lutram_mux": 1.3271,
-            "term_sel": 2.1542, "popcount": 0.119, "cmp": 1.9691, "cmp_lut": 3.4066, "rom": 1.3108,
-            "soft_mul": 2.2293, "logic": 3.6771, "ram_ff": 1.1999, "rq_s": 13.6683,
-            "rq_s_bits": 1.1953, "rq_var": 9.6273, "rq_shift": 0.5863, "rq_serial": 24.6318,
-            "rq_lshift": 0.0424, "rq_mux": 2.1117, "mx_decode": 0.2188, "mx_term": 0.8047,
-            "mx_align": 2.1953, "mx_quant": 2.9301,
+            "add_lut": 0.2081, "inc_lut": 3.1642, "csa": 0.109, "csa_dsp": 0.5643, "mux": 0.2331,
+            "mux_n": 0.2209, "in_mux": 2.8247, "pad_mux": 2.7454, "lutram_mux": 1.3347,
+            "term_sel": 2.9793, "popcount": 0.0506, "cmp": 1.9537, "cmp_lut": 3.3871,
+            "rom": 1.2957, "soft_mul": 2.2115, "logic": 3.8035, "ram_ff": 1.5287, "rq_s": 12.822,
+            "rq_s_bits": 1.2121, "rq_var": 6.0713, "rq_shift": 0.6048, "rq_serial": 28.3939,
+            "rq_lshift": 0.0491, "rq_mux": 2.1376, "mx_decode": 1.2172, "mx_term": 0.8307,
+            "mx_align": 2.6812, "mx_quant": 2.9042, "term_and": 2.3128,
         },
         "ff": {
             "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,

@@ -46,6 +46,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
+``term_and``    bits of the ternary MVAU's terms gated by a weight's plane (``x`` or 0) in
+                front of its adder trees
 ``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
                 table's read, flipped per lane: the table's columns and the flip share the
                 comparator's LUTs, which a comparison with a counter or a constant does not)
@@ -70,7 +72,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "thr_cmp",
+    "thr_cmp", "term_and",
 )
 
 
