@@ -96,3 +96,16 @@ def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
     t = tally_of(ternary_mvau_features, ternary, target)
     assert t.features["term_and"] == 2 * (2 * 4) * 4
     assert t.features["term_sel"] == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
+    """A narrow lane (18-bit accumulator) adds ``acc << k`` for each of the multiplier's low
+    5 bits that is set: per bit an 18-bit term gated by it (``term_and``, x or 0)."""
+    from hwgen.perf.cost.components import requant_multiply
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS[target])
+    requant_multiply(t, acc_bits=24, values=[123456789, 987654321], varying=True,
+                     narrow_bits=18)
+    assert t.features["term_and"] == 5 * 18
