@@ -3,6 +3,7 @@ share): structural counts checked against hand counts and Yosys' measured choice
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hwgen.perf.cost import COST_TARGETS, Ram, memory_style
@@ -36,8 +37,6 @@ def test_tiny_rams_stay_flip_flops_as_libmap_decides(depth, width, xcup, ecp5):
 def test_threshold_comparators_are_a_feature_of_their_own():
     """Per lane and threshold one comparison of the accumulator with the fold table's read:
     ``max(acc, threshold) bits``, half of them for a threshold the fold does not change."""
-    import numpy as np
-
     from hwgen.perf.cost.components import threshold_unit
     from hwgen.perf.cost.tally import Tally
 
@@ -79,8 +78,6 @@ def test_a_rom_between_two_powers_of_two_costs_in_between():
 def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
     """Per lane, a binary-weight MVAU selects +x or -x (``term_sel``, on every target) and a
     ternary one gates x by each of its two planes (``term_and``): counted in bits."""
-    import numpy as np
-
     from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
     from hwgen.perf.cost.model import tally_of
     from tests.fixtures.binary_factories import random_binary_params
@@ -109,3 +106,18 @@ def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
     requant_multiply(t, acc_bits=24, values=[123456789, 987654321], varying=True,
                      narrow_bits=18)
     assert t.features["term_and"] == 5 * 18
+
+
+# -- requantizer registers --------------------------------------------------------------------
+
+def test_a_registered_table_read_keeps_its_distinct_varying_columns():
+    """Two folds, three lanes of 4-bit constants: lane 0 never changes (3, 3: no flip-flop),
+    lane 1 goes 5 -> 6 (bit 0: 1 -> 0, bit 1: 0 -> 1; bits 2, 3 constant), lane 2 goes
+    1 -> 0, the same column as lane 1's bit 0: two flip-flops in all."""
+    from hwgen.perf.cost.components import registered_table_bits
+
+    assert registered_table_bits([[3, 5, 1], [3, 6, 0]], 4) == 2
+    assert registered_table_bits([[3, 5, 1]], 4) == 0            # one fold: constants
+    # 31-bit multipliers over 64 folds of random values: every bit a column of its own
+    rng = np.random.default_rng(1)
+    assert registered_table_bits(rng.integers(0, 1 << 31, size=(64, 1)), 31) == 31

@@ -10,48 +10,49 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 69 parts",
-    "ecp5": "2026-12-06, 69 parts",
+    "xcup": "2026-12-06, 73 parts",
+    "ecp5": "2026-12-06, 73 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 69 parts; "
-          "ecp5: 2026-12-06, 69 parts"
+          "xcup: 2026-12-06, 73 parts; "
+          "ecp5: 2026-12-06, 73 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1921, "csa": 0.9855, "csa_dsp": 0.9813, "mux_n": 0.038, "in_mux": 1.9405,
-            "pad_mux": 0.8065, "lutram_mux": 1.7535, "term_sel": 0.8506, "cmp": 2.7764,
-            "rom": 1.1232, "soft_mul": 1.1434, "soft_mul_lut": 0.7766, "logic": 0.9508,
-            "ram_ff": 1.7657, "block": 5.8404, "rq_g_bits": 4.343, "rq_s": 124.9248,
-            "rq_shift": 0.3203, "rq_serial": 46.7747, "rq_lshift": 0.0601, "rq_mux": 2.1345,
-            "mx_term": 0.5825, "mx_align": 2.3485, "mx_quant": 2.4056, "term_and": 1.232,
+            "add": 0.2026, "csa": 1.0555, "csa_dsp": 0.9807, "mux_n": 0.0369, "in_mux": 1.737,
+            "acc_mux": 0.4615, "pad_mux": 0.809, "lutram_mux": 1.7756, "term_sel": 0.6213,
+            "cmp": 2.8743, "rom": 1.1147, "soft_mul": 1.1208, "soft_mul_lut": 0.7462,
+            "logic": 0.8202, "ram_ff": 2.3153, "block": 1.4456, "rq_g": 13.2911,
+            "rq_g_bits": 4.5308, "rq_s": 127.3133, "rq_shift": 0.2704, "rq_serial": 37.8197,
+            "rq_mux": 1.6058, "mx_term": 0.5718, "mx_align": 2.3857, "mx_quant": 2.4033,
+            "term_and": 1.1237,
         },
         "ff": {
-            "reg": 0.9316, "reg_dsp": 0.8284, "block": 34.7283,
+            "reg": 0.9497, "reg_dsp": 0.828, "block": 33.3423,
         },
         "carry": {
-            "carry": 0.6535, "soft_mul": 0.1263, "rq_g_carry": 1.0926, "rq_s_carry": 0.4086,
-            "mx_carry": 0.6588,
+            "carry": 0.6531, "soft_mul": 0.1224, "rq_g_carry": 1.1309, "rq_s_carry": 0.4194,
+            "mx_carry": 0.6441,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.2081, "inc_lut": 3.1642, "csa": 0.109, "csa_dsp": 0.5643, "mux": 0.2331,
-            "mux_n": 0.2209, "in_mux": 2.8247, "pad_mux": 2.7454, "lutram_mux": 1.3347,
-            "term_sel": 2.9793, "popcount": 0.0506, "cmp": 1.9537, "cmp_lut": 3.3871,
-            "rom": 1.2957, "soft_mul": 2.2115, "logic": 3.8035, "ram_ff": 1.5287, "rq_s": 12.822,
-            "rq_s_bits": 1.2121, "rq_var": 6.0713, "rq_shift": 0.6048, "rq_serial": 28.3939,
-            "rq_lshift": 0.0491, "rq_mux": 2.1376, "mx_decode": 1.2172, "mx_term": 0.8307,
-            "mx_align": 2.6812, "mx_quant": 2.9042, "term_and": 2.3128,
+            "add_lut": 0.1703, "inc_lut": 2.939, "csa": 0.1149, "csa_dsp": 0.6427, "mux": 0.2286,
+            "mux_n": 0.2215, "in_mux": 2.4698, "pad_mux": 2.8222, "lutram_mux": 1.3609,
+            "term_sel": 2.8336, "cmp": 2.0403, "cmp_lut": 3.4656, "rom": 1.2351,
+            "soft_mul": 1.0483, "logic": 3.9695, "ram_ff": 3.1966, "rq_g": 10.89,
+            "rq_g_bits": 1.7926, "rq_s": 4.8353, "rq_s_bits": 1.3832, "rq_shift": 0.5813,
+            "rq_serial": 17.341, "rq_mux": 1.7906, "mx_decode": 1.5635, "mx_term": 0.8261,
+            "mx_align": 2.8565, "mx_quant": 2.8999, "term_and": 2.1801,
         },
         "ff": {
-            "reg": 0.9393, "reg_dsp": 0.8263, "block": 32.9196,
+            "reg": 0.9572, "reg_dsp": 0.8259, "block": 31.4922,
         },
         "carry": {
-            "carry": 0.7871, "soft_mul": 1.6452, "rq_g_carry": 1.3138, "rq_s_carry": 0.5713,
-            "mx_carry": 0.6029,
+            "carry": 0.7875, "soft_mul": 1.5492, "rq_g_carry": 1.3556, "rq_s_carry": 0.5941,
+            "mx_carry": 0.5621,
         },
     },
 }
