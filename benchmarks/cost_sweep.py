@@ -110,6 +110,13 @@ POINTS = (
     # tiny layers (a classifier's last few outputs): the fixed part of a block dominates
     ("i25", _int(4, 8, 1, 8), False),
     ("i26", _int(6, 4, 2, 2), True),
+    # many requantizer lanes beside a small datapath (SIMD 2): per-fold, constant and
+    # single-rounding lanes, a shared lane of two rounds, so the fit can tell a lane apart
+    ("i27", _int(16, 2, 8, 2), False),
+    ("i28", _int(16, 2, 8, 2, per_channel=False), False),
+    ("i29", _int(32, 4, 8, 2), False),
+    ("i30", _int(24, 4, 6, 4, w=6, a=6), True),
+    ("i31", _int(16, 2, 8, 2, rounding=SINGLE), False),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

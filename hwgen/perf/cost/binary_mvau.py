@@ -22,11 +22,11 @@ import numpy as np
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, width
-from .components import fold_table, mvau_core, requantizer, term_select, threshold_unit
+from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
 from .model import cost_function
-from .tally import Tally, rom_luts
+from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
@@ -110,8 +110,8 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     lut6 = t.target.lut_inputs >= 6
     if group == 3 and weights.columns and lut6:
         # the full adders of the first level hold the weight table: no LUTs of its own
-        t.features["rom"] -= weights.distinct * rom_luts(t.target.name, address_bits,
-                                                         counter=False)
+        t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
+                                                                  counter=False)
     outputs, adder = compressor_counter_outputs(p.simd, group)
     if address_bits > 5 or not lut6:
         # XNORs behind a table too deep to hold them (up to five address bits, each
@@ -130,7 +130,9 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=p.pe * p.simd)           # -x
-    term_select(t, bits * p.pe * p.simd)     # +x or -x
+    # +x or -x: a select of its own on every target (on LUT6 too: measured with the module
+    # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
+    t.features["term_sel"] += bits * p.pe * p.simd
     t.tree(adder_tree([term] * p.simd), count=p.pe)
     _activation(p, t)
 
@@ -144,7 +146,9 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     else:
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         term = (min(0, x_lo), max(0, x_hi))
-        term_select(t, 2 * p.pe * p.simd * width(*term))              # x or 0
+        # x or 0 (an AND with the mask and sign planes' select): a feature of its own, not
+        # the binary-weight MVAU's +x / -x select (term_sel)
+        t.features["term_and"] += 2 * p.pe * p.simd * width(*term)
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

@@ -10,49 +10,49 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 78 parts",
-    "ecp5": "2026-12-06, 78 parts",
+    "xcup": "2026-12-06, 82 parts",
+    "ecp5": "2026-12-06, 82 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 78 parts; "
-          "ecp5: 2026-12-06, 78 parts"
+          "xcup: 2026-12-06, 82 parts; "
+          "ecp5: 2026-12-06, 82 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0285, "add_lut": 2.207, "csa": 0.9357, "csa_dsp": 1.0164, "mux": 0.958,
-            "mux_n": 0.2353, "in_mux": 2.1503, "pad_mux": 0.5177, "lutram_mux": 1.5351,
-            "rom": 1.0993, "soft_mul": 1.2972, "soft_mul_lut": 1.3362, "logic": 1.5195,
-            "ram_ff": 3.272, "block": 4.2386, "rq_g_bits": 5.2613, "rq_s": 95.8996,
-            "rq_s_bits": 0.6031, "rq_var": 6.904, "rq_shift": 0.1478, "rq_serial": 15.2402,
-            "rq_mux": 1.9698, "mx_term": 0.6098, "mx_align": 2.5704, "mx_quant": 2.3663,
-            "dwc_sel": 1.2667, "dwc_load": 1.4379, "win_ctl": 0.7674,
+            "add_lut": 2.4582, "csa": 0.9097, "csa_dsp": 1.0579, "mux": 0.9898, "mux_n": 0.2549,
+            "in_mux": 2.0096, "acc_mux": 0.9942, "pad_mux": 0.4759, "lutram_mux": 1.5473,
+            "term_sel": 0.9366, "rom": 1.0897, "soft_mul": 1.2891, "soft_mul_lut": 1.3354,
+            "logic": 0.9718, "rq_g": 4.8027, "rq_g_bits": 5.1085, "rq_s": 36.6295,
+            "rq_s_bits": 1.8653, "rq_shift": 0.1918, "rq_serial": 18.3494, "rq_mux": 1.2924,
+            "mx_term": 0.5755, "mx_align": 2.3676, "mx_quant": 2.3727, "dwc_sel": 1.2719,
+            "dwc_load": 1.4827, "win_ctl": 0.8275, "term_and": 1.1975,
         },
         "ff": {
-            "reg": 0.9681, "reg_dsp": 0.9627, "ram_ff": 0.3125, "block": 3.7219,
+            "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
         },
         "carry": {
-            "carry": 0.5511, "soft_mul": 0.1264, "rq_g_carry": 1.2435, "rq_s_carry": 0.4447,
-            "mx_carry": 0.6365,
+            "carry": 0.5506, "soft_mul": 0.123, "rq_g_carry": 1.2723, "rq_s_carry": 0.4558,
+            "mx_carry": 0.6213,
         },
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.6648, "inc_lut": 3.7261, "csa": 0.4114, "csa_dsp": 0.4773, "mux": 0.6641,
-            "mux_n": 0.9229, "in_mux": 2.9049, "pad_mux": 0.5807, "lutram_mux": 0.8006,
-            "term_sel": 2.0997, "cmp_lut": 1.3903, "rom": 1.2783, "soft_mul": 2.8085,
-            "logic": 4.1364, "block": 0.2954, "rq_s_bits": 1.3553, "rq_var": 32.2545,
-            "rq_shift": 0.1278, "rq_lshift": 0.0114, "rq_mux": 1.7939, "mx_decode": 1.0231,
-            "mx_term": 0.8181, "mx_align": 2.9658, "mx_quant": 2.8117, "dwc_sel": 4.2628,
-            "dwc_load": 2.481,
+            "add_lut": 0.2667, "inc_lut": 2.8611, "csa": 0.0786, "csa_dsp": 0.5834, "mux": 0.3582,
+            "mux_n": 0.8434, "in_mux": 2.5595, "acc_mux": 0.2202, "pad_mux": 0.7022,
+            "lutram_mux": 0.7549, "term_sel": 2.7955, "cmp": 1.0023, "cmp_lut": 2.4359,
+            "rom": 1.2714, "soft_mul": 1.3672, "logic": 4.2026, "rq_g_bits": 2.5188,
+            "rq_s_bits": 1.4583, "rq_shift": 0.4176, "rq_serial": 8.4476, "rq_mux": 1.4845,
+            "mx_decode": 1.8523, "mx_term": 0.8259, "mx_align": 3.1215, "mx_quant": 2.8136,
+            "dwc_sel": 4.2443, "dwc_load": 2.3237, "term_and": 2.1436,
         },
         "ff": {
-            "reg": 0.9689, "reg_dsp": 0.9576, "ram_ff": 0.1857, "block": 4.0793,
+            "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,
         },
         "carry": {
-            "carry": 0.7134, "soft_mul": 1.5692, "rq_g_carry": 1.4799, "rq_s_carry": 0.6071,
-            "mx_carry": 0.5837,
+            "carry": 0.7138, "soft_mul": 1.4913, "rq_g_carry": 1.5124, "rq_s_carry": 0.6301,
+            "mx_carry": 0.5419,
         },
     },
 }
@@ -60,8 +60,14 @@ COEFFICIENTS = {
 #: Coefficients measured by hand, not fitted (the fit takes their part off the observed
 #: counts first): on Xilinx one LUT6 per counter output of the XNOR MVAU's compressor-tree
 #: popcount (``benchmarks/bench_xnor_resources.py``: its four points, 64 x 64 at PE x SIMD
-#: 1 x 8 to 8 x 64, synthesised counter by counter).
-FIXED = {"xcup": {"lut": {"popcount": 1.0}}}
+#: 1 x 8 to 8 x 64, synthesised counter by counter); and the LUTs of the threshold unit's
+#: comparators per bit (``thr_cmp``), measured on the threshold unit's module alone
+#: (``benchmarks/bench_kept_modules.py``: sweep points b01, b02, b03, b06, bw2, t02 with every
+#: module kept; 0.70-0.96 LUT6 a bit on xcup, 0.14-0.24 LUT4 on ECP5, whose CCU2C carry
+#: cells hold the comparison): fitted with the blocks, the comparators go to zero and their
+#: LUTs to other features.
+FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86}},
+         "ecp5": {"lut": {"thr_cmp": 0.18}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -222,7 +222,8 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
-            term_select(t, low * narrow_bits)           # acc << k where bit k of qm is set
+            # acc << k where bit k of qm is set: x or 0, the ternary MVAU's gates
+            t.features["term_and"] += low * narrow_bits
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
@@ -249,6 +250,19 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
     t.add(product_bits, dsp_input=True)                 # the two partial products summed
     return product_bits
+
+
+def registered_table_bits(values, bits: int) -> int:
+    """Flip-flops a register of a per-fold table's read keeps (``values``: ``(folds,
+    lanes)``, each ``bits`` wide): its bit columns that change with the fold, equal columns
+    once (Yosys drops a flip-flop of a constant and merges flip-flops of equal inputs, across
+    lanes too: every lane reads its table with the same fold). A table of a few folds keeps
+    a few: two folds, at most two distinct columns (the fold bit and its complement)."""
+    values = np.asarray(values, dtype=object)
+    matrix = np.array([[(int(v) >> b) & 1 for v in row for b in range(bits)]
+                       for row in values.tolist()], dtype=np.uint8)
+    varying = matrix[:, (matrix != matrix[:1]).any(axis=0)]
+    return len({tuple(column) for column in varying.T.tolist()})
 
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
@@ -299,19 +313,25 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
                 pieces = [narrow_bits + 32 - NARROW_LOW_BITS,
                           narrow_bits + NARROW_LOW_BITS + 1]
             operand_bits = narrow_bits or acc_bits
-            beside = (len(set(values)) > 1) * (6 + (0 if gemmlowp else len(set(values))))
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
-            # (a table in block RAM holds its read register itself)
-            operands = operand_bits + (31 if qm.varying(lane) and qm.style != "bram" else 0)
-            middle = min(rounded, 64) + (6 if len(set(values)) > 1 else 0)   # first step
-            t.reg(operands + sum(pieces) + 2 * beside + middle + min(rounded, 64))
+            # (the registered table reads, the multiplier's and the shifts', are counted
+            # once for all lanes below)
+            t.reg(operand_bits + sum(pieces) + 2 * min(rounded, 64))   # rounding's 2 steps
             if serial:
-                # the second piece's product register (the first's holds the low piece), the
-                # shifts a stage more
-                t.reg(acc_bits + MULTIPLIER_PIECES[0][1] + 1 - pieces[1] + beside)
+                # the second piece's product register (the first's holds the low piece)
+                t.reg(acc_bits + MULTIPLIER_PIECES[0][1] + 1 - pieces[1])
     if pipelined:
         t.reg(4 + serial)                               # valid_t, valid_p, (valid_s,)
                                                         # valid_m, valid_r
+        # the registered reads of the per-fold tables: the multiplier's once (a table in
+        # block RAM holds its read register itself), the right shift (and the rounding
+        # half) at every stage up to the rounding (t, p, (s,) and the rounding's first)
+        if qm.style != "bram":
+            t.reg(registered_table_bits(multiplier, 31))
+        t.reg(registered_table_bits(right_values, 6) * (3 + serial))
+        if not gemmlowp:
+            half = np.left_shift(np.ones_like(right_values), right_values - 1)
+            t.reg(registered_table_bits(half, 62) * (2 + serial))
 
 
 def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, multiplier,
@@ -361,7 +381,14 @@ def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) 
     t.reg(2)
     for lane in range(lanes):
         for k in range(count):
-            t.cmp(max(acc_bits, t_bits), constant=not table.varying(lane * count + k))
+            bits = max(acc_bits, t_bits)
+            varying = table.varying(lane * count + k)
+            # (a feature of its own: the table's read and the flip go into the comparator's
+            # LUTs, measured with the module kept: sweep b03, b06)
+            t.features["thr_cmp"] += bits if varying else bits / 2
+            if varying or bits >= t.target.carry_min_bits:
+                t.features["carry"] += (math.ceil(bits / t.target.carry_bits)
+                                        / (1 if varying else 2))
         t.reg(count)
         if count > 1:
             t.tree(popcount_tree(count))

@@ -32,9 +32,13 @@ __all__ = ["Rom", "Ram", "memory_style", "bram_tiles", "lutram_primitives", "lut
 
 #: The places a memory can go.
 STYLES = ("bram", "lutram", "logic")
-#: What ``memory_libmap`` adds to a LUT RAM mapping of the blocks' RAMs for the one feature
-#: it emulates (``FACTOR_EMU``).
-LUTRAM_EMU_COST = 2.0
+#: What ``memory_libmap`` adds to a LUT RAM mapping's cost beyond its primitives, measured
+#: (Yosys 0.5x, simple dual-port RAMs of 2-8 words x 1-8 bits, one write port with an enable
+#: and one read without a clock): on xcup 2 x 2 and 3 x 1 bits stay flip-flops where 4 x 1
+#: and 2 x 3 go to a RAM32M16 (16 x width / 14 each), on ECP5 2 x 3 and 3 x 2 stay
+#: flip-flops where 2 x 4 and 4 x 2 go to a DPR16X4 (4): both bound it to 2. A RAM of a
+#: couple of bits (a 2-deep FIFO of a 1- or 2-bit output) is flip-flops.
+LUTRAM_EXTRA_COST = 2.0
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
         cost = (mode.cost * mult * width / mode.width if mode.widthscale else mode.cost * prims)
         if depth_mux:
             cost += 0.5 * (mult - 1) * width
+        cost += LUTRAM_EXTRA_COST
         if cost < best[0]:
             best = (cost, prims * mode.cells, 1 << mode.abits)
     return best
@@ -190,14 +195,14 @@ def memory_style(memory, target: CostTarget) -> str:
         return "bram" if bram < logic else "logic"
     logic = memory.width * memory.depth * target.ram_logic_cost
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    # (plus one emulated feature, memory_libmap's FACTOR_EMU: measured on Amaranth FIFOs,
-    # xcup 1 x 3 and 2 x 2 bits in flip-flops but 1 x 4 and 3 x 2 in a RAM32M16, ECP5 3 x 2
-    # and 5 x 2 in flip-flops but 4 x 2 in a DPR16X4: a tie goes to logic)
     lutram = _lutram_cost(memory.depth, memory.width, modes,
-                          depth_mux=target.lutram_depth_mux)[0] + LUTRAM_EMU_COST
+                          depth_mux=target.lutram_depth_mux)[0]
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
+    # (libmap keeps soft logic unless a mapping costs strictly less)
     best = min(logic, lutram, bram)
-    return "logic" if best == logic else "bram" if best == bram else "lutram"
+    if best == logic:
+        return "logic"
+    return "bram" if best == bram else "lutram"
 
 
 def bram_tiles(memory, target: CostTarget) -> float:

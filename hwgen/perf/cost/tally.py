@@ -17,8 +17,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
 ``mux``         two-way selects, in bits
 ``mux_n``       selects of three or more ways: bits x (ways - 1)
-``term_sel``    bits of the selects in front of an adder tree's terms (binary and ternary
-                weights: +x, -x or 0) on LUT4 targets, whose carry cells cannot take them
+``term_sel``    bits of the selects in front of an adder tree's terms: the binary-weight
+                MVAU's +x / -x (every target), ``components.term_select``'s on LUT4 targets,
+                whose carry cells cannot take them
 ``popcount``    counter outputs of the XNOR MVAU's compressor-tree popcount
 ``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
@@ -52,6 +53,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``dwc_load``    load positions of a width converter (a decode of the count each)
 ``win_ctl``     the sliding window's control flip-flops (counters, origin, registered view,
                 slack, credits): each one's next-state selection
+``term_and``    bits of the ternary MVAU's terms gated by a weight's plane (``x`` or 0) in
+                front of its adder trees
+``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
+                table's read, flipped per lane: the table's columns and the flip share the
+                comparator's LUTs, which a comparison with a counter or a constant does not)
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "dwc_sel", "dwc_load", "win_ctl",
+    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and",
 )
 
 
@@ -87,6 +93,18 @@ def rom_luts(target: str, address_bits: int, *, counter: bool) -> float:
     if address_bits <= top:
         return table[address_bits]
     return table[top] * 2 ** (address_bits - top)
+
+
+def rom_luts_of_depth(target: str, depth: int, *, counter: bool) -> float:
+    """:func:`rom_luts` for a ROM of ``depth`` words, between two powers of two: the words
+    beyond ``depth`` are never read, so their part of the read multiplexer is left out (the
+    LUTs grow with the words, from those of ``2**(a - 1)`` words to those of ``2**a``)."""
+    bits = max(1, (depth - 1).bit_length())
+    full = rom_luts(target, bits, counter=counter)
+    if bits < 3 or depth >= 1 << bits:
+        return full
+    half = rom_luts(target, bits - 1, counter=counter)
+    return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
 
 
 class Tally:
@@ -201,8 +219,8 @@ class Tally:
         if style == "bram":
             self.bram += bram_tiles(rom, self.target)
         elif rom.columns:
-            self.features["rom"] += rom.distinct * rom_luts(self.target.name, rom.address_bits,
-                                                            counter=rom.counter_address)
+            self.features["rom"] += rom.distinct * rom_luts_of_depth(
+                self.target.name, rom.depth, counter=rom.counter_address)
             if rom.sync_read:
                 self.reg(rom.distinct)
         self.memories.append((name, style, rom.depth, rom.width))

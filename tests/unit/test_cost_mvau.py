@@ -1,0 +1,123 @@
+"""The MVAU kinds' cost model (hwgen/perf/cost: int_mvau, mx_mvau, binary_mvau and what they
+share): structural counts checked against hand counts and Yosys' measured choices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hwgen.perf.cost import COST_TARGETS, Ram, memory_style
+
+XCUP, ECP5 = COST_TARGETS["xcup"], COST_TARGETS["ecp5"]
+
+
+# -- memories ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth, width, xcup, ecp5", [
+    # measured with synth_xilinx -family xcup / synth_ecp5 on a RAM with one write port (with
+    # an enable) and one read without a clock: a couple of bits stay flip-flops
+    (2, 1, "logic", "logic"),      # the 2-deep output FIFO of a 1-bit output (sweep b01)
+    (2, 2, "logic", "logic"),      # ... of a 2-bit output (sweep b06)
+    (3, 1, "logic", "logic"),
+    (4, 1, "lutram", "logic"),
+    (2, 3, "lutram", "logic"),
+    (3, 2, "lutram", "logic"),
+    (2, 4, "lutram", "lutram"),
+    (4, 2, "lutram", "lutram"),
+    (8, 1, "lutram", "lutram"),
+])
+def test_tiny_rams_stay_flip_flops_as_libmap_decides(depth, width, xcup, ecp5):
+    ram = Ram(depth=depth, width=width, sync_read=False)
+    assert memory_style(ram, XCUP) == xcup
+    assert memory_style(ram, ECP5) == ecp5
+
+
+# -- threshold unit ---------------------------------------------------------------------------
+
+def test_threshold_comparators_are_a_feature_of_their_own():
+    """Per lane and threshold one comparison of the accumulator with the fold table's read:
+    ``max(acc, threshold) bits``, half of them for a threshold the fold does not change."""
+    from hwgen.perf.cost.components import threshold_unit
+    from hwgen.perf.cost.tally import Tally
+
+    # 2 folds x 2 lanes x 3 thresholds of 1..40 (6 bits unsigned) against a 5-bit accumulator;
+    # lane 1's thresholds are the same in both folds
+    thresholds = np.array([[[1, 5, 9], [2, 6, 40]],
+                           [[3, 7, 11], [2, 6, 40]]])
+    t = Tally(XCUP)
+    threshold_unit(t, acc_bits=5, thresholds=thresholds, flip=np.zeros((2, 2), dtype=int),
+                   out_bits=2)
+    assert t.features["thr_cmp"] == 3 * 6 + 3 * 6 / 2
+    assert t.features["cmp"] == 0              # (not the windows' comparators)
+    # per lane: 3 comparison flip-flops, 2 output bits; plus valid_a, o_valid
+    assert t.features["reg"] == 2 * (3 + 2) + 2
+
+
+# -- ROMs in soft logic -----------------------------------------------------------------------
+
+def test_a_rom_between_two_powers_of_two_costs_in_between():
+    """A 36-word weight ROM (a 3 x 3 x 4 convolution's 36 steps): the 28 words up to 64 are
+    never read, so it costs 4/32 of the way from a 32-word ROM's LUTs to a 64-word one's."""
+    from hwgen.perf.cost.coefficients import ROM_LUTS
+    from hwgen.perf.cost.tally import rom_luts_of_depth
+
+    table = ROM_LUTS["xcup"]["counter"]
+    assert rom_luts_of_depth("xcup", 64, counter=True) == table[6]
+    assert rom_luts_of_depth("xcup", 33, counter=True) == pytest.approx(
+        table[5] + (table[6] - table[5]) / 32)
+    assert rom_luts_of_depth("xcup", 36, counter=True) == pytest.approx(
+        table[5] + (table[6] - table[5]) * 4 / 32)
+    assert rom_luts_of_depth("xcup", 32, counter=True) == table[5]
+    # a 1-bit address: the column is the address bit itself
+    assert rom_luts_of_depth("ecp5", 2, counter=False) == 0.0
+
+
+# -- binary-weight and ternary selects --------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
+    """Per lane, a binary-weight MVAU selects +x or -x (``term_sel``, on every target) and a
+    ternary one gates x by each of its two planes (``term_and``): counted in bits."""
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    rng = np.random.default_rng(7)
+    # 4-bit unsigned inputs: a term +x / -x spans -15 .. 15, 5 bits; x or 0 spans 0 .. 15, 4
+    bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
+    t = tally_of(bwn_mvau_features, bwn, target)
+    assert t.features["term_sel"] == 2 * 4 * 5
+    assert t.features["term_and"] == 0
+    ternary = random_binary_params(rng, "ternary", mh=8, mw=16, pe=2, simd=4, in_bits=4,
+                                   bipolar_input=False)
+    t = tally_of(ternary_mvau_features, ternary, target)
+    assert t.features["term_and"] == 2 * (2 * 4) * 4
+    assert t.features["term_sel"] == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
+    """A narrow lane (18-bit accumulator) adds ``acc << k`` for each of the multiplier's low
+    5 bits that is set: per bit an 18-bit term gated by it (``term_and``, x or 0)."""
+    from hwgen.perf.cost.components import requant_multiply
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS[target])
+    requant_multiply(t, acc_bits=24, values=[123456789, 987654321], varying=True,
+                     narrow_bits=18)
+    assert t.features["term_and"] == 5 * 18
+
+
+# -- requantizer registers --------------------------------------------------------------------
+
+def test_a_registered_table_read_keeps_its_distinct_varying_columns():
+    """Two folds, three lanes of 4-bit constants: lane 0 never changes (3, 3: no flip-flop),
+    lane 1 goes 5 -> 6 (bit 0: 1 -> 0, bit 1: 0 -> 1; bits 2, 3 constant), lane 2 goes
+    1 -> 0, the same column as lane 1's bit 0: two flip-flops in all."""
+    from hwgen.perf.cost.components import registered_table_bits
+
+    assert registered_table_bits([[3, 5, 1], [3, 6, 0]], 4) == 2
+    assert registered_table_bits([[3, 5, 1]], 4) == 0            # one fold: constants
+    # 31-bit multipliers over 64 folds of random values: every bit a column of its own
+    rng = np.random.default_rng(1)
+    assert registered_table_bits(rng.integers(0, 1 << 31, size=(64, 1)), 31) == 31
