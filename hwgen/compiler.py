@@ -11,6 +11,7 @@ from .errors import ConfigError
 from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.blocks.int_mvau import IntMvauParams
+from .ir.blocks.window_reduce import WindowReduceParams
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
 from .passes import (
@@ -87,11 +88,13 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     with _phase(phases, "lowering"):
         progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)
-        # Hardware choices of the integer MVAUs only: the golden model ignores them (the
-        # cycle model follows `pipeline`'s registers).
+        # Hardware choices of the integer MVAUs (and `pipeline` of the pools): the golden
+        # model ignores them (the cycle model follows `pipeline`'s registers).
         blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing,
                                pipeline=config.layer(b.name).pipeline)
-                       if isinstance(b, IntMvauParams) else b for b in blocks)
+                       if isinstance(b, IntMvauParams)
+                       else replace(b, pipeline=config.layer(b.name).pipeline)
+                       if isinstance(b, WindowReduceParams) else b for b in blocks)
         check_pipeline_keys(config, blocks)
         # Requantizer inputs saturated to 18 bits where that changes no output.
         blocks = narrow_requantizers(blocks)
@@ -127,10 +130,10 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
 
 def check_pipeline_keys(config, blocks) -> None:
     """Raise :class:`ConfigError` for a ``[layer.NAME]`` table that sets ``pipeline =
-    "deep"`` on a layer without an integer MVAU (XNOR, MX, depthwise, pooling...): the key
-    has no meaning there. ``[default]``'s ``pipeline`` applies to the integer MVAUs and
-    leaves every other block as it is."""
-    mvaus = {b.name for b in blocks if isinstance(b, IntMvauParams)}
+    "deep"`` on a layer without an integer MVAU or a pool's window reduction (XNOR, MX,
+    depthwise...): the key has no meaning there. ``[default]``'s ``pipeline`` applies to
+    the integer MVAUs and the pools and leaves every other block as it is."""
+    mvaus = {b.name for b in blocks if isinstance(b, (IntMvauParams, WindowReduceParams))}
     for name, keys in config.explicit.items():
         if name is None or "pipeline" not in keys or name in mvaus:
             continue
@@ -139,5 +142,5 @@ def check_pipeline_keys(config, blocks) -> None:
             raise ConfigError(
                 f"{config.source}: [layer.{name}]: pipeline = "
                 f"{config.layer(name).pipeline!r} applies to integer MVAUs (dense and conv "
-                f"layers) only; layer {name!r} becomes {', '.join(kinds)}; remove the key "
-                "or set it to 'auto'")
+                f"layers) and pools only; layer {name!r} becomes {', '.join(kinds)}; remove "
+                "the key or set it to 'auto'")

@@ -5,7 +5,8 @@ window position of a channel group) also needs a credit: ``ready[i] = max(in[i-1
 out[o - C] + 1)``; other beats only ``in[i-1] + 1``. The result is written into the output
 FIFO ``WRITE_DELAY`` cycles after that beat (1 for max; 3 for avg, through the two-stage
 requantizer) and is valid one cycle later, after the previous output beat has left:
-``valid[o] = max(in[i] + WRITE_DELAY + 1, out[o-1] + 1)``.
+``valid[o] = max(in[i] + WRITE_DELAY + 1, out[o-1] + 1)``. With ``pipeline = "deep"`` the
+beats pass the input register slice first, whose timing is a FIFO of two beats.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from ..ir.blocks.window_reduce import WindowReduceParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
+from .stream_fifo import stream_fifo_processes, stream_fifo_reach
 
-__all__ = ["write_delay", "window_reduce_processes", "window_reduce_cycles",
-           "reduce_credits_for_full_rate", "window_reduce_reach", "WINDOW_REDUCE"]
+__all__ = ["write_delay", "window_reduce_processes", "window_reduce_block_processes",
+           "window_reduce_cycles", "reduce_credits_for_full_rate", "window_reduce_reach",
+           "WINDOW_REDUCE"]
 
 
 def write_delay(p: WindowReduceParams) -> int:
@@ -71,6 +74,18 @@ def window_reduce_processes(schedule: Schedule, p: WindowReduceParams, inp: Stre
     schedule.process(input_side())
 
 
+def window_reduce_block_processes(schedule: Schedule, p: WindowReduceParams, inp: Stream,
+                                  out: Stream, inferences: int | None = None):
+    """The block's rules: :func:`window_reduce_processes`, behind the input register slice
+    (a FIFO of ``p.input_slice`` beats, :mod:`hwgen.perf.stream_fifo`) with ``pipeline =
+    "deep"``."""
+    if p.input_slice:
+        sliced = schedule.stream(f"{p.name}.input_slice", None, per=inp.per)
+        stream_fifo_processes(schedule, p.input_slice, inp, sliced)
+        inp = sliced
+    window_reduce_processes(schedule, p, inp, out)
+
+
 def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
     """Credits for one result per last-position beat, and room for a pixel's channel groups."""
     return {"out_fifo_depth": max(reduce_credits_for_full_rate(block), block.groups),
@@ -78,11 +93,16 @@ def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
 
 
 def window_reduce_reach(p) -> int:
-    """Inferences back a rule reaches: the previous beat (1), and a credit ``C`` output
-    beats back on a stream of ``pixels * groups`` beats per inference."""
-    return max(1, -(-p.out_fifo_depth // (p.pixels * p.groups)))
+    """Inferences back a rule reaches: the previous beat (1), a credit ``C`` output beats
+    back on a stream of ``pixels * groups`` beats per inference, and the input slice's read
+    two input beats back."""
+    reach = max(1, -(-p.out_fifo_depth // (p.pixels * p.groups)))
+    if getattr(p, "input_slice", 0):
+        reach = max(reach, stream_fifo_reach(p.input_slice,
+                                             p.pixels * p.positions * p.groups))
+    return reach
 
 
 #: The window reduction's cycle model (catalog entry ``window_reduce``).
-WINDOW_REDUCE = CycleModel(window_reduce_processes, window_reduce_cycles, window_reduce_fifos,
-                           window_reduce_reach)
+WINDOW_REDUCE = CycleModel(window_reduce_block_processes, window_reduce_cycles,
+                           window_reduce_fifos, window_reduce_reach)

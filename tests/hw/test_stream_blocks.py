@@ -1,11 +1,13 @@
 # amaranth: UnusedElaboratable=no
-"""StreamWidthConverter and StreamFifo against their cycle models, with and without stalls."""
+"""StreamWidthConverter, StreamFifo and StreamRegisterSlice against their cycle models, with
+and without stalls."""
 
 import numpy as np
 import pytest
 from amaranth.hdl import signed, unsigned
 
 from hwgen.hw.stream.fifo import StreamFifo
+from hwgen.hw.stream.register_slice import StreamRegisterSlice
 from hwgen.hw.stream.width_converter import StreamWidthConverter
 from hwgen.ir.packing import pack_words, unpack_words
 from hwgen.perf.stream_fifo import stream_fifo_processes
@@ -53,6 +55,27 @@ def test_stream_fifo_order_and_cycles(depth):
     stalled = run_stream_component(StreamFifo(payload_shape=unsigned(8), depth=depth), words,
                                    len(words), idle=0.3, backpressure=0.6, seed=depth)
     assert stalled.out_words == words
+
+
+def test_register_slice_times_as_a_two_beat_fifo():
+    words = list(range(1, 60))
+    run = run_stream_component(StreamRegisterSlice(payload_shape=unsigned(8)), words,
+                               len(words))
+    assert run.out_words == words
+    want_in, want_out = modelled_transfers(stream_fifo_processes, len(words), len(words),
+                                           StreamRegisterSlice.DEPTH)
+    assert tuple(run.in_cycles) == want_in and tuple(run.out_cycles) == want_out
+    # under the same random idle and backpressure cycles, every transfer in the cycle of a
+    # StreamFifo of two beats (whose rules test_stream_fifo_order_and_cycles checks)
+    for seed, (idle, backpressure) in enumerate([(0.3, 0.6), (0.6, 0.3), (0.5, 0.5)]):
+        stalls = dict(idle=idle, backpressure=backpressure, seed=seed)
+        sliced = run_stream_component(StreamRegisterSlice(payload_shape=unsigned(8)), words,
+                                      len(words), **stalls)
+        fifo = run_stream_component(StreamFifo(payload_shape=unsigned(8), depth=2), words,
+                                    len(words), **stalls)
+        assert sliced.out_words == fifo.out_words == words
+        assert sliced.in_cycles == fifo.in_cycles and sliced.out_cycles == fifo.out_cycles
+        assert sliced.in_cycles != run.in_cycles          # the stalls did stall it
 
 
 def test_parameter_errors():

@@ -5,8 +5,9 @@ import pytest
 from hwgen.compiler import compile_graph
 from hwgen.errors import ConfigError
 from hwgen.ir import IntMvauParams
+from hwgen.ir.blocks.window_reduce import WindowReduceParams
 from hwgen.perf import pipeline_timing
-from tests.fixtures.cnn_factory import small_cnn_graph
+from tests.fixtures.cnn_factory import residual_cnn_graph, small_cnn_graph
 
 
 def mvaus(design):
@@ -20,13 +21,18 @@ def test_default_deep_reaches_every_int_mvau_and_keeps_the_ii():
     assert sorted(mvaus(deep)) == ["conv1", "conv2", "fc"]
     assert all(b.pipeline == "auto" for b in mvaus(auto).values())
     assert all(b.pipeline == "deep" for b in mvaus(deep).values())
-    # the other blocks (windows, pools) are the same blocks, FIFO depths aside (the sizing
-    # may leave beats of buffering to the deep MVAUs' input slices)
+    # the pools get their input register slice; the other blocks (windows) are the same
+    # blocks, FIFO depths aside (the sizing may leave beats of buffering to the slices)
     def others(design):
-        return [{k: v for k, v in b.describe().items() if not k.endswith("fifo_depth")}
+        return [{k: v for k, v in b.describe().items()
+                 if not k.endswith("fifo_depth") and k != "pipeline"}
                 for b in design.blocks if not isinstance(b, IntMvauParams)]
 
     assert others(deep) == others(auto)
+    pools = [b for b in deep.blocks if isinstance(b, WindowReduceParams)]
+    assert [b.name for b in pools] == ["pool", "gap"]
+    assert all(b.pipeline == "deep" and b.input_slice == 2 for b in pools)
+    assert all(b.pipeline == "auto" for b in auto.blocks if isinstance(b, WindowReduceParams))
     assert all(b.input_slice == 2 for b in mvaus(deep).values())
     assert all(b.input_slice == 0 for b in mvaus(auto).values())
     before, after = pipeline_timing(auto.blocks, 2, auto.edges), \
@@ -46,15 +52,20 @@ def test_per_layer_deep():
         {"conv1": "auto", "conv2": "deep", "fc": "auto"}
 
 
-def test_deep_on_a_layer_without_an_int_mvau_is_one_clear_error():
-    with pytest.raises(ConfigError, match=r"^config: \[layer.pool\]: pipeline = 'deep' applies "
-                                          r"to integer MVAUs \(dense and conv layers\) only; "
-                                          r"layer 'pool' becomes window_reduce; remove the key "
-                                          r"or set it to 'auto'$"):
-        compile_graph(small_cnn_graph(0), {"layer": {"pool": {"pipeline": "deep"}}},
+def test_deep_on_a_layer_without_an_int_mvau_or_a_pool_is_one_clear_error():
+    with pytest.raises(ConfigError, match=r"^config: \[layer.add\]: pipeline = 'deep' applies "
+                                          r"to integer MVAUs \(dense and conv layers\) and "
+                                          r"pools only; layer 'add' becomes eltwise_add; remove "
+                                          r"the key or set it to 'auto'$"):
+        compile_graph(residual_cnn_graph(0), {"layer": {"add": {"pipeline": "deep"}}},
                       max_macs=16)
-    # "auto" there is harmless
-    compile_graph(small_cnn_graph(0), {"layer": {"pool": {"pipeline": "auto"}}}, max_macs=16)
+    # "auto" there is harmless, and a pool takes "deep"
+    compile_graph(residual_cnn_graph(0), {"layer": {"add": {"pipeline": "auto"}}}, max_macs=16)
+    design = compile_graph(small_cnn_graph(0), {"layer": {"pool": {"pipeline": "deep"}}},
+                           max_macs=16)
+    assert {b.name: b.pipeline for b in design.blocks
+            if isinstance(b, (IntMvauParams, WindowReduceParams))} == \
+        {"conv1": "auto", "pool": "deep", "conv2": "auto", "gap": "auto", "fc": "auto"}
 
 
 def test_bad_value_is_one_clear_error():

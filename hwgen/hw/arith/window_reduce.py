@@ -12,6 +12,7 @@ from ...ir.blocks.int_mvau import signed_bits_for_range
 from ...ir.blocks.window_reduce import WindowReduceParams
 from ..shapes import index_range, int_shape, lanes_layout
 from ..stream.fifo import StreamFifo
+from ..stream.register_slice import StreamRegisterSlice
 from .requantizer import Requantizer
 
 __all__ = ["WindowReduce"]
@@ -27,7 +28,8 @@ class WindowReduce(wiring.Component):
     from registers (a read of that group in between takes the pending value). The beat of the last
     position completes a group's output: for max it goes straight into the output FIFO, for avg the
     sum goes through a :class:`Requantizer` first. Such a beat needs a credit (a free output
-    FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`.
+    FIFO slot); the exact rules are in :mod:`hwgen.perf.window_reduce`. With ``pipeline =
+    "deep"`` the input passes a :class:`StreamRegisterSlice` first (one cycle).
 
     Parameters
     ----------
@@ -56,6 +58,14 @@ class WindowReduce(wiring.Component):
         value_shape = int_shape(p.input_type) if is_max else signed(p.acc_bits)
         value_layout = data.ArrayLayout(value_shape, L)
 
+        # the input: the block's stream, or with pipeline = "deep" its register slice
+        inp = wiring.flipped(self.i_stream)
+        if p.input_slice:
+            m.submodules.input_slice = input_slice = StreamRegisterSlice(
+                payload_shape=self.i_stream.payload.shape())
+            wiring.connect(m, inp, input_slice.i_stream)
+            inp = input_slice.o_stream
+
         pos = Signal(index_range(P))
         g = Signal(index_range(G))
         # pos == 0, pos == P - 1, g == G - 1 and credits != 0 as registers, set a cycle early,
@@ -64,8 +74,8 @@ class WindowReduce(wiring.Component):
         last_g = Signal(init=G == 1)
         credits = Signal(range(p.out_fifo_depth + 1), init=p.out_fifo_depth)
         credit = Signal(init=1)
-        m.d.comb += self.i_stream.ready.eq(~last_pos | credit)
-        fire = self.i_stream.valid & self.i_stream.ready
+        m.d.comb += inp.ready.eq(~last_pos | credit)
+        fire = inp.valid & inp.ready
         with m.If(fire):
             m.d.sync += [g.eq(Mux(last_g, 0, g + 1)), last_g.eq(g == G - 2 if G > 1 else 1)]
             with m.If(last_g):
@@ -102,7 +112,7 @@ class WindowReduce(wiring.Component):
             m.d.comb += [read.addr.eq(g_next), write.addr.eq(pending_g),
                          write.data.eq(pending_value), write.en.eq(pending)]
         for lane in range(L):
-            x = self.i_stream.payload[lane]
+            x = inp.payload[lane]
             if is_max:
                 merged = Mux(current[lane] > x, current[lane], x)
             else:

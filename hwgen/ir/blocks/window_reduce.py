@@ -11,7 +11,7 @@ from ..block import Block, StreamFormat
 from ..layers.conv import QuantPool
 from ..rules import RequantRounding
 from ..types import IntType
-from .int_mvau import signed_bits_for_range
+from .int_mvau import INPUT_SLICE_DEPTH, PIPELINE_CHOICES, signed_bits_for_range
 from .sliding_window import SlidingWindowParams
 
 __all__ = ["WindowReduceParams", "REDUCE_OPS", "lower_pool"]
@@ -44,6 +44,11 @@ class WindowReduceParams(Block):
     in_zero_point, multiplier, shift, rounding, out_zero_point, out_min, out_max
         Requantization of ``avg`` (ignored by ``max``).
     out_fifo_depth, in_fifo_depth : int
+    pipeline : str
+        ``"auto"``, or ``"deep"``: a register slice at the input
+        (``hwgen.hw.stream.register_slice``), so the merge starts at a flip-flop instead of
+        behind the upstream FIFO's read (the CONFIG key of the integer MVAUs, which
+        ``[default]`` also gives the pools). Same outputs and II, one cycle more latency.
     """
 
     kind = "window_reduce"
@@ -65,7 +70,7 @@ class WindowReduceParams(Block):
     out_max: int = 0
     out_fifo_depth: int = 2
     in_fifo_depth: int = 0
-
+    pipeline: str = "auto"
 
     @classmethod
     def example(cls, rng) -> "WindowReduceParams":
@@ -86,6 +91,9 @@ class WindowReduceParams(Block):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise IRError(f"{where}: {key} must be a positive integer, not {value!r}")
         object.__setattr__(self, "spatial", tuple(int(d) for d in self.spatial))
+        if self.pipeline not in PIPELINE_CHOICES:
+            raise IRError(f"{where}: pipeline = {self.pipeline!r} is not valid; valid: "
+                          f"{', '.join(PIPELINE_CHOICES)}")
         if self.op not in REDUCE_OPS:
             raise IRError(f"{where}: op {self.op!r} is not one of {', '.join(REDUCE_OPS)}")
         if self.channels % self.lanes:
@@ -149,6 +157,11 @@ class WindowReduceParams(Block):
         return StreamFormat(self.output_type, self.lanes)
 
     @property
+    def input_slice(self) -> int:
+        """Beats the input register slice holds: 0, 2 with ``pipeline = "deep"``."""
+        return INPUT_SLICE_DEPTH if self.pipeline == "deep" else 0
+
+    @property
     def pixels(self) -> int:
         return math.prod(self.spatial)
 
@@ -156,6 +169,8 @@ class WindowReduceParams(Block):
         out = {"op": self.op, "positions": self.positions, "channels": self.channels,
                "lanes": self.lanes, "input_type": self.input_type.name,
                "output_type": self.output_type.name, "out_fifo_depth": self.out_fifo_depth}
+        if self.pipeline != "auto":
+            out["pipeline"] = self.pipeline
         if self.op == "avg":
             out.update(multiplier=self.multiplier, shift=self.shift,
                        rounding=self.rounding.value, out_zero_point=self.out_zero_point)

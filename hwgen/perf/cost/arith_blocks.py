@@ -15,7 +15,7 @@ from ...ir.blocks.depthwise import DepthwiseParams
 from ...ir.blocks.eltwise_add import AddParams
 from ...ir.blocks.window_reduce import WindowReduceParams
 from .arith import index_bits, range_bits, width
-from .components import counter, fold_table, requantizer, stream_fifo
+from .components import counter, fold_table, register_slice, requantizer, stream_fifo
 from .memory import Ram, rom_from_fields
 from .model import cost_function
 from .tally import Tally
@@ -40,6 +40,8 @@ def _running(t: Tally, groups: int, bits: int) -> None:
 def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     t.block()
     lanes, bits = p.lanes, p.acc_bits if p.op == "avg" else p.input_type.bits
+    if p.input_slice:
+        register_slice(t, width_bits=lanes * p.input_type.bits)
     counter(t, p.positions)
     counter(t, p.groups)
     # first / last position, last group and credits != 0: registers set a cycle early

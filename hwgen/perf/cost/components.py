@@ -20,7 +20,7 @@ from .arith import index_bits, popcount_tree, range_bits, set_bits, width
 from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
-__all__ = ["counter", "stream_fifo", "fold_table", "mvau_core", "requantizer",
+__all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
            "requant_multiply", "shared_requantizer", "threshold_unit", "term_select",
            "FoldTable"]
 
@@ -46,6 +46,13 @@ def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:
     t.reg(range_bits(depth + 1))
     t.add(range_bits(depth + 1))
     t.cmp(2 * range_bits(depth + 1), constant=True)
+
+
+def register_slice(t: Tally, *, width_bits: int) -> None:
+    """A :class:`StreamRegisterSlice`: the output and skid registers with their valid bits,
+    the output register's choice between the skid register and the input."""
+    t.reg(2 * width_bits + 2)
+    t.mux(width_bits)
 
 
 class FoldTable:
