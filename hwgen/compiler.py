@@ -11,6 +11,7 @@ from .errors import ConfigError
 from .frontend import load_config, load_onnx
 from .frontend.layout import stream_input_axes
 from .ir.blocks.int_mvau import IntMvauParams
+from .ir.blocks.sliding_window import SlidingWindowParams, window_layer
 from .ir.blocks.window_reduce import WindowReduceParams
 from .ir.graph import Graph
 from .ir.lowering import lower_graph
@@ -88,13 +89,10 @@ def compile_graph(graph: Graph, config=None, *, max_macs: int = DEFAULT_MAX_MACS
     with _phase(phases, "lowering"):
         progress("lowering to hardware blocks")
         blocks, edges = lower_graph(graph)
-        # Hardware choices of the integer MVAUs (and `pipeline` of the pools): the golden
-        # model ignores them (the cycle model follows `pipeline`'s registers).
-        blocks = tuple(replace(b, dsp_packing=config.layer(b.name).dsp_packing,
-                               pipeline=config.layer(b.name).pipeline)
-                       if isinstance(b, IntMvauParams)
-                       else replace(b, pipeline=config.layer(b.name).pipeline)
-                       if isinstance(b, WindowReduceParams) else b for b in blocks)
+        # Hardware choices of the integer MVAUs (and `pipeline` of the pools and windows, a
+        # window taking its layer's): the golden model ignores them (the cycle model
+        # follows `pipeline`'s registers).
+        blocks = tuple(_hardware_choices(b, config) for b in blocks)
         check_pipeline_keys(config, blocks)
         # Requantizer inputs saturated to 18 bits where that changes no output.
         blocks = narrow_requantizers(blocks)
@@ -128,12 +126,25 @@ def compile_onnx(model, calibration, config=None, *, max_macs: int = DEFAULT_MAX
                          phases=phases)
 
 
+def _hardware_choices(block, config):
+    """``block`` with its layer's ``dsp_packing`` and ``pipeline`` (where it has them)."""
+    if isinstance(block, IntMvauParams):
+        layer = config.layer(block.name)
+        return replace(block, dsp_packing=layer.dsp_packing, pipeline=layer.pipeline)
+    if isinstance(block, WindowReduceParams):
+        return replace(block, pipeline=config.layer(block.name).pipeline)
+    if isinstance(block, SlidingWindowParams):
+        return replace(block, pipeline=config.layer(window_layer(block.name)).pipeline)
+    return block
+
+
 def check_pipeline_keys(config, blocks) -> None:
     """Raise :class:`ConfigError` for a ``[layer.NAME]`` table that sets ``pipeline =
     "deep"`` on a layer without an integer MVAU or a pool's window reduction (XNOR, MX,
     depthwise...): the key has no meaning there. ``[default]``'s ``pipeline`` applies to
     the integer MVAUs and the pools and leaves every other block as it is."""
     mvaus = {b.name for b in blocks if isinstance(b, (IntMvauParams, WindowReduceParams))}
+    mvaus |= {window_layer(b.name) for b in blocks if isinstance(b, SlidingWindowParams)}
     for name, keys in config.explicit.items():
         if name is None or "pipeline" not in keys or name in mvaus:
             continue

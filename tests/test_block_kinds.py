@@ -54,12 +54,13 @@ INFERENCES = 3
 #: Variants of a kind's example that build different hardware, run through the hardware
 #: stages as "kind:variant": the int MVAU's pipeline = "deep" with its packed pair and
 #: shared requantizer lanes (SF = 2), and unpacked with a lane per PE (SF = 1); the pool's
-#: with its input register slice.
+#: with its input register slice; the window's with its line buffer in LUT RAM.
 VARIANTS = {
     "int_mvau:deep": lambda b: dataclasses.replace(b, pipeline="deep"),
     "int_mvau:deep-unpacked-sf1": lambda b: dataclasses.replace(
         b, pipeline="deep", dsp_packing="off", simd=8),
     "window_reduce:deep": lambda b: dataclasses.replace(b, pipeline="deep"),
+    "sliding_window:deep": lambda b: dataclasses.replace(b, pipeline="deep"),
 }
 CASES = KINDS + list(VARIANTS)
 

@@ -30,7 +30,7 @@ from fractions import Fraction
 
 from ..errors import ConfigError, IRError
 from ..ir.blocks.int_mvau import codes_pack, requant_plan
-from ..ir.blocks.sliding_window import SlidingWindowParams, window_lanes
+from ..ir.blocks.sliding_window import WINDOW_SUFFIX, SlidingWindowParams, window_lanes
 from ..ir.graph import Graph
 from ..ir.layers.conv import QuantConv, QuantPool
 from ..ir.layers.dense import Folding, QuantDense
@@ -132,7 +132,7 @@ def _window(layer, lanes: int) -> SlidingWindowParams:
     value does not change its timing)."""
     h, w, c = layer.input_shape
     element = layer.input_quant.dtype
-    return SlidingWindowParams(name=f"{layer.name}.window", height=h, width=w, channels=c,
+    return SlidingWindowParams(name=f"{layer.name}{WINDOW_SUFFIX}", height=h, width=w, channels=c,
                                kernel=layer.kernel, stride=layer.stride, pads=layer.pads,
                                element=element, pad_value=element.qmin, lanes=lanes)
 

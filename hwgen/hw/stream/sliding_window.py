@@ -11,7 +11,13 @@ from ...ir.blocks.sliding_window import SlidingWindowParams
 from ..shapes import index_range, lanes_layout
 from .fifo import StreamFifo
 
-__all__ = ["SlidingWindow"]
+__all__ = ["SlidingWindow", "LUT_RAM"]
+
+#: Synthesis attribute of a ``pipeline = "deep"`` window's line buffer: LUT RAM, never block
+#: RAM (Yosys' ``memory_libmap`` and Vivado read ``ram_style``). A read with a clock maps to
+#: the LUT RAM's read without one and a flip-flop, which reads the word before a write in
+#: the same cycle, as the block RAM did: the same behaviour.
+LUT_RAM = {"ram_style": "distributed"}
 
 
 def _counter(m, name, limit):
@@ -187,7 +193,7 @@ class SlidingWindow(wiring.Component):
             row = []
             for c in range(q):
                 memory = Memory(shape=unsigned(word.size), depth=len(index_range(depth)),
-                                init=[])
+                                init=[], attrs=LUT_RAM if p.pipeline == "deep" else None)
                 name = "buffer" if row_banks * q == 1 else f"buffer_r{b}_c{c}"
                 m.submodules[name] = memory
                 row.append((memory.write_port(), memory.read_port()))

@@ -22,6 +22,7 @@ from ..layers.dense import QuantDense
 from ..rules import RequantRounding
 from ..types import IntType
 from .matrix_folding import MatrixFolding
+from .pipeline_key import INPUT_SLICE_DEPTH, PIPELINE_CHOICES, check_pipeline
 from .requant_fields import RequantFields, check_requant_ranges, freeze_requant_fields, frozen_ints
 from .sliding_window import conv_window
 
@@ -92,12 +93,6 @@ def requant_plan(pe: int, sf: int, acc_bits: int = 0,
 
 #: Values of the ``dsp_packing`` key (CONFIG.toml, :class:`IntMvauParams`).
 DSP_PACKING_CHOICES = ("auto", "off")
-
-#: Beats of a ``pipeline = "deep"`` block's input register slice (``IntMvauParams.input_slice``).
-INPUT_SLICE_DEPTH = 2
-
-#: Values of the ``pipeline`` key (CONFIG.toml, :class:`IntMvauParams`).
-PIPELINE_CHOICES = ("auto", "deep")
 
 
 
@@ -214,9 +209,7 @@ class IntMvauParams(MatrixFolding, RequantFields):
         if self.dsp_packing not in DSP_PACKING_CHOICES:
             raise IRError(f"{where}: dsp_packing = {self.dsp_packing!r} is not valid; valid: "
                           f"{', '.join(DSP_PACKING_CHOICES)}")
-        if self.pipeline not in PIPELINE_CHOICES:
-            raise IRError(f"{where}: pipeline = {self.pipeline!r} is not valid; valid: "
-                          f"{', '.join(PIPELINE_CHOICES)}")
+        check_pipeline(where, self.pipeline)
         if self.requant_acc_bits not in (0, REQUANT_NARROW_BITS) or (
                 self.requant_acc_bits and (self.acc_bits <= REQUANT_NARROW_BITS
                                            or self.requant_serial)):

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from ...errors import IRError
 from ..block import Block, StreamFormat
 from ..types import IntType
+from .pipeline_key import check_pipeline
+
+#: A window block's name: its layer's and this.
+WINDOW_SUFFIX = ".window"
 
 __all__ = ["SlidingWindowParams", "conv_output_size", "conv_window", "tap_counts",
-           "window_lanes", "window_lane_counts"]
+           "window_lanes", "window_lane_counts", "window_layer", "WINDOW_SUFFIX"]
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int) -> int:
@@ -89,6 +93,11 @@ class SlidingWindowParams(Block):
         :func:`tap_counts` entry (:func:`window_lane_counts`).
     out_fifo_depth, in_fifo_depth : int
         FIFO depths in beats (set by ``hwgen.passes.size_fifos``).
+    pipeline : str
+        ``"auto"``, or ``"deep"``: the line buffer is kept out of block RAM (LUT RAM, a
+        synthesis attribute), whose clock-to-output without an output register (4.3 ns on
+        ECP5) limits a window fed at full rate (the CONFIG key of the integer MVAUs, which
+        ``[default]`` also gives the windows). Same Verilog behaviour and cycles.
     """
 
     kind = "sliding_window"
@@ -105,7 +114,7 @@ class SlidingWindowParams(Block):
     lanes: int
     out_fifo_depth: int = 2
     in_fifo_depth: int = 0
-
+    pipeline: str = "auto"
 
     @classmethod
     def example(cls, rng) -> "SlidingWindowParams":
@@ -122,6 +131,7 @@ class SlidingWindowParams(Block):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise IRError(f"{where}: {key} must be a positive integer, not {value!r}")
+        check_pipeline(where, self.pipeline)
         pads = tuple(int(p) for p in self.pads)
         if len(pads) != 4 or any(p < 0 or p >= self.kernel for p in pads):
             raise IRError(f"{where}: pads must be 4 integers (top, left, bottom, right) in "
@@ -235,7 +245,13 @@ class SlidingWindowParams(Block):
                 "kernel": self.kernel, "stride": self.stride, "pads": list(self.pads),
                 "pad_value": self.pad_value, "lanes": self.lanes,
                 "input_lanes": self.input_lanes, "taps_per_beat": self.taps_per_beat,
-                "buffer_rows": self.buffer_rows, "out_fifo_depth": self.out_fifo_depth}
+                "buffer_rows": self.buffer_rows, "out_fifo_depth": self.out_fifo_depth,
+                **({"pipeline": self.pipeline} if self.pipeline != "auto" else {})}
+
+
+def window_layer(name: str) -> str:
+    """The layer a window block belongs to: ``"conv1"`` for ``"conv1.window"``."""
+    return name.removesuffix(WINDOW_SUFFIX)
 
 
 def conv_window(layer, *, pad_value: int | None = None,
@@ -252,7 +268,7 @@ def conv_window(layer, *, pad_value: int | None = None,
                       "hwgen.passes.choose_folding first")
     h, w, c = layer.input_shape
     return SlidingWindowParams(
-        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        name=f"{layer.name}{WINDOW_SUFFIX}", height=h, width=w, channels=c, kernel=layer.kernel,
         stride=layer.stride, pads=layer.pads, element=layer.input_quant.dtype,
         pad_value=layer.input_quant.zero_point if pad_value is None else pad_value,
         lanes=window_lanes(c, layer.kernel, layer.folding.simd) if lanes is None else lanes)

@@ -11,8 +11,9 @@ from ..block import Block, StreamFormat
 from ..layers.conv import QuantPool
 from ..rules import RequantRounding
 from ..types import IntType
-from .int_mvau import INPUT_SLICE_DEPTH, PIPELINE_CHOICES, signed_bits_for_range
-from .sliding_window import SlidingWindowParams
+from .int_mvau import signed_bits_for_range
+from .pipeline_key import INPUT_SLICE_DEPTH, check_pipeline
+from .sliding_window import WINDOW_SUFFIX, SlidingWindowParams
 
 __all__ = ["WindowReduceParams", "REDUCE_OPS", "lower_pool"]
 
@@ -91,9 +92,7 @@ class WindowReduceParams(Block):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise IRError(f"{where}: {key} must be a positive integer, not {value!r}")
         object.__setattr__(self, "spatial", tuple(int(d) for d in self.spatial))
-        if self.pipeline not in PIPELINE_CHOICES:
-            raise IRError(f"{where}: pipeline = {self.pipeline!r} is not valid; valid: "
-                          f"{', '.join(PIPELINE_CHOICES)}")
+        check_pipeline(where, self.pipeline)
         if self.op not in REDUCE_OPS:
             raise IRError(f"{where}: op {self.op!r} is not one of {', '.join(REDUCE_OPS)}")
         if self.channels % self.lanes:
@@ -196,7 +195,7 @@ def lower_pool(layer: QuantPool, upstream_lanes: int) -> tuple:
         return (WindowReduceParams(name=layer.name, positions=layer.positions, spatial=(),
                                    **common, **reduce_fields),)
     window = SlidingWindowParams(
-        name=f"{layer.name}.window", height=h, width=w, channels=c, kernel=layer.kernel,
+        name=f"{layer.name}{WINDOW_SUFFIX}", height=h, width=w, channels=c, kernel=layer.kernel,
         stride=layer.stride, pads=layer.pads, element=in_q.dtype,
         pad_value=in_q.dtype.qmin if layer.op == "max" else in_q.zero_point, lanes=lanes)
     reduce = WindowReduceParams(name=layer.name, positions=layer.positions,

@@ -86,12 +86,15 @@ class Ram:
 
     ``sync_read``: the read port has a register (else the read is combinational, as in a
     FIFO). ``shared_address``: the read and the write use one address (a single-port RAM).
+    ``block_ram``: False when the RTL asks for LUT RAM (``ram_style = "distributed"``):
+    then it is LUT RAM.
     """
 
     depth: int
     width: int
     sync_read: bool
     shared_address: bool = False
+    block_ram: bool = True
 
 
 def _bits(words: np.ndarray, bits: int) -> np.ndarray:
@@ -197,6 +200,8 @@ def memory_style(memory, target: CostTarget) -> str:
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
     lutram = _lutram_cost(memory.depth, memory.width, modes,
                           depth_mux=target.lutram_depth_mux)[0]
+    if not memory.block_ram:
+        return "lutram"
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
     # (libmap keeps soft logic unless a mapping costs strictly less)
     best = min(logic, lutram, bram)

@@ -44,7 +44,8 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     addr_bits = index_bits(depth)
     for bank in range(row_banks * q):
         style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}",
-                      Ram(depth=depth, width=word, sync_read=True))
+                      Ram(depth=depth, width=word, sync_read=True,
+                          block_ram=p.pipeline != "deep"))
         if style == "bram" and t.target.bram_ram_ffs:
             # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
             # registers, about an address's worth of registers on its address ports
