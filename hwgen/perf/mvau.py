@@ -67,7 +67,7 @@ def int_mvau_isolated_latency(p: IntMvauParams) -> int:
         raise ValueError(f"layer {p.name!r}: output FIFO too shallow for the closed form; "
                          "use the event model (pipeline_timing)")
     # a beat reaches the engine from the register slice (if any) a cycle after it entered
-    return p.vectors * p.nf * p.sf - 1 + delay + 1 + (1 if p.input_slice else 0)
+    return p.vectors * p.nf * p.sf - 1 + delay + 1 + (1 if getattr(p, "input_slice", 0) else 0)
 
 
 def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: Stream,
