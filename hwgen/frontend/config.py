@@ -79,8 +79,10 @@ class LayerOptions:
     pipeline : str
         Integer MVAUs (dense layers and the matrix part of convolutions): ``"auto"`` (the
         default pipeline) or ``"deep"`` (more registers around the multiplies and in the
-        requantizer, for a faster clock on ECP5; a few cycles more latency, the same II).
-        Other layers have no such choice: ``"deep"`` there is refused at compile time.
+        requantizer, for a faster clock on ECP5; a few cycles more latency, the same II);
+        pools (a register slice at the input) and sliding windows (line buffer in LUT RAM)
+        take it too. Other layers have no such choice: ``"deep"`` there is refused at
+        compile time.
     """
 
     weights: str = "int8"
