@@ -26,7 +26,7 @@ from __future__ import annotations
 from ..ir.blocks.int_mvau import IntMvauParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
-from .stream_fifo import stream_fifo_processes, stream_fifo_reach
+from .stream_fifo import sliced_input, stream_fifo_reach
 
 __all__ = ["WRITE_DELAY", "int_mvau_write_delay", "int_mvau_processes",
            "int_mvau_cycles_per_vector", "int_mvau_isolated_latency", "credits_for_full_rate",
@@ -75,11 +75,8 @@ def int_mvau_processes(schedule: Schedule, p: IntMvauParams, inp: Stream, out: S
     """Register the block's rules on ``schedule`` (``inferences`` is not needed: the
     streams' lengths end the run). With ``pipeline = "deep"`` the input passes the block's
     register slice first, a FIFO of ``p.input_slice`` beats (:mod:`hwgen.perf.stream_fifo`)."""
-    if p.input_slice:
-        sliced = schedule.stream(f"{p.name}.input_slice", None, per=inp.per)
-        stream_fifo_processes(schedule, p.input_slice, inp, sliced)
-        inp = sliced
-    mvau_engine_processes(schedule, p, inp, out, write_delay=int_mvau_write_delay(p))
+    mvau_engine_processes(schedule, p, sliced_input(schedule, p, inp), out,
+                          write_delay=int_mvau_write_delay(p))
 
 
 def int_mvau_reach(p) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .events import Schedule, Stream
 
-__all__ = ["stream_fifo_processes", "stream_fifo_reach"]
+__all__ = ["stream_fifo_processes", "stream_fifo_reach", "sliced_input"]
 
 
 def stream_fifo_processes(schedule: Schedule, depth, inp: Stream, out: Stream, *,
@@ -45,3 +45,15 @@ def stream_fifo_reach(depth: int, beats_per_inference: int) -> int:
     """Inferences back a rule reaches: the previous beat (1) and the read ``depth`` beats
     back."""
     return max(1, -(-depth // beats_per_inference))
+
+
+def sliced_input(schedule: Schedule, p, inp: Stream) -> Stream:
+    """The stream a block's engine reads: ``inp``, or with ``p.input_slice`` beats of input
+    register slice (``pipeline = "deep"``) the slice's output, which is a FIFO of that
+    depth."""
+    depth = getattr(p, "input_slice", 0)
+    if not depth:
+        return inp
+    sliced = schedule.stream(f"{p.name}.input_slice", None, per=inp.per)
+    stream_fifo_processes(schedule, depth, inp, sliced)
+    return sliced

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..ir.blocks.window_reduce import WindowReduceParams
 from .cycle_model import CycleModel
 from .events import Schedule, Stream
-from .stream_fifo import stream_fifo_processes, stream_fifo_reach
+from .stream_fifo import sliced_input, stream_fifo_reach
 
 __all__ = ["write_delay", "window_reduce_processes", "window_reduce_block_processes",
            "window_reduce_cycles", "reduce_credits_for_full_rate", "window_reduce_reach",
@@ -79,11 +79,7 @@ def window_reduce_block_processes(schedule: Schedule, p: WindowReduceParams, inp
     """The block's rules: :func:`window_reduce_processes`, behind the input register slice
     (a FIFO of ``p.input_slice`` beats, :mod:`hwgen.perf.stream_fifo`) with ``pipeline =
     "deep"``."""
-    if p.input_slice:
-        sliced = schedule.stream(f"{p.name}.input_slice", None, per=inp.per)
-        stream_fifo_processes(schedule, p.input_slice, inp, sliced)
-        inp = sliced
-    window_reduce_processes(schedule, p, inp, out)
+    window_reduce_processes(schedule, p, sliced_input(schedule, p, inp), out)
 
 
 def window_reduce_fifos(block: WindowReduceParams, upstream) -> dict:
