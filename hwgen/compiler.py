@@ -140,9 +140,9 @@ def _hardware_choices(block, config):
 
 def check_pipeline_keys(config, blocks) -> None:
     """Raise :class:`ConfigError` for a ``[layer.NAME]`` table that sets ``pipeline =
-    "deep"`` on a layer without an integer MVAU or a pool's window reduction (XNOR, MX,
-    depthwise...): the key has no meaning there. ``[default]``'s ``pipeline`` applies to
-    the integer MVAUs and the pools and leaves every other block as it is."""
+    "deep"`` on a layer without an integer MVAU, a pool's window reduction or a sliding
+    window (XNOR, MX, depthwise, adds...): the key has no meaning there. ``[default]``'s
+    ``pipeline`` applies to those three and leaves every other block as it is."""
     mvaus = {b.name for b in blocks if isinstance(b, (IntMvauParams, WindowReduceParams))}
     mvaus |= {window_layer(b.name) for b in blocks if isinstance(b, SlidingWindowParams)}
     for name, keys in config.explicit.items():
