@@ -92,8 +92,7 @@ class MvauCore(wiring.Component):
         and read, both registered (``credits = held - issued + returned``, the same count in
         every cycle): the upstream valid and the downstream ready then end in a one-bit
         register each instead of the credit counter's adder, which shortens the handshake
-        paths between blocks (the int MVAU's ``pipeline = "deep"``); and "fold 0" (``nf ==
-        0``) is a register of its own. Same timing.
+        paths between blocks (the int MVAU's ``pipeline = "deep"``). Same timing.
     roms : RomFiles, optional
         Ship the weight and bias tables as ``$readmemh`` images (tables ``weights`` and
         ``bias``, :class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents.
@@ -197,12 +196,7 @@ class MvauCore(wiring.Component):
         else:
             credits = Signal(range(self._depth + 1), init=self._depth)
         may_issue = ~fold_start | (credits != 0)
-        if self._registered_credits:
-            # nf == 0 as a register, set as the last step of a fold issues: the ready and
-            # the issue decision start at one flip-flop, not at the fold counter's compare
-            in_phase = Signal(init=1, name="in_phase")
-        else:
-            in_phase = nf == 0
+        in_phase = nf == 0
         issue = Signal()
         m.d.comb += [
             self.i_stream.ready.eq(in_phase & may_issue),
@@ -212,8 +206,6 @@ class MvauCore(wiring.Component):
             with m.If(sf == sf_count - 1):
                 m.d.sync += sf.eq(0)
                 m.d.sync += nf.eq(0 if nf_count == 1 else (nf + 1) % nf_count)
-                if self._registered_credits:
-                    m.d.sync += in_phase.eq(nf == nf_count - 1)
             with m.Else():
                 m.d.sync += sf.eq(sf + 1)
             m.d.sync += step.eq(0 if nf_count * sf_count == 1
