@@ -21,8 +21,7 @@ from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
-           "requant_multiply", "shared_requantizer", "threshold_unit", "term_select",
-           "FoldTable"]
+           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -151,16 +150,6 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
         t.reg(2 * pe)
         t.logic(2 * pe)
     stream_fifo(t, "fifo", width_bits=out_bits, depth=depth)
-
-
-def term_select(t: Tally, bits: int) -> None:
-    """Selects in front of an adder's terms (``x``, ``-x`` or 0 by a weight or a multiplier
-    bit): a LUT6 of the adder takes them (a two-way ``mux``); an ECP5 / iCE40 carry cell
-    holds a fixed XOR, so there they are LUTs of their own (``term_sel``)."""
-    if t.target.lut_inputs >= 6:
-        t.mux(bits)
-    else:
-        t.features["term_sel"] += bits
 
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,

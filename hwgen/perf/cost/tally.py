@@ -17,9 +17,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``cmp_lut``     bits of comparators of two variables too narrow for the carry chain
 ``mux``         two-way selects, in bits
 ``mux_n``       selects of three or more ways: bits x (ways - 1)
-``term_sel``    bits of the selects in front of an adder tree's terms: the binary-weight
-                MVAU's +x / -x (every target), ``components.term_select``'s on LUT4 targets,
-                whose carry cells cannot take them
+``term_sel``    bits of the binary-weight MVAU's +x / -x selects in front of its adder
+                trees (every target)
 ``popcount``    counter outputs of the XNOR MVAU's compressor-tree popcount
 ``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
