@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -33,15 +32,10 @@ from pathlib import Path
 import yosys_batch
 from cost_sweep import build_point
 
-from hwgen.backend.writer import MEMORY_DIR, image_text
 from hwgen.perf.cost.components import requantizer, shared_requantizer, threshold_unit
 from hwgen.perf.cost.model import evaluate
 from hwgen.perf.cost.tally import Tally
 from hwgen.perf.cost.targets import cost_target
-from hwgen.synth import TARGETS, Progress
-from hwgen.synth.stat import module_cells
-from hwgen.synth.targets import classify_cells
-from hwgen.synth.tools import YOSYS, require_tool, run_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / "kept_modules.json"
@@ -56,41 +50,10 @@ REQUANT_POINTS = ("i01", "i03", "i05", "i06", "i11", "i14", "i16", "i17", "i18",
 
 def synthesize(target: str, points) -> dict:
     """``{module: {"resources": ..., "cells": ...}}`` of ``points`` with every module kept."""
-    require_tool(YOSYS)
-    work = WORK / target
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
     designs = {pid: build_point(pid) for pid in points}
-    sources, kept = [], []
-    for top, design in designs.items():
-        verilog = design.verilog
-        if design.rtl.images:
-            (work / MEMORY_DIR / top).mkdir(parents=True)
-            for image in design.rtl.images:
-                (work / MEMORY_DIR / top / image.file).write_text(image_text(image))
-            verilog = verilog.replace('.FILE("', f'.FILE("{top}/')
-        (work / f"{top}.v").write_text(verilog)
-        sources.append(f"{top}.v")
-        kept += yosys_batch._MODULE.findall(verilog)
-    (work / "wrapper.v").write_text(
-        yosys_batch._wrapper({pid: d.verilog for pid, d in designs.items()}))
-    spec = TARGETS[target]
-    (work / "synth.ys").write_text("\n".join([
-        f"read_verilog -defer wrapper.v {' '.join(sources)}",
-        f"hierarchy -check -top {yosys_batch.WRAPPER}",
-        "rename -hide w:*]",
-        f"setattr -mod -set keep_hierarchy 1 {' '.join(kept)}",
-        f"{spec.synth_command} -top {yosys_batch.WRAPPER}",
-        "tee -q -o stat.json stat -json",
-    ]) + "\n")
-    code = run_tool(YOSYS, ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=work,
-                    log=work / "yosys.log", phase=f"yosys {target}: {len(points)} designs",
-                    progress=Progress())
-    if code != 0:
-        raise RuntimeError(f"Yosys failed (exit {code}) in {work}")
-    return {name: {"resources": classify_cells(spec, cells), "cells": cells}
-            for name, cells in module_cells(work / "stat.json").items()}
+    return yosys_batch.synthesize_batch(
+        {pid: d.verilog for pid, d in designs.items()}, target, WORK / target,
+        images={pid: d.rtl.images for pid, d in designs.items()}, keep_all=True)["modules"]
 
 
 def _lut(modules: dict, name: str, *, children: bool = True) -> float:

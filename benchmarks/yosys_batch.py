@@ -58,16 +58,20 @@ def _wrapper(designs: dict) -> str:
 
 
 def synthesize_batch(designs: dict, target_name: str, work: Path, *,
-                     progress: Progress | None = None, images: dict | None = None) -> dict:
+                     progress: Progress | None = None, images: dict | None = None,
+                     keep_all: bool = False) -> dict:
     """Synthesise ``{top: verilog}`` for ``target_name`` in ``work``.
 
     ``images``: ``{top: RomImage tuple}``, the ``$readmemh`` images a design's ROM modules
     read (``hwgen.backend.rtl.Rtl.images``). Each design's go into ``mem/<top>/`` (two
     designs of a batch have images of the same name), its ``FILE`` parameters pointing there.
+    ``keep_all``: keep every module of every design, not only the tops and their direct
+    children (benchmarks/bench_kept_modules.py).
 
     Returns ``{"designs": {top: {instance: {"resources": {...}, "cells": {...}}}},
-    "elapsed_s": ...}`` with every direct child of each design top (blocks ``layer_i`` and
-    glue) and the top itself under its own name.
+    "modules": {module: {"resources": ..., "cells": ...}}, "elapsed_s": ...}`` with every
+    direct child of each design top (blocks ``layer_i`` and glue) and the top itself under
+    its own name in ``designs``, and every module Yosys reports in ``modules``.
     """
     require_tool(YOSYS)
     target = TARGETS[target_name]
@@ -88,7 +92,7 @@ def synthesize_batch(designs: dict, target_name: str, work: Path, *,
         modules = _MODULE.findall(verilog)
         children[top] = [m[len(top) + 1:] for m in modules
                          if m.startswith(f"{top}.") and "." not in m[len(top) + 1:]]
-        kept += [top] + [f"{top}.{child}" for child in children[top]]
+        kept += modules if keep_all else [top] + [f"{top}.{child}" for child in children[top]]
     (work / "wrapper.v").write_text(_wrapper(designs))
     script = "\n".join([
         f"read_verilog -defer wrapper.v {' '.join(sources)}",
@@ -113,4 +117,7 @@ def synthesize_batch(designs: dict, target_name: str, work: Path, *,
         parts.update({child: cells[f"{top}.{child}"] for child in children[top]})
         result[top] = {name: {"resources": classify_cells(target, c), "cells": c}
                        for name, c in parts.items()}
-    return {"designs": result, "elapsed_s": round(time.monotonic() - started, 1)}
+    return {"designs": result,
+            "modules": {name: {"resources": classify_cells(target, c), "cells": c}
+                        for name, c in cells.items()},
+            "elapsed_s": round(time.monotonic() - started, 1)}
