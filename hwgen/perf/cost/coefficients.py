@@ -21,13 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4582, "csa": 0.9097, "csa_dsp": 1.0579, "mux": 0.9898, "mux_n": 0.2549,
-            "in_mux": 2.0096, "acc_mux": 0.9942, "pad_mux": 0.4759, "lutram_mux": 1.5473,
-            "term_sel": 0.9366, "rom": 1.0897, "soft_mul": 1.2891, "soft_mul_lut": 1.3354,
-            "logic": 0.9718, "rq_g": 4.8027, "rq_g_bits": 5.1085, "rq_s": 36.6295,
-            "rq_s_bits": 1.8653, "rq_shift": 0.1918, "rq_serial": 18.3494, "rq_mux": 1.2924,
-            "mx_term": 0.5755, "mx_align": 2.3676, "mx_quant": 2.3727, "dwc_sel": 1.2719,
-            "dwc_load": 1.4827, "win_ctl": 0.8275, "term_and": 1.1975,
+            "add_lut": 2.4469, "csa": 0.8815, "csa_dsp": 0.9803, "mux": 0.9894, "mux_n": 0.2578,
+            "in_mux": 2.1228, "acc_mux": 1.1276, "pad_mux": 0.4627, "lutram_mux": 1.5733,
+            "term_sel": 0.9379, "rom": 1.0781, "soft_mul": 1.049, "soft_mul_lut": 1.1178,
+            "logic": 0.9485, "rq_g": 6.4979, "rq_g_bits": 4.9504, "rq_s": 41.6235,
+            "rq_s_bits": 1.7679, "rq_shift": 0.1767, "rq_serial": 10.4695, "rq_mux": 0.8534,
+            "mx_term": 0.5808, "mx_align": 2.3783, "mx_quant": 2.3761, "dwc_sel": 1.2719,
+            "dwc_load": 1.4827, "win_ctl": 0.836, "term_and": 1.2051, "rq_table": 0.0924,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.2667, "inc_lut": 2.8611, "csa": 0.0786, "csa_dsp": 0.5834, "mux": 0.3582,
-            "mux_n": 0.8434, "in_mux": 2.5595, "acc_mux": 0.2202, "pad_mux": 0.7022,
-            "lutram_mux": 0.7549, "term_sel": 2.7955, "cmp": 1.0023, "cmp_lut": 2.4359,
-            "rom": 1.2714, "soft_mul": 1.3672, "logic": 4.2026, "rq_g_bits": 2.5188,
-            "rq_s_bits": 1.4583, "rq_shift": 0.4176, "rq_serial": 8.4476, "rq_mux": 1.4845,
-            "mx_decode": 1.8523, "mx_term": 0.8259, "mx_align": 3.1215, "mx_quant": 2.8136,
-            "dwc_sel": 4.2443, "dwc_load": 2.3237, "term_and": 2.1436,
+            "add_lut": 0.198, "inc_lut": 3.147, "csa": 0.1251, "csa_dsp": 0.4823, "mux": 0.3919,
+            "mux_n": 0.8687, "in_mux": 2.7418, "acc_mux": 0.7174, "pad_mux": 0.6966,
+            "lutram_mux": 0.6991, "term_sel": 2.8218, "cmp": 0.8744, "cmp_lut": 2.2713,
+            "rom": 1.2142, "soft_mul": 1.8396, "logic": 4.2397, "rq_g_bits": 2.0053,
+            "rq_s_bits": 1.4433, "rq_shift": 0.3618, "rq_serial": 0.4553, "rq_mux": 0.7423,
+            "mx_decode": 1.7288, "mx_term": 0.8183, "mx_align": 3.1025, "mx_quant": 2.8112,
+            "dwc_sel": 4.2681, "dwc_load": 2.5262, "term_and": 2.1268, "rq_table": 0.1032,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,

@@ -33,6 +33,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
 ``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
 ``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
+``rq_table``    distinct columns x words of the shared requantizer's tables in logic, read at
+                a select ABC folds into every column (``components.selected_table_words``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
@@ -78,7 +80,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and",
+    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "rq_table",
 )
 
 
