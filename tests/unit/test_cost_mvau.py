@@ -168,3 +168,16 @@ def test_only_the_shared_requantizer_reads_its_tables_at_a_select(target):
     alone = Tally(COST_TARGETS[target])
     requantizer(alone, lanes=2, **args)
     assert alone.features["rq_table"] == 0
+
+
+# -- the MX MVAU's exponent shifts --------------------------------------------------------------
+
+def test_a_left_shifter_costs_the_bits_each_stage_can_set():
+    """A 4-bit value shifted left by 0 .. 5: three stages (by 1, 2, 4) holding 4 + 1 = 5,
+    4 + 3 = 7 and 4 + 7 = 11 -> at most 4 + 5 = 9 bits: 21 (not 9 bits x 3 stages = 27);
+    by 0 .. 1 one stage of 5 bits; by 0 .. 30 five stages of 5, 7, 11, 19 and 34 bits."""
+    from hwgen.perf.cost.mx_mvau import log_shifter_bits
+
+    assert log_shifter_bits(4, 5) == 5 + 7 + 9
+    assert log_shifter_bits(4, 1) == 5
+    assert log_shifter_bits(4, 30) == 5 + 7 + 11 + 19 + 34

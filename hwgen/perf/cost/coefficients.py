@@ -21,13 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4469, "csa": 0.8815, "csa_dsp": 0.9803, "mux": 0.9894, "mux_n": 0.2578,
-            "in_mux": 2.1228, "acc_mux": 1.1276, "pad_mux": 0.4627, "lutram_mux": 1.5733,
-            "term_sel": 0.9379, "rom": 1.0781, "soft_mul": 1.049, "soft_mul_lut": 1.1178,
-            "logic": 0.9485, "rq_g": 6.4979, "rq_g_bits": 4.9504, "rq_s": 41.6235,
-            "rq_s_bits": 1.7679, "rq_shift": 0.1767, "rq_serial": 10.4695, "rq_mux": 0.8534,
-            "mx_term": 0.5808, "mx_align": 2.3783, "mx_quant": 2.3761, "dwc_sel": 1.2719,
-            "dwc_load": 1.4827, "win_ctl": 0.836, "term_and": 1.2051, "rq_table": 0.0924,
+            "add_lut": 2.4561, "csa": 0.4942, "csa_dsp": 0.9797, "mux": 0.9886, "mux_n": 0.2591,
+            "in_mux": 2.1159, "acc_mux": 1.1566, "pad_mux": 0.4684, "lutram_mux": 1.5468,
+            "term_sel": 1.3896, "rom": 1.0836, "soft_mul": 1.143, "soft_mul_lut": 1.3617,
+            "logic": 0.9211, "rq_g": 7.025, "rq_g_bits": 4.8987, "rq_s": 39.1658,
+            "rq_s_bits": 1.8191, "rq_shift": 0.1669, "rq_serial": 10.5098, "rq_mux": 0.8309,
+            "mx_align": 2.3847, "mx_quant": 2.353, "dwc_sel": 1.2719, "dwc_load": 1.4827,
+            "win_ctl": 0.8246, "term_and": 1.4716, "rq_table": 0.0931, "mx_term_log": 0.9504,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.198, "inc_lut": 3.147, "csa": 0.1251, "csa_dsp": 0.4823, "mux": 0.3919,
-            "mux_n": 0.8687, "in_mux": 2.7418, "acc_mux": 0.7174, "pad_mux": 0.6966,
-            "lutram_mux": 0.6991, "term_sel": 2.8218, "cmp": 0.8744, "cmp_lut": 2.2713,
-            "rom": 1.2142, "soft_mul": 1.8396, "logic": 4.2397, "rq_g_bits": 2.0053,
-            "rq_s_bits": 1.4433, "rq_shift": 0.3618, "rq_serial": 0.4553, "rq_mux": 0.7423,
-            "mx_decode": 1.7288, "mx_term": 0.8183, "mx_align": 3.1025, "mx_quant": 2.8112,
-            "dwc_sel": 4.2681, "dwc_load": 2.5262, "term_and": 2.1268, "rq_table": 0.1032,
+            "add_lut": 0.199, "inc_lut": 3.1419, "csa": 0.123, "csa_dsp": 0.4876, "mux": 0.3938,
+            "mux_n": 0.8744, "in_mux": 2.7389, "acc_mux": 0.7563, "pad_mux": 0.6827,
+            "lutram_mux": 0.6993, "term_sel": 2.8428, "cmp": 0.8689, "cmp_lut": 2.2682,
+            "rom": 1.2101, "soft_mul": 1.8319, "logic": 4.2455, "rq_g_bits": 1.9654,
+            "rq_s_bits": 1.4438, "rq_shift": 0.3504, "rq_serial": 1.2514, "rq_mux": 0.7176,
+            "mx_align": 2.8807, "mx_quant": 2.7979, "dwc_sel": 4.2684, "dwc_load": 2.5287,
+            "term_and": 2.1359, "rq_table": 0.1035, "mx_term_log": 1.4639,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,

@@ -45,6 +45,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_s_carry``  carry cells of the single-rounding requantizers' adders and comparators
 ``mx_decode``   MX element code bits decoded (sign, mantissa, exponent, specials)
 ``mx_term``     MX product bits shifted into terms by their exponent offsets
+``mx_term_log``  the same shifts counted by the bits each stage can set
+                (``mx_mvau.log_shifter_bits``)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
@@ -81,6 +83,7 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
     "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "rq_table",
+    "mx_term_log",
 )
 
 
