@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.199, "inc_lut": 3.1419, "csa": 0.123, "csa_dsp": 0.4876, "mux": 0.3938,
-            "mux_n": 0.8744, "in_mux": 2.7389, "acc_mux": 0.7563, "pad_mux": 0.6827,
-            "lutram_mux": 0.6993, "term_sel": 2.8428, "cmp": 0.8689, "cmp_lut": 2.2682,
-            "rom": 1.2101, "soft_mul": 1.8319, "logic": 4.2455, "rq_g_bits": 1.9654,
-            "rq_s_bits": 1.4438, "rq_shift": 0.3504, "rq_serial": 1.2514, "rq_mux": 0.7176,
-            "mx_align": 2.8807, "mx_quant": 2.7979, "dwc_sel": 4.2684, "dwc_load": 2.5287,
-            "term_and": 2.1359, "rq_table": 0.1035, "mx_term_log": 1.4639,
+            "add_lut": 0.1916, "inc_lut": 3.2281, "csa": 0.1792, "csa_dsp": 0.4314, "mux": 0.4015,
+            "mux_n": 0.8741, "in_mux": 2.7987, "acc_mux": 0.866, "pad_mux": 0.7095,
+            "lutram_mux": 0.7228, "term_sel": 2.8845, "cmp": 0.8283, "cmp_lut": 2.2257,
+            "rom": 1.1386, "soft_mul": 2.0441, "logic": 4.3293, "rq_g_bits": 1.9857,
+            "rq_s_bits": 1.4379, "rq_shift": 0.3247, "rq_mux": 0.8843, "mx_align": 2.705,
+            "mx_quant": 2.7964, "dwc_sel": 4.2734, "dwc_load": 2.571, "term_and": 2.0542,
+            "rq_table": 0.1001, "mx_term_log": 1.4311,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,
@@ -78,11 +78,16 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: ROMs of random contents (by hand; the fit script does not refit them): ``counter`` for a
 #: ROM addressed by a counter (the weight ROMs: ABC maps these far less densely than it
 #: could), ``register`` for one addressed by a register (the per-fold tables). Deeper ROMs
-#: double per address bit.
+#: double per address bit. ECP5's ``counter`` column up to 6 bits is measured inside the
+#: blocks instead, where a weight ROM costs more from 32 words up and less at 8 than alone
+#: (``benchmarks/bench_weight_rom_in_block.py``: fitted sweep points c01, g01 layer_1, i02,
+#: i07, i17, i18 with their weight rows repeated with period 8, 16, 32, 64, less the period-2
+#: block, per column: 0.6-1.0 LUT4 at 8 words, 1.0-2.3 at 16, 3.0-3.1 at 32, 4.7-5.0 at
+#: 36-40, 6.8 at 64), divided by the fitted ``rom`` coefficient (about 1.2).
 ROM_LUTS = {
     "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.3, 6: 3.7, 7: 9.5, 8: 19.0, 9: 34.8},
              "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
-    "ecp5": {"counter": {2: 0.2, 3: 1.0, 4: 1.1, 5: 2.1, 6: 5.0, 7: 12.8, 8: 31.4, 9: 56.4},
+    "ecp5": {"counter": {2: 0.2, 3: 0.65, 4: 1.1, 5: 2.55, 6: 5.7, 7: 12.8, 8: 31.4, 9: 56.4},
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
