@@ -82,8 +82,8 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: blocks instead, where a weight ROM costs more from 32 words up and less at 8 than alone
 #: (``benchmarks/bench_weight_rom_in_block.py``: fitted sweep points c01, g01 layer_1, i02,
 #: i07, i17, i18 with their weight rows repeated with period 8, 16, 32, 64, less the period-2
-#: block, per column: 0.6-1.0 LUT4 at 8 words, 1.0-2.3 at 16, 3.0-3.1 at 32, 4.7-5.0 at
-#: 36-40, 6.8 at 64), divided by the fitted ``rom`` coefficient (about 1.2).
+#: block, per column: 0.6-1.0 LUT4 at 8 words, 1.0-2.3 at 16, 3.1-3.2 at 32, 4.6-5.0 in
+#: ROMs of 36-40 words, 6.8 at 64), divided by the fitted ``rom`` coefficient (about 1.2).
 ROM_LUTS = {
     "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.3, 6: 3.7, 7: 9.5, 8: 19.0, 9: 34.8},
              "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
