@@ -181,3 +181,21 @@ def test_a_left_shifter_costs_the_bits_each_stage_can_set():
     assert log_shifter_bits(4, 5) == 5 + 7 + 9
     assert log_shifter_bits(4, 1) == 5
     assert log_shifter_bits(4, 30) == 5 + 7 + 11 + 19 + 34
+
+
+# -- a packed pair's high PE --------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_a_packed_pairs_borrows_are_one_bit_rows_counted_apart(target):
+    """Two inputs: the high PE sums two signed fields in [-9, 7] and two borrows in [0, 1]
+    (four terms, one piece of two levels): the sum is in [-18, 16], 6 bits. As signed rows
+    the fields are 2 x 6 bits and the borrows 1 bit each: 14 - 2 x 6 = 2 carry-save bits
+    (``csa_dsp``); counted as four 6-bit rows they would be 24, the 10 beyond in
+    ``csa_borrow``."""
+    from hwgen.perf.cost.int_mvau import high_pe_trees
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS[target])
+    high_pe_trees(t, [(-9, 7), (0, 1)] * 2, count=3)
+    assert t.features["csa_dsp"] == 2 * 3
+    assert t.features["csa_borrow"] == 10 * 3

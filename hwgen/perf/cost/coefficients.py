@@ -21,13 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4561, "csa": 0.4942, "csa_dsp": 0.9797, "mux": 0.9886, "mux_n": 0.2591,
-            "in_mux": 2.1159, "acc_mux": 1.1566, "pad_mux": 0.4684, "lutram_mux": 1.5468,
-            "term_sel": 1.3896, "rom": 1.0836, "soft_mul": 1.143, "soft_mul_lut": 1.3617,
-            "logic": 0.9211, "rq_g": 7.025, "rq_g_bits": 4.8987, "rq_s": 39.1658,
-            "rq_s_bits": 1.8191, "rq_shift": 0.1669, "rq_serial": 10.5098, "rq_mux": 0.8309,
-            "mx_align": 2.3847, "mx_quant": 2.353, "dwc_sel": 1.2719, "dwc_load": 1.4827,
-            "win_ctl": 0.8246, "term_and": 1.4716, "rq_table": 0.0931, "mx_term_log": 0.9504,
+            "add_lut": 2.4558, "csa": 0.4993, "csa_dsp": 0.9961, "mux": 0.9886, "mux_n": 0.2591,
+            "in_mux": 2.0976, "acc_mux": 1.1637, "pad_mux": 0.4685, "lutram_mux": 1.5469,
+            "term_sel": 1.3933, "rom": 1.0824, "soft_mul": 1.1417, "soft_mul_lut": 1.3597,
+            "logic": 0.9213, "rq_g": 7.0291, "rq_g_bits": 4.9018, "rq_s": 39.2545,
+            "rq_s_bits": 1.8175, "rq_shift": 0.1664, "rq_serial": 10.6946, "rq_mux": 0.8266,
+            "mx_align": 2.3866, "mx_quant": 2.3531, "dwc_sel": 1.2719, "dwc_load": 1.4827,
+            "win_ctl": 0.8248, "term_and": 1.4732, "rq_table": 0.0933, "mx_term_log": 0.9497,
+            "csa_borrow": 0.9697,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +40,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.1916, "inc_lut": 3.2281, "csa": 0.1792, "csa_dsp": 0.4314, "mux": 0.4015,
-            "mux_n": 0.8741, "in_mux": 2.7987, "acc_mux": 0.866, "pad_mux": 0.7095,
-            "lutram_mux": 0.7228, "term_sel": 2.8845, "cmp": 0.8283, "cmp_lut": 2.2257,
-            "rom": 1.1386, "soft_mul": 2.0441, "logic": 4.3293, "rq_g_bits": 1.9857,
-            "rq_s_bits": 1.4379, "rq_shift": 0.3247, "rq_mux": 0.8843, "mx_align": 2.705,
-            "mx_quant": 2.7964, "dwc_sel": 4.2734, "dwc_load": 2.571, "term_and": 2.0542,
-            "rq_table": 0.1001, "mx_term_log": 1.4311,
+            "add": 0.0436, "add_lut": 0.2572, "inc_lut": 3.2751, "csa": 0.2623, "csa_dsp": 0.8376,
+            "mux": 0.4685, "mux_n": 0.8619, "in_mux": 2.2764, "acc_mux": 1.0827, "pad_mux": 0.7408,
+            "lutram_mux": 0.726, "term_sel": 2.9447, "cmp": 0.6611, "cmp_lut": 2.0424,
+            "rom": 1.1233, "soft_mul": 1.8877, "logic": 4.3129, "rq_g_bits": 2.0042,
+            "rq_s_bits": 1.3669, "rq_shift": 0.3483, "rq_mux": 0.618, "mx_align": 2.561,
+            "mx_quant": 2.8051, "dwc_sel": 4.2766, "dwc_load": 2.5985, "term_and": 2.0922,
+            "rq_table": 0.0957, "mx_term_log": 1.4079, "csa_borrow": 0.0432,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,

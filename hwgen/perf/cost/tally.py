@@ -26,6 +26,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
                 the last two rows are an ``add``)
 ``csa_dsp``     the same for sums of DSP products
+``csa_borrow``  of a packed pair's high PE, the rows ``csa_dsp`` would count for its borrow
+                bits as full-width signed rows beyond their one bit each
+                (``int_mvau.high_pe_trees``)
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
@@ -83,7 +86,7 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
     "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "rq_table",
-    "mx_term_log",
+    "mx_term_log", "csa_borrow",
 )
 
 
