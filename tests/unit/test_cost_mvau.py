@@ -121,3 +121,81 @@ def test_a_registered_table_read_keeps_its_distinct_varying_columns():
     # 31-bit multipliers over 64 folds of random values: every bit a column of its own
     rng = np.random.default_rng(1)
     assert registered_table_bits(rng.integers(0, 1 << 31, size=(64, 1)), 31) == 31
+
+
+# -- the shared requantizer's tables behind their address select ------------------------------
+
+def test_a_table_read_at_a_selected_address_counts_its_columns_times_its_words():
+    """Four words of 3-bit constants 1, 2, 3, 4: bit 0 (1, 0, 1, 0) is address bit 0's
+    complement (no LUT), bit 1 (0, 1, 1, 0) and bit 2 (0, 0, 0, 1) are distinct functions:
+    two columns x four words."""
+    from hwgen.perf.cost.components import fold_table
+    from hwgen.perf.cost.tally import Tally
+
+    for target in ("xcup", "ecp5"):
+        t = Tally(COST_TARGETS[target])
+        fold_table(t, "table", [[1], [2], [3], [4]], bits=3, selected_address=True)
+        assert t.features["rq_table"] == 2 * 4
+        plain = Tally(COST_TARGETS[target])
+        fold_table(plain, "table", [[1], [2], [3], [4]], bits=3)
+        assert plain.features["rq_table"] == 0
+        # (the table's own ROM cost is counted either way)
+        assert plain.features["rom"] == t.features["rom"] > 0
+        constant = Tally(COST_TARGETS[target])
+        fold_table(constant, "table", [[5], [5], [5], [5]], bits=3, selected_address=True)
+        assert constant.features["rq_table"] == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_only_the_shared_requantizer_reads_its_tables_at_a_select(target):
+    """Two lanes, two folds, per-channel multipliers and one shift. Shared by one unit, the
+    multiplier table has 2 folds x 2 rounds = 4 words, 6AAAAAAA, 55555555, 4F0F0F0F,
+    73333333 (bit 30 set in all): its bit columns, read down the words, are 0111, 1011,
+    0110, 1010, 0101, 1001 (four bits each), 0100, 1000 (three each) and 1111 (bit 30,
+    constant): eight varying patterns, of which 0101 and
+    1010 are address bit 0 and its complement: 6 columns x 4 words. A requantizer of two
+    lanes reads its two-word tables at the fold (no select, no ``rq_table``)."""
+    from hwgen.perf.cost.components import requantizer, shared_requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    multiplier = np.array([[0x6AAAAAAA, 0x55555555], [0x4F0F0F0F, 0x73333333]])
+    shift = np.full((2, 2), -9)
+    args = dict(acc_bits=20, out_bits=8, multiplier=multiplier, shift=shift,
+                rounding="gemmlowp", pipelined=True)
+    shared = Tally(COST_TARGETS[target])
+    shared_requantizer(shared, units=1, **args)
+    assert shared.features["rq_table"] == 6 * 4
+    alone = Tally(COST_TARGETS[target])
+    requantizer(alone, lanes=2, **args)
+    assert alone.features["rq_table"] == 0
+
+
+# -- the MX MVAU's exponent shifts --------------------------------------------------------------
+
+def test_a_left_shifter_costs_the_bits_each_stage_can_set():
+    """A 4-bit value shifted left by 0 .. 5: three stages (by 1, 2, 4) holding 4 + 1 = 5,
+    4 + 3 = 7 and 4 + 7 = 11 -> at most 4 + 5 = 9 bits: 21 (not 9 bits x 3 stages = 27);
+    by 0 .. 1 one stage of 5 bits; by 0 .. 30 five stages of 5, 7, 11, 19 and 34 bits."""
+    from hwgen.perf.cost.mx_mvau import log_shifter_bits
+
+    assert log_shifter_bits(4, 5) == 5 + 7 + 9
+    assert log_shifter_bits(4, 1) == 5
+    assert log_shifter_bits(4, 30) == 5 + 7 + 11 + 19 + 34
+
+
+# -- a packed pair's high PE --------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_a_packed_pairs_borrows_are_one_bit_rows_counted_apart(target):
+    """Two inputs: the high PE sums two signed fields in [-9, 7] and two borrows in [0, 1]
+    (four terms, one piece of two levels): the sum is in [-18, 16], 6 bits. As signed rows
+    the fields are 2 x 6 bits and the borrows 1 bit each: 14 - 2 x 6 = 2 carry-save bits
+    (``csa_dsp``); counted as four 6-bit rows they would be 24, the 10 beyond in
+    ``csa_borrow``."""
+    from hwgen.perf.cost.int_mvau import high_pe_trees
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS[target])
+    high_pe_trees(t, [(-9, 7), (0, 1)] * 2, count=3)
+    assert t.features["csa_dsp"] == 2 * 3
+    assert t.features["csa_borrow"] == 10 * 3

@@ -21,13 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4582, "csa": 0.9097, "csa_dsp": 1.0579, "mux": 0.9898, "mux_n": 0.2549,
-            "in_mux": 2.0096, "acc_mux": 0.9942, "pad_mux": 0.4759, "lutram_mux": 1.5473,
-            "term_sel": 0.9366, "rom": 1.0897, "soft_mul": 1.2891, "soft_mul_lut": 1.3354,
-            "logic": 0.9718, "rq_g": 4.8027, "rq_g_bits": 5.1085, "rq_s": 36.6295,
-            "rq_s_bits": 1.8653, "rq_shift": 0.1918, "rq_serial": 18.3494, "rq_mux": 1.2924,
-            "mx_term": 0.5755, "mx_align": 2.3676, "mx_quant": 2.3727, "dwc_sel": 1.2719,
-            "dwc_load": 1.4827, "win_ctl": 0.8275, "term_and": 1.1975,
+            "add_lut": 2.4558, "csa": 0.4993, "csa_dsp": 0.9961, "mux": 0.9886, "mux_n": 0.2591,
+            "in_mux": 2.0976, "acc_mux": 1.1637, "pad_mux": 0.4685, "lutram_mux": 1.5469,
+            "term_sel": 1.3933, "rom": 1.0824, "soft_mul": 1.1417, "soft_mul_lut": 1.3597,
+            "logic": 0.9213, "rq_g": 7.0291, "rq_g_bits": 4.9018, "rq_s": 39.2545,
+            "rq_s_bits": 1.8175, "rq_shift": 0.1664, "rq_serial": 10.6946, "rq_mux": 0.8266,
+            "mx_align": 2.3866, "mx_quant": 2.3531, "dwc_sel": 1.2719, "dwc_load": 1.4827,
+            "win_ctl": 0.8248, "term_and": 1.4732, "rq_table": 0.0933, "mx_term_log": 0.9497,
+            "csa_borrow": 0.9697,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +40,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.2667, "inc_lut": 2.8611, "csa": 0.0786, "csa_dsp": 0.5834, "mux": 0.3582,
-            "mux_n": 0.8434, "in_mux": 2.5595, "acc_mux": 0.2202, "pad_mux": 0.7022,
-            "lutram_mux": 0.7549, "term_sel": 2.7955, "cmp": 1.0023, "cmp_lut": 2.4359,
-            "rom": 1.2714, "soft_mul": 1.3672, "logic": 4.2026, "rq_g_bits": 2.5188,
-            "rq_s_bits": 1.4583, "rq_shift": 0.4176, "rq_serial": 8.4476, "rq_mux": 1.4845,
-            "mx_decode": 1.8523, "mx_term": 0.8259, "mx_align": 3.1215, "mx_quant": 2.8136,
-            "dwc_sel": 4.2443, "dwc_load": 2.3237, "term_and": 2.1436,
+            "add": 0.0436, "add_lut": 0.2572, "inc_lut": 3.2751, "csa": 0.2623, "csa_dsp": 0.8376,
+            "mux": 0.4685, "mux_n": 0.8619, "in_mux": 2.2764, "acc_mux": 1.0827, "pad_mux": 0.7408,
+            "lutram_mux": 0.726, "term_sel": 2.9447, "cmp": 0.6611, "cmp_lut": 2.0424,
+            "rom": 1.1233, "soft_mul": 1.8877, "logic": 4.3129, "rq_g_bits": 2.0042,
+            "rq_s_bits": 1.3669, "rq_shift": 0.3483, "rq_mux": 0.618, "mx_align": 2.561,
+            "mx_quant": 2.8051, "dwc_sel": 4.2766, "dwc_load": 2.5985, "term_and": 2.0922,
+            "rq_table": 0.0957, "mx_term_log": 1.4079, "csa_borrow": 0.0432,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,
@@ -78,11 +79,16 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: ROMs of random contents (by hand; the fit script does not refit them): ``counter`` for a
 #: ROM addressed by a counter (the weight ROMs: ABC maps these far less densely than it
 #: could), ``register`` for one addressed by a register (the per-fold tables). Deeper ROMs
-#: double per address bit.
+#: double per address bit. ECP5's ``counter`` column up to 6 bits is measured inside the
+#: blocks instead, where a weight ROM costs more from 32 words up and less at 8 than alone
+#: (``benchmarks/bench_weight_rom_in_block.py``: fitted sweep points c01, g01 layer_1, i02,
+#: i07, i17, i18 with their weight rows repeated with period 8, 16, 32, 64, less the period-2
+#: block, per column: 0.6-1.0 LUT4 at 8 words, 1.0-2.3 at 16, 3.1-3.2 at 32, 4.6-5.0 in
+#: ROMs of 36-40 words, 6.8 at 64), divided by the fitted ``rom`` coefficient (about 1.2).
 ROM_LUTS = {
     "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.3, 6: 3.7, 7: 9.5, 8: 19.0, 9: 34.8},
              "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
-    "ecp5": {"counter": {2: 0.2, 3: 1.0, 4: 1.1, 5: 2.1, 6: 5.0, 7: 12.8, 8: 31.4, 9: 56.4},
+    "ecp5": {"counter": {2: 0.2, 3: 0.65, 4: 1.1, 5: 2.55, 6: 5.7, 7: 12.8, 8: 31.4, 9: 56.4},
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]

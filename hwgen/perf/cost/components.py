@@ -73,9 +73,11 @@ class FoldTable:
 
 
 def fold_table(t: Tally, name: str, values, *, bits: int,
-               registered_output: bool = False) -> FoldTable:
+               registered_output: bool = False, selected_address: bool = False) -> FoldTable:
     """Count a fold table; return it (callers ask whether its lanes vary).
-    ``registered_output``: its read goes straight into a register (see :class:`Rom`)."""
+    ``registered_output``: its read goes straight into a register (see :class:`Rom`).
+    ``selected_address``: its address is a select between two sources (the shared
+    requantizer's fold base or round slot): see :func:`selected_table_words`."""
     table = FoldTable(values, bits)
     if not table.constant:
         folds, lanes = table.values.shape
@@ -87,7 +89,26 @@ def fold_table(t: Tally, name: str, values, *, bits: int,
                                for row in table.values.tolist()], dtype=np.uint8)
             rom = rom_from_bits(matrix, sync_read=False)
         table.style = t.rom(name, replace(rom, registered_output=registered_output))
+        if selected_address and table.style == "logic":
+            t.features["rq_table"] += selected_table_words(rom)
     return table
+
+
+def selected_table_words(rom: Rom) -> int:
+    """``rq_table`` of a soft-logic table read at a selected address: its distinct columns x
+    its words.
+
+    The shared requantizer reads its per-round tables at ``Mux(i_valid, base, slot)``
+    (``hwgen.hw.arith.shared_requantizer``): ABC maps for depth and folds that select into
+    every column, so each column becomes a function of the slot's, the fold's and the valid
+    bits together rather than one table behind a shared select. Measured (a table of 30
+    random columns behind the select, alone, less one of 1 column; folds x rounds): on xcup
+    6.5 LUT a column at 32 x 2 and 5.0 at 24 x 2 against 1.0 for a table read at a register,
+    about 2 at 32 words, 1 at 10-16; on ECP5 about 0.1-0.2 LUT4 a word and column beyond
+    the register-read table's (11.4 a column at 32 x 2, 6 at 32 words, 2.7 at 8-16). The
+    growth with the words is what this feature gives the fit (the plain ``rom`` cost of the
+    columns stays counted)."""
+    return rom.distinct * rom.depth
 
 
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
@@ -263,25 +284,28 @@ def registered_table_bits(values, bits: int) -> int:
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
                 lanes: int, pipelined: bool = False, serial: bool = False,
-                narrow_bits: int = 0) -> None:
+                narrow_bits: int = 0, selected_address: bool = False) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
     and saturation, with per-fold tables where the fold changes the constants; ``pipelined``
     registers the partial products (with the shifts beside them) and the rounded value;
     ``serial`` multiplies the two pieces on one multiplier, one after the other (the low
-    piece's product held a cycle, the shifts one stage more)."""
+    piece's product held a cycle, the shifts one stage more); ``selected_address``: the
+    tables are read at a select (the shared requantizer's: :func:`selected_table_words`)."""
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
     # (pipelined: every table's read is registered, a register block RAM can take)
-    qm = fold_table(t, "multiplier", multiplier, bits=31, registered_output=pipelined)
+    qm = fold_table(t, "multiplier", multiplier, bits=31, registered_output=pipelined,
+                    selected_address=selected_address)
     if gemmlowp:
         left = fold_table(t, "left_shift", np.maximum(shift, 0), bits=5,
-                          registered_output=pipelined)
+                          registered_output=pipelined, selected_address=selected_address)
         right_values = np.maximum(-shift, 0)
     else:
         left = None
         right_values = 31 - shift
-    right = fold_table(t, "right_shift", right_values, bits=6, registered_output=pipelined)
+    right = fold_table(t, "right_shift", right_values, bits=6, registered_output=pipelined,
+                       selected_address=selected_address)
     t.reg(2)                                                    # valid_a, o_valid
     for lane in range(lanes):
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
@@ -364,7 +388,7 @@ def shared_requantizer(t: Tally, *, units: int, acc_bits: int, out_bits: int, mu
     t.reg((rounds - 1) * units * out_bits)              # held results
     requantizer(t, acc_bits=acc_bits, out_bits=out_bits, multiplier=per_round(multiplier),
                 shift=per_round(shift), rounding=rounding, lanes=units, pipelined=pipelined,
-                serial=serial, narrow_bits=narrow_bits)
+                serial=serial, narrow_bits=narrow_bits, selected_address=True)
 
 
 def threshold_unit(t: Tally, *, acc_bits: int, thresholds, flip, out_bits: int) -> None:

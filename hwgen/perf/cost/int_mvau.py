@@ -66,8 +66,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         # w1's products and borrows
         for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
             t.tree(piece, count=pairs + single, dsp_leaves=True)
-        for piece in staged_trees([(lo - 1, hi), (0, 1)] * p.simd, every=DOT_LEVELS_PER_STAGE):
-            t.tree(piece, count=pairs, dsp_leaves=True)
+        high_pe_trees(t, [(lo - 1, hi), (0, 1)] * p.simd, count=pairs)
     else:
         # a register after every DOT_LEVELS_PER_STAGE levels: each piece is a sum of its own
         for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
@@ -105,6 +104,37 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         shared_requantizer(t, units=p.requant_units, **args)
     else:
         requantizer(t, lanes=p.pe, **args)
+
+
+def high_pe_trees(t: Tally, terms, *, count: int) -> None:
+    """The staged sums of a packed pair's high PE (``count`` pairs): its terms alternate a
+    signed product field and its borrow, one unsigned bit (``hwgen.hw.arith.int_mvau``:
+    ``high``, ``borrow`` per input). ``maccmap`` sign-extends a signed term to the sum's
+    width (a full row of the carry-save tree, as :meth:`Tally.tree` counts) but zero-extends
+    an unsigned one: a borrow is one bit of one column. The first pieces sum the terms
+    themselves; later pieces sum signed sums (:meth:`Tally.tree`)."""
+    terms = [(int(lo), int(hi)) for lo, hi in terms]
+    group = 1 << DOT_LEVELS_PER_STAGE
+    first = True
+    while len(terms) > 1:
+        sums = []
+        for begin in range(0, len(terms), group):
+            part = terms[begin:begin + group]
+            if len(part) > 1:
+                tree = adder_tree(part)
+                if first and len(part) > 2:
+                    out = tree.width
+                    rows = sum(out if lo < 0 else width(lo, hi) for lo, hi in part)
+                    t.features["csa_dsp"] += max(rows - 2 * out, 0) * count
+                    # (the rows a full-width count gives the borrows beyond: the fit weighs
+                    # them apart, as ``csa_borrow``)
+                    t.features["csa_borrow"] += (len(part) * out - max(rows, 2 * out)) * count
+                    t.add(out, count=count)
+                else:
+                    t.tree(tree, count=count, dsp_leaves=True)
+            sums.append((sum(lo for lo, _ in part), sum(hi for _, hi in part)))
+        terms = sums
+        first = False
 
 
 def deep_lane_register_bits(p: IntMvauParams) -> int:

@@ -31,7 +31,16 @@ from .memory import rom_from_words
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["mx_mvau_features", "mx_mvau_cost"]
+__all__ = ["mx_mvau_features", "mx_mvau_cost", "log_shifter_bits"]
+
+
+def log_shifter_bits(in_bits: int, max_shift: int) -> int:
+    """Output bits of each stage of a left shifter of an ``in_bits`` value by ``0 ..
+    max_shift``, summed: stage ``k`` (by ``2**k``) holds ``in_bits + 2**(k + 1) - 1`` bits
+    (the bits above are still zeros), at most ``in_bits + max_shift``. A shift's multiplexers
+    follow the bits each stage can set, not the final width times the stages."""
+    out = in_bits + max_shift
+    return sum(min(in_bits + (1 << (k + 1)) - 1, out) for k in range(index_bits(max_shift + 1)))
 
 
 def _requantizer(t: Tally, p: MxMvauParams) -> None:
@@ -118,6 +127,8 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     t.reg(lanes * (prod_bits + index_bits(max_exp + 1) + 1))
     # each product shifted by its exponent offsets into a term, NaN lanes zeroed
     t.features["mx_term"] += lanes * term_bits * (index_bits(max_exp + 1) if max_exp else 1)
+    t.features["mx_term_log"] += lanes * (log_shifter_bits(prod_bits, max_exp) if max_exp
+                                          else term_bits)
     if p.weight_block:
         repeat = max(1, p.weight_block // p.simd)
         counter(t, p.nf * p.scale_steps)

@@ -26,6 +26,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
                 the last two rows are an ``add``)
 ``csa_dsp``     the same for sums of DSP products
+``csa_borrow``  of a packed pair's high PE, the rows ``csa_dsp`` would count for its borrow
+                bits as full-width signed rows beyond their one bit each
+                (``int_mvau.high_pe_trees``)
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
@@ -33,6 +36,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
 ``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
 ``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
+``rq_table``    distinct columns x words of the shared requantizer's tables in logic, read at
+                a select ABC folds into every column (``components.selected_table_words``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
@@ -43,6 +48,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_s_carry``  carry cells of the single-rounding requantizers' adders and comparators
 ``mx_decode``   MX element code bits decoded (sign, mantissa, exponent, specials)
 ``mx_term``     MX product bits shifted into terms by their exponent offsets
+``mx_term_log``  the same shifts counted by the bits each stage can set
+                (``mx_mvau.log_shifter_bits``)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
@@ -78,7 +85,8 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and",
+    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "rq_table",
+    "mx_term_log", "csa_borrow",
 )
 
 
