@@ -88,9 +88,11 @@ class StreamWidthConverter(wiring.Component):
         # on; when it does not happen in such a cycle, the count after it is at most `base`,
         # so the elements picked for it are then beyond the count and never read: the pick
         # can follow the count alone, registered one cycle ahead from `next_count`.
+        # The count moves by +in_lanes and -out_lanes only, so it is always a multiple of
+        # their gcd: so are the load bases, and only those counts need a case.
         bases = range(0, cap - a + 1, math.gcd(a, b))
         loaded = bases[-1] + a                  # the elements above are never written
-        counts = range(0, cap + 1, math.gcd(a, b))  # the reachable counts
+        levels = range(0, cap + 1, math.gcd(a, b))
         picks = {}
 
         def pick_of(covering, shifts):
@@ -99,15 +101,17 @@ class StreamWidthConverter(wiring.Component):
             if key not in picks:
                 ways = len(covering) + shifts
 
-                def way(count):
-                    loads = [i for i, base in enumerate(covering) if count in (base, base + b)]
+                def way(level):
+                    # the load this count makes, else the last way: the shift (or, with no
+                    # shift, an element no load writes at this count, so not written)
+                    loads = [i for i, base in enumerate(covering) if level in (base, base + b)]
                     return loads[0] if loads else ways - 1
 
                 pick = Signal(range(ways), name=f"pick_{len(picks)}", init=way(0))
                 with m.Switch(next_count):
-                    for count in counts:
-                        with m.Case(count):
-                            m.d.sync += pick.eq(way(count))
+                    for level in levels:
+                        with m.Case(level):
+                            m.d.sync += pick.eq(way(level))
                 picks[key] = pick
             return picks[key]
 
