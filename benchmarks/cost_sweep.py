@@ -178,6 +178,14 @@ POINTS = (
     ("g03", ("mlp", dict(sizes=(16, 16, 8, 4), folding=((8, 4), (2, 1), (1, 8)))), False),
     ("g04", ("mlp", dict(sizes=(8, 12, 6), folding=((6, 8), (2, 4)))), True),
     ("g05", ("mlp", dict(sizes=(16, 8, 4), folding=((4, 4), (1, 2)))), False),
+    # converters whose held elements pick among up to three ways (3 -> 8: loads at 0..7;
+    # 5 -> 3: loads at 0, 1, 2 and the shift), a wide one (16 -> 1: a 5-bit count) and the
+    # digits MLP's 2 -> 16 (eight loads, no shift): all held out, the converter features are
+    # fitted on g01-g05 (and their MVAUs stay out of the other kinds' fit)
+    ("g06", ("mlp", dict(sizes=(16, 24, 4), folding=((3, 4), (1, 8)))), True),
+    ("g07", ("mlp", dict(sizes=(10, 15, 3), folding=((5, 2), (1, 3)))), True),
+    ("g08", ("mlp", dict(sizes=(8, 16, 4), folding=((16, 2), (1, 1)))), True),
+    ("g09", ("mlp", dict(sizes=(16, 32, 4), folding=((2, 4), (1, 16)))), True),
 )
 
 

@@ -47,9 +47,9 @@ FIT_FEATURES = {
             "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp", "cmp_lut", "shift", "rom",
             "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
             "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
-            "mx_decode", "mx_term", "mx_align", "mx_quant", "dwc_sel", "dwc_load",
-            "win_ctl", "thr_cmp", "term_and", "rq_table",
-            "mx_term_log", "csa_borrow"),
+            "mx_decode", "mx_term", "mx_align", "mx_quant",
+            "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow",
+            "dwc_pick", "dwc_ctl"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }

@@ -15,7 +15,8 @@ from hwgen.perf.width_converter import width_converter_processes
 from hwgen.sim.amaranth_tb import run_stream_component
 from tests.fixtures.block_runs import modelled_transfers
 
-CONVERSIONS = [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (4, 6), (6, 4), (8, 2), (2, 8), (5, 3)]
+CONVERSIONS = [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (4, 6), (6, 4), (8, 2), (2, 8), (5, 3),
+               (8, 1), (3, 8), (8, 6), (1, 16)]
 
 
 @pytest.mark.parametrize("a,b", CONVERSIONS)

@@ -398,34 +398,45 @@ def test_width_converter_registers_only_the_elements_a_load_reaches():
     from hwgen.perf.cost.stream import width_converter_features
     from hwgen.perf.cost.tally import Tally
     # 4 -> 8 lanes hold up to 11 elements; loads start at 0 and 4 (multiples of gcd 4, up
-    # to 11 - 4), so elements 8..10 are never written (sweep point g02: 66 flip-flops)
+    # to 11 - 4), so elements 8..10 are never written; the count (0, 4 or 8) keeps two bits;
+    # every element has one way (its load): no pick register (sweep point g02: 66 flip-flops)
     t = Tally(XCUP)
     width_converter_features(t, element_bits=8, in_lanes=4, out_lanes=8)
-    assert t.features["reg"] == 8 * 8 + 4          # eight elements and a count to 11
-    # 3 -> 2 lanes: loads at 0 and 1, all four elements written
+    assert t.features["reg"] == 8 * 8 + 2
+    # 3 -> 2 lanes: loads at 0 and 1, all four elements written, a count to 4; element 0
+    # picks the shift or load 0 (one bit), 1 the shift or either load (two), 2 either load
+    # (one), 3 has load 1 alone
     t = Tally(XCUP)
     width_converter_features(t, element_bits=8, in_lanes=3, out_lanes=2)
-    assert t.features["reg"] == 4 * 8 + 3
+    assert t.features["reg"] == 4 * 8 + 3 + (1 + 2 + 1)
 
 
-@pytest.mark.parametrize(("in_lanes", "out_lanes", "sel_elements", "loads"), [
-    # 8 -> 1 (the digits CNN's last converter): elements 0..6 take the shift or the load
-    # at 0, element 7 only the load
-    (8, 1, 7, 1),
-    # 6 -> 4: 9 held, loads at 0 and 2 (gcd 2, up to 9 - 6), the shift reaches 0..4:
-    # elements 0, 1 shift or load 0; 2..4 shift or either load; 5 either load; 6, 7 load 2
-    (6, 4, 1 + 1 + 2 + 2 + 2 + 1, 2),
-    # 1 -> 4: every element has one load (at its own position) and no shift
-    (1, 4, 0, 4),
+@pytest.mark.parametrize(("in_lanes", "out_lanes", "target", "pick", "ctl"), [
+    # 8 -> 1 (the digits CNN's last converter): elements 0..6 pick the shift or load 0
+    # (3 inputs: one LUT a bit), element 7 has load 0 alone; two enables (with and without
+    # the shift) and one pick bit, each a function of the 4-bit count and both handshakes
+    # (6 inputs: four LUT4 on ECP5, one LUT6)
+    (8, 1, "ecp5", 7 * 8, (2 + 1) * 4),
+    (8, 1, "xcup", 7 * 8, 2 + 1),
+    # 5 -> 3: loads at 0, 1, 2; ways per element 2, 3, 4, 4, 3 (no shift from 7), 2, 1:
+    # selects of 3, 5, 6, 6, 5, 3 inputs (LUT4s on ECP5: 1, 2, 4, 4, 2, 1); six distinct
+    # enables and 1 + 2 + 2 + 2 + 1 pick bits on a 3-bit count (5 inputs: two LUT4)
+    (5, 3, "ecp5", 8 * (1 + 2 + 4 + 4 + 2 + 1), (6 + 8) * 2),
+    (5, 3, "xcup", 8 * 6, 6 + 8),
+    # 1 -> 16: sixteen loads, no shift, no pick; a 5-bit count: the decode is shared, one
+    # LUT per enable on either target
+    (1, 16, "ecp5", 0, 16),
+    (1, 16, "xcup", 0, 16),
+    # 1 -> 8: eight enables on a 4-bit count
+    (1, 8, "ecp5", 0, 8 * 4),
 ])
-def test_width_converter_selects_where_an_element_has_several_sources(in_lanes, out_lanes,
-                                                                      sel_elements, loads):
+def test_width_converter_picks_and_decodes(in_lanes, out_lanes, target, pick, ctl):
     from hwgen.perf.cost.stream import width_converter_features
     from hwgen.perf.cost.tally import Tally
-    t = Tally(XCUP)
+    t = Tally(COST_TARGETS[target])
     width_converter_features(t, element_bits=8, in_lanes=in_lanes, out_lanes=out_lanes)
-    assert t.features["dwc_sel"] == 8 * sel_elements
-    assert t.features["dwc_load"] == loads
+    assert t.features["dwc_pick"] == pick
+    assert t.features["dwc_ctl"] == ctl
 
 
 def test_a_pipelined_dot_product_is_a_sum_per_register_stage():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from amaranth.hdl import Module, Mux, Shape, Signal
+from amaranth.hdl import Array, Cat, Module, Mux, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -56,6 +56,7 @@ class StreamWidthConverter(wiring.Component):
         a, b, cap = self._in_lanes, self._out_lanes, self.capacity
         held = Signal(data.ArrayLayout(self._element_shape, cap))
         count = Signal(range(cap + 1))
+        next_count = Signal(range(cap + 1))
 
         out_fire = Signal()
         after_out = Signal(range(cap + 1))
@@ -75,18 +76,60 @@ class StreamWidthConverter(wiring.Component):
         for lane in range(b):
             m.d.comb += self.o_stream.payload[lane].eq(held[lane])
 
-        with m.If(out_fire):
-            for pos in range(cap - b):
-                m.d.sync += held[pos].eq(held[pos + b])
-        with m.If(in_fire):
-            with m.Switch(after_out):
-                # count starts at 0 and moves by +a and -b only, so it is always a multiple
-                # of gcd(a, b): the other positions are unreachable (and would make the
-                # elaboration quadratic in the lanes of wide converters).
-                for base in range(0, cap - a + 1, math.gcd(a, b)):
-                    with m.Case(base):
-                        for lane in range(a):
-                            m.d.sync += held[base + lane].eq(self.i_stream.payload[lane])
-        m.d.sync += count.eq(Mux(out_fire, Mux(in_fire, count + (a - b), count - b),
-                                 Mux(in_fire, count + a, count)))
+        # Each held element has a clock enable (it shifts or loads) and its data is picked
+        # by a register alone: a held bit is a 2-way select (a LUT3) of the next element and
+        # an input lane, or with loads at several bases a select of 3-4 ways (a LUT5 / LUT6),
+        # whatever the lanes. Had the pick been decoded from the count and the handshakes in
+        # the same cycle, ABC would fold that decode into every held bit for depth (a 6- or
+        # 7-input LUT: four or eight LUT4s on ECP5, for some lane pairs and not others).
+        # Every load base is below out_lanes (cap - in_lanes = out_lanes - 1), so the load at
+        # `base` happens in a cycle whose count is `base` (no output can leave) or `base +
+        # out_lanes` (an output leaving). A load at `base` writes the elements from `base`
+        # on; when it does not happen in such a cycle, the count after it is at most `base`,
+        # so the elements picked for it are then beyond the count and never read: the pick
+        # can follow the count alone, registered one cycle ahead from `next_count`.
+        # The count moves by +in_lanes and -out_lanes only, so it is always a multiple of
+        # their gcd: so are the load bases, and only those counts need a case.
+        bases = range(0, cap - a + 1, math.gcd(a, b))
+        loaded = bases[-1] + a                  # the elements above are never written
+        levels = range(0, cap + 1, math.gcd(a, b))
+        picks = {}
+
+        def pick_of(covering, shifts):
+            """The register picking among the loads at ``covering`` (and the shift)."""
+            key = (tuple(covering), shifts)
+            if key not in picks:
+                ways = len(covering) + shifts
+
+                def way(level):
+                    # the load this count makes, else the last way: the shift (or, with no
+                    # shift, an element no load writes at this count, so not written)
+                    loads = [i for i, base in enumerate(covering) if level in (base, base + b)]
+                    return loads[0] if loads else ways - 1
+
+                pick = Signal(range(ways), name=f"pick_{len(picks)}", init=way(0))
+                with m.Switch(next_count):
+                    for level in levels:
+                        with m.Case(level):
+                            m.d.sync += pick.eq(way(level))
+                picks[key] = pick
+            return picks[key]
+
+        for pos in range(loaded):
+            covering = [base for base in bases if base <= pos < base + a]
+            # (an element shifting in from beyond the loaded ones would never be read)
+            shifts = pos + b < loaded
+            enable = Signal(name=f"held_en_{pos}")
+            m.d.comb += enable.eq(Cat(out_fire & shifts,
+                                      *(in_fire & (after_out == base) for base in covering)).any())
+            sources = [self.i_stream.payload[pos - base] for base in covering]
+            sources += [held[pos + b]] if shifts else []
+            value = sources[0]
+            if len(sources) > 1:
+                value = Array(sources)[pick_of(covering, shifts)]
+            with m.If(enable):
+                m.d.sync += held[pos].eq(value)
+        m.d.comb += next_count.eq(Mux(out_fire, Mux(in_fire, count + (a - b), count - b),
+                                      Mux(in_fire, count + a, count)))
+        m.d.sync += count.eq(next_count)
         return m

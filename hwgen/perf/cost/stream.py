@@ -183,27 +183,52 @@ def input_fifo_features(t: Tally, *, width_bits: int, depth: int) -> None:
     stream_fifo(t, "in_fifo", width_bits=width_bits, depth=depth)
 
 
+def _function_luts(lut_inputs: int, inputs: int) -> int:
+    """LUTs of one logic function of ``inputs`` inputs as ABC maps it for depth: one LUT up to
+    the target's size, twice as many per further input while the fabric's wide-function
+    multiplexers (ECP5's PFUMX / L6MUX21, Xilinx's MUXF7 / MUXF8) join them into one level."""
+    return 2 ** max(0, inputs - lut_inputs)
+
+
 def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
                              out_lanes: int) -> None:
     """``StreamWidthConverter``: ``in + out - 1`` held elements, a count, shift and load.
 
     Inputs load at multiples of ``gcd(in, out)`` up to ``cap - in``: the elements above the
-    last such load are never written, and Yosys removes their registers. An element with
-    one source of data (one load, or the shift alone) is a register with an enable; one with
-    several (the shift and a load, or loads at several bases) selects among them
-    (``dwc_sel``); each load base decodes the count after this cycle's output
-    (``dwc_load``)."""
-    cap = in_lanes + out_lanes - 1
-    bases = range(0, cap - in_lanes + 1, math.gcd(in_lanes, out_lanes))
-    loaded = bases[-1] + in_lanes
-    count_bits = range_bits(cap + 1)
-    t.reg(loaded * element_bits + count_bits)
+    last such load are never written, and Yosys removes their registers (and the count's
+    low bits, which stay 0). Each held element has a clock enable (it shifts or loads: a
+    function of the count and both handshakes, ``dwc_ctl``, one per distinct set of loads
+    reaching an element) and picks its data among its ``ways`` (the loads reaching it and
+    the shift) by a register of ``index_bits(ways)`` bits set from the next count (its
+    next state another such function, ``dwc_ctl`` per bit): a held bit with two or more ways
+    is one function of ``ways + index_bits(ways)`` inputs (``dwc_pick``: a LUT3 for two
+    ways, a LUT5 for three, a LUT6 for four; in LUT4s on ECP5, 1, 2 and 4)."""
+    a, b = in_lanes, out_lanes
+    cap = a + b - 1
+    step = math.gcd(a, b)
+    bases = range(0, cap - a + 1, step)
+    loaded = bases[-1] + a
+    count_bits = range_bits(cap + 1) - ((step & -step).bit_length() - 1)
+    lut_inputs = t.target.lut_inputs
+    # the decode of the count and both handshakes: one wide function each up to six inputs;
+    # with a count of 5 bits or more ABC decodes the count once and shares it (1 -> 16
+    # lanes: 16 enables in 27 LUT4 / 22 LUT6)
+    decode_inputs = count_bits + 2
+    decode = _function_luts(lut_inputs, decode_inputs) if decode_inputs <= 6 else 1
+    ways_of = {}                                 # {(loads reaching, shifts): ways}
+    for pos in range(loaded):
+        covering = tuple(base for base in bases if base <= pos < base + a)
+        shifts = pos + b < loaded                # (nothing loaded ever shifts in beyond)
+        ways = len(covering) + shifts
+        ways_of[covering, shifts] = ways
+        if ways > 1:
+            t.features["dwc_pick"] += element_bits * _function_luts(
+                lut_inputs, ways + index_bits(ways))
+    pick_bits = sum(index_bits(ways) for ways in ways_of.values() if ways > 1)
+    t.reg(loaded * element_bits + count_bits + pick_bits)
     t.add(count_bits, count=2)
     t.cmp(2 * count_bits, constant=True)
-    for pos in range(loaded):
-        sources = (pos < cap - out_lanes) + sum(base <= pos < base + in_lanes for base in bases)
-        t.features["dwc_sel"] += element_bits * (sources - 1)
-    t.features["dwc_load"] += len(bases)
+    t.features["dwc_ctl"] += (len(ways_of) + pick_bits) * decode
 
 
 def fork_features(t: Tally, *, width_bits: int, depths) -> None:

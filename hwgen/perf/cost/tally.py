@@ -53,10 +53,6 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
-``dwc_sel``     bits of a width converter's held elements x (data sources - 1): the shift
-                and the loads that can write an element (ABC folds the count and the
-                handshake into each such bit's logic)
-``dwc_load``    load positions of a width converter (a decode of the count each)
 ``win_ctl``     the sliding window's control flip-flops (counters, origin, registered view,
                 slack, credits): each one's next-state selection
 ``term_and``    bits of the ternary MVAU's terms gated by a weight's plane (``x`` or 0) in
@@ -64,6 +60,12 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
                 table's read, flipped per lane: the table's columns and the flip share the
                 comparator's LUTs, which a comparison with a counter or a constant does not)
+``dwc_pick``    LUTs of a width converter's held bits that pick among two or more ways (the
+                shift and the loads reaching the element) by a register: one function of
+                ``ways + index_bits(ways)`` inputs each (a LUT per bit up to the target's LUT
+                size, twice as many per further input)
+``dwc_ctl``     LUTs of a width converter's decodes of its count and both handshakes: an
+                element enable per distinct set of loads, the next state of each pick bit
 """
 
 from __future__ import annotations
@@ -85,8 +87,8 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "rq_table",
-    "mx_term_log", "csa_borrow",
+    "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
+    "dwc_ctl",
 )
 
 
