@@ -21,13 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4582, "csa": 0.9097, "csa_dsp": 1.0579, "mux": 0.9898, "mux_n": 0.2549,
-            "in_mux": 2.0096, "acc_mux": 0.9942, "pad_mux": 0.4759, "lutram_mux": 1.5473,
-            "term_sel": 0.9366, "rom": 1.0897, "soft_mul": 1.2891, "soft_mul_lut": 1.3354,
-            "logic": 0.9718, "rq_g": 4.8027, "rq_g_bits": 5.1085, "rq_s": 36.6295,
-            "rq_s_bits": 1.8653, "rq_shift": 0.1918, "rq_serial": 18.3494, "rq_mux": 1.2924,
-            "mx_term": 0.5755, "mx_align": 2.3676, "mx_quant": 2.3727, "dwc_sel": 1.2719,
-            "dwc_load": 1.4827, "win_ctl": 0.8275, "term_and": 1.1975,
+            "add_lut": 2.4623, "csa": 0.8235, "csa_dsp": 1.0544, "mux": 0.9884, "in_mux": 2.0018,
+            "acc_mux": 0.9834, "term_sel": 1.0133, "rom": 1.0938, "soft_mul": 1.3093,
+            "soft_mul_lut": 1.4699, "logic": 0.9593, "ram_ff": 0.0349, "rq_g": 7.7243,
+            "rq_g_bits": 4.8269, "rq_s": 38.5739, "rq_s_bits": 1.8216, "rq_shift": 0.2635,
+            "rq_serial": 17.3699, "rq_mux": 1.2796, "mx_term": 0.5817, "mx_align": 2.2511,
+            "mx_quant": 2.4052, "dwc_sel": 1.2719, "dwc_load": 1.4827, "win_ctl": 1.0016,
+            "term_and": 1.2459, "win_read": 0.9261,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.2667, "inc_lut": 2.8611, "csa": 0.0786, "csa_dsp": 0.5834, "mux": 0.3582,
-            "mux_n": 0.8434, "in_mux": 2.5595, "acc_mux": 0.2202, "pad_mux": 0.7022,
-            "lutram_mux": 0.7549, "term_sel": 2.7955, "cmp": 1.0023, "cmp_lut": 2.4359,
-            "rom": 1.2714, "soft_mul": 1.3672, "logic": 4.2026, "rq_g_bits": 2.5188,
-            "rq_s_bits": 1.4583, "rq_shift": 0.4176, "rq_serial": 8.4476, "rq_mux": 1.4845,
-            "mx_decode": 1.8523, "mx_term": 0.8259, "mx_align": 3.1215, "mx_quant": 2.8136,
-            "dwc_sel": 4.2443, "dwc_load": 2.3237, "term_and": 2.1436,
+            "add_lut": 0.5853, "inc_lut": 2.5303, "csa_dsp": 0.5669, "mux": 0.0988,
+            "mux_n": 0.3395, "in_mux": 2.635, "acc_mux": 0.2646, "lutram_mux": 6.0533,
+            "term_sel": 2.8044, "cmp": 1.7463, "cmp_lut": 3.1464, "rom": 1.2558,
+            "soft_mul": 1.6811, "logic": 3.927, "rq_g": 20.6376, "rq_g_bits": 0.7804,
+            "rq_s_bits": 1.4825, "rq_shift": 0.5158, "rq_serial": 8.2873, "rq_mux": 1.5318,
+            "mx_decode": 1.9091, "mx_term": 0.8269, "mx_align": 3.0667, "mx_quant": 2.8365,
+            "dwc_sel": 4.1202, "dwc_load": 1.2703, "term_and": 2.2584, "win_read": 0.9613,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,

@@ -78,7 +78,7 @@ FEATURES = (
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
-    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and",
+    "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "win_read",
 )
 
 
