@@ -519,6 +519,11 @@ def test_rotation_luts_keep_stages_that_fit_one_lut6_and_flatten_on_lut4():
     # pad per bit: 13 leaves, 7 LUT4 a bit
     assert rotation_luts(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
                          lut_inputs=4) == 144 * 7
+    # into a register stage (an output FIFO of depth 1, the digits CNN's conv1 window: 8-bit
+    # taps) the stages stay on ECP5 too and the pad is the flip-flops' set / reset: a row
+    # select of 4 ways (2 LUT4) per tap, then 3 columns (2 LUT4) per bit: 72 x 4
+    assert rotation_luts(word=8, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
+                         lut_inputs=4, fifo_ram=False) == 72 * 4
     # one tap a beat, padded (sweep point w03, 64 bits): a gate per bit on either target
     assert rotation_luts(word=64, row_banks=1, tap_rows=1, tap_cols=1, padded=True,
                          lut_inputs=4) == 64
