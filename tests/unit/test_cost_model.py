@@ -508,25 +508,24 @@ def test_read_select_luts_by_hand(sources, padded, lut_inputs, luts):
 
 def test_rotation_luts_keep_stages_that_fit_one_lut6_and_flatten_on_lut4():
     from hwgen.perf.cost.stream import rotation_luts
-    # sweep point w06: 4 row banks x 3 column banks of 16 bits, padded, 144 beat bits.
-    # xcup: a row select (4 ways, 2 selects: one LUT6) per tap row and column bank, shared
-    # by the taps that read it (3 x 3 x 16 = 144 LUTs), then per beat bit 3 columns, 2
-    # selects and the pad in one LUT6 (144): 288, what Yosys builds (the LUTs feeding the
-    # output FIFO's RAM32M16 write data, counted in its netlist)
+    # sweep point w06: 4 row banks x 3 column banks of 16 bits (2 words each), padded, 144
+    # beat bits. xcup: a row select (4 ways, 2 selects: one LUT6) per tap row and column
+    # bank, shared by the taps that read it (3 x 3 x 16 = 144 LUTs), then per beat bit 3
+    # columns, 2 selects and the pad in one LUT6 (144): 288, what Yosys builds (the LUTs
+    # feeding the output FIFO's RAM32M16 write data, counted in its netlist)
     assert rotation_luts(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
-                         lut_inputs=6) == 288
-    # ECP5: a 4-way select is two LUT4 deep, so ABC selects among all 12 sources and the
-    # pad per bit: 13 leaves, 7 LUT4 a bit
+                         lut_inputs=6, bank_words=2) == 288
+    # ECP5, banks of two words: one select among all 12 sources and the pad per bit, 13
+    # leaves at two a LUT4: 7 a bit (Yosys: 1079 LUT4 feed the FIFO's write data, 7.5)
     assert rotation_luts(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
-                         lut_inputs=4) == 144 * 7
-    # into a register stage (an output FIFO of depth 1, the digits CNN's conv1 window: 8-bit
-    # taps) the stages stay on ECP5 too and the pad is the flip-flops' set / reset: a row
-    # select of 4 ways (2 LUT4) per tap, then 3 columns (2 LUT4) per bit: 72 x 4
+                         lut_inputs=4, bank_words=2) == 144 * 7
+    # ECP5, banks of three words (an 8 x 8 image, the digits CNN's conv1 window: 8-bit
+    # taps): the stages stay, a 4-way row select (2 LUT4) then 3 columns and the pad (2)
     assert rotation_luts(word=8, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
-                         lut_inputs=4, fifo_ram=False) == 72 * 4
+                         lut_inputs=4, bank_words=3) == 72 * 4
     # one tap a beat, padded (sweep point w03, 64 bits): a gate per bit on either target
     assert rotation_luts(word=64, row_banks=1, tap_rows=1, tap_cols=1, padded=True,
-                         lut_inputs=4) == 64
+                         lut_inputs=4, bank_words=30) == 64
 
 
 @pytest.mark.parametrize(("banks", "lut_inputs", "luts"), [

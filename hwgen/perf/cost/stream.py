@@ -177,7 +177,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.features["win_read"] += rotation_luts(word=word, row_banks=row_banks, tap_rows=r,
                                             tap_cols=q, padded=padded,
                                             lut_inputs=t.target.lut_inputs,
-                                            fifo_ram=p.out_fifo_depth > 1)
+                                            bank_words=depth)
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
 
 
@@ -194,23 +194,25 @@ def read_select_luts(sources: int, padded: bool, lut_inputs: int) -> int:
 
 
 def rotation_luts(*, word: int, row_banks: int, tap_rows: int, tap_cols: int, padded: bool,
-                  lut_inputs: int, fifo_ram: bool = True) -> int:
+                  lut_inputs: int, bank_words: int) -> int:
     """LUTs of the window's read data between the banks' read registers and the output
     FIFO: each tap row from its row bank (``row_banks`` ways, one select per tap row and
     column bank), the columns rotated into tap order (``tap_cols`` ways) and the pad value.
+
     Where each stage fits one LUT (a LUT6 holds a 4-way select, or a 3-way one and the pad)
-    Yosys keeps the stages, the row select shared by the ``tap_cols`` taps that read it;
-    where a stage takes two levels of LUTs (a LUT4's 4-way select), ABC maps the whole
-    selection as one function of every source per bit, for depth (measured: sweep point
-    w06, 12 sources and the pad, 2 LUT6 a bit on xcup, about 7 LUT4 on ECP5). Into an
-    output register stage (``fifo_ram`` false: a FIFO of depth 1) the stages are kept on
-    every target and the pad value is the flip-flop's set or reset (the digits CNN's conv1
-    window on ECP5, a whole 3 x 3 patch a beat: about 4.7 LUT4 a bit, not 7)."""
+    Yosys keeps the stages, the row select shared by the ``tap_cols`` taps that read it
+    (sweep point w06 on xcup: 2 LUT6 a bit). On LUT4s, measured on w06's structure (4 row
+    banks x 3 column banks, padded) at image widths 3 to 12 on ECP5: with banks of at most
+    two words (``bank_words``, a 1-bit address) ABC selects among every source and the pad
+    in one function per bit (widths 3, 5, 6: about 7.5 LUT4 a bit, 12 sources and the pad
+    at two leaves a LUT4); with deeper banks the stages stay (widths 7, 8, 12 and the digits
+    CNN's conv1 window: about 5 LUT4 a bit). Why the bank depth decides is not known.
+    """
     beat = tap_rows * tap_cols * word
     rows = read_select_luts(row_banks, False, lut_inputs)
-    cols = read_select_luts(tap_cols, padded and fifo_ram, lut_inputs)
-    if not fifo_ram or (rows <= 1 and cols <= 1):
-        return tap_rows * tap_cols * word * rows + beat * cols
+    cols = read_select_luts(tap_cols, padded, lut_inputs)
+    if (rows <= 1 and cols <= 1) or bank_words > 2:
+        return beat * (rows + cols)
     return beat * read_select_luts(row_banks * tap_cols, padded, lut_inputs)
 
 
