@@ -48,7 +48,7 @@ FIT_FEATURES = {
             "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
             "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
             "mx_decode", "mx_term", "mx_align", "mx_quant", "dwc_sel", "dwc_load",
-            "win_ctl", "thr_cmp", "term_and", "win_read", "tern_depth"),
+            "win_ctl", "thr_cmp", "term_and", "win_read"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }

@@ -553,22 +553,3 @@ def test_window_read_path_counts_the_line_buffer_banks_apart_from_lutram_mux():
     assert tally.features["win_read"] == 48 + 16
     assert tally.features["lutram_mux"] == 0
     assert tally.features["pad_mux"] == 0
-
-
-@pytest.mark.parametrize(("terms", "levels"), [(1, 0), (2, 1), (3, 2), (8, 3), (9, 4), (16, 4)])
-def test_tree_levels_by_hand(terms, levels):
-    from hwgen.perf.cost.binary_mvau import tree_levels
-    assert tree_levels(terms) == levels
-
-
-def test_ternary_term_bits_weigh_by_their_tree_depth():
-    from hwgen.perf.cost.binary_mvau import ternary_mvau_features
-    from hwgen.perf.cost.model import tally_of
-    from tests.fixtures.binary_factories import random_binary_params
-    # sweep point t04's shape: PE 2, SIMD 16, 4-bit unsigned inputs: two trees per PE of 16
-    # terms (x or 0) of 4 bits, 4 levels each: 2 x 2 x 16 x 4 = 256 term bits, x 4 = 1024
-    p = random_binary_params(np.random.default_rng(4), "ternary", mh=64, mw=64, pe=2,
-                             simd=16, activation="requant", in_bits=4)
-    tally = tally_of(ternary_mvau_features, p, "ecp5")
-    assert tally.features["term_and"] == 256
-    assert tally.features["tern_depth"] == 256 * 4

@@ -30,7 +30,7 @@ from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
-           "compressor_counter_outputs", "xnor_first_group", "tree_levels"]
+           "compressor_counter_outputs", "xnor_first_group"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -61,11 +61,6 @@ def compressor_counter_outputs(n: int, first_group: int) -> tuple[int, int]:
             out.pop()
         columns, group = out, LUT_INPUTS
     return outputs, n.bit_length()
-
-
-def tree_levels(terms: int) -> int:
-    """Levels of a balanced binary tree over ``terms`` leaves: ``ceil(log2(terms))``."""
-    return max(terms - 1, 0).bit_length()
 
 
 def step_dot_bounds(term_lo, term_hi, simd: int) -> tuple[int, int]:
@@ -154,11 +149,6 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
         # x or 0 (an AND with the mask and sign planes' select): a feature of its own, not
         # the binary-weight MVAU's +x / -x select (term_sel)
         t.features["term_and"] += 2 * p.pe * p.simd * width(*term)
-        # the two trees' term bits times their depth: ABC maps the gated terms and the
-        # carry-save tree for depth, so on LUT4 a term bit costs about a LUT per level of
-        # the tree it passes (measured with the module kept on ECP5: t01's 8-term trees
-        # 980 LUT4, t04's 16-term trees 1334, for the same 256 term bits)
-        t.features["tern_depth"] += 2 * p.pe * p.simd * width(*term) * tree_levels(p.simd)
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

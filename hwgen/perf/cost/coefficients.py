@@ -21,13 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 2.4624, "csa": 0.8228, "csa_dsp": 1.0547, "mux": 0.9884, "in_mux": 2.0049,
-            "acc_mux": 0.9933, "term_sel": 1.0218, "rom": 1.0899, "soft_mul": 1.3103,
-            "soft_mul_lut": 1.473, "logic": 0.9609, "ram_ff": 0.0532, "rq_g": 7.3954,
-            "rq_g_bits": 4.8445, "rq_s": 38.3864, "rq_s_bits": 1.825, "rq_shift": 0.263,
-            "rq_serial": 17.4448, "rq_mux": 1.2736, "mx_term": 0.5819, "mx_align": 2.2531,
-            "mx_quant": 2.4052, "dwc_sel": 1.2719, "dwc_load": 1.4827, "win_ctl": 1.0015,
-            "term_and": 0.6277, "win_read": 0.9261, "tern_depth": 0.188,
+            "add_lut": 2.4623, "csa": 0.8235, "csa_dsp": 1.0544, "mux": 0.9884, "in_mux": 2.0018,
+            "acc_mux": 0.9834, "term_sel": 1.0133, "rom": 1.0938, "soft_mul": 1.3093,
+            "soft_mul_lut": 1.4699, "logic": 0.9593, "ram_ff": 0.0349, "rq_g": 7.7243,
+            "rq_g_bits": 4.8269, "rq_s": 38.5739, "rq_s_bits": 1.8216, "rq_shift": 0.2635,
+            "rq_serial": 17.3699, "rq_mux": 1.2796, "mx_term": 0.5817, "mx_align": 2.2511,
+            "mx_quant": 2.4052, "dwc_sel": 1.2719, "dwc_load": 1.4827, "win_ctl": 1.0016,
+            "term_and": 1.2459, "win_read": 0.9261,
         },
         "ff": {
             "reg": 0.9852, "reg_dsp": 0.9624, "ram_ff": 0.3681, "block": 2.2253,
@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add_lut": 0.6005, "inc_lut": 2.5796, "csa_dsp": 0.5695, "mux": 0.1049,
-            "mux_n": 0.3336, "in_mux": 2.6111, "acc_mux": 0.2949, "lutram_mux": 5.9986,
-            "term_sel": 2.7969, "cmp": 1.7207, "cmp_lut": 3.1142, "rom": 1.2611,
-            "soft_mul": 1.6462, "logic": 3.8473, "rq_g": 18.2744, "rq_g_bits": 0.9174,
-            "rq_s_bits": 1.4789, "rq_shift": 0.5146, "rq_serial": 7.5385, "rq_mux": 1.4869,
-            "mx_decode": 1.925, "mx_term": 0.8258, "mx_align": 3.0646, "mx_quant": 2.8371,
-            "dwc_sel": 4.1198, "dwc_load": 1.2667, "win_read": 0.9622, "tern_depth": 0.7034,
+            "add_lut": 0.5853, "inc_lut": 2.5303, "csa_dsp": 0.5669, "mux": 0.0988,
+            "mux_n": 0.3395, "in_mux": 2.635, "acc_mux": 0.2646, "lutram_mux": 6.0533,
+            "term_sel": 2.8044, "cmp": 1.7463, "cmp_lut": 3.1464, "rom": 1.2558,
+            "soft_mul": 1.6811, "logic": 3.927, "rq_g": 20.6376, "rq_g_bits": 0.7804,
+            "rq_s_bits": 1.4825, "rq_shift": 0.5158, "rq_serial": 8.2873, "rq_mux": 1.5318,
+            "mx_decode": 1.9091, "mx_term": 0.8269, "mx_align": 3.0667, "mx_quant": 2.8365,
+            "dwc_sel": 4.1202, "dwc_load": 1.2703, "term_and": 2.2584, "win_read": 0.9613,
         },
         "ff": {
             "reg": 0.9859, "reg_dsp": 0.9581, "ram_ff": 0.2444, "block": 2.5818,

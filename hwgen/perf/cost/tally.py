@@ -59,8 +59,6 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 register), then the row select, column rotation and pad value per beat bit
                 (``stream.read_select_luts``: a LUT of ``k`` inputs selects among ``k - 2``
                 leaves)
-``tern_depth``  the ternary MVAU's gated term bits times the levels of the tree they are
-                summed in (``ceil(log2(SIMD))``)
 ``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
                 table's read, flipped per lane: the table's columns and the flip share the
                 comparator's LUTs, which a comparison with a counter or a constant does not)
@@ -86,7 +84,6 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
     "dwc_sel", "dwc_load", "win_ctl", "thr_cmp", "term_and", "win_read",
-    "tern_depth",
 )
 
 
