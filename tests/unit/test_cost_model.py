@@ -505,3 +505,67 @@ def test_max_pool_registers_follow_the_prefetch_and_the_late_write():
 def test_tiny_rams_stay_in_flip_flops_as_memory_libmap_decides(target, width_bits, depth,
                                                                style):
     assert memory_style(Ram(depth=depth, width=width_bits, sync_read=False), target) == style
+
+
+# -- the sliding window's read data (win_read) ------------------------------------------------
+
+@pytest.mark.parametrize(("sources", "padded", "lut_inputs", "luts"), [
+    (1, False, 6, 0), (1, False, 4, 0),   # the read register straight into the FIFO
+    (1, True, 6, 1), (1, True, 4, 1),     # register or pad value: one gate
+    (3, True, 6, 1),                      # 3 data, 2 selects, the pad flag: one LUT6
+    (4, True, 6, 2),                      # 4 + 2 + 1 inputs: two LUT6 and a MUXF7
+    (3, True, 4, 2),                      # LUT4s of two leaves each, joined by a PFUMX
+    (12, True, 4, 7),                     # 13 leaves, two a LUT4
+])
+def test_read_select_luts_by_hand(sources, padded, lut_inputs, luts):
+    from hwgen.perf.cost.stream import read_select_luts
+    assert read_select_luts(sources, padded, lut_inputs) == luts
+
+
+def test_rotation_luts_keep_stages_that_fit_one_lut6_and_flatten_on_lut4():
+    from hwgen.perf.cost.stream import rotation_luts
+    # sweep point w06: 4 row banks x 3 column banks of 16 bits (2 words each), padded, 144
+    # beat bits. xcup: a row select (4 ways, 2 selects: one LUT6) per tap row and column
+    # bank, shared by the taps that read it (3 x 3 x 16 = 144 LUTs), then per beat bit 3
+    # columns, 2 selects and the pad in one LUT6 (144): 288, what Yosys builds (the LUTs
+    # feeding the output FIFO's RAM32M16 write data, counted in its netlist)
+    assert rotation_luts(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
+                         lut_inputs=6, bank_words=2) == 288
+    # ECP5, banks of two words: one select among all 12 sources and the pad per bit, 13
+    # leaves at two a LUT4: 7 a bit (Yosys: 1079 LUT4 feed the FIFO's write data, 7.5)
+    assert rotation_luts(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
+                         lut_inputs=4, bank_words=2) == 144 * 7
+    # ECP5, banks of three words (an 8 x 8 image, the digits CNN's conv1 window: 8-bit
+    # taps): the stages stay, a 4-way row select (2 LUT4) then 3 columns and the pad (2)
+    assert rotation_luts(word=8, row_banks=4, tap_rows=3, tap_cols=3, padded=True,
+                         lut_inputs=4, bank_words=3) == 72 * 4
+    # one tap a beat, padded (sweep point w03, 64 bits): a gate per bit on either target
+    assert rotation_luts(word=64, row_banks=1, tap_rows=1, tap_cols=1, padded=True,
+                         lut_inputs=4, bank_words=30) == 64
+
+
+@pytest.mark.parametrize(("banks", "lut_inputs", "luts"), [
+    # measured in Yosys netlists: the LUTs between a line buffer's DPR16X4 primitives and
+    # its read register, per bit (c01 / d02 / w03: 2 banks, c02: 3, w01: 4, p02: 5, d01: 6)
+    (1, 4, 0), (2, 4, 1), (3, 4, 2), (4, 4, 3), (5, 4, 3), (6, 4, 4),
+    # xcup p02: 3 RAM32M16 deep, one LUT5 a bit
+    (3, 6, 1),
+])
+def test_bank_select_luts_as_measured(banks, lut_inputs, luts):
+    from hwgen.perf.cost.stream import bank_select_luts
+    assert bank_select_luts(banks, lut_inputs) == luts
+
+
+def test_window_read_path_counts_the_line_buffer_banks_apart_from_lutram_mux():
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.stream import sliding_window_features
+    # sweep point w01 on ECP5: a 64 x 16-bit line buffer in 4 DPR16X4 deep (3 LUT4 a bit
+    # before the read register: 48) and the pad gate after it (16): 64, none of it
+    # lutram_mux (the output FIFO, 3 words, is one primitive deep)
+    window = SlidingWindowParams(name="w", height=8, width=8, channels=4, kernel=3, stride=1,
+                                 pads=(1, 1, 1, 1), element=IntType(8, True), pad_value=-93,
+                                 lanes=2, out_fifo_depth=3)
+    tally = tally_of(sliding_window_features, window, "ecp5")
+    assert tally.features["win_read"] == 48 + 16
+    assert tally.features["lutram_mux"] == 0
+    assert tally.features["pad_mux"] == 0

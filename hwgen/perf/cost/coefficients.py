@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.0436, "add_lut": 0.3354, "inc_lut": 1.278, "csa": 0.494, "csa_dsp": 0.9905,
-            "mux": 0.6618, "mux_n": 0.2573, "in_mux": 1.9964, "acc_mux": 1.1248, "pad_mux": 0.4654,
-            "lutram_mux": 1.5484, "term_sel": 1.3824, "cmp": 0.8309, "rom": 1.0998,
-            "soft_mul": 1.1207, "soft_mul_lut": 1.3147, "logic": 0.9079, "ram_ff": 1.4753,
-            "rq_g": 2.6541, "rq_g_bits": 5.1795, "rq_s": 63.6047, "rq_s_bits": 1.3236,
-            "rq_shift": 0.1458, "rq_serial": 13.9998, "rq_mux": 0.7489, "mx_align": 2.4676,
-            "mx_quant": 2.3468, "win_ctl": 0.4562, "term_and": 1.4694, "rq_table": 0.0989,
-            "mx_term_log": 0.9686, "csa_borrow": 0.925, "dwc_pick": 1.0772, "dwc_ctl": 1.0385,
+            "add_lut": 0.2662, "inc_lut": 1.5149, "csa": 0.4054, "csa_dsp": 1.0181, "mux": 0.7045,
+            "in_mux": 1.983, "acc_mux": 1.1668, "term_sel": 1.5095, "cmp": 0.6814, "rom": 1.1046,
+            "soft_mul": 1.1519, "soft_mul_lut": 1.4875, "logic": 0.8961, "ram_ff": 1.9004,
+            "rq_g": 4.2087, "rq_g_bits": 5.0421, "rq_s": 58.9516, "rq_s_bits": 1.4392,
+            "rq_shift": 0.205, "rq_serial": 12.5004, "rq_mux": 0.7436, "mx_align": 2.3491,
+            "mx_quant": 2.3788, "win_ctl": 0.7144, "term_and": 1.5251, "rq_table": 0.0972,
+            "mx_term_log": 0.9813, "csa_borrow": 0.9371, "dwc_pick": 1.0816, "dwc_ctl": 1.2257,
+            "win_read": 0.9418,
         },
         "ff": {
             "reg": 0.9872, "reg_dsp": 0.9604, "ram_ff": 0.4107, "block": 1.9282,
@@ -40,13 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0352, "add_lut": 0.4533, "inc_lut": 3.0677, "csa": 0.1811, "csa_dsp": 0.8403,
-            "mux": 0.4645, "mux_n": 0.8413, "in_mux": 2.2874, "acc_mux": 1.054, "pad_mux": 0.7092,
-            "lutram_mux": 0.7203, "term_sel": 2.9917, "cmp": 0.6792, "cmp_lut": 2.0986,
-            "rom": 1.1241, "soft_mul": 1.8786, "logic": 4.3074, "rq_g_bits": 2.0652,
-            "rq_s_bits": 1.3804, "rq_shift": 0.3534, "rq_mux": 0.6593, "mx_decode": 0.2082,
-            "mx_align": 2.6746, "mx_quant": 2.8025, "term_and": 2.1467, "rq_table": 0.0951,
-            "mx_term_log": 1.4179, "csa_borrow": 0.062, "dwc_pick": 1.0568, "dwc_ctl": 1.3019,
+            "add": 0.0502, "add_lut": 0.5618, "inc_lut": 2.9309, "csa": 0.1588, "csa_dsp": 0.8878,
+            "mux": 0.203, "mux_n": 0.3632, "in_mux": 2.1913, "acc_mux": 1.0988,
+            "lutram_mux": 3.899, "term_sel": 2.969, "popcount": 0.153, "cmp": 1.4093,
+            "cmp_lut": 2.7742, "rom": 1.1359, "soft_mul": 1.7731, "logic": 3.9103, "rq_g": 0.4848,
+            "rq_g_bits": 1.8627, "rq_s": 11.2407, "rq_s_bits": 1.1598, "rq_shift": 0.4415,
+            "rq_mux": 0.6388, "mx_decode": 0.2064, "mx_align": 2.5746, "mx_quant": 2.8386,
+            "term_and": 2.2232, "rq_table": 0.077, "mx_term_log": 1.4112, "dwc_pick": 1.0369,
+            "dwc_ctl": 0.93, "win_read": 0.9734,
         },
         "ff": {
             "reg": 0.9879, "reg_dsp": 0.9562, "ram_ff": 0.2926, "block": 2.2652,

@@ -19,12 +19,13 @@ import numpy as np
 from ...ir.blocks.sliding_window import SlidingWindowParams
 from .arith import index_bits, range_bits, width
 from .components import counter, stream_fifo
-from .memory import Ram, rom_from_fields
+from .memory import Ram, lutram_banks, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
 __all__ = ["sliding_window_features", "sliding_window_cost", "width_converter_features",
-           "fork_features", "input_fifo_features"]
+           "fork_features", "input_fifo_features", "read_select_luts",
+           "bank_select_luts", "rotation_luts"]
 
 
 def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
@@ -42,14 +43,23 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     row_words = -(-w // q) * g
     depth = rows // row_banks * row_words
     addr_bits = index_bits(depth)
+    # a LUT RAM deeper than one primitive reads through a select among its primitives:
+    # counted with the read path's other selects below (win_read), not as lutram_mux
+    lutram_mux = t.features["lutram_mux"]
+    depth_banks = 1
     for bank in range(row_banks * q):
-        style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}",
-                      Ram(depth=depth, width=word, sync_read=True,
-                          block_ram=p.pipeline != "deep"))
+        ram = Ram(depth=depth, width=word, sync_read=True, block_ram=p.pipeline != "deep")
+        style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}", ram)
+        if style == "lutram":
+            depth_banks = lutram_banks(ram, t.target)
         if style == "bram" and t.target.bram_ram_ffs:
             # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
             # registers, about an address's worth of registers on its address ports
             t.reg(addr_bits + 1)
+    t.features["lutram_mux"] = lutram_mux
+    # each bank's read: a select among its primitives, before the read register
+    t.features["win_read"] += row_banks * q * word * bank_select_luts(
+        depth_banks, t.target.lut_inputs)
     slot_bits = index_bits(rows)
     control = t.features["reg"]
     # ---- input side: row, column-group, position-in-image, column-bank, word, buffer row
@@ -160,13 +170,63 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.reg(1 + (taps if padded else 0))                   # valid1, a pad flag a tap
     if row_banks > 1:                                    # each tap row from its bank
         t.reg(slot_bits)
-        t.mux(taps * word, rows)
     if q > 1:                                            # columns rotated into tap order
         t.reg(index_bits(q))
-        t.mux(taps * word, q)
-    if padded:
-        t.features["pad_mux"] += beat                    # pad value or buffer, per tap
+    # each beat bit: one of the row banks' and column banks' read registers, or the pad
+    # value (then the output FIFO's LUT RAM: nothing merges into its write data)
+    t.features["win_read"] += rotation_luts(word=word, row_banks=row_banks, tap_rows=r,
+                                            tap_cols=q, padded=padded,
+                                            lut_inputs=t.target.lut_inputs,
+                                            bank_words=depth)
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
+
+
+def read_select_luts(sources: int, padded: bool, lut_inputs: int) -> int:
+    """LUTs of one bit that selects one of ``sources`` registers (or, ``padded``, a
+    constant): a LUT of ``k`` inputs selects among ``k - 2`` leaves (two of four on a LUT4,
+    four of six on a LUT6: the rest are select bits), the target's wide multiplexers
+    (PFUMX / L6MUX21, MUXF7 / MUXF8) join the LUTs, and the pad flag is one more leaf.
+    One source and no pad is a wire."""
+    leaves = sources + (1 if padded else 0)
+    if leaves < 2:
+        return 0
+    return -(-leaves // (lut_inputs - 2))
+
+
+def rotation_luts(*, word: int, row_banks: int, tap_rows: int, tap_cols: int, padded: bool,
+                  lut_inputs: int, bank_words: int) -> int:
+    """LUTs of the window's read data between the banks' read registers and the output
+    FIFO: each tap row from its row bank (``row_banks`` ways, one select per tap row and
+    column bank), the columns rotated into tap order (``tap_cols`` ways) and the pad value.
+
+    Where each stage fits one LUT (a LUT6 holds a 4-way select, or a 3-way one and the pad)
+    Yosys keeps the stages, the row select shared by the ``tap_cols`` taps that read it
+    (sweep point w06 on xcup: 2 LUT6 a bit). On LUT4s, measured on w06's structure (4 row
+    banks x 3 column banks, padded) at image widths 3 to 12 on ECP5: with banks of at most
+    two words (``bank_words``, a 1-bit address) ABC selects among every source and the pad
+    in one function per bit (widths 3, 5, 6: about 7.5 LUT4 a bit, 12 sources and the pad
+    at two leaves a LUT4); with deeper banks the stages stay (widths 7, 8, 12 and the digits
+    CNN's conv1 window: about 5 LUT4 a bit). Why the bank depth decides is not known.
+    """
+    beat = tap_rows * tap_cols * word
+    rows = read_select_luts(row_banks, False, lut_inputs)
+    cols = read_select_luts(tap_cols, padded, lut_inputs)
+    if (rows <= 1 and cols <= 1) or bank_words > 2:
+        return beat * (rows + cols)
+    return beat * read_select_luts(row_banks * tap_cols, padded, lut_inputs)
+
+
+def bank_select_luts(banks: int, lut_inputs: int) -> int:
+    """LUTs of one bit of a LUT RAM's read that selects among ``banks`` primitives in
+    depth (by the address's high bits, before the read register). On a LUT6 one LUT selects
+    among four (:func:`read_select_luts`); on ECP5's LUT4s, measured with Yosys on line
+    buffers of 2 to 6 DPR16X4 banks (sweep points c01, c02, w01, p02, d01): ``banks - 1``
+    LUT4s but one in four, the PFUMX / L6MUX21 taking their place."""
+    if banks < 2:
+        return 0
+    if lut_inputs >= 6:
+        return read_select_luts(banks, False, lut_inputs)
+    return banks - 1 - (banks - 1) // 4
 
 
 def _add_mod(t: Tally, bits: int, *, adder: bool = True) -> None:

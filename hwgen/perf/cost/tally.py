@@ -57,6 +57,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 slack, credits): each one's next-state selection
 ``term_and``    bits of the ternary MVAU's terms gated by a weight's plane (``x`` or 0) in
                 front of its adder trees
+``win_read``    LUTs of the sliding window's read data, counted structurally: the line
+                buffer's select among LUT RAM primitives in depth (before its read
+                register), then the row select, column rotation and pad value per beat bit
+                (``stream.read_select_luts``: a LUT of ``k`` inputs selects among ``k - 2``
+                leaves)
 ``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
                 table's read, flipped per lane: the table's columns and the flip share the
                 comparator's LUTs, which a comparison with a counter or a constant does not)
@@ -88,7 +93,7 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
-    "dwc_ctl",
+    "dwc_ctl", "win_read",
 )
 
 
