@@ -199,3 +199,42 @@ def test_a_packed_pairs_borrows_are_one_bit_rows_counted_apart(target):
     high_pe_trees(t, [(-9, 7), (0, 1)] * 2, count=3)
     assert t.features["csa_dsp"] == 2 * 3
     assert t.features["csa_borrow"] == 10 * 3
+
+
+def test_a_registered_term_select_costs_one_mux_per_bit_over_the_bits_it_can_pick():
+    """A 4-bit product shifted by a 2-bit exponent register (max 2, but the register can hold
+    3): term bit j picks product bit j - e for e in 0 .. 3, the sign bit (3) above the
+    product: bits 0 .. 5 pick {0}, {0, 1}, {0, 1, 2}, {0 .. 3}, {1, 2, 3}, {2, 3}. With the
+    two select bits each fits a LUT6 (6 LUTs); in LUT4s the bits of 3 and 4 data inputs take
+    two 2-way muxes each (1 + 1 + 2 + 2 + 2 + 1 = 9). Shifted by 0 .. 1 every bit has at most
+    two data and one select (5 bits, 5 LUTs); not shifted, the term is a wire."""
+    from hwgen.perf.cost.mx_mvau import term_select_luts
+
+    assert term_select_luts(4, 2, 6) == 6
+    assert term_select_luts(4, 2, 4) == 9
+    assert term_select_luts(4, 1, 6) == term_select_luts(4, 1, 4) == 5
+    assert term_select_luts(4, 0, 6) == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_an_mx_mvau_of_one_lane_per_block_counts_its_terms_registered(target):
+    """MXFP4 weights (3-bit mantissas, exponent offsets 0 .. 2) on uint8 inputs (9 bits): a
+    13-bit product, 15-bit terms. With SIMD 1 each PE's term goes straight into the dot
+    register: per lane bits 0, 1, 13, 14 pick 1, 2, 3, 2 product bits, bits 2 .. 12 three or
+    four: one LUT6 each (15 a lane, 60 for PE 4), in LUT4s 1 + 1 + 2 x 11 + 2 + 1 = 27 a lane
+    (108). All weight blocks share one exponent (no spread): no alignment shift, no
+    ``mx_align``. With SIMD 8 the terms feed an adder tree and stay in ``mx_term_log``."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    one = make_mx_layer(np.random.default_rng(3), mh=8, mw=32, pe=4, simd=1, w_exp=(124, 124))
+    assert one.weight_span == one.input_span == 0
+    t = tally_of(mx_mvau_features, one, target)
+    assert t.features["mx_term_reg"] == {"xcup": 60, "ecp5": 108}[target]
+    assert t.features["mx_term_log"] == 0
+    assert t.features["mx_align"] == 0
+    eight = make_mx_layer(np.random.default_rng(3), mh=8, mw=32, pe=4, simd=8)
+    t = tally_of(mx_mvau_features, eight, target)
+    assert t.features["mx_term_reg"] == 0
+    assert t.features["mx_term_log"] > 0

@@ -31,7 +31,7 @@ from .memory import rom_from_words
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["mx_mvau_features", "mx_mvau_cost", "log_shifter_bits"]
+__all__ = ["mx_mvau_features", "mx_mvau_cost", "log_shifter_bits", "term_select_luts"]
 
 
 def log_shifter_bits(in_bits: int, max_shift: int) -> int:
@@ -41,6 +41,26 @@ def log_shifter_bits(in_bits: int, max_shift: int) -> int:
     follow the bits each stage can set, not the final width times the stages."""
     out = in_bits + max_shift
     return sum(min(in_bits + (1 << (k + 1)) - 1, out) for k in range(index_bits(max_shift + 1)))
+
+
+def term_select_luts(prod_bits: int, max_exp: int, lut_inputs: int) -> int:
+    """LUTs of one lane's term ``prod << exp`` when the term feeds a register directly (one
+    lane per block, no adder after it; its NaN and dead-block zeroing are that register's
+    synchronous reset), as the mapper builds it: each term bit alone, one mux over the product
+    bits the exponent register can select (its every value ``0 .. 2**e_bits - 1``, not only
+    ``0 .. max_exp``; above the product, its sign bit) and the select bits. A bit whose inputs
+    fit one LUT takes one; a wider one a row of ``2**m``-way muxes (``m`` select bits and
+    ``2**m`` data fill a LUT; the wide-mux cells, MUXF7 or PFUMX, join them)."""
+    e_bits = max_exp.bit_length()
+    if not e_bits:
+        return 0                                          # no shift: the term is a wire
+    leaf = 1 << max(m for m in range(lut_inputs) if m + (1 << m) <= lut_inputs)
+    luts = 0
+    for j in range(prod_bits + max_exp):
+        data = len({min(j - e, prod_bits - 1) for e in range(1 << e_bits) if j - e >= 0})
+        if data:
+            luts += 1 if data + e_bits <= lut_inputs else -(-data // leaf)
+    return luts
 
 
 def _requantizer(t: Tally, p: MxMvauParams) -> None:
@@ -126,9 +146,16 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     t.multiply(w_mant, x_mant, prod_bits, count=lanes)
     t.reg(lanes * (prod_bits + index_bits(max_exp + 1) + 1))
     # each product shifted by its exponent offsets into a term, NaN lanes zeroed
-    t.features["mx_term"] += lanes * term_bits * (index_bits(max_exp + 1) if max_exp else 1)
-    t.features["mx_term_log"] += lanes * (log_shifter_bits(prod_bits, max_exp) if max_exp
-                                          else term_bits)
+    if groups == 1 and gl == 1:
+        # one lane per block: the term goes straight into the dot register (the dead-block
+        # and NaN zeroing are its synchronous reset), each bit a mux of its own, in LUTs
+        t.features["mx_term_reg"] += lanes * term_select_luts(prod_bits, max_exp,
+                                                              t.target.lut_inputs)
+    else:
+        t.features["mx_term"] += lanes * term_bits * (index_bits(max_exp + 1) if max_exp
+                                                      else 1)
+        t.features["mx_term_log"] += lanes * (log_shifter_bits(prod_bits, max_exp) if max_exp
+                                              else term_bits)
     if p.weight_block:
         repeat = max(1, p.weight_block // p.simd)
         counter(t, p.nf * p.scale_steps)
@@ -138,11 +165,14 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         fold_table(t, "exp_lo", p.weight_exp_lo.reshape(p.nf, p.pe), bits=9)
     if mx_in or p.weight_block:
         t.features["mx_carry"] += p.pe * groups * 3 * -(-10 // t.target.carry_bits)
-    t.reg(p.pe * groups * (range_bits(shift_max + 1) + 2))
+    t.reg(p.pe * groups * (shift_max.bit_length() + 2))  # the shift, NaN and zero flags
     block_tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)] * gl)
     t.tree(block_tree, count=p.pe * groups)
-    # each block sum aligned by its shared exponents, then the blocks of the beat summed
-    t.features["mx_align"] += p.pe * groups * step_bits * max(range_bits(shift_max + 1), 1)
+    # each block sum aligned by its shared exponents, then the blocks of the beat summed; with
+    # no exponent spread (shift_max 0) the shift is a wire and the dead-block zeroing left is
+    # a register's synchronous reset or part of the adder after it: no LUT of its own
+    shift_bits = shift_max.bit_length()                  # 0: no spread, the shift is a wire
+    t.features["mx_align"] += p.pe * groups * step_bits * shift_bits
     if groups > 1:
         t.tree(adder_tree([(-(1 << (step_bits - 1)), (1 << (step_bits - 1)) - 1)] * groups),
                count=p.pe)
