@@ -21,17 +21,17 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 0.2662, "inc_lut": 1.5149, "csa": 0.4054, "csa_dsp": 1.0181, "mux": 0.7045,
-            "in_mux": 1.983, "acc_mux": 1.1668, "term_sel": 1.5095, "cmp": 0.6814, "rom": 1.1046,
-            "soft_mul": 1.1519, "soft_mul_lut": 1.4875, "logic": 0.8961, "ram_ff": 1.9004,
-            "rq_g": 4.2087, "rq_g_bits": 5.0421, "rq_s": 58.9516, "rq_s_bits": 1.4392,
-            "rq_shift": 0.205, "rq_serial": 12.5004, "rq_mux": 0.7436, "mx_align": 2.3491,
-            "mx_quant": 2.3788, "win_ctl": 0.7144, "term_and": 1.5251, "rq_table": 0.0972,
-            "mx_term_log": 0.9813, "csa_borrow": 0.9371, "dwc_pick": 1.0816, "dwc_ctl": 1.2257,
-            "win_read": 0.9418,
+            "add_lut": 0.2668, "inc_lut": 1.5316, "csa": 0.4082, "csa_dsp": 1.0321, "mux": 0.7092,
+            "in_mux": 1.966, "acc_mux": 1.183, "term_sel": 1.5113, "cmp": 0.6661, "rom": 1.1046,
+            "soft_mul": 1.1492, "soft_mul_lut": 1.4826, "logic": 0.8931, "ram_ff": 1.8715,
+            "rq_g": 5.5461, "rq_g_bits": 4.9559, "rq_s": 58.6813, "rq_s_bits": 1.4437,
+            "rq_shift": 0.2041, "rq_serial": 12.6049, "rq_mux": 0.7318, "mx_align": 2.3487,
+            "mx_quant": 2.3789, "win_ctl": 0.7185, "term_and": 1.5266, "rq_table": 0.0975,
+            "mx_term_log": 0.981, "csa_borrow": 0.928, "dwc_pick": 1.0818, "dwc_ctl": 1.2371,
+            "win_read": 0.9426,
         },
         "ff": {
-            "reg": 0.9872, "reg_dsp": 0.9604, "ram_ff": 0.4107, "block": 1.9282,
+            "reg": 0.987, "reg_dsp": 0.9613, "ram_ff": 0.3737, "block": 2.0727,
         },
         "carry": {
             "carry": 0.5568, "soft_mul": 0.1228, "rq_g_carry": 1.2648, "rq_s_carry": 0.4536,
@@ -40,21 +40,21 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0502, "add_lut": 0.5618, "inc_lut": 2.9309, "csa": 0.1588, "csa_dsp": 0.8878,
-            "mux": 0.203, "mux_n": 0.3632, "in_mux": 2.1913, "acc_mux": 1.0988,
-            "lutram_mux": 3.899, "term_sel": 2.969, "popcount": 0.153, "cmp": 1.4093,
-            "cmp_lut": 2.7742, "rom": 1.1359, "soft_mul": 1.7731, "logic": 3.9103, "rq_g": 0.4848,
-            "rq_g_bits": 1.8627, "rq_s": 11.2407, "rq_s_bits": 1.1598, "rq_shift": 0.4415,
-            "rq_mux": 0.6388, "mx_decode": 0.2064, "mx_align": 2.5746, "mx_quant": 2.8386,
-            "term_and": 2.2232, "rq_table": 0.077, "mx_term_log": 1.4112, "dwc_pick": 1.0369,
-            "dwc_ctl": 0.93, "win_read": 0.9734,
+            "add": 0.0494, "add_lut": 0.565, "inc_lut": 2.937, "csa": 0.1531, "csa_dsp": 0.8865,
+            "mux": 0.2055, "mux_n": 0.3647, "in_mux": 2.1946, "acc_mux": 1.1239,
+            "lutram_mux": 3.9258, "term_sel": 2.9745, "popcount": 0.152, "cmp": 1.4017,
+            "cmp_lut": 2.7659, "rom": 1.1367, "soft_mul": 1.7958, "logic": 3.9075, "rq_g": 1.1981,
+            "rq_g_bits": 1.7887, "rq_s": 10.828, "rq_s_bits": 1.1682, "rq_shift": 0.4385,
+            "rq_mux": 0.6246, "mx_decode": 0.2233, "mx_align": 2.5817, "mx_quant": 2.8375,
+            "term_and": 2.228, "rq_table": 0.077, "mx_term_log": 1.411, "dwc_pick": 1.0369,
+            "dwc_ctl": 0.9305, "win_read": 0.9735,
         },
         "ff": {
-            "reg": 0.9879, "reg_dsp": 0.9562, "ram_ff": 0.2926, "block": 2.2652,
+            "reg": 0.9876, "reg_dsp": 0.9569, "ram_ff": 0.2504, "block": 2.4289,
         },
         "carry": {
-            "carry": 0.7178, "soft_mul": 1.4892, "rq_g_carry": 1.5066, "rq_s_carry": 0.6281,
-            "mx_carry": 0.5432,
+            "carry": 0.7179, "soft_mul": 1.4846, "rq_g_carry": 1.5088, "rq_s_carry": 0.6281,
+            "mx_carry": 0.5434,
         },
     },
 }
