@@ -249,3 +249,21 @@ def test_xnor_dot_products_are_shifted_past_acc_shift_and_the_doubling():
     assert dot_zeros(requant, xnor=True) == 17
     assert dot_zeros(requant) == 16
     assert dot_zeros(SimpleNamespace(popcount_domain=True, acc_shift=0), xnor=True) == 0
+
+
+def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
+    """A 24-bit accumulator times a 32-bit (signed) multiplier: 56-bit products. Round half to
+    even adds, beside the rounding every single rule has (56 bits), the bits its tie to even
+    spans: at a constant shift of 31 + 14 = 45, the 11 above it; at a shift that changes with
+    the fold, the whole product."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    def rq_s_bits(shift):
+        t = Tally(XCUP)
+        requantizer(t, acc_bits=24, out_bits=8, multiplier=[[1 << 30], [1 << 30]],
+                    shift=shift, rounding="single_even", lanes=1)
+        return t.features["rq_s_bits"]
+
+    assert rq_s_bits([[-14], [-14]]) == 56 + 11
+    assert rq_s_bits([[-14], [-15]]) == 56 + 56

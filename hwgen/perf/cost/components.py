@@ -349,7 +349,14 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
-            t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+            if len(set(values)) == 1:
+                # a constant shift: the floor is wiring and the remainder's comparisons with
+                # the constant half an OR of its low bits (a LUT per five or so, not
+                # counted); the tie to even spans the bits above the shift (measured: the
+                # binary MLP's fc3, 56-bit products shifted by 45 in four of five lanes)
+                t.features["rq_s_bits"] += max(product_bits - values[0], 1)
+            else:
+                t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
         if pipelined:
             pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
