@@ -238,3 +238,71 @@ def test_an_mx_mvau_of_one_lane_per_block_counts_its_terms_registered(target):
     t = tally_of(mx_mvau_features, eight, target)
     assert t.features["mx_term_reg"] == 0
     assert t.features["mx_term_log"] > 0
+
+
+# -- an accumulator whose dot products hold their low bits at 0 (a binary MVAU's acc_shift) -
+
+def test_shifted_accumulator_low_bits_keep_one_flip_flop_per_distinct_column():
+    """Two folds, two lanes, 3 low bits. Lane 0 (6, 4): bit 0 (0, 0) is dropped, bit 1
+    (1, 0), bit 2 (1, 1); lane 1 (1, 3): bit 0 (1, 1) merges with lane 0's bit 2, bit 1
+    (0, 1), bit 2 (0, 0) dropped: three flip-flops."""
+    from hwgen.perf.cost.components import shifted_acc_low_bits
+
+    assert shifted_acc_low_bits([[6, 1], [4, 3]], 3) == 3
+    assert shifted_acc_low_bits([[8, 16], [-32, 64]], 3) == 0    # multiples of 8: all 0
+    assert shifted_acc_low_bits([[-1, -1]], 4) == 1              # one fold, every bit 1
+
+
+def test_dot_products_low_zeros_have_no_register_adder_or_select():
+    """PE 2, dots of 5 bits, accumulators of 10 of which the low 3 only hold the bias's
+    (the bias of the test above: 3 flip-flops): 2 x 3 dot flip-flops and 2 x 3 accumulator
+    flip-flops less, 3 more; the select in front of the adder spans 2 x 7 bits, not 2 x 10."""
+    from hwgen.perf.cost.components import mvau_core
+    from hwgen.perf.cost.memory import rom_from_fields
+    from hwgen.perf.cost.tally import Tally
+
+    def core(target, zeros):
+        t = Tally(COST_TARGETS[target])
+        mvau_core(t, nf=2, sf=4, pe=2, in_bits=4,
+                  weights=rom_from_fields(np.arange(16).reshape(8, 2) % 2, 1, sync_read=False),
+                  dot_bits=5, acc_bits=10, bias=[[6, 1], [4, 3]], out_bits=2, depth=2,
+                  registered_operands=True, dot_zeros=zeros)
+        return t
+
+    for target in ("xcup", "ecp5"):
+        plain, shifted = core(target, 0), core(target, 3)
+        assert plain.features["reg"] - shifted.features["reg"] == 2 * 3 + 2 * 3 - 3
+        assert (plain.features["acc_mux"], shifted.features["acc_mux"]) == (2 * 10, 2 * 7)
+        assert plain.features["add"] + plain.features["add_lut"] > \
+            shifted.features["add"] + shifted.features["add_lut"]
+
+
+def test_xnor_dot_products_are_shifted_past_acc_shift_and_the_doubling():
+    """The XNOR MVAU accumulates ``2 * popcount << acc_shift`` (acc_shift + 1 zero bits), the
+    binary-weight and ternary ones ``dot << acc_shift``; in the popcount domain nothing."""
+    from types import SimpleNamespace
+
+    from hwgen.perf.cost.binary_mvau import dot_zeros
+
+    requant = SimpleNamespace(popcount_domain=False, acc_shift=16)
+    assert dot_zeros(requant, xnor=True) == 17
+    assert dot_zeros(requant) == 16
+    assert dot_zeros(SimpleNamespace(popcount_domain=True, acc_shift=0), xnor=True) == 0
+
+
+def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
+    """A 24-bit accumulator times a 32-bit (signed) multiplier: 56-bit products. Round half to
+    even adds, beside the rounding every single rule has (56 bits), the bits its tie to even
+    spans: at a constant shift of 31 + 14 = 45, the 11 above it; at a shift that changes with
+    the fold, the whole product."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    def rq_s_bits(shift):
+        t = Tally(XCUP)
+        requantizer(t, acc_bits=24, out_bits=8, multiplier=[[1 << 30], [1 << 30]],
+                    shift=shift, rounding="single_even", lanes=1)
+        return t.features["rq_s_bits"]
+
+    assert rq_s_bits([[-14], [-14]]) == 56 + 11
+    assert rq_s_bits([[-14], [-15]]) == 56 + 56

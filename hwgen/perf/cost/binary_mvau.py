@@ -30,7 +30,7 @@ from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
-           "compressor_counter_outputs", "xnor_first_group"]
+           "compressor_counter_outputs", "xnor_first_group", "dot_zeros"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -63,6 +63,14 @@ def compressor_counter_outputs(n: int, first_group: int) -> tuple[int, int]:
     return outputs, n.bit_length()
 
 
+def dot_zeros(p: BinaryMvauParams, *, xnor: bool = False) -> int:
+    """Low bits every dot product holds at 0: ``acc_shift`` (``hwgen.hw.binary``), one more
+    for the XNOR MVAU's ``2 * popcount`` (none in the popcount domain)."""
+    if p.popcount_domain:
+        return 0
+    return p.acc_shift + (1 if xnor else 0)
+
+
 def step_dot_bounds(term_lo, term_hi, simd: int) -> tuple[int, int]:
     """Bounds of one PE's contribution in one step (``simd`` consecutive terms of a row)."""
     lo, hi = np.asarray(term_lo, dtype=np.int64), np.asarray(term_hi, dtype=np.int64)
@@ -82,7 +90,8 @@ def _engine(p: BinaryMvauParams, t: Tally) -> None:
               weights=rom_from_fields(bits, 1, sync_read=True, counter_address=True),
               dot_bits=width(dot_lo, dot_hi),
               acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
-              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth)
+              out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
+              dot_zeros=dot_zeros(p))
 
 
 def _activation(p: BinaryMvauParams, t: Tally) -> None:
@@ -104,7 +113,8 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
               weights=weights, dot_bits=width(dot_lo, dot_hi), acc_bits=p.hw_acc_bits,
               bias=p.hw_bias.reshape(p.nf, p.pe), out_bits=p.pe * p.output_type.bits,
-              depth=p.out_fifo_depth, registered_operands=True)
+              depth=p.out_fifo_depth, registered_operands=True,
+              dot_zeros=dot_zeros(p, xnor=True))
     address_bits = index_bits(p.nf * p.sf)
     group = xnor_first_group(address_bits)
     lut6 = t.target.lut_inputs >= 6

@@ -21,17 +21,17 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 0.2687, "inc_lut": 1.4987, "csa": 0.5037, "csa_dsp": 1.0217, "mux": 0.7022,
-            "in_mux": 1.9809, "acc_mux": 1.1709, "term_sel": 1.399, "cmp": 0.691, "rom": 1.1025,
-            "soft_mul": 1.1283, "soft_mul_lut": 1.4267, "logic": 0.9022, "ram_ff": 1.8896,
-            "rq_g": 4.0714, "rq_g_bits": 5.0479, "rq_s": 58.7229, "rq_s_bits": 1.4436,
-            "rq_shift": 0.2064, "rq_serial": 12.6459, "rq_mux": 0.7411, "mx_align": 1.954,
-            "mx_quant": 2.3797, "win_ctl": 0.715, "term_and": 1.4599, "rq_table": 0.0971,
-            "mx_term_log": 1.058, "csa_borrow": 0.9356, "dwc_pick": 1.0813, "dwc_ctl": 1.2177,
-            "win_read": 0.9399,
+            "add_lut": 0.2693, "inc_lut": 1.5152, "csa": 0.5063, "csa_dsp": 1.0355, "mux": 0.7068,
+            "in_mux": 1.9641, "acc_mux": 1.1863, "term_sel": 1.4007, "cmp": 0.6758, "rom": 1.1025,
+            "soft_mul": 1.1256, "soft_mul_lut": 1.4218, "logic": 0.8994, "ram_ff": 1.8615,
+            "rq_g": 5.4146, "rq_g_bits": 4.962, "rq_s": 58.4541, "rq_s_bits": 1.4481,
+            "rq_shift": 0.2056, "rq_serial": 12.7455, "rq_mux": 0.7299, "mx_align": 1.9534,
+            "mx_quant": 2.3798, "win_ctl": 0.7191, "term_and": 1.4614, "rq_table": 0.0974,
+            "mx_term_log": 1.0578, "csa_borrow": 0.9265, "dwc_pick": 1.0815, "dwc_ctl": 1.229,
+            "win_read": 0.9406,
         },
         "ff": {
-            "reg": 0.9873, "reg_dsp": 0.9606, "ram_ff": 0.4124, "block": 1.9172,
+            "reg": 0.987, "reg_dsp": 0.9614, "ram_ff": 0.3753, "block": 2.0617,
         },
         "carry": {
             "carry": 0.5568, "soft_mul": 0.1228, "rq_g_carry": 1.2648, "rq_s_carry": 0.4536,
@@ -40,21 +40,21 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0506, "add_lut": 0.5523, "inc_lut": 2.9331, "csa": 0.2102, "csa_dsp": 0.8906,
-            "mux": 0.2004, "mux_n": 0.3626, "in_mux": 2.1867, "acc_mux": 1.094,
-            "lutram_mux": 3.8896, "term_sel": 2.9052, "popcount": 0.1517, "cmp": 1.4166,
-            "cmp_lut": 2.7804, "rom": 1.1359, "soft_mul": 1.7499, "logic": 3.9143, "rq_g": 0.1635,
-            "rq_g_bits": 1.8926, "rq_s": 11.6498, "rq_s_bits": 1.1515, "rq_shift": 0.4421,
-            "rq_mux": 0.639, "mx_decode": 0.356, "mx_align": 2.2197, "mx_quant": 2.8373,
-            "term_and": 2.1873, "rq_table": 0.077, "mx_term_log": 1.4712, "dwc_pick": 1.0371,
-            "dwc_ctl": 0.9346, "win_read": 0.9737,
+            "add": 0.0498, "add_lut": 0.5553, "inc_lut": 2.9391, "csa": 0.2055, "csa_dsp": 0.8894,
+            "mux": 0.2029, "mux_n": 0.3641, "in_mux": 2.19, "acc_mux": 1.1189,
+            "lutram_mux": 3.9162, "term_sel": 2.9096, "popcount": 0.1507, "cmp": 1.4093,
+            "cmp_lut": 2.7724, "rom": 1.1366, "soft_mul": 1.7725, "logic": 3.9114, "rq_g": 0.8746,
+            "rq_g_bits": 1.819, "rq_s": 11.2446, "rq_s_bits": 1.1598, "rq_shift": 0.4392,
+            "rq_mux": 0.625, "mx_decode": 0.371, "mx_align": 2.2242, "mx_quant": 2.8363,
+            "term_and": 2.1914, "rq_table": 0.077, "mx_term_log": 1.4712, "dwc_pick": 1.0372,
+            "dwc_ctl": 0.9351, "win_read": 0.9737,
         },
         "ff": {
-            "reg": 0.988, "reg_dsp": 0.9564, "ram_ff": 0.2945, "block": 2.2534,
+            "reg": 0.9877, "reg_dsp": 0.9571, "ram_ff": 0.2522, "block": 2.4171,
         },
         "carry": {
-            "carry": 0.7178, "soft_mul": 1.4892, "rq_g_carry": 1.5066, "rq_s_carry": 0.6281,
-            "mx_carry": 0.5432,
+            "carry": 0.7179, "soft_mul": 1.4846, "rq_g_carry": 1.5088, "rq_s_carry": 0.6281,
+            "mx_carry": 0.5434,
         },
     },
 }

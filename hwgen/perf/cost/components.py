@@ -21,7 +21,8 @@ from .memory import Ram, Rom, rom_from_bits, rom_from_fields
 from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
-           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable"]
+           "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable",
+           "shifted_acc_low_bits"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -111,10 +112,26 @@ def selected_table_words(rom: Rom) -> int:
     return rom.distinct * rom.depth
 
 
+def shifted_acc_low_bits(bias, zeros: int) -> int:
+    """Flip-flops Yosys keeps for the accumulators' low ``zeros`` bits when every dot product's
+    low ``zeros`` bits are 0 (``bias``: the ``(NF, PE)`` preloads).
+
+    Such a bit is ``first ? bias bit of the fold : itself`` from a reset of 0: a bit that is 0
+    in every fold stays 0 (dropped), and bits with the same value in every fold have the same
+    next state, across lanes too (merged); so one flip-flop per distinct non-zero column of
+    the bits over the folds (measured: the binary MLP's fc3, 5 lanes x 17 low bits over 2
+    folds, keeps 3)."""
+    rows = np.asarray(bias, dtype=object).tolist()
+    columns = {tuple((int(row[lane]) >> bit) & 1 for row in rows)
+               for lane in range(len(rows[0])) for bit in range(zeros)}
+    return len(columns - {(0,) * len(rows)})
+
+
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
-              registered_operands: bool = False, registered_write: bool = False) -> None:
+              registered_operands: bool = False, registered_write: bool = False,
+              dot_zeros: int = 0) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
@@ -126,6 +143,10 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     the accumulators.
     ``registered_write`` (the int MVAU's ``pipeline = "deep"``): the input buffer written
     from registers a cycle late and read without a clock from a registered address.
+    ``dot_zeros``: low bits every dot product holds at 0 (a binary MVAU's ``acc_shift``):
+    Yosys drops their dot registers, and the accumulator's low bits only ever hold the bias's,
+    so they have no adder and no multiplexer and keep :func:`shifted_acc_low_bits`
+    flip-flops.
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -158,14 +179,17 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
             t.reg(in_used - stored)              # (the read register keeps the used bits)
         t.features["in_mux"] += in_used          # latched beat or buffer
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
-    t.reg(pe * dot_bits)                         # registered dot products
+    t.reg(pe * (dot_bits - dot_zeros))           # registered dot products
     bias = np.asarray(bias, dtype=object)
     bias_bits = width(min(int(bias.min()), -1), max(int(bias.max()), 0))
     preload = fold_table(t, "bias", bias, bits=bias_bits)
-    t.reg(pe * acc_bits + 1 + fold_bits)         # accumulators, acc_valid, acc_fold
-    t.add(acc_bits, count=pe)
+    summed = acc_bits - dot_zeros                # the accumulator bits the dots reach
+    t.reg(pe * summed + 1 + fold_bits)           # accumulators, acc_valid, acc_fold
+    if dot_zeros:
+        t.reg(shifted_acc_low_bits(bias, dot_zeros))
+    t.add(summed, count=pe)
     if not (registered_operands and sf == 1):    # (else every step adds to the bias)
-        t.features["acc_mux"] += pe * acc_bits   # preload or running sum (into the adder)
+        t.features["acc_mux"] += pe * summed     # preload or running sum (into the adder)
     del preload
     if flags:
         t.reg(2 * pe)
@@ -325,7 +349,14 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
-            t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+            if len(set(values)) == 1:
+                # a constant shift: the floor is wiring and the remainder's comparisons with
+                # the constant half an OR of its low bits (a LUT per five or so, not
+                # counted); the tie to even spans the bits above the shift (measured: the
+                # binary MLP's fc3, 56-bit products shifted by 45 in four of five lanes)
+                t.features["rq_s_bits"] += max(product_bits - values[0], 1)
+            else:
+                t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
         if pipelined:
             pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
