@@ -45,18 +45,17 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     addr_bits = index_bits(depth)
     # a LUT RAM deeper than one primitive reads through a select among its primitives:
     # counted with the read path's other selects below (win_read), not as lutram_mux
-    lutram_mux = t.features["lutram_mux"]
     depth_banks = 1
     for bank in range(row_banks * q):
         ram = Ram(depth=depth, width=word, sync_read=True, block_ram=p.pipeline != "deep")
-        style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}", ram)
+        style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}", ram,
+                      bank_select=False)
         if style == "lutram":
             depth_banks = lutram_banks(ram, t.target)
         if style == "bram" and t.target.bram_ram_ffs:
             # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
             # registers, about an address's worth of registers on its address ports
             t.reg(addr_bits + 1)
-    t.features["lutram_mux"] = lutram_mux
     # each bank's read: a select among its primitives, before the read register
     t.features["win_read"] += row_banks * q * word * bank_select_luts(
         depth_banks, t.target.lut_inputs)

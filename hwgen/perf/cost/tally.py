@@ -240,8 +240,10 @@ class Tally:
         self.memories.append((name, style, rom.depth, rom.width))
         return style
 
-    def ram(self, name: str, ram: Ram) -> str:
-        """A RAM; its read register too when it reads synchronously. Returns its style."""
+    def ram(self, name: str, ram: Ram, *, bank_select: bool = True) -> str:
+        """A RAM; its read register too when it reads synchronously. Returns its style.
+        ``bank_select=False``: a LUT RAM's select among its primitives in depth is counted
+        by the caller (the sliding window's ``win_read``), not as ``lutram_mux``."""
         style = memory_style(ram, self.target)
         if style == "bram":
             self.bram += bram_tiles(ram, self.target)
@@ -251,7 +253,8 @@ class Tally:
         elif style == "lutram":
             self.lutram += lutram_primitives(ram, self.target)
             # deeper than one primitive: the read selects among the banks in LUTs
-            self.features["lutram_mux"] += ram.width * (lutram_banks(ram, self.target) - 1)
+            if bank_select:
+                self.features["lutram_mux"] += ram.width * (lutram_banks(ram, self.target) - 1)
             if ram.sync_read:
                 self.reg(ram.width)
         else:
