@@ -47,7 +47,7 @@ FIT_FEATURES = {
             "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp", "cmp_lut", "shift", "rom",
             "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g", "rq_g_bits", "rq_s",
             "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
-            "mx_decode", "mx_term", "mx_align", "mx_quant",
+            "mx_decode", "mx_align", "mx_quant",
             "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow",
             "dwc_pick", "dwc_ctl", "win_read", "mx_term_reg"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),

@@ -152,8 +152,6 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         t.features["mx_term_reg"] += lanes * term_select_luts(prod_bits, max_exp,
                                                               t.target.lut_inputs)
     else:
-        t.features["mx_term"] += lanes * term_bits * (index_bits(max_exp + 1) if max_exp
-                                                      else 1)
         t.features["mx_term_log"] += lanes * (log_shifter_bits(prod_bits, max_exp) if max_exp
                                               else term_bits)
     if p.weight_block:

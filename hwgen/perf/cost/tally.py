@@ -47,8 +47,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_g_carry``  carry cells of the gemmlowp requantizers' adders and comparators
 ``rq_s_carry``  carry cells of the single-rounding requantizers' adders and comparators
 ``mx_decode``   MX element code bits decoded (sign, mantissa, exponent, specials)
-``mx_term``     MX product bits shifted into terms by their exponent offsets
-``mx_term_log``  the same shifts counted by the bits each stage can set
+``mx_term_log``  MX product bits shifted into terms by their exponent offsets, counted by
+                the bits each stage of the shifter can set
                 (``mx_mvau.log_shifter_bits``)
 ``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
@@ -91,7 +91,7 @@ FEATURES = (
     "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp",
     "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
-    "rq_g_carry", "rq_s_carry", "mx_decode", "mx_term", "mx_align", "mx_quant", "mx_carry",
+    "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read",
 )
