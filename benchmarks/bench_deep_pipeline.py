@@ -16,9 +16,9 @@ assertions; CPU seconds (this process and its children) beside wall seconds.
 
 With ``--pnr`` (default build ``off-deep``; or a comma list of builds) each of those designs
 is then synthesised and placed and routed on ECP5 (``hwgen synth OUT --target ecp5``:
-Yosys with the MULT18X18D register absorption, nextpnr-ecp5 speed grade 8 at 150 MHz, once
-per seed of ``--seeds``), and the Fmax, the throughput and the critical path are printed:
-minutes per design.
+Yosys with the MULT18X18D register absorption once, then nextpnr-ecp5 speed grade 8 at 150
+MHz once per seed of ``--seeds``: ``hwgen synth --seed 1,2,3``), and each seed's Fmax,
+throughput and critical path are printed: minutes per design.
 """
 
 from __future__ import annotations
@@ -88,25 +88,33 @@ def main(argv=None) -> int:
         print()
         for name in args.designs.split(","):
             for build in args.pnr.split(","):
-                for seed in (int(s) for s in args.seeds.split(",")):
-                    place_and_route(f"{name} {build} seed {seed}",
-                                    out / f"{name}-{build}" / "design", seed)
+                seeds = tuple(int(s) for s in args.seeds.split(","))
+                place_and_route(f"{name} {build}", out / f"{name}-{build}" / "design", seeds)
     return 0 if ok else 1
 
 
-def place_and_route(title: str, design_dir: Path, seed: int) -> None:
-    """``hwgen synth DESIGN --target ecp5 --seed SEED`` and one line of its figures."""
+def place_and_route(title: str, design_dir: Path, seeds: tuple) -> None:
+    """``hwgen synth DESIGN --target ecp5 --seed SEEDS`` (one synthesis, a place and route
+    per seed) and one line of its figures per seed."""
     from hwgen.synth import synthesize
     from hwgen.synth.report_section import critical_path_text
     cpu, wall = cpu_seconds(), time.perf_counter()
-    data = synthesize(design_dir, "ecp5", seed=seed)
+    data = synthesize(design_dir, "ecp5", seed=seeds if len(seeds) > 1 else seeds[0])
     total = data["totals"]
-    print(f"{title}: ECP5 {data['device']}, Fmax {data['fmax_mhz']:.1f} MHz (target "
-          f"{data['target_mhz']} MHz), {data['throughput_inferences_per_s']:,.0f} inferences/s "
-          f"at II {data['ii_cycles']}; LUT4 {total['lut']} / FF {total['ff']} / MULT18X18D "
-          f"{total['dsp']} / DP16KD {total['bram']}; critical path "
-          f"{critical_path_text(data['critical_path'])}; {cpu_seconds() - cpu:.0f} CPU s, "
-          f"{time.perf_counter() - wall:.0f} s wall", flush=True)
+    print(f"{title}: ECP5 {data['device']}, LUT4 {total['lut']} / FF {total['ff']} / "
+          f"MULT18X18D {total['dsp']} / DP16KD {total['bram']}; {cpu_seconds() - cpu:.0f} CPU "
+          f"s, {time.perf_counter() - wall:.0f} s wall for synthesis and {len(seeds)} place "
+          "and route", flush=True)
+    for run in data["seeds"]:
+        kept = " (kept)" if run["seed"] == data["seed"] else ""
+        path = run["critical_path"]
+        where = (f"{path['delay_ns']:.2f} ns, {path['from']} -> {path['to']}" if path
+                 else "none reported")
+        print(f"  seed {run['seed']}{kept}: Fmax {run['fmax_mhz']:.1f} MHz (target "
+              f"{data['target_mhz']} MHz), {run['fmax_mhz'] * 1e6 / data['ii_cycles']:,.0f} "
+              f"inferences/s at II {data['ii_cycles']}; critical path {where}", flush=True)
+    print(f"  kept seed {data['seed']}'s critical path: "
+          f"{critical_path_text(data['critical_path'])}", flush=True)
 
 
 if __name__ == "__main__":

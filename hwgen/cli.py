@@ -65,6 +65,15 @@ def _seed(value: str) -> int:
     return n
 
 
+def _seeds(value: str) -> tuple[int, ...]:
+    """``N`` or a comma list ``N,M,...`` of distinct seeds."""
+    seeds = tuple(_seed(part.strip()) for part in value.split(","))
+    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if repeated:
+        raise argparse.ArgumentTypeError(f"seed {repeated[0]} is listed twice")
+    return seeds
+
+
 def _top(value: str) -> str:
     try:
         return check_verilog_identifier(value, "module name")
@@ -213,17 +222,18 @@ def cmd_sim(args) -> int:
 
 def cmd_synth(args) -> int:
     from .synth import Progress, synthesize
-    from .synth.report_section import critical_path_text
+    from .synth.report_section import critical_path_text, seed_sweep_text
     data = synthesize(args.design_dir, args.target, progress=Progress(),
                       dsp_registers=None if args.dsp_registers is None
-                      else args.dsp_registers == "on", seed=args.seed)
+                      else args.dsp_registers == "on",
+                      seed=args.seed[0] if len(args.seed) == 1 else args.seed)
     t = data["totals"]
     print(f"{data['target']}{' on ' + data['device'] if data['device'] else ''}: "
           f"LUT {t['lut']}, FF {t['ff']}, carry {t['carry']}, DSP {t['dsp']}, "
           f"BRAM {t['bram']}, LUTRAM {t['lutram']}")
     if data["fmax_mhz"]:
-        print(f"Fmax {data['fmax_mhz']:.1f} MHz, {data['throughput_inferences_per_s']:,.0f} "
-              f"inferences/s; critical path "
+        print(f"Fmax {data['fmax_mhz']:.1f} MHz{seed_sweep_text(data['seed'], data['seeds'])}, "
+              f"{data['throughput_inferences_per_s']:,.0f} inferences/s; critical path "
               f"{critical_path_text(data['critical_path'], name=display)}")
     print(f"wrote {display(args.design_dir)}/synth/resources.json and synth/synth.log")
     return 0
@@ -432,9 +442,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsp-registers", choices=("on", "off"), default=None,
                    help="ecp5: absorb the flip-flops before and after each MULT18X18D into its "
                         "input and output registers (default on; ignored on other targets)")
-    p.add_argument("--seed", type=_seed, default=1,
+    p.add_argument("--seed", type=_seeds, default=(1,), metavar="SEED[,SEED...]",
                    help="ecp5 / ice40: nextpnr's placement seed, in [0, 2**31) (1); another "
-                        "seed places differently and may close timing a few per cent either side")
+                        "seed places differently and may close timing a few per cent either "
+                        "side. A comma list (1,2,3) synthesises once, places and routes at "
+                        "each seed and keeps the fastest")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("report", help="per-layer table: predicted vs simulated cycles")

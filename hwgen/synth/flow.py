@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import SynthesisError
@@ -99,33 +101,78 @@ def _run_yosys(design, target, work: Path, progress: Progress, *,
     return time.monotonic() - started, counts
 
 
-def _place_and_route(design, target, blocks, work: Path, progress: Progress, seed: int):
+def _pnr_files(seed: int | None) -> dict:
+    """nextpnr's report and log of one seed of a sweep (None: the chosen run's)."""
+    tail = "" if seed is None else f"_seed{seed}"
+    return {"report": f"nextpnr_report{tail}.json", "log": f"nextpnr{tail}.log"}
+
+
+def _place_and_route_once(design, target, device_list, work: Path, progress: Progress,
+                          seed: int, files: dict, label: str):
+    """Place and route at ``seed`` on the first device of ``device_list`` that holds the
+    design; returns (device, timing)."""
     tool = _NEXTPNR[target.nextpnr]
-    device = choose_device(target, blocks["totals"], blocks["harness"]["resources"])
-    candidates = list(target.devices[target.devices.index(device):])
-    started = time.monotonic()
-    for device in candidates:
+    for device in device_list:
         args = nextpnr_args(target, device, netlist=f"{WORK_DIR}/{NETLIST_FILE}",
-                            report=f"{WORK_DIR}/nextpnr_report.json",
-                            log=f"{WORK_DIR}/nextpnr.log", seed=seed)
-        code = run_tool(tool, args, cwd=design.out, log=work / "nextpnr.log",
-                        phase=f"{tool.name} place and route on {device.name}",
+                            report=f"{WORK_DIR}/{files['report']}",
+                            log=f"{WORK_DIR}/{files['log']}", seed=seed)
+        code = run_tool(tool, args, cwd=design.out, log=work / files["log"],
+                        phase=f"{tool.name} place and route on {device.name}{label}",
                         progress=progress)
         if code == 0:
-            timing = read_report(work / "nextpnr_report.json", design,
+            timing = read_report(work / files["report"], design,
                                  instance_prefix=f"{HARNESS_INSTANCE}.")
-            return device, timing, time.monotonic() - started
-        log_text = (work / "nextpnr.log").read_text(errors="replace")
+            return device, timing
+        log_text = (work / files["log"]).read_text(errors="replace")
         problem = capacity_problem(log_text)
         if problem is None:
             raise SynthesisError(f"{tool.name} failed (exit {code}) on {device.name}:\n"
-                                 f"{_errors(work / 'nextpnr.log')}\n"
-                                 f"full log: {work / 'nextpnr.log'}")
-        if device is candidates[-1]:
+                                 f"{_errors(work / files['log'])}\n"
+                                 f"full log: {work / files['log']}")
+        if device is device_list[-1]:
             raise SynthesisError(f"the design does not fit the largest {target.name} device, "
                                  f"{device.name}: {problem}")
         progress(f"{device.name} is too small ({problem}); trying the next device")
     raise AssertionError("unreachable")
+
+
+def _place_and_route(design, target, blocks, work: Path, progress: Progress,
+                     seeds: tuple[int, ...]):
+    """Place and route at every seed of ``seeds`` (in order; each after the first on the
+    device the first settled on) and keep the fastest run: its report and log become
+    ``nextpnr_report.json`` / ``nextpnr.log``. Returns (device, timing of the kept run, the
+    kept seed, one record per seed, seconds)."""
+    device = choose_device(target, blocks["totals"], blocks["harness"]["resources"])
+    candidates = list(target.devices[target.devices.index(device):])
+    started = time.monotonic()
+    sweep = len(seeds) > 1
+    runs = []
+    for index, seed in enumerate(seeds):
+        files = _pnr_files(seed if sweep else None)
+        label = f", seed {seed} ({index + 1} of {len(seeds)})" if sweep else ""
+        device, timing = _place_and_route_once(design, target, candidates, work, progress,
+                                               seed, files, label)
+        candidates = [device]
+        runs.append((seed, timing, files))
+        if sweep:
+            progress(f"seed {seed}: Fmax {timing['fmax_mhz']:.1f} MHz")
+    # the fastest seed; on a tie, the first listed
+    best_seed, best, files = max(runs, key=lambda run: run[1]["fmax_mhz"])
+    if sweep:
+        for key, name in _pnr_files(None).items():
+            shutil.copyfile(work / files[key], work / name)
+    record = [{"seed": seed, "fmax_mhz": timing["fmax_mhz"],
+               "critical_path": _path_summary(timing["critical_path"])}
+              for seed, timing, _ in runs]
+    return device, best, best_seed, record, time.monotonic() - started
+
+
+def _path_summary(path: dict | None) -> dict | None:
+    """A seed's critical path in brief: its delay and the blocks it starts and ends in."""
+    if path is None:
+        return None
+    return {"delay_ns": path["delay_ns"], "from": path["from"]["block"],
+            "to": path["to"]["block"]}
 
 
 def _write_log(work: Path) -> None:
@@ -146,24 +193,42 @@ def _with_dsp_registers(parts: list[dict], design, counts: dict | None) -> None:
                 module, {"cells": 0, "input_a": 0, "input_b": 0, "output": 0})
 
 
+def _seeds(seed) -> tuple[int, ...]:
+    """``seed`` (an int or a sequence of ints) as a tuple of distinct valid seeds."""
+    single = isinstance(seed, (str, bytes)) or not isinstance(seed, Sequence)
+    seeds = (seed,) if single else tuple(seed)
+    if not seeds:
+        raise SynthesisError("seed is an empty sequence; give at least one seed")
+    for one in seeds:
+        if not isinstance(one, int) or isinstance(one, bool) or not 0 <= one < 2**31:
+            raise SynthesisError(f"seed must be an integer in [0, 2**31), not {one!r}")
+    repeated = sorted({one for one in seeds if seeds.count(one) > 1})
+    if repeated:
+        raise SynthesisError(f"seed {repeated[0]} is given twice; the same seed places the "
+                             "same way, so list each seed once")
+    return tuple(seeds)
+
+
 def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = None,
-               dsp_registers: bool | None = None, seed: int = SEED) -> dict:
+               dsp_registers: bool | None = None,
+               seed: int | Sequence[int] = SEED) -> dict:
     """Synthesise ``out`` for ``target_name``; write ``synth/resources.json`` and
     ``synth/synth.log``; return what was written.
 
     ``dsp_registers``: absorb flip-flops into the DSPs' registers
     (:mod:`hwgen.synth.ecp5_dsp_registers`); None means on where the target has it (ECP5),
-    and it is ignored on the others. ``seed``: nextpnr's placement seed (ECP5, iCE40); the
-    same netlist and seed place the same way, and another seed may close timing a few per
-    cent either side (resources.json records it). Every check that can fail fast
-    (directory, manifest, Verilog, tools) runs before Yosys.
+    and it is ignored on the others. ``seed``: nextpnr's placement seed (ECP5, iCE40), or a
+    sequence of seeds to sweep: the netlist is synthesised once, placed and routed at every
+    seed, and the fastest placement is kept (resources.json records it as ``seed`` and every
+    seed's Fmax under ``seeds``). The same netlist and seed place the same way; another seed
+    may close timing a few per cent either side. Every check that can fail fast (directory,
+    manifest, Verilog, tools, seeds) runs before Yosys.
     """
     if target_name not in TARGETS:
         raise SynthesisError(f"unknown target {target_name!r}; use one of "
                              f"{', '.join(TARGETS)}")
     target = TARGETS[target_name]
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
-        raise SynthesisError(f"seed must be an integer in [0, 2**31), not {seed!r}")
+    seeds = _seeds(seed)
     progress = progress or Progress()
     design = read_design_dir(out)
     require_tool(YOSYS)
@@ -176,6 +241,8 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
                  "`hwgen report` will call the result stale")
     work = design.out / WORK_DIR
     work.mkdir(exist_ok=True)
+    for old in [*work.glob("nextpnr_seed*.log"), *work.glob("nextpnr_report_seed*.json")]:
+        old.unlink()
     for stale in ("nextpnr.log", "nextpnr_report.json", STAT_FILE, NETLIST_FILE, COARSE_FILE,
                   ABSORBED_FILE, DSP_REGISTERS_FILE, "yosys_coarse.log"):
         (work / stale).unlink(missing_ok=True)
@@ -187,10 +254,10 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
     _with_dsp_registers(blocks["layers"] + blocks["glue"], design, counts)
     tools = {YOSYS.distribution: tool_version(YOSYS),
              "yosys": _yosys_banner(work / "yosys.log")}
-    device, timing, pnr_s = None, None, None
+    device, timing, pnr_s, seed_runs = None, None, None, None
     if target.places:
-        device, timing, pnr_s = _place_and_route(design, target, blocks, work, progress,
-                                                seed)
+        device, timing, seed, seed_runs, pnr_s = _place_and_route(
+            design, target, blocks, work, progress, seeds)
         tool = _NEXTPNR[target.nextpnr]
         tools[tool.distribution] = tool_version(tool)
     _write_log(work)
@@ -218,6 +285,7 @@ def synthesize(out, target_name: str = "ecp5", *, progress: Progress | None = No
         "unclassified_cells": blocks["unclassified_cells"],
         "fmax_mhz": fmax,
         "seed": seed if target.places else None,
+        "seeds": seed_runs,
         "target_mhz": timing["target_mhz"] if timing else None,
         "ii_cycles": ii,
         "throughput_inferences_per_s": round(fmax * 1e6 / ii, 1) if fmax else None,

@@ -204,3 +204,47 @@ def test_edited_rtl_makes_the_result_stale(synthesized, tmp_path, capsys):
     assert main(["report", str(copy)]) == 0
     markdown = capsys.readouterr().out
     assert "STALE" in markdown and "rtl/hwgen_top.v changed" in markdown
+
+
+@pytest.fixture(scope="module")
+def swept(tiny_design, tmp_path_factory):
+    """``hwgen synth OUT --seed 3,1``: one synthesis, place and route at seeds 3 and 1."""
+    require_yowasp()
+    out = tmp_path_factory.mktemp("swept") / "design"
+    shutil.copytree(tiny_design, out, ignore=shutil.ignore_patterns("synth"))
+    result = run_cli("synth", out, "--seed", "3,1")
+    assert result.returncode == 0, result.stderr
+    return out, result, json.loads((out / RESOURCES_FILE).read_text())
+
+
+def test_seed_sweep_keeps_the_fastest_placement(synthesized, swept, capsys):
+    _, _, single = synthesized
+    out, result, data = swept
+    runs = data["seeds"]
+    assert [run["seed"] for run in runs] == [3, 1]
+    fastest = max(runs, key=lambda run: run["fmax_mhz"])      # the first on a tie
+    assert data["seed"] == fastest["seed"] and data["fmax_mhz"] == fastest["fmax_mhz"]
+    assert data["critical_path"]["delay_ns"] == fastest["critical_path"]["delay_ns"]
+    # the same netlist at the same seed places the same way: seed 1 of the sweep is the
+    # single run at seed 1 (synthesised once: the same resources)
+    assert runs[1]["fmax_mhz"] == single["fmax_mhz"] and single["seeds"] == [
+        {"seed": 1, "fmax_mhz": single["fmax_mhz"],
+         "critical_path": {"delay_ns": single["critical_path"]["delay_ns"],
+                           "from": single["critical_path"]["from"]["block"],
+                           "to": single["critical_path"]["to"]["block"]}}]
+    assert data["totals"] == single["totals"]
+    # every seed's report and log are kept; the kept run's are the canonical files
+    work = out / "synth"
+    for seed in (3, 1):
+        assert (work / f"nextpnr_seed{seed}.log").stat().st_size > 0
+    assert (work / "nextpnr_report.json").read_bytes() == \
+        (work / f"nextpnr_report_seed{data['seed']}.json").read_bytes()
+    assert re.findall(r"place and route on LFE5U-\S+, seed (\d) \((\d) of 2\): done in",
+                      result.stderr) == [("3", "1"), ("1", "2")]
+    assert re.search(r"seed 1: Fmax \d+\.\d MHz", result.stderr)
+    figures = " / ".join(f"{run['fmax_mhz']:.1f}" for run in runs)
+    sweep = f"(seed {data['seed']}, the fastest of seeds 3 / 1: {figures} MHz)"
+    assert f"Fmax {data['fmax_mhz']:.1f} MHz {sweep}" in result.stdout
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    assert f"Fmax {data['fmax_mhz']:.1f} MHz (nextpnr {sweep}):" in capsys.readouterr().out

@@ -107,3 +107,30 @@ def test_the_seed_reaches_nextpnr():
     files = dict(netlist="n.json", report="r.json", log="l.txt")
     assert seed_of(nextpnr_args(ecp5, device, **files)) == str(SEED) == "1"
     assert seed_of(nextpnr_args(ecp5, device, **files, seed=12345)) == "12345"
+
+
+@pytest.mark.parametrize("seeds, message", [
+    ("1,2,1", "seed 1 is listed twice"),
+    ("1,x", "'x' is not an integer"),
+    ("1,,2", "'' is not an integer"),
+])
+def test_bad_seed_list_is_refused_before_any_tool_runs(tiny_design, seeds, message):
+    result = run_cli("synth", tiny_design, "--seed", seeds)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--seed" in result.stderr and message in result.stderr
+    assert not (tiny_design / "synth").exists()
+
+
+@pytest.mark.parametrize("seed, message", [
+    ((3, 4, 3), r"^seed 3 is given twice; the same seed places the same way, so list each "
+                r"seed once$"),
+    ((), r"^seed is an empty sequence; give at least one seed$"),
+    ((1, True), r"^seed must be an integer in \[0, 2\*\*31\), not True$"),
+    ([1, 2**31], r"^seed must be an integer in \[0, 2\*\*31\), not 2147483648$"),
+    ("1,2", r"^seed must be an integer in \[0, 2\*\*31\), not '1,2'$"),
+])
+def test_bad_seed_sequence_is_refused_by_synthesize(tiny_design, seed, message):
+    from hwgen.synth import synthesize
+    with pytest.raises(SynthesisError, match=message):
+        synthesize(tiny_design, "ecp5", seed=seed)
+    assert not (tiny_design / "synth").exists()
