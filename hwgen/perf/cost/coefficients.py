@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0498, "add_lut": 0.5553, "inc_lut": 2.9391, "csa": 0.2055, "csa_dsp": 0.8894,
-            "mux": 0.2029, "mux_n": 0.3641, "in_mux": 2.19, "acc_mux": 1.1189,
-            "lutram_mux": 3.9162, "term_sel": 2.9096, "popcount": 0.1507, "cmp": 1.4093,
-            "cmp_lut": 2.7724, "rom": 1.1366, "soft_mul": 1.7725, "logic": 3.9114, "rq_g": 0.8746,
-            "rq_g_bits": 1.819, "rq_s": 11.2446, "rq_s_bits": 1.1598, "rq_shift": 0.4392,
-            "rq_mux": 0.625, "mx_decode": 0.371, "mx_align": 2.2242, "mx_quant": 2.8363,
-            "term_and": 2.1914, "rq_table": 0.077, "mx_term_log": 1.4712, "dwc_pick": 1.0372,
-            "dwc_ctl": 0.9351, "win_read": 0.9737,
+            "add": 0.0386, "add_lut": 0.4877, "inc_lut": 3.0487, "csa": 0.2291, "csa_dsp": 0.9064,
+            "mux": 0.2221, "mux_n": 0.304, "in_mux": 2.1679, "acc_mux": 1.1443,
+            "lutram_mux": 3.9849, "term_sel": 2.9137, "popcount": 0.1455, "cmp": 1.348,
+            "cmp_lut": 2.6989, "rom": 1.1369, "soft_mul": 1.7818, "logic": 3.9091, "rq_g": 1.2978,
+            "rq_g_bits": 1.7723, "rq_s": 5.9546, "rq_s_bits": 1.277, "rq_shift": 0.4462,
+            "rq_mux": 0.6231, "mx_decode": 0.3015, "mx_align": 2.1792, "mx_quant": 2.8455,
+            "term_and": 2.1807, "rq_table": 0.076, "mx_term_log": 1.4628, "csa_borrow": 0.0226,
+            "dwc_pick": 1.0413, "dwc_ctl": 1.0123, "win_read": 1.0374,
         },
         "ff": {
             "reg": 0.9877, "reg_dsp": 0.9571, "ram_ff": 0.2522, "block": 2.4171,
