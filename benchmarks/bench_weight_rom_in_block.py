@@ -11,7 +11,10 @@ function of ``P`` words), the multipliers and shifts made per-tensor (so the req
 tables drop out), with the Yosys script the sweep uses (benchmarks/yosys_batch.py). Printed
 per point and period: the block's LUTs and, against period 2 (a column of two words is an
 address bit: no LUT), the LUTs per weight column. The ECP5 ``counter`` column of
-``ROM_LUTS`` up to 64 words is these figures divided by the fitted ``rom`` coefficient.
+``ROM_LUTS`` up to 64 words is these figures divided by the fitted ``rom`` coefficient, and
+so are xcup's ``counter`` entries at 32 and 64 words (``--targets xcup --points
+c01,g01/1,i02,i07,i17,i18,i08,i03,g09/0,g06/0``: 958 s wall, 394 CPU s; i07's figures, 3.1
+and 3.5 at 8 and 16 words, are left out: its soft products shrink with its weights).
 """
 
 from __future__ import annotations

@@ -569,3 +569,23 @@ def test_window_read_path_counts_the_line_buffer_banks_apart_from_lutram_mux():
     assert tally.features["win_read"] == 48 + 16
     assert tally.features["lutram_mux"] == 0
     assert tally.features["pad_mux"] == 0
+
+
+@pytest.mark.parametrize(("pads", "target", "win_read"), [
+    # ECP5: the DP16KD line buffer's read through its bypass select, a LUT4 a bit
+    # (8 lanes x 4 bits), shared with the pad select when the window pads
+    ((0, 0, 0, 0), "ecp5", 32), ((1, 1, 1, 1), "ecp5", 32),
+    # xcup: the RAMB18E2 reads straight into the FIFO; only a pad select takes a LUT
+    ((0, 0, 0, 0), "xcup", 0), ((1, 1, 1, 1), "xcup", 32),
+])
+def test_window_block_ram_read_bypass_shares_the_pad_select(pads, target, win_read):
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.stream import sliding_window_features
+    # sweep point p04: a 6 x 6 x 32 image of 4-bit codes, 3 x 3 stride 3, 8 lanes: the
+    # whole image (6 rows of 24 words of 32 bits) in one block RAM on either target
+    window = SlidingWindowParams(name="w", height=6, width=6, channels=32, kernel=3, stride=3,
+                                 pads=pads, element=IntType(4, False), pad_value=0, lanes=8,
+                                 out_fifo_depth=3)
+    tally = tally_of(sliding_window_features, window, target)
+    assert tally.bram > 0
+    assert tally.features["win_read"] == win_read

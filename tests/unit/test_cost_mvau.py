@@ -72,6 +72,27 @@ def test_a_rom_between_two_powers_of_two_costs_in_between():
     assert rom_luts_of_depth("ecp5", 2, counter=False) == 0.0
 
 
+@pytest.mark.parametrize(("words", "measured"), [
+    # benchmarks/bench_weight_rom_in_block.py --targets xcup --points
+    # c01,g01/1,i02,i17,i18,i08,i03,g09/0,g06/0: the int MVAU with its weight rows repeated
+    # with period ``words``, less the period-2 block, per weight column (LUT6): the lowest
+    # and highest of the points that reach that depth
+    (8, (0.69, 1.06)), (16, (0.96, 1.29)), (32, (1.91, 3.25)), (64, (5.12, 6.00)),
+])
+def test_xcup_weight_rom_columns_cost_what_they_cost_inside_the_block(words, measured):
+    """The xcup weight ROM's LUTs per column (the counter table times the fitted ``rom``
+    coefficient) fall within the per-column LUTs measured inside int MVAUs, where a ROM of
+    32 words or more costs more than alone (the table's values before: 1.3 and 3.7 at 32 and
+    64 words, 1.4 and 4.1 LUT6 with the coefficient)."""
+    from hwgen.perf.cost.coefficients import COEFFICIENTS
+    from hwgen.perf.cost.tally import rom_luts_of_depth
+
+    per_column = COEFFICIENTS["xcup"]["lut"]["rom"] * rom_luts_of_depth("xcup", words,
+                                                                         counter=True)
+    low, high = measured
+    assert low * 0.85 <= per_column <= high * 1.15
+
+
 # -- binary-weight and ternary selects --------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])

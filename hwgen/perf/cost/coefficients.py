@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 0.2693, "inc_lut": 1.5152, "csa": 0.5063, "csa_dsp": 1.0355, "mux": 0.7068,
-            "in_mux": 1.9641, "acc_mux": 1.1863, "term_sel": 1.4007, "cmp": 0.6758, "rom": 1.1025,
-            "soft_mul": 1.1256, "soft_mul_lut": 1.4218, "logic": 0.8994, "ram_ff": 1.8615,
-            "rq_g": 5.4146, "rq_g_bits": 4.962, "rq_s": 58.4541, "rq_s_bits": 1.4481,
-            "rq_shift": 0.2056, "rq_serial": 12.7455, "rq_mux": 0.7299, "mx_align": 1.9534,
-            "mx_quant": 2.3798, "win_ctl": 0.7191, "term_and": 1.4614, "rq_table": 0.0974,
-            "mx_term_log": 1.0578, "csa_borrow": 0.9265, "dwc_pick": 1.0815, "dwc_ctl": 1.229,
-            "win_read": 0.9406,
+            "add": 0.1972, "add_lut": 0.4841, "inc_lut": 1.9447, "csa": 0.6807, "csa_dsp": 0.8477,
+            "mux": 0.8637, "in_mux": 1.8378, "acc_mux": 1.2512, "term_sel": 1.3371, "cmp": 0.1527,
+            "rom": 0.9355, "soft_mul": 1.1163, "soft_mul_lut": 1.3241, "logic": 0.7046,
+            "ram_ff": 2.1614, "rq_g": 7.4331, "rq_g_bits": 4.8768, "rq_s": 60.9436,
+            "rq_s_bits": 1.2301, "rq_shift": 0.2203, "rq_serial": 4.8578, "rq_mux": 0.4955,
+            "mx_align": 1.7911, "mx_quant": 2.379, "win_ctl": 0.6262, "term_and": 1.4207,
+            "rq_table": 0.0857, "mx_term_log": 0.9764, "csa_borrow": 0.7564, "dwc_pick": 1.0816,
+            "dwc_ctl": 1.3211, "win_read": 0.9703,
         },
         "ff": {
             "reg": 0.987, "reg_dsp": 0.9614, "ram_ff": 0.3753, "block": 2.0617,
@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0498, "add_lut": 0.5553, "inc_lut": 2.9391, "csa": 0.2055, "csa_dsp": 0.8894,
-            "mux": 0.2029, "mux_n": 0.3641, "in_mux": 2.19, "acc_mux": 1.1189,
-            "lutram_mux": 3.9162, "term_sel": 2.9096, "popcount": 0.1507, "cmp": 1.4093,
-            "cmp_lut": 2.7724, "rom": 1.1366, "soft_mul": 1.7725, "logic": 3.9114, "rq_g": 0.8746,
-            "rq_g_bits": 1.819, "rq_s": 11.2446, "rq_s_bits": 1.1598, "rq_shift": 0.4392,
-            "rq_mux": 0.625, "mx_decode": 0.371, "mx_align": 2.2242, "mx_quant": 2.8363,
-            "term_and": 2.1914, "rq_table": 0.077, "mx_term_log": 1.4712, "dwc_pick": 1.0372,
-            "dwc_ctl": 0.9351, "win_read": 0.9737,
+            "add": 0.0386, "add_lut": 0.4877, "inc_lut": 3.0487, "csa": 0.2291, "csa_dsp": 0.9064,
+            "mux": 0.2221, "mux_n": 0.304, "in_mux": 2.1679, "acc_mux": 1.1443,
+            "lutram_mux": 3.9849, "term_sel": 2.9137, "popcount": 0.1455, "cmp": 1.348,
+            "cmp_lut": 2.6989, "rom": 1.1369, "soft_mul": 1.7818, "logic": 3.9091, "rq_g": 1.2978,
+            "rq_g_bits": 1.7723, "rq_s": 5.9546, "rq_s_bits": 1.277, "rq_shift": 0.4462,
+            "rq_mux": 0.6231, "mx_decode": 0.3015, "mx_align": 2.1792, "mx_quant": 2.8455,
+            "term_and": 2.1807, "rq_table": 0.076, "mx_term_log": 1.4628, "csa_borrow": 0.0226,
+            "dwc_pick": 1.0413, "dwc_ctl": 1.0123, "win_read": 1.0374,
         },
         "ff": {
             "reg": 0.9877, "reg_dsp": 0.9571, "ram_ff": 0.2522, "block": 2.4171,
@@ -91,8 +91,12 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: i07, i17, i18 with their weight rows repeated with period 8, 16, 32, 64, less the period-2
 #: block, per column: 0.6-1.0 LUT4 at 8 words, 1.0-2.3 at 16, 3.1-3.2 at 32, 4.6-5.0 in
 #: ROMs of 36-40 words, 6.8 at 64), divided by the fitted ``rom`` coefficient (about 1.2).
+#: xcup's ``counter`` column at 5 and 6 bits too (``--targets xcup``, points c01, g01
+#: layer_1, i02, i17, i18, i08, i03, g09 layer_0, g06 layer_0: 0.7-1.1 LUT6 at 8 words and
+#: 1.0-1.3 at 16, as alone, but 1.9-3.3 at 32, median 2.3, and 5.1-6.0 at 64), divided by
+#: the fitted ``rom`` coefficient (about 1.1); alone they were 1.3 and 3.7.
 ROM_LUTS = {
-    "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.3, 6: 3.7, 7: 9.5, 8: 19.0, 9: 34.8},
+    "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 2.1, 6: 5.0, 7: 9.5, 8: 19.0, 9: 34.8},
              "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
     "ecp5": {"counter": {2: 0.2, 3: 0.65, 4: 1.1, 5: 2.55, 6: 5.7, 7: 12.8, 8: 31.4, 9: 56.4},
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},

@@ -46,6 +46,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     # a LUT RAM deeper than one primitive reads through a select among its primitives:
     # counted with the read path's other selects below (win_read), not as lutram_mux
     depth_banks = 1
+    bypass = False
     for bank in range(row_banks * q):
         ram = Ram(depth=depth, width=word, sync_read=True, block_ram=p.pipeline != "deep")
         style = t.ram("buffer" if row_banks * q == 1 else f"buffer_{bank}", ram,
@@ -56,6 +57,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
             # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
             # registers, about an address's worth of registers on its address ports
             t.reg(addr_bits + 1)
+            bypass = True
     # each bank's read: a select among its primitives, before the read register
     t.features["win_read"] += row_banks * q * word * bank_select_luts(
         depth_banks, t.target.lut_inputs)
@@ -173,8 +175,12 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
         t.reg(index_bits(q))
     # each beat bit: one of the row banks' and column banks' read registers, or the pad
     # value (then the output FIFO's LUT RAM: nothing merges into its write data)
+    # On ECP5 a block-RAM line buffer's read passes a select between the DP16KD's data and
+    # a bypass register (the flip-flops ``bram_ram_ffs`` counts): a LUT4 a bit, which the
+    # pad select shares (measured on sweep point p04: padding it adds no LUT; its 4-bit
+    # elements made 8-bit add a LUT4 a bit, as they do not on xcup's RAMB18E2)
     t.features["win_read"] += rotation_luts(word=word, row_banks=row_banks, tap_rows=r,
-                                            tap_cols=q, padded=padded,
+                                            tap_cols=q, padded=padded or bypass,
                                             lut_inputs=t.target.lut_inputs,
                                             bank_words=depth)
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
