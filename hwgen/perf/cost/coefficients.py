@@ -10,51 +10,51 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 82 parts",
-    "ecp5": "2026-12-06, 82 parts",
+    "xcup": "2026-12-06, 83 parts",
+    "ecp5": "2026-12-06, 83 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 82 parts; "
-          "ecp5: 2026-12-06, 82 parts"
+          "xcup: 2026-12-06, 83 parts; "
+          "ecp5: 2026-12-06, 83 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 0.2693, "inc_lut": 1.5152, "csa": 0.5063, "csa_dsp": 1.0355, "mux": 0.7068,
-            "in_mux": 1.9641, "acc_mux": 1.1863, "term_sel": 1.4007, "cmp": 0.6758, "rom": 1.1025,
-            "soft_mul": 1.1256, "soft_mul_lut": 1.4218, "logic": 0.8994, "ram_ff": 1.8615,
-            "rq_g": 5.4146, "rq_g_bits": 4.962, "rq_s": 58.4541, "rq_s_bits": 1.4481,
-            "rq_shift": 0.2056, "rq_serial": 12.7455, "rq_mux": 0.7299, "mx_align": 1.9534,
-            "mx_quant": 2.3798, "win_ctl": 0.7191, "term_and": 1.4614, "rq_table": 0.0974,
-            "mx_term_log": 1.0578, "csa_borrow": 0.9265, "dwc_pick": 1.0815, "dwc_ctl": 1.229,
-            "win_read": 0.9406,
+            "add_lut": 0.2694, "inc_lut": 1.5174, "csa": 0.4858, "csa_dsp": 1.0212, "mux": 0.7073,
+            "in_mux": 1.9751, "acc_mux": 1.163, "term_sel": 1.3023, "cmp": 0.674, "rom": 1.1067,
+            "soft_mul": 1.1304, "soft_mul_lut": 1.4325, "logic": 0.8983, "ram_ff": 1.8678,
+            "rq_g": 5.0631, "rq_g_bits": 5.0133, "rq_s": 58.4378, "rq_s_bits": 1.4485,
+            "rq_shift": 0.2084, "rq_serial": 12.1059, "rq_mux": 0.7429, "mx_align": 1.946,
+            "mx_quant": 2.3797, "win_ctl": 0.719, "term_and": 1.465, "rq_table": 0.0973,
+            "mx_term_log": 1.0646, "csa_borrow": 0.9309, "dwc_pick": 1.0815, "dwc_ctl": 1.2303,
+            "win_read": 0.9409, "bwn_csa": 0.5302,
         },
         "ff": {
-            "reg": 0.987, "reg_dsp": 0.9614, "ram_ff": 0.3753, "block": 2.0617,
+            "reg": 0.9873, "reg_dsp": 0.9611, "ram_ff": 0.3785, "block": 2.0305,
         },
         "carry": {
-            "carry": 0.5568, "soft_mul": 0.1228, "rq_g_carry": 1.2648, "rq_s_carry": 0.4536,
-            "mx_carry": 0.6228,
+            "carry": 0.5549, "soft_mul": 0.1229, "rq_g_carry": 1.2671, "rq_s_carry": 0.4543,
+            "mx_carry": 0.6223,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0498, "add_lut": 0.5553, "inc_lut": 2.9391, "csa": 0.2055, "csa_dsp": 0.8894,
-            "mux": 0.2029, "mux_n": 0.3641, "in_mux": 2.19, "acc_mux": 1.1189,
-            "lutram_mux": 3.9162, "term_sel": 2.9096, "popcount": 0.1507, "cmp": 1.4093,
-            "cmp_lut": 2.7724, "rom": 1.1366, "soft_mul": 1.7725, "logic": 3.9114, "rq_g": 0.8746,
-            "rq_g_bits": 1.819, "rq_s": 11.2446, "rq_s_bits": 1.1598, "rq_shift": 0.4392,
-            "rq_mux": 0.625, "mx_decode": 0.371, "mx_align": 2.2242, "mx_quant": 2.8363,
-            "term_and": 2.1914, "rq_table": 0.077, "mx_term_log": 1.4712, "dwc_pick": 1.0372,
-            "dwc_ctl": 0.9351, "win_read": 0.9737,
+            "add": 0.0522, "add_lut": 0.1265, "inc_lut": 2.9868, "csa_dsp": 0.9109, "mux": 0.0757,
+            "mux_n": 0.3338, "in_mux": 2.1509, "acc_mux": 1.0436, "lutram_mux": 3.8658,
+            "term_sel": 0.4832, "popcount": 0.0893, "cmp": 1.7908, "cmp_lut": 3.0999,
+            "rom": 1.1399, "soft_mul": 1.6729, "logic": 4.0195, "rq_g_bits": 1.9955,
+            "rq_s": 19.3205, "rq_s_bits": 1.017, "rq_shift": 0.452, "rq_serial": 1.106,
+            "rq_mux": 0.6812, "mx_decode": 0.9278, "mx_align": 2.4523, "mx_quant": 2.8241,
+            "win_ctl": 0.006, "term_and": 2.3119, "rq_table": 0.0773, "mx_term_log": 1.508,
+            "dwc_pick": 1.0472, "dwc_ctl": 1.122, "win_read": 0.9864, "bwn_csa": 2.2305,
         },
         "ff": {
-            "reg": 0.9877, "reg_dsp": 0.9571, "ram_ff": 0.2522, "block": 2.4171,
+            "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2555, "block": 2.3874,
         },
         "carry": {
-            "carry": 0.7179, "soft_mul": 1.4846, "rq_g_carry": 1.5088, "rq_s_carry": 0.6281,
-            "mx_carry": 0.5434,
+            "carry": 0.7035, "soft_mul": 1.4922, "rq_g_carry": 1.5296, "rq_s_carry": 0.6352,
+            "mx_carry": 0.5386,
         },
     },
 }
