@@ -21,7 +21,7 @@ import numpy as np
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from .arith import Tree, adder_tree, index_bits, popcount_tree, width
+from .arith import adder_tree, index_bits, popcount_tree, signed_tree_full_adders, width
 from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
@@ -30,8 +30,7 @@ from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
-           "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
-           "bwn_tree_full_adders"]
+           "compressor_counter_outputs", "xnor_first_group", "dot_zeros"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -145,26 +144,18 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
     t.features["term_sel"] += bits * p.pe * p.simd
     tree = adder_tree([term] * p.simd)
-    t.features["bwn_csa"] += bwn_tree_full_adders(tree) * p.pe
+    # one carry-save tree whose rows are the +x / -x terms sign-extended to the sum's width:
+    # their sign bits are real signals, so the extension rows are full adders in LUTs too
+    # (``bwn_csa``, not ``csa``, whose weight the int MVAUs' trees set). Measured on trees
+    # alone (9-bit terms; 16 / 32 / 64 / 128 terms): ECP5 582 / 1219 / 2425 / 5037 LUT4,
+    # about 2.1 a full adder and 0.7 a term bit; xcup 333 / 697 / 1492 / 2974 LUT
+    t.features["bwn_csa"] += signed_tree_full_adders(tree) * p.pe
     if tree.leaves > 2:
         t.add(tree.width, count=p.pe)
     else:
         t.tree(tree, count=p.pe)
     _activation(p, t)
 
-
-def bwn_tree_full_adders(tree: Tree) -> int:
-    """Full adders of a binary-weight MVAU's tree of ``+x / -x`` terms (``bwn_csa``): Yosys
-    sums three or more terms as one carry-save tree and one adder (``alumacc``, ``maccmap``),
-    each term sign-extended to the sum's width. The sign bits of ``+x / -x`` are real signals,
-    so the extension rows are full adders of LUTs too: ``(leaves - 2) x width``. Counted apart
-    from ``csa``, whose weight the int MVAUs' trees set (their extension rows are mostly
-    constant). Measured on trees alone (ECP5, 9-bit terms): 16 / 32 / 64 / 128 terms 582 /
-    1219 / 2425 / 5037 LUT4, about 2.1 a full adder and 0.7 a term bit; xcup 333 / 697 /
-    1492 / 2974 LUT."""
-    if tree.leaves < 3:
-        return 0
-    return (tree.leaves - 2) * tree.width
 
 
 def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:

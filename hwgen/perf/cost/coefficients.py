@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add_lut": 0.2694, "inc_lut": 1.5174, "csa": 0.4858, "csa_dsp": 1.0212, "mux": 0.7073,
-            "in_mux": 1.9751, "acc_mux": 1.163, "term_sel": 1.3023, "cmp": 0.674, "rom": 1.1067,
-            "soft_mul": 1.1304, "soft_mul_lut": 1.4325, "logic": 0.8983, "ram_ff": 1.8678,
-            "rq_g": 5.0631, "rq_g_bits": 5.0133, "rq_s": 58.4378, "rq_s_bits": 1.4485,
-            "rq_shift": 0.2084, "rq_serial": 12.1059, "rq_mux": 0.7429, "mx_align": 1.946,
-            "mx_quant": 2.3797, "win_ctl": 0.719, "term_and": 1.465, "rq_table": 0.0973,
-            "mx_term_log": 1.0646, "csa_borrow": 0.9309, "dwc_pick": 1.0815, "dwc_ctl": 1.2303,
-            "win_read": 0.9409, "bwn_csa": 0.5302,
+            "add_lut": 0.2644, "inc_lut": 1.6262, "csa_dsp": 1.0332, "mux": 0.7356,
+            "in_mux": 1.9592, "acc_mux": 1.172, "term_sel": 1.3131, "cmp": 0.5783, "rom": 1.107,
+            "soft_mul": 1.2494, "soft_mul_lut": 1.7427, "logic": 0.8845, "ram_ff": 1.9279,
+            "rq_g": 5.3496, "rq_g_bits": 4.9948, "rq_s": 55.7581, "rq_s_bits": 1.4999,
+            "rq_shift": 0.2066, "rq_serial": 11.5738, "rq_mux": 0.7361, "mx_align": 1.9554,
+            "mx_quant": 2.3727, "win_ctl": 0.73, "term_and": 1.8017, "rq_table": 0.0981,
+            "mx_term_log": 1.0445, "csa_borrow": 0.9225, "dwc_pick": 1.0829, "dwc_ctl": 1.3044,
+            "win_read": 0.952, "bwn_csa": 0.5271, "mx_csa": 0.5338,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9611, "ram_ff": 0.3785, "block": 2.0305,
@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0522, "add_lut": 0.1265, "inc_lut": 2.9868, "csa_dsp": 0.9109, "mux": 0.0757,
-            "mux_n": 0.3338, "in_mux": 2.1509, "acc_mux": 1.0436, "lutram_mux": 3.8658,
-            "term_sel": 0.4832, "popcount": 0.0893, "cmp": 1.7908, "cmp_lut": 3.0999,
-            "rom": 1.1399, "soft_mul": 1.6729, "logic": 4.0195, "rq_g_bits": 1.9955,
-            "rq_s": 19.3205, "rq_s_bits": 1.017, "rq_shift": 0.452, "rq_serial": 1.106,
-            "rq_mux": 0.6812, "mx_decode": 0.9278, "mx_align": 2.4523, "mx_quant": 2.8241,
-            "win_ctl": 0.006, "term_and": 2.3119, "rq_table": 0.0773, "mx_term_log": 1.508,
-            "dwc_pick": 1.0472, "dwc_ctl": 1.122, "win_read": 0.9864, "bwn_csa": 2.2305,
+            "add": 0.0509, "add_lut": 0.1283, "inc_lut": 2.9818, "csa_dsp": 0.9154, "mux": 0.075,
+            "mux_n": 0.3424, "in_mux": 2.1471, "acc_mux": 1.0587, "lutram_mux": 3.876,
+            "term_sel": 0.4953, "popcount": 0.0918, "cmp": 1.7935, "cmp_lut": 3.1032,
+            "rom": 1.1393, "soft_mul": 1.6911, "logic": 4.0162, "rq_g_bits": 1.9889,
+            "rq_s": 18.6997, "rq_s_bits": 1.0319, "rq_shift": 0.4468, "rq_serial": 1.3656,
+            "rq_mux": 0.6758, "mx_align": 2.4461, "mx_quant": 2.8302, "term_and": 2.3154,
+            "rq_table": 0.0773, "mx_term_log": 1.4957, "dwc_pick": 1.0471, "dwc_ctl": 1.1196,
+            "win_read": 0.9864, "bwn_csa": 2.2251, "mx_csa": 0.3921,
         },
         "ff": {
             "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2555, "block": 2.3874,
