@@ -127,6 +127,8 @@ POINTS = (
     ("bw1", _bin("bwn", 32, 64, 2, 8, act="requant"), False),
     ("bw2", _bin("bwn", 16, 32, 4, 4, a=4), True),
     ("bw3", _bin("bwn", 64, 64, 1, 16, act="requant", a=2), False),
+    # a wide binary-weight tree (64 terms of 9 bits a PE, as the binary MLP example's fc1)
+    ("bw4", _bin("bwn", 16, 128, 2, 64), False),
     ("t01", _bin("ternary", 32, 32, 2, 8, act="requant", levels=True), False),
     ("t02", _bin("ternary", 32, 64, 4, 8, bipolar=True), False),
     ("t03", _bin("ternary", 16, 32, 1, 16, a=4, out=2, levels=True), True),

@@ -117,6 +117,46 @@ def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
 
 
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_a_binary_weight_tree_counts_its_sign_extension_rows_as_full_adders(target):
+    """A binary-weight MVAU's tree of ``+x / -x`` terms: one carry-save tree whose rows are
+    every term sign-extended to the sum's width (``bwn_csa``, not ``csa``), then one adder."""
+    from hwgen.perf.cost.arith import adder_tree, signed_tree_full_adders
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    # 4 terms in -15 .. 15: the sum spans -60 .. 60, 7 bits; 4 rows of 7 bits to 2 rows: 14
+    assert signed_tree_full_adders(adder_tree([(-15, 15)] * 4)) == 14
+    # 3 terms in -255 .. 255: -765 .. 765, 11 bits; one row of full adders
+    assert signed_tree_full_adders(adder_tree([(-255, 255)] * 3)) == 11
+    assert signed_tree_full_adders(adder_tree([(-15, 15)] * 2)) == 0      # one adder, no tree
+    rng = np.random.default_rng(7)
+    bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
+    t = tally_of(bwn_mvau_features, bwn, target)
+    assert t.features["bwn_csa"] == 2 * 14
+    assert t.features["csa"] == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_an_mx_block_tree_counts_its_sign_extension_rows_apart(target):
+    """The MX MVAU's block of SIMD signed terms ``prod << exp``: one carry-save tree of rows
+    sign-extended to the block sum's width (``mx_csa``), then one adder."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    # MXFP4 weights (mantissa 0 .. 3: 3 bits signed, offsets 0 .. 2) on uint8 inputs (9 bits
+    # signed): a product of 3 + 9 + 1 = 13 bits, a term of 13 + 2 = 15 bits; 8 terms a block
+    # (one block a PE): -8 * 2**14 .. 8 * (2**14 - 1) is 18 bits; (8 - 2) x 18 = 108 a PE
+    p = make_mx_layer(np.random.default_rng(3), mh=4, mw=32, pe=2, simd=8, weights="mxfp4",
+                      inputs="uint8", outputs="int8", block=None)
+    assert (p.groups, p.group_lanes) == (1, 8)
+    t = tally_of(mx_mvau_features, p, target)
+    assert t.features["mx_csa"] == 2 * 108
+    assert t.features["csa"] == 0
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
 def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
     """A narrow lane (18-bit accumulator) adds ``acc << k`` for each of the multiplier's low
     5 bits that is set: per bit an 18-bit term gated by it (``term_and``, x or 0)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["width", "index_bits", "range_bits", "Tree", "adder_tree", "staged_trees",
-           "popcount_tree", "varying_bits", "set_bits"]
+           "popcount_tree", "varying_bits", "set_bits", "signed_tree_full_adders"]
 
 
 def width(lo: int, hi: int) -> int:
@@ -115,6 +115,16 @@ def staged_trees(terms, *, every: int) -> list:
             sums.append((sum(lo for lo, _ in part), sum(hi for _, hi in part)))
         terms = sums
     return pieces
+
+
+def signed_tree_full_adders(tree: Tree) -> int:
+    """Full adders of the carry-save tree Yosys builds for a sum of three or more signed terms
+    whose sign bits are real signals (``alumacc`` merges the adders into one ``$macc``,
+    ``maccmap`` sign-extends every term to the sum's width and reduces the rows to two):
+    ``(leaves - 2) x width``; none for two terms or fewer (one adder)."""
+    if tree.leaves < 3:
+        return 0
+    return (tree.leaves - 2) * tree.width
 
 
 def popcount_tree(n: int) -> Tree:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from .arith import adder_tree, index_bits, popcount_tree, width
+from .arith import adder_tree, index_bits, popcount_tree, signed_tree_full_adders, width
 from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
 from .memory import rom_from_fields
@@ -30,7 +30,8 @@ from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
-           "compressor_counter_outputs", "xnor_first_group", "dot_zeros"]
+           "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
+           "bwn_dot_features"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -136,15 +137,31 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
 
 def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     _engine(p, t)
-    x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
+    bwn_dot_features(t, x_lo=p.input_type.qmin, x_hi=p.input_type.qmax, terms=p.simd,
+                     count=p.pe)
+    _activation(p, t)
+
+
+def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
+    """``count`` dot products of ``terms`` terms ``+x / -x`` (``x`` in ``[x_lo, x_hi]``, each
+    picked by a weight bit), summed by one adder tree each (``hwgen.hw.binary.bwn_mvau``)."""
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
-    t.add(bits, count=p.pe * p.simd)           # -x
+    t.add(bits, count=count * terms)           # -x
     # +x or -x: a select of its own on every target (on LUT6 too: measured with the module
     # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
-    t.features["term_sel"] += bits * p.pe * p.simd
-    t.tree(adder_tree([term] * p.simd), count=p.pe)
-    _activation(p, t)
+    t.features["term_sel"] += bits * count * terms
+    tree = adder_tree([term] * terms)
+    # one carry-save tree whose rows are the +x / -x terms sign-extended to the sum's width:
+    # their sign bits are real signals, so the extension rows are full adders in LUTs too
+    # (``bwn_csa``, not ``csa``, whose weight the int MVAUs' trees set). Measured on trees
+    # alone (benchmarks/bench_bwn_tree.py, 9-bit terms; 16 / 32 / 64 / 128 terms): ECP5 582 /
+    # 1219 / 2425 / 5037 LUT4, xcup 333 / 697 / 1492 / 2974 LUT
+    t.features["bwn_csa"] += signed_tree_full_adders(tree) * count
+    if tree.leaves > 2:
+        t.add(tree.width, count=count)
+    else:
+        t.tree(tree, count=count)
 
 
 def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:

@@ -10,51 +10,51 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 82 parts",
-    "ecp5": "2026-12-06, 82 parts",
+    "xcup": "2026-12-06, 83 parts",
+    "ecp5": "2026-12-06, 83 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 82 parts; "
-          "ecp5: 2026-12-06, 82 parts"
+          "xcup: 2026-12-06, 83 parts; "
+          "ecp5: 2026-12-06, 83 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.1972, "add_lut": 0.4841, "inc_lut": 1.9447, "csa": 0.6807, "csa_dsp": 0.8477,
-            "mux": 0.8637, "in_mux": 1.8378, "acc_mux": 1.2512, "term_sel": 1.3371, "cmp": 0.1527,
-            "rom": 0.9355, "soft_mul": 1.1163, "soft_mul_lut": 1.3241, "logic": 0.7046,
-            "ram_ff": 2.1614, "rq_g": 7.4331, "rq_g_bits": 4.8768, "rq_s": 60.9436,
-            "rq_s_bits": 1.2301, "rq_shift": 0.2203, "rq_serial": 4.8578, "rq_mux": 0.4955,
-            "mx_align": 1.7911, "mx_quant": 2.379, "win_ctl": 0.6262, "term_and": 1.4207,
-            "rq_table": 0.0857, "mx_term_log": 0.9764, "csa_borrow": 0.7564, "dwc_pick": 1.0816,
-            "dwc_ctl": 1.3211, "win_read": 0.9703,
+            "add": 0.2001, "add_lut": 0.4833, "inc_lut": 2.0779, "csa": 0.1082, "csa_dsp": 0.7788,
+            "mux": 0.8986, "in_mux": 1.8824, "acc_mux": 1.142, "term_sel": 0.959, "cmp": 0.0343,
+            "rom": 0.9544, "soft_mul": 1.2558, "soft_mul_lut": 1.6774, "logic": 0.6813,
+            "ram_ff": 2.2634, "rq_g": 6.1161, "rq_g_bits": 5.1085, "rq_s": 58.0777,
+            "rq_s_bits": 1.2829, "rq_shift": 0.233, "rq_serial": 0.8382, "rq_mux": 0.5518,
+            "mx_align": 1.7588, "mx_quant": 2.3716, "win_ctl": 0.637, "term_and": 1.7638,
+            "rq_table": 0.0855, "mx_term_log": 0.9899, "csa_borrow": 0.77, "dwc_pick": 1.0831,
+            "dwc_ctl": 1.4075, "win_read": 0.9837, "bwn_csa": 0.6943, "mx_csa": 0.6248,
         },
         "ff": {
-            "reg": 0.987, "reg_dsp": 0.9614, "ram_ff": 0.3753, "block": 2.0617,
+            "reg": 0.9873, "reg_dsp": 0.9611, "ram_ff": 0.3785, "block": 2.0305,
         },
         "carry": {
-            "carry": 0.5568, "soft_mul": 0.1228, "rq_g_carry": 1.2648, "rq_s_carry": 0.4536,
-            "mx_carry": 0.6228,
+            "carry": 0.5549, "soft_mul": 0.1229, "rq_g_carry": 1.2671, "rq_s_carry": 0.4543,
+            "mx_carry": 0.6223,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0386, "add_lut": 0.4877, "inc_lut": 3.0487, "csa": 0.2291, "csa_dsp": 0.9064,
-            "mux": 0.2221, "mux_n": 0.304, "in_mux": 2.1679, "acc_mux": 1.1443,
-            "lutram_mux": 3.9849, "term_sel": 2.9137, "popcount": 0.1455, "cmp": 1.348,
-            "cmp_lut": 2.6989, "rom": 1.1369, "soft_mul": 1.7818, "logic": 3.9091, "rq_g": 1.2978,
-            "rq_g_bits": 1.7723, "rq_s": 5.9546, "rq_s_bits": 1.277, "rq_shift": 0.4462,
-            "rq_mux": 0.6231, "mx_decode": 0.3015, "mx_align": 2.1792, "mx_quant": 2.8455,
-            "term_and": 2.1807, "rq_table": 0.076, "mx_term_log": 1.4628, "csa_borrow": 0.0226,
-            "dwc_pick": 1.0413, "dwc_ctl": 1.0123, "win_read": 1.0374,
+            "add": 0.047, "add_lut": 0.069, "inc_lut": 3.1274, "csa_dsp": 0.9253, "mux": 0.1065,
+            "mux_n": 0.2779, "in_mux": 2.1245, "acc_mux": 1.0714, "lutram_mux": 3.9209,
+            "term_sel": 0.4361, "popcount": 0.09, "cmp": 1.6951, "cmp_lut": 2.9879, "rom": 1.1411,
+            "soft_mul": 1.6881, "logic": 3.9994, "rq_g_bits": 1.9746, "rq_s": 15.0411,
+            "rq_s_bits": 1.1034, "rq_shift": 0.4607, "rq_mux": 0.6611, "mx_align": 2.4191,
+            "mx_quant": 2.8386, "term_and": 2.3167, "rq_table": 0.0769, "mx_term_log": 1.4916,
+            "dwc_pick": 1.0516, "dwc_ctl": 1.2048, "win_read": 1.0521, "bwn_csa": 2.2749,
+            "mx_csa": 0.3835,
         },
         "ff": {
-            "reg": 0.9877, "reg_dsp": 0.9571, "ram_ff": 0.2522, "block": 2.4171,
+            "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2555, "block": 2.3874,
         },
         "carry": {
-            "carry": 0.7179, "soft_mul": 1.4846, "rq_g_carry": 1.5088, "rq_s_carry": 0.6281,
-            "mx_carry": 0.5434,
+            "carry": 0.7035, "soft_mul": 1.4922, "rq_g_carry": 1.5296, "rq_s_carry": 0.6352,
+            "mx_carry": 0.5386,
         },
     },
 }

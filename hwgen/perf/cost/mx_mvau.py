@@ -25,7 +25,7 @@ from ...ir.mx.packing import (
     mx_scale_words,
 )
 from ...ir.mx.types import is_mx_format, mx_format
-from .arith import adder_tree, index_bits, range_bits, width
+from .arith import adder_tree, index_bits, range_bits, signed_tree_full_adders, width
 from .components import counter, fold_table, mvau_core, requant_lane
 from .memory import rom_from_words
 from .model import cost_function
@@ -165,7 +165,14 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         t.features["mx_carry"] += p.pe * groups * 3 * -(-10 // t.target.carry_bits)
     t.reg(p.pe * groups * (shift_max.bit_length() + 2))  # the shift, NaN and zero flags
     block_tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)] * gl)
-    t.tree(block_tree, count=p.pe * groups)
+    if block_tree.leaves > 2:
+        # one carry-save tree of the signed terms, sign-extended (``mx_csa``): weighed apart
+        # from ``csa`` (the int MVAUs' trees, whose extension rows are mostly constant) and
+        # from the binary-weight MVAU's trees (``bwn_csa``), which cost more a row bit
+        t.features["mx_csa"] += signed_tree_full_adders(block_tree) * p.pe * groups
+        t.add(block_tree.width, count=p.pe * groups)
+    else:
+        t.tree(block_tree, count=p.pe * groups)
     # each block sum aligned by its shared exponents, then the blocks of the beat summed; with
     # no exponent spread (shift_max 0) the shift is a wire and the dead-block zeroing left is
     # a register's synchronous reset or part of the adder after it: no LUT of its own

@@ -71,6 +71,10 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 size, twice as many per further input)
 ``dwc_ctl``     LUTs of a width converter's decodes of its count and both handshakes: an
                 element enable per distinct set of loads, the next state of each pick bit
+``bwn_csa``     full adders of the binary-weight MVAU's carry-save trees: every ``+x / -x``
+                term sign-extended to the sum's width (its sign bits are real signals), rows
+                ``(leaves - 2) x width`` (``arith.signed_tree_full_adders``)
+``mx_csa``      the same rows for the MX MVAU's block trees of signed products
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
-    "dwc_ctl", "win_read",
+    "dwc_ctl", "win_read", "bwn_csa", "mx_csa",
 )
 
 
