@@ -98,14 +98,60 @@ def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])
 def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
     """A narrow lane (18-bit accumulator) adds ``acc << k`` for each of the multiplier's low
-    5 bits that is set: per bit an 18-bit term gated by it (``term_and``, x or 0)."""
+    5 bits that is set: per bit an 18-bit term gated by it (``rq_low_and``, x or 0), a
+    feature apart from the ternary MVAU's ``term_and`` (the fit weighs that one on ternary
+    sweep points only); with a constant multiplier there is no gate."""
     from hwgen.perf.cost.components import requant_multiply
     from hwgen.perf.cost.tally import Tally
 
     t = Tally(COST_TARGETS[target])
     requant_multiply(t, acc_bits=24, values=[123456789, 987654321], varying=True,
                      narrow_bits=18)
-    assert t.features["term_and"] == 5 * 18
+    assert t.features["rq_low_and"] == 5 * 18
+    assert t.features["term_and"] == 0
+    t = Tally(COST_TARGETS[target])
+    requant_multiply(t, acc_bits=24, values=[123456789], varying=False, narrow_bits=18)
+    assert t.features["rq_low_and"] == 0
+
+
+def test_the_narrow_lanes_gates_have_a_measured_coefficient_on_every_target():
+    """No sweep point has a narrow lane, so ``rq_low_and`` is measured by hand (``FIXED``),
+    never left for the fit to drop: a narrow lane keeps its LUTs whatever the ternary
+    points make of ``term_and``."""
+    from hwgen.perf.cost.coefficients import COEFFICIENTS, FIXED
+
+    for target in ("xcup", "ecp5"):
+        assert FIXED[target]["lut"]["rq_low_and"] > 0
+        assert COEFFICIENTS[target]["lut"]["rq_low_and"] == FIXED[target]["lut"]["rq_low_and"]
+
+
+@pytest.mark.parametrize(("bits", "lut_inputs", "weight"),
+                         [(2, 4, 3), (4, 4, 5), (8, 4, 5), (4, 6, 5), (8, 6, 7), (1, 6, 2)])
+def test_a_gated_term_weighs_its_select_and_its_bits_up_to_a_lut(bits, lut_inputs, weight):
+    from hwgen.perf.cost.binary_mvau import gated_term_weight
+
+    assert gated_term_weight(bits, lut_inputs) == weight
+
+
+@pytest.mark.parametrize(("target", "in_bits", "per_term"),
+                         [("ecp5", 4, 5), ("ecp5", 8, 5), ("xcup", 4, 5), ("xcup", 8, 7)])
+def test_ternary_gated_terms_are_counted_per_term(target, in_bits, per_term):
+    """Sweep point t04's shape (PE 2, SIMD 16, unsigned inputs): two trees per PE of 16
+    gated terms, 64 terms, each its select and its bits up to the LUT's inputs (4 on
+    ECP5, 6 on xcup); bipolar inputs (popcounts) have none."""
+    from hwgen.perf.cost.binary_mvau import ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(4), "ternary", mh=64, mw=64, pe=2,
+                             simd=16, activation="requant", in_bits=in_bits,
+                             bipolar_input=False)
+    t = tally_of(ternary_mvau_features, p, target)
+    assert t.features["tern_term"] == 64 * per_term
+    assert t.features["term_and"] == 64 * in_bits
+    bipolar = random_binary_params(np.random.default_rng(4), "ternary", mh=64, mw=64, pe=2,
+                                   simd=16, activation="requant", bipolar_input=True)
+    assert tally_of(ternary_mvau_features, bipolar, target).features["tern_term"] == 0
 
 
 # -- requantizer registers --------------------------------------------------------------------

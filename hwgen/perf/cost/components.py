@@ -263,8 +263,9 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
-            # acc << k where bit k of qm is set: x or 0, the ternary MVAU's gates
-            t.features["term_and"] += low * narrow_bits
+            # acc << k where bit k of qm is set: x or 0 (a feature of its own, measured
+            # alone: no sweep point has a narrow lane, so the fit cannot weigh it)
+            t.features["rq_low_and"] += low * narrow_bits
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
