@@ -352,3 +352,44 @@ def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
 
     assert rq_s_bits([[-14], [-14]]) == 56 + 11
     assert rq_s_bits([[-14], [-15]]) == 56 + 56
+
+
+# -- requantizer lanes at an odd zero point ---------------------------------------------------
+
+@pytest.mark.parametrize(("rounding", "zero_point", "out_min", "lanes"), [
+    ("single", 5, 5, 3),          # a fused ReLU at an odd positive zero point: counted
+    ("single", 7, 0, 3),          # the clamp at 0: counted
+    ("single", 4, 4, 0),          # even
+    ("single", -5, -5, 0),        # negative
+    ("single", 5, -128, 0),       # the clamp below 0
+    ("gemmlowp", 5, 5, 0),        # gemmlowp lanes have no such step
+])
+def test_single_rounding_lanes_at_an_odd_positive_zero_point(rounding, zero_point, out_min,
+                                                             lanes):
+    from hwgen.perf.cost.components import odd_zero_clamp
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS["ecp5"])
+    odd_zero_clamp(t, lanes=3, rounding=rounding, zero_point=zero_point, out_min=out_min)
+    assert t.features["rq_zp_odd"] == lanes
+
+
+@pytest.mark.parametrize(("zero_point", "lanes", "counted"), [(5, 1, 1), (5, 4, 4), (-5, 4, 0)])
+def test_the_element_wise_add_counts_its_odd_zero_point_lanes(zero_point, lanes, counted):
+    """An add whose output zero point is 5 with the ReLU's clamp at it (sweep point a03's
+    shape: one lane) has a lane of each; at -5 (a01's) none."""
+    from hwgen.ir import IntType, RequantRounding, TensorQuant
+    from hwgen.ir.blocks.eltwise_add import AddParams, add_constants
+    from hwgen.perf.cost.arith_blocks import eltwise_add_features
+    from hwgen.perf.cost.model import tally_of
+
+    a = TensorQuant(IntType(8, True), 0.03, 2)
+    b = TensorQuant(IntType(8, True), 0.02, -1)
+    out = TensorQuant(IntType(8, True), 0.08, zero_point)
+    a_factor, b_factor, multiplier, shift = add_constants(a, b, out)
+    p = AddParams(name="add", shape=(4, 4, 4), lanes=lanes, a_type=a.dtype, b_type=b.dtype,
+                  output_type=out.dtype, a_zero_point=a.zero_point, b_zero_point=b.zero_point,
+                  a_factor=a_factor, b_factor=b_factor, multiplier=multiplier, shift=shift,
+                  rounding=RequantRounding.SINGLE, out_zero_point=zero_point,
+                  out_min=zero_point, out_max=out.dtype.qmax)
+    assert tally_of(eltwise_add_features, p, "ecp5").features["rq_zp_odd"] == counted
