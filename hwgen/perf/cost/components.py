@@ -317,7 +317,8 @@ def odd_zero_clamp(t: Tally, *, lanes: int, rounding: str, zero_point: int,
     accumulator, zero point 1, 3, 5, 7: 93-99 LUT4; 0, 2, 4, 6, 12, 64: 65-67; -1, -3, -5: 70;
     zero point 5 with the clamp at -5 to -128: 64; an 18-bit accumulator 86 against 60; 4 and
     8 lanes at zero point 7 against 6: 352 / 268 and 713 / 535). Before ABC the netlists are
-    the same up to a gate; gemmlowp lanes and xcup show no such step.
+    the same up to a gate; gemmlowp lanes and xcup show no such step
+    (``benchmarks/bench_requant_zero_point.py``).
     """
     if rounding == "single" and zero_point > 0 and zero_point % 2 and out_min >= 0:
         t.features["rq_zp_odd"] += lanes
