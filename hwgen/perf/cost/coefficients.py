@@ -82,9 +82,10 @@ COEFFICIENTS = {
 #: ``rq_zp_odd`` (a single-rounding lane's odd positive zero point with its low clamp at or
 #: above 0; only the element-wise adds a02 and a03 have one in the sweep) was measured on a
 #: requantizer alone, the zero point and clamp changed one at a time
-#: (``benchmarks/bench_requant_zero_point.py``, ``components.odd_zero_clamp``): on ECP5 21 and 22 LUT4 more a lane at 4 and 8 lanes (a02's
-#: constants, zero point 7 against 6), 26-33 for one lane alone; none on xcup. 22 is taken:
-#: with the one-lane 30, held-out a02 (8 lanes) goes to +18 %.
+#: (``benchmarks/bench_requant_zero_point.py``, ``components.odd_zero_clamp``): on ECP5 21
+#: and 22 LUT4 more a lane at 4 and 8 lanes (a02's constants, zero point 7 against 6), 26-33
+#: for one lane alone; none on xcup. 22 is taken: with the one-lane 30, held-out a02 (8
+#: lanes) goes to +18 %.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
