@@ -159,14 +159,60 @@ def test_an_mx_block_tree_counts_its_sign_extension_rows_apart(target):
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])
 def test_a_narrow_requantizer_lane_gates_its_low_multiplier_bits(target):
     """A narrow lane (18-bit accumulator) adds ``acc << k`` for each of the multiplier's low
-    5 bits that is set: per bit an 18-bit term gated by it (``term_and``, x or 0)."""
+    5 bits that is set: per bit an 18-bit term gated by it (``rq_low_and``, x or 0), a
+    feature apart from the ternary MVAU's ``term_and`` (the fit weighs that one on ternary
+    sweep points only); with a constant multiplier there is no gate."""
     from hwgen.perf.cost.components import requant_multiply
     from hwgen.perf.cost.tally import Tally
 
     t = Tally(COST_TARGETS[target])
     requant_multiply(t, acc_bits=24, values=[123456789, 987654321], varying=True,
                      narrow_bits=18)
-    assert t.features["term_and"] == 5 * 18
+    assert t.features["rq_low_and"] == 5 * 18
+    assert t.features["term_and"] == 0
+    t = Tally(COST_TARGETS[target])
+    requant_multiply(t, acc_bits=24, values=[123456789], varying=False, narrow_bits=18)
+    assert t.features["rq_low_and"] == 0
+
+
+def test_the_narrow_lanes_gates_have_a_measured_coefficient_on_every_target():
+    """No sweep point has a narrow lane, so ``rq_low_and`` is measured by hand (``FIXED``),
+    never left for the fit to drop: a narrow lane keeps its LUTs whatever the ternary
+    points make of ``term_and``."""
+    from hwgen.perf.cost.coefficients import COEFFICIENTS, FIXED
+
+    for target in ("xcup", "ecp5"):
+        assert FIXED[target]["lut"]["rq_low_and"] > 0
+        assert COEFFICIENTS[target]["lut"]["rq_low_and"] == FIXED[target]["lut"]["rq_low_and"]
+
+
+@pytest.mark.parametrize(("bits", "lut_inputs", "weight"),
+                         [(2, 4, 3), (4, 4, 5), (8, 4, 5), (4, 6, 5), (8, 6, 7), (1, 6, 2)])
+def test_a_gated_term_weighs_its_select_and_its_bits_up_to_a_lut(bits, lut_inputs, weight):
+    from hwgen.perf.cost.binary_mvau import gated_term_weight
+
+    assert gated_term_weight(bits, lut_inputs) == weight
+
+
+@pytest.mark.parametrize(("target", "in_bits", "per_term"),
+                         [("ecp5", 4, 5), ("ecp5", 8, 5), ("xcup", 4, 5), ("xcup", 8, 7)])
+def test_ternary_gated_terms_are_counted_per_term(target, in_bits, per_term):
+    """Sweep point t04's shape (PE 2, SIMD 16, unsigned inputs): two trees per PE of 16
+    gated terms, 64 terms, each its select and its bits up to the LUT's inputs (4 on
+    ECP5, 6 on xcup); bipolar inputs (popcounts) have none."""
+    from hwgen.perf.cost.binary_mvau import ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(4), "ternary", mh=64, mw=64, pe=2,
+                             simd=16, activation="requant", in_bits=in_bits,
+                             bipolar_input=False)
+    t = tally_of(ternary_mvau_features, p, target)
+    assert t.features["tern_term"] == 64 * per_term
+    assert t.features["term_and"] == 64 * in_bits
+    bipolar = random_binary_params(np.random.default_rng(4), "ternary", mh=64, mw=64, pe=2,
+                                   simd=16, activation="requant", bipolar_input=True)
+    assert tally_of(ternary_mvau_features, bipolar, target).features["tern_term"] == 0
 
 
 # -- requantizer registers --------------------------------------------------------------------
@@ -367,3 +413,44 @@ def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
 
     assert rq_s_bits([[-14], [-14]]) == 56 + 11
     assert rq_s_bits([[-14], [-15]]) == 56 + 56
+
+
+# -- requantizer lanes at an odd zero point ---------------------------------------------------
+
+@pytest.mark.parametrize(("rounding", "zero_point", "out_min", "lanes"), [
+    ("single", 5, 5, 3),          # a fused ReLU at an odd positive zero point: counted
+    ("single", 7, 0, 3),          # the clamp at 0: counted
+    ("single", 4, 4, 0),          # even
+    ("single", -5, -5, 0),        # negative
+    ("single", 5, -128, 0),       # the clamp below 0
+    ("gemmlowp", 5, 5, 0),        # gemmlowp lanes have no such step
+])
+def test_single_rounding_lanes_at_an_odd_positive_zero_point(rounding, zero_point, out_min,
+                                                             lanes):
+    from hwgen.perf.cost.components import odd_zero_clamp
+    from hwgen.perf.cost.tally import Tally
+
+    t = Tally(COST_TARGETS["ecp5"])
+    odd_zero_clamp(t, lanes=3, rounding=rounding, zero_point=zero_point, out_min=out_min)
+    assert t.features["rq_zp_odd"] == lanes
+
+
+@pytest.mark.parametrize(("zero_point", "lanes", "counted"), [(5, 1, 1), (5, 4, 4), (-5, 4, 0)])
+def test_the_element_wise_add_counts_its_odd_zero_point_lanes(zero_point, lanes, counted):
+    """An add whose output zero point is 5 with the ReLU's clamp at it (sweep point a03's
+    shape: one lane) has a lane of each; at -5 (a01's) none."""
+    from hwgen.ir import IntType, RequantRounding, TensorQuant
+    from hwgen.ir.blocks.eltwise_add import AddParams, add_constants
+    from hwgen.perf.cost.arith_blocks import eltwise_add_features
+    from hwgen.perf.cost.model import tally_of
+
+    a = TensorQuant(IntType(8, True), 0.03, 2)
+    b = TensorQuant(IntType(8, True), 0.02, -1)
+    out = TensorQuant(IntType(8, True), 0.08, zero_point)
+    a_factor, b_factor, multiplier, shift = add_constants(a, b, out)
+    p = AddParams(name="add", shape=(4, 4, 4), lanes=lanes, a_type=a.dtype, b_type=b.dtype,
+                  output_type=out.dtype, a_zero_point=a.zero_point, b_zero_point=b.zero_point,
+                  a_factor=a_factor, b_factor=b_factor, multiplier=multiplier, shift=shift,
+                  rounding=RequantRounding.SINGLE, out_zero_point=zero_point,
+                  out_min=zero_point, out_max=out.dtype.qmax)
+    assert tally_of(eltwise_add_features, p, "ecp5").features["rq_zp_odd"] == counted

@@ -15,7 +15,14 @@ from ...ir.blocks.depthwise import DepthwiseParams
 from ...ir.blocks.eltwise_add import AddParams
 from ...ir.blocks.window_reduce import WindowReduceParams
 from .arith import index_bits, range_bits, width
-from .components import counter, fold_table, register_slice, requantizer, stream_fifo
+from .components import (
+    counter,
+    fold_table,
+    odd_zero_clamp,
+    register_slice,
+    requantizer,
+    stream_fifo,
+)
 from .memory import Ram, rom_from_fields
 from .model import cost_function
 from .tally import Tally
@@ -123,6 +130,8 @@ def eltwise_add_features(p: AddParams, t: Tally) -> None:
     requantizer(t, acc_bits=acc, out_bits=p.output_type.bits,
                 multiplier=np.full((1, lanes), p.multiplier),
                 shift=np.full((1, lanes), p.shift), rounding=p.rounding.value, lanes=lanes)
+    odd_zero_clamp(t, lanes=lanes, rounding=p.rounding.value, zero_point=p.out_zero_point,
+                   out_min=p.out_min)
     stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)
 
 

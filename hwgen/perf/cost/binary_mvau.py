@@ -31,7 +31,7 @@ from .tally import Tally, rom_luts_of_depth
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
-           "bwn_dot_features"]
+           "bwn_dot_features", "gated_term_weight"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -62,6 +62,21 @@ def compressor_counter_outputs(n: int, first_group: int) -> tuple[int, int]:
             out.pop()
         columns, group = out, LUT_INPUTS
     return outputs, n.bit_length()
+
+
+def gated_term_weight(bits: int, lut_inputs: int) -> int:
+    """What one gated term of a ternary MVAU's trees (``x`` or 0, ``bits`` wide) weighs in
+    ``tern_term``: its select (the mask and sign planes' decode) and its bits up to one LUT's
+    inputs.
+
+    Measured, not derived: on ECP5 the trees' LUT4 grow with the count of terms, and with a
+    term's bits only up to about four; the trees' depth adds little (ternary MVAUs of SIMD 4
+    to 32 over 2- to 8-bit inputs synthesised whole, benchmarks/bench_ternary_parts.py), while
+    the trees synthesised alone grow with every bit: inside the block ABC maps the gates, the
+    trees and what surrounds them together for depth, and why a term's bits past about the
+    LUT's inputs cost little more there is not pinned down.
+    """
+    return 1 + min(bits, lut_inputs)
 
 
 def dot_zeros(p: BinaryMvauParams, *, xnor: bool = False) -> int:
@@ -166,16 +181,19 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
 
 def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     _engine(p, t)
-    t.logic(2 * p.pe * p.simd)                 # the +1 and -1 selects from mask and sign
     if p.input_bipolar:
+        t.logic(2 * p.pe * p.simd)             # the +1 and -1 selects from mask and sign
         side = popcount_tree(p.simd)
         t.logic(2 * p.pe * p.simd)
     else:
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         term = (min(0, x_lo), max(0, x_hi))
+        bits, terms = width(*term), 2 * p.pe * p.simd
         # x or 0 (an AND with the mask and sign planes' select): a feature of its own, not
         # the binary-weight MVAU's +x / -x select (term_sel)
-        t.features["term_and"] += 2 * p.pe * p.simd * width(*term)
+        t.features["term_and"] += terms * bits
+        # each term's select and its first compressor level, as ABC maps them on LUT4
+        t.features["tern_term"] += terms * gated_term_weight(bits, t.target.lut_inputs)
         side = adder_tree([term] * p.simd)
     t.tree(side, count=2 * p.pe)
     scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))

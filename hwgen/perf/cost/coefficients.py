@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2001, "add_lut": 0.4833, "inc_lut": 2.0779, "csa": 0.1082, "csa_dsp": 0.7788,
-            "mux": 0.8986, "in_mux": 1.8824, "acc_mux": 1.142, "term_sel": 0.959, "cmp": 0.0343,
-            "rom": 0.9544, "soft_mul": 1.2558, "soft_mul_lut": 1.6774, "logic": 0.6813,
-            "ram_ff": 2.2634, "rq_g": 6.1161, "rq_g_bits": 5.1085, "rq_s": 58.0777,
-            "rq_s_bits": 1.2829, "rq_shift": 0.233, "rq_serial": 0.8382, "rq_mux": 0.5518,
-            "mx_align": 1.7588, "mx_quant": 2.3716, "win_ctl": 0.637, "term_and": 1.7638,
-            "rq_table": 0.0855, "mx_term_log": 0.9899, "csa_borrow": 0.77, "dwc_pick": 1.0831,
-            "dwc_ctl": 1.4075, "win_read": 0.9837, "bwn_csa": 0.6943, "mx_csa": 0.6248,
+            "add": 0.2217, "add_lut": 0.5047, "inc_lut": 2.0989, "csa_dsp": 0.8118, "mux": 0.9086,
+            "in_mux": 1.8351, "acc_mux": 1.1578, "term_sel": 0.9311, "rom": 0.9444,
+            "soft_mul": 1.2817, "soft_mul_lut": 1.7426, "logic": 0.6658, "ram_ff": 2.2,
+            "rq_g": 5.3136, "rq_g_bits": 5.1409, "rq_s": 58.1216, "rq_s_bits": 1.2649,
+            "rq_shift": 0.2379, "rq_serial": 0.8679, "rq_mux": 0.5163, "mx_align": 1.7594,
+            "mx_quant": 2.3706, "win_ctl": 0.6181, "rq_table": 0.0866, "mx_term_log": 0.9875,
+            "csa_borrow": 0.7345, "dwc_pick": 1.083, "dwc_ctl": 1.4008, "win_read": 0.9863,
+            "bwn_csa": 0.7145, "mx_csa": 0.6368, "tern_term": 1.9907,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9611, "ram_ff": 0.3785, "block": 2.0305,
@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.047, "add_lut": 0.069, "inc_lut": 3.1274, "csa_dsp": 0.9253, "mux": 0.1065,
-            "mux_n": 0.2779, "in_mux": 2.1245, "acc_mux": 1.0714, "lutram_mux": 3.9209,
-            "term_sel": 0.4361, "popcount": 0.09, "cmp": 1.6951, "cmp_lut": 2.9879, "rom": 1.1411,
-            "soft_mul": 1.6881, "logic": 3.9994, "rq_g_bits": 1.9746, "rq_s": 15.0411,
-            "rq_s_bits": 1.1034, "rq_shift": 0.4607, "rq_mux": 0.6611, "mx_align": 2.4191,
-            "mx_quant": 2.8386, "term_and": 2.3167, "rq_table": 0.0769, "mx_term_log": 1.4916,
-            "dwc_pick": 1.0516, "dwc_ctl": 1.2048, "win_read": 1.0521, "bwn_csa": 2.2749,
-            "mx_csa": 0.3835,
+            "add": 0.0405, "add_lut": 0.003, "inc_lut": 3.0529, "csa_dsp": 0.9492, "mux": 0.0535,
+            "mux_n": 0.2097, "in_mux": 2.0751, "acc_mux": 1.0767, "lutram_mux": 3.7547,
+            "term_sel": 0.3246, "popcount": 0.226, "cmp": 1.8578, "cmp_lut": 3.144, "rom": 1.1583,
+            "soft_mul": 1.644, "logic": 3.7977, "rq_g_bits": 1.9962, "rq_s": 37.7445,
+            "rq_s_bits": 0.6095, "rq_shift": 0.4955, "rq_mux": 0.6548, "mx_align": 2.4094,
+            "mx_quant": 2.8477, "win_ctl": 0.0338, "rq_table": 0.0757, "mx_term_log": 1.4991,
+            "dwc_pick": 1.051, "dwc_ctl": 1.1928, "win_read": 1.0565, "bwn_csa": 2.359,
+            "mx_csa": 0.3703, "tern_term": 3.6027,
         },
         "ff": {
             "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2555, "block": 2.3874,
@@ -73,8 +73,23 @@ COEFFICIENTS = {
 #: the term's shift removed: the MXFP4 example's fc3 (5 lanes) and a 4-lane MXFP6 E3M2 layer,
 #: LUTs counted / Yosys 75 / 88 and 132 / 136 on xcup (1.0), 135 / 123 and 236 / 199 on ECP5
 #: (0.87).
-FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0}},
-         "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87}}}
+#: ``rq_low_and`` (a narrow requantizer lane's 18-bit accumulator times the multiplier's low 5
+#: bits, as a sum of gated shifted copies; no sweep point has a narrow lane) was measured on
+#: that sum alone between registers (``benchmarks/bench_ternary_parts.py``): 146 LUT6 on
+#: xcup, 197 LUT4 on ECP5 for its 90 gated bits, less the 4.6 LUT4 the fitted ``add`` gives
+#: its four adds there. Fitted with the ternary MVAU's ``term_and`` it went to 0 on ECP5
+#: once the ternary trees had a feature of their own, and the digits CNN's conv1 to -35 %.
+#: ``rq_zp_odd`` (a single-rounding lane's odd positive zero point with its low clamp at or
+#: above 0; only the element-wise adds a02 and a03 have one in the sweep) was measured on a
+#: requantizer alone, the zero point and clamp changed one at a time
+#: (``benchmarks/bench_requant_zero_point.py``, ``components.odd_zero_clamp``): on ECP5 21
+#: and 22 LUT4 more a lane at 4 and 8 lanes (a02's constants, zero point 7 against 6), 26-33
+#: for one lane alone; none on xcup. 22 is taken: with the one-lane 30, held-out a02 (8
+#: lanes) goes to +18 %.
+FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
+                          "rq_low_and": 1.62, "rq_zp_odd": 0.0}},
+         "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
+                          "rq_zp_odd": 22.0}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

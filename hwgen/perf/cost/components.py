@@ -22,7 +22,7 @@ from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
            "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable",
-           "shifted_acc_low_bits"]
+           "shifted_acc_low_bits", "odd_zero_clamp"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -263,8 +263,9 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
-            # acc << k where bit k of qm is set: x or 0, the ternary MVAU's gates
-            t.features["term_and"] += low * narrow_bits
+            # acc << k where bit k of qm is set: x or 0 (a feature of its own, measured
+            # alone: no sweep point has a narrow lane, so the fit cannot weigh it)
+            t.features["rq_low_and"] += low * narrow_bits
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
@@ -304,6 +305,23 @@ def registered_table_bits(values, bits: int) -> int:
                        for row in values.tolist()], dtype=np.uint8)
     varying = matrix[:, (matrix != matrix[:1]).any(axis=0)]
     return len({tuple(column) for column in varying.T.tolist()})
+
+
+def odd_zero_clamp(t: Tally, *, lanes: int, rounding: str, zero_point: int,
+                   out_min: int) -> None:
+    """Single-rounding requantizer lanes whose zero point is odd and positive and whose low
+    clamp is not negative (``rq_zp_odd``, in lanes).
+
+    Measured, not derived: on ECP5 such a lane maps to 21-33 LUT4 more than the same lane at
+    an even or negative zero point, or with its low clamp below zero (one lane alone, 23-bit
+    accumulator, zero point 1, 3, 5, 7: 93-99 LUT4; 0, 2, 4, 6, 12, 64: 65-67; -1, -3, -5: 70;
+    zero point 5 with the clamp at -5 to -128: 64; an 18-bit accumulator 86 against 60; 4 and
+    8 lanes at zero point 7 against 6: 352 / 268 and 713 / 535). Before ABC the netlists are
+    the same up to a gate; gemmlowp lanes and xcup show no such step
+    (``benchmarks/bench_requant_zero_point.py``).
+    """
+    if rounding == "single" and zero_point > 0 and zero_point % 2 and out_min >= 0:
+        t.features["rq_zp_odd"] += lanes
 
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,

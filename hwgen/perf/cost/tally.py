@@ -57,6 +57,14 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 slack, credits): each one's next-state selection
 ``term_and``    bits of the ternary MVAU's terms gated by a weight's plane (``x`` or 0) in
                 front of its adder trees
+``tern_term``   the ternary MVAU's gated terms (integer inputs), each weighed by its select
+                and its bits up to one LUT's inputs (``binary_mvau.gated_term_weight``):
+                what ABC makes of the gates and the trees' first level
+``rq_zp_odd``   single-rounding requantizer lanes with an odd positive zero point and a low
+                clamp at or above 0 (``components.odd_zero_clamp``; measured, ECP5 only)
+``rq_low_and``  bits of a narrow requantizer lane's accumulator gated by the multiplier's
+                low bits (``acc << k`` or 0 for each of its ``NARROW_LOW_BITS``), summed in
+                logic beside the DSP product (``components.requant_multiply``)
 ``win_read``    LUTs of the sliding window's read data, counted structurally: the line
                 buffer's select among LUT RAM primitives in depth (before its read
                 register), then the row select, column rotation and pad value per beat bit
@@ -97,7 +105,7 @@ FEATURES = (
     "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
-    "dwc_ctl", "win_read", "bwn_csa", "mx_csa",
+    "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
 )
 
 
