@@ -10,47 +10,47 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 83 parts",
-    "ecp5": "2026-12-06, 83 parts",
+    "xcup": "2026-12-06, 84 parts",
+    "ecp5": "2026-12-06, 84 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 83 parts; "
-          "ecp5: 2026-12-06, 83 parts"
+          "xcup: 2026-12-06, 84 parts; "
+          "ecp5: 2026-12-06, 84 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2217, "add_lut": 0.5047, "inc_lut": 2.0989, "csa_dsp": 0.8118, "mux": 0.9086,
-            "in_mux": 1.8351, "acc_mux": 1.1578, "term_sel": 0.9311, "rom": 0.9444,
-            "soft_mul": 1.2817, "soft_mul_lut": 1.7426, "logic": 0.6658, "ram_ff": 2.2,
-            "rq_g": 5.3136, "rq_g_bits": 5.1409, "rq_s": 58.1216, "rq_s_bits": 1.2649,
-            "rq_shift": 0.2379, "rq_serial": 0.8679, "rq_mux": 0.5163, "mx_align": 1.7594,
-            "mx_quant": 2.3706, "win_ctl": 0.6181, "rq_table": 0.0866, "mx_term_log": 0.9875,
-            "csa_borrow": 0.7345, "dwc_pick": 1.083, "dwc_ctl": 1.4008, "win_read": 0.9863,
-            "bwn_csa": 0.7145, "mx_csa": 0.6368, "tern_term": 1.9907,
+            "add": 0.2062, "add_lut": 0.4853, "inc_lut": 2.107, "csa_dsp": 0.8134, "mux": 0.9091,
+            "in_mux": 1.8379, "acc_mux": 1.1095, "term_sel": 0.92, "rom": 0.9459,
+            "soft_mul": 1.2829, "soft_mul_lut": 1.7504, "logic": 0.6909, "ram_ff": 2.3597,
+            "rq_g": 4.6075, "rq_g_bits": 5.2933, "rq_s": 57.0586, "rq_s_bits": 1.2989,
+            "rq_shift": 0.2398, "rq_serial": 0.2538, "rq_mux": 0.5674, "mx_align": 1.7612,
+            "mx_quant": 2.3709, "win_ctl": 0.6358, "term_and": 0.0779, "rq_table": 0.0864,
+            "mx_term_log": 0.9887, "csa_borrow": 0.7408, "dwc_pick": 1.0837, "dwc_ctl": 1.4255,
+            "win_read": 0.9861, "bwn_csa": 0.7304, "mx_csa": 0.6344, "tern_term": 1.8184,
         },
         "ff": {
-            "reg": 0.9873, "reg_dsp": 0.9611, "ram_ff": 0.3785, "block": 2.0305,
+            "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
         },
         "carry": {
-            "carry": 0.5549, "soft_mul": 0.1229, "rq_g_carry": 1.2671, "rq_s_carry": 0.4543,
+            "carry": 0.5547, "soft_mul": 0.1229, "rq_g_carry": 1.2673, "rq_s_carry": 0.4544,
             "mx_carry": 0.6223,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0405, "add_lut": 0.003, "inc_lut": 3.0529, "csa_dsp": 0.9492, "mux": 0.0535,
-            "mux_n": 0.2097, "in_mux": 2.0751, "acc_mux": 1.0767, "lutram_mux": 3.7547,
-            "term_sel": 0.3246, "popcount": 0.226, "cmp": 1.8578, "cmp_lut": 3.144, "rom": 1.1583,
-            "soft_mul": 1.644, "logic": 3.7977, "rq_g_bits": 1.9962, "rq_s": 37.7445,
-            "rq_s_bits": 0.6095, "rq_shift": 0.4955, "rq_mux": 0.6548, "mx_align": 2.4094,
-            "mx_quant": 2.8477, "win_ctl": 0.0338, "rq_table": 0.0757, "mx_term_log": 1.4991,
-            "dwc_pick": 1.051, "dwc_ctl": 1.1928, "win_read": 1.0565, "bwn_csa": 2.359,
-            "mx_csa": 0.3703, "tern_term": 3.6027,
+            "add": 0.0442, "add_lut": 0.0392, "inc_lut": 3.1009, "csa_dsp": 0.9357, "mux": 0.0774,
+            "mux_n": 0.2374, "in_mux": 2.1044, "acc_mux": 1.2109, "lutram_mux": 3.8453,
+            "term_sel": 0.3952, "popcount": 0.2291, "cmp": 1.7851, "cmp_lut": 3.0678,
+            "rom": 1.1535, "soft_mul": 1.6918, "logic": 3.7719, "rq_g_bits": 1.806,
+            "rq_s": 37.4459, "rq_s_bits": 0.6034, "rq_shift": 0.4763, "rq_serial": 0.2597,
+            "rq_mux": 0.5539, "mx_align": 2.4185, "mx_quant": 2.8422, "win_ctl": 0.0152,
+            "rq_table": 0.0767, "mx_term_log": 1.4977, "dwc_pick": 1.051, "dwc_ctl": 1.1929,
+            "win_read": 1.0568, "bwn_csa": 2.3047, "mx_csa": 0.3779, "tern_term": 3.7846,
         },
         "ff": {
-            "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2555, "block": 2.3874,
+            "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2559, "block": 2.3864,
         },
         "carry": {
             "carry": 0.7035, "soft_mul": 1.4922, "rq_g_carry": 1.5296, "rq_s_carry": 0.6352,
