@@ -28,6 +28,7 @@ from .explore.pareto import uniform_marks
 from .explore.resources import SOURCE, layer_estimate
 from .explore.space import describe
 from .report import current_result, design_sha256, report_data
+from .synth.report_section import critical_path_text, seed_sweep_text
 
 __all__ = ["write_html_report", "REPORT_HTML"]
 
@@ -138,6 +139,8 @@ def _design_sections(page: _Page, go, out: Path) -> None:
         rows) + f"<p>Resources: {text.html(SOURCE)}, per layer, on "
                  f"{text.html(manifest['estimate']['target'])}.</p>")
 
+    _synthesis_section(page, go, data)
+
     timing = design.timing(_INFERENCES)
     names = [b.name for b in timing.layers]
     spans = {f"inference {i + 1} (cycle model)": ([t.first_in[i] for t in timing.layers],
@@ -185,6 +188,54 @@ def _design_sections(page: _Page, go, out: Path) -> None:
                                  name=f"{layer.get('weight_type')} grid"))
         fig.update_layout(title=f"{layer['name']}: weight codes ({layer.get('weight_type')})",
                           xaxis_title="code", yaxis_title="weights", bargap=0.05)
+        page.chart(fig)
+
+
+_SYNTH_COLUMNS = (("lut", "LUT"), ("ff", "FF"), ("carry", "carry"), ("dsp", "DSP"),
+                  ("bram", "BRAM"), ("lutram", "LUTRAM"))
+
+
+def _synthesis_section(page: _Page, go, data: dict) -> None:
+    """Yosys's resources per block, Fmax and the critical path from OUT/synth/resources.json
+    when it is current, with the analytic estimate's LUTs beside Yosys's when both are of the
+    same target."""
+    syn = data.get("synthesis")
+    page.add("<h3>Synthesis</h3>")
+    if syn is None:
+        page.add("<p>Not synthesised yet: run <code>hwgen synth</code> for resources and "
+                 "Fmax.</p>")
+        return
+    if not syn["current"]:
+        page.add(f"<p>The synthesis result {text.html(syn['file'])} "
+                 f"({text.html(syn['target'])}) is STALE and not shown: "
+                 f"{text.html(syn['stale_reason'])}. Run <code>hwgen synth</code> again.</p>")
+        return
+    names = [layer["name"] for layer in data["layers"]]
+    rows = [[name] + [syn["layers"][name][key] for key, _ in _SYNTH_COLUMNS] for name in names]
+    rows.append(["glue (FIFOs, width converters, top)"]
+                + [syn["glue"][key] for key, _ in _SYNTH_COLUMNS])
+    rows.append(["total"] + [syn["totals"][key] for key, _ in _SYNTH_COLUMNS])
+    where = syn["target"] + (f", {syn['device']}" if syn["device"] else "")
+    page.add(f"<p>Yosys, hierarchy kept per block, on {text.html(where)}.</p>"
+             + _table(["block"] + [label for _, label in _SYNTH_COLUMNS], rows))
+    if syn["fmax_mhz"]:
+        sweep = seed_sweep_text(syn.get("seed"), syn.get("seeds"))
+        page.add(f"<p>Fmax {syn['fmax_mhz']:.1f} MHz (nextpnr{text.html(sweep)}): "
+                 f"throughput = Fmax / II = {syn['throughput_inferences_per_s']:,.0f} "
+                 f"inferences/s (II {syn['ii_cycles']} cycles), latency "
+                 f"{syn['latency_us']:.2f} us.</p><p>Critical path: "
+                 f"{critical_path_text(syn['critical_path'], name=text.html)}.</p>")
+    else:
+        page.add(f"<p>No Fmax: {text.html(syn['target'])} is synthesised without place and "
+                 "route (use --target ecp5 or ice40 for timing).</p>")
+    estimate = data.get("estimate")
+    if estimate and estimate.get("target") == syn["target"]:
+        fig = go.Figure([
+            go.Bar(x=names, y=[layer["resources"]["lut"] for layer in estimate["layers"]],
+                   name="analytic estimate"),
+            go.Bar(x=names, y=[syn["layers"][name]["lut"] for name in names], name="Yosys")])
+        fig.update_layout(title=f"LUTs per layer on {syn['target']}: the cost model's "
+                                "estimate and Yosys", barmode="group")
         page.chart(fig)
 
 

@@ -248,3 +248,23 @@ def test_seed_sweep_keeps_the_fastest_placement(synthesized, swept, capsys):
     capsys.readouterr()
     assert main(["report", str(out)]) == 0
     assert f"Fmax {data['fmax_mhz']:.1f} MHz (nextpnr {sweep}):" in capsys.readouterr().out
+
+
+def test_html_report_shows_synthesis_and_the_seed_sweep(swept):
+    out, _, data = swept
+    assert main(["report", str(out), "--html"]) == 0
+    html = (out / "report.html").read_text()
+    assert "<h3>Synthesis</h3>" in html and f"on ecp5, {data['device']}." in html
+    for layer in data["layers"]:
+        r = layer["resources"]
+        assert (f"<tr><td>{layer['name']}</td><td>{r['lut']}</td><td>{r['ff']}</td>"
+                f"<td>{r['carry']}</td><td>{r['dsp']}</td><td>{r['bram']}</td>"
+                f"<td>{r['lutram']}</td></tr>") in html
+    t = data["totals"]
+    assert f"<tr><td>total</td><td>{t['lut']}</td><td>{t['ff']}</td>" in html
+    figures = " / ".join(f"{run['fmax_mhz']:.1f}" for run in data["seeds"])
+    assert (f"Fmax {data['fmax_mhz']:.1f} MHz (nextpnr (seed {data['seed']}, the fastest of "
+            f"seeds 3 / 1: {figures} MHz)): throughput") in html
+    assert f"{data['throughput_inferences_per_s']:,.0f} inferences/s" in html
+    # the estimate beside Yosys, per layer (both ecp5: the default cost target)
+    assert "LUTs per layer on ecp5: the cost model" in html

@@ -58,6 +58,10 @@ def test_report_html_loads_nothing_from_outside(reports):
         assert "Plotly.newPlot" in html
         # every script closes where it should: none holds "</script" (escaped as "<\/script")
         assert html.count("<script>") == html.count("</script>") == parser.scripts
+    # the design's report says how to get Yosys's figures (tests/synth: a synthesised one)
+    html = (reports / "design" / "report.html").read_text()
+    assert ("<h3>Synthesis</h3>\n<p>Not synthesised yet: run <code>hwgen synth</code> for "
+            "resources and Fmax.</p>") in html
     # the explore report lists its finalist (not simulated, not synthesised in this run)
     html = (reports / "explore" / "report.html").read_text()
     assert "<h3>Finalists</h3>" in html and "<td>smallest</td>" in html
