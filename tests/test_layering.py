@@ -52,8 +52,9 @@ ALLOWED = {
     # with the cost model (hwgen.perf.cost) when it exists; it synthesises its finalists
     "explore": {"errors", "api", "passes", "perf", "backend", "synth"},
     # report.html: the report's data, the loaded design's cycle model and weights, the
-    # explore resource estimate per layer
-    "report_html": {"errors", "api", "report", "text", "explore"},
+    # explore resource estimate per layer, the synthesis result's text (Fmax, seed sweep,
+    # critical path) as `hwgen report` words it
+    "report_html": {"errors", "api", "report", "text", "explore", "synth"},
     "cli": {"errors", "version", "quant", "ir", "catalog", "golden", "perf", "passes", "hw",
             "frontend", "backend", "compiler", "sim", "report", "api", "synth", "text",
             "input_files", "subprocesses", "explore", "report_html"},
