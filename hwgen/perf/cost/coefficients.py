@@ -87,13 +87,15 @@ COEFFICIENTS = {
 #: for one lane alone; none on xcup. 22 is taken: with the one-lane 30, held-out a02 (8
 #: lanes) goes to +18 %.
 #: ``wr_ctl`` and ``wr_bypass`` (the window reduction's control flip-flops and its group
-#: bypass select) were measured on the pool alone (the digits CNN's pool1, int8 max over 4
-#: positions, synthesised with 1-8 lanes, 1-32 channels and 2 / 4 / 9 positions; 13 variants
-#: on xcup, 20 on ECP5, pool1 itself left out): least squares on what the block's other
-#: features leave, 1.08 / 0.95 LUT6 on xcup (every variant within 3 %), 0.81 / 0.83 LUT4 on
-#: ECP5 (within 13 %, but one lane in one group +19 %). The counters' ``inc_lut`` and the
-#: compares' ``cmp`` / ``cmp_lut``, fitted on the MVAUs' wider ones (3.1 LUT4 a bit on ECP5),
-#: put 10 LUT4 on each doubling of the groups where Yosys adds 3-7.
+#: bypass select) were measured on the pool alone (``benchmarks/bench_pool_parts.py``: the
+#: digits CNN's pool1, int8 max over 4 positions, with 1-8 lanes, 1-32 channels and 2 / 4 / 9
+#: positions, pool1 itself left out): least squares on what the block's other features leave
+#: with main b5d07cc's fitted coefficients, 1.08 / 0.95 LUT6 on xcup (13 variants, every one
+#: within 3 %), 0.81 / 0.83 LUT4 on ECP5 (20 variants, within 13 % but one lane in one group
+#: +19 %). The counters' ``inc_lut`` and the compares' ``cmp`` / ``cmp_lut``, fitted on the
+#: MVAUs' wider ones (3.1 LUT4 a bit on ECP5), put 10 LUT4 on each doubling of the groups
+#: where Yosys adds 3-7, and nothing on the bypass (``mux``, 0.08 a bit on ECP5) where Yosys
+#: adds about a LUT a bit.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95}},
