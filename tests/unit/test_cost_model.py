@@ -494,6 +494,27 @@ def test_max_pool_registers_follow_the_prefetch_and_the_late_write():
     assert [m[:2] for m in tally.memories] == [("running", "lutram"), ("fifo", "lutram")]
     assert tally.lutram == 6
 
+@pytest.mark.parametrize(("channels", "lanes", "ctl", "bypass"), [
+    # the digits CNN's pool1: 4 positions, 8 channels in 4 groups of 2 int8 lanes, FIFO of 3:
+    # pos 2; first_pos, last_pos, last_g; credits 2 (0..3) and credit; g 2, g_next 2,
+    # pending_g 2 and pending: 15 control flip-flops; the bypass picks 2 x 8 bits
+    (8, 2, 2 + 3 + 2 + 1 + 2 + 2 + 2 + 1, 16),
+    # one group: no group counter, no pending write, no bypass (a register per lane)
+    (2, 2, 2 + 3 + 2 + 1, 0),
+])
+def test_max_pool_control_and_bypass_features(channels, lanes, ctl, bypass):
+    from hwgen.ir.blocks.window_reduce import WindowReduceParams
+    from hwgen.perf.cost.arith_blocks import window_reduce_features
+    from hwgen.perf.cost.model import tally_of
+    pool = WindowReduceParams(name="p", positions=4, channels=channels, spatial=(4, 4),
+                              op="max", input_type=IntType(8, True),
+                              output_type=IntType(8, True), lanes=lanes, out_fifo_depth=3)
+    tally = tally_of(window_reduce_features, pool, "ecp5")
+    assert tally.features["wr_ctl"] == ctl
+    assert tally.features["wr_bypass"] == bypass
+    # the control counted as flip-flops only: no increment or compare of its own
+    assert tally.features["inc_lut"] == 4                  # the output FIFO's two pointers
+
 
 @pytest.mark.parametrize(("target", "width_bits", "depth", "style"), [
     # Amaranth FIFOs synthesised alone (StreamFifo, read without a clock): memory_libmap

@@ -27,8 +27,8 @@ from .memory import Ram, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["window_reduce_features", "depthwise_features", "eltwise_add_features",
-           "window_reduce_cost", "depthwise_cost", "eltwise_add_cost"]
+__all__ = ["window_reduce_features", "window_reduce_control_ffs", "depthwise_features",
+           "eltwise_add_features", "window_reduce_cost", "depthwise_cost", "eltwise_add_cost"]
 
 
 def _credits(t: Tally, depth: int) -> None:
@@ -44,30 +44,36 @@ def _running(t: Tally, groups: int, bits: int) -> None:
         t.logic(groups)
 
 
+def window_reduce_control_ffs(positions: int, groups: int, fifo_depth: int) -> int:
+    """The pool's control flip-flops: the position and group counters, the first / last
+    position and last group flags, the output credits and their ``!= 0`` flag and, with
+    several groups, the next group, the pending write's group and its valid bit."""
+    ffs = index_bits(positions) + 3 + range_bits(fifo_depth + 1) + 1
+    if groups > 1:
+        ffs += 3 * index_bits(groups) + 1
+    return ffs
+
+
 def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     t.block()
     lanes, bits = p.lanes, p.acc_bits if p.op == "avg" else p.input_type.bits
     if p.input_slice:
         register_slice(t, width_bits=lanes * p.input_type.bits)
-    counter(t, p.positions)
-    counter(t, p.groups)
-    # first / last position, last group and credits != 0: registers set a cycle early
-    t.reg(3)
-    t.cmp(index_bits(p.positions) + index_bits(p.groups), constant=True)
-    _credits(t, p.out_fifo_depth)
-    t.reg(1)
-    t.cmp(range_bits(p.out_fifo_depth + 1), constant=True)
+    # The control (counters, flags set a cycle early, credits, with groups the next and the
+    # pending group and their compare) as its flip-flops, each one's next state a small
+    # function that ABC packs with its neighbours: ``wr_ctl``, measured on the pool alone
+    # (the counters' and compares' fitted costs, from the MVAUs' wide ones, are far above)
+    ctl = window_reduce_control_ffs(p.positions, p.groups, p.out_fifo_depth)
+    t.reg(ctl)
+    t.features["wr_ctl"] += ctl
     if p.groups > 1:
         # a memory read without a clock at the next group (a write-only port at the
         # pending group): the current group's value read a beat early into a register, the
         # merged value written a cycle late from registers, a bypass when they meet
-        g_bits = index_bits(p.groups)
         t.ram("running", Ram(depth=p.groups, width=lanes * bits, sync_read=False))
-        # g_next, pending_g, pending, current, pending_value; (g_next + 1) mod G
-        t.reg(2 * g_bits + 1 + 2 * lanes * bits)
-        t.add(g_bits, increment=True)
-        t.cmp(g_bits)                                 # pending_g == g_next
-        t.mux(lanes * bits)                           # the pending value or the memory's
+        t.reg(2 * lanes * bits)                       # current, pending_value
+        # the pending value or the memory's read, a LUT a bit (``wr_bypass``)
+        t.features["wr_bypass"] += lanes * bits
     else:
         t.reg(lanes * bits)
     if p.op == "max":

@@ -83,6 +83,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 term sign-extended to the sum's width (its sign bits are real signals), rows
                 ``(leaves - 2) x width`` (``arith.signed_tree_full_adders``)
 ``mx_csa``      the same rows for the MX MVAU's block trees of signed products
+``wr_ctl``      the window reduction's control flip-flops (position and group counters, flags,
+                credits, the pending group), each one's next state
+                (``arith_blocks.window_reduce_control_ffs``; measured on the pool alone)
+``wr_bypass``   bits of the window reduction's select between the pending value and the
+                running memory's read (several channel groups; measured on the pool alone)
 """
 
 from __future__ import annotations
@@ -106,6 +111,7 @@ FEATURES = (
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
+    "wr_ctl", "wr_bypass",
 )
 
 

@@ -1,0 +1,101 @@
+"""The digits CNN's pool1 alone, lanes, channels and positions changed (``wr_ctl``, ``wr_bypass``).
+
+    python benchmarks/bench_pool_parts.py [--targets xcup,ecp5] [--out out/bench_pool]
+
+Synthesises ``hwgen.hw.arith.WindowReduce`` with pool1's parameters (int8 max over 4
+positions, an output FIFO of 3) and one or two of lanes, channels and positions changed, and
+prints each one's LUTs beside the cost model's, the window reduction's own features
+(``wr_ctl``: control flip-flops, ``wr_bypass``: bits of the group bypass select) and what the
+block's other features give with the current coefficients. The last line per target is the
+least-squares pair for the two features over the int8 signed variants, pool1 itself left out
+(how the fixed coefficients were measured); unsigned and 4-bit variants are printed beside
+them, not fitted. CPU seconds (Yosys counted as a child) beside the wall seconds. Figures, not
+assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from amaranth.back import verilog  # noqa: E402
+from bench_ternary_parts import _synthesise  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
+
+from hwgen.hw.arith.window_reduce import WindowReduce  # noqa: E402
+from hwgen.ir import IntType  # noqa: E402
+from hwgen.ir.blocks.window_reduce import WindowReduceParams  # noqa: E402
+from hwgen.perf.cost.arith_blocks import window_reduce_features  # noqa: E402
+from hwgen.perf.cost.coefficients import COEFFICIENTS  # noqa: E402
+from hwgen.perf.cost.tally import Tally  # noqa: E402
+from hwgen.perf.cost.targets import cost_target  # noqa: E402
+
+POOL1 = WindowReduceParams(name="pool1", positions=4, channels=8, spatial=(4, 4), op="max",
+                           input_type=IntType(8, True), output_type=IntType(8, True), lanes=2,
+                           out_fifo_depth=3)
+#: (lanes, channels, positions) of the int8 signed variants
+FITTED = ((1, 1, 4), (1, 2, 4), (1, 4, 4), (1, 8, 4), (1, 16, 4), (2, 2, 4), (2, 4, 4),
+          (2, 16, 4), (2, 32, 4), (4, 4, 4), (4, 8, 4), (4, 16, 4), (4, 32, 4), (8, 8, 4),
+          (8, 16, 4), (8, 32, 4), (2, 8, 2), (2, 8, 9), (4, 8, 9), (1, 8, 9))
+#: (lanes, channels, positions, element bits, signed): printed, not fitted
+OTHERS = ((2, 8, 4, 8, True), (2, 8, 4, 8, False), (4, 8, 4, 8, False), (8, 32, 9, 4, False))
+OWN = ("wr_ctl", "wr_bypass")
+
+
+def _variant(lanes, channels, positions, bits=8, signed=True) -> WindowReduceParams:
+    element = IntType(bits, signed)
+    return dataclasses.replace(POOL1, lanes=lanes, channels=channels, positions=positions,
+                               input_type=element, output_type=element)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", default="xcup,ecp5")
+    parser.add_argument("--out", default="out/bench_pool")
+    args = parser.parse_args(argv)
+    started, cpu_started = time.monotonic(), cpu_seconds()
+    print("command: python " + " ".join([f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]))
+    cases = [(*case, 8, True) for case in FITTED] + list(OTHERS)
+    for target in args.targets.split(","):
+        work = Path(args.out).resolve() / target
+        co = COEFFICIENTS[target]["lut"]
+        print(f"\n### {target} (wr_ctl {co.get('wr_ctl', 0):g}, wr_bypass "
+              f"{co.get('wr_bypass', 0):g})\n")
+        print("| lanes | channels | positions | element | LUT estimate / Yosys | wr_ctl "
+              "| wr_bypass | the rest |")
+        print("|---|---|---|---|---|---|---|---|")
+        rows, observed, rest = [], [], []
+        for lanes, channels, positions, bits, signed in cases:
+            p = _variant(lanes, channels, positions, bits, signed)
+            top = f"pool_{lanes}_{channels}_{positions}_{'s' if signed else 'u'}{bits}"
+            lut = _synthesise(top, verilog.convert(WindowReduce(params=p), name=top,
+                                                   emit_src=False), target, work)["lut"]
+            tally = Tally(cost_target(target))
+            window_reduce_features(p, tally)
+            f = tally.features
+            others = sum(co.get(k, 0.0) * v for k, v in f.items() if k not in OWN)
+            estimate = others + sum(co.get(k, 0.0) * f[k] for k in OWN)
+            print(f"| {lanes} | {channels} | {positions} | {'int' if signed else 'uint'}{bits} "
+                  f"| {estimate:.0f} / {lut} ({estimate / lut - 1:+.0%}) | {f['wr_ctl']:g} "
+                  f"| {f['wr_bypass']:g} | {others:.1f} |")
+            if (lanes, channels, positions) in FITTED and (bits, signed) == (8, True):
+                rows.append([f[k] / lut for k in OWN])
+                observed.append(lut)
+                rest.append(others)
+        fitted, *_ = np.linalg.lstsq(np.array(rows), np.array(
+            [(o - r) / o for o, r in zip(observed, rest, strict=True)]), rcond=None)
+        print(f"\nleast squares over the {len(rows)} int8 signed variants (pool1 left out): "
+              + ", ".join(f"{k} {c:.2f}" for k, c in zip(OWN, fitted, strict=True)))
+    print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, {time.monotonic() - started:.0f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
