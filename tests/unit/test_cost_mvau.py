@@ -454,3 +454,40 @@ def test_the_element_wise_add_counts_its_odd_zero_point_lanes(zero_point, lanes,
                   rounding=RequantRounding.SINGLE, out_zero_point=zero_point,
                   out_min=zero_point, out_max=out.dtype.qmax)
     assert tally_of(eltwise_add_features, p, "ecp5").features["rq_zp_odd"] == counted
+
+
+@pytest.mark.parametrize(("depth", "luts"), [(16, 1.0), (32, 1.8), (24, 1.4), (128, 10.6),
+                                             (512, 44.2), (2, 0.0)])
+def test_a_ternary_weight_column_costs_by_its_depth_inside_the_block(depth, luts):
+    """``BIN_ROM_LUTS``'s xcup entries at a power of two, half-way between 16 and 32 words,
+    doubled past 256 words, nothing for one address bit."""
+    from hwgen.perf.cost.binary_mvau import bin_rom_luts
+
+    assert bin_rom_luts("xcup", depth) == pytest.approx(luts)
+
+
+def test_ternary_weight_columns_and_input_select_on_lut6():
+    """Sweep point t03's shape (16 x 32, PE 1, SIMD 16, 4-bit inputs): NF 16 x SF 2 = 32
+    words of 16 mask and 16 sign bits, each column its own (random weights), so on xcup 32
+    columns of 1.8 LUT6 as ``bin_rom`` and none as ``rom``; the 2:1 select in front of the
+    datapath, 16 x 4 bits, is ``bin_in_mux``, not ``in_mux``. ECP5 keeps ``rom`` and
+    ``in_mux``; a binary-weight MVAU keeps them on xcup too."""
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(3), "ternary", mh=16, mw=32, pe=1,
+                             simd=16, activation="threshold", in_bits=4, out_bits=2,
+                             bipolar_input=False)
+    assert (p.nf, p.sf) == (16, 2)
+    xcup = tally_of(ternary_mvau_features, p, "xcup").features
+    ecp5 = tally_of(ternary_mvau_features, p, "ecp5").features
+    assert xcup["bin_rom"] == pytest.approx(32 * 1.8)
+    assert xcup["bin_in_mux"] == 64 and xcup["in_mux"] == 0
+    assert ecp5["bin_rom"] == 0 and ecp5["bin_in_mux"] == 0 and ecp5["in_mux"] == 64
+    # the per-fold tables are still ``rom``: the weight columns left it on xcup only
+    assert xcup["rom"] < ecp5["rom"]
+    b = random_binary_params(np.random.default_rng(3), "bwn", mh=16, mw=32, pe=4, simd=4,
+                             activation="threshold", in_bits=4)
+    bwn = tally_of(bwn_mvau_features, b, "xcup").features
+    assert bwn["bin_rom"] == 0 and bwn["bin_in_mux"] == 0 and bwn["in_mux"] == 16

@@ -21,14 +21,15 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2062, "add_lut": 0.4853, "inc_lut": 2.107, "csa_dsp": 0.8134, "mux": 0.9091,
-            "in_mux": 1.8379, "acc_mux": 1.1095, "term_sel": 0.92, "rom": 0.9459,
-            "soft_mul": 1.2829, "soft_mul_lut": 1.7504, "logic": 0.6909, "ram_ff": 2.3597,
-            "rq_g": 4.6075, "rq_g_bits": 5.2933, "rq_s": 57.0586, "rq_s_bits": 1.2989,
-            "rq_shift": 0.2398, "rq_serial": 0.2538, "rq_mux": 0.5674, "mx_align": 1.7612,
-            "mx_quant": 2.3709, "win_ctl": 0.6358, "term_and": 0.0779, "rq_table": 0.0864,
-            "mx_term_log": 0.9887, "csa_borrow": 0.7408, "dwc_pick": 1.0837, "dwc_ctl": 1.4255,
-            "win_read": 0.9861, "bwn_csa": 0.7304, "mx_csa": 0.6344, "tern_term": 1.8184,
+            "add": 0.2205, "add_lut": 0.5046, "inc_lut": 1.812, "csa": 0.0723, "csa_dsp": 0.8367,
+            "mux": 0.8782, "in_mux": 1.828, "acc_mux": 0.9891, "term_sel": 0.8893, "cmp": 0.1331,
+            "rom": 0.9273, "soft_mul": 1.2626, "soft_mul_lut": 1.6976, "logic": 0.9587,
+            "ram_ff": 2.1311, "rq_g": 4.8702, "rq_g_bits": 5.3434, "rq_s": 61.2202,
+            "rq_s_bits": 1.2119, "rq_shift": 0.2546, "rq_serial": 2.2168, "rq_mux": 0.6696,
+            "mx_align": 1.7679, "mx_quant": 2.3731, "win_ctl": 0.6006, "term_and": 1.4502,
+            "rq_table": 0.0868, "mx_term_log": 0.9957, "csa_borrow": 0.7294, "dwc_pick": 1.0815,
+            "dwc_ctl": 1.3014, "win_read": 0.9585, "bwn_csa": 0.755, "mx_csa": 0.6175,
+            "tern_term": 0.5488,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
@@ -87,7 +88,8 @@ COEFFICIENTS = {
 #: for one lane alone; none on xcup. 22 is taken: with the one-lane 30, held-out a02 (8
 #: lanes) goes to +18 %.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
-                          "rq_low_and": 1.62, "rq_zp_odd": 0.0}},
+                          "rq_low_and": 1.62, "rq_zp_odd": 0.0, "bin_rom": 1.0,
+                          "bin_in_mux": 1.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0}}}
 for _target, _resources in FIXED.items():
@@ -117,4 +119,16 @@ ROM_LUTS = {
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
+
+#: LUT6 per distinct column of a ternary MVAU's weight ROMs (mask and sign planes) inside its
+#: block (``bin_rom``, fixed at 1.0; ``binary_mvau.bin_rom_luts``), by address bits. ABC maps
+#: a 1-bit weight column with the gated terms it feeds, so it costs more there than an int
+#: MVAU's column of the same depth (``ROM_LUTS["xcup"]["counter"]`` times ``rom``), and more
+#: the deeper the ROM. Measured on ternary MVAUs of sweep t05's shape (32 x 64, PE 2, SIMD 8,
+#: 6-bit inputs: 32 columns) with only their rows, so their ROM's depth, changed from 16 to
+#: 256 words: the LUTs a doubling adds, less the model's per-fold tables, per column: 0.8 (16
+#: -> 32 words), 2.3 (-> 64), 6.6 (-> 128), 11.5 (-> 256), summed from the int MVAU's 1.0 at
+#: 16 words (``python benchmarks/bench_ternary_rom_depth.py``).
+BIN_ROM_LUTS = {"xcup": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.8, 6: 4.0, 7: 10.6, 8: 22.1}}
+BIN_ROM_LUTS["xc7"] = BIN_ROM_LUTS["xcup"]
 ROM_LUTS["ice40"] = ROM_LUTS["ecp5"]
