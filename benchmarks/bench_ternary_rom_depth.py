@@ -1,6 +1,7 @@
 """Ternary and binary-weight MVAUs with only their weight ROM's depth changed, against Yosys.
 
     python benchmarks/bench_ternary_rom_depth.py [--targets xcup] [--series u,v,b,c]
+                                                 [--prefix P]
 
 Each series keeps a sweep point's shape (benchmarks/cost_sweep.py) and changes only its rows
 ``mh`` (so ``NF`` and the weight ROM's depth, 16 to 256 words; the per-fold tables grow with
@@ -15,7 +16,8 @@ it too), each block synthesised as the sweep's designs are (its own module, flat
 Printed per block: Yosys's LUTs, the cost model's estimate (the committed coefficients) and
 its error; per word doubling, the LUTs it added less the model's per-fold tables (``rom``
 without the weight ROM, times its coefficient), per weight column. The blocks are new points
-(their own seeds): none is a sweep point. Figures, not assertions; the CPU seconds (Yosys
+(seeded by their names, ``<prefix><series><rows>``; ``BIN_ROM_LUTS`` came from the
+default, empty prefix): none is a sweep point. Figures, not assertions; the CPU seconds (Yosys
 counted as a child) beside the wall seconds.
 """
 
@@ -65,16 +67,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="xcup")
     parser.add_argument("--series", default="u,v,b,c")
+    parser.add_argument("--prefix", default="", help="a prefix of the blocks' names: other "
+                        "random weights")
     parser.add_argument("--out", default="out/bench_ternary_rom_depth")
     args = parser.parse_args(argv)
     wall, cpu = time.monotonic(), cpu_seconds()
     print(f"Command: python benchmarks/bench_ternary_rom_depth.py --targets {args.targets} "
-          f"--series {args.series}")
+          f"--series {args.series} --prefix '{args.prefix}'")
     points = {}
     for name in args.series.split(","):
         kind, mw, pe, simd, a, out, levels, act, rows = SERIES[name]
         for mh in rows:
-            pid = f"rd_{name}{mh}"
+            pid = f"{args.prefix}{name}{mh}"
             spec = cost_sweep._bin(kind, mh, mw, pe, simd, a=a, out=out, levels=levels, act=act)
             cost_sweep.POINTS = cost_sweep.POINTS + ((pid, spec, True),)
             points[pid] = (name, kind)

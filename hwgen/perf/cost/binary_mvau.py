@@ -32,7 +32,8 @@ from .tally import Tally, rom_luts_of_depth
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
-           "bwn_dot_features", "gated_term_weight", "bin_rom_luts"]
+           "bwn_dot_features", "gated_term_weight", "bin_rom_luts",
+           "bwn_dot_luts"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -136,9 +137,10 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
                                                                   counter=True)
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
-    if ternary and t.target.name in BIN_ROM_LUTS:
+    if t.target.name in BIN_ROM_LUTS:
         # the latched beat or the buffer, a 2:1 select per input bit: one LUT6 a bit in the
-        # engine kept apart (sweep t04, t05: 66 and 49 LUT3 for 64 and 48 bits), where
+        # engine kept apart (sweep t04, t05, bw1, bw3, bw4: 66, 49, 65, 32 and 513 LUT3 for
+        # 64, 48, 64, 32 and 512 bits), where
         # ``in_mux`` (fitted on the int MVAUs, whose inputs feed multipliers) weighs nearly two
         t.features["bin_in_mux"] += t.features["in_mux"] - in_mux
         t.features["in_mux"] = in_mux
@@ -193,12 +195,16 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
 
 def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
     """``count`` dot products of ``terms`` terms ``+x / -x`` (``x`` in ``[x_lo, x_hi]``, each
-    picked by a weight bit), summed by one adder tree each (``hwgen.hw.binary.bwn_mvau``)."""
+    picked by a weight bit), summed by one adder tree each (``hwgen.hw.binary.bwn_mvau``).
+
+    On a LUT6 target their LUTs are one measured feature, ``bwn_dot`` (:func:`bwn_dot_luts`);
+    the adders' carry cells are counted as everywhere."""
+    lut6 = t.target.lut_inputs >= 6
+    before = {k: t.features[k] for k in _BWN_DOT_LUT_FEATURES} if lut6 else {}
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=count * terms)           # -x
-    # +x or -x: a select of its own on every target (on LUT6 too: measured with the module
-    # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
+    # +x or -x: a select of its own (on LUT6 it folds into the tree's LUTs: bwn_dot below)
     t.features["term_sel"] += bits * count * terms
     tree = adder_tree([term] * terms)
     # one carry-save tree whose rows are the +x / -x terms sign-extended to the sum's width:
@@ -211,6 +217,32 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
         t.add(tree.width, count=count)
     else:
         t.tree(tree, count=count)
+    if lut6:
+        for name, value in before.items():
+            t.features[name] = value
+        t.features["bwn_dot"] += count * bwn_dot_luts(bits, terms)
+
+
+#: LUT features :func:`bwn_dot_features` leaves to ``bwn_dot`` on a LUT6 target
+_BWN_DOT_LUT_FEATURES = ("add", "add_lut", "inc_lut", "dsp_add", "csa", "term_sel", "bwn_csa")
+#: ``bwn_dot``'s terms' offset (:func:`bwn_dot_luts`)
+BWN_DOT_OFFSET = 1.58
+
+
+def bwn_dot_luts(bits: int, terms: int) -> float:
+    """One binary-weight dot product of ``terms`` terms ``+x / -x`` of ``bits`` bits on a LUT6
+    target, in units of the fixed ``bwn_dot`` coefficient (2.58 LUT6): ``bits x (terms -
+    1.58)``, what is left of a LUT a term bit as the tree grows.
+
+    Measured on the trees alone (``python benchmarks/bench_bwn_tree.py --targets xcup --bits
+    2,4,8 --terms 4,8,16`` and ``--bits 8 --terms 32,64,128``): 12 trees of 3- to 9-bit terms
+    and 4 to 128 terms, 18 to 2974 LUT6, all within 4.2 % (a LUT a term bit grows from 1.6
+    at 4 terms to 2.6 at 64, whatever the bits; the select, the negation and the carry-save
+    rows fold into the same LUTs). The same figure holds inside the blocks: the datapath of
+    sweep bw1, bw2, bw3 and bw4 synthesised with their modules kept is 297, 124, 114 and 2974
+    LUT6, this 298, 125, 112 and 2899.
+    """
+    return bits * max(terms - BWN_DOT_OFFSET, 0.0)
 
 
 def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:

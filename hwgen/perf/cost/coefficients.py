@@ -21,15 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2205, "add_lut": 0.5046, "inc_lut": 1.812, "csa": 0.0723, "csa_dsp": 0.8367,
-            "mux": 0.8782, "in_mux": 1.828, "acc_mux": 0.9891, "term_sel": 0.8893, "cmp": 0.1331,
-            "rom": 0.9273, "soft_mul": 1.2626, "soft_mul_lut": 1.6976, "logic": 0.9587,
-            "ram_ff": 2.1311, "rq_g": 4.8702, "rq_g_bits": 5.3434, "rq_s": 61.2202,
-            "rq_s_bits": 1.2119, "rq_shift": 0.2546, "rq_serial": 2.2168, "rq_mux": 0.6696,
-            "mx_align": 1.7679, "mx_quant": 2.3731, "win_ctl": 0.6006, "term_and": 1.4502,
-            "rq_table": 0.0868, "mx_term_log": 0.9957, "csa_borrow": 0.7294, "dwc_pick": 1.0815,
-            "dwc_ctl": 1.3014, "win_read": 0.9585, "bwn_csa": 0.755, "mx_csa": 0.6175,
-            "tern_term": 0.5488,
+            "add": 0.2043, "add_lut": 0.4829, "inc_lut": 1.8923, "csa": 0.0435, "csa_dsp": 0.8431,
+            "mux": 0.8909, "in_mux": 1.7756, "acc_mux": 0.9748, "cmp": 0.088, "rom": 0.952,
+            "soft_mul": 1.2725, "soft_mul_lut": 1.7205, "logic": 0.9428, "ram_ff": 2.0684,
+            "rq_g": 3.2474, "rq_g_bits": 5.5848, "rq_s": 59.432, "rq_s_bits": 1.2587,
+            "rq_shift": 0.2519, "rq_mux": 0.6693, "mx_align": 1.7574, "mx_quant": 2.3719,
+            "win_ctl": 0.6284, "term_and": 1.4088, "rq_table": 0.0862, "mx_term_log": 0.9926,
+            "csa_borrow": 0.7216, "dwc_pick": 1.0828, "dwc_ctl": 1.3619, "win_read": 0.9627,
+            "mx_csa": 0.6229, "tern_term": 0.5958,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
@@ -89,7 +88,7 @@ COEFFICIENTS = {
 #: lanes) goes to +18 %.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "bin_rom": 1.0,
-                          "bin_in_mux": 1.0}},
+                          "bin_in_mux": 1.0, "bwn_dot": 2.58}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0}}}
 for _target, _resources in FIXED.items():
