@@ -125,7 +125,7 @@ ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
 #: MVAU's column of the same depth (``ROM_LUTS["xcup"]["counter"]`` times ``rom``), and more
 #: the deeper the ROM. Measured on ternary MVAUs of sweep t05's shape (32 x 64, PE 2, SIMD 8,
 #: 6-bit inputs: 32 columns) with only their rows, so their ROM's depth, changed from 16 to
-#: 256 words: the LUTs a doubling adds, less the model's per-fold tables, per column: 0.8 (16
+#: 256 words: the LUTs a doubling adds, less the model's per-fold tables, per column: 0.7 (16
 #: -> 32 words), 2.3 (-> 64), 6.6 (-> 128), 11.5 (-> 256), summed from the int MVAU's 1.0 at
 #: 16 words (``python benchmarks/bench_ternary_rom_depth.py``).
 BIN_ROM_LUTS = {"xcup": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.8, 6: 4.0, 7: 10.6, 8: 22.1}}
