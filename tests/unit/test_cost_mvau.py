@@ -97,8 +97,9 @@ def test_xcup_weight_rom_columns_cost_what_they_cost_inside_the_block(words, mea
 
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])
 def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
-    """Per lane, a binary-weight MVAU selects +x or -x (``term_sel``, on every target) and a
-    ternary one gates x by each of its two planes (``term_and``): counted in bits."""
+    """Per lane, a binary-weight MVAU selects +x or -x (``term_sel``; on LUT6 part of the
+    measured dot product, ``bwn_dot``) and a ternary one gates x by each of its two planes
+    (``term_and``): counted in bits."""
     from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
     from hwgen.perf.cost.model import tally_of
     from tests.fixtures.binary_factories import random_binary_params
@@ -107,7 +108,11 @@ def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
     # 4-bit unsigned inputs: a term +x / -x spans -15 .. 15, 5 bits; x or 0 spans 0 .. 15, 4
     bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
     t = tally_of(bwn_mvau_features, bwn, target)
-    assert t.features["term_sel"] == 2 * 4 * 5
+    if target == "ecp5":
+        assert t.features["term_sel"] == 2 * 4 * 5
+    else:       # two PEs of 4 terms of 5 bits: 5 x (4 - 1.58) each
+        assert t.features["term_sel"] == 0
+        assert t.features["bwn_dot"] == pytest.approx(2 * 5 * 2.42)
     assert t.features["term_and"] == 0
     ternary = random_binary_params(rng, "ternary", mh=8, mw=16, pe=2, simd=4, in_bits=4,
                                    bipolar_input=False)
@@ -133,7 +138,7 @@ def test_a_binary_weight_tree_counts_its_sign_extension_rows_as_full_adders(targ
     rng = np.random.default_rng(7)
     bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
     t = tally_of(bwn_mvau_features, bwn, target)
-    assert t.features["bwn_csa"] == 2 * 14
+    assert t.features["bwn_csa"] == (2 * 14 if target == "ecp5" else 0)     # (LUT6: bwn_dot)
     assert t.features["csa"] == 0
 
 
@@ -454,3 +459,66 @@ def test_the_element_wise_add_counts_its_odd_zero_point_lanes(zero_point, lanes,
                   rounding=RequantRounding.SINGLE, out_zero_point=zero_point,
                   out_min=zero_point, out_max=out.dtype.qmax)
     assert tally_of(eltwise_add_features, p, "ecp5").features["rq_zp_odd"] == counted
+
+
+@pytest.mark.parametrize(("depth", "luts"), [(16, 1.0), (32, 1.8), (24, 1.4), (128, 10.6),
+                                             (512, 44.2), (2, 0.0)])
+def test_a_ternary_weight_column_costs_by_its_depth_inside_the_block(depth, luts):
+    """``BIN_ROM_LUTS``'s xcup entries at a power of two, half-way between 16 and 32 words,
+    doubled past 256 words, nothing for one address bit."""
+    from hwgen.perf.cost.binary_mvau import bin_rom_luts
+
+    assert bin_rom_luts("xcup", depth) == pytest.approx(luts)
+
+
+def test_ternary_weight_columns_and_input_select_on_lut6():
+    """Sweep point t03's shape (16 x 32, PE 1, SIMD 16, 4-bit inputs): NF 16 x SF 2 = 32
+    words of 16 mask and 16 sign bits, each column its own (random weights), so on xcup 32
+    columns of 1.8 LUT6 as ``bin_rom`` and none as ``rom``; the 2:1 select in front of the
+    datapath, 16 x 4 bits, is ``bin_in_mux``, not ``in_mux``. ECP5 keeps ``rom`` and
+    ``in_mux``; a binary-weight MVAU's weight columns stay ``rom`` on xcup, its select
+    (4 x 4 bits) is ``bin_in_mux`` there too."""
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(3), "ternary", mh=16, mw=32, pe=1,
+                             simd=16, activation="threshold", in_bits=4, out_bits=2,
+                             bipolar_input=False)
+    assert (p.nf, p.sf) == (16, 2)
+    xcup = tally_of(ternary_mvau_features, p, "xcup").features
+    ecp5 = tally_of(ternary_mvau_features, p, "ecp5").features
+    assert xcup["bin_rom"] == pytest.approx(32 * 1.8)
+    assert xcup["bin_in_mux"] == 64 and xcup["in_mux"] == 0
+    assert ecp5["bin_rom"] == 0 and ecp5["bin_in_mux"] == 0 and ecp5["in_mux"] == 64
+    # the per-fold tables are still ``rom``: the weight columns left it on xcup only
+    assert xcup["rom"] < ecp5["rom"]
+    b = random_binary_params(np.random.default_rng(3), "bwn", mh=16, mw=32, pe=4, simd=4,
+                             activation="threshold", in_bits=4)
+    bwn = tally_of(bwn_mvau_features, b, "xcup").features
+    assert bwn["bin_rom"] == 0 and bwn["rom"] > 0
+    assert bwn["bin_in_mux"] == 16 and bwn["in_mux"] == 0
+
+
+@pytest.mark.parametrize(("bits", "terms", "units"), [(5, 4, 5 * 2.42), (9, 64, 9 * 62.42),
+                                                      (3, 1, 0.0)])
+def test_a_binary_weight_dot_product_on_lut6_is_its_bits_times_its_terms_less_an_offset(
+        bits, terms, units):
+    from hwgen.perf.cost.binary_mvau import bwn_dot_luts
+
+    assert bwn_dot_luts(bits, terms) == pytest.approx(units)
+
+
+def test_a_binary_weight_dot_product_keeps_its_carry_cells_and_only_bwn_dot_on_lut6():
+    """4 terms of 4-bit inputs (5-bit terms) on xcup: the four negations and the final
+    adder keep their carry cells as on ECP5; every LUT feature of the dot is ``bwn_dot``."""
+    from hwgen.perf.cost.binary_mvau import bwn_dot_features
+    from hwgen.perf.cost.tally import Tally
+
+    xcup, ecp5 = Tally(COST_TARGETS["xcup"]), Tally(COST_TARGETS["ecp5"])
+    for t in (xcup, ecp5):
+        bwn_dot_features(t, x_lo=0, x_hi=15, terms=4)
+    assert xcup.features["carry"] > 0
+    assert {k for k, v in xcup.features.items() if v} == {"carry", "bwn_dot"}
+    assert xcup.features["bwn_dot"] == pytest.approx(5 * 2.42)
+    assert ecp5.features["bwn_dot"] == 0 and ecp5.features["term_sel"] == 20

@@ -22,16 +22,18 @@ import numpy as np
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, signed_tree_full_adders, width
+from .coefficients import BIN_ROM_LUTS
 from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
-from .memory import rom_from_fields
+from .memory import memory_style, rom_from_fields
 from .model import cost_function
 from .tally import Tally, rom_luts_of_depth
 
 __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
-           "bwn_dot_features", "gated_term_weight"]
+           "bwn_dot_features", "gated_term_weight", "bin_rom_luts",
+           "bwn_dot_luts"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -79,6 +81,25 @@ def gated_term_weight(bits: int, lut_inputs: int) -> int:
     return 1 + min(bits, lut_inputs)
 
 
+def bin_rom_luts(target: str, depth: int) -> float:
+    """LUTs one distinct column of a ternary MVAU's weight ROMs of ``depth``
+    words costs inside its block on a LUT6 target (``BIN_ROM_LUTS``; doubled per address bit
+    beyond the table, between two powers of two as ``tally.rom_luts_of_depth``)."""
+    table = BIN_ROM_LUTS[target]
+    top = max(table)
+
+    def of_bits(bits: int) -> float:
+        if bits < 2:
+            return 0.0
+        return table[bits] if bits <= top else table[top] * 2 ** (bits - top)
+
+    bits = max(1, (depth - 1).bit_length())
+    if bits < 3 or depth >= 1 << bits:
+        return of_bits(bits)
+    half = of_bits(bits - 1)
+    return half + (of_bits(bits) - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
+
+
 def dot_zeros(p: BinaryMvauParams, *, xnor: bool = False) -> int:
     """Low bits every dot product holds at 0: ``acc_shift`` (``hwgen.hw.binary``), one more
     for the XNOR MVAU's ``2 * popcount`` (none in the popcount domain)."""
@@ -95,19 +116,34 @@ def step_dot_bounds(term_lo, term_hi, simd: int) -> tuple[int, int]:
             int(hi.reshape(mh, mw // simd, simd).sum(axis=2).max()))
 
 
-def _engine(p: BinaryMvauParams, t: Tally) -> None:
+def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
     if 0 in p.WEIGHT_CODES:                    # mask and sign planes
         bits = np.concatenate([weight_steps(p.weights != 0, p.pe, p.simd),
                                weight_steps(p.weights > 0, p.pe, p.simd)], axis=1)
     else:
         bits = weight_steps((p.weights + 1) // 2, p.pe, p.simd)
     dot_lo, dot_hi = step_dot_bounds(*p.hw_term_bounds, p.simd)
+    weights = rom_from_fields(bits, 1, sync_read=True, counter_address=True)
+    in_mux = t.features["in_mux"]
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
-              weights=rom_from_fields(bits, 1, sync_read=True, counter_address=True),
-              dot_bits=width(dot_lo, dot_hi),
+              weights=weights, dot_bits=width(dot_lo, dot_hi),
               acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_zeros=dot_zeros(p))
+    if (ternary and t.target.name in BIN_ROM_LUTS and weights.columns
+            and memory_style(weights, t.target) == "logic"):
+        # ABC maps the mask and sign columns with the terms they gate: each costs more than
+        # an int MVAU's column of the same depth (``rom``), and more the deeper it is
+        t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
+                                                                  counter=True)
+        t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
+    if t.target.name in BIN_ROM_LUTS:
+        # the latched beat or the buffer, a 2:1 select per input bit: one LUT6 a bit in the
+        # engine kept apart (sweep t04, t05, bw1, bw3, bw4: 66, 49, 65, 32 and 513 LUT3 for
+        # 64, 48, 64, 32 and 512 bits), where
+        # ``in_mux`` (fitted on the int MVAUs, whose inputs feed multipliers) weighs nearly two
+        t.features["bin_in_mux"] += t.features["in_mux"] - in_mux
+        t.features["in_mux"] = in_mux
 
 
 def _activation(p: BinaryMvauParams, t: Tally) -> None:
@@ -159,12 +195,16 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
 
 def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
     """``count`` dot products of ``terms`` terms ``+x / -x`` (``x`` in ``[x_lo, x_hi]``, each
-    picked by a weight bit), summed by one adder tree each (``hwgen.hw.binary.bwn_mvau``)."""
+    picked by a weight bit), summed by one adder tree each (``hwgen.hw.binary.bwn_mvau``).
+
+    On a LUT6 target their LUTs are one measured feature, ``bwn_dot`` (:func:`bwn_dot_luts`);
+    the adders' carry cells are counted as everywhere."""
+    lut6 = t.target.lut_inputs >= 6
+    before = {k: t.features[k] for k in _BWN_DOT_LUT_FEATURES} if lut6 else {}
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
     t.add(bits, count=count * terms)           # -x
-    # +x or -x: a select of its own on every target (on LUT6 too: measured with the module
-    # kept, sweep bw2's 16 lanes of 5 bits are 124 LUT6 with their tree)
+    # +x or -x: a select of its own (on LUT6 it folds into the tree's LUTs: bwn_dot below)
     t.features["term_sel"] += bits * count * terms
     tree = adder_tree([term] * terms)
     # one carry-save tree whose rows are the +x / -x terms sign-extended to the sum's width:
@@ -177,10 +217,36 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
         t.add(tree.width, count=count)
     else:
         t.tree(tree, count=count)
+    if lut6:
+        for name, value in before.items():
+            t.features[name] = value
+        t.features["bwn_dot"] += count * bwn_dot_luts(bits, terms)
+
+
+#: LUT features :func:`bwn_dot_features` leaves to ``bwn_dot`` on a LUT6 target
+_BWN_DOT_LUT_FEATURES = ("add", "add_lut", "inc_lut", "dsp_add", "csa", "term_sel", "bwn_csa")
+#: ``bwn_dot``'s terms' offset (:func:`bwn_dot_luts`)
+BWN_DOT_OFFSET = 1.58
+
+
+def bwn_dot_luts(bits: int, terms: int) -> float:
+    """One binary-weight dot product of ``terms`` terms ``+x / -x`` of ``bits`` bits on a LUT6
+    target, in units of the fixed ``bwn_dot`` coefficient (2.58 LUT6): ``bits x (terms -
+    1.58)``, what is left of a LUT a term bit as the tree grows.
+
+    Measured on the trees alone (``python benchmarks/bench_bwn_tree.py --targets xcup --bits
+    2,4,8 --terms 4,8,16`` and ``--bits 8 --terms 32,64,128``): 12 trees of 3- to 9-bit terms
+    and 4 to 128 terms, 18 to 2974 LUT6, all within 4.2 % (a LUT a term bit grows from 1.6
+    at 4 terms to 2.6 at 64, whatever the bits; the select, the negation and the carry-save
+    rows fold into the same LUTs). The same figure holds inside the blocks: the datapath of
+    sweep bw1, bw2, bw3 and bw4 synthesised with their modules kept is 297, 124, 114 and 2974
+    LUT6, this 298, 125, 112 and 2899.
+    """
+    return bits * max(terms - BWN_DOT_OFFSET, 0.0)
 
 
 def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
-    _engine(p, t)
+    _engine(p, t, ternary=True)
     if p.input_bipolar:
         t.logic(2 * p.pe * p.simd)             # the +1 and -1 selects from mask and sign
         side = popcount_tree(p.simd)

@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2643, "add_lut": 0.5485, "inc_lut": 2.0489, "csa_dsp": 0.7828, "mux": 0.8006,
-            "in_mux": 1.8304, "acc_mux": 1.0343, "term_sel": 0.8522, "rom": 0.9443,
-            "soft_mul": 1.2769, "soft_mul_lut": 1.7219, "logic": 0.67, "ram_ff": 2.127,
-            "rq_g": 5.9772, "rq_g_bits": 5.1361, "rq_s": 58.9513, "rq_s_bits": 1.2142,
-            "rq_shift": 0.2604, "rq_serial": 1.6013, "rq_mux": 0.5576, "mx_align": 1.7501,
-            "mx_quant": 2.3719, "win_ctl": 0.5852, "term_and": 0.0648, "rq_table": 0.0864,
-            "mx_term_log": 0.9879, "csa_borrow": 0.7166, "dwc_pick": 1.082, "dwc_ctl": 1.3359,
-            "win_read": 0.9833, "bwn_csa": 0.7375, "mx_csa": 0.6261, "tern_term": 1.8205,
+            "add": 0.2652, "add_lut": 0.5526, "inc_lut": 1.9182, "csa": 0.0021, "csa_dsp": 0.8066,
+            "mux": 0.8061, "in_mux": 1.7719, "acc_mux": 0.8984, "rom": 0.9511, "soft_mul": 1.2776,
+            "soft_mul_lut": 1.7186, "logic": 0.9139, "ram_ff": 1.8181, "rq_g": 4.4522,
+            "rq_g_bits": 5.4337, "rq_s": 59.2212, "rq_s_bits": 1.2117, "rq_shift": 0.2737,
+            "rq_serial": 0.5855, "rq_mux": 0.6532, "mx_align": 1.7408, "mx_quant": 2.3726,
+            "win_ctl": 0.597, "term_and": 1.4163, "rq_table": 0.0861, "mx_term_log": 0.9903,
+            "csa_borrow": 0.698, "dwc_pick": 1.0818, "dwc_ctl": 1.3336, "win_read": 0.9648,
+            "mx_csa": 0.6136, "tern_term": 0.5986,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
@@ -98,7 +98,8 @@ COEFFICIENTS = {
 #: adds about a LUT a bit.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
-                          "wr_bypass": 0.95}},
+                          "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
+                          "bwn_dot": 2.58}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83}}}
 for _target, _resources in FIXED.items():
@@ -128,4 +129,16 @@ ROM_LUTS = {
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
+
+#: LUT6 per distinct column of a ternary MVAU's weight ROMs (mask and sign planes) inside its
+#: block (``bin_rom``, fixed at 1.0; ``binary_mvau.bin_rom_luts``), by address bits. ABC maps
+#: a 1-bit weight column with the gated terms it feeds, so it costs more there than an int
+#: MVAU's column of the same depth (``ROM_LUTS["xcup"]["counter"]`` times ``rom``), and more
+#: the deeper the ROM. Measured on ternary MVAUs of sweep t05's shape (32 x 64, PE 2, SIMD 8,
+#: 6-bit inputs: 32 columns) with only their rows, so their ROM's depth, changed from 16 to
+#: 256 words: the LUTs a doubling adds, less the model's per-fold tables, per column: 0.7 (16
+#: -> 32 words), 2.3 (-> 64), 6.6 (-> 128), 11.5 (-> 256), summed from the int MVAU's 1.0 at
+#: 16 words (``python benchmarks/bench_ternary_rom_depth.py``).
+BIN_ROM_LUTS = {"xcup": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.8, 6: 4.0, 7: 10.6, 8: 22.1}}
+BIN_ROM_LUTS["xc7"] = BIN_ROM_LUTS["xcup"]
 ROM_LUTS["ice40"] = ROM_LUTS["ecp5"]
