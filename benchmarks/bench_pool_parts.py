@@ -26,8 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from bench_ternary_parts import _synthesise  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
+from yosys_batch import synthesize_alone  # noqa: E402
 
 from hwgen.hw.arith.window_reduce import WindowReduce  # noqa: E402
 from hwgen.ir import IntType  # noqa: E402
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
         for lanes, channels, positions, bits, signed in cases:
             p = _variant(lanes, channels, positions, bits, signed)
             top = f"pool_{lanes}_{channels}_{positions}_{'s' if signed else 'u'}{bits}"
-            lut = _synthesise(top, verilog.convert(WindowReduce(params=p), name=top,
+            lut = synthesize_alone(top, verilog.convert(WindowReduce(params=p), name=top,
                                                    emit_src=False), target, work)["lut"]
             tally = Tally(cost_target(target))
             window_reduce_features(p, tally)

@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from bench_ternary_parts import _synthesise  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
+from yosys_batch import synthesize_alone  # noqa: E402
 
 from hwgen.hw.arith.requantizer import Requantizer  # noqa: E402
 from hwgen.ir import IntType, RequantRounding  # noqa: E402
@@ -64,7 +64,7 @@ def main(argv=None) -> int:
                               rounding=RequantRounding(rounding), zero_point=zero_point,
                               out_min=low, out_max=127)
             top = f"rq_{lanes}_{rounding}_{zero_point}_{low}".replace("-", "m")
-            lut = _synthesise(top, verilog.convert(dut, name=top, emit_src=False), target,
+            lut = synthesize_alone(top, verilog.convert(dut, name=top, emit_src=False), target,
                               work)["lut"]
             tally = Tally(cost_target(target))
             odd_zero_clamp(tally, lanes=lanes, rounding=rounding, zero_point=zero_point,

@@ -32,15 +32,13 @@ from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cost_sweep import _BUILDERS, _bin, _rng  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
+from yosys_batch import synthesize_alone  # noqa: E402
 
 from hwgen.hw.arith.requantizer import NARROW_ACC_BITS, NARROW_LOW_BITS  # noqa: E402
 from hwgen.hw.binary.ternary_mvau import TernaryMvau  # noqa: E402
 from hwgen.perf.cost.binary_mvau import ternary_mvau_features  # noqa: E402
 from hwgen.perf.cost.model import evaluate, tally_of  # noqa: E402
-from hwgen.synth import TARGETS, Progress  # noqa: E402
-from hwgen.synth.stat import module_cells  # noqa: E402
-from hwgen.synth.targets import classify_cells  # noqa: E402
-from hwgen.synth.tools import YOSYS, require_tool, run_tool  # noqa: E402
+from hwgen.synth.tools import YOSYS, require_tool  # noqa: E402
 
 #: (SIMD, input bits) of the ternary MVAUs: 2- to 8-bit inputs, trees of 4 to 32 terms
 GRID = ("4:4", "4:8", "8:2", "8:3", "8:4", "8:6", "8:8", "16:2", "16:4", "16:8", "32:4")
@@ -62,22 +60,6 @@ class NarrowLow(wiring.Component):
         terms = [Mux(qm[k], acc << k, 0) for k in range(self._low_bits)]
         m.d.sync += self.low.eq(sum(terms[1:], terms[0]))
         return m
-
-
-def _synthesise(top: str, text: str, target: str, work: Path) -> dict:
-    """The design ``top`` flattened, its resources as ``hwgen synth`` classifies them."""
-    work.mkdir(parents=True, exist_ok=True)
-    (work / f"{top}.v").write_text(text)
-    script = (f"read_verilog {top}.v\nhierarchy -check -top {top}\nrename -hide w:*]\n"
-              f"{TARGETS[target].synth_command} -top {top}\n"
-              f"tee -q -o {top}.stat.json stat -json\n")
-    (work / f"{top}.ys").write_text(script)
-    code = run_tool(YOSYS, ["-q", "-s", f"{top}.ys"], cwd=work, log=work / f"{top}.log",
-                    phase=f"yosys {target}: {top}", progress=Progress())
-    if code != 0:
-        raise RuntimeError(f"Yosys failed (exit {code}) on {top} in {work}")
-    cells = module_cells(work / f"{top}.stat.json")[top]
-    return classify_cells(TARGETS[target], cells)
 
 
 def main(argv=None) -> int:
@@ -102,7 +84,7 @@ def main(argv=None) -> int:
             params = _BUILDERS[builder](_rng(f"tern_{simd}_{bits}"), **kwargs)[0]
             top = f"tern_{simd}_{bits}"
             text = verilog.convert(TernaryMvau(params=params), name=top, emit_src=False)
-            observed = _synthesise(top, text, target, work)["lut"]
+            observed = synthesize_alone(top, text, target, work)["lut"]
             estimate = evaluate(tally_of(ternary_mvau_features, params, target)).rounded().lut
             error = (estimate - observed) / observed
             errors.append(abs(error))
@@ -112,7 +94,7 @@ def main(argv=None) -> int:
         top = f"narrow_low_{NARROW_ACC_BITS}_{NARROW_LOW_BITS}"
         text = verilog.convert(NarrowLow(acc_bits=NARROW_ACC_BITS, low_bits=NARROW_LOW_BITS),
                                name=top, emit_src=False)
-        lut = _synthesise(top, text, target, work)["lut"]
+        lut = synthesize_alone(top, text, target, work)["lut"]
         gated = NARROW_ACC_BITS * NARROW_LOW_BITS
         print(f"{target}: a narrow lane's low part ({NARROW_ACC_BITS}-bit accumulator x "
               f"{NARROW_LOW_BITS} low multiplier bits): {lut} LUTs, {lut / gated:.2f} a gated bit")

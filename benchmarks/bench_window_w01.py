@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from bench_ternary_parts import _synthesise  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
+from yosys_batch import synthesize_alone  # noqa: E402
 
 from hwgen.hw.stream.sliding_window import SlidingWindow  # noqa: E402
 from hwgen.ir import IntType  # noqa: E402
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
         for number, (label, changes) in enumerate(CASES):
             p = dataclasses.replace(W01, **changes)
             top = f"window_{number}"
-            lut = _synthesise(top, verilog.convert(SlidingWindow(params=p), name=top,
+            lut = synthesize_alone(top, verilog.convert(SlidingWindow(params=p), name=top,
                                                    emit_src=False), target, work)["lut"]
             cells = module_cells(work / f"{top}.stat.json")[top]
             wide = ", ".join(f"{k} {v}" for k, v in sorted(cells.items())

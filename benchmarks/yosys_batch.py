@@ -24,7 +24,7 @@ from hwgen.synth.stat import module_cells
 from hwgen.synth.targets import classify_cells
 from hwgen.synth.tools import YOSYS, require_tool, run_tool
 
-__all__ = ["synthesize_batch"]
+__all__ = ["synthesize_batch", "synthesize_alone"]
 
 WRAPPER = "sweep_top"
 _MODULE = re.compile(r"^module\s+\\?(\S+?)\s*\(", re.MULTILINE)
@@ -121,3 +121,23 @@ def synthesize_batch(designs: dict, target_name: str, work: Path, *,
             "modules": {name: {"resources": classify_cells(target, c), "cells": c}
                         for name, c in cells.items()},
             "elapsed_s": round(time.monotonic() - started, 1)}
+
+
+def synthesize_alone(top: str, verilog: str, target_name: str, work: Path) -> dict:
+    """One small design ``top`` synthesised alone and flattened (a component measured by
+    itself, not a compiled design's blocks): its resources as ``hwgen synth`` classifies
+    them. The script is ``hwgen synth``'s: ``rename -hide w:*]`` against Yosys issue 4349,
+    then the target's own synthesis command."""
+    require_tool(YOSYS)
+    target = TARGETS[target_name]
+    work.mkdir(parents=True, exist_ok=True)
+    (work / f"{top}.v").write_text(verilog)
+    script = (f"read_verilog {top}.v\nhierarchy -check -top {top}\nrename -hide w:*]\n"
+              f"{target.synth_command} -top {top}\n"
+              f"tee -q -o {top}.stat.json stat -json\n")
+    (work / f"{top}.ys").write_text(script)
+    code = run_tool(YOSYS, ["-q", "-s", f"{top}.ys"], cwd=work, log=work / f"{top}.log",
+                    phase=f"yosys {target_name}: {top}", progress=Progress())
+    if code != 0:
+        raise RuntimeError(f"Yosys failed (exit {code}) on {top} in {work}")
+    return classify_cells(target, module_cells(work / f"{top}.stat.json")[top])
