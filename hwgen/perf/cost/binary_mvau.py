@@ -124,26 +124,24 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         bits = weight_steps((p.weights + 1) // 2, p.pe, p.simd)
     dot_lo, dot_hi = step_dot_bounds(*p.hw_term_bounds, p.simd)
     weights = rom_from_fields(bits, 1, sync_read=True, counter_address=True)
-    in_mux = t.features["in_mux"]
+    # the latched beat or the buffer, a 2:1 select per input bit: one LUT6 a bit in the
+    # engine kept apart (sweep t04, t05, bw1, bw3, bw4: 66, 49, 65, 32 and 513 LUT3 for
+    # 64, 48, 64, 32 and 512 bits), where ``in_mux`` (fitted on the int MVAUs, whose inputs
+    # feed multipliers) weighs nearly two
+    lut6_measured = t.target.name in BIN_ROM_LUTS
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
               weights=weights, dot_bits=width(dot_lo, dot_hi),
               acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
-              dot_zeros=dot_zeros(p))
-    if (ternary and t.target.name in BIN_ROM_LUTS and weights.columns
+              dot_zeros=dot_zeros(p),
+              in_mux_feature="bin_in_mux" if lut6_measured else "in_mux")
+    if (ternary and lut6_measured and weights.columns
             and memory_style(weights, t.target) == "logic"):
         # ABC maps the mask and sign columns with the terms they gate: each costs more than
         # an int MVAU's column of the same depth (``rom``), and more the deeper it is
         t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
                                                                   counter=True)
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
-    if t.target.name in BIN_ROM_LUTS:
-        # the latched beat or the buffer, a 2:1 select per input bit: one LUT6 a bit in the
-        # engine kept apart (sweep t04, t05, bw1, bw3, bw4: 66, 49, 65, 32 and 513 LUT3 for
-        # 64, 48, 64, 32 and 512 bits), where
-        # ``in_mux`` (fitted on the int MVAUs, whose inputs feed multipliers) weighs nearly two
-        t.features["bin_in_mux"] += t.features["in_mux"] - in_mux
-        t.features["in_mux"] = in_mux
 
 
 def _activation(p: BinaryMvauParams, t: Tally) -> None:

@@ -131,7 +131,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
               registered_operands: bool = False, registered_write: bool = False,
-              dot_zeros: int = 0) -> None:
+              dot_zeros: int = 0, in_mux_feature: str = "in_mux") -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
@@ -147,6 +147,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     Yosys drops their dot registers, and the accumulator's low bits only ever hold the bias's,
     so they have no adder and no multiplexer and keep :func:`shifted_acc_low_bits`
     flip-flops.
+    ``in_mux_feature``: the feature the select between the latched beat and the buffer counts
+    in (a binary MVAU's, whose inputs feed no multipliers, has its own on LUT6 targets).
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -177,7 +179,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
             t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
                                       shared_address=True))
             t.reg(in_used - stored)              # (the read register keeps the used bits)
-        t.features["in_mux"] += in_used          # latched beat or buffer
+        t.features[in_mux_feature] += in_used    # latched beat or buffer
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
     t.reg(pe * (dot_bits - dot_zeros))           # registered dot products
     bias = np.asarray(bias, dtype=object)
