@@ -197,32 +197,28 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
 
     On a LUT6 target their LUTs are one measured feature, ``bwn_dot`` (:func:`bwn_dot_luts`);
     the adders' carry cells are counted as everywhere."""
-    lut6 = t.target.lut_inputs >= 6
-    before = {k: t.features[k] for k in _BWN_DOT_LUT_FEATURES} if lut6 else {}
     term = (min(x_lo, -x_hi), max(x_hi, -x_lo))
     bits = width(*term)
-    t.add(bits, count=count * terms)           # -x
-    # +x or -x: a select of its own (on LUT6 it folds into the tree's LUTs: bwn_dot below)
-    t.features["term_sel"] += bits * count * terms
     tree = adder_tree([term] * terms)
+    # the final adder: one after a carry-save tree, the tree itself for two terms
+    final = tree.width if tree.leaves > 2 else (tree.adders[0] if tree.leaves == 2 else 0)
+    if t.target.lut_inputs >= 6:
+        # the select, the negation and the carry-save rows fold into the same LUT6s
+        t.features["bwn_dot"] += count * bwn_dot_luts(bits, terms)
+        t.carry_cells(bits, count=count * terms)           # -x
+        t.carry_cells(final, count=count)
+        return
+    t.add(bits, count=count * terms)           # -x
+    t.features["term_sel"] += bits * count * terms       # +x or -x: a select of its own
     # one carry-save tree whose rows are the +x / -x terms sign-extended to the sum's width:
     # their sign bits are real signals, so the extension rows are full adders in LUTs too
     # (``bwn_csa``, not ``csa``, whose weight the int MVAUs' trees set). Measured on trees
     # alone (benchmarks/bench_bwn_tree.py, 9-bit terms; 16 / 32 / 64 / 128 terms): ECP5 582 /
     # 1219 / 2425 / 5037 LUT4, xcup 333 / 697 / 1492 / 2974 LUT
     t.features["bwn_csa"] += signed_tree_full_adders(tree) * count
-    if tree.leaves > 2:
-        t.add(tree.width, count=count)
-    else:
-        t.tree(tree, count=count)
-    if lut6:
-        for name, value in before.items():
-            t.features[name] = value
-        t.features["bwn_dot"] += count * bwn_dot_luts(bits, terms)
+    t.add(final, count=count)
 
 
-#: LUT features :func:`bwn_dot_features` leaves to ``bwn_dot`` on a LUT6 target
-_BWN_DOT_LUT_FEATURES = ("add", "add_lut", "inc_lut", "dsp_add", "csa", "term_sel", "bwn_csa")
 #: ``bwn_dot``'s terms' offset (:func:`bwn_dot_luts`)
 BWN_DOT_OFFSET = 1.58
 
