@@ -96,12 +96,23 @@ COEFFICIENTS = {
 #: MVAUs' wider ones (3.1 LUT4 a bit on ECP5), put 10 LUT4 on each doubling of the groups
 #: where Yosys adds 3-7, and nothing on the bypass (``mux``, 0.08 a bit on ECP5) where Yosys
 #: adds about a LUT a bit.
+#: ``cmp_signed`` (a signed max's lane whose compare is a carry chain: the chain compares the
+#: bits below the sign, and ABC folds the sign bits' correction into the lane's select, most
+#: of its bits becoming a 5-input function, two LUT4 and a PFUMX) was measured on the pool
+#: alone, each variant signed and unsigned (``benchmarks/bench_pool_parts.py --signed
+#: --targets ecp5``): 3-7 LUT4 more a lane at 8 bits (1-8 lanes, 1-16 channels), 5 at 6 bits,
+#: none at 4 bits (a LUT compare takes the sign flip in its inputs); least squares of the
+#: differences over the lanes, 5.4. None on xcup (2 and 4 lanes: 70 / 70, 111 / 111 LUT6).
+#: The int8 variants ``wr_ctl`` and ``wr_bypass`` were measured on are signed: with
+#: ``cmp_signed`` counted, the same least squares (``bench_pool_parts.py --targets ecp5``,
+#: the coefficients before the fourth refit) gives 0.70 / 0.65 on ECP5, not 0.81 / 0.83.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58}},
+                          "bwn_dot": 2.58, "cmp_signed": 0.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
-                          "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83}}}
+                          "rq_zp_odd": 22.0, "wr_ctl": 0.70, "wr_bypass": 0.65,
+                          "cmp_signed": 5.4}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
