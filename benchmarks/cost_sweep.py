@@ -167,6 +167,10 @@ POINTS = (
     ("p03", _pool("gap", 4, 4, 16, 4, 1, 4), False),
     ("p04", _pool("max", 6, 6, 32, 3, 3, 8, bits=4), False),
     ("p05", _pool("gap", 3, 3, 8, 3, 1, 8, signed=True), False),
+    # signed max pools (the digits CNN's pool1 is int8 signed; the explorer's 4-bit
+    # activations are signed): int8, 4 lanes in 4 groups, fitted; 4-bit, 8 lanes, held out
+    ("p06", _pool("max", 8, 8, 16, 2, 2, 4, signed=True), False),
+    ("p07", _pool("max", 6, 6, 16, 2, 2, 8, bits=4, signed=True), True),
     # depthwise convolutions (window + depthwise unit)
     ("d01", ("depthwise", dict(image=(6, 6, 8), kernel=3, stride=1, pe=2)), False),
     ("d02", ("depthwise", dict(image=(5, 5, 4), kernel=3, stride=1, pe=4)), True),

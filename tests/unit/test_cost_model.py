@@ -516,6 +516,27 @@ def test_max_pool_control_and_bypass_features(channels, lanes, ctl, bypass):
     assert tally.features["inc_lut"] == 4                  # the output FIFO's two pointers
 
 
+@pytest.mark.parametrize(("target", "bits", "signed", "lanes"), [
+    # ECP5's carry chains start at 5 bits: a signed int8 or 6-bit max counts its lanes
+    ("ecp5", 8, True, 2), ("ecp5", 6, True, 4),
+    # a 4-bit compare is a LUT compare (the sign flip is in its inputs), an unsigned one has
+    # no sign to correct: none
+    ("ecp5", 4, True, 0), ("ecp5", 8, False, 0),
+    # xcup counts the lanes too (its coefficient, measured, is 0)
+    ("xcup", 8, True, 2),
+])
+def test_signed_max_pool_counts_its_lanes(target, bits, signed, lanes):
+    from hwgen.ir.blocks.window_reduce import WindowReduceParams
+    from hwgen.perf.cost.arith_blocks import window_reduce_features
+    from hwgen.perf.cost.model import tally_of
+    element = IntType(bits, signed)
+    pool = WindowReduceParams(name="p", positions=4, channels=8, spatial=(4, 4), op="max",
+                              input_type=element, output_type=element,
+                              lanes=2 if lanes != 4 else 4, out_fifo_depth=3)
+    tally = tally_of(window_reduce_features, pool, target)
+    assert tally.features["cmp_signed"] == lanes
+
+
 @pytest.mark.parametrize(("target", "width_bits", "depth", "style"), [
     # Amaranth FIFOs synthesised alone (StreamFifo, read without a clock): memory_libmap
     # adds one emulated feature (2) to the LUT RAM's cost, and a tie goes to logic

@@ -79,6 +79,12 @@ def window_reduce_features(p: WindowReduceParams, t: Tally) -> None:
     if p.op == "max":
         t.cmp(bits, count=lanes)
         t.mux(lanes * bits)
+        if p.input_type.signed and bits >= t.target.carry_min_bits:
+            # a signed compare in a carry chain: the chain compares all but the sign bits, and
+            # the sign bits' correction is folded into the lane's select (``cmp_signed``, a
+            # lane; measured on the pool alone: on ECP5 about 5 of the select's bits become
+            # two LUT4 and a PFUMX; nothing on xcup's LUT6s)
+            t.features["cmp_signed"] += lanes
     else:
         t.add(bits, count=lanes)
     t.mux(lanes * bits)                                    # first position: the input

@@ -88,6 +88,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 (``arith_blocks.window_reduce_control_ffs``; measured on the pool alone)
 ``wr_bypass``   bits of the window reduction's select between the pending value and the
                 running memory's read (several channel groups; measured on the pool alone)
+``cmp_signed``  lanes of a signed max whose compare is a carry chain: the sign bits'
+                correction folded into the lane's select (measured on the pool alone)
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ FEATURES = (
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
-    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot",
+    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed",
 )
 
 
