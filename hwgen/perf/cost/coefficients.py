@@ -10,51 +10,51 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 84 parts",
-    "ecp5": "2026-12-06, 84 parts",
+    "xcup": "2026-12-06, 85 parts",
+    "ecp5": "2026-12-06, 85 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 84 parts; "
-          "ecp5: 2026-12-06, 84 parts"
+          "xcup: 2026-12-06, 85 parts; "
+          "ecp5: 2026-12-06, 85 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2652, "add_lut": 0.5526, "inc_lut": 1.9182, "csa": 0.0021, "csa_dsp": 0.8066,
-            "mux": 0.8061, "in_mux": 1.7719, "acc_mux": 0.8984, "rom": 0.9511, "soft_mul": 1.2776,
-            "soft_mul_lut": 1.7186, "logic": 0.9139, "ram_ff": 1.8181, "rq_g": 4.4522,
-            "rq_g_bits": 5.4337, "rq_s": 59.2212, "rq_s_bits": 1.2117, "rq_shift": 0.2737,
-            "rq_serial": 0.5855, "rq_mux": 0.6532, "mx_align": 1.7408, "mx_quant": 2.3726,
-            "win_ctl": 0.597, "term_and": 1.4163, "rq_table": 0.0861, "mx_term_log": 0.9903,
-            "csa_borrow": 0.698, "dwc_pick": 1.0818, "dwc_ctl": 1.3336, "win_read": 0.9648,
-            "mx_csa": 0.6136, "tern_term": 0.5986,
+            "add": 0.3111, "add_lut": 0.6011, "inc_lut": 1.8649, "csa": 0.0141, "csa_dsp": 0.7552,
+            "mux": 0.8067, "in_mux": 1.7949, "acc_mux": 0.7616, "rom": 0.9527, "soft_mul": 1.269,
+            "soft_mul_lut": 1.6812, "logic": 0.9135, "ram_ff": 1.692, "rq_g": 6.0897,
+            "rq_g_bits": 5.3117, "rq_s": 59.8853, "rq_s_bits": 1.1581, "rq_shift": 0.3005,
+            "rq_mux": 0.7042, "mx_align": 1.0398, "mx_quant": 2.363, "win_ctl": 0.5467,
+            "term_and": 1.39, "rq_table": 0.0852, "mx_term_log": 1.0331, "csa_borrow": 0.6969,
+            "dwc_pick": 1.0806, "dwc_ctl": 1.2632, "win_read": 0.9616, "mx_csa": 0.4678,
+            "tern_term": 0.6077,
         },
         "ff": {
-            "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
+            "reg": 0.9862, "reg_dsp": 0.9481, "ram_ff": 0.3052, "block": 2.3576,
         },
         "carry": {
-            "carry": 0.5729, "soft_mul": 0.1224, "rq_g_carry": 1.2452, "rq_s_carry": 0.4491,
-            "mx_carry": 0.6247,
+            "carry": 0.5727, "soft_mul": 0.1224, "rq_g_carry": 1.2455, "rq_s_carry": 0.4561,
+            "mx_carry": 0.6456,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0485, "add_lut": 0.1445, "inc_lut": 3.2059, "csa_dsp": 0.9264, "mux_n": 0.239,
-            "in_mux": 2.1069, "acc_mux": 1.1882, "lutram_mux": 3.9202, "term_sel": 0.4765,
-            "popcount": 0.2146, "cmp": 1.5228, "cmp_lut": 3.227, "rom": 1.1484, "soft_mul": 1.6786,
-            "logic": 3.7935, "rq_g_bits": 1.7939, "rq_s": 43.074, "rq_s_bits": 0.4863,
-            "rq_shift": 0.4801, "rq_serial": 1.0059, "rq_mux": 0.5493, "mx_align": 2.4255,
-            "mx_quant": 2.8414, "win_ctl": 0.07, "rq_table": 0.0771, "mx_term_log": 1.5023,
-            "dwc_pick": 1.0521, "dwc_ctl": 1.2132, "win_read": 1.0541, "bwn_csa": 2.239,
-            "mx_csa": 0.3715, "tern_term": 3.7842,
+            "add": 0.0599, "add_lut": 0.1319, "inc_lut": 3.2249, "csa_dsp": 0.902, "mux_n": 0.0918,
+            "in_mux": 2.0943, "acc_mux": 0.9376, "lutram_mux": 3.7122, "term_sel": 0.3357,
+            "popcount": 0.2473, "cmp": 1.5214, "cmp_lut": 3.2256, "rom": 1.1531,
+            "soft_mul": 1.5385, "logic": 3.7985, "rq_g_bits": 1.9555, "rq_s": 48.5596,
+            "rq_s_bits": 0.3518, "rq_shift": 0.5622, "rq_mux": 0.6761, "mx_align": 0.8619,
+            "mx_quant": 2.8755, "win_ctl": 0.176, "rq_table": 0.0762, "mx_term_log": 1.7225,
+            "dwc_pick": 1.0526, "dwc_ctl": 1.2237, "win_read": 1.0534, "bwn_csa": 2.3209,
+            "mx_csa": 0.0845, "tern_term": 3.7823,
         },
         "ff": {
-            "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2559, "block": 2.3864,
+            "reg": 0.9868, "reg_dsp": 0.9439, "ram_ff": 0.1767, "block": 2.7386,
         },
         "carry": {
-            "carry": 0.7093, "soft_mul": 1.4888, "rq_g_carry": 1.5212, "rq_s_carry": 0.6329,
-            "mx_carry": 0.5395,
+            "carry": 0.7095, "soft_mul": 1.4463, "rq_g_carry": 1.5219, "rq_s_carry": 0.6416,
+            "mx_carry": 0.5674,
         },
     },
 }
@@ -96,11 +96,21 @@ COEFFICIENTS = {
 #: MVAUs' wider ones (3.1 LUT4 a bit on ECP5), put 10 LUT4 on each doubling of the groups
 #: where Yosys adds 3-7, and nothing on the bypass (``mux``, 0.08 a bit on ECP5) where Yosys
 #: adds about a LUT a bit.
+#: ``mx_sign`` (a sign-magnitude MX element's sign applied, ``Mux(sign, -mant, mant)``, per
+#: signed-mantissa bit; int elements have none) was measured on the MX MVAU less the same
+#: block with its weight decoders' sign tied to 0 (``python benchmarks/bench_mx_parts.py
+#: --points m08,m05,m04,m03 --variants no_sign,no_align``): on xcup 265, 184 and 181 LUT6 for
+#: m08's, m05's and m03's 128, 80 and 80 bits (2.1, 2.3, 2.3 a bit: 2.2), on ECP5 182 and
+#: 119 LUT4 for m08 and m05 (1.42, 1.49 a bit, DSP products: 1.45; m03's soft products 2.6);
+#: MXINT8's m04 saves none (-6 LUT4, -97 LUT6). Fitted, it went to 0 on ECP5 (the fitted MX
+#: points' per-lane features move together) or 1.3.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58}},
+                          "bwn_dot": 2.58, "mx_sign": 2.2}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
+                          "mx_sign": 1.45,
+
                           "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
