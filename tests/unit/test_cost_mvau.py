@@ -522,3 +522,26 @@ def test_a_binary_weight_dot_product_keeps_its_carry_cells_and_only_bwn_dot_on_l
     assert {k for k, v in xcup.features.items() if v} == {"carry", "bwn_dot"}
     assert xcup.features["bwn_dot"] == pytest.approx(5 * 2.42)
     assert ecp5.features["bwn_dot"] == 0 and ecp5.features["term_sel"] == 20
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_an_mx_mvau_counts_a_sign_magnitude_weights_sign_and_its_alignment_by_stage_widths(
+        target):
+    """MX9 weights (7-bit magnitudes: 8-bit signed mantissas) on uint8 inputs, PE 2 x SIMD 8:
+    16 lanes' sign applications of 8 bits (``mx_sign`` 128); MXINT8's ``|q|`` and sign undo
+    each other (0). The alignment counts the bits each stage of the block sum's shifter can
+    set (``log_shifter_bits(group_bits, span)`` a PE and group), not the aligned width times
+    the stages."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import log_shifter_bits, mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    mx9 = make_mx_layer(np.random.default_rng(5), mh=8, mw=32, pe=2, simd=8, weights="mx9")
+    t = tally_of(mx_mvau_features, mx9, target)
+    assert t.features["mx_sign"] == 2 * 8 * 8
+    assert mx9.weight_span > 0 and mx9.groups == 1
+    group_bits = (8 + 9 + 1) + 1 + 3                     # product, exponent offset, 8 terms
+    assert t.features["mx_align"] == 2 * log_shifter_bits(group_bits, mx9.weight_span)
+    int8 = make_mx_layer(np.random.default_rng(5), mh=8, mw=32, pe=2, simd=8,
+                         weights="mxint8")
+    assert tally_of(mx_mvau_features, int8, target).features["mx_sign"] == 0

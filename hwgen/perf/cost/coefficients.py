@@ -10,51 +10,51 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
 #: where each target's coefficients come from
 FITTED_ON = {
-    "xcup": "2026-12-06, 86 parts",
-    "ecp5": "2026-12-06, 86 parts",
+    "xcup": "2026-12-06, 87 parts",
+    "ecp5": "2026-12-06, 87 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
-          "xcup: 2026-12-06, 86 parts; "
-          "ecp5: 2026-12-06, 86 parts"
+          "xcup: 2026-12-06, 87 parts; "
+          "ecp5: 2026-12-06, 87 parts"
           )
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2529, "add_lut": 0.5425, "inc_lut": 1.9235, "csa_dsp": 0.8133, "mux": 0.8385,
-            "in_mux": 1.7729, "acc_mux": 0.9137, "rom": 0.9512, "soft_mul": 1.2806,
-            "soft_mul_lut": 1.7416, "logic": 0.9181, "ram_ff": 1.8943, "rq_g": 4.15,
-            "rq_g_bits": 5.4659, "rq_s": 56.7884, "rq_s_bits": 1.2656, "rq_shift": 0.2709,
-            "rq_serial": 0.1856, "rq_mux": 0.6544, "mx_align": 1.7405, "mx_quant": 2.3722,
-            "win_ctl": 0.6007, "term_and": 1.4186, "rq_table": 0.0858, "mx_term_log": 0.9893,
-            "csa_borrow": 0.7044, "dwc_pick": 1.0819, "dwc_ctl": 1.3515, "win_read": 0.9729,
-            "mx_csa": 0.6159, "tern_term": 0.6007,
+            "add": 0.2984, "add_lut": 0.5896, "inc_lut": 1.8553, "csa_dsp": 0.7651, "mux": 0.8317,
+            "in_mux": 1.7928, "acc_mux": 0.7766, "cmp": 0.016, "rom": 0.9523, "soft_mul": 1.2745,
+            "soft_mul_lut": 1.7121, "logic": 0.919, "ram_ff": 1.7799, "rq_g": 5.9742,
+            "rq_g_bits": 5.3298, "rq_s": 58.0015, "rq_s_bits": 1.2018, "rq_shift": 0.2977,
+            "rq_mux": 0.7077, "mx_align": 1.0336, "mx_quant": 2.3625, "win_ctl": 0.5467,
+            "term_and": 1.402, "rq_table": 0.0849, "mx_term_log": 1.0336, "csa_borrow": 0.7029,
+            "dwc_pick": 1.0806, "dwc_ctl": 1.2699, "win_read": 0.969, "mx_csa": 0.4699,
+            "tern_term": 0.6089,
         },
         "ff": {
-            "reg": 0.9874, "reg_dsp": 0.962, "ram_ff": 0.4151, "block": 1.8976,
+            "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
         },
         "carry": {
-            "carry": 0.5625, "soft_mul": 0.1227, "rq_g_carry": 1.2579, "rq_s_carry": 0.4529,
-            "mx_carry": 0.6223,
+            "carry": 0.5623, "soft_mul": 0.1227, "rq_g_carry": 1.2582, "rq_s_carry": 0.4599,
+            "mx_carry": 0.6432,
         },
     },
     "ecp5": {
         "lut": {
-            "add": 0.0495, "add_lut": 0.1245, "inc_lut": 3.0556, "csa_dsp": 0.9291,
-            "mux_n": 0.2923, "in_mux": 2.1176, "acc_mux": 1.1741, "lutram_mux": 3.8485,
-            "term_sel": 0.4747, "popcount": 0.1623, "cmp": 1.6022, "cmp_lut": 3.4789,
-            "rom": 1.1478, "soft_mul": 1.6808, "logic": 3.8767, "rq_g_bits": 1.8343,
-            "rq_s": 46.9002, "rq_s_bits": 0.4237, "rq_shift": 0.4655, "rq_serial": 2.4611,
-            "rq_mux": 0.5771, "mx_align": 2.448, "mx_quant": 2.8345, "win_ctl": 0.0455,
-            "rq_table": 0.0771, "mx_term_log": 1.5064, "dwc_pick": 1.0512, "dwc_ctl": 1.1977,
-            "win_read": 1.0495, "bwn_csa": 2.2428, "mx_csa": 0.3774, "tern_term": 3.7882,
+            "add": 0.061, "add_lut": 0.1052, "inc_lut": 3.0982, "csa_dsp": 0.8912, "mux_n": 0.1347,
+            "in_mux": 2.12, "acc_mux": 0.8972, "lutram_mux": 3.6532, "term_sel": 0.308,
+            "popcount": 0.2035, "cmp": 1.5987, "cmp_lut": 3.4751, "rom": 1.1553,
+            "soft_mul": 1.5439, "logic": 3.8652, "rq_g_bits": 2.0239, "rq_s": 52.5656,
+            "rq_s_bits": 0.2849, "rq_shift": 0.5536, "rq_mux": 0.7196, "mx_align": 0.8656,
+            "mx_quant": 2.8703, "win_ctl": 0.1582, "rq_table": 0.0766, "mx_term_log": 1.729,
+            "dwc_pick": 1.0521, "dwc_ctl": 1.2142, "win_read": 1.0492, "bwn_csa": 2.3342,
+            "mx_csa": 0.0801, "tern_term": 3.7793,
         },
         "ff": {
-            "reg": 0.988, "reg_dsp": 0.9574, "ram_ff": 0.277, "block": 2.3117,
+            "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
         },
         "carry": {
-            "carry": 0.7049, "soft_mul": 1.4912, "rq_g_carry": 1.5276, "rq_s_carry": 0.635,
-            "mx_carry": 0.538,
+            "carry": 0.7051, "soft_mul": 1.4486, "rq_g_carry": 1.5282, "rq_s_carry": 0.6438,
+            "mx_carry": 0.5659,
         },
     },
 }
@@ -106,13 +106,21 @@ COEFFICIENTS = {
 #: The int8 variants ``wr_ctl`` and ``wr_bypass`` were measured on are signed: with
 #: ``cmp_signed`` counted, the same least squares (``bench_pool_parts.py --targets ecp5``,
 #: the coefficients before the fourth refit) gives 0.70 / 0.65 on ECP5, not 0.81 / 0.83.
+#: ``mx_sign`` (a sign-magnitude MX element's sign applied, ``Mux(sign, -mant, mant)``, per
+#: signed-mantissa bit; int elements have none) was measured on the MX MVAU less the same
+#: block with its weight decoders' sign tied to 0 (``python benchmarks/bench_mx_parts.py
+#: --points m08,m05,m04,m03 --variants no_sign,no_align``): on xcup 265, 184 and 181 LUT6 for
+#: m08's, m05's and m03's 128, 80 and 80 bits (2.1, 2.3, 2.3 a bit: 2.2), on ECP5 182 and
+#: 119 LUT4 for m08 and m05 (1.42, 1.49 a bit, DSP products: 1.45; m03's soft products 2.6);
+#: MXINT8's m04 saves none (-6 LUT4, -97 LUT6). Fitted, it went to 0 on ECP5 (the fitted MX
+#: points' per-lane features move together) or 1.3.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58, "cmp_signed": 0.0}},
+                          "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.70, "wr_bypass": 0.65,
-                          "cmp_signed": 5.4}}}
+                          "cmp_signed": 5.4, "mx_sign": 1.45}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -63,6 +63,12 @@ def term_select_luts(prod_bits: int, max_exp: int, lut_inputs: int) -> int:
     return luts
 
 
+def _sign_magnitude(fmt) -> bool:
+    """An element format whose code holds a sign and a magnitude (OCP floats, MX4 / MX6 /
+    MX9), not a two's complement integer (MXINT8, int weights)."""
+    return getattr(fmt, "kind", "int") in ("float", "micro")
+
+
 def _requantizer(t: Tally, p: MxMvauParams) -> None:
     """``MxRequantizer``: ``(acc x qm + 2**(s-1)) >> s`` per lane, zero point, saturation
     (NaN lanes give the smallest code)."""
@@ -142,6 +148,11 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     # element decoders (weights per lane; MX inputs once per beat) and sign application
     decoders = lanes + (p.simd if mx_in else 0)
     t.features["mx_decode"] += lanes * cb + (p.simd * x_elem.bits if mx_in else 0)
+    # a sign-magnitude element's sign applied, ``Mux(sign, -mant, mant)``: the signed
+    # mantissa's bits (``mx_sign``), LUTs and carry cells in front of the product. An int
+    # element's ``|q|`` and its sign undo each other: Yosys leaves no LUT of it
+    t.features["mx_sign"] += (lanes * w_mant if _sign_magnitude(w_fmt) else 0) + \
+        (p.simd * x_mant if mx_in and _sign_magnitude(x_elem) else 0)
     t.features["mx_carry"] += decoders * -(-max(w_mant, x_mant) // t.target.carry_bits)
     t.multiply(w_mant, x_mant, prod_bits, count=lanes)
     t.reg(lanes * (prod_bits + index_bits(max_exp + 1) + 1))
@@ -176,8 +187,9 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     # each block sum aligned by its shared exponents, then the blocks of the beat summed; with
     # no exponent spread (shift_max 0) the shift is a wire and the dead-block zeroing left is
     # a register's synchronous reset or part of the adder after it: no LUT of its own
-    shift_bits = shift_max.bit_length()                  # 0: no spread, the shift is a wire
-    t.features["mx_align"] += p.pe * groups * step_bits * shift_bits
+    # the shift's stages hold the bits each can set (``log_shifter_bits``), as the terms'
+    t.features["mx_align"] += p.pe * groups * (log_shifter_bits(group_bits, shift_max)
+                                               if shift_max else 0)
     if groups > 1:
         t.tree(adder_tree([(-(1 << (step_bits - 1)), (1 << (step_bits - 1)) - 1)] * groups),
                count=p.pe)

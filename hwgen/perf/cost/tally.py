@@ -50,7 +50,10 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``mx_term_log``  MX product bits shifted into terms by their exponent offsets, counted by
                 the bits each stage of the shifter can set
                 (``mx_mvau.log_shifter_bits``)
-``mx_align``    MX block-sum bits aligned by the shared exponents (times shift bits)
+``mx_sign``     bits of the MX element decoders' sign application ``Mux(sign, -mant,
+                mant)``: the signed mantissa's width per decoded weight (and MX input) lane
+``mx_align``    MX block-sum bits aligned by the shared exponents, counted by the bits each
+                stage of the shifter can set (``mx_mvau.log_shifter_bits``)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
 ``win_ctl``     the sliding window's control flip-flops (counters, origin, registered view,
@@ -113,7 +116,7 @@ FEATURES = (
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
-    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed",
+    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
 )
 
 

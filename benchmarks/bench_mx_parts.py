@@ -1,0 +1,302 @@
+"""The MX MVAU's per-lane structures per element format: the block with one removed, and alone.
+
+    python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
+                                        [--variants no_sign,no_exp,no_nan,no_align]
+                                        [--parts | --trees] [--out out/bench_mx_parts]
+
+Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
+element decoder is a weight's) is synthesised alone as it is (``whole``) and with one
+structure removed, every variant of a target in one Yosys run (the script ``hwgen synth``
+runs, benchmarks/yosys_batch.py):
+
+- ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
+  -mant, mant)`` in front of the mantissa product is a wire;
+- ``no_exp``: their exponent offset tied to 0, so the term shift ``prod << exp`` is a wire;
+- ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
+  zeroing goes;
+- ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
+  is a wire (points whose span is not 0).
+
+The table gives each variant's LUTs and carry cells, what removing the structure saves, and
+what the cost model's feature for it counts with the current coefficients (``sign``:
+``mx_sign`` and its carry cells; ``exp``: ``mx_term_log`` / ``mx_term_reg``; ``align``:
+``mx_align``; ``nan``: nothing of its own).
+
+``--trees``: a block's adder tree alone, as ``MxMvau`` builds it (``mvau._adder_tree``):
+``terms`` signed registered terms of ``bits`` bits summed into a register, against the cost
+model's ``mx_csa`` rows (``arith.signed_tree_full_adders``) and the two-row adder.
+
+``--parts``: per element format, 16 lanes of the weight decoder and its sign application
+alone (the code and micro-exponent registered in, the signed mantissa registered out), and
+the same with the decoder's exponent and NaN flags registered too.
+
+CPU seconds (Yosys counted as a child) beside the wall seconds. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from amaranth.back import verilog  # noqa: E402
+from amaranth.hdl import Module, Mux, Signal, signed  # noqa: E402
+from amaranth.lib import wiring  # noqa: E402
+from amaranth.lib.wiring import In, Out  # noqa: E402
+from cost_sweep import build_point  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
+from yosys_batch import synthesize_batch  # noqa: E402
+
+import hwgen.hw.mx.mvau as mvau_module  # noqa: E402
+from hwgen.hw.mx.element_decoder import MxElementDecoder  # noqa: E402
+from hwgen.hw.mx.mvau import MxMvau  # noqa: E402
+from hwgen.perf.cost.arith import adder_tree, signed_tree_full_adders  # noqa: E402
+from hwgen.perf.cost.coefficients import COEFFICIENTS  # noqa: E402
+from hwgen.perf.cost.model import tally_of  # noqa: E402
+from hwgen.perf.cost.mx_mvau import mx_mvau_features  # noqa: E402
+from hwgen.quant.mx import mx_format  # noqa: E402
+
+VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align")
+#: the cost model's LUT features for each removed structure
+FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
+            "no_nan": (), "no_align": ("mx_align",)}
+FORMATS = ("mxfp4", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2", "mxint8", "mx4",
+           "mx6", "mx9")
+LANES = 16
+#: (terms, bits) of the block trees alone: m10's 4 terms, m01 / m05's 8, m08's 16 (19-bit
+#: MX9 terms; 15-bit MXFP4 ones)
+TREES = ((4, 19), (8, 19), (16, 19), (8, 15), (16, 15))
+
+
+def _decoder_tying(**ties):
+    """A weight decoder class with the given outputs tied to 0 (the last comb assignment to
+    a signal wins, so the decoder's own logic is left to Yosys to remove)."""
+
+    class Tied(MxElementDecoder):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            m.d.comb += [getattr(self, name).eq(0) for name in ties]
+            return m
+
+    return Tied
+
+
+def _no_span(params):
+    """``params`` with its weight span read as 0: every block alignment shift is 0. The
+    accumulator's range is read first, so the copy keeps the real one (only the shift goes)."""
+    assert params.acc_range                               # cached: the copy shares it
+    cls = type("NoSpan", (type(params),), {"weight_span": property(lambda self: 0)})
+    out = copy.copy(params)
+    object.__setattr__(out, "__class__", cls)          # a frozen dataclass: bypass it
+    return out
+
+
+class _Top(wiring.Component):
+    """A top around one block, instance ``layer_0``, as a compiled design holds its blocks:
+    Yosys keeps the top and its child (benchmarks/yosys_batch.py) and flattens the block's
+    own submodules into it, as ``hwgen synth`` does."""
+
+    def __init__(self, block):
+        self._block = block
+        super().__init__(block.signature)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.layer_0 = self._block
+        wiring.connect(m, wiring.flipped(self), self._block)
+        return m
+
+
+def _variant_verilog(params, variant: str, top: str) -> str:
+    """The Verilog of ``params``' MX MVAU with ``variant``'s structure removed."""
+    decoder = {"no_sign": _decoder_tying(o_sign=0), "no_exp": _decoder_tying(o_exp=0),
+               "no_nan": _decoder_tying(o_nan=0, o_inf=0)}.get(variant, MxElementDecoder)
+    p = _no_span(params) if variant == "no_align" else params
+    saved = mvau_module.MxElementDecoder
+    mvau_module.MxElementDecoder = decoder
+    try:
+        return verilog.convert(_Top(MxMvau(params=p)), name=top, emit_src=False)
+    finally:
+        mvau_module.MxElementDecoder = saved
+
+
+def _applies(params, variant: str) -> bool:
+    elem = mx_format(params.weight_format).element if params.weight_int_type is None else None
+    if variant == "no_nan":
+        return elem is not None and elem.kind == "float"
+    if variant == "no_exp":
+        return elem is not None and elem.max_exp > 0
+    if variant == "no_align":
+        return params.weight_span > 0
+    return True
+
+
+class DecodeLanes(wiring.Component):
+    """``lanes`` weight decoders of ``fmt`` with their sign applied, between registers (with
+    ``fields``, the exponent offset and the NaN / Inf flags registered too)."""
+
+    def __init__(self, *, fmt: str, lanes: int, fields: bool):
+        self._elem = mx_format(fmt).element
+        self._lanes, self._fields = lanes, fields
+        e = self._elem
+        out = lanes * (e.mant_bits + 1 + (e.exp_bits + 2 if fields else 0))
+        super().__init__({"code": In(lanes * e.bits), "micro": In(lanes), "y": Out(out)})
+
+    def elaborate(self, platform):
+        m = Module()
+        e, bits = self._elem, self._elem.bits
+        code, micro = Signal(len(self.code)), Signal(self._lanes)
+        m.d.sync += [code.eq(self.code), micro.eq(self.micro)]
+        outs = []
+        for lane in range(self._lanes):
+            dec = MxElementDecoder(fmt=e.name)
+            m.submodules[f"dec{lane}"] = dec
+            m.d.comb += [dec.i_code.eq(code[lane * bits:(lane + 1) * bits]),
+                         dec.i_micro.eq(micro[lane])]
+            sm = Signal(signed(e.mant_bits + 1), name=f"sm{lane}")
+            m.d.sync += sm.eq(Mux(dec.o_sign, -dec.o_mant, dec.o_mant))
+            outs.append(sm)
+            if self._fields:
+                f = Signal(e.exp_bits + 2, name=f"f{lane}")
+                m.d.sync += f.eq(dec.o_exp | (dec.o_nan << e.exp_bits)
+                                 | (dec.o_inf << (e.exp_bits + 1)))
+                outs.append(f)
+        y = Signal(len(self.y))
+        offset = 0
+        for s in outs:
+            m.d.comb += y[offset:offset + len(s)].eq(s)
+            offset += len(s)
+        m.d.comb += self.y.eq(y)
+        return m
+
+
+class SignedTree(wiring.Component):
+    """``terms`` signed ``bits``-bit terms, registered, summed as the MX MVAU sums a block
+    (``hwgen.hw.mx.mvau._adder_tree``) into a register."""
+
+    def __init__(self, *, terms: int, bits: int):
+        self._terms, self._bits = terms, bits
+        super().__init__({"x": In(terms * bits), "y": Out(bits + (terms - 1).bit_length())})
+
+    def elaborate(self, platform):
+        m = Module()
+        b = self._bits
+        terms = []
+        for i in range(self._terms):
+            term = Signal(signed(b), name=f"t{i}")
+            m.d.sync += term.eq(self.x[i * b:(i + 1) * b])
+            terms.append(term)
+        y = Signal(signed(len(self.y)))
+        m.d.sync += y.eq(mvau_module._adder_tree(terms))
+        m.d.comb += self.y.eq(y)
+        return m
+
+
+def _trees(targets, out: Path) -> None:
+    designs = {}
+    for terms, bits in TREES:
+        top = f"tree_{terms}x{bits}"
+        designs[top] = verilog.convert(_Top(SignedTree(terms=terms, bits=bits)), name=top,
+                                       emit_src=False)
+    for target in targets:
+        found = synthesize_batch(designs, target, out / f"trees_{target}")["designs"]
+        print(f"\n### {target}: a block's adder tree alone\n")
+        print("| terms | bits | LUT | carry | ``mx_csa`` row bits | LUT a row bit "
+              "| model's LUT (``mx_csa`` + ``add``) |")
+        print("|---|---|---|---|---|---|---|")
+        lut = COEFFICIENTS[target]["lut"]
+        for terms, bits in TREES:
+            r = found[f"tree_{terms}x{bits}"]["layer_0"]["resources"]
+            tree = adder_tree([(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)] * terms)
+            rows = signed_tree_full_adders(tree)
+            model = lut.get("mx_csa", 0) * rows + lut.get("add", 0) * tree.width
+            print(f"| {terms} | {bits} | {r['lut']} | {r['carry']} | {rows} "
+                  f"| {r['lut'] / max(rows, 1):.2f} | {model:.0f} |")
+
+
+def _model_luts(params, target: str, features) -> float:
+    tally = tally_of(mx_mvau_features, params, target)
+    lut = COEFFICIENTS[target]["lut"]
+    return sum(lut.get(f, 0.0) * tally.features.get(f, 0) for f in features)
+
+
+def _blocks(points, variants, targets, out: Path) -> None:
+    designs, rows = {}, []
+    for pid in points:
+        params = build_point(pid).blocks[0]
+        for variant in ("whole", *variants):
+            if _applies(params, variant):
+                top = f"{pid}_{variant}"
+                designs[top] = _variant_verilog(params, variant, top)
+                rows.append((pid, variant, top, params))
+    for target in targets:
+        found = synthesize_batch(designs, target, out / f"blocks_{target}")["designs"]
+        print(f"\n### {target}: the block with one structure removed\n")
+        print("| point | weights | variant | LUT | carry | LUT saved | model's LUT for it |")
+        print("|---|---|---|---|---|---|---|")
+        whole = {}
+        for pid, variant, top, params in rows:
+            r = found[top]["layer_0"]["resources"]
+            if variant == "whole":
+                whole[pid] = r
+                saved, model = "", ""
+            else:
+                saved = f"{whole[pid]['lut'] - r['lut']}"
+                model = f"{_model_luts(params, target, FEATURES[variant]):.0f}"
+            print(f"| {pid} | {params.weight_format} | {variant} | {r['lut']} | {r['carry']} "
+                  f"| {saved} | {model} |")
+
+
+def _parts(targets, out: Path) -> None:
+    designs = {}
+    for fmt in FORMATS:
+        for fields in (False, True):
+            top = f"dec_{fmt}_{'fields' if fields else 'sign'}"
+            designs[top] = verilog.convert(_Top(DecodeLanes(fmt=fmt, lanes=LANES,
+                                                            fields=fields)),
+                                           name=top, emit_src=False)
+    for target in targets:
+        found = synthesize_batch(designs, target, out / f"parts_{target}")["designs"]
+        print(f"\n### {target}: {LANES} weight decoders alone, sign applied\n")
+        print("| format | code bits | mantissa bits | LUT (sign) | carry | LUT a code bit "
+              "| LUT (fields too) | carry |")
+        print("|---|---|---|---|---|---|---|---|")
+        for fmt in FORMATS:
+            e = mx_format(fmt).element
+            a = found[f"dec_{fmt}_sign"]["layer_0"]["resources"]
+            b = found[f"dec_{fmt}_fields"]["layer_0"]["resources"]
+            print(f"| {fmt} | {e.bits} | {e.mant_bits} | {a['lut']} | {a['carry']} "
+                  f"| {a['lut'] / (LANES * e.bits):.2f} | {b['lut']} | {b['carry']} |")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", default="xcup,ecp5")
+    parser.add_argument("--points", default="m01,m03,m04,m05,m08")
+    parser.add_argument("--variants", default=",".join(VARIANTS[1:]))
+    parser.add_argument("--parts", action="store_true",
+                        help="the decoders alone instead of the block variants")
+    parser.add_argument("--trees", action="store_true",
+                        help="the block adder trees alone instead of the block variants")
+    parser.add_argument("--out", default="out/bench_mx_parts")
+    args = parser.parse_args(argv)
+    started, cpu_started = time.monotonic(), cpu_seconds()
+    print("command: python " + " ".join([f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]))
+    targets = args.targets.split(",")
+    if args.parts:
+        _parts(targets, Path(args.out))
+    elif args.trees:
+        _trees(targets, Path(args.out))
+    else:
+        _blocks([p for p in args.points.split(",") if p], args.variants.split(","), targets,
+                Path(args.out))
+    print(f"\n{time.monotonic() - started:.0f} s wall, {cpu_seconds() - cpu_started:.0f} CPU s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
