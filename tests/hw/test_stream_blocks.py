@@ -74,6 +74,19 @@ def test_width_converter_forms_agree():
             assert runs[0].out_cycles == runs[1].out_cycles
 
 
+def test_width_converter_cost_model_counts_the_form_built():
+    from hwgen.perf.cost.stream import DWC_DECODE_COUNT_BITS, width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    from hwgen.perf.cost.targets import cost_target
+    assert DWC_DECODE_COUNT_BITS == StreamWidthConverter.DECODE_COUNT_BITS
+    for a in range(1, 35):
+        for b in range(1, 35):
+            t = Tally(cost_target("ecp5"))
+            width_converter_features(t, element_bits=4, in_lanes=a, out_lanes=b)
+            dut = StreamWidthConverter(element_shape=4, in_lanes=a, out_lanes=b)
+            assert (t.features["dwc_onehot"] > 0) == dut.registered_enables, (a, b)
+
+
 @pytest.mark.parametrize("depth", [1, 2, 5])
 def test_stream_fifo_order_and_cycles(depth):
     words = list(range(1, 40))

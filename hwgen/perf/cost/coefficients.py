@@ -99,9 +99,10 @@ COEFFICIENTS = {
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58}},
+                          "bwn_dot": 2.58, "dwc_onehot": 1.04}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
-                          "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83}}}
+                          "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83,
+                          "dwc_onehot": 0.89}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

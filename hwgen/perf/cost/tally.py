@@ -111,7 +111,7 @@ FEATURES = (
     "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
-    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot",
+    "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "dwc_onehot",
 )
 
 
