@@ -32,10 +32,10 @@ from hwgen.perf.cost.tally import Tally  # noqa: E402
 from hwgen.perf.cost.targets import cost_target  # noqa: E402
 
 #: lane pairs (in, out): down- and up-sizers, loads at one or several bases, 5-bit counts,
-#: the MXFP4 MLP example's 1 -> 32 (a 6-bit count)
+#: the MXFP4 MLP example's 1 -> 32 (a 6-bit count), and up-sizers whose count is held one-hot
 PAIRS = ("1x2", "1x4", "1x8", "2x1", "2x4", "2x8", "3x2", "4x1", "4x2", "4x8", "4x6", "6x4",
          "8x1", "8x2", "8x4", "2x3", "3x8", "16x1", "1x16", "16x4", "5x3", "3x1", "6x1",
-         "12x1", "6x2", "12x4", "8x3", "8x6", "2x6", "3x4", "1x32")
+         "12x1", "6x2", "12x4", "8x3", "8x6", "2x6", "3x4", "1x32", "1x20", "2x64", "3x16")
 FLOOR = 20
 
 

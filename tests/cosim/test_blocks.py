@@ -59,11 +59,13 @@ def test_int_mvau_under_stalls(simulator, case, tmp_path):
                        simulator=simulator, idle=0.3, backpressure=0.5, seed=5)
 
 
-def test_width_converter_exact(simulator, tmp_path):
-    a, b = 4, 6
+# 1 -> 32: the one-hot count (the MXFP4 MLP example's converter)
+@pytest.mark.parametrize("a,b,total", [(4, 6, 48), (1, 32, 96)])
+def test_width_converter_exact(simulator, tmp_path, a, b, total):
     rng = np.random.default_rng(46)
-    elements = rng.integers(-8, 8, 48)
-    in_beats, out_beats = modelled_transfers(width_converter_processes, 12, 8, a, b)
+    elements = rng.integers(-8, 8, total)
+    in_beats, out_beats = modelled_transfers(width_converter_processes, total // a,
+                                             total // b, a, b)
     verilog = component_verilog(
         StreamWidthConverter(element_shape=signed(4), in_lanes=a, out_lanes=b), "dwc_dut")
     cosim_stream_block(verilog, "dwc_dut", in_words=pack_words(elements.reshape(-1, a), 4),

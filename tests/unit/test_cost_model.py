@@ -423,10 +423,12 @@ def test_width_converter_registers_only_the_elements_a_load_reaches():
     # enables and 1 + 2 + 2 + 2 + 1 pick bits on a 3-bit count (5 inputs: two LUT4)
     (5, 3, "ecp5", 8 * (1 + 2 + 4 + 4 + 2 + 1), (6 + 8) * 2),
     (5, 3, "xcup", 8 * 6, 6 + 8),
-    # 1 -> 16: sixteen loads, no shift, no pick; a 5-bit count: the decode is shared, one
-    # LUT per enable on either target
-    (1, 16, "ecp5", 0, 16),
-    (1, 16, "xcup", 0, 16),
+    # 16 -> 1: a 5-bit count, the decode shared: one LUT per enable (two: with and without
+    # the shift) and per pick bit (one) on either target
+    (16, 1, "ecp5", 15 * 8, 2 + 1),
+    (16, 1, "xcup", 15 * 8, 2 + 1),
+    # 1 -> 16: sixteen loads, no shift, no pick; a 5-bit count held one-hot too: no decode
+    (1, 16, "ecp5", 0, 0),
     # 1 -> 8: eight enables on a 4-bit count
     (1, 8, "ecp5", 0, 8 * 4),
 ])
@@ -437,6 +439,21 @@ def test_width_converter_picks_and_decodes(in_lanes, out_lanes, target, pick, ct
     width_converter_features(t, element_bits=8, in_lanes=in_lanes, out_lanes=out_lanes)
     assert t.features["dwc_pick"] == pick
     assert t.features["dwc_ctl"] == ctl
+
+
+@pytest.mark.parametrize(("target", "luts"), [("ecp5", 19), ("xcup", 18)])
+def test_width_converter_one_hot_count(target, luts):
+    from hwgen.perf.cost.stream import width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    # 1 -> 16: seventeen flags (levels 0..16); levels 2..15 each from itself (no input) or
+    # the one below (an input): a LUT3; level 0 from itself or 16 (an output, no input) and
+    # 16 from itself or 15 (two flags, both handshakes: a LUT4); level 1 from 0, 1 and 16
+    # (five inputs: two LUT4, one LUT6); element 0's enable is level 0's flag or level
+    # 16's with o_ready (one LUT), the other elements' enables are one flag each (none)
+    t = Tally(COST_TARGETS[target])
+    width_converter_features(t, element_bits=8, in_lanes=1, out_lanes=16)
+    assert t.features["dwc_onehot"] == luts
+    assert t.features["reg"] == 16 * 8 + 5 + 17
 
 
 def test_a_pipelined_dot_product_is_a_sum_per_register_stage():

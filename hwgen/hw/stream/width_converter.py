@@ -28,6 +28,12 @@ class StreamWidthConverter(wiring.Component):
     in_lanes, out_lanes : int
         Elements per input and per output beat.
 
+    Up-sizers (``in_lanes <= out_lanes``) whose count has more than ``DECODE_COUNT_BITS``
+    bits (beyond its low bits that stay 0) also hold the count one-hot, a flag per level it
+    takes, and form each load's enable from those flags (:attr:`registered_enables`); the
+    others decode it from the count and both handshakes in the same cycle. Either way ready,
+    valid and every element read are the same in every cycle.
+
     Members
     -------
     i_stream : In(stream.Signature(ArrayLayout(element_shape, in_lanes)))
@@ -47,9 +53,47 @@ class StreamWidthConverter(wiring.Component):
             "o_stream": Out(stream.Signature(data.ArrayLayout(element_shape, out_lanes))),
         })
 
+    #: count bits (beyond the low ones that stay 0) up to which a load's enable is decoded
+    #: from the count and both handshakes in the same cycle: with the handshakes, one LUT6's
+    #: inputs. Wider, ABC maps that decode erratically, and an up-sizer's loads are as many
+    #: as the count's levels: those hold the count one-hot too (docs/synthesis.md, "The
+    #: width converter's enables from a one-hot count").
+    DECODE_COUNT_BITS = 4
+
     @property
     def capacity(self) -> int:
         return self._in_lanes + self._out_lanes - 1
+
+    @property
+    def registered_enables(self) -> bool:
+        """Whether each load's enable comes from the count held one-hot (see the class)."""
+        a, b = self._in_lanes, self._out_lanes
+        step = math.gcd(a, b)
+        count_bits = self.capacity.bit_length() - ((step & -step).bit_length() - 1)
+        return a <= b and count_bits > self.DECODE_COUNT_BITS
+
+    def _one_hot_count(self, m, levels):
+        """Flags ``count == level`` for every level, each registered from the flags of the
+        levels the count reaches it from and the handshakes that move it there."""
+        a, b, cap = self._in_lanes, self._out_lanes, self.capacity
+        count_is = {level: Signal(name=f"count_is_{level}", init=level == 0) for level in levels}
+        reached = {level: [] for level in levels}
+        for level in levels:
+            # an output leaves iff o_ready (valid: the count is at least out_lanes); an input
+            # is taken iff i_valid and its elements fit (ready: a constant at a known count)
+            outs = (False, True) if level >= b else (False,)
+            for out in outs:
+                ins = (False, True) if level - b * out + a <= cap else (False,)
+                for take in ins:
+                    term = count_is[level]
+                    if len(outs) > 1:
+                        term = term & (self.o_stream.ready if out else ~self.o_stream.ready)
+                    if len(ins) > 1:
+                        term = term & (self.i_stream.valid if take else ~self.i_stream.valid)
+                    reached[level + a * take - b * out].append(term)
+        for level in levels:
+            m.d.sync += count_is[level].eq(Cat(reached[level]).any())
+        return count_is
 
     def elaborate(self, platform):
         m = Module()
@@ -115,13 +159,32 @@ class StreamWidthConverter(wiring.Component):
                 picks[key] = pick
             return picks[key]
 
+        count_is = self._one_hot_count(m, levels) if self.registered_enables else None
+
+        def loads_at(covering):
+            """Whether a load at ``covering`` happens this cycle (or would, with an input).
+
+            The count is one of the bases (no output can leave then), or one of them plus
+            ``out_lanes`` (a load only if an output leaves). Such a count always leaves room
+            for the input beat, and a load in a cycle without one writes only elements
+            beyond the count after it (at most the base), never read: ``i_stream.valid``
+            need not be decoded, as the picks' need not be.
+            """
+            outs = [count_is[base + b] for base in covering if base + b <= cap]
+            at = Cat(count_is[base] for base in covering).any()
+            return at | (self.o_stream.ready & Cat(outs).any()) if outs else at
+
         for pos in range(loaded):
             covering = [base for base in bases if base <= pos < base + a]
             # (an element shifting in from beyond the loaded ones would never be read)
             shifts = pos + b < loaded
             enable = Signal(name=f"held_en_{pos}")
-            m.d.comb += enable.eq(Cat(out_fire & shifts,
-                                      *(in_fire & (after_out == base) for base in covering)).any())
+            if self.registered_enables:
+                m.d.comb += enable.eq((out_fire & shifts) | loads_at(covering))
+            else:
+                m.d.comb += enable.eq(Cat(out_fire & shifts,
+                                          *(in_fire & (after_out == base)
+                                            for base in covering)).any())
             sources = [self.i_stream.payload[pos - base] for base in covering]
             sources += [held[pos + b]] if shifts else []
             value = sources[0]

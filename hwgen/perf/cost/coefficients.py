@@ -114,13 +114,19 @@ COEFFICIENTS = {
 #: 119 LUT4 for m08 and m05 (1.42, 1.49 a bit, DSP products: 1.45; m03's soft products 2.6);
 #: MXINT8's m04 saves none (-6 LUT4, -97 LUT6). Fitted, it went to 0 on ECP5 (the fitted MX
 #: points' per-lane features move together) or 1.3.
+#: ``dwc_onehot`` (an up-sizing width converter's one-hot count: each flag's next state and
+#: the enables that OR flags; no sweep point has one) was measured on the converters alone
+#: (``python benchmarks/bench_width_converter.py --pairs 1x16,1x20,1x24,1x32,2x64,3x16``,
+#: 1-, 4- and 8-bit elements): least squares on what their other features leave, 1.04 LUT6
+#: on xcup (0.99-1.15 per converter), 0.89 LUT4 on ECP5 (0.58-1.13).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2}},
+                          "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
+                          "dwc_onehot": 1.04}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.70, "wr_bypass": 0.65,
-                          "cmp_signed": 5.4, "mx_sign": 1.45}}}
+                          "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -255,6 +255,29 @@ def _function_luts(lut_inputs: int, inputs: int) -> int:
     return 2 ** max(0, inputs - lut_inputs)
 
 
+#: ``StreamWidthConverter.DECODE_COUNT_BITS`` (hwgen.hw, which the cost model does not import;
+#: tests/unit/test_cost_model.py checks the two agree)
+DWC_DECODE_COUNT_BITS = 4
+
+
+def _one_hot_count_luts(lut_inputs: int, a: int, b: int, levels) -> float:
+    """LUTs of an up-sizer's one-hot count: each flag's next state, a function of the flags
+    of the levels it is reached from and of the handshakes that move the count there (a
+    flag reached from itself alone, or copied from one other, is none)."""
+    cap = a + b - 1
+    reached = {level: (set(), set()) for level in levels}    # {level: (sources, handshakes)}
+    for level in levels:
+        outs = (False, True) if level >= b else (False,)
+        for out in outs:
+            ins = (False, True) if level - b * out + a <= cap else (False,)
+            for take in ins:
+                sources, handshakes = reached[level + a * take - b * out]
+                sources.add(level)
+                handshakes.update(["o_ready"] * (len(outs) > 1) + ["i_valid"] * (len(ins) > 1))
+    return sum(_function_luts(lut_inputs, len(sources) + len(handshakes))
+               for sources, handshakes in reached.values() if len(sources) + len(handshakes) > 1)
+
+
 def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
                              out_lanes: int) -> None:
     """``StreamWidthConverter``: ``in + out - 1`` held elements, a count, shift and load.
@@ -267,13 +290,23 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
     the shift) by a register of ``index_bits(ways)`` bits set from the next count (its
     next state another such function, ``dwc_ctl`` per bit): a held bit with two or more ways
     is one function of ``ways + index_bits(ways)`` inputs (``dwc_pick``: a LUT3 for two
-    ways, a LUT5 for three, a LUT6 for four; in LUT4s on ECP5, 1, 2 and 4)."""
+    ways, a LUT5 for three, a LUT6 for four; in LUT4s on ECP5, 1, 2 and 4).
+
+    An up-sizer (``in <= out``) whose count has more than ``DWC_DECODE_COUNT_BITS`` bits
+    also holds the count one-hot, a flip-flop per level: each load's enable is then an OR
+    of its levels' flags (with ``o_ready`` for the levels an output leaves from, and the
+    output's fire where the element also shifts), none for an enable that is one flag, and
+    each flag's next state a function of the flags it is reached from and the handshakes
+    (``dwc_onehot``, the LUTs of both, measured: ``benchmarks/bench_width_converter.py``);
+    ``dwc_ctl`` counts only the picks' next states there."""
     a, b = in_lanes, out_lanes
     cap = a + b - 1
     step = math.gcd(a, b)
     bases = range(0, cap - a + 1, step)
+    levels = range(0, cap + 1, step)
     loaded = bases[-1] + a
     count_bits = range_bits(cap + 1) - ((step & -step).bit_length() - 1)
+    one_hot = a <= b and count_bits > DWC_DECODE_COUNT_BITS
     lut_inputs = t.target.lut_inputs
     # the decode of the count and both handshakes: one wide function each up to six inputs;
     # with a count of 5 bits or more ABC decodes the count once and shares it (1 -> 16
@@ -290,10 +323,19 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
             t.features["dwc_pick"] += element_bits * _function_luts(
                 lut_inputs, ways + index_bits(ways))
     pick_bits = sum(index_bits(ways) for ways in ways_of.values() if ways > 1)
-    t.reg(loaded * element_bits + count_bits + pick_bits)
+    t.reg(loaded * element_bits + count_bits + pick_bits + (len(levels) if one_hot else 0))
     t.add(count_bits, count=2)
     t.cmp(2 * count_bits, constant=True)
-    t.features["dwc_ctl"] += (len(ways_of) + pick_bits) * decode
+    if not one_hot:
+        t.features["dwc_ctl"] += (len(ways_of) + pick_bits) * decode
+        return
+    t.features["dwc_ctl"] += pick_bits * decode
+    t.features["dwc_onehot"] += _one_hot_count_luts(lut_inputs, a, b, levels)
+    for covering, shifts in ways_of:
+        outs = sum(base + b <= cap for base in covering)
+        inputs = len(covering) + outs + (outs > 0) + shifts
+        if inputs > 1:
+            t.features["dwc_onehot"] += _function_luts(lut_inputs, inputs)
 
 
 def fork_features(t: Tally, *, width_bits: int, depths) -> None:
