@@ -21,14 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2652, "add_lut": 0.5526, "inc_lut": 1.9182, "csa": 0.0021, "csa_dsp": 0.8066,
-            "mux": 0.8061, "in_mux": 1.7719, "acc_mux": 0.8984, "rom": 0.9511, "soft_mul": 1.2776,
-            "soft_mul_lut": 1.7186, "logic": 0.9139, "ram_ff": 1.8181, "rq_g": 4.4522,
-            "rq_g_bits": 5.4337, "rq_s": 59.2212, "rq_s_bits": 1.2117, "rq_shift": 0.2737,
-            "rq_serial": 0.5855, "rq_mux": 0.6532, "mx_align": 1.7408, "mx_quant": 2.3726,
-            "win_ctl": 0.597, "term_and": 1.4163, "rq_table": 0.0861, "mx_term_log": 0.9903,
-            "csa_borrow": 0.698, "dwc_pick": 1.0818, "dwc_ctl": 1.3336, "win_read": 0.9648,
-            "mx_csa": 0.6136, "tern_term": 0.5986,
+            "add": 0.237, "add_lut": 0.5152, "inc_lut": 1.9339, "csa": 0.2059, "csa_dsp": 0.6271,
+            "mux": 0.8067, "in_mux": 1.9741, "acc_mux": 0.7586, "rom": 0.9793, "soft_mul": 1.2174,
+            "soft_mul_lut": 1.7531, "logic": 0.9596, "ram_ff": 1.9521, "rq_g": 3.6197,
+            "rq_g_bits": 5.5064, "rq_s": 52.6914, "rq_s_bits": 1.3614, "rq_shift": 0.2786,
+            "rq_mux": 0.8674, "mx_align": 1.7123, "mx_quant": 2.3718, "win_ctl": 0.6285,
+            "term_and": 1.314, "mx_term_log": 0.995, "csa_borrow": 0.8598, "dwc_pick": 1.0831,
+            "dwc_ctl": 1.3791, "win_read": 0.9641, "mx_csa": 0.5537, "tern_term": 0.5834,
         },
         "ff": {
             "reg": 0.9873, "reg_dsp": 0.9609, "ram_ff": 0.3749, "block": 2.0399,
@@ -40,14 +39,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0485, "add_lut": 0.1445, "inc_lut": 3.2059, "csa_dsp": 0.9264, "mux_n": 0.239,
-            "in_mux": 2.1069, "acc_mux": 1.1882, "lutram_mux": 3.9202, "term_sel": 0.4765,
-            "popcount": 0.2146, "cmp": 1.5228, "cmp_lut": 3.227, "rom": 1.1484, "soft_mul": 1.6786,
-            "logic": 3.7935, "rq_g_bits": 1.7939, "rq_s": 43.074, "rq_s_bits": 0.4863,
-            "rq_shift": 0.4801, "rq_serial": 1.0059, "rq_mux": 0.5493, "mx_align": 2.4255,
-            "mx_quant": 2.8414, "win_ctl": 0.07, "rq_table": 0.0771, "mx_term_log": 1.5023,
-            "dwc_pick": 1.0521, "dwc_ctl": 1.2132, "win_read": 1.0541, "bwn_csa": 2.239,
-            "mx_csa": 0.3715, "tern_term": 3.7842,
+            "add": 0.0527, "add_lut": 0.1605, "inc_lut": 3.1922, "csa_dsp": 0.9576, "mux_n": 0.209,
+            "in_mux": 2.0402, "acc_mux": 1.0811, "lutram_mux": 3.3679, "term_sel": 0.4422,
+            "popcount": 0.2226, "cmp": 1.5199, "cmp_lut": 3.2278, "rom": 1.1506,
+            "soft_mul": 1.5585, "logic": 3.7979, "rq_g_bits": 1.9438, "rq_s": 44.9602,
+            "rq_s_bits": 0.4419, "rq_shift": 0.5033, "rq_serial": 3.6559, "rq_mux": 0.8267,
+            "mx_align": 2.4133, "mx_quant": 2.8509, "win_ctl": 0.0887, "mx_term_log": 1.5035,
+            "dwc_pick": 1.0515, "dwc_ctl": 1.2018, "win_read": 1.0531, "bwn_csa": 2.2711,
+            "mx_csa": 0.3685, "tern_term": 3.7963,
         },
         "ff": {
             "reg": 0.9879, "reg_dsp": 0.9568, "ram_ff": 0.2559, "block": 2.3864,
@@ -96,12 +95,17 @@ COEFFICIENTS = {
 #: MVAUs' wider ones (3.1 LUT4 a bit on ECP5), put 10 LUT4 on each doubling of the groups
 #: where Yosys adds 3-7, and nothing on the bypass (``mux``, 0.08 a bit on ECP5) where Yosys
 #: adds about a LUT a bit.
+#: ``rq_table`` (the shared requantizer's tables, ``ROM_LUTS[target]["selected"]`` LUTs a
+#: distinct column) is 1.0: the table holds LUTs measured inside the blocks
+#: (``benchmarks/bench_requant_tables.py``); fitted freely it comes out at 0.92 (xcup) and
+#: 1.03 (ECP5).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
-                          "bwn_dot": 2.58}},
+                          "bwn_dot": 2.58, "rq_table": 1.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
-                          "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83}}}
+                          "rq_zp_odd": 22.0, "wr_ctl": 0.81, "wr_bypass": 0.83,
+                          "rq_table": 1.0}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
@@ -122,11 +126,21 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: layer_1, i02, i17, i18, i08, i03, g09 layer_0, g06 layer_0: 0.7-1.1 LUT6 at 8 words and
 #: 1.0-1.3 at 16, as alone, but 1.9-3.3 at 32, median 2.3, and 5.1-6.0 at 64), divided by
 #: the fitted ``rom`` coefficient (about 1.1); alone they were 1.3 and 3.7.
+#: ``selected`` for a shared requantizer's table, read at ``Mux(i_valid, base, slot)``
+#: (``rq_table``, fixed at 1.0: these are LUTs, not scaled by ``rom``), measured inside the
+#: int MVAUs (``python benchmarks/bench_requant_tables.py``: the block with its multipliers
+#: per-tensor, less the block as it is, per distinct multiplier column; points g04 layer_1,
+#: c01, i05, g07 and g06 layer_0, i16, g09 layer_0, i03, i14, 6 to 64 words): xcup 1.2-2.0
+#: LUT6 at 6-15 words (g06's 24 words 0.3-1.1), 2.1-4.3 at 32, 7.6-7.9 at 64; ECP5 1.2-1.3
+#: LUT4 at 6-8 words, 1.5-1.9 at 10-15, 2.4-2.7 at 24, 4.0-5.2 at 32, 9.1-10.7 at 64 (the same
+#: alone, ``--alone``). The entries are the medians.
 ROM_LUTS = {
     "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 2.1, 6: 5.0, 7: 9.5, 8: 19.0, 9: 34.8},
-             "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
+             "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6},
+             "selected": {2: 0.1, 3: 1.4, 4: 1.4, 5: 2.9, 6: 7.7}},
     "ecp5": {"counter": {2: 0.2, 3: 0.65, 4: 1.1, 5: 2.55, 6: 5.7, 7: 12.8, 8: 31.4, 9: 56.4},
-             "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
+             "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8},
+             "selected": {2: 0.3, 3: 1.2, 4: 1.9, 5: 4.65, 6: 9.9}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
 
