@@ -123,6 +123,8 @@ POINTS = (
     # adder trees the model under-counts, and fitted it moved ECP5's shared coefficients (i26
     # and d02 beyond 15 %) while on xcup it was within 8 % before it was fitted
     ("i32", _int(16, 72, 8, 8, w=4, a=4), True),
+    # and its W4A4 conv1 (8 x 9, PE 2, SIMD 9: a requantizer lane per PE), held out likewise
+    ("i33", _int(8, 9, 2, 9, w=4, a=4), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),
