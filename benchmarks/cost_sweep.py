@@ -117,6 +117,14 @@ POINTS = (
     ("i29", _int(32, 4, 8, 2), False),
     ("i30", _int(24, 4, 6, 4, w=6, a=6), True),
     ("i31", _int(16, 2, 8, 2, rounding=SINGLE), False),
+    # the digits CNN explorer finalist's W4A4 conv2 (docs/explore.md: 16 x 72, PE 8, SIMD 8):
+    # 64 int4 x int4 LUT multipliers a step on xcup, where the sweep's W4A4 points (i07, i14)
+    # have 16 and 8. Held out: on ECP5 its products are MULT18X18D (from 2 x 2 bits up) whose
+    # adder trees the model under-counts, and fitted it moved ECP5's shared coefficients (i26
+    # and d02 beyond 15 %) while on xcup it was within 8 % before it was fitted
+    ("i32", _int(16, 72, 8, 8, w=4, a=4), True),
+    # and its W4A4 conv1 (8 x 9, PE 2, SIMD 9: a requantizer lane per PE), held out likewise
+    ("i33", _int(8, 9, 2, 9, w=4, a=4), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

@@ -237,22 +237,25 @@ def test_a_registered_table_read_keeps_its_distinct_varying_columns():
 
 # -- the shared requantizer's tables behind their address select ------------------------------
 
-def test_a_table_read_at_a_selected_address_counts_its_columns_times_its_words():
+def test_a_table_read_at_a_selected_address_counts_its_columns_at_the_selected_cost():
     """Four words of 3-bit constants 1, 2, 3, 4: bit 0 (1, 0, 1, 0) is address bit 0's
     complement (no LUT), bit 1 (0, 1, 1, 0) and bit 2 (0, 0, 0, 1) are distinct functions:
-    two columns x four words."""
+    two columns at a selected table's LUTs a column of four words, as ``rq_table`` in place
+    of ``rom``; a table read at a register is ``rom``."""
     from hwgen.perf.cost.components import fold_table
-    from hwgen.perf.cost.tally import Tally
+    from hwgen.perf.cost.tally import Tally, rom_luts_of_depth
 
     for target in ("xcup", "ecp5"):
         t = Tally(COST_TARGETS[target])
         fold_table(t, "table", [[1], [2], [3], [4]], bits=3, selected_address=True)
-        assert t.features["rq_table"] == 2 * 4
+        assert t.features["rq_table"] == pytest.approx(
+            2 * rom_luts_of_depth(target, 4, counter=False, selected=True))
+        assert t.features["rom"] == 0
         plain = Tally(COST_TARGETS[target])
         fold_table(plain, "table", [[1], [2], [3], [4]], bits=3)
         assert plain.features["rq_table"] == 0
-        # (the table's own ROM cost is counted either way)
-        assert plain.features["rom"] == t.features["rom"] > 0
+        assert plain.features["rom"] == pytest.approx(
+            2 * rom_luts_of_depth(target, 4, counter=False))
         constant = Tally(COST_TARGETS[target])
         fold_table(constant, "table", [[5], [5], [5], [5]], bits=3, selected_address=True)
         assert constant.features["rq_table"] == 0
@@ -265,10 +268,10 @@ def test_only_the_shared_requantizer_reads_its_tables_at_a_select(target):
     73333333 (bit 30 set in all): its bit columns, read down the words, are 0111, 1011,
     0110, 1010, 0101, 1001 (four bits each), 0100, 1000 (three each) and 1111 (bit 30,
     constant): eight varying patterns, of which 0101 and
-    1010 are address bit 0 and its complement: 6 columns x 4 words. A requantizer of two
+    1010 are address bit 0 and its complement: 6 columns of 4 words. A requantizer of two
     lanes reads its two-word tables at the fold (no select, no ``rq_table``)."""
     from hwgen.perf.cost.components import requantizer, shared_requantizer
-    from hwgen.perf.cost.tally import Tally
+    from hwgen.perf.cost.tally import Tally, rom_luts_of_depth
 
     multiplier = np.array([[0x6AAAAAAA, 0x55555555], [0x4F0F0F0F, 0x73333333]])
     shift = np.full((2, 2), -9)
@@ -276,7 +279,8 @@ def test_only_the_shared_requantizer_reads_its_tables_at_a_select(target):
                 rounding="gemmlowp", pipelined=True)
     shared = Tally(COST_TARGETS[target])
     shared_requantizer(shared, units=1, **args)
-    assert shared.features["rq_table"] == 6 * 4
+    assert shared.features["rq_table"] == pytest.approx(
+        6 * rom_luts_of_depth(target, 4, counter=False, selected=True))
     alone = Tally(COST_TARGETS[target])
     requantizer(alone, lanes=2, **args)
     assert alone.features["rq_table"] == 0

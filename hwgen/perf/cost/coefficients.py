@@ -21,14 +21,14 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2984, "add_lut": 0.5896, "inc_lut": 1.8553, "csa_dsp": 0.7651, "mux": 0.8317,
-            "in_mux": 1.7928, "acc_mux": 0.7766, "cmp": 0.016, "rom": 0.9523, "soft_mul": 1.2745,
-            "soft_mul_lut": 1.7121, "logic": 0.919, "ram_ff": 1.7799, "rq_g": 5.9742,
-            "rq_g_bits": 5.3298, "rq_s": 58.0015, "rq_s_bits": 1.2018, "rq_shift": 0.2977,
-            "rq_mux": 0.7077, "mx_align": 1.0336, "mx_quant": 2.3625, "win_ctl": 0.5467,
-            "term_and": 1.402, "rq_table": 0.0849, "mx_term_log": 1.0336, "csa_borrow": 0.7029,
-            "dwc_pick": 1.0806, "dwc_ctl": 1.2699, "win_read": 0.969, "mx_csa": 0.4699,
-            "tern_term": 0.6089,
+            "add": 0.2566, "add_lut": 0.5353, "inc_lut": 1.8813, "csa": 0.1129, "csa_dsp": 0.6078,
+            "mux": 0.8274, "in_mux": 1.9807, "acc_mux": 0.6736, "cmp": 0.0243, "rom": 0.9791,
+            "soft_mul": 1.2354, "soft_mul_lut": 1.8101, "logic": 0.9651, "ram_ff": 1.9793,
+            "rq_g": 5.0361, "rq_g_bits": 5.415, "rq_s": 50.9262, "rq_s_bits": 1.3734,
+            "rq_shift": 0.2952, "rq_mux": 0.9089, "mx_align": 1.047, "mx_quant": 2.3595,
+            "win_ctl": 0.5894, "term_and": 1.3592, "mx_term_log": 1.032, "csa_borrow": 0.8613,
+            "dwc_pick": 1.0823, "dwc_ctl": 1.3309, "win_read": 0.9691, "mx_csa": 0.4235,
+            "tern_term": 0.598,
         },
         "ff": {
             "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.061, "add_lut": 0.1052, "inc_lut": 3.0982, "csa_dsp": 0.8912, "mux_n": 0.1347,
-            "in_mux": 2.12, "acc_mux": 0.8972, "lutram_mux": 3.6532, "term_sel": 0.308,
-            "popcount": 0.2035, "cmp": 1.5987, "cmp_lut": 3.4751, "rom": 1.1553,
-            "soft_mul": 1.5439, "logic": 3.8652, "rq_g_bits": 2.0239, "rq_s": 52.5656,
-            "rq_s_bits": 0.2849, "rq_shift": 0.5536, "rq_mux": 0.7196, "mx_align": 0.8656,
-            "mx_quant": 2.8703, "win_ctl": 0.1582, "rq_table": 0.0766, "mx_term_log": 1.729,
-            "dwc_pick": 1.0521, "dwc_ctl": 1.2142, "win_read": 1.0492, "bwn_csa": 2.3342,
-            "mx_csa": 0.0801, "tern_term": 3.7793,
+            "add": 0.0646, "add_lut": 0.1138, "inc_lut": 3.1128, "csa_dsp": 0.9093, "mux_n": 0.099,
+            "in_mux": 2.0694, "acc_mux": 0.7717, "lutram_mux": 3.1473, "term_sel": 0.2501,
+            "popcount": 0.2209, "cmp": 1.5947, "cmp_lut": 3.473, "rom": 1.1608, "soft_mul": 1.4339,
+            "logic": 3.8469, "rq_g_bits": 2.201, "rq_s": 54.2655, "rq_s_bits": 0.245,
+            "rq_shift": 0.5796, "rq_serial": 0.9891, "rq_mux": 1.014, "mx_align": 0.9044,
+            "mx_quant": 2.8795, "win_ctl": 0.1792, "mx_term_log": 1.7206, "dwc_pick": 1.0519,
+            "dwc_ctl": 1.2091, "win_read": 1.0488, "bwn_csa": 2.374, "mx_csa": 0.0785,
+            "tern_term": 3.7834,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -119,14 +119,19 @@ COEFFICIENTS = {
 #: (``python benchmarks/bench_width_converter.py --pairs 1x16,1x20,1x24,1x32,2x64,3x16``,
 #: 1-, 4- and 8-bit elements): least squares on what their other features leave, 1.04 LUT6
 #: on xcup (0.99-1.15 per converter), 0.89 LUT4 on ECP5 (0.58-1.13).
+#: ``rq_table`` (the shared requantizer's tables, ``ROM_LUTS[target]["selected"]`` LUTs a
+#: distinct column) is 1.0: the table holds LUTs measured inside the blocks
+#: (``benchmarks/bench_requant_tables.py``); fitted freely it comes out at 0.92 (xcup) and
+#: 1.03 (ECP5).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
-                          "dwc_onehot": 1.04}},
+                          "dwc_onehot": 1.04, "rq_table": 1.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.70, "wr_bypass": 0.65,
-                          "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89}}}
+                          "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
+                          "rq_table": 1.0}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
@@ -147,11 +152,21 @@ COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 #: layer_1, i02, i17, i18, i08, i03, g09 layer_0, g06 layer_0: 0.7-1.1 LUT6 at 8 words and
 #: 1.0-1.3 at 16, as alone, but 1.9-3.3 at 32, median 2.3, and 5.1-6.0 at 64), divided by
 #: the fitted ``rom`` coefficient (about 1.1); alone they were 1.3 and 3.7.
+#: ``selected`` for a shared requantizer's table, read at ``Mux(i_valid, base, slot)``
+#: (``rq_table``, fixed at 1.0: these are LUTs, not scaled by ``rom``), measured inside the
+#: int MVAUs (``python benchmarks/bench_requant_tables.py``: the block with its multipliers
+#: per-tensor, less the block as it is, per distinct multiplier column; points g04 layer_1,
+#: c01, i05, g07 and g06 layer_0, i16, g09 layer_0, i03, i14, 6 to 64 words): xcup 1.2-2.0
+#: LUT6 at 6-15 words (g06's 24 words 0.3-1.1), 2.1-4.3 at 32, 7.6-7.9 at 64; ECP5 1.2-1.3
+#: LUT4 at 6-8 words, 1.5-1.9 at 10-15, 2.4-2.7 at 24, 4.0-5.2 at 32, 9.1-10.7 at 64 (the same
+#: alone, ``--alone``). The entries are the medians.
 ROM_LUTS = {
     "xcup": {"counter": {2: 0.1, 3: 0.9, 4: 1.0, 5: 2.1, 6: 5.0, 7: 9.5, 8: 19.0, 9: 34.8},
-             "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6}},
+             "register": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.0, 6: 1.0, 7: 2.0, 8: 4.0, 9: 9.6},
+             "selected": {2: 0.1, 3: 1.4, 4: 1.4, 5: 2.9, 6: 7.7}},
     "ecp5": {"counter": {2: 0.2, 3: 0.65, 4: 1.1, 5: 2.55, 6: 5.7, 7: 12.8, 8: 31.4, 9: 56.4},
-             "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8}},
+             "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8},
+             "selected": {2: 0.3, 3: 1.2, 4: 1.9, 5: 4.65, 6: 9.9}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
 

@@ -78,7 +78,8 @@ def fold_table(t: Tally, name: str, values, *, bits: int,
     """Count a fold table; return it (callers ask whether its lanes vary).
     ``registered_output``: its read goes straight into a register (see :class:`Rom`).
     ``selected_address``: its address is a select between two sources (the shared
-    requantizer's fold base or round slot): see :func:`selected_table_words`."""
+    requantizer's fold base or round slot): its columns are ``rq_table``
+    (:meth:`Tally.rom`)."""
     table = FoldTable(values, bits)
     if not table.constant:
         folds, lanes = table.values.shape
@@ -89,27 +90,12 @@ def fold_table(t: Tally, name: str, values, *, bits: int,
             matrix = np.array([[(int(v) >> b) & 1 for v in row for b in range(bits)]
                                for row in table.values.tolist()], dtype=np.uint8)
             rom = rom_from_bits(matrix, sync_read=False)
-        table.style = t.rom(name, replace(rom, registered_output=registered_output))
-        if selected_address and table.style == "logic":
-            t.features["rq_table"] += selected_table_words(rom)
+        # a table read at the shared requantizer's select: ABC maps for depth and folds the
+        # select (``Mux(i_valid, base, slot)``) into every column, so a column costs more
+        # than one read at a register, the more the deeper (``ROM_LUTS[...]["selected"]``)
+        table.style = t.rom(name, replace(rom, registered_output=registered_output),
+                            selected=selected_address)
     return table
-
-
-def selected_table_words(rom: Rom) -> int:
-    """``rq_table`` of a soft-logic table read at a selected address: its distinct columns x
-    its words.
-
-    The shared requantizer reads its per-round tables at ``Mux(i_valid, base, slot)``
-    (``hwgen.hw.arith.shared_requantizer``): ABC maps for depth and folds that select into
-    every column, so each column becomes a function of the slot's, the fold's and the valid
-    bits together rather than one table behind a shared select. Measured (a table of 30
-    random columns behind the select, alone, less one of 1 column; folds x rounds): on xcup
-    6.5 LUT a column at 32 x 2 and 5.0 at 24 x 2 against 1.0 for a table read at a register,
-    about 2 at 32 words, 1 at 10-16; on ECP5 about 0.1-0.2 LUT4 a word and column beyond
-    the register-read table's (11.4 a column at 32 x 2, 6 at 32 words, 2.7 at 8-16). The
-    growth with the words is what this feature gives the fit (the plain ``rom`` cost of the
-    columns stays counted)."""
-    return rom.distinct * rom.depth
 
 
 def shifted_acc_low_bits(bias, zeros: int) -> int:
@@ -334,7 +320,7 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
     registers the partial products (with the shifts beside them) and the rounded value;
     ``serial`` multiplies the two pieces on one multiplier, one after the other (the low
     piece's product held a cycle, the shifts one stage more); ``selected_address``: the
-    tables are read at a select (the shared requantizer's: :func:`selected_table_words`)."""
+    tables are read at a select (the shared requantizer's: ``rq_table``)."""
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"

@@ -36,8 +36,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
 ``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
 ``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
-``rq_table``    distinct columns x words of the shared requantizer's tables in logic, read at
-                a select ABC folds into every column (``components.selected_table_words``)
+``rq_table``    LUTs of the shared requantizer's tables in logic, read at a select ABC folds
+                into every column: distinct columns x ``ROM_LUTS[target]["selected"]`` by
+                depth, measured inside the blocks (``Tally.rom(..., selected=True)``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
@@ -121,27 +122,29 @@ FEATURES = (
 )
 
 
-def rom_luts(target: str, address_bits: int, *, counter: bool) -> float:
+def rom_luts(target: str, address_bits: int, *, counter: bool, selected: bool = False) -> float:
     """LUTs one distinct column of a soft-logic ROM takes (measured; doubled per bit beyond
-    the table; an address of one bit is the column itself)."""
+    the table; an address of one bit is the column itself). ``selected``: a table read at
+    the shared requantizer's address select (``ROM_LUTS[target]["selected"]``, in LUTs)."""
     if address_bits < 2:
         return 0.0
-    table = ROM_LUTS[target]["counter" if counter else "register"]
+    table = ROM_LUTS[target]["selected" if selected else "counter" if counter else "register"]
     top = max(table)
     if address_bits <= top:
         return table[address_bits]
     return table[top] * 2 ** (address_bits - top)
 
 
-def rom_luts_of_depth(target: str, depth: int, *, counter: bool) -> float:
+def rom_luts_of_depth(target: str, depth: int, *, counter: bool,
+                      selected: bool = False) -> float:
     """:func:`rom_luts` for a ROM of ``depth`` words, between two powers of two: the words
     beyond ``depth`` are never read, so their part of the read multiplexer is left out (the
     LUTs grow with the words, from those of ``2**(a - 1)`` words to those of ``2**a``)."""
     bits = max(1, (depth - 1).bit_length())
-    full = rom_luts(target, bits, counter=counter)
+    full = rom_luts(target, bits, counter=counter, selected=selected)
     if bits < 3 or depth >= 1 << bits:
         return full
-    half = rom_luts(target, bits - 1, counter=counter)
+    half = rom_luts(target, bits - 1, counter=counter, selected=selected)
     return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
 
 
@@ -251,14 +254,16 @@ class Tally:
         return self.multiply(var_bits, c_bits, max(y_bits - zeros, 1), count=count,
                              a_signed=signed, b_signed=signed)
 
-    def rom(self, name: str, rom: Rom) -> str:
-        """A ROM; its read register too when it reads synchronously. Returns its style."""
+    def rom(self, name: str, rom: Rom, *, selected: bool = False) -> str:
+        """A ROM; its read register too when it reads synchronously. Returns its style.
+        ``selected``: read at the shared requantizer's address select, its columns in soft
+        logic counted as ``rq_table`` (LUTs measured inside the blocks), not ``rom``."""
         style = memory_style(rom, self.target)
         if style == "bram":
             self.bram += bram_tiles(rom, self.target)
         elif rom.columns:
-            self.features["rom"] += rom.distinct * rom_luts_of_depth(
-                self.target.name, rom.depth, counter=rom.counter_address)
+            self.features["rq_table" if selected else "rom"] += rom.distinct * rom_luts_of_depth(
+                self.target.name, rom.depth, counter=rom.counter_address, selected=selected)
             if rom.sync_read:
                 self.reg(rom.distinct)
         self.memories.append((name, style, rom.depth, rom.width))
