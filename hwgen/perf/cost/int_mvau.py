@@ -26,7 +26,8 @@ from .memory import memory_style, rom_from_fields
 from .model import cost_function
 from .tally import Tally
 
-__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs"]
+__all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs", "dot_trees",
+           "block_requantizer"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field.
 LOW_BITS = 18
@@ -63,14 +64,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         operand = LOW_BITS + w_t.bits + 1
         product = product + t.multiply(operand, x_bits, operand + x_bits,
                                        count=pairs * p.simd)
-        # w1's products and borrows
-        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
-            t.tree(piece, count=pairs + single, dsp_leaves=True)
-        high_pe_trees(t, [(lo - 1, hi), (0, 1)] * p.simd, count=pairs)
-    else:
-        # a register after every DOT_LEVELS_PER_STAGE levels: each piece is a sum of its own
-        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE):
-            t.tree(piece, count=p.pe, dsp_leaves=product.dsp > 0)
+    dot_trees(t, p, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)
     # the step's weights and inputs; a weight table in logic reaches the register as its
@@ -86,10 +80,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
     if pairs:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
-    args = dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
-                multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
-                rounding=p.rounding.value, pipelined=True, serial=p.requant_serial,
-                narrow_bits=p.requant_acc_bits)
+    args = requant_args(p)
     if p.pipeline == "deep":
         # a second register of each multiply's operands (the packed operand for a pair)
         t.reg(p.simd * (single * (w_t.bits + x_t.bits)
@@ -100,10 +91,44 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
                                              shift=p.shift[:1], serial=False))
         lanes = p.requant_units if p.requant_rounds > 1 else p.pe
         t.reg(lanes * (deep_lane_register_bits(p) - scratch.features["reg"]))
+    block_requantizer(t, p)
+
+
+def requant_args(p: IntMvauParams) -> dict:
+    """The arguments the block's requantizer is counted with (:func:`block_requantizer`)."""
+    return dict(acc_bits=p.acc_bits, out_bits=p.output_type.bits,
+                multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
+                rounding=p.rounding.value, pipelined=True, serial=p.requant_serial,
+                narrow_bits=p.requant_acc_bits)
+
+
+def block_requantizer(t: Tally, p: IntMvauParams) -> None:
+    """The requantizer: a lane per PE when ``SF = 1``, else ``requant_units`` lanes shared
+    over the rounds."""
     if p.requant_rounds > 1:
-        shared_requantizer(t, units=p.requant_units, **args)
+        shared_requantizer(t, units=p.requant_units, **requant_args(p))
     else:
-        requantizer(t, lanes=p.pe, **args)
+        requantizer(t, lanes=p.pe, **requant_args(p))
+
+
+def dot_trees(t: Tally, p: IntMvauParams, *, dsp_leaves: bool) -> None:
+    """The PEs' adder trees after their products: with DSP packing the low PEs' trees of
+    product fields and the high PEs' of fields and borrows (:func:`high_pe_trees`), else a
+    tree of ``SIMD`` products per PE (``dsp_leaves``: the products are DSPs). A register
+    after every ``DOT_LEVELS_PER_STAGE`` levels: each piece is a sum of its own."""
+    w_t, x_t = p.weight_type, p.input_type
+    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
+    lo, hi = min(corners), max(corners)
+    pairs = packed_pairs(p)
+    pieces = staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE)
+    if pairs:
+        # w0's products (and the odd PE's), then w1's products and borrows
+        for piece in pieces:
+            t.tree(piece, count=p.pe - pairs, dsp_leaves=True)
+        high_pe_trees(t, [(lo - 1, hi), (0, 1)] * p.simd, count=pairs)
+    else:
+        for piece in pieces:
+            t.tree(piece, count=p.pe, dsp_leaves=dsp_leaves)
 
 
 def high_pe_trees(t: Tally, terms, *, count: int) -> None:
