@@ -1,13 +1,13 @@
 """The MX MVAU's per-lane structures per element format: the block with one removed, and alone.
 
     python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
-                                        [--variants no_sign,no_exp,no_nan,no_align]
+                                        [--variants no_sign,no_exp,no_nan,no_align,kept_tree]
                                         [--parts | --trees] [--out out/bench_mx_parts]
 
 Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
-element decoder is a weight's) is synthesised alone as it is (``whole``) and with one
-structure removed, every variant of a target in one Yosys run (the script ``hwgen synth``
-runs, benchmarks/yosys_batch.py):
+element decoder is a weight's; ``mx:fc1`` names the MXFP4 MLP example's block fc1) is
+synthesised alone as it is (``whole``) and with one structure removed, every variant of a
+target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch.py):
 
 - ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
   -mant, mant)`` in front of the mantissa product is a wire;
@@ -302,10 +302,21 @@ def _term_bits(params) -> int:
     return w_mant + x_mant + 1 + max_exp
 
 
+def _block_params(pid: str):
+    """A sweep point's MX MVAU, or (``mx:<name>``) the MXFP4 MLP example's block ``name``
+    (benchmarks/bench_resources.py's ``mx`` design)."""
+    if not pid.startswith("mx:"):
+        return build_point(pid).blocks[0]
+    from bench_resources import build_mx
+    lowered = build_mx(Path("out/bench_resources/mx"))
+    return next(b for b in lowered.blocks if b.name == pid[3:])
+
+
 def _blocks(points, variants, targets, out: Path) -> None:
     designs, rows = {}, []
     for pid in points:
-        params = build_point(pid).blocks[0]
+        params = _block_params(pid)
+        pid = pid.replace(":", "_")
         for variant in ("whole", *variants):
             if _applies(params, variant):
                 top = f"{pid}_{variant}"
