@@ -25,7 +25,8 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
 The table gives each variant's LUTs and carry cells, what removing the structure saves, and
 what the cost model's feature for it counts with the current coefficients (``sign``:
 ``mx_sign`` and its carry cells; ``exp``: ``mx_term_log`` / ``mx_term_reg``; ``align``:
-``mx_align``; ``nan``: nothing of its own).
+``mx_align``; ``nan``: nothing of its own; ``kept_tree``: ``mx_csa`` and the trees' final
+adders, beside the kept tree modules' own LUTs and carry cells and the ``mx_csa`` row bits).
 
 ``--trees``: a block's adder tree alone, as ``MxMvau`` builds it (``mvau._adder_tree``):
 ``terms`` signed registered terms of ``bits`` bits summed into a register, against the cost
