@@ -1,13 +1,13 @@
 """The MX MVAU's per-lane structures per element format: the block with one removed, and alone.
 
     python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
-                                        [--variants no_sign,no_exp,no_nan,no_align]
+                                        [--variants no_sign,no_exp,no_nan,no_align,kept_tree]
                                         [--parts | --trees] [--out out/bench_mx_parts]
 
 Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
-element decoder is a weight's) is synthesised alone as it is (``whole``) and with one
-structure removed, every variant of a target in one Yosys run (the script ``hwgen synth``
-runs, benchmarks/yosys_batch.py):
+element decoder is a weight's; ``mx:fc1`` names the MXFP4 MLP example's block fc1) is
+synthesised alone as it is (``whole``) and with one structure removed, every variant of a
+target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch.py):
 
 - ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
   -mant, mant)`` in front of the mantissa product is a wire;
@@ -15,12 +15,18 @@ runs, benchmarks/yosys_batch.py):
 - ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
   zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
-  is a wire (points whose span is not 0).
+  is a wire (points whose span is not 0);
+- ``kept_tree``: every block adder tree (the sum of a block's terms, ``block = terms[0] +
+  ...``) built in a module of its own, kept (``keep_hierarchy``), reading the block's term
+  signals: the block's own cells are then everything but its trees, so ``whole`` less the
+  block's own LUTs is what its trees cost in it (their term muxes and shifts stay outside), and
+  the kept tree modules' LUTs are the trees with nothing merged across their boundary.
 
 The table gives each variant's LUTs and carry cells, what removing the structure saves, and
 what the cost model's feature for it counts with the current coefficients (``sign``:
 ``mx_sign`` and its carry cells; ``exp``: ``mx_term_log`` / ``mx_term_reg``; ``align``:
-``mx_align``; ``nan``: nothing of its own).
+``mx_align``; ``nan``: nothing of its own; ``kept_tree``: ``mx_csa`` and the trees' final
+adders, beside the kept tree modules' own LUTs and carry cells and the ``mx_csa`` row bits).
 
 ``--trees``: a block's adder tree alone, as ``MxMvau`` builds it (``mvau._adder_tree``):
 ``terms`` signed registered terms of ``bits`` bits summed into a register, against the cost
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 import time
 from pathlib import Path
@@ -44,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from amaranth.hdl import Module, Mux, Signal, signed  # noqa: E402
+from amaranth.hdl import Elaboratable, Module, Mux, Signal, signed  # noqa: E402
 from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cost_sweep import build_point  # noqa: E402
@@ -54,16 +61,19 @@ from yosys_batch import synthesize_batch  # noqa: E402
 import hwgen.hw.mx.mvau as mvau_module  # noqa: E402
 from hwgen.hw.mx.element_decoder import MxElementDecoder  # noqa: E402
 from hwgen.hw.mx.mvau import MxMvau  # noqa: E402
+from hwgen.ir.mx.types import is_mx_format  # noqa: E402
 from hwgen.perf.cost.arith import adder_tree, signed_tree_full_adders  # noqa: E402
 from hwgen.perf.cost.coefficients import COEFFICIENTS  # noqa: E402
 from hwgen.perf.cost.model import tally_of  # noqa: E402
 from hwgen.perf.cost.mx_mvau import mx_mvau_features  # noqa: E402
 from hwgen.quant.mx import mx_format  # noqa: E402
 
-VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align")
+VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree")
 #: the cost model's LUT features for each removed structure
 FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
-            "no_nan": (), "no_align": ("mx_align",)}
+            "no_nan": (), "no_align": ("mx_align",), "kept_tree": ("mx_csa", "add")}
+#: the module name each kept block tree gets (``layer_0.<name><n>``)
+TREE_MODULE = "btree"
 FORMATS = ("mxfp4", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2", "mxint8", "mx4",
            "mx6", "mx9")
 LANES = 16
@@ -95,6 +105,49 @@ def _no_span(params):
     return out
 
 
+class _KeptTree(Elaboratable):
+    """One block's adder tree, ``_adder_tree(terms)``, in a module of its own: it reads the
+    parent's term signals (Amaranth makes them its ports) and drives ``out``."""
+
+    def __init__(self, terms, tree):
+        self._terms, self._tree = terms, tree
+        self.out = Signal(signed(len(terms[0]) + (len(terms) - 1).bit_length()), name="sum")
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.out.eq(self._tree(self._terms))
+        return m
+
+
+class _KeptTreeMvau(MxMvau):
+    """``MxMvau`` with every block tree (the sum of signals named ``term*``) a submodule
+    ``btree<n>``; the beat's sum over the aligned blocks stays in the block."""
+
+    def elaborate(self, platform):
+        tree, trees = mvau_module._adder_tree, []
+
+        def kept(terms):
+            if len(terms) < 2 or not all(t.name.startswith("term") for t in terms):
+                return tree(terms)
+            trees.append(_KeptTree(terms, tree))
+            return trees[-1].out
+
+        mvau_module._adder_tree = kept
+        try:
+            m = super().elaborate(platform)
+        finally:
+            mvau_module._adder_tree = tree
+        for n, kept_tree in enumerate(trees):
+            m.submodules[f"{TREE_MODULE}{n}"] = kept_tree
+        return m
+
+
+def _keep_trees(text: str, top: str) -> str:
+    """``text`` with ``keep_hierarchy`` on the module of each kept block tree."""
+    return re.sub(rf"^(module\s+\\?{re.escape(top)}\.layer_0\.{TREE_MODULE}\d+\s*\()",
+                  r"(* keep_hierarchy = 1 *)\n\1", text, flags=re.MULTILINE)
+
+
 class _Top(wiring.Component):
     """A top around one block, instance ``layer_0``, as a compiled design holds its blocks:
     Yosys keeps the top and its child (benchmarks/yosys_batch.py) and flattens the block's
@@ -116,10 +169,12 @@ def _variant_verilog(params, variant: str, top: str) -> str:
     decoder = {"no_sign": _decoder_tying(o_sign=0), "no_exp": _decoder_tying(o_exp=0),
                "no_nan": _decoder_tying(o_nan=0, o_inf=0)}.get(variant, MxElementDecoder)
     p = _no_span(params) if variant == "no_align" else params
+    block = _KeptTreeMvau if variant == "kept_tree" else MxMvau
     saved = mvau_module.MxElementDecoder
     mvau_module.MxElementDecoder = decoder
     try:
-        return verilog.convert(_Top(MxMvau(params=p)), name=top, emit_src=False)
+        text = verilog.convert(_Top(block(params=p)), name=top, emit_src=False)
+        return _keep_trees(text, top) if variant == "kept_tree" else text
     finally:
         mvau_module.MxElementDecoder = saved
 
@@ -132,6 +187,8 @@ def _applies(params, variant: str) -> bool:
         return elem is not None and elem.max_exp > 0
     if variant == "no_align":
         return params.weight_span > 0
+    if variant == "kept_tree":
+        return params.group_lanes > 1
     return True
 
 
@@ -224,31 +281,73 @@ def _model_luts(params, target: str, features) -> float:
     return sum(lut.get(f, 0.0) * tally.features.get(f, 0) for f in features)
 
 
+def _model_tree_luts(params, target: str) -> float:
+    """The cost model's LUTs for a block's adder trees: ``mx_csa`` and the final adders."""
+    tally = tally_of(mx_mvau_features, params, target)
+    lut = COEFFICIENTS[target]["lut"]
+    term_bits = _term_bits(params)
+    tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)]
+                      * params.group_lanes)
+    return (lut.get("mx_csa", 0.0) * tally.features.get("mx_csa", 0)
+            + lut.get("add", 0.0) * tree.width * params.pe * params.groups)
+
+
+def _term_bits(params) -> int:
+    """The width of a block's terms (``term_bits`` in ``MxMvau`` and in the cost model)."""
+    w_fmt = params.weight_int_type or mx_format(params.weight_format).element
+    mx_in = is_mx_format(params.input_dtype)
+    x_elem = params.input_type.mx.element if mx_in else None
+    x_mant = x_elem.mant_bits + 1 if mx_in else params.input_type.bits + 1
+    w_mant = (params.weight_int_type.bits if params.weight_int_type else w_fmt.mant_bits) + 1
+    max_exp = getattr(w_fmt, "max_exp", 0) + (x_elem.max_exp if mx_in else 0)
+    return w_mant + x_mant + 1 + max_exp
+
+
+def _block_params(pid: str):
+    """A sweep point's MX MVAU, or (``mx:<name>``) the MXFP4 MLP example's block ``name``
+    (benchmarks/bench_resources.py's ``mx`` design)."""
+    if not pid.startswith("mx:"):
+        return build_point(pid).blocks[0]
+    from bench_resources import build_mx
+    lowered = build_mx(Path("out/bench_resources/mx"))
+    return next(b for b in lowered.blocks if b.name == pid[3:])
+
+
 def _blocks(points, variants, targets, out: Path) -> None:
     designs, rows = {}, []
     for pid in points:
-        params = build_point(pid).blocks[0]
+        params = _block_params(pid)
+        pid = pid.replace(":", "_")
         for variant in ("whole", *variants):
             if _applies(params, variant):
                 top = f"{pid}_{variant}"
                 designs[top] = _variant_verilog(params, variant, top)
                 rows.append((pid, variant, top, params))
     for target in targets:
-        found = synthesize_batch(designs, target, out / f"blocks_{target}")["designs"]
+        result = synthesize_batch(designs, target, out / f"blocks_{target}")
+        found, modules = result["designs"], result["modules"]
         print(f"\n### {target}: the block with one structure removed\n")
-        print("| point | weights | variant | LUT | carry | LUT saved | model's LUT for it |")
-        print("|---|---|---|---|---|---|---|")
+        print("| point | weights | variant | LUT | carry | LUT saved | model's LUT for it "
+              "| kept trees' LUT / carry | ``mx_csa`` row bits |")
+        print("|---|---|---|---|---|---|---|---|---|")
         whole = {}
         for pid, variant, top, params in rows:
             r = found[top]["layer_0"]["resources"]
+            kept, rows_bits = "", ""
             if variant == "whole":
                 whole[pid] = r
                 saved, model = "", ""
             else:
                 saved = f"{whole[pid]['lut'] - r['lut']}"
                 model = f"{_model_luts(params, target, FEATURES[variant]):.0f}"
+            if variant == "kept_tree":
+                trees = [c["resources"] for name, c in modules.items()
+                         if name.startswith(f"{top}.layer_0.{TREE_MODULE}")]
+                kept = f"{sum(c['lut'] for c in trees)} / {sum(c['carry'] for c in trees)}"
+                model = f"{_model_tree_luts(params, target):.0f}"
+                rows_bits = f"{tally_of(mx_mvau_features, params, target).features['mx_csa']}"
             print(f"| {pid} | {params.weight_format} | {variant} | {r['lut']} | {r['carry']} "
-                  f"| {saved} | {model} |")
+                  f"| {saved} | {model} | {kept} | {rows_bits} |")
 
 
 def _parts(targets, out: Path) -> None:

@@ -159,6 +159,11 @@ POINTS = (
     # sign-magnitude decode has a fitted point; m08 (MX9, PE 1 x SIMD 16) stays held out as
     # the check
     ("m10", _mx(16, 72, 16, 4, weights="mx9", inputs="int8", block=12), False),
+    # MXFP4 at the MXFP4 MLP example's fc2 shape (32 x 64, PE 1 x SIMD 32, one block of 32
+    # lanes: a 32-term block tree, where the sweep's other MX points have 4-16 terms; int8
+    # inputs): held out, the check of the example's shape (fitted, with MXINT8's terms
+    # counted as wires, it left the example's fc1 at +16 % on xcup: docs/synthesis.md)
+    ("m11", _mx(32, 64, 1, 32, inputs="int8", block=32), True),
     # convolutions: a sliding window feeding an integer MVAU
     ("c01", _conv(8, 8, 3, 3, 1, (1, 1, 1, 1), 8, 2, 3), False),
     ("c02", _conv(6, 6, 8, 3, 1, (0, 0, 0, 0), 16, 4, 8), True),
