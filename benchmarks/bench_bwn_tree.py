@@ -36,7 +36,7 @@ from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cost_sweep import build_point  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
-from yosys_batch import synthesize_batch  # noqa: E402
+from yosys_batch import BlockTop, synthesize_batch  # noqa: E402
 
 import hwgen.hw.binary.bwn_mvau as bwn_module  # noqa: E402
 from hwgen.hw.arith.adder_tree import bounded_sum, shape_for_range  # noqa: E402
@@ -110,24 +110,11 @@ class _KeptDotMvau(BinaryWeightMvau):
         return m
 
 
-class _Top(wiring.Component):
-    """A top around one block, instance ``layer_0``, as a compiled design holds its blocks."""
-
-    def __init__(self, block):
-        self._block = block
-        super().__init__(block.signature)
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.layer_0 = self._block
-        wiring.connect(m, wiring.flipped(self), self._block)
-        return m
-
 
 def _block_verilog(params, kept: bool, top: str) -> str:
     """A sweep point's binary-weight MVAU under a top, its dot products kept if ``kept``."""
     block = (_KeptDotMvau if kept else BinaryWeightMvau)(params=params)
-    text = verilog.convert(_Top(block), name=top, emit_src=False)
+    text = verilog.convert(BlockTop(block), name=top, emit_src=False)
     if kept:
         text = re.sub(rf"^(module\s+\\?{re.escape(top)}\.layer_0\.{DOT_MODULE}\d+\s*\()",
                       r"(* keep_hierarchy = 1 *)\n\1", text, flags=re.MULTILINE)

@@ -48,7 +48,8 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from bench_requant_tables import estimate, variant
-from bench_weight_rom_in_block import _Design, int_block, periodic
+from bench_weight_rom_in_block import int_block, periodic
+from yosys_batch import BlockTop
 
 import hwgen.hw.arith.int_mvau as rtl_int_mvau
 import hwgen.hw.arith.mvau_core as rtl_mvau_core
@@ -184,7 +185,7 @@ def synthesise(spec: str, target: str) -> dict:
     for step in STEPS:
         top = f"{pid}_{spec.partition('/')[2] or 0}_{step}"
         with rtl_variant(step):
-            designs[top] = verilog.convert(_Design(IntMvau(params=params_of(p, step))),
+            designs[top] = verilog.convert(BlockTop(IntMvau(params=params_of(p, step))),
                                            name=top)
     result = yosys_batch.synthesize_batch(designs, target, WORK / target / pid)["designs"]
     return {step: result[top]["layer_0"]["resources"]["lut"]

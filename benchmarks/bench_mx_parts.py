@@ -56,7 +56,7 @@ from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cost_sweep import build_point  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
-from yosys_batch import synthesize_batch  # noqa: E402
+from yosys_batch import BlockTop, synthesize_batch  # noqa: E402
 
 import hwgen.hw.mx.mvau as mvau_module  # noqa: E402
 from hwgen.hw.mx.element_decoder import MxElementDecoder  # noqa: E402
@@ -148,21 +148,6 @@ def _keep_trees(text: str, top: str) -> str:
                   r"(* keep_hierarchy = 1 *)\n\1", text, flags=re.MULTILINE)
 
 
-class _Top(wiring.Component):
-    """A top around one block, instance ``layer_0``, as a compiled design holds its blocks:
-    Yosys keeps the top and its child (benchmarks/yosys_batch.py) and flattens the block's
-    own submodules into it, as ``hwgen synth`` does."""
-
-    def __init__(self, block):
-        self._block = block
-        super().__init__(block.signature)
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.layer_0 = self._block
-        wiring.connect(m, wiring.flipped(self), self._block)
-        return m
-
 
 def _variant_verilog(params, variant: str, top: str) -> str:
     """The Verilog of ``params``' MX MVAU with ``variant``'s structure removed."""
@@ -173,7 +158,7 @@ def _variant_verilog(params, variant: str, top: str) -> str:
     saved = mvau_module.MxElementDecoder
     mvau_module.MxElementDecoder = decoder
     try:
-        text = verilog.convert(_Top(block(params=p)), name=top, emit_src=False)
+        text = verilog.convert(BlockTop(block(params=p)), name=top, emit_src=False)
         return _keep_trees(text, top) if variant == "kept_tree" else text
     finally:
         mvau_module.MxElementDecoder = saved
@@ -257,7 +242,7 @@ def _trees(targets, out: Path) -> None:
     designs = {}
     for terms, bits in TREES:
         top = f"tree_{terms}x{bits}"
-        designs[top] = verilog.convert(_Top(SignedTree(terms=terms, bits=bits)), name=top,
+        designs[top] = verilog.convert(BlockTop(SignedTree(terms=terms, bits=bits)), name=top,
                                        emit_src=False)
     for target in targets:
         found = synthesize_batch(designs, target, out / f"trees_{target}")["designs"]
@@ -355,7 +340,7 @@ def _parts(targets, out: Path) -> None:
     for fmt in FORMATS:
         for fields in (False, True):
             top = f"dec_{fmt}_{'fields' if fields else 'sign'}"
-            designs[top] = verilog.convert(_Top(DecodeLanes(fmt=fmt, lanes=LANES,
+            designs[top] = verilog.convert(BlockTop(DecodeLanes(fmt=fmt, lanes=LANES,
                                                             fields=fields)),
                                            name=top, emit_src=False)
     for target in targets:

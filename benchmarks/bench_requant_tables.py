@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 import yosys_batch
 from amaranth.back import verilog
-from bench_weight_rom_in_block import _Design, int_block
+from bench_weight_rom_in_block import int_block
+from yosys_batch import BlockTop
 
 from hwgen.catalog import kind_of, resolve
 from hwgen.hw.arith.int_mvau import IntMvau
@@ -119,7 +120,7 @@ def main(argv=None) -> int:
                 top = f"{pid}_{spec.partition('/')[2] or 0}_{name}"
                 q = variant(p, name)
                 unit = shared_requantizer(q) if args.alone else IntMvau(params=q)
-                designs[top] = verilog.convert(_Design(unit), name=top)
+                designs[top] = verilog.convert(BlockTop(unit), name=top)
                 meta[top] = (spec, name, q)
         work = WORK / f"{target}{'_alone' if args.alone else ''}"
         result = yosys_batch.synthesize_batch(designs, target, work)["designs"]

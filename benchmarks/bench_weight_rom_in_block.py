@@ -28,9 +28,8 @@ from pathlib import Path
 import numpy as np
 import yosys_batch
 from amaranth.back import verilog
-from amaranth.hdl import Module
-from amaranth.lib import wiring
 from cost_sweep import build_point
+from yosys_batch import BlockTop
 
 from hwgen.hw.arith.int_mvau import IntMvau
 from hwgen.perf.cost.int_mvau import weight_steps
@@ -53,20 +52,6 @@ def periodic(p, period: int):
                    shift=np.full_like(p.shift, p.shift[0]))
 
 
-class _Design(wiring.Component):
-    """The block as the direct child ``layer_0`` of a top, as in the sweep's designs (the
-    block kept, its submodules flattened into it)."""
-
-    def __init__(self, block):
-        self._block = block
-        super().__init__(block.signature)
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.layer_0 = self._block
-        wiring.connect(m, wiring.flipped(self), self._block)
-        return m
-
 
 def int_block(spec: str):
     pid, _, index = spec.partition("/")
@@ -87,7 +72,7 @@ def main(argv=None) -> int:
             depth = p.nf * p.sf
             for period in [q for q in PERIODS if q < depth] + [depth]:
                 top = f"{pid}_{spec.partition('/')[2] or 0}_p{period}"
-                designs[top] = verilog.convert(_Design(IntMvau(params=periodic(p, period))),
+                designs[top] = verilog.convert(BlockTop(IntMvau(params=periodic(p, period))),
                                                name=top)
                 meta[top] = (spec, period, p.pe * p.simd * p.weight_type.bits)
         result = yosys_batch.synthesize_batch(designs, target, WORK / target)["designs"]

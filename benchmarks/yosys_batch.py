@@ -18,17 +18,35 @@ import shutil
 import time
 from pathlib import Path
 
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+
 from hwgen.backend.writer import MEMORY_DIR, image_text
 from hwgen.synth import TARGETS, Progress
 from hwgen.synth.stat import module_cells
 from hwgen.synth.targets import classify_cells
 from hwgen.synth.tools import YOSYS, require_tool, run_tool
 
-__all__ = ["synthesize_batch", "synthesize_alone"]
+__all__ = ["BlockTop", "synthesize_batch", "synthesize_alone"]
 
 WRAPPER = "sweep_top"
 _MODULE = re.compile(r"^module\s+\\?(\S+?)\s*\(", re.MULTILINE)
 _PORT = re.compile(r"^\s*(input|output)\s+(?:\[(\d+):0\]\s+)?(\w+);", re.MULTILINE)
+
+
+class BlockTop(wiring.Component):
+    """One block as the direct child ``layer_0`` of a top, as a compiled design holds its
+    blocks (the block kept by the flow, its own submodules flattened into it)."""
+
+    def __init__(self, block):
+        self._block = block
+        super().__init__(block.signature)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.layer_0 = self._block
+        wiring.connect(m, wiring.flipped(self), self._block)
+        return m
 
 
 def _top_ports(verilog: str, top: str) -> list[tuple[str, int, str]]:
