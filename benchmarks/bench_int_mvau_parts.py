@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import functools
 import inspect
-import resource
 import textwrap
 import time
 import warnings
@@ -49,6 +48,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from bench_requant_tables import estimate, variant
 from bench_weight_rom_in_block import int_block, periodic
+from cpu_time import child_cpu_seconds
 from yosys_batch import BlockTop
 
 import hwgen.hw.arith.int_mvau as rtl_int_mvau
@@ -223,14 +223,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     # (a real requantizer is built for ``norq`` only to ask its latency)
     warnings.filterwarnings("ignore", message=".*created but never used")
-    wall, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu0 = time.monotonic(), child_cpu_seconds()
     for target in args.targets.split(","):
         print(f"{target}: int MVAU structures removed one after another (LUTs; removed: "
               "Yosys / model)")
         for spec in args.points.split(","):
             print_point(spec, target, synthesise(spec, target))
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"\nyosys: {used.ru_utime + used.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.0f} CPU s, "
+    print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "
           f"{time.monotonic() - wall:.0f} s wall")
     return 0
 

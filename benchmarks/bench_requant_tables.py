@@ -29,7 +29,6 @@ for it (its estimate less its estimate of ``rqflat``), and per distinct column.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 import yosys_batch
 from amaranth.back import verilog
 from bench_weight_rom_in_block import int_block
+from cpu_time import child_cpu_seconds
 from yosys_batch import BlockTop
 
 from hwgen.catalog import kind_of, resolve
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     names = args.variants.split(",")
     if "rqflat" not in names:
         names.insert(0, "rqflat")
-    wall, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu0 = time.monotonic(), child_cpu_seconds()
     for target in args.targets.split(","):
         designs, meta = {}, {}
         for spec in args.points.split(","):
@@ -142,8 +142,7 @@ def main(argv=None) -> int:
                 print(f"    {name:7} {lut:5} LUT: tables {lut - flat:5} / model "
                       f"{est - flat_est:5.0f}; {mcols:2} + {scols} columns, "
                       f"{(lut - flat) / max(cols, 1):5.2f} LUT a column")
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"\nyosys: {used.ru_utime + used.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.0f} CPU s, "
+    print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "
           f"{time.monotonic() - wall:.0f} s wall")
     return 0
 

@@ -20,7 +20,6 @@ and 3.5 at 8 and 16 words, are left out: its soft products shrink with its weigh
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 import yosys_batch
 from amaranth.back import verilog
 from cost_sweep import build_point
+from cpu_time import child_cpu_seconds
 from yosys_batch import BlockTop
 
 from hwgen.hw.arith.int_mvau import IntMvau
@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     parser.add_argument("--targets", default="ecp5")
     parser.add_argument("--points", default=",".join(POINTS))
     args = parser.parse_args(argv)
-    wall, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu0 = time.monotonic(), child_cpu_seconds()
     for target in args.targets.split(","):
         designs, meta = {}, {}
         for spec in args.points.split(","):
@@ -84,8 +84,7 @@ def main(argv=None) -> int:
             base.setdefault(spec, lut)
             print(f"  {spec:6} {period:3} words: {lut:5} LUT, "
                   f"{(lut - base[spec]) / columns:5.2f} per column ({columns} columns)")
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"\nyosys: {used.ru_utime + used.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.0f} CPU s, "
+    print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "
           f"{time.monotonic() - wall:.0f} s wall")
     return 0
 
