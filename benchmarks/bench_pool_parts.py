@@ -114,14 +114,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started, cpu_started = time.monotonic(), cpu_seconds()
     print("command: python " + " ".join([f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]))
-    if args.signed:
-        signed_pairs(args.targets.split(","), Path(args.out).resolve())
-        print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, "
-              f"{time.monotonic() - started:.0f} s wall")
-        return 0
+    (signed_pairs if args.signed else variants)(args.targets.split(","),
+                                                Path(args.out).resolve())
+    print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, {time.monotonic() - started:.0f} s wall")
+    return 0
+
+
+def variants(targets: list[str], out: Path) -> None:
+    """The int8 variants and the others: LUTs against the model's, and the least squares of
+    ``wr_ctl`` / ``wr_bypass`` over the int8 signed variants."""
     cases = [(*case, 8, True) for case in FITTED] + list(OTHERS)
-    for target in args.targets.split(","):
-        work = Path(args.out).resolve() / target
+    for target in targets:
+        work = out / target
         co = COEFFICIENTS[target]["lut"]
         print(f"\n### {target} (wr_ctl {co.get('wr_ctl', 0):g}, wr_bypass "
               f"{co.get('wr_bypass', 0):g})\n")
@@ -150,8 +154,6 @@ def main(argv=None) -> int:
             [(o - r) / o for o, r in zip(observed, rest, strict=True)]), rcond=None)
         print(f"\nleast squares over the {len(rows)} int8 signed variants (pool1 left out): "
               + ", ".join(f"{k} {c:.2f}" for k, c in zip(OWN, fitted, strict=True)))
-    print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, {time.monotonic() - started:.0f} s wall")
-    return 0
 
 
 if __name__ == "__main__":

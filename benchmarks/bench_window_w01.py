@@ -96,6 +96,19 @@ def depths(targets: list[str], out: Path) -> None:
                       f"({estimate / lut - 1:+.0%}) | {wide} |", flush=True)
 
 
+def cases(targets: list[str], out: Path) -> None:
+    """w01's window with one thing changed at a time (``CASES``): LUTs against the model's."""
+    for target in targets:
+        work = out / target
+        print(f"\n### {target}\n")
+        print("| window | LUT estimate / Yosys | wide muxes (Yosys) |")
+        print("|---|---|---|")
+        for number, (label, changes) in enumerate(CASES):
+            p = dataclasses.replace(W01, **changes)
+            lut, wide, estimate, _ = _window(p, target, f"window_{number}", work)
+            print(f"| {label} | {estimate:.0f} / {lut} ({estimate / lut - 1:+.0%}) | {wide} |")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="ecp5")
@@ -105,32 +118,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started, cpu_started = time.monotonic(), cpu_seconds()
     print("command: python " + " ".join([f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]))
-    if args.depths:
-        depths(args.targets.split(","), Path(args.out).resolve())
-        print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, "
-              f"{time.monotonic() - started:.0f} s wall")
-        return 0
-    for target in args.targets.split(","):
-        work = Path(args.out).resolve() / target
-        co = COEFFICIENTS[target]["lut"]
-        print(f"\n### {target}\n")
-        print("| window | LUT estimate / Yosys | wide muxes (Yosys) |")
-        print("|---|---|---|")
-        for number, (label, changes) in enumerate(CASES):
-            p = dataclasses.replace(W01, **changes)
-            top = f"window_{number}"
-            lut = synthesize_alone(top, verilog.convert(SlidingWindow(params=p), name=top,
-                                                   emit_src=False), target, work)["lut"]
-            cells = module_cells(work / f"{top}.stat.json")[top]
-            wide = ", ".join(f"{k} {v}" for k, v in sorted(cells.items())
-                             if k in ("PFUMX", "L6MUX21", "MUXF7", "MUXF8"))
-            tally = Tally(cost_target(target))
-            sliding_window_features(p, tally)
-            estimate = sum(co.get(k, 0.0) * v for k, v in tally.features.items())
-            print(f"| {label} | {estimate:.0f} / {lut} ({estimate / lut - 1:+.0%}) | {wide} |")
+    (depths if args.depths else cases)(args.targets.split(","), Path(args.out).resolve())
     print(f"\n{cpu_seconds() - cpu_started:.0f} CPU s, {time.monotonic() - started:.0f} s wall")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
