@@ -125,6 +125,10 @@ POINTS = (
     ("i32", _int(16, 72, 8, 8, w=4, a=4), True),
     # and its W4A4 conv1 (8 x 9, PE 2, SIMD 9: a requantizer lane per PE), held out likewise
     ("i33", _int(8, 9, 2, 9, w=4, a=4), True),
+    # the same two with signed int4 inputs, as the finalist has them (its activations' zero
+    # point makes them int4): a signed-by-signed product left to LUTs, held out
+    ("i34", _int(16, 72, 8, 8, w=4, a=4, signed=True), True),
+    ("i35", _int(8, 9, 2, 9, w=4, a=4, signed=True), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

@@ -14,7 +14,7 @@ from hwgen.ir import IntType
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.perf.cost import COST_TARGETS, Ram, Resources, cost_target, design_cost, memory_style
 from hwgen.perf.cost.memory import bram_tiles, lutram_primitives, rom_from_bits
-from hwgen.perf.cost.multipliers import multiplier
+from hwgen.perf.cost.multipliers import multiplier, soft_partial_products
 from tests.fixtures.factories import random_mvau_params
 
 XCUP, ECP5, ICE40 = (COST_TARGETS[n] for n in ("xcup", "ecp5", "ice40"))
@@ -34,11 +34,53 @@ def test_xcup_products_split_as_mul2dsp(a, b, y, dsp):
 
 
 def test_xcup_keeps_products_under_nine_bits_in_logic():
-    # int4 x uint4: 4 x 5 operand bits, a result of 8 bits: "4 x 4 and smaller" stay in LUTs
-    product = multiplier(4, 5, 8, XCUP)
-    assert product.dsp == 0 and product.soft_bits == 20
+    # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
+    # smaller" stay in LUTs
+    product = multiplier(4, 4, 8, XCUP, b_signed=False)
+    assert product.dsp == 0 and product.soft_bits > 0
+    assert multiplier(4, 4, 9, XCUP, b_signed=False).dsp == 1
     assert multiplier(4, 5, 9, XCUP).dsp == 1
     assert multiplier(1, 8, 9, XCUP).dsp == 0           # a 1-bit operand: never a DSP
+
+
+def test_an_unsigned_operand_counts_as_one_bit_wider_and_signed_for_the_dsps():
+    for target in (XCUP, ECP5):
+        for a, b, y in ((8, 8, 16), (18, 17, 35), (27, 18, 45), (32, 31, 63), (4, 4, 8)):
+            assert (multiplier(a, b, y, target, b_signed=False).dsp
+                    == multiplier(a, b + 1, y, target).dsp)
+            assert (multiplier(a, b, y, target, a_signed=False).dsp
+                    == multiplier(a + 1, b, y, target).dsp)
+
+
+def _partial_products_by_enumeration(a_bits, b_bits, y_bits, a_signed, b_signed):
+    """The AND gates of a shift-and-add multiplier whose operands are extended to the
+    result's width, the constant ones left out: bit ``i`` of the extended ``b`` times bit
+    ``j`` of the extended ``a`` lands at weight ``i + j``."""
+    def varies(bits, signed, k):
+        return k < bits or signed          # above the operand: its sign bit, or a zero
+    return sum(1 for i in range(y_bits) for j in range(y_bits)
+               if i + j < y_bits and varies(a_bits, a_signed, j)
+               and varies(b_bits, b_signed, i))
+
+
+@pytest.mark.parametrize("a, b, y, a_signed, b_signed", [
+    (4, 4, 8, True, True), (4, 4, 8, True, False), (4, 3, 7, True, True), (3, 4, 7, True, False),
+    (2, 2, 4, True, True), (8, 8, 16, False, False), (8, 8, 16, True, False), (5, 3, 6, True, True),
+])
+def test_soft_partial_products_extend_each_operand_to_the_result(a, b, y, a_signed, b_signed):
+    expected = _partial_products_by_enumeration(a, b, y, a_signed, b_signed)
+    assert soft_partial_products(a, b, y, a_signed=a_signed, b_signed=b_signed) == expected
+    assert (multiplier(a, b, y, ICE40, a_signed=a_signed, b_signed=b_signed).soft_bits
+            == expected)
+
+
+def test_a_signed_input_code_costs_more_partial_products_than_an_unsigned_one():
+    # int4 x int4 against int4 x uint4, both an 8-bit result: the signed code's sign bit
+    # repeats up to the result's width, the unsigned code's zeros fall away
+    assert multiplier(4, 4, 8, XCUP, b_signed=True).soft_bits == 36
+    assert multiplier(4, 4, 8, XCUP, b_signed=False).soft_bits == 26
+    # unsigned by unsigned: a x b when the result holds every weight
+    assert soft_partial_products(3, 5, 8, a_signed=False, b_signed=False) == 15
 
 
 @pytest.mark.parametrize("a, b, dsp, soft", [
@@ -53,8 +95,9 @@ def test_ecp5_takes_every_product_from_two_bits_in_18x18_slices(a, b, dsp, soft)
 
 
 def test_ice40_multiplies_in_logic():
-    assert multiplier(8, 9, 17, ICE40).dsp == 0
-    assert multiplier(8, 9, 17, ICE40).soft_bits == 72
+    product = multiplier(8, 8, 16, ICE40, b_signed=False)
+    assert product.dsp == 0
+    assert product.soft_bits == soft_partial_products(8, 8, 16, a_signed=True, b_signed=False)
 
 
 # -- memories -------------------------------------------------------------------------------

@@ -113,8 +113,8 @@ def depthwise_features(p: DepthwiseParams, t: Tally) -> None:
     t.reg(3 + (index_bits(p.groups) if p.groups > 1 else 0) + lanes * p.input_type.bits)
     fold_table(t, "acc_bias", p.acc_bias.reshape(p.groups, lanes), bits=32)
     _running(t, p.groups, lanes * p.acc_bits)
-    x_bits = p.input_type.bits + (0 if p.input_type.signed else 1)
-    product = t.multiply(x_bits, p.weight_type.bits, p.acc_bits, count=lanes)
+    product = t.multiply(p.input_type.bits, p.weight_type.bits, p.acc_bits, count=lanes,
+                         a_signed=p.input_type.signed)
     t.add(p.acc_bits, count=lanes, dsp_input=product.dsp > 0)
     t.features["acc_mux"] += lanes * p.acc_bits            # first tap: the bias
     t.reg(1 + lanes * p.acc_bits + (index_bits(p.groups) if p.groups > 1 else 0))

@@ -266,8 +266,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
             for lane in range(p.pe):
                 values = table.lane_values(lane)
                 level = level_bits + 1 if table.varying(lane) else width(-1, max(values))
-                t.multiply(side_bits + (0 if side.lo < 0 else 1), level,
-                           side_bits + level_bits)
+                t.multiply(side_bits, level, side_bits + level_bits, a_signed=side.lo < 0)
         t.add(side_bits + level_bits + 1, count=p.pe)
     else:
         t.add(side_bits + 1, count=p.pe)

@@ -23,7 +23,7 @@ COEFFICIENTS = {
         "lut": {
             "add": 0.2566, "add_lut": 0.5353, "inc_lut": 1.8813, "csa": 0.1129, "csa_dsp": 0.6078,
             "mux": 0.8274, "in_mux": 1.9807, "acc_mux": 0.6736, "cmp": 0.0243, "rom": 0.9791,
-            "soft_mul": 1.2354, "soft_mul_lut": 1.8101, "logic": 0.9651, "ram_ff": 1.9793,
+            "soft_mul": 0.9503, "soft_mul_lut": 1.8101, "logic": 0.9651, "ram_ff": 1.9793,
             "rq_g": 5.0361, "rq_g_bits": 5.415, "rq_s": 50.9262, "rq_s_bits": 1.3734,
             "rq_shift": 0.2952, "rq_mux": 0.9089, "mx_align": 1.047, "mx_quant": 2.3595,
             "win_ctl": 0.5894, "term_and": 1.3592, "mx_term_log": 1.032, "csa_borrow": 0.8613,
@@ -34,7 +34,7 @@ COEFFICIENTS = {
             "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
         },
         "carry": {
-            "carry": 0.5623, "soft_mul": 0.1227, "rq_g_carry": 1.2582, "rq_s_carry": 0.4599,
+            "carry": 0.5623, "soft_mul": 0.0944, "rq_g_carry": 1.2582, "rq_s_carry": 0.4599,
             "mx_carry": 0.6432,
         },
     },

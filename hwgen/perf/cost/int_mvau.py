@@ -54,11 +54,13 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
               dot_stages=1 + p.dot_registers, registered_write=p.pipeline == "deep")
     if p.input_slice:
         stream_fifo(t, "input_slice", width_bits=p.simd * x_t.bits, depth=p.input_slice)
-    # the products: a signed weight times an input code (an unsigned code gains a sign bit)
+    # the products: a signed weight times an input code (an unsigned code gains a sign bit,
+    # a constant zero in logic: ``multiplier``)
     x_bits = x_t.bits + (0 if x_t.signed else 1)
     pairs = packed_pairs(p)
     single = p.pe - 2 * pairs
-    product = t.multiply(w_t.bits, x_bits, width(lo, hi), count=single * p.simd)
+    product = t.multiply(w_t.bits, x_t.bits, width(lo, hi), count=single * p.simd,
+                         b_signed=x_t.signed)
     if pairs:
         # one multiply per pair and input code: the code times w1 above w0's 18-bit field
         operand = LOW_BITS + w_t.bits + 1
