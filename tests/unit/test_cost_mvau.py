@@ -122,11 +122,11 @@ def test_binary_weight_and_ternary_term_selects_are_counted_apart(target):
 
 
 @pytest.mark.parametrize("target", ["xcup", "ecp5"])
-def test_a_binary_weight_tree_counts_its_sign_extension_rows_as_full_adders(target):
-    """A binary-weight MVAU's tree of ``+x / -x`` terms: one carry-save tree whose rows are
-    every term sign-extended to the sum's width (``bwn_csa``, not ``csa``), then one adder."""
+def test_a_binary_weight_tree_counts_its_sign_extended_rows(target):
+    """A binary-weight MVAU's tree of ``+x / -x`` terms: every term sign-extended to the sum's
+    width; in LUT4s all rows but one cost (``bwn_csa``, not ``csa``), then one adder."""
     from hwgen.perf.cost.arith import adder_tree, signed_tree_full_adders
-    from hwgen.perf.cost.binary_mvau import bwn_mvau_features
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, lut4_dot_rows
     from hwgen.perf.cost.model import tally_of
     from tests.fixtures.binary_factories import random_binary_params
 
@@ -135,10 +135,14 @@ def test_a_binary_weight_tree_counts_its_sign_extension_rows_as_full_adders(targ
     # 3 terms in -255 .. 255: -765 .. 765, 11 bits; one row of full adders
     assert signed_tree_full_adders(adder_tree([(-255, 255)] * 3)) == 11
     assert signed_tree_full_adders(adder_tree([(-15, 15)] * 2)) == 0      # one adder, no tree
+    # in LUT4s: 3 of the 4 rows of 7 bits, 2 of the 3 rows of 11
+    assert lut4_dot_rows(adder_tree([(-15, 15)] * 4)) == 21
+    assert lut4_dot_rows(adder_tree([(-255, 255)] * 3)) == 22
+    assert lut4_dot_rows(adder_tree([(-15, 15)] * 2)) == 0
     rng = np.random.default_rng(7)
     bwn = random_binary_params(rng, "bwn", mh=8, mw=16, pe=2, simd=4, in_bits=4)
     t = tally_of(bwn_mvau_features, bwn, target)
-    assert t.features["bwn_csa"] == (2 * 14 if target == "ecp5" else 0)     # (LUT6: bwn_dot)
+    assert t.features["bwn_csa"] == (2 * 21 if target == "ecp5" else 0)     # (LUT6: bwn_dot)
     assert t.features["csa"] == 0
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from .arith import adder_tree, index_bits, popcount_tree, signed_tree_full_adders, width
+from .arith import adder_tree, index_bits, popcount_tree, width
 from .coefficients import BIN_ROM_LUTS
 from .components import fold_table, mvau_core, requantizer, threshold_unit
 from .int_mvau import weight_steps
@@ -33,7 +33,7 @@ __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
            "bwn_dot_features", "gated_term_weight", "bin_rom_luts",
-           "bwn_dot_luts"]
+           "bwn_dot_luts", "lut4_dot_rows"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -214,9 +214,21 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
     # their sign bits are real signals, so the extension rows are full adders in LUTs too
     # (``bwn_csa``, not ``csa``, whose weight the int MVAUs' trees set). Measured on trees
     # alone (benchmarks/bench_bwn_tree.py, 9-bit terms; 16 / 32 / 64 / 128 terms): ECP5 582 /
-    # 1219 / 2425 / 5037 LUT4, xcup 333 / 697 / 1492 / 2974 LUT
-    t.features["bwn_csa"] += signed_tree_full_adders(tree) * count
+    # 1219 / 2425 / 5037 LUT4, xcup 333 / 697 / 1492 / 2974 LUT. In LUT4s a tree's rows
+    # cost as ``leaves - 1`` rows, not the ``leaves - 2`` rows of full adders: the selects of
+    # the first level's terms do not fold into its adders (bw1 / bw2 / bw3's dot products in
+    # their blocks, 4 to 16 terms: 2.3-2.7 LUT4 a row bit so, 2.6-4.0 by full adders)
+    t.features["bwn_csa"] += lut4_dot_rows(tree) * count
     t.add(final, count=count)
+
+
+def lut4_dot_rows(tree) -> int:
+    """Row bits a binary-weight dot product's tree of three or more ``+x / -x`` terms costs
+    in LUT4s: ``(leaves - 1) x width``, every row but one sign-extended to the sum's width
+    (:func:`bwn_dot_features`)."""
+    if tree.leaves < 3:
+        return 0
+    return (tree.leaves - 1) * tree.width
 
 
 #: ``bwn_dot``'s terms' offset (:func:`bwn_dot_luts`)

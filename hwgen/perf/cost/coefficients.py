@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0646, "add_lut": 0.1138, "inc_lut": 3.1128, "csa_dsp": 0.9093, "mux_n": 0.099,
-            "in_mux": 2.0694, "acc_mux": 0.7717, "lutram_mux": 3.1473, "term_sel": 0.2501,
-            "popcount": 0.2209, "cmp": 1.5947, "cmp_lut": 3.473, "rom": 1.1608, "soft_mul": 1.4339,
-            "logic": 3.8469, "rq_g_bits": 2.201, "rq_s": 54.2655, "rq_s_bits": 0.245,
-            "rq_shift": 0.5796, "rq_serial": 0.9891, "rq_mux": 1.014, "mx_align": 0.9044,
-            "mx_quant": 2.8795, "win_ctl": 0.1792, "mx_term_log": 1.7206, "dwc_pick": 1.0519,
-            "dwc_ctl": 1.2091, "win_read": 1.0488, "bwn_csa": 2.374, "mx_csa": 0.0785,
-            "tern_term": 3.7834,
+            "add": 0.0664, "add_lut": 0.0868, "inc_lut": 3.1227, "csa_dsp": 0.9159,
+            "mux_n": 0.1094, "in_mux": 2.068, "acc_mux": 0.809, "lutram_mux": 3.1841,
+            "popcount": 0.2086, "cmp": 1.597, "cmp_lut": 3.4734, "rom": 1.1552, "soft_mul": 1.4347,
+            "logic": 3.8753, "rq_g_bits": 2.1432, "rq_s": 54.68, "rq_s_bits": 0.2343,
+            "rq_shift": 0.5733, "rq_serial": 1.8557, "rq_mux": 0.9885, "mx_align": 0.8928,
+            "mx_quant": 2.8778, "win_ctl": 0.1751, "mx_term_log": 1.7243, "dwc_pick": 1.0529,
+            "dwc_ctl": 1.2294, "win_read": 1.0498, "bwn_csa": 2.4131, "mx_csa": 0.0807,
+            "tern_term": 3.7886,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,

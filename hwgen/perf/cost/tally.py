@@ -83,10 +83,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 size, twice as many per further input)
 ``dwc_ctl``     LUTs of a width converter's decodes of its count and both handshakes: an
                 element enable per distinct set of loads, the next state of each pick bit
-``bwn_csa``     full adders of the binary-weight MVAU's carry-save trees: every ``+x / -x``
-                term sign-extended to the sum's width (its sign bits are real signals), rows
+``bwn_csa``     row bits of the binary-weight MVAU's carry-save trees in LUT4s: every ``+x /
+                -x`` term sign-extended to the sum's width (its sign bits are real signals),
+                ``(leaves - 1) x width`` (``binary_mvau.lut4_dot_rows``)
+``mx_csa``      full adders of the MX MVAU's block trees of signed products: rows
                 ``(leaves - 2) x width`` (``arith.signed_tree_full_adders``)
-``mx_csa``      the same rows for the MX MVAU's block trees of signed products
 ``wr_ctl``      the window reduction's control flip-flops (position and group counters, flags,
                 credits, the pending group), each one's next state
                 (``arith_blocks.window_reduce_control_ffs``; measured on the pool alone)
