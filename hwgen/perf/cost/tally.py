@@ -41,6 +41,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 depth, measured inside the blocks (``Tally.rom(..., selected=True)``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
+``rq_sh``       of those, the lanes of an int MVAU's shared requantizer (``SF > 1``),
+                counted here instead of ``rq_g``
+``rq_sh_bits``  and their bits, instead of ``rq_g_bits``
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
 ``rq_s_bits``   their product bits (the rounding add spans the whole product)
 ``rq_var``      requantizer lanes whose shift changes per fold
@@ -118,7 +121,7 @@ FEATURES = (
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
-    "dwc_onehot",
+    "dwc_onehot", "rq_sh", "rq_sh_bits",
 )
 
 
@@ -158,6 +161,15 @@ class Tally:
         self.bram = 0.0
         self.lutram = 0
         self.memories = []          # (name, style, words, bits) for reports and tests
+
+    def merge(self, other: "Tally") -> None:
+        """Add ``other``'s features, cells and memories (a part counted on its own)."""
+        for name, value in other.features.items():
+            self.features[name] += value
+        self.dsp += other.dsp
+        self.bram += other.bram
+        self.lutram += other.lutram
+        self.memories += other.memories
 
     # -- plain logic ------------------------------------------------------------------------
     def reg(self, bits: float) -> None:
