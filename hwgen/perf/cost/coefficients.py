@@ -40,14 +40,14 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0794, "add_lut": 0.1234, "inc_lut": 3.1493, "csa_dsp": 0.9361,
-            "mux_n": 0.1337, "in_mux": 2.0158, "acc_mux": 0.5953, "lutram_mux": 3.0671,
-            "term_sel": 0.2077, "popcount": 0.2533, "cmp": 1.588, "cmp_lut": 3.4683, "rom": 1.166,
-            "soft_mul": 1.2343, "logic": 3.8196, "rq_g_bits": 2.3755, "rq_s": 59.9597,
-            "rq_s_bits": 0.1124, "rq_shift": 0.5906, "rq_mux": 1.0831, "mx_align": 0.9565,
-            "mx_quant": 2.8757, "win_ctl": 0.1319, "mx_term_log": 1.7217, "dwc_pick": 1.0516,
-            "dwc_ctl": 1.2041, "win_read": 1.0499, "bwn_csa": 2.4014, "mx_csa": 0.0859,
-            "tern_term": 3.7918,
+            "add": 0.0678, "add_lut": 0.1281, "inc_lut": 3.2036, "csa_dsp": 1.0068,
+            "mux_n": 0.0128, "in_mux": 1.9287, "acc_mux": 0.7296, "lutram_mux": 3.4767,
+            "term_sel": 0.3524, "popcount": 0.2956, "cmp": 1.5763, "cmp_lut": 3.4617,
+            "rom": 1.1395, "soft_mul": 1.3286, "logic": 3.8378, "rq_g_bits": 2.3278,
+            "rq_s": 65.9954, "rq_shift": 0.5431, "rq_mux": 0.9345, "mx_align": 0.6288,
+            "mx_quant": 2.8882, "win_ctl": 0.2293, "mx_term_log": 1.7974, "dwc_pick": 1.0516,
+            "dwc_ctl": 1.205, "win_read": 1.0472, "bwn_csa": 2.3593, "mx_csa": 0.0941,
+            "tern_term": 3.8339,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -179,6 +179,18 @@ ROM_LUTS = {
              "selected": {2: 0.3, 3: 1.2, 4: 1.9, 5: 4.65, 6: 9.9}},
 }
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
+#: A weight ROM (``counter``) of ``2**k + r`` words (``0 < r < 2**k``) maps as the
+#: ``2**k``-word ROM, the ``r``-word one and a select between them per column, the select
+#: costing this many ``ROM_LUTS`` units (LUTs over the fitted ``rom``) by ``k``
+#: (``tally.rom_luts_of_depth``; other ``k`` interpolate between the powers of two). Measured
+#: inside the blocks (``python benchmarks/bench_weight_rom_in_block.py --points g01/1,c01
+#: --depths 12,16,18,20,24,27,28,32,36,40,48``: each block refolded to that depth, less the
+#: same block with period-2 weight rows, per column, over ``rom`` 1.16): past 16 words 0.78-0.97
+#: (18, 20, 24, 27 words; 28: 1.4), past 32 words 1.37-1.76 (36, 40, 48 words), the medians
+#: 0.86 and 1.6, about one and two LUT4; up to 16 words a column is one LUT4's function and
+#: the interpolation holds (12 words: 0.84 measured, 0.88 interpolated).
+ROM_SPLIT_SELECT = {"ecp5": {4: 0.86, 5: 1.6}}
+ROM_SPLIT_SELECT["ice40"] = ROM_SPLIT_SELECT["ecp5"]
 
 #: LUT6 per distinct column of a ternary MVAU's weight ROMs (mask and sign planes) inside its
 #: block (``bin_rom``, fixed at 1.0; ``binary_mvau.bin_rom_luts``), by address bits. ABC maps

@@ -105,7 +105,7 @@ import math
 from collections import defaultdict
 
 from .arith import Tree
-from .coefficients import ROM_LUTS
+from .coefficients import ROM_LUTS, ROM_SPLIT_SELECT
 from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
 from .multipliers import Product, multiplier
 from .targets import CostTarget
@@ -147,6 +147,14 @@ def rom_luts_of_depth(target: str, depth: int, *, counter: bool,
     full = rom_luts(target, bits, counter=counter, selected=selected)
     if bits < 3 or depth >= 1 << bits:
         return full
+    select = ROM_SPLIT_SELECT.get(target, {}).get(bits - 1) if counter else None
+    if select is not None:
+        # a weight ROM past 2**(a - 1) words, wider than a LUT's inputs: the 2**(a - 1)-word
+        # ROM, the rest's own ROM and a select between them per column (measured inside
+        # the blocks: ``ROM_SPLIT_SELECT``)
+        low = 1 << (bits - 1)
+        return (rom_luts(target, bits - 1, counter=True)
+                + rom_luts_of_depth(target, depth - low, counter=True) + select)
     half = rom_luts(target, bits - 1, counter=counter, selected=selected)
     return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
 
