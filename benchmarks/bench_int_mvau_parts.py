@@ -1,6 +1,7 @@
 """What each main structure of an int MVAU costs inside its block, measured part by part.
 
     python benchmarks/bench_int_mvau_parts.py [--targets ecp5] [--points g07/0,i11,i32]
+                                              [--alone nosel,notree,noacc,norq]
 
 Each sweep point's int MVAU (benchmarks/cost_sweep.py, ``point`` or ``point/index``) is
 synthesised with the sweep's Yosys script (benchmarks/yosys_batch.py; the block under a top,
@@ -17,6 +18,9 @@ as in the sweep), then again with one structure more removed or made trivial at 
 ``noacc``    and the accumulators never preloaded (``acc + dot``: no preload select, no
              bias table);
 ``norq``     and no requantizer: each accumulator's low output bits, registered.
+
+With ``--alone nosel,notree`` each listed RTL step is made by itself on the block as it is
+(no per-tensor requantizer, the weights as they are), each against ``as``.
 
 The RTL variants are the block's own code with one line changed (``MvauCore.elaborate``'s
 source, ``pipelined_sum`` and the requantizers in hwgen.hw.arith.int_mvau), made here for
@@ -119,9 +123,9 @@ class _Truncate(wiring.Component):
 
 
 @contextlib.contextmanager
-def rtl_variant(step: str):
-    """The block's RTL as ``step`` (and every step before it) builds it."""
-    done = STEPS[:STEPS.index(step) + 1]
+def rtl_variant(step: str, *, alone: bool = False):
+    """The block's RTL as ``step`` (and every step before it, unless ``alone``) builds it."""
+    done = (step,) if alone else STEPS[:STEPS.index(step) + 1]
     with contextlib.ExitStack() as stack:
         core = _patched_core([s for s in REPLACED if s in done])
         stack.enter_context(mock.patch.object(rtl_int_mvau, "MvauCore", core))
@@ -178,18 +182,21 @@ def model_parts(p, target: str) -> dict:
     }
 
 
-def synthesise(spec: str, target: str) -> dict:
-    """``{step: LUTs}`` of point ``spec``'s int MVAU at every step (one Yosys run)."""
+def synthesise(spec: str, target: str, *, alone: str = "") -> dict:
+    """``{step: LUTs}`` of point ``spec``'s int MVAU at every step (one Yosys run);
+    ``alone``: only these RTL steps (comma-separated), each by itself on the block as it is."""
     pid, p = int_block(spec)
     designs = {}
-    for step in STEPS:
+    steps = ("as", *alone.split(",")) if alone else STEPS
+    for step in steps:
         top = f"{pid}_{spec.partition('/')[2] or 0}_{step}"
-        with rtl_variant(step):
-            designs[top] = verilog.convert(BlockTop(IntMvau(params=params_of(p, step))),
-                                           name=top)
-    result = yosys_batch.synthesize_batch(designs, target, WORK / target / pid)["designs"]
+        with rtl_variant(step, alone=bool(alone)):
+            params = p if alone else params_of(p, step)
+            designs[top] = verilog.convert(BlockTop(IntMvau(params=params)), name=top)
+    work = WORK / target / (f"{pid}_alone" if alone else pid)
+    result = yosys_batch.synthesize_batch(designs, target, work)["designs"]
     return {step: result[top]["layer_0"]["resources"]["lut"]
-            for step, top in zip(STEPS, designs, strict=True)}
+            for step, top in zip(steps, designs, strict=True)}
 
 
 def print_point(spec: str, target: str, luts: dict) -> None:
@@ -220,6 +227,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="ecp5")
     parser.add_argument("--points", default=",".join(POINTS))
+    parser.add_argument("--alone", default="",
+                        help="RTL steps (nosel, notree, noacc, norq) each made alone on the "
+                             "block as it is, in place of the sequence")
     args = parser.parse_args(argv)
     # (a real requantizer is built for ``norq`` only to ask its latency)
     warnings.filterwarnings("ignore", message=".*created but never used")
@@ -228,7 +238,12 @@ def main(argv=None) -> int:
         print(f"{target}: int MVAU structures removed one after another (LUTs; removed: "
               "Yosys / model)")
         for spec in args.points.split(","):
-            print_point(spec, target, synthesise(spec, target))
+            if args.alone:
+                luts = synthesise(spec, target, alone=args.alone)
+                print(f"  {spec}: " + ", ".join(
+                    f"{step} {lut} LUT ({lut - luts['as']:+})" for step, lut in luts.items()))
+            else:
+                print_point(spec, target, synthesise(spec, target))
     print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "
           f"{time.monotonic() - wall:.0f} s wall")
     return 0

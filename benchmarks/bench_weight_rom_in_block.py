@@ -1,6 +1,7 @@
 """LUTs a soft-logic weight ROM column costs inside its int MVAU, by the words it depends on.
 
     python benchmarks/bench_weight_rom_in_block.py [--targets ecp5] [--points c01,i02]
+                                                   [--depths 16,20,24,32,36,40,48]
 
 The cost model prices a weight ROM column in soft logic by its address bits
 (``ROM_LUTS[target]["counter"]`` in hwgen/perf/cost/coefficients.py). Measured on ROMs
@@ -15,6 +16,11 @@ address bit: no LUT), the LUTs per weight column. The ECP5 ``counter`` column of
 so are xcup's ``counter`` entries at 32 and 64 words (``--targets xcup --points
 c01,g01/1,i02,i07,i17,i18,i08,i03,g09/0,g06/0``: 958 s wall, 394 CPU s; i07's figures, 3.1
 and 3.5 at 8 and 16 words, are left out: its soft products shrink with its weights).
+
+With ``--depths``, each point is refolded to each given depth instead (more or fewer neuron
+folds: its weight rows tiled, the rows beyond its own drawn at random, seeded), and each
+depth's block is measured against the same block with period-2 rows: what a column of a ROM of
+that many words costs, past a power of two too.
 """
 
 from __future__ import annotations
@@ -53,6 +59,46 @@ def periodic(p, period: int):
 
 
 
+def refolded(p, depth: int, seed: int = 0):
+    """``p`` with ``depth / SF`` neuron folds: its weight rows tiled to ``depth / SF x PE``
+    rows, those past the originals drawn at random (seeded) in the weight type's range, the
+    bias tiled, the requantization per-tensor (channel 0's)."""
+    rows = depth // p.sf * p.pe
+    rng = np.random.default_rng(seed)
+    extra = rng.integers(p.weight_type.qmin, p.weight_type.qmax + 1,
+                         size=(max(rows - p.weights.shape[0], 0), p.weights.shape[1]))
+    weights = np.concatenate([p.weights, extra])[:rows]
+    return replace(p, weights=weights, acc_bias=np.resize(p.acc_bias, rows),
+                   multiplier=np.full(rows, p.multiplier[0]), shift=np.full(rows, p.shift[0]))
+
+
+def by_depth(specs, depths, target: str) -> None:
+    """Per point and depth (a multiple of its SF): the block refolded to that depth
+    (:func:`refolded`) less the same block with its weight rows repeated with period 2, per
+    weight column."""
+    designs, meta = {}, {}
+    for spec in specs:
+        pid, p = int_block(spec)
+        for depth in [d for d in depths if d % p.sf == 0]:
+            q = refolded(p, depth)
+            for period in (2, depth):
+                top = f"{pid}_{spec.partition('/')[2] or 0}_d{depth}_p{period}"
+                designs[top] = verilog.convert(BlockTop(IntMvau(params=periodic(q, period))),
+                                               name=top)
+                meta[top] = (spec, depth, period, p.pe * p.simd * p.weight_type.bits)
+    result = yosys_batch.synthesize_batch(designs, target, WORK / target / "depths")["designs"]
+    print(f"{target}: weight ROM columns inside the block by depth (LUTs; per column against "
+          "period 2 at the same depth)")
+    base = {}
+    for top, (spec, depth, period, columns) in meta.items():
+        lut = result[top]["layer_0"]["resources"]["lut"]
+        if period == 2:
+            base[spec, depth] = lut
+            continue
+        print(f"  {spec:6} {depth:3} words: {lut:5} LUT, "
+              f"{(lut - base[spec, depth]) / columns:5.2f} per column ({columns} columns)")
+
+
 def int_block(spec: str):
     pid, _, index = spec.partition("/")
     blocks = [b for b in build_point(pid).blocks if getattr(b, "kind", "") == "int_mvau"]
@@ -63,9 +109,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="ecp5")
     parser.add_argument("--points", default=",".join(POINTS))
+    parser.add_argument("--depths", default="",
+                        help="comma-separated ROM depths: each point refolded to each depth "
+                             "(a multiple of its SF) in place of the periods")
     args = parser.parse_args(argv)
     wall, cpu0 = time.monotonic(), child_cpu_seconds()
     for target in args.targets.split(","):
+        if args.depths:
+            by_depth(args.points.split(","), [int(d) for d in args.depths.split(",")], target)
+            continue
         designs, meta = {}, {}
         for spec in args.points.split(","):
             pid, p = int_block(spec)

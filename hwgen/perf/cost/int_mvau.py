@@ -31,6 +31,9 @@ __all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs",
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field.
 LOW_BITS = 18
+#: A shared requantizer's lane (``SharedRequantizer``, ``SF > 1``): its gemmlowp rounding
+#: counted apart from a lane per PE's (:func:`block_requantizer`).
+SHARED_LANE_FEATURES = {"rq_g": "rq_sh", "rq_g_bits": "rq_sh_bits"}
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -108,7 +111,15 @@ def block_requantizer(t: Tally, p: IntMvauParams) -> None:
     """The requantizer: a lane per PE when ``SF = 1``, else ``requant_units`` lanes shared
     over the rounds."""
     if p.requant_rounds > 1:
-        shared_requantizer(t, units=p.requant_units, **requant_args(p))
+        lanes = Tally(t.target)
+        shared_requantizer(lanes, units=p.requant_units, **requant_args(p))
+        if len(set(p.shift.tolist())) == 1:
+            # shared lanes of one shift: their rounding, zero point and saturation are
+            # features of their own (``rq_sh``, ``rq_sh_bits``): measured, such a lane
+            # costs about its selects (``rq_mux``), where a lane per PE costs 20-30 LUT4
+            for own, shared in SHARED_LANE_FEATURES.items():
+                lanes.features[shared] += lanes.features.pop(own, 0.0)
+        t.merge(lanes)
     else:
         requantizer(t, lanes=p.pe, **requant_args(p))
 

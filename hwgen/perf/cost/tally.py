@@ -41,6 +41,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 depth, measured inside the blocks (``Tally.rom(..., selected=True)``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
+``rq_sh``       of those, the lanes of an int MVAU's shared requantizer (``SF > 1``),
+                counted here instead of ``rq_g``
+``rq_sh_bits``  and their bits, instead of ``rq_g_bits``
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
 ``rq_s_bits``   their product bits (the rounding add spans the whole product)
 ``rq_var``      requantizer lanes whose shift changes per fold
@@ -103,7 +106,7 @@ import math
 from collections import defaultdict
 
 from .arith import Tree
-from .coefficients import ROM_LUTS
+from .coefficients import ROM_LUTS, ROM_SPLIT_SELECT
 from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
 from .multipliers import Product, multiplier
 from .targets import CostTarget
@@ -119,7 +122,7 @@ FEATURES = (
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
-    "dwc_onehot",
+    "dwc_onehot", "rq_sh", "rq_sh_bits",
 )
 
 
@@ -145,6 +148,14 @@ def rom_luts_of_depth(target: str, depth: int, *, counter: bool,
     full = rom_luts(target, bits, counter=counter, selected=selected)
     if bits < 3 or depth >= 1 << bits:
         return full
+    select = ROM_SPLIT_SELECT.get(target, {}).get(bits - 1) if counter else None
+    if select is not None:
+        # a weight ROM past 2**(a - 1) words, wider than a LUT's inputs: the 2**(a - 1)-word
+        # ROM, the rest's own ROM and a select between them per column (measured inside
+        # the blocks: ``ROM_SPLIT_SELECT``)
+        low = 1 << (bits - 1)
+        return (rom_luts(target, bits - 1, counter=True)
+                + rom_luts_of_depth(target, depth - low, counter=True) + select)
     half = rom_luts(target, bits - 1, counter=counter, selected=selected)
     return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
 
@@ -159,6 +170,15 @@ class Tally:
         self.bram = 0.0
         self.lutram = 0
         self.memories = []          # (name, style, words, bits) for reports and tests
+
+    def merge(self, other: "Tally") -> None:
+        """Add ``other``'s features, cells and memories (a part counted on its own)."""
+        for name, value in other.features.items():
+            self.features[name] += value
+        self.dsp += other.dsp
+        self.bram += other.bram
+        self.lutram += other.lutram
+        self.memories += other.memories
 
     # -- plain logic ------------------------------------------------------------------------
     def reg(self, bits: float) -> None:
