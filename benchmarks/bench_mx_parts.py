@@ -12,7 +12,8 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
 
 - ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
   -mant, mant)`` in front of the mantissa product is a wire;
-- ``no_exp``: their exponent offset tied to 0, so the term shift ``prod << exp`` is a wire;
+- ``no_exp``: their exponent offset tied to 0 (an MX input's decoders' too), so the term
+  shift ``prod << exp`` is a wire;
 - ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
   zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
@@ -241,7 +242,9 @@ def _applies(params, variant: str) -> bool:
     if variant == "no_nan":
         return elem is not None and elem.kind == "float"
     if variant == "no_exp":
-        return elem is not None and elem.max_exp > 0
+        # the decoders of weights and MX inputs alike are tied (``_decoder_tying``)
+        x_elem = params.input_type.mx.element if is_mx_format(params.input_dtype) else None
+        return any(e is not None and getattr(e, "max_exp", 0) > 0 for e in (elem, x_elem))
     if variant == "no_align":
         return params.weight_span > 0
     if variant == "kept_tree":
@@ -377,7 +380,7 @@ def _blocks(points, variants, targets, out: Path) -> None:
         pid = pid.replace(":", "_")
         for variant in ("whole", *variants):
             if _applies(params, variant):
-                top = f"{pid}_{variant}"
+                top = f"{pid}_{variant.replace('+', '_')}"
                 designs[top] = _variant_verilog(params, variant, top)
                 rows.append((pid, variant, top, params))
     for target in targets:
