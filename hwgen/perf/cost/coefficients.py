@@ -21,14 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2566, "add_lut": 0.5353, "inc_lut": 1.8813, "csa": 0.1129, "csa_dsp": 0.6078,
-            "mux": 0.8274, "in_mux": 1.9807, "acc_mux": 0.6736, "cmp": 0.0243, "rom": 0.9791,
-            "soft_mul": 1.2354, "soft_mul_lut": 1.8101, "logic": 0.9651, "ram_ff": 1.9793,
-            "rq_g": 5.0361, "rq_g_bits": 5.415, "rq_s": 50.9262, "rq_s_bits": 1.3734,
-            "rq_shift": 0.2952, "rq_mux": 0.9089, "mx_align": 1.047, "mx_quant": 2.3595,
-            "win_ctl": 0.5894, "term_and": 1.3592, "mx_term_log": 1.032, "csa_borrow": 0.8613,
-            "dwc_pick": 1.0823, "dwc_ctl": 1.3309, "win_read": 0.9691, "mx_csa": 0.4235,
-            "tern_term": 0.598,
+            "add": 0.3943, "add_lut": 0.677, "inc_lut": 1.7805, "csa": 0.1746, "csa_dsp": 0.5735,
+            "mux": 0.8419, "in_mux": 1.8966, "acc_mux": 0.4539, "rom": 0.9797, "soft_mul": 1.2026,
+            "soft_mul_lut": 1.6946, "logic": 0.9085, "ram_ff": 1.3799, "rq_g": 10.0443,
+            "rq_g_bits": 4.9267, "rq_s": 44.3859, "rq_s_bits": 1.3852, "rq_shift": 0.3683,
+            "rq_mux": 0.9057, "mx_decode": 0.6389, "mx_align": 1.1544, "mx_quant": 2.3707,
+            "win_ctl": 0.4415, "term_and": 1.2848, "csa_borrow": 0.7903, "dwc_pick": 1.0793,
+            "dwc_ctl": 1.1394, "win_read": 0.964, "tern_term": 0.5947,
         },
         "ff": {
             "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
@@ -40,14 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0646, "add_lut": 0.1138, "inc_lut": 3.1128, "csa_dsp": 0.9093, "mux_n": 0.099,
-            "in_mux": 2.0694, "acc_mux": 0.7717, "lutram_mux": 3.1473, "term_sel": 0.2501,
-            "popcount": 0.2209, "cmp": 1.5947, "cmp_lut": 3.473, "rom": 1.1608, "soft_mul": 1.4339,
-            "logic": 3.8469, "rq_g_bits": 2.201, "rq_s": 54.2655, "rq_s_bits": 0.245,
-            "rq_shift": 0.5796, "rq_serial": 0.9891, "rq_mux": 1.014, "mx_align": 0.9044,
-            "mx_quant": 2.8795, "win_ctl": 0.1792, "mx_term_log": 1.7206, "dwc_pick": 1.0519,
-            "dwc_ctl": 1.2091, "win_read": 1.0488, "bwn_csa": 2.374, "mx_csa": 0.0785,
-            "tern_term": 3.7834,
+            "add": 0.0556, "add_lut": 0.1033, "inc_lut": 3.1348, "csa_dsp": 0.9539,
+            "in_mux": 1.9674, "acc_mux": 0.6776, "lutram_mux": 3.0044, "term_sel": 0.1806,
+            "popcount": 0.2676, "cmp": 1.5955, "cmp_lut": 3.4708, "rom": 1.1702,
+            "soft_mul": 1.4334, "logic": 3.7832, "rq_g_bits": 2.3276, "rq_s": 44.3482,
+            "rq_s_bits": 0.45, "rq_shift": 0.6315, "rq_mux": 1.0668, "mx_align": 1.0892,
+            "mx_quant": 2.9181, "win_ctl": 0.263, "dwc_pick": 1.0523, "dwc_ctl": 1.217,
+            "win_read": 1.0491, "bwn_csa": 2.4438, "tern_term": 3.8002,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -123,15 +121,29 @@ COEFFICIENTS = {
 #: distinct column) is 1.0: the table holds LUTs measured inside the blocks
 #: (``benchmarks/bench_requant_tables.py``); fitted freely it comes out at 0.92 (xcup) and
 #: 1.03 (ECP5).
+#: ``mx_in_mux``, ``mx_term_log`` and ``mx_csa`` (the MX MVAU's select between the latched
+#: beat and the input buffer, a bit; its terms' shift ``prod << exp``, a shifter-stage bit of
+#: ``log_shifter_bits``; its block trees, a sign-extended row bit) were measured in the blocks:
+#: ``python benchmarks/bench_mx_parts.py --targets ecp5,xcup --points m01,m11,mx:fc2,mx:fc1
+#: --variants kept_tree,kept_tree+no_exp,no_rom,no_in_mux`` (and ``--points m06,m08``), the
+#: block less the block with the structure removed. The select: 46 / 249 / 265 / 518 LUT6 and
+#: 60 / 261 / 242 / 514 LUT4 for 64 / 256 / 256 / 512 bits (1.0 on both targets, where
+#: ``in_mux``, fitted on the int MVAUs, weighs about 2). The shift, with the trees kept apart
+#: (so the terms' narrower range does not shrink them): 0.52-0.59 LUT6 a bit (m08 1.0), least
+#: squares 0.55; 0.72-0.97 LUT4, 0.82. The trees (the block less the block with its trees
+#: kept, nine blocks of the last two sessions, m06 left out): least squares 1.32 LUT6, 2.07
+#: LUT4 a row bit (fitted with the other two fixed: 2.05 on ECP5).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
-                          "dwc_onehot": 1.04, "rq_table": 1.0}},
+                          "dwc_onehot": 1.04, "rq_table": 1.0, "mx_in_mux": 1.0,
+                          "mx_term_log": 0.55, "mx_csa": 1.32}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.70, "wr_bypass": 0.65,
                           "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
-                          "rq_table": 1.0}}}
+                          "rq_table": 1.0, "mx_in_mux": 1.0, "mx_term_log": 0.82,
+                          "mx_csa": 2.07}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
