@@ -1,7 +1,8 @@
 """The MX MVAU's per-lane structures per element format: the block with one removed, and alone.
 
     python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
-                                        [--variants no_sign,no_exp,no_nan,no_align,kept_tree]
+                                        [--variants no_sign,no_exp,no_nan,no_align,kept_tree,
+                                                    no_rom,no_in_mux]
                                         [--parts | --trees] [--out out/bench_mx_parts]
 
 Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
@@ -11,7 +12,8 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
 
 - ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
   -mant, mant)`` in front of the mantissa product is a wire;
-- ``no_exp``: their exponent offset tied to 0, so the term shift ``prod << exp`` is a wire;
+- ``no_exp``: their exponent offset tied to 0 (an MX input's decoders' too), so the term
+  shift ``prod << exp`` is a wire;
 - ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
   zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
@@ -20,13 +22,20 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
   ...``) built in a module of its own, kept (``keep_hierarchy``), reading the block's term
   signals: the block's own cells are then everything but its trees, so ``whole`` less the
   block's own LUTs is what its trees cost in it (their term muxes and shifts stay outside), and
-  the kept tree modules' LUTs are the trees with nothing merged across their boundary.
+  the kept tree modules' LUTs are the trees with nothing merged across their boundary;
+- ``no_rom``: the weight word read from a register loaded from a port of the block's own
+  (``w_ext``), not from the weight ROM: the ROM's read register stays, its contents go, and
+  the decoders still see a word Yosys cannot fold;
+- ``no_in_mux``: the step's input beat read from a register loaded from the input stream
+  every cycle, not from the select between the latched beat and the input buffer: the select
+  and the buffer go.
 
 The table gives each variant's LUTs and carry cells, what removing the structure saves, and
 what the cost model's feature for it counts with the current coefficients (``sign``:
 ``mx_sign`` and its carry cells; ``exp``: ``mx_term_log`` / ``mx_term_reg``; ``align``:
 ``mx_align``; ``nan``: nothing of its own; ``kept_tree``: ``mx_csa`` and the trees' final
-adders, beside the kept tree modules' own LUTs and carry cells and the ``mx_csa`` row bits).
+adders, beside the kept tree modules' own LUTs and carry cells and the ``mx_csa`` row bits;
+``no_rom``: ``rom``; ``no_in_mux``: ``in_mux``).
 
 ``--trees``: a block's adder tree alone, as ``MxMvau`` builds it (``mvau._adder_tree``):
 ``terms`` signed registered terms of ``bits`` bits summed into a register, against the cost
@@ -59,8 +68,10 @@ from cpu_time import cpu_seconds  # noqa: E402
 from yosys_batch import BlockTop, synthesize_batch  # noqa: E402
 
 import hwgen.hw.mx.mvau as mvau_module  # noqa: E402
+from hwgen.hw.arith.mvau_core import MvauCore  # noqa: E402
 from hwgen.hw.mx.element_decoder import MxElementDecoder  # noqa: E402
 from hwgen.hw.mx.mvau import MxMvau  # noqa: E402
+from hwgen.ir.mx.packing import is_micro, mx_code_bits  # noqa: E402
 from hwgen.ir.mx.types import is_mx_format  # noqa: E402
 from hwgen.perf.cost.arith import adder_tree, signed_tree_full_adders  # noqa: E402
 from hwgen.perf.cost.coefficients import COEFFICIENTS  # noqa: E402
@@ -68,10 +79,12 @@ from hwgen.perf.cost.model import tally_of  # noqa: E402
 from hwgen.perf.cost.mx_mvau import mx_mvau_features  # noqa: E402
 from hwgen.quant.mx import mx_format  # noqa: E402
 
-VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree")
+VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree", "no_rom",
+            "no_in_mux")
 #: the cost model's LUT features for each removed structure
 FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
-            "no_nan": (), "no_align": ("mx_align",), "kept_tree": ("mx_csa", "add")}
+            "no_nan": (), "no_align": ("mx_align",), "kept_tree": ("mx_csa", "add"),
+            "no_rom": ("rom",), "no_in_mux": ("in_mux",)}
 #: the module name each kept block tree gets (``layer_0.<name><n>``)
 TREE_MODULE = "btree"
 FORMATS = ("mxfp4", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2", "mxint8", "mx4",
@@ -142,6 +155,58 @@ class _KeptTreeMvau(MxMvau):
         return m
 
 
+def _core_replacing(*, weights=None, inputs: bool = False):
+    """An ``MvauCore`` class whose ``weights`` come from a register loaded from ``weights`` (a
+    signal of the parent's) instead of its ROM, and / or (``inputs``) whose ``inputs`` come
+    from a register loaded from the input stream every cycle instead of the select between
+    the latched beat and the buffer. The last comb assignment wins: the ROM, or the buffer and
+    the select, are left unread for Yosys to remove."""
+
+    class Replaced(MvauCore):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            if weights is not None:
+                word = Signal(len(weights), name="w_ext_reg")
+                m.d.sync += word.eq(weights)
+                m.d.comb += self.weights.as_value().eq(word)
+            if inputs:
+                beat = Signal(self.i_stream.payload.shape(), name="x_reg")
+                m.d.sync += beat.eq(self.i_stream.payload)
+                m.d.comb += self.inputs.eq(beat)
+            return m
+
+    return Replaced
+
+
+class _ReplacedMvau(MxMvau):
+    """``MxMvau`` with its core's weight ROM (``no_rom``: the word from a port ``w_ext`` of its
+    own, registered) or its input select (``no_in_mux``) replaced (:func:`_core_replacing`)."""
+
+    def __init__(self, *, params, variant: str):
+        p, self._variant = params, variant
+        if variant != "no_rom":
+            super().__init__(params=params)
+            return
+        self._p, self._roms = params, None
+        word_bits = p.pe * p.simd * mx_code_bits(p) + (p.pe * p.simd // 2 if is_micro(p) else 0)
+        # the block's own ports and a port the top passes in from outside: the word is no
+        # constant
+        plain = MxMvau(params=params)
+        plain._MustUse__silence = True                   # built for its signature only
+        members = dict(plain.signature.members.items())
+        wiring.Component.__init__(self, {**members, "w_ext": In(word_bits)})
+
+    def elaborate(self, platform):
+        core = mvau_module.MvauCore
+        mvau_module.MvauCore = _core_replacing(
+            weights=self.w_ext if self._variant == "no_rom" else None,
+            inputs=self._variant == "no_in_mux")
+        try:
+            return super().elaborate(platform)
+        finally:
+            mvau_module.MvauCore = core
+
+
 def _keep_trees(text: str, top: str) -> str:
     """``text`` with ``keep_hierarchy`` on the module of each kept block tree."""
     return re.sub(rf"^(module\s+\\?{re.escape(top)}\.layer_0\.{TREE_MODULE}\d+\s*\()",
@@ -150,26 +215,36 @@ def _keep_trees(text: str, top: str) -> str:
 
 
 def _variant_verilog(params, variant: str, top: str) -> str:
-    """The Verilog of ``params``' MX MVAU with ``variant``'s structure removed."""
-    decoder = {"no_sign": _decoder_tying(o_sign=0), "no_exp": _decoder_tying(o_exp=0),
-               "no_nan": _decoder_tying(o_nan=0, o_inf=0)}.get(variant, MxElementDecoder)
-    p = _no_span(params) if variant == "no_align" else params
-    block = _KeptTreeMvau if variant == "kept_tree" else MxMvau
+    """The Verilog of ``params``' MX MVAU with ``variant``'s structure removed (``a+b``: a
+    decoder tying with the trees kept, e.g. ``kept_tree+no_exp``)."""
+    parts = variant.split("+")
+    ties = {"no_sign": ("o_sign",), "no_exp": ("o_exp",), "no_nan": ("o_nan", "o_inf")}
+    tied = [name for part in parts for name in ties.get(part, ())]
+    decoder = _decoder_tying(**dict.fromkeys(tied, 0)) if tied else MxElementDecoder
+    p = _no_span(params) if "no_align" in parts else params
+    if variant in ("no_rom", "no_in_mux"):
+        block = _ReplacedMvau(params=p, variant=variant)
+    else:
+        block = (_KeptTreeMvau if "kept_tree" in parts else MxMvau)(params=p)
     saved = mvau_module.MxElementDecoder
     mvau_module.MxElementDecoder = decoder
     try:
-        text = verilog.convert(BlockTop(block(params=p)), name=top, emit_src=False)
-        return _keep_trees(text, top) if variant == "kept_tree" else text
+        text = verilog.convert(BlockTop(block), name=top, emit_src=False)
+        return _keep_trees(text, top) if "kept_tree" in parts else text
     finally:
         mvau_module.MxElementDecoder = saved
 
 
 def _applies(params, variant: str) -> bool:
+    if "+" in variant:
+        return all(_applies(params, part) for part in variant.split("+"))
     elem = mx_format(params.weight_format).element if params.weight_int_type is None else None
     if variant == "no_nan":
         return elem is not None and elem.kind == "float"
     if variant == "no_exp":
-        return elem is not None and elem.max_exp > 0
+        # the decoders of weights and MX inputs alike are tied (``_decoder_tying``)
+        x_elem = params.input_type.mx.element if is_mx_format(params.input_dtype) else None
+        return any(e is not None and getattr(e, "max_exp", 0) > 0 for e in (elem, x_elem))
     if variant == "no_align":
         return params.weight_span > 0
     if variant == "kept_tree":
@@ -305,7 +380,7 @@ def _blocks(points, variants, targets, out: Path) -> None:
         pid = pid.replace(":", "_")
         for variant in ("whole", *variants):
             if _applies(params, variant):
-                top = f"{pid}_{variant}"
+                top = f"{pid}_{variant.replace('+', '_')}"
                 designs[top] = _variant_verilog(params, variant, top)
                 rows.append((pid, variant, top, params))
     for target in targets:
@@ -324,12 +399,14 @@ def _blocks(points, variants, targets, out: Path) -> None:
                 saved, model = "", ""
             else:
                 saved = f"{whole[pid]['lut'] - r['lut']}"
-                model = f"{_model_luts(params, target, FEATURES[variant]):.0f}"
-            if variant == "kept_tree":
+                features = [f for part in variant.split("+") for f in FEATURES[part]]
+                model = f"{_model_luts(params, target, features):.0f}"
+            if variant.startswith("kept_tree"):
                 trees = [c["resources"] for name, c in modules.items()
                          if name.startswith(f"{top}.layer_0.{TREE_MODULE}")]
                 kept = f"{sum(c['lut'] for c in trees)} / {sum(c['carry'] for c in trees)}"
-                model = f"{_model_tree_luts(params, target):.0f}"
+                if variant == "kept_tree":
+                    model = f"{_model_tree_luts(params, target):.0f}"
                 rows_bits = f"{tally_of(mx_mvau_features, params, target).features['mx_csa']}"
             print(f"| {pid} | {params.weight_format} | {variant} | {r['lut']} | {r['carry']} "
                   f"| {saved} | {model} | {kept} | {rows_bits} |")
