@@ -40,8 +40,8 @@ import onnx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
-from bench_explore import _cpu_seconds  # noqa: E402
 from cifar_cnv import cache_dir, cnv_onnx, trained_cnv  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 import hwgen  # noqa: E402
 from hwgen.explore import describe, explore, parse_activations, parse_formats  # noqa: E402
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model = out / "cnv.onnx"
-    start, cpu = time.monotonic(), _cpu_seconds()
+    start, cpu = time.monotonic(), cpu_seconds()
     if args.weights == "trained":
         calib, x_val, y_val = _trained_data(out, args)
     else:
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
             print(f"finalist {entry['label']}: bit exact {entry['bit_exact']}, cycles exact "
                   f"{entry['cycles_exact']}")
     print(f"{result['candidates']} candidates; {time.monotonic() - start:.0f} s wall clock, "
-          f"{_cpu_seconds() - cpu:.0f} s CPU (this process)")
+          f"{cpu_seconds() - cpu:.0f} s CPU (this process)")
     return 0
 
 
