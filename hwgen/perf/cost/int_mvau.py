@@ -34,6 +34,9 @@ LOW_BITS = 18
 #: A shared requantizer's lane (``SharedRequantizer``, ``SF > 1``): its gemmlowp rounding
 #: counted apart from a lane per PE's (:func:`block_requantizer`).
 SHARED_LANE_FEATURES = {"rq_g": "rq_sh", "rq_g_bits": "rq_sh_bits"}
+#: ... and, where its shift changes per fold, its shifter (``rq_shift``: the product's high
+#: bits x the shift register's bits) apart from a lane per PE's too
+SHARED_SHIFT_FEATURES = {"rq_shift": "rq_sh_shift"}
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -113,12 +116,19 @@ def block_requantizer(t: Tally, p: IntMvauParams) -> None:
     if p.requant_rounds > 1:
         lanes = Tally(t.target)
         shared_requantizer(lanes, units=p.requant_units, **requant_args(p))
+        # shared lanes of one shift: their rounding, zero point and saturation are
+        # features of their own (``rq_sh``, ``rq_sh_bits``): measured on ECP5, such a lane
+        # costs about its selects (``rq_mux``), where a lane per PE costs 20-30 LUT4. On
+        # LUT4 targets a shared lane whose shift changes per fold is the same lane and its
+        # shifter (``rq_sh_shift``, measured on ECP5: about 1.2 LUT4 a bit and stage); on
+        # LUT6 the lane is real (5.5-9.8 LUT6 a kept bit) and counted as a lane per PE's
+        renamed = {}
         if len(set(p.shift.tolist())) == 1:
-            # shared lanes of one shift: their rounding, zero point and saturation are
-            # features of their own (``rq_sh``, ``rq_sh_bits``): measured, such a lane
-            # costs about its selects (``rq_mux``), where a lane per PE costs 20-30 LUT4
-            for own, shared in SHARED_LANE_FEATURES.items():
-                lanes.features[shared] += lanes.features.pop(own, 0.0)
+            renamed = dict(SHARED_LANE_FEATURES)
+        elif t.target.lut_inputs <= 4:
+            renamed = dict(SHARED_LANE_FEATURES, **SHARED_SHIFT_FEATURES)
+        for own, shared in renamed.items():
+            lanes.features[shared] += lanes.features.pop(own, 0.0)
         t.merge(lanes)
     else:
         requantizer(t, lanes=p.pe, **requant_args(p))

@@ -43,7 +43,10 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
 ``rq_sh``       of those, the lanes of an int MVAU's shared requantizer (``SF > 1``),
                 counted here instead of ``rq_g``
-``rq_sh_bits``  and their bits, instead of ``rq_g_bits``
+``rq_sh_bits``  and their bits, instead of ``rq_g_bits`` (on LUT4 targets also where the
+                shift changes per fold)
+``rq_sh_shift`` on LUT4 targets, a shared lane's shifter where its shift changes per fold,
+                instead of ``rq_shift``
 ``rq_s``        requantizer lanes with single rounding (64-bit declared signals)
 ``rq_s_bits``   their product bits (the rounding add spans the whole product)
 ``rq_var``      requantizer lanes whose shift changes per fold
@@ -122,7 +125,7 @@ FEATURES = (
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
-    "dwc_onehot", "rq_sh", "rq_sh_bits",
+    "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift",
 )
 
 
