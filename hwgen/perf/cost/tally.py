@@ -256,7 +256,8 @@ class Tally:
         product = product * count
         self.dsp += product.dsp
         if product.dsp == 0 and a_bits + b_bits <= self.target.lut_inputs:
-            # a product of no more inputs than a LUT has: one LUT per result bit
+            # a product of no more inputs than a LUT has (an unsigned operand's zero sign
+            # bit is none): one LUT per result bit
             self.features["soft_mul_lut"] += min(y_bits, a_bits + b_bits) * count
         else:
             self.features["soft_mul"] += product.soft_bits
