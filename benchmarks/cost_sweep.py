@@ -129,6 +129,10 @@ POINTS = (
     # point makes them int4): a signed-by-signed product left to LUTs, held out
     ("i34", _int(16, 72, 8, 8, w=4, a=4, signed=True), True),
     ("i35", _int(8, 9, 2, 9, w=4, a=4, signed=True), True),
+    # the explorer's faster finalists' conv1 (PE 8 and PE 4 x SIMD 9, W4A4): weights constant
+    # over the steps (NF = SF = 1) or of two values, so Yosys multiplies by constants; held out
+    ("i36", _int(8, 9, 8, 9, w=4, a=4, signed=True), True),
+    ("i37", _int(8, 9, 4, 9, w=4, a=4, signed=True), True),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

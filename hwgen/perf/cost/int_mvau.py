@@ -27,7 +27,7 @@ from .model import cost_function
 from .tally import Tally
 
 __all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs", "dot_trees",
-           "block_requantizer"]
+           "block_requantizer", "weight_partial_products"]
 
 #: DSP packing (``hwgen.hw.arith.dsp_packing``): the low product's field.
 LOW_BITS = 18
@@ -45,6 +45,22 @@ def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
     mh, mw = weights.shape
     nf, sf = mh // pe, mw // simd
     return weights.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
+
+
+def weight_partial_products(steps: np.ndarray, y_bits: int, *, x_bits: int,
+                            x_signed: bool) -> int:
+    """Partial-product bits of the products ``w * x`` left to logic, one per column of
+    ``steps`` (the weights each product takes over the steps), as Yosys lays them out
+    (``multipliers.soft_partial_products``) once it knows the weights: a weight bit, sign-
+    extended to ``y_bits``, that is 0 at every step makes no row; one that is 1 at every step
+    makes a row of ``x`` itself; one that changes, a row of ANDs. With many steps every bit
+    changes and this is the product of two variables; with one step (``NF = SF = 1``) it is a
+    multiplication by a constant, a row for each 1 bit."""
+    mask = (1 << y_bits) - 1
+    ones = np.bitwise_or.reduce(steps.astype(np.int64) & mask, axis=0)
+    rows = [int(v) for v in ones]
+    x_row = [y_bits - i if x_signed else min(x_bits, y_bits - i) for i in range(y_bits)]
+    return sum(x_row[i] for v in rows for i in range(y_bits) if v >> i & 1)
 
 
 def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
@@ -65,8 +81,11 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     x_bits = x_t.bits + (0 if x_t.signed else 1)
     pairs = packed_pairs(p)
     single = p.pe - 2 * pairs
+    steps = weight_steps(p.weights, p.pe, p.simd)[:, 2 * pairs * p.simd:]
     product = t.multiply(w_t.bits, x_t.bits, width(lo, hi), count=single * p.simd,
-                         b_signed=x_t.signed)
+                         b_signed=x_t.signed,
+                         soft_bits=weight_partial_products(steps, width(lo, hi), x_bits=x_t.bits,
+                                                           x_signed=x_t.signed))
     if pairs:
         # one multiply per pair and input code: the code times w1 above w0's 18-bit field
         operand = LOW_BITS + w_t.bits + 1

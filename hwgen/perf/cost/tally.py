@@ -246,9 +246,14 @@ class Tally:
 
     # -- multipliers and memories -------------------------------------------------------------
     def multiply(self, a_bits: int, b_bits: int, y_bits: int, *, count: int = 1,
-                 a_signed: bool = True, b_signed: bool = True) -> Product:
+                 a_signed: bool = True, b_signed: bool = True,
+                 soft_bits: int | None = None) -> Product:
+        """``count`` products; ``soft_bits``: the partial-product bits of all of them if they
+        stay in logic, where the caller knows an operand's bits (constant weights)."""
         product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
                              b_signed=b_signed)
+        if soft_bits is not None and product.dsp == 0:
+            product = Product(soft_bits=soft_bits / count)
         if product.dsp > 1 and not self.target.dsp.cascade:
             # the partial products are summed in the fabric (Xilinx: in the DSP cascade)
             self.features["csa"] += max(product.dsp - 2, 0) * y_bits * count
