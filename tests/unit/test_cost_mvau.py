@@ -553,3 +553,26 @@ def test_an_mx_mvau_counts_a_sign_magnitude_weights_sign_and_its_alignment_by_st
     int8 = make_mx_layer(np.random.default_rng(5), mh=8, mw=32, pe=2, simd=8,
                          weights="mxint8")
     assert tally_of(mx_mvau_features, int8, target).features["mx_sign"] == 0
+
+
+def test_products_of_known_weights_count_only_the_rows_their_bits_make():
+    """A weight bit that is 0 at every step makes no partial-product row; with weights that
+    take every value the count is the product of two variables (``soft_partial_products``)."""
+    from hwgen.perf.cost.int_mvau import weight_partial_products
+    from hwgen.perf.cost.multipliers import soft_partial_products
+
+    # one step, weight 5 (0b0101) times a uint4 code, an 8-bit result: rows at bits 0 and 2,
+    # each the code's 4 bits (a zero-extended code adds none above them)
+    assert weight_partial_products(np.array([[5]]), 8, x_bits=4, x_signed=False) == 8
+    # a signed code is sign-extended: rows of 8 and 6 bits
+    assert weight_partial_products(np.array([[5]]), 8, x_bits=4, x_signed=True) == 14
+    # weight 0 at every step: no product at all
+    assert weight_partial_products(np.array([[0], [0]]), 8, x_bits=4, x_signed=True) == 0
+    # every int4 value over the steps: every bit of the sign-extended weight changes
+    every = np.arange(-8, 8).reshape(-1, 1)
+    assert (weight_partial_products(every, 8, x_bits=4, x_signed=True)
+            == soft_partial_products(4, 4, 8, a_signed=True, b_signed=True))
+    assert (weight_partial_products(every, 8, x_bits=4, x_signed=False)
+            == soft_partial_products(4, 4, 8, a_signed=True, b_signed=False))
+    # two columns add up
+    assert weight_partial_products(np.array([[5, 0]]), 8, x_bits=4, x_signed=False) == 8
