@@ -252,7 +252,7 @@ class Tally:
         stay in logic, where the caller knows an operand's bits (constant weights)."""
         product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
                              b_signed=b_signed)
-        if soft_bits is not None and product.dsp == 0:
+        if soft_bits is not None and product.dsp == 0 and count:
             product = Product(soft_bits=soft_bits / count)
         if product.dsp > 1 and not self.target.dsp.cascade:
             # the partial products are summed in the fabric (Xilinx: in the DSP cascade)
