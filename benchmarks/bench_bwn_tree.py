@@ -27,6 +27,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -100,11 +101,8 @@ class _KeptDotMvau(BinaryWeightMvau):
             dots.append(_KeptDot(terms))
             return (dots[-1].out, *dots[-1].bounds)
 
-        bwn_module.bounded_sum = kept
-        try:
+        with mock.patch.object(bwn_module, "bounded_sum", kept):
             m = super().elaborate(platform)
-        finally:
-            bwn_module.bounded_sum = bounded_sum
         for n, dot in enumerate(dots):
             m.submodules[f"{DOT_MODULE}{n}"] = dot
         return m

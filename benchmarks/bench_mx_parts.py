@@ -56,6 +56,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -145,11 +146,8 @@ class _KeptTreeMvau(MxMvau):
             trees.append(_KeptTree(terms, tree))
             return trees[-1].out
 
-        mvau_module._adder_tree = kept
-        try:
+        with mock.patch.object(mvau_module, "_adder_tree", kept):
             m = super().elaborate(platform)
-        finally:
-            mvau_module._adder_tree = tree
         for n, kept_tree in enumerate(trees):
             m.submodules[f"{TREE_MODULE}{n}"] = kept_tree
         return m

@@ -252,13 +252,13 @@ class Tally:
         stay in logic, where the caller knows an operand's bits (constant weights)."""
         product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
                              b_signed=b_signed)
-        if soft_bits is not None and product.dsp == 0 and count:
-            product = Product(soft_bits=soft_bits / count)
         if product.dsp > 1 and not self.target.dsp.cascade:
             # the partial products are summed in the fabric (Xilinx: in the DSP cascade)
             self.features["csa"] += max(product.dsp - 2, 0) * y_bits * count
             self.add(y_bits, count=count)
         product = product * count
+        if soft_bits is not None and product.dsp == 0:
+            product = Product(soft_bits=soft_bits)
         self.dsp += product.dsp
         if product.dsp == 0 and a_bits + b_bits <= self.target.lut_inputs:
             # a product of no more inputs than a LUT has (an unsigned operand's zero sign
