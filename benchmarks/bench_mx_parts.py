@@ -2,11 +2,13 @@
 
     python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
                                         [--variants no_sign,no_exp,no_nan,no_align,kept_tree,
-                                                    no_rom,no_in_mux]
+                                                    no_rom,no_in_mux,no_xexp]
                                         [--parts | --trees] [--out out/bench_mx_parts]
 
 Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
-element decoder is a weight's; ``mx:fc1`` names the MXFP4 MLP example's block fc1) is
+element decoder is a weight's, but m06's and m12's; ``mx:fc1`` names the MXFP4 MLP
+example's block fc1, ``mxa:fc3`` the MX6-on-MXFP8 MLP's block fc3, examples/digits_mx.py's
+last row) is
 synthesised alone as it is (``whole``) and with one structure removed, every variant of a
 target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch.py):
 
@@ -14,6 +16,9 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
   -mant, mant)`` in front of the mantissa product is a wire;
 - ``no_exp``: their exponent offset tied to 0 (an MX input's decoders' too), so the term
   shift ``prod << exp`` is a wire;
+- ``no_xexp``: an MX input's decoders' exponent offset alone tied to 0 (points whose input
+  element format differs from the weights'), so the terms shift by the weights' exponent
+  only (the input's group alignment stays);
 - ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
   zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
@@ -33,9 +38,10 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
 The table gives each variant's LUTs and carry cells, what removing the structure saves, and
 what the cost model's feature for it counts with the current coefficients (``sign``:
 ``mx_sign`` and its carry cells; ``exp``: ``mx_term_log`` / ``mx_term_reg``; ``align``:
-``mx_align``; ``nan``: nothing of its own; ``kept_tree``: ``mx_csa`` and the trees' final
-adders, beside the kept tree modules' own LUTs and carry cells and the ``mx_csa`` row bits;
-``no_rom``: ``rom``; ``no_in_mux``: ``in_mux``).
+``mx_align``; ``nan``: nothing of its own; ``kept_tree``: ``mx_csa``, ``mx_in_tree`` and the
+trees' final adders, beside the kept tree modules' own LUTs and carry cells and the
+``mx_csa`` row bits; ``no_rom``: ``rom``; ``no_in_mux``: ``mx_in_mux``; ``no_xexp``:
+``mx_term_log``, all of it).
 
 ``--trees``: a block's adder tree alone, as ``MxMvau`` builds it (``mvau._adder_tree``):
 ``terms`` signed registered terms of ``bits`` bits summed into a register, against the cost
@@ -81,11 +87,12 @@ from hwgen.perf.cost.mx_mvau import mx_mvau_features  # noqa: E402
 from hwgen.quant.mx import mx_format  # noqa: E402
 
 VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree", "no_rom",
-            "no_in_mux")
+            "no_in_mux", "no_xexp")
 #: the cost model's LUT features for each removed structure
 FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
+            "no_xexp": ("mx_term_log",),
             "no_nan": (), "no_align": ("mx_align",), "kept_tree": ("mx_csa", "add"),
-            "no_rom": ("rom",), "no_in_mux": ("in_mux",)}
+            "no_rom": ("rom",), "no_in_mux": ("mx_in_mux",)}
 #: the module name each kept block tree gets (``layer_0.<name><n>``)
 TREE_MODULE = "btree"
 FORMATS = ("mxfp4", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2", "mxint8", "mx4",
@@ -96,14 +103,16 @@ LANES = 16
 TREES = ((4, 19), (8, 19), (16, 19), (8, 15), (16, 15))
 
 
-def _decoder_tying(**ties):
+def _decoder_tying(only=None, **ties):
     """A weight decoder class with the given outputs tied to 0 (the last comb assignment to
-    a signal wins, so the decoder's own logic is left to Yosys to remove)."""
+    a signal wins, so the decoder's own logic is left to Yosys to remove); with ``only`` (an
+    element format's name), only the decoders of that format are tied."""
 
     class Tied(MxElementDecoder):
         def elaborate(self, platform):
             m = super().elaborate(platform)
-            m.d.comb += [getattr(self, name).eq(0) for name in ties]
+            if only is None or (self._fmt is not None and self._fmt.name == only):
+                m.d.comb += [getattr(self, name).eq(0) for name in ties]
             return m
 
     return Tied
@@ -216,9 +225,12 @@ def _variant_verilog(params, variant: str, top: str) -> str:
     """The Verilog of ``params``' MX MVAU with ``variant``'s structure removed (``a+b``: a
     decoder tying with the trees kept, e.g. ``kept_tree+no_exp``)."""
     parts = variant.split("+")
-    ties = {"no_sign": ("o_sign",), "no_exp": ("o_exp",), "no_nan": ("o_nan", "o_inf")}
+    ties = {"no_sign": ("o_sign",), "no_exp": ("o_exp",), "no_nan": ("o_nan", "o_inf"),
+            "no_xexp": ("o_exp",)}
     tied = [name for part in parts for name in ties.get(part, ())]
-    decoder = _decoder_tying(**dict.fromkeys(tied, 0)) if tied else MxElementDecoder
+    # ``no_xexp``: only the MX input's decoders (its element format is not the weights')
+    only = params.input_type.mx.element.name if "no_xexp" in parts else None
+    decoder = _decoder_tying(only, **dict.fromkeys(tied, 0)) if tied else MxElementDecoder
     p = _no_span(params) if "no_align" in parts else params
     if variant in ("no_rom", "no_in_mux"):
         block = _ReplacedMvau(params=p, variant=variant)
@@ -243,6 +255,11 @@ def _applies(params, variant: str) -> bool:
         # the decoders of weights and MX inputs alike are tied (``_decoder_tying``)
         x_elem = params.input_type.mx.element if is_mx_format(params.input_dtype) else None
         return any(e is not None and getattr(e, "max_exp", 0) > 0 for e in (elem, x_elem))
+    if variant == "no_xexp":
+        # an MX input's exponent alone: its element format must differ from the weights'
+        return (is_mx_format(params.input_dtype) and elem is not params.input_type.mx.element
+                and params.input_type.mx.element.max_exp > 0
+                and (elem is None or elem.name != params.input_type.mx.element.name))
     if variant == "no_align":
         return params.weight_span > 0
     if variant == "kept_tree":
@@ -340,13 +357,15 @@ def _model_luts(params, target: str, features) -> float:
 
 
 def _model_tree_luts(params, target: str) -> float:
-    """The cost model's LUTs for a block's adder trees: ``mx_csa`` and the final adders."""
+    """The cost model's LUTs for a block's adder trees: ``mx_csa`` (and ``mx_in_tree``) and
+    the final adders."""
     tally = tally_of(mx_mvau_features, params, target)
     lut = COEFFICIENTS[target]["lut"]
     term_bits = _term_bits(params)
     tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)]
                       * params.group_lanes)
     return (lut.get("mx_csa", 0.0) * tally.features.get("mx_csa", 0)
+            + lut.get("mx_in_tree", 0.0) * tally.features.get("mx_in_tree", 0)
             + lut.get("add", 0.0) * tree.width * params.pe * params.groups)
 
 
@@ -363,12 +382,32 @@ def _term_bits(params) -> int:
 
 def _block_params(pid: str):
     """A sweep point's MX MVAU, or (``mx:<name>``) the MXFP4 MLP example's block ``name``
-    (benchmarks/bench_resources.py's ``mx`` design)."""
-    if not pid.startswith("mx:"):
+    (benchmarks/bench_resources.py's ``mx`` design), or (``mxa:<name>``) the MX6-on-MXFP8
+    MLP's (:func:`build_mx_activations`)."""
+    if ":" not in pid:
         return build_point(pid).blocks[0]
-    from bench_resources import build_mx
-    lowered = build_mx(Path("out/bench_resources/mx"))
-    return next(b for b in lowered.blocks if b.name == pid[3:])
+    design, name = pid.split(":")
+    if design == "mxa":
+        lowered = build_mx_activations(Path("out/bench_mx_parts/mxa"))
+    else:
+        from bench_resources import build_mx
+        lowered = build_mx(Path("out/bench_resources/mx"))
+    return next(b for b in lowered.blocks if b.name == name)
+
+
+def build_mx_activations(out: Path):
+    """The digits MX example's last row (examples/digits_mx.py, ``mx6+mxfp8_e4m3``): MX6
+    weights in blocks of 16 with MXFP8 (E4M3) activations between the layers (fc1 reads
+    int8), compiled as bench_resources.py compiles the MXFP4 MLP (``max_macs=64``): its fc2
+    and fc3 are MX MVAUs on MX inputs."""
+    from bench_resources import digits_mlp_onnx
+
+    import hwgen
+    out.mkdir(parents=True, exist_ok=True)
+    x_train, _ = digits_mlp_onnx(out / "model.onnx")
+    config = {"default": {"weights": "mx6", "activations": "mxfp8_e4m3", "block_size": 16},
+              "layer": {"fc1": {"activations": "int8"}}}
+    return hwgen.compile(out / "model.onnx", x_train, config, max_macs=64, top="bench_mxa")
 
 
 def _blocks(points, variants, targets, out: Path) -> None:
