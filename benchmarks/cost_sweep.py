@@ -172,6 +172,10 @@ POINTS = (
     # inputs): held out, the check of the example's shape (fitted, with MXINT8's terms
     # counted as wires, it left the example's fc1 at +16 % on xcup: docs/synthesis.md)
     ("m11", _mx(32, 64, 1, 32, inputs="int8", block=32), True),
+    # MX6 weights on MXFP8 (E4M3) inputs, one 16-lane block a beat (the digits MX example's
+    # mx6+mxfp8_e4m3 row has this pair; its fc3 is one 8-lane block a beat): the check of the
+    # MX-input block trees that m06 (fitted) and that fc3 measured (docs/synthesis.md), held out
+    ("m12", _mx(16, 32, 1, 16, weights="mx6", inputs="mxfp8_e4m3", block=16), True),
     # convolutions: a sliding window feeding an integer MVAU
     ("c01", _conv(8, 8, 3, 3, 1, (1, 1, 1, 1), 8, 2, 3), False),
     ("c02", _conv(6, 6, 8, 3, 1, (0, 0, 0, 0), 16, 4, 8), True),
