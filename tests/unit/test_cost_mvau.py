@@ -576,3 +576,35 @@ def test_products_of_known_weights_count_only_the_rows_their_bits_make():
             == soft_partial_products(4, 4, 8, a_signed=True, b_signed=False))
     # two columns add up
     assert weight_partial_products(np.array([[5, 0]]), 8, x_bits=4, x_signed=False) == 8
+
+
+@pytest.mark.parametrize("target", ["xcup", "ecp5"])
+def test_an_mx_input_exponent_shifting_one_block_a_beat_counts_its_trees_again(target):
+    """int8 weights on MXFP8 (E4M3) inputs, PE 2 x SIMD 8, one block a beat: a product of
+    9 + 4 + 1 = 14 bits shifted by the input's exponent offset (0 .. 15) into a 29-bit term, 8
+    terms a block summed to 32 bits: (8 - 2) x 32 = 192 row bits a PE in ``mx_csa`` and again
+    in ``mx_in_tree`` (measured: those trees cost more in the block than apart). The same
+    shift by a weight's exponent (E4M3 weights on uint8 inputs) and an MX input's over two
+    blocks a beat count none in ``mx_in_tree``. The select between the latched beat and the
+    buffer is ``mx_in_mux``, an MXINT8 term (no exponent) no shifter stage."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    rng = np.random.default_rng(7)
+    m06 = make_mx_layer(rng, mh=4, mw=32, pe=2, simd=8, weights="int8", inputs="mxfp8_e4m3",
+                        block=32)
+    assert (m06.groups, m06.group_lanes) == (1, 8)
+    t = tally_of(mx_mvau_features, m06, target)
+    assert t.features["mx_csa"] == t.features["mx_in_tree"] == 2 * 192
+    assert t.features["mx_in_mux"] > 0 and t.features["in_mux"] == 0
+    weights = make_mx_layer(rng, mh=4, mw=32, pe=2, simd=8, weights="mxfp8_e4m3")
+    t = tally_of(mx_mvau_features, weights, target)
+    assert t.features["mx_csa"] == 2 * 192 and t.features["mx_in_tree"] == 0
+    two = make_mx_layer(rng, mh=4, mw=32, pe=1, simd=32, weights="mx6", inputs="mxfp8_e4m3",
+                        block=16)
+    assert two.groups == 2
+    t = tally_of(mx_mvau_features, two, target)
+    assert t.features["mx_csa"] > 0 and t.features["mx_in_tree"] == 0
+    mxint8 = make_mx_layer(rng, mh=4, mw=32, pe=2, simd=8, weights="mxint8")
+    assert tally_of(mx_mvau_features, mxint8, target).features["mx_term_log"] == 0

@@ -21,14 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.2785, "add_lut": 0.5564, "inc_lut": 1.8553, "csa": 0.1235, "csa_dsp": 0.6151,
-            "mux": 0.8224, "in_mux": 1.9625, "acc_mux": 0.6521, "cmp": 0.0356, "rom": 0.9792,
-            "soft_mul": 0.9469, "soft_mul_lut": 1.7889, "logic": 0.9512, "ram_ff": 1.871,
-            "rq_g": 6.5466, "rq_g_bits": 5.2803, "rq_s": 53.2308, "rq_s_bits": 1.3121,
-            "rq_shift": 0.3001, "rq_mux": 0.9033, "mx_align": 1.0544, "mx_quant": 2.3598,
-            "win_ctl": 0.562, "term_and": 1.3632, "mx_term_log": 1.0308, "csa_borrow": 0.862,
-            "dwc_pick": 1.0818, "dwc_ctl": 1.2894, "win_read": 0.9678, "mx_csa": 0.4251,
-            "tern_term": 0.5828, "rq_sh_bits": 4.4677,
+            "add": 0.4133, "add_lut": 0.6959, "inc_lut": 1.7685, "csa": 0.1831, "csa_dsp": 0.5857,
+            "mux": 0.8421, "in_mux": 1.8764, "acc_mux": 0.4453, "rom": 0.9796, "soft_mul": 0.9226,
+            "soft_mul_lut": 1.6769, "logic": 0.8933, "ram_ff": 1.2718, "rq_g": 11.5428,
+            "rq_g_bits": 4.7881, "rq_s": 46.6125, "rq_s_bits": 1.328, "rq_shift": 0.3706,
+            "rq_mux": 0.8937, "mx_decode": 0.6092, "mx_align": 1.1489, "mx_quant": 2.3664,
+            "win_ctl": 0.4199, "term_and": 1.2942, "csa_borrow": 0.7925, "dwc_pick": 1.0789,
+            "dwc_ctl": 1.1106, "win_read": 0.9636, "tern_term": 0.5764, "rq_sh_bits": 4.2244,
         },
         "ff": {
             "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
@@ -40,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0576, "add_lut": 0.1132, "inc_lut": 3.3422, "csa_dsp": 1.0305,
-            "mux_n": 0.0237, "in_mux": 1.9463, "lutram_mux": 3.7217, "term_sel": 0.0529,
-            "popcount": 0.3512, "cmp": 1.5578, "cmp_lut": 3.4464, "rom": 1.1197,
-            "soft_mul": 1.4021, "logic": 3.7739, "rq_g_bits": 2.0949, "rq_s": 66.1134,
-            "rq_shift": 0.5126, "rq_mux": 0.8337, "mx_align": 0.5738, "mx_quant": 2.884,
-            "win_ctl": 0.2145, "mx_term_log": 1.8084, "dwc_pick": 1.0527, "dwc_ctl": 1.224,
-            "win_read": 1.0487, "bwn_csa": 2.4355, "mx_csa": 0.107, "tern_term": 3.8338,
+            "add": 0.0623, "add_lut": 0.1402, "inc_lut": 3.3966, "csa": 0.3531, "csa_dsp": 1.0916,
+            "mux": 0.0339, "in_mux": 1.8242, "lutram_mux": 3.6759, "term_sel": 0.0595,
+            "popcount": 0.3974, "cmp": 1.4899, "cmp_lut": 3.3744, "rom": 1.1198,
+            "soft_mul": 1.2268, "logic": 3.7116, "rq_g_bits": 2.0739, "rq_s": 65.1119,
+            "rq_shift": 0.5399, "rq_serial": 0.0903, "rq_mux": 0.7915, "mx_align": 0.1955,
+            "mx_quant": 2.8402, "win_ctl": 0.2339, "dwc_pick": 1.053, "dwc_ctl": 1.2295,
+            "win_read": 1.0495, "bwn_csa": 2.4586, "tern_term": 3.5966,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -150,16 +149,37 @@ COEFFICIENTS = {
 #: the single-rounding i16 1.22: the median, 1.2. Where a lane per PE's ``rq_g_bits`` (2.0 a
 #: kept bit) and ``rq_shift`` (0.5) counted 52-79 LUT4 for it, these points measure 30-95.
 #: Not on xcup, where a shared lane is counted as a lane per PE's (see ``rq_sh`` above).
+#: ``mx_in_mux``, ``mx_term_log`` and ``mx_csa`` (the MX MVAU's select between the latched
+#: beat and the input buffer, a bit; its terms' shift ``prod << exp``, a shifter-stage bit of
+#: ``log_shifter_bits``; its block trees, a sign-extended row bit) were measured in the blocks:
+#: ``python benchmarks/bench_mx_parts.py --targets ecp5,xcup --points m01,m11,mx:fc2,mx:fc1
+#: --variants kept_tree,kept_tree+no_exp,no_rom,no_in_mux`` (and ``--points m06,m08``), the
+#: block less the block with the structure removed. The select: 46 / 249 / 265 / 518 LUT6 and
+#: 60 / 261 / 242 / 514 LUT4 for 64 / 256 / 256 / 512 bits (1.0 on both targets, where
+#: ``in_mux``, fitted on the int MVAUs, weighs about 2). The shift, with the trees kept apart
+#: (so the terms' narrower range does not shrink them): 0.52-0.59 LUT6 a bit (m08 1.0), least
+#: squares 0.55; 0.72-0.97 LUT4, 0.82. The trees (the block less the block with its trees
+#: kept, nine blocks, m06 left out): least squares 1.32 LUT6, 2.07 LUT4 a row bit.
+#: ``mx_in_tree`` (those trees again, where an MX input's exponent shifts the terms and the
+#: block's sum is the beat's: one block a beat) was measured the same way, the block less the
+#: block with its trees kept, less ``mx_csa``'s count: ``python benchmarks/bench_mx_parts.py
+#: --targets ecp5,xcup --points m12,mxa:fc3 --variants kept_tree`` (and m06 above): on ECP5
+#: 886 / 704 / 911 LUT4 more for 384 / 174 / 420 row bits (m06, the MX6-on-MXFP8 MLP's fc3,
+#: m12: 2.31 / 4.05 / 2.17 a row bit), least squares 2.39; on xcup 99 / 16 / 13 LUT6 (0.26 /
+#: 0.09 / 0.03), 0.13. The same shifts by a weight's exponent (m02, m09) and an MX input's
+#: with two blocks a beat (that MLP's fc2) cost none more.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
-                          "dwc_onehot": 1.04, "rq_table": 1.0}},
+                          "dwc_onehot": 1.04, "rq_table": 1.0, "mx_in_mux": 1.0,
+                          "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.13}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.7, "wr_bypass": 0.65,
                           "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
                           "rq_table": 1.0, "rq_sh": 0.0, "rq_sh_bits": 0.0, "acc_mux": 1.0,
-                          "rq_sh_shift": 1.2}}}
+                          "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
+                          "mx_csa": 2.07, "mx_in_tree": 2.39}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

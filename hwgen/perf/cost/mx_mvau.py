@@ -143,7 +143,10 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
               bias=np.array(p.acc_bias.tolist(), dtype=object).reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth, dot_stages=2,
               flags=True, in_used=(p.simd * (x_elem.bits + p.input_type.micro_bits) + groups * 8
-                                   if mx_in else None))
+                                   if mx_in else None),
+              # the latched beat or the buffer, measured in the block (``mx_in_mux``): one
+              # LUT a bit on both targets, half what ``in_mux`` (fitted on the int MVAUs) weighs
+              in_mux_feature="mx_in_mux")
     lanes = p.pe * p.simd
     # element decoders (weights per lane; MX inputs once per beat) and sign application
     decoders = lanes + (p.simd if mx_in else 0)
@@ -162,9 +165,11 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         # and NaN zeroing are its synchronous reset), each bit a mux of its own, in LUTs
         t.features["mx_term_reg"] += lanes * term_select_luts(prod_bits, max_exp,
                                                               t.target.lut_inputs)
-    else:
-        t.features["mx_term_log"] += lanes * (log_shifter_bits(prod_bits, max_exp) if max_exp
-                                              else term_bits)
+    elif max_exp:
+        # the shifter's stages (``mx_term_log``, measured in the blocks with the trees kept)
+        t.features["mx_term_log"] += lanes * log_shifter_bits(prod_bits, max_exp)
+    # else the term is the product itself: no exponent to shift by, and only an E4M3 / E5M2
+    # element has a NaN to zero (MXINT8 and int weights on int or MXINT8 inputs): a wire
     if p.weight_block:
         repeat = max(1, p.weight_block // p.simd)
         counter(t, p.nf * p.scale_steps)
@@ -177,10 +182,18 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     t.reg(p.pe * groups * (shift_max.bit_length() + 2))  # the shift, NaN and zero flags
     block_tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)] * gl)
     if block_tree.leaves > 2:
-        # one carry-save tree of the signed terms, sign-extended (``mx_csa``): weighed apart
-        # from ``csa`` (the int MVAUs' trees, whose extension rows are mostly constant) and
-        # from the binary-weight MVAU's trees (``bwn_csa``), which cost more a row bit
+        # one carry-save tree of the signed terms, sign-extended (``mx_csa``, measured in the
+        # blocks, shifted terms or not): weighed apart from ``csa`` (the int MVAUs' trees,
+        # whose extension rows are mostly constant) and from the binary-weight MVAU's trees
+        # (``bwn_csa``)
         t.features["mx_csa"] += signed_tree_full_adders(block_tree) * p.pe * groups
+        if x_max_exp and groups == 1:
+            # an MX input's exponent shifts the terms and the block's sum is the beat's (one
+            # block a beat, aligned straight into the dot product): the same trees cost more
+            # in the block than apart (``mx_in_tree``, on top of ``mx_csa``: measured in m06
+            # and the MX6-on-MXFP8 MLP's fc3; its fc2, two blocks a beat, and m02 / m09, the
+            # same shifts by a weight's exponent, cost none more)
+            t.features["mx_in_tree"] += signed_tree_full_adders(block_tree) * p.pe
         t.add(block_tree.width, count=p.pe * groups)
     else:
         t.tree(block_tree, count=p.pe * groups)
