@@ -21,13 +21,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.4133, "add_lut": 0.6959, "inc_lut": 1.7685, "csa": 0.1831, "csa_dsp": 0.5857,
-            "mux": 0.8421, "in_mux": 1.8764, "acc_mux": 0.4453, "rom": 0.9796, "soft_mul": 0.9226,
-            "soft_mul_lut": 1.6769, "logic": 0.8933, "ram_ff": 1.2718, "rq_g": 11.5428,
-            "rq_g_bits": 4.7881, "rq_s": 46.6125, "rq_s_bits": 1.328, "rq_shift": 0.3706,
-            "rq_mux": 0.8937, "mx_decode": 0.6092, "mx_align": 1.1489, "mx_quant": 2.3664,
-            "win_ctl": 0.4199, "term_and": 1.2942, "csa_borrow": 0.7925, "dwc_pick": 1.0789,
-            "dwc_ctl": 1.1106, "win_read": 0.9636, "tern_term": 0.5764, "rq_sh_bits": 4.2244,
+            "add": 0.4139, "add_lut": 0.6964, "inc_lut": 1.768, "csa": 0.1832, "csa_dsp": 0.5854,
+            "mux": 0.8421, "in_mux": 1.8763, "acc_mux": 0.4439, "rom": 0.9796, "soft_mul": 0.9226,
+            "soft_mul_lut": 1.6765, "logic": 0.8932, "ram_ff": 1.2707, "rq_g": 11.5663,
+            "rq_g_bits": 4.7863, "rq_s": 46.5952, "rq_s_bits": 1.3279, "rq_shift": 0.3709,
+            "rq_mux": 0.8941, "mx_decode": 0.6128, "mx_align": 1.1506, "mx_quant": 2.3671,
+            "win_ctl": 0.4193, "term_and": 1.2939, "csa_borrow": 0.7924, "dwc_pick": 1.0789,
+            "dwc_ctl": 1.1098, "win_read": 0.9636, "tern_term": 0.5765, "rq_sh_bits": 4.2239,
         },
         "ff": {
             "reg": 0.9863, "reg_dsp": 0.9493, "ram_ff": 0.3519, "block": 2.1924,
@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0623, "add_lut": 0.1402, "inc_lut": 3.3966, "csa": 0.3531, "csa_dsp": 1.0916,
-            "mux": 0.0339, "in_mux": 1.8242, "lutram_mux": 3.6759, "term_sel": 0.0595,
-            "popcount": 0.3974, "cmp": 1.4899, "cmp_lut": 3.3744, "rom": 1.1198,
-            "soft_mul": 1.2268, "logic": 3.7116, "rq_g_bits": 2.0739, "rq_s": 65.1119,
-            "rq_shift": 0.5399, "rq_serial": 0.0903, "rq_mux": 0.7915, "mx_align": 0.1955,
-            "mx_quant": 2.8402, "win_ctl": 0.2339, "dwc_pick": 1.053, "dwc_ctl": 1.2295,
-            "win_read": 1.0495, "bwn_csa": 2.4586, "tern_term": 3.5966,
+            "add": 0.0622, "add_lut": 0.139, "inc_lut": 3.3922, "csa": 0.3715, "csa_dsp": 1.0951,
+            "mux": 0.0313, "in_mux": 1.8215, "lutram_mux": 3.6743, "term_sel": 0.0608,
+            "popcount": 0.3979, "cmp": 1.4951, "cmp_lut": 3.3799, "rom": 1.1194,
+            "soft_mul": 1.2125, "logic": 3.7134, "rq_g_bits": 2.0777, "rq_s": 65.1671,
+            "rq_shift": 0.5384, "rq_serial": 0.2473, "rq_mux": 0.7916, "mx_align": 0.1522,
+            "mx_quant": 2.8332, "win_ctl": 0.2334, "dwc_pick": 1.0529, "dwc_ctl": 1.2284,
+            "win_read": 1.0495, "bwn_csa": 2.4592, "tern_term": 3.5842,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -160,26 +160,26 @@ COEFFICIENTS = {
 #: (so the terms' narrower range does not shrink them): 0.52-0.59 LUT6 a bit (m08 1.0), least
 #: squares 0.55; 0.72-0.97 LUT4, 0.82. The trees (the block less the block with its trees
 #: kept, nine blocks, m06 left out): least squares 1.32 LUT6, 2.07 LUT4 a row bit.
-#: ``mx_in_tree`` (those trees again, where an MX input's exponent shifts the terms and the
-#: block's sum is the beat's: one block a beat) was measured the same way, the block less the
-#: block with its trees kept, less ``mx_csa``'s count: ``python benchmarks/bench_mx_parts.py
-#: --targets ecp5,xcup --points m12,mxa:fc3 --variants kept_tree`` (and m06 above): on ECP5
-#: 886 / 704 / 911 LUT4 more for 384 / 174 / 420 row bits (m06, the MX6-on-MXFP8 MLP's fc3,
-#: m12: 2.31 / 4.05 / 2.17 a row bit), least squares 2.39; on xcup 99 / 16 / 13 LUT6 (0.26 /
-#: 0.09 / 0.03), 0.13. The same shifts by a weight's exponent (m02, m09) and an MX input's
-#: with two blocks a beat (that MLP's fc2) cost none more.
+#: ``mx_in_tree`` (those trees again, where an MX input's exponent shifts the terms) was
+#: measured the same way, the block less the block with its trees kept, less ``mx_csa``'s
+#: count: ``python benchmarks/bench_mx_parts.py --targets ecp5,xcup --points m12,m13,mxa:fc3
+#: --variants kept_tree`` (and m06 above): on ECP5 886 / 911 / 1106 / 704 LUT4 more for 384 /
+#: 420 / 348 / 174 row bits (m06, m12, m13, the MX6-on-MXFP8 MLP's fc3: 2.31 / 2.17 / 3.18 /
+#: 4.05 a row bit), least squares 2.59; on xcup 99 / 13 / 18 / 16 LUT6 (0.26 / 0.03 / 0.05 /
+#: 0.09), 0.11. The same shifts by a weight's exponent (m02, m09) cost none more; that MLP's
+#: fc2 (MXFP8 outputs, 17 k LUT4) none either (0.10), the one exception found.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
                           "dwc_onehot": 1.04, "rq_table": 1.0, "mx_in_mux": 1.0,
-                          "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.13}},
+                          "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.11}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.7, "wr_bypass": 0.65,
                           "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
                           "rq_table": 1.0, "rq_sh": 0.0, "rq_sh_bits": 0.0, "acc_mux": 1.0,
                           "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
-                          "mx_csa": 2.07, "mx_in_tree": 2.39}}}
+                          "mx_csa": 2.07, "mx_in_tree": 2.59}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -187,13 +187,12 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         # whose extension rows are mostly constant) and from the binary-weight MVAU's trees
         # (``bwn_csa``)
         t.features["mx_csa"] += signed_tree_full_adders(block_tree) * p.pe * groups
-        if x_max_exp and groups == 1:
-            # an MX input's exponent shifts the terms and the block's sum is the beat's (one
-            # block a beat, aligned straight into the dot product): the same trees cost more
-            # in the block than apart (``mx_in_tree``, on top of ``mx_csa``: measured in m06
-            # and the MX6-on-MXFP8 MLP's fc3; its fc2, two blocks a beat, and m02 / m09, the
-            # same shifts by a weight's exponent, cost none more)
-            t.features["mx_in_tree"] += signed_tree_full_adders(block_tree) * p.pe
+        if x_max_exp:
+            # an MX input's exponent shifts the terms: the same trees cost more in the block
+            # than apart (``mx_in_tree``, on top of ``mx_csa``: measured in m06, m12, m13 and
+            # the MX6-on-MXFP8 MLP's fc3; m02 / m09, the same shifts by a weight's exponent,
+            # cost none more)
+            t.features["mx_in_tree"] += signed_tree_full_adders(block_tree) * p.pe * groups
         t.add(block_tree.width, count=p.pe * groups)
     else:
         t.tree(block_tree, count=p.pe * groups)
