@@ -23,6 +23,8 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
   zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
   is a wire (points whose span is not 0);
+- ``no_xalign``: an MX input's group shift (by its shared exponent) taken as 0 (its NaN and
+  flush flags stay); ``no_align+no_xalign`` takes the whole alignment away;
 - ``kept_tree``: every block adder tree (the sum of a block's terms, ``block = terms[0] +
   ...``) built in a module of its own, kept (``keep_hierarchy``), reading the block's term
   signals: the block's own cells are then everything but its trees, so ``whole`` less the
@@ -91,7 +93,8 @@ VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree", "no
 #: the cost model's LUT features for each removed structure
 FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
             "no_xexp": ("mx_term_log",),
-            "no_nan": (), "no_align": ("mx_align",), "kept_tree": ("mx_csa", "add"),
+            "no_nan": (), "no_align": ("mx_align",), "no_xalign": ("mx_align",),
+            "kept_tree": ("mx_csa", "add"),
             "no_rom": ("rom",), "no_in_mux": ("mx_in_mux",)}
 #: the module name each kept block tree gets (``layer_0.<name><n>``)
 TREE_MODULE = "btree"
@@ -238,8 +241,17 @@ def _variant_verilog(params, variant: str, top: str) -> str:
         block = (_KeptTreeMvau if "kept_tree" in parts else MxMvau)(params=p)
     saved = mvau_module.MxElementDecoder
     mvau_module.MxElementDecoder = decoder
+    decode_inputs = MxMvau._decode_inputs
+
+    def no_input_shift(self, m, x_now):
+        terms = decode_inputs(self, m, x_now)
+        terms.groups = [(0, nan, zero) for _, nan, zero in terms.groups]
+        return terms
+
     try:
-        text = verilog.convert(BlockTop(block), name=top, emit_src=False)
+        with mock.patch.object(MxMvau, "_decode_inputs",
+                               no_input_shift if "no_xalign" in parts else decode_inputs):
+            text = verilog.convert(BlockTop(block), name=top, emit_src=False)
         return _keep_trees(text, top) if "kept_tree" in parts else text
     finally:
         mvau_module.MxElementDecoder = saved
@@ -262,6 +274,8 @@ def _applies(params, variant: str) -> bool:
                 and (elem is None or elem.name != params.input_type.mx.element.name))
     if variant == "no_align":
         return params.weight_span > 0
+    if variant == "no_xalign":
+        return is_mx_format(params.input_dtype) and params.input_span > 0
     if variant == "kept_tree":
         return params.group_lanes > 1
     return True
