@@ -608,3 +608,78 @@ def test_an_mx_input_exponent_shifting_the_terms_counts_their_trees_again(target
     assert t.features["mx_csa"] > 0 and t.features["mx_in_tree"] == t.features["mx_csa"]
     mxint8 = make_mx_layer(rng, mh=4, mw=32, pe=2, simd=8, weights="mxint8")
     assert tally_of(mx_mvau_features, mxint8, target).features["mx_term_log"] == 0
+
+
+def test_products_by_constant_weights_count_their_distinct_functions_of_the_code():
+    """A result bit that is constant or a code bit costs nothing; bits of one function (a
+    sign's extension) are one; a product of the same code and weights in two PEs is one."""
+    from hwgen.perf.cost.known_weights import known_function_bits
+
+    def bits(steps, pe, simd, signed):
+        return known_function_bits(np.array(steps), pe, simd, y_bits=8, x_bits=4,
+                                   x_signed=signed)
+
+    # weight 1 times an int4 code: bits 0-3 are the code, 4-7 its sign bit
+    assert bits([[1]], 1, 1, True) == 0
+    # weight 2 times a uint4 code: the code shifted, the rest 0
+    assert bits([[2]], 1, 1, False) == 0
+    assert bits([[0]], 1, 1, True) == 0
+    # -1 times a uint4 code: bit 0 is x0; bits 1, 2, 3 are x1 ^ x0, x2 ^ (x1 | x0),
+    # x3 ^ (x2 | x1 | x0); bits 4-7 are all (x != 0): four functions
+    assert bits([[-1]], 1, 1, False) == 4
+    # two PEs with -1 on the same code share it; on two codes they do not
+    assert bits([[-1, -1]], 2, 1, False) == 4
+    assert bits([[-1, -1]], 1, 2, False) == 8
+    # a weight that is the same at both steps is a constant: the step's bit is no input
+    assert bits([[-1], [-1]], 1, 1, False) == 4
+    # -1 at one step and 1 at the other: bit 0 is x0 still, bits 1-3 and the sign depend
+    # on the step as well
+    assert bits([[-1], [1]], 1, 1, False) == 4
+
+
+def test_a_tree_over_known_products_compresses_the_bits_its_weights_leave():
+    """Each PE's terms at their known width (weight 0: no term), a signed term one bit more,
+    less the sum's width."""
+    from hwgen.perf.cost.known_weights import known_tree_bits
+
+    def bits(steps, pe, simd, signed):
+        return known_tree_bits(np.array(steps), pe, simd, x_bits=4, x_signed=signed)
+
+    # 1 x uint4 twice: two 4-bit terms (0..15) into a 5-bit sum: 8 - 5
+    assert bits([[1, 1]], 1, 2, False) == 3
+    # a weight 0 between them adds nothing; a single term is no tree
+    assert bits([[1, 0, 1]], 1, 3, False) == 3
+    assert bits([[1, 0]], 1, 2, False) == 0
+    # 1 x int4 twice: two 4-bit signed terms (-8..7) into 5 bits: 8 + 2 - 5
+    assert bits([[1, 1]], 1, 2, True) == 5
+    # two PEs are two trees; 3 x uint4 is 0..45, 6 bits: (6 + 4) - 6
+    assert bits([[1, 1, 3, 1]], 2, 2, False) == 3 + 4
+
+
+@pytest.mark.parametrize("target", ["xcup", "ice40"])
+def test_soft_products_of_one_or_two_steps_are_counted_by_their_known_weights(target):
+    """With ``NF x SF <= 2`` soft products are counted as products by known weights and
+    their trees; with more steps, as the products of two variables; DSP products never."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.factories import random_mvau_params
+
+    rng = np.random.default_rng(3)
+    one = random_mvau_params(rng, mh=4, mw=9, pe=4, simd=9, w_bits=4, in_bits=4,
+                             in_signed=True)
+    two = random_mvau_params(rng, mh=4, mw=18, pe=4, simd=9, w_bits=4, in_bits=4,
+                             in_signed=True)
+    many = random_mvau_params(rng, mh=4, mw=36, pe=4, simd=9, w_bits=4, in_bits=4,
+                              in_signed=True)
+    counted = {name: tally_of(int_mvau_features, p, target).features
+               for name, p in (("one", one), ("two", two), ("many", many))}
+    assert counted["one"]["known_mul"] > 0 and counted["one"]["known_tree"] > 0
+    assert counted["two"]["known_mul2"] > 0 and counted["two"]["known_tree"] > 0
+    if target == "xcup":
+        # (iCE40 multiplies its requantizers in logic as well: they are soft_mul there)
+        assert counted["one"].get("soft_mul", 0) == counted["two"].get("soft_mul", 0) == 0
+    assert not any(counted["many"].get(f, 0) for f in ("known_mul", "known_mul2",
+                                                       "known_tree"))
+    # ECP5 multiplies int4 codes in DSPs: no product is known logic
+    ecp5 = tally_of(int_mvau_features, one, "ecp5")
+    assert ecp5.dsp > 0 and not ecp5.features.get("known_mul", 0)

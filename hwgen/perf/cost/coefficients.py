@@ -168,18 +168,27 @@ COEFFICIENTS = {
 #: 4.05 a row bit), least squares 2.59; on xcup 99 / 13 / 18 / 16 LUT6 (0.26 / 0.03 / 0.05 /
 #: 0.09), 0.11. The same shifts by a weight's exponent (m02, m09) cost none more; that MLP's
 #: fc2 (MXFP8 outputs, 17 k LUT4) none either (0.10), the one exception found.
+#: ``known_mul``, ``known_mul2`` and ``known_tree`` (an int MVAU's soft products by weights
+#: known over one or two steps, and its trees over them: ``known_weights``) were measured
+#: alone, 8 PEs x 9 products of five weight distributions and four kinds of code, the
+#: pooled LUTs a function bit / a tree bit (``python benchmarks/bench_known_products.py
+#: --targets xcup,ice40 --values 1,2,4``): xcup 0.66 / 1.23 / 1.62 LUT6, iCE40 1.11 / 1.98 /
+#: 2.10 LUT4. ECP5 multiplies such products in MULT18X18Ds and never counts them; its table
+#: takes iCE40's figures, which iCE40 (no DSPs, ``COEFFICIENTS["ice40"]``) uses.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
                           "dwc_onehot": 1.04, "rq_table": 1.0, "mx_in_mux": 1.0,
-                          "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.11}},
+                          "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.11,
+                          "known_mul": 0.66, "known_mul2": 1.23, "known_tree": 1.62}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.7, "wr_bypass": 0.65,
                           "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
                           "rq_table": 1.0, "rq_sh": 0.0, "rq_sh_bits": 0.0, "acc_mux": 1.0,
                           "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
-                          "mx_csa": 2.07, "mx_in_tree": 2.59}}}
+                          "mx_csa": 2.07, "mx_in_tree": 2.59, "known_mul": 1.11,
+                          "known_mul2": 1.98, "known_tree": 2.1}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

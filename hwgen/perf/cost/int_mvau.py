@@ -1,13 +1,15 @@
 """Cost of the integer MVAU (``hwgen.hw.arith.int_mvau.IntMvau``).
 
 Per PE: ``SIMD`` weight x input products (DSPs, or LUTs for products Yosys keeps in soft
-logic), a minimal-width adder tree, an accumulator preloaded with the bias; with DSP packing
-(``dsp_packing``, ``hwgen.hw.arith.dsp_packing``) each pair of PEs shares one multiply per
-input code (the code times ``w1 * 2**18 + w0``) and an odd last PE multiplies alone. Then the
-requantizer: per PE when ``SF = 1``, else ``requant_units`` lanes shared over
-``requant_rounds`` rounds (``hwgen.hw.arith.shared_requantizer``); each lane's multiply is two
-partial products, or one multiplier fed each piece in turn where the fold leaves two cycles
-a round (``requant_serial``; see :func:`~hwgen.perf.cost.components.requant_multiply`).
+logic; with one or two steps those are products by known weights,
+:mod:`~hwgen.perf.cost.known_weights`), a minimal-width adder tree, an accumulator
+preloaded with the bias; with DSP packing (``dsp_packing``,
+``hwgen.hw.arith.dsp_packing``) each pair of PEs shares one multiply per input code (the
+code times ``w1 * 2**18 + w0``) and an odd last PE multiplies alone. Then the requantizer:
+per PE when ``SF = 1``, else ``requant_units`` lanes shared over ``requant_rounds`` rounds
+(``hwgen.hw.arith.shared_requantizer``); each lane's multiply is two partial products, or
+one multiplier fed each piece in turn where the fold leaves two cycles a round
+(``requant_serial``; see :func:`~hwgen.perf.cost.components.requant_multiply`).
 Around them the
 folded engine (counters, the weight ROM of ``NF x SF`` words of ``PE x SIMD x W`` bits, the
 input buffer, the output FIFO). The structure is FINN's MVAU LUT model itemised per part
@@ -22,8 +24,10 @@ import numpy as np
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams, codes_pack
 from .arith import adder_tree, pipeline_register_bits, staged_trees, width
 from .components import mvau_core, requantizer, shared_requantizer, stream_fifo
+from .known_weights import KNOWN_FEATURES, KNOWN_STEPS, known_function_bits, known_tree_bits
 from .memory import memory_style, rom_from_fields
 from .model import cost_function
+from .multipliers import multiplier
 from .tally import Tally
 
 __all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs", "dot_trees",
@@ -82,16 +86,20 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     pairs = packed_pairs(p)
     single = p.pe - 2 * pairs
     steps = weight_steps(p.weights, p.pe, p.simd)[:, 2 * pairs * p.simd:]
-    product = t.multiply(w_t.bits, x_t.bits, width(lo, hi), count=single * p.simd,
-                         b_signed=x_t.signed,
-                         soft_bits=weight_partial_products(steps, width(lo, hi), x_bits=x_t.bits,
-                                                           x_signed=x_t.signed))
-    if pairs:
-        # one multiply per pair and input code: the code times w1 above w0's 18-bit field
-        operand = LOW_BITS + w_t.bits + 1
-        product = product + t.multiply(operand, x_bits, operand + x_bits,
-                                       count=pairs * p.simd)
-    dot_trees(t, p, dsp_leaves=product.dsp > 0)
+    if known_soft_products(p, steps, t):
+        known_dots(t, p, steps)
+    else:
+        product = t.multiply(w_t.bits, x_t.bits, width(lo, hi), count=single * p.simd,
+                             b_signed=x_t.signed,
+                             soft_bits=weight_partial_products(steps, width(lo, hi),
+                                                               x_bits=x_t.bits,
+                                                               x_signed=x_t.signed))
+        if pairs:
+            # one multiply per pair and input code: the code times w1 above w0's 18-bit field
+            operand = LOW_BITS + w_t.bits + 1
+            product = product + t.multiply(operand, x_bits, operand + x_bits,
+                                           count=pairs * p.simd)
+        dot_trees(t, p, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)
     # the step's weights and inputs; a weight table in logic reaches the register as its
@@ -151,6 +159,32 @@ def block_requantizer(t: Tally, p: IntMvauParams) -> None:
         t.merge(lanes)
     else:
         requantizer(t, lanes=p.pe, **requant_args(p))
+
+
+def known_soft_products(p: IntMvauParams, steps: np.ndarray, t: Tally) -> bool:
+    """Whether the products are left to logic with weights known at synthesis: no packed
+    pairs, products too narrow for a DSP, at most :data:`KNOWN_STEPS` steps."""
+    if packed_pairs(p) or steps.shape[0] > KNOWN_STEPS:
+        return False
+    w_t, x_t = p.weight_type, p.input_type
+    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
+    return multiplier(w_t.bits, x_t.bits, width(min(corners), max(corners)), t.target,
+                      b_signed=x_t.signed).dsp == 0
+
+
+def known_dots(t: Tally, p: IntMvauParams, steps: np.ndarray) -> None:
+    """Products by known weights and the PEs' sums over them (:mod:`.known_weights`):
+    the products' function bits (``known_mul`` for constants, ``known_mul2`` for a select of
+    two), the bits the trees compress at their terms' known widths (``known_tree``), and each
+    PE's final adder's carry chain."""
+    w_t, x_t = p.weight_type, p.input_type
+    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
+    y_bits = width(min(corners), max(corners))
+    t.features[KNOWN_FEATURES[steps.shape[0]]] += known_function_bits(
+        steps, p.pe, p.simd, y_bits=y_bits, x_bits=x_t.bits, x_signed=x_t.signed)
+    t.features["known_tree"] += known_tree_bits(steps, p.pe, p.simd, x_bits=x_t.bits,
+                                                x_signed=x_t.signed)
+    t.carry_cells(adder_tree([(min(corners), max(corners))] * p.simd).width, count=p.pe)
 
 
 def dot_trees(t: Tally, p: IntMvauParams, *, dsp_leaves: bool) -> None:
