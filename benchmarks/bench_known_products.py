@@ -59,6 +59,15 @@ WEIGHTS = (
 CODES = ((4, True), (4, False), (3, True), (2, False))
 
 
+def product_range(w_bits: int, x_bits: int, x_signed: bool) -> tuple[int, int]:
+    """The range of a signed ``w_bits`` weight times an ``x_bits`` code."""
+    w_range = (-(1 << (w_bits - 1)), (1 << (w_bits - 1)) - 1)
+    x_range = ((-(1 << (x_bits - 1)), (1 << (x_bits - 1)) - 1) if x_signed
+               else (0, (1 << x_bits) - 1))
+    corners = [a * b for a in w_range for b in x_range]
+    return min(corners), max(corners)
+
+
 class KnownProducts(wiring.Component):
     """``PE`` rows of ``SIMD`` registered products of a code and a known weight (``weights``
     ``(values, PE, SIMD)``: one value a constant, more a register loaded by ``sel``), each row
@@ -68,12 +77,9 @@ class KnownProducts(wiring.Component):
                  dots: bool):
         self._weights, self._w_bits = weights, w_bits
         self._x_bits, self._x_signed, self._dots = x_bits, x_signed, dots
-        w_range = (-(1 << (w_bits - 1)), (1 << (w_bits - 1)) - 1)
-        x_range = ((-(1 << (x_bits - 1)), (1 << (x_bits - 1)) - 1) if x_signed
-                   else (0, (1 << x_bits) - 1))
-        corners = [a * b for a in w_range for b in x_range]
-        self._product = shape_for_range(min(corners), max(corners))
-        self._sum = shape_for_range(min(corners) * SIMD, max(corners) * SIMD)
+        lo, hi = product_range(w_bits, x_bits, x_signed)
+        self._product = shape_for_range(lo, hi)
+        self._sum = shape_for_range(lo * SIMD, hi * SIMD)
         out = self._sum.width if dots else self._product.width * SIMD
         select = max((weights.shape[0] - 1).bit_length(), 1)
         super().__init__({"sel": In(select), "x": In(x_bits * SIMD), "y": Out(out * PE)})
@@ -145,8 +151,7 @@ def _bench(target: str, values: list[int], out: Path) -> None:
     pooled = {}
     for name, weights, w_bits, x_bits, x_signed in points:
         steps = weights.reshape(weights.shape[0], PE * SIMD)
-        y_bits = KnownProducts(weights=weights, w_bits=w_bits, x_bits=x_bits,
-                               x_signed=x_signed, dots=False)._product.width
+        y_bits = shape_for_range(*product_range(w_bits, x_bits, x_signed)).width
         fbits = known_function_bits(steps, PE, SIMD, y_bits=y_bits, x_bits=x_bits,
                                     x_signed=x_signed)
         tbits = known_tree_bits(steps, PE, SIMD, x_bits=x_bits, x_signed=x_signed)
