@@ -34,6 +34,7 @@ from amaranth.back import verilog  # noqa: E402
 from amaranth.hdl import Cat, Const, Module, Signal, signed  # noqa: E402
 from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
+from bench_soft_products import product_range, registered_rows  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
 from yosys_batch import synthesize_batch  # noqa: E402
 
@@ -57,15 +58,6 @@ WEIGHTS = (
 
 #: input codes: (bits, signed)
 CODES = ((4, True), (4, False), (3, True), (2, False))
-
-
-def product_range(w_bits: int, x_bits: int, x_signed: bool) -> tuple[int, int]:
-    """The range of a signed ``w_bits`` weight times an ``x_bits`` code."""
-    w_range = (-(1 << (w_bits - 1)), (1 << (w_bits - 1)) - 1)
-    x_range = ((-(1 << (x_bits - 1)), (1 << (x_bits - 1)) - 1) if x_signed
-               else (0, (1 << x_bits) - 1))
-    corners = [a * b for a in w_range for b in x_range]
-    return min(corners), max(corners)
 
 
 class KnownProducts(wiring.Component):
@@ -97,21 +89,11 @@ class KnownProducts(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        outputs = []
-        for row in range(PE):
-            products = []
-            for i in range(SIMD):
-                x = self.x[i * self._x_bits:(i + 1) * self._x_bits]
-                x = x.as_signed() if self._x_signed else x
-                product = Signal(self._product, name=f"p{row}_{i}")
-                m.d.sync += product.eq(self._weight(m, row, i) * x)
-                products.append(product)
-            if self._dots:
-                dot = Signal(self._sum, name=f"dot{row}")
-                m.d.sync += dot.eq(sum(products[1:], products[0]))
-                outputs.append(dot)
-            else:
-                outputs += products
+        outputs = registered_rows(m, self.x, x_bits=self._x_bits, x_signed=self._x_signed,
+                                  rows=PE, count=SIMD,
+                                  weight=lambda row, i: self._weight(m, row, i),
+                                  product_shape=self._product, sum_shape=self._sum,
+                                  dots=self._dots)
         m.d.comb += self.y.eq(Cat(*outputs))
         return m
 

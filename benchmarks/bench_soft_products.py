@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from amaranth.hdl import Cat, Module, Signal, signed, unsigned  # noqa: E402
+from amaranth.hdl import Cat, Module, Signal  # noqa: E402
 from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
@@ -44,6 +44,37 @@ CASES = ((4, 4, True), (4, 4, False), (4, 3, True), (4, 3, False), (3, 3, True),
          (3, 4, False), (2, 4, True), (2, 4, False), (4, 2, True), (2, 2, True))
 
 
+def product_range(w_bits: int, x_bits: int, x_signed: bool) -> tuple[int, int]:
+    """The range of a signed ``w_bits`` weight times an ``x_bits`` code."""
+    w_range = (-(1 << (w_bits - 1)), (1 << (w_bits - 1)) - 1)
+    x_range = ((-(1 << (x_bits - 1)), (1 << (x_bits - 1)) - 1) if x_signed
+               else (0, (1 << x_bits) - 1))
+    corners = [a * b for a in w_range for b in x_range]
+    return min(corners), max(corners)
+
+
+def registered_rows(m: Module, x, *, x_bits: int, x_signed: bool, rows: int, count: int,
+                    weight, product_shape, sum_shape, dots: bool) -> list:
+    """``rows`` rows of ``count`` registered products ``weight(row, i) * x_i`` sharing the
+    codes of ``x``, each row summed into a register if ``dots``: the signals to output."""
+    outputs = []
+    for row in range(rows):
+        products = []
+        for i in range(count):
+            code = x[i * x_bits:(i + 1) * x_bits]
+            code = code.as_signed() if x_signed else code
+            product = Signal(product_shape, name=f"p{row}_{i}")
+            m.d.sync += product.eq(weight(row, i) * code)
+            products.append(product)
+        if dots:
+            dot = Signal(sum_shape, name=f"dot{row}")
+            m.d.sync += dot.eq(sum(products[1:], products[0]))
+            outputs.append(dot)
+        else:
+            outputs += products
+    return outputs
+
+
 class Products(wiring.Component):
     """``count`` registered products of a signed ``w_bits`` weight and a ``x_bits`` code;
     ``pe`` rows of them sharing the codes, each row summed into a register if ``dots``."""
@@ -52,22 +83,12 @@ class Products(wiring.Component):
                  dots: bool = False):
         self._w, self._x, self._signed, self._count = w_bits, x_bits, x_signed, count
         self._pe, self._dots = pe, dots
-        corners = [a * b for a in self.w_range for b in self.x_range]
-        self._shape = shape_for_range(min(corners), max(corners))
-        self._sum = shape_for_range(min(corners) * count, max(corners) * count)
+        lo, hi = product_range(w_bits, x_bits, x_signed)
+        self._shape = shape_for_range(lo, hi)
+        self._sum = shape_for_range(lo * count, hi * count)
         out = self._sum.width if dots else self._shape.width * count
         super().__init__({"w": In(w_bits * count * pe), "x": In(x_bits * count),
                           "y": Out(out * pe)})
-
-    @property
-    def w_range(self) -> tuple[int, int]:
-        return -(1 << (self._w - 1)), (1 << (self._w - 1)) - 1
-
-    @property
-    def x_range(self) -> tuple[int, int]:
-        if self._signed:
-            return -(1 << (self._x - 1)), (1 << (self._x - 1)) - 1
-        return 0, (1 << self._x) - 1
 
     @property
     def result_bits(self) -> int:
@@ -75,24 +96,15 @@ class Products(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        x_shape = signed(self._x) if self._signed else unsigned(self._x)
-        outputs = []
-        for row in range(self._pe):
-            products = []
-            for i in range(self._count):
-                k = row * self._count + i
-                w = self.w[k * self._w:(k + 1) * self._w].as_signed()
-                x = self.x[i * self._x:(i + 1) * self._x]
-                x = x.as_signed() if x_shape.signed else x
-                product = Signal(self._shape, name=f"p{row}_{i}")
-                m.d.sync += product.eq(w * x)
-                products.append(product)
-            if self._dots:
-                dot = Signal(self._sum, name=f"dot{row}")
-                m.d.sync += dot.eq(sum(products[1:], products[0]))
-                outputs.append(dot)
-            else:
-                outputs += products
+
+        def weight(row, i):
+            k = row * self._count + i
+            return self.w[k * self._w:(k + 1) * self._w].as_signed()
+
+        outputs = registered_rows(m, self.x, x_bits=self._x, x_signed=self._signed,
+                                  rows=self._pe, count=self._count, weight=weight,
+                                  product_shape=self._shape, sum_shape=self._sum,
+                                  dots=self._dots)
         m.d.comb += self.y.eq(Cat(*outputs))
         return m
 
