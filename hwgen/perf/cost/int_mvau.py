@@ -86,8 +86,8 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     pairs = packed_pairs(p)
     single = p.pe - 2 * pairs
     steps = weight_steps(p.weights, p.pe, p.simd)[:, 2 * pairs * p.simd:]
-    if known_soft_products(p, steps, t):
-        known_dots(t, p, steps)
+    if known_soft_products(p, steps, t, y_bits=width(lo, hi)):
+        known_dots(t, p, steps, lo=lo, hi=hi)
     else:
         product = t.multiply(w_t.bits, x_t.bits, width(lo, hi), count=single * p.simd,
                              b_signed=x_t.signed,
@@ -161,30 +161,27 @@ def block_requantizer(t: Tally, p: IntMvauParams) -> None:
         requantizer(t, lanes=p.pe, **requant_args(p))
 
 
-def known_soft_products(p: IntMvauParams, steps: np.ndarray, t: Tally) -> bool:
-    """Whether the products are left to logic with weights known at synthesis: no packed
-    pairs, products too narrow for a DSP, at most :data:`KNOWN_STEPS` steps."""
+def known_soft_products(p: IntMvauParams, steps: np.ndarray, t: Tally, *, y_bits: int) -> bool:
+    """Whether the products (``y_bits`` wide) are left to logic with weights known at
+    synthesis: no packed pairs, products too narrow for a DSP, at most :data:`KNOWN_STEPS`
+    steps."""
     if packed_pairs(p) or steps.shape[0] > KNOWN_STEPS:
         return False
-    w_t, x_t = p.weight_type, p.input_type
-    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
-    return multiplier(w_t.bits, x_t.bits, width(min(corners), max(corners)), t.target,
-                      b_signed=x_t.signed).dsp == 0
+    return multiplier(p.weight_type.bits, p.input_type.bits, y_bits, t.target,
+                      b_signed=p.input_type.signed).dsp == 0
 
 
-def known_dots(t: Tally, p: IntMvauParams, steps: np.ndarray) -> None:
-    """Products by known weights and the PEs' sums over them (:mod:`.known_weights`):
-    the products' function bits (``known_mul`` for constants, ``known_mul2`` for a select of
-    two), the bits the trees compress at their terms' known widths (``known_tree``), and each
-    PE's final adder's carry chain."""
-    w_t, x_t = p.weight_type, p.input_type
-    corners = [a * b for a in (w_t.qmin, w_t.qmax) for b in (x_t.qmin, x_t.qmax)]
-    y_bits = width(min(corners), max(corners))
+def known_dots(t: Tally, p: IntMvauParams, steps: np.ndarray, *, lo: int, hi: int) -> None:
+    """Products by known weights (``lo .. hi`` the product's range) and the PEs' sums over
+    them (:mod:`.known_weights`): the products' function bits (``known_mul`` for constants,
+    ``known_mul2`` for a select of two), the bits the trees compress at their terms' known
+    widths (``known_tree``), and each PE's final adder's carry chain."""
+    x_t = p.input_type
     t.features[KNOWN_FEATURES[steps.shape[0]]] += known_function_bits(
-        steps, p.pe, p.simd, y_bits=y_bits, x_bits=x_t.bits, x_signed=x_t.signed)
+        steps, p.pe, p.simd, y_bits=width(lo, hi), x_bits=x_t.bits, x_signed=x_t.signed)
     t.features["known_tree"] += known_tree_bits(steps, p.pe, p.simd, x_bits=x_t.bits,
                                                 x_signed=x_t.signed)
-    t.carry_cells(adder_tree([(min(corners), max(corners))] * p.simd).width, count=p.pe)
+    t.carry_cells(adder_tree([(lo, hi)] * p.simd).width, count=p.pe)
 
 
 def dot_trees(t: Tally, p: IntMvauParams, *, dsp_leaves: bool) -> None:

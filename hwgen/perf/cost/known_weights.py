@@ -19,8 +19,7 @@ import numpy as np
 
 from .arith import adder_tree
 
-__all__ = ["KNOWN_FEATURES", "KNOWN_STEPS", "known_function_bits", "known_terms",
-           "known_tree_bits"]
+__all__ = ["KNOWN_FEATURES", "KNOWN_STEPS", "known_function_bits", "known_tree_bits"]
 
 #: the feature of a product's function bits by the steps it has: one step, constants
 #: (``known_mul``); two, a select of two constants by the step's bit (``known_mul2``)
@@ -60,27 +59,15 @@ def _function_bits(values: tuple[int, ...], y_bits: int, x_bits: int, x_signed: 
     return len(functions)
 
 
-def _columns(steps: np.ndarray, pe: int, simd: int):
-    """Each PE's columns as ``(code index, weights over the steps)``."""
-    per_pe = steps.reshape(steps.shape[0], pe, simd)
-    for row in range(pe):
-        yield [(i, tuple(int(v) for v in per_pe[:, row, i])) for i in range(simd)]
-
-
 def known_function_bits(steps: np.ndarray, pe: int, simd: int, *, y_bits: int, x_bits: int,
                         x_signed: bool) -> int:
     """The function bits of all products of ``steps`` (``(steps, PE x SIMD)`` weights), a
     product counted once per code and weight sequence: PEs whose product of the same code has
     the same weights share its register (Yosys merges them)."""
-    distinct = {column for columns in _columns(steps, pe, simd) for column in columns}
+    per_pe = steps.reshape(steps.shape[0], pe, simd)
+    distinct = {(i, tuple(int(v) for v in per_pe[:, row, i]))
+                for row in range(pe) for i in range(simd)}
     return sum(_function_bits(weights, y_bits, x_bits, x_signed) for _, weights in distinct)
-
-
-def known_terms(weights: tuple[int, ...], x_bits: int, x_signed: bool) -> tuple[int, int]:
-    """The range of ``w * x`` over ``weights`` and the codes."""
-    codes = _codes(x_bits, x_signed)
-    ends = [w * int(c) for w in weights for c in (codes[0], codes[-1])]
-    return min(ends), max(ends)
 
 
 def known_tree_bits(steps: np.ndarray, pe: int, simd: int, *, x_bits: int,
@@ -88,10 +75,16 @@ def known_tree_bits(steps: np.ndarray, pe: int, simd: int, *, x_bits: int,
     """The bits the PEs' adder trees compress: each PE's terms at the width their weights
     leave them (a product by weight 0 is no term), one bit more for a signed term (its sign
     extension is one signal), less the sum's width."""
+    per_pe = steps.reshape(steps.shape[0], pe, simd)
+    codes = _codes(x_bits, x_signed)
+    # w * x is extreme at the extreme weights and codes
+    ends = [w * int(c) for w in (per_pe.min(axis=0), per_pe.max(axis=0))
+            for c in (codes[0], codes[-1])]
+    lows, highs = np.minimum.reduce(ends), np.maximum.reduce(ends)
     total = 0
-    for columns in _columns(steps, pe, simd):
-        terms = [known_terms(weights, x_bits, x_signed) for _, weights in columns]
-        terms = [t for t in terms if t != (0, 0)]
+    for row in range(pe):
+        terms = [(int(lo), int(hi)) for lo, hi in zip(lows[row], highs[row], strict=True)
+                 if (lo, hi) != (0, 0)]
         if len(terms) < 2:
             continue
         tree = adder_tree(terms)
