@@ -101,6 +101,15 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 running memory's read (several channel groups; measured on the pool alone)
 ``cmp_signed``  lanes of a signed max whose compare is a carry chain: the sign bits'
                 correction folded into the lane's select (measured on the pool alone)
+``mx_in_mux``   bits of the MX MVAU's select between the latched beat and the input buffer
+                (measured in the block: one LUT a bit)
+``mx_in_tree``  the MX block trees' full adders again where an MX input's exponent shifts
+                the terms (measured in the block: they cost more than apart)
+``known_mul``   distinct function bits of an int MVAU's soft products by constant weights
+                (one step; ``known_weights.known_function_bits``)
+``known_mul2``  the same of products whose weight is one of two by the step (two steps)
+``known_tree``  bits the PEs' trees over such products compress, at the terms' known widths
+                (``known_weights.known_tree_bits``)
 """
 
 from __future__ import annotations
