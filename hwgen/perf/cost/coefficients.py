@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0622, "add_lut": 0.139, "inc_lut": 3.3922, "csa": 0.3715, "csa_dsp": 1.0951,
-            "mux": 0.0313, "in_mux": 1.8215, "lutram_mux": 3.6743, "term_sel": 0.0608,
-            "popcount": 0.3979, "cmp": 1.4951, "cmp_lut": 3.3799, "rom": 1.1194,
-            "soft_mul": 1.2125, "logic": 3.7134, "rq_g_bits": 2.0777, "rq_s": 65.1671,
-            "rq_shift": 0.5384, "rq_serial": 0.2473, "rq_mux": 0.7916, "mx_align": 0.1522,
-            "mx_quant": 2.8332, "win_ctl": 0.2334, "dwc_pick": 1.0529, "dwc_ctl": 1.2284,
-            "win_read": 1.0495, "bwn_csa": 2.4592, "tern_term": 3.5842,
+            "add": 0.0599, "add_lut": 0.1152, "inc_lut": 3.3779, "csa": 0.176, "csa_dsp": 1.0856,
+            "mux": 0.0076, "in_mux": 1.8298, "lutram_mux": 3.6405, "term_sel": 0.0322,
+            "popcount": 0.3855, "cmp": 1.5429, "cmp_lut": 3.4277, "rom": 1.1306,
+            "soft_mul": 1.2319, "logic": 3.687, "rq_g_bits": 2.0963, "rq_s": 65.5555,
+            "rq_shift": 0.5318, "rq_serial": 0.0227, "rq_mux": 0.7984, "mx_quant": 2.8183,
+            "win_ctl": 0.2287, "dwc_pick": 1.0529, "dwc_ctl": 1.2283, "win_read": 1.0504,
+            "bwn_csa": 2.4707, "tern_term": 3.7208,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -175,6 +175,19 @@ COEFFICIENTS = {
 #: --targets xcup,ice40 --values 1,2,4``): xcup 0.66 / 1.23 / 1.62 LUT6, iCE40 1.11 / 1.98 /
 #: 2.10 LUT4. ECP5 multiplies such products in MULT18X18Ds and never counts them; its table
 #: takes iCE40's figures, which iCE40 (no DSPs, ``COEFFICIENTS["ice40"]``) uses.
+#: ``mx_rom`` (an MX MVAU's weight ROM of 17-31 words on ECP5: a LUT4 a distinct column, one
+#: more where its words past 16 vary, no select; ``tally.split_without_select``) is the ROM
+#: alone (``python benchmarks/bench_mx_weight_rom.py --depths 16,17,18,20,24,28,32,36``:
+#: 1.00 / 1.00 / 1.50 / 1.89 / 1.99 / 2.00 / 2.00 / 3.75 LUT4 a column, 18 words 1.51 with
+#: the decoders behind it, ``--decoded m10``) and in sweep point m10 (``python
+#: benchmarks/bench_mx_parts.py --targets ecp5 --points m10 --variants no_rom``: 839 LUT4
+#: for its 814 such LUTs, 1.03): 1.0.
+#: ``mx_align`` on ECP5 (the block alignment's shifter bits) is the least squares of the
+#: alignment removed in the blocks (``bench_mx_parts.py --targets ecp5 --variants no_align``,
+#: ``no_align+no_xalign`` for the MX-input points): m10 833, m09 367 and 536 (two runs), m13
+#: 135, m12 73, m08 169, m05 10 LUT4 for 1168 / 576 / 278 / 143 / 79 / 130 shifter bits
+#: (0.08-2.1 a bit, median 0.64): 0.72; fitted it went to 0.15, pulled down by m10, whose
+#: ROM was counted 1,189 LUT4 for 839 (the split rule's select, which its ROM does not take).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
@@ -188,7 +201,8 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_table": 1.0, "rq_sh": 0.0, "rq_sh_bits": 0.0, "acc_mux": 1.0,
                           "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
                           "mx_csa": 2.07, "mx_in_tree": 2.59, "known_mul": 1.11,
-                          "known_mul2": 1.98, "known_tree": 2.1}}}
+                          "known_mul2": 1.98, "known_tree": 2.1, "mx_rom": 1.0,
+                          "mx_align": 0.72}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
