@@ -72,6 +72,35 @@ def test_a_rom_between_two_powers_of_two_costs_in_between():
     assert rom_luts_of_depth("ecp5", 2, counter=False) == 0.0
 
 
+def test_a_rom_past_16_words_read_into_logic_counts_its_varying_tails_and_no_select():
+    """An MX MVAU's weight ROM of 17-31 words on ECP5 (its read register feeds the element
+    decoders): a LUT a distinct column and one more where the words past 16 vary, no select
+    (``mx_rom``, benchmarks/bench_mx_weight_rom.py); the int MVAUs' split rule elsewhere."""
+    from hwgen.perf.cost import cost_target
+    from hwgen.perf.cost.memory import rom_from_words
+    from hwgen.perf.cost.tally import Tally, split_without_select, varying_tail_columns
+
+    # column 0 varies everywhere, column 1 only in the first 16 words, column 2 is bit 0 of
+    # the address (no LUT), column 3 a duplicate of column 0
+    words = []
+    for a in range(18):
+        c0 = (a * 7 + 3) % 5 > 2
+        c1 = a < 16 and a % 3 == 0
+        words.append(c0 | (c1 << 1) | ((a & 1) << 2) | (c0 << 3))
+    assert varying_tail_columns(words, 4) == 1
+    assert varying_tail_columns(words[:16], 4) == 0
+    assert split_without_select("ecp5", 18) and not split_without_select("ecp5", 16)
+    assert not split_without_select("ecp5", 36) and not split_without_select("xcup", 18)
+    rom = rom_from_words(words, 4, sync_read=True, counter_address=True)
+    assert rom.distinct == 2
+    t = Tally(cost_target("ecp5"))
+    t.rom("weights", rom, tail=varying_tail_columns(words, 4))
+    assert t.features["mx_rom"] == 3 and t.features["rom"] == 0
+    u = Tally(cost_target("ecp5"))
+    u.rom("weights", rom)
+    assert u.features["rom"] > 0 and u.features["mx_rom"] == 0
+
+
 @pytest.mark.parametrize(("words", "measured"), [
     # benchmarks/bench_weight_rom_in_block.py --targets xcup --points
     # c01,g01/1,i02,i17,i18,i08,i03,g09/0,g06/0: the int MVAU with its weight rows repeated

@@ -39,13 +39,13 @@ COEFFICIENTS = {
     },
     "ecp5": {
         "lut": {
-            "add": 0.0395, "add_lut": 0.1332, "inc_lut": 3.248, "csa": 0.4264, "in_mux": 1.3313,
-            "lutram_mux": 3.4961, "term_sel": 0.1715, "popcount": 0.3603, "cmp": 1.5664,
-            "cmp_lut": 3.4561, "rom": 1.0971, "soft_mul": 0.7641, "logic": 3.8572,
-            "ram_ff": 0.2944, "rq_g_bits": 2.2685, "rq_s": 66.9074, "rq_shift": 0.5387,
-            "rq_serial": 8.7735, "rq_mux": 0.7832, "mx_align": 0.0964, "mx_quant": 2.8385,
-            "win_ctl": 0.2561, "dwc_pick": 1.0516, "dwc_ctl": 1.2049, "win_read": 1.046,
-            "bwn_csa": 2.5604, "tern_term": 3.6948,
+            "add": 0.0405, "add_lut": 0.1209, "inc_lut": 3.2772, "csa": 0.1898, "in_mux": 1.3839,
+            "lutram_mux": 3.4903, "term_sel": 0.1406, "popcount": 0.3507, "cmp": 1.5659,
+            "cmp_lut": 3.4534, "rom": 1.1115, "soft_mul": 0.8202, "logic": 3.8144,
+            "ram_ff": 0.0273, "rq_g_bits": 2.2595, "rq_s": 66.8698, "rq_shift": 0.5342,
+            "rq_serial": 7.0936, "rq_mux": 0.7821, "mx_quant": 2.8216, "win_ctl": 0.2545,
+            "dwc_pick": 1.0522, "dwc_ctl": 1.2148, "win_read": 1.0466, "bwn_csa": 2.5549,
+            "tern_term": 3.8462,
         },
         "ff": {
             "reg": 0.9868, "reg_dsp": 0.9446, "ram_ff": 0.203, "block": 2.6461,
@@ -180,8 +180,21 @@ COEFFICIENTS = {
 #: first product alone (``python benchmarks/bench_int_mvau_parts.py --targets ecp5``, the
 #: ``notree`` step): 1.50 / 1.60 / 1.60 / 1.65 / 1.67 / 1.48 / 1.48 / 1.50 LUT4 a bit (i11, i32,
 #: c01, i03, i12, i16, i02, i30), and i35-i37 1.2-1.5x the 1.10 it was fitted at. Fitted, it
-#: traded against ``in_mux`` (both grow with SIMD on every int MVAU); fixed at 1.5, the low
-#: end of the range.
+#: traded against ``in_mux`` (both grow with SIMD on every int MVAU); fixed at 1.45, the low
+#: end of the range (at 1.5, with ``mx_rom`` below, the digits CNN's conv2 sat at +15.0 %).
+#: ``mx_rom`` (an MX MVAU's weight ROM of 17-31 words on ECP5: a LUT4 a distinct column, one
+#: more where its words past 16 vary, no select; ``tally.split_without_select``) is the ROM
+#: alone (``python benchmarks/bench_mx_weight_rom.py --depths 16,17,18,20,24,28,32,36``:
+#: 1.00 / 1.00 / 1.50 / 1.89 / 1.99 / 2.00 / 2.00 / 3.75 LUT4 a column, 18 words 1.51 with
+#: the decoders behind it, ``--decoded m10``) and in sweep point m10 (``python
+#: benchmarks/bench_mx_parts.py --targets ecp5 --points m10 --variants no_rom``: 839 LUT4
+#: for its 814 such LUTs, 1.03): 1.0.
+#: ``mx_align`` on ECP5 (the block alignment's shifter bits) is the least squares of the
+#: alignment removed in the blocks (``bench_mx_parts.py --targets ecp5 --variants no_align``,
+#: ``no_align+no_xalign`` for the MX-input points): m10 833, m09 367 and 536 (two runs), m13
+#: 135, m12 73, m08 169, m05 10 LUT4 for 1168 / 576 / 278 / 143 / 79 / 130 shifter bits
+#: (0.08-2.1 a bit, median 0.64): 0.72; fitted it went to 0.15, pulled down by m10, whose
+#: ROM was counted 1,189 LUT4 for 839 (the split rule's select, which its ROM does not take).
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
@@ -195,7 +208,8 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_table": 1.0, "rq_sh": 0.0, "rq_sh_bits": 0.0, "acc_mux": 1.0,
                           "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
                           "mx_csa": 2.07, "mx_in_tree": 2.59, "known_mul": 1.11,
-                          "known_mul2": 1.98, "known_tree": 2.1, "csa_dsp": 1.5}}}
+                          "known_mul2": 1.98, "known_tree": 2.1, "csa_dsp": 1.45, "mx_rom": 1.0,
+                          "mx_align": 0.72}}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

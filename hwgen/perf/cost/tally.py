@@ -61,6 +61,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 mant)``: the signed mantissa's width per decoded weight (and MX input) lane
 ``mx_align``    MX block-sum bits aligned by the shared exponents, counted by the bits each
                 stage of the shifter can set (``mx_mvau.log_shifter_bits``)
+``mx_rom``      LUTs of an MX MVAU's weight ROM of 17-31 words on ECP5: a LUT a
+                distinct column and one more where its words past 16 vary, no select
+                (``split_without_select``; measured, so fixed)
 ``mx_quant``    MX output encoder work: elements x width x shift bits
 ``mx_carry``    carry cells of the MX datapath's adders (signs, exponents, encoders)
 ``win_ctl``     the sliding window's control flip-flops (counters, origin, registered view,
@@ -117,6 +120,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
+
 from .arith import Tree
 from .coefficients import ROM_LUTS, ROM_SPLIT_SELECT
 from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
@@ -135,7 +140,7 @@ FEATURES = (
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
-    "known_mul2", "known_tree",
+    "known_mul2", "known_tree", "mx_rom",
 )
 
 
@@ -171,6 +176,33 @@ def rom_luts_of_depth(target: str, depth: int, *, counter: bool,
                 + rom_luts_of_depth(target, depth - low, counter=True) + select)
     half = rom_luts(target, bits - 1, counter=counter, selected=selected)
     return half + (full - half) * (depth - (1 << (bits - 1))) / (1 << (bits - 1))
+
+
+def split_without_select(target: str, depth: int) -> bool:
+    """Whether a weight ROM of ``depth`` words whose read register feeds logic (the MX MVAU's
+    element decoders) maps without a select past 16 words: ``16 + r`` words (``0 < r <
+    16``) on ECP5. Such a column maps as its 16-word LUT4 and, where its last ``r`` words
+    vary, one LUT4 more for them, the two joined by a wide-mux cell (PFUMX), not a LUT;
+    where they are constant the read register's synchronous set / reset takes them (the ROM
+    alone and in sweep point m10's MX MVAU, 18 words: ``python
+    benchmarks/bench_mx_weight_rom.py``). Counted as ``mx_rom``, those LUTs. An int MVAU's
+    ROM, read into its products, takes the select (:func:`rom_luts_of_depth`), and so does
+    every ROM on iCE40, which has no wide-mux cell (not measured there)."""
+    return 16 < depth < 32 and target == "ecp5"
+
+
+def varying_tail_columns(words, width: int) -> int:
+    """Of the distinct columns of a ROM of ``words`` (``width`` bits each), those whose words
+    past the last power of two are not all equal (:func:`split_without_select`)."""
+    depth = len(words)
+    if depth < 3 or depth & (depth - 1) == 0:
+        return 0                                          # a power of two: no tail
+    low = 1 << ((depth - 1).bit_length() - 1)
+    bits = np.array([[(int(w) >> b) & 1 for b in range(width)] for w in words],
+                    dtype=np.uint8).reshape(depth, width)
+    columns = {bits[:, c].tobytes(): c for c in range(width)
+               if (bits[:, c] != bits[0, c]).any()}
+    return sum(1 for c in columns.values() if (bits[low:, c] != bits[low, c]).any())
 
 
 class Tally:
@@ -294,13 +326,22 @@ class Tally:
         return self.multiply(var_bits, c_bits, max(y_bits - zeros, 1), count=count,
                              a_signed=signed, b_signed=signed)
 
-    def rom(self, name: str, rom: Rom, *, selected: bool = False) -> str:
+    def rom(self, name: str, rom: Rom, *, selected: bool = False,
+            tail: int | None = None) -> str:
         """A ROM; its read register too when it reads synchronously. Returns its style.
         ``selected``: read at the shared requantizer's address select, its columns in soft
-        logic counted as ``rq_table`` (LUTs measured inside the blocks), not ``rom``."""
+        logic counted as ``rq_table`` (LUTs measured inside the blocks), not ``rom``.
+        ``tail``: a weight ROM whose read register feeds logic (the MX MVAU's element
+        decoders), the distinct columns whose words past the last power of two vary
+        (:func:`varying_tail_columns`): see :func:`split_without_select`."""
         style = memory_style(rom, self.target)
         if style == "bram":
             self.bram += bram_tiles(rom, self.target)
+        elif rom.columns and tail is not None and split_without_select(self.target.name,
+                                                                       rom.depth):
+            self.features["mx_rom"] += rom.distinct + tail
+            if rom.sync_read:
+                self.reg(rom.distinct)
         elif rom.columns:
             self.features["rq_table" if selected else "rom"] += rom.distinct * rom_luts_of_depth(
                 self.target.name, rom.depth, counter=rom.counter_address, selected=selected)
