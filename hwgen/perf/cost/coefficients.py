@@ -179,9 +179,10 @@ COEFFICIENTS = {
 #: bit) was measured in the blocks, the block less the block with each PE's dot product its
 #: first product alone (``python benchmarks/bench_int_mvau_parts.py --targets ecp5``, the
 #: ``notree`` step): 1.50 / 1.60 / 1.60 / 1.65 / 1.67 / 1.48 / 1.48 / 1.50 LUT4 a bit (i11, i32,
-#: c01, i03, i12, i16, i02, i30), and i35-i37 1.2-1.5x the 1.10 it was fitted at. Fitted, it
-#: traded against ``in_mux`` (both grow with SIMD on every int MVAU); fixed at 1.45, the low
-#: end of the range (at 1.5, with ``mx_rom`` below, the digits CNN's conv2 sat at +15.0 %).
+#: c01, i03, i12, i16, i02, i30); ``--points i36,i37,i35,i33,i22``: 1.60-1.75. Fitted, it
+#: traded against ``in_mux`` (both grow with SIMD on every int MVAU) at 1.10; fixed at 1.45,
+#: just below the measured range (at 1.5, with ``mx_rom`` below, the digits CNN's conv2 sat
+#: at +15.0 %, its trees' excess over the count left to the fitted ``in_mux``).
 #: ``mx_rom`` (an MX MVAU's weight ROM of 17-31 words on ECP5: a LUT4 a distinct column, one
 #: more where its words past 16 vary, no select; ``tally.split_without_select``) is the ROM
 #: alone (``python benchmarks/bench_mx_weight_rom.py --depths 16,17,18,20,24,28,32,36``:
