@@ -1,6 +1,6 @@
 """Fit the analytic cost model's coefficients (hwgen/perf/cost) to Yosys over the sweep.
 
-    python benchmarks/fit_cost_model.py [--targets xcup,ecp5] [--no-synth] [--write]
+    python benchmarks/fit_cost_model.py [--targets xcup,ecp5,ice40] [--no-synth] [--write]
                                         [--only i01,i02]
 
 1. Brings the synthesis cache benchmarks/cost_sweep.json up to date: every point of the sweep
@@ -40,6 +40,9 @@ from hwgen.perf.cost.model import evaluate, tally_of
 
 ROOT = Path(__file__).resolve().parent.parent
 COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
+
+#: the targets with coefficients of their own (xc7 shares xcup's)
+FITTED_TARGETS = ("xcup", "ecp5", "ice40")
 
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
@@ -201,7 +204,7 @@ def write_coefficients(fitted: dict, provenance: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--targets", default="xcup,ecp5")
+    parser.add_argument("--targets", default=",".join(FITTED_TARGETS))
     parser.add_argument("--no-synth", action="store_true",
                         help="use the cache only (stale or missing points are left out)")
     parser.add_argument("--write", action="store_true",
@@ -233,7 +236,8 @@ def main(argv=None) -> int:
     if args.write and fitted:
         from hwgen.perf.cost.coefficients import COEFFICIENTS, FITTED_ON
         stamp = datetime.date.today().isoformat()
-        merged = {t: fitted.get(t, COEFFICIENTS[t]) for t in ("xcup", "ecp5")}
+        merged = {t: fitted.get(t, COEFFICIENTS[t]) for t in FITTED_TARGETS
+                  if t in fitted or t in FITTED_ON}
         provenance = {t: f"{stamp}, {parts[t]} parts" if t in fitted else FITTED_ON[t]
                       for t in merged}
         write_coefficients(merged, provenance)

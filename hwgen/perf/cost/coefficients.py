@@ -4,7 +4,8 @@ The part between the ``fitted`` markers is written by ``python benchmarks/fit_co
 --write`` (non-negative least squares on the relative error over the sweep of
 benchmarks/cost_sweep.py, against Yosys through the cells ``hwgen synth`` counts). Do not
 edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 fabric and
-``synth_xilinx``) and iCE40 ECP5's (LUT4 fabric); neither is fitted on its own.
+``synth_xilinx``; not fitted on its own); xcup, ECP5 and iCE40 are each fitted on the sweep
+synthesised for them.
 """
 
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
@@ -12,11 +13,13 @@ edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 f
 FITTED_ON = {
     "xcup": "2026-12-06, 87 parts",
     "ecp5": "2026-12-06, 87 parts",
+    "ice40": "2026-12-06, 87 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
           "xcup: 2026-12-06, 87 parts; "
-          "ecp5: 2026-12-06, 87 parts"
+          "ecp5: 2026-12-06, 87 parts; "
+          "ice40: 2026-12-06, 87 parts"
           )
 COEFFICIENTS = {
     "xcup": {
@@ -53,6 +56,25 @@ COEFFICIENTS = {
         "carry": {
             "carry": 0.7051, "soft_mul": 1.4486, "rq_g_carry": 1.5282, "rq_s_carry": 0.6438,
             "mx_carry": 0.5659,
+        },
+    },
+    "ice40": {
+        "lut": {
+            "add_lut": 1.5893, "inc_lut": 3.504, "csa": 2.4741, "mux": 1.0912, "mux_n": 0.8308,
+            "in_mux": 5.024, "acc_mux": 1.8377, "term_sel": 0.6786, "popcount": 1.4274,
+            "cmp_lut": 10.8368, "rom": 1.8128, "soft_mul": 0.5132, "soft_mul_lut": 0.0443,
+            "ram_ff": 0.0094, "rq_g_bits": 15.7066, "rq_s": 55.1871, "rq_var": 283.2529,
+            "rq_shift": 2.4901, "rq_lshift": 0.8929, "rq_mux": 2.2174, "mx_decode": 6.9479,
+            "mx_align": 0.3702, "mx_quant": 3.0921, "rq_table": 0.9945, "dwc_pick": 1.0267,
+            "dwc_ctl": 0.615, "win_read": 0.9448, "wr_ctl": 3.7428, "rq_sh_bits": 17.693,
+            "mx_in_tree": 7.6011,
+        },
+        "ff": {
+            "reg": 1.0007, "reg_dsp": 0.8048, "ram_ff": 0.9182, "block": 29.1836,
+        },
+        "carry": {
+            "carry": 0.3407, "soft_mul": 0.0931, "block": 21.7037, "rq_g_carry": 1.175,
+            "rq_s_carry": 0.2489, "mx_carry": 0.4933,
         },
     },
 }
@@ -173,8 +195,8 @@ COEFFICIENTS = {
 #: alone, 8 PEs x 9 products of five weight distributions and four kinds of code, the
 #: pooled LUTs a function bit / a tree bit (``python benchmarks/bench_known_products.py
 #: --targets xcup,ice40 --values 1,2,4``): xcup 0.66 / 1.23 / 1.62 LUT6, iCE40 1.11 / 1.98 /
-#: 2.10 LUT4. ECP5 multiplies such products in MULT18X18Ds and never counts them; its table
-#: takes iCE40's figures, which iCE40 (no DSPs, ``COEFFICIENTS["ice40"]``) uses.
+#: 2.10 LUT4 (``FIXED["ice40"]``). ECP5 multiplies such products in MULT18X18Ds and never
+#: counts them (its table holds iCE40's figures).
 #: ``csa_dsp`` on ECP5 (the int MVAU's adder trees over MULT18X18D products, a carry-save
 #: bit) was measured in the blocks, the block less the block with each PE's dot product its
 #: first product alone (``python benchmarks/bench_int_mvau_parts.py --targets ecp5``, the
@@ -211,11 +233,17 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "mx_csa": 2.07, "mx_in_tree": 2.59, "known_mul": 1.11,
                           "known_mul2": 1.98, "known_tree": 2.1, "csa_dsp": 1.45, "mx_rom": 1.0,
                           "mx_align": 0.72}}}
+#: iCE40 (fitted on the sweep synthesised with ``synth_ice40``): an adder bit is one SB_LUT4
+#: beside its SB_CARRY (a registered 16-bit add alone: 16 SB_LUT4, 15 SB_CARRY; fitted freely
+#: ``add`` went to 0 and its LUTs to the blocks' constant terms), the known-weight products
+#: as measured on iCE40 (above), and the three features no sweep point has (``mx_term_reg``,
+#: ``rq_low_and``, ``rq_zp_odd``) at ECP5's LUT4 figures, not measured on iCE40.
+FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
+                          "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
 COEFFICIENTS["xc7"] = COEFFICIENTS["xcup"]
-COEFFICIENTS["ice40"] = COEFFICIENTS["ecp5"]
 
 #: LUTs per distinct column of a ROM in soft logic, by address bits, measured with Yosys on
 #: ROMs of random contents (by hand; the fit script does not refit them): ``counter`` for a
