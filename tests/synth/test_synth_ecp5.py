@@ -16,6 +16,7 @@ from .conftest import require_yowasp
 from .designs import compile_tiny_mlp
 from .estimate import check_estimate
 from .expected import expected_dsps
+from .timing import check_timing
 
 pytestmark = pytest.mark.synth
 
@@ -74,16 +75,7 @@ def test_dsp_count_equals_the_multipliers_of_the_manifest(synthesized):
 def test_fmax_and_critical_path(synthesized):
     out, result, data = synthesized
     manifest = json.loads((out / "manifest.json").read_text())
-    assert 1 < data["fmax_mhz"] < 1000
-    assert data["target_mhz"] == 150 and data["seed"] == 1
-    assert data["throughput_inferences_per_s"] == pytest.approx(
-        data["fmax_mhz"] * 1e6 / manifest["predicted"]["ii"], rel=1e-6)
-    path = data["critical_path"]
-    # the period is the path's delay (nextpnr: Fmax = 1 / critical path delay)
-    assert 1000 / path["delay_ns"] == pytest.approx(data["fmax_mhz"], rel=0.02)
-    names = {layer["name"] for layer in manifest["layers"]} | {
-        "dwc_1_0", "in_fifo_1_0", "hwgen_top", "harness"}
-    assert path["blocks"] and set(path["blocks"]) <= names
+    path = check_timing(out, data)
     for end in ("from", "to"):
         cell, block = path[end]["cell"], path[end]["block"]
         instance = {layer["name"]: layer["instance"] for layer in manifest["layers"]}.get(block)

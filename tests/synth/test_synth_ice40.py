@@ -12,6 +12,7 @@ from tests.fixtures.cli_helpers import run_cli
 
 from .conftest import require_yowasp
 from .estimate import check_estimate
+from .timing import check_timing
 
 pytestmark = pytest.mark.synth
 
@@ -40,15 +41,7 @@ def test_ice40_multiplies_in_luts(synthesized):
 
 def test_ice40_fmax_names_a_block(synthesized):
     out, data = synthesized
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert 1 < data["fmax_mhz"] < 1000 and data["seed"] == 1
-    assert data["throughput_inferences_per_s"] == pytest.approx(
-        data["fmax_mhz"] * 1e6 / manifest["predicted"]["ii"], rel=1e-6)
-    path = data["critical_path"]
-    assert 1000 / path["delay_ns"] == pytest.approx(data["fmax_mhz"], rel=0.02)
-    names = {layer["name"] for layer in manifest["layers"]} | {
-        "dwc_1_0", "in_fifo_1_0", "hwgen_top", "harness"}
-    assert path["blocks"] and set(path["blocks"]) <= names
+    check_timing(out, data)
 
 
 def test_ice40_estimate_within_the_cost_models_targets(synthesized):
