@@ -78,23 +78,23 @@ def test_a_rom_past_16_words_read_into_logic_counts_its_varying_tails_and_no_sel
     (``mx_rom``, benchmarks/bench_mx_weight_rom.py); the int MVAUs' split rule elsewhere."""
     from hwgen.perf.cost import cost_target
     from hwgen.perf.cost.memory import rom_from_words
-    from hwgen.perf.cost.tally import Tally, split_without_select, varying_tail_columns
+    from hwgen.perf.cost.tally import Tally, split_without_select
 
     # column 0 varies everywhere, column 1 only in the first 16 words, column 2 is bit 0 of
-    # the address (no LUT), column 3 a duplicate of column 0
+    # the address (no LUT, in its tail neither), column 3 a duplicate of column 0
     words = []
     for a in range(18):
-        c0 = (a * 7 + 3) % 5 > 2
+        c0 = (a * 7 + 3) % 5 > 1
         c1 = a < 16 and a % 3 == 0
         words.append(c0 | (c1 << 1) | ((a & 1) << 2) | (c0 << 3))
-    assert varying_tail_columns(words, 4) == 1
-    assert varying_tail_columns(words[:16], 4) == 0
+    rom = rom_from_words(words, 4, sync_read=True, counter_address=True)
+    assert rom.tail == 1
+    assert rom_from_words(words[:16], 4, sync_read=True).tail == 0
     assert split_without_select("ecp5", 18) and not split_without_select("ecp5", 16)
     assert not split_without_select("ecp5", 36) and not split_without_select("xcup", 18)
-    rom = rom_from_words(words, 4, sync_read=True, counter_address=True)
     assert rom.distinct == 2
     t = Tally(cost_target("ecp5"))
-    t.rom("weights", rom, tail=varying_tail_columns(words, 4))
+    t.rom("weights", rom, decoded=True)
     assert t.features["mx_rom"] == 3 and t.features["rom"] == 0
     u = Tally(cost_target("ecp5"))
     u.rom("weights", rom)

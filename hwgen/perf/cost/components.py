@@ -118,7 +118,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
               registered_operands: bool = False, registered_write: bool = False,
               dot_zeros: int = 0, in_mux_feature: str = "in_mux",
-              weights_tail: int | None = None) -> None:
+              weights_decoded: bool = False) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
@@ -136,8 +136,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     flip-flops.
     ``in_mux_feature``: the feature the select between the latched beat and the buffer counts
     in (a binary MVAU's, whose inputs feed no multipliers, has its own on LUT6 targets).
-    ``weights_tail``: the weight ROM's read register feeds logic (the MX MVAU's decoders),
-    this many of its distinct columns varying past the last power of two (``Tally.rom``).
+    ``weights_decoded``: the weight ROM's read register feeds logic (the MX MVAU's
+    decoders; ``Tally.rom``'s ``decoded``).
     """
     in_used = in_bits if in_used is None else in_used
     t.block()
@@ -148,7 +148,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.reg(range_bits(depth + 1))                 # credits
     t.add(range_bits(depth + 1))
     t.reg(4 + fold_bits)                         # stage-1 control and fold
-    t.rom("weights", weights, tail=weights_tail)
+    t.rom("weights", weights, decoded=weights_decoded)
     if registered_operands:
         t.reg(index_bits(nf * sf) if nf * sf > 1 else 0)     # the weight address
         if nf > 1:

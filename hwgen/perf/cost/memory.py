@@ -60,6 +60,10 @@ class Rom:
     counter_address : bool
         Addressed by a counter (a weight ROM) rather than by a register (a fold table):
         Yosys maps the two differently in soft logic.
+    tail : int
+        Of the ``distinct`` columns, those whose words past the last power of two (the last
+        ``r`` of ``2**k + r``) are not all equal: an ECP5 column of 17-31 words read into
+        logic costs one LUT more for them (``tally.split_without_select``).
     registered_output : bool
         Read without a clock straight into a register (counted by the block, not here: the
         pipelined requantizer's tables): ``memory_dff`` merges that register into the read
@@ -74,6 +78,7 @@ class Rom:
     sync_read: bool
     counter_address: bool = False
     registered_output: bool = False
+    tail: int = 0
 
     @property
     def address_bits(self) -> int:
@@ -140,15 +145,20 @@ def rom_from_bits(matrix: np.ndarray, *, sync_read: bool, counter_address: bool 
     depth, width = matrix.shape
     varying = matrix[:, (matrix != matrix[:1]).any(axis=0)] if depth else matrix
     columns = varying.shape[1]
-    distinct = 0
+    distinct = tail = 0
     if columns:
-        unique = set(_column_keys(varying).tolist())
+        keys = _column_keys(varying).tolist()
         # an address bit (or its complement) as a column costs no LUT
         address = np.arange(depth)[:, None] >> np.arange(max(1, depth).bit_length())
         trivial = np.concatenate([address & 1, 1 - (address & 1)], axis=1).astype(np.uint8)
-        distinct = len(unique) - len(unique & set(_column_keys(trivial).tolist()))
+        kept = set(keys) - set(_column_keys(trivial).tolist())
+        distinct = len(kept)
+        if depth & (depth - 1):
+            low = 1 << (depth.bit_length() - 1)
+            varies = (varying[low:] != varying[low:low + 1]).any(axis=0)
+            tail = len({k for k, v in zip(keys, varies.tolist(), strict=True) if v} & kept)
     return Rom(depth=depth, width=width, columns=columns, distinct=distinct, sync_read=sync_read,
-               counter_address=counter_address)
+               counter_address=counter_address, tail=tail)
 
 
 def _bram_cost(depth: int, width: int, target: CostTarget):

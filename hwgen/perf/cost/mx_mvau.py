@@ -29,7 +29,7 @@ from .arith import adder_tree, index_bits, range_bits, signed_tree_full_adders, 
 from .components import counter, fold_table, mvau_core, requant_lane
 from .memory import rom_from_words
 from .model import cost_function
-from .tally import Tally, varying_tail_columns
+from .tally import Tally
 
 __all__ = ["mx_mvau_features", "mx_mvau_cost", "log_shifter_bits", "term_select_luts"]
 
@@ -136,12 +136,12 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     group_bits = term_bits + max(1, math.ceil(math.log2(max(gl, 2))))
     step_bits = group_bits + shift_max + max(1, math.ceil(math.log2(max(groups, 2))))
     word_bits = p.pe * p.simd * cb + (p.pe * p.simd // 2 if is_micro(p) else 0)
-    words = mx_element_words(p)
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
-              weights=rom_from_words(words, word_bits, sync_read=True, counter_address=True),
+              weights=rom_from_words(mx_element_words(p), word_bits, sync_read=True,
+                                     counter_address=True),
               # the ROM's read register feeds the element decoders: past 16 words on ECP5 a
               # column's last words cost a LUT where they vary, and no select (measured)
-              weights_tail=varying_tail_columns(words, word_bits),
+              weights_decoded=True,
               dot_bits=step_bits, acc_bits=p.acc_bits,
               bias=np.array(p.acc_bias.tolist(), dtype=object).reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth, dot_stages=2,

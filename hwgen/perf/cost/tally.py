@@ -120,8 +120,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-import numpy as np
-
 from .arith import Tree
 from .coefficients import ROM_LUTS, ROM_SPLIT_SELECT
 from .memory import Ram, Rom, bram_tiles, lutram_banks, lutram_primitives, memory_style
@@ -189,20 +187,6 @@ def split_without_select(target: str, depth: int) -> bool:
     ROM, read into its products, takes the select (:func:`rom_luts_of_depth`), and so does
     every ROM on iCE40, which has no wide-mux cell (not measured there)."""
     return 16 < depth < 32 and target == "ecp5"
-
-
-def varying_tail_columns(words, width: int) -> int:
-    """Of the distinct columns of a ROM of ``words`` (``width`` bits each), those whose words
-    past the last power of two are not all equal (:func:`split_without_select`)."""
-    depth = len(words)
-    if depth < 3 or depth & (depth - 1) == 0:
-        return 0                                          # a power of two: no tail
-    low = 1 << ((depth - 1).bit_length() - 1)
-    bits = np.array([[(int(w) >> b) & 1 for b in range(width)] for w in words],
-                    dtype=np.uint8).reshape(depth, width)
-    columns = {bits[:, c].tobytes(): c for c in range(width)
-               if (bits[:, c] != bits[0, c]).any()}
-    return sum(1 for c in columns.values() if (bits[low:, c] != bits[low, c]).any())
 
 
 class Tally:
@@ -327,19 +311,17 @@ class Tally:
                              a_signed=signed, b_signed=signed)
 
     def rom(self, name: str, rom: Rom, *, selected: bool = False,
-            tail: int | None = None) -> str:
+            decoded: bool = False) -> str:
         """A ROM; its read register too when it reads synchronously. Returns its style.
         ``selected``: read at the shared requantizer's address select, its columns in soft
         logic counted as ``rq_table`` (LUTs measured inside the blocks), not ``rom``.
-        ``tail``: a weight ROM whose read register feeds logic (the MX MVAU's element
-        decoders), the distinct columns whose words past the last power of two vary
-        (:func:`varying_tail_columns`): see :func:`split_without_select`."""
+        ``decoded``: a weight ROM whose read register feeds logic (the MX MVAU's element
+        decoders): see :func:`split_without_select`."""
         style = memory_style(rom, self.target)
         if style == "bram":
             self.bram += bram_tiles(rom, self.target)
-        elif rom.columns and tail is not None and split_without_select(self.target.name,
-                                                                       rom.depth):
-            self.features["mx_rom"] += rom.distinct + tail
+        elif rom.columns and decoded and split_without_select(self.target.name, rom.depth):
+            self.features["mx_rom"] += rom.distinct + rom.tail
             if rom.sync_read:
                 self.reg(rom.distinct)
         elif rom.columns:
