@@ -60,17 +60,17 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.5893, "inc_lut": 3.504, "csa": 2.4741, "mux": 1.0912, "mux_n": 0.8308,
-            "in_mux": 5.024, "acc_mux": 1.8377, "term_sel": 0.6786, "popcount": 1.4274,
-            "cmp_lut": 10.8368, "rom": 1.8128, "soft_mul": 0.5132, "soft_mul_lut": 0.0443,
-            "ram_ff": 0.0094, "rq_g_bits": 15.7066, "rq_s": 55.1871, "rq_var": 283.2529,
-            "rq_shift": 2.4901, "rq_lshift": 0.8929, "rq_mux": 2.2174, "mx_decode": 6.9479,
-            "mx_align": 0.3702, "mx_quant": 3.0921, "rq_table": 0.9945, "dwc_pick": 1.0267,
-            "dwc_ctl": 0.615, "win_read": 0.9448, "wr_ctl": 3.7428, "rq_sh_bits": 17.693,
-            "mx_in_tree": 7.6011,
+            "add_lut": 1.6091, "inc_lut": 3.2441, "csa": 2.4278, "mux": 0.8545, "mux_n": 0.5919,
+            "in_mux": 5.0065, "acc_mux": 2.0354, "term_sel": 0.6576, "popcount": 1.395,
+            "cmp_lut": 23.0241, "rom": 1.8289, "soft_mul": 0.5149, "soft_mul_lut": 0.3019,
+            "ram_ff": 0.1391, "rq_g_bits": 15.6331, "rq_s": 55.2092, "rq_var": 290.5957,
+            "rq_shift": 2.4781, "rq_lshift": 0.8867, "rq_mux": 1.9999, "mx_decode": 6.8407,
+            "mx_align": 0.2817, "mx_quant": 3.153, "rq_table": 0.9886, "dwc_pick": 1.025,
+            "dwc_ctl": 0.6139, "win_read": 0.8939, "bwn_csa": 0.0068, "wr_ctl": 5.1812,
+            "rq_sh_bits": 17.4562, "mx_in_tree": 8.0239,
         },
         "ff": {
-            "reg": 1.0007, "reg_dsp": 0.8048, "ram_ff": 0.9182, "block": 29.1836,
+            "reg": 1.0027, "reg_dsp": 0.886, "ram_ff": 0.9532, "block": 12.9033,
         },
         "carry": {
             "carry": 0.3407, "soft_mul": 0.0931, "block": 21.7037, "rq_g_carry": 1.175,

@@ -54,7 +54,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
         if style == "lutram":
             depth_banks = lutram_banks(ram, t.target)
         if style == "bram" and t.target.bram_ram_ffs:
-            # measured on ECP5 (sweep points w02, p01, p04, d03): beside the DP16KD's data
+            # measured on ECP5 (sweep points w02, p01, p04, d03; iCE40 alike): beside the data
             # registers, about an address's worth of registers on its address ports
             t.reg(addr_bits + 1)
             bypass = True
@@ -175,7 +175,7 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
         t.reg(index_bits(q))
     # each beat bit: one of the row banks' and column banks' read registers, or the pad
     # value (then the output FIFO's LUT RAM: nothing merges into its write data)
-    # On ECP5 a block-RAM line buffer's read passes a select between the DP16KD's data and
+    # On ECP5 (and iCE40) a block-RAM line buffer's read passes a select between its data and
     # a bypass register (the flip-flops ``bram_ram_ffs`` counts): a LUT4 a bit, which the
     # pad select shares (measured on sweep point p04: padding it adds no LUT; its 4-bit
     # elements made 8-bit add a LUT4 a bit, as they do not on xcup's RAMB18E2)

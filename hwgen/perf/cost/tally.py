@@ -339,8 +339,9 @@ class Tally:
         style = memory_style(ram, self.target)
         if style == "bram":
             self.bram += bram_tiles(ram, self.target)
-            # measured on ECP5 (line buffers in DP16KD: sweep points w02, p01, p04, d03):
-            # two flip-flops per data bit outside the block RAM
+            # flip-flops per data bit outside the block RAM (``bram_ram_ffs``), measured on
+            # ECP5 (line buffers in DP16KD: sweep points w02, p01, p04, d03: two) and on
+            # iCE40 (SB_RAM40_4K: one, the write data's bypass register)
             self.reg(self.target.bram_ram_ffs * ram.width)
         elif style == "lutram":
             self.lutram += lutram_primitives(ram, self.target)

@@ -125,7 +125,15 @@ COST_TARGETS = {
         name="ice40", lut_inputs=4, carry_bits=1, dsp=None, carry_min_bits=3,
         rom_logic_cost=1 / 16, ram_logic_cost=1.0,
         brams=(BramMode(abits=12, widths=(2, 4, 8, 16), cost=64, tiles=1),),
-        lutram_sdp=(), lutram_sp=()),
+        lutram_sdp=(), lutram_sp=(),
+        # a memory's never-read data bits (an MX input's unused exponents) have no
+        # flip-flops and no RAM bits: the same as ECP5's (sweep points m06, m07, m12, m13
+        # over-counted 220-630 FF each without it; every BRAM count stays exact)
+        ram_drops_unused_bits=True,
+        # an SB_RAM40_4K written and read at once: Yosys keeps the write data in a register
+        # (an SB_DFF a data bit, D the RAM's WDATA) and selects it where the addresses
+        # meet (a sliding window's line buffer of 16 / 32 bits alone: 16 / 31 such SB_DFF)
+        bram_ram_ffs=1),
 }
 
 
