@@ -236,10 +236,13 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: iCE40 (fitted on the sweep synthesised with ``synth_ice40``): an adder bit is one SB_LUT4
 #: beside its SB_CARRY (a registered 16-bit add alone: 16 SB_LUT4, 15 SB_CARRY; fitted freely
 #: ``add`` went to 0 and its LUTs to the blocks' constant terms), the known-weight products
-#: as measured on iCE40 (above), and the three features no sweep point has (``mx_term_reg``,
-#: ``rq_low_and``, ``rq_zp_odd``) at ECP5's LUT4 figures, not measured on iCE40.
+#: as measured on iCE40 (above), and the four features no sweep point has (``mx_term_reg``,
+#: ``rq_low_and``, ``rq_zp_odd``, ``dwc_onehot``) at ECP5's LUT4 figures, not measured on
+#: iCE40 (``dwc_onehot`` counts LUT4 functions of a width converter's one-hot count, the same
+#: logic on both; the fit left it at 0, and the binary MLP's up-sizer at 12 LUT4 against 75).
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
-                          "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0}}
+                          "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
+                          "dwc_onehot": 0.89}}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
