@@ -2,6 +2,7 @@
 
     python benchmarks/bench_depthwise_parts.py [--targets xcup,ecp5] [--points d02,d01,d03]
                                                [--alone noacc,norq,gemm]
+                                               [--lanes [--acc 12,24,30]]
 
 Each sweep point's depthwise unit (benchmarks/cost_sweep.py) is synthesised with the sweep's
 Yosys script (benchmarks/yosys_batch.py; the block under a top, as in the sweep), then again
@@ -149,14 +150,17 @@ def synthesise(pid: str, target: str, *, alone: str = "") -> dict:
             for step, top in zip(steps, designs, strict=True)}
 
 
-def requantizer_alone(pid: str, target: str, steps=("as", "rqflat", "gemm", "shift0")):
+def requantizer_alone(pid: str, target: str, steps=("as", "rqflat", "gemm", "shift0"),
+                      acc_widths=()):
     """The unit's requantizer synthesised alone (its ports the design's; as the unit builds
-    it, not pipelined) for each parameter step: ``{step: (LUTs, model)}``."""
+    it, not pipelined) for each parameter step and, as it is, at each accumulator width of
+    ``acc_widths``: ``{step: (LUTs, model)}``."""
     p0 = depthwise_block(pid)
     out = {}
-    for step in steps:
+    for step in [*steps, *(f"acc{bits}" for bits in acc_widths)]:
         p = params_of(p0, (step,))
-        dut = Requantizer(acc_bits=p.acc_bits, output_type=p.output_type,
+        acc_bits = int(step[3:]) if step.startswith("acc") else p.acc_bits
+        dut = Requantizer(acc_bits=acc_bits, output_type=p.output_type,
                           multiplier=p.multiplier.reshape(p.groups, p.pe),
                           shift=p.shift.reshape(p.groups, p.pe), rounding=p.rounding,
                           zero_point=p.out_zero_point, out_min=p.out_min, out_max=p.out_max)
@@ -164,7 +168,7 @@ def requantizer_alone(pid: str, target: str, steps=("as", "rqflat", "gemm", "shi
         lut = synthesize_alone(top, verilog.convert(dut, name=top, emit_src=False), target,
                                WORK / target / "lanes")["lut"]
         t = Tally(cost_target(target))
-        requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
+        requantizer(t, acc_bits=acc_bits, out_bits=p.output_type.bits,
                     multiplier=p.multiplier.reshape(p.groups, p.pe),
                     shift=p.shift.reshape(p.groups, p.pe), rounding=p.rounding.value,
                     lanes=p.pe)
@@ -198,6 +202,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lanes", action="store_true",
                         help="the unit's requantizer alone (as is, rqflat, gemm, shift0) "
                              "in place of the block")
+    parser.add_argument("--acc", default="",
+                        help="with --lanes: accumulator widths to synthesise the requantizer "
+                             "at besides the unit's own")
     args = parser.parse_args(argv)
     # (a real requantizer is built for ``norq`` only to ask its latency)
     warnings.filterwarnings("ignore", message=".*created but never used")
@@ -210,7 +217,9 @@ def main(argv=None) -> int:
                 p = depthwise_block(pid)
                 print(f"  {pid} requantizer alone ({p.pe} lanes, groups {p.groups}): " + ", ".join(
                     f"{step} {lut} / model {model:.0f} ({lut / p.pe:.1f} a lane)"
-                    for step, (lut, model) in requantizer_alone(pid, target).items()),
+                    for step, (lut, model) in requantizer_alone(
+                        pid, target, acc_widths=[int(a) for a in args.acc.split(",") if a]
+                    ).items()),
                     flush=True)
             elif args.alone:
                 luts = synthesise(pid, target, alone=args.alone)

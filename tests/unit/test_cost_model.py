@@ -691,3 +691,24 @@ def test_window_block_ram_read_bypass_shares_the_pad_select(pads, target, win_re
     tally = tally_of(sliding_window_features, window, target)
     assert tally.bram > 0
     assert tally.features["win_read"] == win_read
+
+
+def test_depthwise_sum_with_one_group_is_its_adder_with_the_preload_folded_in():
+    from hwgen.ir.blocks.depthwise import DepthwiseParams
+    from hwgen.perf.cost.arith_blocks import depthwise_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.depthwise_factory import depthwise_layer
+    one, four = (DepthwiseParams.from_layer(depthwise_layer(0, image=(5, 5, 4), pe=pe))
+                 for pe in (4, 1))
+    assert (one.groups, four.groups) == (1, 4)
+    # one group, DSP products: the running sum's adder in LUTs, no preload select apart
+    t = tally_of(depthwise_features, one, XCUP)
+    assert t.features["dw_sum"] == one.pe * one.acc_bits
+    assert t.features["acc_mux"] == 0
+    # groups: the preload select as before, the adder left to the fitted selects
+    t = tally_of(depthwise_features, four, XCUP)
+    assert t.features["dw_sum"] == 0
+    assert t.features["acc_mux"] == four.pe * four.acc_bits
+    # no DSP products (iCE40): the adder is counted as an adder, the select as before
+    t = tally_of(depthwise_features, one, "ice40")
+    assert t.features["dw_sum"] == 0 and t.features["acc_mux"] == one.pe * one.acc_bits

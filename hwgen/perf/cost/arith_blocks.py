@@ -116,7 +116,16 @@ def depthwise_features(p: DepthwiseParams, t: Tally) -> None:
     product = t.multiply(p.input_type.bits, p.weight_type.bits, p.acc_bits, count=lanes,
                          a_signed=p.input_type.signed)
     t.add(p.acc_bits, count=lanes, dsp_input=product.dsp > 0)
-    t.features["acc_mux"] += lanes * p.acc_bits            # first tap: the bias
+    if p.groups == 1 and product.dsp:
+        # One group: the running sum is one register and the bias a constant. Yosys packs
+        # no post-adder (each DSP a bare multiply), so the adder is a LUT a bit beside its
+        # carry cells (on ECP5 the CCU2Cs' own) and the preload select folds into that LUT
+        # (``dw_sum``, measured in d02: the select 1 LUT of 72 bits on xcup and on ECP5).
+        # With groups the adder's LUTs merge with the group and preload selects, which the
+        # fit carries (``mux_n``, ``acc_mux``; measured together only)
+        t.features["dw_sum"] += lanes * p.acc_bits
+    else:
+        t.features["acc_mux"] += lanes * p.acc_bits            # first tap: the bias
     t.reg(1 + lanes * p.acc_bits + (index_bits(p.groups) if p.groups > 1 else 0))
     requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.groups, lanes),

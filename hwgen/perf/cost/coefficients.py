@@ -218,13 +218,23 @@ COEFFICIENTS = {
 #: 135, m12 73, m08 169, m05 10 LUT4 for 1168 / 576 / 278 / 143 / 79 / 130 shifter bits
 #: (0.08-2.1 a bit, median 0.64): 0.72; fitted it went to 0.15, pulled down by m10, whose
 #: ROM was counted 1,189 LUT4 for 839 (the split rule's select, which its ROM does not take).
+#: ``dw_sum`` (a depthwise unit's running-sum adder bits with one group, its products DSPs):
+#: Yosys packs no post-adder (every DSP48E2 of d02, and of d03, is a bare multiply, OPMODE
+#: 005, C = 0), so the adder is a LUT a bit beside its CARRY4s on xcup, and the preload
+#: select (a constant bias or the one running register) folds into that LUT (``python
+#: benchmarks/bench_depthwise_parts.py --points d02``: taking the select away removes 1 LUT6
+#: of 72 bits; the requantizer removed in the block, less the requantizer alone (``--lanes``),
+#: 528 - 486 = 42 LUT6 for the adders' 40 high bits it takes with it; the 32 low bits left as
+#: 38 LUT2): 1.0. On ECP5 the adder's LUTs are its CCU2Cs' own and the select folds the same
+#: way (1 LUT4 of 72 bits): 0.
 FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_low_and": 1.62, "rq_zp_odd": 0.0, "wr_ctl": 1.08,
                           "wr_bypass": 0.95, "bin_rom": 1.0, "bin_in_mux": 1.0,
                           "bwn_dot": 2.58, "cmp_signed": 0.0, "mx_sign": 2.2,
                           "dwc_onehot": 1.04, "rq_table": 1.0, "mx_in_mux": 1.0,
                           "mx_term_log": 0.55, "mx_csa": 1.32, "mx_in_tree": 0.11,
-                          "known_mul": 0.66, "known_mul2": 1.23, "known_tree": 1.62}},
+                          "known_mul": 0.66, "known_mul2": 1.23, "known_tree": 1.62,
+                          "dw_sum": 1.0}},
          "ecp5": {"lut": {"thr_cmp": 0.18, "mx_term_reg": 0.87, "rq_low_and": 2.14,
                           "rq_zp_odd": 22.0, "wr_ctl": 0.7, "wr_bypass": 0.65,
                           "cmp_signed": 5.4, "mx_sign": 1.45, "dwc_onehot": 0.89,
@@ -232,7 +242,7 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
                           "rq_sh_shift": 1.2, "mx_in_mux": 1.0, "mx_term_log": 0.82,
                           "mx_csa": 2.07, "mx_in_tree": 2.59, "known_mul": 1.11,
                           "known_mul2": 1.98, "known_tree": 2.1, "csa_dsp": 1.45, "mx_rom": 1.0,
-                          "mx_align": 0.72}}}
+                          "mx_align": 0.72, "dw_sum": 0.0}}}
 #: iCE40 (fitted on the sweep synthesised with ``synth_ice40``): an adder bit is one SB_LUT4
 #: beside its SB_CARRY (a registered 16-bit add alone: 16 SB_LUT4, 15 SB_CARRY; fitted freely
 #: ``add`` went to 0 and its LUTs to the blocks' constant terms), the known-weight products

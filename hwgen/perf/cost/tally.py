@@ -53,6 +53,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``rq_shift``    their shifter: width x shift register bits
 ``rq_g_carry``  carry cells of the gemmlowp requantizers' adders and comparators
 ``rq_s_carry``  carry cells of the single-rounding requantizers' adders and comparators
+``dw_sum``      a depthwise unit's running-sum adder bits (lanes x accumulator bits) with
+                one group and DSP products: the adder is not the DSP's (a LUT a bit beside
+                the carry cells on LUT6), its preload select folded in
 ``mx_decode``   MX element code bits decoded (sign, mantissa, exponent, specials)
 ``mx_term_log``  MX product bits shifted into terms by their exponent offsets, counted by
                 the bits each stage of the shifter can set
@@ -138,7 +141,7 @@ FEATURES = (
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
-    "known_mul2", "known_tree", "mx_rom",
+    "known_mul2", "known_tree", "mx_rom", "dw_sum",
 )
 
 
