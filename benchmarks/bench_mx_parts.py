@@ -14,13 +14,19 @@ target in one Yosys run (the script ``hwgen synth`` runs, benchmarks/yosys_batch
 
 - ``no_sign``: the weight decoders' sign tied to 0, so the sign application ``Mux(sign,
   -mant, mant)`` in front of the mantissa product is a wire;
+- ``sign_wire``: the sign application ``Mux(sign, -mant, mant)`` of every decoder (weights'
+  and an MX input's) replaced by the wire ``Cat(mant, sign)`` read as signed: the negation
+  and its select go, but the signed mantissa keeps its width and a live sign bit, so the
+  product, the terms and the trees stay signed and as wide (``no_sign`` makes every term of
+  a block on unsigned or MX inputs non-negative, and Yosys then drops the trees' sign
+  extension too); ``wsign_wire`` / ``xsign_wire``: the weights' or the MX input's only;
 - ``no_exp``: their exponent offset tied to 0 (an MX input's decoders' too), so the term
   shift ``prod << exp`` is a wire;
 - ``no_xexp``: an MX input's decoders' exponent offset alone tied to 0 (points whose input
   element format differs from the weights'), so the terms shift by the weights' exponent
   only (the input's group alignment stays);
-- ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them), so the term's NaN
-  zeroing goes;
+- ``no_nan``: their NaN / Inf flags tied to 0 (formats that have them; an MX input's
+  decoders' too), so the term's NaN zeroing goes;
 - ``no_align``: the weight span taken as 0, so the block alignment by the shared exponents
   is a wire (points whose span is not 0);
 - ``no_xalign``: an MX input's group shift (by its shared exponent) taken as 0 (its NaN and
@@ -69,7 +75,7 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from amaranth.hdl import Elaboratable, Module, Mux, Signal, signed  # noqa: E402
+from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal, signed  # noqa: E402
 from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
 from cost_sweep import build_point  # noqa: E402
@@ -89,9 +95,10 @@ from hwgen.perf.cost.mx_mvau import mx_mvau_features  # noqa: E402
 from hwgen.quant.mx import mx_format  # noqa: E402
 
 VARIANTS = ("whole", "no_sign", "no_exp", "no_nan", "no_align", "kept_tree", "no_rom",
-            "no_in_mux", "no_xexp")
+            "no_in_mux", "no_xexp", "sign_wire")
 #: the cost model's LUT features for each removed structure
-FEATURES = {"no_sign": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
+FEATURES = {"no_sign": ("mx_sign",), "sign_wire": ("mx_sign",), "wsign_wire": ("mx_sign",),
+            "xsign_wire": ("mx_sign",), "no_exp": ("mx_term_log", "mx_term_reg"),
             "no_xexp": ("mx_term_log",),
             "no_nan": (), "no_align": ("mx_align",), "no_xalign": ("mx_align",),
             "kept_tree": ("mx_csa", "add"),
@@ -248,13 +255,32 @@ def _variant_verilog(params, variant: str, top: str) -> str:
         terms.groups = [(0, nan, zero) for _, nan, zero in terms.groups]
         return terms
 
+    wire = "".join(part[0] for part in parts if part in ("wsign_wire", "xsign_wire"))
+    wire = "wx" if "sign_wire" in parts else wire
     try:
         with mock.patch.object(MxMvau, "_decode_inputs",
-                               no_input_shift if "no_xalign" in parts else decode_inputs):
+                               no_input_shift if "no_xalign" in parts else decode_inputs), \
+                mock.patch.object(mvau_module, "Mux", _sign_wire_mux(wire) if wire else Mux):
             text = verilog.convert(BlockTop(block), name=top, emit_src=False)
         return _keep_trees(text, top) if "kept_tree" in parts else text
     finally:
         mvau_module.MxElementDecoder = saved
+
+
+def _sign_wire_mux(which: str):
+    """``Mux`` for ``hwgen.hw.mx.mvau`` that turns a decoder's sign application ``Mux(o_sign,
+    -o_mant, o_mant)`` into ``Cat(o_mant, o_sign).as_signed()`` (``which``: ``"w"`` the
+    weights' in ``elaborate``, ``"x"`` the MX input's in ``_decode_inputs``, ``"wx"`` both);
+    every other ``Mux`` is left as it is."""
+
+    def mux(sel, a, b):
+        if getattr(sel, "name", None) == "o_sign":
+            site = "x" if sys._getframe(1).f_code.co_name == "_decode_inputs" else "w"
+            if site in which:
+                return Cat(b, sel).as_signed()
+        return Mux(sel, a, b)
+
+    return mux
 
 
 def _applies(params, variant: str) -> bool:
@@ -262,7 +288,9 @@ def _applies(params, variant: str) -> bool:
         return all(_applies(params, part) for part in variant.split("+"))
     elem = mx_format(params.weight_format).element if params.weight_int_type is None else None
     if variant == "no_nan":
-        return elem is not None and elem.kind == "float"
+        # a float weight's or MX input's element (the decoders of both are tied)
+        x_elem = params.input_type.mx.element if is_mx_format(params.input_dtype) else None
+        return any(e is not None and e.kind == "float" for e in (elem, x_elem))
     if variant == "no_exp":
         # the decoders of weights and MX inputs alike are tied (``_decoder_tying``)
         x_elem = params.input_type.mx.element if is_mx_format(params.input_dtype) else None
@@ -272,6 +300,11 @@ def _applies(params, variant: str) -> bool:
         return (is_mx_format(params.input_dtype) and elem is not params.input_type.mx.element
                 and params.input_type.mx.element.max_exp > 0
                 and (elem is None or elem.name != params.input_type.mx.element.name))
+    if variant.endswith("sign_wire"):
+        w_sm = elem is not None and elem.kind in ("float", "micro")
+        x_in = is_mx_format(params.input_dtype)
+        x_sm = x_in and params.input_type.mx.element.kind in ("float", "micro")
+        return {"sign_wire": w_sm or x_sm, "wsign_wire": w_sm, "xsign_wire": x_sm}[variant]
     if variant == "no_align":
         return params.weight_span > 0
     if variant == "no_xalign":
