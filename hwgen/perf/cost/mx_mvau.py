@@ -69,6 +69,11 @@ def _sign_magnitude(fmt) -> bool:
     return getattr(fmt, "kind", "int") in ("float", "micro")
 
 
+def _has_special(fmt) -> bool:
+    """An element format with a NaN or an Inf code (OCP E4M3 / E5M2, E3M2 / E2M3 have none)."""
+    return getattr(fmt, "nan", "none") != "none" or getattr(fmt, "has_inf", False)
+
+
 def _requantizer(t: Tally, p: MxMvauParams) -> None:
     """``MxRequantizer``: ``(acc x qm + 2**(s-1)) >> s`` per lane, zero point, saturation
     (NaN lanes give the smallest code)."""
@@ -155,8 +160,9 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     decoders = lanes + (p.simd if mx_in else 0)
     t.features["mx_decode"] += lanes * cb + (p.simd * x_elem.bits if mx_in else 0)
     # a sign-magnitude element's sign applied, ``Mux(sign, -mant, mant)``: the signed
-    # mantissa's bits (``mx_sign``), LUTs and carry cells in front of the product. An int
-    # element's ``|q|`` and its sign undo each other: Yosys leaves no LUT of it
+    # mantissa's bits (``mx_sign``), LUTs and carry cells in front of the product (measured
+    # with the sign a live wire, so the terms stay signed: ``sign_wire``). An int element's
+    # ``|q|`` and its sign undo each other: Yosys leaves no LUT of it
     t.features["mx_sign"] += (lanes * w_mant if _sign_magnitude(w_fmt) else 0) + \
         (p.simd * x_mant if mx_in and _sign_magnitude(x_elem) else 0)
     t.features["mx_carry"] += decoders * -(-max(w_mant, x_mant) // t.target.carry_bits)
@@ -168,9 +174,14 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
         # and NaN zeroing are its synchronous reset), each bit a mux of its own, in LUTs
         t.features["mx_term_reg"] += lanes * term_select_luts(prod_bits, max_exp,
                                                               t.target.lut_inputs)
-    elif max_exp:
-        # the shifter's stages (``mx_term_log``, measured in the blocks with the trees kept)
-        t.features["mx_term_log"] += lanes * log_shifter_bits(prod_bits, max_exp)
+    else:
+        if max_exp:
+            # the shifter's stages (``mx_term_log``, measured in the blocks with the trees kept)
+            t.features["mx_term_log"] += lanes * log_shifter_bits(prod_bits, max_exp)
+        if mx_in and _has_special(x_elem):
+            # an MX input's element can be NaN / Inf: each lane zeroes its term, ``Mux(nan, 0,
+            # term)`` (``mx_nan``, a term bit; measured in the blocks, ``no_nan``)
+            t.features["mx_nan"] += lanes * term_bits
     # else the term is the product itself: no exponent to shift by, and only an E4M3 / E5M2
     # element has a NaN to zero (MXINT8 and int weights on int or MXINT8 inputs): a wire
     if p.weight_block:

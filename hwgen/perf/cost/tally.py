@@ -111,6 +111,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 (measured in the block: one LUT a bit)
 ``mx_in_tree``  the MX block trees' full adders again where an MX input's exponent shifts
                 the terms (measured in the block: they cost more than apart)
+``mx_nan``      term bits of the MX MVAU's lanes whose MX input element can be NaN / Inf (the
+                term zeroed, ``Mux(nan, 0, term)``; measured in the block)
 ``known_mul``   distinct function bits of an int MVAU's soft products by constant weights
                 (one step; ``known_weights.known_function_bits``)
 ``known_mul2``  the same of products whose weight is one of two by the step (two steps)
@@ -141,7 +143,7 @@ FEATURES = (
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
-    "known_mul2", "known_tree", "mx_rom", "dw_sum",
+    "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan",
 )
 
 
