@@ -141,7 +141,7 @@ COEFFICIENTS = {
 #: ``sign_wire`` variant; ``python benchmarks/bench_mx_parts.py --targets ecp5 --points
 #: m13,m05,m08,m12 --variants no_sign,sign_wire``, ``--points m01,m11,m02,m03 --variants
 #: sign_wire``): on ECP5 111 / 58 / 7 / 115 / 14 / 32 / 62 / 78 LUT4 for 160 / 80 / 128 / 160
-#: / 48 / 96 / 80 / 80 bits (m13, m05, m08, m12, m01, m11, m02, m03: 0.05-0.73 a bit; its
+#: / 48 / 96 / 80 / 80 bits (m13, m05, m08, m12, m01, m11, m02, m03: 0.05-0.98 a bit; its
 #: carry cells, 3-4 a lane, go as with ``no_sign``), least squares 0.58; on xcup (``--targets
 #: xcup --points m13,m05,m08 --variants sign_wire``) 123 / 79 / 104 LUT6 for 160 / 80 / 128
 #: bits, 0.81.
