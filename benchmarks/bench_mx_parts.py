@@ -2,7 +2,7 @@
 
     python benchmarks/bench_mx_parts.py [--targets xcup,ecp5] [--points m01,m03,m04,m05,m08]
                                         [--variants no_sign,no_exp,no_nan,no_align,kept_tree,
-                                                    no_rom,no_in_mux,no_xexp]
+                                                    no_rom,no_in_mux,no_xexp,sign_wire]
                                         [--parts | --trees] [--out out/bench_mx_parts]
 
 Block variants: each sweep point's MX MVAU (benchmarks/cost_sweep.py; int inputs, so every
