@@ -65,9 +65,9 @@ COEFFICIENTS = {
             "cmp_lut": 23.0241, "rom": 1.8289, "soft_mul": 0.5149, "soft_mul_lut": 0.3019,
             "ram_ff": 0.1391, "rq_g_bits": 15.6331, "rq_s": 55.2092, "rq_var": 290.5957,
             "rq_shift": 2.4781, "rq_lshift": 0.8867, "rq_mux": 1.9999, "mx_decode": 6.8407,
-            "mx_align": 0.2817, "mx_quant": 3.153, "rq_table": 0.9886, "dwc_pick": 1.025,
+            "mx_align": 0.2817, "mx_quant": 3.4771, "rq_table": 0.9886, "dwc_pick": 1.025,
             "dwc_ctl": 0.6139, "win_read": 0.8939, "bwn_csa": 0.0068, "wr_ctl": 5.1812,
-            "rq_sh_bits": 17.4562, "mx_in_tree": 8.0239,
+            "rq_sh_bits": 17.4562, "mx_nan": 6.6405,
         },
         "ff": {
             "reg": 1.0027, "reg_dsp": 0.886, "ram_ff": 0.9532, "block": 12.9033,
