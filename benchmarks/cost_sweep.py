@@ -133,6 +133,11 @@ POINTS = (
     # over the steps (NF = SF = 1) or of two values, so Yosys multiplies by constants; held out
     ("i36", _int(8, 9, 8, 9, w=4, a=4, signed=True), True),
     ("i37", _int(8, 9, 4, 9, w=4, a=4, signed=True), True),
+    # the same conv1 shape at one step with PE 4 (4 x 9) and at two with PE 8 (16 x 9): the
+    # sweep's only fitted int MVAUs of one or two steps with signed int4 codes, so that the
+    # fit sees few-step blocks (no input select, no weight ROM) and their zero-shift lanes
+    ("i38", _int(4, 9, 4, 9, w=4, a=4, signed=True), False),
+    ("i39", _int(16, 9, 8, 9, w=4, a=4, signed=True), False),
     # XNOR, binary-weight and ternary MVAUs (FINN-R's cases 1 x 8 and 8 x 64 among them)
     ("b01", _bin("xnor", 32, 64, 1, 8), False),
     ("b02", _bin("xnor", 64, 64, 4, 16), False),

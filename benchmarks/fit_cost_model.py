@@ -55,7 +55,8 @@ FIT_FEATURES = {
             "dwc_pick", "dwc_ctl", "win_read", "mx_term_reg", "bwn_csa", "mx_csa",
             "rq_low_and", "tern_term", "rq_zp_odd", "wr_ctl", "wr_bypass",
             "cmp_signed", "mx_sign", "dwc_onehot", "rq_sh", "rq_sh_bits",
-            "rq_sh_shift", "mx_in_mux", "mx_in_tree", "mx_rom", "dw_sum", "mx_nan"),
+            "rq_sh_shift", "mx_in_mux", "mx_in_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0",
+            "rq_g0_bits"),
     "ff": ("reg", "reg_dsp", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }

@@ -712,3 +712,18 @@ def test_depthwise_sum_with_one_group_is_its_adder_with_the_preload_folded_in():
     # no DSP products (iCE40): the adder is counted as an adder, the select as before
     t = tally_of(depthwise_features, one, "ice40")
     assert t.features["dw_sum"] == 0 and t.features["acc_mux"] == one.pe * one.acc_bits
+
+
+def test_gemmlowp_lane_without_a_right_shift_is_counted_apart():
+    from hwgen.perf.cost.components import requant_lane
+    from hwgen.perf.cost.tally import Tally
+    counts = {}
+    for name, right in (("none", [0, 0]), ("const", [3, 3]), ("per_fold", [0, 2])):
+        t = Tally(cost_target("xcup"))
+        requant_lane(t, product_bits=48, right_values=right, out_bits=8, rounding="gemmlowp")
+        counts[name] = t.features
+    # a right shift of 0 at every fold: no rounding divide, its own lane and bits
+    assert counts["none"]["rq_g0"] == 1 and counts["none"]["rq_g0_bits"] == 48 - 30
+    assert counts["none"]["rq_g"] == 0
+    for name in ("const", "per_fold"):
+        assert counts[name]["rq_g"] == 1 and counts[name]["rq_g0"] == 0

@@ -204,8 +204,12 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     if rounding == "gemmlowp":
         high = max(product_bits - 30, 1)
         kept = max(high - right_values[0], 1) if constant else high
-        t.features["rq_g"] += 1
-        t.features["rq_g_bits"] += kept
+        # a right shift of 0 at every fold: RoundingDivideByPOT by 1 is the value itself (its
+        # mask, remainder and threshold constants), no rounding divide: a lane of its own
+        # (``rq_g0``, ``rq_g0_bits``; measured alone, benchmarks/bench_requant_lanes.py)
+        no_shift = constant and right_values[0] == 0
+        t.features["rq_g0" if no_shift else "rq_g"] += 1
+        t.features["rq_g0_bits" if no_shift else "rq_g_bits"] += kept
         t.features["rq_g_carry"] += (math.ceil((high + 1) / t.target.carry_bits)
                                      + 4 * math.ceil((kept + 1) / t.target.carry_bits))
     else:

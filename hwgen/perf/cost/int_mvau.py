@@ -37,7 +37,8 @@ __all__ = ["int_mvau_features", "int_mvau_cost", "weight_steps", "packed_pairs",
 LOW_BITS = 18
 #: A shared requantizer's lane (``SharedRequantizer``, ``SF > 1``): its gemmlowp rounding
 #: counted apart from a lane per PE's (:func:`block_requantizer`).
-SHARED_LANE_FEATURES = {"rq_g": "rq_sh", "rq_g_bits": "rq_sh_bits"}
+SHARED_LANE_FEATURES = {"rq_g": "rq_sh", "rq_g_bits": "rq_sh_bits", "rq_g0": "rq_sh",
+                        "rq_g0_bits": "rq_sh_bits"}
 #: ... and, where its shift changes per fold, its shifter (``rq_shift``: the product's high
 #: bits x the shift register's bits) apart from a lane per PE's too
 SHARED_SHIFT_FEATURES = {"rq_shift": "rq_sh_shift"}

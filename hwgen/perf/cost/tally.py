@@ -41,6 +41,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 depth, measured inside the blocks (``Tally.rom(..., selected=True)``)
 ``rq_g``        requantizer lanes with gemmlowp rounding (the per-lane constant part)
 ``rq_g_bits``   their bits after the rounding shift (narrow when the shift is constant)
+``rq_g0``       gemmlowp lanes whose right shift is 0 at every fold (no rounding divide),
+                counted here instead of ``rq_g``
+``rq_g0_bits``  and their bits after the high multiply, instead of ``rq_g_bits``
 ``rq_sh``       of those, the lanes of an int MVAU's shared requantizer (``SF > 1``),
                 counted here instead of ``rq_g``
 ``rq_sh_bits``  and their bits, instead of ``rq_g_bits`` (on LUT4 targets also where the
@@ -143,7 +146,7 @@ FEATURES = (
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
-    "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan",
+    "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits",
 )
 
 
