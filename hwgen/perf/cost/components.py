@@ -22,7 +22,7 @@ from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
            "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable",
-           "shifted_acc_low_bits", "odd_zero_clamp"]
+           "shifted_acc_low_bits", "odd_zero_clamp", "FOLDED_PRELOAD_FOLDS"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -113,6 +113,11 @@ def shifted_acc_low_bits(bias, zeros: int) -> int:
     return len(columns - {(0,) * len(rows)})
 
 
+#: Most folds whose bias table and preload select a LUT6 target folds into the accumulators'
+#: adders (:func:`mvau_core`).
+FOLDED_PRELOAD_FOLDS = 8
+
+
 def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom,
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
@@ -173,14 +178,20 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.reg(pe * (dot_bits - dot_zeros))           # registered dot products
     bias = np.asarray(bias, dtype=object)
     bias_bits = width(min(int(bias.min()), -1), max(int(bias.max()), 0))
-    preload = fold_table(t, "bias", bias, bits=bias_bits)
+    # On LUT6 targets, with at most FOLDED_PRELOAD_FOLDS folds an accumulator bit's next sum is
+    # one LUT6 of ``first``, the fold (3 bits: the bias table's address), the accumulator bit
+    # and the dot product's: the bias table and the preload select fold into the adder's LUT
+    # (measured on xcup: g06's first int MVAU, 8 folds, bias table and select 2 LUT6 against
+    # 37 counted; the preload select alone -2 to +2 LUT6 on ten int MVAUs of 1 to 4 folds)
+    folded = t.target.lut_inputs >= 6 and nf <= FOLDED_PRELOAD_FOLDS
+    preload = None if folded else fold_table(t, "bias", bias, bits=bias_bits)
     summed = acc_bits - dot_zeros                # the accumulator bits the dots reach
     t.reg(pe * summed + 1 + fold_bits)           # accumulators, acc_valid, acc_fold
     if dot_zeros:
         t.reg(shifted_acc_low_bits(bias, dot_zeros))
     t.add(summed, count=pe)
-    if not (registered_operands and sf == 1):    # (else every step adds to the bias)
-        t.features["acc_mux"] += pe * summed     # preload or running sum (into the adder)
+    if not (registered_operands and sf == 1 or folded):   # (else every step adds to the
+        t.features["acc_mux"] += pe * summed     # bias) preload or running sum (into the adder)
     del preload
     if flags:
         t.reg(2 * pe)
