@@ -421,7 +421,9 @@ def test_dot_products_low_zeros_have_no_register_adder_or_select():
     for target in ("xcup", "ecp5"):
         plain, shifted = core(target, 0), core(target, 3)
         assert plain.features["reg"] - shifted.features["reg"] == 2 * 3 + 2 * 3 - 3
-        assert (plain.features["acc_mux"], shifted.features["acc_mux"]) == (2 * 10, 2 * 7)
+        # (on xcup two folds' preload select is the adder's own LUT6: none at all)
+        selects = (0, 0) if target == "xcup" else (2 * 10, 2 * 7)
+        assert (plain.features["acc_mux"], shifted.features["acc_mux"]) == selects
         assert plain.features["add"] + plain.features["add_lut"] > \
             shifted.features["add"] + shifted.features["add_lut"]
 
@@ -712,3 +714,26 @@ def test_soft_products_of_one_or_two_steps_are_counted_by_their_known_weights(ta
     # ECP5 multiplies int4 codes in DSPs: no product is known logic
     ecp5 = tally_of(int_mvau_features, one, "ecp5")
     assert ecp5.dsp > 0 and not ecp5.features.get("known_mul", 0)
+
+
+@pytest.mark.parametrize("target, folds, folded", [
+    ("xcup", 8, True), ("xcup", 9, False), ("xc7", 2, True), ("ecp5", 2, False),
+    ("ice40", 2, False)])
+def test_a_lut6_adder_takes_the_bias_table_and_preload_select_up_to_eight_folds(
+        target, folds, folded):
+    """With at most 8 folds an accumulator bit's next sum is one LUT6 of ``first``, the
+    fold's 3 bits, its own bit and the dot product's: no bias table, no preload select
+    (measured on xcup's g06). LUT4 targets and more folds keep both."""
+    from hwgen.perf.cost.components import FOLDED_PRELOAD_FOLDS, mvau_core
+    from hwgen.perf.cost.memory import rom_from_fields
+    from hwgen.perf.cost.tally import Tally
+
+    assert FOLDED_PRELOAD_FOLDS == 8
+    t = Tally(COST_TARGETS[target])
+    bias = [[3 * f + lane for lane in range(2)] for f in range(folds)]   # varies by fold
+    mvau_core(t, nf=folds, sf=4, pe=2, in_bits=4,
+              weights=rom_from_fields(np.arange(8 * folds).reshape(4 * folds, 2) % 2, 1,
+                                      sync_read=False),
+              dot_bits=5, acc_bits=10, bias=bias, out_bits=2, depth=2)
+    assert (t.features["acc_mux"] == 0) == folded
+    assert any(name == "bias" for name, *_ in t.memories) == (not folded)
