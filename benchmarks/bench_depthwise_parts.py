@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import inspect
-import textwrap
 import time
 import warnings
 from dataclasses import replace
@@ -42,9 +40,8 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
-import yosys_batch
 from amaranth.back import verilog
-from bench_int_mvau_parts import _Truncate
+from bench_int_mvau_parts import _Truncate, block_luts, patched_elaborate
 from cost_sweep import build_point
 from cpu_time import child_cpu_seconds
 from yosys_batch import BlockTop, synthesize_alone
@@ -75,18 +72,6 @@ def depthwise_block(pid: str):
     return next(b for b in build_point(pid).blocks if getattr(b, "kind", "") == "depthwise")
 
 
-def _patched_unit(steps):
-    """``DepthwiseUnit`` with the lines of ``steps`` (:data:`REPLACED`) changed."""
-    source = textwrap.dedent(inspect.getsource(rtl_depthwise.DepthwiseUnit.elaborate))
-    for step in steps:
-        old, new = REPLACED[step]
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    scope = dict(vars(rtl_depthwise))
-    exec(compile(source, rtl_depthwise.__file__, "exec"), scope)  # noqa: S102
-    return type("DepthwiseVariant", (DepthwiseUnit,), {"elaborate": scope["elaborate"]})
-
-
 @contextlib.contextmanager
 def rtl_variant(done):
     """The unit's RTL with the RTL steps in ``done`` applied; yields the component class."""
@@ -95,7 +80,8 @@ def rtl_variant(done):
             stack.enter_context(mock.patch.object(
                 rtl_depthwise, "Requantizer",
                 functools.partial(_Truncate, rtl_depthwise.Requantizer)))
-        yield _patched_unit([s for s in REPLACED if s in done])
+        yield patched_elaborate(DepthwiseUnit, rtl_depthwise,
+                                [REPLACED[s] for s in REPLACED if s in done])
 
 
 def params_of(p, done):
@@ -145,9 +131,7 @@ def synthesise(pid: str, target: str, *, alone: str = "") -> dict:
             top = f"{pid}_{step}"
             designs[top] = verilog.convert(BlockTop(unit(params=params_of(p, done))), name=top)
     work = WORK / target / (f"{pid}_alone" if alone else pid)
-    result = yosys_batch.synthesize_batch(designs, target, work)["designs"]
-    return {step: result[top]["layer_0"]["resources"]["lut"]
-            for step, top in zip(steps, designs, strict=True)}
+    return dict(zip(steps, block_luts(designs, target, work), strict=True))
 
 
 def requantizer_alone(pid: str, target: str, steps=("as", "rqflat", "gemm", "shift0"),

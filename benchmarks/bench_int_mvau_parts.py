@@ -84,16 +84,23 @@ REPLACED = {"nosel": ("with m.If(from_stream1):", "with m.If(1):"),
             "noacc": ("else Mux(first2, bias[pe], self.acc[pe])", "else self.acc[pe]")}
 
 
-def _patched_core(steps):
-    """``MvauCore`` with the lines of ``steps`` (:data:`REPLACED`) changed in ``elaborate``."""
-    source = textwrap.dedent(inspect.getsource(rtl_mvau_core.MvauCore.elaborate))
-    for step in steps:
-        old, new = REPLACED[step]
+def patched_elaborate(cls, module, lines):
+    """A subclass of component ``cls`` (defined in ``module``) whose ``elaborate`` has each
+    ``(old, new)`` of ``lines`` replaced, each ``old`` found exactly once: an RTL variant
+    made for a measurement only."""
+    source = textwrap.dedent(inspect.getsource(cls.elaborate))
+    for old, new in lines:
         assert source.count(old) == 1, old
         source = source.replace(old, new)
-    scope = dict(vars(rtl_mvau_core))
-    exec(compile(source, rtl_mvau_core.__file__, "exec"), scope)  # noqa: S102
-    return type("MvauCoreVariant", (rtl_mvau_core.MvauCore,), {"elaborate": scope["elaborate"]})
+    scope = dict(vars(module))
+    exec(compile(source, module.__file__, "exec"), scope)  # noqa: S102
+    return type(f"{cls.__name__}Variant", (cls,), {"elaborate": scope["elaborate"]})
+
+
+def block_luts(designs: dict, target: str, work: Path) -> list[int]:
+    """The LUTs of each design's one block (``BlockTop``'s ``layer_0``), in one Yosys run."""
+    result = yosys_batch.synthesize_batch(designs, target, work)["designs"]
+    return [result[top]["layer_0"]["resources"]["lut"] for top in designs]
 
 
 def _first_term(m, terms, *, every, stages, name):
@@ -127,7 +134,8 @@ def rtl_variant(step: str, *, alone: bool = False):
     """The block's RTL as ``step`` (and every step before it, unless ``alone``) builds it."""
     done = (step,) if alone else STEPS[:STEPS.index(step) + 1]
     with contextlib.ExitStack() as stack:
-        core = _patched_core([s for s in REPLACED if s in done])
+        core = patched_elaborate(rtl_mvau_core.MvauCore, rtl_mvau_core,
+                                 [REPLACED[s] for s in REPLACED if s in done])
         stack.enter_context(mock.patch.object(rtl_int_mvau, "MvauCore", core))
         if "notree" in done:
             stack.enter_context(mock.patch.object(rtl_int_mvau, "pipelined_sum", _first_term))
@@ -194,9 +202,7 @@ def synthesise(spec: str, target: str, *, alone: str = "") -> dict:
             params = p if alone else params_of(p, step)
             designs[top] = verilog.convert(BlockTop(IntMvau(params=params)), name=top)
     work = WORK / target / (f"{pid}_alone" if alone else pid)
-    result = yosys_batch.synthesize_batch(designs, target, work)["designs"]
-    return {step: result[top]["layer_0"]["resources"]["lut"]
-            for step, top in zip(steps, designs, strict=True)}
+    return dict(zip(steps, block_luts(designs, target, work), strict=True))
 
 
 def print_point(spec: str, target: str, luts: dict) -> None:
