@@ -177,22 +177,22 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
     t.reg(pe * (dot_bits - dot_zeros))           # registered dot products
     bias = np.asarray(bias, dtype=object)
-    bias_bits = width(min(int(bias.min()), -1), max(int(bias.max()), 0))
     # On LUT6 targets, with at most FOLDED_PRELOAD_FOLDS folds an accumulator bit's next sum is
     # one LUT6 of ``first``, the fold (3 bits: the bias table's address), the accumulator bit
     # and the dot product's: the bias table and the preload select fold into the adder's LUT
     # (measured on xcup: g06's first int MVAU, 8 folds, bias table and select 2 LUT6 against
     # 37 counted; the preload select alone -2 to +2 LUT6 on ten int MVAUs of 1 to 4 folds)
     folded = t.target.lut_inputs >= 6 and nf <= FOLDED_PRELOAD_FOLDS
-    preload = None if folded else fold_table(t, "bias", bias, bits=bias_bits)
+    if not folded:
+        fold_table(t, "bias", bias, bits=width(min(int(bias.min()), -1), max(int(bias.max()), 0)))
     summed = acc_bits - dot_zeros                # the accumulator bits the dots reach
     t.reg(pe * summed + 1 + fold_bits)           # accumulators, acc_valid, acc_fold
     if dot_zeros:
         t.reg(shifted_acc_low_bits(bias, dot_zeros))
     t.add(summed, count=pe)
-    if not (registered_operands and sf == 1 or folded):   # (else every step adds to the
-        t.features["acc_mux"] += pe * summed     # bias) preload or running sum (into the adder)
-    del preload
+    # preload or running sum into the adder (none where every step adds to the bias)
+    if not (registered_operands and sf == 1 or folded):
+        t.features["acc_mux"] += pe * summed
     if flags:
         t.reg(2 * pe)
         t.logic(2 * pe)
