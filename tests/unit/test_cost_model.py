@@ -727,3 +727,54 @@ def test_gemmlowp_lane_without_a_right_shift_is_counted_apart():
     assert counts["none"]["rq_g"] == 0
     for name in ("const", "per_fold"):
         assert counts[name]["rq_g"] == 1 and counts[name]["rq_g0"] == 0
+
+
+# -- iCE40's LUT multipliers ------------------------------------------------------------------
+
+def test_a_product_by_a_constant_counts_a_row_per_set_bit_of_its_odd_part():
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(ICE40)
+    # 88 = 0b1011000: the three trailing zeros are a shift, the odd part 0b1011 three rows
+    t.multiply_constant(10, 88, 24, count=2)
+    assert t.features["soft_set"] == 10 * 3 * 2 and t.features["soft_ab"] == 0
+    t.multiply_constant(10, 64, 24)                 # a power of two: wiring, no product
+    assert t.features["soft_set"] == 60
+
+
+def test_a_product_of_two_variables_counts_its_operand_bit_pairs():
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(ICE40)
+    t.multiply(8, 9, 16, count=3)
+    assert t.features["soft_ab"] == 8 * 9 * 3 and t.features["soft_set"] == 0
+    # xcup: the same product is a DSP48E2, no LUT multiplier
+    x = Tally(XCUP)
+    x.multiply(8, 9, 16, count=3)
+    assert x.dsp == 3 and x.features["soft_ab"] == 0
+
+
+def test_a_requantizer_product_by_a_per_fold_table_counts_the_bits_some_fold_sets():
+    from hwgen.perf.cost.components import requant_multiply
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(ICE40)
+    # two folds: the low 17-bit piece has bits 0, 3 (fold 0) and 3, 5 (fold 1) set, the
+    # high 14-bit piece bit 1 (fold 1): three rows and one row of the 20-bit accumulator
+    values = [(1 << 0) | (1 << 3), (1 << 3) | (1 << 5) | (1 << 18)]
+    requant_multiply(t, acc_bits=20, values=values, varying=True)
+    assert t.features["soft_ab"] == 20 * (3 + 1)
+
+
+def test_a_packed_pair_counts_its_two_weight_fields_in_luts():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    p = random_mvau_params(np.random.default_rng(5), mh=8, mw=16, pe=2, simd=4, w_bits=4,
+                           in_bits=8)
+    plain, packed = replace(p, dsp_packing="off"), replace(p, dsp_packing="auto")
+    assert packed.packed_pairs == 1 and plain.packed_pairs == 0
+    # per input code one product of the code (9 bits with its sign) and both 4-bit weights
+    # with a sign bit between them, in place of two int4 x uint8 products (the code's zero
+    # sign bit is no operand bit); the requantizers' products are the same in both
+    one = tally_of(int_mvau_features, packed, "ice40").features["soft_ab"]
+    two = tally_of(int_mvau_features, plain, "ice40").features["soft_ab"]
+    assert one - two == p.simd * (2 * 4 + 1) * 9 - 2 * p.simd * 4 * 8

@@ -60,13 +60,15 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.6079, "inc_lut": 3.3342, "csa": 2.194, "mux": 0.8031, "mux_n": 0.5429,
-            "in_mux": 5.4181, "acc_mux": 2.2082, "popcount": 1.3725, "cmp_lut": 26.0888,
-            "rom": 1.8292, "soft_mul": 0.5171, "ram_ff": 0.159, "rq_g_bits": 13.6579,
-            "rq_s": 52.1386, "rq_var": 311.6843, "rq_shift": 2.4226, "rq_lshift": 2.0066,
-            "rq_mux": 1.7126, "mx_decode": 6.7163, "mx_align": 0.209, "mx_quant": 3.4897,
-            "rq_table": 0.9966, "dwc_pick": 1.0251, "dwc_ctl": 0.614, "win_read": 0.8949,
-            "bwn_csa": 0.3208, "wr_ctl": 5.5514, "rq_sh_bits": 15.8623, "mx_nan": 6.6827,
+            "add_lut": 1.5863, "inc_lut": 3.5745, "csa_dsp": 3.82, "mux": 0.8262, "mux_n": 0.5849,
+            "popcount": 1.5763, "cmp_lut": 16.2994, "rom": 1.6469, "soft_mul_lut": 1.9216,
+            "ram_ff": 0.1316, "rq_g_bits": 0.5302, "rq_s": 52.0751, "rq_s_bits": 0.2134,
+            "rq_var": 217.3252, "rq_shift": 0.2334, "rq_serial": 40.9631, "rq_lshift": 0.3027,
+            "rq_mux": 2.246, "mx_decode": 1.438, "mx_align": 0.4175, "mx_quant": 3.4749,
+            "thr_cmp": 3.2058, "rq_table": 0.4496, "mx_term_log": 1.2254, "dwc_pick": 1.027,
+            "dwc_ctl": 0.6152, "win_read": 0.9305, "bwn_csa": 1.1701, "tern_term": 1.2618,
+            "wr_ctl": 5.4406, "rq_sh_bits": 11.2702, "mx_nan": 1.1491, "soft_ab": 2.4127,
+            "soft_set": 2.2482,
         },
         "ff": {
             "reg": 1.0013, "reg_dsp": 0.8863, "ram_ff": 0.95, "block": 13.2532,
@@ -284,9 +286,20 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: ``rq_low_and``, ``rq_zp_odd``, ``dwc_onehot``) at ECP5's LUT4 figures, not measured on
 #: iCE40 (``dwc_onehot`` counts LUT4 functions of a width converter's one-hot count, the same
 #: logic on both; the fit left it at 0, and the binary MLP's up-sizer at 12 LUT4 against 75).
+#: iCE40's LUT multipliers are counted as they spend (``soft_ab``, ``soft_set``: a variable
+#: product's operand bit pairs, a constant product's variable bits x set bits) in place of
+#: maccmap's sign-extended partial products (``soft_mul``): measured alone 2.6-2.9 and
+#: 1.8-2.2 LUT4 a unit, fitted in the blocks 2.0 / 2.4 ("iCE40's LUT multipliers" in
+#: docs/synthesis.md). xcup and ECP5 keep ``soft_mul`` (their few soft products: the
+#: measured int4 pairings). ``in_mux`` (the step's select between the latched beat and the
+#: input buffer) measured inside six int MVAUs, 2.00-2.19 LUT4 a bit on five
+#: (``bench_int_mvau_parts.py --targets ice40 --points i11,i29,i25,i18,g04/0,i06``; i06 4.16).
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
                           "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
-                          "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0}}
+                          "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0,
+                          "soft_mul": 0.0, "in_mux": 2.1}}
+for _target in ("xcup", "ecp5"):
+    FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0)
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -262,13 +262,20 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
+
+    def rows(low: int = 0, bits: int = 31) -> int:
+        # a product by a per-fold table's registered read has a row for each bit some fold
+        # sets (Yosys drops the register's constant-0 bits): in LUTs, its operand pairs
+        return set_bits((int(v) >> low) & ((1 << bits) - 1) for v in values).bit_count()
+
     if narrow_bits:
         low = NARROW_LOW_BITS
         t.cmp(acc_bits, constant=True)
         t.cmp(acc_bits, constant=True)
         t.mux(narrow_bits)
         if varying:
-            t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low)
+            t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low,
+                       operand_pairs=narrow_bits * rows(low, 31 - low))
             # acc << k where bit k of qm is set: x or 0 (a feature of its own, measured
             # alone: no sweep point has a narrow lane, so the fit cannot weigh it)
             t.features["rq_low_and"] += low * narrow_bits
@@ -281,19 +288,22 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         low_bits = MULTIPLIER_PIECES[0][1]
         if varying:
             t.mux(low_bits)                             # the piece in front of the port
-        t.multiply(acc_bits, low_bits + 1, acc_bits + low_bits + 1)
+        pieces = [(int(v) >> low) & ((1 << bits) - 1) for v in values
+                  for low, bits in MULTIPLIER_PIECES]
+        t.multiply(acc_bits, low_bits + 1, acc_bits + low_bits + 1,
+                   operand_pairs=acc_bits * set_bits(pieces).bit_count())
         t.add(product_bits, dsp_input=True)             # the two pieces' products summed
         return product_bits
     if acc_bits > SPLIT_ACC_BITS:
         if varying:
-            t.multiply(acc_bits, m_bits, product_bits)
+            t.multiply(acc_bits, m_bits, product_bits, operand_pairs=acc_bits * rows())
         else:
             t.multiply_constant(acc_bits, values[0], product_bits)
         return product_bits
     for low, bits in MULTIPLIER_PIECES:
         y_bits = acc_bits + bits + 1
         if varying:
-            t.multiply(acc_bits, bits + 1, y_bits)
+            t.multiply(acc_bits, bits + 1, y_bits, operand_pairs=acc_bits * rows(low, bits))
         else:
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
     t.add(product_bits, dsp_input=True)                 # the two partial products summed

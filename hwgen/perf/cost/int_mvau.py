@@ -98,8 +98,10 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
         if pairs:
             # one multiply per pair and input code: the code times w1 above w0's 18-bit field
             operand = LOW_BITS + w_t.bits + 1
+            # (in LUTs, the operand's low field above w0 is copies of w0's sign bit)
             product = product + t.multiply(operand, x_bits, operand + x_bits,
-                                           count=pairs * p.simd)
+                                           count=pairs * p.simd,
+                                           operand_pairs=(2 * w_t.bits + 1) * x_bits)
         dot_trees(t, p, dsp_leaves=product.dsp > 0)
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)

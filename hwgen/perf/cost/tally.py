@@ -33,6 +33,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
 ``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
+``soft_ab``     operand bit pairs of products of two variables left to LUTs (``a x b``; a
+                packed pair's operand as its two weight fields and a sign bit): what a LUT
+                multiplier spends, counted on iCE40 in place of ``soft_mul``
+``soft_set``    of products by a constant left to LUTs, the variable's bits x the set bits of
+                the constant's odd part (a row of the variable for each): iCE40 too
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
 ``rq_lshift``   product bits x stages of the per-fold left shift (gemmlowp, shift > 0)
 ``rq_mux``      bits of the shared requantizer's selects (round 0 or a snapshot)
@@ -146,7 +151,8 @@ FEATURES = (
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
-    "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits",
+    "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
+    "soft_set",
 )
 
 
@@ -281,9 +287,14 @@ class Tally:
     # -- multipliers and memories -------------------------------------------------------------
     def multiply(self, a_bits: int, b_bits: int, y_bits: int, *, count: int = 1,
                  a_signed: bool = True, b_signed: bool = True,
-                 soft_bits: int | None = None) -> Product:
+                 soft_bits: int | None = None, operand_pairs: int | None = None,
+                 constant_set_bits: int | None = None) -> Product:
         """``count`` products; ``soft_bits``: the partial-product bits of all of them if they
-        stay in logic, where the caller knows an operand's bits (constant weights)."""
+        stay in logic, where the caller knows an operand's bits (constant weights);
+        ``operand_pairs``: one product's varying operand bit pairs where an operand has
+        fields of copies or constants (in place of ``a_bits x b_bits``);
+        ``constant_set_bits``: ``b`` is a constant with this many set bits in its odd part
+        (:meth:`multiply_constant`)."""
         product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
                              b_signed=b_signed)
         if product.dsp > 1 and not self.target.dsp.cascade:
@@ -300,6 +311,12 @@ class Tally:
             self.features["soft_mul_lut"] += min(y_bits, a_bits + b_bits) * count
         else:
             self.features["soft_mul"] += product.soft_bits
+            if product.dsp == 0:
+                if constant_set_bits is not None:
+                    self.features["soft_set"] += a_bits * constant_set_bits * count
+                else:
+                    pairs = a_bits * b_bits if operand_pairs is None else operand_pairs
+                    self.features["soft_ab"] += pairs * count
         return product
 
     def multiply_constant(self, var_bits: int, constant: int, y_bits: int, *, count: int = 1,
@@ -316,7 +333,8 @@ class Tally:
             return Product()
         c_bits = constant.bit_length() + (1 if signed else 0)
         return self.multiply(var_bits, c_bits, max(y_bits - zeros, 1), count=count,
-                             a_signed=signed, b_signed=signed)
+                             a_signed=signed, b_signed=signed,
+                             constant_set_bits=constant.bit_count())
 
     def rom(self, name: str, rom: Rom, *, selected: bool = False,
             decoded: bool = False) -> str:
