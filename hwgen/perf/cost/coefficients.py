@@ -289,7 +289,7 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: iCE40's LUT multipliers are counted as they spend (``soft_ab``, ``soft_set``: a variable
 #: product's operand bit pairs, a constant product's variable bits x set bits) in place of
 #: maccmap's sign-extended partial products (``soft_mul``): measured alone 2.6-2.9 and
-#: 1.8-2.2 LUT4 a unit, fitted in the blocks 2.0 / 2.4 ("iCE40's LUT multipliers" in
+#: 1.8-2.2 LUT4 a unit, fitted in the blocks 2.41 / 2.25 ("iCE40's LUT multipliers" in
 #: docs/synthesis.md). xcup and ECP5 keep ``soft_mul`` (their few soft products: the
 #: measured int4 pairings). ``in_mux`` (the step's select between the latched beat and the
 #: input buffer) measured inside six int MVAUs, 2.00-2.19 LUT4 a bit on five
