@@ -624,6 +624,30 @@ def test_read_select_luts_by_hand(sources, padded, lut_inputs, luts):
     assert read_select_luts(sources, padded, lut_inputs) == luts
 
 
+@pytest.mark.parametrize(("sources", "padded", "luts"), [
+    (1, False, 0), (1, True, 1),          # a wire; register or pad value: one gate
+    (3, True, 3),                         # no PFUMX to join two LUT4s: three two-way selects
+    (12, True, 12),
+])
+def test_read_select_luts_without_wide_multiplexers(sources, padded, luts):
+    from hwgen.perf.cost.stream import read_select_luts
+    assert read_select_luts(sources, padded, 4, wide_muxes=False) == luts
+    assert not cost_target("ice40").wide_muxes and cost_target("ecp5").wide_muxes
+
+
+def test_ice40_window_read_stages_count_two_way_selects():
+    from hwgen.perf.cost.stream import rotation_luts
+    # one tap row, three column banks and the pad, a 72-bit beat: 3 LUT4 a bit on iCE40
+    # against 2 with ECP5's PFUMX; one function of every source is ABC's either way
+    stage = dict(word=24, row_banks=1, tap_rows=1, tap_cols=3, padded=True, lut_inputs=4,
+                 bank_words=64)
+    assert rotation_luts(**stage, wide_muxes=False) == 72 * 3
+    assert rotation_luts(**stage) == 72 * 2
+    one = dict(word=16, row_banks=4, tap_rows=3, tap_cols=3, padded=True, lut_inputs=4,
+               bank_words=2)
+    assert rotation_luts(**one, wide_muxes=False) == rotation_luts(**one)
+
+
 def test_rotation_luts_keep_stages_that_fit_one_lut6_and_flatten_on_lut4():
     from hwgen.perf.cost.stream import rotation_luts
     # sweep point w06: 4 row banks x 3 column banks of 16 bits (2 words each), padded, 144

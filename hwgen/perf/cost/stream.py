@@ -182,24 +182,31 @@ def sliding_window_features(p: SlidingWindowParams, t: Tally) -> None:
     t.features["win_read"] += rotation_luts(word=word, row_banks=row_banks, tap_rows=r,
                                             tap_cols=q, padded=padded or bypass,
                                             lut_inputs=t.target.lut_inputs,
-                                            bank_words=depth)
+                                            bank_words=depth,
+                                            wide_muxes=t.target.wide_muxes)
     stream_fifo(t, "fifo", width_bits=beat, depth=p.out_fifo_depth)
 
 
-def read_select_luts(sources: int, padded: bool, lut_inputs: int) -> int:
+def read_select_luts(sources: int, padded: bool, lut_inputs: int, *,
+                     wide_muxes: bool = True) -> int:
     """LUTs of one bit that selects one of ``sources`` registers (or, ``padded``, a
     constant): a LUT of ``k`` inputs selects among ``k - 2`` leaves (two of four on a LUT4,
     four of six on a LUT6: the rest are select bits), the target's wide multiplexers
     (PFUMX / L6MUX21, MUXF7 / MUXF8) join the LUTs, and the pad flag is one more leaf.
-    One source and no pad is a wire."""
+    Without wide multiplexers (iCE40) the LUT4s join themselves: a tree of two-way selects,
+    ``leaves - 1`` (w05's window alone on iCE40, 9 lanes of 3 columns and the pad: 92 LUT4
+    more padded than not, where two a bit counted 33 fewer). One source and no pad is a
+    wire."""
     leaves = sources + (1 if padded else 0)
     if leaves < 2:
         return 0
+    if not wide_muxes:
+        return leaves - 1
     return -(-leaves // (lut_inputs - 2))
 
 
 def rotation_luts(*, word: int, row_banks: int, tap_rows: int, tap_cols: int, padded: bool,
-                  lut_inputs: int, bank_words: int) -> int:
+                  lut_inputs: int, bank_words: int, wide_muxes: bool = True) -> int:
     """LUTs of the window's read data between the banks' read registers and the output
     FIFO: each tap row from its row bank (``row_banks`` ways, one select per tap row and
     column bank), the columns rotated into tap order (``tap_cols`` ways) and the pad value.
@@ -214,10 +221,12 @@ def rotation_luts(*, word: int, row_banks: int, tap_rows: int, tap_cols: int, pa
     CNN's conv1 window: about 5 LUT4 a bit). Why the bank depth decides is not known.
     """
     beat = tap_rows * tap_cols * word
-    rows = read_select_luts(row_banks, False, lut_inputs)
-    cols = read_select_luts(tap_cols, padded, lut_inputs)
+    rows = read_select_luts(row_banks, False, lut_inputs, wide_muxes=wide_muxes)
+    cols = read_select_luts(tap_cols, padded, lut_inputs, wide_muxes=wide_muxes)
     if (rows <= 1 and cols <= 1) or bank_words > 2:
         return beat * (rows + cols)
+    # (one function of every source: ABC's own LUT4s, the same without wide multiplexers:
+    # sweep point w06 on iCE40, 1,605 LUT4 against 1,671 counted so)
     return beat * read_select_luts(row_banks * tap_cols, padded, lut_inputs)
 
 

@@ -84,6 +84,9 @@ class CostTarget:
     #: puts on a carry chain; a narrower one is left to LUTs (xilinx/arith_map.v fails
     #: ``Y_WIDTH <= 2``, lattice/arith_map_ccu2c.v ``Y_WIDTH <= 4``)
     carry_min_bits: int = 3
+    #: multiplexers that join LUTs into wider selects (PFUMX / L6MUX21, MUXF7 / MUXF8);
+    #: iCE40 has none
+    wide_muxes: bool = True
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -133,7 +136,7 @@ COST_TARGETS = {
         # an SB_RAM40_4K written and read at once: Yosys keeps the write data in a register
         # (an SB_DFF a data bit, D the RAM's WDATA) and selects it where the addresses
         # meet (a sliding window's line buffer of 16 / 32 bits alone: 16 / 31 such SB_DFF)
-        bram_ram_ffs=1),
+        bram_ram_ffs=1, wide_muxes=False),
 }
 
 
