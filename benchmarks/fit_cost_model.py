@@ -1,7 +1,8 @@
 """Fit the analytic cost model's coefficients (hwgen/perf/cost) to Yosys over the sweep.
 
-    python benchmarks/fit_cost_model.py [--targets xcup,ecp5,ice40] [--no-synth] [--write]
+    python benchmarks/fit_cost_model.py [--targets xcup,ecp5,ice40,xc7] [--no-synth] [--write]
                                         [--only i01,i02]
+    python benchmarks/fit_cost_model.py --check xc7 [--no-synth]
 
 1. Brings the synthesis cache benchmarks/cost_sweep.json up to date: every point of the sweep
    (benchmarks/cost_sweep.py: about 60 small seeded designs over every block kind) whose
@@ -17,7 +18,9 @@
    into hwgen/perf/cost/coefficients.py (with this script's name and the date).
 
 After a datapath change, one run refits: only the designs whose Verilog changed synthesise
-again.
+again. ``--check TARGETS`` fits nothing: it evaluates each target's coefficients as they are
+in coefficients.py against that target's cached sweep and prints the same table, a summary
+(LUT / FF mean, worst, parts beyond ``--misses``) and the misses.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ from hwgen.perf.cost.model import evaluate, tally_of
 ROOT = Path(__file__).resolve().parent.parent
 COEFFICIENTS_FILE = ROOT / "hwgen" / "perf" / "cost" / "coefficients.py"
 
-#: the targets with coefficients of their own (xc7 shares xcup's)
-FITTED_TARGETS = ("xcup", "ecp5", "ice40")
+#: the targets with coefficients of their own
+FITTED_TARGETS = ("xcup", "ecp5", "ice40", "xc7")
 
 #: the features each fitted resource may use (a flip-flop is never a LUT and so on)
 FIT_FEATURES = {
@@ -57,7 +60,7 @@ FIT_FEATURES = {
             "cmp_signed", "mx_sign", "dwc_onehot", "rq_sh", "rq_sh_bits",
             "rq_sh_shift", "mx_in_mux", "mx_in_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0",
             "rq_g0_bits", "soft_ab", "soft_set"),
-    "ff": ("reg", "reg_dsp", "ram_ff", "block"),
+    "ff": ("reg", "reg_dsp", "reg_dsp_port", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }
 EXACT = ("dsp", "bram", "lutram")
@@ -160,6 +163,45 @@ def misses(target: str, coefficients: dict, group: list[dict], limit: float) -> 
         print()
 
 
+def summary(target: str, coefficients: dict, groups: dict, limit: float) -> None:
+    """Per set: LUT and FF mean / worst absolute relative error and the parts beyond
+    ``limit``; the parts whose DSP, BRAM and LUT RAM are all exact."""
+    print(f"{target} summary:")
+    for label, group in groups.items():
+        estimates = [evaluate(s["tally"], coefficients).rounded() for s in group]
+        cells = []
+        for resource in ("lut", "ff"):
+            errors = [(abs(relative(getattr(e, resource), s["observed"][resource],
+                                    FLOOR[resource])), s["point"], s["part"])
+                      for e, s in zip(estimates, group, strict=True)]
+            worst = max(errors)
+            beyond = sum(error > limit for error, _, _ in errors)
+            cells.append(f"{resource.upper()} mean {np.mean([e for e, _, _ in errors]):.1%} "
+                         f"worst {worst[0]:.1%} ({worst[1]} {worst[2]}), "
+                         f"{beyond} beyond {limit:.0%}")
+        exact = sum(all(getattr(e, r) == s["observed"][r] for r in EXACT)
+                    for e, s in zip(estimates, group, strict=True))
+        print(f"  {label} ({len(group)} parts): " + "; ".join(cells)
+              + f"; DSP, BRAM, LUTRAM exact {exact}/{len(group)}")
+    print()
+
+
+def check(data: dict, targets, ids, limit: float) -> None:
+    """The coefficients in coefficients.py against each target's cached sweep: no fit."""
+    from hwgen.perf.cost.coefficients import COEFFICIENTS
+    for target in targets:
+        groups = {"fitted": samples(data, target, [p for p in point_ids(False)
+                                                   if not ids or p in ids]),
+                  "held out": samples(data, target, [p for p in point_ids(True)
+                                                     if not ids or p in ids])}
+        if not any(groups.values()):
+            print(f"{target}: no cached points; run without --no-synth")
+            continue
+        report(target, COEFFICIENTS[target], groups)
+        summary(target, COEFFICIENTS[target], groups, limit)
+        misses(target, COEFFICIENTS[target], groups["fitted"] + groups["held out"], limit)
+
+
 BEGIN, END = "# -- fitted: begin", "# -- fitted: end"
 
 
@@ -213,12 +255,18 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help="comma-separated point ids (default: all)")
     parser.add_argument("--misses", type=float, default=0.15,
                         help="list parts whose error exceeds this fraction")
+    parser.add_argument("--check", metavar="TARGETS",
+                        help="comma-separated targets: evaluate their coefficients as they are "
+                             "against their cached sweep, without fitting")
     args = parser.parse_args(argv)
-    targets = args.targets.split(",")
+    targets = (args.check or args.targets).split(",")
     ids = args.only.split(",") if args.only else None
     print("command: python " + " ".join(["benchmarks/fit_cost_model.py", *sys.argv[1:]]))
     print()
     data = update_cache(targets, ids=ids, synthesize=not args.no_synth)
+    if args.check:
+        check(data, targets, ids, args.misses)
+        return 0
     fitted, parts = {}, {}
     for target in targets:
         train = samples(data, target, [p for p in point_ids(False) if not ids or p in ids])

@@ -6,6 +6,8 @@ limits, ``memory_libmap``'s costs; see hwgen/perf/cost/targets.py), not taken fr
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ from hwgen.perf.cost.memory import bram_tiles, lutram_primitives, rom_from_bits
 from hwgen.perf.cost.multipliers import multiplier, soft_partial_products
 from tests.fixtures.factories import random_mvau_params
 
-XCUP, ECP5, ICE40 = (COST_TARGETS[n] for n in ("xcup", "ecp5", "ice40"))
+XCUP, XC7, ECP5, ICE40 = (COST_TARGETS[n] for n in ("xcup", "xc7", "ecp5", "ice40"))
 
 
 # -- multipliers ------------------------------------------------------------------------------
@@ -31,6 +33,59 @@ XCUP, ECP5, ICE40 = (COST_TARGETS[n] for n in ("xcup", "ecp5", "ice40"))
 ])
 def test_xcup_products_split_as_mul2dsp(a, b, y, dsp):
     assert multiplier(a, b, y, XCUP).dsp == dsp
+
+
+@pytest.mark.parametrize("a, b, y, xcup, xc7", [
+    (25, 18, 43, 1, 1),   # fits a DSP48E1's 25 x 18 and a DSP48E2's 27 x 18
+    (26, 18, 44, 1, 2),   # A = 26 > 25: an 18-bit partial (17 + sign) and a 9-bit rest
+    (27, 18, 45, 1, 2),   # the packed pair's (W + 19) x (A + 1) at W = 8: 27 x 9 bits
+    (27, 9, 36, 1, 2),
+    (32, 18, 50, 2, 2),   # A = 32: 17 + 15 bits on xcup, 17 + 15 on xc7 (15 <= 25)
+    (44, 18, 62, 2, 3),   # A = 44: 17 + 27 on xcup; 17 + 17 + 10 on xc7
+])
+def test_xc7_products_split_at_dsp48e1s_25_x_18(a, b, y, xcup, xc7):
+    """xc7 is ``synth_xilinx -family xc7``: ``mul2dsp`` with ``DSP_A_MAXWIDTH=25`` (a
+    DSP48E1), where xcup has 27; both split wider products into 18-bit partials."""
+    assert XC7.dsp.a_max == 25 and XCUP.dsp.a_max == 27
+    assert multiplier(a, b, y, XCUP).dsp == xcup
+    assert multiplier(a, b, y, XC7).dsp == xc7
+
+
+def test_an_int8_packed_pair_takes_two_dsp48e1s_on_xc7_and_one_dsp48e2_on_xcup():
+    """DSP packing multiplies two PEs' int8 weights by one input as one ``(W + 19) x (A +
+    1)`` product (27 x 9 bits): one DSP48E2, but wider than a DSP48E1's A port."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+
+    p = random_mvau_params(np.random.default_rng(5), mh=4, mw=8, pe=2, simd=8, w_bits=8,
+                           in_bits=8)
+    unpacked = dataclasses.replace(p, dsp_packing="off")
+    assert p.dsp_packing == "auto" and p.packed_pairs == 1
+    for params, products in ((p, 8), (unpacked, 16)):
+        xcup = tally_of(int_mvau_features, params, "xcup").dsp
+        xc7 = tally_of(int_mvau_features, params, "xc7").dsp
+        # (the requantizer lanes' DSPs are the same on both)
+        lanes = xcup - products
+        assert xc7 - lanes == (2 * products if params is p else products)
+
+
+def test_xc7_counts_the_registers_a_dsp48e1_takes_apart():
+    """Yosys' ``xilinx_dsp`` packs a DSP48E1's operand and product registers into it (it
+    matches no DSP48E2): on xc7 those bits are ``reg_dsp_port``, on xcup plain flip-flops
+    (``reg``); the bits are the same."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+
+    assert XC7.dsp_packs_registers and not XCUP.dsp_packs_registers
+    p = random_mvau_params(np.random.default_rng(5), mh=4, mw=16, pe=2, simd=8, w_bits=8,
+                           in_bits=8)
+    p = dataclasses.replace(p, dsp_packing="off")
+    xcup = tally_of(int_mvau_features, p, "xcup")
+    xc7 = tally_of(int_mvau_features, p, "xc7")
+    assert xc7.dsp == xcup.dsp
+    # the step's weights and inputs (2 x 8 x 8 + 8 x 8 bits) at least, and the products
+    assert xc7.features["reg_dsp_port"] >= 3 * 8 * 8 and not xcup.features["reg_dsp_port"]
+    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == xcup.features["reg"]
 
 
 def test_xcup_keeps_products_under_nine_bits_in_logic():

@@ -3,9 +3,9 @@
 The part between the ``fitted`` markers is written by ``python benchmarks/fit_cost_model.py
 --write`` (non-negative least squares on the relative error over the sweep of
 benchmarks/cost_sweep.py, against Yosys through the cells ``hwgen synth`` counts). Do not
-edit it by hand: refit. xc7 shares xcup's coefficients (the same LUT6 / CARRY4 fabric and
-``synth_xilinx``; not fitted on its own); xcup, ECP5 and iCE40 are each fitted on the sweep
-synthesised for them.
+edit it by hand: refit. xcup, ECP5, iCE40 and xc7 are each fitted on the sweep synthesised
+for them (xc7 with xcup's hand-measured LUT coefficients and ROM tables: the same LUT6 /
+CARRY4 fabric, but a DSP48E1 that Yosys packs registers into, ``FIXED["xc7"]`` below).
 """
 
 # -- fitted: begin (benchmarks/fit_cost_model.py --write replaces this part) -----------------
@@ -14,12 +14,14 @@ FITTED_ON = {
     "xcup": "2026-12-06, 89 parts",
     "ecp5": "2026-12-06, 89 parts",
     "ice40": "2026-12-06, 89 parts",
+    "xc7": "2026-12-06, 89 parts",
 }
 #: the same in one line (shown in manifest.json and the report)
 FITTED = ("benchmarks/fit_cost_model.py: "
           "xcup: 2026-12-06, 89 parts; "
           "ecp5: 2026-12-06, 89 parts; "
-          "ice40: 2026-12-06, 89 parts"
+          "ice40: 2026-12-06, 89 parts; "
+          "xc7: 2026-12-06, 89 parts"
           )
 COEFFICIENTS = {
     "xcup": {
@@ -76,6 +78,25 @@ COEFFICIENTS = {
         "carry": {
             "carry": 0.3414, "soft_mul": 0.0921, "block": 21.5647, "rq_g_carry": 1.2277,
             "rq_s_carry": 0.2558, "mx_carry": 0.4971,
+        },
+    },
+    "xc7": {
+        "lut": {
+            "add": 0.1744, "add_lut": 0.4864, "inc_lut": 1.6046, "csa_dsp": 0.4438, "mux": 0.7357,
+            "in_mux": 1.3502, "cmp": 0.1597, "soft_mul": 0.9724, "soft_mul_lut": 2.0813,
+            "logic": 1.411, "ram_ff": 2.6189, "block": 2.3898, "rq_g": 54.9229,
+            "rq_g_bits": 2.6048, "rq_shift": 0.3388, "rq_serial": 16.219, "rq_mux": 1.512,
+            "mx_align": 1.4872, "mx_quant": 2.6581, "win_ctl": 0.6297, "csa_borrow": 1.4565,
+            "dwc_pick": 1.0803, "dwc_ctl": 1.3425, "win_read": 0.9392, "tern_term": 1.7636,
+            "rq_sh_bits": 4.3207, "mx_nan": 0.2992,
+        },
+        "ff": {
+            "reg": 0.9735, "reg_dsp": 0.4605, "reg_dsp_port": 0.1399, "ram_ff": 0.4207,
+            "block": 2.9502,
+        },
+        "carry": {
+            "carry": 0.5792, "soft_mul": 0.1134, "rq_g_carry": 0.9219, "rq_s_carry": 0.371,
+            "mx_carry": 0.5212,
         },
     },
 }
@@ -300,10 +321,16 @@ FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "kn
                           "soft_mul": 0.0, "in_mux": 2.1}}
 for _target in ("xcup", "ecp5"):
     FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0)
+#: xc7 (fitted on the sweep synthesised with ``synth_xilinx -family xc7``): the same LUT6 /
+#: CARRY4 fabric as xcup, so xcup's hand-measured LUT coefficients, each a structure of LUTs
+#: (compressor counters, comparators, selects, ROM columns, requantizer lanes), are taken as
+#: they are, not measured again on xc7. ``dw_sum`` too, though xc7's ``xilinx_dsp`` could
+#: take a running sum into a DSP48E1's post-adder: the depthwise points' LUTs are xcup's
+#: (d02 605 / 605, d01 411 / 417, d03 785 / 805 LUT6); fitted, it went to 0 and d02 to -18 %.
+FIXED["xc7"] = {"lut": dict(FIXED["xcup"]["lut"])}
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)
-COEFFICIENTS["xc7"] = COEFFICIENTS["xcup"]
 
 #: LUTs per distinct column of a ROM in soft logic, by address bits, measured with Yosys on
 #: ROMs of random contents (by hand; the fit script does not refit them): ``counter`` for a
@@ -335,6 +362,7 @@ ROM_LUTS = {
              "register": {2: 0.3, 3: 1.0, 4: 1.1, 5: 2.1, 6: 4.1, 7: 8.2, 8: 19.0, 9: 37.8},
              "selected": {2: 0.3, 3: 1.2, 4: 1.9, 5: 4.65, 6: 9.9}},
 }
+#: (xc7 shares xcup's: the same LUT6 fabric and ABC mapping; not measured on xc7 apart)
 ROM_LUTS["xc7"] = ROM_LUTS["xcup"]
 #: A weight ROM (``counter``) of ``2**k + r`` words (``0 < r < 2**k``) maps as the
 #: ``2**k``-word ROM, the ``r``-word one and a select between them per column, the select
@@ -359,5 +387,5 @@ ROM_SPLIT_SELECT["ice40"] = ROM_SPLIT_SELECT["ecp5"]
 #: -> 32 words), 2.3 (-> 64), 6.6 (-> 128), 11.5 (-> 256), summed from the int MVAU's 1.0 at
 #: 16 words (``python benchmarks/bench_ternary_rom_depth.py``).
 BIN_ROM_LUTS = {"xcup": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.8, 6: 4.0, 7: 10.6, 8: 22.1}}
-BIN_ROM_LUTS["xc7"] = BIN_ROM_LUTS["xcup"]
+BIN_ROM_LUTS["xc7"] = BIN_ROM_LUTS["xcup"]     # (likewise)
 ROM_LUTS["ice40"] = ROM_LUTS["ecp5"]

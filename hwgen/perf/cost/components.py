@@ -368,6 +368,7 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
     for lane in range(lanes):
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
         # applied to the product: (acc << left) * qm = (acc * qm) << left).
+        dsps = t.dsp
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
                                         varying=qm.varying(lane), serial=serial,
                                         narrow_bits=narrow_bits)
@@ -401,7 +402,10 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             rounded = max(product_bits - 30, 1) + 1 if gemmlowp else product_bits
             # (the registered table reads, the multiplier's and the shifts', are counted
             # once for all lanes below)
-            t.reg(operand_bits + sum(pieces) + 2 * min(rounded, 64))   # rounding's 2 steps
+            # (the operand and the pieces' products are a DSP multiply's port registers,
+            # which xc7 packs into it: ``Tally.dsp_reg``)
+            (t.dsp_reg if t.dsp > dsps else t.reg)(operand_bits + sum(pieces))
+            t.reg(2 * min(rounded, 64))                                 # rounding's 2 steps
             if serial:
                 # the second piece's product register (the first's holds the low piece)
                 t.reg(acc_bits + MULTIPLIER_PIECES[0][1] + 1 - pieces[1])

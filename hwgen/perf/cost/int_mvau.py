@@ -87,6 +87,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     pairs = packed_pairs(p)
     single = p.pe - 2 * pairs
     steps = weight_steps(p.weights, p.pe, p.simd)[:, 2 * pairs * p.simd:]
+    dsp_products = False
     if known_soft_products(p, steps, t, y_bits=width(lo, hi)):
         known_dots(t, p, steps, lo=lo, hi=hi)
     else:
@@ -103,6 +104,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
                                            count=pairs * p.simd,
                                            operand_pairs=(2 * w_t.bits + 1) * x_bits)
         dot_trees(t, p, dsp_leaves=product.dsp > 0)
+        dsp_products = product.dsp > 0 and not pairs
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
     inside = dict(every=DOT_LEVELS_PER_STAGE, stages=p.tree_registers)
     # the step's weights and inputs; a weight table in logic reaches the register as its
@@ -110,19 +112,22 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     # as its varying columns
     weight_bits = (weights.columns if memory_style(weights, t.target) == "bram"
                    else weights.distinct)
-    t.reg(weight_bits + p.simd * x_t.bits)
+    # (products in DSPs, unpacked: the operands' and the products' registers are the DSPs'
+    # port registers, which xc7 packs into them, ``Tally.dsp_reg``)
+    at_dsp = t.dsp_reg if dsp_products else t.reg
+    at_dsp(weight_bits + p.simd * x_t.bits)
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
-    t.reg(p.product_registers * p.simd * (single * width(lo, hi)
-                                          + pairs * (2 * width(lo, hi) + 1)))
+    at_dsp(p.product_registers * p.simd * (single * width(lo, hi)
+                                           + pairs * (2 * width(lo, hi) + 1)))
     t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
     if pairs:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
     args = requant_args(p)
     if p.pipeline == "deep":
         # a second register of each multiply's operands (the packed operand for a pair)
-        t.reg(p.simd * (single * (w_t.bits + x_t.bits)
-                        + pairs * (LOW_BITS + w_t.bits + 1 + x_t.bits)))
+        at_dsp(p.simd * (single * (w_t.bits + x_t.bits)
+                         + pairs * (LOW_BITS + w_t.bits + 1 + x_t.bits)))
         # the deep requantizer's registers in place of the default's (counted below)
         scratch = Tally(t.target)
         requantizer(scratch, lanes=1, **dict(args, multiplier=p.multiplier[:1],

@@ -168,8 +168,10 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     t.features["mx_sign"] += (lanes * w_mant if _sign_magnitude(w_fmt) else 0) + \
         (p.simd * x_mant if mx_in and _sign_magnitude(x_elem) else 0)
     t.features["mx_carry"] += decoders * -(-max(w_mant, x_mant) // t.target.carry_bits)
-    t.multiply(w_mant, x_mant, prod_bits, count=lanes)
-    t.reg(lanes * (prod_bits + index_bits(max_exp + 1) + 1))
+    product = t.multiply(w_mant, x_mant, prod_bits, count=lanes)
+    # (a product in a DSP: its register is the DSP's, which xc7 packs into it)
+    (t.dsp_reg if product.dsp else t.reg)(lanes * prod_bits)
+    t.reg(lanes * (index_bits(max_exp + 1) + 1))
     # each product shifted by its exponent offsets into a term, NaN lanes zeroed
     if groups == 1 and gl == 1:
         # one lane per block: the term goes straight into the dot register (the dead-block

@@ -11,6 +11,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 
 ``reg``         flip-flops the design declares (counters, pipeline and data registers)
 ``reg_dsp``     registers right behind a DSP product (Xilinx packs them into the DSP)
+``reg_dsp_port``  where the target packs a DSP's port registers into it (xc7's DSP48E1):
+                its operands' and its product's registers (``Tally.dsp_reg``), else ``reg``
 ``add``         bits of two-input adders and subtractors (counters, accumulators)
 ``add_lut``     the same, too narrow for the target's carry chain (``carry_min_bits``)
 ``inc_lut``     bits of counters' increments too narrow for the carry chain
@@ -142,11 +144,11 @@ from .targets import CostTarget
 __all__ = ["FEATURES", "Tally"]
 
 FEATURES = (
-    "reg", "reg_dsp", "add", "add_lut", "inc_lut", "csa", "csa_dsp", "dsp_add", "carry", "mux",
-    "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "popcount", "cmp",
-    "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block", "rq_g",
-    "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift", "rq_mux",
-    "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
+    "reg", "reg_dsp", "reg_dsp_port", "add", "add_lut", "inc_lut", "csa", "csa_dsp", "dsp_add",
+    "carry", "mux", "mux_n", "in_mux", "acc_mux", "pad_mux", "lutram_mux", "term_sel", "popcount",
+    "cmp", "cmp_lut", "shift", "rom", "soft_mul", "soft_mul_lut", "logic", "ram_ff", "block",
+    "rq_g", "rq_g_bits", "rq_s", "rq_s_bits", "rq_var", "rq_shift", "rq_serial", "rq_lshift",
+    "rq_mux", "rq_g_carry", "rq_s_carry", "mx_decode", "mx_align", "mx_quant", "mx_carry",
     "win_ctl", "thr_cmp", "term_and", "rq_table", "mx_term_log", "csa_borrow", "dwc_pick",
     "dwc_ctl", "win_read", "bwn_csa", "mx_csa", "rq_low_and", "tern_term", "rq_zp_odd",
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
@@ -226,6 +228,12 @@ class Tally:
     # -- plain logic ------------------------------------------------------------------------
     def reg(self, bits: float) -> None:
         self.features["reg"] += bits
+
+    def dsp_reg(self, bits: float) -> None:
+        """Registers at a DSP's ports (its operands', its product's): ``reg_dsp_port`` where
+        the target packs them into the DSP (``CostTarget.dsp_packs_registers``, xc7), else
+        plain flip-flops (``reg``)."""
+        self.features["reg_dsp_port" if self.target.dsp_packs_registers else "reg"] += bits
 
     def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
             increment: bool = False) -> None:

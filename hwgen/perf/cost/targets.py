@@ -87,6 +87,12 @@ class CostTarget:
     #: multiplexers that join LUTs into wider selects (PFUMX / L6MUX21, MUXF7 / MUXF8);
     #: iCE40 has none
     wide_muxes: bool = True
+    #: Yosys' ``xilinx_dsp`` packs the registers at a DSP's ports into it: its operands' (A1 /
+    #: A2, B1 / B2, whatever else they feed) and its product's (MREG, PREG). It matches
+    #: DSP48E1 cells only (xilinx_dsp.pmg), so on xc7 and not on xcup's DSP48E2: the sweep
+    #: synthesised for xc7 keeps about half the flip-flops of xcup's on int MVAUs whose
+    #: products are DSPs (i13 2,157 vs 4,282 with the same 66 DSPs)
+    dsp_packs_registers: bool = False
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -95,7 +101,7 @@ _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles
 
 def _xilinx(name: str, a_max: int) -> CostTarget:
     return CostTarget(
-        name=name, lut_inputs=6, carry_bits=4,
+        name=name, lut_inputs=6, carry_bits=4, dsp_packs_registers=name == "xc7",
         dsp=DspRule(a_max=a_max, b_max=18, a_partial=18, b_partial=18, y_min=9,
                     signed_only=True, cascade=True),
         rom_logic_cost=1 / 64, ram_logic_cost=1.0, brams=_XILINX_BRAMS,
@@ -109,7 +115,13 @@ def _xilinx(name: str, a_max: int) -> CostTarget:
                     LutramMode(7, 4, 16, True, 8, cells=4),
                     LutramMode(8, 2, 16, True, 8, cells=2))
                    if name == "xcup" else
-                   (LutramMode(5, 8, 8, True, 4), LutramMode(6, 4, 8, True, 4))))
+                   (LutramMode(5, 8, 8, True, 4), LutramMode(6, 4, 8, True, 4))),
+        # xc7's RAM32M holds 6 bits of a simple dual-port RAM, xcup's RAM32M16 14: a
+        # primitive none of whose bits is read is removed, and an MX input buffer's unread
+        # exponent bits empty whole RAM32Ms (sweep m06 / m12 / m13: 12 / 19 / 20 RAM32M as
+        # counted with its used bits, 19 / 34 / 34 with all; xcup's 10 / 17 / 17 RAM32M16
+        # as counted with all)
+        ram_drops_unused_bits=name == "xc7")
 
 
 COST_TARGETS = {
