@@ -88,6 +88,25 @@ def test_xc7_counts_the_registers_a_dsp48e1_takes_apart():
     assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == xcup.features["reg"]
 
 
+@pytest.mark.parametrize("acc_bits, packed", [(12, True), (24, False)])
+def test_xc7_packs_a_requantizer_product_register_within_48_bits(acc_bits, packed):
+    """An unpipelined requantizer lane's product register is the DSPs' PREG on xc7 when the
+    product fits a DSP48E1's 48-bit P (the average pools p02 / p03: 44 bits), not when it is
+    wider (56 bits); on xcup it is never packed."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    counted = {}
+    for name in ("xcup", "xc7"):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=acc_bits, out_bits=8, multiplier=np.array([[1280674793]]),
+                    shift=np.array([[-2]]), rounding="single", lanes=1)
+        counted[name] = t.features
+    product = acc_bits + 32
+    assert counted["xcup"]["reg_dsp"] == product and not counted["xcup"]["reg_dsp_port"]
+    assert counted["xc7"]["reg_dsp_port" if packed else "reg_dsp"] == product
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

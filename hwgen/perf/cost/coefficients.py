@@ -91,8 +91,8 @@ COEFFICIENTS = {
             "rq_sh_bits": 4.3207, "mx_nan": 0.2992,
         },
         "ff": {
-            "reg": 0.9735, "reg_dsp": 0.4605, "reg_dsp_port": 0.1399, "ram_ff": 0.4207,
-            "block": 2.9502,
+            "reg": 0.9762, "reg_dsp": 0.5872, "reg_dsp_port": 0.1287, "ram_ff": 0.3738,
+            "block": 2.8946,
         },
         "carry": {
             "carry": 0.5792, "soft_mul": 0.1134, "rq_g_carry": 0.9219, "rq_s_carry": 0.371,

@@ -200,7 +200,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
 
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
-                 rounding: str) -> None:
+                 rounding: str, product_in_dsp: bool = False) -> None:
     """One lane's rounding, zero point and saturation after its product register.
 
     gemmlowp keeps the product's high part (its doubling high multiply drops 30 bits) and a
@@ -228,7 +228,14 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
         t.features["rq_s"] += 1
         t.features["rq_s_bits"] += product_bits
         t.features["rq_s_carry"] += 4 * math.ceil(product_bits / t.target.carry_bits)
-    t.features["reg_dsp"] += high
+    # ``product_in_dsp``: the product register right behind the DSPs' multiply, the product
+    # within a DSP48E1's 48-bit P: xc7 packs it into the last DSP's PREG (``Tally.dsp_reg``;
+    # measured: the average pools p02 and p03, 44-bit products of two DSPs, xcup's
+    # flip-flops less xc7's 88 and 180, these bits). A wider product (the 50-55 bits of
+    # a01-a03, d01-d03, 40-52 % of them packed; the binary MLP's fc3, 56 bits, none) is
+    # counted as on xcup. (p05's lanes, as p03's, pack none: not understood.)
+    t.features["reg_dsp_port" if product_in_dsp and t.target.dsp_packs_registers
+               else "reg_dsp"] += high
     if stages:
         t.features["rq_var"] += 1
         t.features["rq_shift"] += high * stages
@@ -380,7 +387,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.reg(stages)
         values = right.lane_values(lane)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
-                     rounding="gemmlowp" if gemmlowp else "single")
+                     rounding="gemmlowp" if gemmlowp else "single",
+                     product_in_dsp=not pipelined and t.dsp > dsps and product_bits <= 48)
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
