@@ -36,8 +36,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
 ``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
 ``soft_ab``     operand bit pairs of products of two variables left to LUTs (``a x b``; a
-                packed pair's operand as its two weight fields and a sign bit): what a LUT
-                multiplier spends, counted on iCE40 in place of ``soft_mul``
+                packed pair's operand as its two weight fields and a sign bit; a product by
+                a per-fold table, the bits some fold sets): what a LUT multiplier spends,
+                counted on iCE40 in place of ``soft_mul``
 ``soft_set``    of products by a constant left to LUTs, the variable's bits x the set bits of
                 the constant's odd part (a row of the variable for each): iCE40 too
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
