@@ -22,7 +22,7 @@ from .tally import Tally
 
 __all__ = ["counter", "stream_fifo", "register_slice", "fold_table", "mvau_core", "requantizer",
            "requant_multiply", "shared_requantizer", "threshold_unit", "FoldTable",
-           "shifted_acc_low_bits", "odd_zero_clamp", "FOLDED_PRELOAD_FOLDS"]
+           "shifted_acc_low_bits", "odd_zero_clamp", "FOLDED_PRELOAD_FOLDS", "table_rows"]
 
 
 def counter(t: Tally, count: int) -> None:
@@ -254,6 +254,16 @@ MULTIPLIER_PIECES = ((0, 17), (17, 14))
 NARROW_LOW_BITS = 5
 
 
+def table_rows(values, pieces=((0, 31),)) -> int:
+    """Rows of a product by a per-fold table's registered read (``values``, its folds'
+    values), ``pieces`` the ``(lowest bit, bits)`` fields multiplied (one after the other
+    through a select: all of them): a row for each bit some fold sets, as Yosys drops the
+    register's constant-0 bits. In LUTs, the product's operand pairs are the variable's
+    bits times these."""
+    return set_bits((int(v) >> low) & ((1 << bits) - 1)
+                    for v in values for low, bits in pieces).bit_count()
+
+
 def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
                      serial: bool = False, narrow_bits: int = 0) -> int:
     """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
@@ -269,12 +279,6 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
-
-    def rows(low: int = 0, bits: int = 31) -> int:
-        # a product by a per-fold table's registered read has a row for each bit some fold
-        # sets (Yosys drops the register's constant-0 bits): in LUTs, its operand pairs
-        return set_bits((int(v) >> low) & ((1 << bits) - 1) for v in values).bit_count()
-
     if narrow_bits:
         low = NARROW_LOW_BITS
         t.cmp(acc_bits, constant=True)
@@ -282,7 +286,7 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.mux(narrow_bits)
         if varying:
             t.multiply(narrow_bits, 32 - low, narrow_bits + 32 - low,
-                       operand_pairs=narrow_bits * rows(low, 31 - low))
+                       operand_pairs=narrow_bits * table_rows(values, ((low, 31 - low),)))
             # acc << k where bit k of qm is set: x or 0 (a feature of its own, measured
             # alone: no sweep point has a narrow lane, so the fit cannot weigh it)
             t.features["rq_low_and"] += low * narrow_bits
@@ -295,22 +299,21 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         low_bits = MULTIPLIER_PIECES[0][1]
         if varying:
             t.mux(low_bits)                             # the piece in front of the port
-        pieces = [(int(v) >> low) & ((1 << bits) - 1) for v in values
-                  for low, bits in MULTIPLIER_PIECES]
         t.multiply(acc_bits, low_bits + 1, acc_bits + low_bits + 1,
-                   operand_pairs=acc_bits * set_bits(pieces).bit_count())
+                   operand_pairs=acc_bits * table_rows(values, MULTIPLIER_PIECES))
         t.add(product_bits, dsp_input=True)             # the two pieces' products summed
         return product_bits
     if acc_bits > SPLIT_ACC_BITS:
         if varying:
-            t.multiply(acc_bits, m_bits, product_bits, operand_pairs=acc_bits * rows())
+            t.multiply(acc_bits, m_bits, product_bits, operand_pairs=acc_bits * table_rows(values))
         else:
             t.multiply_constant(acc_bits, values[0], product_bits)
         return product_bits
     for low, bits in MULTIPLIER_PIECES:
         y_bits = acc_bits + bits + 1
         if varying:
-            t.multiply(acc_bits, bits + 1, y_bits, operand_pairs=acc_bits * rows(low, bits))
+            t.multiply(acc_bits, bits + 1, y_bits,
+                       operand_pairs=acc_bits * table_rows(values, ((low, bits),)))
         else:
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
     t.add(product_bits, dsp_input=True)                 # the two partial products summed

@@ -25,8 +25,8 @@ from ...ir.mx.packing import (
     mx_scale_words,
 )
 from ...ir.mx.types import is_mx_format, mx_format
-from .arith import adder_tree, index_bits, range_bits, set_bits, signed_tree_full_adders, width
-from .components import counter, fold_table, mvau_core, requant_lane
+from .arith import adder_tree, index_bits, range_bits, signed_tree_full_adders, width
+from .components import counter, fold_table, mvau_core, requant_lane, table_rows
 from .memory import rom_from_words
 from .model import cost_function
 from .tally import Tally
@@ -86,8 +86,8 @@ def _requantizer(t: Tally, p: MxMvauParams) -> None:
     t.reg(2)
     for lane in range(p.pe):
         if qm.varying(lane):
-            t.multiply(p.acc_bits, 32, product_bits, operand_pairs=p.acc_bits * set_bits(
-                qm.lane_values(lane)).bit_count())
+            t.multiply(p.acc_bits, 32, product_bits,
+                       operand_pairs=p.acc_bits * table_rows(qm.lane_values(lane)))
         else:
             t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], product_bits)
         values = s.lane_values(lane)
@@ -107,8 +107,8 @@ def _output_quantizer(t: Tally, p: MxMvauParams) -> None:
                bits=max(1, int(p.shift.max()).bit_length()))
     for lane in range(p.pe):
         if qm.varying(lane):
-            t.multiply(p.acc_bits, 32, z_bits, operand_pairs=p.acc_bits * set_bits(
-                qm.lane_values(lane)).bit_count())
+            t.multiply(p.acc_bits, 32, z_bits,
+                       operand_pairs=p.acc_bits * table_rows(qm.lane_values(lane)))
         else:
             t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], z_bits)
         t.features["reg_dsp"] += z_bits + 1
