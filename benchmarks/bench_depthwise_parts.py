@@ -41,7 +41,7 @@ from unittest import mock
 
 import numpy as np
 from amaranth.back import verilog
-from bench_int_mvau_parts import _Truncate, block_luts, patched_elaborate
+from bench_int_mvau_parts import _Truncate, alone_line, block_luts, patched_elaborate
 from cost_sweep import build_point
 from cpu_time import child_cpu_seconds
 from yosys_batch import BlockTop, synthesize_alone
@@ -206,10 +206,9 @@ def main(argv=None) -> int:
                     ).items()),
                     flush=True)
             elif args.alone:
-                luts = synthesise(pid, target, alone=args.alone)
                 model = estimate(depthwise_block(pid), target)
-                print(f"  {pid} (model {model:.0f}): " + ", ".join(
-                    f"{step} {lut} LUT ({lut - luts['as']:+})" for step, lut in luts.items()))
+                print(alone_line(f"{pid} (model {model:.0f})",
+                                 synthesise(pid, target, alone=args.alone)))
             else:
                 print_point(pid, target, synthesise(pid, target))
     print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "

@@ -103,6 +103,12 @@ def block_luts(designs: dict, target: str, work: Path) -> list[int]:
     return [result[top]["layer_0"]["resources"]["lut"] for top in designs]
 
 
+def alone_line(label: str, luts: dict) -> str:
+    """One point's ``--alone`` line: each step's LUTs and what it changed against ``as``."""
+    return f"  {label}: " + ", ".join(f"{step} {lut} LUT ({lut - luts['as']:+})"
+                                      for step, lut in luts.items())
+
+
 def _first_term(m, terms, *, every, stages, name):
     """In place of ``pipelined_sum``: the first term alone (no adder tree)."""
     del m, every, stages, name
@@ -245,9 +251,7 @@ def main(argv=None) -> int:
               "Yosys / model)")
         for spec in args.points.split(","):
             if args.alone:
-                luts = synthesise(spec, target, alone=args.alone)
-                print(f"  {spec}: " + ", ".join(
-                    f"{step} {lut} LUT ({lut - luts['as']:+})" for step, lut in luts.items()))
+                print(alone_line(spec, synthesise(spec, target, alone=args.alone)))
             else:
                 print_point(spec, target, synthesise(spec, target))
     print(f"\nyosys: {child_cpu_seconds() - cpu0:.0f} CPU s, "
