@@ -861,6 +861,53 @@ def test_a_requantizer_product_by_a_per_fold_table_counts_the_bits_some_fold_set
     assert t.features["soft_ab"] == 20 * (3 + 1)
 
 
+def test_a_requantizer_counts_rows_over_bias_only_accumulator_bits_apart():
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+    multiplier = np.array([[1 << 20], [3 << 20]])          # two folds, one lane
+    shift = np.array([[-10], [-10]])
+    # the accumulator's low 4 bits hold only the bias: 0b0101 (fold 0) and 0b0110 (fold 1),
+    # three bits some fold sets; bit 3 is 0 in both and has no row at all
+    bias = np.array([[0b0101], [0b0110]])
+    counts = {}
+    for low in (0, 4):
+        t = Tally(ICE40)
+        requantizer(t, acc_bits=12, out_bits=8, multiplier=multiplier, shift=shift,
+                    rounding="single_even", lanes=1, low_bits=low, bias=bias)
+        counts[low] = t.features
+    rows = counts[0]["soft_ab"] // 12
+    assert rows == 2 and counts[0]["soft_ab_fold"] == 0    # bits 20 and 21: one row each
+    assert counts[4]["soft_ab"] == (12 - 4) * rows
+    assert counts[4]["soft_ab_fold"] == 3 * rows
+    # over four folds those bits are functions of two fold bits: pairs like any other's,
+    # still none for the bit no fold sets
+    t = Tally(ICE40)
+    requantizer(t, acc_bits=12, out_bits=8, multiplier=np.tile(multiplier, (2, 1)),
+                shift=np.tile(shift, (2, 1)), rounding="single_even", lanes=1, low_bits=4,
+                bias=np.tile(bias, (2, 1)))
+    assert t.features["soft_ab"] == (12 - 4 + 3) * rows and t.features["soft_ab_fold"] == 0
+    # xcup multiplies in DSPs: neither is counted there
+    x = Tally(XCUP)
+    requantizer(x, acc_bits=12, out_bits=8, multiplier=multiplier, shift=shift,
+                rounding="single_even", lanes=1, low_bits=4, bias=bias)
+    assert x.features["soft_ab"] == x.features["soft_ab_fold"] == 0 and x.dsp > 0
+
+
+def test_an_xnor_mvau_requantizer_takes_its_acc_shift_bits_as_bias_only():
+    from dataclasses import replace
+
+    from hwgen.perf.cost.binary_mvau import dot_zeros, xnor_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+    p = random_binary_params(np.random.default_rng(3), "xnor", mh=4, mw=16, pe=2, simd=8,
+                             activation="requant", out_bits=8, acc_shift=8)
+    assert dot_zeros(p, xnor=True) == 9
+    shifted = tally_of(xnor_mvau_features, p, "ice40").features
+    plain = tally_of(xnor_mvau_features, replace(p, acc_shift=0), "ice40").features
+    assert shifted["soft_ab_fold"] > 0 and plain["soft_ab_fold"] < shifted["soft_ab_fold"]
+    assert shifted["soft_ab"] < plain["soft_ab"]
+
+
 def test_a_packed_pair_counts_its_two_weight_fields_in_luts():
     from dataclasses import replace
 

@@ -144,7 +144,9 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
 
 
-def _activation(p: BinaryMvauParams, t: Tally) -> None:
+def _activation(p: BinaryMvauParams, t: Tally, *, zeros: int = 0) -> None:
+    """The threshold unit or the requantizer; ``zeros``: the engine's ``dot_zeros`` (the
+    accumulators' low bits that hold only the bias preloads)."""
     if p.activation is Activation.THRESHOLD:
         thresholds, flip = p.hw_thresholds()
         threshold_unit(t, acc_bits=p.hw_acc_bits,
@@ -153,7 +155,8 @@ def _activation(p: BinaryMvauParams, t: Tally) -> None:
     else:
         requantizer(t, acc_bits=p.hw_acc_bits, out_bits=p.output_type.bits,
                     multiplier=p.multiplier.reshape(p.nf, p.pe),
-                    shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe)
+                    shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe,
+                    low_bits=zeros, bias=p.hw_bias.reshape(p.nf, p.pe))
 
 
 def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
@@ -181,14 +184,14 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     # LUT4 on ECP5: a feature of its own, fitted
     t.features["popcount"] += p.pe * outputs
     t.add(adder, count=p.pe)
-    _activation(p, t)
+    _activation(p, t, zeros=dot_zeros(p, xnor=True))
 
 
 def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     _engine(p, t)
     bwn_dot_features(t, x_lo=p.input_type.qmin, x_hi=p.input_type.qmax, terms=p.simd,
                      count=p.pe)
-    _activation(p, t)
+    _activation(p, t, zeros=dot_zeros(p))
 
 
 def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
@@ -282,7 +285,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
         t.add(side_bits + level_bits + 1, count=p.pe)
     else:
         t.add(side_bits + 1, count=p.pe)
-    _activation(p, t)
+    _activation(p, t, zeros=dot_zeros(p))
 
 
 xnor_mvau_cost = cost_function(xnor_mvau_features)

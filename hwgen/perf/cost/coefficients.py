@@ -318,9 +318,9 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
                           "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
                           "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0,
-                          "soft_mul": 0.0, "in_mux": 2.1}}
+                          "soft_mul": 0.0, "in_mux": 2.1, "soft_ab_fold": 1.1}}
 for _target in ("xcup", "ecp5"):
-    FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0)
+    FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0, soft_ab_fold=0.0)
 #: xc7 (fitted on the sweep synthesised with ``synth_xilinx -family xc7``): the same LUT6 /
 #: CARRY4 fabric as xcup, so xcup's hand-measured LUT coefficients, each a structure of LUTs
 #: (compressor counters, comparators, selects, ROM columns, requantizer lanes), are taken as

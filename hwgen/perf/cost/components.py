@@ -265,7 +265,8 @@ def table_rows(values, pieces=((0, 31),)) -> int:
 
 
 def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
-                     serial: bool = False, narrow_bits: int = 0) -> int:
+                     serial: bool = False, narrow_bits: int = 0, low_bits: int = 0,
+                     low_set: int = 0, low_folds: int = 1) -> int:
     """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
     returns the product's bits.
 
@@ -276,6 +277,12 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     ``narrow_bits``: the accumulator saturated to that many bits (two comparisons and a
     mux), times the top 26 bits of ``qm`` (one product) and its low 5 bits in logic (four
     adds of shifted copies).
+    ``low_bits``: the accumulator's low bits that only ever hold its bias preloads (a binary
+    MVAU's ``dot_zeros``) over ``low_folds`` folds, of which ``low_set`` bits some fold sets
+    (the rest are 0 and have no row). Over one or two folds each such bit, and each bit of
+    the table's read, is a constant, the fold bit or its complement, and their pairs cost
+    about half a variable's in LUTs (``soft_ab_fold``); over more folds, as much
+    (``soft_ab``; measured on iCE40, docs/synthesis.md "Rows over the bias's bits").
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
@@ -295,25 +302,30 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.add(narrow_bits + low, count=low - 1)
         t.add(product_bits, dsp_input=True)             # the two parts summed
         return product_bits
+    def pairs(pieces) -> dict:
+        rows = table_rows(values, pieces)
+        cheap = low_set if low_folds <= 2 else 0
+        return dict(operand_pairs=(acc_bits - low_bits + low_set - cheap) * rows,
+                    fold_pairs=cheap * rows)
+
     if serial:
-        low_bits = MULTIPLIER_PIECES[0][1]
+        piece_bits = MULTIPLIER_PIECES[0][1]
         if varying:
-            t.mux(low_bits)                             # the piece in front of the port
-        t.multiply(acc_bits, low_bits + 1, acc_bits + low_bits + 1,
-                   operand_pairs=acc_bits * table_rows(values, MULTIPLIER_PIECES))
+            t.mux(piece_bits)                           # the piece in front of the port
+        t.multiply(acc_bits, piece_bits + 1, acc_bits + piece_bits + 1,
+                   **pairs(MULTIPLIER_PIECES))
         t.add(product_bits, dsp_input=True)             # the two pieces' products summed
         return product_bits
     if acc_bits > SPLIT_ACC_BITS:
         if varying:
-            t.multiply(acc_bits, m_bits, product_bits, operand_pairs=acc_bits * table_rows(values))
+            t.multiply(acc_bits, m_bits, product_bits, **pairs(((0, 31),)))
         else:
             t.multiply_constant(acc_bits, values[0], product_bits)
         return product_bits
     for low, bits in MULTIPLIER_PIECES:
         y_bits = acc_bits + bits + 1
         if varying:
-            t.multiply(acc_bits, bits + 1, y_bits,
-                       operand_pairs=acc_bits * table_rows(values, ((low, bits),)))
+            t.multiply(acc_bits, bits + 1, y_bits, **pairs(((low, bits),)))
         else:
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
     t.add(product_bits, dsp_input=True)                 # the two partial products summed
@@ -352,14 +364,19 @@ def odd_zero_clamp(t: Tally, *, lanes: int, rounding: str, zero_point: int,
 
 def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, rounding: str,
                 lanes: int, pipelined: bool = False, serial: bool = False,
-                narrow_bits: int = 0, selected_address: bool = False) -> None:
+                narrow_bits: int = 0, selected_address: bool = False,
+                low_bits: int = 0, bias=None) -> None:
     """``Requantizer``: per lane a multiply by the channel's multiplier, rounding, zero point
     and saturation, with per-fold tables where the fold changes the constants; ``pipelined``
     registers the partial products (with the shifts beside them) and the rounded value;
     ``serial`` multiplies the two pieces on one multiplier, one after the other (the low
     piece's product held a cycle, the shifts one stage more); ``selected_address``: the
-    tables are read at a select (the shared requantizer's: ``rq_table``)."""
+    tables are read at a select (the shared requantizer's: ``rq_table``); ``low_bits``: the
+    accumulators' low bits that only ever hold the ``(NF, lanes)`` ``bias`` preloads (a
+    binary MVAU's ``dot_zeros``: :func:`requant_multiply`)."""
     multiplier = np.asarray(multiplier, dtype=np.int64).reshape(-1, lanes)
+    low_mask = (1 << low_bits) - 1
+    bias = None if not low_bits else np.asarray(bias, dtype=object).reshape(-1, lanes)
     shift = np.asarray(shift, dtype=np.int64).reshape(-1, lanes)
     gemmlowp = rounding == "gemmlowp"
     # (pipelined: every table's read is registered, a register block RAM can take)
@@ -379,9 +396,14 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         # Stage A: the accumulator times the 31-bit multiplier (gemmlowp's left shift is
         # applied to the product: (acc << left) * qm = (acc * qm) << left).
         dsps = t.dsp
+        # (a narrow lane saturates the accumulator first: its low bits are not the bias's)
+        low = 0 if narrow_bits or bias is None else low_bits
+        low_set = 0 if not low else set_bits(
+            int(v) & low_mask for v in bias[:, lane].tolist()).bit_count()
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
                                         varying=qm.varying(lane), serial=serial,
-                                        narrow_bits=narrow_bits)
+                                        narrow_bits=narrow_bits, low_bits=low,
+                                        low_set=low_set, low_folds=len(multiplier))
         if serial:
             t.features["rq_serial"] += 1
         if left is not None and left.varying(lane):

@@ -39,6 +39,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 packed pair's operand as its two weight fields and a sign bit; a product by
                 a per-fold table, the bits some fold sets): what a LUT multiplier spends,
                 counted on iCE40 in place of ``soft_mul``
+``soft_ab_fold``  operand bit pairs of such a product whose operand bit is a per-fold
+                constant (an accumulator's low bits that only hold its bias preloads):
+                functions of the fold, cheaper than ``soft_ab``'s (iCE40)
 ``soft_set``    of products by a constant left to LUTs, the variable's bits x the set bits of
                 the constant's odd part (a row of the variable for each): iCE40 too
 ``rq_serial``   requantizer lanes multiplying their two pieces one after the other
@@ -155,7 +158,7 @@ FEATURES = (
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
-    "soft_set",
+    "soft_set", "soft_ab_fold",
 )
 
 
@@ -297,11 +300,13 @@ class Tally:
     def multiply(self, a_bits: int, b_bits: int, y_bits: int, *, count: int = 1,
                  a_signed: bool = True, b_signed: bool = True,
                  soft_bits: int | None = None, operand_pairs: int | None = None,
-                 constant_set_bits: int | None = None) -> Product:
+                 fold_pairs: int = 0, constant_set_bits: int | None = None) -> Product:
         """``count`` products; ``soft_bits``: the partial-product bits of all of them if they
         stay in logic, where the caller knows an operand's bits (constant weights);
         ``operand_pairs``: one product's varying operand bit pairs where an operand has
         fields of copies or constants (in place of ``a_bits x b_bits``);
+        ``fold_pairs``: one product's operand bit pairs whose ``a`` bit is a per-fold
+        constant (not in ``operand_pairs``);
         ``constant_set_bits``: ``b`` is a constant with this many set bits in its odd part
         (:meth:`multiply_constant`)."""
         product = multiplier(a_bits, b_bits, y_bits, self.target, a_signed=a_signed,
@@ -326,6 +331,7 @@ class Tally:
                 else:
                     pairs = a_bits * b_bits if operand_pairs is None else operand_pairs
                     self.features["soft_ab"] += pairs * count
+                    self.features["soft_ab_fold"] += fold_pairs * count
         return product
 
     def multiply_constant(self, var_bits: int, constant: int, y_bits: int, *, count: int = 1,
