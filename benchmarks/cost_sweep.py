@@ -53,10 +53,14 @@ def _int(mh, mw, pe, simd, w=8, a=8, signed=False, per_channel=True, rounding=GE
                              relu=relu, out_bits=out))
 
 
-def _bin(kind, mh, mw, pe, simd, act="threshold", a=8, bipolar=None, out=1, levels=False):
+def _bin(kind, mh, mw, pe, simd, act="threshold", a=8, bipolar=None, out=1, levels=False,
+         acc_shift=0, rounding=None):
+    extra = {} if not acc_shift else dict(acc_shift=acc_shift)
+    if rounding is not None:
+        extra["rounding"] = rounding
     return ("binary", dict(kind=kind, mh=mh, mw=mw, pe=pe, simd=simd, activation=act,
                            in_bits=a, bipolar_input=bipolar,
-                           out_bits=out if act == "threshold" else 8, levels=levels))
+                           out_bits=out if act == "threshold" else 8, levels=levels, **extra))
 
 
 def _mx(mh, mw, pe, simd, weights="mxfp4", inputs="uint8", outputs="int8", block=None):
@@ -145,6 +149,10 @@ POINTS = (
     ("b04", _bin("xnor", 32, 32, 2, 8, act="requant"), False),
     ("b05", _bin("xnor", 64, 256, 8, 64), False),
     ("b06", _bin("xnor", 16, 64, 1, 8, out=2), False),
+    # requantized with the accumulators' low 17 bits the bias preloads (acc_shift 16, round
+    # half to even), as the binary MLP example's fc3: held out, it checks the measured
+    # ``soft_ab_fold`` on iCE40 (its requantizer's rows over those bits)
+    ("b07", _bin("xnor", 16, 64, 2, 8, act="requant", acc_shift=16, rounding=EVEN), True),
     ("bw1", _bin("bwn", 32, 64, 2, 8, act="requant"), False),
     ("bw2", _bin("bwn", 16, 32, 4, 4, a=4), True),
     ("bw3", _bin("bwn", 64, 64, 1, 16, act="requant", a=2), False),
