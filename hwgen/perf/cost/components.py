@@ -417,14 +417,16 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
-            if len(set(values)) == 1:
-                # a constant shift: the floor is wiring and the remainder's comparisons with
-                # the constant half an OR of its low bits (a LUT per five or so, not
-                # counted); the tie to even spans the bits above the shift (measured: the
-                # binary MLP's fc3, 56-bit products shifted by 45 in four of five lanes)
-                t.features["rq_s_bits"] += max(product_bits - values[0], 1)
-            else:
-                t.features["rq_s_bits"] += product_bits     # floor, remainder, tie to even
+            # a constant shift: the floor is wiring and the remainder's comparisons with
+            # the constant half an OR of its low bits (a LUT per five or so, not counted);
+            # the tie to even spans the bits above the shift (measured: the binary MLP's
+            # fc3, 56-bit products shifted by 45 in four of five lanes). Per-fold shifts:
+            # the half register keeps only the bits some fold sets, so the remainder's mask
+            # is all ones below the smallest shift and the comparisons span the bits above
+            # it alone, as at a constant shift (the floor's shifter is ``rq_shift``;
+            # measured on xcup, sweep point b07's two lanes at shifts 43-45 in its block:
+            # 98 LUT6 more than at a constant 44, where the whole product counted 460 more)
+            t.features["rq_s_bits"] += max(product_bits - min(values), 1)
         if pipelined:
             pieces = ([acc_bits + bits + 1 for _, bits in MULTIPLIER_PIECES]
                       if acc_bits <= SPLIT_ACC_BITS else [product_bits])
