@@ -107,6 +107,50 @@ def test_xc7_packs_a_requantizer_product_register_within_48_bits(acc_bits, packe
     assert counted["xc7"]["reg_dsp_port" if packed else "reg_dsp"] == product
 
 
+@pytest.mark.parametrize("acc_bits, absorbed", [(14, True), (16, True), (17, False)])
+def test_xc7_sums_a_lanes_partial_products_in_the_dsp48e1_post_adder(acc_bits, absorbed):
+    """A requantizer lane's two partial products (the accumulator times the multiplier's low
+    17 and high 14 bits) are summed in the second DSP48E1's post-adder on xc7 when the sum
+    (``acc + 32`` bits) fits its 48-bit ALU: no adder bit, no carry cell (sweep points i30,
+    g04, g08: a CARRY4 chain of the sum gone); a wider sum stays in the fabric
+    (``dsp_sum``). xcup's DSP48E2 takes none (``dsp_add``, as before)."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    assert XC7.dsp_post_add_bits == 48 and not XCUP.dsp_post_add_bits
+    counted = {}
+    for name in ("xcup", "xc7"):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=acc_bits, out_bits=8,
+                    multiplier=np.array([[1280674793], [1180674793]]),
+                    shift=np.array([[-2], [-3]]), rounding="gemmlowp", pipelined=True, lanes=1)
+        counted[name] = t.features
+    total = acc_bits + 32
+    xcup, xc7 = counted["xcup"], counted["xc7"]
+    assert xcup["dsp_add"] == total and not xcup["dsp_post_add"] and not xcup["dsp_sum"]
+    assert xc7["dsp_add"] == 0
+    assert xc7["dsp_post_add"] == (total if absorbed else 0)
+    assert xc7["dsp_sum"] == (0 if absorbed else total)
+    # the carry cells of the absorbed sum are gone, a fabric sum keeps them
+    assert xcup["carry"] - xc7["carry"] == (-(-total // 4) if absorbed else 0)
+
+
+def test_xc7_sums_pairs_of_mx_dsp_products_in_the_cascade():
+    """An MX MVAU whose terms are its DSP products (MXINT8 weights on int8 inputs: no
+    exponent shift) has each pair of them summed through a DSP48E1's cascade on xc7 (sweep
+    point m04: 16 of its 32 product DSPs take PCIN): the block trees sum half the terms."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    layer = make_mx_layer(np.random.default_rng(3), mh=4, mw=32, pe=2, simd=16,
+                          weights="mxint8", inputs="uint8", outputs="int8")
+    xcup = tally_of(mx_mvau_features, layer, "xcup").features
+    xc7 = tally_of(mx_mvau_features, layer, "xc7").features
+    assert not xcup["dsp_post_add"] and xc7["dsp_post_add"] > 0
+    assert xc7["mx_csa"] < xcup["mx_csa"]
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

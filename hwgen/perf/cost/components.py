@@ -322,13 +322,17 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         else:
             t.multiply_constant(acc_bits, values[0], product_bits)
         return product_bits
+    product_dsp = True
     for low, bits in MULTIPLIER_PIECES:
         y_bits = acc_bits + bits + 1
         if varying:
-            t.multiply(acc_bits, bits + 1, y_bits, **pairs(((low, bits),)))
+            product_dsp &= t.multiply(acc_bits, bits + 1, y_bits,
+                                      **pairs(((low, bits),))).dsp > 0
         else:
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
-    t.add(product_bits, dsp_input=True)                 # the two partial products summed
+    # the two partial products summed (xc7: in the second DSP's post-adder up to 48 bits,
+    # where both pieces are DSP products of the per-fold table's values)
+    t.add(product_bits, dsp_input=True, post_add=varying and product_dsp)
     return product_bits
 
 

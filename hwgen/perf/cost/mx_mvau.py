@@ -198,7 +198,17 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     if mx_in or p.weight_block:
         t.features["mx_carry"] += p.pe * groups * 3 * -(-10 // t.target.carry_bits)
     t.reg(p.pe * groups * (shift_max.bit_length() + 2))  # the shift, NaN and zero flags
-    block_tree = adder_tree([(-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)] * gl)
+    term = (-(1 << (term_bits - 1)), (1 << (term_bits - 1)) - 1)
+    terms = [term] * gl
+    direct = product.dsp and not max_exp and not (mx_in and _has_special(x_elem))
+    if direct and gl > 1 and term_bits + 1 <= t.target.dsp_post_add_bits:
+        # the terms are the DSP products themselves: on xc7 ``xilinx_dsp`` sums each pair in
+        # the second DSP's post-adder, through the cascade (m04 on xc7: 16 of its 32 DSP48E1
+        # take PCIN, OPMODE Z = PCIN), so the tree sums the pairs (``dsp_post_add``)
+        pairs = gl // 2
+        t.features["dsp_post_add"] += pairs * (term_bits + 1) * p.pe * groups
+        terms = [(2 * term[0], 2 * term[1])] * pairs + [term] * (gl % 2)
+    block_tree = adder_tree(terms)
     if block_tree.leaves > 2:
         # one carry-save tree of the signed terms, sign-extended (``mx_csa``, measured in the
         # blocks, shifted terms or not): weighed apart from ``csa`` (the int MVAUs' trees,

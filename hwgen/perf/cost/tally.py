@@ -32,6 +32,10 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 bits as full-width signed rows beyond their one bit each
                 (``int_mvau.high_pe_trees``)
 ``dsp_add``     adder bits whose one input is a DSP product (a DSP post-adder can take them)
+``dsp_post_add``  of those, a requantizer lane's partial products summed where the target's
+                DSP takes the sum into its post-adder (``CostTarget.dsp_post_add_bits``, xc7):
+                no LUT, no carry cell (never fitted)
+``dsp_sum``     the same sums too wide for that post-adder: in the fabric (measured)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
 ``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
@@ -158,7 +162,7 @@ FEATURES = (
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
-    "soft_set", "soft_ab_fold",
+    "soft_set", "soft_ab_fold", "dsp_post_add", "dsp_sum",
 )
 
 
@@ -240,10 +244,20 @@ class Tally:
         self.features["reg_dsp_port" if self.target.dsp_packs_registers else "reg"] += bits
 
     def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
-            increment: bool = False) -> None:
+            increment: bool = False, post_add: bool = False) -> None:
         """``count`` adders of ``bits`` bits each (their carry cells included);
-        ``increment``: one operand is a constant (a counter)."""
+        ``increment``: one operand is a constant (a counter); ``post_add``: one operand is a
+        DSP's whole product, which only it reads (a requantizer lane's partial products
+        summed): where the target's DSP takes such a sum (``dsp_post_add_bits``) it is no
+        fabric at all (``dsp_post_add``), a wider one there is in the fabric (``dsp_sum``)."""
         if bits <= 0 or count <= 0:
+            return
+        if post_add and self.target.dsp_post_add_bits:
+            if bits <= self.target.dsp_post_add_bits:
+                self.features["dsp_post_add"] += bits * count
+                return
+            self.features["dsp_sum"] += bits * count
+            self.carry_cells(bits, count=count)
             return
         if bits < self.target.carry_min_bits:
             # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few

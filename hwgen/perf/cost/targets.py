@@ -93,6 +93,12 @@ class CostTarget:
     #: synthesised for xc7 keeps about half the flip-flops of xcup's on int MVAUs whose
     #: products are DSPs (i13 2,157 vs 4,282 with the same 66 DSPs)
     dsp_packs_registers: bool = False
+    #: the widest sum of a DSP product and another operand that ``xilinx_dsp`` puts into the
+    #: DSP's post-adder (``P = A * B + C``, ``Y_WIDTH <= 48``): DSP48E1 only, as the register
+    #: packing (xc7: a requantizer lane's two partial products summed in the second DSP, no
+    #: CARRY4 or LUT of its own; measured, docs/synthesis.md "xc7's LUTs and LUT RAM"); 0
+    #: where nothing is packed
+    dsp_post_add_bits: int = 0
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -102,6 +108,7 @@ _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles
 def _xilinx(name: str, a_max: int) -> CostTarget:
     return CostTarget(
         name=name, lut_inputs=6, carry_bits=4, dsp_packs_registers=name == "xc7",
+        dsp_post_add_bits=48 if name == "xc7" else 0,
         dsp=DspRule(a_max=a_max, b_max=18, a_partial=18, b_partial=18, y_min=9,
                     signed_only=True, cascade=True),
         rom_logic_cost=1 / 64, ram_logic_cost=1.0, brams=_XILINX_BRAMS,
