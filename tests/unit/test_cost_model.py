@@ -151,6 +151,33 @@ def test_xc7_sums_pairs_of_mx_dsp_products_in_the_cascade():
     assert xc7["mx_csa"] < xcup["mx_csa"]
 
 
+def test_xc7_maps_a_128_word_bit_to_one_ram128x1d():
+    """lutrams_xc5v.txt's dual-port RAM (``cost 8; widthscale``) holds 128 x 1 in one
+    RAM128X1D; two RAM64M of the simple dual-port RAM (``cost 8; widthscale 7``) cost libmap
+    10.17 with their read mux and write demux, the RAM128X1D 10.0 (Yosys' ``-debug`` log on
+    sweep point w04's line buffer). xcup keeps its two RAM64M8."""
+    from hwgen.perf.cost.memory import lutram_banks
+
+    ram = Ram(depth=128, width=1, sync_read=True)
+    assert memory_style(ram, XC7) == "lutram"
+    assert lutram_primitives(ram, XC7) == 1 and lutram_banks(ram, XC7) == 1
+    assert lutram_primitives(ram, XCUP) == 2
+    # wider, the simple dual-port RAM64Ms win again: 3 bits of 128 words, two RAM64M
+    assert lutram_primitives(Ram(depth=128, width=3, sync_read=True), XC7) == 2
+
+
+def test_a_lutram_primitive_goes_only_when_none_of_its_bits_is_read():
+    """Sweep point m07 on xc7: an MX input buffer of 4 words x 96 declared bits (eight lanes
+    of a 4-bit code and an 8-bit exponent, the first lane's exponent read) keeps 8 of its 12
+    single-port RAM32Ms (8 bits each): the 40 used bits are spread over 8 of them."""
+    lane, used = 12, 0
+    for k in range(8):
+        used |= (0xF if k else 0xFFF) << (k * lane)
+    ram = Ram(depth=4, width=40, sync_read=True, shared_address=True)
+    assert lutram_primitives(ram, XC7) == 5
+    assert lutram_primitives(dataclasses.replace(ram, used_mask=used), XC7) == 8
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

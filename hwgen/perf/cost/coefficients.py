@@ -82,13 +82,13 @@ COEFFICIENTS = {
     },
     "xc7": {
         "lut": {
-            "add": 0.1539, "add_lut": 0.5027, "inc_lut": 1.707, "csa_dsp": 0.5095, "mux": 0.8056,
-            "in_mux": 1.3904, "soft_mul": 0.9662, "soft_mul_lut": 2.0662, "logic": 1.4719,
-            "ram_ff": 2.4116, "block": 3.1115, "rq_g": 64.9013, "rq_g_bits": 1.2493,
-            "rq_shift": 0.2344, "rq_serial": 32.0748, "rq_mux": 1.6159, "mx_decode": 0.7496,
-            "mx_align": 1.3105, "mx_quant": 2.6457, "win_ctl": 0.6928, "csa_borrow": 1.3746,
-            "dwc_pick": 1.0799, "dwc_ctl": 1.4832, "win_read": 0.9426, "tern_term": 1.8534,
-            "rq_sh_bits": 4.3799, "mx_nan": 0.224,
+            "add": 0.1553, "add_lut": 0.503, "inc_lut": 1.7056, "csa_dsp": 0.5081, "mux": 0.8091,
+            "in_mux": 1.3932, "soft_mul": 0.9663, "soft_mul_lut": 2.0645, "logic": 1.4732,
+            "ram_ff": 2.4967, "block": 2.8783, "rq_g": 64.9249, "rq_g_bits": 1.2477,
+            "rq_shift": 0.2348, "rq_serial": 32.111, "rq_mux": 1.6158, "mx_decode": 0.7485,
+            "mx_align": 1.3095, "mx_quant": 2.6458, "win_ctl": 0.6938, "csa_borrow": 1.3736,
+            "dwc_pick": 1.0799, "dwc_ctl": 1.4814, "win_read": 0.9417, "tern_term": 1.8537,
+            "rq_sh_bits": 4.3911, "mx_nan": 0.2241,
         },
         "ff": {
             "reg": 0.9762, "reg_dsp": 0.5872, "reg_dsp_port": 0.1287, "ram_ff": 0.3738,

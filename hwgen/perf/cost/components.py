@@ -123,11 +123,12 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
               registered_operands: bool = False, registered_write: bool = False,
               dot_zeros: int = 0, in_mux_feature: str = "in_mux",
-              weights_decoded: bool = False) -> None:
+              weights_decoded: bool = False, in_mask: int = 0) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
     ``in_used``: the bits of an input beat the datapath reads (all by default; an MX input
-    carries a shared exponent per lane of which one per block is read).
+    carries a shared exponent per lane of which one per block is read); ``in_mask``: those
+    bits' positions in the beat, as a mask (for the input buffer's LUT RAM primitives).
     ``registered_operands`` (``MvauCore``'s, the XNOR MVAU's): the weight table read
     without a clock from a registered address, every beat through an input buffer read
     without a clock from a registered address (one register of the beat when ``NF = 1``),
@@ -158,7 +159,9 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
         t.reg(index_bits(nf * sf) if nf * sf > 1 else 0)     # the weight address
         if nf > 1:
             stored = in_used if t.target.ram_drops_unused_bits else in_bits
-            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False))
+            mask = in_mask if t.target.ram_drops_unused_bits else 0
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False,
+                                      used_mask=mask))
             t.reg(index_bits(sf) if sf > 1 else 0)            # the buffer address
         else:
             t.reg(in_used)                                    # the input operand
@@ -166,12 +169,14 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
         t.reg(in_used)                               # the latched input beat
     if nf > 1 and not registered_operands:
         stored = in_used if t.target.ram_drops_unused_bits else in_bits
+        mask = in_mask if t.target.ram_drops_unused_bits else 0
         if registered_write:
-            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False))
+            t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False,
+                                      used_mask=mask))
             t.reg(1 + 2 * (index_bits(sf) if sf > 1 else 0))    # write enable, addresses
         else:
             t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=True,
-                                      shared_address=True))
+                                      shared_address=True, used_mask=mask))
             t.reg(in_used - stored)              # (the read register keeps the used bits)
         t.features[in_mux_feature] += in_used    # latched beat or buffer
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products

@@ -100,6 +100,11 @@ class Ram:
     sync_read: bool
     shared_address: bool = False
     block_ram: bool = True
+    #: where ``width`` is the used bits of a wider declared word (a target that drops never-read
+    #: bits): their positions in the declared word, as a bit mask (0: not known). A LUT RAM
+    #: primitive holds a run of the declared word's bits and goes only when none of them is
+    #: read, so its primitives are the runs holding a used bit (:func:`lutram_primitives`)
+    used_mask: int = 0
 
 
 def _bits(words: np.ndarray, bits: int) -> np.ndarray:
@@ -176,23 +181,32 @@ def _bram_cost(depth: int, width: int, target: CostTarget):
     return best
 
 
-def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True):
+def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True,
+                 demux: bool = False):
     """Cheapest LUT RAM mapping: ``(libmap cost, cells, words per primitive)`` or
     ``(inf, 0, 0)``.
 
     ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
     RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
-    96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it."""
+    96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it.
+    ``demux``: and its write enable's decoder (``CostTarget.lutram_demux``)."""
     best = (math.inf, 0, 0)
     for mode in modes:
         mult = math.ceil(depth / (1 << mode.abits))
         prims = math.ceil(width / mode.width) * mult
-        cost = (mode.cost * mult * width / mode.width if mode.widthscale else mode.cost * prims)
+        if mode.widthscale:
+            scaled = mode.cost if mode.widthscale_cost is None else mode.widthscale_cost
+            cost = (mode.cost - scaled) * prims + scaled * mult * width / mode.width
+        else:
+            cost = mode.cost * prims
         if depth_mux:
             cost += 0.5 * (mult - 1) * width
+        if demux and mult > 1:
+            cost += 0.5 * mult              # the write enable decoded per bank
         cost += LUTRAM_EXTRA_COST
         if cost < best[0]:
-            best = (cost, prims * mode.cells, 1 << mode.abits)
+            cells = width * mult if mode.cell_per_bit else prims * mode.cells
+            best = (cost, cells, 1 << mode.abits)
     return best
 
 
@@ -209,7 +223,7 @@ def memory_style(memory, target: CostTarget) -> str:
     logic = memory.width * memory.depth * target.ram_logic_cost
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
     lutram = _lutram_cost(memory.depth, memory.width, modes,
-                          depth_mux=target.lutram_depth_mux)[0]
+                          depth_mux=target.lutram_depth_mux, demux=target.lutram_demux)[0]
     if not memory.block_ram:
         return "lutram"
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
@@ -227,10 +241,26 @@ def bram_tiles(memory, target: CostTarget) -> float:
 
 
 def lutram_primitives(memory: Ram, target: CostTarget) -> int:
-    """LUT RAM primitives of ``memory`` mapped to LUT RAM."""
+    """LUT RAM primitives of ``memory`` mapped to LUT RAM; with ``used_mask``, the runs of
+    the declared word one primitive holds that have a used bit (sweep point m07 on xc7: an
+    MX input buffer of 96 declared bits, 40 of them read, in 8 of its 12 RAM32Ms, where the
+    40 bits alone fill 5)."""
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    return _lutram_cost(memory.depth, memory.width, modes,
-                        depth_mux=target.lutram_depth_mux)[1]
+    cost, cells, words = _lutram_cost(memory.depth, memory.width, modes,
+                                      depth_mux=target.lutram_depth_mux,
+                                      demux=target.lutram_demux)
+    if not memory.used_mask or not words:
+        return cells
+    # the mode chosen (the cheapest; the first of equal ones, as _lutram_cost keeps)
+    mode = next(m for m in modes if _lutram_cost(
+        memory.depth, memory.width, (m,), depth_mux=target.lutram_depth_mux,
+        demux=target.lutram_demux)[0] == cost)
+    if mode.cell_per_bit:
+        return cells                  # a cell a used bit already
+    run = (1 << mode.width) - 1
+    runs = sum(1 for k in range(0, memory.used_mask.bit_length(), mode.width)
+               if memory.used_mask >> k & run)
+    return runs * math.ceil(memory.depth / words) * mode.cells
 
 
 def lutram_banks(memory: Ram, target: CostTarget) -> int:
@@ -238,5 +268,5 @@ def lutram_banks(memory: Ram, target: CostTarget) -> int:
     multiplexer in LUTs) when there are more than one."""
     modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
     words = _lutram_cost(memory.depth, memory.width, modes,
-                         depth_mux=target.lutram_depth_mux)[2]
+                         depth_mux=target.lutram_depth_mux, demux=target.lutram_demux)[2]
     return math.ceil(memory.depth / words) if words else 0

@@ -126,6 +126,20 @@ def _output_quantizer(t: Tally, p: MxMvauParams) -> None:
     t.mux(lanes * p.output_type.bits, beats)
 
 
+def input_used_mask(p: MxMvauParams) -> int:
+    """The bits of an MX input beat the MX MVAU reads, as a mask: each lane's element code and
+    micro bits (its low bits, ``hwgen.ir.mx.types``), and the shared exponent above them of
+    the first lane of each block in the beat."""
+    lane = p.input_type.bits
+    used = p.input_type.code_bits + p.input_type.micro_bits
+    mask = 0
+    for k in range(p.simd):
+        mask |= ((1 << used) - 1) << (k * lane)
+        if k % p.group_lanes == 0:
+            mask |= ((1 << lane) - 1) << (k * lane)
+    return mask
+
+
 def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
     w_fmt = p.weight_int_type or mx_format(p.weight_format).element
     cb = mx_code_bits(p)
@@ -154,6 +168,7 @@ def mx_mvau_features(p: MxMvauParams, t: Tally) -> None:
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth, dot_stages=2,
               flags=True, in_used=(p.simd * (x_elem.bits + p.input_type.micro_bits) + groups * 8
                                    if mx_in else None),
+              in_mask=input_used_mask(p) if mx_in else 0,
               # the latched beat or the buffer, measured in the block (``mx_in_mux``): one
               # LUT a bit on both targets, half what ``in_mux`` (fitted on the int MVAUs) weighs
               in_mux_feature="mx_in_mux")

@@ -62,6 +62,11 @@ class LutramMode:
     widthscale: bool
     luts: int          # LUTs one primitive occupies
     cells: int = 1
+    #: libmap's ``widthscale N``: of ``cost``, the part that scales with the data bits used
+    #: (``(cost - N) x primitives + N x banks x width / mode width``); None: all of it
+    widthscale_cost: float | None = None
+    #: one cell per data bit used (RAM64X1D / RAM128X1D: ``cells`` is then ignored)
+    cell_per_bit: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,10 @@ class CostTarget:
     #: CARRY4 or LUT of its own; measured, docs/synthesis.md "xc7's LUTs and LUT RAM"); 0
     #: where nothing is packed
     dsp_post_add_bits: int = 0
+    #: ``memory_libmap`` charges a LUT RAM deeper than one primitive its write demultiplexer
+    #: too (0.5 a bank; memory_libmap.cc's ``score_demux``): counted on xc7, whose choice
+    #: between a RAM64M pair and a RAM128X1D it decides (sweep point w04)
+    lutram_demux: bool = False
 
 
 _XILINX_BRAMS = (BramMode(abits=14, widths=(1, 2, 4, 9, 18, 36), cost=129, tiles=0.5),
@@ -115,7 +124,17 @@ def _xilinx(name: str, a_max: int) -> CostTarget:
         # RAM32M16 / RAM64M8 (lutrams_xcu.txt; 7-series: RAM32M / RAM64M, half as wide)
         lutram_sdp=((LutramMode(5, 14, 16, True, 8), LutramMode(6, 7, 16, True, 8))
                     if name == "xcup" else
-                    (LutramMode(5, 6, 8, True, 4), LutramMode(6, 3, 8, True, 4))),
+                    # lutrams_xc5v.txt: the simple dual-port RAM32M / RAM64M (``cost 8;
+                    # widthscale 7``) and the dual-port RAM, whose RW port writes and R port
+                    # reads (``cost 8; widthscale``: a RAM32M of 4 bits, RAM64X1D / RAM128X1D
+                    # one a bit); Yosys maps w04's 128 x 1 line buffer to one RAM128X1D
+                    # (libmap: 10.0 against two RAM64M's 10.17, in its -debug log)
+                    (LutramMode(5, 6, 8, True, 4, widthscale_cost=7),
+                     LutramMode(6, 3, 8, True, 4, widthscale_cost=7),
+                     LutramMode(5, 4, 8, True, 4),
+                     LutramMode(6, 2, 8, True, 2, cell_per_bit=True),
+                     LutramMode(7, 1, 8, True, 4, cell_per_bit=True))),
+        lutram_demux=name == "xc7",
         # single port also RAM128X1S / RAM256X1S, one cell per bit (lutrams_xcu.txt's
         # ABITS 7 and 8 options)
         lutram_sp=((LutramMode(5, 16, 16, True, 8), LutramMode(6, 8, 16, True, 8),
