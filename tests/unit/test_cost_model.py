@@ -151,6 +151,24 @@ def test_xc7_sums_pairs_of_mx_dsp_products_in_the_cascade():
     assert xc7["mx_csa"] < xcup["mx_csa"]
 
 
+def test_xc7_sums_pairs_of_an_int_mvaus_dsp_products_in_the_cascade():
+    """An int MVAU's unpacked DSP products: on xc7 each pair of a tree's first level is summed
+    in the second DSP48E1 (sweep point i20, 8 products a PE: 4 DSPs take PCIN), so each
+    first-stage piece of four products is one adder of two pair sums, not a carry-save tree;
+    xcup counts the trees as before."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+
+    p = random_mvau_params(np.random.default_rng(7), mh=8, mw=8, pe=1, simd=8, w_bits=8,
+                           in_bits=8)
+    p = dataclasses.replace(p, dsp_packing="off")
+    xcup = tally_of(int_mvau_features, p, "xcup").features
+    xc7 = tally_of(int_mvau_features, p, "xc7").features
+    assert xcup["csa_dsp"] > 0 and xc7["csa_dsp"] == 0
+    # four pairs of 16-bit products (int8 x uint8): 17-bit sums
+    assert xc7["dsp_post_add"] >= 4 * 17 and not xcup["dsp_post_add"]
+
+
 def test_xc7_maps_a_128_word_bit_to_one_ram128x1d():
     """lutrams_xc5v.txt's dual-port RAM (``cost 8; widthscale``) holds 128 x 1 in one
     RAM128X1D; two RAM64M of the simple dual-port RAM (``cost 8; widthscale 7``) cost libmap

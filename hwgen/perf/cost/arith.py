@@ -98,22 +98,36 @@ def pipeline_register_bits(terms, *, every: int, stages: int) -> int:
     return bits + (stages - made) * width(*terms[0])
 
 
-def staged_trees(terms, *, every: int) -> list:
+def staged_trees(terms, *, every: int, paired: list | None = None) -> list:
     """The sums ``hwgen.hw.arith.adder_tree.pipelined_sum`` builds between its registers:
     the pairwise tree over ``terms`` cut after every ``every`` levels, each piece (the
     sum of up to ``2**every`` consecutive values) one multi-operand sum for Yosys'
-    ``alumacc``. Returns the pieces' trees (:class:`Tree`), level by level."""
+    ``alumacc``. Returns the pieces' trees (:class:`Tree`), level by level.
+
+    ``paired``: the first level's pairs are summed elsewhere (in the DSPs' post-adders:
+    ``CostTarget.dsp_post_add_bits``); the first pieces sum the pairs' sums, and the list
+    gets each pair's sum ``(lo, hi)``."""
     terms = [(int(lo), int(hi)) for lo, hi in terms]
     group = 1 << every
     pieces = []
+    first = paired is not None
     while len(terms) > 1:
         sums = []
         for start in range(0, len(terms), group):
             part = terms[start:start + group]
-            if len(part) > 1:
+            if first:
+                pairs = [part[i:i + 2] for i in range(0, len(part), 2)]
+                paired += [(a[0] + b[0], a[1] + b[1]) for a, b in
+                           (pair for pair in pairs if len(pair) == 2)]
+                summed = [(sum(lo for lo, _ in pair), sum(hi for _, hi in pair))
+                          for pair in pairs]
+                if len(summed) > 1:
+                    pieces.append(adder_tree(summed))
+            elif len(part) > 1:
                 pieces.append(adder_tree(part))
             sums.append((sum(lo for lo, _ in part), sum(hi for _, hi in part)))
         terms = sums
+        first = False
     return pieces
 
 

@@ -82,20 +82,20 @@ COEFFICIENTS = {
     },
     "xc7": {
         "lut": {
-            "add": 0.1553, "add_lut": 0.503, "inc_lut": 1.7056, "csa_dsp": 0.5081, "mux": 0.8091,
-            "in_mux": 1.3932, "soft_mul": 0.9663, "soft_mul_lut": 2.0645, "logic": 1.4732,
-            "ram_ff": 2.4967, "block": 2.8783, "rq_g": 64.9249, "rq_g_bits": 1.2477,
-            "rq_shift": 0.2348, "rq_serial": 32.111, "rq_mux": 1.6158, "mx_decode": 0.7485,
-            "mx_align": 1.3095, "mx_quant": 2.6458, "win_ctl": 0.6938, "csa_borrow": 1.3736,
-            "dwc_pick": 1.0799, "dwc_ctl": 1.4814, "win_read": 0.9417, "tern_term": 1.8537,
-            "rq_sh_bits": 4.3911, "mx_nan": 0.2241,
+            "add": 0.1848, "add_lut": 0.5381, "inc_lut": 1.6719, "csa_dsp": 0.6778, "mux": 0.8309,
+            "in_mux": 1.8426, "soft_mul": 0.9317, "soft_mul_lut": 1.9942, "logic": 1.4716,
+            "ram_ff": 2.6266, "block": 1.4386, "rq_g": 72.3576, "rq_g_bits": 0.9419,
+            "rq_shift": 0.24, "rq_serial": 26.3583, "rq_mux": 1.6371, "mx_decode": 0.728,
+            "mx_align": 1.2931, "mx_quant": 2.6479, "win_ctl": 0.6725, "csa_borrow": 1.0149,
+            "dwc_pick": 1.0789, "dwc_ctl": 1.435, "win_read": 0.9398, "tern_term": 1.8327,
+            "rq_sh_bits": 4.1784, "mx_nan": 0.2256,
         },
         "ff": {
             "reg": 0.9762, "reg_dsp": 0.5872, "reg_dsp_port": 0.1287, "ram_ff": 0.3738,
             "block": 2.8946,
         },
         "carry": {
-            "carry": 0.5934, "soft_mul": 0.1081, "rq_g_carry": 1.0798, "rq_s_carry": 0.3659,
+            "carry": 0.5935, "soft_mul": 0.1075, "rq_g_carry": 1.0867, "rq_s_carry": 0.3659,
             "mx_carry": 0.5249,
         },
     },

@@ -207,6 +207,15 @@ def dot_trees(t: Tally, p: IntMvauParams, *, dsp_leaves: bool) -> None:
         for piece in pieces:
             t.tree(piece, count=p.pe - pairs, dsp_leaves=True)
         high_pe_trees(t, [(lo - 1, hi), (0, 1)] * p.simd, count=pairs)
+    elif dsp_leaves and t.target.dsp_post_add_bits:
+        # xc7: each pair of DSP products is summed in the second DSP's post-adder, through
+        # the cascade (i20: 4 of its 8 product DSP48E1s take PCIN, OPMODE Z = PCIN); the
+        # trees sum the pairs (``dsp_post_add``)
+        paired = []
+        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE,
+                                  paired=paired):
+            t.tree(piece, count=p.pe, dsp_leaves=True)
+        t.features["dsp_post_add"] += p.pe * sum(width(a, b) for a, b in paired)
     else:
         for piece in pieces:
             t.tree(piece, count=p.pe, dsp_leaves=dsp_leaves)
