@@ -445,7 +445,8 @@ def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
     """A 24-bit accumulator times a 32-bit (signed) multiplier: 56-bit products. Round half to
     even adds, beside the rounding every single rule has (56 bits), the bits its tie to even
     spans: at a constant shift of 31 + 14 = 45, the 11 above it; at a shift that changes with
-    the fold, the whole product."""
+    the fold, the bits above the smallest (its rounding half keeps only the bits some fold
+    sets, so the remainder's mask is all ones below that)."""
     from hwgen.perf.cost.components import requantizer
     from hwgen.perf.cost.tally import Tally
 
@@ -456,7 +457,8 @@ def test_round_half_to_even_at_a_constant_shift_spans_the_bits_above_it():
         return t.features["rq_s_bits"]
 
     assert rq_s_bits([[-14], [-14]]) == 56 + 11
-    assert rq_s_bits([[-14], [-15]]) == 56 + 56
+    assert rq_s_bits([[-14], [-15]]) == 56 + 11
+    assert rq_s_bits([[-14], [-4]]) == 56 + (56 - 35)
 
 
 # -- requantizer lanes at an odd zero point ---------------------------------------------------
