@@ -196,6 +196,28 @@ def test_a_lutram_primitive_goes_only_when_none_of_its_bits_is_read():
     assert lutram_primitives(dataclasses.replace(ram, used_mask=used), XC7) == 8
 
 
+@pytest.mark.parametrize("multiplier, packed", [(1280674793, True), (1280674792, False),
+                                                 (0x390f << 17 | 0x19ac, False)])
+def test_xc7_packs_no_product_register_whose_pieces_are_summed_in_luts(multiplier, packed):
+    """A 12-bit accumulator times a constant multiplier in two pieces: with the low piece
+    even, Yosys splits its zero low bits off the product, the pieces are summed in LUTs
+    and xc7 packs no product register (the average pool p05, low piece 0x19ac: 668 FF on
+    xc7 and on xcup; 332 with 0x19ad): a plain register on xc7, ``reg_dsp`` on xcup."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    counted = {}
+    for name in ("xcup", "xc7"):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=12, out_bits=8, multiplier=np.array([[multiplier]]),
+                    shift=np.array([[-2]]), rounding="single", lanes=1)
+        counted[name] = t.features
+    product = 12 + 32
+    assert counted["xcup"]["reg_dsp"] == product and not counted["xcup"]["reg_dsp_port"]
+    assert counted["xc7"]["reg_dsp_port"] == (product if packed else 0)
+    assert counted["xc7"]["reg"] - counted["xcup"]["reg"] == (0 if packed else product)
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

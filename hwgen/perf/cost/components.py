@@ -205,7 +205,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
 
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
-                 rounding: str, product_in_dsp: bool = False) -> None:
+                 rounding: str, product_in_dsp: bool = False,
+                 sum_in_fabric: bool = False) -> None:
     """One lane's rounding, zero point and saturation after its product register.
 
     gemmlowp keeps the product's high part (its doubling high multiply drops 30 bits) and a
@@ -238,9 +239,12 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     # measured: the average pools p02 and p03, 44-bit products of two DSPs, xcup's
     # flip-flops less xc7's 88 and 180, these bits). A wider product (the 50-55 bits of
     # a01-a03, d01-d03, 40-52 % of them packed; the binary MLP's fc3, 56 bits, none) is
-    # counted as on xcup. (p05's lanes, as p03's, pack none: not understood.)
-    t.features["reg_dsp_port" if product_in_dsp and t.target.dsp_packs_registers
-               else "reg_dsp"] += high
+    # counted as on xcup. ``sum_in_fabric``: the DSPs' pieces are summed in LUTs
+    # (``pieces_summed_in_dsp``): on xc7 the product register is then a plain register,
+    # none of it packed (p05: 668 FF on xc7 as on xcup).
+    packs = t.target.dsp_packs_registers
+    t.features["reg_dsp_port" if product_in_dsp and packs
+               else "reg" if sum_in_fabric and packs else "reg_dsp"] += high
     if stages:
         t.features["rq_var"] += 1
         t.features["rq_shift"] += high * stages
@@ -341,6 +345,25 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     return product_bits
 
 
+def pieces_summed_in_dsp(values, *, acc_bits: int, serial: bool = False,
+                         narrow_bits: int = 0) -> bool:
+    """Whether a requantizer lane's product by ``values`` (its multiplier's per-fold
+    values) leaves the DSP whole: two pieces summed in the DSP's post-adder, or one product.
+
+    Yosys' ``alumacc -macc-only`` merges the low piece's product into the sum with the high
+    one (a ``$macc``, then ``xilinx_dsp`` puts the sum in the DSP's post-adder, the high
+    product at its C port) only where the low piece's product is the sum's operand as it
+    is. A low piece whose bit 0 no fold sets is an even constant (or a register bit Yosys
+    drops): its zero low bits are split off the product, the two products stay apart and
+    are summed in the fabric, and xc7 packs no product register into a PREG (measured: the
+    average pool p05, low piece 0x19ac, 668 FF on xc7; the same pool with 0x19ad, 332 FF,
+    every lane's 42-bit product register in its DSP48E1's PREG; p03, 0x5d7, packs them).
+    """
+    if serial or narrow_bits or acc_bits > SPLIT_ACC_BITS:
+        return True
+    return any(int(v) & 1 for v in values)
+
+
 def registered_table_bits(values, bits: int) -> int:
     """Flip-flops a register of a per-fold table's read keeps (``values``: ``(folds,
     lanes)``, each ``bits`` wide): its bit columns that change with the fold, equal columns
@@ -420,9 +443,12 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
         values = right.lane_values(lane)
+        in_dsp = not pipelined and t.dsp > dsps and product_bits <= 48
+        summed = pieces_summed_in_dsp(qm.lane_values(lane), acc_bits=acc_bits, serial=serial,
+                                      narrow_bits=narrow_bits)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
                      rounding="gemmlowp" if gemmlowp else "single",
-                     product_in_dsp=not pipelined and t.dsp > dsps and product_bits <= 48)
+                     product_in_dsp=in_dsp and summed, sum_in_fabric=in_dsp and not summed)
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
