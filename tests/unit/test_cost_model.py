@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hwgen.errors import HwgenError
-from hwgen.ir import IntType
+from hwgen.ir import IntType, RequantRounding
 from hwgen.ir.blocks.sliding_window import SlidingWindowParams
 from hwgen.perf.cost import COST_TARGETS, Ram, Resources, cost_target, design_cost, memory_style
 from hwgen.perf.cost.memory import bram_tiles, lutram_primitives, rom_from_bits
@@ -216,6 +216,75 @@ def test_xc7_packs_no_product_register_whose_pieces_are_summed_in_luts(multiplie
     assert counted["xcup"]["reg_dsp"] == product and not counted["xcup"]["reg_dsp_port"]
     assert counted["xc7"]["reg_dsp_port"] == (product if packed else 0)
     assert counted["xc7"]["reg"] - counted["xcup"]["reg"] == (0 if packed else product)
+
+
+def test_xc7_packs_no_product_register_behind_a_per_fold_left_shift():
+    """gemmlowp's per-fold left shift stands between the DSPs and the product register: xc7
+    packs none of it (sweep b04, bw3, t04: their lanes' product registers kept on xc7 as on
+    xcup), where the same lane without a left shift packs it."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    counted = {}
+    for shift in ((0, 0), (1, 3)):
+        t = Tally(XC7)
+        requantizer(t, acc_bits=12, out_bits=8, multiplier=np.array([[1280674793], [1280674793]]),
+                    shift=np.array([shift]).T, rounding="gemmlowp", lanes=1)
+        counted[shift] = t.features
+    high = 12 + 32 - 30
+    assert counted[(0, 0)]["reg_dsp_port"] == high
+    assert not counted[(1, 3)]["reg_dsp_port"] and not counted[(1, 3)]["reg_dsp"]
+
+
+def test_xc7_packs_the_single_lanes_and_inputs_beside_packed_pairs():
+    """An int MVAU of one packed pair and one single lane in DSPs (sweep i10's shape): on
+    xc7 the inputs (read by DSPs only), the single lane's weights and its product registers
+    are DSP port registers, the pair's weights and products are not; on xcup all are
+    flip-flops, the same bits."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features, packed_pairs
+    from hwgen.perf.cost.model import tally_of
+
+    p = random_mvau_params(np.random.default_rng(3), mh=24, mw=24, pe=3, simd=6, w_bits=3,
+                           in_bits=6)
+    assert packed_pairs(p) == 1
+    xcup = tally_of(int_mvau_features, p, "xcup")
+    xc7 = tally_of(int_mvau_features, p, "xc7")
+    assert not xcup.features["reg_dsp_port"]
+    # at least the inputs (6 x 6 bits) and the single lane's products (6 x 9 bits)
+    assert xc7.features["reg_dsp_port"] >= 6 * 6 + p.product_registers * 6 * 9
+    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == \
+        pytest.approx(xcup.features["reg"])
+    off = tally_of(int_mvau_features, dataclasses.replace(p, dsp_packing="off"), "xc7")
+    assert off.features["reg_dsp_port"] > xc7.features["reg_dsp_port"]
+
+
+@pytest.mark.parametrize("left_shift", [False, True])
+def test_xc7_packs_a_binary_mvaus_accumulators_with_its_product_registers(left_shift):
+    """A binary-weight MVAU with a requantizer: where its lanes' product registers go into
+    the DSP48E1s (no left shift), xc7 packs the accumulators and the registered dot products
+    too (sweep bw1 and t01); behind a per-fold left shift nothing (bw3, t04)."""
+    from hwgen.perf.cost.arith import width
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, dot_zeros, step_dot_bounds
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(7), "bwn", mh=8, mw=32, pe=2, simd=8,
+                             activation="requant", out_bits=8)
+    # a left shift of 1 or 2 by fold (a row's fold is its index // PE), or a right shift
+    shift = 1 + np.arange(p.mh) // p.pe % 2 if left_shift else -np.abs(p.shift) - 1
+    p = dataclasses.replace(p, multiplier=p.multiplier | 1, shift=shift,
+                            rounding=RequantRounding.GEMMLOWP)
+    xcup = tally_of(bwn_mvau_features, p, "xcup")
+    xc7 = tally_of(bwn_mvau_features, p, "xc7")
+    zeros = dot_zeros(p)
+    engine = p.pe * (p.hw_acc_bits - zeros) + p.pe * (
+        width(*step_dot_bounds(*p.hw_term_bounds, p.simd)) - zeros)
+    if left_shift:
+        assert not xc7.features["reg_dsp_port"]
+        assert xc7.features["reg"] == xcup.features["reg"] + xcup.features["reg_dsp"]
+    else:
+        assert xc7.features["reg_dsp_port"] == xcup.features["reg_dsp"] + engine
+        assert xc7.features["reg"] == xcup.features["reg"] - engine
 
 
 def test_xcup_keeps_products_under_nine_bits_in_logic():

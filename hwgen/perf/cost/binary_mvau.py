@@ -144,19 +144,35 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
 
 
-def _activation(p: BinaryMvauParams, t: Tally, *, zeros: int = 0) -> None:
-    """The threshold unit or the requantizer; ``zeros``: the engine's ``dot_zeros`` (the
-    accumulators' low bits that hold only the bias preloads)."""
+def _activation(p: BinaryMvauParams, t: Tally, *, zeros: int = 0,
+                engine_packs: bool = False) -> None:
+    """The threshold unit or the requantizer. ``zeros``: the engine's ``dot_zeros`` (the
+    accumulators' low bits that hold only the bias preloads). ``engine_packs``: where the
+    requantizer's lanes pack their product registers into their DSPs (xc7), the accumulators
+    and the registered dot products go into them too (the engine's dot products and
+    accumulators of a binary-weight or ternary MVAU, not the XNOR MVAU's, not measured)."""
     if p.activation is Activation.THRESHOLD:
         thresholds, flip = p.hw_thresholds()
         threshold_unit(t, acc_bits=p.hw_acc_bits,
                        thresholds=thresholds.reshape(p.nf, p.pe, -1),
                        flip=flip.reshape(p.nf, p.pe), out_bits=p.output_type.bits)
-    else:
-        requantizer(t, acc_bits=p.hw_acc_bits, out_bits=p.output_type.bits,
-                    multiplier=p.multiplier.reshape(p.nf, p.pe),
-                    shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe,
-                    low_bits=zeros, bias=p.hw_bias.reshape(p.nf, p.pe))
+        return
+    packed = t.features["reg_dsp_port"]
+    requantizer(t, acc_bits=p.hw_acc_bits, out_bits=p.output_type.bits,
+                multiplier=p.multiplier.reshape(p.nf, p.pe),
+                shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe,
+                low_bits=zeros, bias=p.hw_bias.reshape(p.nf, p.pe))
+    if engine_packs and t.features["reg_dsp_port"] > packed:
+        # Measured on xc7 (the netlists of sweep points bw1 and t01 against xcup's): with
+        # their lanes' product registers in the DSP48E1s' PREG, the accumulators (2 x 15 /
+        # 2 x 16 bits) and the registered dot products (2 x 12 / 2 x 14) are gone from the
+        # fabric too, the accumulator's sum going to a DSP's D port (DREG, ADREG); where
+        # the product register is not packed (b04, bw3, t04: a per-fold left shift before
+        # it) both stay, as on xcup
+        dot_bits = width(*step_dot_bounds(*p.hw_term_bounds, p.simd))
+        bits = p.pe * (p.hw_acc_bits - zeros) + p.pe * (dot_bits - zeros)
+        t.features["reg"] -= bits
+        t.dsp_reg(bits)
 
 
 def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
@@ -191,7 +207,7 @@ def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     _engine(p, t)
     bwn_dot_features(t, x_lo=p.input_type.qmin, x_hi=p.input_type.qmax, terms=p.simd,
                      count=p.pe)
-    _activation(p, t, zeros=dot_zeros(p))
+    _activation(p, t, zeros=dot_zeros(p), engine_packs=True)
 
 
 def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
@@ -285,7 +301,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
         t.add(side_bits + level_bits + 1, count=p.pe)
     else:
         t.add(side_bits + 1, count=p.pe)
-    _activation(p, t, zeros=dot_zeros(p))
+    _activation(p, t, zeros=dot_zeros(p), engine_packs=True)
 
 
 xnor_mvau_cost = cost_function(xnor_mvau_features)

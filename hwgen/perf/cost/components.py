@@ -206,7 +206,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
                  rounding: str, product_in_dsp: bool = False,
-                 sum_in_fabric: bool = False) -> None:
+                 product_in_fabric: bool = False) -> None:
     """One lane's rounding, zero point and saturation after its product register.
 
     gemmlowp keeps the product's high part (its doubling high multiply drops 30 bits) and a
@@ -239,12 +239,14 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     # measured: the average pools p02 and p03, 44-bit products of two DSPs, xcup's
     # flip-flops less xc7's 88 and 180, these bits). A wider product (the 50-55 bits of
     # a01-a03, d01-d03, 40-52 % of them packed; the binary MLP's fc3, 56 bits, none) is
-    # counted as on xcup. ``sum_in_fabric``: the DSPs' pieces are summed in LUTs
-    # (``pieces_summed_in_dsp``): on xc7 the product register is then a plain register,
-    # none of it packed (p05: 668 FF on xc7 as on xcup).
+    # counted as on xcup. ``product_in_fabric``: the DSPs' products reach the register
+    # through LUTs, their pieces summed there (``pieces_summed_in_dsp``) or the sum shifted
+    # left by a per-fold shift: on xc7 the product register is then a plain register, none
+    # of it packed (p05: 668 FF on xc7 as on xcup; b04, bw3, t04: their lanes' product
+    # registers, 16 / 13 / 12 bits, kept on xc7 as on xcup).
     packs = t.target.dsp_packs_registers
     t.features["reg_dsp_port" if product_in_dsp and packs
-               else "reg" if sum_in_fabric and packs else "reg_dsp"] += high
+               else "reg" if product_in_fabric and packs else "reg_dsp"] += high
     if stages:
         t.features["rq_var"] += 1
         t.features["rq_shift"] += high * stages
@@ -438,7 +440,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
                                         low_set=low_set, low_folds=len(multiplier))
         if serial:
             t.features["rq_serial"] += 1
-        if left is not None and left.varying(lane):
+        shifted = left is not None and left.varying(lane)
+        if shifted:
             stages = set_bits(left.lane_values(lane)).bit_count()
             t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
@@ -446,9 +449,11 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         in_dsp = not pipelined and t.dsp > dsps and product_bits <= 48
         summed = pieces_summed_in_dsp(qm.lane_values(lane), acc_bits=acc_bits, serial=serial,
                                       narrow_bits=narrow_bits)
+        # (a per-fold left shift stands between the DSPs and the product register)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
                      rounding="gemmlowp" if gemmlowp else "single",
-                     product_in_dsp=in_dsp and summed, sum_in_fabric=in_dsp and not summed)
+                     product_in_dsp=in_dsp and summed and not shifted,
+                     product_in_fabric=in_dsp and not (summed and not shifted))
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":

@@ -88,6 +88,7 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     single = p.pe - 2 * pairs
     steps = weight_steps(p.weights, p.pe, p.simd)[:, 2 * pairs * p.simd:]
     dsp_products = False
+    single_dsp = pairs_dsp = False
     if known_soft_products(p, steps, t, y_bits=width(lo, hi)):
         known_dots(t, p, steps, lo=lo, hi=hi)
     else:
@@ -96,13 +97,15 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
                              soft_bits=weight_partial_products(steps, width(lo, hi),
                                                                x_bits=x_t.bits,
                                                                x_signed=x_t.signed))
+        single_dsp = single > 0 and product.dsp > 0
         if pairs:
             # one multiply per pair and input code: the code times w1 above w0's 18-bit field
             operand = LOW_BITS + w_t.bits + 1
             # (in LUTs, the operand's low field above w0 is copies of w0's sign bit)
-            product = product + t.multiply(operand, x_bits, operand + x_bits,
-                                           count=pairs * p.simd,
-                                           operand_pairs=(2 * w_t.bits + 1) * x_bits)
+            paired = t.multiply(operand, x_bits, operand + x_bits, count=pairs * p.simd,
+                                operand_pairs=(2 * w_t.bits + 1) * x_bits)
+            pairs_dsp = paired.dsp > 0
+            product = product + paired
         dot_trees(t, p, dsp_leaves=product.dsp > 0)
         dsp_products = product.dsp > 0 and not pairs
     # pipeline registers (IntMvauParams.dot_registers): every product, then the trees' levels
@@ -115,11 +118,22 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
     # (products in DSPs, unpacked: the operands' and the products' registers are the DSPs'
     # port registers, which xc7 packs into them, ``Tally.dsp_reg``)
     at_dsp = t.dsp_reg if dsp_products else t.reg
-    at_dsp(weight_bits + p.simd * x_t.bits)
+    if pairs and single_dsp and t.target.dsp_packs_registers:
+        # packed pairs beside single lanes in DSPs: the single lanes' weights and products
+        # are DSP port registers as above, the pairs' packed operand is built in LUTs from
+        # its weights' registers (kept), and the inputs, read by DSPs only, are packed
+        # (measured on xc7: i10, one pair and one single lane, loses its 36 input, 18 of
+        # its 54 weight and the single lane's 54 product flip-flops against xcup)
+        t.dsp_reg(weight_bits * single / p.pe + (p.simd * x_t.bits if pairs_dsp else 0))
+        t.reg(weight_bits * 2 * pairs / p.pe + (0 if pairs_dsp else p.simd * x_t.bits))
+        t.dsp_reg(p.product_registers * p.simd * single * width(lo, hi))
+        t.reg(p.product_registers * p.simd * pairs * (2 * width(lo, hi) + 1))
+    else:
+        at_dsp(weight_bits + p.simd * x_t.bits)
+        at_dsp(p.product_registers * p.simd * (single * width(lo, hi)
+                                               + pairs * (2 * width(lo, hi) + 1)))
     low_terms = [(lo, hi)] * p.simd
     high_terms = [(lo - 1, hi), (0, 1)] * p.simd
-    at_dsp(p.product_registers * p.simd * (single * width(lo, hi)
-                                           + pairs * (2 * width(lo, hi) + 1)))
     t.reg((pairs + single) * pipeline_register_bits(low_terms, **inside))
     if pairs:
         t.reg(pairs * pipeline_register_bits(high_terms, **inside))
