@@ -91,8 +91,9 @@ def test_xc7_counts_the_registers_a_dsp48e1_takes_apart():
 @pytest.mark.parametrize("acc_bits, packed", [(12, True), (24, False)])
 def test_xc7_packs_a_requantizer_product_register_within_48_bits(acc_bits, packed):
     """An unpipelined requantizer lane's product register is the DSPs' PREG on xc7 when the
-    product fits a DSP48E1's 48-bit P (the average pools p02 / p03: 44 bits), not when it is
-    wider (56 bits); on xcup it is never packed."""
+    product fits a DSP48E1's 48-bit P (the average pools p02 / p03: 44 bits); a wider one
+    (56 bits) is kept whole, a plain register (the binary MLP's fc3); on xcup it is never
+    packed (``reg_dsp``)."""
     from hwgen.perf.cost.components import requantizer
     from hwgen.perf.cost.tally import Tally
 
@@ -104,7 +105,9 @@ def test_xc7_packs_a_requantizer_product_register_within_48_bits(acc_bits, packe
         counted[name] = t.features
     product = acc_bits + 32
     assert counted["xcup"]["reg_dsp"] == product and not counted["xcup"]["reg_dsp_port"]
-    assert counted["xc7"]["reg_dsp_port" if packed else "reg_dsp"] == product
+    assert not counted["xc7"]["reg_dsp"]
+    assert counted["xc7"]["reg_dsp_port"] == (product if packed else 0)
+    assert counted["xc7"]["reg"] - counted["xcup"]["reg"] == (0 if packed else product)
 
 
 @pytest.mark.parametrize("acc_bits, absorbed", [(14, True), (16, True), (17, False)])
@@ -285,6 +288,34 @@ def test_xc7_packs_a_binary_mvaus_accumulators_with_its_product_registers(left_s
     else:
         assert xc7.features["reg_dsp_port"] == xcup.features["reg_dsp"] + engine
         assert xc7.features["reg"] == xcup.features["reg"] - engine
+
+
+def test_xc7_packs_the_sums_an_element_wise_add_hands_its_requantizer():
+    """The element-wise add's sums are read by its requantizer's DSP multiplies only: xc7
+    packs them into the DSP48E1s (sweep a01: its 88 ``i_acc`` flip-flops on xcup, none on
+    xc7), and keeps its lanes' 55-bit product registers whole (plain flip-flops); xcup
+    counts the sums as flip-flops and the products as ``reg_dsp``."""
+    from hwgen.ir import TensorQuant
+    from hwgen.ir.blocks.eltwise_add import AddParams, add_constants
+    from hwgen.perf.cost.arith_blocks import eltwise_add_features
+    from hwgen.perf.cost.model import tally_of
+
+    a = TensorQuant(IntType(8, True), 0.03, 2)
+    b = TensorQuant(IntType(8, True), 0.02, -1)
+    out = TensorQuant(IntType(8, True), 0.08, -5)
+    a_factor, b_factor, multiplier, shift = add_constants(a, b, out)
+    p = AddParams(name="add", shape=(4, 4, 4), lanes=4, a_type=a.dtype, b_type=b.dtype,
+                  output_type=out.dtype, a_zero_point=a.zero_point, b_zero_point=b.zero_point,
+                  a_factor=a_factor, b_factor=b_factor, multiplier=multiplier, shift=shift,
+                  rounding=RequantRounding.SINGLE, out_zero_point=-5, out_min=-5,
+                  out_max=out.dtype.qmax)
+    xcup = tally_of(eltwise_add_features, p, "xcup")
+    xc7 = tally_of(eltwise_add_features, p, "xc7")
+    assert xc7.dsp == xcup.dsp > 0 and not xcup.features["reg_dsp_port"]
+    sums = xc7.features["reg_dsp_port"]
+    assert sums > 0 and sums % 4 == 0                     # a sum a lane
+    assert not xc7.features["reg_dsp"]
+    assert xc7.features["reg"] == xcup.features["reg"] - sums + xcup.features["reg_dsp"]
 
 
 def test_xcup_keeps_products_under_nine_bits_in_logic():

@@ -110,11 +110,15 @@ def depthwise_features(p: DepthwiseParams, t: Tally) -> None:
     taps = p.weights.T.reshape(steps, lanes)
     t.rom("weights", rom_from_fields(taps, p.weight_type.bits, sync_read=True,
                                       counter_address=True))
-    t.reg(3 + (index_bits(p.groups) if p.groups > 1 else 0) + lanes * p.input_type.bits)
+    t.reg(3 + (index_bits(p.groups) if p.groups > 1 else 0))
     fold_table(t, "acc_bias", p.acc_bias.reshape(p.groups, lanes), bits=32)
     _running(t, p.groups, lanes * p.acc_bits)
     product = t.multiply(p.input_type.bits, p.weight_type.bits, p.acc_bits, count=lanes,
                          a_signed=p.input_type.signed)
+    # the registered inputs: the products' operand registers where they are DSPs (xc7
+    # packs them: d01-d03 keep 26 flip-flops a lane less on xc7 than on xcup, these 8 and
+    # the finished sum's 18 below)
+    (t.dsp_reg if product.dsp else t.reg)(lanes * p.input_type.bits)
     t.add(p.acc_bits, count=lanes, dsp_input=product.dsp > 0)
     if p.groups == 1 and product.dsp:
         # One group: the running sum is one register and the bias a constant. Yosys packs
@@ -126,11 +130,16 @@ def depthwise_features(p: DepthwiseParams, t: Tally) -> None:
         t.features["dw_sum"] += lanes * p.acc_bits
     else:
         t.features["acc_mux"] += lanes * p.acc_bits            # first tap: the bias
-    t.reg(1 + lanes * p.acc_bits + (index_bits(p.groups) if p.groups > 1 else 0))
+    t.reg(1 + (index_bits(p.groups) if p.groups > 1 else 0))
+    dsps = t.dsp
     requantizer(t, acc_bits=p.acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.groups, lanes),
                 shift=p.shift.reshape(p.groups, lanes), rounding=p.rounding.value,
                 lanes=lanes)
+    # the finished sums, read by the requantizer's multiplies only: where those are DSPs,
+    # their operand registers (xc7 packs them: d02's 72 flip-flops on xcup, none on xc7
+    # when synthesised alone)
+    (t.dsp_reg if t.dsp > dsps else t.reg)(lanes * p.acc_bits)
     stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)
 
 
@@ -147,10 +156,14 @@ def eltwise_add_features(p: AddParams, t: Tally) -> None:
             t.add(diff, count=lanes)
         t.multiply_constant(diff, factor, acc, count=lanes)
     t.add(acc, count=lanes)
-    t.reg(1 + lanes * acc)
+    t.reg(1)
+    dsps = t.dsp
     requantizer(t, acc_bits=acc, out_bits=p.output_type.bits,
                 multiplier=np.full((1, lanes), p.multiplier),
                 shift=np.full((1, lanes), p.shift), rounding=p.rounding.value, lanes=lanes)
+    # the sums, read by the requantizer's multiplies only: where those are DSPs, their
+    # operand registers (xc7 packs them: a01's 88 ``i_acc`` flip-flops on xcup, none on xc7)
+    (t.dsp_reg if t.dsp > dsps else t.reg)(lanes * acc)
     odd_zero_clamp(t, lanes=lanes, rounding=p.rounding.value, zero_point=p.out_zero_point,
                    out_min=p.out_min)
     stream_fifo(t, "fifo", width_bits=lanes * p.output_type.bits, depth=p.out_fifo_depth)

@@ -238,11 +238,13 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     # within a DSP48E1's 48-bit P: xc7 packs it into the last DSP's PREG (``Tally.dsp_reg``;
     # measured: the average pools p02 and p03, 44-bit products of two DSPs, xcup's
     # flip-flops less xc7's 88 and 180, these bits). A wider product (the 50-55 bits of
-    # a01-a03, d01-d03, 40-52 % of them packed; the binary MLP's fc3, 56 bits, none) is
-    # counted as on xcup. ``product_in_fabric``: the DSPs' products reach the register
-    # through LUTs, their pieces summed there (``pieces_summed_in_dsp``) or the sum shifted
-    # left by a per-fold shift: on xc7 the product register is then a plain register, none
-    # of it packed (p05: 668 FF on xc7 as on xcup; b04, bw3, t04: their lanes' product
+    # a01-a03, d01-d03; the binary MLP's fc3, 56 bits) is kept whole: what xc7 packs of
+    # those blocks is the lane's operand register (a01's 88-bit ``i_acc``, d02's 72),
+    # counted apart by the blocks (``Tally.dsp_reg``). ``product_in_fabric``: the DSPs'
+    # products reach the register through LUTs, their pieces summed there
+    # (``pieces_summed_in_dsp``) or the sum shifted left by a per-fold shift, or the product
+    # is wider than a P: on xc7 the product register is then a plain register, none of it
+    # packed (p05: 668 FF on xc7 as on xcup; b04, bw3, t04: their lanes' product
     # registers, 16 / 13 / 12 bits, kept on xc7 as on xcup).
     packs = t.target.dsp_packs_registers
     t.features["reg_dsp_port" if product_in_dsp and packs
@@ -446,14 +448,15 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
         values = right.lane_values(lane)
-        in_dsp = not pipelined and t.dsp > dsps and product_bits <= 48
+        dsp_product = not pipelined and t.dsp > dsps
+        in_dsp = dsp_product and product_bits <= 48
         summed = pieces_summed_in_dsp(qm.lane_values(lane), acc_bits=acc_bits, serial=serial,
                                       narrow_bits=narrow_bits)
         # (a per-fold left shift stands between the DSPs and the product register)
         requant_lane(t, product_bits=product_bits, right_values=values, out_bits=out_bits,
                      rounding="gemmlowp" if gemmlowp else "single",
                      product_in_dsp=in_dsp and summed and not shifted,
-                     product_in_fabric=in_dsp and not (summed and not shifted))
+                     product_in_fabric=dsp_product and not (in_dsp and summed and not shifted))
         if not gemmlowp and len(set(values)) > 1:
             t.reg(len(set(values)))                     # the rounding half, per fold
         if rounding == "single_even":
