@@ -85,7 +85,10 @@ def test_xc7_counts_the_registers_a_dsp48e1_takes_apart():
     assert xc7.dsp == xcup.dsp
     # the step's weights and inputs (2 x 8 x 8 + 8 x 8 bits) at least, and the products
     assert xc7.features["reg_dsp_port"] >= 3 * 8 * 8 and not xcup.features["reg_dsp_port"]
-    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == xcup.features["reg"]
+    # (the same bits; the pipelined requantizer's product register, ``reg_dsp`` on xcup, a
+    # plain register on xc7)
+    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == \
+        xcup.features["reg"] + xcup.features["reg_dsp"] - xc7.features["reg_dsp"]
 
 
 @pytest.mark.parametrize("acc_bits, packed", [(12, True), (24, False)])
@@ -255,8 +258,8 @@ def test_xc7_packs_the_single_lanes_and_inputs_beside_packed_pairs():
     assert not xcup.features["reg_dsp_port"]
     # at least the inputs (6 x 6 bits) and the single lane's products (6 x 9 bits)
     assert xc7.features["reg_dsp_port"] >= 6 * 6 + p.product_registers * 6 * 9
-    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == \
-        pytest.approx(xcup.features["reg"])
+    assert xc7.features["reg"] + xc7.features["reg_dsp_port"] == pytest.approx(
+        xcup.features["reg"] + xcup.features["reg_dsp"] - xc7.features["reg_dsp"])
     off = tally_of(int_mvau_features, dataclasses.replace(p, dsp_packing="off"), "xc7")
     assert off.features["reg_dsp_port"] > xc7.features["reg_dsp_port"]
 
@@ -316,6 +319,26 @@ def test_xc7_packs_the_sums_an_element_wise_add_hands_its_requantizer():
     assert sums > 0 and sums % 4 == 0                     # a sum a lane
     assert not xc7.features["reg_dsp"]
     assert xc7.features["reg"] == xcup.features["reg"] - sums + xcup.features["reg_dsp"]
+
+
+def test_xc7_keeps_a_pipelined_lanes_product_register():
+    """A pipelined requantizer lane's operand and partial products are DSP port registers
+    on xc7, its product register (the partial products' sum) is not: a plain register on
+    xc7 (i37's netlist: ``MREG`` in every DSP48E1, no ``PREG``), ``reg_dsp`` on xcup."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    counted = {}
+    for name in ("xcup", "xc7"):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=10, out_bits=8, multiplier=np.array([[1280674793]]),
+                    shift=np.array([[-2]]), rounding="gemmlowp", lanes=1, pipelined=True)
+        counted[name] = t.features
+    high = 10 + 32 - 30
+    assert counted["xcup"]["reg_dsp"] == high and not counted["xc7"]["reg_dsp"]
+    assert counted["xc7"]["reg_dsp_port"] > 0
+    assert counted["xc7"]["reg"] + counted["xc7"]["reg_dsp_port"] == \
+        counted["xcup"]["reg"] + high
 
 
 def test_xcup_keeps_products_under_nine_bits_in_logic():

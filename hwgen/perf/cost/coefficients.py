@@ -91,8 +91,8 @@ COEFFICIENTS = {
             "rq_sh_bits": 3.5484, "mx_nan": 0.1948,
         },
         "ff": {
-            "reg": 0.9888, "reg_dsp": 0.7891, "reg_dsp_port": 0.0621, "ram_ff": 0.4427,
-            "block": 1.7039,
+            "reg": 0.9903, "reg_dsp": 0.6063, "reg_dsp_port": 0.0592, "ram_ff": 0.5007,
+            "block": 1.3986,
         },
         "carry": {
             "carry": 0.5935, "soft_mul": 0.1075, "rq_g_carry": 1.0867, "rq_s_carry": 0.3659,

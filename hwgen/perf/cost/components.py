@@ -243,9 +243,10 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     # counted apart by the blocks (``Tally.dsp_reg``). ``product_in_fabric``: the DSPs'
     # products reach the register through LUTs, their pieces summed there
     # (``pieces_summed_in_dsp``) or the sum shifted left by a per-fold shift, or the product
-    # is wider than a P: on xc7 the product register is then a plain register, none of it
-    # packed (p05: 668 FF on xc7 as on xcup; b04, bw3, t04: their lanes' product
-    # registers, 16 / 13 / 12 bits, kept on xc7 as on xcup).
+    # is wider than a P, or the lane is pipelined (its partial products' registers are the
+    # DSPs' MREGs, their sum is registered in the fabric: i37): on xc7 the product register
+    # is then a plain register, none of it packed (p05: 668 FF on xc7 as on xcup; b04,
+    # bw3, t04: their lanes' product registers, 16 / 13 / 12 bits, kept on xc7 as on xcup).
     packs = t.target.dsp_packs_registers
     t.features["reg_dsp_port" if product_in_dsp and packs
                else "reg" if product_in_fabric and packs else "reg_dsp"] += high
@@ -448,8 +449,8 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
         values = right.lane_values(lane)
-        dsp_product = not pipelined and t.dsp > dsps
-        in_dsp = dsp_product and product_bits <= 48
+        dsp_product = t.dsp > dsps
+        in_dsp = not pipelined and dsp_product and product_bits <= 48
         summed = pieces_summed_in_dsp(qm.lane_values(lane), acc_bits=acc_bits, serial=serial,
                                       narrow_bits=narrow_bits)
         # (a per-fold left shift stands between the DSPs and the product register)
