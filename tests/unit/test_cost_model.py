@@ -1157,3 +1157,18 @@ def test_a_packed_pair_counts_its_two_weight_fields_in_luts():
     one = tally_of(int_mvau_features, packed, "ice40").features["soft_ab"]
     two = tally_of(int_mvau_features, plain, "ice40").features["soft_ab"]
     assert one - two == p.simd * (2 * 4 + 1) * 9 - 2 * p.simd * 4 * 8
+
+
+def test_a_memory_in_flip_flops_reads_through_two_way_selects_without_wide_muxes():
+    from hwgen.perf.cost.components import stream_fifo
+    from hwgen.perf.cost.tally import Tally
+    counts = {}
+    for target in (ICE40, dataclasses.replace(ICE40, wide_muxes=True)):
+        t = Tally(target)
+        stream_fifo(t, "fifo", width_bits=128, depth=3)   # the digits MLP's input FIFO
+        assert [m[1] for m in t.memories] == ["logic"]
+        counts[target.wide_muxes] = t.features
+    # iCE40: 2 two-way selects a bit (a LUT4 each); with wide multiplexers to join LUTs the
+    # read is a select tree of its own (``mux_n``), as on the other targets
+    assert counts[False]["ram_mux"] == 128 * 2 and counts[False]["mux_n"] == 0
+    assert counts[True]["ram_mux"] == 0 and counts[True]["mux_n"] == 128 * 2

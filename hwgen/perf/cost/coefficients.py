@@ -62,15 +62,15 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.5837, "inc_lut": 3.8055, "csa_dsp": 3.8978, "mux": 1.0566,
-            "mux_n": 0.7562, "popcount": 1.5936, "cmp_lut": 1.4458, "rom": 1.645,
-            "soft_mul_lut": 1.7918, "block": 2.6685, "rq_g_bits": 2.0445, "rq_s_bits": 1.6841,
-            "rq_var": 198.5701, "rq_shift": 0.2221, "rq_serial": 34.5232, "rq_lshift": 0.3167,
-            "rq_mux": 2.3252, "mx_decode": 1.7499, "mx_align": 0.4617, "mx_quant": 3.4413,
-            "thr_cmp": 3.0389, "rq_table": 0.4594, "mx_term_log": 1.239, "dwc_pick": 1.0272,
-            "dwc_ctl": 0.6153, "win_read": 0.9866, "bwn_csa": 1.1797, "tern_term": 1.3176,
-            "wr_ctl": 4.3098, "rq_sh_bits": 12.5838, "mx_nan": 0.9514, "soft_ab": 2.3946,
-            "soft_set": 2.1749,
+            "add_lut": 1.5817, "inc_lut": 3.3133, "csa_dsp": 3.8617, "mux": 1.14,
+            "term_sel": 1.2223, "popcount": 1.7399, "cmp_lut": 27.1748, "rom": 1.579,
+            "soft_mul_lut": 1.2805, "block": 24.4072, "rq_g_bits": 2.66, "rq_s_bits": 2.2521,
+            "rq_var": 142.3003, "rq_shift": 0.4589, "rq_serial": 40.5631, "rq_lshift": 0.2292,
+            "rq_mux": 2.2864, "mx_decode": 1.7613, "mx_align": 0.8604, "mx_quant": 3.4812,
+            "thr_cmp": 1.9141, "term_and": 0.5149, "rq_table": 0.5106, "mx_term_log": 1.2463,
+            "dwc_pick": 1.0274, "dwc_ctl": 0.6155, "win_read": 0.8194, "bwn_csa": 0.4257,
+            "tern_term": 1.1187, "wr_bypass": 0.3563, "rq_sh_bits": 14.07, "mx_nan": 0.4687,
+            "soft_ab": 2.3769, "soft_set": 2.0245,
         },
         "ff": {
             "reg": 1.0013, "reg_dsp": 0.8863, "ram_ff": 0.95, "block": 13.2532,
@@ -315,10 +315,14 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: measured int4 pairings). ``in_mux`` (the step's select between the latched beat and the
 #: input buffer) measured inside six int MVAUs, 2.00-2.19 LUT4 a bit on five
 #: (``bench_int_mvau_parts.py --targets ice40 --points i11,i29,i25,i18,g04/0,i06``; i06 4.16).
+#: ``ram_mux`` (a memory in flip-flops read through two-way selects, no PFUMX / MUXF on
+#: iCE40): a LUT4 a select, 1.0 (the digits MLP's input FIFO of 3 words x 128 bits: 271
+#: SB_LUT4 for its 256 select bits and its pointers; fitted freely 0.85).
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
                           "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
                           "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0,
-                          "soft_mul": 0.0, "in_mux": 2.1, "soft_ab_fold": 1.1}}
+                          "soft_mul": 0.0, "in_mux": 2.1, "soft_ab_fold": 1.1,
+                          "ram_mux": 1.0}}
 for _target in ("xcup", "ecp5"):
     FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0, soft_ab_fold=0.0)
 #: xc7 (fitted on the sweep synthesised with ``synth_xilinx -family xc7``): the same LUT6 /

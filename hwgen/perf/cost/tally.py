@@ -23,6 +23,8 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 trees (every target)
 ``popcount``    counter outputs of the XNOR MVAU's compressor-tree popcount
 ``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
+``ram_mux``     read selects of memories in flip-flops on a target without wide multiplexers:
+                bits x (words - 1), two-way selects of a LUT4 each (iCE40)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
@@ -162,7 +164,7 @@ FEATURES = (
     "wr_ctl", "wr_bypass", "bin_rom", "bin_in_mux", "bwn_dot", "cmp_signed", "mx_sign",
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
-    "soft_set", "soft_ab_fold", "dsp_post_add", "dsp_sum",
+    "soft_set", "soft_ab_fold", "dsp_post_add", "dsp_sum", "ram_mux",
 )
 
 
@@ -407,7 +409,12 @@ class Tally:
                 self.reg(ram.width)
         else:
             self.features["ram_ff"] += ram.width * ram.depth
-            self.mux(ram.width, ram.depth)
+            if self.target.wide_muxes or ram.depth <= 2:
+                self.mux(ram.width, ram.depth)
+            else:
+                # without wide multiplexers (iCE40) the read is a tree of two-way selects,
+                # a LUT4 each (the digits MLP's 3-word, 128-bit input FIFO: 271 SB_LUT4)
+                self.features["ram_mux"] += ram.width * (ram.depth - 1)
             if ram.sync_read:
                 self.reg(ram.width)
         self.memories.append((name, style, ram.depth, ram.width))
