@@ -1172,3 +1172,24 @@ def test_a_memory_in_flip_flops_reads_through_two_way_selects_without_wide_muxes
     # read is a select tree of its own (``mux_n``), as on the other targets
     assert counts[False]["ram_mux"] == 128 * 2 and counts[False]["mux_n"] == 0
     assert counts[True]["ram_mux"] == 0 and counts[True]["mux_n"] == 128 * 2
+
+
+def test_xc7_packs_an_xnor_mvaus_accumulators_into_its_requantizer_dsps():
+    from dataclasses import replace
+
+    from hwgen.ir import RequantRounding
+    from hwgen.perf.cost.binary_mvau import xnor_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+    p = random_binary_params(np.random.default_rng(7), "xnor", mh=8, mw=64, pe=2, simd=8,
+                             activation="requant", out_bits=8, acc_shift=16,
+                             rounding=RequantRounding.SINGLE_EVEN)
+    xc7 = tally_of(xnor_mvau_features, p, "xc7").features
+    xcup = tally_of(xnor_mvau_features, p, "xcup").features
+    # the same flip-flops in all, but the accumulators' are DSP port registers on xc7
+    total = ("reg", "reg_dsp", "reg_dsp_port")
+    assert sum(xc7[k] for k in total) == sum(xcup[k] for k in total)
+    assert xc7["reg_dsp_port"] - xcup["reg_dsp_port"] >= p.pe * (p.hw_acc_bits - 17)
+    # behind a per-fold left shift (gemmlowp, a positive shift) they stay in the fabric
+    shifted = replace(p, rounding=RequantRounding.GEMMLOWP, shift=np.abs(p.shift) % 3 + 1)
+    assert tally_of(xnor_mvau_features, shifted, "xc7").features["reg_dsp_port"] == 0

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...ir import RequantRounding
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
 from .arith import adder_tree, index_bits, popcount_tree, width
 from .coefficients import BIN_ROM_LUTS
-from .components import fold_table, mvau_core, requantizer, threshold_unit
+from .components import fold_table, mvau_core, requantizer, shifted_acc_low_bits, threshold_unit
 from .int_mvau import weight_steps
 from .memory import memory_style, rom_from_fields
 from .model import cost_function
@@ -200,7 +201,19 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     # LUT4 on ECP5: a feature of its own, fitted
     t.features["popcount"] += p.pe * outputs
     t.add(adder, count=p.pe)
-    _activation(p, t, zeros=dot_zeros(p, xnor=True))
+    zeros = dot_zeros(p, xnor=True)
+    dsps = t.dsp
+    _activation(p, t, zeros=zeros)
+    if t.target.dsp_packs_registers and t.dsp > dsps and not (
+            p.rounding is RequantRounding.GEMMLOWP and np.any(p.shift > 0)):
+        # Measured on xc7 (sweep point b07's netlist against xcup's; the binary MLP's fc3,
+        # 38 flip-flops fewer on xc7): the accumulators go into the requantizer's DSP48E1s
+        # (the first of each lane's ADREG, its A port), even where the wide product stays
+        # in the fabric; not behind a per-fold left shift (b04: the same flip-flops as xcup)
+        bits = p.pe * (p.hw_acc_bits - zeros) + (
+            shifted_acc_low_bits(p.hw_bias.reshape(p.nf, p.pe), zeros) if zeros else 0)
+        t.features["reg"] -= bits
+        t.dsp_reg(bits)
 
 
 def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
