@@ -145,35 +145,55 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
 
 
-def _activation(p: BinaryMvauParams, t: Tally, *, zeros: int = 0,
-                engine_packs: bool = False) -> None:
+def _activation(p: BinaryMvauParams, t: Tally, *, zeros: int = 0, xnor: bool = False) -> None:
     """The threshold unit or the requantizer. ``zeros``: the engine's ``dot_zeros`` (the
-    accumulators' low bits that hold only the bias preloads). ``engine_packs``: where the
-    requantizer's lanes pack their product registers into their DSPs (xc7), the accumulators
-    and the registered dot products go into them too (the engine's dot products and
-    accumulators of a binary-weight or ternary MVAU, not the XNOR MVAU's, not measured)."""
+    accumulators' low bits that hold only the bias preloads). On a target that packs DSP
+    registers (xc7) the engine's registers that feed the requantizer's DSPs go into them
+    (:func:`_engine_into_dsps`)."""
     if p.activation is Activation.THRESHOLD:
         thresholds, flip = p.hw_thresholds()
         threshold_unit(t, acc_bits=p.hw_acc_bits,
                        thresholds=thresholds.reshape(p.nf, p.pe, -1),
                        flip=flip.reshape(p.nf, p.pe), out_bits=p.output_type.bits)
         return
-    packed = t.features["reg_dsp_port"]
+    packed, dsps = t.features["reg_dsp_port"], t.dsp
     requantizer(t, acc_bits=p.hw_acc_bits, out_bits=p.output_type.bits,
                 multiplier=p.multiplier.reshape(p.nf, p.pe),
                 shift=p.shift.reshape(p.nf, p.pe), rounding=p.rounding.value, lanes=p.pe,
                 low_bits=zeros, bias=p.hw_bias.reshape(p.nf, p.pe))
-    if engine_packs and t.features["reg_dsp_port"] > packed:
-        # Measured on xc7 (the netlists of sweep points bw1 and t01 against xcup's): with
-        # their lanes' product registers in the DSP48E1s' PREG, the accumulators (2 x 15 /
-        # 2 x 16 bits) and the registered dot products (2 x 12 / 2 x 14) are gone from the
-        # fabric too, the accumulator's sum going to a DSP's D port (DREG, ADREG); where
-        # the product register is not packed (b04, bw3, t04: a per-fold left shift before
-        # it) both stay, as on xcup
+    if t.target.dsp_packs_registers:
+        _engine_into_dsps(p, t, zeros=zeros, xnor=xnor, products_packed=(
+            t.features["reg_dsp_port"] > packed), products_in_dsps=t.dsp > dsps)
+
+
+def _engine_into_dsps(p: BinaryMvauParams, t: Tally, *, zeros: int, xnor: bool,
+                      products_packed: bool, products_in_dsps: bool) -> None:
+    """The engine's registers xc7 packs into the requantizer's DSP48E1s, moved from ``reg``
+    to ``Tally.dsp_reg``, measured on xc7's netlists against xcup's:
+
+    * a binary-weight or ternary MVAU (bw1, t01), where its lanes' product registers are in
+      the DSPs' PREG: the accumulators (2 x 15 / 2 x 16 bits) and the registered dot products
+      (2 x 12 / 2 x 14), the accumulator's sum going to a DSP's D port (DREG, ADREG); where
+      the product register is not packed (b04, bw3, t04: a per-fold left shift before it)
+      both stay, as on xcup;
+    * an XNOR MVAU (b07; the binary MLP's fc3, 38 flip-flops fewer on xc7), where its lanes'
+      products are DSPs without a per-fold left shift behind them: its accumulators, the
+      first DSP of each lane's ADREG (its A port), even where a wide product stays in the
+      fabric (b04, behind a left shift: the same flip-flops as xcup)."""
+    acc_bits = p.pe * (p.hw_acc_bits - zeros)
+    if xnor:
+        left_shift = p.rounding is RequantRounding.GEMMLOWP and np.any(p.shift > 0)
+        if not products_in_dsps or left_shift:
+            return
+        bits = acc_bits + (shifted_acc_low_bits(p.hw_bias.reshape(p.nf, p.pe), zeros)
+                           if zeros else 0)
+    elif products_packed:
         dot_bits = width(*step_dot_bounds(*p.hw_term_bounds, p.simd))
-        bits = p.pe * (p.hw_acc_bits - zeros) + p.pe * (dot_bits - zeros)
-        t.features["reg"] -= bits
-        t.dsp_reg(bits)
+        bits = acc_bits + p.pe * (dot_bits - zeros)
+    else:
+        return
+    t.features["reg"] -= bits
+    t.dsp_reg(bits)
 
 
 def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
@@ -201,26 +221,14 @@ def xnor_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     # LUT4 on ECP5: a feature of its own, fitted
     t.features["popcount"] += p.pe * outputs
     t.add(adder, count=p.pe)
-    zeros = dot_zeros(p, xnor=True)
-    dsps = t.dsp
-    _activation(p, t, zeros=zeros)
-    if t.target.dsp_packs_registers and t.dsp > dsps and not (
-            p.rounding is RequantRounding.GEMMLOWP and np.any(p.shift > 0)):
-        # Measured on xc7 (sweep point b07's netlist against xcup's; the binary MLP's fc3,
-        # 38 flip-flops fewer on xc7): the accumulators go into the requantizer's DSP48E1s
-        # (the first of each lane's ADREG, its A port), even where the wide product stays
-        # in the fabric; not behind a per-fold left shift (b04: the same flip-flops as xcup)
-        bits = p.pe * (p.hw_acc_bits - zeros) + (
-            shifted_acc_low_bits(p.hw_bias.reshape(p.nf, p.pe), zeros) if zeros else 0)
-        t.features["reg"] -= bits
-        t.dsp_reg(bits)
+    _activation(p, t, zeros=dot_zeros(p, xnor=True), xnor=True)
 
 
 def bwn_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
     _engine(p, t)
     bwn_dot_features(t, x_lo=p.input_type.qmin, x_hi=p.input_type.qmax, terms=p.simd,
                      count=p.pe)
-    _activation(p, t, zeros=dot_zeros(p), engine_packs=True)
+    _activation(p, t, zeros=dot_zeros(p))
 
 
 def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int = 1) -> None:
@@ -314,7 +322,7 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
         t.add(side_bits + level_bits + 1, count=p.pe)
     else:
         t.add(side_bits + 1, count=p.pe)
-    _activation(p, t, zeros=dot_zeros(p), engine_packs=True)
+    _activation(p, t, zeros=dot_zeros(p))
 
 
 xnor_mvau_cost = cost_function(xnor_mvau_features)

@@ -316,6 +316,7 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         t.add(narrow_bits + low, count=low - 1)
         t.add(product_bits, dsp_input=True)             # the two parts summed
         return product_bits
+
     def pairs(pieces) -> dict:
         rows = table_rows(values, pieces)
         cheap = low_set if low_folds <= 2 else 0
