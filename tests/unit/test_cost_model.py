@@ -1159,6 +1159,39 @@ def test_a_packed_pair_counts_its_two_weight_fields_in_luts():
     assert one - two == p.simd * (2 * 4 + 1) * 9 - 2 * p.simd * 4 * 8
 
 
+@pytest.mark.parametrize("mw, steps_feature", [(4, "soft_ab_one"), (8, "soft_ab_two"),
+                                               (16, None)])
+def test_a_packed_pairs_products_by_known_weights_are_counted_by_their_steps(
+        mw, steps_feature, monkeypatch):
+    from hwgen.perf.cost import int_mvau
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    # PE 4 (two pairs), SIMD 4, NF 1: one, two or four steps
+    p = random_mvau_params(np.random.default_rng(9), mh=4, mw=mw, pe=4, simd=4, w_bits=8,
+                           in_bits=8)
+    assert p.packed_pairs == 2 and p.nf * p.sf == mw // 4
+    features = tally_of(int_mvau_features, p, "ice40").features
+    pairs = 2 * 4 * (2 * 8 + 1) * 9            # pairs x SIMD x one product's operand pairs
+    known = {"soft_ab_one", "soft_ab_two"}
+    if steps_feature is None:
+        # weights the synthesis cannot know: operand pairs, and a unit per input bit
+        assert all(features[k] == 0 for k in known)
+        assert features["soft_pack_x"] == 2 * 4 * 9
+        assert features["soft_ab"] >= pairs
+    else:
+        # one or two steps: the pairs' operand pairs under the steps' feature, none of them
+        # as a variable product's (the requantizers' products stay ``soft_ab``)
+        assert features[steps_feature] == pairs
+        assert all(features[k] == 0 for k in known - {steps_feature})
+        assert features["soft_pack_x"] == 0
+        monkeypatch.setattr(int_mvau, "PACKED_KNOWN_FEATURES", {})
+        variable = tally_of(int_mvau_features, p, "ice40").features
+        assert features["soft_ab"] == variable["soft_ab"] - pairs
+    # where the packed products are DSPs, none of it
+    ecp5 = tally_of(int_mvau_features, p, "ecp5").features
+    assert all(ecp5[k] == 0 for k in known | {"soft_pack_x"})
+
+
 def test_a_memory_in_flip_flops_reads_through_two_way_selects_without_wide_muxes():
     from hwgen.perf.cost.components import stream_fifo
     from hwgen.perf.cost.tally import Tally

@@ -62,15 +62,15 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.5817, "inc_lut": 3.3133, "csa_dsp": 3.8617, "mux": 1.14,
-            "term_sel": 1.2223, "popcount": 1.7399, "cmp_lut": 27.1748, "rom": 1.579,
-            "soft_mul_lut": 1.2805, "block": 24.4072, "rq_g_bits": 2.66, "rq_s_bits": 2.2521,
-            "rq_var": 142.3003, "rq_shift": 0.4589, "rq_serial": 40.5631, "rq_lshift": 0.2292,
-            "rq_mux": 2.2864, "mx_decode": 1.7613, "mx_align": 0.8604, "mx_quant": 3.4812,
-            "thr_cmp": 1.9141, "term_and": 0.5149, "rq_table": 0.5106, "mx_term_log": 1.2463,
-            "dwc_pick": 1.0274, "dwc_ctl": 0.6155, "win_read": 0.8194, "bwn_csa": 0.4257,
-            "tern_term": 1.1187, "wr_bypass": 0.3563, "rq_sh_bits": 14.07, "mx_nan": 0.4687,
-            "soft_ab": 2.3769, "soft_set": 2.0245,
+            "add_lut": 1.5835, "inc_lut": 3.2906, "mux": 1.1421, "acc_mux": 1.5083,
+            "term_sel": 0.0386, "popcount": 1.7038, "cmp_lut": 26.6495, "rom": 1.5072,
+            "soft_mul_lut": 1.3047, "block": 26.09, "rq_g_bits": 10.8743, "rq_s_bits": 2.9844,
+            "rq_var": 34.2061, "rq_shift": 1.012, "rq_serial": 7.5614, "rq_lshift": 0.356,
+            "mx_decode": 2.2186, "mx_align": 0.7664, "mx_quant": 3.4812, "thr_cmp": 1.5727,
+            "term_and": 0.0668, "rq_table": 0.9328, "mx_term_log": 1.1365, "dwc_pick": 1.0272,
+            "dwc_ctl": 0.6154, "win_read": 0.8194, "bwn_csa": 1.1277, "tern_term": 1.5969,
+            "wr_bypass": 0.293, "rq_sh_bits": 16.2908, "mx_nan": 0.527, "soft_ab": 2.2795,
+            "soft_set": 1.8958,
         },
         "ff": {
             "reg": 1.0013, "reg_dsp": 0.8863, "ram_ff": 0.95, "block": 13.2532,
@@ -318,13 +318,25 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: ``ram_mux`` (a memory in flip-flops read through two-way selects, no PFUMX / MUXF on
 #: iCE40): a LUT4 a select, 1.0 (the digits MLP's input FIFO of 3 words x 128 bits: 271
 #: SB_LUT4 for its 256 select bits and its pointers; fitted freely 0.85).
+#: ``soft_ab_one`` / ``soft_ab_two`` (a packed pair's product by weights known at synthesis,
+#: one or two steps): measured alone against the same products by variable weights, 0.24-0.30
+#: and 0.58-0.62 of their LUT4s over four weight / code shapes
+#: (``python benchmarks/bench_packed_products.py --targets ice40``), taken as those ratios of
+#: the fitted ``soft_ab`` (2.38): 0.64 and 1.45. ``soft_pack_x`` (a packed product by variable
+#: weights, a unit an input bit beyond its operand pairs): the same bench's products of int2
+#: to int8 weights and uint8 codes are 2.2 LUT4 a pair and 7.8 an input bit (fitted freely
+#: 7.97). ``csa_dsp`` (the packed pairs' carry-save trees, the only ones on iCE40): ECP5's
+#: measured 1.45, the same LUT4 compressors (fitted freely it went to 0 with ``soft_pack_x``
+#: and to 0.71 without).
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
                           "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
                           "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0,
                           "soft_mul": 0.0, "in_mux": 2.1, "soft_ab_fold": 1.1,
-                          "ram_mux": 1.0}}
+                          "ram_mux": 1.0, "soft_ab_one": 0.64, "soft_ab_two": 1.45,
+                          "soft_pack_x": 7.8, "csa_dsp": 1.45}}
 for _target in ("xcup", "ecp5"):
-    FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0, soft_ab_fold=0.0)
+    FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0, soft_ab_fold=0.0, soft_ab_one=0.0,
+                                 soft_ab_two=0.0, soft_pack_x=0.0)
 #: xc7 (fitted on the sweep synthesised with ``synth_xilinx -family xc7``): the same LUT6 /
 #: CARRY4 fabric as xcup, so xcup's hand-measured LUT coefficients, each a structure of LUTs
 #: (compressor counters, comparators, selects, ROM columns, requantizer lanes), are taken as

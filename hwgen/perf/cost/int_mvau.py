@@ -42,6 +42,10 @@ SHARED_LANE_FEATURES = {"rq_g": "rq_sh", "rq_g_bits": "rq_sh_bits", "rq_g0": "rq
 #: ... and, where its shift changes per fold, its shifter (``rq_shift``: the product's high
 #: bits x the shift register's bits) apart from a lane per PE's too
 SHARED_SHIFT_FEATURES = {"rq_shift": "rq_sh_shift"}
+#: A packed pair's product left to LUTs by weights known at synthesis, by the steps it has:
+#: its operand bit pairs as a feature of their own (one step: constants; two: each operand bit
+#: a constant or the step's bit)
+PACKED_KNOWN_FEATURES = {1: "soft_ab_one", 2: "soft_ab_two"}
 
 
 def weight_steps(weights, pe: int, simd: int) -> np.ndarray:
@@ -102,8 +106,18 @@ def int_mvau_features(p: IntMvauParams, t: Tally) -> None:
             # one multiply per pair and input code: the code times w1 above w0's 18-bit field
             operand = LOW_BITS + w_t.bits + 1
             # (in LUTs, the operand's low field above w0 is copies of w0's sign bit)
+            pairs_ab = (2 * w_t.bits + 1) * x_bits
+            known = PACKED_KNOWN_FEATURES.get(p.nf * p.sf)
             paired = t.multiply(operand, x_bits, operand + x_bits, count=pairs * p.simd,
-                                operand_pairs=(2 * w_t.bits + 1) * x_bits)
+                                operand_pairs=0 if known else pairs_ab)
+            if known and paired.dsp == 0:
+                # with one or two steps each operand bit is a constant or the step's bit,
+                # and the LUTs fold them (bench_packed_products.py)
+                t.features[known] += pairs_ab * pairs * p.simd
+            elif paired.dsp == 0:
+                # by variable weights, a unit an input bit beyond the operand pairs (its
+                # low field's copies of w0's sign are rows too; bench_packed_products.py)
+                t.features["soft_pack_x"] += x_bits * pairs * p.simd
             pairs_dsp = paired.dsp > 0
             product = product + paired
         dot_trees(t, p, dsp_leaves=product.dsp > 0)
