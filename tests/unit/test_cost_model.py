@@ -1226,3 +1226,20 @@ def test_xc7_packs_an_xnor_mvaus_accumulators_into_its_requantizer_dsps():
     # behind a per-fold left shift (gemmlowp, a positive shift) they stay in the fabric
     shifted = replace(p, rounding=RequantRounding.GEMMLOWP, shift=np.abs(p.shift) % 3 + 1)
     assert tally_of(xnor_mvau_features, shifted, "xc7").features["reg_dsp_port"] == 0
+
+
+def test_ice40_block_ram_read_before_write_at_one_address_keeps_two_registers_a_bit():
+    from hwgen.perf.cost.tally import Tally
+    regs = {}
+    for shared in (False, True):
+        t = Tally(ICE40)
+        # an MVAU's input buffer: 8 beats of 64 bits, four SB_RAM40_4K
+        assert t.ram("input_buffer", Ram(depth=8, width=64, sync_read=True,
+                                         shared_address=shared)) == "bram"
+        regs[shared] = t.features["reg"]
+    # the write data delayed a cycle and the bypass to the read, two SB_DFF a bit (sweep
+    # bw1's netlist: 64 + 64), where a RAM read and written at two addresses (a window's
+    # line buffer) keeps the one
+    assert regs[False] == 64 and regs[True] == 128
+    # the other targets' block RAMs read before they write: no such registers
+    assert all(t.bram_read_first_ffs == 0 for t in (XCUP, XC7, ECP5))

@@ -130,12 +130,20 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
     # 64, 48, 64, 32 and 512 bits), where ``in_mux`` (fitted on the int MVAUs, whose inputs
     # feed multipliers) weighs nearly two
     lut6_measured = t.target.name in BIN_ROM_LUTS
+    measured = lut6_measured or t.target.binary_measured
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
               weights=weights, dot_bits=width(dot_lo, dot_hi),
               acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_zeros=dot_zeros(p),
-              in_mux_feature="bin_in_mux" if lut6_measured else "in_mux")
+              in_mux_feature="bin_in_mux" if measured else "in_mux")
+    if measured and t.target.bram_read_first_ffs and any(
+            name == "input_buffer" and style == "bram" for name, style, *_ in t.memories):
+        # the input buffer in block RAM read before it writes (``Tally.ram``): the bypass of
+        # the delayed write is a select of its own, a LUT4 a bit beside the select above
+        # (netlists of bw1, bw2, t05: 64, 16, 48 LUT4s of the bypass register, RDATA and the
+        # address match)
+        t.features["bin_in_mux"] += p.simd * p.input_type.bits
     if (ternary and lut6_measured and weights.columns
             and memory_style(weights, t.target) == "logic"):
         # ABC maps the mask and sign columns with the terms they gate: each costs more than
@@ -242,8 +250,9 @@ def bwn_dot_features(t: Tally, *, x_lo: int, x_hi: int, terms: int, count: int =
     tree = adder_tree([term] * terms)
     # the final adder: one after a carry-save tree, the tree itself for two terms
     final = tree.width if tree.leaves > 2 else (tree.adders[0] if tree.leaves == 2 else 0)
-    if t.target.lut_inputs >= 6:
-        # the select, the negation and the carry-save rows fold into the same LUT6s
+    if t.target.lut_inputs >= 6 or t.target.binary_measured:
+        # the select, the negation and the carry-save rows fold into the same LUT6s (on
+        # iCE40 the LUT4s beside the carry cells too: the same shape, 3.6 LUT4 a unit)
         t.features["bwn_dot"] += count * bwn_dot_luts(bits, terms)
         t.carry_cells(bits, count=count * terms)           # -x
         t.carry_cells(final, count=count)

@@ -62,18 +62,17 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.5835, "inc_lut": 3.2906, "mux": 1.1421, "acc_mux": 1.5083,
-            "term_sel": 0.0386, "popcount": 1.7038, "cmp_lut": 26.6495, "rom": 1.5072,
-            "soft_mul_lut": 1.3047, "block": 26.09, "rq_g_bits": 10.8743, "rq_s_bits": 2.9844,
-            "rq_var": 34.2061, "rq_shift": 1.012, "rq_serial": 7.5614, "rq_lshift": 0.356,
-            "mx_decode": 2.2186, "mx_align": 0.7664, "mx_quant": 3.4812, "thr_cmp": 1.5727,
-            "term_and": 0.0668, "rq_table": 0.9328, "mx_term_log": 1.1365, "dwc_pick": 1.0272,
-            "dwc_ctl": 0.6154, "win_read": 0.8194, "bwn_csa": 1.1277, "tern_term": 1.5969,
-            "wr_bypass": 0.293, "rq_sh_bits": 16.2908, "mx_nan": 0.527, "soft_ab": 2.2795,
-            "soft_set": 1.8958,
+            "add_lut": 1.5852, "inc_lut": 3.3225, "mux": 1.1357, "acc_mux": 1.5028,
+            "popcount": 1.6851, "cmp_lut": 25.1979, "rom": 1.532, "soft_mul_lut": 1.2624,
+            "block": 28.2558, "rq_g_bits": 10.7685, "rq_s_bits": 2.9809, "rq_var": 36.3819,
+            "rq_shift": 0.9977, "rq_serial": 4.3511, "rq_lshift": 0.418, "mx_decode": 2.2208,
+            "mx_align": 0.7574, "mx_quant": 3.4789, "thr_cmp": 1.2857, "term_and": 0.0707,
+            "rq_table": 0.9322, "mx_term_log": 1.1325, "dwc_pick": 1.0271, "dwc_ctl": 0.6153,
+            "win_read": 0.8236, "tern_term": 1.7516, "wr_bypass": 0.242, "rq_sh_bits": 16.1588,
+            "mx_nan": 0.5454, "soft_ab": 2.2767, "soft_set": 1.8949,
         },
         "ff": {
-            "reg": 1.0013, "reg_dsp": 0.8863, "ram_ff": 0.95, "block": 13.2532,
+            "reg": 0.9895, "reg_dsp": 0.8766, "ram_ff": 0.9772, "block": 10.7091,
         },
         "carry": {
             "carry": 0.3414, "soft_mul": 0.0921, "block": 21.5647, "rq_g_carry": 1.2277,
@@ -328,12 +327,22 @@ FIXED = {"xcup": {"lut": {"popcount": 1.0, "thr_cmp": 0.86, "mx_term_reg": 1.0,
 #: 7.97). ``csa_dsp`` (the packed pairs' carry-save trees, the only ones on iCE40): ECP5's
 #: measured 1.45, the same LUT4 compressors (fitted freely it went to 0 with ``soft_pack_x``
 #: and to 0.71 without).
+#: ``bwn_dot`` (a binary-weight dot product, ``bits x (terms - 1.58)``, as xcup's): the dot
+#: products inside sweep bw2, bw1, bw3 and bw4 (4 x 4, 2 x 8, 1 x 16, 2 x 64 terms) cost 3.55,
+#: 3.75, 3.54 and 3.58 LUT4 a unit (``python benchmarks/bench_bwn_tree.py --blocks
+#: bw2,bw1,bw3,bw4 --targets ice40``: the block less the block with its dot products kept).
+#: ``bin_in_mux`` (a binary MVAU's select between the latched beat and the buffer): a LUT4 a
+#: bit, and a LUT4 a bit more for the bypass where the buffer is a block RAM read before it
+#: writes (netlists of bw2 and bw1: 16 + 16 and 64 + 64 SB_LUT4 for 16 and 64 bits), as
+#: xcup's one LUT a bit; the int MVAUs' ``in_mux`` (2.1) was measured where the select feeds
+#: soft products.
 FIXED["ice40"] = {"lut": {"add": 1.0, "known_mul": 1.11, "known_mul2": 1.98, "known_tree": 2.1,
                           "mx_term_reg": 0.87, "rq_low_and": 2.14, "rq_zp_odd": 22.0,
                           "dwc_onehot": 0.89, "rq_g0": 9.0, "rq_g0_bits": 0.0,
                           "soft_mul": 0.0, "in_mux": 2.1, "soft_ab_fold": 1.1,
                           "ram_mux": 1.0, "soft_ab_one": 0.64, "soft_ab_two": 1.45,
-                          "soft_pack_x": 7.8, "csa_dsp": 1.45}}
+                          "soft_pack_x": 7.8, "csa_dsp": 1.45, "bwn_dot": 3.6,
+                          "bin_in_mux": 1.0}}
 for _target in ("xcup", "ecp5"):
     FIXED[_target]["lut"].update(soft_ab=0.0, soft_set=0.0, soft_ab_fold=0.0, soft_ab_one=0.0,
                                  soft_ab_two=0.0, soft_pack_x=0.0)

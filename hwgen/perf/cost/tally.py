@@ -407,6 +407,9 @@ class Tally:
             # ECP5 (line buffers in DP16KD: sweep points w02, p01, p04, d03: two) and on
             # iCE40 (SB_RAM40_4K: one, the write data's bypass register)
             self.reg(self.target.bram_ram_ffs * ram.width)
+            if ram.shared_address:
+                # read before the write at one address, emulated beside the block RAM
+                self.reg(self.target.bram_read_first_ffs * ram.width)
         elif style == "lutram":
             self.lutram += lutram_primitives(ram, self.target)
             # deeper than one primitive: the read selects among the banks in LUTs

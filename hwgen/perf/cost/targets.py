@@ -85,6 +85,17 @@ class CostTarget:
     ram_drops_unused_bits: bool = False   # a LUT RAM's never-read data bits are removed
     lutram_depth_mux: bool = True         # a deep LUT RAM's read mux counts against it
     bram_ram_ffs: int = 0                 # flip-flops per data bit beside a block-RAM RAM
+    #: more flip-flops per data bit beside a block-RAM RAM read and written at one address
+    #: (``Ram.shared_address``, an MVAU's input buffer, whose read sees the old word): where
+    #: the block RAM cannot read before it writes (iCE40's SB_RAM40_4K), Yosys
+    #: (``Mem::emulate_read_first``) delays the write a cycle, its data a register a bit,
+    #: and bypasses the delayed word to the read through a second register a bit
+    bram_read_first_ffs: int = 0
+    #: a binary MVAU's pieces counted as measured, as on LUT6 targets: a binary-weight dot
+    #: product's LUTs as one feature (``bwn_dot``, ``binary_mvau.bwn_dot_luts``), where a LUT4
+    #: target would count its negations, selects and carry-save rows apart (ECP5's
+    #: ``term_sel``, ``bwn_csa``), and the select in front of the datapath (``bin_in_mux``)
+    binary_measured: bool = False
     #: the narrowest adder or comparator (``$alu`` result bits) the target's ``arith_map``
     #: puts on a carry chain; a narrower one is left to LUTs (xilinx/arith_map.v fails
     #: ``Y_WIDTH <= 2``, lattice/arith_map_ccu2c.v ``Y_WIDTH <= 4``)
@@ -174,7 +185,16 @@ COST_TARGETS = {
         # an SB_RAM40_4K written and read at once: Yosys keeps the write data in a register
         # (an SB_DFF a data bit, D the RAM's WDATA) and selects it where the addresses
         # meet (a sliding window's line buffer of 16 / 32 bits alone: 16 / 31 such SB_DFF)
-        bram_ram_ffs=1, wide_muxes=False),
+        bram_ram_ffs=1, wide_muxes=False,
+        # an MVAU's input buffer in SB_RAM40_4K (read and written at one address): the write
+        # data delayed a cycle (D the stream's payload, Q the RAM's WDATA) and a second
+        # register a bit (D that one's Q) for the read where the addresses meet, two SB_DFF a
+        # data bit (netlists of sweep bw1, t05, bw2, i01: 64 + 64, 48 + 48, 16 + 16, 8 + 8)
+        bram_read_first_ffs=1,
+        # the dot products inside sweep bw1-bw4 follow bits x (terms - 1.58) at 3.6 LUT4
+        # (benchmarks/bench_bwn_tree.py --blocks bw2,bw1,bw3,bw4 --targets ice40); the select
+        # in front of them a LUT4 a bit (netlists of bw1, bw2: 64, 16)
+        binary_measured=True),
 }
 
 
