@@ -1243,3 +1243,27 @@ def test_ice40_block_ram_read_before_write_at_one_address_keeps_two_registers_a_
     assert regs[False] == 64 and regs[True] == 128
     # the other targets' block RAMs read before they write: no such registers
     assert all(t.bram_read_first_ffs == 0 for t in (XCUP, XC7, ECP5))
+
+
+@pytest.mark.parametrize(("mw", "simd", "buffer"), [
+    (64, 8, "bram"),      # bw1's shape: 8 beats of 64 bits, four SB_RAM40_4K
+    (32, 16, "logic"),    # 2 beats of 128 bits: flip-flops, no bypass
+])
+def test_ice40_binary_weight_mvau_counts_its_dot_products_and_selects_as_measured(mw, simd,
+                                                                                 buffer):
+    from hwgen.perf.cost.binary_mvau import bwn_dot_luts, bwn_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+    p = random_binary_params(np.random.default_rng(3), "bwn", mh=32, mw=mw, pe=2, simd=simd)
+    ice40 = tally_of(bwn_mvau_features, p, "ice40")
+    ecp5 = tally_of(bwn_mvau_features, p, "ecp5").features
+    assert [m[1] for m in ice40.memories if m[0] == "input_buffer"] == [buffer]
+    f = ice40.features
+    # iCE40: the dot products one feature, 9-bit terms (+x / -x of uint8) of bits x (terms -
+    # 1.58) a PE, none of ECP5's pieces; ECP5 keeps its selects and carry-save rows
+    assert f["bwn_dot"] == pytest.approx(p.pe * bwn_dot_luts(9, simd))
+    assert f["term_sel"] == f["bwn_csa"] == 0 and ecp5["term_sel"] > 0 and ecp5["bwn_dot"] == 0
+    # the select in front of them a LUT4 a bit, and the block RAM's bypass one more
+    bits = simd * 8
+    assert f["in_mux"] == 0 and f["bin_in_mux"] == (2 if buffer == "bram" else 1) * bits
+    assert ecp5["in_mux"] == bits and ecp5["bin_in_mux"] == 0

@@ -128,7 +128,7 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
     # the latched beat or the buffer, a 2:1 select per input bit: one LUT6 a bit in the
     # engine kept apart (sweep t04, t05, bw1, bw3, bw4: 66, 49, 65, 32 and 513 LUT3 for
     # 64, 48, 64, 32 and 512 bits), where ``in_mux`` (fitted on the int MVAUs, whose inputs
-    # feed multipliers) weighs nearly two
+    # feed multipliers) weighs nearly two; on iCE40 (``binary_measured``) a LUT4 a bit too
     lut6_measured = t.target.name in BIN_ROM_LUTS
     measured = lut6_measured or t.target.binary_measured
     mvau_core(t, nf=p.nf, sf=p.sf, pe=p.pe, in_bits=p.simd * p.input_type.bits,
@@ -296,6 +296,12 @@ def bwn_dot_luts(bits: int, terms: int) -> float:
     rows fold into the same LUTs). The same figure holds inside the blocks: the datapath of
     sweep bw1, bw2, bw3 and bw4 synthesised with their modules kept is 297, 124, 114 and 2974
     LUT6, this 298, 125, 112 and 2899.
+
+    On iCE40 (``CostTarget.binary_measured``) the same shape holds inside the blocks at 3.6
+    LUT4 a unit, the LUT4s beside the carry cells included (``python
+    benchmarks/bench_bwn_tree.py --blocks bw2,bw1,bw3,bw4 --targets ice40``: the dot
+    products of bw2, bw1, bw3 and bw4 cost 172, 434, 153 and 4027 LUT4 in their blocks, 3.55,
+    3.75, 3.54 and 3.58 a unit).
     """
     return bits * max(terms - BWN_DOT_OFFSET, 0.0)
 
