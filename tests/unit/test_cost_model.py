@@ -807,6 +807,46 @@ def test_width_converter_one_hot_count(target, luts):
     assert t.features["reg"] == 16 * 8 + 5 + 17
 
 
+@pytest.mark.parametrize(("in_lanes", "out_lanes", "pick", "ctl", "onehot"), [
+    # 8 -> 3 on iCE40 (no wide multiplexers): ways 2, 3, 4 x 5, 3, 2, 1 a select tree of
+    # ``ways - 1`` LUT4 (21 an element bit, as measured alone), where ECP5 counts 26
+    (8, 3, 8 * (1 + 2 + 3 * 5 + 2 + 1), 6 + 8, 0),
+    # 3 -> 8: 26 enables and pick bits on a 4-bit count, decoded once and shared: one LUT4
+    # each (four each on ECP5)
+    (3, 8, 8 * 16, 18 + 8, 0),
+    # 1 -> 16, the count one-hot: the 15 enables that are one flag take the reset (a LUT4
+    # each, ``E = flag | rst``; element 0's OR of two flags and o_ready takes it in its LUT4)
+    (1, 16, 0, 0, 19 + 15),
+])
+def test_width_converter_on_ice40(in_lanes, out_lanes, pick, ctl, onehot):
+    from hwgen.perf.cost.stream import width_converter_features
+    from hwgen.perf.cost.tally import Tally
+    t = Tally(ICE40)
+    width_converter_features(t, element_bits=8, in_lanes=in_lanes, out_lanes=out_lanes)
+    assert t.features["dwc_pick"] == pick
+    assert t.features["dwc_ctl"] == ctl
+    assert t.features["dwc_onehot"] == onehot
+
+
+def test_a_fifo_on_ice40_counts_its_pointers_and_word_enables():
+    from hwgen.perf.cost.components import stream_fifo
+    from hwgen.perf.cost.tally import Tally
+    # the binary MLP's input FIFO of fc3, 9 beats of 4 bits in flip-flops: 8 two-way
+    # selects a bit, a write enable a word, two 4-bit pointers and a 4-bit level
+    t = Tally(ICE40)
+    stream_fifo(t, "fifo", width_bits=4, depth=9)
+    assert t.features["ram_mux"] == 4 * 8 and t.features["ram_we"] == 9
+    assert t.features["fifo_ctl"] == 4 + 4 + 4
+    assert t.features["add"] == 0 and t.features["inc_lut"] == 0
+    assert t.features["reg"] == 12
+    # elsewhere the pointers and level stay adders (xcup, xc7 measured, not counted so)
+    for target in (XCUP, COST_TARGETS["xc7"], COST_TARGETS["ecp5"]):
+        t = Tally(target)
+        stream_fifo(t, "fifo", width_bits=4, depth=9)
+        assert t.features["fifo_ctl"] == 0 and t.features["ram_we"] == 0
+        assert t.features["reg"] == 12
+
+
 def test_a_pipelined_dot_product_is_a_sum_per_register_stage():
     from hwgen.perf.cost.arith import staged_trees
     # registers every 2 adder levels (pipelined_sum): 16 terms are four sums of 4, then

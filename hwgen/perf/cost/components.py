@@ -41,6 +41,16 @@ def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:
         t.mux(1)
         return
     t.ram(name, Ram(depth=depth, width=width_bits, sync_read=False))
+    if t.target.fifo_ctl:
+        # the write and read pointers (wrapping at ``depth``) and the level (up or down by
+        # one), each bit a LUT function of its register, the handshakes and the wrap;
+        # with the ready and valid flags and the enables (``| rst`` on iCE40) they measure
+        # about one LUT6 a bit on xcup / xc7 and two LUT4 on iCE40 (the FIFOs alone, 2 to
+        # 17 deep, ``benchmarks/bench_stream_fifo.py``; ``FIXED[...]["fifo_ctl"]``)
+        bits = 2 * index_bits(depth) + range_bits(depth + 1)
+        t.reg(bits)
+        t.features["fifo_ctl"] += bits
+        return
     counter(t, depth)
     counter(t, depth)
     t.reg(range_bits(depth + 1))

@@ -322,6 +322,12 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
     # lanes: 16 enables in 27 LUT4 / 22 LUT6)
     decode_inputs = count_bits + 2
     decode = _function_luts(lut_inputs, decode_inputs) if decode_inputs <= 6 else 1
+    if not t.target.wide_muxes:
+        # without wide multiplexers (iCE40) ABC decodes the count once whatever its width
+        # and shares it: about one LUT4 an enable or pick bit (the 1 -> 8 and 3 -> 8
+        # converters alone, 8 and 26 such functions of 6 inputs: 9 and 32 SB_LUT4 where
+        # four each counted 32 and 104)
+        decode = 1
     ways_of = {}                                 # {(loads reaching, shifts): ways}
     for pos in range(loaded):
         covering = tuple(base for base in bases if base <= pos < base + a)
@@ -329,8 +335,12 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
         ways = len(covering) + shifts
         ways_of[covering, shifts] = ways
         if ways > 1:
-            t.features["dwc_pick"] += element_bits * _function_luts(
-                lut_inputs, ways + index_bits(ways))
+            # without wide multiplexers a tree of two-way selects, ``ways - 1`` LUT4 (a
+            # held bit of four ways 3, where ``_function_luts`` counts ECP5's 4: the 8 -> 3
+            # converter alone on iCE40, 21 SB_LUT4 an element bit, 21 counted so)
+            t.features["dwc_pick"] += element_bits * (
+                _function_luts(lut_inputs, ways + index_bits(ways)) if t.target.wide_muxes
+                else read_select_luts(ways, False, lut_inputs, wide_muxes=False))
     pick_bits = sum(index_bits(ways) for ways in ways_of.values() if ways > 1)
     t.reg(loaded * element_bits + count_bits + pick_bits + (len(levels) if one_hot else 0))
     t.add(count_bits, count=2)
@@ -340,9 +350,11 @@ def width_converter_features(t: Tally, *, element_bits: int, in_lanes: int,
         return
     t.features["dwc_ctl"] += pick_bits * decode
     t.features["dwc_onehot"] += _one_hot_count_luts(lut_inputs, a, b, levels)
+    # (on iCE40 the reset joins each enable: a LUT for an enable that is one flag)
+    reset = int(t.target.enable_takes_reset)
     for covering, shifts in ways_of:
         outs = sum(base + b <= cap for base in covering)
-        inputs = len(covering) + outs + (outs > 0) + shifts
+        inputs = len(covering) + outs + (outs > 0) + shifts + reset
         if inputs > 1:
             t.features["dwc_onehot"] += _function_luts(lut_inputs, inputs)
 

@@ -25,6 +25,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``lutram_mux``  read selects of LUT RAMs deeper than one primitive: bits x (banks - 1)
 ``ram_mux``     read selects of memories in flip-flops on a target without wide multiplexers:
                 bits x (words - 1), two-way selects of a LUT4 each (iCE40)
+``ram_we``      their write enables, one a word (iCE40)
+``fifo_ctl``    a ``StreamFifo``'s pointer and level bits, LUT functions each
+                (``CostTarget.fifo_ctl``: xcup, xc7, iCE40)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
@@ -171,7 +174,7 @@ FEATURES = (
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
     "soft_set", "soft_ab_fold", "soft_ab_one", "soft_ab_two", "soft_pack_x", "dsp_post_add",
-    "dsp_sum", "ram_mux",
+    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl",
 )
 
 
@@ -425,6 +428,9 @@ class Tally:
                 # without wide multiplexers (iCE40) the read is a tree of two-way selects,
                 # a LUT4 each (the digits MLP's 3-word, 128-bit input FIFO: 271 SB_LUT4)
                 self.features["ram_mux"] += ram.width * (ram.depth - 1)
+                # and a write enable per word, a LUT4 of the write address and enable
+                # (a 9-word FIFO alone: 11 SB_LUT4, two of them address decodes shared)
+                self.features["ram_we"] += ram.depth
             if ram.sync_read:
                 self.reg(ram.width)
         self.memories.append((name, style, ram.depth, ram.width))

@@ -103,6 +103,19 @@ class CostTarget:
     #: multiplexers that join LUTs into wider selects (PFUMX / L6MUX21, MUXF7 / MUXF8);
     #: iCE40 has none
     wide_muxes: bool = True
+    #: the flip-flop's synchronous reset acts only while its clock enable is high (iCE40's
+    #: SB_DFFESR), so Yosys ORs the reset into the enable: an enable that is one flip-flop's
+    #: output costs a LUT (``E = en | rst``), a wider one takes the reset as one more input
+    #: (measured: the 1 -> 16 width converter alone, 16 of its 42 SB_LUT4 ``count_is_L |
+    #: rst`` on the held elements' enables)
+    enable_takes_reset: bool = False
+    #: a ``StreamFifo``'s pointers and level counted bit by bit (``fifo_ctl``: each a LUT
+    #: function of its register's bits, the handshakes and the wrap, not a carry chain),
+    #: as measured alone on iCE40 (``benchmarks/bench_stream_fifo.py``). xcup and xc7
+    #: measure the same way (1.12 LUT6 a bit) but keep the adders: counted so, their refit
+    #: moved the converters' and adders' coefficients and put g07's converter and bw2 on xc7
+    #: beyond 15 % (docs/synthesis.md, "The stream glue on iCE40 and xc7"); ECP5 not measured
+    fifo_ctl: bool = False
     #: Yosys' ``xilinx_dsp`` packs the registers at a DSP's ports into it: its operands' (A1 /
     #: A2, B1 / B2, whatever else they feed) and its product's (MREG, PREG). It matches
     #: DSP48E1 cells only (xilinx_dsp.pmg), so on xc7 and not on xcup's DSP48E2: the sweep
@@ -185,7 +198,7 @@ COST_TARGETS = {
         # an SB_RAM40_4K written and read at once: Yosys keeps the write data in a register
         # (an SB_DFF a data bit, D the RAM's WDATA) and selects it where the addresses
         # meet (a sliding window's line buffer of 16 / 32 bits alone: 16 / 31 such SB_DFF)
-        bram_ram_ffs=1, wide_muxes=False,
+        bram_ram_ffs=1, wide_muxes=False, enable_takes_reset=True, fifo_ctl=True,
         # an MVAU's input buffer in SB_RAM40_4K (read and written at one address): the write
         # data delayed a cycle (D the stream's payload, Q the RAM's WDATA) and a second
         # register a bit (D that one's Q) for the read where the addresses meet, two SB_DFF a
