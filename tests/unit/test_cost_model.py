@@ -341,6 +341,30 @@ def test_xc7_keeps_a_pipelined_lanes_product_register():
         counted["xcup"]["reg"] + high
 
 
+@pytest.mark.parametrize("name", ["xcup", "xc7", "ecp5", "ice40"])
+def test_a_per_fold_left_shift_keeps_gemmlowps_high_part_and_rounded_value_whole(name):
+    """Where gemmlowp's left-shift table changes with the fold, every lane (one whose column
+    is constant too) shifts its sum by a table read Yosys learns is constant only after
+    ``wreduce``: the high part's and the rounded value's registers keep their declared 33
+    bits each (sweep i37 and i39: ``high_r`` 32-33 and ``rounded_r`` 33 flip-flops a lane
+    on xcup and xc7); a table constant over the folds (i38) keeps the high part's bits."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    def regs(shift):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=10, out_bits=8, multiplier=np.full((2, 2), 1280674793),
+                    shift=np.array(shift), rounding="gemmlowp", lanes=2, pipelined=True)
+        return t.features["reg"], t
+
+    varying, t = regs([[1, -2], [0, -2]])         # lane 0's left shift 1, then 0
+    constant, _ = regs([[1, -2], [1, -2]])
+    high = 10 + 32 - 30
+    # two lanes, two registers each, and lane 0's shift stage (the one bit its values set)
+    assert varying - constant == 2 * 2 * (33 - (high + 1)) + 1
+    assert t.features["rq_lshift"] > 0
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

@@ -271,6 +271,9 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
 #: Widest accumulator the requantizer multiplies in pieces (a DSP48E2's A port, 27 bits);
 #: a wider one is multiplied whole (``hwgen.hw.arith.requantizer``).
 SPLIT_ACC_BITS = 27
+#: The declared width of gemmlowp's high part and of its rounded value
+#: (``hwgen.hw.arith.requantizer``: ``high``, ``rounded``).
+GEMMLOWP_HIGH_BITS = 33
 #: The 31-bit multiplier's pieces: ``(lowest bit, bits)``, each unsigned (one bit wider
 #: signed) so that each partial product fits the DSP48E2's B port (18 bits).
 MULTIPLIER_PIECES = ((0, 17), (17, 14))
@@ -495,7 +498,16 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             # (the operand and the pieces' products are a DSP multiply's port registers,
             # which xc7 packs into it: ``Tally.dsp_reg``)
             (t.dsp_reg if t.dsp > dsps else t.reg)(operand_bits + sum(pieces))
-            t.reg(2 * min(rounded, 64))                                 # rounding's 2 steps
+            if gemmlowp and not left.constant:
+                # a left-shift table that changes with the fold is a ROM read in every lane
+                # (a constant column too): the sum is shifted by a register Yosys knows as
+                # constant only after ``wreduce``, so the high part and the rounded value
+                # keep their declared 33 bits each (measured: i37 and i39, every lane's
+                # ``high_r`` 32-33 and ``rounded_r`` 33 flip-flops on xcup and on xc7,
+                # where a constant table, i38, keeps 11-13 of ``high_r``)
+                t.reg(2 * GEMMLOWP_HIGH_BITS)
+            else:
+                t.reg(2 * min(rounded, 64))                             # rounding's 2 steps
             if serial:
                 # the second piece's product register (the first's holds the low piece)
                 t.reg(acc_bits + MULTIPLIER_PIECES[0][1] + 1 - pieces[1])
