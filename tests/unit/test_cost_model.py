@@ -157,6 +157,35 @@ def test_xc7_sums_pairs_of_mx_dsp_products_in_the_cascade():
     assert xc7["mx_csa"] < xcup["mx_csa"]
 
 
+@pytest.mark.parametrize("mw", [32, 64])
+def test_xc7_packs_an_mx_requantizer_product_but_the_first_dsps_low_bits(mw):
+    """An MX requantizer lane's accumulator (16 / 18 bits here) times its 32-bit multiplier
+    is two DSP48E1s, the multiplier cut in slices of 17 and 15 bits summed through the
+    cascade: xc7 keeps the first DSP's 17 low product bits in the fabric and the rest in
+    the second DSP's PREG (the MXFP4 MLP's netlist, all 7 lanes); xcup keeps all of it
+    (``reg_dsp``)."""
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.mx_mvau import mx_mvau_features
+    from tests.fixtures.mx_factories import make_mx_layer
+
+    layer = make_mx_layer(np.random.default_rng(3), mh=4, mw=mw, pe=2, simd=16,
+                          weights="mxfp4", inputs="uint8", outputs="int8")
+    product = layer.acc_bits + 32
+    xcup = tally_of(mx_mvau_features, layer, "xcup").features
+    xc7 = tally_of(mx_mvau_features, layer, "xc7").features
+    assert layer.acc_bits <= 18
+    assert xcup["reg_dsp"] == 2 * product and not xc7["reg_dsp"]
+    # the same bits, counted apart
+    assert xc7["reg"] + xc7["reg_dsp_port"] == xcup["reg"] + xcup["reg_dsp"]
+
+    from hwgen.perf.cost.components import requant_lane
+    from hwgen.perf.cost.tally import Tally
+    lane = Tally(XC7)
+    requant_lane(lane, product_bits=product, right_values=[20], out_bits=8,
+                 rounding="single", product_in_dsp=True, cascade_low_bits=17)
+    assert lane.features["reg"] == 17 + 8 and lane.features["reg_dsp_port"] == product - 17
+
+
 def test_xc7_sums_pairs_of_an_int_mvaus_dsp_products_in_the_cascade():
     """An int MVAU's unpacked DSP products: on xc7 each pair of a tree's first level is summed
     in the second DSP48E1 (sweep point i20, 8 products a PE: 4 DSPs take PCIN), so each

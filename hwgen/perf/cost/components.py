@@ -216,7 +216,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
 
 def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
                  rounding: str, product_in_dsp: bool = False,
-                 product_in_fabric: bool = False) -> None:
+                 product_in_fabric: bool = False, cascade_low_bits: int = 0) -> None:
     """One lane's rounding, zero point and saturation after its product register.
 
     gemmlowp keeps the product's high part (its doubling high multiply drops 30 bits) and a
@@ -257,9 +257,16 @@ def requant_lane(t: Tally, *, product_bits: int, right_values, out_bits: int,
     # DSPs' MREGs, their sum is registered in the fabric: i37): on xc7 the product register
     # is then a plain register, none of it packed (p05: 668 FF on xc7 as on xcup; b04,
     # bw3, t04: their lanes' product registers, 16 / 13 / 12 bits, kept on xc7 as on xcup).
+    # ``cascade_low_bits``: one whole multiply cascaded over DSPs (``mul2dsp`` splitting its
+    # wide operand): the low bits each DSP before the last finishes leave it through its P
+    # and are registered in the fabric, the rest is the last DSP's PREG (measured: the
+    # MXFP4 MLP's requantizer lanes, 16 x 32-bit products over two DSP48E1s through PCIN,
+    # 17 FDREs a lane and ``PREG`` set on the second DSP, in all 7 lanes of its 3 blocks)
     packs = t.target.dsp_packs_registers
+    low = min(cascade_low_bits, high) if product_in_dsp and packs else 0
+    t.features["reg"] += low
     t.features["reg_dsp_port" if product_in_dsp and packs
-               else "reg" if product_in_fabric and packs else "reg_dsp"] += high
+               else "reg" if product_in_fabric and packs else "reg_dsp"] += high - low
     if stages:
         t.features["rq_var"] += 1
         t.features["rq_shift"] += high * stages

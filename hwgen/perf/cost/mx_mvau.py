@@ -86,13 +86,22 @@ def _requantizer(t: Tally, p: MxMvauParams) -> None:
     t.reg(2)
     for lane in range(p.pe):
         if qm.varying(lane):
-            t.multiply(p.acc_bits, 32, product_bits,
-                       operand_pairs=p.acc_bits * table_rows(qm.lane_values(lane)))
+            product = t.multiply(p.acc_bits, 32, product_bits,
+                                 operand_pairs=p.acc_bits * table_rows(qm.lane_values(lane)))
         else:
-            t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], product_bits)
+            product = t.multiply_constant(p.acc_bits, qm.lane_values(lane)[0], product_bits)
         values = s.lane_values(lane)
+        # the accumulator on one DSP port and the 32-bit multiplier cut in two slices of the
+        # other, summed through the cascade (PCIN shifted by the first slice's bits): xc7
+        # packs the product register but for the first DSP's low bits into the second's
+        # PREG (``requant_lane``'s ``cascade_low_bits``; measured in the MXFP4 MLP, 16- and
+        # 18-bit accumulators: 17 FDREs a lane, 30-32 bits read from the PREG). A wider
+        # accumulator splits both operands (four DSPs and more, not measured): kept whole
+        dsp = t.target.dsp
+        cascaded = product.dsp == 2 and p.acc_bits <= dsp.b_max
         requant_lane(t, product_bits=product_bits, right_values=values,
-                     out_bits=p.output_type.bits, rounding="single")
+                     out_bits=p.output_type.bits, rounding="single", product_in_dsp=cascaded,
+                     cascade_low_bits=dsp.a_partial - 1 if cascaded else 0)
         if len(set(values)) > 1:
             t.reg(len(set(values)))
         t.reg(1)                                          # the NaN flag
