@@ -394,6 +394,25 @@ def test_a_per_fold_left_shift_keeps_gemmlowps_high_part_and_rounded_value_whole
     assert t.features["rq_lshift"] > 0
 
 
+def test_a_dot_register_keeps_the_accumulators_width():
+    """The accumulator reads its own width of a registered dot product; Yosys drops the bits
+    above (sweep m01: 21 of its 24-bit step sums kept a lane, the accumulator's 21 bits;
+    the MXFP4 MLP's fc3 16 of 17)."""
+    from hwgen.perf.cost.components import mvau_core
+    from hwgen.perf.cost.memory import rom_from_words
+    from hwgen.perf.cost.tally import Tally
+
+    def regs(dot_bits):
+        t = Tally(XCUP)
+        mvau_core(t, nf=2, sf=4, pe=2, in_bits=8,
+                  weights=rom_from_words([1, 2, 3, 4] * 2, 8, sync_read=True),
+                  dot_bits=dot_bits, acc_bits=21, bias=np.zeros((2, 2), dtype=object),
+                  out_bits=16, depth=2)
+        return t.features["reg"]
+
+    assert regs(24) == regs(21) and regs(21) - regs(20) == 2
+
+
 def test_xcup_keeps_products_under_nine_bits_in_logic():
     # int4 x uint4 (the code one bit wider for the DSP), a result of 8 bits: "4 x 4 and
     # smaller" stay in LUTs

@@ -35,7 +35,7 @@ COEFFICIENTS = {
             "win_read": 0.9482, "tern_term": 0.3699, "rq_sh_bits": 5.3178,
         },
         "ff": {
-            "reg": 0.9823, "reg_dsp": 0.9506, "ram_ff": 0.3005, "block": 2.6707,
+            "reg": 0.9835, "reg_dsp": 0.9562, "ram_ff": 0.3324, "block": 2.4735,
         },
         "carry": {
             "carry": 0.5613, "soft_mul": 0.0916, "rq_g_carry": 1.2893, "rq_s_carry": 0.4602,
@@ -53,7 +53,7 @@ COEFFICIENTS = {
             "bwn_csa": 2.6611, "tern_term": 3.6983,
         },
         "ff": {
-            "reg": 0.9829, "reg_dsp": 0.9456, "ram_ff": 0.1452, "block": 3.1391,
+            "reg": 0.9841, "reg_dsp": 0.9513, "ram_ff": 0.1826, "block": 2.9221,
         },
         "carry": {
             "carry": 0.705, "soft_mul": 1.4331, "rq_g_carry": 1.5365, "rq_s_carry": 0.6439,
@@ -72,7 +72,7 @@ COEFFICIENTS = {
             "soft_set": 1.8214,
         },
         "ff": {
-            "reg": 0.987, "reg_dsp": 0.8783, "ram_ff": 0.9719, "block": 11.381,
+            "reg": 0.9881, "reg_dsp": 0.8853, "ram_ff": 0.9718, "block": 11.1799,
         },
         "carry": {
             "carry": 0.3497, "soft_mul": 0.0922, "block": 21.6593, "rq_g_carry": 1.2307,
@@ -90,8 +90,8 @@ COEFFICIENTS = {
             "rq_sh_bits": 3.5484, "mx_nan": 0.1948,
         },
         "ff": {
-            "reg": 0.9856, "reg_dsp": 0.6203, "reg_dsp_port": 0.0584, "ram_ff": 0.4163,
-            "block": 2.0359,
+            "reg": 0.9858, "reg_dsp": 0.6661, "reg_dsp_port": 0.0592, "ram_ff": 0.4201,
+            "block": 2.0049,
         },
         "carry": {
             "carry": 0.5935, "soft_mul": 0.1075, "rq_g_carry": 1.0867, "rq_s_carry": 0.3659,

@@ -190,7 +190,10 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
             t.reg(in_used - stored)              # (the read register keeps the used bits)
         t.features[in_mux_feature] += in_used    # latched beat or buffer
     t.reg(dot_stages * (3 + fold_bits))          # control beside the dot products
-    t.reg(pe * (dot_bits - dot_zeros))           # registered dot products
+    # registered dot products: the accumulator reads its own width of them and Yosys drops
+    # the bits above (an MX MVAU's step sums are declared wider: m01 keeps 21 of its 24 a
+    # lane, the MXFP4 MLP's fc3 16 of 17, the accumulators' widths)
+    t.reg(pe * (min(dot_bits, acc_bits) - dot_zeros))
     bias = np.asarray(bias, dtype=object)
     # On LUT6 targets, with at most FOLDED_PRELOAD_FOLDS folds an accumulator bit's next sum is
     # one LUT6 of ``first``, the fold (3 bits: the bias table's address), the accumulator bit
