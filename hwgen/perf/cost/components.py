@@ -156,6 +156,9 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     decoders; ``Tally.rom``'s ``decoded``).
     """
     in_used = in_bits if in_used is None else in_used
+    # the input buffer's stored bits (and their positions, for its LUT RAM primitives)
+    stored = in_used if t.target.ram_drops_unused_bits else in_bits
+    mask = in_mask if t.target.ram_drops_unused_bits else 0
     t.block()
     fold_bits = index_bits(nf) if nf > 1 else 0
     counter(t, nf)
@@ -168,8 +171,6 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     if registered_operands:
         t.reg(index_bits(nf * sf) if nf * sf > 1 else 0)     # the weight address
         if nf > 1:
-            stored = in_used if t.target.ram_drops_unused_bits else in_bits
-            mask = in_mask if t.target.ram_drops_unused_bits else 0
             t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False,
                                       used_mask=mask))
             t.reg(index_bits(sf) if sf > 1 else 0)            # the buffer address
@@ -178,8 +179,6 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     else:
         t.reg(in_used)                               # the latched input beat
     if nf > 1 and not registered_operands:
-        stored = in_used if t.target.ram_drops_unused_bits else in_bits
-        mask = in_mask if t.target.ram_drops_unused_bits else 0
         if registered_write:
             t.ram("input_buffer", Ram(depth=max(sf, 2), width=stored, sync_read=False,
                                       used_mask=mask))

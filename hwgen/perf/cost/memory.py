@@ -183,14 +183,14 @@ def _bram_cost(depth: int, width: int, target: CostTarget):
 
 def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True,
                  demux: bool = False):
-    """Cheapest LUT RAM mapping: ``(libmap cost, cells, words per primitive)`` or
-    ``(inf, 0, 0)``.
+    """Cheapest LUT RAM mapping: ``(libmap cost, cells, words per primitive, mode)`` or
+    ``(inf, 0, 0, None)``; of equal costs the first mode.
 
     ``depth_mux``: a RAM deeper than one primitive is charged its read multiplexer, as block
     RAM is. Measured, not read from Yosys: true on Xilinx; on ECP5 line buffers of 36 x 64 and
     96 x 16 bits (sweep points c02, d01) go to LUT RAM, where block RAM would win with it.
     ``demux``: and its write enable's decoder (``CostTarget.lutram_demux``)."""
-    best = (math.inf, 0, 0)
+    best = (math.inf, 0, 0, None)
     for mode in modes:
         mult = math.ceil(depth / (1 << mode.abits))
         prims = math.ceil(width / mode.width) * mult
@@ -206,8 +206,16 @@ def _lutram_cost(depth: int, width: int, modes, *, depth_mux: bool = True,
         cost += LUTRAM_EXTRA_COST
         if cost < best[0]:
             cells = width * mult if mode.cell_per_bit else prims * mode.cells
-            best = (cost, cells, 1 << mode.abits)
+            best = (cost, cells, 1 << mode.abits, mode)
     return best
+
+
+def _target_lutram(memory: Ram, target: CostTarget):
+    """:func:`_lutram_cost` of ``memory`` on ``target``: its single- or dual-port modes by
+    the memory's addresses, the target's read multiplexer and write demultiplexer rules."""
+    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
+    return _lutram_cost(memory.depth, memory.width, modes, depth_mux=target.lutram_depth_mux,
+                        demux=target.lutram_demux)
 
 
 def memory_style(memory, target: CostTarget) -> str:
@@ -221,9 +229,7 @@ def memory_style(memory, target: CostTarget) -> str:
                 if memory.sync_read or memory.registered_output else math.inf)
         return "bram" if bram < logic else "logic"
     logic = memory.width * memory.depth * target.ram_logic_cost
-    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    lutram = _lutram_cost(memory.depth, memory.width, modes,
-                          depth_mux=target.lutram_depth_mux, demux=target.lutram_demux)[0]
+    lutram = _target_lutram(memory, target)[0]
     if not memory.block_ram:
         return "lutram"
     bram = _bram_cost(memory.depth, memory.width, target)[0] if memory.sync_read else math.inf
@@ -245,16 +251,9 @@ def lutram_primitives(memory: Ram, target: CostTarget) -> int:
     the declared word one primitive holds that have a used bit (sweep point m07 on xc7: an
     MX input buffer of 96 declared bits, 40 of them read, in 8 of its 12 RAM32Ms, where the
     40 bits alone fill 5)."""
-    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    cost, cells, words = _lutram_cost(memory.depth, memory.width, modes,
-                                      depth_mux=target.lutram_depth_mux,
-                                      demux=target.lutram_demux)
+    _, cells, words, mode = _target_lutram(memory, target)
     if not memory.used_mask or not words:
         return cells
-    # the mode chosen (the cheapest; the first of equal ones, as _lutram_cost keeps)
-    mode = next(m for m in modes if _lutram_cost(
-        memory.depth, memory.width, (m,), depth_mux=target.lutram_depth_mux,
-        demux=target.lutram_demux)[0] == cost)
     if mode.cell_per_bit:
         return cells                  # a cell a used bit already
     run = (1 << mode.width) - 1
@@ -266,7 +265,5 @@ def lutram_primitives(memory: Ram, target: CostTarget) -> int:
 def lutram_banks(memory: Ram, target: CostTarget) -> int:
     """Primitives in depth of ``memory`` mapped to LUT RAM: a read selects among them (a
     multiplexer in LUTs) when there are more than one."""
-    modes = target.lutram_sp if memory.shared_address else target.lutram_sdp
-    words = _lutram_cost(memory.depth, memory.width, modes,
-                         depth_mux=target.lutram_depth_mux, demux=target.lutram_demux)[2]
+    words = _target_lutram(memory, target)[2]
     return math.ceil(memory.depth / words) if words else 0
