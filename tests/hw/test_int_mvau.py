@@ -103,7 +103,7 @@ def test_extreme_values_saturate_like_golden():
 
 
 def test_rejects_non_params():
-    with pytest.raises(TypeError, match="params must be an IntMvauParams"):
+    with pytest.raises(TypeError, match="params must be an instance of IntMvauParams, not"):
         IntMvau(params={"pe": 1})
 
 

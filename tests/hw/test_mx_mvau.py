@@ -104,5 +104,5 @@ def test_small_output_fifo_cycles_follow_model(depth):
 
 
 def test_rejects_non_params():
-    with pytest.raises(TypeError, match="params must be an MxMvauParams"):
+    with pytest.raises(TypeError, match="params must be an instance of MxMvauParams, not"):
         MxMvau(params={"pe": 1})

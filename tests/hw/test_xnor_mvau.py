@@ -177,11 +177,12 @@ def test_accumulators_are_minimal():
 def test_components_reject_other_params():
     rng = np.random.default_rng(0)
     xnor = random_binary_params(rng, "xnor", mh=4, mw=4, pe=1, simd=1)
-    with pytest.raises(TypeError, match="params must be a BinaryWeightMvauParams"):
+    with pytest.raises(TypeError,
+                       match="params must be an instance of BinaryWeightMvauParams, not"):
         BinaryWeightMvau(params=xnor)
-    with pytest.raises(TypeError, match="params must be a TernaryMvauParams"):
+    with pytest.raises(TypeError, match="params must be an instance of TernaryMvauParams, not"):
         TernaryMvau(params=xnor)
-    with pytest.raises(TypeError, match="params must be a XnorMvauParams"):
+    with pytest.raises(TypeError, match="params must be an instance of XnorMvauParams, not"):
         XnorMvau(params={"pe": 1})
     with pytest.raises(ValueError, match=r"codes \[0, 3\] do not fit uint1"):
         ThresholdUnit(acc_shape=4, thresholds=np.zeros((1, 1, 3), dtype=np.int64),

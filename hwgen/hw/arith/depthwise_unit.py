@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from amaranth.hdl import Array, Module, Mux, Signal, signed
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from ...ir.blocks.depthwise import DepthwiseParams
 from ...ir.packing import pack_words
+from ..layer_block import LayerBlock
 from ..rom import Rom, recorded_images
 from ..shapes import index_range, lanes_layout
 from ..stream.fifo import StreamFifo
@@ -24,7 +24,7 @@ def depthwise_weight_words(p: DepthwiseParams) -> list:
     return pack_words(taps, p.weight_type.bits)
 
 
-class DepthwiseUnit(wiring.Component):
+class DepthwiseUnit(LayerBlock):
     """Depthwise convolution datapath behind a sliding window (FINN's VVAU, one tap per cycle).
 
     Input beats arrive in the sliding window's order: per output pixel, ``positions`` window
@@ -40,9 +40,7 @@ class DepthwiseUnit(wiring.Component):
     ----------
     params : DepthwiseParams
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s.
 
     Members
     -------
@@ -50,18 +48,11 @@ class DepthwiseUnit(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output element, pe)))
     """
 
-    def __init__(self, *, params, roms=None):
-        if not isinstance(params, DepthwiseParams):
-            raise TypeError(f"params must be a DepthwiseParams, not {params!r}")
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.pe))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
+    PARAMS = DepthwiseParams
+    INPUT_LANES = "pe"
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         P, G, L = p.positions, p.groups, p.pe
         steps = P * G
@@ -87,7 +78,7 @@ class DepthwiseUnit(wiring.Component):
         depth = len(index_range(steps))
         m.submodules.weights = read = Rom(words=words + [0] * (depth - len(words)),
                                           bits=w_layout.size, read="sync", table="weights",
-                                          files=self._roms)
+                                          files=self.roms)
         m.d.comb += [read.addr.eq(step), read.en.eq(fire)]
         valid1, first1, last1 = Signal(), Signal(), Signal()
         g1 = Signal(index_range(G))
@@ -100,7 +91,7 @@ class DepthwiseUnit(wiring.Component):
 
         # ---- stage 2: multiply-accumulate into the group's running sums ---------------------
         bias = fold_table(m, "acc_bias", p.acc_bias.reshape(G, L), bits=32, is_signed=True,
-                          fold=g1, roms=self._roms)
+                          fold=g1, roms=self.roms)
         running = Array(Signal(acc_layout, name=f"running{i}") for i in range(G))
         current = running[g1]
         combined = Signal(acc_layout)
@@ -123,7 +114,7 @@ class DepthwiseUnit(wiring.Component):
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(G, L), shift=p.shift.reshape(G, L),
             rounding=p.rounding, zero_point=p.out_zero_point, out_min=p.out_min,
-            out_max=p.out_max, roms=self._roms)
+            out_max=p.out_max, roms=self.roms)
         m.d.comb += [requant.i_valid.eq(done2), requant.i_fold.eq(g2),
                      requant.i_acc.eq(result2)]
         m.submodules.fifo = fifo = StreamFifo(payload_shape=lanes_layout(p.output_type, L),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth.hdl import Module, Signal, signed
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from ...ir.blocks.int_mvau import DOT_LEVELS_PER_STAGE, IntMvauParams
 from ...ir.packing import weight_memory_words
+from ..layer_block import LayerBlock
 from ..rom import recorded_images
 from ..shapes import lanes_layout
 from ..stream.fifo import StreamFifo
@@ -21,7 +21,7 @@ from .shared_requantizer import SharedRequantizer
 __all__ = ["IntMvau", "int_mvau_memory_images"]
 
 
-class IntMvau(wiring.Component):
+class IntMvau(LayerBlock):
     """Integer MVAU: ``PE`` output channels times ``SIMD`` inputs per cycle.
 
     An input vector of ``MW`` codes arrives as ``SF = MW / SIMD`` beats; its ``MH`` outputs leave
@@ -55,34 +55,16 @@ class IntMvau(wiring.Component):
     params : IntMvauParams
         The layer.
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
-
-    Members
-    -------
-    i_stream : In(stream.Signature(ArrayLayout(input shape, SIMD)))
-    o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s, which also gives the members
+        (``SIMD`` input lanes, ``PE`` output lanes).
     """
 
-    def __init__(self, *, params, roms=None):
-        if not isinstance(params, IntMvauParams):
-            raise TypeError(f"params must be an IntMvauParams, not {params!r}")
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
-
-    @property
-    def params(self) -> IntMvauParams:
-        return self._p
+    PARAMS = IntMvauParams
 
     @property
     def packed_pairs(self) -> int:
         """PE pairs whose products share multipliers (``params.dsp_packing``)."""
-        p = self._p
+        p = self.params
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         w_lo, w_hi = p.weight_type.qmin, p.weight_type.qmax
         corners = (w_lo * x_lo, w_lo * x_hi, w_hi * x_lo, w_hi * x_hi)
@@ -98,13 +80,13 @@ class IntMvau(wiring.Component):
 
     def _product_bounds(self):
         """Bounds of each weight times any input code, ``(MH, MW)`` each."""
-        p = self._p
+        p = self.params
         w = p.weights
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         return np.minimum(w * x_lo, w * x_hi), np.maximum(w * x_lo, w * x_hi)
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         w_layout = data.ArrayLayout(data.ArrayLayout(signed(p.weight_type.bits), p.simd), p.pe)
         term_lo, term_hi = self._product_bounds()
@@ -117,7 +99,7 @@ class IntMvau(wiring.Component):
             dot_stages=1 + p.dot_registers,
             acc_shape=signed(p.acc_bits), bias=p.acc_bias.reshape(p.nf, p.pe),
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
-            roms=self._roms, registered_write=deep, registered_credits=deep)
+            roms=self.roms, registered_write=deep, registered_credits=deep)
         if deep:
             # The register slice (IntMvauParams.input_slice): the block's ready and valid come
             # from the slice's level register, so no handshake path runs from the engine
@@ -194,7 +176,7 @@ class IntMvau(wiring.Component):
             acc_bits=p.acc_bits, output_type=p.output_type,
             multiplier=p.multiplier.reshape(p.nf, p.pe), shift=p.shift.reshape(p.nf, p.pe),
             rounding=p.rounding, zero_point=p.out_zero_point,
-            out_min=p.out_min, out_max=p.out_max, roms=self._roms, pipelined=True)
+            out_min=p.out_min, out_max=p.out_max, roms=self.roms, pipelined=True)
         if deep:
             requant_args["deep"] = True
         if p.requant_serial:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from amaranth.hdl import Module, Mux
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data
 
 from ...ir.blocks.binary_mvau import BinaryWeightMvauParams
 from ..arith.adder_tree import bounded_sum
-from ..shapes import lanes_layout
-from .datapath import attach_activation, binary_core, check_params
+from ..layer_block import LayerBlock
+from .datapath import attach_activation, binary_core
 
 __all__ = ["BinaryWeightMvau"]
 
 
-class BinaryWeightMvau(wiring.Component):
+class BinaryWeightMvau(LayerBlock):
     """MVAU for binary weights and integer inputs: no multipliers, each weight bit selects
     ``+x`` or ``-x`` and an adder tree of minimal-width nodes sums the ``SIMD`` terms.
 
@@ -26,34 +25,17 @@ class BinaryWeightMvau(wiring.Component):
     ----------
     params : BinaryWeightMvauParams
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
-
-    Members
-    -------
-    i_stream : In(stream.Signature(ArrayLayout(input shape, SIMD)))
-    o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s, which also gives the members
+        (``SIMD`` input lanes, ``PE`` output lanes).
     """
 
-    def __init__(self, *, params, roms=None):
-        check_params(params, BinaryWeightMvauParams)
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
-
-    @property
-    def params(self) -> BinaryWeightMvauParams:
-        return self._p
+    PARAMS = BinaryWeightMvauParams
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         core = binary_core(m, self, p, data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe),
-                           self._roms)
+                           self.roms)
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         lo, hi = min(x_lo, -x_hi), max(x_hi, -x_lo)
         for pe in range(p.pe):
@@ -61,5 +43,5 @@ class BinaryWeightMvau(wiring.Component):
                      for s in range(p.simd)]
             dot, _, _ = bounded_sum(terms)
             m.d.comb += core.dots[pe].eq(dot << p.acc_shift)
-        attach_activation(m, p, core, self._roms)
+        attach_activation(m, p, core, self.roms)
         return m

@@ -21,12 +21,7 @@ from ..rom import recorded_images
 from ..shapes import lanes_layout
 from .threshold_unit import ThresholdUnit
 
-__all__ = ["binary_core", "attach_activation", "check_params", "binary_mvau_memory_images"]
-
-
-def check_params(params, cls) -> None:
-    if not isinstance(params, cls):
-        raise TypeError(f"params must be a {cls.__name__}, not {params!r}")
+__all__ = ["binary_core", "attach_activation", "binary_mvau_memory_images"]
 
 
 def binary_core(m: Module, component, p: BinaryMvauParams, weight_layout,

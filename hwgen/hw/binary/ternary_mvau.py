@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth.hdl import Module, Mux
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data
 
 from ...ir.blocks.binary_mvau import TernaryMvauParams
 from ..arith.adder_tree import bounded_sum, popcount
 from ..arith.fold_table import fold_table
-from ..shapes import lanes_layout
-from .datapath import attach_activation, binary_core, check_params
+from ..layer_block import LayerBlock
+from .datapath import attach_activation, binary_core
 
 __all__ = ["TernaryMvau"]
 
 
-class TernaryMvau(wiring.Component):
+class TernaryMvau(LayerBlock):
     """MVAU for ternary weights: each weight's mask bit (``w != 0``) and sign bit (``w = +1``)
     select the inputs of a positive and a negative sum; no multiplier in the SIMD lanes.
 
@@ -31,43 +30,26 @@ class TernaryMvau(wiring.Component):
     ----------
     params : TernaryMvauParams
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
-
-    Members
-    -------
-    i_stream : In(stream.Signature(ArrayLayout(input shape, SIMD)))
-    o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s, which also gives the members
+        (``SIMD`` input lanes, ``PE`` output lanes).
     """
 
-    def __init__(self, *, params, roms=None):
-        check_params(params, TernaryMvauParams)
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
-
-    @property
-    def params(self) -> TernaryMvauParams:
-        return self._p
+    PARAMS = TernaryMvauParams
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         plane = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
         core = binary_core(m, self, p, data.StructLayout({"mask": plane, "sign": plane}),
-                           self._roms)
+                           self.roms)
         mask, sign = core.weights.mask, core.weights.sign
         scaled = bool(np.any(p.level_pos != 1) or np.any(p.level_neg != 1))
         if scaled:
             bits = int(max(p.level_pos.max(), p.level_neg.max())).bit_length()
             l_pos = fold_table(m, "level_pos", p.level_pos.reshape(p.nf, p.pe), bits=bits,
-                               is_signed=False, fold=core.fold, roms=self._roms)
+                               is_signed=False, fold=core.fold, roms=self.roms)
             l_neg = fold_table(m, "level_neg", p.level_neg.reshape(p.nf, p.pe), bits=bits,
-                               is_signed=False, fold=core.fold, roms=self._roms)
+                               is_signed=False, fold=core.fold, roms=self.roms)
         x_lo, x_hi = p.input_type.qmin, p.input_type.qmax
         for pe in range(p.pe):
             pos = [mask[pe][s] & sign[pe][s] for s in range(p.simd)]
@@ -88,5 +70,5 @@ class TernaryMvau(wiring.Component):
                                              << p.acc_shift)
             else:
                 m.d.comb += core.dots[pe].eq((plus - minus) << p.acc_shift)
-        attach_activation(m, p, core, self._roms)
+        attach_activation(m, p, core, self.roms)
         return m

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from amaranth.hdl import Module
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data
 
 from ...ir.blocks.binary_mvau import XnorMvauParams
 from ..arith.popcount import compressor_popcount, xnor_first_group
-from ..shapes import index_range, lanes_layout
-from .datapath import attach_activation, binary_core, check_params
+from ..layer_block import LayerBlock
+from ..shapes import index_range
+from .datapath import attach_activation, binary_core
 
 __all__ = ["XnorMvau"]
 
 
-class XnorMvau(wiring.Component):
+class XnorMvau(LayerBlock):
     """Binary MVAU: per step, ``PE`` rows of ``SIMD`` weight bits XNOR the ``SIMD`` input bits
     and a compressor tree per PE (:func:`~hwgen.hw.arith.popcount.compressor_popcount`) counts
     the agreements. The engine's operands come straight from registers (``MvauCore``'s
@@ -31,9 +31,7 @@ class XnorMvau(wiring.Component):
     ----------
     params : XnorMvauParams
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s.
 
     Members
     -------
@@ -41,24 +39,13 @@ class XnorMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output shape, PE)))
     """
 
-    def __init__(self, *, params, roms=None):
-        check_params(params, XnorMvauParams)
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
-
-    @property
-    def params(self) -> XnorMvauParams:
-        return self._p
+    PARAMS = XnorMvauParams
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         w_layout = data.ArrayLayout(data.ArrayLayout(1, p.simd), p.pe)
-        core = binary_core(m, self, p, w_layout, self._roms, registered_operands=True)
+        core = binary_core(m, self, p, w_layout, self.roms, registered_operands=True)
         group = xnor_first_group(len(index_range(p.nf * p.sf)).bit_length() - 1)
         for pe in range(p.pe):
             agree = compressor_popcount(
@@ -66,5 +53,5 @@ class XnorMvau(wiring.Component):
                 first_group=group, name=f"agree{pe}")
             m.d.comb += core.dots[pe].eq(agree if p.popcount_domain
                                          else agree << (1 + p.acc_shift))
-        attach_activation(m, p, core, self._roms)
+        attach_activation(m, p, core, self.roms)
         return m

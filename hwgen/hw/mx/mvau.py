@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from ...ir.blocks.mx_mvau import MxMvauParams
 from ...ir.mx.packing import (
@@ -20,6 +19,7 @@ from ...ir.mx.types import is_mx_format
 from ...quant.mx import mx_format
 from ..arith.fold_table import fold_table
 from ..arith.mvau_core import MvauCore
+from ..layer_block import LayerBlock
 from ..rom import Rom, recorded_images
 from ..shapes import index_range, lanes_layout
 from .element_decoder import MxElementDecoder
@@ -30,7 +30,7 @@ from .tables import signed_width
 __all__ = ["MxMvau", "mx_memory_images"]
 
 
-class MxMvau(wiring.Component):
+class MxMvau(LayerBlock):
     """MX MVAU: ``PE`` output channels times ``SIMD`` inputs per cycle (rules:
     ``hwgen.ir.mx.rules``, memory layout: ``hwgen.ir.mx.packing``).
 
@@ -58,9 +58,7 @@ class MxMvau(wiring.Component):
     ----------
     params : MxMvauParams
     roms : RomFiles, optional
-        Ship the block's tables (weights, per-channel constants) as ``$readmemh`` images
-        (:class:`~hwgen.hw.rom.Rom`); by default they are initial memory contents, which
-        Amaranth's simulator runs.
+        As :class:`~hwgen.hw.layer_block.LayerBlock`'s.
 
     Members
     -------
@@ -68,22 +66,10 @@ class MxMvau(wiring.Component):
     o_stream : Out(stream.Signature(ArrayLayout(output element, PE)))
     """
 
-    def __init__(self, *, params, roms=None):
-        if not isinstance(params, MxMvauParams):
-            raise TypeError(f"params must be an MxMvauParams, not {params!r}")
-        self._p = params
-        self._roms = roms
-        super().__init__({
-            "i_stream": In(stream.Signature(lanes_layout(params.input_type, params.simd))),
-            "o_stream": Out(stream.Signature(lanes_layout(params.output_type, params.pe))),
-        })
-
-    @property
-    def params(self) -> MxMvauParams:
-        return self._p
+    PARAMS = MxMvauParams
 
     def elaborate(self, platform):
-        p = self._p
+        p = self.params
         m = Module()
         nf_count, sf_count = p.nf, p.sf
         x_layout = lanes_layout(p.input_type, p.simd)
@@ -106,7 +92,7 @@ class MxMvau(wiring.Component):
         x_terms = self._decode_inputs(m, x_now)
         elo = fold_table(m, "exp_lo", p.weight_exp_lo.reshape(nf_count, p.pe).tolist(),
                               bits=9, is_signed=False, fold=fold1,
-                              roms=self._roms) if p.weight_block else None
+                              roms=self.roms) if p.weight_block else None
         max_exp = w_fmt_max_exp(w_fmt) + x_terms.max_exp
         products, exps, lane_nan = {}, {}, {}
         group_shift, group_nan, group_zero = {}, {}, {}
@@ -154,7 +140,7 @@ class MxMvau(wiring.Component):
             acc_shape=signed(p.acc_bits),
             bias=[[int(v) for v in row] for row in p.acc_bias.reshape(nf_count, p.pe)],
             output_layout=lanes_layout(p.output_type, p.pe), out_fifo_depth=p.out_fifo_depth,
-            dot_stages=2, flags=True, roms=self._roms)
+            dot_stages=2, flags=True, roms=self.roms)
         wiring.connect(m, wiring.flipped(self.i_stream), core.i_stream)
         wiring.connect(m, wiring.flipped(self.o_stream), core.o_stream)
         m.d.comb += [w_data.eq(core.weights.as_value()), x_now.eq(core.inputs),
@@ -174,7 +160,7 @@ class MxMvau(wiring.Component):
                     m.d.sync += sub.eq(sub + 1)
             m.submodules.scales = scales = Rom(
                 words=mx_scale_words(p), bits=mx_scale_word_bits(p), read="sync",
-                table="scales", files=self._roms)
+                table="scales", files=self.roms)
             m.d.comb += [scales.addr.eq(saddr), s_data.eq(scales.data)]
 
         for pe in range(p.pe):
@@ -202,7 +188,7 @@ class MxMvau(wiring.Component):
                 acc_bits=p.acc_bits, output_type=p.output_type,
                 multiplier=p.multiplier.reshape(nf_count, p.pe),
                 shift=p.shift.reshape(nf_count, p.pe), zero_point=p.out_zero_point,
-                out_min=p.out_min, out_max=p.out_max, roms=self._roms)
+                out_min=p.out_min, out_max=p.out_max, roms=self.roms)
             m.d.comb += [requant.i_valid.eq(core.acc_valid), requant.i_acc.eq(core.acc),
                          requant.i_nan.eq(core.acc_flags), requant.i_fold.eq(core.acc_fold),
                          core.result_valid.eq(requant.o_valid),
@@ -210,10 +196,10 @@ class MxMvau(wiring.Component):
             return m
         z_bits = signed_width(-p.z_max, p.z_max)
         qm = fold_table(m, "multiplier", p.multiplier.reshape(nf_count, p.pe).tolist(),
-                             bits=31, is_signed=False, fold=core.acc_fold, roms=self._roms)
+                             bits=31, is_signed=False, fold=core.acc_fold, roms=self.roms)
         ls = fold_table(m, "lshift", p.shift.reshape(nf_count, p.pe).tolist(),
                              bits=max(1, int(p.shift.max()).bit_length()), is_signed=False,
-                             fold=core.acc_fold, roms=self._roms)
+                             fold=core.acc_fold, roms=self.roms)
         z = Signal(data.ArrayLayout(signed(z_bits), p.pe))
         z_nan = Signal(data.ArrayLayout(1, p.pe))
         valid5 = Signal()
@@ -232,7 +218,7 @@ class MxMvau(wiring.Component):
     def _decode_inputs(self, m: Module, x_now):
         """Per lane (signed mantissa, exponent offset, special) and per group
         (alignment shift, NaN, flushed) of the current input beat."""
-        p = self._p
+        p = self.params
         terms = _InputTerms()
         if not is_mx_format(p.input_dtype):
             t = p.input_type
