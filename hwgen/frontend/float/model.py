@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import ModelError
+from ...ir.layers.dense_shape import DenseShape
 from .fields import check_clip, check_inputs, frozen_float
 
 __all__ = ["FloatDense"]
 
 
 @dataclass(frozen=True, eq=False)
-class FloatDense:
+class FloatDense(DenseShape):
     """A float fully connected layer ``y = x @ weights.T + bias``, then ReLU if ``relu``.
 
     Parameters
@@ -63,22 +64,6 @@ class FloatDense:
         object.__setattr__(self, "relu", bool(self.relu))
         object.__setattr__(self, "clip", check_clip(where, self.clip))
         object.__setattr__(self, "inputs", check_inputs(where, self.inputs))
-
-    @property
-    def out_features(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def in_features(self) -> int:
-        return self.weights.shape[1]
-
-    @property
-    def input_shape(self) -> tuple:
-        return (self.in_features,)
-
-    @property
-    def output_shape(self) -> tuple:
-        return (self.out_features,)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """float64 outputs for inputs ``x`` of shape ``(N, in_features)``."""
