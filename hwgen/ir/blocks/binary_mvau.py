@@ -34,7 +34,6 @@ from ..binary import (
     ThresholdActivation,
     WeightFormat,
 )
-from ..block import StreamFormat
 from ..layers.binary_conv import BinaryConv
 from ..layers.binary_dense import INPUT_BITS, BinaryDense
 from ..packing import weight_memory_words
@@ -270,14 +269,6 @@ class BinaryMvauParams(MatrixFolding):
 
     # -- the block interface (hwgen.ir.block) ------------------------------------------
 
-    @property
-    def input_format(self) -> StreamFormat:
-        return StreamFormat(self.input_type, self.simd)
-
-    @property
-    def output_format(self) -> StreamFormat:
-        return StreamFormat(self.output_type, self.pe)
-
     def describe(self) -> dict:
         """Facts for the manifest and the report."""
         facts = {
@@ -296,15 +287,6 @@ class BinaryMvauParams(MatrixFolding):
             facts.update(rounding=self.rounding.value, out_zero_point=self.out_zero_point,
                          out_min=self.out_min, out_max=self.out_max)
         return facts
-
-    # -- shape facts ----------------------------------------------------------------------
-    @property
-    def mh(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def mw(self) -> int:
-        return self.weights.shape[1]
 
     # -- the layer's arithmetic (y domain) ------------------------------------------------
     @cached_property

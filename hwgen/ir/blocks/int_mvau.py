@@ -16,7 +16,6 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.multiplier import quantize_multiplier
-from ..block import StreamFormat
 from ..layers.conv import QuantConv
 from ..layers.dense import QuantDense
 from ..rules import RequantRounding
@@ -220,14 +219,6 @@ class IntMvauParams(MatrixFolding, RequantFields):
 
     # -- the block interface (hwgen.ir.block) ------------------------------------------
 
-    @property
-    def input_format(self) -> StreamFormat:
-        return StreamFormat(self.input_type, self.simd)
-
-    @property
-    def output_format(self) -> StreamFormat:
-        return StreamFormat(self.output_type, self.pe)
-
     def describe(self) -> dict:
         """Facts for the manifest and the report."""
         return {
@@ -246,14 +237,6 @@ class IntMvauParams(MatrixFolding, RequantFields):
         }
 
     # -- derived shape facts -------------------------------------------------------------
-    @property
-    def mh(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def mw(self) -> int:
-        return self.weights.shape[1]
-
     @cached_property
     def acc_range(self) -> tuple[int, int]:
         """Exact bounds of the accumulator over every possible input vector.

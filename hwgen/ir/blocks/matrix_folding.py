@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ...errors import IRError
-from ..block import Block
+from ..block import Block, StreamFormat
 
 __all__ = ["MatrixFolding"]
 
@@ -13,7 +13,9 @@ __all__ = ["MatrixFolding"]
 class MatrixFolding(Block):
     """Mixin for block parameters with ``mh`` x ``mw`` weights folded ``pe`` x ``simd``.
 
-    The class provides ``mh`` and ``mw`` (from its weight array) and the fields ``pe``,
+    The class provides ``mh`` and ``mw`` (from its ``weights`` array, rows x columns; a block
+    that keeps its weights otherwise overrides them), the stream formats (``simd`` codes of
+    ``input_type`` in, ``pe`` codes of ``output_type`` out), and reads the fields ``pe``,
     ``simd`` and, optionally, ``spatial`` (leading dimensions: vectors per inference).
     """
 
@@ -31,6 +33,24 @@ class MatrixFolding(Block):
         if any(d < 1 for d in spatial):
             raise IRError(f"{where}: spatial dimensions must be >= 1, not {spatial}")
         object.__setattr__(self, "spatial", spatial)
+
+    @property
+    def mh(self) -> int:
+        """Output channels: rows of the weight matrix."""
+        return self.weights.shape[0]
+
+    @property
+    def mw(self) -> int:
+        """Inputs per vector: columns of the weight matrix."""
+        return self.weights.shape[1]
+
+    @property
+    def input_format(self) -> StreamFormat:
+        return StreamFormat(self.input_type, self.simd)
+
+    @property
+    def output_format(self) -> StreamFormat:
+        return StreamFormat(self.output_type, self.pe)
 
     @property
     def nf(self) -> int:

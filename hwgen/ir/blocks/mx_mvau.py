@@ -17,7 +17,6 @@ import numpy as np
 
 from ...errors import IRError
 from ...quant.mx import E8M0_NAN, MxTensor, element_fields, mx_format, mx_quantize
-from ..block import StreamFormat
 from ..layers.dense import Folding
 from ..layers.mx_conv import MxConv
 from ..layers.mx_dense import MxDense, mx_folding_problem
@@ -251,14 +250,6 @@ class MxMvauParams(MatrixFolding, RequantFields):
         if is_mx_format(self.output_dtype):
             return MxElementType(self.output_dtype, self.output_block)
         return IntType.parse(self.output_dtype)
-
-    @property
-    def input_format(self) -> StreamFormat:
-        return StreamFormat(self.input_type, self.simd)
-
-    @property
-    def output_format(self) -> StreamFormat:
-        return StreamFormat(self.output_type, self.pe)
 
     def describe(self) -> dict:
         return {
