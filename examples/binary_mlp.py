@@ -26,21 +26,16 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from digits_mlp import load_data  # the MLP example's split of the digits
 
 import hwgen
 
 HIDDEN = (128, 64)
 QONNX = "qonnx.custom_op.general"
 EPS = 1e-5
-
-
-def load_data(seed: int = 0):
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)   # pixels 0..16 -> [0, 1], exact in 1/16 steps
-    return train_test_split(x, digits.target, test_size=0.2, random_state=seed,
-                            stratify=digits.target)
 
 
 def sign(x):
