@@ -26,20 +26,20 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.3819, "add_lut": 0.6776, "inc_lut": 1.6686, "csa": 0.2722, "csa_dsp": 1.1067,
-            "mux": 0.855, "in_mux": 1.4666, "soft_mul": 0.8537, "soft_mul_lut": 1.7471,
-            "logic": 1.1553, "ram_ff": 1.6504, "rq_g": 66.4011, "rq_g_bits": 2.0152,
-            "rq_shift": 0.4257, "rq_serial": 7.517, "rq_lshift": 0.1586, "rq_mux": 1.4519,
-            "mx_decode": 0.7342, "mx_align": 1.6163, "mx_quant": 2.3878, "win_ctl": 0.4627,
-            "term_and": 1.4382, "csa_borrow": 0.5264, "dwc_pick": 1.0787, "dwc_ctl": 1.1542,
-            "win_read": 0.9482, "tern_term": 0.3699, "rq_sh_bits": 5.3178,
+            "add": 0.3596, "csa": 0.3548, "csa_dsp": 1.098, "mux": 0.8704, "in_mux": 1.4599,
+            "soft_mul": 0.8294, "soft_mul_lut": 1.663, "logic": 1.2182, "ram_ff": 1.3688,
+            "rq_g": 62.9187, "rq_g_bits": 2.2218, "rq_shift": 0.4279, "rq_serial": 6.3947,
+            "rq_lshift": 0.166, "rq_mux": 1.5012, "mx_decode": 0.7161, "mx_align": 1.6329,
+            "mx_quant": 2.3879, "win_ctl": 0.539, "term_and": 1.4152, "csa_borrow": 0.5381,
+            "dwc_pick": 1.0549, "dwc_ctl": 1.0812, "win_read": 0.9321, "tern_term": 0.3507,
+            "rq_sh_bits": 4.9952,
         },
         "ff": {
             "reg": 0.9835, "reg_dsp": 0.9562, "ram_ff": 0.3324, "block": 2.4735,
         },
         "carry": {
-            "carry": 0.5613, "soft_mul": 0.0916, "rq_g_carry": 1.2893, "rq_s_carry": 0.4602,
-            "mx_carry": 0.6429,
+            "carry": 0.5718, "soft_mul": 0.0923, "rq_g_carry": 1.2867, "rq_s_carry": 0.4594,
+            "mx_carry": 0.6445,
         },
     },
     "ecp5": {
@@ -74,27 +74,26 @@ COEFFICIENTS = {
             "reg": 0.9881, "reg_dsp": 0.8853, "ram_ff": 0.9718, "block": 11.1799,
         },
         "carry": {
-            "carry": 0.3497, "soft_mul": 0.0922, "block": 21.6593, "rq_g_carry": 1.2307,
-            "rq_s_carry": 0.2557, "mx_carry": 0.495,
+            "carry": 0.3508, "soft_mul": 0.0919, "block": 21.567, "rq_g_carry": 1.2256,
+            "rq_s_carry": 0.2555, "mx_carry": 0.5002,
         },
     },
     "xc7": {
         "lut": {
-            "add": 0.2209, "add_lut": 0.587, "inc_lut": 1.5437, "csa_dsp": 0.9329, "mux": 0.8187,
-            "in_mux": 1.9392, "cmp": 0.0721, "soft_mul": 0.9001, "soft_mul_lut": 1.9412,
-            "logic": 1.4701, "ram_ff": 2.7135, "rq_g": 83.4096, "rq_g_bits": 0.1166,
-            "rq_shift": 0.2566, "rq_serial": 31.1398, "rq_mux": 1.717, "mx_decode": 0.6738,
-            "mx_align": 1.3406, "mx_quant": 2.6594, "win_ctl": 0.6272, "csa_borrow": 0.7517,
-            "dwc_pick": 1.0764, "dwc_ctl": 1.3216, "win_read": 0.9335, "tern_term": 1.8325,
-            "rq_sh_bits": 3.5484, "mx_nan": 0.1948,
+            "add": 0.2057, "csa_dsp": 0.913, "mux": 0.8611, "in_mux": 1.9129, "soft_mul": 0.8906,
+            "soft_mul_lut": 1.9007, "logic": 1.472, "ram_ff": 2.3491, "rq_g": 78.694,
+            "rq_g_bits": 0.3663, "rq_shift": 0.257, "rq_serial": 28.8197, "rq_mux": 1.7534,
+            "mx_decode": 0.6532, "mx_align": 1.356, "mx_quant": 2.6581, "win_ctl": 0.701,
+            "csa_borrow": 0.7684, "dwc_pick": 1.0475, "dwc_ctl": 1.2667, "win_read": 0.925,
+            "tern_term": 1.8412, "rq_sh_bits": 3.122, "mx_nan": 0.2011,
         },
         "ff": {
             "reg": 0.9858, "reg_dsp": 0.6661, "reg_dsp_port": 0.0592, "ram_ff": 0.4201,
             "block": 2.0049,
         },
         "carry": {
-            "carry": 0.5935, "soft_mul": 0.1075, "rq_g_carry": 1.0867, "rq_s_carry": 0.3659,
-            "mx_carry": 0.5249,
+            "carry": 0.6051, "soft_mul": 0.1081, "rq_g_carry": 1.0865, "rq_s_carry": 0.3649,
+            "mx_carry": 0.5267,
         },
     },
 }
@@ -369,11 +368,22 @@ FIXED["xc7"]["lut"]["dsp_sum"] = 0.55
 #: and ``ram_we`` (a memory in flip-flops' write enable per word, iCE40): least squares over
 #: 24 FIFOs alone (1-, 4-, 8-bit beats, 2 to 17 deep; ``python
 #: benchmarks/bench_stream_fifo.py --targets ice40``), what the FIFOs' other features leave:
-#: 2.24 LUT4 a bit and 0.88 a word (xcup / xc7 measure 1.12 / 1.13 LUT6 a bit, not counted:
-#: ``CostTarget.fifo_ctl``). Every other target counts neither.
+#: 2.24 LUT4 a bit and 0.88 a word (xcup / xc7 measure 1.12 / 1.13 LUT6 a bit: they count
+#: ``fifo_ctl``, below; ECP5 counts neither).
 for _target in ("xcup", "xc7", "ecp5"):
     FIXED[_target]["lut"].update(fifo_ctl=0.0, ram_we=0.0)
 FIXED["ice40"]["lut"].update(fifo_ctl=2.24, ram_we=0.88)
+#: xcup and xc7 count their FIFOs' control (``CostTarget.fifo_ctl``) at the 1.12 / 1.13 LUT6
+#: a bit measured alone (``python benchmarks/bench_stream_fifo.py --targets xcup,xc7``, the 24
+#: FIFOs' least squares), and the narrow counters and adders that were fitting it at what
+#: they measure alone (``python benchmarks/bench_narrow_counters.py --targets xc7,xcup``,
+#: the same on both): a 1- or 2-bit counter stepped on a handshake (``a & b``) 1.0 LUT6 a
+#: bit (``inc_lut``; on one enable input 0-1), a 2-bit level stepped up and down 1.0 a bit
+#: (``add_lut``). Fitted on xc7 with the FIFOs' control counted, ``inc_lut`` went from 1.54
+#: to 0 and ``add_lut`` to 0.44, and g07's converter and bw2 beyond 15 % (docs/synthesis.md,
+#: "The FIFO control and the narrow counters on xcup and xc7").
+FIXED["xcup"]["lut"].update(fifo_ctl=1.12, inc_lut=1.0, add_lut=1.0)
+FIXED["xc7"]["lut"].update(fifo_ctl=1.13, inc_lut=1.0, add_lut=1.0)
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -46,10 +46,14 @@ def stream_fifo(t: Tally, name: str, *, width_bits: int, depth: int) -> None:
         # one), each bit a LUT function of its register, the handshakes and the wrap;
         # with the ready and valid flags and the enables (``| rst`` on iCE40) they measure
         # about one LUT6 a bit on xcup / xc7 and two LUT4 on iCE40 (the FIFOs alone, 2 to
-        # 17 deep, ``benchmarks/bench_stream_fifo.py``; ``FIXED[...]["fifo_ctl"]``)
+        # 17 deep, ``benchmarks/bench_stream_fifo.py``; ``FIXED[...]["fifo_ctl"]``); each
+        # keeps its carry cells where it is as wide as the target's chain takes (the binary
+        # MLP's 9-beat FIFO on xc7: 3 CARRY4, a 4-bit pointer, pointer and level)
         bits = 2 * index_bits(depth) + range_bits(depth + 1)
         t.reg(bits)
         t.features["fifo_ctl"] += bits
+        t.carry_cells(index_bits(depth), count=2)
+        t.carry_cells(range_bits(depth + 1))
         return
     counter(t, depth)
     counter(t, depth)

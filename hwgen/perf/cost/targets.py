@@ -110,11 +110,13 @@ class CostTarget:
     #: rst`` on the held elements' enables)
     enable_takes_reset: bool = False
     #: a ``StreamFifo``'s pointers and level counted bit by bit (``fifo_ctl``: each a LUT
-    #: function of its register's bits, the handshakes and the wrap, not a carry chain),
-    #: as measured alone on iCE40 (``benchmarks/bench_stream_fifo.py``). xcup and xc7
-    #: measure the same way (1.12 LUT6 a bit) but keep the adders: counted so, their refit
-    #: moved the converters' and adders' coefficients and put g07's converter and bw2 on xc7
-    #: beyond 15 % (docs/synthesis.md, "The stream glue on iCE40 and xc7"); ECP5 not measured
+    #: function of its register's bits, the handshakes and the wrap, beside the carry cells
+    #: Yosys still gives a pointer or level as wide as its chain takes), as measured alone
+    #: (``benchmarks/bench_stream_fifo.py``): iCE40, and xcup and xc7 since their narrow
+    #: counters' ``inc_lut`` / ``add_lut`` are fixed at their measurement (``FIXED``;
+    #: before, xc7's refit moved them and the converters' ``dwc_ctl`` and put g07's converter
+    #: and bw2 beyond 15 %: docs/synthesis.md, "The stream glue on iCE40 and xc7", "The FIFO
+    #: control and the narrow counters on xcup and xc7"); ECP5 not measured
     fifo_ctl: bool = False
     #: Yosys' ``xilinx_dsp`` packs the registers at a DSP's ports into it: its operands' (A1 /
     #: A2, B1 / B2, whatever else they feed) and its product's (MREG, PREG). It matches
@@ -158,7 +160,7 @@ def _xilinx(name: str, a_max: int) -> CostTarget:
                      LutramMode(5, 4, 8, True, 4),
                      LutramMode(6, 2, 8, True, 2, cell_per_bit=True),
                      LutramMode(7, 1, 8, True, 4, cell_per_bit=True))),
-        lutram_demux=name == "xc7",
+        lutram_demux=name == "xc7", fifo_ctl=True,
         # single port also RAM128X1S / RAM256X1S, one cell per bit (lutrams_xcu.txt's
         # ABITS 7 and 8 options)
         lutram_sp=((LutramMode(5, 16, 16, True, 8), LutramMode(6, 8, 16, True, 8),
