@@ -27,7 +27,7 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 bits x (words - 1), two-way selects of a LUT4 each (iCE40)
 ``ram_we``      their write enables, one a word (iCE40)
 ``fifo_ctl``    a ``StreamFifo``'s pointer and level bits, LUT functions each
-                (``CostTarget.fifo_ctl``: iCE40, xc7)
+                (``CostTarget.fifo_ctl``: iCE40, xcup, xc7)
 ``csa``         full adders of the carry-save trees Yosys builds for sums of three or more
                 terms (``alumacc`` merges an adder tree into one ``$macc``, ``maccmap``
                 reduces its bit columns to two rows: about ``terms x width - 2 x width``;
