@@ -204,6 +204,52 @@ def test_xc7_sums_pairs_of_an_int_mvaus_dsp_products_in_the_cascade():
     assert xc7["dsp_post_add"] >= 4 * 17 and not xcup["dsp_post_add"]
 
 
+@pytest.mark.parametrize("multiplier, serial, rounding, apart", [
+    (1280674792, False, "gemmlowp", True),    # a constant, low piece even: in the fabric
+    (1280674793, False, "gemmlowp", False),   # a constant, low piece odd: the post-adder
+    (1280674792, True, "gemmlowp", True),     # a serial lane: summed a cycle apart
+    (1280674792, False, "single", False),     # single rounding: rq_s_bits holds its sum
+])
+def test_xc7_counts_a_gemmlowp_lanes_fabric_sum_apart(multiplier, serial, rounding, apart):
+    """On xc7 a gemmlowp lane's two products summed in the fabric (no DSP48E1 post-adder
+    takes them: i20's constant lane, low piece 0x466, 32 LUT6 reaching its product register;
+    g09's serial lane 33) are ``dsp_sum``, counted apart from the fitted lane, which is then
+    the lane whose sum a post-adder takes (i30's: no LUT there). A single-rounding lane keeps
+    its sum in its measured ``rq_s_bits``; xcup and the other targets count ``dsp_add``."""
+    from hwgen.perf.cost.components import requantizer
+    from hwgen.perf.cost.tally import Tally
+
+    counted = {}
+    for name in ("xcup", "xc7"):
+        t = Tally(COST_TARGETS[name])
+        requantizer(t, acc_bits=14, out_bits=8, multiplier=np.array([[multiplier]] * 2),
+                    shift=np.array([[-2]] * 2), rounding=rounding, lanes=1, serial=serial)
+        counted[name] = t.features
+    total = 14 + 32
+    assert counted["xcup"]["dsp_add"] == total and not counted["xcup"]["dsp_sum"]
+    assert counted["xc7"]["dsp_sum"] == (total if apart else 0)
+    assert counted["xc7"]["dsp_add"] == (0 if apart else total)
+    assert not counted["xc7"]["dsp_post_add"]
+
+
+@pytest.mark.parametrize("simd, adds", [(8, 2), (16, 4), (4, 1), (2, 0)])
+def test_xc7_counts_the_sums_of_two_pairs_of_dsp_products_apart(simd, adds):
+    """With each pair of an int MVAU's unpacked DSP products summed in the cascade (xc7), the
+    first stage's piece of four products adds two pairs' sums, both a DSP48E1's P: measured a
+    LUT6 a bit (i20, g06's and g09's second MVAUs: 34 / 36, 26 / 28, 52 / 56), counted as
+    ``dsp_pair_add``, not the fitted ``add``; two products are one pair, no such adder."""
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+
+    p = random_mvau_params(np.random.default_rng(7), mh=4, mw=2 * simd, pe=1, simd=simd,
+                           w_bits=8, in_bits=8)
+    p = dataclasses.replace(p, dsp_packing="off")
+    xcup = tally_of(int_mvau_features, p, "xcup").features
+    xc7 = tally_of(int_mvau_features, p, "xc7").features
+    # int8 x uint8 products are 16 bits, a pair's sum 17, two pairs' sum 18
+    assert xc7["dsp_pair_add"] == 18 * adds and not xcup["dsp_pair_add"]
+
+
 def test_xc7_maps_a_128_word_bit_to_one_ram128x1d():
     """lutrams_xc5v.txt's dual-port RAM (``cost 8; widthscale``) holds 128 x 1 in one
     RAM128X1D; two RAM64M of the simple dual-port RAM (``cost 8; widthscale 7``) cost libmap

@@ -364,6 +364,18 @@ FIXED["xc7"] = {"lut": dict(FIXED["xcup"]["lut"])}
 #: i33 34 / 86, i23 57 / 96 (0.40-0.61 a bit; the lanes wider than 48 bits, i21 / i27 /
 #: i28 / i29, +9 to +32 LUT6 for 200-392 bits, about nothing): 0.55
 FIXED["xc7"]["lut"]["dsp_sum"] = 0.55
+#: ``dsp_sum`` also counts, on xc7, a gemmlowp lane's sum that the DSPs do not take (a serial
+#: or narrow lane's, a constant multiplier's with an even low piece), apart from the fitted
+#: lane (``rq_g``, ``rq_serial``), which then no longer carries it into the lanes whose sum is
+#: in a post-adder: the sweep points synthesised alone and flattened for xc7 (scratch,
+#: ``synth_xilinx -family xc7 -flatten``, ``write_json``; each LUT attributed to the
+#: registers it reaches), the LUT6s reaching only a lane's product register: i20 32 (50 sum
+#: bits, constant, low piece 0x466), g06's second MVAU 32 (47, serial), g09's first 32 (47)
+#: and second 33 (48, serial), where i30's lanes (post-adder) have none (xcup: 28 a lane).
+#: ``dsp_pair_add`` (xc7: an int MVAU's first tree stage summing two pairs' sums, each a
+#: DSP48E1's P through the cascade) is the LUT6s reaching those stage registers in the same
+#: netlists: i20 34 for 36 adder bits, g06's second MVAU 26 / 28, g09's second 52 / 56: 0.93
+FIXED["xc7"]["lut"]["dsp_pair_add"] = 0.93
 #: ``fifo_ctl`` (a ``StreamFifo``'s pointer and level bits, ``CostTarget.fifo_ctl``, iCE40)
 #: and ``ram_we`` (a memory in flip-flops' write enable per word, iCE40): least squares over
 #: 24 FIFOs alone (1-, 4-, 8-bit beats, 2 to 17 deep; ``python

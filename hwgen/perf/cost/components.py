@@ -306,7 +306,7 @@ def table_rows(values, pieces=((0, 31),)) -> int:
 
 def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
                      serial: bool = False, narrow_bits: int = 0, low_bits: int = 0,
-                     low_set: int = 0, low_folds: int = 1) -> int:
+                     low_set: int = 0, low_folds: int = 1, sum_apart: bool = False) -> int:
     """One requantizer lane's ``acc * qm`` (``qm`` a 31-bit unsigned fold-table value);
     returns the product's bits.
 
@@ -323,6 +323,11 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
     the table's read, is a constant, the fold bit or its complement, and their pairs cost
     about half a variable's in LUTs (``soft_ab_fold``); over more folds, as much
     (``soft_ab``; measured on iCE40, docs/synthesis.md "Rows over the bias's bits").
+    ``sum_apart``: where the target's DSP can sum the two products (xc7) and does not, the
+    sum is counted apart from the lane (``dsp_sum``: a gemmlowp lane's, whose fitted ``rq_g``
+    is then the lane without it; measured: each lane summed in the fabric keeps about 32
+    LUT6 there, none where the DSP48E1's post-adder takes the sum, docs/synthesis.md
+    "xc7's gemmlowp lanes: the product's sum counted apart").
     """
     m_bits = 32 if varying else width(-1, values[0])
     product_bits = acc_bits + m_bits
@@ -340,7 +345,7 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         else:
             t.multiply_constant(narrow_bits, values[0] >> low, narrow_bits + 32 - low)
         t.add(narrow_bits + low, count=low - 1)
-        t.add(product_bits, dsp_input=True)             # the two parts summed
+        t.add(product_bits, dsp_input=True, fabric_sum=sum_apart)     # the two parts summed
         return product_bits
 
     def pairs(pieces) -> dict:
@@ -355,7 +360,8 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
             t.mux(piece_bits)                           # the piece in front of the port
         t.multiply(acc_bits, piece_bits + 1, acc_bits + piece_bits + 1,
                    **pairs(MULTIPLIER_PIECES))
-        t.add(product_bits, dsp_input=True)             # the two pieces' products summed
+        # the two pieces' products summed (held a cycle apart: never in a post-adder)
+        t.add(product_bits, dsp_input=True, fabric_sum=sum_apart)
         return product_bits
     if acc_bits > SPLIT_ACC_BITS:
         if varying:
@@ -372,8 +378,14 @@ def requant_multiply(t: Tally, *, acc_bits: int, values, varying: bool,
         else:
             t.multiply_constant(acc_bits, (values[0] >> low) & ((1 << bits) - 1), y_bits)
     # the two partial products summed (xc7: in the second DSP's post-adder up to 48 bits,
-    # where both pieces are DSP products of the per-fold table's values)
-    t.add(product_bits, dsp_input=True, post_add=varying and product_dsp)
+    # where both pieces are DSP products of the per-fold table's values; so too a
+    # constant's whose low piece is odd, p03's, ``pieces_summed_in_dsp``; a constant's
+    # with an even low piece in the fabric: i20's lane, low piece 0x466, keeps 32 LUT6 and
+    # 9 CARRY4 for its 50-bit sum on xc7)
+    post_add = varying and product_dsp
+    summed = post_add or product_dsp and pieces_summed_in_dsp(values, acc_bits=acc_bits)
+    t.add(product_bits, dsp_input=True, post_add=post_add,
+          fabric_sum=sum_apart and not summed)
     return product_bits
 
 
@@ -464,10 +476,15 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
         low = 0 if narrow_bits or bias is None else low_bits
         low_set = 0 if not low else set_bits(
             int(v) & low_mask for v in bias[:, lane].tolist()).bit_count()
+        values = right.lane_values(lane)
+        # (a fitted gemmlowp lane's sum is counted apart; a lane without a right shift,
+        # ``rq_g0``, is a lane measured alone with its sum, as a single-rounding lane is)
+        no_shift = len(set(int(v) for v in values)) == 1 and int(values[0]) == 0
         product_bits = requant_multiply(t, acc_bits=acc_bits, values=qm.lane_values(lane),
                                         varying=qm.varying(lane), serial=serial,
                                         narrow_bits=narrow_bits, low_bits=low,
-                                        low_set=low_set, low_folds=len(multiplier))
+                                        low_set=low_set, low_folds=len(multiplier),
+                                        sum_apart=gemmlowp and not no_shift)
         if serial:
             t.features["rq_serial"] += 1
         shifted = left is not None and left.varying(lane)
@@ -475,7 +492,6 @@ def requantizer(t: Tally, *, acc_bits: int, out_bits: int, multiplier, shift, ro
             stages = set_bits(left.lane_values(lane)).bit_count()
             t.features["rq_lshift"] += product_bits * stages
             t.reg(stages)
-        values = right.lane_values(lane)
         dsp_product = t.dsp > dsps
         in_dsp = not pipelined and dsp_product and product_bits <= 48
         summed = pieces_summed_in_dsp(qm.lane_values(lane), acc_bits=acc_bits, serial=serial,

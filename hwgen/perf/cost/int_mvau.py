@@ -240,13 +240,28 @@ def dot_trees(t: Tally, p: IntMvauParams, *, dsp_leaves: bool) -> None:
         # the cascade (i20: 4 of its 8 product DSP48E1s take PCIN, OPMODE Z = PCIN); the
         # trees sum the pairs (``dsp_post_add``)
         paired = []
-        for piece in staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE,
-                                  paired=paired):
-            t.tree(piece, count=p.pe, dsp_leaves=True)
+        pieces = staged_trees([(lo, hi)] * p.simd, every=DOT_LEVELS_PER_STAGE, paired=paired)
+        for i, piece in enumerate(pieces):
+            if i < first_pieces_of_pairs(p.simd) and piece.leaves == 2:
+                # the first stage's sum of two pairs' sums, both a DSP's P: an adder of its
+                # own, a LUT6 a bit (``dsp_pair_add``), not the fitted ``add`` of counters
+                # and accumulators whose LUTs take other logic too
+                t.features["dsp_pair_add"] += piece.adders[0] * p.pe
+                t.carry_cells(piece.adders[0], count=p.pe)
+            else:
+                t.tree(piece, count=p.pe, dsp_leaves=True)
         t.features["dsp_post_add"] += p.pe * sum(width(a, b) for a, b in paired)
     else:
         for piece in pieces:
             t.tree(piece, count=p.pe, dsp_leaves=dsp_leaves)
+
+
+def first_pieces_of_pairs(simd: int) -> int:
+    """The first stage's pieces of a tree over ``simd`` DSP products summed in pairs
+    (:func:`~hwgen.perf.cost.arith.staged_trees` with ``paired``): one per group of
+    ``2**DOT_LEVELS_PER_STAGE`` products with more than one pair."""
+    group = 1 << DOT_LEVELS_PER_STAGE
+    return sum(1 for start in range(0, simd, group) if min(simd - start, group) > 2)
 
 
 def high_pe_trees(t: Tally, terms, *, count: int) -> None:

@@ -40,7 +40,11 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``dsp_post_add``  of those, a requantizer lane's partial products summed where the target's
                 DSP takes the sum into its post-adder (``CostTarget.dsp_post_add_bits``, xc7):
                 no LUT, no carry cell (never fitted)
-``dsp_sum``     the same sums too wide for that post-adder: in the fabric (measured)
+``dsp_sum``     the same sums too wide for that post-adder, or that the DSP does not take
+                (a gemmlowp lane's, ``Tally.add``'s ``fabric_sum``): in the fabric (measured)
+``dsp_pair_add``  bits of the adders that sum two pairs' sums of DSP products, where the
+                target's DSPs sum the pairs (``dsp_post_add_bits``, xc7: an int MVAU's first
+                tree stage, ``int_mvau.dot_trees``; measured)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
 ``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
@@ -174,7 +178,7 @@ FEATURES = (
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
     "soft_set", "soft_ab_fold", "soft_ab_one", "soft_ab_two", "soft_pack_x", "dsp_post_add",
-    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl",
+    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add",
 )
 
 
@@ -256,13 +260,21 @@ class Tally:
         self.features["reg_dsp_port" if self.target.dsp_packs_registers else "reg"] += bits
 
     def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
-            increment: bool = False, post_add: bool = False) -> None:
+            increment: bool = False, post_add: bool = False,
+            fabric_sum: bool = False) -> None:
         """``count`` adders of ``bits`` bits each (their carry cells included);
         ``increment``: one operand is a constant (a counter); ``post_add``: one operand is a
         DSP's whole product, which only it reads (a requantizer lane's partial products
         summed): where the target's DSP takes such a sum (``dsp_post_add_bits``) it is no
-        fabric at all (``dsp_post_add``), a wider one there is in the fabric (``dsp_sum``)."""
+        fabric at all (``dsp_post_add``), a wider one there is in the fabric (``dsp_sum``).
+        ``fabric_sum``: a lane's two products summed in the fabric, the DSP not taking the
+        sum (serial or narrow lanes, a constant with an even low piece): on such a target
+        also ``dsp_sum``, counted apart from the lane (its LUTs measured)."""
         if bits <= 0 or count <= 0:
+            return
+        if fabric_sum and self.target.dsp_post_add_bits:
+            self.features["dsp_sum"] += bits * count
+            self.carry_cells(bits, count=count)
             return
         if post_add and self.target.dsp_post_add_bits:
             if bits <= self.target.dsp_post_add_bits:
