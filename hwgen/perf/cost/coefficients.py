@@ -80,12 +80,12 @@ COEFFICIENTS = {
     },
     "xc7": {
         "lut": {
-            "add": 0.2057, "csa_dsp": 0.913, "mux": 0.8611, "in_mux": 1.9129, "soft_mul": 0.8906,
-            "soft_mul_lut": 1.9007, "logic": 1.472, "ram_ff": 2.3491, "rq_g": 78.694,
-            "rq_g_bits": 0.3663, "rq_shift": 0.257, "rq_serial": 28.8197, "rq_mux": 1.7534,
-            "mx_decode": 0.6532, "mx_align": 1.356, "mx_quant": 2.6581, "win_ctl": 0.701,
-            "csa_borrow": 0.7684, "dwc_pick": 1.0475, "dwc_ctl": 1.2667, "win_read": 0.925,
-            "tern_term": 1.8412, "rq_sh_bits": 3.122, "mx_nan": 0.2011,
+            "add": 0.169, "csa_dsp": 0.9555, "mux": 0.8623, "in_mux": 1.5628, "soft_mul": 0.955,
+            "soft_mul_lut": 1.9607, "logic": 1.5009, "ram_ff": 2.5519, "rq_g": 36.7451,
+            "rq_g_bits": 2.528, "rq_shift": 0.2652, "rq_serial": 11.0281, "rq_mux": 1.7985,
+            "mx_decode": 0.6458, "mx_align": 1.3698, "mx_quant": 2.6572, "win_ctl": 0.7419,
+            "csa_borrow": 0.8992, "dwc_pick": 1.0457, "dwc_ctl": 1.3108, "win_read": 0.9254,
+            "tern_term": 1.8927, "rq_sh_bits": 3.2311, "mx_nan": 0.1957,
         },
         "ff": {
             "reg": 0.9858, "reg_dsp": 0.6661, "reg_dsp_port": 0.0592, "ram_ff": 0.4201,
