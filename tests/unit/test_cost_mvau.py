@@ -543,6 +543,33 @@ def test_ternary_weight_columns_and_input_select_on_lut6():
     assert bwn["bin_in_mux"] == 16 and bwn["in_mux"] == 0
 
 
+@pytest.mark.parametrize(("mh", "words"), [(64, 256), (32, 128), (16, 64)])
+def test_a_binary_weight_column_past_64_words_costs_as_a_ternary_one_on_lut6(mh, words):
+    """Sweep point bw3's shape (x 64, PE 1, SIMD 16, 2-bit inputs, requantized): NF x SF 4
+    words of 16 random columns. Past 64 words (``BWN_ROM_WORDS``) each column is ``bin_rom``
+    on xcup and xc7 (``BIN_ROM_LUTS``: 22.1 LUT6 at 256 words, 10.6 at 128) and leaves
+    ``rom`` (only the per-fold tables stay there); at 64 words it stays ``rom``; ECP5 and
+    iCE40 have no ``bin_rom`` at any depth."""
+    from hwgen.perf.cost.binary_mvau import BWN_ROM_WORDS, bin_rom_luts, bwn_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from hwgen.perf.cost.tally import rom_luts_of_depth
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(5), "bwn", mh=mh, mw=64, pe=1, simd=16,
+                             activation="requant", in_bits=2, out_bits=8)
+    assert p.nf * p.sf == words
+    for target in ("xcup", "xc7", "ecp5", "ice40"):
+        features = tally_of(bwn_mvau_features, p, target).features
+        if words > BWN_ROM_WORDS and target in ("xcup", "xc7"):
+            assert features["bin_rom"] == pytest.approx(16 * bin_rom_luts(target, words))
+            assert features["rom"] < 16 * rom_luts_of_depth(target, words, counter=True)
+        else:
+            assert features["bin_rom"] == 0
+        if words <= BWN_ROM_WORDS and target in ("xcup", "xc7"):
+            assert features["rom"] >= 16 * rom_luts_of_depth(target, words, counter=True)
+    assert bin_rom_luts("xc7", 256) == pytest.approx(22.1)
+
+
 @pytest.mark.parametrize(("bits", "terms", "units"), [(5, 4, 5 * 2.42), (9, 64, 9 * 62.42),
                                                       (3, 1, 0.0)])
 def test_a_binary_weight_dot_product_on_lut6_is_its_bits_times_its_terms_less_an_offset(

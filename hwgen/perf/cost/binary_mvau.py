@@ -34,10 +34,21 @@ __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
            "bwn_dot_features", "gated_term_weight", "bin_rom_luts",
-           "bwn_dot_luts", "lut4_dot_rows"]
+           "bwn_dot_luts", "lut4_dot_rows", "BWN_ROM_WORDS"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
+
+#: Words past which a binary-weight MVAU's weight column costs as a ternary one inside its
+#: block (``bin_rom``, ``BIN_ROM_LUTS``) rather than as an int MVAU's (``rom``) on a LUT6
+#: target. Measured in the flattened blocks on xc7 (xcup alike), each block against the same
+#: block with its weight rows repeated at a shorter period (``python
+#: benchmarks/bench_bwn_rom_period.py``: sweep bw3 and bw1, bw3 with other weights) or with
+#: fewer rows (``bench_ternary_rom_depth.py --series c,b``: bw1's and bw2's shapes): a
+#: column's LUT6 added from 64 to 128 words 6.2-7.3 (ternary 6.6, ``rom`` 5.2), from 128 to
+#: 256 10.8-13.0 (ternary 11.5, ``rom`` 9.5); up to 64 words they scatter by shape (1.2 to
+#: 4.8 a doubling) around ``rom``'s and stay ``rom``. docs/synthesis.md, "bw3: ...".
+BWN_ROM_WORDS = 64
 
 
 
@@ -144,10 +155,11 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
         # (netlists of bw1, bw2, t05: 64, 16, 48 LUT4s of the bypass register, RDATA and the
         # address match)
         t.features["bin_in_mux"] += p.simd * p.input_type.bits
-    if (ternary and lut6_measured and weights.columns
-            and memory_style(weights, t.target) == "logic"):
+    if (lut6_measured and weights.columns and memory_style(weights, t.target) == "logic"
+            and (ternary or weights.depth > BWN_ROM_WORDS)):
         # ABC maps the mask and sign columns with the terms they gate: each costs more than
-        # an int MVAU's column of the same depth (``rom``), and more the deeper it is
+        # an int MVAU's column of the same depth (``rom``), and more the deeper it is; a
+        # binary-weight column past 64 words grows as a ternary one (``BWN_ROM_WORDS``)
         t.features["rom"] -= weights.distinct * rom_luts_of_depth(t.target.name, weights.depth,
                                                                   counter=True)
         t.features["bin_rom"] += weights.distinct * bin_rom_luts(t.target.name, weights.depth)
