@@ -519,7 +519,7 @@ def test_ternary_weight_columns_and_input_select_on_lut6():
     words of 16 mask and 16 sign bits, each column its own (random weights), so on xcup 32
     columns of 1.8 LUT6 as ``bin_rom`` and none as ``rom``; the 2:1 select in front of the
     datapath, 16 x 4 bits, is ``bin_in_mux``, not ``in_mux``. ECP5 keeps ``rom`` and
-    ``in_mux``; a binary-weight MVAU's weight columns stay ``rom`` on xcup, its select
+    ``in_mux``; a binary-weight MVAU's weight columns of 32 words stay ``rom`` on xcup, its select
     (4 x 4 bits) is ``bin_in_mux`` there too."""
     from hwgen.perf.cost.binary_mvau import bwn_mvau_features, ternary_mvau_features
     from hwgen.perf.cost.model import tally_of

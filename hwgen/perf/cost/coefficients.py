@@ -457,7 +457,9 @@ ROM_SPLIT_SELECT["ice40"] = ROM_SPLIT_SELECT["ecp5"]
 #: 6-bit inputs: 32 columns) with only their rows, so their ROM's depth, changed from 16 to
 #: 256 words: the LUTs a doubling adds, less the model's per-fold tables, per column: 0.7 (16
 #: -> 32 words), 2.3 (-> 64), 6.6 (-> 128), 11.5 (-> 256), summed from the int MVAU's 1.0 at
-#: 16 words (``python benchmarks/bench_ternary_rom_depth.py``).
+#: 16 words (``python benchmarks/bench_ternary_rom_depth.py``). A binary-weight MVAU's
+#: column past 64 words takes it too (``binary_mvau.BWN_ROM_WORDS``: from 64 to 256 words
+#: it grows as these steps, measured in its blocks by ``benchmarks/bench_bwn_rom_period.py``).
 BIN_ROM_LUTS = {"xcup": {2: 0.1, 3: 0.9, 4: 1.0, 5: 1.8, 6: 4.0, 7: 10.6, 8: 22.1}}
 BIN_ROM_LUTS["xc7"] = BIN_ROM_LUTS["xcup"]     # (likewise)
 ROM_LUTS["ice40"] = ROM_LUTS["ecp5"]
