@@ -26,13 +26,13 @@ FITTED = ("benchmarks/fit_cost_model.py: "
 COEFFICIENTS = {
     "xcup": {
         "lut": {
-            "add": 0.3596, "csa": 0.3548, "csa_dsp": 1.098, "mux": 0.8704, "in_mux": 1.4599,
-            "soft_mul": 0.8294, "soft_mul_lut": 1.663, "logic": 1.2182, "ram_ff": 1.3688,
-            "rq_g": 62.9187, "rq_g_bits": 2.2218, "rq_shift": 0.4279, "rq_serial": 6.3947,
-            "rq_lshift": 0.166, "rq_mux": 1.5012, "mx_decode": 0.7161, "mx_align": 1.6329,
-            "mx_quant": 2.3879, "win_ctl": 0.539, "term_and": 1.4152, "csa_borrow": 0.5381,
-            "dwc_pick": 1.0549, "dwc_ctl": 1.0812, "win_read": 0.9321, "tern_term": 0.3507,
-            "rq_sh_bits": 4.9952,
+            "add": 0.3555, "csa": 0.3597, "csa_dsp": 1.0871, "mux": 0.8705, "in_mux": 1.4808,
+            "soft_mul": 0.8279, "soft_mul_lut": 1.6645, "logic": 1.2263, "ram_ff": 1.3796,
+            "rq_g": 63.4715, "rq_g_bits": 2.1589, "rq_shift": 0.4273, "rq_serial": 6.6877,
+            "rq_lshift": 0.1565, "rq_mux": 1.5087, "mx_decode": 0.7181, "mx_align": 1.6348,
+            "mx_quant": 2.3878, "win_ctl": 0.5437, "term_and": 1.4252, "csa_borrow": 0.5512,
+            "dwc_pick": 1.0547, "dwc_ctl": 1.086, "win_read": 0.9318, "tern_term": 0.3428,
+            "rq_sh_bits": 4.9639,
         },
         "ff": {
             "reg": 0.9835, "reg_dsp": 0.9562, "ram_ff": 0.3324, "block": 2.4735,
@@ -80,12 +80,12 @@ COEFFICIENTS = {
     },
     "xc7": {
         "lut": {
-            "add": 0.169, "csa_dsp": 0.9555, "mux": 0.8623, "in_mux": 1.5628, "soft_mul": 0.955,
-            "soft_mul_lut": 1.9607, "logic": 1.5009, "ram_ff": 2.5519, "rq_g": 36.7451,
-            "rq_g_bits": 2.528, "rq_shift": 0.2652, "rq_serial": 11.0281, "rq_mux": 1.7985,
-            "mx_decode": 0.6458, "mx_align": 1.3698, "mx_quant": 2.6572, "win_ctl": 0.7419,
-            "csa_borrow": 0.8992, "dwc_pick": 1.0457, "dwc_ctl": 1.3108, "win_read": 0.9254,
-            "tern_term": 1.8927, "rq_sh_bits": 3.2311, "mx_nan": 0.1957,
+            "add": 0.1635, "csa_dsp": 0.9354, "mux": 0.8625, "in_mux": 1.5745, "soft_mul": 0.9557,
+            "soft_mul_lut": 1.9626, "logic": 1.5056, "ram_ff": 2.5804, "rq_g": 36.9668,
+            "rq_g_bits": 2.4751, "rq_shift": 0.2646, "rq_serial": 11.5459, "rq_mux": 1.8061,
+            "mx_decode": 0.649, "mx_align": 1.3726, "mx_quant": 2.6571, "win_ctl": 0.7483,
+            "csa_borrow": 0.927, "dwc_pick": 1.0454, "dwc_ctl": 1.3175, "win_read": 0.9254,
+            "tern_term": 1.8985, "rq_sh_bits": 3.2057, "mx_nan": 0.1956,
         },
         "ff": {
             "reg": 0.9858, "reg_dsp": 0.6661, "reg_dsp_port": 0.0592, "ram_ff": 0.4201,
