@@ -570,6 +570,53 @@ def test_a_binary_weight_column_past_64_words_costs_as_a_ternary_one_on_lut6(mh,
     assert bin_rom_luts("xc7", 256) == pytest.approx(22.1)
 
 
+@pytest.mark.parametrize(("values", "units"), [
+    ([1, 2, 4, 5, 3], 8 * 3),       # varying: a row for each bit some fold sets (OR 0b111)
+    ([1, 2, 1, 2], 8 * 2),          # OR 0b11
+    ([4, 4, 4], 0),                 # a constant power of two: a shift
+    ([1, 1], 0),                    # a level of 1: no product
+    ([5, 5], 8 * 2),                # a constant: its set bits
+    ([6, 6], 8 * 2),                # its odd part's (3): the trailing zero is a shift
+])
+def test_a_ternary_level_product_counts_the_level_bits_some_fold_sets(values, units):
+    from hwgen.perf.cost.binary_mvau import level_product_units
+
+    assert level_product_units(8, values) == units
+
+
+def test_ternary_level_products_are_tern_level_on_ice40_and_products_elsewhere():
+    """Sweep point t03's shape with levels (one PE of 16 terms a side, 4-bit inputs: sides of
+    8 bits; levels 1-5 varying over 16 folds): on iCE40 the two products are ``tern_level``
+    (8 x 3 units each, no ``soft_ab``), their carry cells kept; on ECP5 and xcup
+    ``Tally.multiply``'s products as before (DSPs or soft), no ``tern_level``. Every level 1: no
+    product anywhere."""
+    from dataclasses import replace
+
+    from hwgen.perf.cost.binary_mvau import level_product_units, ternary_mvau_features
+    from hwgen.perf.cost.coefficients import COEFFICIENTS
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+
+    p = random_binary_params(np.random.default_rng(3), "ternary", mh=16, mw=32, pe=1,
+                             simd=16, activation="threshold", in_bits=4, out_bits=2,
+                             bipolar_input=False, levels=True)
+    assert {int(v) for v in p.level_pos} | {int(v) for v in p.level_neg} <= set(range(1, 6))
+    rows = sum(level_product_units(8, table) for table in (p.level_pos, p.level_neg))
+    ice40 = tally_of(ternary_mvau_features, p, "ice40").features
+    assert ice40["tern_level"] == rows > 0 and ice40["soft_ab"] == 0
+    assert ice40["soft_mul"] > 0                   # the carry cells' count
+    for target in ("ecp5", "xcup"):
+        other = tally_of(ternary_mvau_features, p, target)
+        assert other.features["tern_level"] == 0
+        assert other.dsp > 0 or other.features["soft_mul"] > 0
+        assert COEFFICIENTS[target]["lut"]["tern_level"] == 0.0
+    assert COEFFICIENTS["ice40"]["lut"]["tern_level"] == 1.2
+    ones = np.ones_like(p.level_pos)
+    flat = tally_of(ternary_mvau_features, replace(p, level_pos=ones, level_neg=ones),
+                    "ice40").features
+    assert flat["tern_level"] == 0 and flat["soft_mul"] == 0
+
+
 @pytest.mark.parametrize(("bits", "terms", "units"), [(5, 4, 5 * 2.42), (9, 64, 9 * 62.42),
                                                       (3, 1, 0.0)])
 def test_a_binary_weight_dot_product_on_lut6_is_its_bits_times_its_terms_less_an_offset(

@@ -34,7 +34,7 @@ __all__ = ["xnor_mvau_features", "bwn_mvau_features", "ternary_mvau_features",
            "xnor_mvau_cost", "bwn_mvau_cost", "ternary_mvau_cost", "step_dot_bounds",
            "compressor_counter_outputs", "xnor_first_group", "dot_zeros",
            "bwn_dot_features", "gated_term_weight", "bin_rom_luts",
-           "bwn_dot_luts", "lut4_dot_rows", "BWN_ROM_WORDS"]
+           "bwn_dot_luts", "lut4_dot_rows", "BWN_ROM_WORDS", "level_product_units"]
 
 #: Inputs of the largest counter (``hwgen.hw.arith.popcount``).
 LUT_INPUTS = 6
@@ -345,11 +345,47 @@ def ternary_mvau_features(p: BinaryMvauParams, t: Tally) -> None:
             for lane in range(p.pe):
                 values = table.lane_values(lane)
                 level = level_bits + 1 if table.varying(lane) else width(-1, max(values))
+                if t.target.binary_measured:
+                    # on iCE40 the products' LUT4s as measured in the block (``tern_level``),
+                    # not as operand pairs (``soft_ab``); their carry cells as before
+                    t.multiply(side_bits, level, side_bits + level_bits,
+                               a_signed=side.lo < 0, operand_pairs=0)
+                    t.features["tern_level"] += level_product_units(side_bits, values)
+                    continue
                 t.multiply(side_bits, level, side_bits + level_bits, a_signed=side.lo < 0)
         t.add(side_bits + level_bits + 1, count=p.pe)
     else:
         t.add(side_bits + 1, count=p.pe)
     _activation(p, t, zeros=dot_zeros(p))
+
+
+def level_product_units(side_bits: int, values) -> int:
+    """``tern_level`` units of one lane's product ``L x side`` by its TTQ level ``L`` over the
+    folds (``values``, unsigned, as ``hwgen.hw.binary.ternary_mvau`` reads them from a
+    per-fold table): a row of the side's bits for each level bit some fold sets (the OR of
+    the values), as a requantizer's product by a per-fold table
+    (``components.requant_multiply``); a level the same in every fold is a constant, a row
+    for each set bit of its odd part (its trailing zeros a shift; a level of 1 costs
+    nothing).
+
+    Measured on iCE40 only (``CostTarget.binary_measured``; ``python
+    benchmarks/bench_ternary_levels.py --targets ice40``): t03's block with its levels
+    changed, less the block with every level 1 and less the model's count of the rest (the
+    level tables, the wider difference and comparators), 0.8-2.1 LUT4 a unit over seven
+    level sets, 1.2 by least squares, where ``soft_ab`` (a product alone, 2.3 fitted) counts
+    each product twice that: the two products and their difference are one sum.
+    """
+    levels = {int(v) for v in values}
+    if len(levels) > 1:
+        rows = 0
+        for v in levels:
+            rows |= v
+        return side_bits * rows.bit_count()
+    level, = levels
+    if level == 0:
+        return 0
+    odd = level >> ((level & -level).bit_length() - 1)
+    return 0 if odd == 1 else side_bits * odd.bit_count()
 
 
 xnor_mvau_cost = cost_function(xnor_mvau_features)

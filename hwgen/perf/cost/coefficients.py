@@ -62,13 +62,13 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.0949, "mux": 1.1728, "popcount": 1.7913, "cmp_lut": 38.5368,
-            "rom": 1.5271, "soft_mul_lut": 1.0993, "block": 32.6664, "rq_g_bits": 11.7684,
-            "rq_s_bits": 3.1881, "rq_var": 22.5991, "rq_shift": 1.0545, "rq_lshift": 0.4684,
-            "rq_mux": 0.0441, "mx_decode": 2.3497, "mx_align": 0.9912, "mx_quant": 3.4651,
-            "thr_cmp": 1.1829, "term_and": 0.241, "rq_table": 0.9419, "mx_term_log": 1.1637,
-            "dwc_pick": 1.0673, "dwc_ctl": 1.2489, "win_read": 0.7939, "tern_term": 1.6692,
-            "rq_sh_bits": 18.4059, "mx_nan": 0.3307, "soft_ab": 2.2706, "soft_set": 1.8394,
+            "add_lut": 1.097, "mux": 1.1704, "popcount": 1.8001, "cmp_lut": 38.1775, "rom": 1.5516,
+            "soft_mul_lut": 1.1163, "block": 33.2032, "rq_g_bits": 11.7796, "rq_s_bits": 3.187,
+            "rq_var": 29.8752, "rq_shift": 1.0331, "rq_lshift": 0.4706, "rq_mux": 0.0334,
+            "mx_decode": 2.3783, "mx_align": 0.9717, "mx_quant": 3.4635, "thr_cmp": 0.8163,
+            "term_and": 1.1295, "rq_table": 0.9304, "mx_term_log": 1.1549, "dwc_pick": 1.0672,
+            "dwc_ctl": 1.2483, "win_read": 0.7952, "tern_term": 0.8174, "rq_sh_bits": 18.2194,
+            "mx_nan": 0.3798, "soft_ab": 2.2629, "soft_set": 1.8393,
         },
         "ff": {
             "reg": 0.9881, "reg_dsp": 0.8853, "ram_ff": 0.9718, "block": 11.1799,
@@ -396,6 +396,17 @@ FIXED["ice40"]["lut"].update(fifo_ctl=2.24, ram_we=0.88)
 #: "The FIFO control and the narrow counters on xcup and xc7").
 FIXED["xcup"]["lut"].update(fifo_ctl=1.12, inc_lut=1.0, add_lut=1.0)
 FIXED["xc7"]["lut"].update(fifo_ctl=1.13, inc_lut=1.0, add_lut=1.0)
+#: ``tern_level`` (a ternary MVAU's products by its per-row TTQ levels, iCE40 only: the
+#: side's bits x the level bits some fold sets, ``binary_mvau.level_product_units``): the
+#: block with a level set less the block with every level 1, less the model's count of the
+#: rest (the level tables, the wider difference and comparators): t03 with seven sets,
+#: 0.8-2.1 LUT4 a unit (1.20 by least squares; ``python benchmarks/bench_ternary_levels.py
+#: --targets ice40``), a 32 x 32 block of PE 2 x SIMD 8 over 8-bit inputs with three, 1.13-1.56
+#: (1.37; ``--point 32:32:2:8:8 --sets ones,base,v17,neg1``); both by least squares 1.34: 1.3.
+#: Elsewhere the products stay ``Tally.multiply``'s (``soft_mul``, DSPs).
+for _target in ("xcup", "xc7", "ecp5"):
+    FIXED[_target]["lut"]["tern_level"] = 0.0
+FIXED["ice40"]["lut"]["tern_level"] = 1.3
 for _target, _resources in FIXED.items():
     for _resource, _coefficients in _resources.items():
         COEFFICIENTS[_target][_resource].update(_coefficients)

@@ -119,6 +119,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
                 register), then the row select, column rotation and pad value per beat bit
                 (``stream.read_select_luts``: a LUT of ``k`` inputs selects among ``k - 2``
                 leaves)
+``tern_level``  a ternary MVAU's products by its per-row TTQ levels on iCE40: the side's bits
+                x the level bits some fold sets, or x a constant level's odd set bits
+                (``binary_mvau.level_product_units``; measured in the block, iCE40 only)
 ``thr_cmp``     bits of the threshold unit's comparators (an accumulator against a per-fold
                 table's read, flipped per lane: the table's columns and the flip share the
                 comparator's LUTs, which a comparison with a counter or a constant does not)
@@ -178,7 +181,7 @@ FEATURES = (
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
     "soft_set", "soft_ab_fold", "soft_ab_one", "soft_ab_two", "soft_pack_x", "dsp_post_add",
-    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add",
+    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add", "tern_level",
 )
 
 
