@@ -373,7 +373,9 @@ def level_product_units(side_bits: int, values) -> int:
     changed, less the block with every level 1 and less the model's count of the rest (the
     level tables, the wider difference and comparators), 0.8-2.1 LUT4 a unit over seven
     level sets, 1.2 by least squares, where ``soft_ab`` (a product alone, 2.3 fitted) counts
-    each product twice that: the two products and their difference are one sum.
+    each product twice that: the two products and their difference are one sum (Yosys'
+    ``alumacc`` merges both ``$mul`` into the ``$sub``: one ``$macc``, one carry-save tree of
+    the partial products and one adder).
     """
     levels = {int(v) for v in values}
     if len(levels) > 1:
