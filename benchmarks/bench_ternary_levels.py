@@ -1,6 +1,6 @@
 """A ternary MVAU's products by its TTQ levels, measured in the block (``tern_level``).
 
-    python benchmarks/bench_ternary_levels.py [--targets ice40] [--point t03]
+    python benchmarks/bench_ternary_levels.py [--targets ice40] [--point t03 | 32:32:2:8:8]
                                               [--sets ones,base,...] [--out out/bench_levels]
 
 The sweep point's ternary MVAU (t03 by default: one PE of 16 terms a side, 4-bit inputs, a
@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from amaranth.back import verilog  # noqa: E402
-from cost_sweep import _BUILDERS, POINTS, _rng  # noqa: E402
+from cost_sweep import _BUILDERS, POINTS, _bin, _rng  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
 from yosys_batch import synthesize_alone  # noqa: E402
 
@@ -46,7 +46,13 @@ SETS = ("ones", "base", "const", "pos1", "neg1", "v123", "v17", "v12")
 
 
 def point_params(pid: str):
-    """The sweep point's (first) block parameters, as the sweep builds them."""
+    """The sweep point's (first) block parameters, as the sweep builds them; or a shape
+    ``MH:MW:PE:SIMD:A`` outside the sweep: a ternary MVAU of ``A``-bit unsigned inputs with
+    levels and a 2-bit threshold output, as t03 (seeded by the shape)."""
+    if ":" in pid:
+        mh, mw, pe, simd, a = map(int, pid.split(":"))
+        builder, kwargs = _bin("ternary", mh, mw, pe, simd, a=a, out=2, levels=True)
+        return _BUILDERS[builder](_rng(pid), **kwargs)[0]
     (builder, kwargs), = [spec for p, spec, _ in POINTS if p == pid]
     return _BUILDERS[builder](_rng(pid), **kwargs)[0]
 
@@ -87,7 +93,7 @@ def measure(target: str, pid: str, names, work: Path) -> list[tuple]:
     rows = []
     for name in names:
         params = sets[name]
-        top = f"{pid}_levels_{name}"
+        top = f"{pid.replace(':', '_')}_levels_{name}"
         text = verilog.convert(TernaryMvau(params=params), name=top, emit_src=False)
         observed = synthesize_alone(top, text, target, work)["lut"]
         rest, units = model_rest(params, target)
@@ -113,7 +119,8 @@ def print_rows(rows: list[tuple]) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="ice40")
-    parser.add_argument("--point", default="t03", help="a ternary sweep point with levels")
+    parser.add_argument("--point", default="t03",
+                        help="a ternary sweep point with levels, or MH:MW:PE:SIMD:A")
     parser.add_argument("--sets", default=",".join(SETS),
                         help="level sets, the reference (every level 1) first")
     parser.add_argument("--out", default="out/bench_levels")

@@ -610,7 +610,7 @@ def test_ternary_level_products_are_tern_level_on_ice40_and_products_elsewhere()
         assert other.features["tern_level"] == 0
         assert other.dsp > 0 or other.features["soft_mul"] > 0
         assert COEFFICIENTS[target]["lut"]["tern_level"] == 0.0
-    assert COEFFICIENTS["ice40"]["lut"]["tern_level"] == 1.2
+    assert COEFFICIENTS["ice40"]["lut"]["tern_level"] == 1.3
     ones = np.ones_like(p.level_pos)
     flat = tally_of(ternary_mvau_features, replace(p, level_pos=ones, level_neg=ones),
                     "ice40").features

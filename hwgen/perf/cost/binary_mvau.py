@@ -372,8 +372,9 @@ def level_product_units(side_bits: int, values) -> int:
     benchmarks/bench_ternary_levels.py --targets ice40``): t03's block with its levels
     changed, less the block with every level 1 and less the model's count of the rest (the
     level tables, the wider difference and comparators), 0.8-2.1 LUT4 a unit over seven
-    level sets, 1.2 by least squares, where ``soft_ab`` (a product alone, 2.3 fitted) counts
-    each product twice that: the two products and their difference are one sum (Yosys'
+    level sets (and 1.1-1.6 over three on a PE 2 x SIMD 8 block of 8-bit inputs), 1.3 by
+    least squares, where ``soft_ab`` (a product alone, 2.3 fitted) counts each product
+    about twice that: the two products and their difference are one sum (Yosys'
     ``alumacc`` merges both ``$mul`` into the ``$sub``: one ``$macc``, one carry-save tree of
     the partial products and one adder).
     """

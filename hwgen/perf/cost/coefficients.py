@@ -62,13 +62,13 @@ COEFFICIENTS = {
     },
     "ice40": {
         "lut": {
-            "add_lut": 1.097, "mux": 1.1704, "popcount": 1.8001, "cmp_lut": 38.1775, "rom": 1.5516,
-            "soft_mul_lut": 1.1163, "block": 33.2032, "rq_g_bits": 11.7796, "rq_s_bits": 3.187,
-            "rq_var": 29.8752, "rq_shift": 1.0331, "rq_lshift": 0.4706, "rq_mux": 0.0334,
-            "mx_decode": 2.3783, "mx_align": 0.9717, "mx_quant": 3.4635, "thr_cmp": 0.8163,
-            "term_and": 1.1295, "rq_table": 0.9304, "mx_term_log": 1.1549, "dwc_pick": 1.0672,
-            "dwc_ctl": 1.2483, "win_read": 0.7952, "tern_term": 0.8174, "rq_sh_bits": 18.2194,
-            "mx_nan": 0.3798, "soft_ab": 2.2629, "soft_set": 1.8393,
+            "add_lut": 1.0969, "mux": 1.1705, "popcount": 1.7996, "cmp_lut": 38.198, "rom": 1.5503,
+            "soft_mul_lut": 1.1151, "block": 33.1732, "rq_g_bits": 11.7817, "rq_s_bits": 3.1874,
+            "rq_var": 29.4655, "rq_shift": 1.0345, "rq_lshift": 0.4706, "rq_mux": 0.0346,
+            "mx_decode": 2.3774, "mx_align": 0.9728, "mx_quant": 3.4636, "thr_cmp": 0.8361,
+            "term_and": 1.0811, "rq_table": 0.931, "mx_term_log": 1.1553, "dwc_pick": 1.0672,
+            "dwc_ctl": 1.2483, "win_read": 0.7951, "tern_term": 0.8639, "rq_sh_bits": 18.2327,
+            "mx_nan": 0.3774, "soft_ab": 2.2632, "soft_set": 1.8392,
         },
         "ff": {
             "reg": 0.9881, "reg_dsp": 0.8853, "ram_ff": 0.9718, "block": 11.1799,
