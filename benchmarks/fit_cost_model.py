@@ -61,7 +61,7 @@ FIT_FEATURES = {
             "rq_sh_shift", "mx_in_mux", "mx_in_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0",
             "rq_g0_bits", "soft_ab", "soft_set", "soft_ab_fold", "soft_ab_one", "soft_ab_two",
             "soft_pack_x", "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add",
-            "tern_level"),
+            "tern_level", "acc_add"),
     "ff": ("reg", "reg_dsp", "reg_dsp_port", "ram_ff", "block"),
     "carry": ("carry", "soft_mul", "block", "rq_g_carry", "rq_s_carry", "mx_carry"),
 }

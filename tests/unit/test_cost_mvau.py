@@ -815,3 +815,33 @@ def test_a_lut6_adder_takes_the_bias_table_and_preload_select_up_to_eight_folds(
               dot_bits=5, acc_bits=10, bias=bias, out_bits=2, depth=2)
     assert (t.features["acc_mux"] == 0) == folded
     assert any(name == "bias" for name, *_ in t.memories) == (not folded)
+
+
+@pytest.mark.parametrize("kind", ["bwn", "ternary"])
+def test_a_binary_mvau_counts_its_accumulators_as_measured_on_lut6(kind):
+    """Sweep point bw2's shape (16 x 32, PE 4, SIMD 4, 4-bit inputs): on xcup and xc7 each
+    accumulator adder bit the dot products reach is ``acc_add``, a LUT6 a bit as measured
+    (its netlists: 40 LUT6 for 40 bits on both); ECP5 and iCE40 count none, and an int
+    MVAU's accumulators stay ``add`` everywhere."""
+    from hwgen.perf.cost.binary_mvau import bwn_mvau_features, dot_zeros, ternary_mvau_features
+    from hwgen.perf.cost.coefficients import COEFFICIENTS
+    from hwgen.perf.cost.int_mvau import int_mvau_features
+    from hwgen.perf.cost.model import tally_of
+    from tests.fixtures.binary_factories import random_binary_params
+    from tests.fixtures.factories import random_mvau_params
+
+    features = {"bwn": bwn_mvau_features, "ternary": ternary_mvau_features}[kind]
+    p = random_binary_params(np.random.default_rng(2), kind, mh=16, mw=32, pe=4, simd=4,
+                             in_bits=4)
+    bits = p.pe * (p.hw_acc_bits - dot_zeros(p))
+    assert bits > 0
+    for target in ("xcup", "xc7", "ecp5", "ice40"):
+        tally = tally_of(features, p, target).features
+        if target in ("xcup", "xc7"):
+            assert tally["acc_add"] == bits
+            assert COEFFICIENTS[target]["lut"]["acc_add"] == 1.0
+        else:
+            assert tally.get("acc_add", 0) == 0
+    q = random_mvau_params(np.random.default_rng(2), mh=16, mw=32, pe=4, simd=4)
+    for target in ("xcup", "xc7"):
+        assert tally_of(int_mvau_features, q, target).features.get("acc_add", 0) == 0

@@ -147,7 +147,11 @@ def _engine(p: BinaryMvauParams, t: Tally, *, ternary: bool = False) -> None:
               acc_bits=p.hw_acc_bits, bias=p.hw_bias.reshape(p.nf, p.pe),
               out_bits=p.pe * p.output_type.bits, depth=p.out_fifo_depth,
               dot_zeros=dot_zeros(p),
-              in_mux_feature="bin_in_mux" if measured else "in_mux")
+              in_mux_feature="bin_in_mux" if measured else "in_mux",
+              # its accumulators too, as measured (``acc_add``): nothing fitted carries
+              # them, where the int MVAUs' fitted stream select does (docs/synthesis.md,
+              # "A binary MVAU's accumulators on LUT6")
+              acc_apart=lut6_measured)
     if measured and t.target.bram_read_first_ffs and any(
             name == "input_buffer" and style == "bram" for name, style, *_ in t.memories):
         # the input buffer in block RAM read before it writes (``Tally.ram``): the bypass of

@@ -136,7 +136,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
               dot_bits: int, acc_bits: int, bias, out_bits: int, depth: int,
               dot_stages: int = 1, flags: bool = False, in_used: int | None = None,
               registered_operands: bool = False, registered_write: bool = False,
-              dot_zeros: int = 0, in_mux_feature: str = "in_mux",
+              dot_zeros: int = 0, in_mux_feature: str = "in_mux", acc_apart: bool = False,
               weights_decoded: bool = False, in_mask: int = 0) -> None:
     """The folded engine every MVAU shares (the datapath's dot products are not in it).
 
@@ -156,6 +156,8 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     flip-flops.
     ``in_mux_feature``: the feature the select between the latched beat and the buffer counts
     in (a binary MVAU's, whose inputs feed no multipliers, has its own on LUT6 targets).
+    ``acc_apart``: the accumulators' adders counted as measured (``acc_add``, a binary MVAU's
+    on LUT6 targets), not by the fitted ``add``.
     ``weights_decoded``: the weight ROM's read register feeds logic (the MX MVAU's
     decoders; ``Tally.rom``'s ``decoded``).
     """
@@ -210,7 +212,7 @@ def mvau_core(t: Tally, *, nf: int, sf: int, pe: int, in_bits: int, weights: Rom
     t.reg(pe * summed + 1 + fold_bits)           # accumulators, acc_valid, acc_fold
     if dot_zeros:
         t.reg(shifted_acc_low_bits(bias, dot_zeros))
-    t.add(summed, count=pe)
+    t.add(summed, count=pe, accumulator=acc_apart)
     # preload or running sum into the adder (none where every step adds to the bias)
     if not (registered_operands and sf == 1 or folded):
         t.features["acc_mux"] += pe * summed

@@ -45,6 +45,9 @@ The features, all in bits (what one bit of each costs is the fitted coefficient)
 ``dsp_pair_add``  bits of the adders that sum two pairs' sums of DSP products, where the
                 target's DSPs sum the pairs (``dsp_post_add_bits``, xc7: an int MVAU's first
                 tree stage, ``int_mvau.dot_trees``; measured)
+``acc_add``     adder bits of a binary-weight or ternary MVAU's accumulators on a LUT6 target,
+                where its engine is counted as measured (``Tally.add``'s ``accumulator``:
+                a LUT6 a bit beside its CARRY4, measured)
 ``carry``       carry cells of the adders: ``ceil(bits / bits per carry cell)`` each
 ``soft_mul``    partial-product bits (``a x b``) of products left to LUTs
 ``soft_mul_lut``  result bits of soft products whose operands fit one LUT's inputs
@@ -181,7 +184,7 @@ FEATURES = (
     "dwc_onehot", "rq_sh", "rq_sh_bits", "rq_sh_shift", "mx_in_mux", "mx_in_tree", "known_mul",
     "known_mul2", "known_tree", "mx_rom", "dw_sum", "mx_nan", "rq_g0", "rq_g0_bits", "soft_ab",
     "soft_set", "soft_ab_fold", "soft_ab_one", "soft_ab_two", "soft_pack_x", "dsp_post_add",
-    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add", "tern_level",
+    "dsp_sum", "ram_mux", "ram_we", "fifo_ctl", "dsp_pair_add", "tern_level", "acc_add",
 )
 
 
@@ -264,7 +267,7 @@ class Tally:
 
     def add(self, bits: int, *, count: int = 1, dsp_input: bool = False,
             increment: bool = False, post_add: bool = False,
-            fabric_sum: bool = False) -> None:
+            fabric_sum: bool = False, accumulator: bool = False) -> None:
         """``count`` adders of ``bits`` bits each (their carry cells included);
         ``increment``: one operand is a constant (a counter); ``post_add``: one operand is a
         DSP's whole product, which only it reads (a requantizer lane's partial products
@@ -272,7 +275,9 @@ class Tally:
         fabric at all (``dsp_post_add``), a wider one there is in the fabric (``dsp_sum``).
         ``fabric_sum``: a lane's two products summed in the fabric, the DSP not taking the
         sum (serial or narrow lanes, a constant with an even low piece): on such a target
-        also ``dsp_sum``, counted apart from the lane (its LUTs measured)."""
+        also ``dsp_sum``, counted apart from the lane (its LUTs measured). ``accumulator``:
+        an MVAU's accumulators counted as measured (``acc_add``), not by the fitted
+        ``add``."""
         if bits <= 0 or count <= 0:
             return
         if fabric_sum and self.target.dsp_post_add_bits:
@@ -285,6 +290,10 @@ class Tally:
                 return
             self.features["dsp_sum"] += bits * count
             self.carry_cells(bits, count=count)
+            return
+        if accumulator and bits >= self.target.carry_min_bits:
+            self.features["acc_add"] += bits * count
+            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
             return
         if bits < self.target.carry_min_bits:
             # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few
