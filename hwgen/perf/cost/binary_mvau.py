@@ -22,7 +22,7 @@ import numpy as np
 from ...ir import RequantRounding
 from ...ir.binary import Activation
 from ...ir.blocks.binary_mvau import BinaryMvauParams
-from .arith import adder_tree, index_bits, popcount_tree, width
+from .arith import adder_tree, index_bits, popcount_tree, set_bits, width
 from .coefficients import BIN_ROM_LUTS
 from .components import fold_table, mvau_core, requantizer, shifted_acc_low_bits, threshold_unit
 from .int_mvau import weight_steps
@@ -384,10 +384,7 @@ def level_product_units(side_bits: int, values) -> int:
     """
     levels = {int(v) for v in values}
     if len(levels) > 1:
-        rows = 0
-        for v in levels:
-            rows |= v
-        return side_bits * rows.bit_count()
+        return side_bits * set_bits(levels).bit_count()
     level, = levels
     if level == 0:
         return 0

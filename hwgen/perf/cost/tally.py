@@ -293,7 +293,7 @@ class Tally:
             return
         if accumulator and bits >= self.target.carry_min_bits:
             self.features["acc_add"] += bits * count
-            self.features["carry"] += math.ceil(bits / self.target.carry_bits) * count
+            self.carry_cells(bits, count=count)
             return
         if bits < self.target.carry_min_bits:
             # too narrow for the target's carry chain: LUTs (on ECP5 a LUT4 per few
